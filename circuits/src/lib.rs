@@ -1,0 +1,19 @@
+//! mpc-circuits: Boolean circuits for garbling.
+//!
+//! - [`Circuit`]: a verified, topologically ordered list of XOR/AND/INV/EQ/EQW gates
+//!   over `u32` wires, with named input groups per party and named output groups
+//!   (see [`circuit`] for the invariants every `Circuit` satisfies).
+//! - [`Builder`]: writing circuits in Rust, with constant folding and structural
+//!   hashing as gates are added.
+//! - [`eval`]: the bit-sliced plaintext evaluator, the test oracle for everything else.
+//!
+//! This crate depends on no other crate of the project.
+
+pub mod builder;
+pub mod circuit;
+pub mod eval;
+pub mod ty;
+
+pub use builder::{Bit, Builder, Word};
+pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
+pub use ty::ValueType;
