@@ -13,7 +13,9 @@ pub mod builder;
 pub mod circuit;
 pub mod eval;
 pub mod ty;
+pub mod value;
 
 pub use builder::{Bit, Builder, Word};
 pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
 pub use ty::ValueType;
+pub use value::{parse_value, Value, ValueError};
