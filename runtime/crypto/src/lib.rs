@@ -1,1 +1,41 @@
-//! (placeholder: filled in by its issue)
+//! `mpc-crypto`: the symmetric primitives under garbling and OT extension.
+//!
+//! # API
+//! - [`Block`]: a 128-bit value (`#[repr(transparent)]` over `u128`, `Copy`, `Pod`),
+//!   XOR/AND operators, [`Block::lsb`] (the colour bit), [`Block::from_bytes`] /
+//!   [`Block::to_bytes`] (16 bytes, little-endian: the wire format), `Block::ZERO`.
+//!   `==` is constant time (via `subtle`); `Debug` prints `Block(..)`.
+//! - [`Delta`]: the garbler's free-XOR offset; every constructor forces lsb = 1
+//!   ([`Delta::random`], [`Delta::from_block`]); redacted `Debug`; zeroized on drop.
+//! - [`FixedKeyAes`]: AES-128 under the public [`aes::FIXED_KEY`] as a permutation `pi`
+//!   ([`FixedKeyAes::global`] is the shared instance), with the hashes of
+//!   Guo-Katz-Wang-Yu (eprint 2019/074): `cr(x) = pi(x)^x`, `ccr(x) = cr(sigma(x))`,
+//!   `tccr(x, i) = pi(pi(x)^i) ^ pi(x)`, each also as an in-place batched `_many`
+//!   function ([`FixedKeyAes::tccr_many`] takes a tweak closure, `tccr_many_with` a
+//!   slice). Batches keep 8+ independent AES blocks in flight.
+//! - [`aes_backend`]: `"aes-ni"` or `"soft"`, whichever the `aes` crate picked at run
+//!   time on this CPU.
+//! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
+//!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
+//!   SeedableRng` (seed = 16 bytes).
+//!
+//! # Security notes
+//! The fixed-key hashes assume AES-128 under a fixed public key behaves as a random
+//! permutation (the ideal-permutation model of GKWY). The TCCR gives tweakable circular
+//! correlation robustness as required by half-gates with free-XOR, provided a tweak is
+//! never used twice with the same Delta; avoiding reuse is the caller's job (mpc-garble
+//! derives tweaks from a per-session offset plus the gate index).
+//!
+//! The only `unsafe` in the workspace is here: a slice cast from `[Block]` to the `aes`
+//! crate's block type (see `aes.rs` for the justification).
+
+pub mod aes;
+mod block;
+mod prg;
+
+pub use crate::aes::{aes_backend, FixedKeyAes};
+pub use block::{Block, Delta};
+pub use prg::Prg;
+
+/// Re-exported so users can name the traits `Block` implements.
+pub use subtle;
