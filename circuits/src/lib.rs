@@ -9,12 +9,14 @@
 //!
 //! This crate depends on no other crate of the project.
 
+pub mod bristol;
 pub mod builder;
 pub mod circuit;
 pub mod eval;
 pub mod ty;
 pub mod value;
 
+pub use bristol::{BristolError, BristolErrorKind};
 pub use builder::{Bit, Builder, Word};
 pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
 pub use ty::ValueType;

@@ -293,7 +293,12 @@ impl Value {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Lit {
     /// An integer literal: sign, magnitude bits (LSB first), whether it was hex/binary.
-    Int { negative: bool, magnitude: Vec<bool>, radix_literal: bool, text: String },
+    Int {
+        negative: bool,
+        magnitude: Vec<bool>,
+        radix_literal: bool,
+        text: String,
+    },
     Bool(bool),
     List(Vec<Lit>),
     Map(Vec<(String, Lit)>),
@@ -346,7 +351,9 @@ impl Parser<'_> {
 
     fn word(&mut self) -> &str {
         let start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         // The slice holds ASCII alphanumerics only, so it is valid UTF-8.
@@ -457,7 +464,9 @@ impl Parser<'_> {
             self.pos += 2;
         }
         let digits_start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         let digits = &self.s[digits_start..self.pos];
@@ -490,7 +499,8 @@ impl Parser<'_> {
         if !any {
             return Err(self.err("digits"));
         }
-        let mut magnitude: Vec<bool> = limbs.iter().flat_map(|&l| (0..32).map(move |i| (l >> i) & 1 == 1)).collect();
+        let mut magnitude: Vec<bool> =
+            limbs.iter().flat_map(|&l| (0..32).map(move |i| (l >> i) & 1 == 1)).collect();
         while magnitude.last() == Some(&false) {
             magnitude.pop();
         }
@@ -541,7 +551,8 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                         (!*negative || zero) && magnitude.len() <= w
                     } else if *negative {
                         // -2^(w-1) <= -m  <=>  m <= 2^(w-1).
-                        magnitude.len() < w || (magnitude.len() == w && magnitude[..w - 1].iter().all(|&b| !b))
+                        magnitude.len() < w
+                            || (magnitude.len() == w && magnitude[..w - 1].iter().all(|&b| !b))
                     } else {
                         magnitude.len() < w || (*radix_literal && magnitude.len() == w)
                     };
@@ -556,7 +567,10 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                     out.extend_from_slice(&bits);
                 }
                 other => {
-                    return Err(ValueError::WrongKind { expected: format!("an integer ({ty})"), got: other.kind() })
+                    return Err(ValueError::WrongKind {
+                        expected: format!("an integer ({ty})"),
+                        got: other.kind(),
+                    })
                 }
             }
         }
@@ -569,7 +583,9 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                     encode(item, elem, out)?;
                 }
             }
-            other => return Err(ValueError::WrongKind { expected: format!("an array ({ty})"), got: other.kind() }),
+            other => {
+                return Err(ValueError::WrongKind { expected: format!("an array ({ty})"), got: other.kind() })
+            }
         },
         ValueType::Tuple(types) => match lit {
             Lit::List(items) => {
@@ -580,7 +596,9 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                     encode(item, t, out)?;
                 }
             }
-            other => return Err(ValueError::WrongKind { expected: format!("a tuple ({ty})"), got: other.kind() }),
+            other => {
+                return Err(ValueError::WrongKind { expected: format!("a tuple ({ty})"), got: other.kind() })
+            }
         },
         ValueType::Struct { name, fields } => match lit {
             Lit::Map(given) => {
@@ -599,7 +617,12 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                     encode(v, t, out)?;
                 }
             }
-            other => return Err(ValueError::WrongKind { expected: format!("a struct ({name})"), got: other.kind() }),
+            other => {
+                return Err(ValueError::WrongKind {
+                    expected: format!("a struct ({name})"),
+                    got: other.kind(),
+                })
+            }
         },
     }
     Ok(())
@@ -643,7 +666,10 @@ mod tests {
         assert_eq!(v.to_decimal_string().unwrap(), text);
         assert_eq!(v.to_string(), format!("0x{}", "f".repeat(64)));
         assert!(parse_value(&format!("{text}0"), &ty).is_err());
-        let neg = Value::from_bits(&ValueType::SInt(128), &parse_value("-0x10000000000000000", &ValueType::SInt(128)).unwrap());
+        let neg = Value::from_bits(
+            &ValueType::SInt(128),
+            &parse_value("-0x10000000000000000", &ValueType::SInt(128)).unwrap(),
+        );
         assert_eq!(neg.to_json(), serde_json::json!("-0x10000000000000000"));
         let min = Value::from_bits(&ValueType::SInt(64), &bits_of(1 << 63, 64));
         assert_eq!(min.to_json(), serde_json::json!(i64::MIN));
@@ -673,7 +699,10 @@ mod tests {
         let deep = "[".repeat(1000);
         assert!(parse_value(&deep, &ValueType::UInt(4)).is_err());
         let tup = ValueType::Tuple(vec![ValueType::Bool, ValueType::UInt(3)]);
-        assert_eq!(Value::from_bits(&tup, &parse_value("(false, 7)", &tup).unwrap()).to_string(), "[false, 7]");
+        assert_eq!(
+            Value::from_bits(&tup, &parse_value("(false, 7)", &tup).unwrap()).to_string(),
+            "[false, 7]"
+        );
     }
 
     proptest! {
