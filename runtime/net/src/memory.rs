@@ -1,0 +1,229 @@
+//! An in-memory channel between two threads of one process.
+//!
+//! Each direction is a bounded queue of byte chunks guarded by a mutex and a
+//! condition variable. `send` appends to a local buffer that is pushed as one chunk
+//! when it grows past [`CHUNK`] or on `flush`; a push waits while the queue holds
+//! more than [`CAPACITY`] bytes, so a fast producer cannot fill memory. Every wait
+//! ends after the timeout with [`NetError::Timeout`], and dropping one end makes the
+//! other's waits end with [`NetError::Closed`]: a peer thread that panics or returns
+//! early never hangs the other.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::{Channel, ChannelStats, NetError, DEFAULT_TIMEOUT};
+
+/// Local buffer size before a chunk is pushed without an explicit flush.
+const CHUNK: usize = 256 * 1024;
+/// Bytes a direction may hold before `send` waits for the reader.
+const CAPACITY: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Default)]
+struct Queue {
+    chunks: VecDeque<Vec<u8>>,
+    queued: usize,
+    writer_gone: bool,
+    reader_gone: bool,
+}
+
+#[derive(Debug, Default)]
+struct Pipe {
+    queue: Mutex<Queue>,
+    changed: Condvar,
+}
+
+impl Pipe {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A poisoned lock only means the other thread panicked while holding it; the
+        // queue itself is always consistent (every update is a single push/pop).
+        self.queue.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// One end of an in-memory channel; see the module docs.
+#[derive(Debug)]
+pub struct MemoryChannel {
+    outgoing: Arc<Pipe>,
+    incoming: Arc<Pipe>,
+    pending: Vec<u8>,
+    current: Vec<u8>,
+    pos: usize,
+    timeout: Duration,
+    stats: ChannelStats,
+    sending: bool,
+}
+
+impl MemoryChannel {
+    /// Two connected ends with the default timeout.
+    pub fn pair() -> (MemoryChannel, MemoryChannel) {
+        MemoryChannel::pair_with_timeout(DEFAULT_TIMEOUT)
+    }
+
+    /// Two connected ends whose every wait ends after `timeout`.
+    pub fn pair_with_timeout(timeout: Duration) -> (MemoryChannel, MemoryChannel) {
+        let a_to_b = Arc::new(Pipe::default());
+        let b_to_a = Arc::new(Pipe::default());
+        let end = |outgoing: &Arc<Pipe>, incoming: &Arc<Pipe>| MemoryChannel {
+            outgoing: Arc::clone(outgoing),
+            incoming: Arc::clone(incoming),
+            pending: Vec::new(),
+            current: Vec::new(),
+            pos: 0,
+            timeout,
+            stats: ChannelStats::default(),
+            sending: false,
+        };
+        (end(&a_to_b, &b_to_a), end(&b_to_a, &a_to_b))
+    }
+
+    fn push_pending(&mut self) -> Result<(), NetError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.timeout;
+        let mut queue = self.outgoing.lock();
+        loop {
+            if queue.reader_gone {
+                return Err(NetError::Closed);
+            }
+            if queue.queued < CAPACITY {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(NetError::Timeout(self.timeout));
+            }
+            queue = self
+                .outgoing
+                .changed
+                .wait_timeout(queue, deadline - now)
+                .unwrap_or_else(|poison| poison.into_inner())
+                .0;
+        }
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK));
+        queue.queued += chunk.len();
+        queue.chunks.push_back(chunk);
+        drop(queue);
+        self.outgoing.changed.notify_all();
+        Ok(())
+    }
+
+    fn pull_chunk(&mut self) -> Result<(), NetError> {
+        let deadline = Instant::now() + self.timeout;
+        let mut queue = self.incoming.lock();
+        loop {
+            if let Some(chunk) = queue.chunks.pop_front() {
+                queue.queued -= chunk.len();
+                drop(queue);
+                self.incoming.changed.notify_all();
+                self.current = chunk;
+                self.pos = 0;
+                return Ok(());
+            }
+            if queue.writer_gone {
+                return Err(NetError::Closed);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(NetError::Timeout(self.timeout));
+            }
+            queue = self
+                .incoming
+                .changed
+                .wait_timeout(queue, deadline - now)
+                .unwrap_or_else(|poison| poison.into_inner())
+                .0;
+        }
+    }
+}
+
+impl Channel for MemoryChannel {
+    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
+        self.stats.on_send(data.len(), &mut self.sending);
+        self.pending.extend_from_slice(data);
+        if self.pending.len() >= CHUNK {
+            self.push_pending()?;
+        }
+        Ok(())
+    }
+
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            if self.pos == self.current.len() {
+                self.pull_chunk()?;
+            }
+            let n = (buf.len() - filled).min(self.current.len() - self.pos);
+            buf[filled..filled + n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+            self.pos += n;
+            filled += n;
+        }
+        self.stats.on_recv(buf.len(), &mut self.sending);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), NetError> {
+        self.push_pending()
+    }
+
+    fn stats(&self) -> ChannelStats {
+        self.stats
+    }
+}
+
+impl Drop for MemoryChannel {
+    fn drop(&mut self) {
+        self.outgoing.lock().writer_gone = true;
+        self.outgoing.changed.notify_all();
+        self.incoming.lock().reader_gone = true;
+        self.incoming.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_arrive_in_order_across_threads() {
+        let (mut a, mut b) = MemoryChannel::pair();
+        let sender = std::thread::spawn(move || {
+            for i in 0..2000u32 {
+                a.send(&i.to_le_bytes()).unwrap();
+                a.send(&vec![i as u8; (i % 700) as usize]).unwrap();
+            }
+            a.flush().unwrap();
+            a
+        });
+        for i in 0..2000u32 {
+            let mut head = [0u8; 4];
+            b.recv_exact(&mut head).unwrap();
+            assert_eq!(u32::from_le_bytes(head), i);
+            let mut body = vec![0u8; (i % 700) as usize];
+            b.recv_exact(&mut body).unwrap();
+            assert!(body.iter().all(|&x| x == i as u8));
+        }
+        let a = sender.join().unwrap();
+        assert_eq!(a.stats().bytes_sent, b.stats().bytes_received);
+    }
+
+    #[test]
+    fn dropped_peer_is_closed_and_silent_peer_times_out() {
+        let (a, mut b) = MemoryChannel::pair_with_timeout(Duration::from_millis(50));
+        let mut buf = [0u8; 1];
+        assert!(matches!(b.recv_exact(&mut buf), Err(NetError::Timeout(_))));
+        drop(a);
+        assert!(matches!(b.recv_exact(&mut buf), Err(NetError::Closed)));
+        b.send(&[1]).unwrap();
+        assert!(matches!(b.flush(), Err(NetError::Closed)));
+    }
+
+    #[test]
+    fn a_full_queue_times_out_instead_of_growing() {
+        let (mut a, _b) = MemoryChannel::pair_with_timeout(Duration::from_millis(50));
+        let block = vec![0u8; CHUNK];
+        let result = (0..(CAPACITY / CHUNK + 2)).try_for_each(|_| a.send(&block));
+        assert!(matches!(result, Err(NetError::Timeout(_))));
+    }
+}

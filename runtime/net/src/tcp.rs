@@ -1,0 +1,199 @@
+//! TCP channels.
+//!
+//! Nagle's algorithm is off (`TCP_NODELAY`: the protocols flush whole messages and
+//! wait for answers, so delaying small segments only adds latency); reads and writes
+//! go through 256 KiB buffers; every blocking read and write has the channel's
+//! timeout, after which it fails with [`NetError::Timeout`] instead of hanging.
+//! [`TcpChannel::connect`] retries refused connections until its deadline, so the
+//! two parties may start in either order.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::{Channel, ChannelStats, NetError};
+
+const BUFFER: usize = 256 * 1024;
+const RETRY_PAUSE: Duration = Duration::from_millis(50);
+
+/// A TCP connection to the peer.
+#[derive(Debug)]
+pub struct TcpChannel {
+    reader: BufReader<TcpStream>,
+    writer: BufWriter<TcpStream>,
+    peer: SocketAddr,
+    timeout: Duration,
+    stats: ChannelStats,
+    sending: bool,
+}
+
+/// A bound TCP listener waiting for the one peer.
+#[derive(Debug)]
+pub struct TcpListenerChannel {
+    listener: TcpListener,
+}
+
+impl TcpListenerChannel {
+    /// Binds `addr` (`HOST:PORT`; port 0 picks a free port, see [`Self::local_addr`]).
+    pub fn bind(addr: &str) -> Result<TcpListenerChannel, NetError> {
+        let listener = TcpListener::bind(addr).map_err(NetError::Io)?;
+        Ok(TcpListenerChannel { listener })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
+        self.listener.local_addr().map_err(NetError::Io)
+    }
+
+    /// Waits up to `timeout` for the peer and returns the raw, configured stream
+    /// (for [`crate::TlsChannel::accept`]).
+    pub fn accept_stream(&self, timeout: Duration) -> Result<TcpStream, NetError> {
+        let deadline = Instant::now() + timeout;
+        self.listener.set_nonblocking(true).map_err(NetError::Io)?;
+        let stream = loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return Err(NetError::Timeout(timeout));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(NetError::Io(err)),
+            }
+        };
+        stream.set_nonblocking(false).map_err(NetError::Io)?;
+        configure(&stream, timeout)?;
+        Ok(stream)
+    }
+
+    /// Waits up to `timeout` for the peer; every later read and write has the same timeout.
+    pub fn accept(&self, timeout: Duration) -> Result<TcpChannel, NetError> {
+        TcpChannel::from_stream(self.accept_stream(timeout)?, timeout)
+    }
+}
+
+/// Sets `TCP_NODELAY` and the read and write timeouts.
+fn configure(stream: &TcpStream, timeout: Duration) -> Result<(), NetError> {
+    stream.set_nodelay(true).map_err(NetError::Io)?;
+    stream.set_read_timeout(Some(timeout)).map_err(NetError::Io)?;
+    stream.set_write_timeout(Some(timeout)).map_err(NetError::Io)?;
+    Ok(())
+}
+
+/// Connects to `addr`, retrying refused or failed attempts until `timeout` has
+/// passed; returns the raw, configured stream (for [`crate::TlsChannel::connect`]).
+pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream, NetError> {
+    let deadline = Instant::now() + timeout;
+    let fail = |source| NetError::Connect { addr: addr.to_string(), timeout, source };
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(fail)?.collect();
+    if addrs.is_empty() {
+        return Err(fail(std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address")));
+    }
+    loop {
+        let mut last_err = None;
+        for sock in &addrs {
+            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(10));
+            match TcpStream::connect_timeout(sock, left) {
+                Ok(stream) => {
+                    configure(&stream, timeout)?;
+                    return Ok(stream);
+                }
+                Err(err) => last_err = Some(err),
+            }
+        }
+        if Instant::now() + RETRY_PAUSE >= deadline {
+            // `addrs` is not empty, so the loop above recorded an error.
+            let err = last_err.unwrap_or_else(|| std::io::Error::other("no address answered"));
+            return Err(fail(err));
+        }
+        std::thread::sleep(RETRY_PAUSE);
+    }
+}
+
+impl TcpChannel {
+    /// Connects to `addr` (`HOST:PORT`), retrying until `timeout`; every later read
+    /// and write has the same timeout.
+    pub fn connect(addr: &str, timeout: Duration) -> Result<TcpChannel, NetError> {
+        TcpChannel::from_stream(connect_stream(addr, timeout)?, timeout)
+    }
+
+    /// Wraps a connected stream (sets `TCP_NODELAY` and the timeouts).
+    pub fn from_stream(stream: TcpStream, timeout: Duration) -> Result<TcpChannel, NetError> {
+        configure(&stream, timeout)?;
+        let peer = stream.peer_addr().map_err(NetError::Io)?;
+        let reader = BufReader::with_capacity(BUFFER, stream.try_clone().map_err(NetError::Io)?);
+        let writer = BufWriter::with_capacity(BUFFER, stream);
+        Ok(TcpChannel { reader, writer, peer, timeout, stats: ChannelStats::default(), sending: false })
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+}
+
+impl Channel for TcpChannel {
+    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
+        self.stats.on_send(data.len(), &mut self.sending);
+        self.writer.write_all(data).map_err(|e| NetError::from_io(e, self.timeout))
+    }
+
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
+        self.reader.read_exact(buf).map_err(|e| NetError::from_io(e, self.timeout))?;
+        self.stats.on_recv(buf.len(), &mut self.sending);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), NetError> {
+        self.writer.flush().map_err(|e| NetError::from_io(e, self.timeout))
+    }
+
+    fn stats(&self) -> ChannelStats {
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_round_trip_and_close() {
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let client = std::thread::spawn(move || {
+            let mut ch = TcpChannel::connect(&addr, Duration::from_secs(5)).unwrap();
+            ch.send(b"hello").unwrap();
+            ch.flush().unwrap();
+            let mut buf = [0u8; 3];
+            ch.recv_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"abc");
+        });
+        let mut server = listener.accept(Duration::from_secs(5)).unwrap();
+        let mut buf = [0u8; 5];
+        server.recv_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hello");
+        server.send(b"abc").unwrap();
+        server.flush().unwrap();
+        client.join().unwrap();
+        assert!(matches!(server.recv_exact(&mut buf), Err(NetError::Closed)));
+        assert_eq!((server.stats().bytes_sent, server.stats().bytes_received), (3, 5));
+    }
+
+    #[test]
+    fn silent_peer_times_out_and_nobody_listening_fails() {
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let mut ch = TcpChannel::connect(&addr, Duration::from_millis(200)).unwrap();
+        let mut buf = [0u8; 1];
+        assert!(matches!(ch.recv_exact(&mut buf), Err(NetError::Timeout(_))));
+        drop(ch);
+        drop(listener);
+        let err = TcpChannel::connect(&addr, Duration::from_millis(200)).unwrap_err();
+        assert!(matches!(err, NetError::Connect { .. }), "{err}");
+        let accept = TcpListenerChannel::bind("127.0.0.1:0").unwrap().accept(Duration::from_millis(50));
+        assert!(matches!(accept, Err(NetError::Timeout(_))));
+    }
+}
