@@ -1,0 +1,146 @@
+//! The half-gates evaluator: holds one active label per wire and reads the tables of
+//! each batch of AND gates from a [`TableSource`] as it goes.
+//!
+//! Guarantees: reads exactly 32 bytes per AND gate, in AND order, never more than one
+//! batch ahead; a short or failing source is an error, never a panic; wrong tables or
+//! labels give wrong (random-looking) output labels, never a panic.
+
+use mpc_circuits::Circuit;
+use mpc_crypto::{Block, FixedKeyAes};
+
+use crate::error::GarbleError;
+use crate::schedule::{self, mask, tweak, AndGate, Kernel};
+use crate::stream::TableSource;
+use crate::{CONST_LABEL, DEFAULT_BATCH};
+
+/// Evaluates one garbled circuit.
+pub struct Evaluator<'c> {
+    circuit: &'c Circuit,
+    input_labels: Option<Vec<Block>>,
+    tweak_base: u64,
+    batch: usize,
+    parallel: bool,
+}
+
+impl core::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("and_count", &self.circuit.and_count())
+            .field("tweak_base", &self.tweak_base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> Evaluator<'c> {
+    /// An evaluator for `circuit` holding the active label of every input wire
+    /// (`circuit.num_input_wires()`, in wire order) and the garbler's `tweak_base`.
+    pub fn new(
+        circuit: &'c Circuit,
+        input_labels: Vec<Block>,
+        tweak_base: u64,
+    ) -> Result<Evaluator<'c>, GarbleError> {
+        let want = circuit.num_input_wires() as usize;
+        if input_labels.len() != want {
+            return Err(GarbleError::InputCount { want, got: input_labels.len() });
+        }
+        Ok(Evaluator {
+            circuit,
+            input_labels: Some(input_labels),
+            tweak_base,
+            batch: DEFAULT_BATCH,
+            parallel: false,
+        })
+    }
+
+    /// Largest AND batch (default [`DEFAULT_BATCH`]); does not change the output.
+    pub fn with_batch_size(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// Hashes large batches on the rayon pool; does not change the output.
+    pub fn with_parallel_levels(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
+    }
+
+    /// Evaluates, reading tables from `source`; returns the output labels (groups in
+    /// order, bit 0 first). Can be called once.
+    pub fn evaluate(&mut self, source: &mut impl TableSource) -> Result<Vec<Block>, GarbleError> {
+        let mut labels =
+            self.input_labels.take().ok_or(GarbleError::State("this evaluator already evaluated"))?;
+        labels.resize(self.circuit.num_wires() as usize, Block::ZERO);
+        let mut kernel = EvalKernel {
+            aes: FixedKeyAes::global(),
+            tweak_base: self.tweak_base as u128,
+            hashes: Vec::new(),
+            tables: Vec::new(),
+            source,
+            parallel: self.parallel,
+        };
+        schedule::run(self.circuit, &mut labels, &mut kernel, self.batch)?;
+        Ok(self.circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[w.index()])).collect())
+    }
+}
+
+struct EvalKernel<'s, S: TableSource> {
+    aes: &'static FixedKeyAes,
+    tweak_base: u128,
+    hashes: Vec<Block>,
+    tables: Vec<Block>,
+    source: &'s mut S,
+    parallel: bool,
+}
+
+fn hash_evaluator(aes: &FixedKeyAes, h: &mut [Block], first_tweak: u128) {
+    // Entry k belongs to gate k/2: the A-label uses tweak 2j, the B-label 2j+1.
+    aes.tccr_many(h, |k| tweak(first_tweak + k as u128));
+}
+
+impl<S: TableSource> Kernel for EvalKernel<'_, S> {
+    #[inline(always)]
+    fn inv(&self, x: Block) -> Block {
+        x
+    }
+
+    #[inline(always)]
+    fn constant(&self, _value: bool) -> Block {
+        CONST_LABEL
+    }
+
+    fn and_batch(
+        &mut self,
+        gates: &[AndGate],
+        first_and: u64,
+        labels: &mut [Block],
+    ) -> Result<(), GarbleError> {
+        let n = gates.len();
+        self.tables.clear();
+        self.tables.resize(2 * n, Block::ZERO);
+        self.source.read_tables(bytemuck::cast_slice_mut(&mut self.tables))?;
+        self.hashes.clear();
+        self.hashes.reserve(2 * n);
+        for g in gates {
+            self.hashes.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
+        }
+        let first_tweak = self.tweak_base + 2 * first_and as u128;
+        if self.parallel && n >= 2 * crate::PAR_CHUNK {
+            use rayon::prelude::*;
+            let aes = self.aes;
+            self.hashes.par_chunks_mut(2 * crate::PAR_CHUNK).enumerate().for_each(|(c, h)| {
+                hash_evaluator(aes, h, first_tweak + 2 * (c * crate::PAR_CHUNK) as u128);
+            });
+        } else {
+            hash_evaluator(self.aes, &mut self.hashes, first_tweak);
+        }
+        for ((g, h), t) in gates.iter().zip(self.hashes.chunks_exact(2)).zip(self.tables.chunks_exact(2)) {
+            let wa = labels[g.a as usize];
+            let wb = labels[g.b as usize];
+            // W_G = H(Wa) ^ sa*T_G;  W_E = H(Wb) ^ sb*(T_E ^ Wa).
+            let wg = h[0] ^ (mask(wa.lsb()) & t[0]);
+            let we = h[1] ^ (mask(wb.lsb()) & (t[1] ^ wa));
+            labels[g.out as usize] = wg ^ we;
+        }
+        Ok(())
+    }
+}
