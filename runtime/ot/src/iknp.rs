@@ -1,0 +1,333 @@
+//! IKNP OT extension (semi-honest): the shared core under [`crate::cot`],
+//! [`crate::rot`] and [`crate::chosen`], and its messages.
+//!
+//! Roles: the extension *sender* holds a secret 128-bit `s` (for correlated OT, the
+//! garbler's `Delta`); the extension *receiver* (chooser) holds choice bits `r`.
+//!
+//! Setup, one round trip, 128 base OTs in which the roles are swapped:
+//! 1. receiver: base-OT sender, sends [`SetupOffer`] (its point);
+//! 2. sender: base-OT receiver with choice bits = the bits of `s`, gets `k_j^{s_j}`
+//!    and replies [`SetupAnswer`]; the receiver finishes with both `k_j^0, k_j^1`.
+//!
+//! Each key seeds an AES-CTR [`Prg`] whose stream is one matrix column; the streams
+//! continue across batches, so no PRG output is ever used twice.
+//!
+//! One batch of `n` OTs, one message (`m = n` rounded up to a multiple of 128):
+//! the receiver draws `t_j = G(k_j^0)` and sends [`Extend`] with
+//! `u_j = t_j ^ G(k_j^1) ^ r` (128 columns of `m` bits: 16 bytes per OT); the sender
+//! computes `q_j = G(k_j^{s_j}) ^ s_j * u_j = t_j ^ s_j * r`. Transposing (128x128
+//! tiles, [`crate::transpose`]) gives rows with `Q_i = T_i ^ r_i * s`: a correlated
+//! OT. Padding rows are dropped. [`Extend`] also carries the index of its first OT so
+//! that a lost or reordered batch is an error, not silently wrong labels.
+//!
+//! Guarantees: the sender's use of `s_j` and the receiver's use of `r_i` are branch
+//! free; decoding checks the tag, the count, the first index and the exact length.
+
+use mpc_crypto::{Block, Prg};
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroize;
+
+use crate::base;
+use crate::error::{OtError, Result};
+use crate::transpose::transpose128;
+use crate::wire::{put_count, Reader};
+use crate::MAX_BATCH;
+
+/// Number of base OTs (the security parameter kappa).
+pub const BASE_OTS: usize = 128;
+/// Tiles (of 128 OTs) processed together: keeps the working set near L2 size.
+const CHUNK_TILES: usize = 64;
+const TAG_EXTEND: u8 = 0xE1;
+
+/// Setup message 1 (extension receiver to extension sender).
+#[derive(Debug, Clone)]
+pub struct SetupOffer(pub(crate) base::SenderSetup);
+
+impl SetupOffer {
+    /// The wire encoding (that of [`base::SenderSetup`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.to_bytes()
+    }
+
+    /// Checked decoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SetupOffer> {
+        base::SenderSetup::from_bytes(bytes).map(SetupOffer)
+    }
+}
+
+/// Setup message 2 (extension sender to extension receiver).
+#[derive(Debug, Clone)]
+pub struct SetupAnswer(pub(crate) base::ReceiverReply);
+
+impl SetupAnswer {
+    /// The wire encoding (that of [`base::ReceiverReply`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.to_bytes()
+    }
+
+    /// Checked decoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SetupAnswer> {
+        base::ReceiverReply::from_bytes(bytes).map(SetupAnswer)
+    }
+}
+
+/// One extension batch (receiver to sender): the masked columns `u_j`.
+///
+/// Wire encoding: tag `0xE1`, `u32` count `n`, `u64` index of the first OT (both
+/// little-endian), then `ceil(n / 128)` tiles of 128 blocks (16 bytes each): block `j`
+/// of tile `w` is bits `128 w .. 128 w + 127` of column `u_j`.
+#[derive(Clone)]
+pub struct Extend {
+    pub(crate) n: usize,
+    pub(crate) first: u64,
+    pub(crate) u: Vec<Block>,
+}
+
+impl core::fmt::Debug for Extend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Extend").field("n", &self.n).field("first", &self.first).finish_non_exhaustive()
+    }
+}
+
+impl Extend {
+    const WHAT: &'static str = "OT extension";
+
+    /// The number of OTs in this batch.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The size of the encoding in bytes.
+    pub fn encoded_len(&self) -> usize {
+        13 + 16 * self.u.len()
+    }
+
+    /// The wire encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        out.push(TAG_EXTEND);
+        put_count(&mut out, self.n);
+        out.extend_from_slice(&self.first.to_le_bytes());
+        for b in &self.u {
+            out.extend_from_slice(&b.to_bytes());
+        }
+        out
+    }
+
+    /// Checked decoding: tag, count within [`MAX_BATCH`], exact length.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Extend> {
+        let mut r = Reader::new(Self::WHAT, bytes, TAG_EXTEND)?;
+        let n = r.count()?;
+        if n > MAX_BATCH {
+            return Err(r.malformed(format!("{n} OTs is more than the limit {MAX_BATCH}")));
+        }
+        let mut first = [0u8; 8];
+        first.copy_from_slice(r.take(8)?);
+        let first = u64::from_le_bytes(first);
+        let blocks = BASE_OTS * n.div_ceil(128);
+        r.expect_remaining(16 * blocks)?;
+        let u = decode_blocks(r.take(16 * blocks)?);
+        r.finish()?;
+        Ok(Extend { n, first, u })
+    }
+}
+
+/// The extension receiver before the setup answer: the base-OT sender state.
+#[derive(Debug)]
+pub(crate) struct ReceiverSetup(base::Sender);
+
+/// Starts the receiver's setup.
+pub(crate) fn receiver_setup<R: rand_core::RngCore + rand_core::CryptoRng>(
+    rng: &mut R,
+) -> (ReceiverSetup, SetupOffer) {
+    // `new` refuses only counts above MAX_BATCH, and BASE_OTS = 128 is below it.
+    let (s, m) = base::Sender::new(rng, BASE_OTS).expect("BASE_OTS is within MAX_BATCH");
+    (ReceiverSetup(s), SetupOffer(m))
+}
+
+impl ReceiverSetup {
+    /// Finishes the setup with the sender's answer.
+    pub(crate) fn finish(self, answer: &SetupAnswer) -> Result<ExtReceiver> {
+        let keys = self.0.finish(&answer.0)?;
+        let prgs =
+            keys.iter().map(|[k0, k1]| [Prg::from_seed_block(*k0), Prg::from_seed_block(*k1)]).collect();
+        Ok(ExtReceiver { prgs, next: 0 })
+    }
+}
+
+/// The set-up extension receiver: two PRGs per column and the next OT index.
+pub(crate) struct ExtReceiver {
+    prgs: Vec<[Prg; 2]>,
+    next: u64,
+}
+
+impl core::fmt::Debug for ExtReceiver {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExtReceiver").field("next", &self.next).finish_non_exhaustive()
+    }
+}
+
+impl ExtReceiver {
+    /// Index of the next OT (the tweak base of the next batch).
+    pub(crate) fn next_index(&self) -> u64 {
+        self.next
+    }
+
+    /// Runs one batch: returns the message for the sender and `T_i` for each choice.
+    pub(crate) fn extend(&mut self, choices: &[bool]) -> Result<(Extend, Vec<Block>)> {
+        let n = choices.len();
+        if n > MAX_BATCH {
+            return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
+        }
+        let tiles = n.div_ceil(128);
+        let mut r = vec![0u128; tiles];
+        for (i, &c) in choices.iter().enumerate() {
+            r[i / 128] |= (c as u128) << (i % 128);
+        }
+        let mut u = vec![Block::ZERO; BASE_OTS * tiles];
+        let mut rows = vec![Block::ZERO; 128 * tiles];
+        let mut t_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
+        let mut g_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
+        let mut tile = [0u128; 128];
+        for w0 in (0..tiles).step_by(CHUNK_TILES) {
+            let c = CHUNK_TILES.min(tiles - w0);
+            for (j, [p0, p1]) in self.prgs.iter_mut().enumerate() {
+                let t = &mut t_col[j * c..(j + 1) * c];
+                let g = &mut g_col[j * c..(j + 1) * c];
+                p0.fill_blocks(t);
+                p1.fill_blocks(g);
+                for k in 0..c {
+                    u[BASE_OTS * (w0 + k) + j] = t[k] ^ g[k] ^ Block::from_u128(r[w0 + k]);
+                }
+            }
+            for k in 0..c {
+                for (j, x) in tile.iter_mut().enumerate() {
+                    *x = t_col[j * c + k].to_u128();
+                }
+                transpose128(&mut tile);
+                for (o, &x) in rows[128 * (w0 + k)..128 * (w0 + k + 1)].iter_mut().zip(tile.iter()) {
+                    *o = Block::from_u128(x);
+                }
+            }
+        }
+        tile.zeroize();
+        t_col.zeroize();
+        g_col.zeroize();
+        r.zeroize();
+        rows.truncate(n);
+        let first = self.next;
+        self.next += (128 * tiles) as u64;
+        Ok((Extend { n, first, u }, rows))
+    }
+}
+
+/// The set-up extension sender: `s`, one PRG per column, and the next OT index.
+pub(crate) struct ExtSender {
+    s: Block,
+    prgs: Vec<Prg>,
+    next: u64,
+}
+
+impl core::fmt::Debug for ExtSender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExtSender").field("next", &self.next).finish_non_exhaustive()
+    }
+}
+
+impl Drop for ExtSender {
+    fn drop(&mut self) {
+        self.s.zeroize();
+    }
+}
+
+/// The sender's whole setup: answers the offer using the bits of `s` as base-OT choices.
+pub(crate) fn sender_setup<R: rand_core::RngCore + rand_core::CryptoRng>(
+    rng: &mut R,
+    s: Block,
+    offer: &SetupOffer,
+) -> Result<(ExtSender, SetupAnswer)> {
+    let bits: Vec<bool> = (0..BASE_OTS).map(|j| (s.to_u128() >> j) & 1 == 1).collect();
+    let (reply, keys) = base::receive(rng, &offer.0, &bits)?;
+    let prgs = keys.iter().map(|k| Prg::from_seed_block(*k)).collect();
+    Ok((ExtSender { s, prgs, next: 0 }, SetupAnswer(reply)))
+}
+
+impl ExtSender {
+    /// The secret `s` (the correlation).
+    pub(crate) fn s(&self) -> Block {
+        self.s
+    }
+
+    /// Index of the next OT (the tweak base of the next batch).
+    pub(crate) fn next_index(&self) -> u64 {
+        self.next
+    }
+
+    /// Runs one batch of `n` OTs: returns `Q_i` with `Q_i = T_i ^ r_i * s`.
+    pub(crate) fn extend(&mut self, n: usize, msg: &Extend) -> Result<Vec<Block>> {
+        if msg.n != n {
+            return Err(OtError::CountMismatch { what: Extend::WHAT, expected: n, got: msg.n });
+        }
+        if msg.first != self.next {
+            return Err(OtError::Malformed {
+                what: Extend::WHAT,
+                reason: format!(
+                    "batch starts at OT {} but this side is at OT {} (a batch was lost or reordered)",
+                    msg.first, self.next
+                ),
+            });
+        }
+        let tiles = n.div_ceil(128);
+        // `from_bytes` sizes `u` from `n`; a message built in memory is sized by `extend`.
+        if msg.u.len() != BASE_OTS * tiles {
+            return Err(OtError::Malformed { what: Extend::WHAT, reason: "wrong number of blocks".into() });
+        }
+        let mut rows = vec![Block::ZERO; 128 * tiles];
+        let mut q_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
+        let mut tile = [0u128; 128];
+        for w0 in (0..tiles).step_by(CHUNK_TILES) {
+            let c = CHUNK_TILES.min(tiles - w0);
+            for (j, p) in self.prgs.iter_mut().enumerate() {
+                let q = &mut q_col[j * c..(j + 1) * c];
+                p.fill_blocks(q);
+                let bit = Choice::from(((self.s.to_u128() >> j) & 1) as u8);
+                let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
+                for (k, qk) in q.iter_mut().enumerate() {
+                    *qk ^= msg.u[BASE_OTS * (w0 + k) + j] & mask;
+                }
+            }
+            for k in 0..c {
+                for (j, x) in tile.iter_mut().enumerate() {
+                    *x = q_col[j * c + k].to_u128();
+                }
+                transpose128(&mut tile);
+                for (o, &x) in rows[128 * (w0 + k)..128 * (w0 + k + 1)].iter_mut().zip(tile.iter()) {
+                    *o = Block::from_u128(x);
+                }
+            }
+        }
+        tile.zeroize();
+        q_col.zeroize();
+        rows.truncate(n);
+        self.next += (128 * tiles) as u64;
+        Ok(rows)
+    }
+}
+
+/// Decodes consecutive 16-byte little-endian blocks (a trailing partial block, which
+/// callers rule out by checking the length first, is ignored).
+pub(crate) fn decode_blocks(bytes: &[u8]) -> Vec<Block> {
+    bytes
+        .chunks_exact(16)
+        .map(|c| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(c);
+            Block::from_bytes(a)
+        })
+        .collect()
+}
