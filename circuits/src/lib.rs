@@ -13,6 +13,7 @@ pub mod bristol;
 pub mod builder;
 pub mod circuit;
 pub mod eval;
+pub mod gadgets;
 pub mod ty;
 pub mod value;
 
