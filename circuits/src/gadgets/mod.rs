@@ -13,6 +13,7 @@
 
 use crate::builder::{Bit, Builder, Word};
 
+pub mod aes;
 pub mod arith;
 pub mod cmp;
 pub mod count;
