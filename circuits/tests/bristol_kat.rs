@@ -126,3 +126,43 @@ proptest! {
         let _ = bristol::read_bytes(&bytes);
     }
 }
+
+fn our_aes() -> Circuit {
+    let mut b = mpc_circuits::Builder::new(&["garbler", "evaluator"]);
+    let key = b.input(mpc_circuits::PartyId(0), "key", 128);
+    let block = b.input(mpc_circuits::PartyId(1), "block", 128);
+    let out = mpc_circuits::gadgets::aes::aes128(&mut b, &key, &block);
+    b.output("ciphertext", &out);
+    b.finish().expect("the AES gadget builds a valid circuit")
+}
+
+fn our_sha256() -> Circuit {
+    let mut b = mpc_circuits::Builder::new(&["garbler", "evaluator"]);
+    let block = b.input(mpc_circuits::PartyId(0), "block", 512);
+    let state = b.input(mpc_circuits::PartyId(1), "state", 256);
+    let out = mpc_circuits::gadgets::sha256::sha256_compress(&mut b, &state, &block);
+    b.output("next", &out);
+    b.finish().expect("the SHA-256 gadget builds a valid circuit")
+}
+
+#[test]
+fn our_aes_gadget_matches_the_published_vectors() {
+    let c = our_aes();
+    assert!(c.and_count() <= 6400);
+    assert!(check_vectors("aes_128", &c) >= 2);
+}
+
+#[test]
+fn our_sha256_gadget_matches_the_published_vectors() {
+    let c = our_sha256();
+    assert!(c.and_count() <= 22573);
+    assert!(check_vectors("sha256", &c) >= 3);
+}
+
+#[test]
+fn our_aes_written_to_bristol_and_read_back() {
+    let c = our_aes();
+    let back = bristol::read(&bristol::write_fashion(&c)).unwrap();
+    assert_eq!(back.and_count(), c.and_count());
+    check_vectors("aes_128", &back);
+}

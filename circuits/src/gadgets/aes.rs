@@ -180,9 +180,7 @@ fn xtime(b: &mut Builder, x: Byte) -> Byte {
     let hi = x[7];
     let mut out = [Bit::ZERO; 8];
     out[0] = hi;
-    for i in 1..8 {
-        out[i] = x[i - 1];
-    }
+    out[1..8].copy_from_slice(&x[..7]);
     // Reduce by 0x1b = bits 0, 1, 3, 4.
     for i in [1usize, 3, 4] {
         out[i] = b.xor(out[i], hi);

@@ -173,7 +173,13 @@ mod tests {
     #[test]
     fn noise_matches_two_sided_geometric() {
         // epsilon = 1/2, sensitivity 1: alpha = e^-0.5.
-        let params = NoiseParams { epsilon_num: 1, epsilon_den: 2, sensitivity: 1, magnitude_bits: 7, precision_bits: 32 };
+        let params = NoiseParams {
+            epsilon_num: 1,
+            epsilon_den: 2,
+            sensitivity: 1,
+            magnitude_bits: 7,
+            precision_bits: 32,
+        };
         let s = samples(&params, 100);
         let alpha = (-0.5f64).exp();
         let norm = (1.0 - alpha) / (1.0 + alpha);

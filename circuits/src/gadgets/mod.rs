@@ -21,6 +21,7 @@ pub mod div;
 pub mod mul;
 pub mod mux;
 pub mod select;
+pub mod sha256;
 pub mod shift;
 pub mod sort;
 
