@@ -14,11 +14,13 @@ pub mod builder;
 pub mod circuit;
 pub mod eval;
 pub mod gadgets;
+pub mod passes;
 pub mod ty;
 pub mod value;
 
 pub use bristol::{BristolError, BristolErrorKind};
 pub use builder::{Bit, Builder, Word};
 pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
+pub use passes::Stats;
 pub use ty::ValueType;
 pub use value::{parse_value, Value, ValueError};
