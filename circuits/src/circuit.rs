@@ -247,7 +247,10 @@ impl Circuit {
                         })
                     }
                     Some(false) => {
-                        return Err(CircuitError::OutputNotWritten { output: group.name.clone(), wire: wire.0 })
+                        return Err(CircuitError::OutputNotWritten {
+                            output: group.name.clone(),
+                            wire: wire.0,
+                        })
                     }
                     Some(true) => {}
                 }
@@ -370,9 +373,11 @@ mod tests {
             reveal: Reveal::All,
             wires,
         };
-        let err = Circuit::new(3, vec!["p".into()], one_input(1), vec![out(vec![w(2)], 1)], vec![]).unwrap_err();
+        let err =
+            Circuit::new(3, vec!["p".into()], one_input(1), vec![out(vec![w(2)], 1)], vec![]).unwrap_err();
         assert!(matches!(err, CircuitError::OutputNotWritten { wire: 2, .. }));
-        let err = Circuit::new(3, vec!["p".into()], one_input(1), vec![out(vec![w(0)], 2)], vec![]).unwrap_err();
+        let err =
+            Circuit::new(3, vec!["p".into()], one_input(1), vec![out(vec![w(0)], 2)], vec![]).unwrap_err();
         assert!(matches!(err, CircuitError::WidthMismatch { got: 1, want: 2, .. }));
     }
 }
