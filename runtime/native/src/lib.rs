@@ -1,1 +1,7 @@
-//! (placeholder: filled in by its issue)
+//! mpc-native: privacy primitives that run natively (outside garbled circuits):
+//! Shamir secret sharing, Paillier encryption, Sigma-protocol proofs, differential
+//! privacy, secure aggregation and private set intersection. Each module's doc is its
+//! specification; docs/native.md is the user guide.
+
+pub mod dp;
+pub mod psi;

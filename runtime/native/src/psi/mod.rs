@@ -1,0 +1,385 @@
+//! ECDH private set intersection on ristretto255.
+//!
+//! Two parties with sets X and Y learn the intersection (both of them) or only its
+//! size, and each learns the size of the other's set, nothing else, if both follow
+//! the protocol (semi-honest security; under the DDH assumption in ristretto255 with
+//! the hash modelled as a random oracle; Huberman-Franklin-Hogg 1999, Meadows 1986).
+//!
+//! Protocol (`L` = the listener, `C` = the connector; one message per arrow):
+//! 1. `L -> C`, `C -> L`: [`Hello`] with a fresh 32-byte nonce, the mode and the set
+//!    size. The session id is SHA-512 over both hellos in role order; the hash-to-
+//!    group DST names the protocol and the session, so points from another session
+//!    are useless here.
+//! 2. `L -> C`: `A = shuffle({H(x)^a})` with a fresh secret scalar `a`.
+//! 3. `C -> L`: `B = shuffle({H(y)^b})` and `A' = {P^b : P in A}`, in A's order for the
+//!    intersection mode, shuffled again in the cardinality mode.
+//! 4. `L -> C`: `B' = {Q^a : Q in B}`, likewise ordered or shuffled.
+//!
+//! `L` matches `A'` against `B'` (it knows which item each position of A' came
+//! from), `C` matches `B'` against `A'`. In cardinality mode the returned lists are
+//! shuffled, so a party can count matches but not tell which of its items matched.
+//!
+//! Guarantees: scalars come from the caller's CSPRNG and are zeroized on drop; every
+//! peer message is length-checked before allocation ([`MAX_SET_SIZE`] points) and
+//! every point must decompress to a non-identity element, otherwise
+//! [`PsiError::PeerMisbehaved`]. Hashing and exponentiation run in parallel batches
+//! with rayon. Set sizes are revealed, as in every PSI of this kind.
+
+pub mod h2c;
+
+use std::collections::HashSet;
+
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use mpc_net::{frame, Channel, NetError};
+use rand_core::CryptoRngCore;
+use rayon::prelude::*;
+use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
+
+pub use h2c::{expand_message_xmd_sha512, hash_to_ristretto255};
+
+/// The largest set either party may hold (2^22 items).
+pub const MAX_SET_SIZE: usize = 1 << 22;
+/// The longest item, in bytes.
+pub const MAX_ITEM_LEN: usize = 4096;
+/// Points per network frame.
+const CHUNK: usize = 1 << 14;
+const MAGIC: &[u8; 8] = b"MPCPSI01";
+const HELLO_LEN: usize = 8 + 1 + 32 + 8;
+
+/// Errors of PSI.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PsiError {
+    /// A local parameter is unusable.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// A set has more items than [`MAX_SET_SIZE`].
+    #[error("the set has {len} items, more than the limit of {max}")]
+    SetTooLarge {
+        /// Items.
+        len: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// An item is longer than [`MAX_ITEM_LEN`] bytes.
+    #[error("an item is {len} bytes long, more than the limit of {max}")]
+    ItemTooLong {
+        /// Its length.
+        len: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// The two parties asked for different modes.
+    #[error("the peer asked for {peer} but this party asked for {ours}")]
+    ModeMismatch {
+        /// Ours.
+        ours: Mode,
+        /// Theirs.
+        peer: Mode,
+    },
+    /// The peer sent something the protocol does not allow.
+    #[error("the peer misbehaved: {0}")]
+    PeerMisbehaved(String),
+    /// The channel failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
+}
+
+/// What the parties learn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Both parties learn the intersection.
+    Intersection,
+    /// Both parties learn only its size.
+    Cardinality,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Intersection => "the intersection",
+            Mode::Cardinality => "the cardinality only",
+        })
+    }
+}
+
+/// Which end of the protocol this party plays (the listener speaks first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The party that listened for the connection.
+    Listener,
+    /// The party that connected.
+    Connector,
+}
+
+/// The result of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PsiOutput {
+    /// The intersection, sorted, without duplicates.
+    Intersection(Vec<Vec<u8>>),
+    /// Its size.
+    Cardinality(usize),
+}
+
+/// What one run produced and cost.
+#[derive(Clone, Debug)]
+pub struct PsiReport {
+    /// The result.
+    pub output: PsiOutput,
+    /// The size of the peer's set (revealed by the protocol).
+    pub peer_set_size: usize,
+    /// Bytes this party sent.
+    pub bytes_sent: u64,
+    /// Bytes it received.
+    pub bytes_received: u64,
+}
+
+/// The first message: protocol version, mode, nonce, set size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hello {
+    /// The mode asked for.
+    pub mode: Mode,
+    /// A fresh nonce.
+    pub nonce: [u8; 32],
+    /// The sender's set size.
+    pub set_size: u64,
+}
+
+impl Hello {
+    /// The wire form (49 bytes).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HELLO_LEN);
+        out.extend_from_slice(MAGIC);
+        out.push(match self.mode {
+            Mode::Intersection => 1,
+            Mode::Cardinality => 2,
+        });
+        out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.set_size.to_be_bytes());
+        out
+    }
+
+    /// Parses and checks a hello.
+    pub fn decode(bytes: &[u8]) -> Result<Hello, PsiError> {
+        let bad = |m: &str| PsiError::PeerMisbehaved(m.to_string());
+        if bytes.len() != HELLO_LEN || &bytes[..8] != MAGIC {
+            return Err(bad("its first message is not an mpc PSI hello of this version"));
+        }
+        let mode = match bytes[8] {
+            1 => Mode::Intersection,
+            2 => Mode::Cardinality,
+            _ => return Err(bad("it asked for an unknown mode")),
+        };
+        let mut nonce = [0u8; 32];
+        nonce.copy_from_slice(&bytes[9..41]);
+        let mut size = [0u8; 8];
+        size.copy_from_slice(&bytes[41..49]);
+        let set_size = u64::from_be_bytes(size);
+        if set_size > MAX_SET_SIZE as u64 {
+            return Err(bad("it announced a set larger than the limit"));
+        }
+        Ok(Hello { mode, nonce, set_size })
+    }
+}
+
+/// Sorts and deduplicates a set, checking the size and item limits.
+pub fn prepare_set(mut items: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, PsiError> {
+    items.sort_unstable();
+    items.dedup();
+    if items.len() > MAX_SET_SIZE {
+        return Err(PsiError::SetTooLarge { len: items.len(), max: MAX_SET_SIZE });
+    }
+    if let Some(item) = items.iter().find(|i| i.len() > MAX_ITEM_LEN) {
+        return Err(PsiError::ItemTooLong { len: item.len(), max: MAX_ITEM_LEN });
+    }
+    Ok(items)
+}
+
+/// The domain-separation tag of a session: it names the protocol, the hash-to-curve
+/// suite and the session id.
+pub fn session_dst(listener: &Hello, connector: &Hello) -> Vec<u8> {
+    let mut h = Sha512::new();
+    h.update(b"mpc-psi-v1 session");
+    h.update(listener.encode());
+    h.update(connector.encode());
+    let sid = h.finalize();
+    let mut dst = b"mpc-psi-v1-ristretto255_XMD:SHA-512_R255MAP_RO_session-".to_vec();
+    dst.extend_from_slice(hex::encode(&sid[..16]).as_bytes());
+    dst
+}
+
+/// `H(item)^scalar`, compressed, for every item (parallel).
+pub fn mask_items(items: &[Vec<u8>], dst: &[u8], scalar: &Scalar) -> Result<Vec<[u8; 32]>, PsiError> {
+    items
+        .par_iter()
+        .map(|item| Ok((hash_to_ristretto255(item, dst)? * scalar).compress().to_bytes()))
+        .collect()
+}
+
+/// `P^scalar` for every received point (parallel); rejects encodings that are not
+/// canonical ristretto255 points and the identity.
+pub fn remask(points: &[[u8; 32]], scalar: &Scalar) -> Result<Vec<[u8; 32]>, PsiError> {
+    points
+        .par_iter()
+        .map(|bytes| {
+            let p: RistrettoPoint = CompressedRistretto(*bytes)
+                .decompress()
+                .ok_or_else(|| PsiError::PeerMisbehaved("it sent an invalid group element".into()))?;
+            let q = p * scalar;
+            if q == RistrettoPoint::default() {
+                return Err(PsiError::PeerMisbehaved("it sent the identity element".into()));
+            }
+            Ok(q.compress().to_bytes())
+        })
+        .collect()
+}
+
+/// A uniform shuffle (Fisher-Yates with rejection sampling).
+pub fn shuffle<T, R: CryptoRngCore + ?Sized>(items: &mut [T], rng: &mut R) {
+    for i in (1..items.len()).rev() {
+        let n = (i + 1) as u64;
+        let zone = u64::MAX - (u64::MAX % n);
+        let j = loop {
+            let v = rng.next_u64();
+            if v < zone {
+                break v % n;
+            }
+        };
+        items.swap(i, j as usize);
+    }
+}
+
+fn send_points<C: Channel + ?Sized>(ch: &mut C, points: &[[u8; 32]]) -> Result<(), PsiError> {
+    frame::send_u64(ch, points.len() as u64)?;
+    for chunk in points.chunks(CHUNK) {
+        let mut buf = Vec::with_capacity(chunk.len() * 32);
+        for p in chunk {
+            buf.extend_from_slice(p);
+        }
+        frame::send_frame(ch, &buf)?;
+    }
+    Ok(())
+}
+
+fn recv_points<C: Channel + ?Sized>(ch: &mut C, expected: usize) -> Result<Vec<[u8; 32]>, PsiError> {
+    let n = frame::recv_u64(ch)?;
+    if n != expected as u64 {
+        return Err(PsiError::PeerMisbehaved(format!("it sent {n} points where {expected} were due")));
+    }
+    let mut out = Vec::with_capacity(expected);
+    while out.len() < expected {
+        let want = (expected - out.len()).min(CHUNK);
+        let buf = frame::recv_frame(ch, CHUNK * 32)?;
+        if buf.len() != want * 32 {
+            return Err(PsiError::PeerMisbehaved("it sent a point list frame of the wrong length".into()));
+        }
+        out.extend(buf.chunks_exact(32).map(|c| {
+            let mut p = [0u8; 32];
+            p.copy_from_slice(c);
+            p
+        }));
+    }
+    Ok(out)
+}
+
+/// Runs one party of the PSI over `channel`. `items` need not be sorted or
+/// deduplicated; they are prepared with [`prepare_set`].
+pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
+    channel: &mut C,
+    role: Role,
+    mode: Mode,
+    items: Vec<Vec<u8>>,
+    rng: &mut R,
+) -> Result<PsiReport, PsiError> {
+    let items = prepare_set(items)?;
+    let (sent0, recv0) = (channel.bytes_sent(), channel.bytes_received());
+    let mut nonce = [0u8; 32];
+    rng.fill_bytes(&mut nonce);
+    let ours = Hello { mode, nonce, set_size: items.len() as u64 };
+    let exchange_hello = |ch: &mut C| -> Result<Hello, PsiError> {
+        let mut buf = [0u8; HELLO_LEN];
+        match role {
+            Role::Listener => {
+                ch.send(&ours.encode())?;
+                ch.flush()?;
+                ch.recv_exact(&mut buf)?;
+            }
+            Role::Connector => {
+                ch.recv_exact(&mut buf)?;
+                ch.send(&ours.encode())?;
+                ch.flush()?;
+            }
+        }
+        Hello::decode(&buf)
+    };
+    let peer = exchange_hello(channel)?;
+    if peer.mode != mode {
+        return Err(PsiError::ModeMismatch { ours: mode, peer: peer.mode });
+    }
+    let peer_size = peer.set_size as usize; // <= MAX_SET_SIZE, checked by decode
+    let dst = match role {
+        Role::Listener => session_dst(&ours, &peer),
+        Role::Connector => session_dst(&peer, &ours),
+    };
+    let scalar = Zeroizing::new(Scalar::random(rng));
+
+    // Our masked set, in a random order we remember.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    shuffle(&mut order, rng);
+    let shuffled: Vec<Vec<u8>> = order.iter().map(|&i| items[i].clone()).collect();
+    let ours_masked = mask_items(&shuffled, &dst, &scalar)?;
+
+    // `ours_double`: our points raised to both scalars (from the peer, in our order
+    // unless the mode shuffles); `theirs_double`: the peer's, computed by us.
+    let (ours_double, theirs_double) = match role {
+        Role::Listener => {
+            send_points(channel, &ours_masked)?;
+            channel.flush()?;
+            let theirs = recv_points(channel, peer_size)?;
+            let ours_double = recv_points(channel, items.len())?;
+            let mut theirs_double = remask(&theirs, &scalar)?;
+            if mode == Mode::Cardinality {
+                shuffle(&mut theirs_double, rng);
+            }
+            send_points(channel, &theirs_double)?;
+            channel.flush()?;
+            (ours_double, theirs_double)
+        }
+        Role::Connector => {
+            let theirs = recv_points(channel, peer_size)?;
+            let mut theirs_double = remask(&theirs, &scalar)?;
+            if mode == Mode::Cardinality {
+                shuffle(&mut theirs_double, rng);
+            }
+            send_points(channel, &ours_masked)?;
+            send_points(channel, &theirs_double)?;
+            channel.flush()?;
+            let ours_double = recv_points(channel, items.len())?;
+            (ours_double, theirs_double)
+        }
+    };
+    let theirs: HashSet<[u8; 32]> = theirs_double.into_iter().collect();
+    let output = match mode {
+        Mode::Cardinality => {
+            PsiOutput::Cardinality(ours_double.iter().filter(|p| theirs.contains(*p)).count())
+        }
+        Mode::Intersection => {
+            let mut out: Vec<Vec<u8>> = ours_double
+                .iter()
+                .zip(&shuffled)
+                .filter(|(p, _)| theirs.contains(*p))
+                .map(|(_, item)| item.clone())
+                .collect();
+            out.sort_unstable();
+            PsiOutput::Intersection(out)
+        }
+    };
+    Ok(PsiReport {
+        output,
+        peer_set_size: peer_size,
+        bytes_sent: channel.bytes_sent() - sent0,
+        bytes_received: channel.bytes_received() - recv0,
+    })
+}
