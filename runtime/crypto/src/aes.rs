@@ -57,6 +57,9 @@ pub(crate) fn as_aes_blocks(blocks: &mut [Block]) -> &mut [aes::Block] {
 #[derive(Clone)]
 pub struct FixedKeyAes {
     cipher: Aes128,
+    /// The fused AES-NI kernel, when the CPU has AES-NI (x86-64 only).
+    #[cfg(target_arch = "x86_64")]
+    ni: Option<crate::ni::NiKeys>,
 }
 
 impl core::fmt::Debug for FixedKeyAes {
@@ -74,7 +77,21 @@ impl Default for FixedKeyAes {
 impl FixedKeyAes {
     /// A permutation under `key` (use [`FixedKeyAes::global`] for the agreed key).
     pub fn new(key: [u8; 16]) -> FixedKeyAes {
-        FixedKeyAes { cipher: Aes128::new(&key.into()) }
+        FixedKeyAes {
+            cipher: Aes128::new(&key.into()),
+            #[cfg(target_arch = "x86_64")]
+            ni: crate::ni::NiKeys::new(key),
+        }
+    }
+
+    /// The same permutation with the fused AES-NI kernel switched off, so every call
+    /// goes through the `aes` crate (for tests and comparisons).
+    pub fn without_fused_kernel(mut self) -> FixedKeyAes {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.ni = None;
+        }
+        self
     }
 
     /// The process-wide instance keyed with [`FIXED_KEY`].
@@ -94,6 +111,16 @@ impl FixedKeyAes {
     /// `pi` applied in place to every block (the `aes` crate pipelines 8 at a time).
     #[inline]
     pub fn permute_many(&self, blocks: &mut [Block]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ni) = &self.ni {
+            return ni.permute_many(blocks);
+        }
+        self.cipher.encrypt_blocks(as_aes_blocks(blocks));
+    }
+
+    /// `pi` in place through the `aes` crate only (its own batching and backend
+    /// choice), whatever kernel [`FixedKeyAes::permute_many`] uses.
+    pub fn permute_many_aes_crate(&self, blocks: &mut [Block]) {
         self.cipher.encrypt_blocks(as_aes_blocks(blocks));
     }
 
@@ -142,6 +169,10 @@ impl FixedKeyAes {
     /// `tccr` in place: `blocks[k] <- tccr(blocks[k], tweak(k))`. The first AES layer of
     /// a chunk of [`CHUNK`] blocks runs before its second layer.
     pub fn tccr_many(&self, blocks: &mut [Block], mut tweak: impl FnMut(usize) -> Block) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ni) = &self.ni {
+            return ni.tccr_many(blocks, tweak);
+        }
         let mut tmp = [Block::ZERO; CHUNK];
         for (ci, chunk) in blocks.chunks_mut(CHUNK).enumerate() {
             let base = ci * CHUNK;
@@ -180,18 +211,29 @@ mod tests {
         out
     }
 
-    /// FIPS-197 appendix C.1 (AES-128): the permutation is plain AES.
+    /// FIPS-197 appendix C.1 (AES-128): the permutation is plain AES, with either
+    /// kernel, single blocks or full batches of 8.
     #[test]
     fn fips197_vector() {
-        let aes = FixedKeyAes::new(hex16("000102030405060708090a0b0c0d0e0f"));
+        let key = hex16("000102030405060708090a0b0c0d0e0f");
         let pt = Block::from_bytes(hex16("00112233445566778899aabbccddeeff"));
-        let ct = aes.permute(pt);
-        assert_eq!(ct.to_bytes(), hex16("69c4e0d86a7b0430d8cdb78070b4c55a"));
+        let ct = hex16("69c4e0d86a7b0430d8cdb78070b4c55a");
+        for aes in [FixedKeyAes::new(key), FixedKeyAes::new(key).without_fused_kernel()] {
+            assert_eq!(aes.permute(pt).to_bytes(), ct);
+            let mut many = [pt; 11];
+            aes.permute_many(&mut many);
+            assert!(many.iter().all(|b| b.to_bytes() == ct));
+        }
     }
 
     #[test]
     fn many_equals_single() {
-        let aes = FixedKeyAes::global();
+        many_equals_single_for(FixedKeyAes::global());
+        many_equals_single_for(&FixedKeyAes::default().without_fused_kernel());
+    }
+
+    fn many_equals_single_for(aes: &FixedKeyAes) {
+        let reference = FixedKeyAes::default().without_fused_kernel();
         let xs: Vec<Block> = (0..300u128).map(|i| Block::from_u128(i * 0x9E37_79B9_7F4A_7C15 + 7)).collect();
         let tweaks: Vec<Block> = (0..300u64).map(|i| Block::from(i * 3)).collect();
 
@@ -201,8 +243,14 @@ mod tests {
         aes.ccr_many(&mut c);
         let mut r = xs.clone();
         aes.cr_many(&mut r);
+        let mut pm = xs.clone();
+        aes.permute_many(&mut pm);
         for k in 0..xs.len() {
-            let p = aes.permute(xs[k]);
+            let mut one = [xs[k]];
+            reference.permute_many_aes_crate(&mut one);
+            let p = one[0];
+            assert_eq!(pm[k], p);
+            assert_eq!(aes.permute(xs[k]), p);
             assert_eq!(t[k], aes.permute(p ^ tweaks[k]) ^ p);
             assert_eq!(t[k], aes.tccr(xs[k], tweaks[k]));
             assert_eq!(c[k], aes.ccr(xs[k]));

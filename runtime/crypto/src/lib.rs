@@ -27,10 +27,15 @@
 //! derives tweaks from a per-session offset plus the gate index).
 //!
 //! The only `unsafe` in the workspace is here: a slice cast from `[Block]` to the `aes`
-//! crate's block type (see `aes.rs` for the justification).
+//! crate's block type (see `aes.rs`), and the fused AES-NI kernel in `ni.rs` (x86-64,
+//! used only after run-time detection of AES-NI; each unsafe block carries its
+//! justification). The kernel keeps 8 blocks in registers through both AES layers of
+//! the TCCR; it is tested bit-for-bit against the `aes` crate.
 
 pub mod aes;
 mod block;
+#[cfg(target_arch = "x86_64")]
+mod ni;
 mod prg;
 
 pub use crate::aes::{aes_backend, FixedKeyAes};

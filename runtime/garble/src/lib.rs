@@ -69,6 +69,7 @@ compile_error!(
 mod error;
 mod evaluator;
 mod garbler;
+pub mod perf;
 mod schedule;
 mod stream;
 
