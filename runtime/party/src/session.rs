@@ -1,0 +1,489 @@
+//! The session itself: [`run_garbler`], [`run_evaluator`], [`run_local`].
+//!
+//! Message order and encodings are those of `docs/protocol.md`. Each party sends
+//! everything the other needs before it waits for an answer, so the protocol cannot
+//! deadlock, and every read is bounded by the channel's timeout and by the exact
+//! size the protocol expects.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mpc_circuits::{Circuit, PartyId, Reveal};
+use mpc_crypto::{Block, Delta};
+use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, TableSink, TableSource};
+use mpc_net::frame::{recv_frame, send_frame};
+use mpc_net::{Channel, MemoryChannel, NetError};
+use mpc_ot::cot;
+use mpc_ot::iknp::{Extend, SetupAnswer, SetupOffer};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::handshake::{Hello, Role, MAGIC, MAX_HELLO, VERSION};
+use crate::SessionError;
+
+/// Live counters a caller may poll from another thread (for a progress bar).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// AND gates garbled (garbler) or evaluated (evaluator) so far.
+    pub and_gates_done: AtomicU64,
+    /// AND gates of the circuit.
+    pub and_gates_total: AtomicU64,
+    /// Bytes sent so far (updated per table chunk).
+    pub bytes_sent: AtomicU64,
+    /// Bytes received so far (updated per table chunk).
+    pub bytes_received: AtomicU64,
+}
+
+/// Options of a session.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    /// Counters to update while the session runs.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Traffic and time of one party's session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Wall time from the hello to the last output.
+    pub elapsed: Duration,
+    /// Payload bytes this party sent.
+    pub bytes_sent: u64,
+    /// Payload bytes this party received.
+    pub bytes_received: u64,
+    /// Rounds as seen by this party (receives that followed a send).
+    pub rounds: u64,
+    /// AND gates of the circuit.
+    pub and_gates: u64,
+}
+
+/// What one party learned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionOutput {
+    /// Per output group of the circuit: its bits (bit 0 first) if this party may see
+    /// it, `None` otherwise.
+    pub outputs: Vec<Option<Vec<bool>>>,
+    /// Time and traffic.
+    pub stats: SessionStats,
+}
+
+/// The result of [`run_local`]: every output, and each party's statistics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalOutput {
+    /// Per output group, its bits (bit 0 first).
+    pub outputs: Vec<Vec<bool>>,
+    /// The garbler's statistics.
+    pub garbler: SessionStats,
+    /// The evaluator's statistics.
+    pub evaluator: SessionStats,
+}
+
+/// Refuses circuits that are not two-party programs (also done by every `run_*`).
+pub fn check_two_party(circuit: &Circuit) -> Result<(), SessionError> {
+    let n = circuit.parties().len();
+    if n != 2 {
+        return Err(SessionError::Unsupported(format!(
+            "the program has {n} part{}; a garbled-circuit session needs exactly two",
+            if n == 1 { "y" } else { "ies" }
+        )));
+    }
+    for g in circuit.outputs() {
+        if let Reveal::To(p) = g.reveal {
+            if p.0 >= 2 {
+                return Err(SessionError::Unsupported(format!(
+                    "output `{}` is revealed to party {}, which does not exist",
+                    g.name, p.0
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sees(reveal: Reveal, party: PartyId) -> bool {
+    match reveal {
+        Reveal::All => true,
+        Reveal::To(p) => p == party,
+    }
+}
+
+/// Output bit ranges of the groups `party` may see, in output order.
+fn visible_ranges(circuit: &Circuit, party: PartyId) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut pos = 0;
+    let mut out = Vec::new();
+    for (k, g) in circuit.outputs().iter().enumerate() {
+        let w = g.wires.len();
+        if sees(g.reveal, party) {
+            out.push((k, pos..pos + w));
+        }
+        pos += w;
+    }
+    out
+}
+
+/// Checks our inputs (one bit vector per input group of `party`, in circuit order)
+/// and returns the concatenated bits.
+fn own_bits(circuit: &Circuit, party: PartyId, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
+    let groups: Vec<_> = circuit.inputs().iter().filter(|g| g.party == party).collect();
+    if groups.len() != inputs.len() {
+        return Err(SessionError::Input(format!(
+            "party `{}` has {} input(s) but {} were given",
+            circuit.parties()[party.0 as usize],
+            groups.len(),
+            inputs.len()
+        )));
+    }
+    let mut bits = Vec::new();
+    for (g, v) in groups.iter().zip(inputs) {
+        if v.len() != g.ty.width() {
+            return Err(SessionError::Input(format!(
+                "input `{}` needs {} bits, got {}",
+                g.name,
+                g.ty.width(),
+                v.len()
+            )));
+        }
+        bits.extend_from_slice(v);
+    }
+    Ok(bits)
+}
+
+/// Input wire numbers of `party`, in wire order.
+fn party_wires(circuit: &Circuit, party: PartyId) -> Vec<usize> {
+    circuit
+        .inputs()
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.party == party)
+        .flat_map(|(k, _)| circuit.input_wires(k).map(|w| w as usize))
+        .collect()
+}
+
+fn send_hello<C: Channel + ?Sized>(ch: &mut C, hello: &Hello) -> Result<(), SessionError> {
+    ch.send(&MAGIC)?;
+    ch.send(&VERSION.to_le_bytes())?;
+    send_frame(ch, &hello.to_bytes())?;
+    Ok(())
+}
+
+fn recv_hello<C: Channel + ?Sized>(ch: &mut C, ours: &Hello) -> Result<(), SessionError> {
+    let mut magic = [0u8; 8];
+    ch.recv_exact(&mut magic)?;
+    if magic != MAGIC {
+        return Err(SessionError::PeerMisbehaved(
+            "it is not speaking the mpc protocol (its first bytes are not the session magic)".into(),
+        ));
+    }
+    let mut version = [0u8; 2];
+    ch.recv_exact(&mut version)?;
+    let version = u16::from_le_bytes(version);
+    if version != VERSION {
+        return Err(SessionError::Mismatch(format!(
+            "the peer speaks protocol version {version}, we speak version {VERSION}"
+        )));
+    }
+    let body = recv_frame(ch, MAX_HELLO).map_err(|e| match e {
+        NetError::FrameTooLarge { len, .. } => {
+            SessionError::PeerMisbehaved(format!("it announced a hello of {len} bytes"))
+        }
+        other => other.into(),
+    })?;
+    ours.check_peer(&Hello::from_bytes(&body)?)
+}
+
+/// Receives a frame of exactly the size the protocol expects.
+fn recv_sized<C: Channel + ?Sized>(ch: &mut C, what: &str, max: usize) -> Result<Vec<u8>, SessionError> {
+    recv_frame(ch, max).map_err(|e| match e {
+        NetError::FrameTooLarge { len, max } => SessionError::PeerMisbehaved(format!(
+            "its {what} message has {len} bytes, at most {max} expected"
+        )),
+        other => other.into(),
+    })
+}
+
+fn send_blocks<C: Channel + ?Sized>(ch: &mut C, blocks: &[Block]) -> Result<(), SessionError> {
+    let mut buf = Vec::with_capacity(blocks.len() * 16);
+    blocks.iter().for_each(|b| buf.extend_from_slice(&b.to_bytes()));
+    ch.send(&buf)?;
+    Ok(())
+}
+
+fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, n: usize) -> Result<Vec<Block>, SessionError> {
+    let mut buf = vec![0u8; n * 16];
+    ch.recv_exact(&mut buf)?;
+    Ok(buf
+        .chunks_exact(16)
+        .map(|c| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(c);
+            Block::from_bytes(b)
+        })
+        .collect())
+}
+
+/// Tables to the channel, flushed per chunk so the evaluator can start at once.
+struct ChannelSink<'a, C: ?Sized> {
+    ch: &'a mut C,
+    progress: Option<&'a Progress>,
+}
+
+impl<C: Channel + ?Sized> TableSink for ChannelSink<'_, C> {
+    fn write_tables(&mut self, bytes: &[u8]) -> Result<(), GarbleError> {
+        let boxed = |e: NetError| GarbleError::Sink(Box::new(e));
+        self.ch.send(bytes).map_err(boxed)?;
+        self.ch.flush().map_err(boxed)?;
+        if let Some(p) = self.progress {
+            p.and_gates_done.fetch_add(bytes.len() as u64 / 32, Ordering::Relaxed);
+            p.bytes_sent.store(self.ch.bytes_sent(), Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// Tables from the channel.
+struct ChannelSource<'a, C: ?Sized> {
+    ch: &'a mut C,
+    progress: Option<&'a Progress>,
+}
+
+impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
+    fn read_tables(&mut self, buf: &mut [u8]) -> Result<(), GarbleError> {
+        self.ch.recv_exact(buf).map_err(|e| GarbleError::Source(Box::new(e)))?;
+        if let Some(p) = self.progress {
+            p.and_gates_done.fetch_add(buf.len() as u64 / 32, Ordering::Relaxed);
+            p.bytes_received.store(self.ch.bytes_received(), Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+fn stats_of<C: Channel + ?Sized>(ch: &C, start: Instant, circuit: &Circuit) -> SessionStats {
+    let s = ch.stats();
+    SessionStats {
+        elapsed: start.elapsed(),
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+        rounds: s.rounds,
+        and_gates: circuit.and_count() as u64,
+    }
+}
+
+/// Size bound of an IKNP extension message for `n` OTs (16 bytes per OT, padded to
+/// 128, plus a header).
+fn extend_max(n: usize) -> usize {
+    16 * (n.div_ceil(128) * 128) + 256
+}
+
+/// Runs the garbler (the program's first party). `inputs` holds one bit vector
+/// (bit 0 first) per input group of party 0, in circuit order.
+pub fn run_garbler<C: Channel + ?Sized>(
+    ch: &mut C,
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<SessionOutput, SessionError> {
+    check_two_party(circuit)?;
+    let me = Role::Garbler.party();
+    let bits = own_bits(circuit, me, inputs)?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.and_gates_total.store(circuit.and_count() as u64, Ordering::Relaxed);
+    }
+    let start = Instant::now();
+    let hello = Hello::new(Role::Garbler, circuit);
+    send_hello(ch, &hello)?;
+    ch.flush()?;
+    recv_hello(ch, &hello)?;
+
+    let mut rng = ChaCha20Rng::from_entropy();
+    let delta = Delta::random(&mut rng);
+    let my_wires = party_wires(circuit, me);
+    let eval_wires = party_wires(circuit, Role::Evaluator.party());
+    let mut zero = vec![Block::ZERO; circuit.num_input_wires() as usize];
+
+    if !eval_wires.is_empty() {
+        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
+        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
+        send_frame(ch, &answer.to_bytes())?;
+        ch.flush()?;
+        let n = eval_wires.len();
+        let msg = Extend::from_bytes(&recv_sized(ch, "OT extension", extend_max(n))?)?;
+        let keys = sender.extend(n, &msg)?;
+        if keys.len() != n {
+            return Err(SessionError::PeerMisbehaved(format!(
+                "its OT extension gave {} OTs, not {n}",
+                keys.len()
+            )));
+        }
+        for (w, k) in eval_wires.iter().zip(keys) {
+            zero[*w] = k;
+        }
+    }
+    for w in &my_wires {
+        zero[*w] = Block::random(&mut rng);
+    }
+    let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
+    send_blocks(ch, &mpc_garble::encode(&mine, &delta, &bits)?)?;
+
+    let mut garbler = Garbler::new(circuit, &delta, zero, 0)?;
+    let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
+
+    let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
+    let eval_bits: Vec<bool> =
+        eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()).collect();
+    ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
+    ch.flush()?;
+
+    let mine_ranges = visible_ranges(circuit, me);
+    let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
+    let mut status = [0u8; 1];
+    ch.recv_exact(&mut status)?;
+    if status[0] != 0 {
+        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
+    }
+    let returned = recv_blocks(ch, n_back)?;
+    // Decode each returned label against the zero-label of its own output bit.
+    let all_zero = garbler.output_zero_labels().unwrap_or_default();
+    let mut full = all_zero.to_vec();
+    let mut pos = 0;
+    for (_, r) in &mine_ranges {
+        full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
+        pos += r.len();
+    }
+    // Outputs we do not see keep their zero-label, which decodes (and is ignored).
+    let decoded = garbler.decode_returned(&full)?;
+    let mut outputs = vec![None; circuit.outputs().len()];
+    for (k, r) in mine_ranges {
+        outputs[k] = Some(decoded[r].to_vec());
+    }
+    Ok(SessionOutput { outputs, stats: stats_of(ch, start, circuit) })
+}
+
+/// Runs the evaluator (the program's second party). `inputs` holds one bit vector
+/// (bit 0 first) per input group of party 1, in circuit order.
+pub fn run_evaluator<C: Channel + ?Sized>(
+    ch: &mut C,
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<SessionOutput, SessionError> {
+    check_two_party(circuit)?;
+    let me = Role::Evaluator.party();
+    let bits = own_bits(circuit, me, inputs)?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.and_gates_total.store(circuit.and_count() as u64, Ordering::Relaxed);
+    }
+    let start = Instant::now();
+    let hello = Hello::new(Role::Evaluator, circuit);
+    send_hello(ch, &hello)?;
+    let my_wires = party_wires(circuit, me);
+    let garbler_wires = party_wires(circuit, Role::Garbler.party());
+    let mut rng = ChaCha20Rng::from_entropy();
+    let setup = if my_wires.is_empty() {
+        None
+    } else {
+        let (setup, offer) = cot::Receiver::new(&mut rng);
+        send_frame(ch, &offer.to_bytes())?;
+        Some(setup)
+    };
+    ch.flush()?;
+    recv_hello(ch, &hello)?;
+
+    let mut labels = vec![Block::ZERO; circuit.num_input_wires() as usize];
+    if let Some(setup) = setup {
+        let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
+        let mut receiver = setup.finish(&answer)?;
+        let (msg, mine) = receiver.extend(&bits)?;
+        send_frame(ch, &msg.to_bytes())?;
+        ch.flush()?;
+        for (w, l) in my_wires.iter().zip(mine) {
+            labels[*w] = l;
+        }
+    }
+    for (w, l) in garbler_wires.iter().zip(recv_blocks(ch, garbler_wires.len())?) {
+        labels[*w] = l;
+    }
+
+    let mut evaluator = Evaluator::new(circuit, labels, 0)?;
+    let out_labels = evaluator.evaluate(&mut ChannelSource { ch: &mut *ch, progress })?;
+
+    // Labels of the outputs the garbler learns go back first, so nobody waits.
+    let garbler_ranges = visible_ranges(circuit, Role::Garbler.party());
+    ch.send(&[0u8])?;
+    let back: Vec<Block> = garbler_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    send_blocks(ch, &back)?;
+    ch.flush()?;
+
+    let mine_ranges = visible_ranges(circuit, me);
+    let n: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
+    let mut packed = vec![0u8; n.div_ceil(8)];
+    ch.recv_exact(&mut packed)?;
+    let decoding = OutputDecoding::from_bytes(&packed, n)
+        .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
+    let mine: Vec<Block> = mine_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let decoded = mpc_garble::decode(&mine, &decoding)?;
+    let mut outputs = vec![None; circuit.outputs().len()];
+    let mut pos = 0;
+    for (k, r) in mine_ranges {
+        outputs[k] = Some(decoded[pos..pos + r.len()].to_vec());
+        pos += r.len();
+    }
+    Ok(SessionOutput { outputs, stats: stats_of(ch, start, circuit) })
+}
+
+/// Runs both parties in this process, on two threads over a [`MemoryChannel`], the
+/// full protocol included. `inputs` holds one bit vector per input group of the
+/// circuit (both parties'), in circuit order.
+pub fn run_local(
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<LocalOutput, SessionError> {
+    check_two_party(circuit)?;
+    if inputs.len() != circuit.inputs().len() {
+        return Err(SessionError::Input(format!(
+            "the program has {} input(s) but {} were given",
+            circuit.inputs().len(),
+            inputs.len()
+        )));
+    }
+    let split = |party: PartyId| -> Vec<Vec<bool>> {
+        circuit
+            .inputs()
+            .iter()
+            .zip(inputs)
+            .filter(|(g, _)| g.party == party)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let g_in = split(Role::Garbler.party());
+    let e_in = split(Role::Evaluator.party());
+    let (mut g_ch, mut e_ch) = MemoryChannel::pair();
+    let (g_res, e_res) = std::thread::scope(|s| {
+        let g = s.spawn(move || {
+            let r = run_garbler(&mut g_ch, circuit, &g_in, opts);
+            drop(g_ch);
+            r
+        });
+        let e_opts = SessionOptions { progress: None };
+        let e = run_evaluator(&mut e_ch, circuit, &e_in, &e_opts);
+        drop(e_ch);
+        let g =
+            g.join().unwrap_or_else(|_| Err(SessionError::Internal("the garbler thread panicked".into())));
+        (g, e)
+    });
+    let (g, e) = match (g_res, e_res) {
+        (Ok(g), Ok(e)) => (g, e),
+        (Err(ge), Err(ee)) => return Err(if ge.is_peer_gone() { ee } else { ge }),
+        (Err(err), Ok(_)) | (Ok(_), Err(err)) => return Err(err),
+    };
+    let mut outputs = Vec::with_capacity(circuit.outputs().len());
+    for (k, g_out) in g.outputs.into_iter().enumerate() {
+        match g_out.or_else(|| e.outputs[k].clone()) {
+            Some(bits) => outputs.push(bits),
+            None => return Err(SessionError::Internal(format!("output {k} reached neither party"))),
+        }
+    }
+    Ok(LocalOutput { outputs, garbler: g.stats, evaluator: e.stats })
+}
