@@ -155,3 +155,177 @@ unsafe fn tccr_many(k: &[__m128i; 11], blocks: &mut [Block], mut tweak: impl FnM
         }
     }
 }
+
+/// All-ones if bit 0 of `x` is set, else zero.
+#[inline(always)]
+unsafe fn lsb_mask(x: __m128i) -> __m128i {
+    _mm_shuffle_epi32::<0>(_mm_srai_epi32::<31>(_mm_slli_epi32::<31>(x)))
+}
+
+#[inline(always)]
+fn tweak_m(t: u128) -> __m128i {
+    to_m(Block::from_u128(t))
+}
+
+/// Gates per iteration of the garbling kernel (4 hashes each: 16 blocks in flight).
+const GARBLE_GATES: usize = 4;
+/// Gates per iteration of the evaluation kernel (2 hashes each: 16 blocks in flight).
+const EVAL_GATES: usize = 8;
+
+impl NiKeys {
+    /// See [`crate::FixedKeyAes::garble_half_gates`].
+    #[inline]
+    pub(crate) fn garble_half_gates(
+        &self,
+        delta: Block,
+        pairs: &[Block],
+        first_tweak: u128,
+        tables: &mut [Block],
+        out: &mut [Block],
+    ) {
+        // SAFETY: a `NiKeys` exists only if AES-NI and SSE2 were detected (see `new`).
+        unsafe { garble_half_gates(&self.0, delta, pairs, first_tweak, tables, out) }
+    }
+
+    /// See [`crate::FixedKeyAes::eval_half_gates`].
+    #[inline]
+    pub(crate) fn eval_half_gates(
+        &self,
+        pairs: &[Block],
+        first_tweak: u128,
+        tables: &[Block],
+        out: &mut [Block],
+    ) {
+        // SAFETY: as above.
+        unsafe { eval_half_gates(&self.0, pairs, first_tweak, tables, out) }
+    }
+}
+
+#[target_feature(enable = "aes,sse2")]
+unsafe fn garble_half_gates(
+    k: &[__m128i; 11],
+    delta: Block,
+    pairs: &[Block],
+    first_tweak: u128,
+    tables: &mut [Block],
+    out: &mut [Block],
+) {
+    const G: usize = GARBLE_GATES;
+    let d = to_m(delta);
+    let full = out.len() / G * G;
+    let (p_full, p_rest) = pairs.split_at(2 * full);
+    let (t_full, t_rest) = tables.split_at_mut(2 * full);
+    let (o_full, o_rest) = out.split_at_mut(full);
+    let mut gate = first_tweak;
+    for ((p, t), o) in
+        p_full.chunks_exact(2 * G).zip(t_full.chunks_exact_mut(2 * G)).zip(o_full.chunks_exact_mut(G))
+    {
+        garble_group::<G, { 4 * G }>(k, d, p, gate, t, o);
+        gate += 2 * G as u128;
+    }
+    // Short remainders (e.g. a dependent chain, one gate per batch) one gate at a time.
+    for ((p, t), o) in p_rest.chunks_exact(2).zip(t_rest.chunks_exact_mut(2)).zip(o_rest.chunks_exact_mut(1))
+    {
+        garble_group::<1, 4>(k, d, p, gate, t, o);
+        gate += 2;
+    }
+}
+
+/// Garbles exactly `G` gates (`H = 4 * G` hashes in flight).
+#[inline(always)]
+unsafe fn garble_group<const G: usize, const H: usize>(
+    k: &[__m128i; 11],
+    d: __m128i,
+    p: &[Block],
+    gate: u128,
+    t: &mut [Block],
+    o: &mut [Block],
+) {
+    let mut x = [_mm_setzero_si128(); H];
+    for j in 0..G {
+        let (a0, b0) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
+        x[4 * j] = a0;
+        x[4 * j + 1] = _mm_xor_si128(a0, d);
+        x[4 * j + 2] = b0;
+        x[4 * j + 3] = _mm_xor_si128(b0, d);
+    }
+    enc(k, &mut x);
+    let pi = x;
+    for j in 0..G {
+        let tw = gate + 2 * j as u128;
+        let (ta, tb) = (tweak_m(tw), tweak_m(tw + 1));
+        x[4 * j] = _mm_xor_si128(x[4 * j], ta);
+        x[4 * j + 1] = _mm_xor_si128(x[4 * j + 1], ta);
+        x[4 * j + 2] = _mm_xor_si128(x[4 * j + 2], tb);
+        x[4 * j + 3] = _mm_xor_si128(x[4 * j + 3], tb);
+    }
+    enc(k, &mut x);
+    for (v, p) in x.iter_mut().zip(pi) {
+        *v = _mm_xor_si128(*v, p);
+    }
+    for j in 0..G {
+        let (a0, b0) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
+        let (pa, pb) = (lsb_mask(a0), lsb_mask(b0));
+        let (ha0, ha1, hb0, hb1) = (x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]);
+        let tg = _mm_xor_si128(_mm_xor_si128(ha0, ha1), _mm_and_si128(pb, d));
+        let wg0 = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
+        let te = _mm_xor_si128(_mm_xor_si128(hb0, hb1), a0);
+        let we0 = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0)));
+        t[2 * j] = from_m(tg);
+        t[2 * j + 1] = from_m(te);
+        o[j] = from_m(_mm_xor_si128(wg0, we0));
+    }
+}
+
+#[target_feature(enable = "aes,sse2")]
+unsafe fn eval_half_gates(
+    k: &[__m128i; 11],
+    pairs: &[Block],
+    first_tweak: u128,
+    tables: &[Block],
+    out: &mut [Block],
+) {
+    const G: usize = EVAL_GATES;
+    let full = out.len() / G * G;
+    let (p_full, p_rest) = pairs.split_at(2 * full);
+    let (t_full, t_rest) = tables.split_at(2 * full);
+    let (o_full, o_rest) = out.split_at_mut(full);
+    let mut gate = first_tweak;
+    for ((p, t), o) in
+        p_full.chunks_exact(2 * G).zip(t_full.chunks_exact(2 * G)).zip(o_full.chunks_exact_mut(G))
+    {
+        eval_group::<G, { 2 * G }>(k, p, gate, t, o);
+        gate += 2 * G as u128;
+    }
+    for ((p, t), o) in p_rest.chunks_exact(2).zip(t_rest.chunks_exact(2)).zip(o_rest.chunks_exact_mut(1)) {
+        eval_group::<1, 2>(k, p, gate, t, o);
+        gate += 2;
+    }
+}
+
+/// Evaluates exactly `G` gates (`H = 2 * G` hashes in flight).
+#[inline(always)]
+unsafe fn eval_group<const G: usize, const H: usize>(
+    k: &[__m128i; 11],
+    p: &[Block],
+    gate: u128,
+    t: &[Block],
+    o: &mut [Block],
+) {
+    let mut x: [__m128i; H] = core::array::from_fn(|i| to_m(p[i]));
+    enc(k, &mut x);
+    let pi = x;
+    for (j, v) in x.iter_mut().enumerate() {
+        *v = _mm_xor_si128(*v, tweak_m(gate + j as u128));
+    }
+    enc(k, &mut x);
+    for j in 0..G {
+        let (wa, wb) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
+        let (tg, te) = (to_m(t[2 * j]), to_m(t[2 * j + 1]));
+        let hg = _mm_xor_si128(x[2 * j], pi[2 * j]);
+        let he = _mm_xor_si128(x[2 * j + 1], pi[2 * j + 1]);
+        let wg = _mm_xor_si128(hg, _mm_and_si128(lsb_mask(wa), tg));
+        let we = _mm_xor_si128(he, _mm_and_si128(lsb_mask(wb), _mm_xor_si128(te, wa)));
+        o[j] = from_m(_mm_xor_si128(wg, we));
+    }
+}

@@ -9,7 +9,7 @@ use mpc_circuits::Circuit;
 use mpc_crypto::{Block, FixedKeyAes};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, mask, tweak, AndGate, Kernel};
+use crate::schedule::{self, AndGate, Kernel};
 use crate::stream::TableSource;
 use crate::{CONST_LABEL, DEFAULT_BATCH};
 
@@ -73,7 +73,8 @@ impl<'c> Evaluator<'c> {
         let mut kernel = EvalKernel {
             aes: FixedKeyAes::global(),
             tweak_base: self.tweak_base as u128,
-            hashes: Vec::new(),
+            pairs: Vec::new(),
+            outs: Vec::new(),
             tables: Vec::new(),
             source,
             parallel: self.parallel,
@@ -86,15 +87,11 @@ impl<'c> Evaluator<'c> {
 struct EvalKernel<'s, S: TableSource> {
     aes: &'static FixedKeyAes,
     tweak_base: u128,
-    hashes: Vec<Block>,
+    pairs: Vec<Block>,
+    outs: Vec<Block>,
     tables: Vec<Block>,
     source: &'s mut S,
     parallel: bool,
-}
-
-fn hash_evaluator(aes: &FixedKeyAes, h: &mut [Block], first_tweak: u128) {
-    // Entry k belongs to gate k/2: the A-label uses tweak 2j, the B-label 2j+1.
-    aes.tccr_many(h, |k| tweak(first_tweak + k as u128));
 }
 
 impl<S: TableSource> Kernel for EvalKernel<'_, S> {
@@ -118,28 +115,28 @@ impl<S: TableSource> Kernel for EvalKernel<'_, S> {
         self.tables.clear();
         self.tables.resize(2 * n, Block::ZERO);
         self.source.read_tables(bytemuck::cast_slice_mut(&mut self.tables))?;
-        self.hashes.clear();
-        self.hashes.reserve(2 * n);
+        self.pairs.clear();
         for g in gates {
-            self.hashes.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
+            self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
         }
+        self.outs.clear();
+        self.outs.resize(n, Block::ZERO);
         let first_tweak = self.tweak_base + 2 * first_and as u128;
+        let aes = self.aes;
         if self.parallel && n >= 2 * crate::PAR_CHUNK {
             use rayon::prelude::*;
-            let aes = self.aes;
-            self.hashes.par_chunks_mut(2 * crate::PAR_CHUNK).enumerate().for_each(|(c, h)| {
-                hash_evaluator(aes, h, first_tweak + 2 * (c * crate::PAR_CHUNK) as u128);
-            });
+            let c = crate::PAR_CHUNK;
+            self.pairs
+                .par_chunks(2 * c)
+                .zip(self.tables.par_chunks(2 * c))
+                .zip(self.outs.par_chunks_mut(c))
+                .enumerate()
+                .for_each(|(i, ((p, t), o))| aes.eval_half_gates(p, first_tweak + 2 * (i * c) as u128, t, o));
         } else {
-            hash_evaluator(self.aes, &mut self.hashes, first_tweak);
+            aes.eval_half_gates(&self.pairs, first_tweak, &self.tables, &mut self.outs);
         }
-        for ((g, h), t) in gates.iter().zip(self.hashes.chunks_exact(2)).zip(self.tables.chunks_exact(2)) {
-            let wa = labels[g.a as usize];
-            let wb = labels[g.b as usize];
-            // W_G = H(Wa) ^ sa*T_G;  W_E = H(Wb) ^ sb*(T_E ^ Wa).
-            let wg = h[0] ^ (mask(wa.lsb()) & t[0]);
-            let we = h[1] ^ (mask(wb.lsb()) & (t[1] ^ wa));
-            labels[g.out as usize] = wg ^ we;
+        for (g, o) in gates.iter().zip(&self.outs) {
+            labels[g.out as usize] = *o;
         }
         Ok(())
     }

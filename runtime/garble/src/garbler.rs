@@ -12,7 +12,7 @@ use mpc_crypto::{Block, Delta, FixedKeyAes};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, mask, tweak, AndGate, Kernel};
+use crate::schedule::{self, mask, AndGate, Kernel};
 use crate::stream::{TableSink, CHUNK_BYTES};
 use crate::{OutputDecoding, CONST_LABEL, DEFAULT_BATCH};
 
@@ -86,10 +86,11 @@ impl<'c> Garbler<'c> {
         labels.resize(self.circuit.num_wires() as usize, Block::ZERO);
         let mut kernel = GarbleKernel {
             aes: FixedKeyAes::global(),
-            delta: self.delta.as_block(),
+            delta: self.delta.clone(),
             tweak_base: self.tweak_base as u128,
-            hashes: Vec::new(),
-            out: Vec::with_capacity(CHUNK_BYTES / 16),
+            pairs: Vec::new(),
+            outs: Vec::new(),
+            out: Vec::with_capacity(CHUNK_BLOCKS),
             sink,
             parallel: self.parallel,
         };
@@ -132,13 +133,17 @@ impl<'c> Garbler<'c> {
 
 struct GarbleKernel<'s, S: TableSink> {
     aes: &'static FixedKeyAes,
-    delta: Block,
+    delta: Delta,
     tweak_base: u128,
-    hashes: Vec<Block>,
+    pairs: Vec<Block>,
+    outs: Vec<Block>,
     out: Vec<Block>,
     sink: &'s mut S,
     parallel: bool,
 }
+
+/// Table blocks that fit in one sink chunk.
+const CHUNK_BLOCKS: usize = CHUNK_BYTES / 16;
 
 impl<S: TableSink> GarbleKernel<'_, S> {
     fn finish(&mut self) -> Result<(), GarbleError> {
@@ -148,25 +153,61 @@ impl<S: TableSink> GarbleKernel<'_, S> {
         }
         Ok(())
     }
-}
 
-/// Hashes `h` (laid out `A0, A1, B0, B1` per gate) in place with the gate tweaks.
-fn hash_garbler(aes: &FixedKeyAes, h: &mut [Block], first_tweak: u128) {
-    // Entry k belongs to gate k/4; A-halves use tweak 2j, B-halves 2j+1.
-    aes.tccr_many(h, |k| tweak(first_tweak + 2 * (k as u128 >> 2) + ((k as u128 >> 1) & 1)));
+    /// Garbles at most `CHUNK_BLOCKS / 2` gates into the output buffer.
+    fn garble_part(
+        &mut self,
+        gates: &[AndGate],
+        first_and: u64,
+        labels: &mut [Block],
+    ) -> Result<(), GarbleError> {
+        let n = gates.len();
+        if self.out.len() + 2 * n > CHUNK_BLOCKS {
+            self.finish()?;
+        }
+        self.pairs.clear();
+        for g in gates {
+            self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
+        }
+        self.outs.clear();
+        self.outs.resize(n, Block::ZERO);
+        let start = self.out.len();
+        self.out.resize(start + 2 * n, Block::ZERO);
+        let tables = &mut self.out[start..];
+        let first_tweak = self.tweak_base + 2 * first_and as u128;
+        let (aes, delta) = (self.aes, &self.delta);
+        if self.parallel && n >= 2 * crate::PAR_CHUNK {
+            use rayon::prelude::*;
+            let c = crate::PAR_CHUNK;
+            self.pairs
+                .par_chunks(2 * c)
+                .zip(tables.par_chunks_mut(2 * c))
+                .zip(self.outs.par_chunks_mut(c))
+                .enumerate()
+                .for_each(|(i, ((p, t), o))| {
+                    aes.garble_half_gates(delta, p, first_tweak + 2 * (i * c) as u128, t, o)
+                });
+        } else {
+            aes.garble_half_gates(delta, &self.pairs, first_tweak, tables, &mut self.outs);
+        }
+        for (g, o) in gates.iter().zip(&self.outs) {
+            labels[g.out as usize] = *o;
+        }
+        Ok(())
+    }
 }
 
 impl<S: TableSink> Kernel for GarbleKernel<'_, S> {
     #[inline(always)]
     fn inv(&self, x: Block) -> Block {
         // The zero-label of !x is the one-label of x.
-        x ^ self.delta
+        x ^ self.delta.as_block()
     }
 
     #[inline(always)]
     fn constant(&self, value: bool) -> Block {
         // The evaluator's label is the public CONST_LABEL, which must encode `value`.
-        CONST_LABEL ^ (mask(value) & self.delta)
+        CONST_LABEL ^ (mask(value) & self.delta.as_block())
     }
 
     fn and_batch(
@@ -175,42 +216,9 @@ impl<S: TableSink> Kernel for GarbleKernel<'_, S> {
         first_and: u64,
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
-        let d = self.delta;
-        let n = gates.len();
-        self.hashes.clear();
-        self.hashes.reserve(4 * n);
-        for g in gates {
-            let a0 = labels[g.a as usize];
-            let b0 = labels[g.b as usize];
-            self.hashes.extend_from_slice(&[a0, a0 ^ d, b0, b0 ^ d]);
-        }
-        let first_tweak = self.tweak_base + 2 * first_and as u128;
-        if self.parallel && n >= 2 * crate::PAR_CHUNK {
-            use rayon::prelude::*;
-            let aes = self.aes;
-            self.hashes.par_chunks_mut(4 * crate::PAR_CHUNK).enumerate().for_each(|(c, h)| {
-                hash_garbler(aes, h, first_tweak + 2 * (c * crate::PAR_CHUNK) as u128);
-            });
-        } else {
-            hash_garbler(self.aes, &mut self.hashes, first_tweak);
-        }
-        for (g, h) in gates.iter().zip(self.hashes.chunks_exact(4)) {
-            let a0 = labels[g.a as usize];
-            let b0 = labels[g.b as usize];
-            let (pa, pb) = (mask(a0.lsb()), mask(b0.lsb()));
-            // Garbler half-gate: T_G = H(A0) ^ H(A1) ^ pb*Delta, W_G0 = H(A0) ^ pa*T_G.
-            let tg = h[0] ^ h[1] ^ (pb & d);
-            let wg0 = h[0] ^ (pa & tg);
-            // Evaluator half-gate: T_E = H(B0) ^ H(B1) ^ A0, W_E0 = H(B0) ^ pb*(T_E ^ A0).
-            let te = h[2] ^ h[3] ^ a0;
-            let we0 = h[2] ^ (pb & (te ^ a0));
-            labels[g.out as usize] = wg0 ^ we0;
-            self.out.push(tg);
-            self.out.push(te);
-            if self.out.len() == CHUNK_BYTES / 16 {
-                self.sink.write_tables(bytemuck::cast_slice(&self.out))?;
-                self.out.clear();
-            }
+        let part = CHUNK_BLOCKS / 2;
+        for (i, gs) in gates.chunks(part).enumerate() {
+            self.garble_part(gs, first_and + (i * part) as u64, labels)?;
         }
         Ok(())
     }

@@ -136,9 +136,3 @@ pub(crate) fn run<K: Kernel>(
 pub(crate) fn mask(bit: bool) -> Block {
     Block::from_u128((bit as u128).wrapping_neg())
 }
-
-/// The tweak block for tweak number `t`.
-#[inline(always)]
-pub(crate) fn tweak(t: u128) -> Block {
-    Block::from_u128(t)
-}
