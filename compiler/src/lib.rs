@@ -1,1 +1,80 @@
-//! (placeholder: filled in by its issue)
+//! mpc-compiler: the `.mpc` language, from source text to an optimised [`Circuit`].
+//!
+//! Pipeline (no IO anywhere in this crate):
+//! [`lexer`] (logos, byte spans) -> [`parser`] (LALRPOP grammar, error recovery) ->
+//! [`ast`] -> [`check`] (names, types, parties, constants, recursion) -> [`lower`]
+//! (inlining, unrolling, secret `if` to mux, secret indexing to mux trees) -> [`ir`]
+//! (word-level dataflow graph) -> [`passes`] (folding, CSE, DCE, strength reduction)
+//! -> [`blast`] (bit-blasting through `mpc_circuits::gadgets`) -> [`Circuit`].
+//!
+//! The entry point is [`compile`]; it never panics and returns every diagnostic it
+//! found, with the circuit when there were no errors. [`render`] prints diagnostics.
+
+pub mod ast;
+pub mod blast;
+pub mod check;
+pub mod diag;
+pub mod ir;
+pub mod lexer;
+pub mod lower;
+pub mod parser;
+pub mod passes;
+pub mod types;
+
+use mpc_circuits::Circuit;
+
+pub use diag::{render, Diagnostic, Severity};
+pub use ir::Ir;
+pub use lower::Limits;
+
+/// Compiler options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Run the IR passes (on by default).
+    pub optimize: bool,
+    /// Size limits that keep compilation finite.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { optimize: true, limits: Limits::default() }
+    }
+}
+
+/// Front end and middle: source to optimised IR.
+pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnostic>) {
+    let (prog, mut diags) = parser::parse(source);
+    let Some(prog) = prog else { return (None, diags) };
+    let (checked, cd) = check::check(&prog);
+    diags.extend(cd);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let ir = match lower::lower(&prog, &checked, &options.limits) {
+        Ok(ir) => ir,
+        Err(d) => {
+            diags.push(*d);
+            return (None, diags);
+        }
+    };
+    let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
+    (Some(ir), diags)
+}
+
+/// Compiles `.mpc` source to a circuit. Returns the circuit when there were no errors,
+/// and all diagnostics (errors and warnings) in any case.
+pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnostic>) {
+    let (ir, mut diags) = compile_ir(source, options);
+    let Some(ir) = ir else { return (None, diags) };
+    match blast::blast(&ir) {
+        Ok(c) => (Some(c), diags),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                ast::Span::default(),
+                format!("internal error: the circuit was rejected: {e}"),
+            ));
+            (None, diags)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Bit-blasting: IR nodes to gates through `mpc_circuits::gadgets`.
+//!
+//! [`blast_op`] maps one IR operation on words to gadget calls; the IR's constant
+//! folder calls it too, so folding and the circuit agree by construction. [`blast`]
+//! walks a whole [`Ir`] in topological order into a [`Builder`] and finishes the
+//! circuit. Widths are guaranteed equal by lowering; `fit` still zero-extends or
+//! truncates defensively so a front-end bug can never reach a gadget's assertion.
+
+use mpc_circuits::gadgets::{self, arith, cmp, count, div, mul, mux, select, shift, sort};
+use mpc_circuits::{Bit, Builder, Circuit, CircuitError, PartyId, Word};
+use petgraph::stable_graph::NodeIndex;
+use petgraph::visit::NodeIndexable as _;
+
+use crate::ir::{Ir, Op};
+
+fn fit(x: &Word, w: usize) -> Word {
+    if x.width() == w {
+        x.clone()
+    } else {
+        x.zext(w)
+    }
+}
+
+fn bit(x: &Word) -> Bit {
+    x.bits().first().copied().unwrap_or(Bit::ZERO)
+}
+
+/// Gates for one operation on `args`, result `width` bits. `Input`/`Output`/`Const`
+/// are handled by [`blast`] (here they give constants/concatenation).
+pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
+    let w = width;
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let a = || fit(&arg(0), w);
+    let bb = || fit(&arg(1), w);
+    let one = |x: Bit| Word::from_bits(vec![x]);
+    match op {
+        Op::Input { .. } => Word::constant(0, w),
+        Op::Const(bits) => Word::constant_bits(bits),
+        Op::Not => gadgets::not(b, &a()),
+        Op::And => gadgets::and(b, &a(), &bb()),
+        Op::Or => gadgets::or(b, &a(), &bb()),
+        Op::Xor => gadgets::xor(b, &a(), &bb()),
+        Op::Add => arith::add(b, &a(), &bb()),
+        Op::Sub => arith::sub(b, &a(), &bb()),
+        Op::Neg => arith::neg(b, &a()),
+        Op::Mul => mul::mul(b, &a(), &bb()),
+        Op::Div { signed } => div::divrem(b, &a(), &bb(), *signed).0,
+        Op::Rem { signed } => div::divrem(b, &a(), &bb(), *signed).1,
+        Op::Shl => shift::shl(b, &a(), &arg(1)),
+        Op::Shr { signed: false } => shift::lshr(b, &a(), &arg(1)),
+        Op::Shr { signed: true } => shift::ashr(b, &a(), &arg(1)),
+        Op::ShlC(k) => shift::shl_const(&a(), *k as usize),
+        Op::ShrC { k, signed: false } => shift::lshr_const(&a(), *k as usize),
+        Op::ShrC { k, signed: true } => shift::ashr_const(&a(), *k as usize),
+        Op::Eq => {
+            let x = arg(0);
+            let y = fit(&arg(1), x.width());
+            one(cmp::eq(b, &x, &y))
+        }
+        Op::Lt { signed } => {
+            let x = arg(0);
+            let y = fit(&arg(1), x.width());
+            one(cmp::lt(b, &x, &y, *signed))
+        }
+        Op::Mux => mux::mux(b, bit(&arg(0)), &fit(&arg(1), w), &fit(&arg(2), w)),
+        Op::Slice { lo } => {
+            let x = arg(0);
+            let lo = *lo as usize;
+            let hi = (lo + w).min(x.width());
+            fit(&x.slice(lo.min(hi)..hi), w)
+        }
+        Op::Concat | Op::Output { .. } => {
+            let mut bits = Vec::with_capacity(w);
+            for x in args {
+                bits.extend_from_slice(x.bits());
+            }
+            fit(&Word::from_bits(bits), w)
+        }
+        Op::Ext { signed: false } => arg(0).zext(w),
+        Op::Ext { signed: true } => arg(0).sext(w),
+        Op::Popcount => count::popcount(b, &arg(0)).zext(w),
+        Op::Hamming => {
+            let x = arg(0);
+            let y = fit(&arg(1), x.width());
+            count::hamming(b, &x, &y).zext(w)
+        }
+        Op::Min { signed } => select::min(b, &a(), &bb(), *signed),
+        Op::Max { signed } => select::max(b, &a(), &bb(), *signed),
+        Op::Abs => {
+            let x = a();
+            let s = x.bits().last().copied().unwrap_or(Bit::ZERO);
+            arith::cond_neg(b, s, &x)
+        }
+        Op::Sort { signed, desc } => {
+            if args.is_empty() {
+                return Word::constant(0, w);
+            }
+            let e = args[0].width();
+            let xs: Vec<Word> = args.iter().map(|x| fit(x, e)).collect();
+            let sorted = sort::sort(b, &xs, *signed, *desc);
+            let mut bits = Vec::with_capacity(w);
+            for x in sorted {
+                bits.extend(x.into_bits());
+            }
+            fit(&Word::from_bits(bits), w)
+        }
+        Op::Aes128 => crate::blast::aes(b, &fit(&arg(0), 128), &fit(&arg(1), 128)),
+        Op::Sha256Compress => crate::blast::sha(b, &fit(&arg(0), 256), &fit(&arg(1), 512)),
+        Op::Decode => decode(b, &arg(0), w),
+    }
+}
+
+/// AES-128 is wired in once `gadgets::aes` exists; until then lowering rejects the
+/// builtin, so this is never reached.
+fn aes(_b: &mut Builder, _key: &Word, _block: &Word) -> Word {
+    Word::constant(0, 128)
+}
+
+/// See [`aes`]: lowering rejects `sha256_compress` until `gadgets::sha256` exists.
+fn sha(_b: &mut Builder, _state: &Word, _block: &Word) -> Word {
+    Word::constant(0, 256)
+}
+
+/// One-hot decoder: bit j of the result is `index == j`, for j < n. Shares the
+/// products of index bits level by level (about n AND in total).
+fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
+    // Bits of the index that can matter for j < n; any higher set bit means no match.
+    let k = gadgets::bits_for(n.saturating_sub(1));
+    let k = k.min(index.width());
+    let high: Vec<Bit> = index.bits()[k..].to_vec();
+    let in_range = {
+        let any = gadgets::or_all(b, &high);
+        b.inv(any)
+    };
+    // After i index bits, table[j] = in_range & (index bits 0..i == j) for j < min(2^i, n).
+    let mut table: Vec<Bit> = vec![in_range];
+    for i in 0..k {
+        let x = index.bit(i);
+        let nx = b.inv(x);
+        let size = table.len();
+        let mut out = Vec::with_capacity((size * 2).min(n));
+        for j in 0..(size * 2).min(n) {
+            // Index j: low bits select the table entry, bit i is `j >= size`.
+            let (t, sel) = if j < size { (table[j], nx) } else { (table[j - size], x) };
+            out.push(b.and(t, sel));
+        }
+        table = out;
+    }
+    table.resize(n, Bit::ZERO);
+    Word::from_bits(table)
+}
+
+/// Builds the circuit for a whole IR.
+pub fn blast(ir: &Ir) -> Result<Circuit, CircuitError> {
+    let mut b = Builder::new(&ir.parties);
+    let inputs: Vec<Word> = ir.inputs.iter().map(|g| b.input_typed(g.party, &g.name, g.ty.clone())).collect();
+    let _ = PartyId(0);
+    let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
+    let mut words: Vec<Option<Word>> = vec![None; ir.graph.node_bound()];
+    let mut outputs: Vec<Option<Word>> = vec![None; ir.outputs.len()];
+    for id in order {
+        let node = &ir.graph[id];
+        let args: Vec<Word> =
+            node.args.iter().map(|a: &NodeIndex<u32>| words[a.index()].clone().unwrap_or_default()).collect();
+        let word = match &node.op {
+            Op::Input { group } => inputs.get(*group as usize).cloned().unwrap_or_default(),
+            op => blast_op(&mut b, op, &args, node.width as usize),
+        };
+        if let Op::Output { index } = node.op {
+            if let Some(slot) = outputs.get_mut(index as usize) {
+                *slot = Some(word.clone());
+            }
+        }
+        // Free operand words that no later node needs? Kept simple: words are small.
+        words[id.index()] = Some(word);
+    }
+    for (decl, word) in ir.outputs.iter().zip(outputs) {
+        let word = fit(&word.unwrap_or_default(), decl.ty.width());
+        b.output_typed(&decl.name, decl.ty.clone(), decl.reveal, &word);
+    }
+    b.finish()
+}

@@ -1,0 +1,1313 @@
+//! The checker: names, types, parties, constants, recursion.
+//!
+//! Produces [`Checked`]: the struct table, every function's signature, the parties, the
+//! type of every expression (after literal coercion, see [`Ty::Int`]) and the type
+//! each cast or array repeat denotes. Lowering relies on these facts and on the
+//! absence of errors; it re-checks nothing but compile-time values (array bounds, loop
+//! bounds) which it reports itself.
+//!
+//! Rules (see docs/language.md): no implicit conversions between run-time integer
+//! types; compile-time integers coerce to any integer type; shift amounts may be any
+//! unsigned type; `==`/`!=` work on any type, ordering only on integers; `main`'s
+//! parameters name a declared party; recursion is rejected.
+
+use std::collections::HashMap;
+
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use crate::types::{
+    int_type_name, parse_literal, StructDef, Ty, MAX_ARRAY_LEN, MAX_INT_WIDTH, MAX_VALUE_BITS,
+};
+
+/// A function's checked signature.
+#[derive(Clone, Debug)]
+pub struct FnSig {
+    /// Index into `Program::items`.
+    pub item: usize,
+    /// Parameter types.
+    pub params: Vec<Ty>,
+    /// Return type (unit when omitted).
+    pub ret: Ty,
+}
+
+/// One output of `main`: name, type, and the party that learns it (None = all).
+#[derive(Clone, Debug)]
+pub struct OutputSpec {
+    /// The output group's name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// `Some(k)` when only party `k` learns it.
+    pub party: Option<u8>,
+}
+
+/// Everything the checker learned.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    /// Party names in declaration order.
+    pub parties: Vec<String>,
+    /// Struct definitions.
+    pub structs: Vec<StructDef>,
+    /// Struct name to index.
+    pub struct_index: HashMap<String, usize>,
+    /// Functions by name.
+    pub fns: HashMap<String, FnSig>,
+    /// Constants in order: name, item index, type.
+    pub consts: Vec<(String, usize, Ty)>,
+    /// Type of each expression by id (after coercion).
+    pub expr_types: HashMap<ExprId, Ty>,
+    /// Parties of `main`'s inputs, in parameter order.
+    pub input_parties: Vec<u8>,
+    /// The outputs of `main`.
+    pub outputs: Vec<OutputSpec>,
+    /// Whether `main` returns a tuple whose components are separate outputs.
+    pub output_tuple: bool,
+}
+
+impl Checked {
+    /// The type recorded for `e` (the error type if none was).
+    pub fn ty(&self, e: &Expr) -> Ty {
+        self.expr_types.get(&e.id).cloned().unwrap_or(Ty::Error)
+    }
+}
+
+/// Built-in functions.
+pub const BUILTINS: &[&str] =
+    &["min", "max", "abs", "popcount", "hamming", "sort", "aes128", "sha256_compress"];
+
+struct Var {
+    ty: Ty,
+    mutable: bool,
+}
+
+struct Checker<'p> {
+    prog: &'p Program,
+    out: Checked,
+    diags: Vec<Diagnostic>,
+    scopes: Vec<HashMap<String, Var>>,
+    const_values: HashMap<String, i128>,
+    calls: HashMap<String, Vec<(String, Span)>>,
+    current_fn: String,
+    ret_ty: Ty,
+}
+
+/// Checks a parsed program. Returns the facts and the diagnostics (errors mean the
+/// facts must not be lowered).
+pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
+    let mut c = Checker {
+        prog,
+        out: Checked::default(),
+        diags: Vec::new(),
+        scopes: Vec::new(),
+        const_values: HashMap::new(),
+        calls: HashMap::new(),
+        current_fn: String::new(),
+        ret_ty: Ty::unit(),
+    };
+    c.run();
+    (c.out, c.diags)
+}
+
+fn is_comptime(t: &Ty) -> bool {
+    matches!(t, Ty::Int)
+}
+
+impl<'p> Checker<'p> {
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, msg));
+    }
+
+    fn err_help(&mut self, span: Span, msg: impl Into<String>, help: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, msg).with_help(help));
+    }
+
+    fn show(&self, t: &Ty) -> String {
+        t.display(&self.out.structs)
+    }
+
+    fn run(&mut self) {
+        let prog = self.prog;
+        // Pass 1: parties, struct names, function names.
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for item in &prog.items {
+            match item {
+                Item::Party(name) => {
+                    if self.out.parties.contains(&name.name) {
+                        self.err(name.span, format!("party `{}` is declared twice", name.name));
+                    } else if self.out.parties.len() >= 255 {
+                        self.err(name.span, "too many parties (at most 255)");
+                    } else {
+                        self.out.parties.push(name.name.clone());
+                    }
+                }
+                Item::Struct { name, .. } if self.check_new_name(&mut seen, name) => {
+                    let idx = self.out.structs.len();
+                    self.out.structs.push(StructDef { name: name.name.clone(), fields: Vec::new() });
+                    self.out.struct_index.insert(name.name.clone(), idx);
+                }
+                _ => {}
+            }
+        }
+        // Pass 2: struct fields, constants, signatures (in source order).
+        for (idx, item) in prog.items.iter().enumerate() {
+            match item {
+                Item::Struct { name, fields } => {
+                    let Some(&si) = self.out.struct_index.get(&name.name) else { continue };
+                    if !self.out.structs[si].fields.is_empty() {
+                        continue;
+                    }
+                    let mut fs: Vec<(String, Ty)> = Vec::new();
+                    for (fname, fty) in fields {
+                        let t = self.resolve_type(fty);
+                        if fs.iter().any(|(n, _)| n == &fname.name) {
+                            self.err(fname.span, format!("field `{}` is declared twice", fname.name));
+                        }
+                        if self.contains_struct(&t, si) {
+                            self.err(fty.span, format!("struct `{}` cannot contain itself", name.name));
+                            continue;
+                        }
+                        fs.push((fname.name.clone(), t));
+                    }
+                    self.out.structs[si].fields = fs;
+                }
+                Item::Const { name, ty, value } => {
+                    if !self.check_new_name(&mut seen, name) {
+                        continue;
+                    }
+                    let want = ty.as_ref().map(|t| self.resolve_type(t));
+                    self.scopes.push(HashMap::new());
+                    let got = self.expr(value, want.as_ref());
+                    self.scopes.pop();
+                    let t = match want {
+                        Some(w) => {
+                            self.expect_assignable(value, &got, &w);
+                            w
+                        }
+                        None => got,
+                    };
+                    if let Some(v) = self.const_eval(value) {
+                        self.const_values.insert(name.name.clone(), v);
+                    }
+                    self.out.consts.push((name.name.clone(), idx, t));
+                }
+                Item::Fn(f) => {
+                    if !self.check_new_name(&mut seen, &f.name) {
+                        continue;
+                    }
+                    if BUILTINS.contains(&f.name.name.as_str()) {
+                        self.err_help(
+                            f.name.span,
+                            format!("`{}` is a built-in function and cannot be redefined", f.name.name),
+                            "choose another name",
+                        );
+                        continue;
+                    }
+                    let params: Vec<Ty> = f.params.iter().map(|p| self.resolve_type(&p.ty)).collect();
+                    let ret = match &f.ret {
+                        None => Ty::unit(),
+                        Some(r) if r.tuple => {
+                            Ty::Tuple(r.comps.iter().map(|c| self.resolve_type(&c.ty)).collect())
+                        }
+                        Some(r) => match r.comps.first() {
+                            Some(c) => self.resolve_type(&c.ty),
+                            None => Ty::unit(),
+                        },
+                    };
+                    self.out.fns.insert(f.name.name.clone(), FnSig { item: idx, params, ret });
+                }
+                Item::Party(_) | Item::Error(_) => {}
+            }
+        }
+        // Pass 3: main's interface.
+        self.check_main();
+        // Pass 4: bodies.
+        for item in &prog.items {
+            if let Item::Fn(f) = item {
+                let Some(sig) = self.out.fns.get(&f.name.name).cloned() else { continue };
+                if sig.item >= prog.items.len() {
+                    continue;
+                }
+                self.current_fn = f.name.name.clone();
+                self.ret_ty = sig.ret.clone();
+                let mut scope = HashMap::new();
+                for (p, t) in f.params.iter().zip(&sig.params) {
+                    if scope.contains_key(&p.name.name) {
+                        self.err(p.name.span, format!("parameter `{}` is declared twice", p.name.name));
+                    }
+                    scope.insert(p.name.name.clone(), Var { ty: t.clone(), mutable: false });
+                    if f.name.name != "main" {
+                        if let Some(party) = &p.party {
+                            self.err_help(
+                                party.span,
+                                "only inputs of `main` belong to a party",
+                                "remove the `@party` annotation",
+                            );
+                        }
+                    }
+                }
+                if f.name.name != "main" {
+                    if let Some(r) = &f.ret {
+                        for c in &r.comps {
+                            if let Some(p) = &c.party {
+                                self.err_help(
+                                    p.span,
+                                    "only outputs of `main` can be restricted to a party",
+                                    "remove the `@party` annotation",
+                                );
+                            }
+                        }
+                    }
+                }
+                self.scopes.push(scope);
+                let ret = sig.ret.clone();
+                let body_ty = self.block(&f.body, Some(&ret));
+                self.scopes.pop();
+                if !block_returns(&f.body) || f.body.tail.is_some() {
+                    let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
+                    match &f.body.tail {
+                        Some(t) => self.expect_assignable(t, &body_ty, &ret),
+                        None => {
+                            if ret != Ty::unit() && !ret.has_error() {
+                                self.err_help(
+                                    span,
+                                    format!("function `{}` must return `{}`", f.name.name, self.show(&ret)),
+                                    "end the body with the value to return (no `;`) or a `return` statement",
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.check_recursion();
+    }
+
+    fn check_new_name(&mut self, seen: &mut HashMap<String, Span>, name: &Ident) -> bool {
+        if seen.contains_key(&name.name) {
+            self.err(name.span, format!("the name `{}` is defined twice", name.name));
+            return false;
+        }
+        seen.insert(name.name.clone(), name.span);
+        true
+    }
+
+    fn contains_struct(&self, t: &Ty, si: usize) -> bool {
+        match t {
+            Ty::Struct(i) => {
+                *i == si || self.out.structs[*i].fields.iter().any(|(_, f)| self.contains_struct(f, si))
+            }
+            Ty::Array(e, _) => self.contains_struct(e, si),
+            Ty::Tuple(ts) => ts.iter().any(|t| self.contains_struct(t, si)),
+            _ => false,
+        }
+    }
+
+    fn party_index(&mut self, p: &Ident) -> Option<u8> {
+        match self.out.parties.iter().position(|n| n == &p.name) {
+            Some(i) => u8::try_from(i).ok(),
+            None => {
+                let help = if self.out.parties.is_empty() {
+                    format!("declare it at the top of the file: `party {};`", p.name)
+                } else {
+                    format!("declared parties: {}", self.out.parties.join(", "))
+                };
+                self.err_help(p.span, format!("unknown party `{}`", p.name), help);
+                None
+            }
+        }
+    }
+
+    fn check_main(&mut self) {
+        let prog = self.prog;
+        let Some(sig) = self.out.fns.get("main").cloned() else {
+            self.err_help(
+                Span::new(0, 0),
+                "the program has no `main` function",
+                "add `fn main(a: u32 @alice, ...) -> T { ... }`",
+            );
+            return;
+        };
+        let Item::Fn(f) = &prog.items[sig.item] else { return };
+        if self.out.parties.is_empty() {
+            self.err_help(
+                f.name.span,
+                "no parties are declared",
+                "declare them before `main`: `party alice;`",
+            );
+        }
+        for (p, t) in f.params.iter().zip(&sig.params) {
+            match &p.party {
+                Some(party) => {
+                    if let Some(k) = self.party_index(party) {
+                        self.out.input_parties.push(k);
+                    }
+                }
+                None => self.err_help(
+                    p.name.span,
+                    format!("input `{}` of `main` does not say which party supplies it", p.name.name),
+                    format!("add the party after the type: `{}: {} @alice`", p.name.name, self.show(t)),
+                ),
+            }
+            if t.has_comptime(&self.out.structs) {
+                self.err(p.ty.span, "inputs must have a run-time type");
+            }
+        }
+        let Some(r) = &f.ret else {
+            self.err_help(
+                f.name.span,
+                "`main` returns nothing, so the computation has no output",
+                "add `-> T`",
+            );
+            return;
+        };
+        self.out.output_tuple = r.tuple;
+        let tys: Vec<Ty> = match &sig.ret {
+            Ty::Tuple(ts) if r.tuple => ts.clone(),
+            t => vec![t.clone()],
+        };
+        let mut names: Vec<String> = Vec::new();
+        for (i, (c, t)) in r.comps.iter().zip(tys).enumerate() {
+            let name = c.name.as_ref().map(|n| n.name.clone()).unwrap_or_else(|| i.to_string());
+            if names.contains(&name) {
+                let span = c.name.as_ref().map(|n| n.span).unwrap_or(c.ty.span);
+                self.err(span, format!("two outputs are named `{name}`"));
+            }
+            names.push(name.clone());
+            let party = c.party.as_ref().and_then(|p| self.party_index(p));
+            if t.has_comptime(&self.out.structs) {
+                self.err(c.ty.span, "outputs must have a run-time type");
+            }
+            self.out.outputs.push(OutputSpec { name, ty: t, party });
+        }
+        if !r.tuple {
+            if let Some(o) = self.out.outputs.first_mut() {
+                o.name = r
+                    .comps
+                    .first()
+                    .and_then(|c| c.name.as_ref())
+                    .map(|n| n.name.clone())
+                    .unwrap_or("0".into());
+            }
+        }
+    }
+
+    fn check_recursion(&mut self) {
+        // Depth-first search for a cycle in the call graph.
+        let names: Vec<String> = self.calls.keys().cloned().collect();
+        let mut state: HashMap<String, u8> = HashMap::new(); // 1 = on stack, 2 = done
+        let mut reported = false;
+        for n in names {
+            if reported {
+                break;
+            }
+            let mut stack: Vec<(String, usize)> = vec![(n.clone(), 0)];
+            if state.get(&n).copied().unwrap_or(0) != 0 {
+                continue;
+            }
+            state.insert(n, 1);
+            while let Some((f, i)) = stack.pop() {
+                let edges = self.calls.get(&f).cloned().unwrap_or_default();
+                if i < edges.len() {
+                    stack.push((f.clone(), i + 1));
+                    let (g, span) = &edges[i];
+                    match state.get(g).copied().unwrap_or(0) {
+                        0 => {
+                            state.insert(g.clone(), 1);
+                            stack.push((g.clone(), 0));
+                        }
+                        1 => {
+                            self.err_help(
+                                *span,
+                                format!("recursive call: `{g}` calls itself (through `{f}`)"),
+                                "circuits have a fixed size; rewrite the recursion as a `for` loop",
+                            );
+                            reported = true;
+                            break;
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state.insert(f, 2);
+                }
+            }
+        }
+    }
+
+    // ---- types ----
+
+    fn resolve_type(&mut self, t: &Type) -> Ty {
+        match &t.kind {
+            TypeKind::Named(n) => {
+                if n.name == "bool" {
+                    return Ty::Bool;
+                }
+                if let Some((signed, w)) = int_type_name(&n.name) {
+                    if w == 0 || w > u64::from(MAX_INT_WIDTH) {
+                        self.err_help(
+                            n.span,
+                            format!("integer width {w} is out of range"),
+                            "integer types are u1..u256 and i1..i256",
+                        );
+                        return Ty::Error;
+                    }
+                    let w = w as u32;
+                    return if signed { Ty::SInt(w) } else { Ty::UInt(w) };
+                }
+                match self.out.struct_index.get(&n.name) {
+                    Some(&i) => Ty::Struct(i),
+                    None => {
+                        self.err_help(
+                            n.span,
+                            format!("unknown type `{}`", n.name),
+                            "types are bool, uN, iN, [T; N], tuples and declared structs",
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            TypeKind::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.resolve_type(t)).collect()),
+            TypeKind::Array(elem, n) => {
+                let e = self.resolve_type(elem);
+                let Some(len) = self.array_len(n) else { return Ty::Error };
+                let ty = Ty::Array(Box::new(e), len);
+                if ty.width(&self.out.structs) > MAX_VALUE_BITS {
+                    self.err(t.span, format!("type is too large (more than {MAX_VALUE_BITS} bits)"));
+                    return Ty::Error;
+                }
+                ty
+            }
+        }
+    }
+
+    fn array_len(&mut self, n: &Expr) -> Option<u32> {
+        self.scopes.push(HashMap::new());
+        self.expr(n, None);
+        self.scopes.pop();
+        match self.const_eval(n) {
+            Some(v) if v >= 0 && (v as u64) <= MAX_ARRAY_LEN => Some(v as u32),
+            Some(v) => {
+                self.err(n.span, format!("array length {v} is out of range (0..={MAX_ARRAY_LEN})"));
+                None
+            }
+            None => {
+                self.err_help(
+                    n.span,
+                    "array length must be known at compile time",
+                    "use a literal or a `const` (inputs are secret and cannot size arrays)",
+                );
+                None
+            }
+        }
+    }
+
+    /// Evaluates integer expressions over literals and constants (no diagnostics).
+    fn const_eval(&self, e: &Expr) -> Option<i128> {
+        match &e.kind {
+            ExprKind::Int(t) => parse_literal(t).ok()?.as_i128(),
+            ExprKind::Path(n) => self.const_values.get(&n.name).copied(),
+            ExprKind::Cast(inner, _) => self.const_eval(inner),
+            ExprKind::Unary(UnOp::Neg, inner) => self.const_eval(inner)?.checked_neg(),
+            ExprKind::Binary(op, a, b) => {
+                let (a, b) = (self.const_eval(a)?, self.const_eval(b)?);
+                match op {
+                    BinOp::Add => a.checked_add(b),
+                    BinOp::Sub => a.checked_sub(b),
+                    BinOp::Mul => a.checked_mul(b),
+                    BinOp::Div => a.checked_div(b),
+                    BinOp::Rem => a.checked_rem(b),
+                    BinOp::Shl => {
+                        u32::try_from(b).ok().and_then(|b| a.checked_shl(b)).filter(|v| v >> b.min(127) == a)
+                    }
+                    BinOp::Shr => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
+                    BinOp::BitAnd => Some(a & b),
+                    BinOp::BitOr => Some(a | b),
+                    BinOp::BitXor => Some(a ^ b),
+                    _ => None,
+                }
+            }
+            ExprKind::Block(b) if b.stmts.is_empty() => self.const_eval(b.tail.as_ref()?),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, e: &Expr, t: Ty) -> Ty {
+        self.out.expr_types.insert(e.id, t.clone());
+        t
+    }
+
+    /// Whether a value of type `got` may be used where `want` is expected; on success
+    /// records the coercion of compile-time integers on `e`.
+    fn assignable(&mut self, e: &Expr, got: &Ty, want: &Ty) -> bool {
+        if got == want || got.has_error() || want.has_error() {
+            return true;
+        }
+        if self.compatible(got, want) {
+            self.set(e, want.clone());
+            return true;
+        }
+        false
+    }
+
+    fn compatible(&self, got: &Ty, want: &Ty) -> bool {
+        match (got, want) {
+            (a, b) if a == b => true,
+            (Ty::Int, w) => w.is_integral(),
+            (Ty::Array(a, n), Ty::Array(b, m)) => n == m && self.compatible(a, b),
+            (Ty::Tuple(a), Ty::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.compatible(x, y))
+            }
+            _ => false,
+        }
+    }
+
+    fn expect_assignable(&mut self, e: &Expr, got: &Ty, want: &Ty) {
+        if !self.assignable(e, got, want) {
+            let help = if got.is_int() && want.is_int() {
+                format!("convert it with `as`: `(...) as {}`", self.show(want))
+            } else {
+                "change the value or the declared type".to_string()
+            };
+            self.err_help(
+                e.span,
+                format!("mismatched types: expected `{}`, found `{}`", self.show(want), self.show(got)),
+                help,
+            );
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Var> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    // ---- statements ----
+
+    fn block(&mut self, b: &Block, expected: Option<&Ty>) -> Ty {
+        self.scopes.push(HashMap::new());
+        for s in &b.stmts {
+            self.stmt(s);
+        }
+        let t = match &b.tail {
+            Some(e) => self.expr(e, expected),
+            None => Ty::unit(),
+        };
+        self.scopes.pop();
+        t
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Let { mutable, name, ty, value } => {
+                let want = ty.as_ref().map(|t| self.resolve_type(t));
+                let got = self.expr(value, want.as_ref());
+                let t = match want {
+                    Some(w) => {
+                        self.expect_assignable(value, &got, &w);
+                        w
+                    }
+                    None => got,
+                };
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.insert(name.name.clone(), Var { ty: t, mutable: *mutable });
+                }
+            }
+            Stmt::Assign { place, op, value, span } => {
+                let pt = self.place(place);
+                match op {
+                    None => {
+                        let vt = self.expr(value, Some(&pt));
+                        self.expect_assignable(value, &vt, &pt);
+                    }
+                    Some(op) => {
+                        let vt = if matches!(op, BinOp::Shl | BinOp::Shr) {
+                            self.expr(value, None)
+                        } else {
+                            self.expr(value, Some(&pt))
+                        };
+                        let rt = self.binary_types(*op, *span, &pt, &vt, place, value);
+                        if !rt.has_error() && !pt.has_error() && !self.compatible(&rt, &pt) {
+                            self.err(
+                                *span,
+                                format!("`{}=` cannot assign `{}` here", op.symbol(), self.show(&rt)),
+                            );
+                        }
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                self.expr(e, None);
+            }
+            Stmt::For { var, lo, hi, body, .. } => {
+                let lt = self.expr(lo, None);
+                let ht = self.expr(hi, Some(&lt));
+                let lt = if is_comptime(&lt) && ht.is_int() {
+                    self.set(lo, ht.clone());
+                    ht.clone()
+                } else {
+                    lt
+                };
+                if !lt.has_error() && !ht.has_error() && (!lt.is_integral() || !self.compatible(&ht, &lt)) {
+                    {
+                        self.err_help(
+                            Span::new(lo.span.lo, hi.span.hi),
+                            format!(
+                                "loop bounds must be integers of one type, found `{}` and `{}`",
+                                self.show(&lt),
+                                self.show(&ht)
+                            ),
+                            "write bounds like `0..N` with a constant N",
+                        );
+                    }
+                }
+                let mut scope = HashMap::new();
+                scope.insert(
+                    var.name.clone(),
+                    Var { ty: if lt.has_error() { Ty::Int } else { lt }, mutable: false },
+                );
+                self.scopes.push(scope);
+                self.block(body, None);
+                self.scopes.pop();
+            }
+            Stmt::Return { value, span } => {
+                let want = self.ret_ty.clone();
+                match value {
+                    Some(v) => {
+                        let t = self.expr(v, Some(&want));
+                        self.expect_assignable(v, &t, &want);
+                    }
+                    None => {
+                        if want != Ty::unit() {
+                            self.err(*span, format!("`return` needs a value of type `{}`", self.show(&want)));
+                        }
+                    }
+                }
+            }
+            Stmt::Unbounded(span) => self.err_help(
+                *span,
+                "unbounded loops are not supported",
+                "circuits have a fixed size: use `for i in 0..N { ... }` with a compile-time N",
+            ),
+            Stmt::Error(_) => {}
+        }
+    }
+
+    /// Checks an assignment target; returns its type.
+    fn place(&mut self, e: &Expr) -> Ty {
+        match &e.kind {
+            ExprKind::Path(n) => {
+                let t = match self.lookup(&n.name) {
+                    Some(v) if v.mutable => v.ty.clone(),
+                    Some(v) => {
+                        let t = v.ty.clone();
+                        self.err_help(
+                            n.span,
+                            format!("cannot assign twice to immutable variable `{}`", n.name),
+                            format!("declare it with `let mut {}`", n.name),
+                        );
+                        t
+                    }
+                    None => {
+                        if self.const_values.contains_key(&n.name)
+                            || self.out.consts.iter().any(|c| c.0 == n.name)
+                        {
+                            self.err(n.span, format!("cannot assign to constant `{}`", n.name));
+                        } else {
+                            self.err(n.span, format!("cannot find variable `{}` in this scope", n.name));
+                        }
+                        Ty::Error
+                    }
+                };
+                self.set(e, t)
+            }
+            ExprKind::Index(base, idx) => {
+                let bt = self.place(base);
+                let t = self.index_type(e, &bt, idx);
+                self.set(e, t)
+            }
+            ExprKind::Field(base, f) => {
+                let bt = self.place(base);
+                let t = self.field_type(&bt, f);
+                self.set(e, t)
+            }
+            _ => {
+                self.expr(e, None);
+                self.err_help(
+                    e.span,
+                    "invalid assignment target",
+                    "assign to a variable, an array element `a[i]` or a field `s.f`",
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    fn index_type(&mut self, e: &Expr, bt: &Ty, idx: &Expr) -> Ty {
+        let it = self.expr(idx, None);
+        if !it.has_error() && !matches!(it, Ty::UInt(_) | Ty::Int) {
+            self.err_help(
+                idx.span,
+                format!("array index must be unsigned, found `{}`", self.show(&it)),
+                "cast it: `i as u32`",
+            );
+        }
+        match bt {
+            Ty::Array(elem, _) => (**elem).clone(),
+            Ty::Error => Ty::Error,
+            other => {
+                self.err(e.span, format!("cannot index a value of type `{}`", self.show(other)));
+                Ty::Error
+            }
+        }
+    }
+
+    fn field_type(&mut self, bt: &Ty, f: &Ident) -> Ty {
+        match bt {
+            Ty::Struct(i) => {
+                let s = &self.out.structs[*i];
+                match s.fields.iter().find(|(n, _)| n == &f.name) {
+                    Some((_, t)) => t.clone(),
+                    None => {
+                        let names: Vec<String> = s.fields.iter().map(|(n, _)| n.clone()).collect();
+                        let sname = s.name.clone();
+                        self.err_help(
+                            f.span,
+                            format!("struct `{sname}` has no field `{}`", f.name),
+                            format!("its fields are: {}", names.join(", ")),
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            Ty::Tuple(ts) => match f.name.parse::<usize>().ok().and_then(|i| ts.get(i)) {
+                Some(t) => t.clone(),
+                None => {
+                    self.err(f.span, format!("tuple has no field `{}` (it has {} fields)", f.name, ts.len()));
+                    Ty::Error
+                }
+            },
+            Ty::Error => Ty::Error,
+            other => {
+                self.err(f.span, format!("type `{}` has no fields", self.show(other)));
+                Ty::Error
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
+        let t = self.expr_inner(e, expected);
+        self.set(e, t)
+    }
+
+    fn expr_inner(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
+        match &e.kind {
+            ExprKind::Error => Ty::Error,
+            ExprKind::Int(text) => match parse_literal(text) {
+                Err(m) => {
+                    self.err(e.span, m);
+                    Ty::Error
+                }
+                Ok(lit) => match lit.suffix {
+                    Some((signed, w)) => {
+                        if w == 0 || w > u64::from(MAX_INT_WIDTH) {
+                            self.err(e.span, format!("integer width {w} is out of range"));
+                            return Ty::Error;
+                        }
+                        if signed {
+                            Ty::SInt(w as u32)
+                        } else {
+                            Ty::UInt(w as u32)
+                        }
+                    }
+                    None => match expected {
+                        Some(t) if t.is_int() => t.clone(),
+                        _ => {
+                            if lit.as_i128().is_none() {
+                                self.err_help(
+                                    e.span,
+                                    "integer literal is too large for a compile-time integer",
+                                    "give it a type: `0x...u256`",
+                                );
+                                return Ty::Error;
+                            }
+                            Ty::Int
+                        }
+                    },
+                },
+            },
+            ExprKind::Bool(_) => Ty::Bool,
+            ExprKind::Path(n) => {
+                if let Some(v) = self.lookup(&n.name) {
+                    return v.ty.clone();
+                }
+                if let Some((_, _, t)) = self.out.consts.iter().find(|c| c.0 == n.name) {
+                    return t.clone();
+                }
+                if self.out.fns.contains_key(&n.name) || BUILTINS.contains(&n.name.as_str()) {
+                    self.err_help(
+                        n.span,
+                        format!("`{}` is a function", n.name),
+                        format!("call it: `{}(...)`", n.name),
+                    );
+                } else {
+                    self.err(n.span, format!("cannot find `{}` in this scope", n.name));
+                }
+                Ty::Error
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, e, a, b, expected),
+            ExprKind::Unary(op, a) => {
+                let t = self.expr(a, expected);
+                match (op, &t) {
+                    (_, Ty::Error) => Ty::Error,
+                    (UnOp::Neg, Ty::SInt(_) | Ty::Int) => t,
+                    (UnOp::Neg, Ty::UInt(_)) => {
+                        self.err_help(
+                            e.span,
+                            format!("cannot negate unsigned `{}`", self.show(&t)),
+                            "use `0 - x` for wrapping negation",
+                        );
+                        Ty::Error
+                    }
+                    (UnOp::Not, Ty::Bool | Ty::UInt(_) | Ty::SInt(_)) => t,
+                    (UnOp::Not, Ty::Int) => {
+                        self.err_help(
+                            e.span,
+                            "`!` needs a typed integer",
+                            "give the value a type, e.g. `!(5u8)`",
+                        );
+                        Ty::Error
+                    }
+                    _ => {
+                        let sym = if *op == UnOp::Neg { "-" } else { "!" };
+                        self.err(e.span, format!("cannot apply `{sym}` to `{}`", self.show(&t)));
+                        Ty::Error
+                    }
+                }
+            }
+            ExprKind::Cast(a, ty) => {
+                let target = self.resolve_type(ty);
+                let src = self.expr(a, None);
+                if !target.has_error() && !target.is_int() {
+                    self.err_help(
+                        ty.span,
+                        format!("cannot cast to `{}`", self.show(&target)),
+                        "casts go to integer types; for bool write `x != 0`",
+                    );
+                    return Ty::Error;
+                }
+                if !src.has_error() && !matches!(src, Ty::Bool | Ty::UInt(_) | Ty::SInt(_) | Ty::Int) {
+                    self.err(a.span, format!("cannot cast `{}` to an integer", self.show(&src)));
+                    return Ty::Error;
+                }
+                target
+            }
+            ExprKind::Call(name, args) => self.call(e, name, args, expected),
+            ExprKind::Index(base, idx) => {
+                let bt = self.expr(base, None);
+                self.index_type(e, &bt, idx)
+            }
+            ExprKind::Field(base, f) => {
+                let bt = self.expr(base, None);
+                self.field_type(&bt, f)
+            }
+            ExprKind::Tuple(items) => {
+                let exp: Vec<Option<Ty>> = match expected {
+                    Some(Ty::Tuple(ts)) if ts.len() == items.len() => ts.iter().cloned().map(Some).collect(),
+                    _ => vec![None; items.len()],
+                };
+                Ty::Tuple(items.iter().zip(exp).map(|(it, x)| self.expr(it, x.as_ref())).collect())
+            }
+            ExprKind::Array(items) => {
+                let mut elem: Option<Ty> = match expected {
+                    Some(Ty::Array(t, _)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let mut tys = Vec::new();
+                for it in items {
+                    let t = self.expr(it, elem.as_ref());
+                    if elem.as_ref().is_none_or(|x| *x == Ty::Int && t != Ty::Int) {
+                        elem = Some(t.clone());
+                    }
+                    tys.push(t);
+                }
+                let elem = elem.unwrap_or(Ty::Int);
+                for (it, t) in items.iter().zip(&tys) {
+                    if !self.assignable(it, t, &elem) {
+                        self.err(
+                            it.span,
+                            format!(
+                                "array elements must have one type: expected `{}`, found `{}`",
+                                self.show(&elem),
+                                self.show(t)
+                            ),
+                        );
+                    }
+                }
+                if items.len() as u64 > MAX_ARRAY_LEN {
+                    self.err(e.span, "array literal is too long");
+                    return Ty::Error;
+                }
+                Ty::Array(Box::new(elem), items.len() as u32)
+            }
+            ExprKind::Repeat(v, n) => {
+                let elem = match expected {
+                    Some(Ty::Array(t, _)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let t = self.expr(v, elem.as_ref());
+                let Some(len) = self.array_len(n) else { return Ty::Error };
+                let ty = Ty::Array(Box::new(t), len);
+                if ty.width(&self.out.structs) > MAX_VALUE_BITS {
+                    self.err(e.span, "array is too large");
+                    return Ty::Error;
+                }
+                ty
+            }
+            ExprKind::StructLit(name, fields) => {
+                let Some(&si) = self.out.struct_index.get(&name.name) else {
+                    self.err(name.span, format!("unknown struct `{}`", name.name));
+                    for (_, v) in fields {
+                        self.expr(v, None);
+                    }
+                    return Ty::Error;
+                };
+                let defs = self.out.structs[si].fields.clone();
+                let mut seen: Vec<&str> = Vec::new();
+                for (fname, v) in fields {
+                    match defs.iter().find(|(n, _)| n == &fname.name) {
+                        Some((_, ft)) => {
+                            if seen.contains(&fname.name.as_str()) {
+                                self.err(fname.span, format!("field `{}` is given twice", fname.name));
+                            }
+                            seen.push(&fname.name);
+                            let t = self.expr(v, Some(ft));
+                            self.expect_assignable(v, &t, ft);
+                        }
+                        None => {
+                            self.err(
+                                fname.span,
+                                format!("struct `{}` has no field `{}`", name.name, fname.name),
+                            );
+                            self.expr(v, None);
+                        }
+                    }
+                }
+                let missing: Vec<&str> =
+                    defs.iter().map(|(n, _)| n.as_str()).filter(|n| !seen.contains(n)).collect();
+                if !missing.is_empty() {
+                    self.err(e.span, format!("missing fields in `{}`: {}", name.name, missing.join(", ")));
+                }
+                Ty::Struct(si)
+            }
+            ExprKind::Block(b) => self.block(b, expected),
+            ExprKind::If(c, then, els) => {
+                let ct = self.expr(c, Some(&Ty::Bool));
+                if !ct.has_error() && ct != Ty::Bool {
+                    self.err(c.span, format!("`if` condition must be `bool`, found `{}`", self.show(&ct)));
+                }
+                let tt = self.block(then, expected);
+                match els {
+                    None => {
+                        if tt != Ty::unit() && !tt.has_error() {
+                            if let Some(tail) = &then.tail {
+                                self.err_help(
+                                    tail.span,
+                                    "`if` without `else` cannot have a value",
+                                    "add an `else` branch or end the line with `;`",
+                                );
+                            }
+                        }
+                        Ty::unit()
+                    }
+                    Some(el) => {
+                        let hint = if is_comptime(&tt) { expected.cloned() } else { Some(tt.clone()) };
+                        let et = self.expr(el, hint.as_ref().or(expected));
+                        if self.compatible(&tt, &et) {
+                            if let Some(tail) = &then.tail {
+                                self.set(tail, et.clone());
+                            }
+                            et
+                        } else if self.assignable(el, &et, &tt) {
+                            tt
+                        } else {
+                            self.err(
+                                e.span,
+                                format!(
+                                    "`if` and `else` have different types: `{}` and `{}`",
+                                    self.show(&tt),
+                                    self.show(&et)
+                                ),
+                            );
+                            Ty::Error
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, e: &Expr, a: &Expr, b: &Expr, expected: Option<&Ty>) -> Ty {
+        use BinOp::*;
+        let operand_exp = match op {
+            Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr => {
+                expected.filter(|t| t.is_int() || **t == Ty::Bool)
+            }
+            And | Or => Some(&Ty::Bool),
+            _ => None,
+        };
+        let at = self.expr(a, operand_exp);
+        let bt = if matches!(op, Shl | Shr) {
+            self.expr(b, None)
+        } else {
+            let hint = if is_comptime(&at) { operand_exp.cloned() } else { Some(at.clone()) };
+            self.expr(b, hint.as_ref())
+        };
+        self.binary_types(op, e.span, &at, &bt, a, b)
+    }
+
+    /// The result type of `a op b` given operand types; records literal coercions.
+    fn binary_types(&mut self, op: BinOp, span: Span, at: &Ty, bt: &Ty, a: &Expr, b: &Expr) -> Ty {
+        use BinOp::*;
+        if at.has_error() || bt.has_error() {
+            return Ty::Error;
+        }
+        let (at, bt) = (at.clone(), bt.clone());
+        match op {
+            Shl | Shr => {
+                if !at.is_integral() {
+                    self.err(a.span, format!("cannot shift `{}`", self.show(&at)));
+                    return Ty::Error;
+                }
+                if !matches!(bt, Ty::UInt(_) | Ty::Int) {
+                    self.err_help(
+                        b.span,
+                        format!("shift amount must be unsigned, found `{}`", self.show(&bt)),
+                        "cast it: `n as u32`",
+                    );
+                    return Ty::Error;
+                }
+                if at == Ty::Int && bt != Ty::Int {
+                    self.err_help(
+                        a.span,
+                        "cannot shift a compile-time integer by a run-time amount",
+                        "give it a type: `1u32 << n`",
+                    );
+                    return Ty::Error;
+                }
+                at
+            }
+            And | Or => {
+                if at != Ty::Bool || bt != Ty::Bool {
+                    self.err(
+                        span,
+                        format!(
+                            "`{}` needs `bool` operands, found `{}` and `{}`",
+                            op.symbol(),
+                            self.show(&at),
+                            self.show(&bt)
+                        ),
+                    );
+                    return Ty::Error;
+                }
+                Ty::Bool
+            }
+            _ => {
+                // Unify the operand types.
+                let t = if at == bt {
+                    at.clone()
+                } else if at == Ty::Int && bt.is_int() {
+                    self.set(a, bt.clone());
+                    bt.clone()
+                } else if bt == Ty::Int && at.is_int() {
+                    self.set(b, at.clone());
+                    at.clone()
+                } else {
+                    let help = if at.is_int() && bt.is_int() {
+                        let (wa, wb) = (at.width(&self.out.structs), bt.width(&self.out.structs));
+                        let (wide, narrow_expr) = if wa >= wb { (&at, b) } else { (&bt, a) };
+                        let _ = narrow_expr;
+                        format!("convert one side with `as`, e.g. `(...) as {}`", self.show(wide))
+                    } else {
+                        "both operands must have the same type".to_string()
+                    };
+                    self.err_help(
+                        span,
+                        format!(
+                            "mismatched types: `{}` {} `{}`",
+                            self.show(&at),
+                            op.symbol(),
+                            self.show(&bt)
+                        ),
+                        help,
+                    );
+                    return Ty::Error;
+                };
+                match op {
+                    Eq | Ne => Ty::Bool,
+                    Lt | Le | Gt | Ge => {
+                        if !t.is_integral() {
+                            self.err(
+                                span,
+                                format!("`{}` compares integers, not `{}`", op.symbol(), self.show(&t)),
+                            );
+                            return Ty::Error;
+                        }
+                        Ty::Bool
+                    }
+                    BitAnd | BitOr | BitXor => {
+                        if !(t.is_integral() || t == Ty::Bool) {
+                            self.err(
+                                span,
+                                format!(
+                                    "`{}` needs integer or bool operands, found `{}`",
+                                    op.symbol(),
+                                    self.show(&t)
+                                ),
+                            );
+                            return Ty::Error;
+                        }
+                        t
+                    }
+                    _ => {
+                        if !t.is_integral() {
+                            self.err(
+                                span,
+                                format!(
+                                    "`{}` needs integer operands, found `{}`",
+                                    op.symbol(),
+                                    self.show(&t)
+                                ),
+                            );
+                            return Ty::Error;
+                        }
+                        t
+                    }
+                }
+            }
+        }
+    }
+
+    fn call(&mut self, e: &Expr, name: &Ident, args: &[Expr], expected: Option<&Ty>) -> Ty {
+        let n = name.name.as_str();
+        if BUILTINS.contains(&n) {
+            return self.builtin(e, name, args, expected);
+        }
+        let Some(sig) = self.out.fns.get(n).cloned() else {
+            for a in args {
+                self.expr(a, None);
+            }
+            self.err(name.span, format!("cannot find function `{n}`"));
+            return Ty::Error;
+        };
+        self.calls.entry(self.current_fn.clone()).or_default().push((n.to_string(), name.span));
+        if n == "main" {
+            self.err(name.span, "`main` cannot be called");
+        }
+        if args.len() != sig.params.len() {
+            self.err(
+                e.span,
+                format!("`{n}` takes {} arguments but {} were given", sig.params.len(), args.len()),
+            );
+        }
+        for (a, p) in args.iter().zip(&sig.params) {
+            let t = self.expr(a, Some(p));
+            self.expect_assignable(a, &t, p);
+        }
+        for a in args.iter().skip(sig.params.len()) {
+            self.expr(a, None);
+        }
+        sig.ret
+    }
+
+    fn builtin(&mut self, e: &Expr, name: &Ident, args: &[Expr], expected: Option<&Ty>) -> Ty {
+        let n = name.name.as_str();
+        let arity = match n {
+            "abs" | "popcount" | "sort" => 1,
+            _ => 2,
+        };
+        if args.len() != arity {
+            for a in args {
+                self.expr(a, None);
+            }
+            self.err(e.span, format!("`{n}` takes {arity} argument(s) but {} were given", args.len()));
+            return Ty::Error;
+        }
+        match n {
+            "min" | "max" | "hamming" => {
+                let exp = if n == "hamming" { None } else { expected.filter(|t| t.is_int()) };
+                let at = self.expr(&args[0], exp);
+                let hint = if is_comptime(&at) { exp.cloned() } else { Some(at.clone()) };
+                let bt = self.expr(&args[1], hint.as_ref());
+                let t = self.binary_types(BinOp::Add, e.span, &at, &bt, &args[0], &args[1]);
+                if t == Ty::Int {
+                    self.err_help(
+                        e.span,
+                        format!("`{n}` needs typed integers"),
+                        "give one argument a type, e.g. `5u32`",
+                    );
+                    return Ty::Error;
+                }
+                if n == "hamming" && !t.has_error() {
+                    return Ty::UInt(32);
+                }
+                t
+            }
+            "abs" => {
+                let t = self.expr(&args[0], expected);
+                match t {
+                    Ty::SInt(_) | Ty::Error => t,
+                    _ => {
+                        self.err(
+                            args[0].span,
+                            format!("`abs` needs a signed integer, found `{}`", self.show(&t)),
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            "popcount" => {
+                let t = self.expr(&args[0], None);
+                match t {
+                    Ty::UInt(_) | Ty::SInt(_) | Ty::Bool => Ty::UInt(32),
+                    Ty::Error => Ty::Error,
+                    _ => {
+                        self.err(
+                            args[0].span,
+                            format!("`popcount` needs a typed integer, found `{}`", self.show(&t)),
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            "sort" => {
+                let t = self.expr(&args[0], expected);
+                match &t {
+                    Ty::Array(el, _) if el.is_int() => t,
+                    Ty::Error => Ty::Error,
+                    _ => {
+                        self.err(
+                            args[0].span,
+                            format!("`sort` needs an array of integers, found `{}`", self.show(&t)),
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            "aes128" | "sha256_compress" => {
+                let (w0, w1, r) = if n == "aes128" { (128, 128, 128) } else { (256, 512, 256) };
+                for (a, w) in args.iter().zip([w0, w1]) {
+                    let want = Ty::UInt(w);
+                    let t = self.expr(a, Some(&want));
+                    self.expect_assignable(a, &t, &want);
+                }
+                Ty::UInt(r)
+            }
+            _ => Ty::Error,
+        }
+    }
+}
+
+/// Whether a block surely ends in a `return` statement.
+fn block_returns(b: &Block) -> bool {
+    matches!(b.stmts.last(), Some(Stmt::Return { .. }))
+}

@@ -1,0 +1,409 @@
+//! The IR: a word-level dataflow graph in a `petgraph` [`StableGraph`].
+//!
+//! # Specification
+//!
+//! A node is a [`Node`]: an operation [`Op`], its operands `args` (node ids, in
+//! order) and its result `width` in bits. For every operand there is an edge from the
+//! operand to the user whose weight is the operand position, so petgraph algorithms
+//! (topological sort, DOT output) see the data flow; `args` is the authoritative
+//! order. The graph is acyclic and every operand exists before its user.
+//!
+//! Values are bit vectors, bit 0 least significant, two's complement where an op is
+//! `signed`. There are no types beyond widths: bool is width 1; arrays, tuples and
+//! structs exist only in the front end and are split into scalar nodes before the IR.
+//!
+//! | op | operands | width | meaning |
+//! |----|----------|-------|---------|
+//! | `Input{group}` | - | group width | input group `group` (all its bits) |
+//! | `Const(bits)` | - | `bits.len()` | a constant |
+//! | `Not`,`And`,`Or`,`Xor` | 1 or 2 of width w | w | bitwise |
+//! | `Add`,`Sub`,`Mul` | 2 of width w | w | wrapping |
+//! | `Neg` | 1 | w | wrapping negation |
+//! | `Div{s}`,`Rem{s}` | 2 of width w | w | Rust semantics; `x/0 = all ones`, `x%0 = x` |
+//! | `Shl`,`Shr{s}` | x (w), amount (any) | w | amount `>= w` gives 0 (or the sign) |
+//! | `ShlC(k)`,`ShrC{k,s}` | 1 | w | shift by a constant |
+//! | `Eq`, `Lt{s}` | 2 of width w | 1 | comparisons |
+//! | `Mux` | sel (1), t (w), f (w) | w | `sel ? t : f` |
+//! | `Slice{lo}` | 1 | w | bits `lo..lo+w` of the operand |
+//! | `Concat` | n | sum | operands low to high |
+//! | `Ext{s}` | 1 | w | zero/sign extension or truncation to w |
+//! | `Popcount` | 1 | w | number of one bits (zero-extended/truncated) |
+//! | `Hamming` | 2 | w | popcount of the XOR |
+//! | `Min{s}`,`Max{s}` | 2 | w | |
+//! | `Abs` | 1 | w | wrapping absolute value of a signed word |
+//! | `Sort{s,desc}` | n of width e | n*e | the operands sorted (sorting network) |
+//! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
+//! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
+//! | `Decode` | index (any) | n | bit j is `index == j` |
+//! | `Output{index}` | n leaves | sum | output group `index`, the leaves concatenated |
+//!
+//! [`Ir::node`] is the only way to add nodes: it folds constants (by running the very
+//! gadget the back end would use on constant bits, so folding cannot disagree with
+//! the circuit), applies local algebraic identities and hashes structurally, so equal
+//! nodes are shared (common-subexpression elimination on the fly).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use mpc_circuits::{Builder, InputGroup, Reveal, ValueType, Word};
+use petgraph::stable_graph::{NodeIndex, StableGraph};
+
+/// A node's id.
+pub type NodeId = NodeIndex<u32>;
+
+/// An IR operation; see the module docs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Op {
+    Input { group: u32 },
+    Const(Vec<bool>),
+    Not,
+    And,
+    Or,
+    Xor,
+    Add,
+    Sub,
+    Neg,
+    Mul,
+    Div { signed: bool },
+    Rem { signed: bool },
+    Shl,
+    Shr { signed: bool },
+    ShlC(u32),
+    ShrC { k: u32, signed: bool },
+    Eq,
+    Lt { signed: bool },
+    Mux,
+    Slice { lo: u32 },
+    Concat,
+    Ext { signed: bool },
+    Popcount,
+    Hamming,
+    Min { signed: bool },
+    Max { signed: bool },
+    Abs,
+    Sort { signed: bool, desc: bool },
+    Aes128,
+    Sha256Compress,
+    Decode,
+    Output { index: u32 },
+}
+
+impl Op {
+    fn commutative(&self) -> bool {
+        matches!(
+            self,
+            Op::And
+                | Op::Or
+                | Op::Xor
+                | Op::Add
+                | Op::Mul
+                | Op::Eq
+                | Op::Hamming
+                | Op::Min { .. }
+                | Op::Max { .. }
+        )
+    }
+
+    /// A short name for printing.
+    pub fn name(&self) -> String {
+        match self {
+            Op::Input { group } => format!("input#{group}"),
+            Op::Const(bits) => format!("const {}", const_text(bits)),
+            Op::ShlC(k) => format!("shl {k}"),
+            Op::ShrC { k, signed } => format!("{} {k}", if *signed { "ashr" } else { "lshr" }),
+            Op::Slice { lo } => format!("slice @{lo}"),
+            Op::Output { index } => format!("output#{index}"),
+            Op::Div { signed } => if *signed { "sdiv" } else { "udiv" }.into(),
+            Op::Rem { signed } => if *signed { "srem" } else { "urem" }.into(),
+            Op::Shr { signed } => if *signed { "ashr" } else { "lshr" }.into(),
+            Op::Lt { signed } => if *signed { "slt" } else { "ult" }.into(),
+            Op::Ext { signed } => if *signed { "sext" } else { "zext" }.into(),
+            Op::Min { signed } => if *signed { "smin" } else { "umin" }.into(),
+            Op::Max { signed } => if *signed { "smax" } else { "umax" }.into(),
+            Op::Sort { signed, desc } => {
+                format!("sort{}{}", if *signed { " signed" } else { "" }, if *desc { " desc" } else { "" })
+            }
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
+/// Constant bits as hex (most significant first).
+pub fn const_text(bits: &[bool]) -> String {
+    if bits.is_empty() {
+        return "0x0".into();
+    }
+    let mut s = String::from("0x");
+    let digits = bits.len().div_ceil(4);
+    for d in (0..digits).rev() {
+        let v =
+            (0..4).fold(0u8, |acc, i| acc | (u8::from(bits.get(d * 4 + i).copied().unwrap_or(false)) << i));
+        let _ = write!(s, "{v:x}");
+    }
+    s
+}
+
+/// One node: operation, operands, width.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Node {
+    /// The operation.
+    pub op: Op,
+    /// Operands in order.
+    pub args: Vec<NodeId>,
+    /// Result width in bits.
+    pub width: u32,
+}
+
+/// An output group of the program.
+#[derive(Clone, Debug)]
+pub struct OutputDecl {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: ValueType,
+    /// Who learns it.
+    pub reveal: Reveal,
+}
+
+/// A whole program in IR form.
+#[derive(Clone, Debug, Default)]
+pub struct Ir {
+    /// The dataflow graph.
+    pub graph: StableGraph<Node, u32>,
+    /// Party names; `PartyId(k)` is the k-th.
+    pub parties: Vec<String>,
+    /// Input groups in order (`Input{group}` refers to these).
+    pub inputs: Vec<InputGroup>,
+    /// Output groups in order (`Output{index}` refers to these).
+    pub outputs: Vec<OutputDecl>,
+    cache: HashMap<Node, NodeId>,
+}
+
+impl Ir {
+    /// An empty IR for the given parties.
+    pub fn new(parties: Vec<String>) -> Ir {
+        Ir { parties, ..Ir::default() }
+    }
+
+    /// The node `id` (panics on a removed id, which no pass hands out).
+    pub fn get(&self, id: NodeId) -> &Node {
+        &self.graph[id]
+    }
+
+    /// Width of node `id`.
+    pub fn width(&self, id: NodeId) -> u32 {
+        self.graph[id].width
+    }
+
+    /// The constant bits of `id`, if it is a constant.
+    pub fn as_const(&self, id: NodeId) -> Option<&[bool]> {
+        match &self.graph[id].op {
+            Op::Const(bits) => Some(bits),
+            _ => None,
+        }
+    }
+
+    /// The constant value of `id` as an unsigned integer, if constant and < 2^128.
+    pub fn const_u128(&self, id: NodeId) -> Option<u128> {
+        let bits = self.as_const(id)?;
+        if bits.iter().skip(128).any(|&b| b) {
+            return None;
+        }
+        Some(bits.iter().take(128).enumerate().fold(0u128, |a, (i, &b)| a | (u128::from(b) << i)))
+    }
+
+    /// The constant value of `id` read as an integer (signed if `signed`), if it fits i128.
+    pub fn const_i128(&self, id: NodeId, signed: bool) -> Option<i128> {
+        let bits = self.as_const(id)?;
+        let neg = signed && bits.last() == Some(&true);
+        let fill = neg;
+        if bits.len() > 127 && bits[127..].iter().any(|&b| b != fill) {
+            return None;
+        }
+        let mut v: i128 = 0;
+        for i in (0..bits.len().min(127)).rev() {
+            v = (v << 1) | i128::from(bits[i]);
+        }
+        if neg && bits.len() <= 127 {
+            v -= 1i128 << bits.len();
+        } else if neg {
+            v -= 1i128 << 127;
+        }
+        Some(v)
+    }
+
+    /// A constant of `width` bits from an i128 (two's complement, truncated).
+    pub fn const_int(&mut self, value: i128, width: u32) -> NodeId {
+        let bits = (0..width).map(|i| if i < 127 { (value >> i) & 1 == 1 } else { value < 0 }).collect();
+        self.constant(bits)
+    }
+
+    /// A constant node.
+    pub fn constant(&mut self, bits: Vec<bool>) -> NodeId {
+        let width = bits.len() as u32;
+        self.raw(Node { op: Op::Const(bits), args: Vec::new(), width })
+    }
+
+    /// Whether `id` is the constant 0 / all ones.
+    fn is_zero(&self, id: NodeId) -> bool {
+        self.as_const(id).is_some_and(|b| b.iter().all(|&x| !x))
+    }
+
+    fn is_ones(&self, id: NodeId) -> bool {
+        self.as_const(id).is_some_and(|b| b.iter().all(|&x| x))
+    }
+
+    fn is_one(&self, id: NodeId) -> bool {
+        self.as_const(id).is_some_and(|b| b.first() == Some(&true) && b.iter().skip(1).all(|&x| !x))
+    }
+
+    /// Adds (or finds) a node, after folding and local simplification.
+    pub fn node(&mut self, op: Op, mut args: Vec<NodeId>, width: u32) -> NodeId {
+        if let Some(id) = self.simplify(&op, &args, width) {
+            return id;
+        }
+        // Fold constants through the gadgets.
+        let foldable = !matches!(op, Op::Input { .. } | Op::Output { .. } | Op::Const(_));
+        if foldable && !args.is_empty() && args.iter().all(|&a| self.as_const(a).is_some()) {
+            let mut b = Builder::new(&[] as &[&str]);
+            let words: Vec<Word> =
+                args.iter().map(|&a| Word::constant_bits(self.as_const(a).unwrap_or(&[]))).collect();
+            let out = crate::blast::blast_op(&mut b, &op, &words, width as usize);
+            if let Some(bits) = out.bits().iter().map(|x| x.as_const()).collect::<Option<Vec<bool>>>() {
+                return self.constant(bits);
+            }
+        }
+        if op.commutative() && args.len() == 2 && args[0] > args[1] {
+            args.swap(0, 1);
+        }
+        self.raw(Node { op, args, width })
+    }
+
+    fn raw(&mut self, node: Node) -> NodeId {
+        if !matches!(node.op, Op::Output { .. }) {
+            if let Some(&id) = self.cache.get(&node) {
+                return id;
+            }
+        }
+        let args = node.args.clone();
+        let id = self.graph.add_node(node.clone());
+        for (i, a) in args.into_iter().enumerate() {
+            self.graph.add_edge(a, id, i as u32);
+        }
+        self.cache.insert(node, id);
+        id
+    }
+
+    /// Local algebraic identities; returns an existing/new node if one applies.
+    fn simplify(&mut self, op: &Op, a: &[NodeId], width: u32) -> Option<NodeId> {
+        let w = width;
+        match op {
+            Op::Xor if a[0] == a[1] => Some(self.const_int(0, w)),
+            Op::Xor | Op::Or | Op::Add if self.is_zero(a[1]) => Some(a[0]),
+            Op::Xor | Op::Or | Op::Add if self.is_zero(a[0]) => Some(a[1]),
+            Op::Sub if self.is_zero(a[1]) => Some(a[0]),
+            Op::Sub if a[0] == a[1] => Some(self.const_int(0, w)),
+            Op::And | Op::Or if a[0] == a[1] => Some(a[0]),
+            Op::And if self.is_zero(a[0]) || self.is_zero(a[1]) => Some(self.const_int(0, w)),
+            Op::And if self.is_ones(a[1]) => Some(a[0]),
+            Op::And if self.is_ones(a[0]) => Some(a[1]),
+            Op::Or if self.is_ones(a[0]) || self.is_ones(a[1]) => Some(self.const_int(-1, w)),
+            Op::Mul if self.is_zero(a[0]) || self.is_zero(a[1]) => Some(self.const_int(0, w)),
+            Op::Mul if self.is_one(a[1]) => Some(a[0]),
+            Op::Mul if self.is_one(a[0]) => Some(a[1]),
+            Op::Div { .. } if self.is_one(a[1]) => Some(a[0]),
+            Op::Not => match &self.graph[a[0]].op {
+                Op::Not => Some(self.graph[a[0]].args[0]),
+                _ => None,
+            },
+            Op::ShlC(0) | Op::ShrC { k: 0, .. } => Some(a[0]),
+            Op::Eq if a[0] == a[1] => Some(self.const_int(1, 1)),
+            Op::Lt { .. } if a[0] == a[1] => Some(self.const_int(0, 1)),
+            Op::Mux => {
+                if a[1] == a[2] {
+                    return Some(a[1]);
+                }
+                if let Some(s) = self.as_const(a[0]) {
+                    return Some(if s.first() == Some(&true) { a[1] } else { a[2] });
+                }
+                if w == 1 && self.is_one(a[1]) && self.is_zero(a[2]) {
+                    return Some(a[0]);
+                }
+                if w == 1 && self.is_zero(a[1]) && self.is_one(a[2]) {
+                    return Some(self.node(Op::Not, vec![a[0]], 1));
+                }
+                None
+            }
+            Op::Slice { lo } => {
+                let src = &self.graph[a[0]];
+                if *lo == 0 && src.width == w {
+                    return Some(a[0]);
+                }
+                match &src.op {
+                    Op::Slice { lo: lo2 } => {
+                        let (inner, lo2) = (src.args[0], *lo2);
+                        Some(self.node(Op::Slice { lo: lo + lo2 }, vec![inner], w))
+                    }
+                    Op::Concat => {
+                        // A slice that falls inside one operand reads that operand.
+                        let mut pos = 0u32;
+                        let parts = src.args.clone();
+                        for p in parts {
+                            let pw = self.graph[p].width;
+                            if *lo >= pos && lo + w <= pos + pw {
+                                return Some(self.node(Op::Slice { lo: lo - pos }, vec![p], w));
+                            }
+                            pos += pw;
+                        }
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            Op::Ext { .. } if self.graph[a[0]].width == w => Some(a[0]),
+            Op::Concat if a.len() == 1 => Some(a[0]),
+            _ => None,
+        }
+    }
+
+    /// Number of live nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// The IR as readable text, one node per line in topological order.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "; parties: {}", self.parties.join(", "));
+        for (i, g) in self.inputs.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "; input#{i} {}: {} @{}",
+                g.name,
+                g.ty,
+                self.parties.get(g.party.0 as usize).map(String::as_str).unwrap_or("?")
+            );
+        }
+        for (i, o) in self.outputs.iter().enumerate() {
+            let r = match o.reveal {
+                Reveal::All => "all".to_string(),
+                Reveal::To(p) => self.parties.get(p.0 as usize).cloned().unwrap_or_default(),
+            };
+            let _ = writeln!(s, "; output#{i} {}: {} -> {r}", o.name, o.ty);
+        }
+        let order = petgraph::algo::toposort(&self.graph, None).unwrap_or_default();
+        for id in order {
+            let n = &self.graph[id];
+            let args: Vec<String> = n.args.iter().map(|a| format!("%{}", a.index())).collect();
+            let _ = writeln!(s, "%{} = {} {} : {}", id.index(), n.op.name(), args.join(", "), n.width);
+        }
+        s
+    }
+
+    /// The IR as a Graphviz DOT graph.
+    pub fn to_dot(&self) -> String {
+        let g = self.graph.map(|_, n| format!("{} : {}", n.op.name(), n.width), |_, e| *e);
+        format!("{}", petgraph::dot::Dot::new(&g))
+    }
+}

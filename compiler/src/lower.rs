@@ -1,0 +1,978 @@
+//! Lowering: a checked program to [`Ir`] by partial evaluation.
+//!
+//! `main` is evaluated with its inputs as IR nodes; everything known at compile time
+//! is computed on the spot. Functions are inlined, `for` loops unrolled, an `if` on a
+//! constant condition takes one branch and an `if` on a secret condition evaluates
+//! both and muxes the value and every variable the branches assigned. Arrays, tuples
+//! and structs are [`Val::Agg`] of scalars; a constant index is free, a secret index
+//! reads through a mux tree and writes through a one-hot decoder with one mux per
+//! element.
+//!
+//! Compile-time facts are checked here and reported as diagnostics: loop bounds and
+//! constant indices, literal ranges, compile-time overflow and division by zero, and a
+//! budget on unrolling so that no program can make the compiler run forever.
+
+use std::collections::HashMap;
+
+use mpc_circuits::{InputGroup, PartyId, Reveal};
+
+use crate::ast::*;
+use crate::check::Checked;
+use crate::diag::Diagnostic;
+use crate::ir::{Ir, NodeId, Op, OutputDecl};
+use crate::types::{parse_literal, Ty};
+
+/// A value during lowering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// A bool or integer word (an IR node).
+    W(NodeId),
+    /// A compile-time integer.
+    C(i128),
+    /// An array, tuple or struct: its elements/fields in order.
+    Agg(Vec<Val>),
+}
+
+/// Limits that keep compilation finite.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Maximum IR nodes created.
+    pub max_nodes: usize,
+    /// Maximum loop iterations in total.
+    pub max_steps: u64,
+    /// Maximum inlining depth.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_nodes: 40_000_000, max_steps: 100_000_000, max_depth: 64 }
+    }
+}
+
+/// One step of an assignment target: a field or an index.
+enum Proj {
+    Field(usize),
+    Index(Val, Span),
+}
+
+enum Flow {
+    Normal,
+    Return(Val),
+}
+
+type R<T> = Result<T, Box<Diagnostic>>;
+
+fn err<T>(span: Span, msg: impl Into<String>) -> R<T> {
+    Err(Box::new(Diagnostic::error(span, msg)))
+}
+
+fn err_help<T>(span: Span, msg: impl Into<String>, help: impl Into<String>) -> R<T> {
+    Err(Box::new(Diagnostic::error(span, msg).with_help(help)))
+}
+
+struct Lower<'a> {
+    prog: &'a Program,
+    ck: &'a Checked,
+    ir: Ir,
+    scopes: Vec<Vec<(String, Val)>>,
+    consts: HashMap<String, Val>,
+    depth: usize,
+    steps: u64,
+    limits: Limits,
+    /// Nesting of secret conditions (returns are not allowed inside).
+    secret_depth: usize,
+}
+
+/// Lowers a checked, error-free program into IR.
+pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Diagnostic>> {
+    let mut l = Lower {
+        prog,
+        ck,
+        ir: Ir::new(ck.parties.clone()),
+        scopes: Vec::new(),
+        consts: HashMap::new(),
+        depth: 0,
+        steps: 0,
+        limits: limits.clone(),
+        secret_depth: 0,
+    };
+    l.run()?;
+    Ok(l.ir)
+}
+
+fn mask_fits(v: i128, ty: &Ty) -> bool {
+    match ty {
+        Ty::UInt(w) => v >= 0 && (*w >= 127 || v < (1i128 << w)),
+        Ty::SInt(w) => *w >= 127 || (v >= -(1i128 << (w - 1)) && v < (1i128 << (w - 1))),
+        Ty::Bool => v == 0 || v == 1,
+        _ => true,
+    }
+}
+
+impl<'a> Lower<'a> {
+    fn run(&mut self) -> R<()> {
+        let prog = self.prog;
+        // Constants, in order.
+        for (name, idx, ty) in &self.ck.consts {
+            if let Some(Item::Const { value, .. }) = prog.items.get(*idx) {
+                self.scopes.push(Vec::new());
+                let v = self.expr(value)?;
+                self.scopes.pop();
+                let v = self.coerce(v, ty, value.span)?;
+                self.consts.insert(name.clone(), v);
+            }
+        }
+        let Some(sig) = self.ck.fns.get("main") else { return err(Span::default(), "no `main`") };
+        let Some(Item::Fn(main)) = prog.items.get(sig.item) else { return err(Span::default(), "no `main`") };
+        let mut scope = Vec::new();
+        for (k, (p, ty)) in main.params.iter().zip(&sig.params).enumerate() {
+            let party = self.ck.input_parties.get(k).copied().unwrap_or(0);
+            let Some(vt) = ty.value_type(&self.ck.structs) else {
+                return err(p.ty.span, "input has no run-time type");
+            };
+            self.ir.inputs.push(InputGroup { name: p.name.name.clone(), party: PartyId(party), ty: vt });
+            let width = ty.width(&self.ck.structs) as u32;
+            let node = self.ir.node(Op::Input { group: k as u32 }, vec![], width);
+            let mut off = 0;
+            let v = self.unflatten(node, ty, &mut off);
+            scope.push((p.name.name.clone(), v));
+        }
+        self.scopes.push(scope);
+        let ret = match self.block(&main.body)? {
+            (Flow::Return(v), _) => v,
+            (Flow::Normal, v) => v,
+        };
+        self.scopes.pop();
+        let ret = self.coerce(ret, &sig.ret, main.body.span)?;
+        let parts: Vec<Val> = if self.ck.output_tuple {
+            match ret {
+                Val::Agg(items) => items,
+                other => vec![other],
+            }
+        } else {
+            vec![ret]
+        };
+        for (i, (spec, v)) in self.ck.outputs.iter().zip(parts).enumerate() {
+            let Some(vt) = spec.ty.value_type(&self.ck.structs) else {
+                return err(main.name.span, "output has no run-time type");
+            };
+            let reveal = match spec.party {
+                Some(p) => Reveal::To(PartyId(p)),
+                None => Reveal::All,
+            };
+            self.ir.outputs.push(OutputDecl { name: spec.name.clone(), ty: vt, reveal });
+            let mut leaves = Vec::new();
+            self.flatten(&v, &spec.ty, &mut leaves)?;
+            let width = leaves.iter().map(|&n| self.ir.width(n)).sum();
+            self.ir.node(Op::Output { index: i as u32 }, leaves, width);
+        }
+        Ok(())
+    }
+
+    fn unflatten(&mut self, node: NodeId, ty: &Ty, off: &mut u32) -> Val {
+        match ty {
+            Ty::Bool | Ty::UInt(_) | Ty::SInt(_) => {
+                let w = ty.width(&self.ck.structs) as u32;
+                let v = self.ir.node(Op::Slice { lo: *off }, vec![node], w);
+                *off += w;
+                Val::W(v)
+            }
+            Ty::Array(t, n) => Val::Agg((0..*n).map(|_| self.unflatten(node, t, off)).collect()),
+            Ty::Tuple(ts) => Val::Agg(ts.iter().map(|t| self.unflatten(node, t, off)).collect()),
+            Ty::Struct(i) => {
+                let fields: Vec<Ty> = self.ck.structs[*i].fields.iter().map(|(_, t)| t.clone()).collect();
+                Val::Agg(fields.iter().map(|t| self.unflatten(node, t, off)).collect())
+            }
+            Ty::Int | Ty::Error => Val::C(0),
+        }
+    }
+
+    fn flatten(&mut self, v: &Val, ty: &Ty, out: &mut Vec<NodeId>) -> R<()> {
+        match (v, ty) {
+            (Val::W(n), _) => out.push(*n),
+            (Val::C(c), t) => {
+                let w = t.width(&self.ck.structs) as u32;
+                out.push(self.ir.const_int(*c, w));
+            }
+            (Val::Agg(items), Ty::Array(t, _)) => {
+                for it in items {
+                    self.flatten(it, t, out)?;
+                }
+            }
+            (Val::Agg(items), Ty::Tuple(ts)) => {
+                for (it, t) in items.iter().zip(ts) {
+                    self.flatten(it, t, out)?;
+                }
+            }
+            (Val::Agg(items), Ty::Struct(i)) => {
+                let fields: Vec<Ty> = self.ck.structs[*i].fields.iter().map(|(_, t)| t.clone()).collect();
+                for (it, t) in items.iter().zip(&fields) {
+                    self.flatten(it, t, out)?;
+                }
+            }
+            _ => return err(Span::default(), "internal error: value does not match its type"),
+        }
+        Ok(())
+    }
+
+    fn budget(&mut self, span: Span) -> R<()> {
+        if self.ir.node_count() > self.limits.max_nodes {
+            return err_help(
+                span,
+                "the program is too large to compile",
+                format!(
+                    "it needs more than {} IR nodes; reduce loop bounds or array sizes",
+                    self.limits.max_nodes
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    // ---- values ----
+
+    /// Converts compile-time integers inside `v` to words of `ty`.
+    fn coerce(&mut self, v: Val, ty: &Ty, span: Span) -> R<Val> {
+        Ok(match (v, ty) {
+            (Val::C(c), Ty::UInt(w) | Ty::SInt(w)) => {
+                if !mask_fits(c, ty) {
+                    return err_help(
+                        span,
+                        format!("value {c} does not fit in `{}`", ty.display(&self.ck.structs)),
+                        "use a wider type or a smaller value",
+                    );
+                }
+                Val::W(self.ir.const_int(c, *w))
+            }
+            (Val::Agg(items), Ty::Array(t, _)) => {
+                Val::Agg(items.into_iter().map(|x| self.coerce(x, t, span)).collect::<R<_>>()?)
+            }
+            (Val::Agg(items), Ty::Tuple(ts)) => {
+                Val::Agg(items.into_iter().zip(ts).map(|(x, t)| self.coerce(x, t, span)).collect::<R<_>>()?)
+            }
+            (Val::Agg(items), Ty::Struct(i)) => {
+                let fields: Vec<Ty> = self.ck.structs[*i].fields.iter().map(|(_, t)| t.clone()).collect();
+                Val::Agg(
+                    items.into_iter().zip(&fields).map(|(x, t)| self.coerce(x, t, span)).collect::<R<_>>()?,
+                )
+            }
+            (v, _) => v,
+        })
+    }
+
+    fn word(&self, v: &Val, span: Span) -> R<NodeId> {
+        match v {
+            Val::W(n) => Ok(*n),
+            _ => err_help(
+                span,
+                "this value has no run-time type here",
+                "give it a type, e.g. `5u32` or `let x: u32 = ...`",
+            ),
+        }
+    }
+
+    /// A compile-time integer value of `v`, if known.
+    fn known_int(&self, v: &Val, ty: &Ty) -> Option<i128> {
+        match v {
+            Val::C(c) => Some(*c),
+            Val::W(n) => self.ir.const_i128(*n, matches!(ty, Ty::SInt(_))),
+            Val::Agg(_) => None,
+        }
+    }
+
+    fn known_bool(&self, v: &Val) -> Option<bool> {
+        match v {
+            Val::W(n) => self.ir.as_const(*n).map(|b| b.first() == Some(&true)),
+            Val::C(c) => Some(*c != 0),
+            Val::Agg(_) => None,
+        }
+    }
+
+    fn mux(&mut self, sel: NodeId, t: &Val, f: &Val, span: Span) -> R<Val> {
+        Ok(match (t, f) {
+            (Val::Agg(a), Val::Agg(b)) if a.len() == b.len() => {
+                Val::Agg(a.iter().zip(b).map(|(x, y)| self.mux(sel, x, y, span)).collect::<R<_>>()?)
+            }
+            _ if t == f => t.clone(),
+            (Val::C(_), _) | (_, Val::C(_)) => {
+                return err_help(
+                    span,
+                    "a compile-time integer cannot depend on a secret condition",
+                    "give the variable a type: `let mut x: u32 = ...`",
+                )
+            }
+            _ => {
+                let (a, b) = (self.word(t, span)?, self.word(f, span)?);
+                let w = self.ir.width(a);
+                Val::W(self.ir.node(Op::Mux, vec![sel, a, b], w))
+            }
+        })
+    }
+
+    // ---- statements ----
+
+    fn lookup(&self, name: &str) -> Option<&Val> {
+        for s in self.scopes.iter().rev() {
+            if let Some((_, v)) = s.iter().rev().find(|(n, _)| n == name) {
+                return Some(v);
+            }
+        }
+        self.consts.get(name)
+    }
+
+    fn lookup_mut(&mut self, name: &str) -> Option<&mut Val> {
+        for s in self.scopes.iter_mut().rev() {
+            if let Some((_, v)) = s.iter_mut().rev().find(|(n, _)| n == name) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn block(&mut self, b: &Block) -> R<(Flow, Val)> {
+        self.scopes.push(Vec::new());
+        let r = self.block_inner(b);
+        self.scopes.pop();
+        r
+    }
+
+    fn block_inner(&mut self, b: &Block) -> R<(Flow, Val)> {
+        for s in &b.stmts {
+            if let Flow::Return(v) = self.stmt(s)? {
+                return Ok((Flow::Return(v.clone()), v));
+            }
+        }
+        match &b.tail {
+            Some(e) => {
+                let v = self.expr(e)?;
+                Ok((Flow::Normal, v))
+            }
+            None => Ok((Flow::Normal, Val::Agg(Vec::new()))),
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<Flow> {
+        match s {
+            Stmt::Let { name, value, .. } => {
+                let v = self.expr(value)?;
+                if let Some(scope) = self.scopes.last_mut() {
+                    scope.push((name.name.clone(), v));
+                }
+            }
+            Stmt::Assign { place, op, value, span } => {
+                let rhs = match op {
+                    None => self.expr(value)?,
+                    Some(op) => {
+                        let cur = self.expr(place)?;
+                        let rv = self.expr(value)?;
+                        let pty = self.ck.ty(place);
+                        let vty = self.ck.ty(value);
+                        self.binop(*op, cur, rv, &pty, &vty, &pty, *span)?
+                    }
+                };
+                let pty = self.ck.ty(place);
+                let rhs = self.coerce(rhs, &pty, value.span)?;
+                self.assign(place, rhs)?;
+            }
+            Stmt::Expr(e) => {
+                if let ExprKind::If(c, t, el) = &e.kind {
+                    // Statement `if`: may return.
+                    return self.if_stmt(c, t, el.as_deref());
+                }
+                self.expr(e)?;
+            }
+            Stmt::For { var, lo, hi, body, span } => {
+                let lty = self.ck.ty(lo);
+                let lv = self.expr(lo)?;
+                let hv = self.expr(hi)?;
+                let (Some(a), Some(b)) = (self.known_int(&lv, &lty), self.known_int(&hv, &lty)) else {
+                    return err_help(
+                        Span::new(lo.span.lo, hi.span.hi),
+                        "loop bounds must be known at compile time",
+                        "inputs are secret; loop to a constant bound and use `if` inside the loop",
+                    );
+                };
+                let mut i = a;
+                while i < b {
+                    self.steps += 1;
+                    if self.steps > self.limits.max_steps {
+                        return err_help(
+                            *span,
+                            "too many loop iterations",
+                            format!(
+                                "the compiler unrolls at most {} iterations in total",
+                                self.limits.max_steps
+                            ),
+                        );
+                    }
+                    self.budget(*span)?;
+                    let iv = match lty {
+                        Ty::UInt(w) | Ty::SInt(w) => Val::W(self.ir.const_int(i, w)),
+                        _ => Val::C(i),
+                    };
+                    self.scopes.push(vec![(var.name.clone(), iv)]);
+                    let r = self.block(body);
+                    self.scopes.pop();
+                    if let (Flow::Return(v), _) = r? {
+                        return Ok(Flow::Return(v));
+                    }
+                    i += 1;
+                }
+            }
+            Stmt::Return { value, span } => {
+                if self.secret_depth > 0 {
+                    return err_help(
+                        *span,
+                        "`return` inside an `if` on a secret condition is not supported",
+                        "assign the result to a variable and return it at the end",
+                    );
+                }
+                let v = match value {
+                    Some(v) => self.expr(v)?,
+                    None => Val::Agg(Vec::new()),
+                };
+                return Ok(Flow::Return(v));
+            }
+            Stmt::Unbounded(span) | Stmt::Error(span) => return err(*span, "cannot compile this statement"),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn if_stmt(&mut self, c: &Expr, then: &Block, els: Option<&Expr>) -> R<Flow> {
+        let cv = self.expr(c)?;
+        if let Some(k) = self.known_bool(&cv) {
+            if k {
+                return Ok(self.block(then)?.0);
+            }
+            return match els {
+                None => Ok(Flow::Normal),
+                Some(e) => match &e.kind {
+                    ExprKind::If(c2, t2, e2) => self.if_stmt(c2, t2, e2.as_deref()),
+                    ExprKind::Block(b) => Ok(self.block(b)?.0),
+                    _ => {
+                        self.expr(e)?;
+                        Ok(Flow::Normal)
+                    }
+                },
+            };
+        }
+        self.secret_if(&cv, c.span, then, els)?;
+        Ok(Flow::Normal)
+    }
+
+    /// Both branches under a secret condition; merges assigned variables; returns the muxed value.
+    fn secret_if(&mut self, cv: &Val, span: Span, then: &Block, els: Option<&Expr>) -> R<Val> {
+        let sel = self.word(cv, span)?;
+        self.secret_depth += 1;
+        let saved = self.scopes.clone();
+        let r1 = self.block(then);
+        let then_scopes = std::mem::replace(&mut self.scopes, saved);
+        let tv = match r1 {
+            Ok((_, v)) => v,
+            Err(e) => {
+                self.secret_depth -= 1;
+                return Err(e);
+            }
+        };
+        let ev = match els {
+            Some(e) => self.expr(e),
+            None => Ok(Val::Agg(Vec::new())),
+        };
+        self.secret_depth -= 1;
+        let ev = ev?;
+        // Merge variables.
+        let else_scopes = std::mem::take(&mut self.scopes);
+        let mut merged = Vec::with_capacity(else_scopes.len());
+        for (ts, es) in then_scopes.iter().zip(else_scopes) {
+            let mut scope = Vec::with_capacity(es.len());
+            for ((name, t), (_, e)) in ts.iter().zip(es) {
+                let v = if *t == e { e } else { self.mux(sel, t, &e, span)? };
+                scope.push((name.clone(), v));
+            }
+            merged.push(scope);
+        }
+        self.scopes = merged;
+        if tv == Val::Agg(Vec::new()) && ev == Val::Agg(Vec::new()) {
+            return Ok(tv);
+        }
+        self.mux(sel, &tv, &ev, span)
+    }
+
+    /// Writes `rhs` into a place expression.
+    fn assign(&mut self, place: &Expr, rhs: Val) -> R<()> {
+        // Collect the projection path.
+        let mut projs = Vec::new();
+        let mut cur = place;
+        let root = loop {
+            match &cur.kind {
+                ExprKind::Path(n) => break n,
+                ExprKind::Field(base, f) => {
+                    let bty = self.ck.ty(base);
+                    let idx = match &bty {
+                        Ty::Struct(i) => self.ck.structs[*i].fields.iter().position(|(n, _)| n == &f.name),
+                        _ => f.name.parse::<usize>().ok(),
+                    };
+                    let Some(idx) = idx else { return err(f.span, "unknown field") };
+                    projs.push(Proj::Field(idx));
+                    cur = base;
+                }
+                ExprKind::Index(base, i) => {
+                    let iv = self.expr(i)?;
+                    projs.push(Proj::Index(iv, i.span));
+                    cur = base;
+                }
+                _ => return err(cur.span, "invalid assignment target"),
+            }
+        };
+        projs.reverse();
+        let Some(slot) = self.lookup_mut(&root.name) else {
+            return err(root.span, format!("cannot find variable `{}`", root.name));
+        };
+        let mut val = std::mem::replace(slot, Val::C(0));
+        let r = self.update(&mut val, &projs, rhs, None);
+        if let Some(slot) = self.lookup_mut(&root.name) {
+            *slot = val;
+        }
+        r
+    }
+
+    fn update(&mut self, val: &mut Val, projs: &[Proj], rhs: Val, guard: Option<NodeId>) -> R<()> {
+        let Some((first, rest)) = projs.split_first() else {
+            *val = match guard {
+                None => rhs,
+                Some(g) => self.mux(g, &rhs, val, Span::default())?,
+            };
+            return Ok(());
+        };
+        let Val::Agg(items) = val else {
+            return err(Span::default(), "internal error: projection of a scalar");
+        };
+        match first {
+            Proj::Field(i) => match items.get_mut(*i) {
+                Some(slot) => self.update(slot, rest, rhs, guard),
+                None => err(Span::default(), "internal error: field out of range"),
+            },
+            Proj::Index(iv, span) => {
+                let n = items.len();
+                if let Some(k) = self.known_int(iv, &Ty::UInt(256)) {
+                    if k < 0 || k as u128 >= n as u128 {
+                        return err(*span, format!("index {k} is out of bounds for an array of length {n}"));
+                    }
+                    return self.update(&mut items[k as usize], rest, rhs, guard);
+                }
+                // Secret index: one-hot decoder, one guarded update per element.
+                let idx = self.word(iv, *span)?;
+                let dec = self.ir.node(Op::Decode, vec![idx], n as u32);
+                for (j, slot) in items.iter_mut().enumerate() {
+                    let hit = self.ir.node(Op::Slice { lo: j as u32 }, vec![dec], 1);
+                    let g = match guard {
+                        None => hit,
+                        Some(g) => self.ir.node(Op::And, vec![g, hit], 1),
+                    };
+                    self.update(slot, rest, rhs.clone(), Some(g))?;
+                }
+                self.budget(*span)
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self, e: &Expr) -> R<Val> {
+        let v = self.expr_inner(e)?;
+        let ty = self.ck.ty(e);
+        self.coerce(v, &ty, e.span)
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> R<Val> {
+        let ty = self.ck.ty(e);
+        match &e.kind {
+            ExprKind::Error => err(e.span, "cannot compile this expression"),
+            ExprKind::Int(text) => {
+                let lit = parse_literal(text).map_err(|m| Box::new(Diagnostic::error(e.span, m)))?;
+                match ty {
+                    Ty::UInt(w) | Ty::SInt(w) => {
+                        if lit.bits.len() > w as usize {
+                            return err_help(
+                                e.span,
+                                format!(
+                                    "literal `{text}` does not fit in `{}`",
+                                    ty.display(&self.ck.structs)
+                                ),
+                                "use a wider type",
+                            );
+                        }
+                        let mut bits = lit.bits.clone();
+                        bits.resize(w as usize, false);
+                        Ok(Val::W(self.ir.constant(bits)))
+                    }
+                    _ => match lit.as_i128() {
+                        Some(v) => Ok(Val::C(v)),
+                        None => err(e.span, "integer literal is too large"),
+                    },
+                }
+            }
+            ExprKind::Bool(b) => Ok(Val::W(self.ir.const_int(i128::from(*b), 1))),
+            ExprKind::Path(n) => match self.lookup(&n.name) {
+                Some(v) => Ok(v.clone()),
+                None => err(n.span, format!("cannot find `{}`", n.name)),
+            },
+            ExprKind::Binary(op, a, b) => {
+                let aty = self.ck.ty(a);
+                let av = self.expr(a)?;
+                // Short-circuit on a known left operand.
+                if matches!(op, BinOp::And | BinOp::Or) {
+                    if let Some(k) = self.known_bool(&av) {
+                        if k == (*op == BinOp::Or) {
+                            return Ok(av);
+                        }
+                        return self.expr(b);
+                    }
+                }
+                let bty = self.ck.ty(b);
+                let bv = self.expr(b)?;
+                self.binop(*op, av, bv, &aty, &bty, &ty, e.span)
+            }
+            ExprKind::Unary(op, a) => {
+                let v = self.expr(a)?;
+                match (op, v) {
+                    (UnOp::Neg, Val::C(c)) => match c.checked_neg() {
+                        Some(x) => Ok(Val::C(x)),
+                        None => err(e.span, "compile-time overflow"),
+                    },
+                    (UnOp::Neg, v) => {
+                        let n = self.word(&v, e.span)?;
+                        let w = self.ir.width(n);
+                        Ok(Val::W(self.ir.node(Op::Neg, vec![n], w)))
+                    }
+                    (UnOp::Not, v) => {
+                        let n = self.word(&v, e.span)?;
+                        let w = self.ir.width(n);
+                        Ok(Val::W(self.ir.node(Op::Not, vec![n], w)))
+                    }
+                }
+            }
+            ExprKind::Cast(a, _) => {
+                let sty = self.ck.ty(a);
+                let v = self.expr(a)?;
+                let (Ty::UInt(w) | Ty::SInt(w)) = ty else { return err(e.span, "invalid cast") };
+                match v {
+                    Val::C(c) => Ok(Val::W(self.ir.const_int(c, w))),
+                    Val::W(n) => {
+                        let signed = matches!(sty, Ty::SInt(_));
+                        Ok(Val::W(self.ir.node(Op::Ext { signed }, vec![n], w)))
+                    }
+                    Val::Agg(_) => err(e.span, "invalid cast"),
+                }
+            }
+            ExprKind::Call(name, args) => self.call(e, name, args),
+            ExprKind::Index(base, idx) => {
+                let bv = self.expr(base)?;
+                let iv = self.expr(idx)?;
+                let Val::Agg(items) = bv else { return err(e.span, "cannot index this value") };
+                let n = items.len();
+                if let Some(k) = self.known_int(&iv, &Ty::UInt(256)) {
+                    if k < 0 || k as u128 >= n as u128 {
+                        return err(
+                            idx.span,
+                            format!("index {k} is out of bounds for an array of length {n}"),
+                        );
+                    }
+                    return Ok(items[k as usize].clone());
+                }
+                if n == 0 {
+                    return err(idx.span, "index into an empty array");
+                }
+                let elem_ty = match self.ck.ty(base) {
+                    Ty::Array(t, _) => *t,
+                    _ => ty.clone(),
+                };
+                let items: Vec<Val> =
+                    items.into_iter().map(|x| self.coerce(x, &elem_ty, e.span)).collect::<R<_>>()?;
+                let idx = self.word(&iv, idx.span)?;
+                let r = self.mux_tree(idx, &items, 0, e.span)?;
+                self.budget(e.span)?;
+                Ok(r)
+            }
+            ExprKind::Field(base, f) => {
+                let bty = self.ck.ty(base);
+                let bv = self.expr(base)?;
+                let idx = match &bty {
+                    Ty::Struct(i) => self.ck.structs[*i].fields.iter().position(|(n, _)| n == &f.name),
+                    _ => f.name.parse::<usize>().ok(),
+                };
+                match (bv, idx) {
+                    (Val::Agg(items), Some(i)) if i < items.len() => Ok(items[i].clone()),
+                    _ => err(f.span, "unknown field"),
+                }
+            }
+            ExprKind::Tuple(items) | ExprKind::Array(items) => {
+                Ok(Val::Agg(items.iter().map(|x| self.expr(x)).collect::<R<_>>()?))
+            }
+            ExprKind::Repeat(v, _) => {
+                let Ty::Array(_, n) = ty else { return err(e.span, "invalid array") };
+                let x = self.expr(v)?;
+                Ok(Val::Agg(vec![x; n as usize]))
+            }
+            ExprKind::StructLit(_, fields) => {
+                let Ty::Struct(si) = ty else { return err(e.span, "invalid struct") };
+                let order: Vec<String> = self.ck.structs[si].fields.iter().map(|(n, _)| n.clone()).collect();
+                let mut vals: Vec<Option<Val>> = vec![None; order.len()];
+                for (fname, fe) in fields {
+                    let v = self.expr(fe)?;
+                    if let Some(p) = order.iter().position(|n| n == &fname.name) {
+                        vals[p] = Some(v);
+                    }
+                }
+                Ok(Val::Agg(vals.into_iter().map(|v| v.unwrap_or(Val::C(0))).collect()))
+            }
+            ExprKind::Block(b) => match self.block(b)? {
+                (Flow::Normal, v) => Ok(v),
+                (Flow::Return(_), _) => err_help(
+                    e.span,
+                    "`return` inside a block expression is not supported",
+                    "move the `return` to statement level",
+                ),
+            },
+            ExprKind::If(c, then, els) => {
+                let cv = self.expr(c)?;
+                if let Some(k) = self.known_bool(&cv) {
+                    let r = if k {
+                        self.block(then)?
+                    } else {
+                        match els {
+                            Some(el) => (Flow::Normal, self.expr(el)?),
+                            None => (Flow::Normal, Val::Agg(Vec::new())),
+                        }
+                    };
+                    return match r {
+                        (Flow::Normal, v) => Ok(v),
+                        (Flow::Return(_), _) => {
+                            err(e.span, "`return` inside an `if` expression is not supported")
+                        }
+                    };
+                }
+                self.secret_if(&cv, c.span, then, els.as_deref())
+            }
+        }
+    }
+
+    /// Secret-index read: a binary mux tree over the index bits (n-1 muxes).
+    fn mux_tree(&mut self, idx: NodeId, items: &[Val], bit: u32, span: Span) -> R<Val> {
+        if items.len() == 1 {
+            return Ok(items[0].clone());
+        }
+        let iw = self.ir.width(idx);
+        // Split by bit `bit`: even and odd positions.
+        let even: Vec<Val> = items.iter().step_by(2).cloned().collect();
+        let odd: Vec<Val> = items.iter().skip(1).step_by(2).cloned().collect();
+        let e = self.mux_tree(idx, &even, bit + 1, span)?;
+        if bit >= iw {
+            return Ok(e);
+        }
+        let o = self.mux_tree(idx, &odd, bit + 1, span)?;
+        let sel = self.ir.node(Op::Slice { lo: bit }, vec![idx], 1);
+        self.mux(sel, &o, &e, span)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn binop(&mut self, op: BinOp, a: Val, b: Val, aty: &Ty, bty: &Ty, rty: &Ty, span: Span) -> R<Val> {
+        use BinOp::*;
+        // Compile-time integers.
+        if let (Val::C(x), Val::C(y)) = (&a, &b) {
+            let (x, y) = (*x, *y);
+            let r = match op {
+                Add => x.checked_add(y),
+                Sub => x.checked_sub(y),
+                Mul => x.checked_mul(y),
+                Div | Rem if y == 0 => return err(span, "division by zero in a compile-time expression"),
+                Div => x.checked_div(y),
+                Rem => x.checked_rem(y),
+                BitAnd => Some(x & y),
+                BitOr => Some(x | y),
+                BitXor => Some(x ^ y),
+                Shl => u32::try_from(y)
+                    .ok()
+                    .filter(|&s| s < 127)
+                    .and_then(|s| x.checked_shl(s))
+                    .filter(|v| v >> (y as u32) == x),
+                Shr => Some(if y >= 127 {
+                    if x < 0 {
+                        -1
+                    } else {
+                        0
+                    }
+                } else {
+                    x >> y
+                }),
+                Eq | Ne | Lt | Le | Gt | Ge | And | Or => {
+                    let t = match op {
+                        Eq => x == y,
+                        Ne => x != y,
+                        Lt => x < y,
+                        Le => x <= y,
+                        Gt => x > y,
+                        Ge => x >= y,
+                        And => x != 0 && y != 0,
+                        _ => x != 0 || y != 0,
+                    };
+                    return Ok(Val::W(self.ir.const_int(i128::from(t), 1)));
+                }
+            };
+            return match r {
+                Some(v) => Ok(Val::C(v)),
+                None => err_help(
+                    span,
+                    "compile-time integer overflow",
+                    "give the values a type so the arithmetic wraps",
+                ),
+            };
+        }
+        // Aggregates: only == and !=.
+        if let (Val::Agg(_), Val::Agg(_)) = (&a, &b) {
+            let mut la = Vec::new();
+            let mut lb = Vec::new();
+            self.flatten(&a, aty, &mut la)?;
+            self.flatten(&b, bty, &mut lb)?;
+            let wa: u32 = la.iter().map(|&n| self.ir.width(n)).sum();
+            let ca = self.ir.node(Op::Concat, la, wa);
+            let cb = self.ir.node(Op::Concat, lb, wa);
+            let eq = self.ir.node(Op::Eq, vec![ca, cb], 1);
+            return Ok(Val::W(if op == Ne { self.ir.node(Op::Not, vec![eq], 1) } else { eq }));
+        }
+        let signed = matches!(aty, Ty::SInt(_)) || matches!(bty, Ty::SInt(_));
+        // Shifts: amount may be any unsigned width.
+        if matches!(op, Shl | Shr) {
+            let x = self.word(&a, span)?;
+            let w = self.ir.width(x);
+            if let Some(k) = self.known_int(&b, bty) {
+                let k = k.clamp(0, i128::from(w)) as u32;
+                let signed = matches!(aty, Ty::SInt(_));
+                let op = if op == Shl { Op::ShlC(k) } else { Op::ShrC { k, signed } };
+                return Ok(Val::W(self.ir.node(op, vec![x], w)));
+            }
+            let amt = self.word(&b, span)?;
+            let signed = matches!(aty, Ty::SInt(_));
+            let op = if op == Shl { Op::Shl } else { Op::Shr { signed } };
+            return Ok(Val::W(self.ir.node(op, vec![x, amt], w)));
+        }
+        let _ = rty;
+        let x = self.word(&a, span)?;
+        let y = self.word(&b, span)?;
+        let w = self.ir.width(x);
+        let node = |s: &mut Self, op: Op, args: Vec<NodeId>, w: u32| Val::W(s.ir.node(op, args, w));
+        Ok(match op {
+            Add => node(self, Op::Add, vec![x, y], w),
+            Sub => node(self, Op::Sub, vec![x, y], w),
+            Mul => node(self, Op::Mul, vec![x, y], w),
+            Div => node(self, Op::Div { signed }, vec![x, y], w),
+            Rem => node(self, Op::Rem { signed }, vec![x, y], w),
+            BitAnd | And => node(self, Op::And, vec![x, y], w),
+            BitOr | Or => node(self, Op::Or, vec![x, y], w),
+            BitXor => node(self, Op::Xor, vec![x, y], w),
+            Eq => node(self, Op::Eq, vec![x, y], 1),
+            Ne => {
+                let e = self.ir.node(Op::Eq, vec![x, y], 1);
+                node(self, Op::Not, vec![e], 1)
+            }
+            Lt => node(self, Op::Lt { signed }, vec![x, y], 1),
+            Gt => node(self, Op::Lt { signed }, vec![y, x], 1),
+            Le => {
+                let g = self.ir.node(Op::Lt { signed }, vec![y, x], 1);
+                node(self, Op::Not, vec![g], 1)
+            }
+            Ge => {
+                let l = self.ir.node(Op::Lt { signed }, vec![x, y], 1);
+                node(self, Op::Not, vec![l], 1)
+            }
+            Shl | Shr => return err(span, "internal error: shift"),
+        })
+    }
+
+    fn call(&mut self, e: &Expr, name: &Ident, args: &[Expr]) -> R<Val> {
+        let ty = self.ck.ty(e);
+        let n = name.name.as_str();
+        if crate::check::BUILTINS.contains(&n) {
+            let vals: Vec<Val> = args.iter().map(|a| self.expr(a)).collect::<R<_>>()?;
+            let aty = args.first().map(|a| self.ck.ty(a)).unwrap_or(Ty::Error);
+            let signed = matches!(aty, Ty::SInt(_));
+            let w = |s: &Self, v: &Val, sp: Span| s.word(v, sp);
+            return Ok(match n {
+                "min" | "max" => {
+                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
+                    let width = self.ir.width(x);
+                    let op = if n == "min" { Op::Min { signed } } else { Op::Max { signed } };
+                    Val::W(self.ir.node(op, vec![x, y], width))
+                }
+                "abs" => {
+                    let x = w(self, &vals[0], e.span)?;
+                    let width = self.ir.width(x);
+                    Val::W(self.ir.node(Op::Abs, vec![x], width))
+                }
+                "popcount" => {
+                    let x = w(self, &vals[0], e.span)?;
+                    Val::W(self.ir.node(Op::Popcount, vec![x], 32))
+                }
+                "hamming" => {
+                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
+                    Val::W(self.ir.node(Op::Hamming, vec![x, y], 32))
+                }
+                "sort" => {
+                    let Val::Agg(items) = &vals[0] else { return err(e.span, "`sort` needs an array") };
+                    let Ty::Array(el, _) = &ty else { return err(e.span, "`sort` needs an array") };
+                    let el = (**el).clone();
+                    let signed = matches!(el, Ty::SInt(_));
+                    let mut leaves = Vec::new();
+                    for it in items {
+                        let it = self.coerce(it.clone(), &el, e.span)?;
+                        leaves.push(self.word(&it, e.span)?);
+                    }
+                    if leaves.is_empty() {
+                        return Ok(Val::Agg(Vec::new()));
+                    }
+                    let ew = self.ir.width(leaves[0]);
+                    let count = leaves.len() as u32;
+                    let s = self.ir.node(Op::Sort { signed, desc: false }, leaves, ew * count);
+                    Val::Agg(
+                        (0..count)
+                            .map(|i| Val::W(self.ir.node(Op::Slice { lo: i * ew }, vec![s], ew)))
+                            .collect(),
+                    )
+                }
+                "aes128" | "sha256_compress" => {
+                    return err_help(
+                        name.span,
+                        format!("`{n}` is not available yet: its gadget has not landed in mpc-circuits"),
+                        "see docs/language.md",
+                    )
+                }
+                _ => return err(name.span, "unknown builtin"),
+            });
+        }
+        let Some(sig) = self.ck.fns.get(n) else { return err(name.span, "unknown function") };
+        let Some(Item::Fn(f)) = self.prog.items.get(sig.item) else {
+            return err(name.span, "unknown function");
+        };
+        if self.depth >= self.limits.max_depth {
+            return err(name.span, "functions nest too deeply");
+        }
+        let mut scope = Vec::new();
+        for ((p, t), a) in f.params.iter().zip(&sig.params).zip(args) {
+            let v = self.expr(a)?;
+            let v = self.coerce(v, t, a.span)?;
+            scope.push((p.name.name.clone(), v));
+        }
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        let saved_secret = std::mem::replace(&mut self.secret_depth, 0);
+        self.depth += 1;
+        let r = self.block(&f.body);
+        self.depth -= 1;
+        self.scopes = saved;
+        self.secret_depth = saved_secret;
+        let v = match r? {
+            (Flow::Return(v), _) | (Flow::Normal, v) => v,
+        };
+        self.coerce(v, &sig.ret, e.span)
+    }
+}

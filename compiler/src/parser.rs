@@ -1,0 +1,108 @@
+//! Parsing: source text to [`ast::Program`](crate::ast::Program) plus syntax diagnostics.
+//!
+//! Runs the logos lexer into the LALRPOP parser generated from `grammar.lalrpop`.
+//! Syntax errors inside blocks and at item level are recovered, so one run reports
+//! several; lexing errors become diagnostics too. Never panics.
+
+use std::cell::RefCell;
+
+use lalrpop_util::{ErrorRecovery, ParseError};
+
+use crate::ast::{Expr, IdGen, Program, Span};
+use crate::diag::Diagnostic;
+use crate::lexer::{self, LexError, Tok};
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, missing_debug_implementations, unused_qualifications, dead_code)]
+    grammar
+);
+
+/// State shared with the grammar's actions during one parse.
+#[derive(Debug, Default)]
+pub struct ParseState<'input> {
+    /// Expression ids.
+    pub ids: IdGen,
+    /// Recovered syntax errors.
+    pub errors: RefCell<Vec<ErrorRecovery<usize, Tok<'input>, LexError>>>,
+}
+
+/// Parses `source`; returns the program (with error nodes where recovery happened)
+/// and the syntax diagnostics. `None` when the parser could not recover at all.
+pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
+    let st = ParseState::default();
+    let result = grammar::ProgramParser::new().parse(&st, lexer::lex(source));
+    let mut diags: Vec<Diagnostic> =
+        st.errors.into_inner().into_iter().map(|e| convert(e.error, source.len())).collect();
+    match result {
+        Ok(p) => (Some(p), diags),
+        Err(e) => {
+            diags.push(convert(e, source.len()));
+            (None, diags)
+        }
+    }
+}
+
+fn expected_list(expected: &[String]) -> Option<String> {
+    if expected.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = expected.iter().map(|s| pretty_expected(s)).collect();
+    names.dedup();
+    if names.len() > 8 {
+        names.truncate(8);
+        names.push("...".into());
+    }
+    Some(format!("expected one of: {}", names.join(", ")))
+}
+
+fn pretty_expected(s: &str) -> String {
+    match s {
+        "\"ident\"" => "identifier".into(),
+        "\"int\"" => "integer".into(),
+        other => other.trim_matches('"').replace("\\\"", "\"").to_string().pipe_quote(),
+    }
+}
+
+trait PipeQuote {
+    fn pipe_quote(self) -> String;
+}
+
+impl PipeQuote for String {
+    fn pipe_quote(self) -> String {
+        format!("`{self}`")
+    }
+}
+
+fn convert(e: ParseError<usize, Tok<'_>, LexError>, len: usize) -> Diagnostic {
+    match e {
+        ParseError::InvalidToken { location } => {
+            Diagnostic::error(Span::new(location, (location + 1).min(len)), "invalid token")
+        }
+        ParseError::UnrecognizedEof { location, expected } => {
+            let mut d = Diagnostic::error(Span::new(location, location), "unexpected end of file");
+            if let Some(h) = expected_list(&expected) {
+                d = d.with_help(h);
+            }
+            d
+        }
+        ParseError::UnrecognizedToken { token: (lo, tok, hi), expected } => {
+            let mut d = Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"));
+            if let Some(h) = expected_list(&expected) {
+                d = d.with_help(h);
+            }
+            d
+        }
+        ParseError::ExtraToken { token: (lo, tok, hi) } => {
+            Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"))
+        }
+        ParseError::User { error } => {
+            Diagnostic::error(Span::new(error.span.start, error.span.end), "invalid token")
+                .with_help("this character is not part of the language (comments are `//` and `/* */`)")
+        }
+    }
+}
+
+/// Builds a binary expression (used by the grammar's actions).
+pub fn bin(st: &ParseState<'_>, op: crate::ast::BinOp, l: Expr, r: Expr, lo: usize, hi: usize) -> Expr {
+    st.ids.expr(crate::ast::ExprKind::Binary(op, Box::new(l), Box::new(r)), lo, hi)
+}

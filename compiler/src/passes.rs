@@ -1,0 +1,205 @@
+//! IR passes. Each pass rebuilds the graph in topological order through
+//! [`Ir::node`], starting only from nodes that reach an output, so every pass also does
+//! dead-code elimination, constant folding, algebraic simplification and
+//! common-subexpression elimination; [`optimize`] adds strength reduction:
+//! - multiplication by a constant becomes shifts and adds/subtracts (non-adjacent
+//!   form), one `w`-bit adder per nonzero digit beyond the first, instead of a
+//!   multiplier;
+//! - unsigned `x < c` with a constant drops the bits below c's lowest set bit
+//!   (`x < c` iff `x >> t < c >> t` when c has t trailing zeros) and `c < x` becomes
+//!   `!(x < c + 1)`.
+
+use std::collections::HashMap;
+
+use petgraph::visit::NodeIndexable as _;
+
+use crate::ir::{Ir, Node, NodeId, Op};
+
+/// What a pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassStats {
+    /// Nodes before.
+    pub nodes_before: usize,
+    /// Nodes after.
+    pub nodes_after: usize,
+}
+
+/// Rebuilds `ir` keeping only live nodes, applying `rule` to each node.
+fn rebuild(ir: &Ir, rule: &dyn Fn(&mut Ir, &Node, Vec<NodeId>) -> NodeId) -> Ir {
+    let mut out = Ir::new(ir.parties.clone());
+    out.inputs = ir.inputs.clone();
+    out.outputs = ir.outputs.clone();
+    // Liveness: everything that reaches an Output.
+    let mut live = vec![false; ir.graph.node_bound()];
+    let mut stack: Vec<NodeId> =
+        ir.graph.node_indices().filter(|&n| matches!(ir.graph[n].op, Op::Output { .. })).collect();
+    while let Some(n) = stack.pop() {
+        if live[n.index()] {
+            continue;
+        }
+        live[n.index()] = true;
+        stack.extend(ir.graph[n].args.iter().copied());
+    }
+    let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
+    let mut map: HashMap<NodeId, NodeId> = HashMap::new();
+    for id in order {
+        if !live[id.index()] {
+            continue;
+        }
+        let node = &ir.graph[id];
+        let args: Vec<NodeId> = node.args.iter().map(|a| map.get(a).copied().unwrap_or(*a)).collect();
+        let new = rule(&mut out, node, args);
+        map.insert(id, new);
+    }
+    out
+}
+
+/// Dead-code elimination, folding and CSE only.
+pub fn cleanup(ir: &Ir) -> (Ir, PassStats) {
+    let out = rebuild(ir, &|ir, n, args| ir.node(n.op.clone(), args, n.width));
+    let stats = PassStats { nodes_before: ir.node_count(), nodes_after: out.node_count() };
+    (out, stats)
+}
+
+/// All IR passes: strength reduction, then cleanup.
+pub fn optimize(ir: &Ir) -> (Ir, PassStats) {
+    let reduced = rebuild(ir, &strength_reduce);
+    let (out, _) = cleanup(&reduced);
+    let stats = PassStats { nodes_before: ir.node_count(), nodes_after: out.node_count() };
+    (out, stats)
+}
+
+fn strength_reduce(ir: &mut Ir, n: &Node, args: Vec<NodeId>) -> NodeId {
+    match &n.op {
+        Op::Mul => {
+            let (x, c) = match (ir.as_const(args[0]).is_some(), ir.as_const(args[1]).is_some()) {
+                (false, true) => (args[0], args[1]),
+                (true, false) => (args[1], args[0]),
+                _ => return ir.node(Op::Mul, args, n.width),
+            };
+            let bits = ir.as_const(c).map(<[bool]>::to_vec).unwrap_or_default();
+            mul_const(ir, x, &bits, n.width)
+        }
+        Op::Lt { signed: false } => {
+            if let Some(c) = ir.as_const(args[1]).map(<[bool]>::to_vec) {
+                return lt_const(ir, args[0], &c);
+            }
+            if let Some(c) = ir.as_const(args[0]).map(<[bool]>::to_vec) {
+                // c < x  <=>  !(x < c + 1), unless c is all ones (then false).
+                if c.iter().all(|&b| b) {
+                    return ir.const_int(0, 1);
+                }
+                let mut c1 = c.clone();
+                for b in c1.iter_mut() {
+                    *b = !*b;
+                    if *b {
+                        break;
+                    }
+                }
+                let l = lt_const(ir, args[1], &c1);
+                return ir.node(Op::Not, vec![l], 1);
+            }
+            ir.node(n.op.clone(), args, n.width)
+        }
+        _ => ir.node(n.op.clone(), args, n.width),
+    }
+}
+
+/// Unsigned `x < c`.
+fn lt_const(ir: &mut Ir, x: NodeId, c: &[bool]) -> NodeId {
+    let w = c.len() as u32;
+    let Some(t) = c.iter().position(|&b| b) else {
+        return ir.const_int(0, 1); // x < 0
+    };
+    if t == 0 {
+        let cn = ir.constant(c.to_vec());
+        return ir.node(Op::Lt { signed: false }, vec![x, cn], 1);
+    }
+    let t = t as u32;
+    let hi = ir.node(Op::Slice { lo: t }, vec![x], w - t);
+    let ch = ir.constant(c[t as usize..].to_vec());
+    ir.node(Op::Lt { signed: false }, vec![hi, ch], 1)
+}
+
+/// Non-adjacent form of the constant (digits -1, 0, 1, least significant first).
+fn naf(bits: &[bool]) -> Vec<i8> {
+    let mut digits = Vec::with_capacity(bits.len() + 1);
+    let mut carry = 0u8;
+    let mut i = 0;
+    while i < bits.len() || carry > 0 {
+        let b = u8::from(bits.get(i).copied().unwrap_or(false));
+        let next = u8::from(bits.get(i + 1).copied().unwrap_or(false));
+        let v = b + carry;
+        match v {
+            0 => digits.push(0),
+            2 => {
+                digits.push(0);
+                carry = 1;
+            }
+            _ => {
+                // v == 1: look at the next bit to decide between +1 and -1.
+                if next == 1 {
+                    digits.push(-1);
+                    carry = 1;
+                } else {
+                    digits.push(1);
+                    carry = 0;
+                }
+            }
+        }
+        if v == 0 {
+            carry = 0;
+        }
+        i += 1;
+    }
+    digits
+}
+
+/// `x * c` by shifts and adds/subtracts, picking binary or NAF digits, whichever has
+/// fewer nonzero terms.
+fn mul_const(ir: &mut Ir, x: NodeId, c: &[bool], w: u32) -> NodeId {
+    let bin: Vec<i8> = c.iter().map(|&b| i8::from(b)).collect();
+    let n = naf(c);
+    let count = |d: &[i8]| d.iter().take(w as usize).filter(|&&v| v != 0).count();
+    let digits = if count(&n) < count(&bin) { n } else { bin };
+    let mut acc: Option<NodeId> = None;
+    let mut pending_neg: Vec<NodeId> = Vec::new();
+    for (k, &d) in digits.iter().enumerate().take(w as usize) {
+        if d == 0 {
+            continue;
+        }
+        let term = ir.node(Op::ShlC(k as u32), vec![x], w);
+        if d > 0 {
+            acc = Some(match acc {
+                None => term,
+                Some(a) => ir.node(Op::Add, vec![a, term], w),
+            });
+        } else {
+            pending_neg.push(term);
+        }
+    }
+    let mut acc = acc.unwrap_or_else(|| ir.const_int(0, w));
+    for t in pending_neg {
+        acc = ir.node(Op::Sub, vec![acc, t], w);
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(d: &[i8]) -> i128 {
+        d.iter().enumerate().map(|(i, &v)| i128::from(v) << i).sum()
+    }
+
+    #[test]
+    fn naf_is_exact() {
+        for c in 0u32..600 {
+            let bits: Vec<bool> = (0..12).map(|i| (c >> i) & 1 == 1).collect();
+            let d = naf(&bits);
+            assert_eq!(value(&d), i128::from(c), "c = {c}");
+            assert!(d.windows(2).all(|p| p[0] == 0 || p[1] == 0), "adjacent digits for {c}");
+        }
+    }
+}
