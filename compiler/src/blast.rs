@@ -110,15 +110,14 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
     }
 }
 
-/// AES-128 is wired in once `gadgets::aes` exists; until then lowering rejects the
-/// builtin, so this is never reached.
-fn aes(_b: &mut Builder, _key: &Word, _block: &Word) -> Word {
-    Word::constant(0, 128)
+/// AES-128 with the Bristol word convention (big-endian integer of the 16 bytes).
+fn aes(b: &mut Builder, key: &Word, block: &Word) -> Word {
+    gadgets::aes::aes128(b, key, block)
 }
 
-/// See [`aes`]: lowering rejects `sha256_compress` until `gadgets::sha256` exists.
-fn sha(_b: &mut Builder, _state: &Word, _block: &Word) -> Word {
-    Word::constant(0, 256)
+/// The SHA-256 compression function (state 256 bits, block 512 bits).
+fn sha(b: &mut Builder, state: &Word, block: &Word) -> Word {
+    gadgets::sha256::sha256_compress(b, state, block)
 }
 
 /// One-hot decoder: bit j of the result is `index == j`, for j < n. Shares the

@@ -941,11 +941,10 @@ impl<'a> Lower<'a> {
                     )
                 }
                 "aes128" | "sha256_compress" => {
-                    return err_help(
-                        name.span,
-                        format!("`{n}` is not available yet: its gadget has not landed in mpc-circuits"),
-                        "see docs/language.md",
-                    )
+                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
+                    let (op, width) =
+                        if n == "aes128" { (Op::Aes128, 128) } else { (Op::Sha256Compress, 256) };
+                    Val::W(self.ir.node(op, vec![x, y], width))
                 }
                 _ => return err(name.span, "unknown builtin"),
             });
