@@ -74,8 +74,8 @@ impl SetupAnswer {
 /// One extension batch (receiver to sender): the masked columns `u_j`.
 ///
 /// Wire encoding: tag `0xE1`, `u32` count `n`, `u64` index of the first OT (both
-/// little-endian), then `ceil(n / 128)` tiles of 128 blocks (16 bytes each): block `j`
-/// of tile `w` is bits `128 w .. 128 w + 127` of column `u_j`.
+/// little-endian), then the 128 columns `u_0 .. u_127` in order, each `ceil(n / 128)`
+/// blocks of 16 bytes: bit `b` of block `w` of `u_j` is entry `128 w + b` of `u_j`.
 #[derive(Clone)]
 pub struct Extend {
     pub(crate) n: usize,
@@ -156,7 +156,7 @@ impl ReceiverSetup {
         let keys = self.0.finish(&answer.0)?;
         let prgs =
             keys.iter().map(|[k0, k1]| [Prg::from_seed_block(*k0), Prg::from_seed_block(*k1)]).collect();
-        Ok(ExtReceiver { prgs, next: 0 })
+        Ok(ExtReceiver { prgs, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
     }
 }
 
@@ -164,6 +164,15 @@ impl ReceiverSetup {
 pub(crate) struct ExtReceiver {
     prgs: Vec<[Prg; 2]>,
     next: u64,
+    /// The `t` columns of one chunk, kept to avoid a fresh
+    /// allocation (and its page faults) per batch; zeroized on drop.
+    scratch: Vec<Block>,
+}
+
+impl Drop for ExtReceiver {
+    fn drop(&mut self) {
+        self.scratch.zeroize();
+    }
 }
 
 impl core::fmt::Debug for ExtReceiver {
@@ -185,39 +194,26 @@ impl ExtReceiver {
             return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
         }
         let tiles = n.div_ceil(128);
-        let mut r = vec![0u128; tiles];
-        for (i, &c) in choices.iter().enumerate() {
-            r[i / 128] |= (c as u128) << (i % 128);
-        }
+        let mut r = pack_bits(choices);
         let mut u = vec![Block::ZERO; BASE_OTS * tiles];
         let mut rows = vec![Block::ZERO; 128 * tiles];
-        let mut t_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
-        let mut g_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
-        let mut tile = [0u128; 128];
+        let t_col = &mut self.scratch[..];
+        let mut g_buf = [Block::ZERO; CHUNK_TILES];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
             for (j, [p0, p1]) in self.prgs.iter_mut().enumerate() {
                 let t = &mut t_col[j * c..(j + 1) * c];
-                let g = &mut g_col[j * c..(j + 1) * c];
+                let g = &mut g_buf[..c];
                 p0.fill_blocks(t);
                 p1.fill_blocks(g);
-                for k in 0..c {
-                    u[BASE_OTS * (w0 + k) + j] = t[k] ^ g[k] ^ Block::from_u128(r[w0 + k]);
+                let uj = &mut u[j * tiles + w0..j * tiles + w0 + c];
+                for (k, o) in uj.iter_mut().enumerate() {
+                    *o = t[k] ^ g[k] ^ Block::from_u128(r[w0 + k]);
                 }
             }
-            for k in 0..c {
-                for (j, x) in tile.iter_mut().enumerate() {
-                    *x = t_col[j * c + k].to_u128();
-                }
-                transpose128(&mut tile);
-                for (o, &x) in rows[128 * (w0 + k)..128 * (w0 + k + 1)].iter_mut().zip(tile.iter()) {
-                    *o = Block::from_u128(x);
-                }
-            }
+            transpose_chunk(t_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
         }
-        tile.zeroize();
-        t_col.zeroize();
-        g_col.zeroize();
+        g_buf.zeroize();
         r.zeroize();
         rows.truncate(n);
         let first = self.next;
@@ -231,6 +227,8 @@ pub(crate) struct ExtSender {
     s: Block,
     prgs: Vec<Prg>,
     next: u64,
+    /// Column buffer for one chunk, kept across batches; zeroized on drop.
+    scratch: Vec<Block>,
 }
 
 impl core::fmt::Debug for ExtSender {
@@ -242,6 +240,7 @@ impl core::fmt::Debug for ExtSender {
 impl Drop for ExtSender {
     fn drop(&mut self) {
         self.s.zeroize();
+        self.scratch.zeroize();
     }
 }
 
@@ -254,7 +253,8 @@ pub(crate) fn sender_setup<R: rand_core::RngCore + rand_core::CryptoRng>(
     let bits: Vec<bool> = (0..BASE_OTS).map(|j| (s.to_u128() >> j) & 1 == 1).collect();
     let (reply, keys) = base::receive(rng, &offer.0, &bits)?;
     let prgs = keys.iter().map(|k| Prg::from_seed_block(*k)).collect();
-    Ok((ExtSender { s, prgs, next: 0 }, SetupAnswer(reply)))
+    let scratch = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
+    Ok((ExtSender { s, prgs, next: 0, scratch }, SetupAnswer(reply)))
 }
 
 impl ExtSender {
@@ -288,8 +288,7 @@ impl ExtSender {
             return Err(OtError::Malformed { what: Extend::WHAT, reason: "wrong number of blocks".into() });
         }
         let mut rows = vec![Block::ZERO; 128 * tiles];
-        let mut q_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
-        let mut tile = [0u128; 128];
+        let q_col = &mut self.scratch[..];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
             for (j, p) in self.prgs.iter_mut().enumerate() {
@@ -297,22 +296,13 @@ impl ExtSender {
                 p.fill_blocks(q);
                 let bit = Choice::from(((self.s.to_u128() >> j) & 1) as u8);
                 let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
-                for (k, qk) in q.iter_mut().enumerate() {
-                    *qk ^= msg.u[BASE_OTS * (w0 + k) + j] & mask;
+                let uj = &msg.u[j * tiles + w0..j * tiles + w0 + c];
+                for (qk, &x) in q.iter_mut().zip(uj) {
+                    *qk ^= x & mask;
                 }
             }
-            for k in 0..c {
-                for (j, x) in tile.iter_mut().enumerate() {
-                    *x = q_col[j * c + k].to_u128();
-                }
-                transpose128(&mut tile);
-                for (o, &x) in rows[128 * (w0 + k)..128 * (w0 + k + 1)].iter_mut().zip(tile.iter()) {
-                    *o = Block::from_u128(x);
-                }
-            }
+            transpose_chunk(q_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
         }
-        tile.zeroize();
-        q_col.zeroize();
         rows.truncate(n);
         self.next += (128 * tiles) as u64;
         Ok(rows)
@@ -330,4 +320,54 @@ pub(crate) fn decode_blocks(bytes: &[u8]) -> Vec<Block> {
             Block::from_bytes(a)
         })
         .collect()
+}
+
+/// Transposes a chunk of `c` tiles: `cols[j * c + k]` is block `k` of column `j`;
+/// `rows[128 k + i]` gets bit `j` of row `128 k + i` from bit `i` of that block.
+fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
+    for (k, tile) in rows.chunks_exact_mut(128).enumerate().take(c) {
+        for (j, x) in tile.iter_mut().enumerate() {
+            *x = cols[j * c + k];
+        }
+        // `chunks_exact_mut(128)` yields exactly 128 blocks; `Block` is `repr(transparent)`
+        // over `u128`, so the cast cannot fail.
+        let words: &mut [u128; 128] =
+            bytemuck::cast_slice_mut::<Block, u128>(tile).try_into().expect("a tile is 128 words");
+        transpose128(words);
+    }
+}
+
+/// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
+/// word is zero-padded.
+fn pack_bits(bits: &[bool]) -> Vec<u128> {
+    let mut out = vec![0u128; bits.len().div_ceil(128)];
+    for (o, chunk) in out.iter_mut().zip(bits.chunks(128)) {
+        let mut halves = [0u64; 2];
+        for (h, part) in halves.iter_mut().zip(chunk.chunks(64)) {
+            *h = part.iter().rev().fold(0u64, |acc, &b| (acc << 1) | b as u64);
+        }
+        *o = halves[0] as u128 | (halves[1] as u128) << 64;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_bits_matches_the_bitwise_definition() {
+        for n in [0usize, 1, 63, 64, 65, 127, 128, 129, 300] {
+            let bits: Vec<bool> = (0..n).map(|i| (i * 7 + i / 3) % 5 < 2).collect();
+            let packed = pack_bits(&bits);
+            assert_eq!(packed.len(), n.div_ceil(128));
+            for (w, &word) in packed.iter().enumerate() {
+                for b in 0..128 {
+                    let i = 128 * w + b;
+                    let expect = i < n && bits[i];
+                    assert_eq!((word >> b) & 1 == 1, expect, "n {n}, bit {i}");
+                }
+            }
+        }
+    }
 }
