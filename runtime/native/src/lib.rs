@@ -4,4 +4,7 @@
 //! specification; docs/native.md is the user guide.
 
 pub mod dp;
+pub mod paillier;
 pub mod psi;
+pub mod shamir;
+pub mod zk;
