@@ -188,7 +188,7 @@ impl Sender {
     /// Masks `messages[i] = [m0_i, m1_i]` for the receiver's batch `msg` (which must be
     /// for `messages.len()` OTs).
     pub fn send(&mut self, messages: &[[Block; 2]], msg: &Extend) -> Result<Transfer> {
-        let first = msg.first;
+        let first = msg.first_index();
         let mut keys = self.0.extend(messages.len(), msg)?;
         let y = messages.iter().zip(keys.iter()).map(|([m0, m1], [k0, k1])| [*m0 ^ *k0, *m1 ^ *k1]).collect();
         keys.zeroize();

@@ -56,6 +56,18 @@ impl Receiver {
         self.0.extend(choices)
     }
 
+    /// [`Self::extend`] into reused buffers (both cleared first): `msg` gets the wire
+    /// encoding of the [`Extend`] message to send, `labels` the labels. The fast path
+    /// for streaming many batches: no allocation once the buffers have grown.
+    pub fn extend_into(
+        &mut self,
+        choices: &[bool],
+        msg: &mut Vec<u8>,
+        labels: &mut Vec<Block>,
+    ) -> Result<()> {
+        self.0.extend_into(choices, msg, labels)
+    }
+
     /// The number of OTs consumed so far (padding included).
     pub fn position(&self) -> u64 {
         self.0.next_index()
@@ -81,6 +93,13 @@ impl Sender {
     /// count or out of sequence.
     pub fn extend(&mut self, n: usize, msg: &Extend) -> Result<Vec<Block>> {
         self.0.extend(n, msg)
+    }
+
+    /// [`Self::extend`] straight from the received bytes of an [`Extend`] message
+    /// (validated here) into a reused buffer (cleared first). The state is unchanged on
+    /// error.
+    pub fn extend_into(&mut self, n: usize, msg: &[u8], zero_labels: &mut Vec<Block>) -> Result<()> {
+        self.0.extend_into(n, msg, zero_labels)
     }
 
     /// The number of OTs consumed so far (padding included).

@@ -30,7 +30,7 @@ use zeroize::Zeroize;
 use crate::base;
 use crate::error::{OtError, Result};
 use crate::transpose::transpose128;
-use crate::wire::{put_count, Reader};
+use crate::wire::Reader;
 use crate::MAX_BATCH;
 
 /// Number of base OTs (the security parameter kappa).
@@ -76,11 +76,14 @@ impl SetupAnswer {
 /// Wire encoding: tag `0xE1`, `u32` count `n`, `u64` index of the first OT (both
 /// little-endian), then the 128 columns `u_0 .. u_127` in order, each `ceil(n / 128)`
 /// blocks of 16 bytes: bit `b` of block `w` of `u_j` is entry `128 w + b` of `u_j`.
+///
+/// The value keeps its (validated) encoding, so [`Extend::as_bytes`] and
+/// [`Extend::into_bytes`] cost nothing.
 #[derive(Clone)]
 pub struct Extend {
-    pub(crate) n: usize,
-    pub(crate) first: u64,
-    pub(crate) u: Vec<Block>,
+    n: usize,
+    first: u64,
+    bytes: Vec<u8>,
 }
 
 impl core::fmt::Debug for Extend {
@@ -88,6 +91,9 @@ impl core::fmt::Debug for Extend {
         f.debug_struct("Extend").field("n", &self.n).field("first", &self.first).finish_non_exhaustive()
     }
 }
+
+/// Bytes before the columns in an [`Extend`] encoding.
+pub const EXTEND_HEADER_LEN: usize = 13;
 
 impl Extend {
     const WHAT: &'static str = "OT extension";
@@ -102,25 +108,50 @@ impl Extend {
         self.n == 0
     }
 
-    /// The size of the encoding in bytes.
-    pub fn encoded_len(&self) -> usize {
-        13 + 16 * self.u.len()
+    /// The index (in the session) of this batch's first OT.
+    pub fn first_index(&self) -> u64 {
+        self.first
     }
 
-    /// The wire encoding.
+    /// The size of the encoding of a batch of `n` OTs: 13 + 2048 * ceil(n / 128) bytes.
+    pub fn encoded_len_for(n: usize) -> usize {
+        EXTEND_HEADER_LEN + 16 * BASE_OTS * n.div_ceil(128)
+    }
+
+    /// The size of this message's encoding in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The wire encoding (a copy; see [`Extend::as_bytes`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        out.push(TAG_EXTEND);
-        put_count(&mut out, self.n);
-        out.extend_from_slice(&self.first.to_le_bytes());
-        for b in &self.u {
-            out.extend_from_slice(&b.to_bytes());
-        }
-        out
+        self.bytes.clone()
+    }
+
+    /// The wire encoding, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The wire encoding, moved out.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// Checked decoding: tag, count within [`MAX_BATCH`], exact length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Extend> {
+        let (n, first) = Self::check(bytes)?;
+        Ok(Extend { n, first, bytes: bytes.to_vec() })
+    }
+
+    /// [`Extend::from_bytes`] without copying the buffer.
+    pub fn from_vec(bytes: Vec<u8>) -> Result<Extend> {
+        let (n, first) = Self::check(&bytes)?;
+        Ok(Extend { n, first, bytes })
+    }
+
+    /// Validates an encoding; returns its count and first index.
+    fn check(bytes: &[u8]) -> Result<(usize, u64)> {
         let mut r = Reader::new(Self::WHAT, bytes, TAG_EXTEND)?;
         let n = r.count()?;
         if n > MAX_BATCH {
@@ -128,12 +159,8 @@ impl Extend {
         }
         let mut first = [0u8; 8];
         first.copy_from_slice(r.take(8)?);
-        let first = u64::from_le_bytes(first);
-        let blocks = BASE_OTS * n.div_ceil(128);
-        r.expect_remaining(16 * blocks)?;
-        let u = decode_blocks(r.take(16 * blocks)?);
-        r.finish()?;
-        Ok(Extend { n, first, u })
+        r.expect_remaining(Self::encoded_len_for(n) - EXTEND_HEADER_LEN)?;
+        Ok((n, u64::from_le_bytes(first)))
     }
 }
 
@@ -189,14 +216,37 @@ impl ExtReceiver {
 
     /// Runs one batch: returns the message for the sender and `T_i` for each choice.
     pub(crate) fn extend(&mut self, choices: &[bool]) -> Result<(Extend, Vec<Block>)> {
+        let mut bytes = Vec::new();
+        let mut rows = Vec::new();
+        self.extend_into(choices, &mut bytes, &mut rows)?;
+        let first = self.next - (128 * choices.len().div_ceil(128)) as u64;
+        Ok((Extend { n: choices.len(), first, bytes }, rows))
+    }
+
+    /// [`Self::extend`] into caller buffers (cleared first): `msg` gets the encoding of
+    /// the [`Extend`] message, `rows` the `T_i`. Reusing the buffers across batches
+    /// avoids fresh allocations and their page faults.
+    pub(crate) fn extend_into(
+        &mut self,
+        choices: &[bool],
+        msg: &mut Vec<u8>,
+        rows: &mut Vec<Block>,
+    ) -> Result<()> {
         let n = choices.len();
         if n > MAX_BATCH {
             return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
         }
         let tiles = n.div_ceil(128);
         let mut r = pack_bits(choices);
-        let mut u = vec![Block::ZERO; BASE_OTS * tiles];
-        let mut rows = vec![Block::ZERO; 128 * tiles];
+        msg.clear();
+        msg.resize(Extend::encoded_len_for(n), 0);
+        msg[0] = TAG_EXTEND;
+        // n <= MAX_BATCH < 2^32.
+        msg[1..5].copy_from_slice(&(n as u32).to_le_bytes());
+        msg[5..13].copy_from_slice(&self.next.to_le_bytes());
+        let u = &mut msg[EXTEND_HEADER_LEN..];
+        rows.clear();
+        rows.resize(128 * tiles, Block::ZERO);
         let t_col = &mut self.scratch[..];
         let mut g_buf = [Block::ZERO; CHUNK_TILES];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
@@ -206,9 +256,10 @@ impl ExtReceiver {
                 let g = &mut g_buf[..c];
                 p0.fill_blocks(t);
                 p1.fill_blocks(g);
-                let uj = &mut u[j * tiles + w0..j * tiles + w0 + c];
-                for (k, o) in uj.iter_mut().enumerate() {
-                    *o = t[k] ^ g[k] ^ Block::from_u128(r[w0 + k]);
+                let off = 16 * (j * tiles + w0);
+                let uj = u[off..off + 16 * c].chunks_exact_mut(16);
+                for (k, o) in uj.enumerate() {
+                    o.copy_from_slice(&(t[k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
                 }
             }
             transpose_chunk(t_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
@@ -216,9 +267,8 @@ impl ExtReceiver {
         g_buf.zeroize();
         r.zeroize();
         rows.truncate(n);
-        let first = self.next;
         self.next += (128 * tiles) as u64;
-        Ok((Extend { n, first, u }, rows))
+        Ok(())
     }
 }
 
@@ -270,24 +320,31 @@ impl ExtSender {
 
     /// Runs one batch of `n` OTs: returns `Q_i` with `Q_i = T_i ^ r_i * s`.
     pub(crate) fn extend(&mut self, n: usize, msg: &Extend) -> Result<Vec<Block>> {
-        if msg.n != n {
-            return Err(OtError::CountMismatch { what: Extend::WHAT, expected: n, got: msg.n });
+        let mut rows = Vec::new();
+        self.extend_into(n, msg.as_bytes(), &mut rows)?;
+        Ok(rows)
+    }
+
+    /// [`Self::extend`] from the raw encoding of an [`Extend`] message (validated here),
+    /// into a caller buffer (cleared first). The state is unchanged on error.
+    pub(crate) fn extend_into(&mut self, n: usize, msg: &[u8], rows: &mut Vec<Block>) -> Result<()> {
+        let (got, first) = Extend::check(msg)?;
+        if got != n {
+            return Err(OtError::CountMismatch { what: Extend::WHAT, expected: n, got });
         }
-        if msg.first != self.next {
+        if first != self.next {
             return Err(OtError::Malformed {
                 what: Extend::WHAT,
                 reason: format!(
-                    "batch starts at OT {} but this side is at OT {} (a batch was lost or reordered)",
-                    msg.first, self.next
+                    "batch starts at OT {first} but this side is at OT {} (a batch was lost or reordered)",
+                    self.next
                 ),
             });
         }
         let tiles = n.div_ceil(128);
-        // `from_bytes` sizes `u` from `n`; a message built in memory is sized by `extend`.
-        if msg.u.len() != BASE_OTS * tiles {
-            return Err(OtError::Malformed { what: Extend::WHAT, reason: "wrong number of blocks".into() });
-        }
-        let mut rows = vec![Block::ZERO; 128 * tiles];
+        let u = &msg[EXTEND_HEADER_LEN..];
+        rows.clear();
+        rows.resize(128 * tiles, Block::ZERO);
         let q_col = &mut self.scratch[..];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
@@ -296,16 +353,18 @@ impl ExtSender {
                 p.fill_blocks(q);
                 let bit = Choice::from(((self.s.to_u128() >> j) & 1) as u8);
                 let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
-                let uj = &msg.u[j * tiles + w0..j * tiles + w0 + c];
-                for (qk, &x) in q.iter_mut().zip(uj) {
-                    *qk ^= x & mask;
+                let off = 16 * (j * tiles + w0);
+                for (qk, x) in q.iter_mut().zip(u[off..off + 16 * c].chunks_exact(16)) {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(x);
+                    *qk ^= Block::from_bytes(a) & mask;
                 }
             }
             transpose_chunk(q_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
         }
         rows.truncate(n);
         self.next += (128 * tiles) as u64;
-        Ok(rows)
+        Ok(())
     }
 }
 

@@ -219,3 +219,36 @@ fn chosen_transfer_for_another_batch_is_refused() {
     let (m4, _) = receiver.extend(&[true; 3]).unwrap();
     assert!(matches!(sender.send(&msgs, &m4), Err(OtError::CountMismatch { .. })));
 }
+
+#[test]
+fn correlated_ot_buffer_reusing_path_matches_and_checks_bytes() {
+    let mut rng = ChaCha12Rng::seed_from_u64(9);
+    let delta = Delta::random(&mut rng);
+    let (mut sender, mut receiver) = cot_pair(&mut rng, &delta);
+    let (mut msg, mut labels, mut zero) = (Vec::new(), Vec::new(), Vec::new());
+    for &n in SIZES {
+        let c = choices(&mut rng, n);
+        receiver.extend_into(&c, &mut msg, &mut labels).unwrap();
+        assert_eq!(msg.len(), Extend::encoded_len_for(n));
+        sender.extend_into(n, &msg, &mut zero).unwrap();
+        assert_eq!((labels.len(), zero.len()), (n, n));
+        for i in 0..n {
+            assert_eq!(labels[i] ^ zero[i], if c[i] { delta.as_block() } else { Block::ZERO });
+        }
+        // The typed and the buffer paths interleave on one session.
+        let (m, l) = receiver.extend(&c).unwrap();
+        let z = sender.extend(n, &Extend::from_vec(m.into_bytes()).unwrap()).unwrap();
+        for i in 0..n {
+            assert_eq!(l[i] ^ z[i], if c[i] { delta.as_block() } else { Block::ZERO });
+        }
+    }
+    receiver.extend_into(&[true; 10], &mut msg, &mut labels).unwrap();
+    let before = sender.position();
+    let mut bad = msg.clone();
+    bad.truncate(bad.len() - 16);
+    assert!(matches!(sender.extend_into(10, &bad, &mut zero), Err(OtError::Malformed { .. })));
+    assert!(matches!(sender.extend_into(11, &msg, &mut zero), Err(OtError::CountMismatch { .. })));
+    assert_eq!(sender.position(), before, "a refused message leaves the state unchanged");
+    sender.extend_into(10, &msg, &mut zero).unwrap();
+    assert_eq!(labels[3] ^ zero[3], delta.as_block());
+}
