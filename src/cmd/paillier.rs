@@ -1,14 +1,126 @@
-//! `mpc paillier` (not implemented yet; arrives with its issue).
+//! `mpc paillier`: Paillier key generation, encryption, homomorphic sum and decryption.
+//!
+//! Keys and ciphertexts use the library's versioned JSON encodings; ciphertext streams are
+//! one JSON object per line. Values are signed integers (one per line).
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use mpc_native::paillier::{Ciphertext, FixedBaseEncryptor, PublicKey, SecretKey};
+use rand::SeedableRng;
 
 /// Arguments of `mpc paillier`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: PaillierCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum PaillierCommand {
+    /// Generate a key pair and write it as JSON files.
+    Keygen {
+        /// Modulus size in bits (at least 2048).
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+        /// Where to write the secret key (created; must not exist).
+        #[arg(long)]
+        secret_key: PathBuf,
+        /// Where to write the public key.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Encrypt signed integers (one per line on stdin) to ciphertext lines.
+    Encrypt {
+        /// The public key file.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Add the ciphertexts on stdin homomorphically; print one ciphertext.
+    Sum {
+        /// The public key file.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Decrypt ciphertext lines on stdin to signed integers.
+    Decrypt {
+        /// The secret key file.
+        #[arg(long)]
+        secret_key: PathBuf,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf, what: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the {what} {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a valid {what}", path.display()))
+}
+
+fn ciphertext_lines() -> anyhow::Result<Vec<Ciphertext>> {
+    let mut out = Vec::new();
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.context("could not read stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push(serde_json::from_str(&line).with_context(|| format!("line {} is not a ciphertext", i + 1))?);
+    }
+    Ok(out)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc paillier` is not implemented yet")
+    let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.command {
+        PaillierCommand::Keygen { bits, secret_key, public_key } => {
+            let sk = SecretKey::generate(bits, &mut rng).context("could not generate the key")?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&secret_key)
+                .with_context(|| format!("could not create {}", secret_key.display()))?;
+            file.write_all(serde_json::to_string(&sk)?.as_bytes())?;
+            std::fs::write(&public_key, serde_json::to_string(sk.public_key())?)
+                .with_context(|| format!("could not write {}", public_key.display()))?;
+        }
+        PaillierCommand::Encrypt { public_key } => {
+            let pk: PublicKey = read_json(&public_key, "public key")?;
+            let enc = FixedBaseEncryptor::new(&pk, &mut rng);
+            for (i, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line.context("could not read stdin")?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let v: i128 =
+                    line.trim().parse().with_context(|| format!("line {} is not an integer", i + 1))?;
+                let c = enc.encrypt_i128(v, &mut rng)?;
+                writeln!(out, "{}", serde_json::to_string(&c)?)?;
+            }
+        }
+        PaillierCommand::Sum { public_key } => {
+            let pk: PublicKey = read_json(&public_key, "public key")?;
+            let cts = ciphertext_lines()?;
+            let Some(first) = cts.first() else { bail!("no ciphertexts on stdin") };
+            let mut acc = first.clone();
+            pk.validate(&acc).context("line 1 is not a ciphertext of this key")?;
+            for (i, c) in cts.iter().enumerate().skip(1) {
+                acc = pk
+                    .add(&acc, c)
+                    .with_context(|| format!("ciphertext {} does not belong to this key", i + 1))?;
+            }
+            writeln!(out, "{}", serde_json::to_string(&acc)?)?;
+        }
+        PaillierCommand::Decrypt { secret_key } => {
+            let sk: SecretKey = read_json(&secret_key, "secret key")?;
+            for (i, c) in ciphertext_lines()?.iter().enumerate() {
+                let v =
+                    sk.decrypt_i128(c).with_context(|| format!("could not decrypt ciphertext {}", i + 1))?;
+                writeln!(out, "{v}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,14 +1,105 @@
-//! `mpc zk` (not implemented yet; arrives with its issue).
+//! `mpc zk`: Schnorr proofs of knowledge of a discrete log on ristretto255.
+//!
+//! `keygen` prints a fresh secret scalar and its public point (hex); `prove` reads the secret
+//! (hex) on stdin and prints the public point and a proof bound to `--protocol` and
+//! `--session`; `verify` checks a proof and exits 1 with one sentence if it does not verify.
+
+use std::io::Read;
+
+use anyhow::{bail, Context};
+use mpc_native::zk::{self, Proof, ProofContext, Statement};
+use rand::SeedableRng;
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.len() % 2 != 0 || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
 
 /// Arguments of `mpc zk`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: ZkCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ZkCommand {
+    /// Print a fresh secret scalar and its public point, as hex lines `secret ...`, `public ...`.
+    Keygen,
+    /// Read a secret scalar (hex) on stdin; print `public <hex>` and `proof <hex>`.
+    Prove(ProveArgs),
+    /// Verify a proof of knowledge of the discrete log of `--public`.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ProveArgs {
+    /// Session id bound into the proof (e.g. a nonce agreed with the verifier).
+    #[arg(long)]
+    session: String,
+    /// Protocol id bound into the proof.
+    #[arg(long, default_value = "mpc-cli/schnorr/v1")]
+    protocol: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Session id the proof must be bound to.
+    #[arg(long)]
+    session: String,
+    /// Protocol id the proof must be bound to.
+    #[arg(long, default_value = "mpc-cli/schnorr/v1")]
+    protocol: String,
+    /// The public point (64 hex digits).
+    #[arg(long)]
+    public: String,
+    /// The proof (hex).
+    #[arg(long)]
+    proof: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc zk` is not implemented yet")
+    match args.command {
+        ZkCommand::Keygen => {
+            let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+            let (x, p) = zk::keypair(&mut rng);
+            println!("secret {}", to_hex(x.as_bytes()));
+            println!("public {}", to_hex(p.compress().as_bytes()));
+            Ok(())
+        }
+        ZkCommand::Prove(a) => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).context("could not read the secret from stdin")?;
+            let line = input.lines().find(|l| l.starts_with("secret ")).unwrap_or(input.trim());
+            let bytes =
+                from_hex(line.trim_start_matches("secret ")).context("the secret on stdin is not hex")?;
+            let x = zk::scalar_from_bytes(&bytes).context("the secret is not a canonical 32-byte scalar")?;
+            let public = zk::public_point(&x);
+            let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
+            let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+            let proof = zk::prove(&ctx, &Statement::dlog_generator(public), &x, &mut rng)?;
+            println!("public {}", to_hex(public.compress().as_bytes()));
+            println!("proof {}", to_hex(&proof.to_bytes()));
+            Ok(())
+        }
+        ZkCommand::Verify(a) => {
+            let public = zk::point_from_bytes(&&from_hex(&a.public).context("--public is not hex")?)
+                .context("--public is not a valid point")?;
+            let proof = Proof::from_bytes(&&from_hex(&a.proof).context("--proof is not hex")?)
+                .context("--proof is not a valid proof encoding")?;
+            let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
+            if zk::verify(&ctx, &Statement::dlog_generator(public), &proof).is_err() {
+                bail!("the proof does not verify for this public point, protocol and session");
+            }
+            println!("valid");
+            Ok(())
+        }
+    }
 }

@@ -363,6 +363,8 @@ struct Half {
     ss_wide_nz: NonZero<BoxedUint>,
     params_ss: BoxedMontyParams,
     s_minus_1: BoxedUint,
+    /// Bit length of s (public): the exponent s - 1 is processed over this many bits.
+    s_bits: u32,
     /// h_s = (-other)^-1 mod s.
     h: BoxedUint,
     /// n mod s(s-1), the exponent of r^n mod s^2.
@@ -520,6 +522,7 @@ impl SecretKey {
                     ss,
                     params_ss,
                     s_minus_1,
+                    s_bits: s.bits_vartime(),
                     h,
                     n_mod_order,
                 })
@@ -548,7 +551,9 @@ impl SecretKey {
     /// m mod s from c: L_s(c^(s-1) mod s^2) * h_s mod s. Constant time.
     fn decrypt_half(&self, c: &BoxedUint, half: &Half) -> BoxedUint {
         let cs = self.reduce_to_half(c, half);
-        let x = BoxedMontyForm::new(cs, half.params_ss.clone()).pow(&half.s_minus_1).retrieve();
+        let x = BoxedMontyForm::new(cs, half.params_ss.clone())
+            .pow_bounded_exp(&half.s_minus_1, half.s_bits)
+            .retrieve();
         let l = x.wrapping_sub(&BoxedUint::one_with_precision(self.prec_h)).wrapping_div(&half.s_nz);
         l.mul_mod(&half.h, &half.s)
     }

@@ -38,6 +38,9 @@
 
 mod key;
 
+/// The big-integer type of plaintexts (re-exported so callers need no direct dependency).
+pub use crypto_bigint::BoxedUint;
+
 pub use key::{
     decrypt_batch, encrypt_batch, Ciphertext, FixedBaseEncryptor, PaillierError, PublicKey, SecretKey,
     MIN_SECURE_BITS,

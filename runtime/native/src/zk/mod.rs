@@ -44,6 +44,20 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroize;
 
+pub use curve25519_dalek::ristretto::RistrettoPoint as Point;
+pub use curve25519_dalek::scalar::Scalar as SecretScalar;
+
+/// A fresh key pair (x, x * G) for Schnorr proofs.
+pub fn keypair(rng: &mut (impl RngCore + CryptoRng)) -> (Scalar, RistrettoPoint) {
+    let x = random_scalar(rng);
+    (x, RISTRETTO_BASEPOINT_POINT * x)
+}
+
+/// x * G for the standard generator G.
+pub fn public_point(x: &Scalar) -> RistrettoPoint {
+    RISTRETTO_BASEPOINT_POINT * x
+}
+
 /// Errors of proving, verifying and decoding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
