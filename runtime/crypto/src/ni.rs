@@ -119,7 +119,7 @@ unsafe fn permute_many(k: &[__m128i; 11], blocks: &mut [Block]) {
 
 /// Blocks per iteration of the fused TCCR loop: 16 keeps two AES pipelines' worth of
 /// independent blocks in flight across the dependency between the two layers.
-const LANES: usize = 16;
+const LANES: usize = 8;
 
 #[target_feature(enable = "aes,sse2")]
 unsafe fn tccr_many(k: &[__m128i; 11], blocks: &mut [Block], mut tweak: impl FnMut(usize) -> Block) {
@@ -168,9 +168,9 @@ fn tweak_m(t: u128) -> __m128i {
 }
 
 /// Gates per iteration of the garbling kernel (4 hashes each: 16 blocks in flight).
-const GARBLE_GATES: usize = 4;
+const GARBLE_GATES: usize = 2;
 /// Gates per iteration of the evaluation kernel (2 hashes each: 16 blocks in flight).
-const EVAL_GATES: usize = 8;
+const EVAL_GATES: usize = 4;
 
 impl NiKeys {
     /// See [`crate::FixedKeyAes::garble_half_gates`].
