@@ -189,9 +189,12 @@ impl Sender {
     /// for `messages.len()` OTs).
     pub fn send(&mut self, messages: &[[Block; 2]], msg: &Extend) -> Result<Transfer> {
         let first = msg.first_index();
-        let mut keys = self.0.extend(messages.len(), msg)?;
-        let y = messages.iter().zip(keys.iter()).map(|([m0, m1], [k0, k1])| [*m0 ^ *k0, *m1 ^ *k1]).collect();
-        keys.zeroize();
+        // The random-OT keys become the masked messages in place.
+        let mut y = self.0.extend(messages.len(), msg)?;
+        for ([k0, k1], [m0, m1]) in y.iter_mut().zip(messages) {
+            *k0 ^= *m0;
+            *k1 ^= *m1;
+        }
         Ok(Transfer { first, y })
     }
 }

@@ -74,10 +74,12 @@ impl Sender {
     /// One batch of `n` OTs: both keys `[k0_i, k1_i]` of each OT.
     pub fn extend(&mut self, n: usize, msg: &Extend) -> Result<Vec<[Block; 2]>> {
         let first = self.0.next_index();
-        let mut k0 = self.0.extend(n, msg)?;
-        let mut k1 = k0.clone();
-        hash_rows(&mut k0, Block::ZERO, first);
-        hash_rows(&mut k1, self.0.s(), first);
-        Ok(k0.into_iter().zip(k1).map(|(a, b)| [a, b]).collect())
+        let s = self.0.s();
+        let rows = self.0.extend(n, msg)?;
+        let mut keys: Vec<[Block; 2]> = rows.iter().map(|&q| [q, q ^ s]).collect();
+        // Both keys of OT k share its tweak `first + k`.
+        let flat: &mut [Block] = bytemuck::cast_slice_mut(&mut keys);
+        FixedKeyAes::global().tccr_many(flat, |k| Block::from(first + (k / 2) as u64));
+        Ok(keys)
     }
 }
