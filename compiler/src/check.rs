@@ -1294,13 +1294,17 @@ impl<'p> Checker<'p> {
                 }
             }
             "aes128" | "sha256_compress" => {
-                let (w0, w1, r) = if n == "aes128" { (128, 128, 128) } else { (256, 512, 256) };
-                for (a, w) in args.iter().zip([w0, w1]) {
-                    let want = Ty::UInt(w);
+                let (t0, t1, r) = if n == "aes128" {
+                    (Ty::UInt(128), Ty::UInt(128), Ty::UInt(128))
+                } else {
+                    let words = |k| Ty::Array(Box::new(Ty::UInt(32)), k);
+                    (words(8), words(16), words(8))
+                };
+                for (a, want) in args.iter().zip([t0, t1]) {
                     let t = self.expr(a, Some(&want));
                     self.expect_assignable(a, &t, &want);
                 }
-                Ty::UInt(r)
+                r
             }
             _ => Ty::Error,
         }

@@ -10,8 +10,10 @@ use logos::Logos;
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
 #[logos(skip r"[ \t\r\n\f]+")]
 #[logos(skip r"//[^\n]*")]
-#[logos(skip r"/\*([^*]|\*+[^*/])*\*+/")]
 pub enum Tok<'a> {
+    /// `/* ... */` (not nested); skipped, or an error when unterminated.
+    #[token("/*", block_comment)]
+    BlockComment,
     #[token("party")]
     Party,
     #[token("const")]
@@ -154,6 +156,7 @@ impl std::fmt::Display for Tok<'_> {
 fn token_text(t: &Tok<'_>) -> &'static str {
     use Tok::*;
     match t {
+        BlockComment => "/*",
         Party => "party",
         Const => "const",
         Struct => "struct",
@@ -214,6 +217,19 @@ fn token_text(t: &Tok<'_>) -> &'static str {
         Ge => ">=",
         AndAnd => "&&",
         OrOr => "||",
+    }
+}
+
+fn block_comment<'a>(lex: &mut logos::Lexer<'a, Tok<'a>>) -> logos::FilterResult<(), ()> {
+    match lex.remainder().find("*/") {
+        Some(i) => {
+            lex.bump(i + 2);
+            logos::FilterResult::Skip
+        }
+        None => {
+            lex.bump(lex.remainder().len());
+            logos::FilterResult::Error(())
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! [`ast`] -> [`check`] (names, types, parties, constants, recursion) -> [`lower`]
 //! (inlining, unrolling, secret `if` to mux, secret indexing to mux trees) -> [`ir`]
 //! (word-level dataflow graph) -> [`passes`] (folding, CSE, DCE, strength reduction)
-//! -> [`blast`] (bit-blasting through `mpc_circuits::gadgets`) -> [`Circuit`].
+//! -> [`blast`] (bit-blasting through `mpc_circuits::gadgets`) -> gate-level passes
+//! (`mpc_circuits::passes::optimize`) -> [`Circuit`].
 //!
 //! The entry point is [`compile`]; it never panics and returns every diagnostic it
 //! found, with the circuit when there were no errors. [`render`] prints diagnostics.
@@ -68,6 +69,7 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
     let (ir, mut diags) = compile_ir(source, options);
     let Some(ir) = ir else { return (None, diags) };
     match blast::blast(&ir) {
+        Ok(c) if options.optimize => (Some(mpc_circuits::passes::optimize(&c)), diags),
         Ok(c) => (Some(c), diags),
         Err(e) => {
             diags.push(Diagnostic::error(

@@ -940,11 +940,27 @@ impl<'a> Lower<'a> {
                             .collect(),
                     )
                 }
-                "aes128" | "sha256_compress" => {
+                "aes128" => {
                     let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
-                    let (op, width) =
-                        if n == "aes128" { (Op::Aes128, 128) } else { (Op::Sha256Compress, 256) };
-                    Val::W(self.ir.node(op, vec![x, y], width))
+                    Val::W(self.ir.node(Op::Aes128, vec![x, y], 128))
+                }
+                "sha256_compress" => {
+                    // Word 0 is the most significant 32 bits of the gadget's layout.
+                    let mut parts = Vec::new();
+                    for (v, k) in vals.iter().zip([8u32, 16]) {
+                        let ty = Ty::Array(Box::new(Ty::UInt(32)), k);
+                        let v = self.coerce(v.clone(), &ty, e.span)?;
+                        let mut leaves = Vec::new();
+                        self.flatten(&v, &ty, &mut leaves)?;
+                        leaves.reverse();
+                        parts.push(self.ir.node(Op::Concat, leaves, 32 * k));
+                    }
+                    let h = self.ir.node(Op::Sha256Compress, parts, 256);
+                    Val::Agg(
+                        (0..8)
+                            .map(|i| Val::W(self.ir.node(Op::Slice { lo: 224 - 32 * i }, vec![h], 32)))
+                            .collect(),
+                    )
                 }
                 _ => return err(name.span, "unknown builtin"),
             });

@@ -157,3 +157,104 @@ fn corpus() {
         failures.join("\n---\n")
     );
 }
+
+mod mutated {
+    //! Mutated programs never make the compiler panic (errors are fine).
+    use proptest::prelude::*;
+
+    use mpc_compiler::{compile, render, Limits, Options};
+
+    const TOKENS: &[&str] = &[
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        ";",
+        ",",
+        ".",
+        "..",
+        "->",
+        "@",
+        "=",
+        "+=",
+        "<<",
+        ">>=",
+        "as",
+        "if",
+        "else",
+        "for",
+        "in",
+        "let",
+        "mut",
+        "fn",
+        "party",
+        "struct",
+        "const",
+        "return",
+        "while",
+        "x",
+        "main",
+        "0",
+        "0xff",
+        "1u8",
+        "u256",
+        "i1",
+        "[u8; 0]",
+        "-",
+        "!",
+        "*",
+        "/",
+        "%",
+        "==",
+        "&&",
+        "||",
+        "true",
+        "/*",
+        "*/",
+        "//",
+        "99999999999999999999999999999999999999999",
+        "é",
+        "\u{0}",
+    ];
+
+    fn sources() -> Vec<String> {
+        super::programs().iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+        #[test]
+        fn no_panics(file in any::<prop::sample::Index>(),
+                     edits in prop::collection::vec((0u8..4, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 1..6)) {
+            let srcs = sources();
+            let mut s = srcs[file.index(srcs.len())].clone().into_bytes();
+            for (kind, at, what) in edits {
+                let pos = at.index(s.len() + 1);
+                match kind {
+                    0 => { // delete a short range
+                        let end = (pos + what.index(8) + 1).min(s.len());
+                        if pos < end { s.drain(pos..end); }
+                    }
+                    1 => { // insert a token
+                        let t = TOKENS[what.index(TOKENS.len())];
+                        s.splice(pos..pos, t.bytes());
+                    }
+                    2 => { // duplicate a range
+                        let end = (pos + what.index(40)).min(s.len());
+                        let chunk: Vec<u8> = s[pos.min(end)..end].to_vec();
+                        s.splice(pos..pos, chunk);
+                    }
+                    _ => { // replace a byte
+                        if pos < s.len() { s[pos] = b"(){}[];,=+-*<>0a_ \n"[what.index(19)]; }
+                    }
+                }
+            }
+            let src = String::from_utf8_lossy(&s).into_owned();
+            let opts = Options { optimize: true, limits: Limits { max_nodes: 200_000, max_steps: 20_000, max_depth: 16 } };
+            let (_c, diags) = compile(&src, &opts);
+            let _ = render(&diags, "mutated.mpc", &src, false);
+        }
+    }
+}

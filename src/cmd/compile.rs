@@ -1,14 +1,144 @@
-//! `mpc compile` (not implemented yet; arrives with its issue).
+//! `mpc compile PROG.mpc [-o FILE] [--emit bristol|ir|dot] [--stats] [--json]`: compiles
+//! an `.mpc` program, and [`compile_file`], which `load_circuit` uses for `.mpc` files.
+//!
+//! Diagnostics are rendered rustc-style on stderr (colours on a terminal) and the
+//! command fails with `AlreadyReported` (exit 1, nothing more printed). `--stats`
+//! prints the keys of `mpc inspect --json` (gates, and_gates, xor_gates, inv_gates,
+//! and_depth, wires, inputs, outputs) plus `compile_ms`; with `--json` as one object.
+//! Without `-o` the Bristol text (or IR / DOT) goes to stdout unless only `--stats`
+//! was asked for.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use mpc_circuits::Circuit;
+use mpc_compiler::{render, Options};
+
+use super::AlreadyReported;
+
+/// What to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// Bristol Fashion circuit.
+    Bristol,
+    /// The optimised word-level IR, as text.
+    Ir,
+    /// The IR as a Graphviz graph.
+    Dot,
+}
 
 /// Arguments of `mpc compile`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The program (`.mpc`).
+    file: PathBuf,
+    /// Write the output here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = Emit::Bristol)]
+    emit: Emit,
+    /// Print circuit statistics and compile time.
+    #[arg(long)]
+    stats: bool,
+    /// Statistics as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Skip the IR and gate-level optimisation passes.
+    #[arg(long)]
+    no_opt: bool,
+}
+
+fn read_source(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{}` is not UTF-8 text", path.display()))
+}
+
+fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
+    if diags.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal();
+    eprint!("{}", render(diags, &path.display().to_string(), source, color));
+}
+
+/// Compiles an `.mpc` file; diagnostics are printed to stderr, and errors end in
+/// `AlreadyReported`.
+pub fn compile_file(path: &Path) -> anyhow::Result<Circuit> {
+    let source = read_source(path)?;
+    let (c, diags) = mpc_compiler::compile(&source, &Options::default());
+    report(&diags, path, &source);
+    c.ok_or_else(|| AlreadyReported.into())
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc compile` is not implemented yet")
+    let source = read_source(&args.file)?;
+    let options = Options { optimize: !args.no_opt, ..Options::default() };
+    let start = Instant::now();
+    let text = match args.emit {
+        Emit::Ir | Emit::Dot => {
+            let (ir, diags) = mpc_compiler::compile_ir(&source, &options);
+            report(&diags, &args.file, &source);
+            let ir = ir.ok_or(AlreadyReported)?;
+            if args.emit == Emit::Ir {
+                ir.to_text()
+            } else {
+                ir.to_dot()
+            }
+        }
+        Emit::Bristol => {
+            let (c, diags) = mpc_compiler::compile(&source, &options);
+            report(&diags, &args.file, &source);
+            let c = c.ok_or(AlreadyReported)?;
+            let elapsed = start.elapsed();
+            if args.stats || args.json {
+                print_stats(&c, elapsed.as_secs_f64() * 1000.0, args.json);
+            }
+            if args.output.is_none() && (args.stats || args.json) {
+                return Ok(());
+            }
+            mpc_circuits::bristol::write_fashion(&c)
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn print_stats(c: &Circuit, compile_ms: f64, json: bool) {
+    let s = c.stats();
+    let inputs: Vec<usize> = c.inputs().iter().map(|g| g.ty.width()).collect();
+    let outputs: Vec<usize> = c.outputs().iter().map(|g| g.ty.width()).collect();
+    if json {
+        let v = serde_json::json!({
+            "gates": s.gates,
+            "and_gates": s.and,
+            "xor_gates": s.xor,
+            "inv_gates": s.inv,
+            "and_depth": s.and_depth,
+            "wires": s.wires,
+            "peak_live_wires": s.peak_live_wires,
+            "inputs": inputs,
+            "outputs": outputs,
+            "compile_ms": compile_ms,
+        });
+        println!("{v}");
+        return;
+    }
+    println!("gates:           {}", s.gates);
+    println!("and_gates:       {}", s.and);
+    println!("xor_gates:       {}", s.xor);
+    println!("inv_gates:       {}", s.inv);
+    println!("and_depth:       {}", s.and_depth);
+    println!("wires:           {}", s.wires);
+    println!("peak_live_wires: {}", s.peak_live_wires);
+    println!("compile_ms:      {compile_ms:.1}");
 }

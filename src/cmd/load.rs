@@ -1,0 +1,135 @@
+//! Shared by the commands that take a circuit file and print its outputs
+//! (`mpc eval`, `mpc inspect`, `mpc run`, `mpc local`): loading a circuit,
+//! parsing `--input NAME=VALUE` assignments against its input groups, and printing
+//! outputs, so that every command prints results in exactly the same way.
+//!
+//! Output format (the command-line contract): plain text is one `name: value` line
+//! per output group; `--json` is one JSON object `{name: value}` where integers whose
+//! value fits in 64 bits are numbers, wider ones `"0x..."` strings, bits
+//! `true`/`false`, arrays and tuples arrays, structs objects (see
+//! `mpc_circuits::value`).
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context};
+use mpc_circuits::{parse_value, Circuit, PartyId, Reveal, Value};
+
+/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
+pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
+    if path.extension().is_some_and(|e| e == "mpc") {
+        // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
+        return super::compile::compile_file(path);
+    }
+
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    mpc_circuits::bristol::read_bytes(&bytes)
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+}
+
+/// Parses `NAME=VALUE` assignments against the circuit's input groups.
+///
+/// With `party == None` every input group must be given exactly once; with
+/// `Some(p)` exactly the groups of party `p` must be given (naming another party's
+/// input is an error). Returns `(group index, bits)` pairs in group order.
+pub fn parse_inputs(
+    circuit: &Circuit,
+    assignments: &[String],
+    party: Option<PartyId>,
+) -> anyhow::Result<Vec<(usize, Vec<bool>)>> {
+    let mut given: Vec<Option<Vec<bool>>> = vec![None; circuit.inputs().len()];
+    for a in assignments {
+        let Some((name, text)) = a.split_once('=') else {
+            bail!("`--input {a}` must have the form NAME=VALUE");
+        };
+        let name = name.trim();
+        let Some(k) = circuit.input_index(name) else {
+            bail!("the circuit has no input named `{name}` (its inputs are {})", input_list(circuit));
+        };
+        let group = &circuit.inputs()[k];
+        if let Some(p) = party {
+            if group.party != p {
+                bail!(
+                    "input `{name}` belongs to party {}, not to this party ({})",
+                    party_name(circuit, group.party),
+                    party_name(circuit, p)
+                );
+            }
+        }
+        if given[k].is_some() {
+            bail!("input `{name}` is given twice");
+        }
+        let bits = parse_value(text, &group.ty).map_err(|e| anyhow!("input `{name}`: {e}"))?;
+        given[k] = Some(bits);
+    }
+    let mut out = Vec::new();
+    for (k, (slot, group)) in given.into_iter().zip(circuit.inputs()).enumerate() {
+        if party.is_some_and(|p| p != group.party) {
+            continue;
+        }
+        match slot {
+            Some(bits) => out.push((k, bits)),
+            None => bail!("missing input `{}` ({}); pass it with --input {}=VALUE", group.name, group.ty, group.name),
+        }
+    }
+    Ok(out)
+}
+
+fn party_name(circuit: &Circuit, p: PartyId) -> String {
+    circuit.parties().get(usize::from(p.0)).cloned().unwrap_or_else(|| p.0.to_string())
+}
+
+fn input_list(circuit: &Circuit) -> String {
+    let names: Vec<String> = circuit.inputs().iter().map(|g| format!("`{}` ({})", g.name, g.ty)).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Whether party `viewer` (or, for `None`, an observer who sees everything, as in
+/// `mpc eval`) learns output `reveal`.
+fn visible(reveal: Reveal, viewer: Option<PartyId>) -> bool {
+    match (reveal, viewer) {
+        (Reveal::All, _) | (_, None) => true,
+        (Reveal::To(p), Some(v)) => p == v,
+    }
+}
+
+/// Renders output groups (one bit vector per group, in order) as `mpc eval` prints
+/// them. Groups not revealed to `viewer` are left out (`None`: print all).
+pub fn format_outputs(
+    circuit: &Circuit,
+    outputs: &[Vec<bool>],
+    json: bool,
+    viewer: Option<PartyId>,
+) -> anyhow::Result<String> {
+    if outputs.len() != circuit.outputs().len() {
+        bail!("expected {} output values, got {}", circuit.outputs().len(), outputs.len());
+    }
+    let shown = circuit.outputs().iter().zip(outputs).filter(|(g, _)| visible(g.reveal, viewer));
+    if json {
+        let mut map = serde_json::Map::new();
+        for (g, bits) in shown {
+            map.insert(g.name.clone(), Value::from_bits(&g.ty, bits).to_json());
+        }
+        Ok(serde_json::Value::Object(map).to_string() + "\n")
+    } else {
+        let mut s = String::new();
+        for (g, bits) in shown {
+            s.push_str(&format!("{}: {}\n", g.name, Value::from_bits(&g.ty, bits)));
+        }
+        Ok(s)
+    }
+}
+
+/// Prints outputs on stdout, see [`format_outputs`].
+pub fn print_outputs(
+    circuit: &Circuit,
+    outputs: &[Vec<bool>],
+    json: bool,
+    viewer: Option<PartyId>,
+) -> anyhow::Result<()> {
+    print!("{}", format_outputs(circuit, outputs, json, viewer)?);
+    Ok(())
+}
