@@ -1,14 +1,116 @@
-//! `mpc psi` (not implemented yet; arrives with its issue).
+//! `mpc psi`: private set intersection with a peer over TCP (ECDH on ristretto255).
+//!
+//! `mpc psi --party NAME (--listen ADDR | --connect ADDR) --set FILE [--cardinality]`
+//! reads one UTF-8 item per line (a trailing newline is optional, a `\r` before the
+//! newline is dropped, empty lines and duplicates are ignored), runs
+//! `mpc_native::psi::run` and prints the intersection, one item per line in sorted
+//! order, or only its size with `--cardinality`. Both parties print the same, except
+//! with `--one-sided`, where only the listener learns and prints the intersection.
+//! Limits: `mpc_native::psi::MAX_SET_SIZE` items of at most
+//! `mpc_native::psi::MAX_ITEM_LEN` bytes; anything else is a one-sentence error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use mpc_native::psi::{self, Mode, PsiOutput, Role};
+use mpc_net::{TcpChannel, TcpListenerChannel};
 
 /// Arguments of `mpc psi`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("endpoint").required(true).args(["listen", "connect"])))]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// This party's name (for messages only).
+    #[arg(long)]
+    party: String,
+    /// Wait for the peer on this address (host:port).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Connect to the peer at this address (host:port).
+    #[arg(long, value_name = "ADDR")]
+    connect: Option<String>,
+    /// The set: one UTF-8 item per line.
+    #[arg(long, value_name = "FILE")]
+    set: PathBuf,
+    /// Print only the size of the intersection.
+    #[arg(long, conflicts_with = "one_sided")]
+    cardinality: bool,
+    /// Only the listening party learns (and prints) the intersection; both must say so.
+    #[arg(long)]
+    one_sided: bool,
+    /// Seconds to wait for the peer at each step.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+/// Reads a set file: one UTF-8 item per line, with the limits of `mpc_native::psi`.
+pub fn read_set(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let max_bytes = (psi::MAX_SET_SIZE as u64) * 64;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read the set file {}", path.display()))?;
+    if meta.len() > max_bytes {
+        bail!("the set file {} is larger than {} bytes", path.display(), max_bytes);
+    }
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read the set file {}", path.display()))?;
+    let mut items = Vec::new();
+    for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if std::str::from_utf8(line).is_err() {
+            bail!("line {} of {} is not valid UTF-8", n + 1, path.display());
+        }
+        if line.len() > psi::MAX_ITEM_LEN {
+            bail!("line {} of {} is longer than {} bytes", n + 1, path.display(), psi::MAX_ITEM_LEN);
+        }
+        items.push(line.to_vec());
+        if items.len() > psi::MAX_SET_SIZE {
+            bail!("the set file {} has more than {} items", path.display(), psi::MAX_SET_SIZE);
+        }
+    }
+    Ok(items)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc psi` is not implemented yet")
+    if args.party.trim().is_empty() {
+        bail!("the party name must not be empty");
+    }
+    let items = read_set(&args.set)?;
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let mode = match (args.cardinality, args.one_sided) {
+        (true, _) => Mode::Cardinality,
+        (false, true) => Mode::ListenerOnly,
+        (false, false) => Mode::Intersection,
+    };
+    let mut rng = rand::rngs::OsRng;
+    let report = match (&args.listen, &args.connect) {
+        (Some(addr), None) => {
+            let listener =
+                TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+            let mut ch = listener.accept(timeout).context("no peer connected")?;
+            psi::run(&mut ch, Role::Listener, mode, items, &mut rng)
+        }
+        (None, Some(addr)) => {
+            let mut ch = TcpChannel::connect(addr, timeout)?;
+            psi::run(&mut ch, Role::Connector, mode, items, &mut rng)
+        }
+        _ => bail!("give exactly one of --listen and --connect"),
+    }
+    .context("private set intersection failed")?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match report.output {
+        PsiOutput::Cardinality(n) => writeln!(out, "{n}")?,
+        PsiOutput::Nothing => {}
+        PsiOutput::Intersection(items) => {
+            for item in items {
+                out.write_all(&item)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -18,6 +18,7 @@ pub mod arith;
 pub mod cmp;
 pub mod count;
 pub mod div;
+pub mod dp;
 pub mod mul;
 pub mod mux;
 pub mod select;

@@ -6,5 +6,6 @@
 pub mod dp;
 pub mod paillier;
 pub mod psi;
+pub mod secagg;
 pub mod shamir;
 pub mod zk;

@@ -105,6 +105,9 @@ fn known_overlaps_both_modes() {
         let (a, b) = memory(Mode::Cardinality, items(&x), items(&y));
         assert_eq!(a, PsiOutput::Cardinality(want.len()));
         assert_eq!(b, PsiOutput::Cardinality(want.len()));
+        let (a, b) = memory(Mode::ListenerOnly, items(&x), items(&y));
+        assert_eq!(a, PsiOutput::Intersection(want.clone()));
+        assert_eq!(b, PsiOutput::Nothing);
     }
 }
 

@@ -1,7 +1,7 @@
 //! ECDH private set intersection on ristretto255.
 //!
-//! Two parties with sets X and Y learn the intersection (both of them) or only its
-//! size, and each learns the size of the other's set, nothing else, if both follow
+//! Two parties with sets X and Y learn the intersection (both of them, or only the
+//! listener) or only its size, and each learns the size of the other's set, nothing else, if both follow
 //! the protocol (semi-honest security; under the DDH assumption in ristretto255 with
 //! the hash modelled as a random oracle; Huberman-Franklin-Hogg 1999, Meadows 1986).
 //!
@@ -16,7 +16,8 @@
 //! 4. `L -> C`: `B' = {Q^a : Q in B}`, likewise ordered or shuffled.
 //!
 //! `L` matches `A'` against `B'` (it knows which item each position of A' came
-//! from), `C` matches `B'` against `A'`. In cardinality mode the returned lists are
+//! from), `C` matches `B'` against `A'`. In [`Mode::ListenerOnly`] step 4 is skipped
+//! and only `L` learns the intersection. In cardinality mode the returned lists are
 //! shuffled, so a party can count matches but not tell which of its items matched.
 //!
 //! Guarantees: scalars come from the caller's CSPRNG and are zeroized on drop; every
@@ -94,6 +95,9 @@ pub enum Mode {
     Intersection,
     /// Both parties learn only its size.
     Cardinality,
+    /// Only the listener learns the intersection; the connector learns nothing but
+    /// the listener's set size (step 4 is skipped).
+    ListenerOnly,
 }
 
 impl std::fmt::Display for Mode {
@@ -101,6 +105,7 @@ impl std::fmt::Display for Mode {
         f.write_str(match self {
             Mode::Intersection => "the intersection",
             Mode::Cardinality => "the cardinality only",
+            Mode::ListenerOnly => "the intersection for the listener only",
         })
     }
 }
@@ -121,6 +126,8 @@ pub enum PsiOutput {
     Intersection(Vec<Vec<u8>>),
     /// Its size.
     Cardinality(usize),
+    /// Nothing (the connector in [`Mode::ListenerOnly`]).
+    Nothing,
 }
 
 /// What one run produced and cost.
@@ -155,6 +162,7 @@ impl Hello {
         out.push(match self.mode {
             Mode::Intersection => 1,
             Mode::Cardinality => 2,
+            Mode::ListenerOnly => 3,
         });
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.set_size.to_be_bytes());
@@ -170,6 +178,7 @@ impl Hello {
         let mode = match bytes[8] {
             1 => Mode::Intersection,
             2 => Mode::Cardinality,
+            3 => Mode::ListenerOnly,
             _ => return Err(bad("it asked for an unknown mode")),
         };
         let mut nonce = [0u8; 32];
@@ -343,8 +352,10 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             if mode == Mode::Cardinality {
                 shuffle(&mut theirs_double, rng);
             }
-            send_points(channel, &theirs_double)?;
-            channel.flush()?;
+            if mode != Mode::ListenerOnly {
+                send_points(channel, &theirs_double)?;
+                channel.flush()?;
+            }
             (ours_double, theirs_double)
         }
         Role::Connector => {
@@ -356,6 +367,14 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             send_points(channel, &ours_masked)?;
             send_points(channel, &theirs_double)?;
             channel.flush()?;
+            if mode == Mode::ListenerOnly {
+                return Ok(PsiReport {
+                    output: PsiOutput::Nothing,
+                    peer_set_size: peer_size,
+                    bytes_sent: channel.bytes_sent() - sent0,
+                    bytes_received: channel.bytes_received() - recv0,
+                });
+            }
             let ours_double = recv_points(channel, items.len())?;
             (ours_double, theirs_double)
         }
@@ -365,7 +384,7 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         Mode::Cardinality => {
             PsiOutput::Cardinality(ours_double.iter().filter(|p| theirs.contains(*p)).count())
         }
-        Mode::Intersection => {
+        Mode::Intersection | Mode::ListenerOnly => {
             let mut out: Vec<Vec<u8>> = ours_double
                 .iter()
                 .zip(&shuffled)

@@ -1,0 +1,348 @@
+//! The client of secure aggregation as a sans-IO state machine.
+//!
+//! Each `on_*` method consumes the server's message for one round and returns the
+//! client's answer; calling them out of order, twice, or with a message for another
+//! session is an error. In the unmasking round an honest client reveals, for each peer,
+//! either the share of its self-mask seed (the peer survived) or of its mask key (the
+//! peer dropped), never both, and it answers that round only once: a server that asks
+//! again (to collect the other share) is refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha256};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+use super::crypto::{expand_mask, kdf, open, seal, secret_to_field};
+use super::msg::{Message, ShareKind};
+use super::{Config, SecaggError};
+use crate::shamir::{self, Fp61, Share};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Round {
+    Advertised,
+    Shared,
+    Masked,
+    Unmasked,
+    Done,
+}
+
+/// The session id: SHA-256 over the parameters and every advertised key.
+pub fn session_id(config: &Config, keys: &[(u32, [u8; 32], [u8; 32])]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"mpc-secagg-v1 session");
+    h.update(config.clients.to_be_bytes());
+    h.update(config.threshold.to_be_bytes());
+    h.update(config.dim.to_be_bytes());
+    h.update(config.modulus.value().to_be_bytes());
+    for (id, c, s) in keys {
+        h.update(id.to_be_bytes());
+        h.update(c);
+        h.update(s);
+    }
+    h.finalize().into()
+}
+
+/// Associated data of the share ciphertext from `from` to `to`.
+pub(crate) fn share_ad(session: &[u8; 32], from: u32, to: u32) -> Vec<u8> {
+    let mut ad = b"mpc-secagg-v1 shares".to_vec();
+    ad.extend_from_slice(session);
+    ad.extend_from_slice(&from.to_be_bytes());
+    ad.extend_from_slice(&to.to_be_bytes());
+    ad
+}
+
+/// The pairwise mask seed of two clients from their X25519 agreement.
+pub(crate) fn pairwise_seed(session: &[u8; 32], dh: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    kdf(b"mpc-secagg-v1 pairwise mask", session, dh)
+}
+
+/// The self-mask PRG seed from `b`.
+pub(crate) fn self_seed(session: &[u8; 32], b: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    kdf(b"mpc-secagg-v1 self mask", session, b)
+}
+
+/// Encoded shares of one peer's (`s^SK`, `b`), as received.
+type SharePair = (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>);
+
+/// One client.
+pub struct Client {
+    id: u32,
+    config: Config,
+    input: Zeroizing<Vec<u64>>,
+    c_sk: StaticSecret,
+    s_sk: StaticSecret,
+    b: Zeroizing<[u8; 32]>,
+    round: Round,
+    session: [u8; 32],
+    keys: BTreeMap<u32, ([u8; 32], [u8; 32])>,
+    /// Our own shares of our own secrets (x = our position + 1).
+    own: Option<(Vec<u8>, Vec<u8>)>,
+    /// Shares received from each round-1 peer: (share of s^SK, share of b), encoded.
+    received: BTreeMap<u32, SharePair>,
+    u2: BTreeSet<u32>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("id", &self.id).field("round", &self.round).finish_non_exhaustive()
+    }
+}
+
+fn proto(msg: &str) -> SecaggError {
+    SecaggError::Protocol(msg.to_string())
+}
+
+impl Client {
+    /// A client with `input` (length `dim`, values below the modulus); returns it and
+    /// its round-0 message.
+    pub fn new(
+        id: u32,
+        config: Config,
+        input: Vec<u64>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Client, Message), SecaggError> {
+        if input.len() != config.dim as usize {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the input has {} values but the session expects {}",
+                input.len(),
+                config.dim
+            )));
+        }
+        if let Some(v) = input.iter().find(|&&v| !config.modulus.contains(v)) {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the input value {v} is not below the modulus {}",
+                config.modulus.value()
+            )));
+        }
+        if id >= config.clients {
+            return Err(SecaggError::InvalidParameter(format!("client id {id} is out of range")));
+        }
+        let c_sk = StaticSecret::random_from_rng(&mut *rng);
+        let s_sk = StaticSecret::random_from_rng(&mut *rng);
+        let mut b = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut *b);
+        let msg = Message::AdvertiseKeys {
+            c_pk: PublicKey::from(&c_sk).to_bytes(),
+            s_pk: PublicKey::from(&s_sk).to_bytes(),
+        };
+        let client = Client {
+            id,
+            config,
+            input: Zeroizing::new(input),
+            c_sk,
+            s_sk,
+            b,
+            round: Round::Advertised,
+            session: [0; 32],
+            keys: BTreeMap::new(),
+            own: None,
+            received: BTreeMap::new(),
+            u2: BTreeSet::new(),
+        };
+        Ok((client, msg))
+    }
+
+    /// This client's id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The session id (all zero before round 1).
+    pub fn session(&self) -> [u8; 32] {
+        self.session
+    }
+
+    /// Dispatches a server message to the right round.
+    pub fn handle(
+        &mut self,
+        msg: Message,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Option<Message>, SecaggError> {
+        match msg {
+            Message::KeyList { keys } => self.on_key_list(keys, rng).map(Some),
+            Message::Ciphertexts { session, ciphertexts } => {
+                self.on_ciphertexts(session, ciphertexts).map(Some)
+            }
+            Message::Survivors { session, ids } => self.on_survivors(session, ids).map(Some),
+            Message::Sum { session, .. } => {
+                if self.round != Round::Unmasked || session != self.session {
+                    return Err(proto("a result arrived out of order or for another session"));
+                }
+                self.round = Round::Done;
+                Ok(None)
+            }
+            other => Err(SecaggError::Protocol(format!("a client does not expect {}", other.name()))),
+        }
+    }
+
+    /// Round 1: checks the key list, derives the session id, shares `s^SK` and `b`.
+    pub fn on_key_list(
+        &mut self,
+        keys: Vec<(u32, [u8; 32], [u8; 32])>,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Message, SecaggError> {
+        if self.round != Round::Advertised {
+            return Err(proto("a key list arrived out of order"));
+        }
+        if keys.windows(2).any(|w| w[0].0 >= w[1].0) || keys.iter().any(|k| k.0 >= self.config.clients) {
+            return Err(proto("the key list is not sorted by distinct client ids"));
+        }
+        if keys.len() < self.config.threshold as usize {
+            return Err(SecaggError::TooManyDropouts {
+                round: 0,
+                alive: keys.len(),
+                threshold: self.config.threshold as usize,
+            });
+        }
+        let mine = (PublicKey::from(&self.c_sk).to_bytes(), PublicKey::from(&self.s_sk).to_bytes());
+        let pos = keys
+            .iter()
+            .position(|k| k.0 == self.id && (k.1, k.2) == mine)
+            .ok_or_else(|| proto("the key list does not carry this client's keys"))?;
+        let mut distinct = BTreeSet::new();
+        for (_, c, s) in &keys {
+            if !distinct.insert(*c) || !distinct.insert(*s) {
+                return Err(proto("the key list repeats a public key"));
+            }
+        }
+        self.session = session_id(&self.config, &keys);
+        let n = keys.len();
+        let t = self.config.threshold as usize;
+        let s_shares = shamir::split(&secret_to_field(&self.s_sk.to_bytes()), t, n, rng)?;
+        let b_shares = shamir::split(&secret_to_field(&self.b), t, n, rng)?;
+        let mut ciphertexts = Vec::with_capacity(n - 1);
+        for (j, (peer, c_pk, _)) in keys.iter().enumerate() {
+            let s = s_shares[j].to_bytes();
+            let b = b_shares[j].to_bytes();
+            if j == pos {
+                self.own = Some((s, b));
+                continue;
+            }
+            let mut pt = Zeroizing::new(Vec::with_capacity(s.len() + b.len() + 8));
+            pt.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            pt.extend_from_slice(&s);
+            pt.extend_from_slice(&b);
+            let dh = self.c_sk.diffie_hellman(&PublicKey::from(*c_pk));
+            let key = kdf(b"mpc-secagg-v1 share encryption", &self.session, dh.as_bytes());
+            let ad = share_ad(&self.session, self.id, *peer);
+            ciphertexts.push((*peer, seal(&key, &ad, &pt)));
+        }
+        self.keys = keys.into_iter().map(|(id, c, s)| (id, (c, s))).collect();
+        self.round = Round::Shared;
+        Ok(Message::ShareKeys { session: self.session, ciphertexts })
+    }
+
+    /// Round 2: decrypts the shares sent to us and returns the masked input.
+    pub fn on_ciphertexts(
+        &mut self,
+        session: [u8; 32],
+        ciphertexts: Vec<(u32, Vec<u8>)>,
+    ) -> Result<Message, SecaggError> {
+        if self.round != Round::Shared {
+            return Err(proto("ciphertexts arrived out of order"));
+        }
+        if session != self.session {
+            return Err(proto("ciphertexts belong to another session"));
+        }
+        let mut u2 = BTreeSet::from([self.id]);
+        for (from, ct) in &ciphertexts {
+            let Some((c_pk, _)) = self.keys.get(from) else {
+                return Err(proto("a ciphertext comes from a client outside the session"));
+            };
+            if !u2.insert(*from) {
+                return Err(proto("two ciphertexts come from the same client"));
+            }
+            let dh = self.c_sk.diffie_hellman(&PublicKey::from(*c_pk));
+            let key = kdf(b"mpc-secagg-v1 share encryption", &self.session, dh.as_bytes());
+            let pt = open(&key, &share_ad(&self.session, *from, self.id), ct)?;
+            if pt.len() < 4 {
+                return Err(SecaggError::Malformed("a share plaintext is too short".into()));
+            }
+            let sl = u32::from_be_bytes([pt[0], pt[1], pt[2], pt[3]]) as usize;
+            if pt.len() < 4 + sl {
+                return Err(SecaggError::Malformed("a share plaintext is truncated".into()));
+            }
+            let s = Zeroizing::new(pt[4..4 + sl].to_vec());
+            let b = Zeroizing::new(pt[4 + sl..].to_vec());
+            // Check both decode as shares now, so a bad one fails here, not later.
+            Share::<Fp61>::from_bytes(&s)?;
+            Share::<Fp61>::from_bytes(&b)?;
+            self.received.insert(*from, (s, b));
+        }
+        if u2.len() < self.config.threshold as usize {
+            return Err(SecaggError::TooManyDropouts {
+                round: 1,
+                alive: u2.len(),
+                threshold: self.config.threshold as usize,
+            });
+        }
+        let m = self.config.modulus;
+        let dim = self.config.dim as usize;
+        let mut y: Vec<u64> = self.input.to_vec();
+        let self_mask = expand_mask(&self_seed(&self.session, &self.b), m, dim);
+        for (v, r) in y.iter_mut().zip(&self_mask) {
+            *v = m.add(*v, *r);
+        }
+        for &peer in &u2 {
+            if peer == self.id {
+                continue;
+            }
+            let (_, s_pk) = self.keys[&peer]; // u2 is a subset of the key list
+            let dh = self.s_sk.diffie_hellman(&PublicKey::from(s_pk));
+            let mask = expand_mask(&pairwise_seed(&self.session, dh.as_bytes()), m, dim);
+            if self.id < peer {
+                y.iter_mut().zip(&mask).for_each(|(v, r)| *v = m.add(*v, *r));
+            } else {
+                y.iter_mut().zip(&mask).for_each(|(v, r)| *v = m.sub(*v, *r));
+            }
+        }
+        self.u2 = u2;
+        self.round = Round::Masked;
+        Ok(Message::MaskedInput { session: self.session, values: y })
+    }
+
+    /// Round 3: reveals, for each round-1 client, the share of `b` (survivor) or of
+    /// `s^SK` (dropped), never both; answers once.
+    pub fn on_survivors(&mut self, session: [u8; 32], ids: Vec<u32>) -> Result<Message, SecaggError> {
+        if self.round != Round::Masked {
+            return Err(proto("the survivor list arrived out of order or a second time"));
+        }
+        if session != self.session {
+            return Err(proto("the survivor list belongs to another session"));
+        }
+        if ids.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(proto("the survivor list is not sorted and distinct"));
+        }
+        let u3: BTreeSet<u32> = ids.into_iter().collect();
+        if !u3.is_subset(&self.u2) || !u3.contains(&self.id) {
+            return Err(proto("the survivor list names clients that did not share keys"));
+        }
+        if u3.len() < self.config.threshold as usize {
+            return Err(SecaggError::TooManyDropouts {
+                round: 2,
+                alive: u3.len(),
+                threshold: self.config.threshold as usize,
+            });
+        }
+        self.round = Round::Unmasked;
+        let mut shares = Vec::with_capacity(self.u2.len());
+        for &peer in &self.u2 {
+            let (s, b) = if peer == self.id {
+                let (s, b) = self.own.as_ref().ok_or_else(|| proto("no own shares"))?;
+                (s.as_slice(), b.as_slice())
+            } else {
+                let (s, b) = &self.received[&peer]; // every u2 member other than us sent shares
+                (s.as_slice(), b.as_slice())
+            };
+            if u3.contains(&peer) {
+                shares.push((peer, ShareKind::SelfMask, b.to_vec()));
+            } else {
+                shares.push((peer, ShareKind::MaskKey, s.to_vec()));
+            }
+        }
+        Ok(Message::UnmaskShares { session: self.session, shares })
+    }
+}

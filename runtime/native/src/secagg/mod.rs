@@ -1,0 +1,168 @@
+//! Secure aggregation of integer vectors (Bonawitz et al., CCS 2017).
+//!
+//! n clients each hold a vector of `dim` integers mod `m` (`2 <= m <= 2^64`); one
+//! server learns their sum mod `m` and nothing else about any individual vector, as
+//! long as it does not collude with `threshold` or more clients. The server is
+//! *semi-honest*: it follows the protocol. There are no signatures (the paper's
+//! actively secure variant needs a PKI); a server that lies about who dropped out
+//! could learn more, as the paper explains.
+//!
+//! Rounds (each client message goes to the server; the server forwards):
+//! 0. AdvertiseKeys: every client sends two X25519 public keys, `c` (encryption) and
+//!    `s` (masks). The server broadcasts the list; the session id is SHA-256 over the
+//!    parameters and every advertised key (as Google's fcp/secagg does), and binds all
+//!    later keys, ciphertexts and masks to this session.
+//! 1. ShareKeys: client u draws a self-mask seed `b_u` and Shamir-shares (GF(2^8), the
+//!    `shamir` module) `b_u` and `s_u^SK` t-of-|U1|; share j goes to client j encrypted
+//!    and authenticated under a key from `X25519(c_u, c_j)` (ChaCha20 + HMAC-SHA-256,
+//!    bound to session, sender and receiver).
+//! 2. MaskedInputCollection: `y_u = x_u + PRG(b_u) + sum_{v>u} PRG(s_uv) - sum_{v<u}
+//!    PRG(s_uv) mod m` over the clients v that shared in round 1, with
+//!    `s_uv = KDF(X25519(s_u, s_v))` and the PRG ChaCha20 with rejection sampling when
+//!    `m` is not a power of two (no modulo bias).
+//! 3. Unmasking: the server names the survivors U3; each client sends, for every
+//!    round-1 client, the share of `b` if that client survived and the share of `s^SK`
+//!    if it dropped, never both for one client, and answers only once per session.
+//!    With at least `threshold` answers the server removes the self masks of the
+//!    survivors and the pairwise masks of the dropped, and outputs the sum.
+//!
+//! Dropouts are tolerated in every round as long as `threshold` clients remain;
+//! otherwise [`SecaggError::TooManyDropouts`], never a wrong sum. The server adds the
+//! masked vectors into one running sum as they arrive, and only the sum is unmasked:
+//! no code path reconstructs an individual input. Every message is length-checked and
+//! bound to its round and session: out-of-order, duplicated, replayed or malformed
+//! messages are rejected with a typed error.
+//!
+//! - [`client::Client`] and [`server::Server`]: sans-IO state machines.
+//! - [`sim::simulate`]: n clients and a server in one process, with chosen dropouts.
+//! - [`net`]: the same over any [`mpc_net::Channel`] (TCP for `mpc secagg`).
+
+pub mod client;
+pub mod crypto;
+pub mod msg;
+pub mod net;
+pub mod server;
+pub mod sim;
+
+use crate::shamir::ShamirError;
+
+pub use client::Client;
+pub use server::Server;
+pub use sim::{simulate, Dropouts, SimReport};
+
+/// Most clients in one session.
+pub const MAX_CLIENTS: u32 = 10_000;
+/// Longest vector.
+pub const MAX_DIM: u32 = 10_000_000;
+
+/// Errors of secure aggregation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecaggError {
+    /// A parameter or input is unusable.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// A message could not be decoded.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// A message arrived out of order, twice, from the wrong session or otherwise
+    /// against the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// Fewer than `threshold` clients remain.
+    #[error("too many clients dropped out: {alive} remain in round {round}, the threshold is {threshold}")]
+    TooManyDropouts {
+        /// The round (0-3).
+        round: u8,
+        /// Clients left.
+        alive: usize,
+        /// The threshold.
+        threshold: usize,
+    },
+    /// A ciphertext failed authentication.
+    #[error("a share ciphertext failed authentication")]
+    Decrypt,
+    /// Secret sharing failed (bad shares).
+    #[error("secret sharing failed: {0}")]
+    Shamir(#[from] ShamirError),
+    /// The channel failed.
+    #[error(transparent)]
+    Net(#[from] mpc_net::NetError),
+}
+
+/// The modulus of the vectors: any `m` with `2 <= m <= 2^64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Modulus(u128);
+
+impl Modulus {
+    /// `2^bits` for `1 <= bits <= 64`.
+    pub fn power_of_two(bits: u32) -> Result<Modulus, SecaggError> {
+        if !(1..=64).contains(&bits) {
+            return Err(SecaggError::InvalidParameter(format!("the modulus 2^{bits} is not in 2^1..2^64")));
+        }
+        Ok(Modulus(1u128 << bits))
+    }
+
+    /// Any `m` in `[2, 2^64]`.
+    pub fn new(m: u128) -> Result<Modulus, SecaggError> {
+        if !(2..=1u128 << 64).contains(&m) {
+            return Err(SecaggError::InvalidParameter(format!("the modulus {m} is not in [2, 2^64]")));
+        }
+        Ok(Modulus(m))
+    }
+
+    /// The value of `m`.
+    pub fn value(self) -> u128 {
+        self.0
+    }
+
+    /// `(a + b) mod m` for reduced operands.
+    pub fn add(self, a: u64, b: u64) -> u64 {
+        ((u128::from(a) + u128::from(b)) % self.0) as u64 // < m <= 2^64
+    }
+
+    /// `(a - b) mod m` for reduced operands.
+    pub fn sub(self, a: u64, b: u64) -> u64 {
+        ((u128::from(a) + self.0 - u128::from(b)) % self.0) as u64 // < m <= 2^64
+    }
+
+    /// True if `v < m`.
+    pub fn contains(self, v: u64) -> bool {
+        u128::from(v) < self.0
+    }
+}
+
+/// Session parameters, fixed by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Number of clients expected (ids 0..clients).
+    pub clients: u32,
+    /// Shares needed to reconstruct, and the fewest clients that must remain.
+    pub threshold: u32,
+    /// Vector length.
+    pub dim: u32,
+    /// The modulus.
+    pub modulus: Modulus,
+}
+
+impl Config {
+    /// Checks `2 <= threshold <= clients <= MAX_CLIENTS` and `1 <= dim <= MAX_DIM`.
+    pub fn new(clients: u32, threshold: u32, dim: u32, modulus: Modulus) -> Result<Config, SecaggError> {
+        if clients > MAX_CLIENTS {
+            return Err(SecaggError::InvalidParameter(format!(
+                "at most {MAX_CLIENTS} clients are supported"
+            )));
+        }
+        if threshold < 2 || threshold > clients {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the threshold {threshold} must be between 2 and the number of clients {clients}"
+            )));
+        }
+        if dim == 0 || dim > MAX_DIM {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the dimension must be between 1 and {MAX_DIM}"
+            )));
+        }
+        Ok(Config { clients, threshold, dim, modulus })
+    }
+}

@@ -1,0 +1,271 @@
+//! Tests of secure aggregation: exact sums with and without dropouts in every round,
+//! too many dropouts, malformed, replayed and out-of-order messages, masked inputs that
+//! differ from the inputs, non-power-of-two moduli, and a run over TCP.
+
+use std::thread;
+use std::time::Duration;
+
+use mpc_native::secagg::msg::{Message, ShareKind};
+use mpc_native::secagg::{self, net, simulate, Client, Config, Dropouts, Modulus, SecaggError, Server};
+use mpc_net::{MemoryChannel, TcpChannel, TcpListenerChannel};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+fn inputs(n: u32, dim: u32, m: Modulus, seed: u64) -> Vec<Vec<u64>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    (0..n).map(|_| (0..dim).map(|_| (u128::from(rng.next_u64()) % m.value()) as u64).collect()).collect()
+}
+
+fn expected(inputs: &[Vec<u64>], included: &[u32], m: Modulus) -> Vec<u64> {
+    let dim = inputs[0].len();
+    (0..dim).map(|j| included.iter().fold(0u64, |acc, &i| m.add(acc, inputs[i as usize][j]))).collect()
+}
+
+fn run(cfg: Config, drops: &Dropouts, seed: u64) -> Result<(Vec<Vec<u64>>, secagg::SimReport), SecaggError> {
+    let xs = inputs(cfg.clients, cfg.dim, cfg.modulus, seed);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed + 1);
+    let rep = simulate(cfg, &xs, drops, &mut rng)?;
+    Ok((xs, rep))
+}
+
+#[test]
+fn exact_sum_without_dropouts() {
+    for m in [
+        Modulus::power_of_two(32).unwrap(),
+        Modulus::power_of_two(64).unwrap(),
+        Modulus::new(1_000_003).unwrap(),
+    ] {
+        let cfg = Config::new(6, 4, 20, m).unwrap();
+        let (xs, rep) = run(cfg, &Dropouts::default(), 1).unwrap();
+        assert_eq!(rep.included, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(rep.sum, expected(&xs, &rep.included, m));
+    }
+}
+
+#[test]
+fn exact_sum_with_dropouts_in_each_round() {
+    let m = Modulus::power_of_two(20).unwrap();
+    let cfg = Config::new(8, 4, 10, m).unwrap();
+    let cases = [
+        Dropouts { round0: vec![1], ..Default::default() },
+        Dropouts { round1: vec![2], ..Default::default() },
+        Dropouts { round2: vec![3, 7], ..Default::default() },
+        Dropouts { round3: vec![0, 5], ..Default::default() },
+        Dropouts { round0: vec![0], round1: vec![1], round2: vec![2], round3: vec![3] },
+    ];
+    for (k, d) in cases.iter().enumerate() {
+        let (xs, rep) = run(cfg, d, 10 + k as u64).unwrap();
+        // A client that dropped before sending its masked input is not in the sum; one
+        // that dropped in round 3 is (its masked input arrived).
+        let mut want: Vec<u32> = (0..8).collect();
+        want.retain(|i| !d.round0.contains(i) && !d.round1.contains(i) && !d.round2.contains(i));
+        assert_eq!(rep.included, want, "case {k}");
+        assert_eq!(rep.sum, expected(&xs, &rep.included, m), "case {k}");
+    }
+}
+
+#[test]
+fn too_many_dropouts_is_a_clear_error() {
+    let cfg = Config::new(5, 4, 3, Modulus::power_of_two(16).unwrap()).unwrap();
+    for (round, d) in [
+        (0u8, Dropouts { round0: vec![0, 1], ..Default::default() }),
+        (1, Dropouts { round1: vec![0, 1], ..Default::default() }),
+        (2, Dropouts { round2: vec![3, 4], ..Default::default() }),
+        (3, Dropouts { round3: vec![1, 2], ..Default::default() }),
+    ] {
+        match run(cfg, &d, 3) {
+            Err(SecaggError::TooManyDropouts { round: r, alive, threshold: 4 }) => {
+                assert_eq!(r, round);
+                assert_eq!(alive, 3);
+            }
+            other => panic!("round {round}: expected TooManyDropouts, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn server_sees_only_masked_inputs() {
+    let m = Modulus::power_of_two(32).unwrap();
+    let cfg = Config::new(5, 3, 64, m).unwrap();
+    let (xs, rep) = run(cfg, &Dropouts { round3: vec![4], ..Default::default() }, 4).unwrap();
+    assert_eq!(rep.masked_inputs.len(), 5);
+    for (id, y) in &rep.masked_inputs {
+        let x = &xs[*id as usize];
+        assert_ne!(y, x, "client {id}'s masked vector equals its input");
+        // Barely any coordinate may coincide by chance (probability 2^-32 each).
+        assert!(y.iter().zip(x).filter(|(a, b)| a == b).count() <= 1);
+    }
+    // Even the masked vectors of two clients summed do not give their inputs' sum.
+    let two: Vec<u64> = (0..64).map(|j| m.add(rep.masked_inputs[&0][j], rep.masked_inputs[&1][j])).collect();
+    assert_ne!(two, expected(&xs, &[0, 1], m));
+}
+
+/// Runs rounds 0 and 1 by hand and returns the server, clients and round-1 replies.
+fn setup(cfg: Config, rng: &mut ChaCha20Rng) -> (Server, Vec<Client>, Message) {
+    let mut server = Server::new(cfg);
+    let mut clients = Vec::new();
+    for id in 0..cfg.clients {
+        let (c, msg) = Client::new(id, cfg, vec![id as u64; cfg.dim as usize], rng).unwrap();
+        server.receive(id, msg).unwrap();
+        clients.push(c);
+    }
+    let keys = server.finish_keys().unwrap();
+    (server, clients, keys)
+}
+
+#[test]
+fn replayed_and_out_of_order_messages_are_rejected() {
+    let cfg = Config::new(4, 3, 4, Modulus::power_of_two(16).unwrap()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let (mut server, mut clients, keys) = setup(cfg, &mut rng);
+    // A late AdvertiseKeys (round 0 message in round 1) is refused.
+    let late = Message::AdvertiseKeys { c_pk: [1; 32], s_pk: [2; 32] };
+    assert!(matches!(server.receive(0, late), Err(SecaggError::Protocol(_))));
+    let mut share_msgs = Vec::new();
+    for c in clients.iter_mut() {
+        share_msgs.push(c.handle(keys.clone(), &mut rng).unwrap().unwrap());
+    }
+    // A client refuses a second key list.
+    assert!(clients[0].handle(keys.clone(), &mut rng).is_err());
+    for (id, m) in share_msgs.iter().enumerate() {
+        server.receive(id as u32, m.clone()).unwrap();
+    }
+    // A replayed ShareKeys is refused.
+    assert!(matches!(server.receive(0, share_msgs[0].clone()), Err(SecaggError::Protocol(_))));
+    let boxes = server.finish_shares().unwrap();
+    // A ciphertext box replayed to another client fails (wrong sender/receiver binding).
+    let Message::Ciphertexts { session, ciphertexts } = boxes[&0].clone() else { panic!() };
+    let mut for_0: Vec<(u32, Vec<u8>)> = ciphertexts.iter().filter(|(from, _)| *from != 1).cloned().collect();
+    assert!(matches!(clients[1].on_ciphertexts(session, for_0.clone()), Err(SecaggError::Decrypt)));
+    // A box naming the receiver itself as a sender is refused too.
+    for_0.insert(0, (1, vec![0; 40]));
+    assert!(matches!(clients[1].on_ciphertexts(session, for_0), Err(SecaggError::Protocol(_))));
+    // A box from another session is refused.
+    let mut fresh = ChaCha20Rng::seed_from_u64(6);
+    let (_, mut other, other_keys) = setup(cfg, &mut fresh);
+    other[2].handle(other_keys, &mut fresh).unwrap();
+    assert!(matches!(other[2].on_ciphertexts(session, ciphertexts), Err(SecaggError::Protocol(_))));
+
+    let mut masked = Vec::new();
+    for c in clients.iter_mut().skip(1).take(3) {
+        masked.push(c.handle(boxes[&c.id()].clone(), &mut rng).unwrap().unwrap());
+    }
+    // Client 0 never sent its masked input; the others did.
+    for (k, m) in masked.iter().enumerate() {
+        server.receive(k as u32 + 1, m.clone()).unwrap();
+    }
+    assert!(matches!(server.receive(1, masked[0].clone()), Err(SecaggError::Protocol(_))));
+    let survivors = server.finish_masked().unwrap();
+    let Message::Survivors { session, ids } = survivors.clone() else { panic!() };
+    assert_eq!(ids, vec![1, 2, 3]);
+    let reply = clients[1].handle(survivors.clone(), &mut rng).unwrap().unwrap();
+    // The honest client answers the unmasking round only once, so a server cannot
+    // collect both the self-mask share and the key share of one peer by asking twice.
+    let all = vec![0, 1, 2, 3];
+    assert!(clients[1].on_survivors(session, all).is_err());
+    // It sent the key share for the dropped client 0 and self-mask shares for the rest.
+    let Message::UnmaskShares { shares, .. } = &reply else { panic!() };
+    for (about, kind, _) in shares {
+        let want = if *about == 0 { ShareKind::MaskKey } else { ShareKind::SelfMask };
+        assert_eq!(*kind, want);
+    }
+    server.receive(1, reply.clone()).unwrap();
+    assert!(matches!(server.receive(1, reply), Err(SecaggError::Protocol(_))));
+}
+
+#[test]
+fn malformed_messages_are_rejected() {
+    let cfg = Config::new(3, 2, 4, Modulus::power_of_two(8).unwrap()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let (mut server, mut clients, keys) = setup(cfg, &mut rng);
+    let msgs: Vec<Message> =
+        clients.iter_mut().map(|c| c.handle(keys.clone(), &mut rng).unwrap().unwrap()).collect();
+    // Shares addressed to the sender itself are refused.
+    let Message::ShareKeys { session, mut ciphertexts } = msgs[0].clone() else { panic!() };
+    ciphertexts[0].0 = 0;
+    assert!(server.receive(0, Message::ShareKeys { session, ciphertexts }).is_err());
+    for (i, m) in msgs.into_iter().enumerate() {
+        server.receive(i as u32, m).unwrap();
+    }
+    let boxes = server.finish_shares().unwrap();
+    // A tampered ciphertext fails authentication.
+    let Message::Ciphertexts { session, mut ciphertexts } = boxes[&2].clone() else { panic!() };
+    ciphertexts[0].1[3] ^= 0x40;
+    assert!(matches!(clients[2].on_ciphertexts(session, ciphertexts), Err(SecaggError::Decrypt)));
+    // A masked input of the wrong length or out of range is refused.
+    let y = clients[0].handle(boxes[&0].clone(), &mut rng).unwrap().unwrap();
+    let Message::MaskedInput { session, values } = y else { panic!() };
+    assert!(server.receive(0, Message::MaskedInput { session, values: values[..3].to_vec() }).is_err());
+    assert!(server.receive(0, Message::MaskedInput { session, values: vec![256, 0, 0, 0] }).is_err());
+    assert!(server.receive(0, Message::MaskedInput { session: [0; 32], values: values.clone() }).is_err());
+    server.receive(0, Message::MaskedInput { session, values }).unwrap();
+    // Garbage bytes never decode.
+    for junk in [&[][..], &[6u8, 1, 2][..], &[42u8; 40][..]] {
+        assert!(matches!(Message::decode(junk), Err(SecaggError::Malformed(_))));
+    }
+}
+
+#[test]
+fn bad_parameters_are_rejected() {
+    let m = Modulus::power_of_two(8).unwrap();
+    assert!(Config::new(5, 1, 4, m).is_err());
+    assert!(Config::new(5, 6, 4, m).is_err());
+    assert!(Config::new(5, 3, 0, m).is_err());
+    assert!(Modulus::new(1).is_err());
+    assert!(Modulus::new((1 << 64) + 1).is_err());
+    assert!(Modulus::power_of_two(65).is_err());
+    let cfg = Config::new(3, 2, 2, m).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    assert!(Client::new(0, cfg, vec![1, 2, 3], &mut rng).is_err());
+    assert!(Client::new(0, cfg, vec![1, 256], &mut rng).is_err());
+    assert!(Client::new(3, cfg, vec![1, 2], &mut rng).is_err());
+}
+
+#[test]
+fn over_channels() {
+    let m = Modulus::power_of_two(32).unwrap();
+    let cfg = Config::new(4, 3, 8, m).unwrap();
+    let xs = inputs(4, 8, m, 11);
+    // Three clients over TCP, one in memory that hangs up after the key round.
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let mut handles = Vec::new();
+    for i in 0..3u64 {
+        let addr = addr.clone();
+        let x = xs.clone();
+        handles.push(thread::spawn(move || {
+            let mut ch = TcpChannel::connect(&addr, Duration::from_secs(10)).unwrap();
+            let mut rng = ChaCha20Rng::seed_from_u64(100 + i);
+            // The server numbers clients by accept order: read the id from the run.
+            net::run_client(&mut ch, x[0].clone(), &mut rng).map(|r| r.sum).map_err(|e| e.to_string())
+        }));
+        // Accept in order so the ids are 0, 1, 2.
+    }
+    let mut chans: Vec<Box<dyn mpc_net::Channel>> = Vec::new();
+    for _ in 0..3 {
+        chans.push(Box::new(listener.accept(Duration::from_secs(10)).unwrap()));
+    }
+    let (server_end, mut client_end) = MemoryChannel::pair();
+    chans.push(Box::new(server_end));
+    let dropper = thread::spawn(move || {
+        // Read the welcome, send keys, then vanish.
+        let w = mpc_net::frame::recv_frame(&mut client_end, 1 << 20).unwrap();
+        let Message::Welcome { config, id } = Message::decode(&w).unwrap() else { panic!() };
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let (_c, first) = Client::new(id, config, vec![5; 8], &mut rng).unwrap();
+        mpc_net::frame::send_frame(&mut client_end, &first.encode()).unwrap();
+        mpc_net::Channel::flush(&mut client_end).unwrap();
+        let _ = mpc_net::frame::recv_frame(&mut client_end, 1 << 20);
+        drop(client_end);
+    });
+    let rep = net::serve(cfg, chans).unwrap();
+    dropper.join().unwrap();
+    assert_eq!(rep.included, vec![0, 1, 2]);
+    assert!(rep.dropped.contains_key(&3));
+    // Every TCP client sent xs[0], so the sum is 3 * xs[0].
+    let want: Vec<u64> = xs[0].iter().map(|&v| m.add(m.add(v, v), v)).collect();
+    assert_eq!(rep.sum, want);
+    for h in handles {
+        assert_eq!(h.join().unwrap().unwrap(), want);
+    }
+}
