@@ -1,14 +1,46 @@
-//! `mpc local` (not implemented yet; arrives with its issue).
+//! `mpc local PROG --input NAME=VALUE ... [--json] [--stats]`: both parties of the
+//! two-party protocol in one process (two threads over an in-memory channel), the
+//! full protocol included: hello, OT, streamed tables, output decoding. Takes every
+//! input and prints what `mpc eval` prints.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mpc_runtime::SessionOptions;
+
+use super::load::{load_circuit, parse_inputs, print_outputs};
+use super::run::{stats_line, ProgressDisplay};
 
 /// Arguments of `mpc local`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The program: an .mpc file or a Bristol circuit.
+    prog: PathBuf,
+    /// An input of either party, `NAME=VALUE`.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    inputs: Vec<String>,
+    /// Print one JSON object instead of `name: value` lines.
+    #[arg(long)]
+    json: bool,
+    /// Print each party's time, bytes and rounds on stderr.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc local` is not implemented yet")
+    let circuit = load_circuit(&args.prog)?;
+    mpc_runtime::check_two_party(&circuit)?;
+    let inputs: Vec<Vec<bool>> =
+        parse_inputs(&circuit, &args.inputs, None)?.into_iter().map(|(_, bits)| bits).collect();
+    let display = ProgressDisplay::start();
+    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
+    let result = mpc_runtime::run_local(&circuit, &inputs, &opts);
+    drop(display);
+    let out = result?;
+    print_outputs(&circuit, &out.outputs, args.json, None)?;
+    if args.stats {
+        eprintln!("{}", stats_line(&format!("{} (garbler)", circuit.parties()[0]), &out.garbler));
+        eprintln!("{}", stats_line(&format!("{} (evaluator)", circuit.parties()[1]), &out.evaluator));
+    }
+    Ok(())
 }

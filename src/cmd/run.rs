@@ -1,14 +1,207 @@
-//! `mpc run` (not implemented yet; arrives with its issue).
+//! `mpc run PROG --party NAME (--listen ADDR | --connect ADDR) --input NAME=VALUE ...
+//! [--json] [--timeout SECS] [--stats] [--tls-cert F --tls-key F --peer-cert F]`:
+//! one party of a two-party garbled-circuit session over TCP (or TLS).
+//!
+//! The program's first party garbles, the second evaluates (`docs/protocol.md`);
+//! which side listens is free. Each party passes only its own inputs, and prints what
+//! `mpc eval` prints restricted to the outputs it may see. Every failure (no peer,
+//! timeout, disconnect, garbage, a different program, a bad input) is one sentence
+//! and exit status 1.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use mpc_circuits::PartyId;
+use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
+use mpc_runtime::{Progress, SessionOptions, SessionStats};
+
+use super::load::{load_circuit, parse_inputs, print_outputs};
 
 /// Arguments of `mpc run`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("endpoint").required(true).args(["listen", "connect"])))]
 pub struct Args {
-    /// Remaining arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The program: an .mpc file or a Bristol circuit.
+    prog: PathBuf,
+    /// Which of the program's parties this process is (the first party garbles).
+    #[arg(long, value_name = "NAME")]
+    party: String,
+    /// Wait for the peer on this address (e.g. 0.0.0.0:7000).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Connect to the peer at this address (retried until the timeout).
+    #[arg(long, value_name = "ADDR")]
+    connect: Option<String>,
+    /// One of this party's inputs, `NAME=VALUE`.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    inputs: Vec<String>,
+    /// Print one JSON object instead of `name: value` lines.
+    #[arg(long)]
+    json: bool,
+    /// Seconds to wait for the peer (connecting, and every read) before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    timeout: f64,
+    /// Print time, bytes and rounds on stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Our TLS certificate (PEM); with --tls-key and --peer-cert the session uses TLS.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
+    tls_cert: Option<PathBuf>,
+    /// Our TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
+    tls_key: Option<PathBuf>,
+    /// The peer's certificate (PEM): the only one accepted.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    peer_cert: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let _ = args.rest;
-    anyhow::bail!("`mpc run` is not implemented yet")
+    let circuit = load_circuit(&args.prog)?;
+    mpc_runtime::check_two_party(&circuit)?;
+    let Some(party) = circuit.party_id(&args.party) else {
+        bail!("the program has no party `{}` (its parties are {})", args.party, circuit.parties().join(", "));
+    };
+    let inputs: Vec<Vec<bool>> =
+        parse_inputs(&circuit, &args.inputs, Some(party))?.into_iter().map(|(_, bits)| bits).collect();
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 1e6) {
+        bail!("--timeout must be a positive number of seconds (at most 1000000)");
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let tls = match (&args.tls_cert, &args.tls_key, &args.peer_cert) {
+        (Some(cert), Some(key), Some(peer)) => Some(
+            TlsIdentity::from_pem(&read(cert)?, &read(key)?, &read(peer)?)
+                .context("cannot use the TLS files")?,
+        ),
+        _ => None,
+    };
+
+    let mut channel: Box<dyn Channel> = match (&args.listen, &args.connect) {
+        (Some(addr), _) => {
+            let listener =
+                TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+            let waiting = || format!("no peer connected to {addr}");
+            match &tls {
+                Some(id) => Box::new(TlsChannel::accept(&listener, id, timeout).with_context(waiting)?),
+                None => Box::new(listener.accept(timeout).with_context(waiting)?),
+            }
+        }
+        (None, Some(addr)) => match &tls {
+            Some(id) => Box::new(TlsChannel::connect(addr, id, timeout)?),
+            None => Box::new(TcpChannel::connect(addr, timeout)?),
+        },
+        // clap's required `endpoint` group guarantees one of the two.
+        (None, None) => bail!("pass --listen ADDR or --connect ADDR"),
+    };
+
+    let display = ProgressDisplay::start();
+    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
+    let result = if party == PartyId(0) {
+        mpc_runtime::run_garbler(&mut channel, &circuit, &inputs, &opts)
+    } else {
+        mpc_runtime::run_evaluator(&mut channel, &circuit, &inputs, &opts)
+    };
+    drop(display);
+    let out = result?;
+    let outputs: Vec<Vec<bool>> = out
+        .outputs
+        .into_iter()
+        .zip(circuit.outputs())
+        .map(|(o, g)| o.unwrap_or_else(|| vec![false; g.wires.len()]))
+        .collect();
+    print_outputs(&circuit, &outputs, args.json, Some(party))?;
+    if args.stats {
+        eprintln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+}
+
+/// One line of statistics for `--stats`.
+pub(crate) fn stats_line(who: &str, s: &SessionStats) -> String {
+    let secs = s.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { s.and_gates as f64 / secs } else { 0.0 };
+    format!(
+        "{who}: {:.3} ms, sent {} bytes, received {} bytes, {} rounds, {} AND gates ({:.2}M AND/s)",
+        secs * 1e3,
+        s.bytes_sent,
+        s.bytes_received,
+        s.rounds,
+        s.and_gates,
+        rate / 1e6
+    )
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and only once the
+/// run has taken more than a second.
+pub(crate) struct ProgressDisplay {
+    pub(crate) progress: Arc<Progress>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressDisplay {
+    pub(crate) fn start() -> Option<ProgressDisplay> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let progress = Arc::new(Progress::default());
+        let done = Arc::new(AtomicBool::new(false));
+        let (p, d) = (Arc::clone(&progress), Arc::clone(&done));
+        let thread = std::thread::spawn(move || draw(&p, &d));
+        Some(ProgressDisplay { progress, done, thread: Some(thread) })
+    }
+}
+
+impl Drop for ProgressDisplay {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            // The drawing thread does not panic on its own; ignore it if it did.
+            let _ = t.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for ProgressDisplay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgressDisplay").finish_non_exhaustive()
+    }
+}
+
+fn draw(p: &Progress, done: &AtomicBool) {
+    let start = Instant::now();
+    let tick = Duration::from_millis(100);
+    while start.elapsed() < Duration::from_secs(1) {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(tick);
+    }
+    let bar = indicatif::ProgressBar::new(p.and_gates_total.load(Ordering::Relaxed).max(1));
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30.cyan/blue} {pos}/{len} AND gates  {msg}  [{elapsed_precise}]",
+    ) {
+        bar.set_style(style);
+    }
+    while !done.load(Ordering::Relaxed) {
+        let gates = p.and_gates_done.load(Ordering::Relaxed);
+        let bytes = p.bytes_sent.load(Ordering::Relaxed).max(p.bytes_received.load(Ordering::Relaxed));
+        let secs = start.elapsed().as_secs_f64();
+        bar.set_length(p.and_gates_total.load(Ordering::Relaxed).max(1));
+        bar.set_position(gates);
+        bar.set_message(format!(
+            "{:.1} MiB moved, {:.2}M AND/s",
+            bytes as f64 / (1 << 20) as f64,
+            gates as f64 / secs / 1e6
+        ));
+        std::thread::sleep(tick);
+    }
+    bar.finish_and_clear();
 }

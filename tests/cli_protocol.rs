@@ -1,0 +1,433 @@
+//! Two real `mpc run` processes on 127.0.0.1: the auction, millionaires and AES
+//! examples compared with `mpc eval`; `mpc local`; TLS with pinned self-signed
+//! certificates (rcgen); and the failures of the command-line contract (a party
+//! killed mid-run, random bytes to a listener, two different programs, a missing
+//! input, a value too wide, nobody listening, a certificate that is not the pinned
+//! one), each checked for exit status 1, one sentence on stderr and no panic, within
+//! the timeout.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn example(name: &str) -> String {
+    format!("{ROOT}/examples/{name}")
+}
+
+fn mpc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mpc"));
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+fn free_port() -> u16 {
+    // Port 0 makes the OS pick a free port; it is released right away for `mpc`.
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn(args: &[&str]) -> Child {
+    mpc().args(args).spawn().expect("the mpc binary runs")
+}
+
+/// Waits for `child` at most `limit`; kills it and fails the test on overrun.
+fn finish(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            let out = child.wait_with_output().unwrap();
+            panic!("mpc did not exit within {limit:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn stdout_ok(out: &Output) -> String {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Exit 1, one `error:` line on stderr, no panic; returns the line.
+fn one_sentence_failure(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+fn eval(prog: &str, inputs: &[&str], json: bool) -> String {
+    let mut args = vec!["eval", prog];
+    for i in inputs {
+        args.extend(["--input", i]);
+    }
+    if json {
+        args.push("--json");
+    }
+    stdout_ok(&finish(spawn(&args), LIMIT))
+}
+
+/// Runs the two parties (first party listening) and returns both outputs.
+fn run_pair(prog: &str, p0: (&str, &[&str]), p1: (&str, &[&str]), extra: &[&str]) -> (Output, Output) {
+    run_pair_progs(prog, prog, p0, p1, extra, extra)
+}
+
+fn run_pair_progs(
+    prog0: &str,
+    prog1: &str,
+    p0: (&str, &[&str]),
+    p1: (&str, &[&str]),
+    extra0: &[&str],
+    extra1: &[&str],
+) -> (Output, Output) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut a0 = vec!["run", prog0, "--party", p0.0, "--listen", &addr, "--timeout", "20"];
+    let mut a1 = vec!["run", prog1, "--party", p1.0, "--connect", &addr, "--timeout", "20"];
+    for i in p0.1 {
+        a0.extend(["--input", i]);
+    }
+    for i in p1.1 {
+        a1.extend(["--input", i]);
+    }
+    a0.extend(extra0);
+    a1.extend(extra1);
+    let c0 = spawn(&a0);
+    let c1 = spawn(&a1);
+    (finish(c0, LIMIT), finish(c1, LIMIT))
+}
+
+#[test]
+fn auction_between_two_processes_matches_eval() {
+    let prog = example("auction.mpc");
+    for (a, b) in [("100", "150"), ("200", "150")] {
+        let (ia, ib) = (format!("a={a}"), format!("b={b}"));
+        let want = eval(&prog, &[&ia, &ib], false);
+        let (o0, o1) = run_pair(&prog, ("alice", &[&ia]), ("bob", &[&ib]), &[]);
+        assert_eq!(stdout_ok(&o0), want);
+        assert_eq!(stdout_ok(&o1), want);
+        let local = stdout_ok(&finish(spawn(&["local", &prog, "--input", &ia, "--input", &ib]), LIMIT));
+        assert_eq!(local, want);
+    }
+    let want = eval(&prog, &["a=100", "b=150"], true);
+    assert_eq!(want.trim(), r#"{"alice_wins":false,"price":100}"#);
+    let (o0, o1) = run_pair(&prog, ("alice", &["a=100"]), ("bob", &["b=150"]), &["--json", "--stats"]);
+    assert_eq!(stdout_ok(&o0), want);
+    assert_eq!(stdout_ok(&o1), want);
+    let stats = String::from_utf8_lossy(&o0.stderr);
+    assert!(stats.contains("bytes") && stats.contains("rounds"), "{stats}");
+}
+
+#[test]
+fn millionaires_with_the_evaluator_listening() {
+    let prog = example("millionaires.mpc");
+    let want = eval(&prog, &["alice=1000000", "bob=999999"], false);
+    assert_eq!(want, "alice_richer: true\n");
+    // Roles do not depend on who listens: bob (the evaluator) listens here.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let bob = spawn(&[
+        "run",
+        &prog,
+        "--party",
+        "bob",
+        "--listen",
+        &addr,
+        "--input",
+        "bob=999999",
+        "--timeout",
+        "20",
+    ]);
+    let alice = spawn(&[
+        "run",
+        &prog,
+        "--party",
+        "alice",
+        "--connect",
+        &addr,
+        "--input",
+        "alice=1000000",
+        "--timeout",
+        "20",
+    ]);
+    assert_eq!(stdout_ok(&finish(alice, LIMIT)), want);
+    assert_eq!(stdout_ok(&finish(bob, LIMIT)), want);
+}
+
+#[test]
+fn aes_only_bob_learns_the_ciphertext() {
+    let prog = example("aes.mpc");
+    let key = "key=0x000102030405060708090a0b0c0d0e0f";
+    let block = "block=0x00112233445566778899aabbccddeeff";
+    let want = eval(&prog, &[key, block], false);
+    assert_eq!(want, "ciphertext: 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    let (o0, o1) = run_pair(&prog, ("alice", &[key]), ("bob", &[block]), &[]);
+    assert_eq!(stdout_ok(&o0), "", "alice learns nothing");
+    assert_eq!(stdout_ok(&o1), want);
+}
+
+#[test]
+fn bristol_aes_between_two_processes() {
+    let prog = format!("{ROOT}/circuits/tests/vectors/bristol/aes_128.txt");
+    let (k, p) = ("0=0x000102030405060708090a0b0c0d0e0f", "1=0x00112233445566778899aabbccddeeff");
+    let want = eval(&prog, &[k, p], true);
+    let (o0, o1) = run_pair(&prog, ("p0", &[k]), ("p1", &[p]), &["--json"]);
+    assert_eq!(stdout_ok(&o0), want);
+    assert_eq!(stdout_ok(&o1), want);
+}
+
+#[test]
+fn user_errors_exit_one_before_any_network() {
+    let prog = example("auction.mpc");
+    let port = format!("127.0.0.1:{}", free_port());
+    let out = finish(spawn(&["run", &prog, "--party", "alice", "--listen", &port]), LIMIT);
+    assert!(one_sentence_failure(&out).contains("missing input `a`"));
+    let out = finish(
+        spawn(&["run", &prog, "--party", "alice", "--listen", &port, "--input", "a=5000000000"]),
+        LIMIT,
+    );
+    assert!(one_sentence_failure(&out).contains("does not fit"));
+    let out = finish(spawn(&["run", &prog, "--party", "carol", "--listen", &port, "--input", "a=1"]), LIMIT);
+    assert!(one_sentence_failure(&out).contains("no party `carol`"));
+    let out = finish(spawn(&["run", &prog, "--party", "alice", "--listen", &port, "--input", "b=1"]), LIMIT);
+    one_sentence_failure(&out);
+    let out = finish(spawn(&["local", &prog, "--input", "a=1"]), LIMIT);
+    assert!(one_sentence_failure(&out).contains("missing input `b`"));
+    // Nobody listens: connecting gives up at the timeout.
+    let out = finish(
+        spawn(&["run", &prog, "--party", "bob", "--connect", &port, "--input", "b=1", "--timeout", "1"]),
+        LIMIT,
+    );
+    assert!(one_sentence_failure(&out).contains("could not connect"));
+    // Nobody connects: listening gives up at the timeout.
+    let out = finish(
+        spawn(&["run", &prog, "--party", "alice", "--listen", &port, "--input", "a=1", "--timeout", "1"]),
+        LIMIT,
+    );
+    assert!(one_sentence_failure(&out).contains("no peer connected"));
+}
+
+#[test]
+fn different_programs_are_refused_by_both() {
+    let (o0, o1) = run_pair_progs(
+        &example("auction.mpc"),
+        &example("millionaires.mpc"),
+        ("alice", &["a=1"]),
+        ("bob", &["bob=2"]),
+        &[],
+        &[],
+    );
+    let (e0, e1) = (one_sentence_failure(&o0), one_sentence_failure(&o1));
+    assert!(e0.contains("the programs differ"), "{e0}");
+    assert!(e1.contains("the programs differ"), "{e1}");
+}
+
+#[test]
+fn random_bytes_to_a_listener() {
+    let prog = example("auction.mpc");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child =
+        spawn(&["run", &prog, "--party", "alice", "--listen", &addr, "--input", "a=1", "--timeout", "10"]);
+    let mut sock = connect_retrying(&addr);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let junk: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    sock.write_all(&junk).unwrap();
+    let out = finish(child, LIMIT);
+    assert!(one_sentence_failure(&out).contains("not speaking the mpc protocol"));
+}
+
+fn connect_retrying(addr: &str) -> TcpStream {
+    let start = Instant::now();
+    loop {
+        match TcpStream::connect(addr) {
+            Ok(s) => return s,
+            Err(e) if start.elapsed() > Duration::from_secs(20) => panic!("cannot connect to {addr}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// A circuit with `n` AND gates in a chain (nothing folds), as a Bristol file.
+fn big_circuit(dir: &Path, n: usize) -> PathBuf {
+    use mpc_circuits::{Builder, PartyId, Word};
+    let mut b = Builder::new(&["p0", "p1"]);
+    let x = b.input(PartyId(0), "0", 64);
+    let y = b.input(PartyId(1), "1", 64);
+    let mut acc = x.bit(0);
+    for i in 0..n {
+        let t = b.xor(acc, y.bit(i % 64));
+        acc = b.and(t, x.bit((i * 7 + 1) % 64));
+    }
+    b.output("0", &Word::from_bits(vec![acc]));
+    let c = b.finish().unwrap();
+    let path = dir.join("big.txt");
+    std::fs::write(&path, mpc_circuits::bristol::write_fashion(&c)).unwrap();
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "mpc-cli-protocol-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Forwards one connection from `front` to `back`, counting the bytes that flow
+/// back towards the front (the garbler's tables) in `to_front`.
+fn proxy(front: TcpListener, back: String, to_front: Arc<AtomicU64>) {
+    std::thread::spawn(move || {
+        let (client, _) = front.accept().unwrap();
+        let server = connect_retrying(&back);
+        let pump = |mut from: TcpStream, mut to: TcpStream, count: Option<Arc<AtomicU64>>| {
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    match from.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            if let Some(c) = &count {
+                                c.fetch_add(n as u64, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+                to.shutdown(Shutdown::Write).ok();
+            })
+        };
+        pump(client.try_clone().unwrap(), server.try_clone().unwrap(), None);
+        pump(server, client, Some(to_front));
+    });
+}
+
+#[test]
+fn killing_the_garbler_mid_run_fails_the_evaluator() {
+    let dir = temp_dir("kill");
+    let prog = big_circuit(&dir, 400_000);
+    let prog = prog.to_str().unwrap();
+    let garbler_addr = format!("127.0.0.1:{}", free_port());
+    let front = TcpListener::bind("127.0.0.1:0").unwrap();
+    let front_addr = front.local_addr().unwrap().to_string();
+    let seen = Arc::new(AtomicU64::new(0));
+    proxy(front, garbler_addr.clone(), Arc::clone(&seen));
+    let mut garbler = spawn(&[
+        "run",
+        prog,
+        "--party",
+        "p0",
+        "--listen",
+        &garbler_addr,
+        "--input",
+        "0=1",
+        "--timeout",
+        "20",
+    ]);
+    let evaluator =
+        spawn(&["run", prog, "--party", "p1", "--connect", &front_addr, "--input", "1=2", "--timeout", "20"]);
+    // Kill the garbler once 1 MB of its 12.8 MB of tables went through: mid-run.
+    let start = Instant::now();
+    while seen.load(Ordering::Relaxed) < 1 << 20 {
+        assert!(start.elapsed() < LIMIT, "the garbler never sent its tables");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    garbler.kill().unwrap();
+    garbler.wait().unwrap();
+    let out = finish(evaluator, LIMIT);
+    assert!(one_sentence_failure(&out).contains("closed the connection"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn killing_the_evaluator_mid_run_fails_the_garbler() {
+    let dir = temp_dir("kill-eval");
+    let prog = big_circuit(&dir, 400_000);
+    let prog = prog.to_str().unwrap();
+    let evaluator_addr = format!("127.0.0.1:{}", free_port());
+    let front = TcpListener::bind("127.0.0.1:0").unwrap();
+    let front_addr = front.local_addr().unwrap().to_string();
+    let seen = Arc::new(AtomicU64::new(0));
+    // Here the garbler connects through the proxy, so `seen` counts the evaluator's
+    // bytes; kill the evaluator once the garbler's tables are flowing instead.
+    proxy(front, evaluator_addr.clone(), Arc::clone(&seen));
+    let mut evaluator = spawn(&[
+        "run",
+        prog,
+        "--party",
+        "p1",
+        "--listen",
+        &evaluator_addr,
+        "--input",
+        "1=2",
+        "--timeout",
+        "20",
+    ]);
+    let garbler =
+        spawn(&["run", prog, "--party", "p0", "--connect", &front_addr, "--input", "0=1", "--timeout", "20"]);
+    let start = Instant::now();
+    // The evaluator sends its hello, OT offer and OT extension (about 4 KB) before
+    // any table can flow; wait for those, then a little for the tables to start.
+    while seen.load(Ordering::Relaxed) < 2048 {
+        assert!(start.elapsed() < LIMIT, "the evaluator never spoke");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    evaluator.kill().unwrap();
+    evaluator.wait().unwrap();
+    let out = finish(garbler, LIMIT);
+    let err = one_sentence_failure(&out);
+    assert!(err.contains("closed the connection") || err.contains("network error"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+fn write_identity(dir: &Path, name: &str) -> (String, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["mpc-peer".to_string()]).unwrap();
+    let cert = dir.join(format!("{name}.crt"));
+    let key = dir.join(format!("{name}.key"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    (cert.to_str().unwrap().to_string(), key.to_str().unwrap().to_string())
+}
+
+#[test]
+fn auction_over_tls_with_pinned_certificates() {
+    let dir = temp_dir("tls");
+    let (a_cert, a_key) = write_identity(&dir, "alice");
+    let (b_cert, b_key) = write_identity(&dir, "bob");
+    let (m_cert, _) = write_identity(&dir, "mallory");
+    let prog = example("auction.mpc");
+    let want = eval(&prog, &["a=100", "b=150"], false);
+    let tls0 = ["--tls-cert", &a_cert, "--tls-key", &a_key, "--peer-cert", &b_cert];
+    let tls1 = ["--tls-cert", &b_cert, "--tls-key", &b_key, "--peer-cert", &a_cert];
+    let (o0, o1) = run_pair_progs(&prog, &prog, ("alice", &["a=100"]), ("bob", &["b=150"]), &tls0, &tls1);
+    assert_eq!(stdout_ok(&o0), want);
+    assert_eq!(stdout_ok(&o1), want);
+    // Alice pins mallory's certificate: bob is refused, and both fail.
+    let tls0 = ["--tls-cert", &a_cert, "--tls-key", &a_key, "--peer-cert", &m_cert];
+    let (o0, o1) = run_pair_progs(&prog, &prog, ("alice", &["a=100"]), ("bob", &["b=150"]), &tls0, &tls1);
+    assert!(one_sentence_failure(&o0).contains("not the pinned one"));
+    one_sentence_failure(&o1);
+    std::fs::remove_dir_all(dir).ok();
+}
