@@ -16,10 +16,7 @@ use mpc_circuits::{parse_value, Circuit, PartyId, Reveal, Value};
 
 /// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
-    if path.extension().is_some_and(|e| e == "mpc") {
-        // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
-        return super::compile::compile_file(path);
-    }
+    // (.mpc programs: the compiler's branch goes here, before the Bristol readers.)
 
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     mpc_circuits::bristol::read_bytes(&bytes)
@@ -68,7 +65,12 @@ pub fn parse_inputs(
         }
         match slot {
             Some(bits) => out.push((k, bits)),
-            None => bail!("missing input `{}` ({}); pass it with --input {}=VALUE", group.name, group.ty, group.name),
+            None => bail!(
+                "missing input `{}` ({}); pass it with --input {}=VALUE",
+                group.name,
+                group.ty,
+                group.name
+            ),
         }
     }
     Ok(out)

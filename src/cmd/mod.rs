@@ -5,6 +5,7 @@ pub mod compile;
 pub mod dp;
 pub mod eval;
 pub mod inspect;
+pub mod load;
 pub mod local;
 pub mod paillier;
 pub mod psi;

@@ -5,7 +5,7 @@
 //! first) is bits `8*(15-k) .. 8*(15-k)+8` of the word, least significant bit first,
 //! and wire 0 is the lowest bit of the LAST byte.
 //!
-//! The S-box is Boyar, Matthews and Peralta's 113-gate circuit with 32 AND gates (see
+//! The S-box is Boyar and Peralta's 115-gate circuit with 32 AND gates (see
 //! [`sbox`]; their depth-16 variant needs 34 AND, so the smaller one is used). The
 //! key schedule has 40 S-boxes (1,280 AND) and the 10 rounds 160 (5,120 AND): 6,400
 //! AND with the key schedule in the circuit, 5,120 with an expanded key as input.
@@ -17,10 +17,10 @@ type Byte = [Bit; 8];
 
 /// The AES S-box on one byte (bit 0 least significant): 32 AND, 83 XOR/XNOR.
 ///
-/// Boyar, Matthews and Peralta's 113-gate straight-line program ("Logic
-/// minimization techniques with applications to cryptology", J. Cryptology 2013;
-/// SLP_AES_113 of the Yale Circuit Minimization Team), written out from its
-/// equations. `U0` is the most significant input bit, `S0` the most significant
+/// The 115-gate circuit (32 AND, 83 XOR/XNOR) of Boyar and Peralta ("A new
+/// combinational logic minimization technique with applications to cryptology",
+/// SEA 2010; Boyar, Matthews and Peralta, J. Cryptology 26(2), 2013), written out
+/// from its published equations and checked here on all 256 inputs. `U0` is the most significant input bit, `S0` the most significant
 /// output bit.
 pub fn sbox(b: &mut Builder, x: Byte) -> Byte {
     let u: [Bit; 8] = std::array::from_fn(|i| x[7 - i]);

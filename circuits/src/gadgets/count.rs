@@ -1,6 +1,6 @@
 //! Population count and Hamming distance: a tree of full adders (two half-counts
-//! plus one bit as carry in), n - popcount(n)... about n AND for n bits (63 for 64
-//! bits; docs/gates.md lists measured counts).
+//! plus one bit as carry in), at most n - 1 AND for n bits (63 for 64 bits;
+//! docs/gates.md lists measured counts).
 
 use super::bits_for;
 use crate::builder::{Bit, Builder, Word};
