@@ -16,7 +16,10 @@ use mpc_circuits::{parse_value, Circuit, PartyId, Reveal, Value};
 
 /// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
-    // (.mpc programs: the compiler's branch goes here, before the Bristol readers.)
+    if path.extension().is_some_and(|e| e == "mpc") {
+        // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
+        return super::compile::compile_file(path);
+    }
 
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     mpc_circuits::bristol::read_bytes(&bytes)
