@@ -89,7 +89,12 @@ struct Checker<'p> {
     calls: HashMap<String, Vec<(String, Span)>>,
     current_fn: String,
     ret_ty: Ty,
+    depth: usize,
+    too_deep: bool,
 }
+
+/// Deepest expression nesting the checker (and so the compiler) accepts.
+pub const MAX_NESTING: usize = 256;
 
 /// Checks a parsed program. Returns the facts and the diagnostics (errors mean the
 /// facts must not be lowered).
@@ -103,6 +108,8 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
         calls: HashMap::new(),
         current_fn: String::new(),
         ret_ty: Ty::unit(),
+        depth: 0,
+        too_deep: false,
     };
     c.run();
     (c.out, c.diags)
@@ -502,13 +509,21 @@ impl<'p> Checker<'p> {
 
     /// Evaluates integer expressions over literals and constants (no diagnostics).
     fn const_eval(&self, e: &Expr) -> Option<i128> {
+        self.const_eval_at(e, 0)
+    }
+
+    fn const_eval_at(&self, e: &Expr, depth: usize) -> Option<i128> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let d = depth + 1;
         match &e.kind {
             ExprKind::Int(t) => parse_literal(t).ok()?.as_i128(),
             ExprKind::Path(n) => self.const_values.get(&n.name).copied(),
-            ExprKind::Cast(inner, _) => self.const_eval(inner),
-            ExprKind::Unary(UnOp::Neg, inner) => self.const_eval(inner)?.checked_neg(),
+            ExprKind::Cast(inner, _) => self.const_eval_at(inner, d),
+            ExprKind::Unary(UnOp::Neg, inner) => self.const_eval_at(inner, d)?.checked_neg(),
             ExprKind::Binary(op, a, b) => {
-                let (a, b) = (self.const_eval(a)?, self.const_eval(b)?);
+                let (a, b) = (self.const_eval_at(a, d)?, self.const_eval_at(b, d)?);
                 match op {
                     BinOp::Add => a.checked_add(b),
                     BinOp::Sub => a.checked_sub(b),
@@ -525,7 +540,7 @@ impl<'p> Checker<'p> {
                     _ => None,
                 }
             }
-            ExprKind::Block(b) if b.stmts.is_empty() => self.const_eval(b.tail.as_ref()?),
+            ExprKind::Block(b) if b.stmts.is_empty() => self.const_eval_at(b.tail.as_ref()?, d),
             _ => None,
         }
     }
@@ -795,7 +810,20 @@ impl<'p> Checker<'p> {
     // ---- expressions ----
 
     fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
+        if self.depth >= MAX_NESTING {
+            if !self.too_deep {
+                self.too_deep = true;
+                self.err_help(
+                    e.span,
+                    "expression nested too deeply",
+                    format!("the limit is {MAX_NESTING} levels; split it with `let`"),
+                );
+            }
+            return self.set(e, Ty::Error);
+        }
+        self.depth += 1;
         let t = self.expr_inner(e, expected);
+        self.depth -= 1;
         self.set(e, t)
     }
 
