@@ -90,9 +90,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         ZkCommand::Verify(a) => {
-            let public = zk::point_from_bytes(&&from_hex(&a.public).context("--public is not hex")?)
+            let public = zk::point_from_bytes(&from_hex(&a.public).context("--public is not hex")?)
                 .context("--public is not a valid point")?;
-            let proof = Proof::from_bytes(&&from_hex(&a.proof).context("--proof is not hex")?)
+            let proof = Proof::from_bytes(&from_hex(&a.proof).context("--proof is not hex")?)
                 .context("--proof is not a valid proof encoding")?;
             let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
             if zk::verify(&ctx, &Statement::dlog_generator(public), &proof).is_err() {
