@@ -152,6 +152,23 @@ fn bench_rot(c: &mut Criterion) {
     let mut g = c.benchmark_group("rot");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));
+    // Each party on its own (fresh session; the typed API).
+    {
+        let (setup, offer) = rot::Receiver::new(&mut rng);
+        let (_sender, answer) = rot::Sender::new(&mut rng, &offer).unwrap();
+        let mut receiver = setup.finish(&answer).unwrap();
+        g.bench_function("receiver_extend", |b| b.iter(|| receiver.extend(&choices).unwrap()));
+        let (setup, offer) = rot::Receiver::new(&mut rng);
+        let (mut sender2, answer) = rot::Sender::new(&mut rng, &offer).unwrap();
+        let mut receiver2 = setup.finish(&answer).unwrap();
+        g.bench_function("sender_extend", |b| {
+            b.iter_batched(
+                || receiver2.extend(&choices).unwrap().0,
+                |msg| sender2.extend(N, &msg).unwrap(),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.bench_function("both_parties_serialized", |b| {
         b.iter(|| {
             let (msg, keys) = receiver.extend(&choices).unwrap();
@@ -173,6 +190,19 @@ fn bench_chosen(c: &mut Criterion) {
     let mut g = c.benchmark_group("chosen_ot");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N as u64));
+    // The sender's part on its own (fresh session).
+    {
+        let (setup, offer) = chosen::Receiver::new(&mut rng);
+        let (mut sender2, answer) = chosen::Sender::new(&mut rng, &offer).unwrap();
+        let mut receiver2 = setup.finish(&answer).unwrap();
+        g.bench_function("sender_send", |b| {
+            b.iter_batched(
+                || receiver2.extend(&choices).unwrap().0,
+                |msg| sender2.send(&messages, &msg).unwrap(),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.bench_function("both_parties_serialized", |b| {
         b.iter(|| {
             let (msg, pending) = receiver.extend(&choices).unwrap();
