@@ -29,7 +29,17 @@
 //! ```
 //!
 //! Batches must be delivered in order: each [`iknp::Extend`] names the index of its
-//! first OT and the sender refuses one out of sequence.
+//! first OT and the sender refuses one out of sequence (a refused message leaves the
+//! state unchanged).
+//!
+//! For streaming many batches use the buffer-reusing path, which writes and reads the
+//! wire bytes directly and allocates nothing once the buffers have grown (about 3x
+//! faster than the typed API for large batches, see docs/benchmarks.md):
+//!
+//! ```text
+//! receiver.extend_into(&choices, &mut msg_bytes, &mut labels)?;  // send msg_bytes
+//! sender.extend_into(n, &received_bytes, &mut zero_labels)?;     // validates the bytes
+//! ```
 //!
 //! # Flavours
 //! - [`cot`]: correlated OT with the garbler's `Delta` (the evaluator's input labels).
