@@ -23,7 +23,7 @@ fn one_core(c: &mut Criterion) {
         ("wide layer 2^16", perf::wide_layer(1 << 16)),
         ("chain 2^14", perf::and_chain(1 << 14)),
         ("aes128 file order", aes.clone()),
-        ("aes128 level order", perf::level_schedule(&aes)),
+        ("aes128 level order", mpc_circuits::passes::schedule_levels(&aes)),
     ];
     let mut g = c.benchmark_group("garble_one_core");
     for (name, circ) in &workloads {
@@ -45,7 +45,7 @@ fn one_core(c: &mut Criterion) {
 }
 
 fn rayon_scaling(c: &mut Criterion) {
-    let aes = perf::level_schedule(&mpc_circuits::bristol::read(AES_128).unwrap());
+    let aes = mpc_circuits::passes::schedule_levels(&mpc_circuits::bristol::read(AES_128).unwrap());
     let wide = perf::wide_layer(1 << 18);
     let mut g = c.benchmark_group("garble_rayon");
     g.sample_size(10);

@@ -65,7 +65,7 @@ fn aes_kat(circuit: &mpc_circuits::Circuit) -> anyhow::Result<()> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let t = Duration::from_secs_f64(args.seconds);
     let aes_circuit = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;
-    let aes_circuit = perf::level_schedule(&aes_circuit);
+    let aes_circuit = mpc_circuits::passes::schedule_levels(&aes_circuit);
     aes_kat(&aes_circuit)?;
 
     let aes = perf::aes_blocks_per_s(t);

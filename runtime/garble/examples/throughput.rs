@@ -49,7 +49,7 @@ fn main() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/aes_128.txt")).unwrap();
     let aesc = mpc_circuits::bristol::read(&text).unwrap();
-    let sched = perf::level_schedule(&aesc);
+    let sched = mpc_circuits::passes::schedule_levels(&aesc);
     for (name, c) in [("aes128 file order", &aesc), ("aes128 level order", &sched)] {
         let g = perf::garble_and_per_s(c, t);
         let e = perf::eval_and_per_s(c, t);

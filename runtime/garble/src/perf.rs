@@ -1,6 +1,7 @@
 //! Workloads and timing loops shared by `mpc bench`, the criterion benches and the
 //! memory example: synthetic circuits (a wide AND layer, a dependent AND chain, a
-//! layered random circuit), a level-scheduling reorder, and throughput measurements.
+//! layered random circuit) and throughput measurements. Level scheduling is
+//! `mpc_circuits::passes::schedule_levels`.
 //!
 //! Guarantees: the generated circuits are deterministic (fixed-seed LCG) and verified
 //! by `Circuit::new`; measurements run for at least the requested time and report
@@ -97,27 +98,6 @@ pub fn layered(layers: usize, width: usize) -> Circuit {
     }
     let outs = (next - w.min(64)..next).map(WireId).collect();
     two_party_circuit(next, w, outs, gates)
-}
-
-/// Reorders gates so that AND gates of equal AND-depth are contiguous (a stable
-/// level schedule); a stand-in for the `mpc_circuits` pass for benchmarking.
-pub fn level_schedule(circuit: &Circuit) -> Circuit {
-    let mut level = vec![0u32; circuit.num_wires() as usize];
-    let mut keyed: Vec<(u32, Gate)> = Vec::with_capacity(circuit.gates().len());
-    for g in circuit.gates() {
-        let l = g.inputs().map(|w| level[w.index()]).max().unwrap_or(0);
-        let (out_level, key) = match g {
-            Gate::And { .. } => (l + 1, 2 * l + 1),
-            _ => (l, 2 * l),
-        };
-        level[g.output().index()] = out_level;
-        keyed.push((key, *g));
-    }
-    keyed.sort_by_key(|(k, _)| *k);
-    let (num_wires, parties, inputs, outputs, _) = circuit.clone().into_parts();
-    Circuit::new(num_wires, parties, inputs, outputs, keyed.into_iter().map(|(_, g)| g).collect())
-        // Sorting by (2*level + is_and) keeps every gate after the gates it reads.
-        .expect("a level schedule of a valid circuit is valid")
 }
 
 /// Nanoseconds this thread has run on a CPU, from Linux's `/proc/thread-self/schedstat`
