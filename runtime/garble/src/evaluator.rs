@@ -1,4 +1,5 @@
-//! The half-gates evaluator: holds one active label per wire and reads the tables of
+//! The half-gates evaluator: holds one active label per live wire (the slots of a
+//! [`SlotPlan`]) and reads the tables of
 //! each batch of AND gates from a [`TableSource`] as it goes.
 //!
 //! Guarantees: reads exactly 32 bytes per AND gate, in AND order, never more than one
@@ -9,7 +10,7 @@ use mpc_circuits::Circuit;
 use mpc_crypto::{Block, FixedKeyAes};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, AndGate, Kernel};
+use crate::schedule::{self, AndGate, Kernel, SlotPlan};
 use crate::stream::TableSource;
 use crate::{CONST_LABEL, DEFAULT_BATCH};
 
@@ -20,6 +21,7 @@ pub struct Evaluator<'c> {
     tweak_base: u64,
     batch: usize,
     parallel: bool,
+    plan: Option<&'c SlotPlan>,
 }
 
 impl core::fmt::Debug for Evaluator<'_> {
@@ -49,6 +51,7 @@ impl<'c> Evaluator<'c> {
             tweak_base,
             batch: DEFAULT_BATCH,
             parallel: false,
+            plan: None,
         })
     }
 
@@ -64,12 +67,18 @@ impl<'c> Evaluator<'c> {
         self
     }
 
+    /// Uses a precomputed [`SlotPlan`] of the circuit; a plan of a differently shaped
+    /// circuit makes [`Evaluator::evaluate`] fail. Does not change the output.
+    pub fn with_plan(mut self, plan: &'c SlotPlan) -> Self {
+        self.plan = Some(plan);
+        self
+    }
+
     /// Evaluates, reading tables from `source`; returns the output labels (groups in
     /// order, bit 0 first). Can be called once.
     pub fn evaluate(&mut self, source: &mut impl TableSource) -> Result<Vec<Block>, GarbleError> {
-        let mut labels =
+        let inputs =
             self.input_labels.take().ok_or(GarbleError::State("this evaluator already evaluated"))?;
-        labels.resize(self.circuit.num_wires() as usize, Block::ZERO);
         let mut kernel = EvalKernel {
             aes: FixedKeyAes::global(),
             tweak_base: self.tweak_base as u128,
@@ -79,8 +88,10 @@ impl<'c> Evaluator<'c> {
             source,
             parallel: self.parallel,
         };
-        schedule::run(self.circuit, &mut labels, &mut kernel, self.batch)?;
-        Ok(self.circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[w.index()])).collect())
+        let (circuit, batch) = (self.circuit, self.batch);
+        schedule::with_plan(circuit, self.plan, |plan| {
+            schedule::run(circuit, plan, &inputs, &mut kernel, batch)
+        })
     }
 }
 

@@ -4,15 +4,15 @@
 //! Guarantees: the table stream is exactly 32 bytes per AND gate and nothing for
 //! XOR/INV/EQ/EQW; tables are flushed to the sink in chunks of at most
 //! [`crate::CHUNK_BYTES`]; the AND gate number `j` (in circuit order) uses tweaks
-//! `tweak_base + 2j` and `tweak_base + 2j + 1`; memory is one label per wire plus a
-//! fixed buffer (the tables are never all held).
+//! `tweak_base + 2j` and `tweak_base + 2j + 1`; memory is one label per *live* wire
+//! (the slots of a [`SlotPlan`]) plus fixed buffers (the tables are never all held).
 
 use mpc_circuits::Circuit;
 use mpc_crypto::{Block, Delta, FixedKeyAes};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, mask, AndGate, Kernel};
+use crate::schedule::{self, mask, AndGate, Kernel, SlotPlan};
 use crate::stream::{TableSink, CHUNK_BYTES};
 use crate::{OutputDecoding, CONST_LABEL, DEFAULT_BATCH};
 
@@ -25,6 +25,7 @@ pub struct Garbler<'c> {
     output_zero_labels: Option<Vec<Block>>,
     batch: usize,
     parallel: bool,
+    plan: Option<&'c SlotPlan>,
 }
 
 impl core::fmt::Debug for Garbler<'_> {
@@ -60,6 +61,7 @@ impl<'c> Garbler<'c> {
             output_zero_labels: None,
             batch: DEFAULT_BATCH,
             parallel: false,
+            plan: None,
         })
     }
 
@@ -77,13 +79,19 @@ impl<'c> Garbler<'c> {
         self
     }
 
+    /// Uses a precomputed [`SlotPlan`] of the circuit (saves computing it per
+    /// garbling); a plan of a differently shaped circuit makes [`Garbler::garble`] fail.
+    /// Does not change the output.
+    pub fn with_plan(mut self, plan: &'c SlotPlan) -> Self {
+        self.plan = Some(plan);
+        self
+    }
+
     /// Garbles the circuit, streaming the tables into `sink`; returns the decoding
     /// bits of the outputs. Can be called once.
     pub fn garble(&mut self, sink: &mut impl TableSink) -> Result<OutputDecoding, GarbleError> {
         let inputs =
             self.input_zero_labels.take().ok_or(GarbleError::State("this garbler already garbled"))?;
-        let mut labels = inputs;
-        labels.resize(self.circuit.num_wires() as usize, Block::ZERO);
         let mut kernel = GarbleKernel {
             aes: FixedKeyAes::global(),
             delta: self.delta.clone(),
@@ -94,10 +102,11 @@ impl<'c> Garbler<'c> {
             sink,
             parallel: self.parallel,
         };
-        schedule::run(self.circuit, &mut labels, &mut kernel, self.batch)?;
+        let (circuit, batch) = (self.circuit, self.batch);
+        let zero = schedule::with_plan(circuit, self.plan, |plan| {
+            schedule::run(circuit, plan, &inputs, &mut kernel, batch)
+        })?;
         kernel.finish()?;
-        let zero: Vec<Block> =
-            self.circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[w.index()])).collect();
         let decoding = OutputDecoding::from_bits(zero.iter().map(|l| l.lsb()).collect());
         self.output_zero_labels = Some(zero);
         Ok(decoding)

