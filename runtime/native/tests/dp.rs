@@ -205,6 +205,11 @@ fn noisy_queries_are_near_the_truth() {
     let clamp = Clamp::new(0, 49).unwrap();
     let m = query::mean(&mut rng, &data, clamp, &mech).unwrap();
     assert!((m - 24.5).abs() < 2.0, "{m}");
+    // Parameters from (epsilon, delta) have 2^-30 granularity; the variance is rounded
+    // up to fit the exact sampler.
+    let ed = Mechanism::gaussian_from_epsilon_delta(1.0, 1e-6).unwrap();
+    let s = query::sum(&mut rng, &data, Clamp::new(0, 100).unwrap(), &ed).unwrap();
+    assert!((s - 24_500).abs() < 3_000, "{s}");
     let g = Mechanism::gaussian(Rational::ONE).unwrap();
     let s = query::sum(&mut rng, &data, clamp, &g).unwrap();
     assert!((s - 24_500).abs() < 400, "{s}");

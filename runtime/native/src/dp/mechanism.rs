@@ -110,10 +110,26 @@ impl Mechanism {
                     return Ok(0);
                 }
                 let sigma2 = delta.checked_mul(delta)?.checked_div(rho.checked_mul(Rational::integer(2))?)?;
-                Ok(discrete_gaussian(rng, &GaussianParams::new(sigma2)?))
+                Ok(discrete_gaussian(rng, &GaussianParams::new(round_variance_up(sigma2)?)?))
             }
         }
     }
+}
+
+/// `sigma^2` rounded *up* (more noise, so at least as private) to a multiple of
+/// `2^-16` (or an integer when `sigma^2 >= 2^24`), so that the Gaussian sampler's exact
+/// arithmetic fits: numerator and denominator below 2^40.
+fn round_variance_up(sigma2: Rational) -> Result<Rational, DpError> {
+    let (n, d) = (u128::from(sigma2.numer()), u128::from(sigma2.denom()));
+    if n < 1 << 40 && d < 1 << 40 {
+        return Ok(sigma2);
+    }
+    let scale: u128 = if n / d >= 1 << 24 { 1 } else { 1 << 16 };
+    let num = (n * scale).div_ceil(d);
+    if num >= 1 << 40 {
+        return Err(DpError::InvalidParameter(format!("the Gaussian variance {sigma2} is too large")));
+    }
+    Rational::new(num as u64, scale as u64) // num < 2^40, scale <= 2^16
 }
 
 /// Adds noise to an integer `value` with a signed `sensitivity` as a caller might hold
@@ -169,4 +185,19 @@ pub fn grid_laplace<R: RngCore + CryptoRng>(
     let noise = discrete_laplace(rng, Rational::integer(sens).checked_div(epsilon)?);
     let out = (k as i64).checked_add(noise).ok_or(DpError::Overflow)?;
     Ok(out as f64 * step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variance_rounds_up_and_fits() {
+        let s = Rational::new(5_368_709_120_000, 18_757_093).unwrap();
+        let r = round_variance_up(s).unwrap();
+        assert!(r >= s && r.numer() < 1 << 40 && r.denom() < 1 << 40);
+        assert!(r.checked_sub(s).unwrap() <= Rational::new(1, 1 << 16).unwrap());
+        let small = Rational::new(3, 7).unwrap();
+        assert_eq!(round_variance_up(small).unwrap(), small);
+    }
 }
