@@ -194,7 +194,8 @@ impl PublicKey {
             return Err(PaillierError::InvalidCiphertext);
         }
         let reduced = fit(&x.rem(&self.n_wide_nz), self.prec_n);
-        if !bool::from(reduced.gcd(&self.n).is_one()) {
+        // The ciphertext is public, so a variable-time gcd is fine (and ~10x faster).
+        if !bool::from(reduced.gcd_vartime(&self.n).is_one()) {
             return Err(PaillierError::InvalidCiphertext);
         }
         Ok(())
