@@ -1,0 +1,182 @@
+//! End-to-end two-party protocol benchmarks over loopback TCP: the whole session
+//! (TCP connect, hello with circuit digest, 128 base OTs, IKNP extension for the
+//! evaluator's inputs, streamed half-gate tables, output decoding) for AES-128 (the
+//! Bristol circuit) and the auction example, with the two parties on two threads
+//! of this process; and one run of a 10^7-AND circuit with each party in its own
+//! process (this binary re-executed), reporting AND gates/s and each party's peak
+//! RSS (`VmHWM`).
+//!
+//! Run: `cargo bench -p mpc-benches --bench protocol -- --warm-up-time 1 --measurement-time 3`
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use mpc_circuits::{Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
+use mpc_net::{TcpChannel, TcpListenerChannel};
+use mpc_runtime::{run_evaluator, run_garbler, SessionOptions, SessionOutput};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+
+const PARTY_ENV: &str = "MPC_PROTOCOL_BENCH_PARTY";
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn own_inputs(c: &Circuit, party: u8, rng: &mut ChaCha12Rng) -> Vec<Vec<bool>> {
+    c.inputs()
+        .iter()
+        .filter(|g| g.party.0 == party)
+        .map(|g| (0..g.ty.width()).map(|_| rng.gen()).collect())
+        .collect()
+}
+
+/// One session over a fresh loopback TCP connection; returns both parties' results.
+fn session(c: &Circuit) -> (SessionOutput, SessionOutput) {
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let (g_in, e_in) = (own_inputs(c, 0, &mut rng), own_inputs(c, 1, &mut rng));
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("bound").to_string();
+    std::thread::scope(|s| {
+        let g = s.spawn(move || {
+            let mut ch = listener.accept(TIMEOUT).expect("accept");
+            run_garbler(&mut ch, c, &g_in, &SessionOptions::default()).expect("garbler")
+        });
+        let mut ch = TcpChannel::connect(&addr, TIMEOUT).expect("connect");
+        let e = run_evaluator(&mut ch, c, &e_in, &SessionOptions::default()).expect("evaluator");
+        (g.join().expect("garbler thread"), e)
+    })
+}
+
+fn aes() -> Circuit {
+    let text = include_str!("../../circuits/tests/vectors/bristol/aes_128.txt");
+    mpc_circuits::bristol::read(text).expect("the published AES circuit parses")
+}
+
+fn auction() -> Circuit {
+    let src = include_str!("../../examples/auction.mpc");
+    mpc_compiler::compile(src, &mpc_compiler::Options::default()).0.expect("the auction example compiles")
+}
+
+fn report(name: &str, c: &Circuit) {
+    let (g, e) = session(c);
+    println!(
+        "{name}: {} AND; garbler sent {} B, evaluator sent {} B; rounds garbler {} / evaluator {}; one session {:.2} ms",
+        c.and_count(),
+        g.stats.bytes_sent,
+        e.stats.bytes_sent,
+        g.stats.rounds,
+        e.stats.rounds,
+        e.stats.elapsed.as_secs_f64() * 1e3
+    );
+}
+
+fn bench_sessions(crit: &mut Criterion) {
+    let mut group = crit.benchmark_group("protocol_loopback");
+    for (name, c) in [("aes128", aes()), ("auction", auction())] {
+        report(name, &c);
+        group.throughput(Throughput::Elements(c.and_count() as u64));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    session(&c);
+                }
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// A layered circuit of `layers` x `width` AND gates (each gate reads two wires of
+/// the previous layer), built directly (no structural hashing), half the inputs each.
+fn big_circuit(width: u32, layers: u32) -> Circuit {
+    let half = width / 2;
+    let inputs = vec![
+        InputGroup { name: "x".into(), party: PartyId(0), ty: ValueType::UInt(half) },
+        InputGroup { name: "y".into(), party: PartyId(1), ty: ValueType::UInt(width - half) },
+    ];
+    let mut gates = Vec::with_capacity((width * layers) as usize);
+    for l in 0..layers {
+        let (prev, cur) = (l * width, (l + 1) * width);
+        for i in 0..width {
+            let a = WireId(prev + i);
+            let b = WireId(prev + (i * 7 + 1) % width);
+            gates.push(Gate::And { a, b, out: WireId(cur + i) });
+        }
+    }
+    let last = layers * width;
+    let outputs = vec![OutputGroup {
+        name: "z".into(),
+        ty: ValueType::UInt(128),
+        reveal: Reveal::All,
+        wires: (0..128).map(|i| WireId(last + i)).collect(),
+    }];
+    Circuit::new((layers + 1) * width, vec!["p0".into(), "p1".into()], inputs, outputs, gates)
+        .expect("the layered circuit is valid")
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Child process: one party of the 10^7-AND session.
+fn party_process(spec: &str) {
+    let (role, addr) = spec.split_once(' ').expect("ROLE ADDR");
+    let c = big_circuit(1024, 9766);
+    let mut rng = ChaCha12Rng::seed_from_u64(2);
+    let out = if role == "garbler" {
+        let listener = TcpListenerChannel::bind(addr).expect("bind");
+        println!("ready");
+        let mut ch = listener.accept(TIMEOUT).expect("accept");
+        run_garbler(&mut ch, &c, &own_inputs(&c, 0, &mut rng), &SessionOptions::default()).expect("garbler")
+    } else {
+        let mut ch = TcpChannel::connect(addr, TIMEOUT).expect("connect");
+        run_evaluator(&mut ch, &c, &own_inputs(&c, 1, &mut rng), &SessionOptions::default())
+            .expect("evaluator")
+    };
+    let s = out.stats;
+    println!(
+        "{role}: {} AND in {:.3} s = {:.2}M AND/s; sent {} B, received {} B; peak RSS {} MiB",
+        s.and_gates,
+        s.elapsed.as_secs_f64(),
+        s.and_gates as f64 / s.elapsed.as_secs_f64() / 1e6,
+        s.bytes_sent,
+        s.bytes_received,
+        peak_rss_kib() / 1024
+    );
+}
+
+fn big_run() {
+    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let addr = format!("127.0.0.1:{port}");
+    let exe = std::env::current_exe().expect("own path");
+    let spawn = |role: &str| {
+        Command::new(&exe).env(PARTY_ENV, format!("{role} {addr}")).output().expect("re-run this benchmark")
+    };
+    let (g, e) = std::thread::scope(|s| {
+        let g = s.spawn(|| spawn("garbler"));
+        std::thread::sleep(Duration::from_millis(200));
+        let e = spawn("evaluator");
+        (g.join().expect("garbler"), e)
+    });
+    for out in [g, e] {
+        print!("{}", String::from_utf8_lossy(&out.stdout).replace("ready\n", ""));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(PARTY_ENV) {
+        party_process(&spec);
+        return;
+    }
+    let mut crit = Criterion::default().configure_from_args();
+    bench_sessions(&mut crit);
+    crit.final_summary();
+    println!("10^7-AND layered circuit (width 1024), two processes over loopback TCP:");
+    big_run();
+}
