@@ -25,7 +25,9 @@ fn bench(c: &mut Criterion) {
     eprintln!("compiler bench program: {} AND gates, {} gates", circuit.and_count(), circuit.gates().len());
     let mut g = c.benchmark_group("compiler");
     g.sample_size(10);
-    g.bench_function("compile_1m_and", |b| b.iter(|| compile(PROGRAM, &Options::default()).0.map(|c| c.and_count())));
+    g.bench_function("compile_1m_and", |b| {
+        b.iter(|| compile(PROGRAM, &Options::default()).0.map(|c| c.and_count()))
+    });
     g.finish();
 }
 
