@@ -177,10 +177,10 @@ pub fn setup(circuit: &Circuit) -> (Delta, Vec<Block>) {
 }
 
 /// Garbles `circuit` to a counting sink; AND gates per second (the circuit's
-/// [`SlotPlan`] is computed once, outside the timed loop).
+/// compiled [`SlotPlan`] is computed once, outside the timed loop).
 pub fn garble_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
     let (delta, zero) = setup(circuit);
-    let plan = SlotPlan::new(circuit);
+    let plan = SlotPlan::compiled(circuit);
     rate(min, circuit.and_count() as u64, || {
         let mut sink = CountingSink::default();
         // Inputs match the circuit by construction of `setup`.
@@ -194,7 +194,7 @@ pub fn garble_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
 /// once, as above).
 pub fn eval_and_per_s(circuit: &Circuit, min: Duration) -> f64 {
     let (delta, zero) = setup(circuit);
-    let plan = SlotPlan::new(circuit);
+    let plan = SlotPlan::compiled(circuit);
     let mut tables = Vec::new();
     // As above: the labels match the circuit, a Vec sink never fails.
     Garbler::new(circuit, &delta, zero.clone(), 0)

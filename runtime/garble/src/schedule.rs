@@ -28,12 +28,23 @@ use crate::error::GarbleError;
 pub struct SlotPlan {
     map: SlotMap,
     num_gates: usize,
+    compiled: Option<Compiled>,
 }
 
 impl SlotPlan {
     /// The slot plan of `circuit` (`mpc_circuits::passes::allocate_slots`).
     pub fn new(circuit: &Circuit) -> SlotPlan {
-        SlotPlan { map: allocate_slots(circuit), num_gates: circuit.gates().len() }
+        SlotPlan { map: allocate_slots(circuit), num_gates: circuit.gates().len(), compiled: None }
+    }
+
+    /// The slot plan plus a precompiled schedule (slots resolved, batches of at most
+    /// [`crate::DEFAULT_BATCH`] ANDs fixed): garbling and evaluation with the default
+    /// batch size then skip the per-gate hazard checks. Costs about 16 bytes per gate
+    /// more than [`SlotPlan::new`]; worth it when one circuit is garbled many times.
+    pub fn compiled(circuit: &Circuit) -> SlotPlan {
+        let mut p = SlotPlan::new(circuit);
+        p.compiled = Some(compile(circuit, &p, crate::DEFAULT_BATCH));
+        p
     }
 
     /// Number of label slots (the peak number of live wires).
@@ -114,43 +125,185 @@ impl PendingSet {
     }
 }
 
-struct Batch {
-    gates: Vec<AndGate>,
-    first_and: u64,
-    max: usize,
-}
-
-impl Batch {
-    fn flush<K: Kernel>(
-        &mut self,
-        k: &mut K,
-        pending: &mut Pending,
-        labels: &mut [Block],
-    ) -> Result<(), GarbleError> {
-        if self.gates.is_empty() {
-            return Ok(());
-        }
-        k.and_batch(&self.gates, self.first_and, labels)?;
-        for g in &self.gates {
-            for s in [g.a, g.b, g.out] {
-                pending.touched.clear(s);
-            }
-            pending.written.clear(g.out);
-        }
-        self.first_and += self.gates.len() as u64;
-        self.gates.clear();
-        Ok(())
-    }
-}
-
 /// Slots the pending batch writes (`written`) and reads or writes (`touched`).
 struct Pending {
     written: PendingSet,
     touched: PendingSet,
 }
 
+/// What the walk does with each step: run it (labels) or record it (compile).
+trait Exec {
+    /// Adds an AND to the pending batch.
+    fn and(&mut self, g: AndGate);
+    /// Processes the pending batch (non-empty).
+    fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError>;
+    fn xor(&mut self, a: u32, b: u32, out: u32);
+    fn inv(&mut self, a: u32, out: u32);
+    fn copy(&mut self, a: u32, out: u32);
+    fn constant(&mut self, value: bool, out: u32);
+}
+
+/// Walks the gates of `circuit` in slot terms with the hazard rules of the module docs,
+/// driving `x`. `batch` collects the pending ANDs.
+fn walk<X: Exec>(circuit: &Circuit, plan: &SlotPlan, max_batch: usize, x: &mut X) -> Result<(), GarbleError> {
+    let slot = plan.slots();
+    let n = plan.num_slots();
+    let mut p = Pending { written: PendingSet::new(n), touched: PendingSet::new(n) };
+    let max = max_batch.max(1);
+    let mut batch: Vec<AndGate> = Vec::with_capacity(max);
+    let flush = |batch: &mut Vec<AndGate>, p: &mut Pending, x: &mut X| -> Result<(), GarbleError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        x.flush(batch)?;
+        for g in batch.iter() {
+            for s in [g.a, g.b, g.out] {
+                p.touched.clear(s);
+            }
+            p.written.clear(g.out);
+        }
+        batch.clear();
+        Ok(())
+    };
+    let s = |w: mpc_circuits::WireId| slot[w.index()];
+    // Wire indices are in range of `slot` (num_wires long): `Circuit::new` checked them.
+    for gate in circuit.gates() {
+        match *gate {
+            Gate::And { a, b, out } => {
+                let (a, b, out) = (s(a), s(b), s(out));
+                if p.written.get(a) || p.written.get(b) || batch.len() == max {
+                    flush(&mut batch, &mut p, x)?;
+                }
+                for w in [a, b, out] {
+                    p.touched.set(w);
+                }
+                p.written.set(out);
+                let g = AndGate { a, b, out };
+                batch.push(g);
+                x.and(g);
+            }
+            Gate::Xor { a, b, out } => {
+                let (a, b, out) = (s(a), s(b), s(out));
+                if p.written.get(a) || p.written.get(b) || p.touched.get(out) {
+                    flush(&mut batch, &mut p, x)?;
+                }
+                x.xor(a, b, out);
+            }
+            Gate::Inv { a, out } => {
+                let (a, out) = (s(a), s(out));
+                if p.written.get(a) || p.touched.get(out) {
+                    flush(&mut batch, &mut p, x)?;
+                }
+                x.inv(a, out);
+            }
+            Gate::Copy { a, out } => {
+                let (a, out) = (s(a), s(out));
+                if p.written.get(a) || p.touched.get(out) {
+                    flush(&mut batch, &mut p, x)?;
+                }
+                x.copy(a, out);
+            }
+            Gate::Const { value, out } => {
+                let out = s(out);
+                if p.touched.get(out) {
+                    flush(&mut batch, &mut p, x)?;
+                }
+                x.constant(value, out);
+            }
+        }
+    }
+    flush(&mut batch, &mut p, x)
+}
+
+/// One step of a compiled schedule (slots resolved, batches fixed).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Op {
+    /// The next `n` ANDs of the plan's AND list, as one batch.
+    Batch(u32),
+    Xor(u32, u32, u32),
+    Inv(u32, u32),
+    Copy(u32, u32),
+    Const(bool, u32),
+}
+
+/// A compiled schedule: steps and the ANDs in batch order, for batch size `max_batch`.
+#[derive(Clone, Debug)]
+pub(crate) struct Compiled {
+    pub ops: Vec<Op>,
+    pub ands: Vec<AndGate>,
+    pub max_batch: usize,
+}
+
+struct Recorder<'a>(&'a mut Compiled);
+
+impl Exec for Recorder<'_> {
+    fn and(&mut self, g: AndGate) {
+        self.0.ands.push(g);
+    }
+    fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError> {
+        // Batches have at most max_batch (a usize from the caller) gates; u32 is
+        // enough for any batch size below 2^32, larger sizes are capped in `compile`.
+        self.0.ops.push(Op::Batch(gates.len() as u32));
+        Ok(())
+    }
+    fn xor(&mut self, a: u32, b: u32, out: u32) {
+        self.0.ops.push(Op::Xor(a, b, out));
+    }
+    fn inv(&mut self, a: u32, out: u32) {
+        self.0.ops.push(Op::Inv(a, out));
+    }
+    fn copy(&mut self, a: u32, out: u32) {
+        self.0.ops.push(Op::Copy(a, out));
+    }
+    fn constant(&mut self, value: bool, out: u32) {
+        self.0.ops.push(Op::Const(value, out));
+    }
+}
+
+/// Records the walk of `circuit` with batches of at most `max_batch` ANDs.
+pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> Compiled {
+    let max_batch = max_batch.clamp(1, u32::MAX as usize);
+    let mut c = Compiled { ops: Vec::new(), ands: Vec::with_capacity(circuit.and_count()), max_batch };
+    // The recorder never fails.
+    let _ = walk(circuit, plan, max_batch, &mut Recorder(&mut c));
+    c
+}
+
+struct Direct<'k, K: Kernel> {
+    kernel: &'k mut K,
+    labels: Vec<Block>,
+    first_and: u64,
+}
+
+impl<K: Kernel> Exec for Direct<'_, K> {
+    #[inline(always)]
+    fn and(&mut self, _g: AndGate) {}
+    fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError> {
+        self.kernel.and_batch(gates, self.first_and, &mut self.labels)?;
+        self.first_and += gates.len() as u64;
+        Ok(())
+    }
+    #[inline(always)]
+    fn xor(&mut self, a: u32, b: u32, out: u32) {
+        self.labels[out as usize] = self.labels[a as usize] ^ self.labels[b as usize];
+    }
+    #[inline(always)]
+    fn inv(&mut self, a: u32, out: u32) {
+        self.labels[out as usize] = self.kernel.inv(self.labels[a as usize]);
+    }
+    #[inline(always)]
+    fn copy(&mut self, a: u32, out: u32) {
+        self.labels[out as usize] = self.labels[a as usize];
+    }
+    #[inline(always)]
+    fn constant(&mut self, value: bool, out: u32) {
+        self.labels[out as usize] = self.kernel.constant(value);
+    }
+}
+
 /// Walks the gates of `circuit` over label slots: `inputs` are the labels of the input
 /// wires (in wire order); returns the labels of the output wires (groups in order).
+/// Uses the plan's compiled schedule when it was compiled for `max_batch`.
 pub(crate) fn run<K: Kernel>(
     circuit: &Circuit,
     plan: &SlotPlan,
@@ -159,63 +312,39 @@ pub(crate) fn run<K: Kernel>(
     max_batch: usize,
 ) -> Result<Vec<Block>, GarbleError> {
     let slot = plan.slots();
-    let n = plan.num_slots();
-    let mut labels = vec![Block::ZERO; n];
+    let mut x = Direct { kernel, labels: vec![Block::ZERO; plan.num_slots()], first_and: 0 };
     // Input wires are the first wires; `slot` has one entry per wire (`fits`), and every
     // slot is below num_slots (allocate_slots).
     for (w, l) in inputs.iter().enumerate() {
-        labels[slot[w] as usize] = *l;
+        x.labels[slot[w] as usize] = *l;
     }
-    let mut p = Pending { written: PendingSet::new(n), touched: PendingSet::new(n) };
-    let mut batch = Batch { gates: Vec::with_capacity(max_batch), first_and: 0, max: max_batch.max(1) };
-    let s = |w: mpc_circuits::WireId| slot[w.index()];
-    // Wire indices are in range of `slot` (num_wires long): `Circuit::new` checked them.
-    for gate in circuit.gates() {
-        match *gate {
-            Gate::And { a, b, out } => {
-                let (a, b, out) = (s(a), s(b), s(out));
-                if p.written.get(a) || p.written.get(b) || batch.gates.len() == batch.max {
-                    batch.flush(kernel, &mut p, &mut labels)?;
+    match plan.compiled.as_ref().filter(|c| c.max_batch == max_batch.max(1)) {
+        Some(c) => {
+            let mut pos = 0usize;
+            for op in &c.ops {
+                match *op {
+                    Op::Batch(n) => {
+                        let end = pos + n as usize;
+                        // The recorded batches partition `ands`.
+                        x.flush(&c.ands[pos..end])?;
+                        pos = end;
+                    }
+                    Op::Xor(a, b, o) => x.xor(a, b, o),
+                    Op::Inv(a, o) => x.inv(a, o),
+                    Op::Copy(a, o) => x.copy(a, o),
+                    Op::Const(v, o) => x.constant(v, o),
                 }
-                for x in [a, b, out] {
-                    p.touched.set(x);
-                }
-                p.written.set(out);
-                batch.gates.push(AndGate { a, b, out });
-            }
-            Gate::Xor { a, b, out } => {
-                let (a, b, out) = (s(a), s(b), s(out));
-                if p.written.get(a) || p.written.get(b) || p.touched.get(out) {
-                    batch.flush(kernel, &mut p, &mut labels)?;
-                }
-                labels[out as usize] = labels[a as usize] ^ labels[b as usize];
-            }
-            Gate::Inv { a, out } => {
-                let (a, out) = (s(a), s(out));
-                if p.written.get(a) || p.touched.get(out) {
-                    batch.flush(kernel, &mut p, &mut labels)?;
-                }
-                labels[out as usize] = kernel.inv(labels[a as usize]);
-            }
-            Gate::Copy { a, out } => {
-                let (a, out) = (s(a), s(out));
-                if p.written.get(a) || p.touched.get(out) {
-                    batch.flush(kernel, &mut p, &mut labels)?;
-                }
-                labels[out as usize] = labels[a as usize];
-            }
-            Gate::Const { value, out } => {
-                let out = s(out);
-                if p.touched.get(out) {
-                    batch.flush(kernel, &mut p, &mut labels)?;
-                }
-                labels[out as usize] = kernel.constant(value);
             }
         }
+        None => walk(circuit, plan, max_batch, &mut x)?,
     }
-    batch.flush(kernel, &mut p, &mut labels)?;
     // Output wires live to the end (allocate_slots never reuses their slots).
-    Ok(circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[s(*w) as usize])).collect())
+    let labels = x.labels;
+    Ok(circuit
+        .outputs()
+        .iter()
+        .flat_map(|g| g.wires.iter().map(|w| labels[slot[w.index()] as usize]))
+        .collect())
 }
 
 /// All-ones if `bit`, else zero (branch-free select mask).
