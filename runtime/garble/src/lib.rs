@@ -37,6 +37,10 @@
 //! - [`TableSink`] / [`TableSource`] (`Vec<u8>`, `&[u8]`, [`CountingSink`]; the protocol
 //!   implements them over its channel); [`OutputDecoding::to_bytes`]/`from_bytes` for
 //!   sending decoding bits.
+//! - [`SlotPlan`]: [`SlotPlan::new`] (label slots) or [`SlotPlan::compiled`] (plus a
+//!   precompiled walk, ~1.3-1.5x faster at the default batch size), computed once per
+//!   circuit and passed with `with_plan` to any number of garblers/evaluators;
+//!   optional (without it each garbling computes `SlotPlan::new`).
 //! - [`encode`] (active labels from zero labels and bits), [`garble_many`] /
 //!   [`evaluate_many`] (independent instances on the rayon pool).
 //!
