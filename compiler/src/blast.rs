@@ -149,8 +149,9 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
     Word::from_bits(table)
 }
 
-/// Builds the circuit for a whole IR.
-pub fn blast(ir: &Ir) -> Result<Circuit, CircuitError> {
+/// Builds the circuit for a whole IR; refuses with `CircuitError::TooLarge` once the
+/// circuit passes `max_gates` gates (checked after each IR node).
+pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
     let mut b = Builder::new(&ir.parties);
     let inputs: Vec<Word> = ir.inputs.iter().map(|g| b.input_typed(g.party, &g.name, g.ty.clone())).collect();
     let _ = PartyId(0);
@@ -170,7 +171,9 @@ pub fn blast(ir: &Ir) -> Result<Circuit, CircuitError> {
                 *slot = Some(word.clone());
             }
         }
-        // Free operand words that no later node needs? Kept simple: words are small.
+        if b.gate_count() > max_gates {
+            return Err(CircuitError::TooLarge(format!("it needs more than {max_gates} gates")));
+        }
         words[id.index()] = Some(word);
     }
     for (decl, word) in ir.outputs.iter().zip(outputs) {

@@ -68,9 +68,16 @@ pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnosti
 pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnostic>) {
     let (ir, mut diags) = compile_ir(source, options);
     let Some(ir) = ir else { return (None, diags) };
-    match blast::blast(&ir) {
+    match blast::blast(&ir, options.limits.max_gates) {
         Ok(c) if options.optimize => (Some(mpc_circuits::passes::optimize(&c)), diags),
         Ok(c) => (Some(c), diags),
+        Err(mpc_circuits::CircuitError::TooLarge(why)) => {
+            diags.push(
+                Diagnostic::error(ast::Span::default(), "the program is too large to compile")
+                    .with_help(format!("{why}; reduce loop bounds, array sizes or widths")),
+            );
+            (None, diags)
+        }
         Err(e) => {
             diags.push(Diagnostic::error(
                 ast::Span::default(),

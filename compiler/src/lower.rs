@@ -42,11 +42,14 @@ pub struct Limits {
     pub max_steps: u64,
     /// Maximum inlining depth.
     pub max_depth: usize,
+    /// Maximum gates of the bit-blasted circuit (16 bytes each in the `Circuit`, about
+    /// 40 while building), so that no program can exhaust memory.
+    pub max_gates: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_nodes: 40_000_000, max_steps: 100_000_000, max_depth: 64 }
+        Limits { max_nodes: 10_000_000, max_steps: 100_000_000, max_depth: 64, max_gates: 200_000_000 }
     }
 }
 

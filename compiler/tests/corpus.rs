@@ -252,9 +252,25 @@ mod mutated {
                 }
             }
             let src = String::from_utf8_lossy(&s).into_owned();
-            let opts = Options { optimize: true, limits: Limits { max_nodes: 200_000, max_steps: 20_000, max_depth: 16 } };
+            let opts = Options { optimize: true, limits: Limits { max_nodes: 200_000, max_steps: 20_000, max_depth: 16, max_gates: 2_000_000 } };
             let (_c, diags) = compile(&src, &opts);
             let _ = render(&diags, "mutated.mpc", &src, false);
         }
     }
+}
+
+/// A program whose circuit would exceed `max_gates` is refused with a diagnostic
+/// (a small limit here stands in for the default 2*10^8, which protects memory).
+#[test]
+fn too_many_gates_is_a_diagnostic() {
+    let src = "party a;\nparty b;\nfn main(x: u32 @a, y: u32 @b) -> u32 {\n    let mut s = x;\n    for i in 0..100 { s = s * y; }\n    s\n}\n";
+    let mut opts = Options::default();
+    opts.limits.max_gates = 10_000;
+    let (circuit, diags) = compile(src, &opts);
+    assert!(circuit.is_none());
+    let text = render(&diags, "big.mpc", src, false);
+    assert!(text.contains("the program is too large to compile"), "{text}");
+    assert!(text.contains("more than 10000 gates"), "{text}");
+    // The same program within the default limits compiles.
+    assert!(compile(src, &Options::default()).0.is_some());
 }
