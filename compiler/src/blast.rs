@@ -7,7 +7,7 @@
 //! truncates defensively so a front-end bug can never reach a gadget's assertion.
 
 use mpc_circuits::gadgets::{self, arith, cmp, count, div, mul, mux, select, shift, sort};
-use mpc_circuits::{Bit, Builder, Circuit, CircuitError, PartyId, Word};
+use mpc_circuits::{Bit, Builder, Circuit, CircuitError, Word};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::NodeIndexable as _;
 
@@ -154,7 +154,6 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
 pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
     let mut b = Builder::new(&ir.parties);
     let inputs: Vec<Word> = ir.inputs.iter().map(|g| b.input_typed(g.party, &g.name, g.ty.clone())).collect();
-    let _ = PartyId(0);
     let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
     let mut words: Vec<Option<Word>> = vec![None; ir.graph.node_bound()];
     let mut outputs: Vec<Option<Word>> = vec![None; ir.outputs.len()];

@@ -113,32 +113,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// The statistics of `mpc inspect` plus the compile time.
 fn print_stats(c: &Circuit, compile_ms: f64, json: bool) {
-    let s = c.stats();
-    let inputs: Vec<usize> = c.inputs().iter().map(|g| g.ty.width()).collect();
-    let outputs: Vec<usize> = c.outputs().iter().map(|g| g.ty.width()).collect();
     if json {
-        let v = serde_json::json!({
-            "gates": s.gates,
-            "and_gates": s.and,
-            "xor_gates": s.xor,
-            "inv_gates": s.inv,
-            "and_depth": s.and_depth,
-            "wires": s.wires,
-            "peak_live_wires": s.peak_live_wires,
-            "inputs": inputs,
-            "outputs": outputs,
-            "compile_ms": compile_ms,
-        });
-        println!("{v}");
+        let mut v = super::inspect::stats_json(c);
+        v.insert("compile_ms".into(), serde_json::json!(compile_ms));
+        println!("{}", serde_json::Value::Object(v));
         return;
     }
-    println!("gates:           {}", s.gates);
-    println!("and_gates:       {}", s.and);
-    println!("xor_gates:       {}", s.xor);
-    println!("inv_gates:       {}", s.inv);
-    println!("and_depth:       {}", s.and_depth);
-    println!("wires:           {}", s.wires);
-    println!("peak_live_wires: {}", s.peak_live_wires);
+    super::inspect::print_stats_text(c);
     println!("compile_ms:      {compile_ms:.1}");
 }

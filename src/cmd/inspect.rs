@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+use mpc_circuits::Circuit;
+
 use super::load::load_circuit;
 
 /// Arguments of `mpc inspect`.
@@ -21,28 +23,44 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let c = load_circuit(&args.file)?;
+    if args.json {
+        println!("{}", serde_json::Value::Object(stats_json(&c)));
+    } else {
+        print_stats_text(&c);
+    }
+    Ok(())
+}
+
+/// The statistics object of `mpc inspect --json` (also the base of `mpc compile --stats --json`).
+pub fn stats_json(c: &Circuit) -> serde_json::Map<String, serde_json::Value> {
     let s = c.stats();
     let inputs: Vec<usize> = c.inputs().iter().map(|g| g.ty.width()).collect();
     let outputs: Vec<usize> = c.outputs().iter().map(|g| g.ty.width()).collect();
-    if args.json {
-        let v = serde_json::json!({
-            "gates": s.gates,
-            "and_gates": s.and,
-            "xor_gates": s.xor,
-            "inv_gates": s.inv,
-            "eq_gates": s.eq,
-            "eqw_gates": s.eqw,
-            "and_depth": s.and_depth,
-            "wires": s.wires,
-            "peak_live_wires": s.peak_live_wires,
-            "inputs": inputs,
-            "outputs": outputs,
-            "input_names": c.inputs().iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
-            "output_names": c.outputs().iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
-        });
-        println!("{v}");
-        return Ok(());
+    let v = serde_json::json!({
+        "gates": s.gates,
+        "and_gates": s.and,
+        "xor_gates": s.xor,
+        "inv_gates": s.inv,
+        "eq_gates": s.eq,
+        "eqw_gates": s.eqw,
+        "and_depth": s.and_depth,
+        "wires": s.wires,
+        "peak_live_wires": s.peak_live_wires,
+        "inputs": inputs,
+        "outputs": outputs,
+        "input_names": c.inputs().iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
+        "output_names": c.outputs().iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
+    });
+    match v {
+        serde_json::Value::Object(map) => map,
+        // The literal above is an object.
+        _ => serde_json::Map::new(),
     }
+}
+
+/// The plain-text statistics of `mpc inspect` (also printed by `mpc compile --stats`).
+pub fn print_stats_text(c: &Circuit) {
+    let s = c.stats();
     println!("gates:           {}", s.gates);
     println!("and_gates:       {}", s.and);
     println!("xor_gates:       {}", s.xor);
@@ -63,5 +81,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         println!("output {}: {} ({} bits, revealed to {to})", g.name, g.ty, g.ty.width());
     }
-    Ok(())
 }
