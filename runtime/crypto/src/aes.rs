@@ -18,13 +18,7 @@ use std::sync::OnceLock;
 use aes::cipher::{BlockEncrypt, KeyInit};
 use aes::Aes128;
 
-use crate::{Block, Delta};
-
-/// All-ones if `bit`, else zero.
-#[inline(always)]
-fn mask(bit: bool) -> Block {
-    Block::from_u128((bit as u128).wrapping_neg())
-}
+use crate::Block;
 
 /// The public fixed AES key (the first 32 hex digits of pi's fractional part,
 /// 0x243F6A8885A308D313198A2E03707344, as little-endian bytes of that integer).
@@ -65,7 +59,7 @@ pub struct FixedKeyAes {
     cipher: Aes128,
     /// The fused AES-NI kernel, when the CPU has AES-NI (x86-64 only).
     #[cfg(target_arch = "x86_64")]
-    ni: Option<crate::ni::NiKeys>,
+    pub(crate) ni: Option<crate::ni::NiKeys>,
 }
 
 impl core::fmt::Debug for FixedKeyAes {
@@ -98,6 +92,27 @@ impl FixedKeyAes {
             self.ni = None;
         }
         self
+    }
+
+    /// The same permutation without the 256-bit VAES engine (the 128-bit AES-NI kernels
+    /// only), for tests and comparisons.
+    pub fn without_wide_kernel(mut self) -> FixedKeyAes {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ni) = self.ni.as_mut() {
+            ni.drop_wide();
+        }
+        self
+    }
+
+    /// Which engine the hashes and half-gates kernels use: `"vaes"` (256-bit AES
+    /// instructions, two blocks each), `"aes-ni"` (128-bit, fused kernels) or
+    /// `"portable"` (through the `aes` crate, whatever backend it picked).
+    pub fn kernel_name(&self) -> &'static str {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ni) = &self.ni {
+            return if ni.is_wide() { "vaes" } else { "aes-ni" };
+        }
+        "portable"
     }
 
     /// The process-wide instance keyed with [`FIXED_KEY`].
@@ -195,78 +210,6 @@ impl FixedKeyAes {
         }
     }
 
-    /// Half-gates garbling (Zahur-Rosulek-Evans 2015) of `n = out.len()` independent
-    /// AND gates: gate `i` has input zero-labels `pairs[2i]` (A0) and `pairs[2i+1]` (B0)
-    /// and tweaks `first_tweak + 2i` (A side) and `first_tweak + 2i + 1` (B side). Writes
-    /// its table `T_G, T_E` to `tables[2i], tables[2i+1]` and its output zero-label to
-    /// `out[i]`. With `pa = lsb(A0)`, `pb = lsb(B0)`, `H = tccr`:
-    /// `T_G = H(A0) ^ H(A0^D) ^ pb*D`, `W_G = H(A0) ^ pa*T_G`,
-    /// `T_E = H(B0) ^ H(B0^D) ^ A0`, `W_E = H(B0) ^ pb*(T_E ^ A0)`, `out = W_G ^ W_E`.
-    /// On AES-NI CPUs a fused kernel keeps 16 hashes in flight in registers.
-    ///
-    /// # Panics
-    /// If `pairs.len() != 2n` or `tables.len() != 2n` (a caller bug).
-    pub fn garble_half_gates(
-        &self,
-        delta: &Delta,
-        pairs: &[Block],
-        first_tweak: u128,
-        tables: &mut [Block],
-        out: &mut [Block],
-    ) {
-        let n = out.len();
-        assert!(pairs.len() == 2 * n && tables.len() == 2 * n, "two labels and two table blocks per gate");
-        let d = delta.as_block();
-        #[cfg(target_arch = "x86_64")]
-        if let Some(ni) = &self.ni {
-            return ni.garble_half_gates(d, pairs, first_tweak, tables, out);
-        }
-        let mut h = Vec::with_capacity(4 * n);
-        for p in pairs.chunks_exact(2) {
-            h.extend_from_slice(&[p[0], p[0] ^ d, p[1], p[1] ^ d]);
-        }
-        self.tccr_many(&mut h, |k| {
-            Block::from_u128(first_tweak + 2 * (k as u128 >> 2) + ((k as u128 >> 1) & 1))
-        });
-        for (((p, h), t), o) in
-            pairs.chunks_exact(2).zip(h.chunks_exact(4)).zip(tables.chunks_exact_mut(2)).zip(out)
-        {
-            let (a0, b0) = (p[0], p[1]);
-            let (pa, pb) = (mask(a0.lsb()), mask(b0.lsb()));
-            let tg = h[0] ^ h[1] ^ (pb & d);
-            let wg0 = h[0] ^ (pa & tg);
-            let te = h[2] ^ h[3] ^ a0;
-            let we0 = h[2] ^ (pb & (te ^ a0));
-            t[0] = tg;
-            t[1] = te;
-            *o = wg0 ^ we0;
-        }
-    }
-
-    /// Half-gates evaluation of `n = out.len()` independent AND gates: gate `i` has
-    /// active input labels `pairs[2i]` (Wa), `pairs[2i+1]` (Wb), table
-    /// `tables[2i], tables[2i+1]` and the tweaks of [`FixedKeyAes::garble_half_gates`];
-    /// writes `H(Wa) ^ sa*T_G ^ H(Wb) ^ sb*(T_E ^ Wa)` to `out[i]` (`sa, sb` = colour bits).
-    ///
-    /// # Panics
-    /// If `pairs.len() != 2n` or `tables.len() != 2n` (a caller bug).
-    pub fn eval_half_gates(&self, pairs: &[Block], first_tweak: u128, tables: &[Block], out: &mut [Block]) {
-        let n = out.len();
-        assert!(pairs.len() == 2 * n && tables.len() == 2 * n, "two labels and two table blocks per gate");
-        #[cfg(target_arch = "x86_64")]
-        if let Some(ni) = &self.ni {
-            return ni.eval_half_gates(pairs, first_tweak, tables, out);
-        }
-        let mut h = pairs.to_vec();
-        self.tccr_many(&mut h, |k| Block::from_u128(first_tweak + k as u128));
-        for (((p, h), t), o) in
-            pairs.chunks_exact(2).zip(h.chunks_exact(2)).zip(tables.chunks_exact(2)).zip(out)
-        {
-            let (wa, wb) = (p[0], p[1]);
-            *o = h[0] ^ (mask(wa.lsb()) & t[0]) ^ h[1] ^ (mask(wb.lsb()) & (t[1] ^ wa));
-        }
-    }
-
     /// `tccr` with explicit tweaks: `blocks[k] <- tccr(blocks[k], tweaks[k])`.
     ///
     /// # Panics
@@ -307,6 +250,7 @@ mod tests {
     #[test]
     fn many_equals_single() {
         many_equals_single_for(FixedKeyAes::global());
+        many_equals_single_for(&FixedKeyAes::default().without_wide_kernel());
         many_equals_single_for(&FixedKeyAes::default().without_fused_kernel());
     }
 
@@ -338,39 +282,10 @@ mod tests {
         assert_ne!(aes.tccr(xs[0], Block::from(0u64)), aes.tccr(xs[0], Block::from(1u64)));
     }
 
-    /// The fused half-gates kernels equal the portable code, and evaluation of the
-    /// garbled gates recovers `out0 ^ (a & b) * Delta` for every input combination.
-    #[test]
-    fn half_gates_kernels() {
-        let fused = FixedKeyAes::global();
-        let portable = FixedKeyAes::default().without_fused_kernel();
-        let delta = Delta::from_block(Block::from_u128(0x1234_5678_9abc_def0_0fed_cba9_8765_4321));
-        for n in [0usize, 1, 3, 4, 7, 8, 9, 33] {
-            let pairs: Vec<Block> = (0..2 * n as u128)
-                .map(|i| Block::from_u128(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C) ^ 5))
-                .collect();
-            let (mut t1, mut o1) = (vec![Block::ZERO; 2 * n], vec![Block::ZERO; n]);
-            let (mut t2, mut o2) = (vec![Block::ZERO; 2 * n], vec![Block::ZERO; n]);
-            fused.garble_half_gates(&delta, &pairs, 10, &mut t1, &mut o1);
-            portable.garble_half_gates(&delta, &pairs, 10, &mut t2, &mut o2);
-            assert_eq!((&t1, &o1), (&t2, &o2), "n = {n}");
-            for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
-                let d = delta.as_block();
-                let active: Vec<Block> =
-                    pairs.chunks(2).flat_map(|p| [p[0] ^ (mask(a) & d), p[1] ^ (mask(b) & d)]).collect();
-                for aes in [fused, &portable] {
-                    let mut w = vec![Block::ZERO; n];
-                    aes.eval_half_gates(&active, 10, &t1, &mut w);
-                    for (wi, oi) in w.iter().zip(&o1) {
-                        assert_eq!(*wi, *oi ^ (mask(a & b) & d));
-                    }
-                }
-            }
-        }
-    }
-
     #[test]
     fn backend_is_named() {
         assert!(["aes-ni", "soft"].contains(&aes_backend()));
+        assert!(["vaes", "aes-ni", "portable"].contains(&FixedKeyAes::global().kernel_name()));
+        assert_eq!(FixedKeyAes::default().without_fused_kernel().kernel_name(), "portable");
     }
 }

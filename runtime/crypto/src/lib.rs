@@ -34,6 +34,7 @@
 
 pub mod aes;
 mod block;
+mod gates;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;

@@ -1,46 +1,104 @@
-//! A fused AES-NI kernel for fixed-key AES and the TCCR hash on x86-64.
+//! Fused x86-64 kernels for fixed-key AES, the TCCR hash and half-gates: AES-NI on
+//! 128-bit registers, and VAES on 256-bit registers (two blocks per instruction) where
+//! the CPU has VAES and AVX2.
 //!
 //! The `aes` crate processes one `encrypt_blocks` call at a time; the TCCR needs two
 //! dependent AES layers with a tweak XOR in between, which through the crate costs two
-//! calls and three passes over memory. This kernel keeps 8 blocks in registers through
-//! both layers. It is used only when the CPU reports AES-NI (checked once, at
-//! construction of [`NiKeys`]); otherwise callers fall back to the `aes` crate.
-//! Guarantees: bit-identical to the `aes` crate (tested in `aes.rs`); the round keys are
-//! public (fixed key), so there is no secret key material here.
+//! calls and three passes over memory. These kernels keep 16 hashes in registers
+//! through both layers and do the half-gates arithmetic on them before they leave.
+//! Used only when the CPU reports the instructions (checked once, in [`NiKeys::new`]);
+//! otherwise callers fall back to the `aes` crate.
+//! Guarantees: bit-identical to the `aes` crate and the portable half-gates code
+//! (tested in `aes.rs` and `gates.rs`); the round keys are public (fixed key), so there
+//! is no secret key material here.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 
+use crate::gates::GateIo;
 use crate::Block;
 
-/// Expanded AES-128 round keys, only constructible when AES-NI is present.
+/// Expanded AES-128 round keys, only constructible when AES-NI is present; the
+/// 256-bit broadcast of them when VAES and AVX2 are present too.
 #[derive(Clone, Copy)]
-pub(crate) struct NiKeys([__m128i; 11]);
+pub(crate) struct NiKeys {
+    k: [__m128i; 11],
+    wide: Option<[__m256i; 11]>,
+}
 
 impl NiKeys {
     /// The round keys of `key`, or `None` if this CPU has no AES-NI.
     pub(crate) fn new(key: [u8; 16]) -> Option<NiKeys> {
-        if std::arch::is_x86_feature_detected!("aes") && std::arch::is_x86_feature_detected!("sse2") {
-            // SAFETY: the CPU supports the target features `expand` is compiled for
-            // (checked on the line above).
-            Some(NiKeys(unsafe { expand(key) }))
-        } else {
-            None
+        use std::arch::is_x86_feature_detected as has;
+        if !(has!("aes") && has!("sse2")) {
+            return None;
         }
+        // SAFETY: the CPU supports the target features `expand` is compiled for
+        // (checked above).
+        let k = unsafe { expand(key) };
+        // SAFETY: as above, for `broadcast` (AVX2), checked in the same condition.
+        let wide = (has!("vaes") && has!("avx2")).then(|| unsafe { broadcast(&k) });
+        Some(NiKeys { k, wide })
+    }
+
+    /// Whether the 256-bit VAES kernels are in use.
+    pub(crate) fn is_wide(&self) -> bool {
+        self.wide.is_some()
+    }
+
+    /// Stops using the VAES kernels (tests and comparisons).
+    pub(crate) fn drop_wide(&mut self) {
+        self.wide = None;
     }
 
     /// `pi` in place on every block.
     #[inline]
     pub(crate) fn permute_many(&self, blocks: &mut [Block]) {
-        // SAFETY: a `NiKeys` exists only if AES-NI and SSE2 were detected (see `new`).
-        unsafe { permute_many(&self.0, blocks) }
+        // SAFETY: a `NiKeys` exists only if AES-NI and SSE2 were detected, and `wide`
+        // is set only if VAES and AVX2 were (see `new`).
+        unsafe {
+            match &self.wide {
+                Some(w) => permute_many_w(&self.k, w, blocks),
+                None => permute_many(&self.k, blocks),
+            }
+        }
     }
 
     /// `tccr(x, tweak(k))` in place on every block.
     #[inline]
     pub(crate) fn tccr_many(&self, blocks: &mut [Block], tweak: impl FnMut(usize) -> Block) {
         // SAFETY: as in `permute_many`.
-        unsafe { tccr_many(&self.0, blocks, tweak) }
+        unsafe {
+            match &self.wide {
+                Some(w) => tccr_many_w(&self.k, w, blocks, tweak),
+                None => tccr_many(&self.k, blocks, tweak),
+            }
+        }
+    }
+
+    /// Half-gates garbling of the gates of `io` (see `gates.rs`); `tables` holds 32
+    /// bytes per gate (checked by the caller).
+    #[inline]
+    pub(crate) fn garble(&self, delta: Block, io: &mut impl GateIo, first_tweak: u128, tables: &mut [u8]) {
+        // SAFETY: as in `permute_many`.
+        unsafe {
+            match &self.wide {
+                Some(w) => garble_w(&self.k, w, delta, io, first_tweak, tables),
+                None => garble_n(&self.k, delta, io, first_tweak, tables),
+            }
+        }
+    }
+
+    /// Half-gates evaluation of the gates of `io`; `tables` as in [`NiKeys::garble`].
+    #[inline]
+    pub(crate) fn eval(&self, io: &mut impl GateIo, first_tweak: u128, tables: &[u8]) {
+        // SAFETY: as in `permute_many`.
+        unsafe {
+            match &self.wide {
+                Some(w) => eval_w(&self.k, w, io, first_tweak, tables),
+                None => eval_n(&self.k, io, first_tweak, tables),
+            }
+        }
     }
 }
 
@@ -71,6 +129,15 @@ unsafe fn expand(key: [u8; 16]) -> [__m128i; 11] {
     k
 }
 
+#[target_feature(enable = "avx2")]
+unsafe fn broadcast(k: &[__m128i; 11]) -> [__m256i; 11] {
+    let mut w = [_mm256_setzero_si256(); 11];
+    for i in 0..11 {
+        w[i] = _mm256_broadcastsi128_si256(k[i]);
+    }
+    w
+}
+
 #[inline(always)]
 fn to_m(b: Block) -> __m128i {
     // SAFETY: `__m128i` and `u128` are both 16 plain bytes with no invalid values; the
@@ -82,6 +149,11 @@ fn to_m(b: Block) -> __m128i {
 fn from_m(m: __m128i) -> Block {
     // SAFETY: as in `to_m`.
     Block::from_u128(unsafe { core::mem::transmute::<__m128i, u128>(m) })
+}
+
+#[inline(always)]
+fn tweak_m(t: u128) -> __m128i {
+    to_m(Block::from_u128(t))
 }
 
 /// AES-128 of `N` blocks held in registers.
@@ -98,6 +170,123 @@ unsafe fn enc<const N: usize>(k: &[__m128i; 11], x: &mut [__m128i; N]) {
     for v in x.iter_mut() {
         *v = _mm_aesenclast_si128(*v, k[10]);
     }
+}
+
+/// One instruction on each of the 8 registers of [`enc_w`], with round key `off`
+/// bytes into the key array as a memory operand.
+macro_rules! on8 {
+    ($op:literal, $off:literal) => {
+        concat!(
+            $op,
+            " {0}, {0}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {1}, {1}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {2}, {2}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {3}, {3}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {4}, {4}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {5}, {5}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {6}, {6}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+            $op,
+            " {7}, {7}, ymmword ptr [{k} + ",
+            $off,
+            "]\n",
+        )
+    };
+}
+
+/// AES-128 of 16 blocks held in 8 256-bit registers (VAES), round by round across the
+/// registers with the round keys read from memory. Written in assembly because LLVM,
+/// given intrinsics, keeps the 11 round keys in registers and then runs out of
+/// registers for the 8 independent states, serialising the AES pipeline.
+#[inline]
+#[target_feature(enable = "avx,vaes")]
+unsafe fn enc_w(k: &[__m256i; 11], x: &mut [__m256i; 8]) {
+    // SAFETY: reads 11 * 32 bytes from `k`, a live `[__m256i; 11]`; touches only the
+    // eight named registers; needs VAES and AVX, which every caller's target features
+    // include (they are only called after run-time detection, see `NiKeys::new`).
+    core::arch::asm!(
+        on8!("vpxor", "0"),
+        on8!("vaesenc", "32"),
+        on8!("vaesenc", "64"),
+        on8!("vaesenc", "96"),
+        on8!("vaesenc", "128"),
+        on8!("vaesenc", "160"),
+        on8!("vaesenc", "192"),
+        on8!("vaesenc", "224"),
+        on8!("vaesenc", "256"),
+        on8!("vaesenc", "288"),
+        on8!("vaesenclast", "320"),
+        inout(ymm_reg) x[0],
+        inout(ymm_reg) x[1],
+        inout(ymm_reg) x[2],
+        inout(ymm_reg) x[3],
+        inout(ymm_reg) x[4],
+        inout(ymm_reg) x[5],
+        inout(ymm_reg) x[6],
+        inout(ymm_reg) x[7],
+        k = in(reg) k.as_ptr(),
+        options(pure, readonly, nostack, preserves_flags),
+    );
+}
+
+#[inline(always)]
+unsafe fn pair(lo: __m128i, hi: __m128i) -> __m256i {
+    _mm256_set_m128i(hi, lo)
+}
+
+#[inline(always)]
+unsafe fn lo(x: __m256i) -> __m128i {
+    _mm256_castsi256_si128(x)
+}
+
+#[inline(always)]
+unsafe fn hi(x: __m256i) -> __m128i {
+    _mm256_extracti128_si256::<1>(x)
+}
+
+/// All-ones if bit 0 of `x` is set, else zero.
+#[inline(always)]
+unsafe fn lsb_mask(x: __m128i) -> __m128i {
+    _mm_shuffle_epi32::<0>(_mm_srai_epi32::<31>(_mm_slli_epi32::<31>(x)))
+}
+
+/// [`lsb_mask`] of each 128-bit half.
+#[inline(always)]
+unsafe fn lsb_mask_w(x: __m256i) -> __m256i {
+    _mm256_shuffle_epi32::<0>(_mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(x)))
+}
+
+/// Loads 16 bytes (no alignment needed); `bytes` has at least 16.
+#[inline(always)]
+unsafe fn load(bytes: &[u8]) -> __m128i {
+    debug_assert!(bytes.len() >= 16);
+    _mm_loadu_si128(bytes.as_ptr().cast())
+}
+
+/// Stores 16 bytes; `bytes` has at least 16.
+#[inline(always)]
+unsafe fn store(bytes: &mut [u8], v: __m128i) {
+    debug_assert!(bytes.len() >= 16);
+    _mm_storeu_si128(bytes.as_mut_ptr().cast(), v)
 }
 
 #[target_feature(enable = "aes,sse2")]
@@ -117,8 +306,24 @@ unsafe fn permute_many(k: &[__m128i; 11], blocks: &mut [Block]) {
     }
 }
 
-/// Blocks per iteration of the fused TCCR loop: 16 keeps two AES pipelines' worth of
-/// independent blocks in flight across the dependency between the two layers.
+#[target_feature(enable = "vaes,avx2,aes,sse2")]
+unsafe fn permute_many_w(n: &[__m128i; 11], k: &[__m256i; 11], blocks: &mut [Block]) {
+    let mut chunks = blocks.chunks_exact_mut(16);
+    for c in chunks.by_ref() {
+        let mut x = [_mm256_setzero_si256(); 8];
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = pair(to_m(c[2 * i]), to_m(c[2 * i + 1]));
+        }
+        enc_w(k, &mut x);
+        for (i, v) in x.iter().enumerate() {
+            c[2 * i] = from_m(lo(*v));
+            c[2 * i + 1] = from_m(hi(*v));
+        }
+    }
+    permute_many(n, chunks.into_remainder());
+}
+
+/// Blocks per iteration of the 128-bit TCCR loop.
 const LANES: usize = 8;
 
 #[target_feature(enable = "aes,sse2")]
@@ -138,112 +343,105 @@ unsafe fn tccr_many(k: &[__m128i; 11], blocks: &mut [Block], mut tweak: impl FnM
         }
         base += LANES;
     }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        let mut x = [_mm_setzero_si128(); LANES];
-        for (v, b) in x.iter_mut().zip(rest.iter()) {
-            *v = to_m(*b);
-        }
+    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+        let mut x = [to_m(*b)];
         enc(k, &mut x);
-        let t = x;
-        for (i, v) in x.iter_mut().enumerate().take(rest.len()) {
-            *v = _mm_xor_si128(*v, to_m(tweak(base + i)));
-        }
+        let p = x[0];
+        x[0] = _mm_xor_si128(p, to_m(tweak(base + i)));
         enc(k, &mut x);
-        for ((dst, v), t) in rest.iter_mut().zip(x).zip(t) {
-            *dst = from_m(_mm_xor_si128(v, t));
-        }
+        *b = from_m(_mm_xor_si128(x[0], p));
     }
 }
 
-/// All-ones if bit 0 of `x` is set, else zero.
-#[inline(always)]
-unsafe fn lsb_mask(x: __m128i) -> __m128i {
-    _mm_shuffle_epi32::<0>(_mm_srai_epi32::<31>(_mm_slli_epi32::<31>(x)))
-}
-
-#[inline(always)]
-fn tweak_m(t: u128) -> __m128i {
-    to_m(Block::from_u128(t))
-}
-
-/// Gates per iteration of the garbling kernel (4 hashes each: 16 blocks in flight).
-const GARBLE_GATES: usize = 2;
-/// Gates per iteration of the evaluation kernel (2 hashes each: 16 blocks in flight).
-const EVAL_GATES: usize = 4;
-
-impl NiKeys {
-    /// See [`crate::FixedKeyAes::garble_half_gates`].
-    #[inline]
-    pub(crate) fn garble_half_gates(
-        &self,
-        delta: Block,
-        pairs: &[Block],
-        first_tweak: u128,
-        tables: &mut [Block],
-        out: &mut [Block],
-    ) {
-        // SAFETY: a `NiKeys` exists only if AES-NI and SSE2 were detected (see `new`).
-        unsafe { garble_half_gates(&self.0, delta, pairs, first_tweak, tables, out) }
+#[target_feature(enable = "vaes,avx2,aes,sse2")]
+unsafe fn tccr_many_w(
+    k: &[__m128i; 11],
+    w: &[__m256i; 11],
+    blocks: &mut [Block],
+    mut tweak: impl FnMut(usize) -> Block,
+) {
+    let mut chunks = blocks.chunks_exact_mut(16);
+    let mut base = 0;
+    for c in chunks.by_ref() {
+        let mut x = [_mm256_setzero_si256(); 8];
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = pair(to_m(c[2 * i]), to_m(c[2 * i + 1]));
+        }
+        enc_w(w, &mut x);
+        let p = x;
+        for (i, v) in x.iter_mut().enumerate() {
+            let t = pair(to_m(tweak(base + 2 * i)), to_m(tweak(base + 2 * i + 1)));
+            *v = _mm256_xor_si256(*v, t);
+        }
+        enc_w(w, &mut x);
+        for (i, (v, p)) in x.iter().zip(p).enumerate() {
+            let h = _mm256_xor_si256(*v, p);
+            c[2 * i] = from_m(lo(h));
+            c[2 * i + 1] = from_m(hi(h));
+        }
+        base += 16;
     }
+    tccr_many(k, chunks.into_remainder(), |i| tweak(base + i));
+}
 
-    /// See [`crate::FixedKeyAes::eval_half_gates`].
-    #[inline]
-    pub(crate) fn eval_half_gates(
-        &self,
-        pairs: &[Block],
-        first_tweak: u128,
-        tables: &[Block],
-        out: &mut [Block],
-    ) {
-        // SAFETY: as above.
-        unsafe { eval_half_gates(&self.0, pairs, first_tweak, tables, out) }
+/// Gates per group of the 128-bit garbling kernel (4 hashes each: 16 in flight).
+const GARBLE_N: usize = 4;
+/// Gates per group of the 128-bit evaluation kernel (2 hashes each: 16 in flight).
+const EVAL_N: usize = 8;
+/// Gates per group of the VAES garbling kernel (4 hashes each: 16 in the 8 registers of
+/// [`enc_w`]).
+const GARBLE_W: usize = 4;
+/// Gates per group of the VAES evaluation kernel (2 hashes each: 16 in 8 registers).
+const EVAL_W: usize = 8;
+
+/// Runs `group(start, count, first_tweak_of_group)` over the gates of a batch: groups
+/// of `G`, then single gates.
+#[inline(always)]
+fn for_groups<const G: usize>(n: usize, first_tweak: u128, mut group: impl FnMut(usize, bool, u128)) {
+    let full = n / G * G;
+    for start in (0..full).step_by(G) {
+        group(start, true, first_tweak + 2 * start as u128);
+    }
+    for start in full..n {
+        group(start, false, first_tweak + 2 * start as u128);
     }
 }
 
 #[target_feature(enable = "aes,sse2")]
-unsafe fn garble_half_gates(
+unsafe fn garble_n(
     k: &[__m128i; 11],
     delta: Block,
-    pairs: &[Block],
+    io: &mut impl GateIo,
     first_tweak: u128,
-    tables: &mut [Block],
-    out: &mut [Block],
+    tables: &mut [u8],
 ) {
-    const G: usize = GARBLE_GATES;
     let d = to_m(delta);
-    let full = out.len() / G * G;
-    let (p_full, p_rest) = pairs.split_at(2 * full);
-    let (t_full, t_rest) = tables.split_at_mut(2 * full);
-    let (o_full, o_rest) = out.split_at_mut(full);
-    let mut gate = first_tweak;
-    for ((p, t), o) in
-        p_full.chunks_exact(2 * G).zip(t_full.chunks_exact_mut(2 * G)).zip(o_full.chunks_exact_mut(G))
-    {
-        garble_group::<G, { 4 * G }>(k, d, p, gate, t, o);
-        gate += 2 * G as u128;
-    }
-    // Short remainders (e.g. a dependent chain, one gate per batch) one gate at a time.
-    for ((p, t), o) in p_rest.chunks_exact(2).zip(t_rest.chunks_exact_mut(2)).zip(o_rest.chunks_exact_mut(1))
-    {
-        garble_group::<1, 4>(k, d, p, gate, t, o);
-        gate += 2;
-    }
+    for_groups::<GARBLE_N>(io.len(), first_tweak, |start, full, tweak| {
+        let t = &mut tables[32 * start..];
+        if full {
+            garble_group_n::<GARBLE_N, { 4 * GARBLE_N }>(k, d, io, start, tweak, t)
+        } else {
+            garble_group_n::<1, 4>(k, d, io, start, tweak, t)
+        }
+    });
 }
 
-/// Garbles exactly `G` gates (`H = 4 * G` hashes in flight).
+/// Garbles gates `start..start + G` (`H = 4G` hashes in flight).
 #[inline(always)]
-unsafe fn garble_group<const G: usize, const H: usize>(
+unsafe fn garble_group_n<const G: usize, const H: usize>(
     k: &[__m128i; 11],
     d: __m128i,
-    p: &[Block],
-    gate: u128,
-    t: &mut [Block],
-    o: &mut [Block],
+    io: &mut impl GateIo,
+    start: usize,
+    tweak: u128,
+    t: &mut [u8],
 ) {
+    let mut ab = [(_mm_setzero_si128(), _mm_setzero_si128()); G];
     let mut x = [_mm_setzero_si128(); H];
     for j in 0..G {
-        let (a0, b0) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
+        let (a, b) = io.inputs(start + j);
+        let (a0, b0) = (to_m(a), to_m(b));
+        ab[j] = (a0, b0);
         x[4 * j] = a0;
         x[4 * j + 1] = _mm_xor_si128(a0, d);
         x[4 * j + 2] = b0;
@@ -252,7 +450,7 @@ unsafe fn garble_group<const G: usize, const H: usize>(
     enc(k, &mut x);
     let pi = x;
     for j in 0..G {
-        let tw = gate + 2 * j as u128;
+        let tw = tweak + 2 * j as u128;
         let (ta, tb) = (tweak_m(tw), tweak_m(tw + 1));
         x[4 * j] = _mm_xor_si128(x[4 * j], ta);
         x[4 * j + 1] = _mm_xor_si128(x[4 * j + 1], ta);
@@ -263,69 +461,212 @@ unsafe fn garble_group<const G: usize, const H: usize>(
     for (v, p) in x.iter_mut().zip(pi) {
         *v = _mm_xor_si128(*v, p);
     }
-    for j in 0..G {
-        let (a0, b0) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
+    for (j, &(a0, b0)) in ab.iter().enumerate() {
         let (pa, pb) = (lsb_mask(a0), lsb_mask(b0));
         let (ha0, ha1, hb0, hb1) = (x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]);
-        let tg = _mm_xor_si128(_mm_xor_si128(ha0, ha1), _mm_and_si128(pb, d));
-        let wg0 = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
-        let te = _mm_xor_si128(_mm_xor_si128(hb0, hb1), a0);
-        let we0 = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0)));
-        t[2 * j] = from_m(tg);
-        t[2 * j + 1] = from_m(te);
-        o[j] = from_m(_mm_xor_si128(wg0, we0));
+        let (tg, wg0, te, we0) = half_gates_n(d, a0, pa, pb, ha0, ha1, hb0, hb1);
+        store(&mut t[32 * j..], tg);
+        store(&mut t[32 * j + 16..], te);
+        io.set_output(start + j, from_m(_mm_xor_si128(wg0, we0)));
     }
+}
+
+/// The garbler's half-gates arithmetic on the four hashes of one gate:
+/// `(T_G, W_G0, T_E, W_E0)`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn half_gates_n(
+    d: __m128i,
+    a0: __m128i,
+    pa: __m128i,
+    pb: __m128i,
+    ha0: __m128i,
+    ha1: __m128i,
+    hb0: __m128i,
+    hb1: __m128i,
+) -> (__m128i, __m128i, __m128i, __m128i) {
+    let tg = _mm_xor_si128(_mm_xor_si128(ha0, ha1), _mm_and_si128(pb, d));
+    let wg0 = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
+    let hb = _mm_xor_si128(hb0, hb1);
+    let te = _mm_xor_si128(hb, a0);
+    let we0 = _mm_xor_si128(hb0, _mm_and_si128(pb, hb));
+    (tg, wg0, te, we0)
 }
 
 #[target_feature(enable = "aes,sse2")]
-unsafe fn eval_half_gates(
-    k: &[__m128i; 11],
-    pairs: &[Block],
-    first_tweak: u128,
-    tables: &[Block],
-    out: &mut [Block],
-) {
-    const G: usize = EVAL_GATES;
-    let full = out.len() / G * G;
-    let (p_full, p_rest) = pairs.split_at(2 * full);
-    let (t_full, t_rest) = tables.split_at(2 * full);
-    let (o_full, o_rest) = out.split_at_mut(full);
-    let mut gate = first_tweak;
-    for ((p, t), o) in
-        p_full.chunks_exact(2 * G).zip(t_full.chunks_exact(2 * G)).zip(o_full.chunks_exact_mut(G))
-    {
-        eval_group::<G, { 2 * G }>(k, p, gate, t, o);
-        gate += 2 * G as u128;
-    }
-    for ((p, t), o) in p_rest.chunks_exact(2).zip(t_rest.chunks_exact(2)).zip(o_rest.chunks_exact_mut(1)) {
-        eval_group::<1, 2>(k, p, gate, t, o);
-        gate += 2;
-    }
+unsafe fn eval_n(k: &[__m128i; 11], io: &mut impl GateIo, first_tweak: u128, tables: &[u8]) {
+    for_groups::<EVAL_N>(io.len(), first_tweak, |start, full, tweak| {
+        let t = &tables[32 * start..];
+        if full {
+            eval_group_n::<EVAL_N, { 2 * EVAL_N }>(k, io, start, tweak, t)
+        } else {
+            eval_group_n::<1, 2>(k, io, start, tweak, t)
+        }
+    });
 }
 
-/// Evaluates exactly `G` gates (`H = 2 * G` hashes in flight).
+/// Evaluates gates `start..start + G` (`H = 2G` hashes in flight).
 #[inline(always)]
-unsafe fn eval_group<const G: usize, const H: usize>(
+unsafe fn eval_group_n<const G: usize, const H: usize>(
     k: &[__m128i; 11],
-    p: &[Block],
-    gate: u128,
-    t: &[Block],
-    o: &mut [Block],
+    io: &mut impl GateIo,
+    start: usize,
+    tweak: u128,
+    t: &[u8],
 ) {
-    let mut x: [__m128i; H] = core::array::from_fn(|i| to_m(p[i]));
+    let mut x = [_mm_setzero_si128(); H];
+    for j in 0..G {
+        let (a, b) = io.inputs(start + j);
+        x[2 * j] = to_m(a);
+        x[2 * j + 1] = to_m(b);
+    }
+    let w = x;
     enc(k, &mut x);
     let pi = x;
     for (j, v) in x.iter_mut().enumerate() {
-        *v = _mm_xor_si128(*v, tweak_m(gate + j as u128));
+        *v = _mm_xor_si128(*v, tweak_m(tweak + j as u128));
     }
     enc(k, &mut x);
     for j in 0..G {
-        let (wa, wb) = (to_m(p[2 * j]), to_m(p[2 * j + 1]));
-        let (tg, te) = (to_m(t[2 * j]), to_m(t[2 * j + 1]));
+        let (wa, wb) = (w[2 * j], w[2 * j + 1]);
+        let (tg, te) = (load(&t[32 * j..]), load(&t[32 * j + 16..]));
         let hg = _mm_xor_si128(x[2 * j], pi[2 * j]);
         let he = _mm_xor_si128(x[2 * j + 1], pi[2 * j + 1]);
         let wg = _mm_xor_si128(hg, _mm_and_si128(lsb_mask(wa), tg));
         let we = _mm_xor_si128(he, _mm_and_si128(lsb_mask(wb), _mm_xor_si128(te, wa)));
-        o[j] = from_m(_mm_xor_si128(wg, we));
+        io.set_output(start + j, from_m(_mm_xor_si128(wg, we)));
+    }
+}
+
+/// `N` registers of tweak pairs: register `j` holds `(t + 2j + lo, t + 2j + hi)`. Uses
+/// 64-bit vector adds when the low word of the tweak cannot carry within the group,
+/// else exact 128-bit arithmetic per register.
+#[inline(always)]
+unsafe fn tweak_pairs<const N: usize>(t: u128, lo_off: u8, hi_off: u8) -> [__m256i; N] {
+    let mut out = [_mm256_setzero_si256(); N];
+    let (lo_off, hi_off) = (lo_off as u128, hi_off as u128);
+    if (t as u64).checked_add(2 * N as u64 + 2).is_some() {
+        let mut v = pair(tweak_m(t + lo_off), tweak_m(t + hi_off));
+        let two = _mm256_set_epi64x(0, 2, 0, 2);
+        for o in out.iter_mut() {
+            *o = v;
+            v = _mm256_add_epi64(v, two);
+        }
+    } else {
+        for (j, o) in out.iter_mut().enumerate() {
+            let tw = t + 2 * j as u128;
+            *o = pair(tweak_m(tw + lo_off), tweak_m(tw + hi_off));
+        }
+    }
+    out
+}
+
+#[target_feature(enable = "vaes,avx2,aes,sse2")]
+unsafe fn garble_w(
+    k: &[__m128i; 11],
+    w: &[__m256i; 11],
+    delta: Block,
+    io: &mut impl GateIo,
+    first_tweak: u128,
+    tables: &mut [u8],
+) {
+    let d = to_m(delta);
+    // (0, D): the upper half of each register hashes the label XOR Delta.
+    let d01 = pair(_mm_setzero_si128(), d);
+    for_groups::<GARBLE_W>(io.len(), first_tweak, |start, full, tweak| {
+        let t = &mut tables[32 * start..];
+        if full {
+            garble_group_w(w, d, d01, io, start, tweak, t)
+        } else {
+            garble_group_n::<1, 4>(k, d, io, start, tweak, t)
+        }
+    });
+}
+
+/// Garbles gates `start..start + G` with VAES: register `2j` holds `(A0, A0^D)` of gate
+/// `j`, register `2j + 1` holds `(B0, B0^D)` (`R = 2G` registers, `4G` hashes).
+#[inline(always)]
+unsafe fn garble_group_w(
+    w: &[__m256i; 11],
+    d: __m128i,
+    d01: __m256i,
+    io: &mut impl GateIo,
+    start: usize,
+    tweak: u128,
+    t: &mut [u8],
+) {
+    const G: usize = GARBLE_W;
+    let mut ab = [(_mm_setzero_si128(), _mm_setzero_si128()); G];
+    let mut x = [_mm256_setzero_si256(); 2 * G];
+    for j in 0..G {
+        let (a, b) = io.inputs(start + j);
+        let (a0, b0) = (to_m(a), to_m(b));
+        ab[j] = (a0, b0);
+        x[2 * j] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a0), d01);
+        x[2 * j + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b0), d01);
+    }
+    enc_w(w, &mut x);
+    let pi = x;
+    let (ta, tb) = (tweak_pairs::<G>(tweak, 0, 0), tweak_pairs::<G>(tweak, 1, 1));
+    for j in 0..G {
+        x[2 * j] = _mm256_xor_si256(x[2 * j], ta[j]);
+        x[2 * j + 1] = _mm256_xor_si256(x[2 * j + 1], tb[j]);
+    }
+    enc_w(w, &mut x);
+    for (j, &(a0, b0)) in ab.iter().enumerate() {
+        let ha = _mm256_xor_si256(x[2 * j], pi[2 * j]);
+        let hb = _mm256_xor_si256(x[2 * j + 1], pi[2 * j + 1]);
+        let (pa, pb) = (lsb_mask(a0), lsb_mask(b0));
+        let (tg, wg0, te, we0) = half_gates_n(d, a0, pa, pb, lo(ha), hi(ha), lo(hb), hi(hb));
+        store(&mut t[32 * j..], tg);
+        store(&mut t[32 * j + 16..], te);
+        io.set_output(start + j, from_m(_mm_xor_si128(wg0, we0)));
+    }
+}
+
+#[target_feature(enable = "vaes,avx2,aes,sse2")]
+unsafe fn eval_w(
+    k: &[__m128i; 11],
+    w: &[__m256i; 11],
+    io: &mut impl GateIo,
+    first_tweak: u128,
+    tables: &[u8],
+) {
+    for_groups::<EVAL_W>(io.len(), first_tweak, |start, full, tweak| {
+        let t = &tables[32 * start..];
+        if full {
+            eval_group_w(w, io, start, tweak, t)
+        } else {
+            eval_group_n::<1, 2>(k, io, start, tweak, t)
+        }
+    });
+}
+
+/// Evaluates gates `start..start + G` with VAES: register `j` holds `(Wa, Wb)` of gate
+/// `j` and is hashed with tweaks `(2j, 2j + 1)`; the 32 table bytes of the gate load as
+/// one register `(T_G, T_E)`.
+#[inline(always)]
+unsafe fn eval_group_w(w: &[__m256i; 11], io: &mut impl GateIo, start: usize, tweak: u128, t: &[u8]) {
+    const G: usize = EVAL_W;
+    let mut x = [_mm256_setzero_si256(); G];
+    for (j, v) in x.iter_mut().enumerate() {
+        let (a, b) = io.inputs(start + j);
+        *v = pair(to_m(a), to_m(b));
+    }
+    let input = x;
+    enc_w(w, &mut x);
+    let pi = x;
+    for (v, t) in x.iter_mut().zip(tweak_pairs::<G>(tweak, 0, 1)) {
+        *v = _mm256_xor_si256(*v, t);
+    }
+    enc_w(w, &mut x);
+    let tt = &t[..32 * G];
+    for j in 0..G {
+        let h = _mm256_xor_si256(x[j], pi[j]);
+        let tab = _mm256_loadu_si256(tt[32 * j..32 * j + 32].as_ptr().cast());
+        // (T_G, T_E ^ Wa): the low half of `input` moved to the high half, low zeroed.
+        let sel = _mm256_xor_si256(tab, _mm256_permute2x128_si256::<0x08>(input[j], input[j]));
+        let r = _mm256_xor_si256(h, _mm256_and_si256(lsb_mask_w(input[j]), sel));
+        io.set_output(start + j, from_m(_mm_xor_si128(lo(r), hi(r))));
     }
 }

@@ -84,7 +84,7 @@ impl<'c> Evaluator<'c> {
             tweak_base: self.tweak_base as u128,
             pairs: Vec::new(),
             outs: Vec::new(),
-            tables: Vec::new(),
+            scratch: Vec::new(),
             source,
             parallel: self.parallel,
         };
@@ -100,7 +100,7 @@ struct EvalKernel<'s, S: TableSource> {
     tweak_base: u128,
     pairs: Vec<Block>,
     outs: Vec<Block>,
-    tables: Vec<Block>,
+    scratch: Vec<u8>,
     source: &'s mut S,
     parallel: bool,
 }
@@ -123,29 +123,29 @@ impl<S: TableSource> Kernel for EvalKernel<'_, S> {
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
         let n = gates.len();
-        self.tables.clear();
-        self.tables.resize(2 * n, Block::ZERO);
-        self.source.read_tables(bytemuck::cast_slice_mut(&mut self.tables))?;
+        let tables = self.source.next_tables(32 * n, &mut self.scratch)?;
+        let first_tweak = self.tweak_base + 2 * first_and as u128;
+        let aes = self.aes;
+        if !(self.parallel && n >= 2 * crate::PAR_CHUNK) {
+            aes.eval_and_gates(labels, schedule::as_triples(gates), first_tweak, tables);
+            return Ok(());
+        }
+        // Parallel: gather the input pairs, hash chunks on the pool, scatter the outputs
+        // (the batch's gates are independent, so reading all inputs first is exact).
+        use rayon::prelude::*;
         self.pairs.clear();
         for g in gates {
             self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
         }
         self.outs.clear();
         self.outs.resize(n, Block::ZERO);
-        let first_tweak = self.tweak_base + 2 * first_and as u128;
-        let aes = self.aes;
-        if self.parallel && n >= 2 * crate::PAR_CHUNK {
-            use rayon::prelude::*;
-            let c = crate::PAR_CHUNK;
-            self.pairs
-                .par_chunks(2 * c)
-                .zip(self.tables.par_chunks(2 * c))
-                .zip(self.outs.par_chunks_mut(c))
-                .enumerate()
-                .for_each(|(i, ((p, t), o))| aes.eval_half_gates(p, first_tweak + 2 * (i * c) as u128, t, o));
-        } else {
-            aes.eval_half_gates(&self.pairs, first_tweak, &self.tables, &mut self.outs);
-        }
+        let c = crate::PAR_CHUNK;
+        self.pairs
+            .par_chunks(2 * c)
+            .zip(tables.par_chunks(32 * c))
+            .zip(self.outs.par_chunks_mut(c))
+            .enumerate()
+            .for_each(|(i, ((p, t), o))| aes.eval_half_gates(p, first_tweak + 2 * (i * c) as u128, t, o));
         for (g, o) in gates.iter().zip(&self.outs) {
             labels[g.out as usize] = *o;
         }

@@ -98,7 +98,7 @@ impl<'c> Garbler<'c> {
             tweak_base: self.tweak_base as u128,
             pairs: Vec::new(),
             outs: Vec::new(),
-            out: Vec::with_capacity(CHUNK_BLOCKS),
+            out: Vec::with_capacity(CHUNK_BYTES),
             sink,
             parallel: self.parallel,
         };
@@ -146,24 +146,21 @@ struct GarbleKernel<'s, S: TableSink> {
     tweak_base: u128,
     pairs: Vec<Block>,
     outs: Vec<Block>,
-    out: Vec<Block>,
+    out: Vec<u8>,
     sink: &'s mut S,
     parallel: bool,
 }
 
-/// Table blocks that fit in one sink chunk.
-const CHUNK_BLOCKS: usize = CHUNK_BYTES / 16;
-
 impl<S: TableSink> GarbleKernel<'_, S> {
     fn finish(&mut self) -> Result<(), GarbleError> {
         if !self.out.is_empty() {
-            self.sink.write_tables(bytemuck::cast_slice(&self.out))?;
+            self.sink.write_tables(&self.out)?;
             self.out.clear();
         }
         Ok(())
     }
 
-    /// Garbles at most `CHUNK_BLOCKS / 2` gates into the output buffer.
+    /// Garbles at most `CHUNK_BYTES / 32` gates into the output buffer.
     fn garble_part(
         &mut self,
         gates: &[AndGate],
@@ -171,34 +168,35 @@ impl<S: TableSink> GarbleKernel<'_, S> {
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
         let n = gates.len();
-        if self.out.len() + 2 * n > CHUNK_BLOCKS {
+        if self.out.len() + 32 * n > CHUNK_BYTES {
             self.finish()?;
         }
+        let start = self.out.len();
+        self.out.resize(start + 32 * n, 0);
+        let tables = &mut self.out[start..];
+        let first_tweak = self.tweak_base + 2 * first_and as u128;
+        let (aes, delta) = (self.aes, &self.delta);
+        if !(self.parallel && n >= 2 * crate::PAR_CHUNK) {
+            aes.garble_and_gates(delta, labels, schedule::as_triples(gates), first_tweak, tables);
+            return Ok(());
+        }
+        // Parallel: gather, garble chunks on the pool, scatter (as in the evaluator).
+        use rayon::prelude::*;
         self.pairs.clear();
         for g in gates {
             self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
         }
         self.outs.clear();
         self.outs.resize(n, Block::ZERO);
-        let start = self.out.len();
-        self.out.resize(start + 2 * n, Block::ZERO);
-        let tables = &mut self.out[start..];
-        let first_tweak = self.tweak_base + 2 * first_and as u128;
-        let (aes, delta) = (self.aes, &self.delta);
-        if self.parallel && n >= 2 * crate::PAR_CHUNK {
-            use rayon::prelude::*;
-            let c = crate::PAR_CHUNK;
-            self.pairs
-                .par_chunks(2 * c)
-                .zip(tables.par_chunks_mut(2 * c))
-                .zip(self.outs.par_chunks_mut(c))
-                .enumerate()
-                .for_each(|(i, ((p, t), o))| {
-                    aes.garble_half_gates(delta, p, first_tweak + 2 * (i * c) as u128, t, o)
-                });
-        } else {
-            aes.garble_half_gates(delta, &self.pairs, first_tweak, tables, &mut self.outs);
-        }
+        let c = crate::PAR_CHUNK;
+        self.pairs
+            .par_chunks(2 * c)
+            .zip(tables.par_chunks_mut(32 * c))
+            .zip(self.outs.par_chunks_mut(c))
+            .enumerate()
+            .for_each(|(i, ((p, t), o))| {
+                aes.garble_half_gates(delta, p, first_tweak + 2 * (i * c) as u128, t, o)
+            });
         for (g, o) in gates.iter().zip(&self.outs) {
             labels[g.out as usize] = *o;
         }
@@ -225,7 +223,7 @@ impl<S: TableSink> Kernel for GarbleKernel<'_, S> {
         first_and: u64,
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
-        let part = CHUNK_BLOCKS / 2;
+        let part = CHUNK_BYTES / 32;
         for (i, gs) in gates.chunks(part).enumerate() {
             self.garble_part(gs, first_and + (i * part) as u64, labels)?;
         }

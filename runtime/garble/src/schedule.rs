@@ -81,12 +81,18 @@ pub(crate) fn with_plan<T>(
 }
 
 /// One AND gate of a batch: input slots `a`, `b` and output slot `out` (indices into
-/// the label slots).
-#[derive(Clone, Copy, Debug)]
+/// the label slots). Laid out as `[a, b, out]` (see [`as_triples`]).
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub(crate) struct AndGate {
     pub a: u32,
     pub b: u32,
     pub out: u32,
+}
+
+/// The gates as the `[a, b, out]` triples of the mpc-crypto kernels.
+pub(crate) fn as_triples(gates: &[AndGate]) -> &[[u32; 3]] {
+    bytemuck::cast_slice(gates)
 }
 
 /// What differs between garbler and evaluator.

@@ -24,6 +24,18 @@ pub trait TableSource {
     /// Fills all of `buf` with the next bytes of the table stream, or fails (a stream
     /// that ends early is [`GarbleError::Truncated`]).
     fn read_tables(&mut self, buf: &mut [u8]) -> Result<(), GarbleError>;
+
+    /// The next `len` bytes of the table stream: borrowed from the source where it
+    /// holds them (no copy), else read into `scratch` (grown as needed) and borrowed
+    /// from there.
+    fn next_tables<'a>(&'a mut self, len: usize, scratch: &'a mut Vec<u8>) -> Result<&'a [u8], GarbleError> {
+        if scratch.len() < len {
+            scratch.resize(len, 0);
+        }
+        let buf = &mut scratch[..len];
+        self.read_tables(buf)?;
+        Ok(buf)
+    }
 }
 
 impl TableSink for Vec<u8> {
@@ -50,11 +62,24 @@ impl TableSource for &[u8] {
         *self = tail;
         Ok(())
     }
+
+    fn next_tables<'a>(&'a mut self, len: usize, _scratch: &'a mut Vec<u8>) -> Result<&'a [u8], GarbleError> {
+        if self.len() < len {
+            return Err(GarbleError::Truncated { needed: len, available: self.len() });
+        }
+        let (head, tail) = self.split_at(len);
+        *self = tail;
+        Ok(head)
+    }
 }
 
 impl<S: TableSource + ?Sized> TableSource for &mut S {
     fn read_tables(&mut self, buf: &mut [u8]) -> Result<(), GarbleError> {
         (**self).read_tables(buf)
+    }
+
+    fn next_tables<'a>(&'a mut self, len: usize, scratch: &'a mut Vec<u8>) -> Result<&'a [u8], GarbleError> {
+        (**self).next_tables(len, scratch)
     }
 }
 
