@@ -6,7 +6,9 @@
 //! stderr). `mpc secagg client --connect ADDR --input FILE` sends the vector in FILE
 //! (whitespace-separated non-negative integers, as many as the server's dimension)
 //! and prints the sum the server announces. `mpc secagg simulate` runs a whole
-//! session in one process with chosen dropouts.
+//! session in one process with chosen dropouts (`--drop ROUND:ID`, or
+//! `--drop-percent P --drop-round R`) and prints the sum, or with `--stats`/`--json`
+//! the per-party compute time (thread CPU time on Linux) and bytes.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,6 +96,20 @@ struct SimArgs {
     /// Clients that drop out, as ROUND:ID (round 0-3), repeatable or comma-separated.
     #[arg(long, value_delimiter = ',')]
     drop: Vec<String>,
+    /// Also drop this percentage of the clients (the highest ids), in --drop-round.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0)]
+    drop_percent: u32,
+    /// The round in which the --drop-percent clients stop (0-3; 2 = after sharing
+    /// keys, before sending the masked input).
+    #[arg(long, value_name = "ROUND", default_value_t = 2)]
+    drop_round: u8,
+    /// Print the timing and traffic split on stderr (always included with --json).
+    #[arg(long)]
+    stats: bool,
+    /// Print one JSON object (parameters, check of the sum, per-party compute time and
+    /// bytes) instead of the sum.
+    #[arg(long)]
+    json: bool,
 }
 
 fn read_vector(path: &PathBuf) -> anyhow::Result<Vec<u64>> {
@@ -160,16 +176,31 @@ fn client(a: ClientArgs) -> anyhow::Result<()> {
 fn simulate(a: SimArgs) -> anyhow::Result<()> {
     let config = a.params.config()?;
     let mut drops = Dropouts::default();
-    for d in &a.drop {
-        let (r, id) = d.split_once(':').with_context(|| format!("`{d}` is not ROUND:ID"))?;
-        let id: u32 = id.parse().with_context(|| format!("`{d}` is not ROUND:ID"))?;
+    let mut add_drop = |r: &str, id: u32, what: &str| -> anyhow::Result<()> {
         match r {
             "0" => drops.round0.push(id),
             "1" => drops.round1.push(id),
             "2" => drops.round2.push(id),
             "3" => drops.round3.push(id),
-            _ => bail!("`{d}`: the round must be 0, 1, 2 or 3"),
+            _ => bail!("`{what}`: the round must be 0, 1, 2 or 3"),
         }
+        Ok(())
+    };
+    for d in &a.drop {
+        let (r, id) = d.split_once(':').with_context(|| format!("`{d}` is not ROUND:ID"))?;
+        let id: u32 = id.parse().with_context(|| format!("`{d}` is not ROUND:ID"))?;
+        add_drop(r, id, d)?;
+    }
+    if a.drop_round > 3 {
+        bail!("--drop-round must be 0, 1, 2 or 3");
+    }
+    if a.drop_percent > 100 {
+        bail!("--drop-percent must be at most 100");
+    }
+    let k = u64::from(config.clients) * u64::from(a.drop_percent) / 100;
+    let k = k as u32; // <= clients
+    for id in config.clients - k..config.clients {
+        add_drop(&a.drop_round.to_string(), id, "--drop-round")?;
     }
     // Client i's input is the vector (i, i, ..., i) reduced mod m, so the expected
     // sum is easy to check by hand.
@@ -177,9 +208,89 @@ fn simulate(a: SimArgs) -> anyhow::Result<()> {
     let inputs: Vec<Vec<u64>> =
         (0..config.clients).map(|i| vec![(u128::from(i) % m) as u64; config.dim as usize]).collect();
     let mut rng = rand::rngs::OsRng;
+    let t0 = std::time::Instant::now();
     let rep = secagg::simulate(config, &inputs, &drops, &mut rng).context("secure aggregation failed")?;
-    eprintln!("included clients: {:?}", rep.included);
+    let wall = t0.elapsed();
+    // The expected sum, computed in the clear from the inputs of the included clients.
+    let want = rep.included.iter().fold(0u64, |acc, &i| config.modulus.add(acc, inputs[i as usize][0]));
+    let sum_ok = rep.sum.iter().all(|&v| v == want);
+    let stats = sim_stats(&config, &rep, wall, sum_ok);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+        if !sum_ok {
+            bail!("the sum differs from the sum of the included inputs");
+        }
+        return Ok(());
+    }
+    if a.stats {
+        eprintln!("{}", sim_stats_text(&stats));
+    } else if rep.included.len() <= 64 {
+        eprintln!("included clients: {:?}", rep.included);
+    } else {
+        eprintln!("included {} of {} clients", rep.included.len(), config.clients);
+    }
     print_vector(&rep.sum)
+}
+
+/// Mean, min and max of some values.
+fn spread(v: &[f64]) -> serde_json::Value {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(0.0, f64::max);
+    serde_json::json!({ "mean": mean, "min": if v.is_empty() { 0.0 } else { min }, "max": max })
+}
+
+fn sim_stats(config: &Config, rep: &secagg::SimReport, wall: Duration, sum_ok: bool) -> serde_json::Value {
+    let ms = |d: &Duration| d.as_secs_f64() * 1e3;
+    let client_ms: Vec<f64> = rep.client_times.values().map(ms).collect();
+    let sent: Vec<f64> = rep.client_bytes_sent.values().map(|&b| b as f64).collect();
+    let recv: Vec<f64> = rep.client_bytes_received.values().map(|&b| b as f64).collect();
+    serde_json::json!({
+        "clients": config.clients,
+        "threshold": config.threshold,
+        "dim": config.dim,
+        "modulus": config.modulus.value().to_string(),
+        "included": rep.included.len(),
+        "dropped": config.clients as usize - rep.included.len(),
+        "sum_ok": sum_ok,
+        "clock": match rep.clock {
+            secagg::Clock::ThreadCpu => "thread_cpu",
+            secagg::Clock::Wall => "wall",
+        },
+        "client_compute_ms": spread(&client_ms),
+        "server_compute_ms": ms(&rep.server_time),
+        "client_bytes_sent": spread(&sent),
+        "client_bytes_received": spread(&recv),
+        "server_bytes_sent": rep.server_bytes_sent,
+        "server_bytes_received": sent.iter().sum::<f64>() as u64,
+        "wall_ms": ms(&wall),
+    })
+}
+
+fn sim_stats_text(s: &serde_json::Value) -> String {
+    format!(
+        "secagg n={} t={} d={} included={} sum_ok={} ({} clock)\n\
+         client compute: mean {:.1} ms, min {:.1} ms, max {:.1} ms\n\
+         server compute: {:.1} ms\n\
+         client sent: mean {:.0} bytes, received: mean {:.0} bytes\n\
+         server sent: {} bytes, received: {} bytes; whole run {:.1} s wall",
+        s["clients"],
+        s["threshold"],
+        s["dim"],
+        s["included"],
+        s["sum_ok"],
+        s["clock"].as_str().unwrap_or("?"),
+        s["client_compute_ms"]["mean"].as_f64().unwrap_or(0.0),
+        s["client_compute_ms"]["min"].as_f64().unwrap_or(0.0),
+        s["client_compute_ms"]["max"].as_f64().unwrap_or(0.0),
+        s["server_compute_ms"].as_f64().unwrap_or(0.0),
+        s["client_bytes_sent"]["mean"].as_f64().unwrap_or(0.0),
+        s["client_bytes_received"]["mean"].as_f64().unwrap_or(0.0),
+        s["server_bytes_sent"],
+        s["server_bytes_received"],
+        s["wall_ms"].as_f64().unwrap_or(0.0) / 1e3,
+    )
 }
 
 fn print_vector(v: &[u64]) -> anyhow::Result<()> {

@@ -269,3 +269,53 @@ fn over_channels() {
         assert_eq!(h.join().unwrap().unwrap(), want);
     }
 }
+
+#[test]
+fn larger_session_with_dropouts_and_odd_modulus() {
+    // Enough clients that the server checks many shares beyond the threshold through
+    // the batched reconstruction, with dropouts after rounds 1 and 2.
+    let m = Modulus::new((1u128 << 61) - 1).unwrap();
+    let cfg = Config::new(30, 20, 37, m).unwrap();
+    let d = Dropouts { round2: vec![3, 11, 29], round3: vec![0, 17], ..Default::default() };
+    let (xs, rep) = run(cfg, &d, 41).unwrap();
+    let want: Vec<u32> = (0..30).filter(|i| ![3, 11, 29].contains(i)).collect();
+    assert_eq!(rep.included, want);
+    assert_eq!(rep.sum, expected(&xs, &rep.included, m));
+    // Times and bytes are reported for every client that took part.
+    assert_eq!(rep.client_times.len(), 30);
+    assert_eq!(rep.client_bytes_received.len(), 30);
+    assert!(rep.client_bytes_sent.values().all(|&b| b > 0));
+}
+
+#[test]
+fn an_inconsistent_unmasking_share_is_an_error_not_a_wrong_sum() {
+    use mpc_native::shamir::{Fp61, Share};
+    let cfg = Config::new(5, 3, 4, Modulus::power_of_two(32).unwrap()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let (mut server, mut clients, keys) = setup(cfg, &mut rng);
+    for c in clients.iter_mut() {
+        let m = c.handle(keys.clone(), &mut rng).unwrap().unwrap();
+        server.receive(c.id(), m).unwrap();
+    }
+    let boxes = server.finish_shares().unwrap();
+    for c in clients.iter_mut() {
+        let m = c.handle(boxes[&c.id()].clone(), &mut rng).unwrap().unwrap();
+        server.receive(c.id(), m).unwrap();
+    }
+    let survivors = server.finish_masked().unwrap();
+    for c in clients.iter_mut() {
+        let mut reply = c.handle(survivors.clone(), &mut rng).unwrap().unwrap();
+        if c.id() == 1 {
+            // Client 1 lies about its share of client 0's self-mask seed.
+            let Message::UnmaskShares { shares, .. } = &mut reply else { panic!() };
+            let share = Share::<Fp61>::from_bytes(&shares[0].2).unwrap();
+            let mut values = share.values().to_vec();
+            values[2] = values[2] + Fp61::new(5).unwrap();
+            let bad =
+                Share::from_parts(share.split_id(), share.threshold() as u16, share.x(), values).unwrap();
+            shares[0].2 = bad.to_bytes();
+        }
+        server.receive(c.id(), reply).unwrap();
+    }
+    assert!(matches!(server.finish(), Err(SecaggError::Shamir(_))));
+}

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::crypto::{expand_mask, kdf, open, seal, secret_to_field};
+use super::crypto::{apply_mask, kdf, open, seal, secret_to_field, Sign};
 use super::msg::{Message, ShareKind};
 use super::{Config, SecaggError};
 use crate::shamir::{self, Fp61, Share};
@@ -82,6 +82,9 @@ pub struct Client {
     own: Option<(Vec<u8>, Vec<u8>)>,
     /// Shares received from each round-1 peer: (share of s^SK, share of b), encoded.
     received: BTreeMap<u32, SharePair>,
+    /// Round 1 to 2: the share-encryption key with each peer (from `X25519(c_u, c_v)`,
+    /// derived once and used to seal to and open from that peer); cleared after use.
+    enc_keys: BTreeMap<u32, Zeroizing<[u8; 32]>>,
     u2: BTreeSet<u32>,
 }
 
@@ -140,6 +143,7 @@ impl Client {
             keys: BTreeMap::new(),
             own: None,
             received: BTreeMap::new(),
+            enc_keys: BTreeMap::new(),
             u2: BTreeSet::new(),
         };
         Ok((client, msg))
@@ -229,6 +233,8 @@ impl Client {
             let key = kdf(b"mpc-secagg-v1 share encryption", &self.session, dh.as_bytes());
             let ad = share_ad(&self.session, self.id, *peer);
             ciphertexts.push((*peer, seal(&key, &ad, &pt)));
+            // The agreement is symmetric: the same key opens the peer's shares in round 2.
+            self.enc_keys.insert(*peer, key);
         }
         self.keys = keys.into_iter().map(|(id, c, s)| (id, (c, s))).collect();
         self.round = Round::Shared;
@@ -249,15 +255,13 @@ impl Client {
         }
         let mut u2 = BTreeSet::from([self.id]);
         for (from, ct) in &ciphertexts {
-            let Some((c_pk, _)) = self.keys.get(from) else {
+            let Some(key) = self.enc_keys.get(from) else {
                 return Err(proto("a ciphertext comes from a client outside the session"));
             };
             if !u2.insert(*from) {
                 return Err(proto("two ciphertexts come from the same client"));
             }
-            let dh = self.c_sk.diffie_hellman(&PublicKey::from(*c_pk));
-            let key = kdf(b"mpc-secagg-v1 share encryption", &self.session, dh.as_bytes());
-            let pt = open(&key, &share_ad(&self.session, *from, self.id), ct)?;
+            let pt = open(key, &share_ad(&self.session, *from, self.id), ct)?;
             if pt.len() < 4 {
                 return Err(SecaggError::Malformed("a share plaintext is too short".into()));
             }
@@ -280,25 +284,18 @@ impl Client {
             });
         }
         let m = self.config.modulus;
-        let dim = self.config.dim as usize;
         let mut y: Vec<u64> = self.input.to_vec();
-        let self_mask = expand_mask(&self_seed(&self.session, &self.b), m, dim);
-        for (v, r) in y.iter_mut().zip(&self_mask) {
-            *v = m.add(*v, *r);
-        }
+        apply_mask(&mut y, &self_seed(&self.session, &self.b), m, Sign::Add);
         for &peer in &u2 {
             if peer == self.id {
                 continue;
             }
             let (_, s_pk) = self.keys[&peer]; // u2 is a subset of the key list
             let dh = self.s_sk.diffie_hellman(&PublicKey::from(s_pk));
-            let mask = expand_mask(&pairwise_seed(&self.session, dh.as_bytes()), m, dim);
-            if self.id < peer {
-                y.iter_mut().zip(&mask).for_each(|(v, r)| *v = m.add(*v, *r));
-            } else {
-                y.iter_mut().zip(&mask).for_each(|(v, r)| *v = m.sub(*v, *r));
-            }
+            let sign = if self.id < peer { Sign::Add } else { Sign::Sub };
+            apply_mask(&mut y, &pairwise_seed(&self.session, dh.as_bytes()), m, sign);
         }
+        self.enc_keys.clear();
         self.u2 = u2;
         self.round = Round::Masked;
         Ok(Message::MaskedInput { session: self.session, values: y })

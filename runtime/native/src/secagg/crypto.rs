@@ -8,6 +8,8 @@
 //!   sender, receiver) and is compared in constant time. Each key seals one message.
 //! - [`expand_mask`]: ChaCha20 output reduced to `[0, m)`: masking with the low bits
 //!   when `m` is a power of two, rejection sampling otherwise, so masks are uniform.
+//!   [`apply_mask`] adds or subtracts the same mask into a vector in place, in chunks,
+//!   with no division when `m` is a power of two.
 //! - [`secret_to_field`]/[`field_to_secret`]: 32 bytes as five 56-bit `Fp61` elements,
 //!   so up to 65535 clients can hold shares (GF(2^8) would stop at 255).
 
@@ -87,7 +89,77 @@ pub fn open(key: &[u8; 32], ad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8
     Ok(out)
 }
 
-/// `dim` uniform values in `[0, m)` from the PRG seeded with `seed`.
+/// Whether [`apply_mask`] adds or subtracts the mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    /// `acc + mask`.
+    Add,
+    /// `acc - mask`.
+    Sub,
+}
+
+/// PRG words drawn per call in [`apply_mask`] (4 KiB).
+const CHUNK: usize = 512;
+
+/// Fills `out` with the next little-endian 64-bit words of `rng` (the same words
+/// `next_u64` returns, since every call starts on a word boundary).
+fn fill_words(rng: &mut ChaCha20Rng, bytes: &mut [u8; CHUNK * 8], out: &mut [u64]) {
+    let bytes = &mut bytes[..out.len() * 8];
+    rng.fill_bytes(bytes);
+    for (w, b) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        *w = u64::from_le_bytes(a);
+    }
+}
+
+/// `acc[i] = acc[i] +- expand_mask(seed, modulus, acc.len())[i] mod m` for reduced
+/// `acc`, without materialising the mask: the PRG output is drawn in 4 KiB chunks and
+/// folded into `acc` directly. This is the hot loop of both client and server.
+pub fn apply_mask(acc: &mut [u64], seed: &[u8; 32], modulus: Modulus, sign: Sign) {
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let m = modulus.value();
+    let mut bytes = Zeroizing::new([0u8; CHUNK * 8]);
+    let mut words = Zeroizing::new([0u64; CHUNK]);
+    if m.is_power_of_two() {
+        // (a +- r) mod 2^k = (a +- (r mod 2^k)) mod 2^k: wrap in u64, then mask.
+        let mask = (m - 1) as u64; // m <= 2^64, so m - 1 fits
+        for chunk in acc.chunks_mut(CHUNK) {
+            let w = &mut words[..chunk.len()];
+            fill_words(&mut rng, &mut bytes, w);
+            match sign {
+                Sign::Add => chunk.iter_mut().zip(w.iter()).for_each(|(a, r)| *a = a.wrapping_add(*r) & mask),
+                Sign::Sub => chunk.iter_mut().zip(w.iter()).for_each(|(a, r)| *a = a.wrapping_sub(*r) & mask),
+            }
+        }
+    } else {
+        // m < 2^64 here: the same rejection sampling as `expand_mask`, consuming the
+        // words in the same order.
+        let m64 = m as u64; // m < 2^64
+        let zone = ((1u128 << 64) / m) * m;
+        let mut pos = CHUNK;
+        for a in acc.iter_mut() {
+            let r = loop {
+                if pos == CHUNK {
+                    fill_words(&mut rng, &mut bytes, &mut words[..]);
+                    pos = 0;
+                }
+                let v = words[pos];
+                pos += 1;
+                if u128::from(v) < zone {
+                    break v % m64;
+                }
+            };
+            *a = match sign {
+                Sign::Add => modulus.add(*a, r),
+                Sign::Sub => modulus.sub(*a, r),
+            };
+        }
+    }
+}
+
+/// `dim` uniform values in `[0, m)` from the PRG seeded with `seed`: the reference
+/// definition of a mask ([`apply_mask`] must agree with it; a test checks).
 pub fn expand_mask(seed: &[u8; 32], modulus: Modulus, dim: usize) -> Vec<u64> {
     let mut rng = ChaCha20Rng::from_seed(*seed);
     let m = modulus.value();
@@ -180,6 +252,49 @@ mod tests {
         assert!(p.iter().all(|&v| v < 8));
         let big = expand_mask(&[2; 32], Modulus::new((1u128 << 64) - 1).unwrap(), 100);
         assert!(big.iter().all(|&v| v < u64::MAX));
+    }
+
+    #[test]
+    fn apply_mask_agrees_with_expand_mask() {
+        let moduli = [
+            Modulus::power_of_two(1).unwrap(),
+            Modulus::power_of_two(32).unwrap(),
+            Modulus::power_of_two(64).unwrap(),
+            Modulus::new(3).unwrap(),
+            Modulus::new(1_000_003).unwrap(),
+            Modulus::new((1u128 << 64) - 59).unwrap(),
+            Modulus::new((1u128 << 63) + 1).unwrap(),
+        ];
+        // Lengths around the chunk size, so partial and several chunks are covered.
+        for (k, m) in moduli.into_iter().enumerate() {
+            for dim in [1usize, 7, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5] {
+                let seed = [k as u8 + 1; 32];
+                let start: Vec<u64> = expand_mask(&[99; 32], m, dim);
+                let mask = expand_mask(&seed, m, dim);
+                let mut plus = start.clone();
+                apply_mask(&mut plus, &seed, m, Sign::Add);
+                let want: Vec<u64> = start.iter().zip(&mask).map(|(a, r)| m.add(*a, *r)).collect();
+                assert_eq!(plus, want, "add, m = {}, dim = {dim}", m.value());
+                let mut back = plus.clone();
+                apply_mask(&mut back, &seed, m, Sign::Sub);
+                assert_eq!(back, start, "sub, m = {}, dim = {dim}", m.value());
+            }
+        }
+    }
+
+    #[test]
+    fn modular_add_sub_match_u128_arithmetic() {
+        for m in [2u128, 3, 1000, 1 << 32, (1 << 63) + 5, (1 << 64) - 1, 1 << 64] {
+            let m = Modulus::new(m).unwrap();
+            let top = (m.value() - 1) as u64;
+            for a in [0, 1, top / 2, top.saturating_sub(1), top] {
+                for b in [0, 1, top / 3, top] {
+                    let (a128, b128) = (u128::from(a), u128::from(b));
+                    assert_eq!(u128::from(m.add(a, b)), (a128 + b128) % m.value());
+                    assert_eq!(u128::from(m.sub(a, b)), (a128 + m.value() - b128) % m.value());
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod client;
 pub mod crypto;
 pub mod msg;
 pub mod net;
+pub mod recover;
 pub mod server;
 pub mod sim;
 
@@ -48,7 +49,7 @@ use crate::shamir::ShamirError;
 
 pub use client::Client;
 pub use server::Server;
-pub use sim::{simulate, Dropouts, SimReport};
+pub use sim::{simulate, Clock, Dropouts, SimReport};
 
 /// Most clients in one session.
 pub const MAX_CLIENTS: u32 = 10_000;
@@ -116,14 +117,22 @@ impl Modulus {
         self.0
     }
 
-    /// `(a + b) mod m` for reduced operands.
+    /// `(a + b) mod m` for reduced operands (`a, b < m`).
+    #[inline]
     pub fn add(self, a: u64, b: u64) -> u64 {
-        ((u128::from(a) + u128::from(b)) % self.0) as u64 // < m <= 2^64
+        // a + b < 2m, so one conditional subtraction reduces it; no division.
+        let s = u128::from(a) + u128::from(b);
+        let over = u128::from(s >= self.0);
+        (s - over * self.0) as u64 // < m <= 2^64
     }
 
-    /// `(a - b) mod m` for reduced operands.
+    /// `(a - b) mod m` for reduced operands (`a, b < m`).
+    #[inline]
     pub fn sub(self, a: u64, b: u64) -> u64 {
-        ((u128::from(a) + self.0 - u128::from(b)) % self.0) as u64 // < m <= 2^64
+        let (d, borrow) = a.overflowing_sub(b);
+        // On a borrow, d = a - b + 2^64 and the result is a - b + m = d + m - 2^64,
+        // which wraps to the same u64 as d + m.
+        d.wrapping_add((u128::from(borrow) * self.0) as u64)
     }
 
     /// True if `v < m`.

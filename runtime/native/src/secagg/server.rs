@@ -7,16 +7,22 @@
 //! reconstructs only the self-mask seeds of survivors and the mask keys of dropped
 //! clients (checking each key against its advertised public key) and removes their
 //! masks from the sum. No method reconstructs or returns an individual input.
+//!
+//! The secrets are reconstructed together ([`recover::reconstruct_many`]: Lagrange
+//! coefficients once per set of x-coordinates, extra shares checked by one random
+//! linear combination drawn from the OS generator), and masks are removed in place
+//! ([`apply_mask`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::client::{pairwise_seed, self_seed, session_id};
-use super::crypto::{expand_mask, field_to_secret};
+use super::crypto::{apply_mask, field_to_secret, Sign};
 use super::msg::{Message, ShareKind};
-use super::{Config, SecaggError};
-use crate::shamir::{self, Fp61, Share};
+use super::{recover, Config, SecaggError};
+use crate::shamir::{Fp61, Share};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Round {
@@ -221,14 +227,17 @@ impl Server {
         self.expect(Round::Unmask)?;
         self.enough(3, self.u5.len())?;
         let m = self.config.modulus;
-        let dim = self.config.dim as usize;
         let mut sum = self.sum.clone();
-        for &u in &self.u2 {
-            let shares = self.shares.get(&u).map(Vec::as_slice).unwrap_or(&[]);
-            let secret = field_to_secret(&shamir::reconstruct(shares)?)?;
+        // Every u5 client sent a share about every u2 client, so the lists share one
+        // set of x-coordinates and one Lagrange plan (see `recover`).
+        let lists: Vec<Vec<Share<Fp61>>> =
+            self.u2.iter().map(|u| self.shares.get(u).cloned().unwrap_or_default()).collect();
+        let secrets = recover::reconstruct_many(&lists, &mut OsRng)?;
+        drop(lists);
+        for (&u, elems) in self.u2.iter().zip(&secrets) {
+            let secret = field_to_secret(elems)?;
             if self.u3.contains(&u) {
-                let mask = expand_mask(&self_seed(&self.session, &secret), m, dim);
-                sum.iter_mut().zip(&mask).for_each(|(s, r)| *s = m.sub(*s, *r));
+                apply_mask(&mut sum, &self_seed(&self.session, &secret), m, Sign::Sub);
             } else {
                 let sk = StaticSecret::from(*secret);
                 let (_, s_pk) = self.keys[&u]; // u2 is a subset of the advertised keys
@@ -238,13 +247,9 @@ impl Server {
                 for &v in &self.u3 {
                     let (_, v_pk) = self.keys[&v];
                     let dh = sk.diffie_hellman(&PublicKey::from(v_pk));
-                    let mask = expand_mask(&pairwise_seed(&self.session, dh.as_bytes()), m, dim);
                     // v added +mask if v < u and -mask if v > u; undo it.
-                    if v < u {
-                        sum.iter_mut().zip(&mask).for_each(|(s, r)| *s = m.sub(*s, *r));
-                    } else {
-                        sum.iter_mut().zip(&mask).for_each(|(s, r)| *s = m.add(*s, *r));
-                    }
+                    let sign = if v < u { Sign::Sub } else { Sign::Add };
+                    apply_mask(&mut sum, &pairwise_seed(&self.session, dh.as_bytes()), m, sign);
                 }
             }
         }

@@ -4,7 +4,9 @@
 //! counts are real and the decoders are exercised. A client listed in
 //! [`Dropouts`] for round r sends nothing from round r on. The report keeps the
 //! masked vectors the server received, so tests can check they differ from the
-//! inputs.
+//! inputs. Compute time is kept per client and for the server, on the thread's CPU
+//! clock where Linux provides one (so the split is meaningful on a loaded machine),
+//! excluding the encoding and decoding of messages.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -41,10 +43,64 @@ pub struct SimReport {
     pub client_bytes_sent: BTreeMap<u32, u64>,
     /// Bytes the server sent (all clients together).
     pub server_bytes_sent: u64,
+    /// Bytes each client (that took part) received over all rounds.
+    pub client_bytes_received: BTreeMap<u32, u64>,
     /// Computation time of all clients together (encoding excluded).
     pub client_time: Duration,
+    /// Computation time of each client that took part, over all its rounds.
+    pub client_times: BTreeMap<u32, Duration>,
     /// Computation time of the server.
     pub server_time: Duration,
+    /// How the times were measured.
+    pub clock: Clock,
+}
+
+/// The clock behind the times of a [`SimReport`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// CPU time of the simulating thread (Linux `/proc/thread-self/schedstat`):
+    /// unaffected by other processes on a loaded machine.
+    ThreadCpu,
+    /// Wall-clock time (where no per-thread CPU clock could be read).
+    Wall,
+}
+
+/// A reading of the clock chosen once per simulation.
+#[derive(Clone, Copy)]
+enum Stamp {
+    Cpu(u64),
+    Wall(Instant),
+}
+
+/// The nanoseconds this thread has run on a CPU, if the kernel tells.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+impl Clock {
+    fn detect() -> Clock {
+        match thread_cpu_ns() {
+            Some(_) => Clock::ThreadCpu,
+            None => Clock::Wall,
+        }
+    }
+
+    fn now(self) -> Stamp {
+        match self {
+            Clock::ThreadCpu => thread_cpu_ns().map_or_else(|| Stamp::Wall(Instant::now()), Stamp::Cpu),
+            Clock::Wall => Stamp::Wall(Instant::now()),
+        }
+    }
+
+    fn since(self, start: Stamp) -> Duration {
+        match (start, self.now()) {
+            (Stamp::Cpu(a), Stamp::Cpu(b)) => Duration::from_nanos(b.saturating_sub(a)),
+            (Stamp::Wall(a), _) => a.elapsed(),
+            // The clock vanished mid-run: count nothing rather than guess.
+            (Stamp::Cpu(_), Stamp::Wall(_)) => Duration::ZERO,
+        }
+    }
 }
 
 /// Runs a whole session: `inputs[i]` is client i's vector.
@@ -65,13 +121,22 @@ pub fn simulate(
     let mut server = Server::new(config);
     let mut clients: BTreeMap<u32, Client> = BTreeMap::new();
     let mut sent: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut received: BTreeMap<u32, u64> = BTreeMap::new();
     let mut server_sent = 0u64;
-    let (mut ct, mut st) = (Duration::ZERO, Duration::ZERO);
+    let clock = Clock::detect();
+    let mut client_times: BTreeMap<u32, Duration> = BTreeMap::new();
+    let mut st = Duration::ZERO;
     macro_rules! timed {
-        ($acc:ident, $e:expr) => {{
-            let t0 = Instant::now();
+        (server, $e:expr) => {{
+            let t0 = clock.now();
             let r = $e;
-            $acc += t0.elapsed();
+            st += clock.since(t0);
+            r
+        }};
+        (client $id:expr, $e:expr) => {{
+            let t0 = clock.now();
+            let r = $e;
+            *client_times.entry($id).or_default() += clock.since(t0);
             r
         }};
     }
@@ -83,23 +148,26 @@ pub fn simulate(
     // Round 0.
     for (id, input) in inputs.iter().enumerate() {
         let id = id as u32; // < config.clients <= MAX_CLIENTS
-        let (client, msg) = timed!(ct, Client::new(id, config, input.clone(), rng))?;
+        let input = input.clone();
+        let (client, msg) = timed!(client id, Client::new(id, config, input, rng))?;
         if gone(0, id) {
             continue;
         }
         let (msg, n) = wire(&msg)?;
         *sent.entry(id).or_default() += n;
-        timed!(st, server.receive(id, msg))?;
+        timed!(server, server.receive(id, msg))?;
         clients.insert(id, client);
     }
-    let key_list = timed!(st, server.finish_keys())?;
+    let key_list = timed!(server, server.finish_keys())?;
 
     // Round 1.
     let mut replies = Vec::new();
     for (&id, client) in clients.iter_mut() {
         let (msg, n) = wire(&key_list)?;
         server_sent += n;
-        let reply = timed!(ct, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
+        *received.entry(id).or_default() += n;
+        let reply =
+            timed!(client id, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
         if !gone(1, id) {
             replies.push((id, reply));
         }
@@ -107,9 +175,9 @@ pub fn simulate(
     for (id, reply) in replies {
         let (msg, n) = wire(&reply)?;
         *sent.entry(id).or_default() += n;
-        timed!(st, server.receive(id, msg))?;
+        timed!(server, server.receive(id, msg))?;
     }
-    let boxes = timed!(st, server.finish_shares())?;
+    let boxes = timed!(server, server.finish_shares())?;
 
     // Round 2.
     let mut masked_inputs = BTreeMap::new();
@@ -119,8 +187,10 @@ pub fn simulate(
         }
         let (msg, n) = wire(&msg)?;
         server_sent += n;
+        *received.entry(id).or_default() += n;
         let client = clients.get_mut(&id).ok_or(SecaggError::Protocol("unknown client".into()))?;
-        let reply = timed!(ct, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
+        let reply =
+            timed!(client id, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
         if gone(2, id) {
             continue;
         }
@@ -129,32 +199,37 @@ pub fn simulate(
         if let Message::MaskedInput { values, .. } = &msg {
             masked_inputs.insert(id, values.clone());
         }
-        timed!(st, server.receive(id, msg))?;
+        timed!(server, server.receive(id, msg))?;
     }
-    let survivors = timed!(st, server.finish_masked())?;
+    let survivors = timed!(server, server.finish_masked())?;
     let included: BTreeSet<u32> = server.survivors().into_iter().collect();
 
     // Round 3.
     for &id in &included {
         let (msg, n) = wire(&survivors)?;
         server_sent += n;
+        *received.entry(id).or_default() += n;
         let client = clients.get_mut(&id).ok_or(SecaggError::Protocol("unknown client".into()))?;
-        let reply = timed!(ct, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
+        let reply =
+            timed!(client id, client.handle(msg, rng))?.ok_or(SecaggError::Protocol("no reply".into()))?;
         if gone(3, id) {
             continue;
         }
         let (msg, n) = wire(&reply)?;
         *sent.entry(id).or_default() += n;
-        timed!(st, server.receive(id, msg))?;
+        timed!(server, server.receive(id, msg))?;
     }
-    let sum = timed!(st, server.finish())?;
+    let sum = timed!(server, server.finish())?;
     Ok(SimReport {
         sum,
         included: included.into_iter().collect(),
         masked_inputs,
         client_bytes_sent: sent,
         server_bytes_sent: server_sent,
-        client_time: ct,
+        client_bytes_received: received,
+        client_time: client_times.values().sum(),
+        client_times,
         server_time: st,
+        clock,
     })
 }
