@@ -4,9 +4,13 @@
 //! Bristol circuit) and the auction example, with the two parties on two threads
 //! of this process; and one run of a 10^7-AND circuit with each party in its own
 //! process (this binary re-executed), reporting AND gates/s and each party's peak
-//! RSS (`VmHWM`).
+//! RSS (`VmHWM`). Also IKNP correlated-OT throughput over loopback TCP: the receiver
+//! (evaluator) streams batches of 2^16 OTs (`extend_into`, reused buffers, 16 bytes
+//! per OT on the wire) to the sender (garbler) on another thread; the clock runs from
+//! the first batch to the sender's acknowledgement of the last (base OTs excluded).
 //!
 //! Run: `cargo bench -p mpc-benches --bench protocol -- --warm-up-time 1 --measurement-time 3`
+//! (`MPC_BENCH_SKIP_BIG=1` skips the 10^7-AND run).
 
 use std::net::TcpListener;
 use std::process::Command;
@@ -14,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use mpc_circuits::{Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
-use mpc_net::{TcpChannel, TcpListenerChannel};
+use mpc_crypto::Delta;
+use mpc_net::{Channel, TcpChannel, TcpListenerChannel};
+use mpc_ot::cot;
+use mpc_ot::iknp::{Extend, SetupAnswer, SetupOffer};
 use mpc_runtime::{run_evaluator, run_garbler, SessionOptions, SessionOutput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
@@ -86,6 +93,82 @@ fn bench_sessions(crit: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+fn recv_frame(ch: &mut TcpChannel) -> Vec<u8> {
+    let mut len = [0u8; 8];
+    ch.recv_exact(&mut len).expect("frame length");
+    let mut buf = vec![0u8; u64::from_le_bytes(len) as usize];
+    ch.recv_exact(&mut buf).expect("frame");
+    buf
+}
+
+fn send_frame(ch: &mut TcpChannel, data: &[u8]) {
+    ch.send(&(data.len() as u64).to_le_bytes()).expect("send");
+    ch.send(data).expect("send");
+}
+
+/// `batches` batches of `batch` correlated OTs over a fresh loopback connection (setup
+/// not timed); returns the time from the first batch to the last one's acknowledgement.
+fn cot_tcp(batches: u64, batch: usize) -> Duration {
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("bound").to_string();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut rng = ChaCha12Rng::seed_from_u64(3);
+            let mut ch = listener.accept(TIMEOUT).expect("accept");
+            let delta = Delta::random(&mut rng);
+            let offer = SetupOffer::from_bytes(&recv_frame(&mut ch)).expect("offer");
+            let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer).expect("setup");
+            send_frame(&mut ch, &answer.to_bytes());
+            ch.flush().expect("flush");
+            let mut msg = vec![0u8; Extend::encoded_len_for(batch)];
+            let mut keys = Vec::new();
+            for _ in 0..batches {
+                ch.recv_exact(&mut msg).expect("extension message");
+                sender.extend_into(batch, &msg, &mut keys).expect("extend");
+            }
+            std::hint::black_box(&keys);
+            ch.send(&[1]).expect("ack");
+            ch.flush().expect("flush");
+        });
+        let mut rng = ChaCha12Rng::seed_from_u64(4);
+        let mut ch = TcpChannel::connect(&addr, TIMEOUT).expect("connect");
+        let (setup, offer) = cot::Receiver::new(&mut rng);
+        send_frame(&mut ch, &offer.to_bytes());
+        ch.flush().expect("flush");
+        let answer = SetupAnswer::from_bytes(&recv_frame(&mut ch)).expect("answer");
+        let mut receiver = setup.finish(&answer).expect("finish");
+        let choices: Vec<bool> = (0..batch).map(|_| rng.gen()).collect();
+        let (mut msg, mut labels) = (Vec::new(), Vec::new());
+        let start = Instant::now();
+        for _ in 0..batches {
+            receiver.extend_into(&choices, &mut msg, &mut labels).expect("extend");
+            ch.send(&msg).expect("send");
+            ch.flush().expect("flush");
+        }
+        let mut ack = [0u8; 1];
+        ch.recv_exact(&mut ack).expect("ack");
+        std::hint::black_box(&labels);
+        start.elapsed()
+    })
+}
+
+fn bench_ot_tcp(crit: &mut Criterion) {
+    let batch = 1 << 16;
+    let mut group = crit.benchmark_group("cot_loopback_tcp");
+    group.throughput(Throughput::Elements(batch as u64));
+    group.bench_function("batch_2^16", |b| b.iter_custom(|iters| cot_tcp(iters, batch)));
+    group.finish();
+    let n = 256u64;
+    let t = cot_tcp(n, batch);
+    println!(
+        "correlated OT over loopback TCP: {} OTs in {:.3} s = {:.1}M OTs/s ({} B on the wire per OT)",
+        n * batch as u64,
+        t.as_secs_f64(),
+        (n * batch as u64) as f64 / t.as_secs_f64() / 1e6,
+        Extend::encoded_len_for(batch) as f64 / batch as f64
+    );
 }
 
 /// A layered circuit of `layers` x `width` AND gates (each gate reads two wires of
@@ -176,7 +259,10 @@ fn main() {
     }
     let mut crit = Criterion::default().configure_from_args();
     bench_sessions(&mut crit);
+    bench_ot_tcp(&mut crit);
     crit.final_summary();
-    println!("10^7-AND layered circuit (width 1024), two processes over loopback TCP:");
-    big_run();
+    if std::env::var_os("MPC_BENCH_SKIP_BIG").is_none() {
+        println!("10^7-AND layered circuit (width 1024), two processes over loopback TCP:");
+        big_run();
+    }
 }

@@ -13,8 +13,13 @@
 //!   `tccr(x, i) = pi(pi(x)^i) ^ pi(x)`, each also as an in-place batched `_many`
 //!   function ([`FixedKeyAes::tccr_many`] takes a tweak closure, `tccr_many_with` a
 //!   slice). Batches keep 8+ independent AES blocks in flight.
+//! - Half-gates kernels for mpc-garble ([`FixedKeyAes::garble_and_gates`] /
+//!   [`FixedKeyAes::eval_and_gates`] on label slots in place,
+//!   [`FixedKeyAes::garble_half_gates`] / [`FixedKeyAes::eval_half_gates`] on pair
+//!   slices), tables as bytes (32 per AND), see `gates.rs`.
 //! - [`aes_backend`]: `"aes-ni"` or `"soft"`, whichever the `aes` crate picked at run
-//!   time on this CPU.
+//!   time on this CPU; [`FixedKeyAes::kernel_name`]: which of our engines runs
+//!   (`"vaes"`, `"aes-ni"` or `"portable"`).
 //! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
 //!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
 //!   SeedableRng` (seed = 16 bytes).
@@ -27,10 +32,13 @@
 //! derives tweaks from a per-session offset plus the gate index).
 //!
 //! The only `unsafe` in the workspace is here: a slice cast from `[Block]` to the `aes`
-//! crate's block type (see `aes.rs`), and the fused AES-NI kernel in `ni.rs` (x86-64,
-//! used only after run-time detection of AES-NI; each unsafe block carries its
-//! justification). The kernel keeps 8 blocks in registers through both AES layers of
-//! the TCCR; it is tested bit-for-bit against the `aes` crate.
+//! crate's block type (see `aes.rs`), unchecked label-slot indexing after one range
+//! check per batch (`gates.rs`), and the fused kernels in `ni.rs` (x86-64: AES-NI on
+//! 128-bit registers, VAES on 256-bit registers with the AES rounds in inline assembly;
+//! used only after run-time detection of the instructions; each unsafe block carries
+//! its justification). The kernels keep 16 blocks in flight through both AES layers of
+//! the TCCR; they are tested bit-for-bit against the `aes` crate and the portable
+//! half-gates code.
 
 pub mod aes;
 mod block;
