@@ -204,3 +204,33 @@ fn serialisation_round_trips_and_is_versioned() {
     let dbg = format!("{sk:?}");
     assert!(!dbg.contains(&hex::encode(be(&uint(v["p"].as_str().unwrap())))[..20]));
 }
+
+/// Sizes without a fixed-size Montgomery context (768 and 1536 bits: p^2 of 12 and 24 limbs)
+/// take crypto-bigint's `BoxedMontyForm` path; 512 and 1024 bits take the fixed-size path.
+/// Both must decrypt every encryption path and agree on the homomorphisms.
+#[test]
+fn fixed_and_boxed_arithmetic_paths_agree() {
+    let mut r = rng(11);
+    for bits in [512u32, 768, 1024, 1536] {
+        let sk = SecretKey::insecure_generate(bits, &mut r).unwrap();
+        let pk = sk.public_key();
+        let fb = FixedBaseEncryptor::new(pk, &mut r);
+        for v in [0i128, 1, -1, 123_456_789_012_345, -(1i128 << 100)] {
+            let a = pk.encrypt_i128(v, &mut r).unwrap();
+            let b = sk.encrypt(&pk.encode_signed(v), &mut r).unwrap();
+            let c = fb.encrypt_i128(v, &mut r).unwrap();
+            for ct in [&a, &b, &c] {
+                assert_eq!(sk.decrypt_i128(ct).unwrap(), v, "n = {bits}");
+            }
+            assert_eq!(sk.decrypt_i128(&pk.add(&a, &b).unwrap()).unwrap(), 2 * v, "n = {bits}");
+        }
+        // m close to n (the largest plaintexts) round-trip too.
+        let top = pk.n().wrapping_sub(&BoxedUint::one_with_precision(pk.n().bits_precision()));
+        let ct = sk.encrypt(&top, &mut r).unwrap();
+        assert_eq!(be(&sk.decrypt(&ct).unwrap()), be(&top), "n = {bits}");
+        // 2n (not in Z*_{n^2}) is refused before decryption.
+        let wide = pk.n().widen(2 * pk.n().bits_precision());
+        let q_mult = pk.ciphertext_from_bytes(&be(&wide.wrapping_add(&wide)));
+        assert_eq!(q_mult.unwrap_err(), PaillierError::InvalidCiphertext);
+    }
+}

@@ -37,6 +37,7 @@
 //! maps back, refusing results outside i128.
 
 mod key;
+mod monty;
 
 /// The big-integer type of plaintexts (re-exported so callers need no direct dependency).
 pub use crypto_bigint::BoxedUint;
