@@ -10,7 +10,7 @@ use mpc_circuits::Circuit;
 use mpc_crypto::{Block, FixedKeyAes};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, AndGate, Kernel, SlotPlan};
+use crate::schedule::{self, AndGate, Kernel, ParallelBatch, SlotPlan};
 use crate::stream::TableSource;
 use crate::{CONST_LABEL, DEFAULT_BATCH};
 
@@ -82,8 +82,7 @@ impl<'c> Evaluator<'c> {
         let mut kernel = EvalKernel {
             aes: FixedKeyAes::global(),
             tweak_base: self.tweak_base as u128,
-            pairs: Vec::new(),
-            outs: Vec::new(),
+            par: ParallelBatch::default(),
             scratch: Vec::new(),
             source,
             parallel: self.parallel,
@@ -98,8 +97,7 @@ impl<'c> Evaluator<'c> {
 struct EvalKernel<'s, S: TableSource> {
     aes: &'static FixedKeyAes,
     tweak_base: u128,
-    pairs: Vec<Block>,
-    outs: Vec<Block>,
+    par: ParallelBatch,
     scratch: Vec<u8>,
     source: &'s mut S,
     parallel: bool,
@@ -130,25 +128,16 @@ impl<S: TableSource> Kernel for EvalKernel<'_, S> {
             aes.eval_and_gates(labels, schedule::as_triples(gates), first_tweak, tables);
             return Ok(());
         }
-        // Parallel: gather the input pairs, hash chunks on the pool, scatter the outputs
-        // (the batch's gates are independent, so reading all inputs first is exact).
         use rayon::prelude::*;
-        self.pairs.clear();
-        for g in gates {
-            self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
-        }
-        self.outs.clear();
-        self.outs.resize(n, Block::ZERO);
         let c = crate::PAR_CHUNK;
-        self.pairs
+        let (pairs, outs) = self.par.gather(gates, labels);
+        pairs
             .par_chunks(2 * c)
             .zip(tables.par_chunks(32 * c))
-            .zip(self.outs.par_chunks_mut(c))
+            .zip(outs.par_chunks_mut(c))
             .enumerate()
             .for_each(|(i, ((p, t), o))| aes.eval_half_gates(p, first_tweak + 2 * (i * c) as u128, t, o));
-        for (g, o) in gates.iter().zip(&self.outs) {
-            labels[g.out as usize] = *o;
-        }
+        self.par.scatter(gates, labels);
         Ok(())
     }
 }

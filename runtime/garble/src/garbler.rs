@@ -12,7 +12,7 @@ use mpc_crypto::{Block, Delta, FixedKeyAes};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, mask, AndGate, Kernel, SlotPlan};
+use crate::schedule::{self, mask, AndGate, Kernel, ParallelBatch, SlotPlan};
 use crate::stream::{TableSink, CHUNK_BYTES};
 use crate::{OutputDecoding, CONST_LABEL, DEFAULT_BATCH};
 
@@ -96,8 +96,7 @@ impl<'c> Garbler<'c> {
             aes: FixedKeyAes::global(),
             delta: self.delta.clone(),
             tweak_base: self.tweak_base as u128,
-            pairs: Vec::new(),
-            outs: Vec::new(),
+            par: ParallelBatch::default(),
             out: Vec::with_capacity(CHUNK_BYTES),
             sink,
             parallel: self.parallel,
@@ -144,8 +143,7 @@ struct GarbleKernel<'s, S: TableSink> {
     aes: &'static FixedKeyAes,
     delta: Delta,
     tweak_base: u128,
-    pairs: Vec<Block>,
-    outs: Vec<Block>,
+    par: ParallelBatch,
     out: Vec<u8>,
     sink: &'s mut S,
     parallel: bool,
@@ -180,26 +178,18 @@ impl<S: TableSink> GarbleKernel<'_, S> {
             aes.garble_and_gates(delta, labels, schedule::as_triples(gates), first_tweak, tables);
             return Ok(());
         }
-        // Parallel: gather, garble chunks on the pool, scatter (as in the evaluator).
         use rayon::prelude::*;
-        self.pairs.clear();
-        for g in gates {
-            self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
-        }
-        self.outs.clear();
-        self.outs.resize(n, Block::ZERO);
         let c = crate::PAR_CHUNK;
-        self.pairs
+        let (pairs, outs) = self.par.gather(gates, labels);
+        pairs
             .par_chunks(2 * c)
             .zip(tables.par_chunks_mut(32 * c))
-            .zip(self.outs.par_chunks_mut(c))
+            .zip(outs.par_chunks_mut(c))
             .enumerate()
             .for_each(|(i, ((p, t), o))| {
                 aes.garble_half_gates(delta, p, first_tweak + 2 * (i * c) as u128, t, o)
             });
-        for (g, o) in gates.iter().zip(&self.outs) {
-            labels[g.out as usize] = *o;
-        }
+        self.par.scatter(gates, labels);
         Ok(())
     }
 }

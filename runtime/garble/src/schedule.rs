@@ -95,6 +95,36 @@ pub(crate) fn as_triples(gates: &[AndGate]) -> &[[u32; 3]] {
     bytemuck::cast_slice(gates)
 }
 
+/// Buffers for hashing one batch on the rayon pool: the batch's input pairs are
+/// gathered first and its outputs scattered after (exact, since a batch's gates are
+/// independent), so that chunks of the batch can run on different threads.
+#[derive(Default)]
+pub(crate) struct ParallelBatch {
+    pairs: Vec<Block>,
+    outs: Vec<Block>,
+}
+
+impl ParallelBatch {
+    /// Gathers the input labels of `gates`; returns `(pairs, outputs)` buffers for
+    /// [`mpc_crypto::FixedKeyAes::garble_half_gates`] and its evaluator twin.
+    pub(crate) fn gather(&mut self, gates: &[AndGate], labels: &[Block]) -> (&[Block], &mut [Block]) {
+        self.pairs.clear();
+        for g in gates {
+            self.pairs.extend_from_slice(&[labels[g.a as usize], labels[g.b as usize]]);
+        }
+        self.outs.clear();
+        self.outs.resize(gates.len(), Block::ZERO);
+        (&self.pairs, &mut self.outs)
+    }
+
+    /// Writes the outputs computed since [`ParallelBatch::gather`] to their slots.
+    pub(crate) fn scatter(&self, gates: &[AndGate], labels: &mut [Block]) {
+        for (g, o) in gates.iter().zip(&self.outs) {
+            labels[g.out as usize] = *o;
+        }
+    }
+}
+
 /// What differs between garbler and evaluator.
 pub(crate) trait Kernel {
     /// The label of `!x` given the label of `x`.
