@@ -15,7 +15,7 @@ use crate::SessionError;
 /// First bytes of every session: not a valid start of any other common protocol.
 pub const MAGIC: [u8; 8] = *b"MPC2PC\r\n";
 /// The protocol version in the hello.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
@@ -172,17 +172,19 @@ pub struct Hello {
     parties: Vec<String>,
     inputs: Vec<(String, u8, ValueType)>,
     outputs: Vec<(String, ValueType, Reveal)>,
+    instances: u32,
 }
 
 impl Hello {
-    /// The hello of the party playing `role` for `circuit`.
-    pub fn new(role: Role, circuit: &Circuit) -> Hello {
+    /// The hello of the party playing `role` for `instances` runs of `circuit`.
+    pub fn new(role: Role, circuit: &Circuit, instances: u32) -> Hello {
         Hello {
             role: role.byte(),
             digest: circuit_digest(circuit),
             parties: circuit.parties().to_vec(),
             inputs: circuit.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
             outputs: circuit.outputs().iter().map(|g| (g.name.clone(), g.ty.clone(), g.reveal)).collect(),
+            instances,
         }
     }
 
@@ -206,6 +208,7 @@ impl Hello {
             e.ty(ty);
             e.reveal(*reveal);
         }
+        e.u32(self.instances);
         buf
     }
 
@@ -222,10 +225,11 @@ impl Hello {
         let n = r.count()?;
         let outputs =
             (0..n).map(|_| Ok((r.str()?, r.ty(0)?, r.reveal()?))).collect::<Result<_, SessionError>>()?;
+        let instances = r.u32()?;
         if r.pos != bytes.len() {
             return Err(r.bad("trailing bytes"));
         }
-        Ok(Hello { role, digest, parties, inputs, outputs })
+        Ok(Hello { role, digest, parties, inputs, outputs, instances })
     }
 
     /// Compares our hello with the peer's; the error names the first difference.
@@ -311,6 +315,12 @@ impl Hello {
                 "the programs have the same inputs and outputs but different circuits (SHA-256 {} here, {} at the peer)",
                 short_hex(&self.digest),
                 short_hex(&peer.digest)
+            ));
+        }
+        if self.instances != peer.instances {
+            return mismatch(format!(
+                "we run {} instance(s) of the program in this session but the peer runs {}",
+                self.instances, peer.instances
             ));
         }
         Ok(())

@@ -9,7 +9,10 @@
 //!
 //! Entry points: [`run_garbler`] (the program's first party, `PartyId(0)`),
 //! [`run_evaluator`] (`PartyId(1)`), and [`run_local`] (both, on two threads over a
-//! [`mpc_net::MemoryChannel`]). Programs with other than two parties are refused.
+//! [`mpc_net::MemoryChannel`]); [`run_garbler_many`] / [`run_evaluator_many`] run many
+//! instances of one circuit in one session (one OT setup and extension for all, tables
+//! back to back, distinct tweaks per instance). Programs with other than two parties
+//! are refused.
 //!
 //! Guarantees: randomness comes from ChaCha20 seeded by the OS; `Delta` is zeroized
 //! when dropped (by mpc-crypto); a peer that disconnects, stalls or sends garbage
@@ -23,6 +26,6 @@ mod session;
 pub use error::SessionError;
 pub use handshake::{circuit_digest, Role};
 pub use session::{
-    check_two_party, run_evaluator, run_garbler, run_local, LocalOutput, Progress, SessionOptions,
-    SessionOutput, SessionStats,
+    check_two_party, run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, run_local,
+    LocalOutput, ManyOutput, Progress, SessionOptions, SessionOutput, SessionStats,
 };

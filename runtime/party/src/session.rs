@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use mpc_circuits::{Circuit, PartyId, Reveal};
 use mpc_crypto::{Block, Delta};
-use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, TableSink, TableSource};
+use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, TableSink, TableSource};
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::{Channel, MemoryChannel, NetError};
 use mpc_ot::cot;
-use mpc_ot::iknp::{Extend, SetupAnswer, SetupOffer};
+use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -257,14 +257,19 @@ impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
     }
 }
 
-fn stats_of<C: Channel + ?Sized>(ch: &C, start: Instant, circuit: &Circuit) -> SessionStats {
+fn stats_of<C: Channel + ?Sized>(
+    ch: &C,
+    start: Instant,
+    circuit: &Circuit,
+    instances: usize,
+) -> SessionStats {
     let s = ch.stats();
     SessionStats {
         elapsed: start.elapsed(),
         bytes_sent: s.bytes_sent,
         bytes_received: s.bytes_received,
         rounds: s.rounds,
-        and_gates: circuit.and_count() as u64,
+        and_gates: circuit.and_count() as u64 * instances as u64,
     }
 }
 
@@ -272,6 +277,16 @@ fn stats_of<C: Channel + ?Sized>(ch: &C, start: Instant, circuit: &Circuit) -> S
 /// 128, plus a header).
 fn extend_max(n: usize) -> usize {
     16 * (n.div_ceil(128) * 128) + 256
+}
+
+/// What one party learned from a session of several instances ([`run_garbler_many`],
+/// [`run_evaluator_many`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManyOutput {
+    /// Per instance, per output group of the circuit: its bits if this party may see it.
+    pub outputs: Vec<Vec<Option<Vec<bool>>>>,
+    /// Time and traffic of the whole session (`and_gates` counts every instance).
+    pub stats: SessionStats,
 }
 
 /// Runs the garbler (the program's first party). `inputs` holds one bit vector
@@ -282,81 +297,8 @@ pub fn run_garbler<C: Channel + ?Sized>(
     inputs: &[Vec<bool>],
     opts: &SessionOptions,
 ) -> Result<SessionOutput, SessionError> {
-    check_two_party(circuit)?;
-    let me = Role::Garbler.party();
-    let bits = own_bits(circuit, me, inputs)?;
-    let progress = opts.progress.as_deref();
-    if let Some(p) = progress {
-        p.and_gates_total.store(circuit.and_count() as u64, Ordering::Relaxed);
-    }
-    let start = Instant::now();
-    let hello = Hello::new(Role::Garbler, circuit);
-    send_hello(ch, &hello)?;
-    ch.flush()?;
-    recv_hello(ch, &hello)?;
-
-    let mut rng = ChaCha20Rng::from_entropy();
-    let delta = Delta::random(&mut rng);
-    let my_wires = party_wires(circuit, me);
-    let eval_wires = party_wires(circuit, Role::Evaluator.party());
-    let mut zero = vec![Block::ZERO; circuit.num_input_wires() as usize];
-
-    if !eval_wires.is_empty() {
-        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
-        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
-        send_frame(ch, &answer.to_bytes())?;
-        ch.flush()?;
-        let n = eval_wires.len();
-        let msg = Extend::from_bytes(&recv_sized(ch, "OT extension", extend_max(n))?)?;
-        let keys = sender.extend(n, &msg)?;
-        if keys.len() != n {
-            return Err(SessionError::PeerMisbehaved(format!(
-                "its OT extension gave {} OTs, not {n}",
-                keys.len()
-            )));
-        }
-        for (w, k) in eval_wires.iter().zip(keys) {
-            zero[*w] = k;
-        }
-    }
-    for w in &my_wires {
-        zero[*w] = Block::random(&mut rng);
-    }
-    let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
-    send_blocks(ch, &mpc_garble::encode(&mine, &delta, &bits)?)?;
-
-    let mut garbler = Garbler::new(circuit, &delta, zero, 0)?;
-    let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
-
-    let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
-    let eval_bits: Vec<bool> =
-        eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()).collect();
-    ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
-    ch.flush()?;
-
-    let mine_ranges = visible_ranges(circuit, me);
-    let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let mut status = [0u8; 1];
-    ch.recv_exact(&mut status)?;
-    if status[0] != 0 {
-        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
-    }
-    let returned = recv_blocks(ch, n_back)?;
-    // Decode each returned label against the zero-label of its own output bit.
-    let all_zero = garbler.output_zero_labels().unwrap_or_default();
-    let mut full = all_zero.to_vec();
-    let mut pos = 0;
-    for (_, r) in &mine_ranges {
-        full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
-        pos += r.len();
-    }
-    // Outputs we do not see keep their zero-label, which decodes (and is ignored).
-    let decoded = garbler.decode_returned(&full)?;
-    let mut outputs = vec![None; circuit.outputs().len()];
-    for (k, r) in mine_ranges {
-        outputs[k] = Some(decoded[r].to_vec());
-    }
-    Ok(SessionOutput { outputs, stats: stats_of(ch, start, circuit) })
+    let many = run_garbler_many(ch, circuit, std::slice::from_ref(&inputs.to_vec()), opts)?;
+    Ok(single(many))
 }
 
 /// Runs the evaluator (the program's second party). `inputs` holds one bit vector
@@ -367,15 +309,152 @@ pub fn run_evaluator<C: Channel + ?Sized>(
     inputs: &[Vec<bool>],
     opts: &SessionOptions,
 ) -> Result<SessionOutput, SessionError> {
+    let many = run_evaluator_many(ch, circuit, std::slice::from_ref(&inputs.to_vec()), opts)?;
+    Ok(single(many))
+}
+
+fn single(mut many: ManyOutput) -> SessionOutput {
+    // `run_*_many` returns one output vector per instance; the wrappers pass one.
+    SessionOutput { outputs: many.outputs.pop().unwrap_or_default(), stats: many.stats }
+}
+
+/// The number of instances as the hello carries it.
+fn instance_count(n: usize) -> Result<u32, SessionError> {
+    match u32::try_from(n) {
+        Ok(k) if k > 0 => Ok(k),
+        _ => Err(SessionError::Input(format!("a session runs 1 to {} instances, not {n}", u32::MAX))),
+    }
+}
+
+/// Runs the garbler for `instances.len()` runs of `circuit` in one session (one hello,
+/// one OT setup, one OT extension for all of the evaluator's input bits, then the
+/// instances' tables back to back, then all outputs): instance `k` is garbled with the
+/// same `Delta` and tweaks starting at `k * tweaks_used(circuit)`, so no tweak repeats.
+/// `instances[k]` holds party 0's inputs of instance `k` as in [`run_garbler`].
+pub fn run_garbler_many<C: Channel + ?Sized>(
+    ch: &mut C,
+    circuit: &Circuit,
+    instances: &[Vec<Vec<bool>>],
+    opts: &SessionOptions,
+) -> Result<ManyOutput, SessionError> {
     check_two_party(circuit)?;
-    let me = Role::Evaluator.party();
-    let bits = own_bits(circuit, me, inputs)?;
+    let me = Role::Garbler.party();
+    let k_count = instance_count(instances.len())?;
+    let bits = instances.iter().map(|inputs| own_bits(circuit, me, inputs)).collect::<Result<Vec<_>, _>>()?;
     let progress = opts.progress.as_deref();
     if let Some(p) = progress {
-        p.and_gates_total.store(circuit.and_count() as u64, Ordering::Relaxed);
+        p.and_gates_total.store(circuit.and_count() as u64 * u64::from(k_count), Ordering::Relaxed);
     }
     let start = Instant::now();
-    let hello = Hello::new(Role::Evaluator, circuit);
+    let hello = Hello::new(Role::Garbler, circuit, k_count);
+    send_hello(ch, &hello)?;
+    ch.flush()?;
+    recv_hello(ch, &hello)?;
+
+    let mut rng = ChaCha20Rng::from_entropy();
+    let delta = Delta::random(&mut rng);
+    let my_wires = party_wires(circuit, me);
+    let eval_wires = party_wires(circuit, Role::Evaluator.party());
+    let n_in = circuit.num_input_wires() as usize;
+    let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
+
+    if !eval_wires.is_empty() {
+        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
+        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
+        send_frame(ch, &answer.to_bytes())?;
+        ch.flush()?;
+        let n = eval_wires.len() * instances.len();
+        let msg = recv_sized(ch, "OT extension", extend_max(n))?;
+        let mut keys = Vec::with_capacity(n);
+        sender.extend_into(n, &msg, &mut keys)?;
+        if keys.len() != n {
+            return Err(SessionError::PeerMisbehaved(format!(
+                "its OT extension gave {} OTs, not {n}",
+                keys.len()
+            )));
+        }
+        for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
+            for (w, k) in eval_wires.iter().zip(keys) {
+                zero[*w] = *k;
+            }
+        }
+    }
+    let mut active = Vec::with_capacity(my_wires.len() * instances.len());
+    for (zero, bits) in zeros.iter_mut().zip(&bits) {
+        for w in &my_wires {
+            zero[*w] = Block::random(&mut rng);
+        }
+        let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
+        active.extend(mpc_garble::encode(&mine, &delta, bits)?);
+    }
+    send_blocks(ch, &active)?;
+
+    let plan = if instances.len() > 1 { SlotPlan::compiled(circuit) } else { SlotPlan::new(circuit) };
+    let per_instance = mpc_garble::tweaks_used(circuit);
+    let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
+    let mut garblers = Vec::with_capacity(instances.len());
+    let mut eval_bits = Vec::new();
+    for (k, zero) in zeros.into_iter().enumerate() {
+        let tweak_base = per_instance.checked_mul(k as u64).ok_or_else(|| {
+            SessionError::Input("the session has more instances than the tweak space allows".into())
+        })?;
+        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base)?.with_plan(&plan);
+        let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
+        eval_bits.extend(eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()));
+        garblers.push(garbler);
+    }
+    ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
+    ch.flush()?;
+
+    let mine_ranges = visible_ranges(circuit, me);
+    let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
+    let mut status = [0u8; 1];
+    ch.recv_exact(&mut status)?;
+    if status[0] != 0 {
+        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
+    }
+    let returned = recv_blocks(ch, n_back * instances.len())?;
+    let mut outputs = Vec::with_capacity(instances.len());
+    for (garbler, returned) in garblers.iter().zip(returned.chunks(n_back.max(1))) {
+        // Decode each returned label against the zero-label of its own output bit;
+        // outputs we do not see keep their zero-label, which decodes (and is ignored).
+        let mut full = garbler.output_zero_labels().unwrap_or_default().to_vec();
+        let mut pos = 0;
+        for (_, r) in &mine_ranges {
+            full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
+            pos += r.len();
+        }
+        let decoded = garbler.decode_returned(&full)?;
+        let mut out = vec![None; circuit.outputs().len()];
+        for (k, r) in &mine_ranges {
+            out[*k] = Some(decoded[r.clone()].to_vec());
+        }
+        outputs.push(out);
+    }
+    if n_back == 0 {
+        outputs.resize(instances.len(), vec![None; circuit.outputs().len()]);
+    }
+    Ok(ManyOutput { outputs, stats: stats_of(ch, start, circuit, instances.len()) })
+}
+
+/// Runs the evaluator for `instances.len()` runs of `circuit` in one session (see
+/// [`run_garbler_many`]); `instances[k]` holds party 1's inputs of instance `k`.
+pub fn run_evaluator_many<C: Channel + ?Sized>(
+    ch: &mut C,
+    circuit: &Circuit,
+    instances: &[Vec<Vec<bool>>],
+    opts: &SessionOptions,
+) -> Result<ManyOutput, SessionError> {
+    check_two_party(circuit)?;
+    let me = Role::Evaluator.party();
+    let k_count = instance_count(instances.len())?;
+    let bits = instances.iter().map(|inputs| own_bits(circuit, me, inputs)).collect::<Result<Vec<_>, _>>()?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.and_gates_total.store(circuit.and_count() as u64 * u64::from(k_count), Ordering::Relaxed);
+    }
+    let start = Instant::now();
+    let hello = Hello::new(Role::Evaluator, circuit, k_count);
     send_hello(ch, &hello)?;
     let my_wires = party_wires(circuit, me);
     let garbler_wires = party_wires(circuit, Role::Garbler.party());
@@ -390,46 +469,73 @@ pub fn run_evaluator<C: Channel + ?Sized>(
     ch.flush()?;
     recv_hello(ch, &hello)?;
 
-    let mut labels = vec![Block::ZERO; circuit.num_input_wires() as usize];
+    let n_in = circuit.num_input_wires() as usize;
+    let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
     if let Some(setup) = setup {
         let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
         let mut receiver = setup.finish(&answer)?;
-        let (msg, mine) = receiver.extend(&bits)?;
-        send_frame(ch, &msg.to_bytes())?;
+        let all_bits: Vec<bool> = bits.concat();
+        let (mut msg, mut mine) = (Vec::new(), Vec::new());
+        receiver.extend_into(&all_bits, &mut msg, &mut mine)?;
+        send_frame(ch, &msg)?;
         ch.flush()?;
-        for (w, l) in my_wires.iter().zip(mine) {
-            labels[*w] = l;
+        for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
+            for (w, m) in my_wires.iter().zip(mine) {
+                l[*w] = *m;
+            }
         }
     }
-    for (w, l) in garbler_wires.iter().zip(recv_blocks(ch, garbler_wires.len())?) {
-        labels[*w] = l;
+    let theirs = recv_blocks(ch, garbler_wires.len() * instances.len())?;
+    if !garbler_wires.is_empty() {
+        for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
+            for (w, t) in garbler_wires.iter().zip(theirs) {
+                l[*w] = *t;
+            }
+        }
     }
 
-    let mut evaluator = Evaluator::new(circuit, labels, 0)?;
-    let out_labels = evaluator.evaluate(&mut ChannelSource { ch: &mut *ch, progress })?;
+    let plan = if instances.len() > 1 { SlotPlan::compiled(circuit) } else { SlotPlan::new(circuit) };
+    let per_instance = mpc_garble::tweaks_used(circuit);
+    let mut out_labels = Vec::with_capacity(instances.len());
+    for (k, labels) in labels.into_iter().enumerate() {
+        let tweak_base = per_instance.checked_mul(k as u64).ok_or_else(|| {
+            SessionError::Input("the session has more instances than the tweak space allows".into())
+        })?;
+        let mut evaluator = Evaluator::new(circuit, labels, tweak_base)?.with_plan(&plan);
+        out_labels.push(evaluator.evaluate(&mut ChannelSource { ch: &mut *ch, progress })?);
+    }
 
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = visible_ranges(circuit, Role::Garbler.party());
     ch.send(&[0u8])?;
-    let back: Vec<Block> = garbler_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let back: Vec<Block> = out_labels
+        .iter()
+        .flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec()))
+        .collect();
     send_blocks(ch, &back)?;
     ch.flush()?;
 
     let mine_ranges = visible_ranges(circuit, me);
     let n: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let mut packed = vec![0u8; n.div_ceil(8)];
+    let total = n * instances.len();
+    let mut packed = vec![0u8; total.div_ceil(8)];
     ch.recv_exact(&mut packed)?;
-    let decoding = OutputDecoding::from_bytes(&packed, n)
+    let decoding = OutputDecoding::from_bytes(&packed, total)
         .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
-    let mine: Vec<Block> = mine_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let mine: Vec<Block> =
+        out_labels.iter().flat_map(|o| mine_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec())).collect();
     let decoded = mpc_garble::decode(&mine, &decoding)?;
-    let mut outputs = vec![None; circuit.outputs().len()];
-    let mut pos = 0;
-    for (k, r) in mine_ranges {
-        outputs[k] = Some(decoded[pos..pos + r.len()].to_vec());
-        pos += r.len();
+    let mut outputs = Vec::with_capacity(instances.len());
+    for k in 0..instances.len() {
+        let mut out = vec![None; circuit.outputs().len()];
+        let mut pos = k * n;
+        for (g, r) in &mine_ranges {
+            out[*g] = Some(decoded[pos..pos + r.len()].to_vec());
+            pos += r.len();
+        }
+        outputs.push(out);
     }
-    Ok(SessionOutput { outputs, stats: stats_of(ch, start, circuit) })
+    Ok(ManyOutput { outputs, stats: stats_of(ch, start, circuit, instances.len()) })
 }
 
 /// Runs both parties in this process, on two threads over a [`MemoryChannel`], the

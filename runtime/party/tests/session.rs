@@ -7,7 +7,9 @@ use std::time::Duration;
 use mpc_circuits::eval::eval_groups;
 use mpc_circuits::{Bit, Builder, Circuit, PartyId, Reveal, ValueType, Word};
 use mpc_net::{Channel, MemoryChannel, NetError};
-use mpc_runtime::{run_evaluator, run_garbler, run_local, SessionError, SessionOptions};
+use mpc_runtime::{
+    run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, run_local, SessionError, SessionOptions,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -194,4 +196,55 @@ fn wrong_inputs_and_party_counts_are_refused() {
     let solo = b.finish().unwrap();
     let err = run_local(&solo, &[vec![true, false]], &SessionOptions::default()).unwrap_err();
     assert!(err.to_string().contains("has 1 party"), "{err}");
+}
+
+/// Several instances in one session: each instance's outputs equal the plaintext
+/// evaluator's on its own inputs, for each party's visible outputs, including
+/// circuits where one party has no inputs.
+#[test]
+fn many_instances_in_one_session_match_the_plaintext_evaluator() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for (case, (wa, wb)) in [(16, 16), (0, 9), (7, 0)].into_iter().enumerate() {
+        let circuit = random_circuit(&mut rng, wa, wb, 300);
+        let all: Vec<Vec<Vec<bool>>> = (0..5).map(|_| inputs_for(&circuit, &mut rng)).collect();
+        let g_in: Vec<_> = all.iter().map(|i| own(&circuit, i, 0)).collect();
+        let e_in: Vec<_> = all.iter().map(|i| own(&circuit, i, 1)).collect();
+        let (mut a, mut b) = MemoryChannel::pair_with_timeout(Duration::from_secs(10));
+        let (g, e) = std::thread::scope(|s| {
+            let c = &circuit;
+            let g = s.spawn(move || run_garbler_many(&mut a, c, &g_in, &SessionOptions::default()));
+            let e = run_evaluator_many(&mut b, c, &e_in, &SessionOptions::default());
+            (g.join().unwrap().unwrap(), e.unwrap())
+        });
+        assert_eq!((g.outputs.len(), e.outputs.len()), (5, 5));
+        assert_eq!(g.stats.and_gates, 5 * circuit.and_count() as u64);
+        for (k, inputs) in all.iter().enumerate() {
+            let want = eval_groups(&circuit, inputs).unwrap();
+            // Output groups: 0 to all, 1 to alice (garbler), 2 to bob (evaluator).
+            assert_eq!(g.outputs[k], vec![Some(want[0].clone()), Some(want[1].clone()), None], "case {case}");
+            assert_eq!(e.outputs[k], vec![Some(want[0].clone()), None, Some(want[2].clone())], "case {case}");
+        }
+    }
+}
+
+#[test]
+fn different_instance_counts_are_refused_on_both_sides() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let c = random_circuit(&mut rng, 16, 16, 100);
+    let (g, e) = pair_errors(&c, &c, |ch, c| {
+        let two = vec![vec![vec![false; 16]]; 2];
+        run_evaluator_many(ch, c, &two, &SessionOptions::default()).map(|_| ())
+    });
+    assert!(
+        g.to_string().contains("we run 1 instance(s) of the program in this session but the peer runs 2"),
+        "{g}"
+    );
+    assert!(
+        e.to_string().contains("we run 2 instance(s) of the program in this session but the peer runs 1"),
+        "{e}"
+    );
+    // No instances at all is an input error, before anything is sent.
+    let (mut a, _b) = MemoryChannel::pair_with_timeout(Duration::from_secs(1));
+    let err = run_garbler_many(&mut a, &c, &[], &SessionOptions::default()).unwrap_err();
+    assert!(matches!(err, SessionError::Input(_)), "{err}");
 }
