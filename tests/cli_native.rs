@@ -1,0 +1,350 @@
+//! The `mpc paillier` and `mpc zk` command-line contracts: round trips, and tampered or
+//! mismatched inputs exiting 1 with one sentence on stderr (never a panic, exit 101).
+//!
+//! Paillier keys: the CLI only generates keys of 2048 bits and more, so most tests use the
+//! 2048-bit known-answer key of `runtime/native/tests/vectors/paillier/` written as key files,
+//! and one test runs `keygen` once and reuses its key.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+fn mpc(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the mpc binary runs");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("mpc finishes");
+    writer.join().expect("writer thread");
+    out
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
+}
+
+fn assert_one_sentence_failure(out: &Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("error: "), "stderr: {err}");
+}
+
+/// A fresh directory under Cargo's per-target temporary directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_native_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the scratch directory");
+    dir
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+struct Keys {
+    sk: PathBuf,
+    pk: PathBuf,
+}
+
+/// The 2048-bit known-answer key, written in the library's versioned key format.
+fn vector_keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/runtime/native/tests/vectors/paillier/paillier_kat_g_n_plus_1.json"
+        ))
+        .expect("read the Paillier vectors");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("vector JSON");
+        let v = doc["vectors"]
+            .as_array()
+            .expect("vector list")
+            .iter()
+            .find(|v| v["n_bits"] == 2048)
+            .expect("a 2048-bit vector");
+        let dir = scratch("vector_key");
+        let keys = Keys { sk: dir.join("sk.json"), pk: dir.join("pk.json") };
+        let sk = serde_json::json!({"v": 1, "p": v["p"], "q": v["q"]});
+        let pk = serde_json::json!({"v": 1, "n": v["n"]});
+        std::fs::write(&keys.sk, sk.to_string()).expect("write the secret key");
+        std::fs::write(&keys.pk, pk.to_string()).expect("write the public key");
+        keys
+    })
+}
+
+/// A key made by `mpc paillier keygen` (once per test binary).
+fn generated_keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = scratch("generated_key");
+        let keys = Keys { sk: dir.join("sk.json"), pk: dir.join("pk.json") };
+        ok(&mpc(
+            &["paillier", "keygen", "--secret-key", path_str(&keys.sk), "--public-key", path_str(&keys.pk)],
+            b"",
+        ));
+        keys
+    })
+}
+
+fn encrypt(keys: &Keys, values: &str) -> Vec<String> {
+    let text = ok(&mpc(&["paillier", "encrypt", "--public-key", path_str(&keys.pk)], values.as_bytes()));
+    text.lines().map(str::to_owned).collect()
+}
+
+fn decrypt(keys: &Keys, lines: &[String]) -> Output {
+    mpc(&["paillier", "decrypt", "--secret-key", path_str(&keys.sk)], (lines.join("\n") + "\n").as_bytes())
+}
+
+const VALUES: &str =
+    "5\n-7\n0\n170141183460469231731687303715884105727\n-170141183460469231731687303715884105727\n";
+
+#[test]
+fn paillier_encrypt_sum_decrypt_round_trip() {
+    let keys = vector_keys();
+    let cts = encrypt(keys, VALUES);
+    assert_eq!(cts.len(), 5);
+    // Fresh randomness: encrypting the same values twice gives different ciphertexts.
+    assert_ne!(encrypt(keys, VALUES), cts);
+    let plain = ok(&decrypt(keys, &cts));
+    assert_eq!(plain, VALUES);
+    let sum_in = cts[..3].join("\n") + "\n";
+    let sum = ok(&mpc(&["paillier", "sum", "--public-key", path_str(&keys.pk)], sum_in.as_bytes()));
+    assert_eq!(sum.lines().count(), 1);
+    assert_eq!(ok(&decrypt(keys, &[sum.trim().to_owned()])), "-2\n");
+    // The two extremes cancel.
+    let sum_in = cts[3..].join("\n") + "\n";
+    let sum = ok(&mpc(&["paillier", "sum", "--public-key", path_str(&keys.pk)], sum_in.as_bytes()));
+    assert_eq!(ok(&decrypt(keys, &[sum.trim().to_owned()])), "0\n");
+}
+
+#[test]
+fn paillier_keygen_then_round_trip_and_refusals() {
+    let keys = generated_keys();
+    let pk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&keys.pk).unwrap()).unwrap();
+    assert_eq!(pk["v"], 1);
+    let n_hex = pk["n"].as_str().expect("n is a hex string");
+    assert_eq!(n_hex.len(), 512, "a 2048-bit modulus is 512 hex digits");
+    let cts = encrypt(keys, "41\n-1\n");
+    assert_eq!(ok(&decrypt(keys, &cts)), "41\n-1\n");
+    // keygen never overwrites an existing secret key.
+    let out = mpc(
+        &["paillier", "keygen", "--secret-key", path_str(&keys.sk), "--public-key", path_str(&keys.pk)],
+        b"",
+    );
+    assert_one_sentence_failure(&out);
+    // Keys below 2048 bits are refused.
+    let dir = scratch("small_key");
+    let out = mpc(
+        &[
+            "paillier",
+            "keygen",
+            "--bits",
+            "1024",
+            "--secret-key",
+            path_str(&dir.join("sk.json")),
+            "--public-key",
+            path_str(&dir.join("pk.json")),
+        ],
+        b"",
+    );
+    assert_one_sentence_failure(&out);
+    assert!(!dir.join("sk.json").exists());
+}
+
+#[test]
+fn paillier_tampered_ciphertexts_exit_1() {
+    let keys = vector_keys();
+    let cts = encrypt(keys, "12\n");
+    let c: serde_json::Value = serde_json::from_str(&cts[0]).unwrap();
+    let c_hex = c["c"].as_str().unwrap().to_owned();
+    let n_hex = {
+        let pk: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&keys.pk).unwrap()).unwrap();
+        pk["n"].as_str().unwrap().trim_start_matches("0x").to_owned()
+    };
+    let bad = [
+        // not JSON, wrong version, unknown field, not hex
+        "garbage".to_owned(),
+        format!(r#"{{"v":2,"c":"{c_hex}"}}"#),
+        format!(r#"{{"v":1,"c":"{c_hex}","x":1}}"#),
+        r#"{"v":1,"c":"xyz"}"#.to_owned(),
+        // 0, n (shares a factor with n), and a value above n^2 (digits appended)
+        r#"{"v":1,"c":"00"}"#.to_owned(),
+        format!(r#"{{"v":1,"c":"{n_hex}"}}"#),
+        format!(r#"{{"v":1,"c":"{c_hex}ff"}}"#),
+    ];
+    for line in &bad {
+        let out = decrypt(keys, &[cts[0].clone(), line.clone()]);
+        assert_one_sentence_failure(&out);
+        assert!(out.stdout.is_empty() || String::from_utf8_lossy(&out.stdout) == "12\n");
+        let out = mpc(
+            &["paillier", "sum", "--public-key", path_str(&keys.pk)],
+            format!("{}\n{line}\n", cts[0]).as_bytes(),
+        );
+        assert_one_sentence_failure(&out);
+    }
+    // Encrypt: a line that is not an integer, or does not fit i128.
+    for input in ["12\nabc\n", "1e5\n", "170141183460469231731687303715884105728\n"] {
+        let out = mpc(&["paillier", "encrypt", "--public-key", path_str(&keys.pk)], input.as_bytes());
+        assert_one_sentence_failure(&out);
+    }
+    // Sum of nothing.
+    let out = mpc(&["paillier", "sum", "--public-key", path_str(&keys.pk)], b"\n");
+    assert_one_sentence_failure(&out);
+}
+
+#[test]
+fn paillier_wrong_or_tampered_keys_exit_1() {
+    let keys = vector_keys();
+    let cts = encrypt(keys, "3\n");
+    // A public key where a secret key is expected, and the reverse.
+    let swapped = Keys { sk: keys.pk.clone(), pk: keys.sk.clone() };
+    assert_one_sentence_failure(&decrypt(&swapped, &cts));
+    assert_one_sentence_failure(&mpc(
+        &["paillier", "encrypt", "--public-key", path_str(&swapped.pk)],
+        b"1\n",
+    ));
+    // A missing key file.
+    let missing =
+        Keys { sk: PathBuf::from("/nonexistent/sk.json"), pk: PathBuf::from("/nonexistent/pk.json") };
+    assert_one_sentence_failure(&decrypt(&missing, &cts));
+    assert_one_sentence_failure(&mpc(
+        &["paillier", "encrypt", "--public-key", path_str(&missing.pk)],
+        b"1\n",
+    ));
+    // Tampered keys: p + 2 is not prime; an even modulus; a modulus below 2048 bits.
+    let dir = scratch("tampered_keys");
+    let sk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&keys.sk).unwrap()).unwrap();
+    let p = sk["p"].as_str().unwrap().trim_start_matches("0x");
+    let last = u8::from_str_radix(&p[p.len() - 1..], 16).unwrap();
+    let p2 = format!("{}{:x}", &p[..p.len() - 1], (last + 2) % 16);
+    let tampered = Keys { sk: dir.join("sk.json"), pk: dir.join("pk.json") };
+    std::fs::write(&tampered.sk, serde_json::json!({"v": 1, "p": p2, "q": sk["q"]}).to_string()).unwrap();
+    assert_one_sentence_failure(&decrypt(&tampered, &cts));
+    for n in ["ff".repeat(256) + "fe", "ff".repeat(127) + "f1"] {
+        std::fs::write(&tampered.pk, serde_json::json!({"v": 1, "n": n}).to_string()).unwrap();
+        assert_one_sentence_failure(&mpc(
+            &["paillier", "encrypt", "--public-key", path_str(&tampered.pk)],
+            b"1\n",
+        ));
+    }
+    // Another valid key: Paillier has no integrity, so decryption either refuses the
+    // ciphertext (not below the other n^2 or not a unit) or yields an unrelated value; it must
+    // never yield the plaintext, and never panic.
+    let other = generated_keys();
+    let out = decrypt(other, &cts);
+    match out.status.code() {
+        Some(0) => assert_ne!(String::from_utf8_lossy(&out.stdout), "3\n"),
+        _ => assert_one_sentence_failure(&out),
+    }
+    // A ciphertext of one key summed under another: refused or unrelated, never a panic.
+    let other_cts = encrypt(other, "3\n");
+    let out = mpc(
+        &["paillier", "sum", "--public-key", path_str(&keys.pk)],
+        format!("{}\n{}\n", cts[0], other_cts[0]).as_bytes(),
+    );
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{out:?}");
+}
+
+fn zk_keygen() -> (String, String) {
+    let text = ok(&mpc(&["zk", "keygen"], b""));
+    let mut lines = text.lines();
+    let secret = lines.next().and_then(|l| l.strip_prefix("secret ")).expect("secret line").to_owned();
+    let public = lines.next().and_then(|l| l.strip_prefix("public ")).expect("public line").to_owned();
+    assert_eq!(secret.len(), 64);
+    assert_eq!(public.len(), 64);
+    (secret, public)
+}
+
+fn zk_prove(secret: &str, session: &str) -> (String, String) {
+    let text = ok(&mpc(&["zk", "prove", "--session", session], format!("secret {secret}\n").as_bytes()));
+    let mut public = None;
+    let mut proof = None;
+    for line in text.lines() {
+        if let Some(p) = line.strip_prefix("public ") {
+            public = Some(p.to_owned());
+        } else if let Some(p) = line.strip_prefix("proof ") {
+            proof = Some(p.to_owned());
+        }
+    }
+    (public.expect("public line"), proof.expect("proof line"))
+}
+
+fn zk_verify(public: &str, proof: &str, session: &str, protocol: Option<&str>) -> Output {
+    let mut args = vec!["zk", "verify", "--session", session, "--public", public, "--proof", proof];
+    if let Some(p) = protocol {
+        args.extend(["--protocol", p]);
+    }
+    mpc(&args, b"")
+}
+
+#[test]
+fn zk_prove_verify_round_trip() {
+    let (secret, public) = zk_keygen();
+    let (public2, proof) = zk_prove(&secret, "session-1");
+    assert_eq!(public2, public, "prove derives the same public point as keygen");
+    assert_eq!(ok(&zk_verify(&public, &proof, "session-1", None)), "valid\n");
+    // The bare hex secret (without the `secret ` prefix) is accepted too.
+    let text = ok(&mpc(&["zk", "prove", "--session", "s"], format!("{secret}\n").as_bytes()));
+    assert!(text.contains(&format!("public {public}")));
+    // Proofs are randomised.
+    let (_, proof2) = zk_prove(&secret, "session-1");
+    assert_ne!(proof, proof2);
+    assert_eq!(ok(&zk_verify(&public, &proof2, "session-1", None)), "valid\n");
+    // A custom protocol id is bound as well.
+    let text = ok(&mpc(
+        &["zk", "prove", "--session", "s", "--protocol", "other/v1"],
+        format!("{secret}\n").as_bytes(),
+    ));
+    let proof3 = text.lines().find_map(|l| l.strip_prefix("proof ")).unwrap().to_owned();
+    assert_eq!(ok(&zk_verify(&public, &proof3, "s", Some("other/v1"))), "valid\n");
+    assert_one_sentence_failure(&zk_verify(&public, &proof3, "s", None));
+}
+
+#[test]
+fn zk_tampered_or_mismatched_inputs_exit_1() {
+    let (secret, public) = zk_keygen();
+    let (_, proof) = zk_prove(&secret, "session-1");
+    // Wrong session, wrong protocol, another public key.
+    assert_one_sentence_failure(&zk_verify(&public, &proof, "session-2", None));
+    assert_one_sentence_failure(&zk_verify(&public, &proof, "session-1", Some("mpc-cli/schnorr/v2")));
+    let (_, other_public) = zk_keygen();
+    assert_one_sentence_failure(&zk_verify(&other_public, &proof, "session-1", None));
+    // Every byte of the proof flipped in turn (both halves: commitment and response).
+    let bytes = proof.len() / 2;
+    for i in (0..bytes).step_by(7).chain([bytes - 1]) {
+        let b = u8::from_str_radix(&proof[2 * i..2 * i + 2], 16).unwrap() ^ 0x01;
+        let tampered = format!("{}{b:02x}{}", &proof[..2 * i], &proof[2 * i + 2..]);
+        assert_one_sentence_failure(&zk_verify(&public, &tampered, "session-1", None));
+    }
+    // Malformed encodings: odd length, not hex, truncated, too long, non-canonical scalar.
+    let mut non_canonical = proof[..64].to_owned();
+    non_canonical.push_str(&"ff".repeat(32));
+    for bad_proof in
+        [&proof[1..], "zz", &proof[..proof.len() - 2], &format!("{proof}00"), non_canonical.as_str(), ""]
+    {
+        assert_one_sentence_failure(&zk_verify(&public, bad_proof, "session-1", None));
+    }
+    // Invalid public points: not hex, wrong length, not a ristretto255 encoding.
+    for bad_public in ["zz", &public[2..], &"ff".repeat(32)] {
+        assert_one_sentence_failure(&zk_verify(bad_public, &proof, "session-1", None));
+    }
+    // Invalid secrets on stdin: not hex, too short, non-canonical scalar (>= the group order).
+    for bad_secret in ["xyz", "0102", &"ff".repeat(32)] {
+        let out = mpc(&["zk", "prove", "--session", "s"], format!("secret {bad_secret}\n").as_bytes());
+        assert_one_sentence_failure(&out);
+        assert!(out.stdout.is_empty());
+    }
+}
