@@ -13,6 +13,8 @@
 
 use std::collections::HashMap;
 
+use mpc_circuits::gadgets::dp;
+
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::types::{
@@ -73,7 +75,7 @@ impl Checked {
 
 /// Built-in functions.
 pub const BUILTINS: &[&str] =
-    &["min", "max", "abs", "popcount", "hamming", "sort", "aes128", "sha256_compress"];
+    &["min", "max", "abs", "popcount", "hamming", "sort", "aes128", "sha256_compress", "dp_noise"];
 
 struct Var {
     ty: Ty,
@@ -1251,6 +1253,7 @@ impl<'p> Checker<'p> {
         let n = name.name.as_str();
         let arity = match n {
             "abs" | "popcount" | "sort" => 1,
+            "dp_noise" => 6,
             _ => 2,
         };
         if args.len() != arity {
@@ -1334,8 +1337,123 @@ impl<'p> Checker<'p> {
                 }
                 r
             }
+            "dp_noise" => self.dp_noise(args, expected),
             _ => Ty::Error,
         }
+    }
+
+    /// `dp_noise(value, random_a, random_b, EPSILON_NUM, EPSILON_DEN, SENSITIVITY)`:
+    /// the value is a typed integer (the result has its type), the random arguments
+    /// have at least [`dp::random_bits_needed`] bits, the last three are compile-time
+    /// integers with epsilon > 0 and sensitivity > 0. Where the random bits come from
+    /// (two different parties' inputs, never reused) is checked by lowering, which
+    /// sees values.
+    fn dp_noise(&mut self, args: &[Expr], expected: Option<&Ty>) -> Ty {
+        let vt = self.expr(&args[0], expected.filter(|t| t.is_int()));
+        let vt = match vt {
+            Ty::UInt(_) | Ty::SInt(_) | Ty::Error => vt,
+            other => {
+                self.err_help(
+                    args[0].span,
+                    format!("`dp_noise` adds noise to a typed integer, found `{}`", self.show(&other)),
+                    "pass an integer of type `uN` or `iN`, e.g. `x as u32`",
+                );
+                Ty::Error
+            }
+        };
+        let ra = self.expr(&args[1], None);
+        let rb = self.expr(&args[2], None);
+        let what = ["epsilon's numerator", "epsilon's denominator", "the sensitivity"];
+        let mut consts = [0u64; 3];
+        let mut ok = true;
+        for (k, a) in args[3..6].iter().enumerate() {
+            let t = self.expr(a, None);
+            if t.has_error() {
+                ok = false;
+                continue;
+            }
+            match self.const_eval(a) {
+                None => {
+                    self.err_help(
+                        a.span,
+                        format!("{} of `dp_noise` must be a compile-time integer", what[k]),
+                        "use a literal or a `const`: the noise distribution is public",
+                    );
+                    ok = false;
+                }
+                Some(v) if v <= 0 => {
+                    let msg = match k {
+                        2 => format!("the sensitivity of `dp_noise` must be positive, found {v}"),
+                        _ => format!("epsilon of `dp_noise` must be positive, found {} = {v}", what[k]),
+                    };
+                    self.err_help(
+                        a.span,
+                        msg,
+                        "epsilon = EPSILON_NUM / EPSILON_DEN with both positive; the sensitivity is \
+                         the most one person's data can change the value (at least 1)",
+                    );
+                    ok = false;
+                }
+                Some(v) => match u64::try_from(v) {
+                    Ok(v) => consts[k] = v,
+                    Err(_) => {
+                        self.err(
+                            a.span,
+                            format!("{} of `dp_noise` is too large (at most 2^64 - 1)", what[k]),
+                        );
+                        ok = false;
+                    }
+                },
+            }
+        }
+        if !ok {
+            return vt;
+        }
+        let params = match dp::NoiseParams::new(consts[0], consts[1], consts[2]) {
+            Ok(p) => p,
+            Err(why) => {
+                self.err_help(
+                    Span::new(args[3].span.lo, args[5].span.hi),
+                    format!("these `dp_noise` parameters are out of range: {why}"),
+                    "the noise scale sensitivity / epsilon must be below 2^56",
+                );
+                return vt;
+            }
+        };
+        let needed = dp::random_bits_needed(&params) as u64;
+        for (a, t) in [(&args[1], &ra), (&args[2], &rb)] {
+            if t.has_error() {
+                continue;
+            }
+            if t.has_comptime(&self.out.structs) {
+                self.err_help(
+                    a.span,
+                    "the random bits of `dp_noise` must be a run-time value",
+                    "pass a party's input, e.g. `ra: [u256; 2] @alice`",
+                );
+                continue;
+            }
+            let have = t.width(&self.out.structs);
+            if have < needed {
+                let k = needed.div_ceil(256);
+                self.err_help(
+                    a.span,
+                    format!(
+                        "`dp_noise` with epsilon = {}/{} and sensitivity {} needs {needed} random bits \
+                         from each party, but this argument has {have} (`{}`)",
+                        consts[0],
+                        consts[1],
+                        consts[2],
+                        self.show(t)
+                    ),
+                    format!(
+                        "declare the input as `[u256; {k}]` ({} bits; the first {needed} are used)",
+                        256 * k
+                    ),
+                );
+            }
+        }
+        vt
     }
 }
 

@@ -35,6 +35,7 @@
 //! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
 //! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
 //! | `Decode` | index (any) | n | bit j is `index == j` |
+//! | `DpNoise{epsilon_num, epsilon_den, sensitivity, signed}` | value (w), random a, random b (`dp::random_bits_needed` each) | w | `value` + two-sided geometric noise drawn from `a ^ b`, saturated to the w-bit range (see `blast::dp_noise`) |
 //! | `Output{index}` | n leaves | sum | output group `index`, the leaves concatenated |
 //!
 //! [`Ir::node`] is the only way to add nodes: it folds constants (by running the very
@@ -86,6 +87,7 @@ pub enum Op {
     Aes128,
     Sha256Compress,
     Decode,
+    DpNoise { epsilon_num: u64, epsilon_den: u64, sensitivity: u64, signed: bool },
     Output { index: u32 },
 }
 
@@ -121,6 +123,10 @@ impl Op {
             Op::Ext { signed } => if *signed { "sext" } else { "zext" }.into(),
             Op::Min { signed } => if *signed { "smin" } else { "umin" }.into(),
             Op::Max { signed } => if *signed { "smax" } else { "umax" }.into(),
+            Op::DpNoise { epsilon_num, epsilon_den, sensitivity, signed } => format!(
+                "dp_noise{} eps={epsilon_num}/{epsilon_den} sens={sensitivity}",
+                if *signed { " signed" } else { "" }
+            ),
             Op::Sort { signed, desc } => {
                 format!("sort{}{}", if *signed { " signed" } else { "" }, if *desc { " desc" } else { "" })
             }

@@ -85,6 +85,9 @@ struct Lower<'a> {
     limits: Limits,
     /// Nesting of secret conditions (returns are not allowed inside).
     secret_depth: usize,
+    /// Input bits (group, bit) already consumed as `dp_noise` randomness, with the
+    /// call that used them.
+    dp_used: HashMap<(u32, u32), Span>,
 }
 
 /// Lowers a checked, error-free program into IR.
@@ -99,6 +102,7 @@ pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Di
         steps: 0,
         limits: limits.clone(),
         secret_depth: 0,
+        dp_used: HashMap::new(),
     };
     l.run()?;
     Ok(l.ir)
@@ -965,6 +969,7 @@ impl<'a> Lower<'a> {
                             .collect(),
                     )
                 }
+                "dp_noise" => self.dp_noise(e, args, &vals, &ty)?,
                 _ => return err(name.span, "unknown builtin"),
             });
         }
@@ -992,5 +997,133 @@ impl<'a> Lower<'a> {
             (Flow::Return(v), _) | (Flow::Normal, v) => v,
         };
         self.coerce(v, &sig.ret, e.span)
+    }
+}
+
+/// A `dp_noise` random argument: its first `needed` bits as one word, the party whose
+/// input they are, and which input bits (group, index) they are.
+type RandomBits = (NodeId, PartyId, Vec<(u32, u32)>);
+
+impl Lower<'_> {
+    /// `dp_noise(value, random_a, random_b, EPS_NUM, EPS_DEN, SENSITIVITY)`. The
+    /// checker has checked types, widths and parameters; here the random arguments are
+    /// traced to input bits: each must be one party's input passed unchanged, the two
+    /// parties must differ, and no input bit may feed two `dp_noise` calls (reused
+    /// randomness would correlate the noise of two releases, whose difference would
+    /// then reveal the difference of the values exactly).
+    fn dp_noise(&mut self, e: &Expr, args: &[Expr], vals: &[Val], ty: &Ty) -> R<Val> {
+        use mpc_circuits::gadgets::dp;
+        let (Ty::UInt(_) | Ty::SInt(_)) = ty else { return err(e.span, "`dp_noise` needs an integer") };
+        let mut consts = [0u64; 3];
+        for (k, v) in vals[3..6].iter().enumerate() {
+            match self.known_int(v, &Ty::Int).and_then(|c| u64::try_from(c).ok()) {
+                Some(c) if c > 0 => consts[k] = c,
+                _ => return err(args[3 + k].span, "`dp_noise` needs a positive compile-time integer here"),
+            }
+        }
+        let params = dp::NoiseParams::new(consts[0], consts[1], consts[2])
+            .map_err(|why| Box::new(Diagnostic::error(e.span, why)))?;
+        let needed = dp::random_bits_needed(&params) as u32;
+        let value = self.coerce(vals[0].clone(), ty, args[0].span)?;
+        let value = self.word(&value, args[0].span)?;
+        let width = self.ir.width(value);
+        let mut words = Vec::new();
+        let mut parties = Vec::new();
+        for k in 1..=2 {
+            let (word, party, bits) = self.random_bits(&vals[k], &args[k], needed)?;
+            for bit in &bits {
+                if let Some(&first) = self.dp_used.get(bit) {
+                    let msg = if first == e.span {
+                        "these random bits are already used by this `dp_noise` call (in an earlier loop \
+                         iteration or function call)"
+                    } else {
+                        "these random bits are already used by another `dp_noise` call"
+                    };
+                    return Err(Box::new(Diagnostic::error(args[k].span, msg).with_help(
+                        "every release needs fresh random bits from both parties: reused bits give \
+                             correlated noise, and the difference of two releases would reveal the \
+                             difference of their values; give each call its own input (e.g. an array \
+                             of them indexed by a constant)",
+                    )));
+                }
+            }
+            for bit in bits {
+                self.dp_used.insert(bit, e.span);
+            }
+            words.push(word);
+            parties.push(party);
+        }
+        if parties[0] == parties[1] {
+            let name = self.ir.parties.get(parties[0].0 as usize).cloned().unwrap_or_default();
+            return err_help(
+                Span::new(args[1].span.lo, args[2].span.hi),
+                format!("both random arguments of `dp_noise` are inputs of party `{name}`"),
+                "pass one party's random input and the other party's: the noise is hidden from a \
+                 party only while the other party's bits are unknown to it",
+            );
+        }
+        let op = Op::DpNoise {
+            epsilon_num: consts[0],
+            epsilon_den: consts[1],
+            sensitivity: consts[2],
+            signed: matches!(ty, Ty::SInt(_)),
+        };
+        Ok(Val::W(self.ir.node(op, vec![value, words[0], words[1]], width)))
+    }
+
+    /// The first `needed` bits of a `dp_noise` random argument as one word, the party
+    /// whose input they are, and the input bits (group, index) they are.
+    fn random_bits(&mut self, v: &Val, arg: &Expr, needed: u32) -> R<RandomBits> {
+        let not_input = || {
+            err_help(
+                arg.span,
+                "the random bits of `dp_noise` must be one party's input, passed unchanged",
+                "declare an input of `main` such as `ra: [u256; 2] @alice` and pass `ra` itself: \
+                 computed or constant bits could be known to the other party",
+            )
+        };
+        let ty = self.ck.ty(arg);
+        let mut leaves = Vec::new();
+        self.flatten(v, &ty, &mut leaves)?;
+        let mut used = Vec::new();
+        let mut bits = Vec::new();
+        let mut party: Option<PartyId> = None;
+        let mut pos = 0u32;
+        for &leaf in &leaves {
+            if pos >= needed {
+                break;
+            }
+            let node = self.ir.get(leaf);
+            let (group, lo) = match node.op {
+                Op::Input { group } => (group, 0),
+                Op::Slice { lo } => match self.ir.get(node.args[0]).op {
+                    Op::Input { group } => (group, lo),
+                    _ => return not_input(),
+                },
+                _ => return not_input(),
+            };
+            let Some(p) = self.ir.inputs.get(group as usize).map(|g| g.party) else { return not_input() };
+            if party.is_some_and(|q| q != p) {
+                return err_help(
+                    arg.span,
+                    "the random bits of `dp_noise` must come from one party's input",
+                    "this argument mixes two parties' inputs; pass one party's random input",
+                );
+            }
+            party = Some(p);
+            let w = node.width;
+            let take = w.min(needed - pos);
+            bits.extend((lo..lo + take).map(|i| (group, i)));
+            used.push(leaf);
+            pos += w;
+        }
+        let Some(party) = party else { return not_input() };
+        if pos < needed {
+            return err(arg.span, "internal error: too few random bits for `dp_noise`");
+        }
+        let total: u32 = used.iter().map(|&n| self.ir.width(n)).sum();
+        let cat = self.ir.node(Op::Concat, used, total);
+        let word = self.ir.node(Op::Slice { lo: 0 }, vec![cat], needed);
+        Ok((word, party, bits))
     }
 }
