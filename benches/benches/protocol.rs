@@ -22,7 +22,10 @@ use mpc_crypto::Delta;
 use mpc_net::{Channel, TcpChannel, TcpListenerChannel};
 use mpc_ot::cot;
 use mpc_ot::iknp::{Extend, SetupAnswer, SetupOffer};
-use mpc_runtime::{run_evaluator, run_garbler, SessionOptions, SessionOutput};
+use mpc_runtime::{
+    run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, ManyOutput, SessionOptions,
+    SessionOutput,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 
@@ -50,6 +53,24 @@ fn session(c: &Circuit) -> (SessionOutput, SessionOutput) {
         });
         let mut ch = TcpChannel::connect(&addr, TIMEOUT).expect("connect");
         let e = run_evaluator(&mut ch, c, &e_in, &SessionOptions::default()).expect("evaluator");
+        (g.join().expect("garbler thread"), e)
+    })
+}
+
+/// `k` instances of `c` in one session over a fresh loopback TCP connection.
+fn session_many(c: &Circuit, k: usize) -> (ManyOutput, ManyOutput) {
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let g_in: Vec<_> = (0..k).map(|_| own_inputs(c, 0, &mut rng)).collect();
+    let e_in: Vec<_> = (0..k).map(|_| own_inputs(c, 1, &mut rng)).collect();
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("bound").to_string();
+    std::thread::scope(|s| {
+        let g = s.spawn(move || {
+            let mut ch = listener.accept(TIMEOUT).expect("accept");
+            run_garbler_many(&mut ch, c, &g_in, &SessionOptions::default()).expect("garbler")
+        });
+        let mut ch = TcpChannel::connect(&addr, TIMEOUT).expect("connect");
+        let e = run_evaluator_many(&mut ch, c, &e_in, &SessionOptions::default()).expect("evaluator");
         (g.join().expect("garbler thread"), e)
     })
 }
@@ -92,6 +113,27 @@ fn bench_sessions(crit: &mut Criterion) {
             })
         });
     }
+    // Many AES-128 instances in one session (one OT setup): the per-circuit cost.
+    let c = aes();
+    let k = 100;
+    let (g, e) = session_many(&c, k);
+    println!(
+        "aes128 x{k} in one session: {:.2} ms in all, {:.0} us per circuit; garbler sent {} B, evaluator sent {} B",
+        e.stats.elapsed.as_secs_f64() * 1e3,
+        e.stats.elapsed.as_secs_f64() * 1e6 / k as f64,
+        g.stats.bytes_sent,
+        e.stats.bytes_sent
+    );
+    group.throughput(Throughput::Elements((k * c.and_count()) as u64));
+    group.bench_function("aes128_x100_one_session", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                session_many(&c, k);
+            }
+            start.elapsed()
+        })
+    });
     group.finish();
 }
 
