@@ -1027,34 +1027,10 @@ impl Lower<'_> {
         let value = self.coerce(vals[0].clone(), ty, args[0].span)?;
         let value = self.word(&value, args[0].span)?;
         let width = self.ir.width(value);
-        let mut words = Vec::new();
-        let mut parties = Vec::new();
-        for k in 1..=2 {
-            let (word, party, bits) = self.random_bits(&vals[k], &args[k], needed)?;
-            for bit in &bits {
-                if let Some(&first) = self.dp_used.get(bit) {
-                    let msg = if first == e.span {
-                        "these random bits are already used by this `dp_noise` call (in an earlier loop \
-                         iteration or function call)"
-                    } else {
-                        "these random bits are already used by another `dp_noise` call"
-                    };
-                    return Err(Box::new(Diagnostic::error(args[k].span, msg).with_help(
-                        "every release needs fresh random bits from both parties: reused bits give \
-                             correlated noise, and the difference of two releases would reveal the \
-                             difference of their values; give each call its own input (e.g. an array \
-                             of them indexed by a constant)",
-                    )));
-                }
-            }
-            for bit in bits {
-                self.dp_used.insert(bit, e.span);
-            }
-            words.push(word);
-            parties.push(party);
-        }
-        if parties[0] == parties[1] {
-            let name = self.ir.parties.get(parties[0].0 as usize).cloned().unwrap_or_default();
+        let (word_a, party_a, bits_a) = self.random_bits(&vals[1], &args[1], needed)?;
+        let (word_b, party_b, bits_b) = self.random_bits(&vals[2], &args[2], needed)?;
+        if party_a == party_b {
+            let name = self.ir.parties.get(party_a.0 as usize).cloned().unwrap_or_default();
             return err_help(
                 Span::new(args[1].span.lo, args[2].span.hi),
                 format!("both random arguments of `dp_noise` are inputs of party `{name}`"),
@@ -1062,6 +1038,27 @@ impl Lower<'_> {
                  party only while the other party's bits are unknown to it",
             );
         }
+        // Different parties, so the two arguments cannot share input bits; check earlier calls.
+        for (arg, bits) in [(&args[1], &bits_a), (&args[2], &bits_b)] {
+            if let Some(&first) = bits.iter().find_map(|bit| self.dp_used.get(bit)) {
+                let msg = if first == e.span {
+                    "these random bits are already used by this `dp_noise` call (in an earlier loop \
+                     iteration or function call)"
+                } else {
+                    "these random bits are already used by another `dp_noise` call"
+                };
+                return Err(Box::new(Diagnostic::error(arg.span, msg).with_help(
+                    "every release needs fresh random bits from both parties: reused bits give \
+                     correlated noise, and the difference of two releases would reveal the \
+                     difference of their values; give each call its own input (e.g. an array of \
+                     them indexed by a constant)",
+                )));
+            }
+        }
+        for bit in bits_a.into_iter().chain(bits_b) {
+            self.dp_used.insert(bit, e.span);
+        }
+        let words = [word_a, word_b];
         let op = Op::DpNoise {
             epsilon_num: consts[0],
             epsilon_den: consts[1],
