@@ -302,3 +302,260 @@ fn feldman_verifies_and_names_bad_shares() {
     let (other, _) = feldman::split(&secret, 3, 5, &mut r).unwrap();
     assert_eq!(feldman::verify_share(&comms, &other[0]).unwrap_err(), ShamirError::MixedSplits);
 }
+
+// ---------------------------------------------------------------------------------------
+// SLIP-0039 (trezor/python-shamir-mnemonic vectors.json): GF(2^8)/0x11b sharing with the
+// secret at x = 255 and a digest share at x = 254. Our shares put the secret at x = 0, so a
+// SLIP-39 share at x is fed to our reconstruction at x' = x XOR 0xff: in characteristic 2,
+// x -> x + 0xff is a translation, f(x' + 0xff) is a polynomial of the same degree in x', and
+// its value at x' = 0 is f(255). Member indices 0..15 become 255..240 (non-zero, distinct)
+// and the digest point 254 becomes 1. The mnemonic layer (word list, RS1024 checksum, share
+// header, padding) and the passphrase Feistel cipher (PBKDF2-HMAC-SHA256) are implemented here
+// in the test only, from the SLIP-0039 specification; `reconstruct_bytes` (the packed
+// constant-time GF(2^8) path), `lagrange_coefficients` and `Gf256` arithmetic do the sharing.
+// ---------------------------------------------------------------------------------------
+
+const SLIP39_VECTORS: &str = include_str!("vectors/shamir/slip39_vectors.json");
+const SLIP39_WORDS: &str = include_str!("vectors/shamir/slip39_wordlist.txt");
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Slip39Share {
+    id: u32,
+    extendable: bool,
+    exponent: u32,
+    group_index: u8,
+    group_threshold: u8,
+    group_count: u8,
+    index: u8,
+    member_threshold: u8,
+    value: Vec<u8>,
+}
+
+fn rs1024_polymod(values: impl IntoIterator<Item = u32>) -> u32 {
+    const GEN: [u32; 10] = [
+        0xE0E040, 0x1C1C080, 0x3838100, 0x7070200, 0xE0E0009, 0x1C0C2412, 0x38086C24, 0x3090FC48, 0x21B1F890,
+        0x3F3F120,
+    ];
+    let mut chk = 1u32;
+    for v in values {
+        let b = chk >> 20;
+        chk = ((chk & 0xFFFFF) << 10) ^ v;
+        for (i, g) in GEN.iter().enumerate() {
+            if (b >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+fn slip39_decode(
+    mnemonic: &str,
+    words: &std::collections::HashMap<&str, u32>,
+) -> Result<Slip39Share, String> {
+    let idx: Vec<u32> = mnemonic
+        .split_whitespace()
+        .map(|w| words.get(w).copied().ok_or_else(|| format!("unknown word {w}")))
+        .collect::<Result<_, _>>()?;
+    // 2 words id/exponent, 2 words share parameters, >= 13 words of value, 3 words checksum.
+    if idx.len() < 20 {
+        return Err("mnemonic too short".into());
+    }
+    let value_words = idx.len() - 7;
+    let padding = (10 * value_words) % 16;
+    if padding > 8 {
+        return Err("invalid mnemonic length".into());
+    }
+    let id_exp = (idx[0] << 10) | idx[1];
+    let extendable = (id_exp >> 4) & 1 == 1;
+    let custom: &[u8] = if extendable { b"shamir_extendable" } else { b"shamir" };
+    if rs1024_polymod(custom.iter().map(|&b| b as u32).chain(idx.iter().copied())) != 1 {
+        return Err("invalid checksum".into());
+    }
+    let params = (idx[2] << 10) | idx[3];
+    let nib = |k: u32| ((params >> (4 * k)) & 15) as u8;
+    let share = Slip39Share {
+        id: id_exp >> 5,
+        extendable,
+        exponent: id_exp & 15,
+        group_index: nib(4),
+        group_threshold: nib(3) + 1,
+        group_count: nib(2) + 1,
+        index: nib(1),
+        member_threshold: nib(0) + 1,
+        value: {
+            let bits: Vec<u8> = idx[4..idx.len() - 3]
+                .iter()
+                .flat_map(|&w| (0..10).rev().map(move |k| ((w >> k) & 1) as u8))
+                .collect();
+            if bits[..padding].iter().any(|&b| b == 1) {
+                return Err("invalid padding".into());
+            }
+            bits[padding..].chunks(8).map(|c| c.iter().fold(0u8, |acc, &b| (acc << 1) | b)).collect()
+        },
+    };
+    if share.group_count < share.group_threshold {
+        return Err("group threshold above group count".into());
+    }
+    if share.value.len() < 16 || share.value.len() % 2 != 0 {
+        return Err("invalid master secret length".into());
+    }
+    Ok(share)
+}
+
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let inner = Sha256::new().chain_update(k.map(|b| b ^ 0x36)).chain_update(msg).finalize();
+    Sha256::new().chain_update(k.map(|b| b ^ 0x5c)).chain_update(inner).finalize().into()
+}
+
+/// PBKDF2-HMAC-SHA256 for at most one output block.
+fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, len: usize) -> Vec<u8> {
+    let mut u = hmac_sha256(password, &[salt, &1u32.to_be_bytes()].concat());
+    let mut t = u;
+    for _ in 1..iterations {
+        u = hmac_sha256(password, &u);
+        t.iter_mut().zip(&u).for_each(|(a, b)| *a ^= b);
+    }
+    t[..len].to_vec()
+}
+
+/// SLIP-39 `_recover_secret`: our reconstruction at x' = x ^ 0xff, then the digest check.
+fn slip39_recover_secret(threshold: u8, shares: &[(u8, Vec<u8>)]) -> Result<Vec<u8>, String> {
+    if threshold == 1 {
+        return Ok(shares[0].1.clone());
+    }
+    let split = SplitId([0x39; 16]);
+    let ours: Vec<Share<Gf256>> = shares
+        .iter()
+        .map(|(x, v)| {
+            Share::from_parts(
+                split,
+                threshold as u16,
+                (*x ^ 0xff) as u16,
+                v.iter().map(|&b| Gf256(b)).collect(),
+            )
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let secret = shamir::reconstruct_bytes(&ours).map_err(|e| e.to_string())?.to_vec();
+    // The digest share at x = 254, i.e. x' = 1, with the generic field arithmetic.
+    let xs: Vec<u16> = ours.iter().map(|s| s.x()).collect();
+    let lambdas = shamir::lagrange_coefficients(&xs, Gf256(1)).map_err(|e| e.to_string())?;
+    let digest_share: Vec<u8> = (0..secret.len())
+        .map(|k| ours.iter().zip(&lambdas).fold(Gf256(0), |acc, (s, l)| acc + s.values()[k] * *l).0)
+        .collect();
+    if digest_share[..4] != hmac_sha256(&digest_share[4..], &secret)[..4] {
+        return Err("invalid digest".into());
+    }
+    Ok(secret)
+}
+
+fn slip39_combine(mnemonics: &[&str], passphrase: &[u8]) -> Result<Vec<u8>, String> {
+    let words: std::collections::HashMap<&str, u32> =
+        SLIP39_WORDS.lines().enumerate().map(|(i, w)| (w.trim(), i as u32)).collect();
+    let mut shares: Vec<Slip39Share> = Vec::new();
+    for m in mnemonics {
+        let s = slip39_decode(m, &words)?;
+        if !shares.contains(&s) {
+            shares.push(s);
+        }
+    }
+    let first = shares.first().ok_or("no shares")?.clone();
+    let common = |s: &Slip39Share| (s.id, s.extendable, s.exponent, s.group_threshold, s.group_count);
+    if shares.iter().any(|s| common(s) != common(&first)) {
+        return Err("mismatching common parameters".into());
+    }
+    let mut groups: std::collections::BTreeMap<u8, Vec<&Slip39Share>> = Default::default();
+    for s in &shares {
+        groups.entry(s.group_index).or_default().push(s);
+    }
+    if groups.len() != first.group_threshold as usize {
+        return Err("wrong number of groups".into());
+    }
+    let mut group_shares = Vec::new();
+    for (gi, members) in &groups {
+        let t = members[0].member_threshold;
+        if members.iter().any(|s| s.member_threshold != t) {
+            return Err("mismatching member thresholds".into());
+        }
+        if members.len() != t as usize {
+            return Err("wrong number of members".into());
+        }
+        let raw: Vec<(u8, Vec<u8>)> = members.iter().map(|s| (s.index, s.value.clone())).collect();
+        group_shares.push((*gi, slip39_recover_secret(t, &raw)?));
+    }
+    let ems = slip39_recover_secret(first.group_threshold, &group_shares)?;
+    // Feistel decryption, four rounds in reverse.
+    let salt: Vec<u8> = if first.extendable {
+        Vec::new()
+    } else {
+        [&b"shamir"[..], &(first.id as u16).to_be_bytes()].concat()
+    };
+    let half = ems.len() / 2;
+    let (mut l, mut r) = (ems[..half].to_vec(), ems[half..].to_vec());
+    for i in (0u8..4).rev() {
+        let f = pbkdf2_sha256(
+            &[&[i][..], passphrase].concat(),
+            &[&salt[..], &r[..]].concat(),
+            (10000u32 << first.exponent) / 4,
+            r.len(),
+        );
+        let new_r: Vec<u8> = l.iter().zip(&f).map(|(a, b)| a ^ b).collect();
+        l = std::mem::replace(&mut r, new_r);
+    }
+    Ok([r, l].concat())
+}
+
+#[test]
+fn slip39_hmac_matches_rfc4231() {
+    // RFC 4231 test case 2.
+    assert_eq!(
+        hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn slip39_official_vectors() {
+    let vectors: Value = serde_json::from_str(SLIP39_VECTORS).unwrap();
+    let vectors = vectors.as_array().unwrap();
+    assert_eq!(vectors.len(), 45);
+    let (mut valid, mut invalid) = (0, 0);
+    for v in vectors {
+        let name = v[0].as_str().unwrap();
+        let mnemonics: Vec<&str> = v[1].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        let expected = v[2].as_str().unwrap();
+        let got = slip39_combine(&mnemonics, b"TREZOR");
+        if expected.is_empty() {
+            assert!(got.is_err(), "{name}: accepted an invalid set");
+            invalid += 1;
+        } else {
+            assert_eq!(hex::encode(got.unwrap_or_else(|e| panic!("{name}: {e}"))), expected, "{name}");
+            valid += 1;
+        }
+    }
+    assert_eq!((valid, invalid), (15, 30));
+}
+
+#[test]
+fn slip39_invalid_digest_is_caught_by_the_field_arithmetic() {
+    // Vectors 13 and 32 pass every format check and fail only the digest computed from our
+    // interpolation at x = 254; vector 41 is designed to catch modular-arithmetic mistakes.
+    let vectors: Value = serde_json::from_str(SLIP39_VECTORS).unwrap();
+    for i in [12usize, 31] {
+        let mnemonics: Vec<&str> =
+            vectors[i][1].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        assert_eq!(slip39_combine(&mnemonics, b"TREZOR").unwrap_err(), "invalid digest", "vector {}", i + 1);
+    }
+    let v41 = &vectors[40];
+    assert!(v41[0].as_str().unwrap().contains("modular arithmetic"));
+    let mnemonics: Vec<&str> = v41[1].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(hex::encode(slip39_combine(&mnemonics, b"TREZOR").unwrap()), v41[2].as_str().unwrap());
+}
