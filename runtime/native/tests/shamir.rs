@@ -388,7 +388,7 @@ fn slip39_decode(
                 .iter()
                 .flat_map(|&w| (0..10).rev().map(move |k| ((w >> k) & 1) as u8))
                 .collect();
-            if bits[..padding].iter().any(|&b| b == 1) {
+            if bits[..padding].contains(&1) {
                 return Err("invalid padding".into());
             }
             bits[padding..].chunks(8).map(|c| c.iter().fold(0u8, |acc, &b| (acc << 1) | b)).collect()
