@@ -1038,8 +1038,17 @@ impl Lower<'_> {
                  party only while the other party's bits are unknown to it",
             );
         }
-        // Different parties, so the two arguments cannot share input bits; check earlier calls.
+        // Different parties, so the two arguments cannot share input bits; check that no
+        // argument repeats a bit (`[ra[0], ra[0]]` would not be uniform) and earlier calls.
         for (arg, bits) in [(&args[1], &bits_a), (&args[2], &bits_b)] {
+            let mut seen = std::collections::HashSet::new();
+            if !bits.iter().all(|b| seen.insert(*b)) {
+                return err_help(
+                    arg.span,
+                    "the random bits of `dp_noise` repeat an input bit",
+                    "pass each random input bit at most once: repeated bits are not independent",
+                );
+            }
             if let Some(&first) = bits.iter().find_map(|bit| self.dp_used.get(bit)) {
                 let msg = if first == e.span {
                     "these random bits are already used by this `dp_noise` call (in an earlier loop \

@@ -196,6 +196,7 @@ mod mutated {
         "while",
         "x",
         "main",
+        "dp_noise",
         "0",
         "0xff",
         "1u8",
