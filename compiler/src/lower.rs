@@ -1102,8 +1102,8 @@ impl Lower<'_> {
             let node = self.ir.get(leaf);
             let (group, lo) = match node.op {
                 Op::Input { group } => (group, 0),
-                Op::Slice { lo } => match self.ir.get(node.args[0]).op {
-                    Op::Input { group } => (group, lo),
+                Op::Slice { lo } => match node.args.first().map(|&a| &self.ir.get(a).op) {
+                    Some(&Op::Input { group }) => (group, lo),
                     _ => return not_input(),
                 },
                 _ => return not_input(),
