@@ -431,3 +431,29 @@ fn auction_over_tls_with_pinned_certificates() {
     one_sentence_failure(&o1);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `[u256; 4]` of fresh random bits, as the `.mpc` literal a party would pass.
+fn random_u256x4() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    // Test-only randomness (not for secrets): the std hasher's per-process random keys.
+    let word = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(0);
+        h.finish()
+    };
+    let limbs: Vec<String> =
+        (0..4).map(|_| format!("0x{:016x}{:016x}{:016x}{:016x}", word(), word(), word(), word())).collect();
+    format!("[{}]", limbs.join(", "))
+}
+
+#[test]
+fn dp_sum_between_two_processes_matches_eval_with_the_same_random_bits() {
+    let prog = example("dp_sum.mpc");
+    let (ra, rb) = (format!("ra={}", random_u256x4()), format!("rb={}", random_u256x4()));
+    let (a, b) = ("a=[10, 20, 30, 40]", "b=[50, 60, 70, 500]");
+    let want = eval(&prog, &[a, &ra, b, &rb], false);
+    assert!(want.starts_with("noisy_sum: "), "{want}");
+    let (o0, o1) = run_pair(&prog, ("alice", &[a, &ra]), ("bob", &[b, &rb]), &[]);
+    assert_eq!(stdout_ok(&o0), want);
+    assert_eq!(stdout_ok(&o1), want);
+}
