@@ -1,7 +1,8 @@
 //! The messages of secure aggregation and their binary encoding.
 //!
 //! Every message is `tag u8 || body`, integers big-endian, byte strings and lists
-//! length-prefixed with a `u32`. Decoding checks every length against what remains
+//! length-prefixed with a `u32`; vectors of values are packed to the byte width of
+//! their largest value (see `put_u64s`). Decoding checks every length against what remains
 //! (and lists against [`super::MAX_CLIENTS`] / [`super::MAX_DIM`]) before allocating,
 //! rejects trailing bytes, and never panics.
 
@@ -106,11 +107,6 @@ impl<'a> Reader<'a> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn u64(&mut self) -> Result<u64, SecaggError> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_be_bytes(a))
-    }
     fn key(&mut self) -> Result<[u8; 32], SecaggError> {
         let mut a = [0u8; 32];
         a.copy_from_slice(self.take(32)?);
@@ -134,10 +130,18 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// A vector as `count u32 || width u8 || count * width bytes`, each value big-endian in
+/// `width` bytes, the fewest that hold the largest value (at least one). Masked inputs
+/// are uniform below the modulus, so this is `ceil(log2(m) / 8)` bytes per value
+/// (4 for 2^32) without the message having to carry the modulus.
 fn put_u64s(out: &mut Vec<u8>, v: &[u64]) {
+    let max = v.iter().copied().max().unwrap_or(0);
+    let width = (8 - (max.leading_zeros() / 8) as usize).max(1);
     out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+    out.push(width as u8);
+    out.reserve(v.len() * width);
     for x in v {
-        out.extend_from_slice(&x.to_be_bytes());
+        out.extend_from_slice(&x.to_be_bytes()[8 - width..]);
     }
 }
 
@@ -229,8 +233,20 @@ impl Message {
             (0..n).map(|_| Ok((r.u32()?, r.bytes()?))).collect()
         };
         let u64s = |r: &mut Reader| -> Result<Vec<u64>, SecaggError> {
-            let n = r.count(MAX_DIM, 8)?;
-            (0..n).map(|_| r.u64()).collect()
+            let n = r.count(MAX_DIM, 1)?;
+            let width = r.u8()? as usize;
+            if !(1..=8).contains(&width) {
+                return Err(malformed("value width out of range"));
+            }
+            let body = r.take(n.checked_mul(width).ok_or_else(|| malformed("list too long"))?)?;
+            Ok(body
+                .chunks_exact(width)
+                .map(|c| {
+                    let mut a = [0u8; 8];
+                    a[8 - width..].copy_from_slice(c);
+                    u64::from_be_bytes(a)
+                })
+                .collect())
         };
         let msg = match r.u8()? {
             1 => {
@@ -313,6 +329,9 @@ mod tests {
             Message::ShareKeys { session: [5; 32], ciphertexts: vec![(1, vec![1, 2, 3])] },
             Message::Ciphertexts { session: [5; 32], ciphertexts: vec![] },
             Message::MaskedInput { session: [5; 32], values: vec![1, u64::MAX] },
+            Message::MaskedInput { session: [5; 32], values: vec![0, 0x1_0000, 0xff] },
+            Message::MaskedInput { session: [5; 32], values: vec![] },
+            Message::Sum { session: [5; 32], values: vec![0x1234_5678, 0] },
             Message::Survivors { session: [5; 32], ids: vec![0, 1, 4] },
             Message::UnmaskShares { session: [5; 32], shares: vec![(1, ShareKind::MaskKey, vec![9])] },
             Message::Sum { session: [5; 32], values: vec![7] },
@@ -332,5 +351,17 @@ mod tests {
         huge.extend_from_slice(&[0; 32]);
         huge.extend_from_slice(&0x8000_0000u32.to_be_bytes());
         assert!(Message::decode(&huge).is_err());
+        // Values take the width of the largest: 4 bytes each below 2^32.
+        let m = Message::MaskedInput { session: [5; 32], values: vec![u32::MAX.into(); 10] };
+        assert_eq!(m.encode().len(), 1 + 32 + 4 + 1 + 40);
+        // Widths 0 and 9 are refused.
+        for w in [0u8, 9] {
+            let mut bad = vec![6];
+            bad.extend_from_slice(&[0; 32]);
+            bad.extend_from_slice(&1u32.to_be_bytes());
+            bad.push(w);
+            bad.extend_from_slice(&[0; 9]);
+            assert!(Message::decode(&bad).is_err());
+        }
     }
 }
