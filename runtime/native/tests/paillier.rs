@@ -205,13 +205,15 @@ fn serialisation_round_trips_and_is_versioned() {
     assert!(!dbg.contains(&hex::encode(be(&uint(v["p"].as_str().unwrap())))[..20]));
 }
 
-/// Sizes without a fixed-size Montgomery context (768 and 1536 bits: p^2 of 12 and 24 limbs)
-/// take crypto-bigint's `BoxedMontyForm` path; 512 and 1024 bits take the fixed-size path.
-/// Both must decrypt every encryption path and agree on the homomorphisms.
+/// Sizes without a fixed-size Montgomery context take crypto-bigint's `BoxedMontyForm` path:
+/// 640 bits (p^2 of 10 limbs, n^2 of 20) for everything, 768 and 1536 bits (p^2 of 12 and 24
+/// limbs) for the secret-key side only (their n^2 has 24 and 48 limbs: fixed); 512 and 1024
+/// bits take the fixed-size path everywhere. All must decrypt every encryption path and agree
+/// on the homomorphisms.
 #[test]
 fn fixed_and_boxed_arithmetic_paths_agree() {
     let mut r = rng(11);
-    for bits in [512u32, 768, 1024, 1536] {
+    for bits in [512u32, 640, 768, 1024, 1536] {
         let sk = SecretKey::insecure_generate(bits, &mut r).unwrap();
         let pk = sk.public_key();
         let fb = FixedBaseEncryptor::new(pk, &mut r);

@@ -99,6 +99,8 @@ pub struct PublicKey {
     n_wide_nz: NonZero<BoxedUint>,
     nn: BoxedUint,
     params_nn: BoxedMontyParams,
+    /// Fixed-size Montgomery context mod n^2 for the standard sizes (`None`: `params_nn` only).
+    fast_nn: Option<FixedMonty>,
 }
 
 impl fmt::Debug for PublicKey {
@@ -164,6 +166,7 @@ impl PublicKey {
         let nn_odd = Option::<Odd<BoxedUint>>::from(Odd::new(nn.clone()))
             .ok_or(PaillierError::InvalidKey("n^2 is even"))?;
         let params_nn = BoxedMontyParams::new_vartime(nn_odd);
+        let fast_nn = FixedMonty::new(&nn);
         Ok(PublicKey {
             bits,
             prec_n,
@@ -173,6 +176,7 @@ impl PublicKey {
             n,
             nn,
             params_nn,
+            fast_nn,
         })
     }
 
@@ -242,7 +246,15 @@ impl PublicKey {
     }
 
     fn r_pow_n(&self, r: &BoxedUint) -> BoxedMontyForm {
-        BoxedMontyForm::new(fit(r, self.prec_nn), self.params_nn.clone()).pow(&self.n)
+        match &self.fast_nn {
+            // r < n < n^2 R as the fixed path requires; the exponent n is public, its bit
+            // length too.
+            Some(f) => BoxedMontyForm::new(
+                fit(&f.pow_int(r.as_words(), self.n.as_words(), self.bits), self.prec_nn),
+                self.params_nn.clone(),
+            ),
+            None => BoxedMontyForm::new(fit(r, self.prec_nn), self.params_nn.clone()).pow(&self.n),
+        }
     }
 
     fn finish(&self, x: BoxedMontyForm) -> Ciphertext {
