@@ -12,6 +12,7 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install --quiet phe gmpy2
 fi
 
+echo "== $(date -u) loadavg: $(cat /proc/loadavg) =="
 echo "== python-paillier (phe $("$venv/bin/python" -c 'import phe; print(phe.__version__)'), gmpy2) =="
 "$venv/bin/python" - <<'PY'
 import time, random
@@ -32,6 +33,8 @@ print(f"phe decrypt: {d*1e3:.2f} ms/op ({1/d:.0f} ops/s)")
 print(f"phe add:     {a*1e6:.1f} us/op")
 PY
 
-echo "== mpc-native (criterion) =="
+echo "== mpc-native (criterion): decrypt_crt = CRT halves on rayon (wall clock, up to 2 threads);"
+echo "   decrypt_crt_1thread = the same on a one-thread pool (per-core cost); phe is single-threaded =="
 cargo bench -p mpc-benches --bench paillier -- --warm-up-time 1 --measurement-time 3 \
     'paillier_2048/(encrypt|decrypt|add)' 2>&1 | grep -E "^paillier|time:|thrpt:"
+echo "== $(date -u) loadavg: $(cat /proc/loadavg) =="
