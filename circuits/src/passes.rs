@@ -151,13 +151,14 @@ pub fn allocate_slots(c: &Circuit) -> SlotMap {
     for (i, g) in c.gates().iter().enumerate() {
         // Inputs whose last read is this gate are freed after reading; the output may
         // reuse one of them (values are read before the write).
-        let mut freed: Vec<u32> = Vec::new();
-        for w in g.inputs() {
+        // (At most two inputs; a gate reading one wire twice frees its slot once.)
+        let mut freed = [u32::MAX; 2];
+        for (k, w) in g.inputs().enumerate() {
             if last[w.index()] == i as u32 && !freed.contains(&slot[w.index()]) {
-                freed.push(slot[w.index()]);
+                freed[k] = slot[w.index()];
+                free.push(slot[w.index()]);
             }
         }
-        free.extend(freed);
         let out = g.output().index();
         slot[out] = take(&mut free);
         if last[out] == NEVER {

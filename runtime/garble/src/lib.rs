@@ -208,11 +208,20 @@ pub struct Garbled {
     pub output_zero_labels: Vec<Block>,
 }
 
+/// The slot plan for `instances` runs of `circuit`: precompiled when it is reused.
+fn plan_for(circuit: &Circuit, instances: usize) -> SlotPlan {
+    if instances > 1 {
+        SlotPlan::compiled(circuit)
+    } else {
+        SlotPlan::new(circuit)
+    }
+}
+
 /// Garbles independent instances of one circuit in parallel on the rayon pool, each
 /// into its own `Vec<u8>`.
 pub fn garble_many(circuit: &Circuit, jobs: Vec<GarbleJob>) -> Vec<Result<Garbled, GarbleError>> {
     use rayon::prelude::*;
-    let plan = SlotPlan::new(circuit);
+    let plan = plan_for(circuit, jobs.len());
     jobs.into_par_iter()
         .map(|job| {
             let mut g =
@@ -232,7 +241,7 @@ pub fn evaluate_many(
     jobs: Vec<(Vec<Block>, u64, &[u8])>,
 ) -> Vec<Result<Vec<Block>, GarbleError>> {
     use rayon::prelude::*;
-    let plan = SlotPlan::new(circuit);
+    let plan = plan_for(circuit, jobs.len());
     jobs.into_par_iter()
         .map(|(labels, base, mut tables)| {
             Evaluator::new(circuit, labels, base)?.with_plan(&plan).evaluate(&mut tables)
