@@ -77,7 +77,10 @@ fn session_many(c: &Circuit, k: usize) -> (ManyOutput, ManyOutput) {
 
 fn aes() -> Circuit {
     let text = include_str!("../../circuits/tests/vectors/bristol/aes_128.txt");
-    mpc_circuits::bristol::read(text).expect("the published AES circuit parses")
+    // Level-scheduled, as `mpc run` / `mpc local` do with a Bristol file.
+    mpc_circuits::passes::schedule_levels(
+        &mpc_circuits::bristol::read(text).expect("the published AES circuit parses"),
+    )
 }
 
 fn auction() -> Circuit {

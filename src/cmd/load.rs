@@ -26,6 +26,21 @@ pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
         .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
 }
 
+/// Loads a circuit to garble (`mpc run`, `mpc local`): as [`load_circuit`], and a
+/// Bristol file is level-scheduled (`mpc_circuits::passes::schedule_levels`, which
+/// keeps its meaning) so that AND gates reach the garbling kernels in large independent
+/// batches. Compiled `.mpc` programs are scheduled already, and scheduling is
+/// idempotent on them, so a party running the `.mpc` file and one running its compiled
+/// Bristol file still agree on the circuit digest.
+pub fn load_for_protocol(path: &Path) -> anyhow::Result<Circuit> {
+    let c = load_circuit(path)?;
+    Ok(if path.extension().is_some_and(|e| e == "mpc") {
+        c
+    } else {
+        mpc_circuits::passes::schedule_levels(&c)
+    })
+}
+
 /// Parses `NAME=VALUE` assignments against the circuit's input groups.
 ///
 /// With `party == None` every input group must be given exactly once; with

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use mpc_runtime::SessionOptions;
 
-use super::load::{load_circuit, parse_inputs, print_outputs};
+use super::load::{load_for_protocol, parse_inputs, print_outputs};
 use super::run::{stats_line, ProgressDisplay};
 
 /// Arguments of `mpc local`.
@@ -28,7 +28,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_circuit(&args.prog)?;
+    let circuit = load_for_protocol(&args.prog)?;
     mpc_runtime::check_two_party(&circuit)?;
     let inputs: Vec<Vec<bool>> =
         parse_inputs(&circuit, &args.inputs, None)?.into_iter().map(|(_, bits)| bits).collect();

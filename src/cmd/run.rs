@@ -19,7 +19,7 @@ use mpc_circuits::PartyId;
 use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
 use mpc_runtime::{Progress, SessionOptions, SessionStats};
 
-use super::load::{load_circuit, parse_inputs, print_outputs};
+use super::load::{load_for_protocol, parse_inputs, print_outputs};
 
 /// Arguments of `mpc run`.
 #[derive(Debug, clap::Args)]
@@ -60,7 +60,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_circuit(&args.prog)?;
+    let circuit = load_for_protocol(&args.prog)?;
     mpc_runtime::check_two_party(&circuit)?;
     let Some(party) = circuit.party_id(&args.party) else {
         bail!("the program has no party `{}` (its parties are {})", args.party, circuit.parties().join(", "));
