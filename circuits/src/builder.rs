@@ -155,6 +155,9 @@ pub struct Builder {
     /// `negation[w] = v` when `v = !w` is known (both directions).
     negation: HashMap<u32, u32>,
     and_count: usize,
+    /// Gate limit ([`Builder::with_gate_limit`]); past it no gate is recorded.
+    limit: usize,
+    over_limit: bool,
 }
 
 impl std::fmt::Debug for Key {
@@ -179,7 +182,23 @@ impl Builder {
             cache: HashMap::new(),
             negation: HashMap::new(),
             and_count: 0,
+            limit: usize::MAX,
+            over_limit: false,
         }
+    }
+
+    /// Stops recording gates once `limit` gates exist: later gates become the constant
+    /// 0 (so gadgets finish quickly without allocating), [`Builder::over_limit`] turns
+    /// true and [`Builder::finish`] fails with `CircuitError::TooLarge`. For budgets on
+    /// untrusted programs; a builder over its limit never yields a circuit.
+    pub fn with_gate_limit(mut self, limit: usize) -> Builder {
+        self.limit = limit;
+        self
+    }
+
+    /// Whether a gate was refused because of the limit.
+    pub fn over_limit(&self) -> bool {
+        self.over_limit
     }
 
     /// An unsigned input of `width` bits supplied by `party`.
@@ -296,6 +315,9 @@ impl Builder {
     /// Consumes the builder into a verified circuit. Inputs take wires `0..n` in
     /// declaration order; constant output bits get `EQ` gates.
     pub fn finish(self) -> Result<Circuit, CircuitError> {
+        if self.over_limit {
+            return Err(CircuitError::TooLarge(format!("it needs more than {} gates", self.limit)));
+        }
         let Builder { parties, inputs, outputs, gates, next_wire, .. } = self;
         const UNMAPPED: u32 = u32::MAX;
         let mut map = vec![UNMAPPED; next_wire as usize];
@@ -353,6 +375,10 @@ impl Builder {
         if let Some(&w) = self.cache.get(&key) {
             return Bit::Wire(w);
         }
+        if self.gates.len() >= self.limit {
+            self.over_limit = true;
+            return Bit::ZERO;
+        }
         let out = self.fresh();
         self.gates.push(make(WireId(out)));
         self.cache.insert(key, out);
@@ -363,6 +389,25 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Past the limit no gate is recorded, the flag is set and `finish` refuses; a huge
+    /// sort stops early instead of building its whole network.
+    #[test]
+    fn gate_limit_stops_recording_and_finish_refuses() {
+        let mut b = Builder::new(&["p"]).with_gate_limit(100);
+        let xs: Vec<Word> = (0..4096).map(|i| b.input(PartyId(0), &format!("x{i}"), 32)).collect();
+        let sorted = crate::gadgets::sort::sort(&mut b, &xs, false, false);
+        assert_eq!(sorted.len(), 4096);
+        assert!(b.over_limit());
+        assert!(b.gate_count() <= 100, "{}", b.gate_count());
+        assert!(matches!(b.finish(), Err(CircuitError::TooLarge(_))));
+        let mut small = Builder::new(&["p"]).with_gate_limit(100);
+        let x = small.input(PartyId(0), "x", 8);
+        let y = small.and(x.bit(0), x.bit(1));
+        small.output("y", &Word::from_bits(vec![y]));
+        assert!(!small.over_limit());
+        assert!(small.finish().is_ok());
+    }
 
     #[test]
     fn folds_and_hashes() {

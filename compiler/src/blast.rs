@@ -217,9 +217,11 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
 }
 
 /// Builds the circuit for a whole IR; refuses with `CircuitError::TooLarge` once the
-/// circuit passes `max_gates` gates (checked after each IR node).
+/// circuit passes `max_gates` gates. The builder stops recording gates at the limit
+/// (so one huge node, a big `sort` say, cannot exhaust memory first), and the limit is
+/// checked after each IR node.
 pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
-    let mut b = Builder::new(&ir.parties);
+    let mut b = Builder::new(&ir.parties).with_gate_limit(max_gates.saturating_add(1));
     let inputs: Vec<Word> = ir.inputs.iter().map(|g| b.input_typed(g.party, &g.name, g.ty.clone())).collect();
     let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
     let mut words: Vec<Option<Word>> = vec![None; ir.graph.node_bound()];
@@ -237,7 +239,7 @@ pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
                 *slot = Some(word.clone());
             }
         }
-        if b.gate_count() > max_gates {
+        if b.over_limit() || b.gate_count() > max_gates {
             return Err(CircuitError::TooLarge(format!("it needs more than {max_gates} gates")));
         }
         words[id.index()] = Some(word);

@@ -274,4 +274,11 @@ fn too_many_gates_is_a_diagnostic() {
     assert!(text.contains("more than 10000 gates"), "{text}");
     // The same program within the default limits compiles.
     assert!(compile(src, &Options::default()).0.is_some());
+    // One huge IR node (a sort of 4096 words, ~1.2M comparators) stops at the limit
+    // instead of building its whole network first.
+    let sort = "party a;\nparty b;\nfn main(xs: [u32; 4096] @a, y: u32 @b) -> u32 {\n    let s = sort(xs);\n    s[0] + y\n}\n";
+    let (circuit, diags) = compile(sort, &opts);
+    assert!(circuit.is_none());
+    let text = render(&diags, "sort.mpc", sort, false);
+    assert!(text.contains("more than 10000 gates"), "{text}");
 }

@@ -10,6 +10,16 @@ use crate::builder::{Builder, Word};
 /// elements, in order.
 pub fn batcher_pairs(k: usize) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
+    for_each_batcher_pair(k, |a, c| {
+        pairs.push((a, c));
+        true
+    });
+    pairs
+}
+
+/// Calls `f(i, j)` for the comparators of [`batcher_pairs`]`(k)` in order, without
+/// materialising them, until `f` returns `false`.
+pub fn for_each_batcher_pair(k: usize, mut f: impl FnMut(usize, usize) -> bool) {
     let n = k.next_power_of_two();
     let mut p = 1;
     while p < n {
@@ -19,8 +29,8 @@ pub fn batcher_pairs(k: usize) -> Vec<(usize, usize)> {
             while j + step < n {
                 for i in 0..step.min(n - j - step) {
                     let (a, c) = (i + j, i + j + step);
-                    if a / (2 * p) == c / (2 * p) && c < k {
-                        pairs.push((a, c));
+                    if a / (2 * p) == c / (2 * p) && c < k && !f(a, c) {
+                        return;
                     }
                 }
                 j += 2 * step;
@@ -29,7 +39,6 @@ pub fn batcher_pairs(k: usize) -> Vec<(usize, usize)> {
         }
         p *= 2;
     }
-    pairs
 }
 
 /// `xs` sorted ascending (or descending), signed or unsigned; all widths equal.
@@ -38,14 +47,16 @@ pub fn sort(b: &mut Builder, xs: &[Word], signed: bool, descending: bool) -> Vec
         assert!(xs.iter().all(|x| x.width() == first.width()), "sort: word widths differ");
     }
     let mut v = xs.to_vec();
-    for (i, j) in batcher_pairs(xs.len()) {
+    // Stops early once the builder is over its gate limit (the result is then discarded).
+    for_each_batcher_pair(xs.len(), |i, j| {
         // Ascending: swap when v[j] < v[i]; descending: when v[j] > v[i].
         let swap =
             if descending { cmp::gt(b, &v[j], &v[i], signed) } else { cmp::lt(b, &v[j], &v[i], signed) };
         let (a, c) = mux::cond_swap(b, swap, &v[i], &v[j]);
         v[i] = a;
         v[j] = c;
-    }
+        !b.over_limit()
+    });
     v
 }
 
