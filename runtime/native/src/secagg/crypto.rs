@@ -6,13 +6,18 @@
 //! - [`seal`]/[`open`]: encrypt-then-MAC with a ChaCha20 keystream and HMAC-SHA-256
 //!   (RFC 2104), separate keys for each; the tag covers the associated data (session,
 //!   sender, receiver) and is compared in constant time. Each key seals one message.
-//! - [`expand_mask`]: ChaCha20 output reduced to `[0, m)`: masking with the low bits
-//!   when `m` is a power of two, rejection sampling otherwise, so masks are uniform.
+//! - [`expand_mask`]: the mask PRG's output reduced to `[0, m)`: masking with the low
+//!   bits when `m` is a power of two, rejection sampling otherwise, so masks are
+//!   uniform. The mask PRG is AES-128 in counter mode (`mpc_crypto::Prg`, AES-NI where
+//!   the CPU has it) keyed with the first 16 bytes of the 32-byte seed (a KDF output or
+//!   a uniform self-mask seed); its 64-bit words are the little-endian halves of the
+//!   counter blocks, low half first. 128-bit security, as the rest of the toolkit.
 //!   [`apply_mask`] adds or subtracts the same mask into a vector in place, in chunks,
 //!   with no division when `m` is a power of two.
 //! - [`secret_to_field`]/[`field_to_secret`]: 32 bytes as five 56-bit `Fp61` elements,
 //!   so up to 65535 clients can hold shares (GF(2^8) would stop at 255).
 
+use mpc_crypto::{Block, Prg};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
@@ -101,15 +106,25 @@ pub enum Sign {
 /// PRG words drawn per call in [`apply_mask`] (4 KiB).
 const CHUNK: usize = 512;
 
-/// Fills `out` with the next little-endian 64-bit words of `rng` (the same words
-/// `next_u64` returns, since every call starts on a word boundary).
-fn fill_words(rng: &mut ChaCha20Rng, bytes: &mut [u8; CHUNK * 8], out: &mut [u64]) {
-    let bytes = &mut bytes[..out.len() * 8];
-    rng.fill_bytes(bytes);
-    for (w, b) in out.iter_mut().zip(bytes.chunks_exact(8)) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        *w = u64::from_le_bytes(a);
+/// The mask PRG of a seed (see the module docs).
+fn mask_prg(seed: &[u8; 32]) -> Prg {
+    let mut key = Zeroizing::new([0u8; 16]);
+    key.copy_from_slice(&seed[..16]);
+    Prg::from_seed(*key)
+}
+
+/// Fills `out` with the next 64-bit words of the mask stream (whole blocks are drawn;
+/// an odd `out.len()` drops the last block's high half, which only happens at the end
+/// of a mask, so every mask uses a prefix of the same word sequence).
+fn fill_words(prg: &mut Prg, blocks: &mut [Block; CHUNK / 2], out: &mut [u64]) {
+    let blocks = &mut blocks[..out.len().div_ceil(2)];
+    prg.fill_blocks(blocks);
+    for (pair, b) in out.chunks_mut(2).zip(blocks.iter()) {
+        let x = b.to_u128();
+        pair[0] = x as u64; // low half
+        if let Some(h) = pair.get_mut(1) {
+            *h = (x >> 64) as u64;
+        }
     }
 }
 
@@ -117,9 +132,9 @@ fn fill_words(rng: &mut ChaCha20Rng, bytes: &mut [u8; CHUNK * 8], out: &mut [u64
 /// `acc`, without materialising the mask: the PRG output is drawn in 4 KiB chunks and
 /// folded into `acc` directly. This is the hot loop of both client and server.
 pub fn apply_mask(acc: &mut [u64], seed: &[u8; 32], modulus: Modulus, sign: Sign) {
-    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let mut rng = mask_prg(seed);
     let m = modulus.value();
-    let mut bytes = Zeroizing::new([0u8; CHUNK * 8]);
+    let mut bytes = Zeroizing::new([Block::ZERO; CHUNK / 2]);
     let mut words = Zeroizing::new([0u64; CHUNK]);
     if m.is_power_of_two() {
         // (a +- r) mod 2^k = (a +- (r mod 2^k)) mod 2^k: wrap in u64, then mask.
@@ -161,17 +176,27 @@ pub fn apply_mask(acc: &mut [u64], seed: &[u8; 32], modulus: Modulus, sign: Sign
 /// `dim` uniform values in `[0, m)` from the PRG seeded with `seed`: the reference
 /// definition of a mask ([`apply_mask`] must agree with it; a test checks).
 pub fn expand_mask(seed: &[u8; 32], modulus: Modulus, dim: usize) -> Vec<u64> {
-    let mut rng = ChaCha20Rng::from_seed(*seed);
+    // The word sequence, one block at a time (low half, then high half).
+    let mut prg = mask_prg(seed);
+    let mut pending: Option<u64> = None;
+    let mut next_word = move || match pending.take() {
+        Some(h) => h,
+        None => {
+            let x = prg.random_block().to_u128();
+            pending = Some((x >> 64) as u64);
+            x as u64
+        }
+    };
     let m = modulus.value();
     let mut out = Vec::with_capacity(dim);
     if m.is_power_of_two() {
         let mask = (m - 1) as u64; // m <= 2^64, so m - 1 fits
-        out.extend((0..dim).map(|_| rng.next_u64() & mask));
+        out.extend((0..dim).map(|_| next_word() & mask));
     } else {
         // m < 2^64 here: accept v < zone = floor(2^64 / m) * m, output v mod m.
         let zone = ((1u128 << 64) / m) * m;
         while out.len() < dim {
-            let v = rng.next_u64();
+            let v = next_word();
             if u128::from(v) < zone {
                 out.push((u128::from(v) % m) as u64); // < m < 2^64
             }
@@ -252,6 +277,27 @@ mod tests {
         assert!(p.iter().all(|&v| v < 8));
         let big = expand_mask(&[2; 32], Modulus::new((1u128 << 64) - 1).unwrap(), 100);
         assert!(big.iter().all(|&v| v < u64::MAX));
+    }
+
+    #[test]
+    fn mask_prg_is_aes128_ctr_under_the_seed_prefix() {
+        // Independent path: AES-128 under the key seed[..16] through FixedKeyAes, on
+        // counter blocks 0, 1, 2, ...; words are the blocks' low then high halves.
+        let seed: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(5));
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&seed[..16]);
+        let aes = mpc_crypto::FixedKeyAes::new(key);
+        let want: Vec<u64> = (0..8u128)
+            .flat_map(|i| {
+                let x = aes.permute(Block::from_u128(i)).to_u128();
+                [x as u64, (x >> 64) as u64]
+            })
+            .collect();
+        let m = Modulus::new(1u128 << 64).unwrap();
+        assert_eq!(expand_mask(&seed, m, 16), want);
+        let mut acc = vec![0u64; 15];
+        apply_mask(&mut acc, &seed, m, Sign::Add);
+        assert_eq!(acc, want[..15]);
     }
 
     #[test]

@@ -18,8 +18,9 @@
 //!    bound to session, sender and receiver).
 //! 2. MaskedInputCollection: `y_u = x_u + PRG(b_u) + sum_{v>u} PRG(s_uv) - sum_{v<u}
 //!    PRG(s_uv) mod m` over the clients v that shared in round 1, with
-//!    `s_uv = KDF(X25519(s_u, s_v))` and the PRG ChaCha20 with rejection sampling when
-//!    `m` is not a power of two (no modulo bias).
+//!    `s_uv = KDF(X25519(s_u, s_v))` and the PRG AES-128-CTR (keyed with the first 16
+//!    bytes of the seed; `crypto::expand_mask`) with rejection sampling when `m` is not
+//!    a power of two (no modulo bias).
 //! 3. Unmasking: the server names the survivors U3; each client sends, for every
 //!    round-1 client, the share of `b` if that client survived and the share of `s^SK`
 //!    if it dropped, never both for one client, and answers only once per session.
