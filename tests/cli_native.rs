@@ -5,27 +5,14 @@
 //! 2048-bit known-answer key of `runtime/native/tests/vectors/paillier/` written as key files,
 //! and one test runs `keygen` once and reuses its key.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
 
+mod common;
+
 fn mpc(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpc"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the mpc binary runs");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("mpc finishes");
-    writer.join().expect("writer thread");
-    out
+    common::mpc_with_stdin(args, stdin)
 }
 
 fn ok(out: &Output) -> String {

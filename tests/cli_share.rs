@@ -1,27 +1,14 @@
 //! The `mpc share` command-line contract: split/combine round-trips a 1 MiB binary file;
 //! too few, mixed or corrupted shares exit 1 with one sentence on stderr.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use rand::{RngCore, SeedableRng};
 
+mod common;
+
 fn mpc(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpc"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the mpc binary runs");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("mpc finishes");
-    writer.join().expect("writer thread");
-    out
+    common::mpc_with_stdin(args, stdin)
 }
 
 fn split(secret: &[u8], t: usize, n: usize) -> Vec<String> {

@@ -24,7 +24,6 @@ use mpc_ot::cot;
 use mpc_ot::iknp::{Extend, SetupAnswer, SetupOffer};
 use mpc_runtime::{
     run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, ManyOutput, SessionOptions,
-    SessionOutput,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
@@ -38,23 +37,6 @@ fn own_inputs(c: &Circuit, party: u8, rng: &mut ChaCha12Rng) -> Vec<Vec<bool>> {
         .filter(|g| g.party.0 == party)
         .map(|g| (0..g.ty.width()).map(|_| rng.gen()).collect())
         .collect()
-}
-
-/// One session over a fresh loopback TCP connection; returns both parties' results.
-fn session(c: &Circuit) -> (SessionOutput, SessionOutput) {
-    let mut rng = ChaCha12Rng::seed_from_u64(1);
-    let (g_in, e_in) = (own_inputs(c, 0, &mut rng), own_inputs(c, 1, &mut rng));
-    let listener = TcpListenerChannel::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().expect("bound").to_string();
-    std::thread::scope(|s| {
-        let g = s.spawn(move || {
-            let mut ch = listener.accept(TIMEOUT).expect("accept");
-            run_garbler(&mut ch, c, &g_in, &SessionOptions::default()).expect("garbler")
-        });
-        let mut ch = TcpChannel::connect(&addr, TIMEOUT).expect("connect");
-        let e = run_evaluator(&mut ch, c, &e_in, &SessionOptions::default()).expect("evaluator");
-        (g.join().expect("garbler thread"), e)
-    })
 }
 
 /// `k` instances of `c` in one session over a fresh loopback TCP connection.
@@ -89,7 +71,7 @@ fn auction() -> Circuit {
 }
 
 fn report(name: &str, c: &Circuit) {
-    let (g, e) = session(c);
+    let (g, e) = session_many(c, 1);
     println!(
         "{name}: {} AND; garbler sent {} B, evaluator sent {} B; rounds garbler {} / evaluator {}; one session {:.2} ms",
         c.and_count(),
@@ -110,7 +92,7 @@ fn bench_sessions(crit: &mut Criterion) {
             b.iter_custom(|iters| {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    session(&c);
+                    session_many(&c, 1);
                 }
                 start.elapsed()
             })
