@@ -57,7 +57,8 @@ pub(crate) fn as_aes_blocks(blocks: &mut [Block]) -> &mut [aes::Block] {
 #[derive(Clone)]
 pub struct FixedKeyAes {
     cipher: Aes128,
-    /// The fused AES-NI kernel, when the CPU has AES-NI (x86-64 only).
+    /// The fused kernels (AES-NI, and VAES where present), when the CPU has AES-NI
+    /// (x86-64 only).
     #[cfg(target_arch = "x86_64")]
     pub(crate) ni: Option<crate::ni::NiKeys>,
 }
@@ -84,7 +85,7 @@ impl FixedKeyAes {
         }
     }
 
-    /// The same permutation with the fused AES-NI kernel switched off, so every call
+    /// The same permutation with the fused kernels switched off, so every call
     /// goes through the `aes` crate (for tests and comparisons).
     pub fn without_fused_kernel(mut self) -> FixedKeyAes {
         #[cfg(target_arch = "x86_64")]
