@@ -344,6 +344,19 @@ fn decode_lower_hex(s: &str) -> Result<Vec<u8>, ShamirError> {
     hex::decode(s).map_err(|_| ShamirError::Malformed("invalid hex"))
 }
 
+/// Shares `1..=shares` of one split with empty value vectors (capacity `len`); the
+/// caller checked the parameters (`check_params`), so the counts fit in `u16`.
+fn blank_shares<F: Field>(split_id: SplitId, threshold: usize, shares: usize, len: usize) -> Vec<Share<F>> {
+    (1..=shares)
+        .map(|x| Share {
+            split_id,
+            threshold: threshold as u16,
+            x: x as u16,
+            values: Vec::with_capacity(len),
+        })
+        .collect()
+}
+
 fn check_params<F: Field>(threshold: usize, shares: usize) -> Result<(), ShamirError> {
     if threshold == 0 {
         return Err(ShamirError::ZeroThreshold);
@@ -375,15 +388,7 @@ pub fn split<F: Field>(
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<Share<F>>, ShamirError> {
     check_params::<F>(threshold, shares)?;
-    let split_id = SplitId::random(rng);
-    let mut out: Vec<Share<F>> = (1..=shares)
-        .map(|x| Share {
-            split_id,
-            threshold: threshold as u16,
-            x: x as u16,
-            values: Vec::with_capacity(secret.len()),
-        })
-        .collect();
+    let mut out = blank_shares(SplitId::random(rng), threshold, shares, secret.len());
     let xs: Vec<F> = (1..=shares as u64).map(F::from_u64).collect();
     let mut coeffs = vec![F::zero(); threshold];
     for s in secret {
@@ -531,15 +536,7 @@ pub fn split_bytes(
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<Share<Gf256>>, ShamirError> {
     check_params::<Gf256>(threshold, shares)?;
-    let split_id = SplitId::random(rng);
-    let mut out: Vec<Share<Gf256>> = (1..=shares)
-        .map(|x| Share {
-            split_id,
-            threshold: threshold as u16,
-            x: x as u16,
-            values: Vec::with_capacity(secret.len()),
-        })
-        .collect();
+    let mut out = blank_shares(SplitId::random(rng), threshold, shares, secret.len());
     let mut coeffs = vec![0u64; threshold];
     let mut word = [0u8; 8];
     for chunk in secret.chunks(8) {
