@@ -97,7 +97,8 @@ impl<'c> Garbler<'c> {
             delta: self.delta.clone(),
             tweak_base: self.tweak_base as u128,
             par: ParallelBatch::default(),
-            out: Vec::with_capacity(CHUNK_BYTES),
+            out: vec![0u8; CHUNK_BYTES],
+            filled: 0,
             sink,
             parallel: self.parallel,
         };
@@ -144,16 +145,19 @@ struct GarbleKernel<'s, S: TableSink> {
     delta: Delta,
     tweak_base: u128,
     par: ParallelBatch,
+    /// The sink chunk being filled: `out[..filled]` holds tables not yet written. Its
+    /// length stays `CHUNK_BYTES` (zeroed once), so batches write without zero-filling.
     out: Vec<u8>,
+    filled: usize,
     sink: &'s mut S,
     parallel: bool,
 }
 
 impl<S: TableSink> GarbleKernel<'_, S> {
     fn finish(&mut self) -> Result<(), GarbleError> {
-        if !self.out.is_empty() {
-            self.sink.write_tables(&self.out)?;
-            self.out.clear();
+        if self.filled > 0 {
+            self.sink.write_tables(&self.out[..self.filled])?;
+            self.filled = 0;
         }
         Ok(())
     }
@@ -166,12 +170,14 @@ impl<S: TableSink> GarbleKernel<'_, S> {
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
         let n = gates.len();
-        if self.out.len() + 32 * n > CHUNK_BYTES {
+        if self.filled + 32 * n > CHUNK_BYTES {
             self.finish()?;
         }
-        let start = self.out.len();
-        self.out.resize(start + 32 * n, 0);
-        let tables = &mut self.out[start..];
+        let start = self.filled;
+        self.filled += 32 * n;
+        // In range: and_batch passes at most CHUNK_BYTES / 32 gates, and the chunk was
+        // flushed above if they did not fit.
+        let tables = &mut self.out[start..self.filled];
         let first_tweak = self.tweak_base + 2 * first_and as u128;
         let (aes, delta) = (self.aes, &self.delta);
         if !(self.parallel && n >= 2 * crate::PAR_CHUNK) {
