@@ -43,6 +43,7 @@
 pub mod aes;
 mod block;
 mod gates;
+pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;

@@ -14,6 +14,7 @@
 //! Limbs are little-endian `u64`.
 
 use crypto_bigint::{BoxedUint, Integer, NonZero};
+use mpc_crypto::montgomery;
 use zeroize::Zeroize;
 
 /// A Montgomery context for an odd modulus of `L` limbs (R = 2^(64 L)).
@@ -26,6 +27,8 @@ pub(crate) struct Monty<const L: usize> {
     one: [u64; L],
     /// R^3 mod m: turns REDC(x) = x R^-1 into the Montgomery form x R.
     r3: [u64; L],
+    /// Whether mpc-crypto's MULX/ADX kernel runs for L limbs on this CPU.
+    adx: bool,
 }
 
 impl<const L: usize> Drop for Monty<L> {
@@ -61,7 +64,7 @@ impl<const L: usize> Monty<L> {
         for _ in 0..6 {
             inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
         }
-        Monty { m, m_inv: inv.wrapping_neg(), one, r3 }
+        Monty { m, m_inv: inv.wrapping_neg(), one, r3, adx: montgomery::available::<L>() }
     }
 
     /// The context for an odd `m` of exactly 64 L bits of precision, or `None`.
@@ -121,6 +124,18 @@ impl<const L: usize> Monty<L> {
 
     /// a b R^-1 mod m for a, b < m.
     pub(crate) fn mul(&self, a: &[u64; L], b: &[u64; L]) -> [u64; L] {
+        if self.adx {
+            if let Some((mut t, carry)) = montgomery::mont_mul(a, b, &self.m, self.m_inv) {
+                let out = self.final_sub(&t, carry);
+                t.zeroize();
+                return out;
+            }
+        }
+        self.mul_portable(a, b)
+    }
+
+    /// [`Monty::mul`] in portable Rust: product and reduction interleaved column by column.
+    fn mul_portable(&self, a: &[u64; L], b: &[u64; L]) -> [u64; L] {
         let m = &self.m;
         let mut u = [0u64; L];
         let mut r = [0u64; L];
@@ -151,8 +166,16 @@ impl<const L: usize> Monty<L> {
         out
     }
 
-    /// a^2 R^-1 mod m for a < m (off-diagonal products computed once and doubled).
+    /// a^2 R^-1 mod m for a < m.
     pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
+        if self.adx {
+            return self.mul(a, a);
+        }
+        self.sqr_portable(a)
+    }
+
+    /// [`Monty::sqr`] in portable Rust (off-diagonal products computed once and doubled).
+    fn sqr_portable(&self, a: &[u64; L]) -> [u64; L] {
         let m = &self.m;
         let mut u = [0u64; L];
         let mut r = [0u64; L];
@@ -564,5 +587,35 @@ mod tests {
         check::<4>(3, true);
         check::<8>(4, false);
         check::<8>(5, true);
+        check::<32>(6, true);
+    }
+
+    /// The MULX/ADX kernel (where this CPU has it) and the portable code agree limb for limb.
+    fn kernel_matches_portable<const L: usize>(seed: u64) {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let prec = 64 * L as u32;
+        for top_bit in [false, true] {
+            let mut m = BoxedUint::random_bits(&mut rng, prec) | BoxedUint::one_with_precision(prec);
+            if top_bit {
+                m |= BoxedUint::one_with_precision(prec).shl_vartime(prec - 1).unwrap();
+            }
+            let ctx = context::<L>(&m);
+            let m_nz = NonZero::new(m.clone()).unwrap();
+            for _ in 0..16 {
+                let a = words::<L>(&BoxedUint::random_bits(&mut rng, prec).rem(&m_nz));
+                let b = words::<L>(&BoxedUint::random_bits(&mut rng, prec).rem(&m_nz));
+                assert_eq!(ctx.mul(&a, &b), ctx.mul_portable(&a, &b));
+                assert_eq!(ctx.sqr(&a), ctx.sqr_portable(&a));
+            }
+        }
+    }
+
+    #[test]
+    fn adx_kernel_matches_portable() {
+        kernel_matches_portable::<8>(7);
+        kernel_matches_portable::<16>(8);
+        kernel_matches_portable::<24>(9);
+        kernel_matches_portable::<32>(10);
+        kernel_matches_portable::<48>(11);
     }
 }
