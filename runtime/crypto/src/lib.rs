@@ -20,6 +20,9 @@
 //! - [`aes_backend`]: `"aes-ni"` or `"soft"`, whichever the `aes` crate picked at run
 //!   time on this CPU; [`FixedKeyAes::kernel_name`]: which of our engines runs
 //!   (`"vaes"`, `"aes-ni"` or `"portable"`).
+//! - [`montgomery`]: Montgomery multiplication and squaring of L-limb integers (L a
+//!   multiple of 8) with MULX/ADCX/ADOX, for mpc-native's Paillier exponentiations;
+//!   `None` where the CPU lacks BMI2/ADX, so callers keep a portable path.
 //! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
 //!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
 //!   SeedableRng` (seed = 16 bytes).
@@ -36,7 +39,9 @@
 //! check per batch (`gates.rs`), and the fused kernels in `ni.rs` (x86-64: AES-NI on
 //! 128-bit registers, VAES on 256-bit registers with the AES rounds in inline assembly;
 //! used only after run-time detection of the instructions; each unsafe block carries
-//! its justification). The kernels keep 16 blocks in flight through both AES layers of
+//! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
+//! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
+//! limb count only; used after detecting BMI2 and ADX). The kernels keep 16 blocks in flight through both AES layers of
 //! the TCCR; they are tested bit-for-bit against the `aes` crate and the portable
 //! half-gates code.
 

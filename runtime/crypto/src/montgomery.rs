@@ -63,6 +63,23 @@ pub fn mont_mul<const L: usize>(
     }
 }
 
+/// T = a^2 R^-1 mod m up to one subtraction of m, as [`mont_mul`] with b = a but with
+/// each off-diagonal product computed once (about 3/4 of the limb products).
+pub fn mont_sqr<const L: usize>(a: &[u64; L], m: &[u64; L], m_inv: u64) -> Option<([u64; L], u64)> {
+    if !available::<L>() {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        Some(sqr_adx(a, m, m_inv))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (a, m, m_inv);
+        None
+    }
+}
+
 /// One limb of a pass: t[k] += lo(x[k] rdx) (CF chain) + hi of the previous limb (OF chain).
 /// `$hi` receives this limb's high half; `$prev` holds the previous limb's.
 #[cfg(target_arch = "x86_64")]
@@ -87,15 +104,16 @@ macro_rules! limb {
     };
 }
 
-/// One pass: t[0..L] += x * rdx with x at rsi and the window t at rdi, carries into t[L]
-/// and t[L + 1]. Leaves rsi and rdi advanced by 8L bytes. The loop is controlled by LEA
-/// and JRCXZ, which leave CF and OF (the two live carry chains) untouched.
+/// The loop over whole 8-limb steps of a pass (rcx of them, possibly none): continues the
+/// pass started by the caller (CF, OF and the previous high half in rax live), advancing
+/// rsi and rdi. The loop is controlled by LEA and JRCXZ, which leave CF and OF untouched.
 #[cfg(target_arch = "x86_64")]
-macro_rules! pass {
+macro_rules! steps {
     ($top:literal, $done:literal) => {
         concat!(
-            "xor eax, eax\n", // previous high half = 0; clears CF and OF
-            "mov rcx, {blocks}\n",
+            "jmp ",
+            $done,
+            "f\n",
             $top,
             ":\n",
             limb!("0", "r9", "rax"),
@@ -109,14 +127,30 @@ macro_rules! pass {
             "lea rsi, [rsi + 64]\n",
             "lea rdi, [rdi + 64]\n",
             "lea rcx, [rcx - 1]\n",
+            // The test sits at the bottom (JRCXZ reaches only 127 bytes).
+            $done,
+            ":\n",
             "jrcxz ",
             $done,
-            "f\n",
+            "9f\n",
             "jmp ",
             $top,
             "b\n",
             $done,
-            ":\n",
+            "9:\n",
+        )
+    };
+}
+
+/// One pass: t[0..L] += x * rdx with x at rsi and the window t at rdi, carries into t[L]
+/// and t[L + 1]. Leaves rsi and rdi advanced by 8L bytes.
+#[cfg(target_arch = "x86_64")]
+macro_rules! pass {
+    ($top:literal, $done:literal) => {
+        concat!(
+            "xor eax, eax\n", // previous high half = 0; clears CF and OF
+            "mov rcx, {blocks}\n",
+            steps!($top, $done),
             // t[L] += last high half + CF + OF; t[L + 1] += the carries out of that.
             "adcx rax, qword ptr [rdi]\n",
             "adox rax, r11\n",
@@ -125,6 +159,71 @@ macro_rules! pass {
             "adcx r9, r11\n",
             "adox r9, r11\n",
             "mov qword ptr [rdi + 8], r9\n",
+        )
+    };
+}
+
+/// One limb of a squaring row's head, as [`limb!`] but with the high half always moved to
+/// rax (the heads have from 0 to 7 limbs, so the register parity is not fixed).
+#[cfg(target_arch = "x86_64")]
+macro_rules! head_limb {
+    ($off:literal) => {
+        concat!(limb!($off, "r9", "rax"), "mov rax, r9\n")
+    };
+}
+
+/// Row i = 8I + k of the squaring's off-diagonal triangle: t[2i + 1 ..= i + L - 1] +=
+/// a[i + 1 .. L] * a[i], and t[i + L] (still zero) = the carry out. r12 = &a[8I],
+/// r13 = &t[16I], r15 = L / 8 - 1 - I (whole 8-limb steps after the head). The head is
+/// the 7 - k limbs left in block I; `$a` = 8k, `$a1` = 8k + 8, `$t` = 16k + 8 and
+/// `$h8` = 8 (7 - k) are byte offsets.
+#[cfg(target_arch = "x86_64")]
+macro_rules! tri_row {
+    ($a:literal, $a1:literal, $t:literal, $h8:literal, $top:literal, $done:literal; $($off:literal)*) => {
+        concat!(
+            "mov rdx, qword ptr [r12 + ", $a, "]\n",
+            "lea rsi, [r12 + ", $a1, "]\n",
+            "lea rdi, [r13 + ", $t, "]\n",
+            "xor eax, eax\n",
+            $(head_limb!($off),)*
+            "lea rsi, [rsi + ", $h8, "]\n",
+            "lea rdi, [rdi + ", $h8, "]\n",
+            "mov rcx, r15\n",
+            steps!($top, $done),
+            // The row's value fits below position i + L + 1 (see `sqr_adx`).
+            "adcx rax, r11\n",
+            "adox rax, r11\n",
+            "mov qword ptr [rdi], rax\n",
+        )
+    };
+}
+
+/// One step of the squaring's doubling: t[2i], t[2i + 1] = 2 (t[2i], t[2i + 1]) + a[i]^2
+/// with the doubling on the CF chain and the square on the OF chain.
+#[cfg(target_arch = "x86_64")]
+macro_rules! double_limb {
+    ($a:literal, $t0:literal, $t1:literal) => {
+        concat!(
+            "mov rdx, qword ptr [rsi + ",
+            $a,
+            "]\n",
+            "mulx r9, r8, rdx\n",
+            "mov rax, qword ptr [rdi + ",
+            $t0,
+            "]\n",
+            "adcx rax, rax\n",
+            "adox rax, r8\n",
+            "mov qword ptr [rdi + ",
+            $t0,
+            "], rax\n",
+            "mov rax, qword ptr [rdi + ",
+            $t1,
+            "]\n",
+            "adcx rax, rax\n",
+            "adox rax, r9\n",
+            "mov qword ptr [rdi + ",
+            $t1,
+            "], rax\n",
         )
     };
 }
@@ -155,7 +254,7 @@ fn cios_adx<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], m_inv: u64
             "jnz 2b",
             blocks = const L / 8,
             bytes = const 8 * L,
-            bytes_less_one = const 8 * L - 8,
+            bytes_less_one = const (8 * L).saturating_sub(8),
             in("r12") a.as_ptr(),
             in("r13") m.as_ptr(),
             inout("r14") b.as_ptr() => _,
@@ -173,6 +272,106 @@ fn cios_adx<const L: usize>(a: &[u64; L], b: &[u64; L], m: &[u64; L], m_inv: u64
         );
     }
     let out = (buf[1], buf[2][0]);
+    buf.zeroize();
+    out
+}
+
+/// a^2 in three phases over a 2L-limb buffer t, then Montgomery reduction:
+/// 1. the off-diagonal triangle sum_{i<j} a_i a_j W^(i+j), row by row (row i adds
+///    a[i+1..L] a_i at t[2i+1..]; a row's value is below W^(L-i) so its carry lands in the
+///    still-zero t[i+L] and goes no further);
+/// 2. t = 2t + sum a_i^2 W^(2i) (below W^(2L), so no carry leaves t);
+/// 3. L reduction passes t += u m W^i with u = t_i (-m^-1) mod W; the carry out of pass i
+///    is kept in r12 and added at position i + L + 1 by the next pass. T = t / R < 2m for
+///    a < m, so the last carry is T's top bit.
+#[cfg(target_arch = "x86_64")]
+fn sqr_adx<const L: usize>(a: &[u64; L], m: &[u64; L], m_inv: u64) -> ([u64; L], u64) {
+    let mut buf = [[0u64; L]; 3];
+    let carry: u64;
+    // SAFETY: BMI2 and ADX were checked (`available`) and L is a positive multiple of 8.
+    // Reads a and m over exactly L limbs; reads and writes buf limbs 0 .. 2L < 3L: triangle
+    // row i touches t[2i + 1 ..= i + L], the doubling t[0 .. 2L], reduction pass i
+    // t[i ..= i + L] with i + L <= 2L - 1. Every address depends on L only. The registers
+    // named are declared clobbered; the block does not touch the stack.
+    unsafe {
+        core::arch::asm!(
+            // Phase 1: the triangle, one block of 8 rows per loop step.
+            "mov r15, {blocks_less_one}",
+            "20:",
+            tri_row!("0", "8", "8", "56", "22", "23"; "0" "8" "16" "24" "32" "40" "48"),
+            tri_row!("8", "16", "24", "48", "24", "25"; "0" "8" "16" "24" "32" "40"),
+            tri_row!("16", "24", "40", "40", "26", "27"; "0" "8" "16" "24" "32"),
+            tri_row!("24", "32", "56", "32", "28", "29"; "0" "8" "16" "24"),
+            tri_row!("32", "40", "72", "24", "32", "33"; "0" "8" "16"),
+            tri_row!("40", "48", "88", "16", "34", "35"; "0" "8"),
+            tri_row!("48", "56", "104", "8", "36", "37"; "0"),
+            tri_row!("56", "64", "120", "0", "38", "39";),
+            "add r12, 64",
+            "add r13, 128",
+            "sub r15, 1",
+            "jns 20b",
+            // Phase 2: double and add the squares, four limbs of a per loop step.
+            "sub r12, {bytes}",
+            "sub r13, {bytes2}",
+            "mov rsi, r12",
+            "mov rdi, r13",
+            "mov rcx, {quads}",
+            "xor eax, eax",
+            "42:",
+            double_limb!("0", "0", "8"),
+            double_limb!("8", "16", "24"),
+            double_limb!("16", "32", "40"),
+            double_limb!("24", "48", "56"),
+            "lea rsi, [rsi + 32]",
+            "lea rdi, [rdi + 64]",
+            "lea rcx, [rcx - 1]",
+            "jrcxz 43f",
+            "jmp 42b",
+            "43:",
+            // Phase 3: reduction, one pass per limb.
+            "mov rdi, r13",
+            "xor r12d, r12d",
+            "mov r15, {limbs}",
+            "44:",
+            "mov rdx, qword ptr [rdi]",
+            "imul rdx, r10",
+            "mov rsi, r14",
+            "xor eax, eax",
+            "mov rcx, {blocks}",
+            steps!("45", "46"),
+            "adcx rax, qword ptr [rdi]",
+            "adox rax, r12",
+            "mov qword ptr [rdi], rax",
+            "mov r12, 0",
+            "adcx r12, r11",
+            "adox r12, r11",
+            "sub rdi, {bytes_less_one}",
+            "dec r15",
+            "jnz 44b",
+            blocks = const L / 8,
+            blocks_less_one = const L.saturating_sub(8) / 8,
+            quads = const L / 4,
+            limbs = const L,
+            bytes = const 8 * L,
+            bytes2 = const 16 * L,
+            bytes_less_one = const (8 * L).saturating_sub(8),
+            inout("r12") a.as_ptr() => carry,
+            inout("r13") buf.as_mut_ptr() as *mut u64 => _,
+            in("r14") m.as_ptr(),
+            in("r10") m_inv,
+            in("r11") 0u64,
+            out("r15") _,
+            out("rax") _,
+            out("rcx") _,
+            out("rdx") _,
+            out("rsi") _,
+            out("rdi") _,
+            out("r8") _,
+            out("r9") _,
+            options(nostack),
+        );
+    }
+    let out = (buf[1], carry);
     buf.zeroize();
     out
 }
@@ -262,6 +461,10 @@ mod tests {
             let got = mont_mul(&a, &b, &m, neg_inv(m[0])).expect("available");
             assert_eq!(got, reference(&a, &b, &m), "L = {L}, case {case}");
             assert!(got.1 <= 1);
+            for x in [a, b] {
+                let sq = mont_sqr(&x, &m, neg_inv(m[0])).expect("available");
+                assert_eq!(sq, reference(&x, &x, &m), "square, L = {L}, case {case}");
+            }
         }
     }
 
@@ -279,6 +482,7 @@ mod tests {
     fn unsupported_sizes_decline() {
         let x = [1u64; 4];
         assert!(mont_mul(&x, &x, &x, 1).is_none());
+        assert!(mont_sqr(&x, &x, 1).is_none());
         assert!(!available::<12>());
     }
 }

@@ -8,6 +8,12 @@
 //! exponentiation modulo p^2 with a 1024-bit exponent) this is about 1.5x faster than
 //! `BoxedMontyForm::pow_bounded_exp` (see docs/native.md).
 //!
+//! Where the CPU has BMI2 and ADX and L is a multiple of 8 (every p^2 and n^2 of a standard
+//! key size), `mul` and `sqr` run mpc-crypto's MULX/ADCX/ADOX kernels instead
+//! ([`mpc_crypto::montgomery`]; two carry chains, about 1.7x faster again: a 1024-bit
+//! exponentiation modulo a 2048-bit p^2 in about 1.3 ms on the benchmark machine); the
+//! portable code above stays as the fallback and as the kernels' cross-check in the tests.
+//!
 //! Constant time: no branch and no memory index depends on operand values (only on the public
 //! limb count L and on the public number of exponent bits); the final subtraction is a masked
 //! select, and the exponentiation window is selected by scanning the whole table with masks.
@@ -169,7 +175,11 @@ impl<const L: usize> Monty<L> {
     /// a^2 R^-1 mod m for a < m.
     pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
         if self.adx {
-            return self.mul(a, a);
+            if let Some((mut t, carry)) = montgomery::mont_sqr(a, &self.m, self.m_inv) {
+                let out = self.final_sub(&t, carry);
+                t.zeroize();
+                return out;
+            }
         }
         self.sqr_portable(a)
     }
