@@ -336,8 +336,8 @@ fn words<const L: usize>(x: &BoxedUint) -> [u64; L] {
     out
 }
 
-/// A Montgomery context for one of the limb counts of standard key sizes (p and p^2 of a
-/// 512- to 4096-bit n); other sizes use crypto-bigint's `BoxedMontyForm`.
+/// A Montgomery context for one of the limb counts of standard key sizes (p, p^2 and n^2 of
+/// a 512- to 4096-bit n); other sizes use crypto-bigint's `BoxedMontyForm`.
 #[derive(Clone)]
 pub(crate) enum FixedMonty {
     L4(Box<Monty<4>>),
@@ -347,6 +347,8 @@ pub(crate) enum FixedMonty {
     L32(Box<Monty<32>>),
     L48(Box<Monty<48>>),
     L64(Box<Monty<64>>),
+    L96(Box<Monty<96>>),
+    L128(Box<Monty<128>>),
 }
 
 impl FixedMonty {
@@ -360,6 +362,8 @@ impl FixedMonty {
             32 => FixedMonty::L32(Box::new(Monty::from_modulus(m)?)),
             48 => FixedMonty::L48(Box::new(Monty::from_modulus(m)?)),
             64 => FixedMonty::L64(Box::new(Monty::from_modulus(m)?)),
+            96 => FixedMonty::L96(Box::new(Monty::from_modulus(m)?)),
+            128 => FixedMonty::L128(Box::new(Monty::from_modulus(m)?)),
             _ => return None,
         })
     }
@@ -374,6 +378,8 @@ impl FixedMonty {
             FixedMonty::L32(c) => c.pow_int(x, exp, bits),
             FixedMonty::L48(c) => c.pow_int(x, exp, bits),
             FixedMonty::L64(c) => c.pow_int(x, exp, bits),
+            FixedMonty::L96(c) => c.pow_int(x, exp, bits),
+            FixedMonty::L128(c) => c.pow_int(x, exp, bits),
         }
     }
 }
@@ -388,6 +394,8 @@ macro_rules! dispatch {
             FixedMonty::L32($c) => $e,
             FixedMonty::L48($c) => $e,
             FixedMonty::L64($c) => $e,
+            FixedMonty::L96($c) => $e,
+            FixedMonty::L128($c) => $e,
         }
     };
 }
@@ -433,8 +441,116 @@ impl<const L: usize> Monty<L> {
     }
 }
 
-/// Whether gcd(a, b) = 1 for an odd b, by the binary GCD. VARIABLE TIME: public inputs only.
+/// Whether gcd(a, b) = 1 for an odd b. VARIABLE TIME: public inputs only.
+///
+/// Pornin's optimized binary GCD (eprint 2020/972, Algorithm 2, with k = 32): each outer
+/// step runs 31 binary-GCD steps on 64-bit approximations of a and b (their low 31 bits and
+/// top 33 bits), collecting the steps in a matrix of signed factors below 2^31, then
+/// applies the matrix to the full numbers once: (a, b) <- |(a f0 + b g0, a f1 + b g1)| / 2^31.
+/// The paper shows that a and b stay non-negative integers with b odd and the same gcd as
+/// the inputs, and that len(a) + len(b) drops by at least 31 bits per outer step, so a
+/// reaches 0 (and then gcd = b) within (len(a) + len(b)) / 31 + 1 steps. The loop is capped
+/// at that count plus slack and falls back to the classic binary GCD if it is ever reached.
 pub(crate) fn coprime_vartime(a: &[u64], b: &[u64]) -> bool {
+    coprime_pornin(a, b).unwrap_or_else(|| coprime_classic(a, b))
+}
+
+/// [`coprime_vartime`]'s fast path; `None` if the step cap is reached (the bound says never).
+fn coprime_pornin(a: &[u64], b: &[u64]) -> Option<bool> {
+    let limbs = a.len().max(b.len()) + 1;
+    let mut x = vec![0u64; limbs];
+    let mut y = vec![0u64; limbs];
+    x[..a.len()].copy_from_slice(a);
+    y[..b.len()].copy_from_slice(b);
+    if y[0] & 1 == 0 {
+        return Some(false);
+    }
+    let cap = (bit_len(&x) + bit_len(&y)) / 31 + 4;
+    for _ in 0..cap {
+        if x.iter().all(|&w| w == 0) {
+            return Some(y[0] == 1 && y[1..].iter().all(|&w| w == 0));
+        }
+        let len = bit_len(&x).max(bit_len(&y)).max(64);
+        // One spare limb above the longer operand: |a f + b g| < 2^(len + 32).
+        let n = (len as usize).div_ceil(64) + 1;
+        x.truncate(n);
+        y.truncate(n);
+        let (f0, g0, f1, g1) = gcd_factors(approx(&x, len), approx(&y, len));
+        let nx = combine(&x, &y, f0, g0);
+        let ny = combine(&x, &y, f1, g1);
+        x = nx;
+        y = ny;
+    }
+    None
+}
+
+/// The number of significant bits of little-endian limbs.
+fn bit_len(x: &[u64]) -> u32 {
+    x.iter().rposition(|&w| w != 0).map_or(0, |i| 64 * i as u32 + 64 - x[i].leading_zeros())
+}
+
+/// x's low 31 bits joined with its bits len - 33 .. len (len >= 64, x < 2^len).
+fn approx(x: &[u64], len: u32) -> u64 {
+    let s = len - 33;
+    let (w, sh) = ((s / 64) as usize, s % 64);
+    let lo = x.get(w).copied().unwrap_or(0) >> sh;
+    let hi = if sh == 0 { 0 } else { x.get(w + 1).copied().unwrap_or(0) << (64 - sh) };
+    (x[0] & 0x7fff_ffff) | (((lo | hi) & 0x1_ffff_ffff) << 31)
+}
+
+/// 31 binary-GCD steps on the approximations, as the matrix (f0, g0; f1, g1) that maps the
+/// full (a, b) to 2^31 times the result.
+fn gcd_factors(mut a: u64, mut b: u64) -> (i64, i64, i64, i64) {
+    let (mut f0, mut g0, mut f1, mut g1) = (1i64, 0i64, 0i64, 1i64);
+    for _ in 0..31 {
+        if a & 1 == 1 {
+            if a < b {
+                core::mem::swap(&mut a, &mut b);
+                core::mem::swap(&mut f0, &mut f1);
+                core::mem::swap(&mut g0, &mut g1);
+            }
+            a -= b;
+            f0 -= f1;
+            g0 -= g1;
+        }
+        a >>= 1;
+        f1 <<= 1;
+        g1 <<= 1;
+    }
+    (f0, g0, f1, g1)
+}
+
+/// |x f + y g| / 2^31 (the division is exact by construction of the factors); x, y have
+/// the same length with a zero top limb, |f|, |g| <= 2^31.
+fn combine(x: &[u64], y: &[u64], f: i64, g: i64) -> Vec<u64> {
+    let mut t = vec![0u64; x.len()];
+    let mut acc: i128 = 0;
+    for i in 0..x.len() {
+        acc += x[i] as i128 * f as i128 + y[i] as i128 * g as i128;
+        t[i] = acc as u64;
+        acc >>= 64;
+    }
+    // The sum fits the limbs as two's complement (top limb of x and y is zero), so the
+    // remaining acc is its sign: 0 or -1.
+    if acc < 0 {
+        let mut carry = 1u64;
+        for w in t.iter_mut() {
+            let (v, c) = (!*w).overflowing_add(carry);
+            *w = v;
+            carry = c as u64;
+        }
+    }
+    debug_assert_eq!(t[0] & 0x7fff_ffff, 0, "the factors make the low 31 bits vanish");
+    for i in 0..t.len() {
+        let hi = t.get(i + 1).copied().unwrap_or(0);
+        t[i] = (t[i] >> 31) | (hi << 33);
+    }
+    t
+}
+
+/// Whether gcd(a, b) = 1 for an odd b, by the classic binary GCD (one bit at a time); the
+/// fallback of [`coprime_vartime`] and its cross-check. VARIABLE TIME: public inputs only.
+fn coprime_classic(a: &[u64], b: &[u64]) -> bool {
     fn trim(x: &mut Vec<u64>) {
         while x.last() == Some(&0) {
             x.pop();
@@ -567,7 +683,7 @@ mod tests {
     fn binary_gcd_agrees_with_crypto_bigint() {
         use crypto_bigint::Gcd;
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
-        for bits in [64u32, 128, 512, 1024] {
+        for bits in [64u32, 128, 512, 1024, 2048, 4096] {
             for i in 0..40u64 {
                 let b = BoxedUint::random_bits(&mut rng, bits) | BoxedUint::one_with_precision(bits);
                 let mut a = BoxedUint::random_bits(&mut rng, bits);
@@ -577,11 +693,44 @@ mod tests {
                     a = a.wrapping_mul(&f);
                     let b2 = b.wrapping_mul(&f) | BoxedUint::one_with_precision(bits);
                     let want = bool::from(a.gcd(&b2).is_one());
-                    assert_eq!(coprime_vartime(a.as_words(), b2.as_words()), want);
+                    assert_eq!(coprime_pornin(a.as_words(), b2.as_words()), Some(want));
+                    assert_eq!(coprime_classic(a.as_words(), b2.as_words()), want);
                 }
                 let want = bool::from(a.gcd(&b).is_one());
-                assert_eq!(coprime_vartime(a.as_words(), b.as_words()), want);
+                assert_eq!(coprime_pornin(a.as_words(), b.as_words()), Some(want));
+                assert_eq!(coprime_classic(a.as_words(), b.as_words()), want);
             }
+        }
+        // Mixed lengths (a ciphertext against n), equal inputs, multiples, powers of two.
+        for _ in 0..20 {
+            let n = BoxedUint::random_bits(&mut rng, 2048) | BoxedUint::one_with_precision(2048);
+            let c = BoxedUint::random_bits(&mut rng, 4096);
+            let want = bool::from(c.rem(&NonZero::new(n.widen(4096)).unwrap()).gcd(&n.widen(4096)).is_one());
+            assert_eq!(coprime_pornin(c.as_words(), n.as_words()), Some(want));
+            assert_eq!(coprime_pornin(n.as_words(), n.as_words()), Some(false));
+            let three_n = n.widen(2112).wrapping_mul(&BoxedUint::from(3u64).widen(2112));
+            assert_eq!(coprime_pornin(three_n.as_words(), n.as_words()), Some(false));
+            let pow2 = BoxedUint::one_with_precision(4096).shl_vartime(4000).unwrap();
+            assert_eq!(coprime_pornin(pow2.as_words(), n.as_words()), Some(true));
+        }
+        for (x, y) in [
+            (0u64, 1u64),
+            (1, 1),
+            (2, 1),
+            (6, 9),
+            (10, 15),
+            (u64::MAX, 3),
+            (u64::MAX, 255),
+            (1 << 63, u64::MAX),
+        ] {
+            let g = {
+                let (mut p, mut q) = (x, y);
+                while q != 0 {
+                    (p, q) = (q, p % q);
+                }
+                p
+            };
+            assert_eq!(coprime_pornin(&[x], &[y]), Some(g == 1), "gcd({x}, {y})");
         }
         assert!(coprime_vartime(&[0], &[1]));
         assert!(!coprime_vartime(&[0], &[7]));
@@ -627,5 +776,6 @@ mod tests {
         kernel_matches_portable::<24>(9);
         kernel_matches_portable::<32>(10);
         kernel_matches_portable::<48>(11);
+        kernel_matches_portable::<96>(12);
     }
 }
