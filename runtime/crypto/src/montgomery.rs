@@ -476,6 +476,8 @@ mod tests {
         check::<32>(4);
         check::<48>(5);
         check::<64>(6);
+        check::<96>(7);
+        check::<128>(8);
     }
 
     #[test]
