@@ -457,3 +457,43 @@ fn dp_sum_between_two_processes_matches_eval_with_the_same_random_bits() {
     assert_eq!(stdout_ok(&o0), want);
     assert_eq!(stdout_ok(&o1), want);
 }
+
+#[test]
+fn random_inputs_are_fresh_bits_of_the_input_type() {
+    let dir = temp_dir("random-input");
+    let prog = dir.join("reveal.mpc");
+    std::fs::write(
+        &prog,
+        "party alice;\nparty bob;\nfn main(r: u128 @alice, s: [u8; 3] @bob) -> (r: u128, s: [u8; 3]) { (r, s) }\n",
+    )
+    .expect("write program");
+    let prog = prog.to_str().expect("utf-8 path");
+    // Two draws of 128 bits coincide with probability 2^-128; the values parse as the type.
+    let first = eval(prog, &["r=random", "s=random"], true);
+    let second = eval(prog, &["r=random", "s=[1, 2, 3]"], true);
+    let v1: serde_json::Value = serde_json::from_str(&first).expect("json");
+    let v2: serde_json::Value = serde_json::from_str(&second).expect("json");
+    assert_ne!(v1["r"], v2["r"], "{first} / {second}");
+    assert_eq!(v1["s"].as_array().map(Vec::len), Some(3), "{first}");
+    assert_eq!(v2["s"], serde_json::json!([1, 2, 3]));
+    // Anything else spelled like it is still a value error.
+    let bad = finish(spawn(&["eval", prog, "--input", "r=randomly", "--input", "s=[1, 2, 3]"]), LIMIT);
+    assert!(one_sentence_failure(&bad).contains("input `r`"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn dp_sum_between_two_processes_with_random_inputs() {
+    let prog = example("dp_sum.mpc");
+    let (o0, o1) = run_pair(
+        &prog,
+        ("alice", &["a=[10, 20, 30, 40]", "ra=random"]),
+        ("bob", &["b=[50, 60, 70, 500]", "rb=random"]),
+        &[],
+    );
+    let (s0, s1) = (stdout_ok(&o0), stdout_ok(&o1));
+    assert_eq!(s0, s1, "both parties learn the same noisy sum");
+    // A u32 (the noise distribution itself is tested in the compiler's chi-square test).
+    let v = s0.trim().strip_prefix("noisy_sum: ").and_then(|v| v.parse::<u32>().ok());
+    assert!(v.is_some(), "{s0}");
+}

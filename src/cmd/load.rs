@@ -41,7 +41,24 @@ pub fn load_for_protocol(path: &Path) -> anyhow::Result<Circuit> {
     })
 }
 
-/// Parses `NAME=VALUE` assignments against the circuit's input groups.
+/// The input value that asks for fresh random bits: `--input NAME=random`.
+pub const RANDOM: &str = "random";
+
+/// `width` uniformly random bits from the operating system's generator, for
+/// `--input NAME=random` (the random inputs of `dp_noise`, masks, nonces).
+fn random_bits(width: usize) -> Vec<bool> {
+    use rand::RngCore;
+    use zeroize::Zeroize;
+    let mut bytes = vec![0u8; width.div_ceil(8)];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let bits = (0..width).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect();
+    bytes.zeroize();
+    bits
+}
+
+/// Parses `NAME=VALUE` assignments against the circuit's input groups. The value
+/// `random` (no literal of any type is spelled so) draws the group's bits from the
+/// operating system's generator instead.
 ///
 /// With `party == None` every input group must be given exactly once; with
 /// `Some(p)` exactly the groups of party `p` must be given (naming another party's
@@ -73,7 +90,11 @@ pub fn parse_inputs(
         if given[k].is_some() {
             bail!("input `{name}` is given twice");
         }
-        let bits = parse_value(text, &group.ty).map_err(|e| anyhow!("input `{name}`: {e}"))?;
+        let bits = if text.trim() == RANDOM {
+            random_bits(group.ty.width())
+        } else {
+            parse_value(text, &group.ty).map_err(|e| anyhow!("input `{name}`: {e}"))?
+        };
         given[k] = Some(bits);
     }
     let mut out = Vec::new();
