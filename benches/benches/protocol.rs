@@ -1,8 +1,9 @@
 //! End-to-end two-party protocol benchmarks over loopback TCP: the whole session
 //! (TCP connect, hello with circuit digest, 128 base OTs, IKNP extension for the
-//! evaluator's inputs, streamed half-gate tables, output decoding) for AES-128 (the
-//! Bristol circuit) and the auction example, with the two parties on two threads
-//! of this process; and one run of a 10^7-AND circuit with each party in its own
+//! evaluator's inputs, streamed half-gate tables, output decoding) for AES-128 and the
+//! SHA-256 compression function (the Bristol circuits) and the auction example, with the
+//! two parties on two threads of this process, also 100 AES / 20 SHA-256 instances in one
+//! session; and one run of a 10^7-AND circuit with each party in its own
 //! process (this binary re-executed), reporting AND gates/s and each party's peak
 //! RSS (`VmHWM`). Also IKNP correlated-OT throughput over loopback TCP: the receiver
 //! (evaluator) streams batches of 2^16 OTs (`extend_into`, reused buffers, 16 bytes
@@ -65,6 +66,13 @@ fn aes() -> Circuit {
     )
 }
 
+fn sha256() -> Circuit {
+    let text = include_str!("../../circuits/tests/vectors/bristol/sha256.txt");
+    mpc_circuits::passes::schedule_levels(
+        &mpc_circuits::bristol::read(text).expect("the published SHA-256 circuit parses"),
+    )
+}
+
 fn auction() -> Circuit {
     let src = include_str!("../../examples/auction.mpc");
     mpc_compiler::compile(src, &mpc_compiler::Options::default()).0.expect("the auction example compiles")
@@ -85,7 +93,7 @@ fn report(name: &str, c: &Circuit) {
 
 fn bench_sessions(crit: &mut Criterion) {
     let mut group = crit.benchmark_group("protocol_loopback");
-    for (name, c) in [("aes128", aes()), ("auction", auction())] {
+    for (name, c) in [("aes128", aes()), ("sha256", sha256()), ("auction", auction())] {
         report(name, &c);
         group.throughput(Throughput::Elements(c.and_count() as u64));
         group.bench_function(name, |b| {
@@ -98,27 +106,27 @@ fn bench_sessions(crit: &mut Criterion) {
             })
         });
     }
-    // Many AES-128 instances in one session (one OT setup): the per-circuit cost.
-    let c = aes();
-    let k = 100;
-    let (g, e) = session_many(&c, k);
-    println!(
-        "aes128 x{k} in one session: {:.2} ms in all, {:.0} us per circuit; garbler sent {} B, evaluator sent {} B",
-        e.stats.elapsed.as_secs_f64() * 1e3,
-        e.stats.elapsed.as_secs_f64() * 1e6 / k as f64,
-        g.stats.bytes_sent,
-        e.stats.bytes_sent
-    );
-    group.throughput(Throughput::Elements((k * c.and_count()) as u64));
-    group.bench_function("aes128_x100_one_session", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                session_many(&c, k);
-            }
-            start.elapsed()
-        })
-    });
+    // Many instances in one session (one OT setup): the per-circuit cost.
+    for (name, c, k) in [("aes128", aes(), 100), ("sha256", sha256(), 20)] {
+        let (g, e) = session_many(&c, k);
+        println!(
+            "{name} x{k} in one session: {:.2} ms in all, {:.0} us per circuit; garbler sent {} B, evaluator sent {} B",
+            e.stats.elapsed.as_secs_f64() * 1e3,
+            e.stats.elapsed.as_secs_f64() * 1e6 / k as f64,
+            g.stats.bytes_sent,
+            e.stats.bytes_sent
+        );
+        group.throughput(Throughput::Elements((k * c.and_count()) as u64));
+        group.bench_function(format!("{name}_x{k}_one_session"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    session_many(&c, k);
+                }
+                start.elapsed()
+            })
+        });
+    }
     group.finish();
 }
 
