@@ -665,12 +665,18 @@ impl SecretKey {
         } else {
             (false, m)
         };
-        if mag.bits_vartime() > 127 {
+        // Up to 128 bits of magnitude: i128::MIN has magnitude 2^127, which
+        // `encrypt_i128` accepts, so it must decrypt too.
+        if mag.bits_vartime() > 128 {
             return Err(PaillierError::Overflow);
         }
         let words = mag.as_words();
         let v = (words[0] as u128) | ((*words.get(1).unwrap_or(&0) as u128) << 64);
-        Ok(if neg { -(v as i128) } else { v as i128 })
+        if neg {
+            0i128.checked_sub_unsigned(v).ok_or(PaillierError::Overflow)
+        } else {
+            i128::try_from(v).map_err(|_| PaillierError::Overflow)
+        }
     }
 
     /// Decrypts a value known to fit a `u64`.
