@@ -46,8 +46,55 @@ enum Command {
     Psi(cmd::psi::Args),
 }
 
+/// Parses the command line. `--help` and `--version` print as clap prints them (exit 0);
+/// any usage error is one `error: ...` line on stderr and exit status 1, like every
+/// other user error (clap's own exit status would be 2, with several lines of usage).
+fn parse_cli() -> Cli {
+    use clap::error::ErrorKind;
+    let err = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(err) => err,
+    };
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
+        _ => {
+            cmd::noteln!("{}", usage_error_line(&err.render().to_string()));
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Condenses clap's rendered usage error to one line: its `error:` line, then what it
+/// lists on the following lines (missing arguments, possible values, a tip such as how
+/// to pass a negative number), without the usage synopsis. A missing subcommand renders
+/// as the help text; that becomes "... needs a subcommand".
+fn usage_error_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim);
+    let Some(first) = lines.by_ref().find(|l| l.starts_with("error:")) else {
+        // The help shown for a missing subcommand: name the command from its usage line.
+        let usage = rendered.lines().find_map(|l| l.trim().strip_prefix("Usage:")).unwrap_or("mpc");
+        let command: Vec<&str> =
+            usage.split_whitespace().take_while(|w| !w.starts_with('<') && !w.starts_with('[')).collect();
+        let command = command.join(" ");
+        return format!("error: `{command}` needs a subcommand (see `{command} --help`)");
+    };
+    let details: Vec<&str> = lines
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("tip:").map_or(l, str::trim))
+        .map(|l| l.strip_prefix('[').and_then(|l| l.strip_suffix(']')).unwrap_or(l))
+        .collect();
+    if details.is_empty() {
+        first.to_string()
+    } else if first.ends_with(':') {
+        format!("{first} {}", details.join(", "))
+    } else {
+        format!("{first} ({})", details.join("; "))
+    }
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Eval(args) => cmd::eval::run(args),

@@ -21,6 +21,8 @@ use anyhow::Context;
 use mpc_crypto::{aes_backend, Block, Delta, Prg};
 use mpc_garble::{decode, encode, perf, Evaluator, Garbler};
 
+use super::outln;
+
 /// The AES-128 Bristol Fashion circuit (mkskeller/bristol-fashion, see
 /// runtime/garble/tests/vectors/PROVENANCE.md).
 const AES_128: &str = include_str!("../../runtime/garble/tests/vectors/aes_128.txt");
@@ -115,37 +117,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "aes128_eval_us": (eval_us * 10.0).round() / 10.0,
             "aes128_garble_eval_us": ((garble_us + eval_us) * 10.0).round() / 10.0,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
         let m = |x: f64| format!("{:.1}M", x / 1e6);
-        println!("aes_backend              {}", aes_backend());
-        println!(
-            "clock                    {} (rates per second of this clock, one core)",
-            perf::clock_name()
-        );
-        println!("aes_blocks_per_s         {}  (aes crate, 1024-block batches, best of two runs)", m(aes));
-        println!("kernel                   {kernel}  (our fixed-key AES: {} blocks/s)", m(kernel_aes));
-        println!("tccr_per_s               {}", m(tccr));
-        println!(
+        outln!("aes_backend              {}", aes_backend())?;
+        outln!("clock                    {} (rates per second of this clock, one core)", perf::clock_name())?;
+        outln!("aes_blocks_per_s         {}  (aes crate, 1024-block batches, best of two runs)", m(aes))?;
+        outln!("kernel                   {kernel}  (our fixed-key AES: {} blocks/s)", m(kernel_aes))?;
+        outln!("tccr_per_s               {}", m(tccr))?;
+        outln!(
             "garble_and_per_s         {}  ({:.0}% of aes/8, {:.0}% of kernel aes/8; wide layer of {} ANDs)",
             m(garble),
             100.0 * garble_ratio,
             100.0 * garble_k,
             wide.and_count()
-        );
-        println!(
+        )?;
+        outln!(
             "eval_and_per_s           {}  ({:.0}% of aes/4, {:.0}% of kernel aes/4)",
             m(eval),
             100.0 * eval_ratio,
             100.0 * eval_k
-        );
-        println!(
+        )?;
+        outln!(
             "aes128 garble+eval       {:.0} us  (garble {:.0} us, eval {:.0} us; {} ANDs, Bristol aes_128, level-scheduled, FIPS-197 ok)",
             garble_us + eval_us,
             garble_us,
             eval_us,
             aes_circuit.and_count()
-        );
+        )?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use anyhow::Context;
 use mpc_circuits::Circuit;
 use mpc_compiler::{render, Options};
 
-use super::AlreadyReported;
+use super::{note, outln, write_stdout, AlreadyReported};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,7 +61,7 @@ fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
         return;
     }
     let color = std::io::stderr().is_terminal();
-    eprint!("{}", render(diags, &path.display().to_string(), source, color));
+    note(format_args!("{}", render(diags, &path.display().to_string(), source, color)));
 }
 
 /// Compiles an `.mpc` file; diagnostics are printed to stderr, and errors end in
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let c = c.ok_or(AlreadyReported)?;
             let elapsed = start.elapsed();
             if args.stats || args.json {
-                print_stats(&c, elapsed.as_secs_f64() * 1000.0, args.json);
+                print_stats(&c, elapsed.as_secs_f64() * 1000.0, args.json)?;
             }
             if args.output.is_none() && (args.stats || args.json) {
                 return Ok(());
@@ -106,21 +106,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))
         }
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+        None => write_stdout(format_args!("{text}")),
     }
 }
 
 /// The statistics of `mpc inspect` plus the compile time.
-fn print_stats(c: &Circuit, compile_ms: f64, json: bool) {
+fn print_stats(c: &Circuit, compile_ms: f64, json: bool) -> anyhow::Result<()> {
     if json {
         let mut v = super::inspect::stats_json(c);
         v.insert("compile_ms".into(), serde_json::json!(compile_ms));
-        println!("{}", serde_json::Value::Object(v));
-        return;
+        return outln!("{}", serde_json::Value::Object(v));
     }
-    super::inspect::print_stats_text(c);
-    println!("compile_ms:      {compile_ms:.1}");
+    super::inspect::print_stats_text(c)?;
+    outln!("compile_ms:      {compile_ms:.1}")
 }

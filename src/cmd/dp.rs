@@ -16,6 +16,8 @@ use anyhow::{bail, Context};
 use mpc_native::dp::query::{self, Clamp};
 use mpc_native::dp::{Accountant, Budget, Mechanism, Rational};
 
+use super::{noteln, outln};
+
 /// Arguments of `mpc dp`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -108,9 +110,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 h.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ")
             }
         };
-        println!("{q}: {value}");
+        outln!("{q}: {value}")?;
     }
-    eprintln!(
+    noteln!(
         "privacy spent: {} of {} ({} queries)",
         acc.spent(),
         acc.spent().checked_add(acc.remaining())?,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use mpc_circuits::Circuit;
 
 use super::load::load_circuit;
+use super::outln;
 
 /// Arguments of `mpc inspect`.
 #[derive(Debug, clap::Args)]
@@ -24,11 +25,10 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let c = load_circuit(&args.file)?;
     if args.json {
-        println!("{}", serde_json::Value::Object(stats_json(&c)));
+        outln!("{}", serde_json::Value::Object(stats_json(&c)))
     } else {
-        print_stats_text(&c);
+        print_stats_text(&c)
     }
-    Ok(())
 }
 
 /// The statistics object of `mpc inspect --json` (also the base of `mpc compile --stats --json`).
@@ -59,26 +59,27 @@ pub fn stats_json(c: &Circuit) -> serde_json::Map<String, serde_json::Value> {
 }
 
 /// The plain-text statistics of `mpc inspect` (also printed by `mpc compile --stats`).
-pub fn print_stats_text(c: &Circuit) {
+pub fn print_stats_text(c: &Circuit) -> anyhow::Result<()> {
     let s = c.stats();
-    println!("gates:           {}", s.gates);
-    println!("and_gates:       {}", s.and);
-    println!("xor_gates:       {}", s.xor);
-    println!("inv_gates:       {}", s.inv);
-    println!("eq_gates:        {}", s.eq);
-    println!("eqw_gates:       {}", s.eqw);
-    println!("and_depth:       {}", s.and_depth);
-    println!("wires:           {}", s.wires);
-    println!("peak_live_wires: {}", s.peak_live_wires);
+    outln!("gates:           {}", s.gates)?;
+    outln!("and_gates:       {}", s.and)?;
+    outln!("xor_gates:       {}", s.xor)?;
+    outln!("inv_gates:       {}", s.inv)?;
+    outln!("eq_gates:        {}", s.eq)?;
+    outln!("eqw_gates:       {}", s.eqw)?;
+    outln!("and_depth:       {}", s.and_depth)?;
+    outln!("wires:           {}", s.wires)?;
+    outln!("peak_live_wires: {}", s.peak_live_wires)?;
     let party = |p: mpc_circuits::PartyId| c.parties().get(usize::from(p.0)).cloned().unwrap_or_default();
     for g in c.inputs() {
-        println!("input  {}: {} ({} bits, party {})", g.name, g.ty, g.ty.width(), party(g.party));
+        outln!("input  {}: {} ({} bits, party {})", g.name, g.ty, g.ty.width(), party(g.party))?;
     }
     for g in c.outputs() {
         let to = match g.reveal {
             mpc_circuits::Reveal::All => "all".to_string(),
             mpc_circuits::Reveal::To(p) => party(p),
         };
-        println!("output {}: {} ({} bits, revealed to {to})", g.name, g.ty, g.ty.width());
+        outln!("output {}: {} ({} bits, revealed to {to})", g.name, g.ty, g.ty.width())?;
     }
+    Ok(())
 }

@@ -171,6 +171,5 @@ pub fn print_outputs(
     json: bool,
     viewer: Option<PartyId>,
 ) -> anyhow::Result<()> {
-    print!("{}", format_outputs(circuit, outputs, json, viewer)?);
-    Ok(())
+    super::write_stdout(format_args!("{}", format_outputs(circuit, outputs, json, viewer)?))
 }

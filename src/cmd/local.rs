@@ -39,8 +39,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let out = result?;
     print_outputs(&circuit, &out.outputs, args.json, None)?;
     if args.stats {
-        eprintln!("{}", stats_line(&format!("{} (garbler)", circuit.parties()[0]), &out.garbler));
-        eprintln!("{}", stats_line(&format!("{} (evaluator)", circuit.parties()[1]), &out.evaluator));
+        super::noteln!("{}", stats_line(&format!("{} (garbler)", circuit.parties()[0]), &out.garbler));
+        super::noteln!("{}", stats_line(&format!("{} (evaluator)", circuit.parties()[1]), &out.evaluator));
     }
     Ok(())
 }

@@ -37,5 +37,56 @@ pub fn report_error(err: &anyhow::Error) {
         msg.push_str(": ");
         msg.push_str(&cause.to_string());
     }
-    eprintln!("error: {msg}");
+    // Newlines inside a cause (a peer's or a library's message) would split the
+    // sentence over several lines.
+    let msg = msg.replace(['\n', '\r'], " ");
+    note(format_args!("error: {msg}\n"));
 }
+
+/// Writes to stdout and flushes. Unlike `print!`, which panics when stdout is closed
+/// or full (`mpc ... | head`, `> /dev/full`), a failure is an error the caller
+/// returns, so the command exits 1 with one sentence instead of panicking.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::anyhow!("could not write to stdout: {e}"))
+}
+
+/// Writes to stderr, ignoring failures (unlike `eprint!`, which panics when stderr is
+/// full): diagnostics that cannot be shown are lost, the exit status still tells.
+pub fn note(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.flush());
+}
+
+/// The longest `--timeout` accepted (about 11.6 days), as for `mpc run`: the network
+/// layer adds timeouts to the current instant, which overflows for huge values.
+pub const MAX_TIMEOUT_SECS: u64 = 1_000_000;
+
+/// A whole-seconds `--timeout` (0 means 1 s, as it always has) checked against
+/// [`MAX_TIMEOUT_SECS`].
+pub fn timeout_secs(secs: u64) -> anyhow::Result<std::time::Duration> {
+    if secs > MAX_TIMEOUT_SECS {
+        anyhow::bail!("--timeout {secs} is too large: at most {MAX_TIMEOUT_SECS} seconds are supported");
+    }
+    Ok(std::time::Duration::from_secs(secs.max(1)))
+}
+
+/// `println!` that returns an error instead of panicking (see [`write_stdout`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
+/// `eprintln!` that never panics (see [`note`]).
+macro_rules! noteln {
+    ($($arg:tt)*) => {
+        $crate::cmd::note(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use noteln;

@@ -21,7 +21,7 @@ pub struct Args {
 enum PaillierCommand {
     /// Generate a key pair and write it as JSON files.
     Keygen {
-        /// Modulus size in bits (at least 2048).
+        /// Modulus size in bits (at least 2048, at most 8192).
         #[arg(long, default_value_t = 2048)]
         bits: u32,
         /// Where to write the secret key (created; must not exist).
@@ -51,6 +51,11 @@ enum PaillierCommand {
     },
 }
 
+/// The largest `--bits` of `keygen` (an 8192-bit key takes seconds to a minute).
+const MAX_KEYGEN_BITS: u32 = 8192;
+
+const STDOUT: &str = "could not write to stdout";
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf, what: &str) -> anyhow::Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("could not read the {what} {}", path.display()))?;
@@ -75,15 +80,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = stdout.lock();
     match args.command {
         PaillierCommand::Keygen { bits, secret_key, public_key } => {
+            // Prime generation time grows with the fourth power of the size: a 16384-bit
+            // key takes minutes, a huge --bits would never finish.
+            if bits > MAX_KEYGEN_BITS {
+                bail!("--bits {bits} is too large: at most {MAX_KEYGEN_BITS} bits are supported");
+            }
             let sk = SecretKey::generate(bits, &mut rng).context("could not generate the key")?;
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&secret_key)
                 .with_context(|| format!("could not create {}", secret_key.display()))?;
-            file.write_all(serde_json::to_string(&sk)?.as_bytes())?;
-            std::fs::write(&public_key, serde_json::to_string(sk.public_key())?)
-                .with_context(|| format!("could not write {}", public_key.display()))?;
+            let written = file
+                .write_all(serde_json::to_string(&sk)?.as_bytes())
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("could not write {}", secret_key.display()))
+                .and_then(|()| {
+                    std::fs::write(&public_key, serde_json::to_string(sk.public_key())?)
+                        .with_context(|| format!("could not write {}", public_key.display()))
+                });
+            if written.is_err() {
+                // Leave no half-made key pair behind: a rerun would refuse the existing
+                // secret key file, and it would have no public key.
+                drop(file);
+                let _ = std::fs::remove_file(&secret_key);
+            }
+            written?;
         }
         PaillierCommand::Encrypt { public_key } => {
             let pk: PublicKey = read_json(&public_key, "public key")?;
@@ -96,7 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 let v: i128 =
                     line.trim().parse().with_context(|| format!("line {} is not an integer", i + 1))?;
                 let c = enc.encrypt_i128(v, &mut rng)?;
-                writeln!(out, "{}", serde_json::to_string(&c)?)?;
+                writeln!(out, "{}", serde_json::to_string(&c)?).context(STDOUT)?;
             }
         }
         PaillierCommand::Sum { public_key } => {
@@ -110,17 +132,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .add(&acc, c)
                     .with_context(|| format!("ciphertext {} does not belong to this key", i + 1))?;
             }
-            writeln!(out, "{}", serde_json::to_string(&acc)?)?;
+            writeln!(out, "{}", serde_json::to_string(&acc)?).context(STDOUT)?;
         }
         PaillierCommand::Decrypt { secret_key } => {
             let sk: SecretKey = read_json(&secret_key, "secret key")?;
             for (i, c) in ciphertext_lines()?.iter().enumerate() {
                 let v =
                     sk.decrypt_i128(c).with_context(|| format!("could not decrypt ciphertext {}", i + 1))?;
-                writeln!(out, "{v}")?;
+                writeln!(out, "{v}").context(STDOUT)?;
             }
         }
     }
-    out.flush()?;
+    out.flush().context(STDOUT)?;
     Ok(())
 }

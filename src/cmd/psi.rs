@@ -11,7 +11,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use mpc_native::psi::{self, Mode, PsiOutput, Role};
@@ -78,8 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.party.trim().is_empty() {
         bail!("the party name must not be empty");
     }
+    let timeout = super::timeout_secs(args.timeout)?;
     let items = read_set(&args.set)?;
-    let timeout = Duration::from_secs(args.timeout.max(1));
     let mode = match (args.cardinality, args.one_sided) {
         (true, _) => Mode::Cardinality,
         (false, true) => Mode::ListenerOnly,
@@ -102,15 +101,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .context("private set intersection failed")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match report.output {
-        PsiOutput::Cardinality(n) => writeln!(out, "{n}")?,
-        PsiOutput::Nothing => {}
+    let written = match report.output {
+        PsiOutput::Cardinality(n) => writeln!(out, "{n}"),
+        PsiOutput::Nothing => Ok(()),
         PsiOutput::Intersection(items) => {
-            for item in items {
-                out.write_all(&item)?;
-                out.write_all(b"\n")?;
-            }
+            items.iter().try_for_each(|item| out.write_all(item).and_then(|()| out.write_all(b"\n")))
         }
-    }
-    Ok(())
+    };
+    written.and_then(|()| out.flush()).context("could not write to stdout")
 }

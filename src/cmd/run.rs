@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     print_outputs(&circuit, &outputs, args.json, Some(party))?;
     if args.stats {
-        eprintln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
+        super::noteln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
     }
     Ok(())
 }

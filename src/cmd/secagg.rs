@@ -17,6 +17,8 @@ use anyhow::{bail, Context};
 use mpc_native::secagg::{self, net, Config, Dropouts, Modulus};
 use mpc_net::{TcpChannel, TcpListenerChannel};
 
+use super::{noteln, outln};
+
 /// Arguments of `mpc secagg`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -140,7 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let config = a.params.config()?;
-    let timeout = Duration::from_secs(a.timeout.max(1));
+    let timeout = super::timeout_secs(a.timeout)?;
     let listener =
         TcpListenerChannel::bind(&a.listen).with_context(|| format!("cannot listen on {}", a.listen))?;
     let mut chans = Vec::with_capacity(config.clients as usize);
@@ -152,9 +154,9 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
     }
     let rep = net::serve(config, chans).context("secure aggregation failed")?;
     for (id, why) in &rep.dropped {
-        eprintln!("client {id} dropped out: {why}");
+        noteln!("client {id} dropped out: {why}");
     }
-    eprintln!(
+    noteln!(
         "summed {} of {} clients; server sent {} bytes, received {} bytes",
         rep.included.len(),
         config.clients,
@@ -165,11 +167,12 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn client(a: ClientArgs) -> anyhow::Result<()> {
+    let timeout = super::timeout_secs(a.timeout)?;
     let input = read_vector(&a.input)?;
-    let mut ch = TcpChannel::connect(&a.connect, Duration::from_secs(a.timeout.max(1)))?;
+    let mut ch = TcpChannel::connect(&a.connect, timeout)?;
     let mut rng = rand::rngs::OsRng;
     let rep = net::run_client(&mut ch, input, &mut rng).context("secure aggregation failed")?;
-    eprintln!("client {}: sent {} bytes, received {} bytes", rep.id, rep.bytes_sent, rep.bytes_received);
+    noteln!("client {}: sent {} bytes, received {} bytes", rep.id, rep.bytes_sent, rep.bytes_received);
     print_vector(&rep.sum)
 }
 
@@ -189,6 +192,9 @@ fn simulate(a: SimArgs) -> anyhow::Result<()> {
     for d in &a.drop {
         let (r, id) = d.split_once(':').with_context(|| format!("`{d}` is not ROUND:ID"))?;
         let id: u32 = id.parse().with_context(|| format!("`{d}` is not ROUND:ID"))?;
+        if id >= config.clients {
+            bail!("`--drop {d}`: there is no client {id} (the client ids are 0 to {})", config.clients - 1);
+        }
         add_drop(r, id, d)?;
     }
     if a.drop_round > 3 {
@@ -216,18 +222,18 @@ fn simulate(a: SimArgs) -> anyhow::Result<()> {
     let sum_ok = rep.sum.iter().all(|&v| v == want);
     let stats = sim_stats(&config, &rep, wall, sum_ok);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?)?;
         if !sum_ok {
             bail!("the sum differs from the sum of the included inputs");
         }
         return Ok(());
     }
     if a.stats {
-        eprintln!("{}", sim_stats_text(&stats));
+        noteln!("{}", sim_stats_text(&stats));
     } else if rep.included.len() <= 64 {
-        eprintln!("included clients: {:?}", rep.included);
+        noteln!("included clients: {:?}", rep.included);
     } else {
-        eprintln!("included {} of {} clients", rep.included.len(), config.clients);
+        noteln!("included {} of {} clients", rep.included.len(), config.clients);
     }
     print_vector(&rep.sum)
 }
@@ -297,9 +303,6 @@ fn print_vector(v: &[u64]) -> anyhow::Result<()> {
     use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for x in v {
-        writeln!(out, "{x}")?;
-    }
-    out.flush()?;
-    Ok(())
+    let written = v.iter().try_for_each(|x| writeln!(out, "{x}")).and_then(|()| out.flush());
+    written.context("could not write to stdout")
 }

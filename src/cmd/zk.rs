@@ -10,6 +10,8 @@ use anyhow::{bail, Context};
 use mpc_native::zk::{self, Proof, ProofContext, Statement};
 use rand::SeedableRng;
 
+use super::outln;
+
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -70,9 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ZkCommand::Keygen => {
             let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
             let (x, p) = zk::keypair(&mut rng);
-            println!("secret {}", to_hex(x.as_bytes()));
-            println!("public {}", to_hex(p.compress().as_bytes()));
-            Ok(())
+            outln!("secret {}\npublic {}", to_hex(x.as_bytes()), to_hex(p.compress().as_bytes()))
         }
         ZkCommand::Prove(a) => {
             let mut input = String::new();
@@ -85,9 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
             let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
             let proof = zk::prove(&ctx, &Statement::dlog_generator(public), &x, &mut rng)?;
-            println!("public {}", to_hex(public.compress().as_bytes()));
-            println!("proof {}", to_hex(&proof.to_bytes()));
-            Ok(())
+            outln!("public {}\nproof {}", to_hex(public.compress().as_bytes()), to_hex(&proof.to_bytes()))
         }
         ZkCommand::Verify(a) => {
             let public = zk::point_from_bytes(&from_hex(&a.public).context("--public is not hex")?)
@@ -98,8 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if zk::verify(&ctx, &Statement::dlog_generator(public), &proof).is_err() {
                 bail!("the proof does not verify for this public point, protocol and session");
             }
-            println!("valid");
-            Ok(())
+            outln!("valid")
         }
     }
 }
