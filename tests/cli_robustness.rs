@@ -53,6 +53,29 @@ fn bristol_adder() -> String {
     format!("{}/circuits/tests/vectors/bristol/adder64.txt", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `mpc` with stdin from /dev/null, killing it (and failing) if it takes more than
+/// `secs` seconds: for inputs that used to make it hang.
+#[track_caller]
+fn mpc_with_deadline(args: &[&str], secs: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpc"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the mpc binary runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait for mpc").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mpc {args:?} did not finish within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("mpc finishes")
+}
+
 /// Runs `mpc` with stdout (or stderr) going to `/dev/full`, where every write fails
 /// with ENOSPC, as a full disk or a closed pipe makes it fail.
 #[cfg(target_os = "linux")]
@@ -270,4 +293,47 @@ fn paillier_keygen_failure_leaves_no_secret_key() {
     let pk = dir.join("pk.json");
     ok(&mpc(&["paillier", "keygen", "--secret-key", path_str(&sk), "--public-key", path_str(&pk)], b""));
     assert!(sk.exists() && pk.exists());
+}
+
+/// A path naming an endless device (`/dev/zero`) was read to the end, that is until
+/// memory ran out. Regular files are still read whole, and pipes (`/dev/stdin`) still
+/// work.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_files_are_refused_not_read_forever() {
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["compile", "/dev/zero"],
+        vec!["paillier", "encrypt", "--public-key", "/dev/zero"],
+        vec!["paillier", "decrypt", "--secret-key", "/dev/zero"],
+        vec![
+            "run",
+            "examples/millionaires.mpc",
+            "--party",
+            "alice",
+            "--listen",
+            "127.0.0.1:0",
+            "--input",
+            "alice=1",
+            "--tls-cert",
+            "/dev/zero",
+            "--tls-key",
+            "/dev/zero",
+            "--peer-cert",
+            "/dev/zero",
+        ],
+    ];
+    let millionaires = example("millionaires.mpc");
+    for args in &cases {
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "examples/millionaires.mpc" { millionaires.as_str() } else { a })
+            .collect();
+        let err = assert_one_sentence_failure(&mpc_with_deadline(&args, 15));
+        assert!(err.contains("/dev/zero") && err.contains("not a regular file"), "{args:?}: {err}");
+    }
+    // A program through a pipe still compiles, as before.
+    let source = std::fs::read(&millionaires).expect("read the example");
+    let piped = ok(&mpc(&["compile", "/dev/stdin"], &source));
+    assert!(!piped.is_empty());
+    assert_eq!(piped, ok(&mpc(&["compile", &millionaires], b"")));
 }

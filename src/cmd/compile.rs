@@ -52,7 +52,8 @@ pub struct Args {
 }
 
 fn read_source(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let bytes = super::read_path(path, super::PROGRAM_STREAM_LIMIT)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{}` is not UTF-8 text", path.display()))
 }
 

@@ -52,7 +52,8 @@ fn read_data(path: &PathBuf) -> anyhow::Result<Vec<i64>> {
     if meta.len() > 1 << 30 {
         bail!("{} is larger than 1 GiB", path.display());
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        super::read_path_text(path, 1 << 30).with_context(|| format!("cannot read {}", path.display()))?;
     text.split_whitespace()
         .enumerate()
         .map(|(i, w)| w.parse::<i64>().with_context(|| format!("value {} (`{w}`) is not an integer", i + 1)))

@@ -21,7 +21,8 @@ pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
         return super::compile::compile_file(path);
     }
 
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let bytes = super::read_path(path, super::CIRCUIT_STREAM_LIMIT)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
     mpc_circuits::bristol::read_bytes(&bytes)
         .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
 }

@@ -4,7 +4,7 @@
 //! one JSON object per line. Values are signed integers (one per line).
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use mpc_native::paillier::{Ciphertext, FixedBaseEncryptor, PublicKey, SecretKey};
@@ -56,8 +56,8 @@ const MAX_KEYGEN_BITS: u32 = 8192;
 
 const STDOUT: &str = "could not write to stdout";
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf, what: &str) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path)
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let text = super::read_path_text(path, super::SMALL_FILE_LIMIT)
         .with_context(|| format!("could not read the {what} {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a valid {what}", path.display()))
 }

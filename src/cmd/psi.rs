@@ -51,8 +51,8 @@ pub fn read_set(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     if meta.len() > max_bytes {
         bail!("the set file {} is larger than {} bytes", path.display(), max_bytes);
     }
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read the set file {}", path.display()))?;
+    let bytes = super::read_path(path, max_bytes)
+        .with_context(|| format!("cannot read the set file {}", path.display()))?;
     let mut items = Vec::new();
     for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);

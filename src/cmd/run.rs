@@ -120,7 +120,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+    super::read_path(path, super::SMALL_FILE_LIMIT)
+        .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
 /// One line of statistics for `--stats`.

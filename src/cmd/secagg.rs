@@ -120,8 +120,8 @@ fn read_vector(path: &PathBuf) -> anyhow::Result<Vec<u64>> {
     if meta.len() > 32 * u64::from(secagg::MAX_DIM) {
         bail!("the input {} is too large", path.display());
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the input {}", path.display()))?;
+    let text = super::read_path_text(path, 32 * u64::from(secagg::MAX_DIM))
+        .with_context(|| format!("cannot read the input {}", path.display()))?;
     text.split_whitespace()
         .enumerate()
         .map(|(i, w)| {
