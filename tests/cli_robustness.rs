@@ -337,3 +337,25 @@ fn endless_files_are_refused_not_read_forever() {
     assert!(!piped.is_empty());
     assert_eq!(piped, ok(&mpc(&["compile", &millionaires], b"")));
 }
+
+/// `--delta 1e-320` (subnormal) made rho NaN and the error blamed "NaN"; an epsilon
+/// with too many decimals or a too-large fraction part was "not a non-negative number".
+#[test]
+fn dp_parameter_errors_name_the_real_problem() {
+    let dir = scratch("dp");
+    let data = dir.join("data.txt");
+    std::fs::write(&data, "1 2 3\n").expect("write data");
+    let base = ["dp", "--input", path_str(&data), "--query", "count"];
+    let err = assert_one_sentence_failure(&mpc(
+        &[&base[..], &["--epsilon", "1", "--delta", "1e-320"]].concat(),
+        b"",
+    ));
+    assert!(err.contains("delta") && err.contains("too small") && !err.contains("NaN"), "{err}");
+    for eps in ["0.0000000000000000000000000001", "1/100000000000000000000"] {
+        let err = assert_one_sentence_failure(&mpc(&[&base[..], &["--epsilon", eps]].concat(), b""));
+        assert!(err.contains("at most 18 digits") && err.contains("64-bit"), "{err}");
+    }
+    // Still accepted: small but representable parameters.
+    ok(&mpc(&[&base[..], &["--epsilon", "1", "--delta", "1e-300"]].concat(), b""));
+    ok(&mpc(&[&base[..], &["--epsilon", "0.000000000000000001"]].concat(), b""));
+}

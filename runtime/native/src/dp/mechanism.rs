@@ -64,6 +64,10 @@ impl Mechanism {
             return Err(DpError::InvalidParameter(format!("delta must be in (0, 1), not {delta}")));
         }
         let l = (1.0 / delta).ln();
+        // A subnormal delta overflows 1 / delta to infinity, and rho would be NaN.
+        if !l.is_finite() {
+            return Err(DpError::InvalidParameter(format!("delta {delta} is too small")));
+        }
         let rho = ((epsilon + l).sqrt() - l.sqrt()).powi(2) * (1.0 - 1e-9);
         Mechanism::gaussian(Rational::from_f64_down(rho)?)
     }

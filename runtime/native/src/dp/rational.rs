@@ -74,7 +74,12 @@ impl Rational {
     /// Parses `"3"`, `"0.25"`, `"1/3"` or `"1e-3"`-free decimal text exactly. Negative
     /// numbers, NaN and infinities are errors.
     pub fn parse(text: &str) -> Result<Rational, DpError> {
-        let bad = || DpError::InvalidParameter(format!("`{text}` is not a non-negative number"));
+        let bad = || {
+            DpError::InvalidParameter(format!(
+                "`{text}` is not a non-negative decimal with at most 18 digits after the point, \
+                 nor a fraction of two 64-bit integers"
+            ))
+        };
         let t = text.trim();
         if let Some((n, d)) = t.split_once('/') {
             let n: u64 = n.trim().parse().map_err(|_| bad())?;
