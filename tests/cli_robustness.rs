@@ -359,3 +359,14 @@ fn dp_parameter_errors_name_the_real_problem() {
     ok(&mpc(&[&base[..], &["--epsilon", "1", "--delta", "1e-300"]].concat(), b""));
     ok(&mpc(&[&base[..], &["--epsilon", "0.000000000000000001"]].concat(), b""));
 }
+
+/// `simulate` keeps every client's vectors in one process: 10000 clients x 10^7 values
+/// (each within its own limit) asked for terabytes; now refused up front.
+#[test]
+fn secagg_simulate_refuses_sizes_beyond_memory() {
+    let err = assert_one_sentence_failure(&mpc_with_deadline(
+        &["secagg", "simulate", "--clients", "10000", "--threshold", "2", "--dim", "10000000"],
+        10,
+    ));
+    assert!(err.contains("at most 100000000"), "{err}");
+}
