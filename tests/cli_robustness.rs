@@ -370,3 +370,18 @@ fn secagg_simulate_refuses_sizes_beyond_memory() {
     ));
     assert!(err.contains("at most 100000000"), "{err}");
 }
+
+/// The network layer's errors print their cause and also return it as their source, so
+/// the message said it twice ("invalid socket address: invalid socket address").
+#[test]
+fn error_causes_are_not_repeated() {
+    let dir = scratch("repeat");
+    let set = dir.join("set.txt");
+    std::fs::write(&set, "a\n").expect("write the set");
+    let out = mpc(
+        &["psi", "--party", "a", "--connect", "not-an-address", "--set", path_str(&set), "--timeout", "1"],
+        b"",
+    );
+    let err = assert_one_sentence_failure(&out);
+    assert_eq!(err.matches("invalid socket address").count(), 1, "{err}");
+}

@@ -34,8 +34,13 @@ pub fn report_error(err: &anyhow::Error) {
     }
     let mut msg = err.to_string();
     for cause in err.chain().skip(1) {
-        msg.push_str(": ");
-        msg.push_str(&cause.to_string());
+        // Some errors print their source in their own message too (`could not
+        // connect to X: Connection refused` caused by `Connection refused`): say it once.
+        let cause = cause.to_string();
+        if !msg.ends_with(&cause) {
+            msg.push_str(": ");
+            msg.push_str(&cause);
+        }
     }
     // Newlines inside a cause (a peer's or a library's message) would split the
     // sentence over several lines.
