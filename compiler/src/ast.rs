@@ -286,6 +286,255 @@ impl IdGen {
     }
 }
 
+// ---------------------------------------------------------------------------------
+// Dropping without recursion
+//
+// The derived drop glue of a tree recurses once per level, so dropping an expression
+// nested a few ten thousand levels deep (`!!!!...x`, `x+x+...+x`, `[[[...]]]`, nested
+// `for` loops) overflows the stack, and the parser drops such trees itself when it
+// recovers from a syntax error. These `Drop` impls move the children of every node
+// onto a heap worklist instead, so a tree of any depth is freed in constant stack.
+
+/// A subtree on the drop worklist.
+enum Node {
+    Expr(Expr),
+    Type(Type),
+    Block(Block),
+}
+
+fn push_stmt(stmt: Stmt, out: &mut Vec<Node>) {
+    match stmt {
+        Stmt::Let { ty, value, .. } => {
+            out.extend(ty.map(Node::Type));
+            out.push(Node::Expr(value));
+        }
+        Stmt::Assign { place, value, .. } => {
+            out.push(Node::Expr(place));
+            out.push(Node::Expr(value));
+        }
+        Stmt::Expr(e) => out.push(Node::Expr(e)),
+        Stmt::For { lo, hi, body, .. } => {
+            out.push(Node::Expr(lo));
+            out.push(Node::Expr(hi));
+            out.push(Node::Block(body));
+        }
+        Stmt::Return { value, .. } => out.extend(value.map(Node::Expr)),
+        Stmt::Unbounded(_) | Stmt::Error(_) => {}
+    }
+}
+
+impl Node {
+    /// Moves this node's children onto `out`; the node itself is then a leaf.
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        match self {
+            Node::Expr(e) => e.take_children(out),
+            Node::Type(t) => t.take_children(out),
+            Node::Block(b) => b.take_children(out),
+        }
+    }
+}
+
+impl Expr {
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        let kind = std::mem::replace(&mut self.kind, ExprKind::Error);
+        match kind {
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error => {}
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
+                out.push(Node::Expr(*a));
+                out.push(Node::Expr(*b));
+            }
+            ExprKind::Unary(_, a) | ExprKind::Field(a, _) => out.push(Node::Expr(*a)),
+            ExprKind::Cast(a, t) => {
+                out.push(Node::Expr(*a));
+                out.push(Node::Type(t));
+            }
+            ExprKind::Call(_, items) | ExprKind::Tuple(items) | ExprKind::Array(items) => {
+                out.extend(items.into_iter().map(Node::Expr));
+            }
+            ExprKind::StructLit(_, fields) => out.extend(fields.into_iter().map(|(_, e)| Node::Expr(e))),
+            ExprKind::Block(b) => out.push(Node::Block(b)),
+            ExprKind::If(c, then, els) => {
+                out.push(Node::Expr(*c));
+                out.push(Node::Block(then));
+                out.extend(els.map(|e| Node::Expr(*e)));
+            }
+        }
+    }
+
+    fn is_leaf(&self) -> bool {
+        matches!(self.kind, ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error)
+    }
+}
+
+impl Type {
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        match std::mem::replace(&mut self.kind, TypeKind::Tuple(Vec::new())) {
+            TypeKind::Named(_) => {}
+            TypeKind::Array(t, n) => {
+                out.push(Node::Type(*t));
+                out.push(Node::Expr(*n));
+            }
+            TypeKind::Tuple(ts) => out.extend(ts.into_iter().map(Node::Type)),
+        }
+    }
+}
+
+impl Block {
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        for stmt in std::mem::take(&mut self.stmts) {
+            push_stmt(stmt, out);
+        }
+        out.extend(self.tail.take().map(|e| Node::Expr(*e)));
+    }
+}
+
+/// Frees the nodes on `stack` one at a time, pushing each one's children.
+fn drain(mut stack: Vec<Node>) {
+    while let Some(mut node) = stack.pop() {
+        node.take_children(&mut stack);
+        // `node` has no children left, so dropping it here does not recurse.
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        if !self.is_leaf() {
+            let mut stack = Vec::new();
+            self.take_children(&mut stack);
+            drain(stack);
+        }
+    }
+}
+
+impl Drop for Type {
+    fn drop(&mut self) {
+        if !matches!(self.kind, TypeKind::Named(_)) {
+            let mut stack = Vec::new();
+            self.take_children(&mut stack);
+            drain(stack);
+        }
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if !self.stmts.is_empty() || self.tail.is_some() {
+            let mut stack = Vec::new();
+            self.take_children(&mut stack);
+            drain(stack);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Nesting depth, measured without recursion
+
+/// A node on the depth-measuring worklist, with its depth.
+enum NodeRef<'a> {
+    Expr(&'a Expr),
+    Type(&'a Type),
+    Block(&'a Block),
+}
+
+/// The first node (in source order of discovery) that lies more than `limit` levels
+/// deep, counting expressions, types and `for` loops as levels (blocks and other
+/// statements sit between them and add none). Uses a heap worklist, so it works on
+/// trees of any depth; every later phase may then recurse freely on a tree that
+/// passed.
+pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
+    let mut stack: Vec<(NodeRef<'_>, usize)> = Vec::new();
+    for item in &program.items {
+        match item {
+            Item::Party(_) | Item::Error(_) => {}
+            Item::Const { ty, value, .. } => {
+                stack.extend(ty.iter().map(|t| (NodeRef::Type(t), 1)));
+                stack.push((NodeRef::Expr(value), 1));
+            }
+            Item::Struct { fields, .. } => stack.extend(fields.iter().map(|(_, t)| (NodeRef::Type(t), 1))),
+            Item::Fn(f) => {
+                stack.extend(f.params.iter().map(|p| (NodeRef::Type(&p.ty), 1)));
+                if let Some(ret) = &f.ret {
+                    stack.extend(ret.comps.iter().map(|c| (NodeRef::Type(&c.ty), 1)));
+                }
+                stack.push((NodeRef::Block(&f.body), 0));
+            }
+        }
+    }
+    while let Some((node, depth)) = stack.pop() {
+        let span = match node {
+            NodeRef::Expr(e) => e.span,
+            NodeRef::Type(t) => t.span,
+            NodeRef::Block(b) => b.span,
+        };
+        if depth > limit {
+            return Some(span);
+        }
+        let d = depth + 1;
+        match node {
+            NodeRef::Expr(e) => match &e.kind {
+                ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error => {}
+                ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
+                    stack.push((NodeRef::Expr(a), d));
+                    stack.push((NodeRef::Expr(b), d));
+                }
+                ExprKind::Unary(_, a) | ExprKind::Field(a, _) => stack.push((NodeRef::Expr(a), d)),
+                ExprKind::Cast(a, t) => {
+                    stack.push((NodeRef::Expr(a), d));
+                    stack.push((NodeRef::Type(t), d));
+                }
+                ExprKind::Call(_, items) | ExprKind::Tuple(items) | ExprKind::Array(items) => {
+                    stack.extend(items.iter().map(|x| (NodeRef::Expr(x), d)));
+                }
+                ExprKind::StructLit(_, fields) => {
+                    stack.extend(fields.iter().map(|(_, x)| (NodeRef::Expr(x), d)))
+                }
+                ExprKind::Block(b) => stack.push((NodeRef::Block(b), depth)),
+                ExprKind::If(c, then, els) => {
+                    stack.push((NodeRef::Expr(c), d));
+                    stack.push((NodeRef::Block(then), depth));
+                    stack.extend(els.iter().map(|x| (NodeRef::Expr(x), d)));
+                }
+            },
+            NodeRef::Type(t) => match &t.kind {
+                TypeKind::Named(_) => {}
+                TypeKind::Array(elem, n) => {
+                    stack.push((NodeRef::Type(elem), d));
+                    stack.push((NodeRef::Expr(n), d));
+                }
+                TypeKind::Tuple(ts) => stack.extend(ts.iter().map(|x| (NodeRef::Type(x), d))),
+            },
+            // A block is not a level of its own: its statements and tail sit at the
+            // depth of the expression (or loop) that holds it.
+            NodeRef::Block(b) => {
+                for stmt in &b.stmts {
+                    match stmt {
+                        Stmt::Let { ty, value, .. } => {
+                            stack.extend(ty.iter().map(|t| (NodeRef::Type(t), d)));
+                            stack.push((NodeRef::Expr(value), d));
+                        }
+                        Stmt::Assign { place, value, .. } => {
+                            stack.push((NodeRef::Expr(place), d));
+                            stack.push((NodeRef::Expr(value), d));
+                        }
+                        Stmt::Expr(e) => stack.push((NodeRef::Expr(e), d)),
+                        Stmt::For { lo, hi, body, .. } => {
+                            stack.push((NodeRef::Expr(lo), d));
+                            stack.push((NodeRef::Expr(hi), d));
+                            stack.push((NodeRef::Block(body), d));
+                        }
+                        Stmt::Return { value, .. } => {
+                            stack.extend(value.iter().map(|x| (NodeRef::Expr(x), d)))
+                        }
+                        Stmt::Unbounded(_) | Stmt::Error(_) => {}
+                    }
+                }
+                stack.extend(b.tail.iter().map(|x| (NodeRef::Expr(x), d)));
+            }
+        }
+    }
+    None
+}
+
 impl Expr {
     /// Whether the expression ends in a block (and so may stand as a statement without `;`).
     pub fn is_block_like(&self) -> bool {

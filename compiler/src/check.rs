@@ -18,7 +18,8 @@ use mpc_circuits::gadgets::dp;
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::types::{
-    int_type_name, parse_literal, StructDef, Ty, MAX_ARRAY_LEN, MAX_INT_WIDTH, MAX_VALUE_BITS,
+    int_type_name, parse_literal, StructDef, Ty, MAX_ARRAY_LEN, MAX_INT_WIDTH, MAX_TYPE_DEPTH,
+    MAX_TYPE_NODES, MAX_VALUE_BITS,
 };
 
 /// A function's checked signature.
@@ -93,6 +94,7 @@ struct Checker<'p> {
     ret_ty: Ty,
     depth: usize,
     too_deep: bool,
+    struct_too_big: bool,
 }
 
 /// Deepest expression nesting the checker (and so the compiler) accepts.
@@ -112,6 +114,7 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
         ret_ty: Ty::unit(),
         depth: 0,
         too_deep: false,
+        struct_too_big: false,
     };
     c.run();
     (c.out, c.diags)
@@ -178,6 +181,10 @@ impl<'p> Checker<'p> {
                         fs.push((fname.name.clone(), t));
                     }
                     self.out.structs[si].fields = fs;
+                    // Cut oversized structs as soon as they are defined, so that later
+                    // definitions never walk them.
+                    let mut memo = vec![None; self.out.structs.len()];
+                    self.limit_struct_shapes(&[si], &mut memo);
                 }
                 Item::Const { name, ty, value } => {
                     if !self.check_new_name(&mut seen, name) {
@@ -227,6 +234,11 @@ impl<'p> Checker<'p> {
                 Item::Party(_) | Item::Error(_) => {}
             }
         }
+        // Structs that refer to later ones were checked before those were defined:
+        // check every struct again now that all are.
+        let all: Vec<usize> = (0..self.out.structs.len()).collect();
+        let mut memo = vec![None; all.len()];
+        self.limit_struct_shapes(&all, &mut memo);
         // Pass 3: main's interface.
         self.check_main();
         // Pass 4: bodies.
@@ -300,14 +312,109 @@ impl<'p> Checker<'p> {
         true
     }
 
+    /// Whether `t` mentions struct `si`, directly or through other structs. Walks the
+    /// struct graph once with a visited set (a recursive walk is exponential on DAGs
+    /// like `struct S1 { a: S2, b: S2 }` and overflows the stack on long chains).
     fn contains_struct(&self, t: &Ty, si: usize) -> bool {
-        match t {
-            Ty::Struct(i) => {
-                *i == si || self.out.structs[*i].fields.iter().any(|(_, f)| self.contains_struct(f, si))
+        let mut seen = vec![false; self.out.structs.len()];
+        let mut types: Vec<&Ty> = vec![t];
+        while let Some(t) = types.pop() {
+            match t {
+                Ty::Struct(i) => {
+                    if *i == si {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[*i], true) {
+                        types.extend(self.out.structs[*i].fields.iter().map(|(_, f)| f));
+                    }
+                }
+                Ty::Array(e, _) => types.push(e),
+                Ty::Tuple(ts) => types.extend(ts.iter()),
+                _ => {}
             }
-            Ty::Array(e, _) => self.contains_struct(e, si),
-            Ty::Tuple(ts) => ts.iter().any(|t| self.contains_struct(t, si)),
-            _ => false,
+        }
+        false
+    }
+
+    /// Depth and expanded node count of every struct reachable from `roots`, children
+    /// first, memoized in `memo`. A struct past [`MAX_TYPE_DEPTH`] or [`MAX_TYPE_NODES`]
+    /// is reported (the first time only) and loses its fields, so that everything
+    /// after the checker may walk struct types recursively.
+    fn limit_struct_shapes(&mut self, roots: &[usize], memo: &mut [Option<(usize, u64)>]) {
+        fn struct_refs(t: &Ty, out: &mut Vec<usize>) {
+            match t {
+                Ty::Struct(i) => out.push(*i),
+                Ty::Array(e, _) => struct_refs(e, out),
+                Ty::Tuple(ts) => ts.iter().for_each(|t| struct_refs(t, out)),
+                _ => {}
+            }
+        }
+        fn shape(t: &Ty, memo: &[Option<(usize, u64)>]) -> (usize, u64) {
+            match t {
+                Ty::Struct(i) => memo[*i].unwrap_or((1, 1)),
+                Ty::Array(e, _) => {
+                    let (d, n) = shape(e, memo);
+                    (d + 1, n.saturating_add(1))
+                }
+                Ty::Tuple(ts) => ts
+                    .iter()
+                    .map(|t| shape(t, memo))
+                    .fold((1usize, 1u64), |(d, n), (d2, n2)| (d.max(d2 + 1), n.saturating_add(n2))),
+                _ => (1, 1),
+            }
+        }
+        let mut on_stack = vec![false; self.out.structs.len()];
+        let mut stack: Vec<(usize, bool)> = roots.iter().map(|&i| (i, false)).collect();
+        while let Some((i, ready)) = stack.pop() {
+            if memo[i].is_some() {
+                continue;
+            }
+            if !ready {
+                if on_stack[i] {
+                    continue; // a cycle (already reported); treat as a leaf
+                }
+                on_stack[i] = true;
+                stack.push((i, true));
+                let mut refs = Vec::new();
+                self.out.structs[i].fields.iter().for_each(|(_, t)| struct_refs(t, &mut refs));
+                stack.extend(
+                    refs.into_iter().filter(|&j| memo[j].is_none() && !on_stack[j]).map(|j| (j, false)),
+                );
+                continue;
+            }
+            let (d, n) = self.out.structs[i]
+                .fields
+                .iter()
+                .map(|(_, t)| shape(t, memo))
+                .fold((1usize, 1u64), |(d, n), (d2, n2)| (d.max(d2 + 1), n.saturating_add(n2)));
+            if d > MAX_TYPE_DEPTH || n > MAX_TYPE_NODES {
+                if !self.struct_too_big {
+                    self.struct_too_big = true;
+                    let name = self.out.structs[i].name.clone();
+                    let span = self
+                        .prog
+                        .items
+                        .iter()
+                        .find_map(|it| match it {
+                            Item::Struct { name: n, .. } if n.name == name => Some(n.span),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    self.err_help(
+                        span,
+                        format!("struct `{name}` is too deeply nested or too large"),
+                        format!(
+                            "its fields may nest at most {MAX_TYPE_DEPTH} levels of structs, arrays and tuples, \
+                             with at most {MAX_TYPE_NODES} types in all"
+                        ),
+                    );
+                }
+                self.out.structs[i].fields.clear();
+                memo[i] = Some((1, 1));
+            } else {
+                memo[i] = Some((d, n));
+            }
+            on_stack[i] = false;
         }
     }
 
@@ -359,6 +466,11 @@ impl<'p> Checker<'p> {
             }
             if t.has_comptime(&self.out.structs) {
                 self.err(p.ty.span, "inputs must have a run-time type");
+            } else if !t.has_error() && t.width(&self.out.structs) == 0 {
+                self.err(
+                    p.ty.span,
+                    format!("input `{}` has no bits (its type `{}` is empty)", p.name.name, self.show(t)),
+                );
             }
         }
         let Some(r) = &f.ret else {
@@ -385,6 +497,11 @@ impl<'p> Checker<'p> {
             let party = c.party.as_ref().and_then(|p| self.party_index(p));
             if t.has_comptime(&self.out.structs) {
                 self.err(c.ty.span, "outputs must have a run-time type");
+            } else if !t.has_error() && t.width(&self.out.structs) == 0 {
+                self.err(
+                    c.ty.span,
+                    format!("output `{name}` has no bits (its type `{}` is empty)", self.show(&t)),
+                );
             }
             self.out.outputs.push(OutputSpec { name, ty: t, party });
         }

@@ -38,7 +38,8 @@ pub enum Val {
 pub struct Limits {
     /// Maximum IR nodes created.
     pub max_nodes: usize,
-    /// Maximum loop iterations in total.
+    /// Maximum unrolling work in total: loop iterations plus expressions evaluated
+    /// (about a second per 10^7 in a debug build).
     pub max_steps: u64,
     /// Maximum inlining depth.
     pub max_depth: usize,
@@ -49,7 +50,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_nodes: 10_000_000, max_steps: 100_000_000, max_depth: 64, max_gates: 200_000_000 }
+        Limits { max_nodes: 10_000_000, max_steps: 10_000_000, max_depth: 64, max_gates: 200_000_000 }
     }
 }
 
@@ -219,6 +220,25 @@ impl<'a> Lower<'a> {
                 }
             }
             _ => return err(Span::default(), "internal error: value does not match its type"),
+        }
+        Ok(())
+    }
+
+    /// Counts one unit of unrolling work (a loop iteration or an expression
+    /// evaluated) against [`Limits::max_steps`]. Counting expressions too bounds the
+    /// time of loops whose bodies create no IR nodes (public counters), which the
+    /// node budget does not see.
+    fn step(&mut self, span: Span) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return err_help(
+                span,
+                "too many loop iterations",
+                format!(
+                    "the compiler unrolls at most {} steps (loop iterations and expressions evaluated) in total",
+                    self.limits.max_steps
+                ),
+            );
         }
         Ok(())
     }
@@ -402,17 +422,7 @@ impl<'a> Lower<'a> {
                 };
                 let mut i = a;
                 while i < b {
-                    self.steps += 1;
-                    if self.steps > self.limits.max_steps {
-                        return err_help(
-                            *span,
-                            "too many loop iterations",
-                            format!(
-                                "the compiler unrolls at most {} iterations in total",
-                                self.limits.max_steps
-                            ),
-                        );
-                    }
+                    self.step(*span)?;
                     self.budget(*span)?;
                     let iv = match lty {
                         Ty::UInt(w) | Ty::SInt(w) => Val::W(self.ir.const_int(i, w)),
@@ -587,6 +597,7 @@ impl<'a> Lower<'a> {
     // ---- expressions ----
 
     fn expr(&mut self, e: &Expr) -> R<Val> {
+        self.step(e.span)?;
         let v = self.expr_inner(e)?;
         let ty = self.ck.ty(e);
         self.coerce(v, &ty, e.span)

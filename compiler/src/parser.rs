@@ -17,6 +17,12 @@ lalrpop_util::lalrpop_mod!(
     grammar
 );
 
+/// Deepest nesting of expressions, types and `for` loops the parser accepts (the
+/// checker's own limit on expressions, [`crate::check::MAX_NESTING`], is lower, so
+/// this one only catches trees that it would not reach, such as deep types or loops,
+/// and trees too deep to walk recursively at all).
+pub const MAX_DEPTH: usize = 2 * crate::check::MAX_NESTING;
+
 /// State shared with the grammar's actions during one parse.
 #[derive(Debug, Default)]
 pub struct ParseState<'input> {
@@ -34,7 +40,17 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> =
         st.errors.into_inner().into_iter().map(|e| convert(e.error, source.len())).collect();
     match result {
-        Ok(p) => (Some(p), diags),
+        Ok(p) => match crate::ast::too_deep(&p, MAX_DEPTH) {
+            // Later phases recurse on the tree; refuse it here, once, at the first
+            // node past the limit (dropping it does not recurse, see `ast`).
+            Some(span) => {
+                diags.push(Diagnostic::error(span, "expression nested too deeply").with_help(format!(
+                    "the limit is {MAX_DEPTH} levels of expressions, types and loops; split it with `let`"
+                )));
+                (None, diags)
+            }
+            None => (Some(p), diags),
+        },
         Err(e) => {
             diags.push(convert(e, source.len()));
             (None, diags)

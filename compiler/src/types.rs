@@ -13,6 +13,17 @@ pub const MAX_ARRAY_LEN: u64 = 1 << 20;
 /// Maximum width of any value in bits.
 pub const MAX_VALUE_BITS: u64 = 1 << 26;
 
+/// Deepest nesting of a struct's fields (through other structs, arrays and tuples)
+/// the checker accepts; the same as the runtime's limit on the types it exchanges.
+pub const MAX_TYPE_DEPTH: usize = 64;
+/// Most nodes the full expansion of a struct's type may have (an array's element
+/// type counts once, not once per element).
+pub const MAX_TYPE_NODES: u64 = 1 << 16;
+/// Bounds of [`Ty::width`]'s walk: comfortably above what a type within the limits
+/// above (plus the parser's nesting limit on written types) needs.
+const WIDTH_DEPTH: usize = 1024;
+const WIDTH_STEPS: usize = 1 << 20;
+
 /// A checked type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {
@@ -60,14 +71,17 @@ impl Ty {
     }
 
     /// Whether the type contains [`Ty::Int`] anywhere.
+    // `structs` stays in the signature (callers pass it everywhere) although struct
+    // fields can no longer contain compile-time types and are not walked.
+    #[allow(clippy::only_used_in_recursion)]
     pub fn has_comptime(&self, structs: &[StructDef]) -> bool {
         match self {
             Ty::Int => true,
             Ty::Array(t, _) => t.has_comptime(structs),
             Ty::Tuple(ts) => ts.iter().any(|t| t.has_comptime(structs)),
-            Ty::Struct(i) => {
-                structs.get(*i).is_some_and(|s| s.fields.iter().any(|(_, t)| t.has_comptime(structs)))
-            }
+            // Struct fields are resolved from written types, which are never
+            // compile-time integers (and not walking into structs keeps this cheap on
+            // deep or exponentially large struct graphs).
             _ => false,
         }
     }
@@ -83,16 +97,41 @@ impl Ty {
     }
 
     /// Width in bits of a run-time value (compile-time integers count 0).
+    ///
+    /// Struct definitions may form deep chains or DAGs whose full expansion is
+    /// exponential in the program's size (`struct S1 { a: S2, b: S2 }` ...) before the
+    /// checker has vetted them (it refuses such structs once all are defined, see
+    /// [`MAX_TYPE_DEPTH`] and [`MAX_TYPE_NODES`]); so the walk here is bounded in
+    /// depth and steps, and a type past either bound counts as `u64::MAX` bits, which
+    /// every caller refuses as too large.
     pub fn width(&self, structs: &[StructDef]) -> u64 {
+        let mut budget = WIDTH_STEPS;
+        self.width_bounded(structs, 0, &mut budget)
+    }
+
+    fn width_bounded(&self, structs: &[StructDef], depth: usize, budget: &mut usize) -> u64 {
+        if depth > WIDTH_DEPTH || *budget == 0 {
+            *budget = 0;
+            return u64::MAX;
+        }
+        *budget -= 1;
+        let d = depth + 1;
         match self {
             Ty::Bool => 1,
             Ty::UInt(w) | Ty::SInt(w) => u64::from(*w),
             Ty::Int | Ty::Error => 0,
-            Ty::Array(t, n) => t.width(structs).saturating_mul(u64::from(*n)),
-            Ty::Tuple(ts) => ts.iter().map(|t| t.width(structs)).fold(0, u64::saturating_add),
+            Ty::Array(t, n) => t.width_bounded(structs, d, budget).saturating_mul(u64::from(*n)),
+            Ty::Tuple(ts) => {
+                ts.iter().map(|t| t.width_bounded(structs, d, budget)).fold(0, u64::saturating_add)
+            }
             Ty::Struct(i) => structs
                 .get(*i)
-                .map(|s| s.fields.iter().map(|(_, t)| t.width(structs)).fold(0, u64::saturating_add))
+                .map(|s| {
+                    s.fields
+                        .iter()
+                        .map(|(_, t)| t.width_bounded(structs, d, budget))
+                        .fold(0, u64::saturating_add)
+                })
                 .unwrap_or(0),
         }
     }
