@@ -318,6 +318,32 @@ impl Lit {
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
+    /// The widest integer (or bool) anywhere in the target type: an integer literal
+    /// with more significant bits cannot fit anywhere, so its digits are checked but
+    /// no longer accumulated (decimal conversion is quadratic in the digit count).
+    max_bits: usize,
+}
+
+/// The widest integer in `ty` (1 for `bool`), which bounds every literal that can fit.
+fn max_int_width(ty: &ValueType) -> usize {
+    match ty {
+        ValueType::Bool => 1,
+        ValueType::UInt(w) | ValueType::SInt(w) => *w as usize,
+        ValueType::Array(elem, _) => max_int_width(elem),
+        ValueType::Tuple(items) => items.iter().map(max_int_width).max().unwrap_or(0),
+        ValueType::Struct { fields, .. } => fields.iter().map(|(_, t)| max_int_width(t)).max().unwrap_or(0),
+    }
+}
+
+/// Literal text as quoted in errors: long literals are cut.
+fn clip(text: &[u8]) -> String {
+    const MAX: usize = 40;
+    let s = String::from_utf8_lossy(text);
+    if s.chars().count() <= MAX {
+        s.into_owned()
+    } else {
+        format!("{}...", s.chars().take(MAX).collect::<String>())
+    }
 }
 
 impl Parser<'_> {
@@ -471,8 +497,11 @@ impl Parser<'_> {
         }
         let digits = &self.s[digits_start..self.pos];
         let mut any = false;
-        // Magnitude as u32 limbs, least significant first.
+        // Magnitude as u32 limbs, least significant first; past `max_limbs` the value
+        // cannot fit any integer of the type and only the digits are checked.
         let mut limbs: Vec<u32> = Vec::new();
+        let max_limbs = self.max_bits / 32 + 2;
+        let mut too_large = false;
         for (i, &c) in digits.iter().enumerate() {
             if c == b'_' {
                 continue;
@@ -486,6 +515,9 @@ impl Parser<'_> {
                 }));
             };
             any = true;
+            if too_large {
+                continue;
+            }
             let mut carry = u64::from(d);
             for limb in limbs.iter_mut() {
                 let cur = u64::from(*limb) * u64::from(radix) + carry;
@@ -494,17 +526,25 @@ impl Parser<'_> {
             }
             if carry != 0 {
                 limbs.push(carry as u32);
+                too_large = limbs.len() > max_limbs;
             }
         }
         if !any {
             return Err(self.err("digits"));
         }
-        let mut magnitude: Vec<bool> =
-            limbs.iter().flat_map(|&l| (0..32).map(move |i| (l >> i) & 1 == 1)).collect();
-        while magnitude.last() == Some(&false) {
-            magnitude.pop();
-        }
-        let text = String::from_utf8_lossy(&self.s[start..self.pos]).into_owned();
+        let magnitude: Vec<bool> = if too_large {
+            // More significant bits than any integer of the type has: `encode`
+            // refuses it as not fitting, whatever the position.
+            vec![true; self.max_bits.max(1) + 1]
+        } else {
+            let mut m: Vec<bool> =
+                limbs.iter().flat_map(|&l| (0..32).map(move |i| (l >> i) & 1 == 1)).collect();
+            while m.last() == Some(&false) {
+                m.pop();
+            }
+            m
+        };
+        let text = clip(&self.s[start..self.pos]);
         Ok(Lit::Int { negative, magnitude, radix_literal, text })
     }
 }
@@ -512,7 +552,7 @@ impl Parser<'_> {
 /// Parses `text` as a value of type `ty`; returns its bits, least significant first
 /// (`ty.width()` of them).
 pub fn parse_value(text: &str, ty: &ValueType) -> Result<Vec<bool>, ValueError> {
-    let mut p = Parser { s: text.as_bytes(), pos: 0 };
+    let mut p = Parser { s: text.as_bytes(), pos: 0, max_bits: max_int_width(ty) };
     let lit = p.value(0)?;
     p.skip_ws();
     if p.pos < p.s.len() {
@@ -547,12 +587,15 @@ fn encode(lit: &Lit, ty: &ValueType, out: &mut Vec<bool>) -> Result<(), ValueErr
                 Lit::Bool(b) if w == 1 => out.push(*b),
                 Lit::Int { negative, magnitude, radix_literal, text } => {
                     let zero = magnitude.is_empty();
-                    let fits = if !signed {
-                        (!*negative || zero) && magnitude.len() <= w
+                    let fits = if zero {
+                        true
+                    } else if !signed {
+                        !*negative && magnitude.len() <= w
                     } else if *negative {
                         // -2^(w-1) <= -m  <=>  m <= 2^(w-1).
                         magnitude.len() < w
-                            || (magnitude.len() == w && magnitude[..w - 1].iter().all(|&b| !b))
+                            || (magnitude.len() == w
+                                && magnitude.iter().take(w.saturating_sub(1)).all(|&b| !b))
                     } else {
                         magnitude.len() < w || (*radix_literal && magnitude.len() == w)
                     };
@@ -697,12 +740,57 @@ mod tests {
         let e = parse_value("[1", &ValueType::Array(Box::new(ValueType::UInt(4)), 1)).unwrap_err();
         assert!(matches!(e, ValueError::Syntax { .. }));
         let deep = "[".repeat(1000);
+        assert!(matches!(parse_value(&deep, &ValueType::UInt(4)), Err(ValueError::TooDeep(_))));
         assert!(parse_value(&deep, &ValueType::UInt(4)).is_err());
         let tup = ValueType::Tuple(vec![ValueType::Bool, ValueType::UInt(3)]);
         assert_eq!(
             Value::from_bits(&tup, &parse_value("(false, 7)", &tup).unwrap()).to_string(),
             "[false, 7]"
         );
+    }
+
+    /// A literal of 10^5 digits took 0.34 s (10^6: half a minute): every digit
+    /// multiplied all limbs so far, although a few limbs already rule out any fit.
+    /// The error also quoted the whole literal.
+    #[test]
+    fn huge_literals_are_refused_quickly_and_quoted_short() {
+        let digits = "9".repeat(1_000_000);
+        for text in [digits.clone(), format!("0x{}", "f".repeat(1_000_000)), format!("-{digits}")] {
+            let t = std::time::Instant::now();
+            let e = parse_value(&text, &ValueType::SInt(256)).unwrap_err();
+            assert!(t.elapsed() < std::time::Duration::from_secs(1), "{:?}", t.elapsed());
+            assert!(matches!(e, ValueError::DoesNotFit { .. }), "{e}");
+            assert!(e.to_string().len() < 80, "{}", e.to_string().len());
+        }
+        // In a bool, an array of u8: the same, wherever the literal sits.
+        let e = parse_value(&digits, &ValueType::Bool).unwrap_err();
+        assert!(matches!(e, ValueError::DoesNotFit { .. }), "{e}");
+        let arr = ValueType::Array(Box::new(ValueType::UInt(8)), 2);
+        let e = parse_value(&format!("[1, {digits}]"), &arr).unwrap_err();
+        assert!(matches!(e, ValueError::DoesNotFit { .. }), "{e}");
+        // Non-digits after many digits are still syntax errors.
+        assert!(matches!(parse_value(&format!("{digits}z"), &arr), Err(ValueError::Syntax { .. })));
+        // Values at the edge still parse.
+        let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+        assert!(parse_value(max, &ValueType::UInt(256)).unwrap().iter().all(|&b| b));
+        assert!(parse_value(&format!("{max}0"), &ValueType::UInt(256)).is_err());
+        assert!(parse_value(
+            &format!("000000000000000000000000000000000000000000{max}"),
+            &ValueType::UInt(256)
+        )
+        .is_ok());
+    }
+
+    /// `-0` against a zero-width signed type subtracted 1 from the width 0 (a debug
+    /// build panicked with an overflow). No compiled program has such a type, but
+    /// `parse_value` takes any `ValueType`.
+    #[test]
+    fn zero_width_types_do_not_panic() {
+        assert_eq!(parse_value("-0", &ValueType::SInt(0)), Ok(vec![]));
+        assert_eq!(parse_value("0", &ValueType::SInt(0)), Ok(vec![]));
+        assert_eq!(parse_value("0", &ValueType::UInt(0)), Ok(vec![]));
+        assert!(parse_value("-1", &ValueType::SInt(0)).is_err());
+        assert!(parse_value("1", &ValueType::UInt(0)).is_err());
     }
 
     proptest! {
