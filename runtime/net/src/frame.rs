@@ -2,7 +2,8 @@
 //!
 //! A frame is a `u32` little-endian length followed by that many bytes. The reader
 //! checks the length against the caller's maximum *before* allocating, so garbage
-//! from a peer cannot make us reserve gigabytes.
+//! from a peer cannot make us reserve gigabytes, and then allocates as the bytes
+//! arrive rather than all at once.
 
 use crate::{Channel, NetError};
 
@@ -14,14 +15,27 @@ pub fn send_frame<C: Channel + ?Sized>(channel: &mut C, payload: &[u8]) -> Resul
     channel.send(payload)
 }
 
+/// The first piece of a frame is read into a buffer of at most this size; each
+/// further piece at most doubles it.
+const FIRST_PIECE: usize = 1 << 20;
+
 /// Receives one frame of at most `max` bytes.
+///
+/// The buffer grows with the bytes that actually arrive (at most twice what was
+/// received, plus 1 MiB), so a peer that announces a frame near a large `max` and then
+/// stalls or disconnects does not make us allocate `max` bytes.
 pub fn recv_frame<C: Channel + ?Sized>(channel: &mut C, max: usize) -> Result<Vec<u8>, NetError> {
     let len = recv_u32(channel)? as usize;
     if len > max {
         return Err(NetError::FrameTooLarge { len: len as u64, max: max as u64 });
     }
-    let mut buf = vec![0u8; len];
-    channel.recv_exact(&mut buf)?;
+    let mut buf = Vec::with_capacity(len.min(FIRST_PIECE));
+    while buf.len() < len {
+        let start = buf.len();
+        let piece = (len - start).min(start.max(FIRST_PIECE));
+        buf.resize(start + piece, 0);
+        channel.recv_exact(&mut buf[start..])?;
+    }
     Ok(buf)
 }
 
