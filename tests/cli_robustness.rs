@@ -385,3 +385,18 @@ fn error_causes_are_not_repeated() {
     let err = assert_one_sentence_failure(&out);
     assert_eq!(err.matches("invalid socket address").count(), 1, "{err}");
 }
+
+/// `--public-key` naming the secret key's file (`k` and `./k`) overwrote the secret key
+/// with the public key and succeeded: the secret key was lost.
+#[test]
+fn paillier_keygen_refuses_one_file_for_both_keys() {
+    let dir = scratch("paillier_same");
+    let sk = dir.join("k.json");
+    let pk = dir.join(".").join("k.json");
+    let err = assert_one_sentence_failure(&mpc(
+        &["paillier", "keygen", "--secret-key", path_str(&sk), "--public-key", path_str(&pk)],
+        b"",
+    ));
+    assert!(err.contains("same file"), "{err}");
+    assert!(!sk.exists(), "a key file was left behind");
+}

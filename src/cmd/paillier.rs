@@ -91,6 +91,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .create_new(true)
                 .open(&secret_key)
                 .with_context(|| format!("could not create {}", secret_key.display()))?;
+            // The public key must not land on the secret key's file (`--public-key`
+            // naming the same file, as `k` and `./k` or through a link): that would
+            // replace the secret key and succeed.
+            let same_file = std::fs::canonicalize(&public_key)
+                .ok()
+                .is_some_and(|pk| std::fs::canonicalize(&secret_key).is_ok_and(|sk| sk == pk));
+            if same_file {
+                drop(file);
+                let _ = std::fs::remove_file(&secret_key);
+                bail!("--public-key and --secret-key name the same file {}", secret_key.display());
+            }
             let written = file
                 .write_all(serde_json::to_string(&sk)?.as_bytes())
                 .and_then(|()| file.sync_all())
