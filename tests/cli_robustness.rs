@@ -400,3 +400,20 @@ fn paillier_keygen_refuses_one_file_for_both_keys() {
     assert!(err.contains("same file"), "{err}");
     assert!(!sk.exists(), "a key file was left behind");
 }
+
+/// `mpc compile p.mpc -o p.mpc` replaced the program with its circuit.
+#[test]
+fn compile_refuses_to_overwrite_its_source() {
+    let dir = scratch("compile_same");
+    let prog = dir.join("p.mpc");
+    let source = std::fs::read(example("millionaires.mpc")).expect("read the example");
+    std::fs::write(&prog, &source).expect("write the program");
+    let alias = dir.join(".").join("p.mpc");
+    let err = assert_one_sentence_failure(&mpc(&["compile", path_str(&prog), "-o", path_str(&alias)], b""));
+    assert!(err.contains("is the program itself"), "{err}");
+    assert_eq!(std::fs::read(&prog).expect("read the program"), source);
+    // Another output file is written as before.
+    let out = dir.join("p.txt");
+    ok(&mpc(&["compile", path_str(&prog), "-o", path_str(&out)], b""));
+    assert!(std::fs::metadata(&out).expect("the circuit file").len() > 0);
+}

@@ -76,6 +76,15 @@ pub fn compile_file(path: &Path) -> anyhow::Result<Circuit> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let source = read_source(&args.file)?;
+    // `-o` naming the program itself would replace the source with the circuit.
+    if let Some(out) = &args.output {
+        let same = std::fs::canonicalize(out)
+            .ok()
+            .is_some_and(|o| std::fs::canonicalize(&args.file).is_ok_and(|f| f == o));
+        if same {
+            anyhow::bail!("the output file `{}` is the program itself", out.display());
+        }
+    }
     let options = Options { optimize: !args.no_opt, ..Options::default() };
     let start = Instant::now();
     let text = match args.emit {
