@@ -78,11 +78,25 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// At most this many diagnostics are rendered; a last line counts the rest.
+pub const MAX_RENDERED: usize = 100;
+/// Source lines longer than this many bytes are not shown (a one-line file of
+/// 160 KB with 20,000 syntax errors rendered the whole line under each: 6.4 GB of
+/// text in 410 s); the message still names the line and column.
+pub const MAX_SHOWN_LINE: usize = 1000;
+
 /// Renders diagnostics rustc-style. `color` adds ANSI colours (for terminals).
+///
+/// Output is bounded: at most [`MAX_RENDERED`] diagnostics are shown (followed by a
+/// count of the others), and a line longer than [`MAX_SHOWN_LINE`] bytes is replaced
+/// by a note, so the text is a small multiple of the source size at worst.
 pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
+    use std::fmt::Write as _;
     let mut out = Vec::new();
-    for d in diags {
+    // Built once: `Source::from` indexes every line of the file.
+    let mut cache = (file, Source::from(source));
+    for d in diags.iter().take(MAX_RENDERED) {
         // Clamp spans into the source and onto char boundaries.
         let mut lo = d.span.lo.min(source.len());
         let mut hi = d.span.hi.clamp(lo, source.len());
@@ -97,9 +111,23 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
             Severity::Warning => ReportKind::Warning,
         };
         let (line, col) = line_col(source, lo);
+        let message = format!("{} (at {file}:{line}:{col})", d.message);
+        // The lines the span touches: too long to print, say so instead.
+        let first = source[..lo].rfind('\n').map_or(0, |p| p + 1);
+        let last = source[hi..].find('\n').map_or(source.len(), |p| hi + p);
+        if last - first > MAX_SHOWN_LINE {
+            let mut text = String::new();
+            let _ = writeln!(text, "{kind}: {message}");
+            let _ = writeln!(text, "   = (the source line is {} bytes long and is not shown)", last - first);
+            if let Some(h) = &d.help {
+                let _ = writeln!(text, "   = help: {h}");
+            }
+            out.extend_from_slice(text.as_bytes());
+            continue;
+        }
         let mut report = Report::build(kind, (file, lo..hi))
             .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
-            .with_message(format!("{} (at {file}:{line}:{col})", d.message))
+            .with_message(message)
             .with_label(
                 Label::new((file, lo..hi)).with_message(d.label.clone().unwrap_or_else(|| d.message.clone())),
             );
@@ -107,7 +135,47 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
             report = report.with_help(h);
         }
         // Writing into a Vec cannot fail.
-        let _ = report.finish().write((file, Source::from(source)), &mut out);
+        let _ = report.finish().write(&mut cache, &mut out);
     }
-    String::from_utf8_lossy(&out).into_owned()
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    if diags.len() > MAX_RENDERED {
+        let errors = diags[MAX_RENDERED..].iter().filter(|d| d.is_error()).count();
+        let _ = writeln!(
+            text,
+            "... and {} more diagnostic(s) not shown ({errors} error(s))",
+            diags.len() - MAX_RENDERED
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 20,000 syntax errors on one 160 KB line rendered the line under each of them
+    /// (6.4 GB of text, 410 s in a debug build).
+    #[test]
+    fn rendering_is_bounded() {
+        let src = format!("fn main() {{ {} }}", "let = ; ".repeat(20_000));
+        let diags: Vec<Diagnostic> = (0..20_000)
+            .map(|i| Diagnostic::error(Span::new(12 + 8 * i, 13 + 8 * i), "unexpected `=`").with_help("h"))
+            .collect();
+        let t = std::time::Instant::now();
+        let text = render(&diags, "t.mpc", &src, false);
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
+        assert!(text.len() < 100_000, "{} bytes", text.len());
+        assert!(text.contains("and 19900 more diagnostic(s) not shown (19900 error(s))"), "{text}");
+        assert!(text.contains("is not shown"), "{text}");
+        assert!(text.contains("unexpected `=` (at t.mpc:1:13)"), "{text}");
+        // Short lines are shown with the source as before.
+        let src = "let = ;\n".repeat(20_000);
+        let diags: Vec<Diagnostic> = (0..20_000)
+            .map(|i| Diagnostic::error(Span::new(4 + 8 * i, 5 + 8 * i), "unexpected `=`"))
+            .collect();
+        let text = render(&diags, "t.mpc", &src, false);
+        assert!(text.len() < 100_000, "{} bytes", text.len());
+        assert!(text.contains("let = ;"), "{text}");
+        assert!(text.contains("(at t.mpc:100:5)") && !text.contains("(at t.mpc:101:5)"));
+    }
 }
