@@ -277,13 +277,19 @@ impl<'a> Lower<'a> {
     /// time of loops whose bodies create no IR nodes (public counters), which the
     /// node budget does not see.
     fn step(&mut self, span: Span) -> R<()> {
-        self.steps += 1;
+        self.steps_n(1, span)
+    }
+
+    /// [`Self::step`] for `n` units at once.
+    fn steps_n(&mut self, n: u64, span: Span) -> R<()> {
+        self.steps = self.steps.saturating_add(n);
         if self.steps > self.limits.max_steps {
             return err_help(
                 span,
                 "too many loop iterations",
                 format!(
-                    "the compiler unrolls at most {} steps (loop iterations and expressions evaluated) in total",
+                    "the compiler unrolls at most {} steps (loop iterations, expressions evaluated and \
+                     variables merged after secret `if`s) in total",
                     self.limits.max_steps
                 ),
             );
@@ -531,6 +537,11 @@ impl<'a> Lower<'a> {
     /// Both branches under a secret condition; merges assigned variables; returns the muxed value.
     fn secret_if(&mut self, cv: &Val, span: Span, then: &Block, els: Option<&Expr>) -> R<Val> {
         let sel = self.word(cv, span)?;
+        // Saving and merging the variables costs one step per variable in scope, or
+        // many variables times many secret `if`s would be quadratic and unbounded
+        // (8,000 of each took 29 s).
+        let vars: usize = self.scopes.iter().map(|s| s.vars.len()).sum();
+        self.steps_n(vars as u64, span)?;
         self.secret_depth += 1;
         let saved = self.scopes.clone();
         let r1 = self.block(then);

@@ -359,3 +359,25 @@ fn many_variables_lower_in_linear_time() {
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     }
 }
+
+/// Every secret `if` saved and merged every variable in scope: 8,000 variables and
+/// 8,000 such `if`s took 29 s. That work now counts against the step limit.
+#[test]
+fn secret_ifs_over_many_variables_are_bounded() {
+    let n = 8_000;
+    let lets: String = (0..n).map(|i| format!("let mut z{i} = x; ")).collect();
+    let ifs: String = (0..n).map(|i| format!("if y > {} {{ z{i} = y; }} ", i % 200)).collect();
+    let src = wrap(&format!("{lets}{ifs} z0"));
+    let mut opts = Options::default();
+    opts.limits.max_steps = 1_000_000;
+    let t = Instant::now();
+    let (c, diags) = compile(&src, &opts);
+    assert!(c.is_none());
+    assert!(render(&diags, "t.mpc", &src, false).contains("too many loop iterations"));
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    // A few secret ifs over a few variables are unaffected.
+    let few: String = (0..20).map(|i| format!("let mut z{i} = x; ")).collect();
+    let src = wrap(&format!("{few}{} z0", "if y > 3 { z0 = y; } ".repeat(20)));
+    let (c, diags) = compile(&src, &opts);
+    assert!(c.is_some(), "{}", render(&diags, "t.mpc", &src, false));
+}
