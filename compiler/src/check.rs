@@ -471,6 +471,14 @@ impl<'p> Checker<'p> {
                     p.ty.span,
                     format!("input `{}` has no bits (its type `{}` is empty)", p.name.name, self.show(t)),
                 );
+            } else if t.depth(&self.out.structs) > MAX_TYPE_DEPTH {
+                self.err_help(
+                    p.ty.span,
+                    format!("the type of input `{}` is nested too deeply", p.name.name),
+                    format!(
+                        "inputs and outputs nest at most {MAX_TYPE_DEPTH} levels (values and session messages are limited to that)"
+                    ),
+                );
             }
         }
         let Some(r) = &f.ret else {
@@ -501,6 +509,14 @@ impl<'p> Checker<'p> {
                 self.err(
                     c.ty.span,
                     format!("output `{name}` has no bits (its type `{}` is empty)", self.show(&t)),
+                );
+            } else if t.depth(&self.out.structs) > MAX_TYPE_DEPTH {
+                self.err_help(
+                    c.ty.span,
+                    format!("the type of output `{name}` is nested too deeply"),
+                    format!(
+                        "inputs and outputs nest at most {MAX_TYPE_DEPTH} levels (values and session messages are limited to that)"
+                    ),
                 );
             }
             self.out.outputs.push(OutputSpec { name, ty: t, party });

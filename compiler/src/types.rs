@@ -86,6 +86,21 @@ impl Ty {
         }
     }
 
+    /// Levels of nesting (a scalar is 1, `[u8; 4]` is 2), through structs. Only for
+    /// checked types, whose structs are within [`MAX_TYPE_DEPTH`].
+    pub fn depth(&self, structs: &[StructDef]) -> usize {
+        match self {
+            Ty::Array(t, _) => 1 + t.depth(structs),
+            Ty::Tuple(ts) => 1 + ts.iter().map(|t| t.depth(structs)).max().unwrap_or(0),
+            Ty::Struct(i) => {
+                1 + structs
+                    .get(*i)
+                    .map_or(0, |s| s.fields.iter().map(|(_, t)| t.depth(structs)).max().unwrap_or(0))
+            }
+            _ => 1,
+        }
+    }
+
     /// Whether it is or contains the error type.
     pub fn has_error(&self) -> bool {
         match self {

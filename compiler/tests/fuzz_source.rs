@@ -381,3 +381,21 @@ fn secret_ifs_over_many_variables_are_bounded() {
     let (c, diags) = compile(&src, &opts);
     assert!(c.is_some(), "{}", render(&diags, "t.mpc", &src, false));
 }
+
+/// An input type nested 100 levels deep compiled, but no value of it could be
+/// passed (`parse_value` stops at 64 levels) and the session's hello refused it as
+/// malformed, blaming the peer. Inputs and outputs are now limited at compile time.
+#[test]
+fn io_types_nest_at_most_as_deep_as_the_runtime_accepts() {
+    let ty = |n: usize| format!("{}u8{}", "[".repeat(n - 1), "; 1]".repeat(n - 1));
+    let prog = |t: &str| format!("party a;\nparty b;\nfn main(x: {t} @a, y: u8 @b) -> u8 {{ y }}\n");
+    let (ok, text) = diagnose(&prog(&ty(100)));
+    assert!(!ok);
+    assert!(text.contains("the type of input `x` is nested too deeply"), "{text}");
+    let out = format!("party a;\nparty b;\nfn main(x: u8 @a, y: u8 @b) -> (o: {}) {{ (x,) }}\n", ty(100));
+    let (ok, text) = diagnose(&out);
+    assert!(!ok);
+    assert!(text.contains("the type of output `o` is nested too deeply"), "{text}");
+    let (ok, text) = diagnose(&prog(&ty(mpc_compiler::types::MAX_TYPE_DEPTH)));
+    assert!(ok, "{text}");
+}
