@@ -27,11 +27,12 @@ fn bit(x: &Word) -> Bit {
 
 /// Gates for one operation on `args`, result `width` bits. `Input`/`Output`/`Const`
 /// are handled by [`blast`] (here they give constants/concatenation).
-pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
+pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word {
     let w = width;
-    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
-    let a = || fit(&arg(0), w);
-    let bb = || fit(&arg(1), w);
+    let empty = Word::default();
+    let arg = |i: usize| args.get(i).copied().unwrap_or(&empty);
+    let a = || fit(arg(0), w);
+    let bb = || fit(arg(1), w);
     let one = |x: Bit| Word::from_bits(vec![x]);
     match op {
         Op::Input { .. } => Word::constant(0, w),
@@ -46,23 +47,23 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
         Op::Mul => mul::mul(b, &a(), &bb()),
         Op::Div { signed } => div::divrem(b, &a(), &bb(), *signed).0,
         Op::Rem { signed } => div::divrem(b, &a(), &bb(), *signed).1,
-        Op::Shl => shift::shl(b, &a(), &arg(1)),
-        Op::Shr { signed: false } => shift::lshr(b, &a(), &arg(1)),
-        Op::Shr { signed: true } => shift::ashr(b, &a(), &arg(1)),
+        Op::Shl => shift::shl(b, &a(), arg(1)),
+        Op::Shr { signed: false } => shift::lshr(b, &a(), arg(1)),
+        Op::Shr { signed: true } => shift::ashr(b, &a(), arg(1)),
         Op::ShlC(k) => shift::shl_const(&a(), *k as usize),
         Op::ShrC { k, signed: false } => shift::lshr_const(&a(), *k as usize),
         Op::ShrC { k, signed: true } => shift::ashr_const(&a(), *k as usize),
         Op::Eq => {
             let x = arg(0);
-            let y = fit(&arg(1), x.width());
-            one(cmp::eq(b, &x, &y))
+            let y = fit(arg(1), x.width());
+            one(cmp::eq(b, x, &y))
         }
         Op::Lt { signed } => {
             let x = arg(0);
-            let y = fit(&arg(1), x.width());
-            one(cmp::lt(b, &x, &y, *signed))
+            let y = fit(arg(1), x.width());
+            one(cmp::lt(b, x, &y, *signed))
         }
-        Op::Mux => mux::mux(b, bit(&arg(0)), &fit(&arg(1), w), &fit(&arg(2), w)),
+        Op::Mux => mux::mux(b, bit(arg(0)), &fit(arg(1), w), &fit(arg(2), w)),
         Op::Slice { lo } => {
             let x = arg(0);
             let lo = *lo as usize;
@@ -78,11 +79,11 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
         }
         Op::Ext { signed: false } => arg(0).zext(w),
         Op::Ext { signed: true } => arg(0).sext(w),
-        Op::Popcount => count::popcount(b, &arg(0)).zext(w),
+        Op::Popcount => count::popcount(b, arg(0)).zext(w),
         Op::Hamming => {
             let x = arg(0);
-            let y = fit(&arg(1), x.width());
-            count::hamming(b, &x, &y).zext(w)
+            let y = fit(arg(1), x.width());
+            count::hamming(b, x, &y).zext(w)
         }
         Op::Min { signed } => select::min(b, &a(), &bb(), *signed),
         Op::Max { signed } => select::max(b, &a(), &bb(), *signed),
@@ -104,13 +105,13 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[Word], width: usize) -> Word {
             }
             fit(&Word::from_bits(bits), w)
         }
-        Op::Aes128 => crate::blast::aes(b, &fit(&arg(0), 128), &fit(&arg(1), 128)),
-        Op::Sha256Compress => crate::blast::sha(b, &fit(&arg(0), 256), &fit(&arg(1), 512)),
-        Op::Decode => decode(b, &arg(0), w),
+        Op::Aes128 => crate::blast::aes(b, &fit(arg(0), 128), &fit(arg(1), 128)),
+        Op::Sha256Compress => crate::blast::sha(b, &fit(arg(0), 256), &fit(arg(1), 512)),
+        Op::Decode => decode(b, arg(0), w),
         Op::DpNoise { epsilon_num, epsilon_den, sensitivity, signed } => {
             let params = dp::NoiseParams::new(*epsilon_num, *epsilon_den, *sensitivity);
             match params {
-                Ok(p) => dp_noise(b, &a(), &arg(1), &arg(2), &p, *signed),
+                Ok(p) => dp_noise(b, &a(), arg(1), arg(2), &p, *signed),
                 // Unreachable: the checker and lowering reject these parameters. Zeros,
                 // never the noiseless value, if a front-end bug ever let them through.
                 Err(_) => Word::constant(0, w),
@@ -226,10 +227,13 @@ pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
     let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
     let mut words: Vec<Option<Word>> = vec![None; ir.graph.node_bound()];
     let mut outputs: Vec<Option<Word>> = vec![None; ir.outputs.len()];
+    let empty = Word::default();
     for id in order {
         let node = &ir.graph[id];
-        let args: Vec<Word> =
-            node.args.iter().map(|a: &NodeIndex<u32>| words[a.index()].clone().unwrap_or_default()).collect();
+        // Borrowed, not cloned: an argument can be a whole large array of which a `Slice`
+        // reads a few bits (cloning made an n-element array's n slices O(n^2)).
+        let args: Vec<&Word> =
+            node.args.iter().map(|a: &NodeIndex<u32>| words[a.index()].as_ref().unwrap_or(&empty)).collect();
         let word = match &node.op {
             Op::Input { group } => inputs.get(*group as usize).cloned().unwrap_or_default(),
             op => blast_op(&mut b, op, &args, node.width as usize),

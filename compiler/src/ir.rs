@@ -275,7 +275,8 @@ impl Ir {
             let mut b = Builder::new(&[] as &[&str]);
             let words: Vec<Word> =
                 args.iter().map(|&a| Word::constant_bits(self.as_const(a).unwrap_or(&[]))).collect();
-            let out = crate::blast::blast_op(&mut b, &op, &words, width as usize);
+            let refs: Vec<&Word> = words.iter().collect();
+            let out = crate::blast::blast_op(&mut b, &op, &refs, width as usize);
             if let Some(bits) = out.bits().iter().map(|x| x.as_const()).collect::<Option<Vec<bool>>>() {
                 return self.constant(bits);
             }
