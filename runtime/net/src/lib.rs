@@ -22,7 +22,22 @@ mod memory;
 mod tcp;
 mod tls;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// The instant `timeout` from now, saturated: a timeout too large for `Instant`
+/// (e.g. `u64::MAX` seconds from a command line) means "as late as representable",
+/// never an overflow panic.
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    let mut t = timeout;
+    loop {
+        if let Some(d) = now.checked_add(t) {
+            return d;
+        }
+        // Halving reaches a representable offset (zero at worst) in at most 128 steps.
+        t /= 2;
+    }
+}
 
 pub use memory::MemoryChannel;
 pub use tcp::{TcpChannel, TcpListenerChannel};

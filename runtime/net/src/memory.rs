@@ -81,7 +81,7 @@ impl MemoryChannel {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::deadline_after(self.timeout);
         let mut queue = self.outgoing.lock();
         loop {
             if queue.reader_gone {
@@ -110,7 +110,7 @@ impl MemoryChannel {
     }
 
     fn pull_chunk(&mut self) -> Result<(), NetError> {
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::deadline_after(self.timeout);
         let mut queue = self.incoming.lock();
         loop {
             if let Some(chunk) = queue.chunks.pop_front() {

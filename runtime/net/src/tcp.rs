@@ -48,7 +48,7 @@ impl TcpListenerChannel {
     /// Waits up to `timeout` for the peer and returns the raw, configured stream
     /// (for [`crate::TlsChannel::accept`]).
     pub fn accept_stream(&self, timeout: Duration) -> Result<TcpStream, NetError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::deadline_after(timeout);
         self.listener.set_nonblocking(true).map_err(NetError::Io)?;
         let stream = loop {
             match self.listener.accept() {
@@ -85,7 +85,7 @@ fn configure(stream: &TcpStream, timeout: Duration) -> Result<(), NetError> {
 /// Connects to `addr`, retrying refused or failed attempts until `timeout` has
 /// passed; returns the raw, configured stream (for [`crate::TlsChannel::connect`]).
 pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream, NetError> {
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::deadline_after(timeout);
     let fail = |source| NetError::Connect { addr: addr.to_string(), timeout, source };
     let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(fail)?.collect();
     if addrs.is_empty() {
@@ -180,6 +180,28 @@ mod tests {
         client.join().unwrap();
         assert!(matches!(server.recv_exact(&mut buf), Err(NetError::Closed)));
         assert_eq!((server.stats().bytes_sent, server.stats().bytes_received), (3, 5));
+    }
+
+    #[test]
+    fn huge_timeouts_saturate_instead_of_overflowing() {
+        // Duration::MAX added to an Instant overflows; both ends must still work.
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let client = std::thread::spawn(move || {
+            let mut ch = TcpChannel::connect(&addr, Duration::MAX).unwrap();
+            ch.send(b"x").unwrap();
+            ch.flush().unwrap();
+        });
+        let mut server = listener.accept(Duration::MAX).unwrap();
+        let mut buf = [0u8; 1];
+        server.recv_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"x");
+        client.join().unwrap();
+        let (mut a, mut b) = crate::MemoryChannel::pair_with_timeout(Duration::MAX);
+        a.send(b"y").unwrap();
+        a.flush().unwrap();
+        b.recv_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"y");
     }
 
     #[test]
