@@ -10,11 +10,13 @@
 //!
 //! A program with no expectation fails the test, so every file says what it checks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mpc_circuits::value::{parse_value, Value};
 use mpc_circuits::{bristol, eval::eval_groups, Circuit};
 use mpc_compiler::{compile, render, Options};
+
+mod common;
 
 fn split_assignments(s: &str) -> Vec<(String, String)> {
     s.split(';')
@@ -118,26 +120,9 @@ fn check(path: &Path) {
     assert!(expectations > 0, "{name}: the program states no expectation");
 }
 
-fn programs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [root.join("tests/programs"), root.join("../examples")] {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "mpc") {
-                    files.push(p);
-                }
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn corpus() {
-    let files = programs();
+    let files = common::programs();
     assert!(!files.is_empty());
     let mut failures = Vec::new();
     for f in &files {
@@ -220,9 +205,7 @@ mod mutated {
         "\u{0}",
     ];
 
-    fn sources() -> Vec<String> {
-        super::programs().iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
-    }
+    use crate::common::sources;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]

@@ -8,11 +8,12 @@
 //! recursive walk can go, struct definitions whose expansion is exponential or very
 //! deep, empty input types, and loops whose unrolling took minutes.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use mpc_compiler::{compile, lexer, render, Limits, Options};
 use proptest::prelude::*;
+
+mod common;
 
 /// Small limits so that a mutated program that happens to be huge stops quickly.
 fn opts() -> Options {
@@ -20,23 +21,6 @@ fn opts() -> Options {
         optimize: true,
         limits: Limits { max_nodes: 200_000, max_steps: 20_000, max_depth: 16, max_gates: 2_000_000 },
     }
-}
-
-fn corpus() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [root.join("tests/programs"), root.join("../examples")] {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "mpc") {
-                    files.push(p);
-                }
-            }
-        }
-    }
-    files.sort();
-    files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
 }
 
 /// The source text of each token of `src` (lexing errors are kept as their bytes).
@@ -149,7 +133,7 @@ proptest! {
             1..6,
         ),
     ) {
-        let srcs = corpus();
+        let srcs = common::sources();
         let mut toks = tokens(&srcs[file.index(srcs.len())]);
         for (op, at, what) in edits {
             if toks.is_empty() {
