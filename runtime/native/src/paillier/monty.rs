@@ -131,13 +131,20 @@ impl<const L: usize> Monty<L> {
     /// a b R^-1 mod m for a, b < m.
     pub(crate) fn mul(&self, a: &[u64; L], b: &[u64; L]) -> [u64; L] {
         if self.adx {
-            if let Some((mut t, carry)) = montgomery::mont_mul(a, b, &self.m, self.m_inv) {
-                let out = self.final_sub(&t, carry);
-                t.zeroize();
+            if let Some(out) = self.finish_kernel(montgomery::mont_mul(a, b, &self.m, self.m_inv)) {
                 return out;
             }
         }
         self.mul_portable(a, b)
+    }
+
+    /// The reduced result of a kernel call (T < 2m as low limbs and top bit), or `None`
+    /// if the kernel did not run.
+    fn finish_kernel(&self, t: Option<([u64; L], u64)>) -> Option<[u64; L]> {
+        let (mut t, carry) = t?;
+        let out = self.final_sub(&t, carry);
+        t.zeroize();
+        Some(out)
     }
 
     /// [`Monty::mul`] in portable Rust: product and reduction interleaved column by column.
@@ -175,9 +182,7 @@ impl<const L: usize> Monty<L> {
     /// a^2 R^-1 mod m for a < m.
     pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
         if self.adx {
-            if let Some((mut t, carry)) = montgomery::mont_sqr(a, &self.m, self.m_inv) {
-                let out = self.final_sub(&t, carry);
-                t.zeroize();
+            if let Some(out) = self.finish_kernel(montgomery::mont_sqr(a, &self.m, self.m_inv)) {
                 return out;
             }
         }
