@@ -5,39 +5,16 @@
 //! 2048-bit known-answer key of `runtime/native/tests/vectors/paillier/` written as key files,
 //! and one test runs `keygen` once and reuses its key.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 use std::sync::OnceLock;
 
 mod common;
 
+use common::{assert_one_sentence_failure, ok, path_str, scratch};
+
 fn mpc(args: &[&str], stdin: &[u8]) -> Output {
     common::mpc_with_stdin(args, stdin)
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
-}
-
-fn assert_one_sentence_failure(out: &Output) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "stderr: {err}");
-    assert!(err.starts_with("error: "), "stderr: {err}");
-}
-
-/// A fresh directory under Cargo's per-target temporary directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_native_{name}_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the scratch directory");
-    dir
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 struct Keys {
@@ -234,7 +211,9 @@ fn paillier_wrong_or_tampered_keys_exit_1() {
     let out = decrypt(other, &cts);
     match out.status.code() {
         Some(0) => assert_ne!(String::from_utf8_lossy(&out.stdout), "3\n"),
-        _ => assert_one_sentence_failure(&out),
+        _ => {
+            assert_one_sentence_failure(&out);
+        }
     }
     // A ciphertext of one key summed under another: refused or unrelated, never a panic.
     let other_cts = encrypt(other, "3\n");

@@ -6,43 +6,14 @@
 //! the code before the fix. Every command here fails before any network I/O (or runs in
 //! one process), and each takes well under a second in a debug build.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
 
+use common::{assert_one_sentence_failure, ok, path_str, scratch};
+
 fn mpc(args: &[&str], stdin: &[u8]) -> Output {
     common::mpc_with_stdin(args, stdin)
-}
-
-/// Exit status 1, exactly one line on stderr, starting with `error: `.
-#[track_caller]
-fn assert_one_sentence_failure(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "stderr: {err}");
-    assert!(err.starts_with("error: "), "stderr: {err}");
-    assert!(!err.contains("panicked"), "stderr: {err}");
-    err
-}
-
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
-}
-
-/// A fresh directory under Cargo's per-target temporary directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_robustness_{name}_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the scratch directory");
-    dir
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn example(name: &str) -> String {

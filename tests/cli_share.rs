@@ -20,11 +20,10 @@ fn split(secret: &[u8], t: usize, n: usize) -> Vec<String> {
     lines
 }
 
+/// [`common::assert_one_sentence_failure`], and nothing on stdout.
+#[track_caller]
 fn assert_one_sentence_failure(out: &Output) {
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "stderr: {err}");
-    assert!(err.starts_with("error: "), "stderr: {err}");
+    common::assert_one_sentence_failure(out);
     assert!(out.stdout.is_empty());
 }
 

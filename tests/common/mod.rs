@@ -1,7 +1,9 @@
 //! Helpers shared by the CLI test binaries (each `tests/cli_*.rs` that needs them
-//! declares `mod common;`).
+//! declares `mod common;`). Each binary uses a subset, hence the `dead_code` allowance.
+#![allow(dead_code)]
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// Runs the `mpc` binary with `args`, feeding `stdin` from another thread (so a large
@@ -22,4 +24,41 @@ pub fn mpc_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     let out = child.wait_with_output().expect("mpc finishes");
     writer.join().expect("writer thread");
     out
+}
+
+/// Exit status 1, exactly one line on stderr, starting with `error: `, no panic
+/// message; returns the line.
+#[track_caller]
+pub fn assert_one_sentence_failure(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("error: "), "stderr: {err}");
+    assert!(!err.contains("panicked"), "stderr: {err}");
+    err
+}
+
+/// Success; returns stdout (UTF-8).
+#[track_caller]
+pub fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).expect("utf-8 output")
+}
+
+/// A fresh directory under Cargo's per-target temporary directory, named for the test
+/// binary, `name` and this process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{}_{name}_{}",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the scratch directory");
+    dir
+}
+
+/// The path as `&str` (the test directories are UTF-8).
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
 }
