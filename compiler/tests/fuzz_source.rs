@@ -1,9 +1,9 @@
 //! Any source text gives diagnostics or a circuit: never a panic, a stack overflow or
 //! a hang.
 //!
-//! Property tests feed arbitrary text and token-level mutations of the corpus
-//! (`tests/programs/` and `examples/`: tokens deleted, duplicated, swapped or
-//! replaced); the byte-level mutations live in `corpus.rs` (module `mutated`). The
+//! Property tests feed arbitrary text, and token-level and byte-level mutations of the
+//! corpus (`tests/programs/` and `examples/`: tokens deleted, duplicated, swapped or
+//! replaced; byte ranges deleted or duplicated, tokens inserted, bytes replaced). The
 //! plain tests below are the regressions these found: trees nested far deeper than any
 //! recursive walk can go, struct definitions whose expansion is exponential or very
 //! deep, empty input types, and loops whose unrolling took minutes.
@@ -107,6 +107,16 @@ const REPLACEMENTS: &[&str] = &[
     "popcount",
     "min",
     "abs",
+    ">>=",
+    "0xff",
+    "u256",
+    "i1",
+    "/*",
+    "*/",
+    "//",
+    "99999999999999999999999999999999999999999",
+    "é",
+    "\u{0}",
 ];
 
 proptest! {
@@ -382,4 +392,48 @@ fn io_types_nest_at_most_as_deep_as_the_runtime_accepts() {
     assert!(text.contains("the type of output `o` is nested too deeply"), "{text}");
     let (ok, text) = diagnose(&prog(&ty(mpc_compiler::types::MAX_TYPE_DEPTH)));
     assert!(ok, "{text}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Byte-level mutations of the corpus: ranges deleted or duplicated, tokens inserted
+    /// anywhere (also inside words and comments), single bytes replaced.
+    #[test]
+    fn mutated_bytes(
+        file in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(
+            (0u8..4, any::<prop::sample::Index>(), any::<prop::sample::Index>()),
+            1..6,
+        ),
+    ) {
+        let srcs = common::sources();
+        let mut s = srcs[file.index(srcs.len())].clone().into_bytes();
+        for (kind, at, what) in edits {
+            let pos = at.index(s.len() + 1);
+            match kind {
+                0 => {
+                    let end = (pos + what.index(8) + 1).min(s.len());
+                    if pos < end {
+                        s.drain(pos..end);
+                    }
+                }
+                1 => {
+                    let t = REPLACEMENTS[what.index(REPLACEMENTS.len())];
+                    s.splice(pos..pos, t.bytes());
+                }
+                2 => {
+                    let end = (pos + what.index(40)).min(s.len());
+                    let chunk: Vec<u8> = s[pos.min(end)..end].to_vec();
+                    s.splice(pos..pos, chunk);
+                }
+                _ => {
+                    if pos < s.len() {
+                        s[pos] = b"(){}[];,=+-*<>0a_ \n"[what.index(19)];
+                    }
+                }
+            }
+        }
+        run(&String::from_utf8_lossy(&s), &opts());
+    }
 }

@@ -1,4 +1,6 @@
-//! Shared by the compiler's integration tests (each declares `mod common;`).
+//! Shared by the compiler's integration tests (each declares `mod common;` and uses a
+//! subset, hence the `dead_code` allowance).
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
