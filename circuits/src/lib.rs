@@ -7,6 +7,9 @@
 //!   hashing as gates are added.
 //! - [`eval`]: the bit-sliced plaintext evaluator, the test oracle for everything else.
 //!
+//! - [`program`]: the compiled program form (bodies and instructions over a wire
+//!   memory) and the one executor that walks it into any [`Engine`].
+//!
 //! This crate depends on no other crate of the project.
 
 pub mod bristol;
@@ -15,6 +18,7 @@ pub mod circuit;
 pub mod eval;
 pub mod gadgets;
 pub mod passes;
+pub mod program;
 pub mod ty;
 pub mod value;
 
@@ -22,5 +26,9 @@ pub use bristol::{BristolError, BristolErrorKind};
 pub use builder::{Bit, Builder, Word};
 pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
 pub use passes::Stats;
+pub use program::{
+    eval_program, execute, expand, Affine, Engine, ExecError, Instr, Operand, Program, ProgramError, ProgramOutput,
+    ProgramStats, Region,
+};
 pub use ty::ValueType;
 pub use value::{parse_value, Value, ValueError};

@@ -87,3 +87,19 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
         }
     }
 }
+
+/// Compiles `.mpc` source to the program form ([`mpc_circuits::Program`]): loops whose
+/// bodies are compiled once and replayed by the executor, so compile time and memory
+/// follow the source rather than the gates executed. Returns the program when there
+/// were no errors, and all diagnostics in any case.
+pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
+    let (circuit, mut diags) = compile(source, options);
+    let Some(circuit) = circuit else { return (None, diags) };
+    match mpc_circuits::Program::from_circuit(&circuit) {
+        Ok(p) => (Some(p), diags),
+        Err(e) => {
+            diags.push(Diagnostic::error(ast::Span::default(), format!("internal error: {e}")));
+            (None, diags)
+        }
+    }
+}
