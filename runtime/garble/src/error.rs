@@ -38,4 +38,7 @@ pub enum GarbleError {
     /// The garbler was asked to garble twice, or to decode before garbling.
     #[error("{0}")]
     State(&'static str),
+    /// The program executor stopped (an unverified program, or a cancelled run).
+    #[error("the program could not run: {0}")]
+    Program(String),
 }

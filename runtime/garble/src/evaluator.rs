@@ -79,14 +79,7 @@ impl<'c> Evaluator<'c> {
     pub fn evaluate(&mut self, source: &mut impl TableSource) -> Result<Vec<Block>, GarbleError> {
         let inputs =
             self.input_labels.take().ok_or(GarbleError::State("this evaluator already evaluated"))?;
-        let mut kernel = EvalKernel {
-            aes: FixedKeyAes::global(),
-            tweak_base: self.tweak_base as u128,
-            par: ParallelBatch::default(),
-            scratch: Vec::new(),
-            source,
-            parallel: self.parallel,
-        };
+        let mut kernel = EvalKernel::new(self.tweak_base, source, self.parallel);
         let (circuit, batch) = (self.circuit, self.batch);
         schedule::with_plan(circuit, self.plan, |plan| {
             schedule::run(circuit, plan, &inputs, &mut kernel, batch)
@@ -94,16 +87,30 @@ impl<'c> Evaluator<'c> {
     }
 }
 
-struct EvalKernel<'s, S: TableSource> {
+pub(crate) struct EvalKernel<S: TableSource> {
     aes: &'static FixedKeyAes,
     tweak_base: u128,
     par: ParallelBatch,
     scratch: Vec<u8>,
-    source: &'s mut S,
-    parallel: bool,
+    source: S,
+    pub(crate) parallel: bool,
 }
 
-impl<S: TableSource> Kernel for EvalKernel<'_, S> {
+impl<S: TableSource> EvalKernel<S> {
+    /// A kernel reading from `source`.
+    pub(crate) fn new(tweak_base: u64, source: S, parallel: bool) -> Self {
+        EvalKernel {
+            aes: FixedKeyAes::global(),
+            tweak_base: tweak_base as u128,
+            par: ParallelBatch::default(),
+            scratch: Vec::new(),
+            source,
+            parallel,
+        }
+    }
+}
+
+impl<S: TableSource> Kernel for EvalKernel<S> {
     #[inline(always)]
     fn inv(&self, x: Block) -> Block {
         x

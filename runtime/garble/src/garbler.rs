@@ -92,16 +92,7 @@ impl<'c> Garbler<'c> {
     pub fn garble(&mut self, sink: &mut impl TableSink) -> Result<OutputDecoding, GarbleError> {
         let inputs =
             self.input_zero_labels.take().ok_or(GarbleError::State("this garbler already garbled"))?;
-        let mut kernel = GarbleKernel {
-            aes: FixedKeyAes::global(),
-            delta: self.delta.clone(),
-            tweak_base: self.tweak_base as u128,
-            par: ParallelBatch::default(),
-            out: vec![0u8; CHUNK_BYTES],
-            filled: 0,
-            sink,
-            parallel: self.parallel,
-        };
+        let mut kernel = GarbleKernel::new(&self.delta, self.tweak_base, sink, self.parallel);
         let (circuit, batch) = (self.circuit, self.batch);
         let zero = schedule::with_plan(circuit, self.plan, |plan| {
             schedule::run(circuit, plan, &inputs, &mut kernel, batch)
@@ -123,38 +114,60 @@ impl<'c> Garbler<'c> {
     /// [`GarbleError::InvalidOutputLabel`].
     pub fn decode_returned(&self, labels: &[Block]) -> Result<Vec<bool>, GarbleError> {
         let zero = self.output_zero_labels.as_deref().ok_or(GarbleError::State("decode before garbling"))?;
-        if labels.len() != zero.len() {
-            return Err(GarbleError::OutputCount { want: zero.len(), got: labels.len() });
-        }
-        let d = self.delta.as_block();
-        let mut bits = Vec::with_capacity(labels.len());
-        for (index, (l, z)) in labels.iter().zip(zero).enumerate() {
-            let is0: Choice = l.ct_eq(z);
-            let is1: Choice = l.ct_eq(&(*z ^ d));
-            if !bool::from(is0 | is1) {
-                return Err(GarbleError::InvalidOutputLabel { index });
-            }
-            bits.push(bool::from(is1));
-        }
-        Ok(bits)
+        decode_returned(&self.delta, zero, labels)
     }
 }
 
-struct GarbleKernel<'s, S: TableSink> {
+/// Decodes output labels the evaluator sent back against their zero-labels `zero`,
+/// checking each is one of its wire's two labels (in constant time per label); see
+/// [`Garbler::decode_returned`].
+pub fn decode_returned(delta: &Delta, zero: &[Block], labels: &[Block]) -> Result<Vec<bool>, GarbleError> {
+    if labels.len() != zero.len() {
+        return Err(GarbleError::OutputCount { want: zero.len(), got: labels.len() });
+    }
+    let d = delta.as_block();
+    let mut bits = Vec::with_capacity(labels.len());
+    for (index, (l, z)) in labels.iter().zip(zero).enumerate() {
+        let is0: Choice = l.ct_eq(z);
+        let is1: Choice = l.ct_eq(&(*z ^ d));
+        if !bool::from(is0 | is1) {
+            return Err(GarbleError::InvalidOutputLabel { index });
+        }
+        bits.push(bool::from(is1));
+    }
+    Ok(bits)
+}
+
+pub(crate) struct GarbleKernel<S: TableSink> {
     aes: &'static FixedKeyAes,
-    delta: Delta,
+    pub(crate) delta: Delta,
     tweak_base: u128,
     par: ParallelBatch,
     /// The sink chunk being filled: `out[..filled]` holds tables not yet written. Its
     /// length stays `CHUNK_BYTES` (zeroed once), so batches write without zero-filling.
     out: Vec<u8>,
     filled: usize,
-    sink: &'s mut S,
-    parallel: bool,
+    sink: S,
+    pub(crate) parallel: bool,
 }
 
-impl<S: TableSink> GarbleKernel<'_, S> {
-    fn finish(&mut self) -> Result<(), GarbleError> {
+impl<S: TableSink> GarbleKernel<S> {
+    /// A kernel writing to `sink` (its chunk buffer is allocated once, here).
+    pub(crate) fn new(delta: &Delta, tweak_base: u64, sink: S, parallel: bool) -> Self {
+        GarbleKernel {
+            aes: FixedKeyAes::global(),
+            delta: delta.clone(),
+            tweak_base: tweak_base as u128,
+            par: ParallelBatch::default(),
+            out: vec![0u8; CHUNK_BYTES],
+            filled: 0,
+            sink,
+            parallel,
+        }
+    }
+
+    /// Writes the tables still buffered to the sink.
+    pub(crate) fn finish(&mut self) -> Result<(), GarbleError> {
         if self.filled > 0 {
             self.sink.write_tables(&self.out[..self.filled])?;
             self.filled = 0;
@@ -200,7 +213,7 @@ impl<S: TableSink> GarbleKernel<'_, S> {
     }
 }
 
-impl<S: TableSink> Kernel for GarbleKernel<'_, S> {
+impl<S: TableSink> Kernel for GarbleKernel<S> {
     #[inline(always)]
     fn inv(&self, x: Block) -> Block {
         // The zero-label of !x is the one-label of x.

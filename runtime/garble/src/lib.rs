@@ -34,6 +34,11 @@
 //! - [`Evaluator::new`]`(circuit, input_labels, tweak_base)` then
 //!   [`Evaluator::evaluate`]`(&mut source) -> Vec<Block>` (output labels), and
 //!   [`decode`]`(&labels, &decoding) -> Vec<bool>`.
+//! - Programs ([`mpc_circuits::Program`]: bodies called by instructions over a wire
+//!   memory): [`ProgramGarbler`] / [`ProgramEvaluator`] are the executor's engines
+//!   ([`mpc_circuits::execute`] drives them identically on both sides), or
+//!   [`garble_program`] / [`evaluate_program`] for a whole run. AND gates are numbered
+//!   (and tweaked) across body calls; see `program.rs`.
 //! - [`TableSink`] / [`TableSource`] (`Vec<u8>`, `&[u8]`, [`CountingSink`]; the protocol
 //!   implements them over its channel); [`OutputDecoding::to_bytes`]/`from_bytes` for
 //!   sending decoding bits.
@@ -75,12 +80,16 @@ mod error;
 mod evaluator;
 mod garbler;
 pub mod perf;
+mod program;
 mod schedule;
 mod stream;
 
 pub use error::{BoxError, GarbleError};
 pub use evaluator::Evaluator;
-pub use garbler::Garbler;
+pub use garbler::{decode_returned, Garbler};
+pub use program::{
+    evaluate_program, exec_error, garble_program, program_tweaks_used, ProgramEvaluator, ProgramGarbler,
+};
 pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};
 

@@ -45,8 +45,16 @@ impl SlotPlan {
     /// more than [`SlotPlan::new`]; worth it when one circuit is garbled many times.
     pub fn compiled(circuit: &Circuit) -> SlotPlan {
         let mut p = SlotPlan::new(circuit);
-        p.compiled = Some(compile(circuit, &p, crate::DEFAULT_BATCH));
+        p.compile(circuit);
         p
+    }
+
+    /// Adds the precompiled schedule of [`SlotPlan::compiled`] to a plan made by
+    /// [`SlotPlan::new`] for `circuit` (nothing if it has one already).
+    pub(crate) fn compile(&mut self, circuit: &Circuit) {
+        if self.compiled.is_none() {
+            self.compiled = Some(compile(circuit, self, crate::DEFAULT_BATCH));
+        }
     }
 
     /// Number of label slots (the peak number of live wires).
@@ -309,7 +317,7 @@ pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> C
 
 struct Direct<'k, K: Kernel> {
     kernel: &'k mut K,
-    labels: Vec<Block>,
+    labels: &'k mut [Block],
     first_and: u64,
 }
 
@@ -317,7 +325,7 @@ impl<K: Kernel> Exec for Direct<'_, K> {
     #[inline(always)]
     fn and(&mut self, _g: AndGate) {}
     fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError> {
-        self.kernel.and_batch(gates, self.first_and, &mut self.labels)?;
+        self.kernel.and_batch(gates, self.first_and, self.labels)?;
         self.first_and += gates.len() as u64;
         Ok(())
     }
@@ -349,10 +357,43 @@ pub(crate) fn run<K: Kernel>(
     kernel: &mut K,
     max_batch: usize,
 ) -> Result<Vec<Block>, GarbleError> {
+    let (mut labels, mut out) = (Vec::new(), Vec::with_capacity(circuit.num_output_bits()));
+    run_into(circuit, plan, inputs, kernel, max_batch, 0, &mut labels, &mut out)?;
+    Ok(out)
+}
+
+/// [`run`] with the caller's buffers, for engines that run many circuits (the bodies
+/// of a program) one after the other: `labels` is the label slot memory (grown to the
+/// plan's slots, never shrunk or cleared: every slot is written before it is read),
+/// the output labels are appended to `out`, and the circuit's first AND gate is AND
+/// number `first_and` of the whole run (its tweaks are `2 * first_and` on from the
+/// kernel's base). Returns the number of AND gates processed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_into<K: Kernel>(
+    circuit: &Circuit,
+    plan: &SlotPlan,
+    inputs: &[Block],
+    kernel: &mut K,
+    max_batch: usize,
+    first_and: u64,
+    labels: &mut Vec<Block>,
+    out: &mut Vec<Block>,
+) -> Result<u64, GarbleError> {
+    let want = circuit.num_input_wires() as usize;
+    if inputs.len() != want {
+        return Err(GarbleError::InputCount { want, got: inputs.len() });
+    }
+    if !plan.fits(circuit) {
+        return Err(GarbleError::State("the slot plan was made for another circuit"));
+    }
     let slot = plan.slots();
-    let mut x = Direct { kernel, labels: vec![Block::ZERO; plan.num_slots()], first_and: 0 };
-    // Input wires are the first wires; `slot` has one entry per wire (`fits`), and every
-    // slot is below num_slots (allocate_slots).
+    if labels.len() < plan.num_slots() {
+        labels.resize(plan.num_slots(), Block::ZERO);
+    }
+    let mut x = Direct { kernel, labels: labels.as_mut_slice(), first_and };
+    // Input wires are the first wires (`inputs` has exactly one label per input wire,
+    // checked above); `slot` has one entry per wire (`fits`), and every slot is below
+    // num_slots (allocate_slots), which `labels` holds.
     for (w, l) in inputs.iter().enumerate() {
         x.labels[slot[w] as usize] = *l;
     }
@@ -376,13 +417,13 @@ pub(crate) fn run<K: Kernel>(
         }
         None => walk(circuit, plan, max_batch, &mut x)?,
     }
+    let done = x.first_and - first_and;
     // Output wires live to the end (allocate_slots never reuses their slots).
-    let labels = x.labels;
-    Ok(circuit
-        .outputs()
-        .iter()
-        .flat_map(|g| g.wires.iter().map(|w| labels[slot[w.index()] as usize]))
-        .collect())
+    let labels = &*x.labels;
+    out.extend(
+        circuit.outputs().iter().flat_map(|g| g.wires.iter().map(|w| labels[slot[w.index()] as usize])),
+    );
+    Ok(done)
 }
 
 /// All-ones if `bit`, else zero (branch-free select mask).
