@@ -35,7 +35,8 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
     let bb = || fit(arg(1), w);
     let one = |x: Bit| Word::from_bits(vec![x]);
     match op {
-        Op::Input { .. } => Word::constant(0, w),
+        // Loops are run by the program form (`emit.rs`), never blasted into one circuit.
+        Op::Input { .. } | Op::Loop { .. } => Word::constant(0, w),
         Op::Const(bits) => Word::constant_bits(bits),
         Op::Not => gadgets::not(b, &a()),
         Op::And => gadgets::and(b, &a(), &bb()),

@@ -37,6 +37,7 @@
 //! | `Decode` | index (any) | n | bit j is `index == j` |
 //! | `DpNoise{epsilon_num, epsilon_den, sensitivity, signed}` | value (w), random a, random b (`dp::random_bits_needed` each) | w | `value` + two-sided geometric noise drawn from `a ^ b`, saturated to the w-bit range (see `blast::dp_noise`) |
 //! | `Output{index}` | n leaves | sum | output group `index`, the leaves concatenated |
+//! | `Loop{id}` | the loop's state leaves | sum | rolled loop `id` (see `roll.rs`) run on the state; its result is the final state |
 //!
 //! [`Ir::node`] is the only way to add nodes: it folds constants (by running the very
 //! gadget the back end would use on constant bits, so folding cannot disagree with
@@ -89,6 +90,7 @@ pub enum Op {
     Decode,
     DpNoise { epsilon_num: u64, epsilon_den: u64, sensitivity: u64, signed: bool },
     Output { index: u32 },
+    Loop { id: u32 },
 }
 
 impl Op {
@@ -116,6 +118,7 @@ impl Op {
             Op::ShrC { k, signed } => format!("{} {k}", if *signed { "ashr" } else { "lshr" }),
             Op::Slice { lo } => format!("slice @{lo}"),
             Op::Output { index } => format!("output#{index}"),
+            Op::Loop { id } => format!("loop#{id}"),
             Op::Div { signed } => if *signed { "sdiv" } else { "udiv" }.into(),
             Op::Rem { signed } => if *signed { "srem" } else { "urem" }.into(),
             Op::Shr { signed } => if *signed { "ashr" } else { "lshr" }.into(),
@@ -270,7 +273,7 @@ impl Ir {
             return id;
         }
         // Fold constants through the gadgets.
-        let foldable = !matches!(op, Op::Input { .. } | Op::Output { .. } | Op::Const(_));
+        let foldable = !matches!(op, Op::Input { .. } | Op::Output { .. } | Op::Const(_) | Op::Loop { .. });
         if foldable && !args.is_empty() && args.iter().all(|&a| self.as_const(a).is_some()) {
             let mut b = Builder::new(&[] as &[&str]);
             let words: Vec<Word> =

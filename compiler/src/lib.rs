@@ -20,6 +20,8 @@ pub mod lexer;
 pub mod lower;
 pub mod parser;
 pub mod passes;
+mod roll;
+mod emit;
 pub mod types;
 
 use mpc_circuits::Circuit;
@@ -88,17 +90,41 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
     }
 }
 
-/// Compiles `.mpc` source to the program form ([`mpc_circuits::Program`]): loops whose
-/// bodies are compiled once and replayed by the executor, so compile time and memory
-/// follow the source rather than the gates executed. Returns the program when there
-/// were no errors, and all diagnostics in any case.
+/// Compiles `.mpc` source to the program form ([`mpc_circuits::Program`]): `for` loops
+/// whose unrolled form would be large are lowered once into bodies that the executor
+/// replays (see `roll.rs` and `emit.rs`), so compile time and memory follow the source
+/// rather than the gates executed. `options.limits.max_gates` bounds each body, not the
+/// whole run. Returns the program when there were no errors, and all diagnostics in any
+/// case.
 pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
-    let (circuit, mut diags) = compile(source, options);
-    let Some(circuit) = circuit else { return (None, diags) };
-    match mpc_circuits::Program::from_circuit(&circuit) {
+    let (prog, mut diags) = parser::parse(source);
+    let Some(prog) = prog else { return (None, diags) };
+    let (checked, cd) = check::check(&prog);
+    diags.extend(cd);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let mut limits = options.limits.clone();
+    limits.roll = true;
+    let (ir, roll) = match lower::lower_rolled(&prog, &checked, &limits) {
+        Ok(x) => x,
+        Err(d) => {
+            diags.push(*d);
+            return (None, diags);
+        }
+    };
+    let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
+    match emit::emit(&ir, &roll, options.limits.max_gates) {
         Ok(p) => (Some(p), diags),
-        Err(e) => {
-            diags.push(Diagnostic::error(ast::Span::default(), format!("internal error: {e}")));
+        Err(why) if why.starts_with("internal error") => {
+            diags.push(Diagnostic::error(ast::Span::default(), why));
+            (None, diags)
+        }
+        Err(why) => {
+            diags.push(
+                Diagnostic::error(ast::Span::default(), "the program is too large to compile")
+                    .with_help(format!("{why}; reduce array sizes or widths, or move work into loops")),
+            );
             (None, diags)
         }
     }

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use mpc_circuits::{InputGroup, PartyId, Reveal};
+use mpc_circuits::{Affine, InputGroup, PartyId, Reveal};
 
 use crate::ast::*;
 use crate::check::Checked;
@@ -31,11 +31,24 @@ pub enum Val {
     C(i128),
     /// An array, tuple or struct: its elements/fields in order.
     Agg(Vec<Val>),
+    /// A scalar in wire memory (only inside a rolled loop's body): `width` slots from
+    /// an address that may depend on loop registers. Read through [`Lower::load`].
+    M(Affine, u32),
+    /// A public run-time integer (a loop counter of a rolled loop, or an affine
+    /// function of counters) and the width of its type (0 when untyped).
+    R(Affine, u32),
 }
 
 /// Limits that keep compilation finite.
 #[derive(Clone, Debug)]
 pub struct Limits {
+    /// Roll `for` loops into bodies compiled once (the program form); off for the
+    /// unrolled circuit.
+    pub roll: bool,
+    /// Roll a loop only when its unrolled IR would have at least this many nodes
+    /// (trips times body nodes); smaller loops are unrolled and optimised across
+    /// iterations. Tests set 0 to roll every loop that can be.
+    pub roll_min_work: u64,
     /// Maximum IR nodes created.
     pub max_nodes: usize,
     /// Maximum unrolling work in total: loop iterations plus expressions evaluated
@@ -50,17 +63,20 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_nodes: 10_000_000, max_steps: 10_000_000, max_depth: 64, max_gates: 200_000_000 }
+        Limits {
+            roll: false,
+            roll_min_work: crate::roll::ROLL_MIN_WORK,
+            max_nodes: 10_000_000, max_steps: 10_000_000, max_depth: 64, max_gates: 200_000_000 }
     }
 }
 
 /// One step of an assignment target: a field or an index.
-enum Proj {
+pub(crate) enum Proj {
     Field(usize),
     Index(Val, Span),
 }
 
-enum Flow {
+pub(crate) enum Flow {
     Normal,
     Return(Val),
 }
@@ -75,20 +91,22 @@ fn err_help<T>(span: Span, msg: impl Into<String>, help: impl Into<String>) -> R
     Err(Box::new(Diagnostic::error(span, msg).with_help(help)))
 }
 
-struct Lower<'a> {
-    prog: &'a Program,
-    ck: &'a Checked,
-    ir: Ir,
-    scopes: Vec<Scope>,
+pub(crate) struct Lower<'a> {
+    pub(crate) prog: &'a Program,
+    pub(crate) ck: &'a Checked,
+    pub(crate) ir: Ir,
+    pub(crate) scopes: Vec<Scope>,
     consts: HashMap<String, Val>,
     depth: usize,
-    steps: u64,
-    limits: Limits,
+    pub(crate) steps: u64,
+    pub(crate) limits: Limits,
     /// Nesting of secret conditions (returns are not allowed inside).
-    secret_depth: usize,
+    pub(crate) secret_depth: usize,
     /// Input bits (group, bit) already consumed as `dp_noise` randomness, with the
     /// call that used them.
-    dp_used: HashMap<(u32, u32), Span>,
+    pub(crate) dp_used: HashMap<(u32, u32), Span>,
+    /// Rolled loops, their bodies and the wire memory they use (see `roll.rs`).
+    pub(crate) roll: crate::roll::RollState,
 }
 
 /// The variables of one block, in declaration order, with an index by name so that
@@ -97,8 +115,8 @@ struct Lower<'a> {
 /// one can no longer be named, and keeping positions stable is what the merge of the
 /// two sides of a secret `if` relies on.
 #[derive(Clone, Default)]
-struct Scope {
-    vars: Vec<(String, Val)>,
+pub(crate) struct Scope {
+    pub(crate) vars: Vec<(String, Val)>,
     index: HashMap<String, usize>,
 }
 
@@ -115,7 +133,7 @@ impl Scope {
         }
     }
 
-    fn push(&mut self, (name, v): (String, Val)) {
+    pub(crate) fn push(&mut self, (name, v): (String, Val)) {
         match self.position(&name) {
             Some(i) => self.vars[i].1 = v,
             None => {
@@ -141,6 +159,15 @@ impl Scope {
 
 /// Lowers a checked, error-free program into IR.
 pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Diagnostic>> {
+    lower_rolled(prog, ck, limits).map(|(ir, _)| ir)
+}
+
+/// [`lower`], also returning the rolled loops' bodies (empty unless `limits.roll`).
+pub(crate) fn lower_rolled(
+    prog: &Program,
+    ck: &Checked,
+    limits: &Limits,
+) -> Result<(Ir, crate::roll::RollState), Box<Diagnostic>> {
     let mut l = Lower {
         prog,
         ck,
@@ -152,9 +179,10 @@ pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Di
         limits: limits.clone(),
         secret_depth: 0,
         dp_used: HashMap::new(),
+        roll: crate::roll::RollState::default(),
     };
     l.run()?;
-    Ok(l.ir)
+    Ok((l.ir, l.roll))
 }
 
 fn mask_fits(v: i128, ty: &Ty) -> bool {
@@ -194,6 +222,7 @@ impl<'a> Lower<'a> {
             let v = self.unflatten(node, ty, &mut off);
             scope.push((p.name.name.clone(), v));
         }
+        self.roll.memory = self.ir.inputs.iter().map(|g| g.ty.width() as u64).sum();
         self.scopes.push(scope);
         let ret = match self.block(&main.body)? {
             (Flow::Return(v), _) => v,
@@ -247,6 +276,11 @@ impl<'a> Lower<'a> {
     fn flatten(&mut self, v: &Val, ty: &Ty, out: &mut Vec<NodeId>) -> R<()> {
         match (v, ty) {
             (Val::W(n), _) => out.push(*n),
+            (Val::M(..) | Val::R(..), t) => {
+                let v = self.coerce(v.clone(), t, Span::default())?;
+                let n = self.word(&v, Span::default())?;
+                out.push(n);
+            }
             (Val::C(c), t) => {
                 let w = t.width(&self.ck.structs) as u32;
                 out.push(self.ir.const_int(*c, w));
@@ -276,7 +310,7 @@ impl<'a> Lower<'a> {
     /// evaluated) against [`Limits::max_steps`]. Counting expressions too bounds the
     /// time of loops whose bodies create no IR nodes (public counters), which the
     /// node budget does not see.
-    fn step(&mut self, span: Span) -> R<()> {
+    pub(crate) fn step(&mut self, span: Span) -> R<()> {
         self.steps_n(1, span)
     }
 
@@ -314,7 +348,7 @@ impl<'a> Lower<'a> {
     // ---- values ----
 
     /// Converts compile-time integers inside `v` to words of `ty`.
-    fn coerce(&mut self, v: Val, ty: &Ty, span: Span) -> R<Val> {
+    pub(crate) fn coerce(&mut self, v: Val, ty: &Ty, span: Span) -> R<Val> {
         Ok(match (v, ty) {
             (Val::C(c), Ty::UInt(w) | Ty::SInt(w)) => {
                 if !mask_fits(c, ty) {
@@ -326,6 +360,7 @@ impl<'a> Lower<'a> {
                 }
                 Val::W(self.ir.const_int(c, *w))
             }
+            (Val::R(a, 0), Ty::UInt(w) | Ty::SInt(w)) => Val::R(a, *w),
             (Val::Agg(items), Ty::Array(t, _)) => {
                 Val::Agg(items.into_iter().map(|x| self.coerce(x, t, span)).collect::<R<_>>()?)
             }
@@ -342,9 +377,11 @@ impl<'a> Lower<'a> {
         })
     }
 
-    fn word(&self, v: &Val, span: Span) -> R<NodeId> {
+    pub(crate) fn word(&mut self, v: &Val, span: Span) -> R<NodeId> {
         match v {
             Val::W(n) => Ok(*n),
+            Val::M(addr, w) => self.load(addr, *w, span),
+            Val::R(a, w) if *w > 0 => Ok(self.reg_bits(a, *w)),
             _ => err_help(
                 span,
                 "this value has no run-time type here",
@@ -358,7 +395,8 @@ impl<'a> Lower<'a> {
         match v {
             Val::C(c) => Some(*c),
             Val::W(n) => self.ir.const_i128(*n, matches!(ty, Ty::SInt(_))),
-            Val::Agg(_) => None,
+            Val::R(a, _) => a.as_const().map(i128::from),
+            Val::Agg(_) | Val::M(..) => None,
         }
     }
 
@@ -366,7 +404,8 @@ impl<'a> Lower<'a> {
         match v {
             Val::W(n) => self.ir.as_const(*n).map(|b| b.first() == Some(&true)),
             Val::C(c) => Some(*c != 0),
-            Val::Agg(_) => None,
+            Val::R(a, _) => a.as_const().map(|c| c != 0),
+            Val::Agg(_) | Val::M(..) => None,
         }
     }
 
@@ -411,7 +450,7 @@ impl<'a> Lower<'a> {
         None
     }
 
-    fn block(&mut self, b: &Block) -> R<(Flow, Val)> {
+    pub(crate) fn block(&mut self, b: &Block) -> R<(Flow, Val)> {
         self.scopes.push(Scope::default());
         let r = self.block_inner(b);
         self.scopes.pop();
@@ -468,12 +507,18 @@ impl<'a> Lower<'a> {
                 let lv = self.expr(lo)?;
                 let hv = self.expr(hi)?;
                 let (Some(a), Some(b)) = (self.known_int(&lv, &lty), self.known_int(&hv, &lty)) else {
+                    if matches!(lv, Val::R(..)) || matches!(hv, Val::R(..)) {
+                        return self.no_roll("a loop bound depends on an enclosing loop's counter");
+                    }
                     return err_help(
                         Span::new(lo.span.lo, hi.span.hi),
                         "loop bounds must be known at compile time",
                         "inputs are secret; loop to a constant bound and use `if` inside the loop",
                     );
                 };
+                if self.limits.roll && self.try_roll(var, &lty, a, b, body, *span)? {
+                    return Ok(Flow::Normal);
+                }
                 let mut i = a;
                 while i < b {
                     self.step(*span)?;
@@ -615,7 +660,7 @@ impl<'a> Lower<'a> {
         r
     }
 
-    fn update(&mut self, val: &mut Val, projs: &[Proj], rhs: Val, guard: Option<NodeId>) -> R<()> {
+    pub(crate) fn update(&mut self, val: &mut Val, projs: &[Proj], rhs: Val, guard: Option<NodeId>) -> R<()> {
         let Some((first, rest)) = projs.split_first() else {
             *val = match guard {
                 None => rhs,
@@ -638,6 +683,9 @@ impl<'a> Lower<'a> {
                         return err(*span, format!("index {k} is out of bounds for an array of length {n}"));
                     }
                     return self.update(&mut items[k as usize], rest, rhs, guard);
+                }
+                if let Val::R(a, _) = iv {
+                    return self.update_reg(items, a, rest, rhs, guard, *span);
                 }
                 // Secret index: one-hot decoder, one guarded update per element.
                 let idx = self.word(iv, *span)?;
@@ -738,7 +786,14 @@ impl<'a> Lower<'a> {
                 let (Ty::UInt(w) | Ty::SInt(w)) = ty else { return err(e.span, "invalid cast") };
                 match v {
                     Val::C(c) => Ok(Val::W(self.ir.const_int(c, w))),
-                    Val::W(n) => {
+                    Val::R(a, _) => {
+                        let fits = a.as_const().is_some()
+                            || self.roll_range_fits(&a, &ty);
+                        Ok(if fits { Val::R(a, w) } else { Val::W(self.reg_bits(&a, w)) })
+                    }
+                    Val::W(_) | Val::M(..) => {
+                        let v = self.coerce(v, &sty, e.span)?;
+                        let n = self.word(&v, e.span)?;
                         let signed = matches!(sty, Ty::SInt(_));
                         Ok(Val::W(self.ir.node(Op::Ext { signed }, vec![n], w)))
                     }
@@ -759,6 +814,9 @@ impl<'a> Lower<'a> {
                         );
                     }
                     return Ok(items[k as usize].clone());
+                }
+                if let Val::R(a, _) = &iv {
+                    return self.index_reg(&items, a, idx.span);
                 }
                 if n == 0 {
                     return err(idx.span, "index into an empty array");
@@ -908,6 +966,16 @@ impl<'a> Lower<'a> {
                 ),
             };
         }
+        // Public run-time integers (loop counters): affine arithmetic and comparisons
+        // decided over the counters' ranges stay public; anything else becomes wires.
+        let (a, b) = if matches!(a, Val::R(..)) || matches!(b, Val::R(..)) {
+            if let Some(v) = self.reg_binop(op, &a, &b, aty, bty, rty) {
+                return Ok(v);
+            }
+            self.reg_operands(a, b, aty, bty, span)?
+        } else {
+            (a, b)
+        };
         // Aggregates: only == and !=.
         if let (Val::Agg(_), Val::Agg(_)) = (&a, &b) {
             let mut la = Vec::new();
@@ -976,7 +1044,7 @@ impl<'a> Lower<'a> {
             let vals: Vec<Val> = args.iter().map(|a| self.expr(a)).collect::<R<_>>()?;
             let aty = args.first().map(|a| self.ck.ty(a)).unwrap_or(Ty::Error);
             let signed = matches!(aty, Ty::SInt(_));
-            let w = |s: &Self, v: &Val, sp: Span| s.word(v, sp);
+            let w = |s: &mut Self, v: &Val, sp: Span| s.word(v, sp);
             return Ok(match n {
                 "min" | "max" => {
                     let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
@@ -1085,6 +1153,10 @@ impl Lower<'_> {
     /// then reveal the difference of the values exactly).
     fn dp_noise(&mut self, e: &Expr, args: &[Expr], vals: &[Val], ty: &Ty) -> R<Val> {
         use mpc_circuits::gadgets::dp;
+        if self.roll.body.is_some() {
+            // Its random bits are traced to `main`'s inputs, which a body does not see.
+            return self.no_roll("`dp_noise` in a loop body");
+        }
         let (Ty::UInt(_) | Ty::SInt(_)) = ty else { return err(e.span, "`dp_noise` needs an integer") };
         let mut consts = [0u64; 3];
         for (k, v) in vals[3..6].iter().enumerate() {

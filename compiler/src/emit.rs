@@ -1,0 +1,349 @@
+//! The program form: an IR with `Loop` nodes (and the rolled loops' bodies) to a
+//! [`Program`] of bodies and instructions.
+//!
+//! An IR is cut at its `Loop` nodes, taken in topological order `L_0 .. L_{K-1}`, into
+//! segments `0..=K`: a node belongs to the first segment after every loop it depends
+//! on, outputs to the last. Segment `j` becomes one body called before `L_j` runs; it
+//! writes `L_j`'s operands into `L_j`'s state region and *spills* to a temporary region
+//! every value a later segment or loop needs. A later segment reads spilled values,
+//! the IR's inputs and loop results (state regions) as operands. `L_j` itself becomes
+//! an [`Instr::Loop`] whose code is its body IR emitted the same way, recursively.
+//!
+//! Invariants: outputs are written only by the last segment, so a body's reads all see
+//! memory as it was when the body started (the rule `roll.rs` relies on); temporaries
+//! and state regions are static (loops do not recurse), allocated after everything
+//! the lowering placed; identical bodies are stored once.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use mpc_circuits::{Affine, Circuit, Instr, Operand, Program, ProgramOutput, Region, ValueType};
+use petgraph::visit::NodeIndexable as _;
+
+use crate::ir::{Ir, NodeId, Op, OutputDecl};
+use crate::roll::{LoopInfo, RollState};
+
+/// Builds the program of a lowered, optimised IR. `max_body_gates` bounds every body
+/// (the memory a compile can take); the number of gates executed is not bounded here.
+pub(crate) fn emit(ir: &Ir, roll: &RollState, max_body_gates: usize) -> Result<Program, String> {
+    let mut e = Emitter {
+        loops: &roll.loops,
+        memory: roll.memory,
+        bodies: Vec::new(),
+        index: HashMap::new(),
+        max_body_gates,
+        parties: ir.parties.clone(),
+    };
+    let mut inputs = Vec::with_capacity(ir.inputs.len());
+    let mut at = 0i64;
+    for g in &ir.inputs {
+        let w = g.ty.width() as u32;
+        inputs.push(Operand::Mem(Region { addr: Affine::constant(at), width: w }));
+        at += i64::from(w);
+    }
+    let mut outs = Vec::with_capacity(ir.outputs.len());
+    let mut program_outputs = Vec::with_capacity(ir.outputs.len());
+    for o in &ir.outputs {
+        let w = o.ty.width() as u32;
+        let region = e.alloc(w)?;
+        outs.push(region.clone());
+        program_outputs.push(ProgramOutput { name: o.name.clone(), ty: o.ty.clone(), reveal: o.reveal, region });
+    }
+    let code = e.block(ir, &inputs, &outs)?;
+    let memory = u32::try_from(e.memory).map_err(|_| "the program needs more than 2^32 memory slots".to_string())?;
+    let num_regs = roll.ranges.len() as u32;
+    Program::new(ir.parties.clone(), ir.inputs.clone(), program_outputs, e.bodies, code, memory, num_regs)
+        .map_err(|err| format!("internal error: the program was rejected: {err}"))
+}
+
+struct Emitter<'a> {
+    loops: &'a [LoopInfo],
+    memory: u64,
+    bodies: Vec<Circuit>,
+    index: HashMap<u64, Vec<u32>>,
+    max_body_gates: usize,
+    parties: Vec<String>,
+}
+
+/// Where a node's value is when a segment needs it from outside.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Computed in segment `seg`.
+    Node { seg: usize },
+    /// An input, a constant or a loop result (or a slice of one): available anywhere.
+    Leaf,
+}
+
+impl Emitter<'_> {
+    fn alloc(&mut self, width: u32) -> Result<Region, String> {
+        let at = self.memory;
+        self.memory += u64::from(width);
+        if self.memory > u64::from(u32::MAX) {
+            return Err("the program needs more than 2^32 memory slots".into());
+        }
+        Ok(Region { addr: Affine::constant(at as i64), width })
+    }
+
+    fn loop_info(&self, ir: &Ir, n: NodeId) -> Option<&LoopInfo> {
+        match ir.get(n).op {
+            Op::Loop { id } => self.loops.get(id as usize),
+            _ => None,
+        }
+    }
+
+    /// The operand that reads leaf `n` (an input, a loop result or a slice of one).
+    fn leaf_operand(&self, ir: &Ir, n: NodeId, inputs: &[Operand]) -> Option<Operand> {
+        let node = ir.get(n);
+        match &node.op {
+            Op::Input { group } => inputs.get(*group as usize).cloned(),
+            Op::Loop { .. } => {
+                let l = self.loop_info(ir, n)?;
+                Some(Operand::Mem(Region { addr: Affine::constant(l.state_base as i64), width: l.state_width }))
+            }
+            Op::Slice { lo } => {
+                let l = self.loop_info(ir, *node.args.first()?)?;
+                let addr = Affine::constant(l.state_base as i64 + i64::from(*lo));
+                Some(Operand::Mem(Region { addr, width: node.width }))
+            }
+            _ => None,
+        }
+    }
+
+    fn is_loop_slice(&self, ir: &Ir, n: NodeId) -> bool {
+        let node = ir.get(n);
+        matches!(node.op, Op::Slice { .. })
+            && node.args.first().is_some_and(|&a| matches!(ir.get(a).op, Op::Loop { .. }))
+    }
+
+    /// The instructions that run `ir` with `inputs[k]` feeding `Input{k}` and
+    /// `Output{k}` written to `outputs[k]`.
+    fn block(&mut self, ir: &Ir, inputs: &[Operand], outputs: &[Region]) -> Result<Vec<Instr>, String> {
+        let order = petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
+        let loops: Vec<NodeId> = order.iter().copied().filter(|&n| matches!(ir.get(n).op, Op::Loop { .. })).collect();
+        let k = loops.len();
+        let loop_pos: HashMap<NodeId, usize> = loops.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let mut kind: Vec<Kind> = vec![Kind::Leaf; ir.graph.node_bound()];
+        // A loop's result is available from the segment after it.
+        let avail = |kind: &[Kind], loop_pos: &HashMap<NodeId, usize>, ir: &Ir, a: NodeId| -> usize {
+            match ir.get(a).op {
+                Op::Loop { .. } => loop_pos.get(&a).map_or(0, |j| j + 1),
+                Op::Slice { .. } if ir.get(a).args.first().is_some_and(|x| loop_pos.contains_key(x)) => {
+                    loop_pos.get(&ir.get(a).args[0]).map_or(0, |j| j + 1)
+                }
+                _ => match kind[a.index()] {
+                    Kind::Node { seg } => seg,
+                    Kind::Leaf => 0,
+                },
+            }
+        };
+        for &n in &order {
+            let node = ir.get(n);
+            kind[n.index()] = match &node.op {
+                Op::Input { .. } | Op::Const(_) | Op::Loop { .. } => Kind::Leaf,
+                _ if self.is_loop_slice(ir, n) => Kind::Leaf,
+                Op::Output { .. } => Kind::Node { seg: k },
+                _ => Kind::Node { seg: node.args.iter().map(|&a| avail(&kind, &loop_pos, ir, a)).max().unwrap_or(0) },
+            };
+        }
+        // Values a segment must spill: used by a later segment or a later loop.
+        let mut spill: HashMap<NodeId, Region> = HashMap::new();
+        let mut need_later: Vec<bool> = vec![false; ir.graph.node_bound()];
+        for &n in &order {
+            let node = ir.get(n);
+            let user_seg = match (kind[n.index()], &node.op) {
+                (_, Op::Loop { .. }) => loop_pos.get(&n).copied(),
+                (Kind::Node { seg }, _) => Some(seg),
+                _ => None,
+            };
+            let Some(us) = user_seg else { continue };
+            for &a in &node.args {
+                if let Kind::Node { seg } = kind[a.index()] {
+                    // A loop at position j takes its operands from segment j.
+                    if seg < us {
+                        need_later[a.index()] = true;
+                    }
+                }
+            }
+        }
+        for &n in &order {
+            if need_later[n.index()] {
+                let w = ir.get(n).width;
+                if w > 0 {
+                    let r = self.alloc(w)?;
+                    spill.insert(n, r);
+                }
+            }
+        }
+        let mut code = Vec::new();
+        for j in 0..=k {
+            let lp = loops.get(j).copied();
+            if let Some(call) = self.segment(ir, &order, &kind, j, lp, &spill, inputs, outputs)? {
+                code.push(call);
+            }
+            if let Some(l) = lp {
+                let Some(info) = self.loop_info(ir, l).cloned() else { return Err("internal error: unknown loop".into()) };
+                let body = self.block(&info.body, &info.operands, &info.results)?;
+                code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
+            }
+        }
+        Ok(code)
+    }
+
+    /// The call of segment `j` (nodes of that segment, plus writing loop `lp`'s
+    /// operands into its state and spilling what later segments need), if it does
+    /// anything.
+    #[allow(clippy::too_many_arguments)]
+    fn segment(
+        &mut self,
+        ir: &Ir,
+        order: &[NodeId],
+        kind: &[Kind],
+        j: usize,
+        lp: Option<NodeId>,
+        spill: &HashMap<NodeId, Region>,
+        inputs: &[Operand],
+        outputs: &[Region],
+    ) -> Result<Option<Instr>, String> {
+        let mut seg_ir = Ir::new(self.parties.clone());
+        let mut args: Vec<Operand> = Vec::new();
+        let mut map: HashMap<NodeId, NodeId> = HashMap::new();
+        let mut results: Vec<Region> = Vec::new();
+        // The body-side node of `a`, reading it from outside the segment if needed.
+        let get = |this: &Self, seg_ir: &mut Ir, args: &mut Vec<Operand>, map: &mut HashMap<NodeId, NodeId>, a: NodeId| -> Result<NodeId, String> {
+            if let Some(&m) = map.get(&a) {
+                return Ok(m);
+            }
+            let node = ir.get(a);
+            if let Op::Const(bits) = &node.op {
+                let m = seg_ir.constant(bits.clone());
+                map.insert(a, m);
+                return Ok(m);
+            }
+            let op = match this.leaf_operand(ir, a, inputs) {
+                Some(op) => op,
+                None => match spill.get(&a) {
+                    Some(r) => Operand::Mem(r.clone()),
+                    None => return Err("internal error: a value is needed where it was not kept".into()),
+                },
+            };
+            let g = args.len() as u32;
+            let w = op.width();
+            args.push(op);
+            seg_ir.inputs.push(mpc_circuits::InputGroup {
+                name: g.to_string(),
+                party: mpc_circuits::PartyId(0),
+                ty: ValueType::UInt(w),
+            });
+            let m = seg_ir.node(Op::Input { group: g }, vec![], w);
+            map.insert(a, m);
+            Ok(m)
+        };
+        for &n in order {
+            if kind[n.index()] != (Kind::Node { seg: j }) {
+                continue;
+            }
+            let node = ir.get(n);
+            if let Op::Output { .. } = node.op {
+                continue;
+            }
+            let mut a = Vec::with_capacity(node.args.len());
+            for &x in &node.args {
+                a.push(get(self, &mut seg_ir, &mut args, &mut map, x)?);
+            }
+            let m = seg_ir.node(node.op.clone(), a, node.width);
+            map.insert(n, m);
+        }
+        let mut outs: Vec<NodeId> = Vec::new();
+        // The next loop's operands, into its state.
+        if let Some(l) = lp {
+            let Some(info) = self.loop_info(ir, l) else { return Err("internal error: unknown loop".into()) };
+            let base = info.state_base as i64;
+            let mut off = 0i64;
+            for &x in &ir.get(l).args.clone() {
+                let m = get(self, &mut seg_ir, &mut args, &mut map, x)?;
+                let w = seg_ir.width(m);
+                results.push(Region { addr: Affine::constant(base + off), width: w });
+                outs.push(m);
+                off += i64::from(w);
+            }
+        }
+        // Spills of this segment.
+        for &n in order {
+            if kind[n.index()] == (Kind::Node { seg: j }) {
+                if let Some(r) = spill.get(&n) {
+                    if let Some(&m) = map.get(&n) {
+                        results.push(r.clone());
+                        outs.push(m);
+                    }
+                }
+            }
+        }
+        // Outputs, in the last segment.
+        for &n in order {
+            if let Op::Output { index } = ir.get(n).op {
+                if kind[n.index()] != (Kind::Node { seg: j }) {
+                    continue;
+                }
+                let Some(r) = outputs.get(index as usize) else { return Err("internal error: unknown output".into()) };
+                let mut parts = Vec::new();
+                for &x in &ir.get(n).args.clone() {
+                    parts.push(get(self, &mut seg_ir, &mut args, &mut map, x)?);
+                }
+                let w: u32 = parts.iter().map(|&p| seg_ir.width(p)).sum();
+                if w != r.width {
+                    return Err("internal error: an output's width differs from its region".into());
+                }
+                let m = seg_ir.node(Op::Concat, parts, w);
+                results.push(r.clone());
+                outs.push(m);
+            }
+        }
+        // Zero-width results carry nothing.
+        let keep: Vec<usize> = (0..outs.len()).filter(|&i| results[i].width > 0).collect();
+        if keep.is_empty() {
+            return Ok(None);
+        }
+        let (outs, results): (Vec<NodeId>, Vec<Region>) =
+            keep.into_iter().map(|i| (outs[i], results[i].clone())).unzip();
+        for (i, &m) in outs.iter().enumerate() {
+            let w = seg_ir.width(m);
+            seg_ir.outputs.push(OutputDecl {
+                name: i.to_string(),
+                ty: ValueType::UInt(w),
+                reveal: mpc_circuits::Reveal::All,
+            });
+            seg_ir.node(Op::Output { index: i as u32 }, vec![m], w);
+        }
+        let circuit = crate::blast::blast(&seg_ir, self.max_body_gates).map_err(|e| match e {
+            mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),
+            e => format!("internal error: a body was rejected: {e}"),
+        })?;
+        let circuit = mpc_circuits::passes::optimize(&circuit);
+        let body = self.intern(circuit);
+        Ok(Some(Instr::Call { body, args, results }))
+    }
+
+    /// The index of `c` among the bodies, adding it if new.
+    fn intern(&mut self, c: Circuit) -> u32 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        c.gates().hash(&mut h);
+        c.num_wires().hash(&mut h);
+        for g in c.inputs() {
+            g.ty.width().hash(&mut h);
+        }
+        for o in c.outputs() {
+            o.wires.hash(&mut h);
+        }
+        let key = h.finish();
+        let same = self.index.entry(key).or_default();
+        for &i in same.iter() {
+            if self.bodies.get(i as usize) == Some(&c) {
+                return i;
+            }
+        }
+        let i = self.bodies.len() as u32;
+        same.push(i);
+        self.bodies.push(c);
+        i
+    }
+}
