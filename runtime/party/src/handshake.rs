@@ -1,13 +1,16 @@
 //! The hello message: what both parties must agree on before any secret moves.
 //!
-//! [`circuit_digest`] is SHA-256 over the circuit's canonical encoding (specified in
-//! `docs/protocol.md`). A [`Hello`] carries the role, the digest and the program's
+//! [`circuit_digest`] is SHA-256 over a circuit's canonical encoding and
+//! [`program_digest`] over a program's (bodies by their circuit digests, instructions,
+//! memory layout and io; both specified in `docs/protocol.md`). A session of one
+//! program (`run_garbler`, `run_evaluator`, `run_local`) carries the program digest;
+//! a session of K instances of one circuit (`run_*_many`) the circuit digest. A [`Hello`] carries the role, the digest and the program's
 //! shapes (parties, inputs, outputs with their types and who learns them), so that a
 //! mismatch can be named in a sentence rather than reported as "digests differ".
 //! Decoding a hello is checked end to end: any malformed byte string is an error,
 //! never a panic, and nothing is allocated beyond the frame's own size.
 
-use mpc_circuits::{Circuit, Gate, PartyId, Reveal, ValueType};
+use mpc_circuits::{Affine, Circuit, Gate, Instr, Operand, PartyId, Program, Region, Reveal, ValueType};
 use sha2::{Digest, Sha256};
 
 use crate::SessionError;
@@ -164,6 +167,109 @@ pub fn circuit_digest(circuit: &Circuit) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+impl Enc<'_> {
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn affine(&mut self, a: &Affine) {
+        self.i64(a.c);
+        self.u32(a.terms.len() as u32);
+        for &(r, k) in &a.terms {
+            self.u32(r);
+            self.i64(k);
+        }
+    }
+    fn region(&mut self, r: &Region) {
+        self.affine(&r.addr);
+        self.u32(r.width);
+    }
+}
+
+/// Appends the encoding of `code` to `buf`, handing full buffers to `hasher`.
+fn encode_code(code: &[Instr], buf: &mut Vec<u8>, hasher: &mut Sha256) {
+    let mut e = Enc(&mut *buf);
+    e.u32(code.len() as u32);
+    for ins in code {
+        let mut e = Enc(&mut *buf);
+        match ins {
+            Instr::Call { body, args, results } => {
+                e.u8(0);
+                e.u32(*body);
+                e.u32(args.len() as u32);
+                for a in args {
+                    match a {
+                        Operand::Mem(r) => {
+                            e.u8(0);
+                            e.region(r);
+                        }
+                        Operand::Reg { value, width } => {
+                            e.u8(1);
+                            e.affine(value);
+                            e.u32(*width);
+                        }
+                    }
+                }
+                e.u32(results.len() as u32);
+                results.iter().for_each(|r| e.region(r));
+            }
+            Instr::Loop { reg, from, to, code } => {
+                e.u8(1);
+                e.u32(*reg);
+                e.i64(*from);
+                e.i64(*to);
+                encode_code(code, buf, hasher);
+            }
+            Instr::Copy { dst, src } => {
+                e.u8(2);
+                e.region(dst);
+                e.region(src);
+            }
+        }
+        if buf.len() >= 1 << 16 {
+            hasher.update(&*buf);
+            buf.clear();
+        }
+    }
+}
+
+/// SHA-256 of the program's canonical encoding (`docs/protocol.md`): its io (names,
+/// types, parties, reveals, output regions), memory and register counts, each body's
+/// [`circuit_digest`] and its instructions. Costs one pass over the bodies' gates and
+/// the instructions (not over the gates a run executes); compute it once per program.
+pub fn program_digest(program: &Program) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    let mut buf = Vec::with_capacity(1 << 16);
+    buf.extend_from_slice(b"mpc-program-v1");
+    let mut e = Enc(&mut buf);
+    e.u32(program.parties().len() as u32);
+    program.parties().iter().for_each(|p| e.str(p));
+    e.u32(program.inputs().len() as u32);
+    for g in program.inputs() {
+        e.str(&g.name);
+        e.u8(g.party.0);
+        e.ty(&g.ty);
+    }
+    e.u32(program.outputs().len() as u32);
+    for o in program.outputs() {
+        e.str(&o.name);
+        e.ty(&o.ty);
+        e.reveal(o.reveal);
+        e.region(&o.region);
+    }
+    e.u32(program.memory());
+    e.u32(program.num_regs());
+    e.u64(program.bodies().len() as u64);
+    for b in program.bodies() {
+        buf.extend_from_slice(&circuit_digest(b));
+    }
+    encode_code(program.code(), &mut buf, &mut hasher);
+    hasher.update(&buf);
+    hasher.finalize().into()
+}
+
 /// One party's hello; see the module docs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hello {
@@ -185,6 +291,19 @@ impl Hello {
             inputs: circuit.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
             outputs: circuit.outputs().iter().map(|g| (g.name.clone(), g.ty.clone(), g.reveal)).collect(),
             instances,
+        }
+    }
+
+    /// The hello of the party playing `role` for one run of `program`, whose
+    /// [`program_digest`] is `digest`.
+    pub fn for_program(role: Role, program: &Program, digest: [u8; 32]) -> Hello {
+        Hello {
+            role: role.byte(),
+            digest,
+            parties: program.parties().to_vec(),
+            inputs: program.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
+            outputs: program.outputs().iter().map(|o| (o.name.clone(), o.ty.clone(), o.reveal)).collect(),
+            instances: 1,
         }
     }
 
@@ -310,17 +429,19 @@ impl Hello {
                 "the programs differ: they declare their inputs or outputs in another order".into(),
             );
         }
+        // The instance count first: a session of several instances digests the circuit,
+        // a session of one program the program.
+        if self.instances != peer.instances {
+            return mismatch(format!(
+                "we run {} instance(s) of the program in this session but the peer runs {}",
+                self.instances, peer.instances
+            ));
+        }
         if self.digest != peer.digest {
             return mismatch(format!(
                 "the programs have the same inputs and outputs but different circuits (SHA-256 {} here, {} at the peer)",
                 short_hex(&self.digest),
                 short_hex(&peer.digest)
-            ));
-        }
-        if self.instances != peer.instances {
-            return mismatch(format!(
-                "we run {} instance(s) of the program in this session but the peer runs {}",
-                self.instances, peer.instances
             ));
         }
         Ok(())

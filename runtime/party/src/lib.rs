@@ -7,9 +7,13 @@
 //! evaluates while the garbler garbles), and output decoding to the parties each
 //! output group's [`mpc_circuits::Reveal`] names.
 //!
-//! Entry points: [`run_garbler`] (the program's first party, `PartyId(0)`),
-//! [`run_evaluator`] (`PartyId(1)`), and [`run_local`] (both, on two threads over a
-//! [`mpc_net::MemoryChannel`]); [`run_garbler_many`] / [`run_evaluator_many`] run many
+//! Entry points: [`run_garbler_program`] (the program's first party, `PartyId(0)`),
+//! [`run_evaluator_program`] (`PartyId(1)`), and [`run_local_program`] (both, on two
+//! threads over a [`mpc_net::MemoryChannel`]) run one [`mpc_circuits::Program`]: the
+//! executor walks its instructions identically on both sides and the garbling engines
+//! stream each body call's tables, so memory follows the program, not the gates it
+//! executes; [`run_garbler`] / [`run_evaluator`] / [`run_local`] take a circuit and run
+//! its one-body program ([`mpc_circuits::Program::from_circuit`]); [`run_garbler_many`] / [`run_evaluator_many`] run many
 //! instances of one circuit in one session (one OT setup and extension for all, tables
 //! back to back, distinct tweaks per instance). Programs with other than two parties
 //! are refused.
@@ -24,8 +28,9 @@ pub mod handshake;
 mod session;
 
 pub use error::SessionError;
-pub use handshake::{circuit_digest, Role};
+pub use handshake::{circuit_digest, program_digest, Role};
 pub use session::{
-    check_two_party, run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, run_local,
-    LocalOutput, ManyOutput, Progress, SessionOptions, SessionOutput, SessionStats,
+    check_two_party, check_two_party_program, run_evaluator, run_evaluator_many, run_evaluator_program,
+    run_garbler, run_garbler_many, run_garbler_program, run_local, run_local_program, LocalOutput,
+    ManyOutput, Progress, SessionOptions, SessionOutput, SessionStats,
 };

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mpc_circuits::{Circuit, PartyId, Reveal};
+use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
 use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, TableSink, TableSource};
 use mpc_net::frame::{recv_frame, send_frame};
@@ -19,7 +19,7 @@ use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::handshake::{Hello, Role, MAGIC, MAX_HELLO, VERSION};
+use crate::handshake::{program_digest, Hello, Role, MAGIC, MAX_HELLO, VERSION};
 use crate::SessionError;
 
 /// Live counters a caller may poll from another thread (for a progress bar).
@@ -80,24 +80,117 @@ pub struct LocalOutput {
 
 /// Refuses circuits that are not two-party programs (also done by every `run_*`).
 pub fn check_two_party(circuit: &Circuit) -> Result<(), SessionError> {
-    let n = circuit.parties().len();
+    two_party(circuit.parties().len(), circuit.outputs().iter().map(|g| (g.name.as_str(), g.reveal)))
+}
+
+/// Refuses programs that are not two-party programs (also done by every `run_*`).
+pub fn check_two_party_program(program: &Program) -> Result<(), SessionError> {
+    two_party(program.parties().len(), program.outputs().iter().map(|o| (o.name.as_str(), o.reveal)))
+}
+
+fn two_party<'a>(n: usize, outputs: impl Iterator<Item = (&'a str, Reveal)>) -> Result<(), SessionError> {
     if n != 2 {
         return Err(SessionError::Unsupported(format!(
             "the program has {n} part{}; a garbled-circuit session needs exactly two",
             if n == 1 { "y" } else { "ies" }
         )));
     }
-    for g in circuit.outputs() {
-        if let Reveal::To(p) = g.reveal {
+    for (name, reveal) in outputs {
+        if let Reveal::To(p) = reveal {
             if p.0 >= 2 {
                 return Err(SessionError::Unsupported(format!(
-                    "output `{}` is revealed to party {}, which does not exist",
-                    g.name, p.0
+                    "output `{name}` is revealed to party {}, which does not exist",
+                    p.0
                 )));
             }
         }
     }
     Ok(())
+}
+
+/// The io of a circuit or a program, as the session needs it: parties, input groups
+/// (their wires are consecutive, in group order, from 0), and per output its reveal
+/// and width.
+struct Io<'a> {
+    parties: &'a [String],
+    inputs: &'a [InputGroup],
+    outputs: Vec<(Reveal, usize)>,
+}
+
+impl<'a> Io<'a> {
+    fn of_circuit(c: &'a Circuit) -> Io<'a> {
+        Io {
+            parties: c.parties(),
+            inputs: c.inputs(),
+            outputs: c.outputs().iter().map(|g| (g.reveal, g.wires.len())).collect(),
+        }
+    }
+
+    fn of_program(p: &'a Program) -> Io<'a> {
+        Io {
+            parties: p.parties(),
+            inputs: p.inputs(),
+            outputs: p.outputs().iter().map(|o| (o.reveal, o.region.width as usize)).collect(),
+        }
+    }
+
+    /// Output bit ranges of the groups `party` may see, in output order.
+    fn visible_ranges(&self, party: PartyId) -> Vec<(usize, std::ops::Range<usize>)> {
+        let mut pos = 0;
+        let mut out = Vec::new();
+        for (k, &(reveal, w)) in self.outputs.iter().enumerate() {
+            if sees(reveal, party) {
+                out.push((k, pos..pos + w));
+            }
+            pos += w;
+        }
+        out
+    }
+
+    /// Checks our inputs (one bit vector per input group of `party`, in order) and
+    /// returns the concatenated bits.
+    fn own_bits(&self, party: PartyId, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
+        let groups: Vec<_> = self.inputs.iter().filter(|g| g.party == party).collect();
+        if groups.len() != inputs.len() {
+            return Err(SessionError::Input(format!(
+                "party `{}` has {} input(s) but {} were given",
+                self.parties.get(usize::from(party.0)).map_or("?", |s| s.as_str()),
+                groups.len(),
+                inputs.len()
+            )));
+        }
+        let mut bits = Vec::new();
+        for (g, v) in groups.iter().zip(inputs) {
+            if v.len() != g.ty.width() {
+                return Err(SessionError::Input(format!(
+                    "input `{}` needs {} bits, got {}",
+                    g.name,
+                    g.ty.width(),
+                    v.len()
+                )));
+            }
+            bits.extend_from_slice(v);
+        }
+        Ok(bits)
+    }
+
+    /// Input wire numbers of `party`, in wire order.
+    fn party_wires(&self, party: PartyId) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        for g in self.inputs {
+            let w = g.ty.width();
+            if g.party == party {
+                out.extend(pos..pos + w);
+            }
+            pos += w;
+        }
+        out
+    }
+
+    fn num_input_wires(&self) -> usize {
+        self.inputs.iter().map(|g| g.ty.width()).sum()
+    }
 }
 
 fn sees(reveal: Reveal, party: PartyId) -> bool {
@@ -107,56 +200,16 @@ fn sees(reveal: Reveal, party: PartyId) -> bool {
     }
 }
 
-/// Output bit ranges of the groups `party` may see, in output order.
 fn visible_ranges(circuit: &Circuit, party: PartyId) -> Vec<(usize, std::ops::Range<usize>)> {
-    let mut pos = 0;
-    let mut out = Vec::new();
-    for (k, g) in circuit.outputs().iter().enumerate() {
-        let w = g.wires.len();
-        if sees(g.reveal, party) {
-            out.push((k, pos..pos + w));
-        }
-        pos += w;
-    }
-    out
+    Io::of_circuit(circuit).visible_ranges(party)
 }
 
-/// Checks our inputs (one bit vector per input group of `party`, in circuit order)
-/// and returns the concatenated bits.
 fn own_bits(circuit: &Circuit, party: PartyId, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
-    let groups: Vec<_> = circuit.inputs().iter().filter(|g| g.party == party).collect();
-    if groups.len() != inputs.len() {
-        return Err(SessionError::Input(format!(
-            "party `{}` has {} input(s) but {} were given",
-            circuit.parties()[party.0 as usize],
-            groups.len(),
-            inputs.len()
-        )));
-    }
-    let mut bits = Vec::new();
-    for (g, v) in groups.iter().zip(inputs) {
-        if v.len() != g.ty.width() {
-            return Err(SessionError::Input(format!(
-                "input `{}` needs {} bits, got {}",
-                g.name,
-                g.ty.width(),
-                v.len()
-            )));
-        }
-        bits.extend_from_slice(v);
-    }
-    Ok(bits)
+    Io::of_circuit(circuit).own_bits(party, inputs)
 }
 
-/// Input wire numbers of `party`, in wire order.
 fn party_wires(circuit: &Circuit, party: PartyId) -> Vec<usize> {
-    circuit
-        .inputs()
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| g.party == party)
-        .flat_map(|(k, _)| circuit.input_wires(k).map(|w| w as usize))
-        .collect()
+    Io::of_circuit(circuit).party_wires(party)
 }
 
 fn send_hello<C: Channel + ?Sized>(ch: &mut C, hello: &Hello) -> Result<(), SessionError> {
@@ -289,33 +342,217 @@ pub struct ManyOutput {
     pub stats: SessionStats,
 }
 
-/// Runs the garbler (the program's first party). `inputs` holds one bit vector
-/// (bit 0 first) per input group of party 0, in circuit order.
+/// Runs the garbler (the program's first party) on a circuit: the one-body program
+/// of `circuit` ([`Program::from_circuit`]) through [`run_garbler_program`]. `inputs`
+/// holds one bit vector (bit 0 first) per input group of party 0, in circuit order.
 pub fn run_garbler<C: Channel + ?Sized>(
     ch: &mut C,
     circuit: &Circuit,
     inputs: &[Vec<bool>],
     opts: &SessionOptions,
 ) -> Result<SessionOutput, SessionError> {
-    let many = run_garbler_many(ch, circuit, std::slice::from_ref(&inputs.to_vec()), opts)?;
-    Ok(single(many))
+    check_two_party(circuit)?;
+    run_garbler_program(ch, &as_program(circuit)?, inputs, opts)
 }
 
-/// Runs the evaluator (the program's second party). `inputs` holds one bit vector
-/// (bit 0 first) per input group of party 1, in circuit order.
+/// Runs the evaluator (the program's second party) on a circuit, as
+/// [`run_garbler`] does. `inputs` holds one bit vector (bit 0 first) per input group
+/// of party 1, in circuit order.
 pub fn run_evaluator<C: Channel + ?Sized>(
     ch: &mut C,
     circuit: &Circuit,
     inputs: &[Vec<bool>],
     opts: &SessionOptions,
 ) -> Result<SessionOutput, SessionError> {
-    let many = run_evaluator_many(ch, circuit, std::slice::from_ref(&inputs.to_vec()), opts)?;
-    Ok(single(many))
+    check_two_party(circuit)?;
+    run_evaluator_program(ch, &as_program(circuit)?, inputs, opts)
 }
 
-fn single(mut many: ManyOutput) -> SessionOutput {
-    // `run_*_many` returns one output vector per instance; the wrappers pass one.
-    SessionOutput { outputs: many.outputs.pop().unwrap_or_default(), stats: many.stats }
+fn as_program(circuit: &Circuit) -> Result<Program, SessionError> {
+    Program::from_circuit(circuit).map_err(|e| SessionError::Unsupported(e.to_string()))
+}
+
+/// AND gates of a whole run of `program`, as the statistics count them.
+fn program_ands(program: &Program) -> u64 {
+    u64::try_from(program.stats().and).unwrap_or(u64::MAX)
+}
+
+/// Runs the garbler (the program's first party, `PartyId(0)`) for one run of
+/// `program`: hello with the [`program_digest`], the evaluator's input labels by OT,
+/// ours, then the tables garbled call by call as the executor runs the program
+/// (streamed in chunks; memory is the program's memory and bodies, never the gates
+/// executed), then output decoding. `inputs` holds one bit vector (bit 0 first) per
+/// input group of party 0, in program order.
+pub fn run_garbler_program<C: Channel + ?Sized>(
+    ch: &mut C,
+    program: &Program,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<SessionOutput, SessionError> {
+    check_two_party_program(program)?;
+    let io = Io::of_program(program);
+    let me = Role::Garbler.party();
+    let bits = io.own_bits(me, inputs)?;
+    let and_gates = program_ands(program);
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.and_gates_total.store(and_gates, Ordering::Relaxed);
+    }
+    let start = Instant::now();
+    let hello = Hello::for_program(Role::Garbler, program, program_digest(program));
+    send_hello(ch, &hello)?;
+    ch.flush()?;
+    recv_hello(ch, &hello)?;
+
+    let mut rng = ChaCha20Rng::from_entropy();
+    let delta = Delta::random(&mut rng);
+    let my_wires = io.party_wires(me);
+    let eval_wires = io.party_wires(Role::Evaluator.party());
+    let mut zero = vec![Block::ZERO; io.num_input_wires()];
+    if !eval_wires.is_empty() {
+        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
+        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
+        send_frame(ch, &answer.to_bytes())?;
+        ch.flush()?;
+        let n = eval_wires.len();
+        let msg = recv_sized(ch, "OT extension", extend_max(n))?;
+        let mut keys = Vec::with_capacity(n);
+        sender.extend_into(n, &msg, &mut keys)?;
+        if keys.len() != n {
+            return Err(SessionError::PeerMisbehaved(format!(
+                "its OT extension gave {} OTs, not {n}",
+                keys.len()
+            )));
+        }
+        for (w, k) in eval_wires.iter().zip(&keys) {
+            zero[*w] = *k;
+        }
+    }
+    for w in &my_wires {
+        zero[*w] = Block::random(&mut rng);
+    }
+    let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
+    send_blocks(ch, &mpc_garble::encode(&mine, &delta, &bits)?)?;
+
+    let (decoding, out_zero) =
+        mpc_garble::garble_program(program, &delta, &zero, 0, ChannelSink { ch: &mut *ch, progress })?;
+    let eval_ranges = io.visible_ranges(Role::Evaluator.party());
+    let eval_bits: Vec<bool> =
+        eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()).collect();
+    ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
+    ch.flush()?;
+
+    let mine_ranges = io.visible_ranges(me);
+    let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
+    let mut status = [0u8; 1];
+    ch.recv_exact(&mut status)?;
+    if status[0] != 0 {
+        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
+    }
+    let returned = recv_blocks(ch, n_back)?;
+    // Decode each returned label against the zero-label of its own output bit; outputs
+    // we do not see keep their zero-label, which decodes (and is ignored).
+    let mut full = out_zero.clone();
+    let mut pos = 0;
+    for (_, r) in &mine_ranges {
+        full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
+        pos += r.len();
+    }
+    let decoded = mpc_garble::decode_returned(&delta, &out_zero, &full)?;
+    let mut outputs = vec![None; io.outputs.len()];
+    for (k, r) in &mine_ranges {
+        outputs[*k] = Some(decoded[r.clone()].to_vec());
+    }
+    Ok(SessionOutput { outputs, stats: program_stats(ch, start, and_gates) })
+}
+
+/// Runs the evaluator (the program's second party, `PartyId(1)`) for one run of
+/// `program` (see [`run_garbler_program`]). `inputs` holds one bit vector per input
+/// group of party 1, in program order.
+pub fn run_evaluator_program<C: Channel + ?Sized>(
+    ch: &mut C,
+    program: &Program,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<SessionOutput, SessionError> {
+    check_two_party_program(program)?;
+    let io = Io::of_program(program);
+    let me = Role::Evaluator.party();
+    let bits = io.own_bits(me, inputs)?;
+    let and_gates = program_ands(program);
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.and_gates_total.store(and_gates, Ordering::Relaxed);
+    }
+    let start = Instant::now();
+    let hello = Hello::for_program(Role::Evaluator, program, program_digest(program));
+    send_hello(ch, &hello)?;
+    let my_wires = io.party_wires(me);
+    let garbler_wires = io.party_wires(Role::Garbler.party());
+    let mut rng = ChaCha20Rng::from_entropy();
+    let setup = if my_wires.is_empty() {
+        None
+    } else {
+        let (setup, offer) = cot::Receiver::new(&mut rng);
+        send_frame(ch, &offer.to_bytes())?;
+        Some(setup)
+    };
+    ch.flush()?;
+    recv_hello(ch, &hello)?;
+
+    let mut labels = vec![Block::ZERO; io.num_input_wires()];
+    if let Some(setup) = setup {
+        let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
+        let mut receiver = setup.finish(&answer)?;
+        let (mut msg, mut mine) = (Vec::new(), Vec::new());
+        receiver.extend_into(&bits, &mut msg, &mut mine)?;
+        send_frame(ch, &msg)?;
+        ch.flush()?;
+        for (w, m) in my_wires.iter().zip(&mine) {
+            labels[*w] = *m;
+        }
+    }
+    let theirs = recv_blocks(ch, garbler_wires.len())?;
+    for (w, t) in garbler_wires.iter().zip(&theirs) {
+        labels[*w] = *t;
+    }
+
+    let out_labels =
+        mpc_garble::evaluate_program(program, &labels, 0, ChannelSource { ch: &mut *ch, progress })?;
+
+    // Labels of the outputs the garbler learns go back first, so nobody waits.
+    let garbler_ranges = io.visible_ranges(Role::Garbler.party());
+    ch.send(&[0u8])?;
+    let back: Vec<Block> = garbler_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    send_blocks(ch, &back)?;
+    ch.flush()?;
+
+    let mine_ranges = io.visible_ranges(me);
+    let n: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
+    let mut packed = vec![0u8; n.div_ceil(8)];
+    ch.recv_exact(&mut packed)?;
+    let decoding = OutputDecoding::from_bytes(&packed, n)
+        .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
+    let mine: Vec<Block> = mine_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let decoded = mpc_garble::decode(&mine, &decoding)?;
+    let mut outputs = vec![None; io.outputs.len()];
+    let mut pos = 0;
+    for (g, r) in &mine_ranges {
+        outputs[*g] = Some(decoded[pos..pos + r.len()].to_vec());
+        pos += r.len();
+    }
+    Ok(SessionOutput { outputs, stats: program_stats(ch, start, and_gates) })
+}
+
+fn program_stats<C: Channel + ?Sized>(ch: &C, start: Instant, and_gates: u64) -> SessionStats {
+    let s = ch.stats();
+    SessionStats {
+        elapsed: start.elapsed(),
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+        rounds: s.rounds,
+        and_gates,
+    }
 }
 
 /// The number of instances as the hello carries it.
@@ -539,7 +776,8 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
 }
 
 /// Runs both parties in this process, on two threads over a [`MemoryChannel`], the
-/// full protocol included. `inputs` holds one bit vector per input group of the
+/// full protocol included, on the one-body program of `circuit` (see
+/// [`run_local_program`]). `inputs` holds one bit vector per input group of the
 /// circuit (both parties'), in circuit order.
 pub fn run_local(
     circuit: &Circuit,
@@ -547,15 +785,27 @@ pub fn run_local(
     opts: &SessionOptions,
 ) -> Result<LocalOutput, SessionError> {
     check_two_party(circuit)?;
-    if inputs.len() != circuit.inputs().len() {
+    run_local_program(&as_program(circuit)?, inputs, opts)
+}
+
+/// Runs both parties of one run of `program` in this process, on two threads over a
+/// [`MemoryChannel`], the full protocol included. `inputs` holds one bit vector per
+/// input group of the program (both parties'), in program order.
+pub fn run_local_program(
+    program: &Program,
+    inputs: &[Vec<bool>],
+    opts: &SessionOptions,
+) -> Result<LocalOutput, SessionError> {
+    check_two_party_program(program)?;
+    if inputs.len() != program.inputs().len() {
         return Err(SessionError::Input(format!(
             "the program has {} input(s) but {} were given",
-            circuit.inputs().len(),
+            program.inputs().len(),
             inputs.len()
         )));
     }
     let split = |party: PartyId| -> Vec<Vec<bool>> {
-        circuit
+        program
             .inputs()
             .iter()
             .zip(inputs)
@@ -568,12 +818,12 @@ pub fn run_local(
     let (mut g_ch, mut e_ch) = MemoryChannel::pair();
     let (g_res, e_res) = std::thread::scope(|s| {
         let g = s.spawn(move || {
-            let r = run_garbler(&mut g_ch, circuit, &g_in, opts);
+            let r = run_garbler_program(&mut g_ch, program, &g_in, opts);
             drop(g_ch);
             r
         });
         let e_opts = SessionOptions { progress: None };
-        let e = run_evaluator(&mut e_ch, circuit, &e_in, &e_opts);
+        let e = run_evaluator_program(&mut e_ch, program, &e_in, &e_opts);
         drop(e_ch);
         let g =
             g.join().unwrap_or_else(|_| Err(SessionError::Internal("the garbler thread panicked".into())));
@@ -584,7 +834,7 @@ pub fn run_local(
         (Err(ge), Err(ee)) => return Err(if ge.is_peer_gone() { ee } else { ge }),
         (Err(err), Ok(_)) | (Ok(_), Err(err)) => return Err(err),
     };
-    let mut outputs = Vec::with_capacity(circuit.outputs().len());
+    let mut outputs = Vec::with_capacity(program.outputs().len());
     for (k, g_out) in g.outputs.into_iter().enumerate() {
         match g_out.or_else(|| e.outputs[k].clone()) {
             Some(bits) => outputs.push(bits),
