@@ -47,10 +47,16 @@ pub(crate) fn emit(ir: &Ir, roll: &RollState, max_body_gates: usize) -> Result<P
         let w = o.ty.width() as u32;
         let region = e.alloc(w)?;
         outs.push(region.clone());
-        program_outputs.push(ProgramOutput { name: o.name.clone(), ty: o.ty.clone(), reveal: o.reveal, region });
+        program_outputs.push(ProgramOutput {
+            name: o.name.clone(),
+            ty: o.ty.clone(),
+            reveal: o.reveal,
+            region,
+        });
     }
     let code = e.block(ir, &inputs, &outs)?;
-    let memory = u32::try_from(e.memory).map_err(|_| "the program needs more than 2^32 memory slots".to_string())?;
+    let memory =
+        u32::try_from(e.memory).map_err(|_| "the program needs more than 2^32 memory slots".to_string())?;
     let num_regs = roll.ranges.len() as u32;
     Program::new(ir.parties.clone(), ir.inputs.clone(), program_outputs, e.bodies, code, memory, num_regs)
         .map_err(|err| format!("internal error: the program was rejected: {err}"))
@@ -98,7 +104,10 @@ impl Emitter<'_> {
             Op::Input { group } => inputs.get(*group as usize).cloned(),
             Op::Loop { .. } => {
                 let l = self.loop_info(ir, n)?;
-                Some(Operand::Mem(Region { addr: Affine::constant(l.state_base as i64), width: l.state_width }))
+                Some(Operand::Mem(Region {
+                    addr: Affine::constant(l.state_base as i64),
+                    width: l.state_width,
+                }))
             }
             Op::Slice { lo } => {
                 let l = self.loop_info(ir, *node.args.first()?)?;
@@ -118,8 +127,10 @@ impl Emitter<'_> {
     /// The instructions that run `ir` with `inputs[k]` feeding `Input{k}` and
     /// `Output{k}` written to `outputs[k]`.
     fn block(&mut self, ir: &Ir, inputs: &[Operand], outputs: &[Region]) -> Result<Vec<Instr>, String> {
-        let order = petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
-        let loops: Vec<NodeId> = order.iter().copied().filter(|&n| matches!(ir.get(n).op, Op::Loop { .. })).collect();
+        let order =
+            petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
+        let loops: Vec<NodeId> =
+            order.iter().copied().filter(|&n| matches!(ir.get(n).op, Op::Loop { .. })).collect();
         let k = loops.len();
         let loop_pos: HashMap<NodeId, usize> = loops.iter().enumerate().map(|(i, &n)| (n, i)).collect();
         let mut kind: Vec<Kind> = vec![Kind::Leaf; ir.graph.node_bound()];
@@ -142,7 +153,9 @@ impl Emitter<'_> {
                 Op::Input { .. } | Op::Const(_) | Op::Loop { .. } => Kind::Leaf,
                 _ if self.is_loop_slice(ir, n) => Kind::Leaf,
                 Op::Output { .. } => Kind::Node { seg: k },
-                _ => Kind::Node { seg: node.args.iter().map(|&a| avail(&kind, &loop_pos, ir, a)).max().unwrap_or(0) },
+                _ => Kind::Node {
+                    seg: node.args.iter().map(|&a| avail(&kind, &loop_pos, ir, a)).max().unwrap_or(0),
+                },
             };
         }
         // Values a segment must spill: used by a later segment or a later loop.
@@ -181,7 +194,9 @@ impl Emitter<'_> {
                 code.push(call);
             }
             if let Some(l) = lp {
-                let Some(info) = self.loop_info(ir, l).cloned() else { return Err("internal error: unknown loop".into()) };
+                let Some(info) = self.loop_info(ir, l).cloned() else {
+                    return Err("internal error: unknown loop".into());
+                };
                 let body = self.block(&info.body, &info.operands, &info.results)?;
                 code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
             }
@@ -209,7 +224,12 @@ impl Emitter<'_> {
         let mut map: HashMap<NodeId, NodeId> = HashMap::new();
         let mut results: Vec<Region> = Vec::new();
         // The body-side node of `a`, reading it from outside the segment if needed.
-        let get = |this: &Self, seg_ir: &mut Ir, args: &mut Vec<Operand>, map: &mut HashMap<NodeId, NodeId>, a: NodeId| -> Result<NodeId, String> {
+        let get = |this: &Self,
+                   seg_ir: &mut Ir,
+                   args: &mut Vec<Operand>,
+                   map: &mut HashMap<NodeId, NodeId>,
+                   a: NodeId|
+         -> Result<NodeId, String> {
             if let Some(&m) = map.get(&a) {
                 return Ok(m);
             }
@@ -284,7 +304,9 @@ impl Emitter<'_> {
                 if kind[n.index()] != (Kind::Node { seg: j }) {
                     continue;
                 }
-                let Some(r) = outputs.get(index as usize) else { return Err("internal error: unknown output".into()) };
+                let Some(r) = outputs.get(index as usize) else {
+                    return Err("internal error: unknown output".into());
+                };
                 let mut parts = Vec::new();
                 for &x in &ir.get(n).args.clone() {
                     parts.push(get(self, &mut seg_ir, &mut args, &mut map, x)?);
@@ -313,6 +335,11 @@ impl Emitter<'_> {
                 reveal: mpc_circuits::Reveal::All,
             });
             seg_ir.node(Op::Output { index: i as u32 }, vec![m], w);
+        }
+        // Refuse a body far over the limit before blasting it (the estimate is rough,
+        // hence the margin; the builder enforces the exact limit).
+        if crate::roll::gate_estimate(&seg_ir) / 4 > self.max_body_gates as u64 {
+            return Err(format!("a part of the program between loops needs more than {} gates", self.max_body_gates));
         }
         let circuit = crate::blast::blast(&seg_ir, self.max_body_gates).map_err(|e| match e {
             mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),

@@ -15,13 +15,13 @@ pub mod ast;
 pub mod blast;
 pub mod check;
 pub mod diag;
+mod emit;
 pub mod ir;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
 pub mod passes;
 mod roll;
-mod emit;
 pub mod types;
 
 use mpc_circuits::Circuit;
@@ -93,8 +93,8 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
 /// Compiles `.mpc` source to the program form ([`mpc_circuits::Program`]): `for` loops
 /// whose unrolled form would be large are lowered once into bodies that the executor
 /// replays (see `roll.rs` and `emit.rs`), so compile time and memory follow the source
-/// rather than the gates executed. `options.limits.max_gates` bounds each body, not the
-/// whole run. Returns the program when there were no errors, and all diagnostics in any
+/// rather than the gates executed. `options.limits.max_body_gates` bounds each body;
+/// nothing here bounds the whole run. Returns the program when there were no errors, and all diagnostics in any
 /// case.
 pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
     let (prog, mut diags) = parser::parse(source);
@@ -114,7 +114,7 @@ pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits:
         }
     };
     let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
-    match emit::emit(&ir, &roll, options.limits.max_gates) {
+    match emit::emit(&ir, &roll, options.limits.max_body_gates) {
         Ok(p) => (Some(p), diags),
         Err(why) if why.starts_with("internal error") => {
             diags.push(Diagnostic::error(ast::Span::default(), why));

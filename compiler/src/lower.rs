@@ -59,6 +59,9 @@ pub struct Limits {
     /// Maximum gates of the bit-blasted circuit (16 bytes each in the `Circuit`, about
     /// 40 while building), so that no program can exhaust memory.
     pub max_gates: usize,
+    /// Maximum gates of one body of the program form (what bounds the compiler's memory
+    /// there; the gates a run executes are not bounded by the compiler).
+    pub max_body_gates: usize,
 }
 
 impl Default for Limits {
@@ -66,7 +69,12 @@ impl Default for Limits {
         Limits {
             roll: false,
             roll_min_work: crate::roll::ROLL_MIN_WORK,
-            max_nodes: 10_000_000, max_steps: 10_000_000, max_depth: 64, max_gates: 200_000_000 }
+            max_nodes: 10_000_000,
+            max_steps: 10_000_000,
+            max_depth: 64,
+            max_gates: 200_000_000,
+            max_body_gates: 10_000_000,
+        }
     }
 }
 
@@ -787,8 +795,7 @@ impl<'a> Lower<'a> {
                 match v {
                     Val::C(c) => Ok(Val::W(self.ir.const_int(c, w))),
                     Val::R(a, _) => {
-                        let fits = a.as_const().is_some()
-                            || self.roll_range_fits(&a, &ty);
+                        let fits = a.as_const().is_some() || self.roll_range_fits(&a, &ty);
                         Ok(if fits { Val::R(a, w) } else { Val::W(self.reg_bits(&a, w)) })
                     }
                     Val::W(_) | Val::M(..) => {
@@ -825,6 +832,17 @@ impl<'a> Lower<'a> {
                     Ty::Array(t, _) => *t,
                     _ => ty.clone(),
                 };
+                let cost = (n as u64).saturating_mul(elem_ty.width(&self.ck.structs) as u64);
+                if self.limits.roll && cost > self.limits.max_body_gates as u64 {
+                    return err_help(
+                        e.span,
+                        format!("a secret index into {n} elements needs about {cost} AND gates in one body"),
+                        format!(
+                            "one body may have at most {} gates; index a smaller array or split it",
+                            self.limits.max_body_gates
+                        ),
+                    );
+                }
                 let items: Vec<Val> =
                     items.into_iter().map(|x| self.coerce(x, &elem_ty, e.span)).collect::<R<_>>()?;
                 let idx = self.word(&iv, idx.span)?;

@@ -39,8 +39,9 @@ use crate::ir::{Ir, NodeId, Op};
 use crate::lower::{Lower, Scope, Val};
 use crate::types::Ty;
 
-/// Loops whose unrolled IR would have fewer nodes than this stay unrolled.
-pub const ROLL_MIN_WORK: u64 = 20_000;
+/// Loops whose unrolled form would have fewer gates than this (estimated) stay
+/// unrolled.
+pub const ROLL_MIN_WORK: u64 = 50_000;
 
 /// Loops with fewer trips than this stay unrolled.
 pub const ROLL_MIN_TRIPS: i128 = 2;
@@ -246,7 +247,9 @@ fn stride(a: &Val, b: &Val) -> Option<i64> {
                     Some(k) => *k == diff,
                 }
             }
-            (Val::Agg(xs), Val::Agg(ys)) if xs.len() == ys.len() => xs.iter().zip(ys).all(|(x, y)| walk(x, y, d)),
+            (Val::Agg(xs), Val::Agg(ys)) if xs.len() == ys.len() => {
+                xs.iter().zip(ys).all(|(x, y)| walk(x, y, d))
+            }
             _ => false,
         }
     }
@@ -327,7 +330,10 @@ impl Lower<'_> {
     fn ctx(&mut self) -> R<&mut BodyCtx> {
         match self.roll.body.as_mut() {
             Some(c) => Ok(c),
-            None => Err(Box::new(Diagnostic::error(Span::default(), "internal error: memory outside a loop body"))),
+            None => Err(Box::new(Diagnostic::error(
+                Span::default(),
+                "internal error: memory outside a loop body",
+            ))),
         }
     }
 
@@ -389,13 +395,25 @@ impl Lower<'_> {
         match v {
             Val::R(a, _) => Some(a.clone()),
             Val::C(c) => i64::try_from(*c).ok().map(Affine::constant),
-            Val::W(n) => self.ir.const_i128(*n, matches!(ty, Ty::SInt(_))).and_then(|c| i64::try_from(c).ok()).map(Affine::constant),
+            Val::W(n) => self
+                .ir
+                .const_i128(*n, matches!(ty, Ty::SInt(_)))
+                .and_then(|c| i64::try_from(c).ok())
+                .map(Affine::constant),
             _ => None,
         }
     }
 
     /// A binary operation on public registers that stays public, if it can.
-    pub(crate) fn reg_binop(&mut self, op: BinOp, a: &Val, b: &Val, aty: &Ty, bty: &Ty, rty: &Ty) -> Option<Val> {
+    pub(crate) fn reg_binop(
+        &mut self,
+        op: BinOp,
+        a: &Val,
+        b: &Val,
+        aty: &Ty,
+        bty: &Ty,
+        rty: &Ty,
+    ) -> Option<Val> {
         use BinOp::*;
         let (x, y) = (self.affine_of(a, aty)?, self.affine_of(b, bty)?);
         let ranges = &self.roll.ranges;
@@ -552,7 +570,8 @@ impl Lower<'_> {
                 let mut leaves = Vec::new();
                 mem_leaves(v, &mut leaves);
                 if leaves.iter().any(|(x, w)| may_overlap(x, *w, &whole, w32, &ranges)) {
-                    return self.no_roll("an array written through a loop counter is shared with another variable");
+                    return self
+                        .no_roll("an array written through a loop counter is shared with another variable");
                 }
             }
         }
@@ -775,7 +794,7 @@ impl Lower<'_> {
                 _ => None,
             })
             .sum();
-        let work = trips.saturating_mul(body_ir.node_count() as u64 + nested);
+        let work = trips.saturating_mul(gate_estimate(&body_ir).saturating_add(nested));
         if work < self.limits.roll_min_work {
             return Ok(None);
         }
@@ -796,7 +815,14 @@ impl Lower<'_> {
 
     /// In the enclosing scopes (restored): the `Loop` node, and assigned variables
     /// rebound to its result.
-    fn finish_roll(&mut self, id: u32, args: Vec<NodeId>, state_width: u32, base: u64, assigned: Vec<(usize, usize, Val)>) {
+    fn finish_roll(
+        &mut self,
+        id: u32,
+        args: Vec<NodeId>,
+        state_width: u32,
+        base: u64,
+        assigned: Vec<(usize, usize, Val)>,
+    ) {
         let node = self.ir.node(Op::Loop { id }, args, state_width);
         for (si, vi, home) in assigned {
             let v = self.from_state(&home, node, base);
@@ -868,6 +894,38 @@ impl Lower<'_> {
             Val::C(_) => return self.no_roll_here("a compile-time integer is used as loop state"),
         })
     }
+}
+
+/// A rough count of the gates `ir` blasts into (what unrolling would cost the
+/// compiler per iteration), without blasting it.
+pub(crate) fn gate_estimate(ir: &Ir) -> u64 {
+    ir.graph
+        .node_indices()
+        .map(|n| {
+            let node = &ir.graph[n];
+            let w = u64::from(node.width).max(1);
+            let arg_w = node.args.first().map_or(w, |&a| u64::from(ir.graph[a].width).max(1));
+            match &node.op {
+                Op::Mul | Op::Div { .. } | Op::Rem { .. } => 2 * w * w,
+                Op::Shl | Op::Shr { .. } => w * (64 - w.leading_zeros() as u64),
+                Op::Sort { .. } => {
+                    let k = node.args.len().max(1) as u64;
+                    let l = u64::from(64 - k.leading_zeros());
+                    k * l * l * arg_w
+                }
+                Op::Aes128 => 30_000,
+                Op::Sha256Compress => 120_000,
+                Op::Decode => w,
+                Op::Input { .. }
+                | Op::Const(_)
+                | Op::Slice { .. }
+                | Op::Concat
+                | Op::Output { .. }
+                | Op::Loop { .. } => 0,
+                _ => 3 * w,
+            }
+        })
+        .sum()
 }
 
 /// The scalar leaves of `v` in order.

@@ -30,7 +30,8 @@ fn both(src: &str, min_work: u64) -> Option<(Circuit, Program)> {
     let mut opts = Options::default();
     opts.limits.roll_min_work = min_work;
     let (p, diags) = compile_program(src, &opts);
-    let p = p.unwrap_or_else(|| panic!("the program form failed where the circuit compiled: {diags:?}\n{src}"));
+    let p =
+        p.unwrap_or_else(|| panic!("the program form failed where the circuit compiled: {diags:?}\n{src}"));
     Some((c, p))
 }
 
@@ -65,7 +66,10 @@ fn default_threshold_agrees_and_costs_within_two_percent() {
         let Some((c, p)) = both(&src, mpc_compiler::Limits::default().roll_min_work) else { continue };
         agree(&src, &c, &p, 4);
         let (a, b) = (c.and_count() as f64, p.stats().and as f64);
-        assert!((b - a).abs() <= 0.02 * a.max(1.0) + 0.5, "AND counts {a} (unrolled) vs {b} (program) for\n{src}");
+        assert!(
+            (b - a).abs() <= 0.02 * a.max(1.0) + 0.5,
+            "AND counts {a} (unrolled) vs {b} (program) for\n{src}"
+        );
     }
 }
 
