@@ -1,21 +1,27 @@
 //! `mpc compile PROG.mpc [-o FILE] [--emit bristol|ir|dot] [--stats] [--json]`: compiles
-//! an `.mpc` program, and [`compile_file`], which `load_circuit` uses for `.mpc` files.
+//! an `.mpc` program to its program form (`mpc_compiler::compile_program`: bodies and
+//! instructions), and [`compile_program_file`] / [`compile_file`], which `load` uses
+//! for `.mpc` files.
 //!
 //! Diagnostics are rendered rustc-style on stderr (colours on a terminal) and the
 //! command fails with `AlreadyReported` (exit 1, nothing more printed). `--stats`
 //! prints the keys of `mpc inspect --json` (gates, and_gates, xor_gates, inv_gates,
-//! and_depth, wires, inputs, outputs) plus `compile_ms`; with `--json` as one object.
-//! Without `-o` the Bristol text (or IR / DOT) goes to stdout unless only `--stats`
-//! was asked for.
+//! and_depth, wires, inputs, outputs) for the whole run, computed from the program
+//! without expanding it (see `program::stats_json`), plus `compile_ms` and the
+//! program's size (`calls`, `bodies`, `body_gates`, `instructions`, `memory_slots`,
+//! `program_size`); with `--json` as one object. Without `-o` the Bristol text (or IR /
+//! DOT) goes to stdout unless only `--stats` was asked for. The Bristol text is the
+//! expanded circuit, written gate by gate as the program executes (never held whole).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use mpc_circuits::Circuit;
+use mpc_circuits::{Circuit, Program};
 use mpc_compiler::{render, Options};
 
+use super::run::ProgressDisplay;
 use super::{note, outln, write_stdout, AlreadyReported};
 
 /// What to write.
@@ -49,6 +55,9 @@ pub struct Args {
     /// Skip the IR and gate-level optimisation passes.
     #[arg(long)]
     no_opt: bool,
+    /// No progress bar on stderr while a long expansion is written.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 fn read_source(path: &Path) -> anyhow::Result<String> {
@@ -65,8 +74,17 @@ fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
     note(format_args!("{}", render(diags, &path.display().to_string(), source, color)));
 }
 
-/// Compiles an `.mpc` file; diagnostics are printed to stderr, and errors end in
-/// `AlreadyReported`.
+/// Compiles an `.mpc` file to its program form; diagnostics are printed to stderr, and
+/// errors end in `AlreadyReported`.
+pub fn compile_program_file(path: &Path) -> anyhow::Result<Program> {
+    let source = read_source(path)?;
+    let (p, diags) = mpc_compiler::compile_program(&source, &Options::default());
+    report(&diags, path, &source);
+    p.ok_or_else(|| AlreadyReported.into())
+}
+
+/// Compiles an `.mpc` file to one unrolled circuit (`mpc inspect`); diagnostics are
+/// printed to stderr, and errors end in `AlreadyReported`.
 pub fn compile_file(path: &Path) -> anyhow::Result<Circuit> {
     let source = read_source(path)?;
     let (c, diags) = mpc_compiler::compile(&source, &Options::default());
@@ -99,17 +117,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
         Emit::Bristol => {
-            let (c, diags) = mpc_compiler::compile(&source, &options);
+            let (p, diags) = mpc_compiler::compile_program(&source, &options);
             report(&diags, &args.file, &source);
-            let c = c.ok_or(AlreadyReported)?;
+            let p = p.ok_or(AlreadyReported)?;
             let elapsed = start.elapsed();
             if args.stats || args.json {
-                print_stats(&c, elapsed.as_secs_f64() * 1000.0, args.json)?;
+                print_stats(&p, elapsed.as_secs_f64() * 1000.0, args.json)?;
             }
             if args.output.is_none() && (args.stats || args.json) {
                 return Ok(());
             }
-            mpc_circuits::bristol::write_fashion(&c)
+            return write_expanded(&p, args.output.as_deref(), args.quiet);
         }
     };
     match &args.output {
@@ -120,13 +138,65 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-/// The statistics of `mpc inspect` plus the compile time.
-fn print_stats(c: &Circuit, compile_ms: f64, json: bool) -> anyhow::Result<()> {
+/// Writes the expanded Bristol Fashion circuit to `path` or stdout, streamed, with a
+/// progress bar for long expansions.
+fn write_expanded(p: &Program, path: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+    let total = u64::try_from(p.stats().gates()).unwrap_or(u64::MAX);
+    let display = ProgressDisplay::start(quiet, "gates written");
+    let done = display.as_ref().map(|d| {
+        d.progress.and_gates_total.store(total, std::sync::atomic::Ordering::Relaxed);
+        &d.progress.and_gates_done
+    });
+    let result = match path {
+        Some(path) => super::program::write_bristol_file(p, path, done),
+        None => {
+            let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            super::program::write_bristol(p, out, done).context("could not write to stdout")
+        }
+    };
+    drop(display);
+    result
+}
+
+/// The statistics of `mpc inspect` for the whole run plus the compile time and the
+/// program's size.
+fn print_stats(p: &Program, compile_ms: f64, json: bool) -> anyhow::Result<()> {
+    let mut v = super::program::stats_json(p);
     if json {
-        let mut v = super::inspect::stats_json(c);
         v.insert("compile_ms".into(), serde_json::json!(compile_ms));
         return outln!("{}", serde_json::Value::Object(v));
     }
-    super::inspect::print_stats_text(c)?;
-    outln!("compile_ms:      {compile_ms:.1}")
+    let show = |k: &str| match v.get(k) {
+        Some(serde_json::Value::Null) | None => "unknown (not expanded)".to_string(),
+        Some(x) => x.to_string(),
+    };
+    for k in [
+        "gates",
+        "and_gates",
+        "xor_gates",
+        "inv_gates",
+        "eq_gates",
+        "eqw_gates",
+        "and_depth",
+        "wires",
+        "peak_live_wires",
+    ] {
+        outln!("{:<17}{}", format!("{k}:"), show(k))?;
+    }
+    let party = |q: mpc_circuits::PartyId| p.parties().get(usize::from(q.0)).cloned().unwrap_or_default();
+    for g in p.inputs() {
+        outln!("input  {}: {} ({} bits, party {})", g.name, g.ty, g.ty.width(), party(g.party))?;
+    }
+    for o in p.outputs() {
+        let to = match o.reveal {
+            mpc_circuits::Reveal::All => "all".to_string(),
+            mpc_circuits::Reveal::To(q) => party(q),
+        };
+        outln!("output {}: {} ({} bits, revealed to {to})", o.name, o.ty, o.ty.width())?;
+    }
+    outln!("compile_ms:      {compile_ms:.1}")?;
+    for k in ["calls", "bodies", "body_gates", "instructions", "memory_slots", "program_size"] {
+        outln!("{:<17}{}", format!("{k}:"), show(k))?;
+    }
+    Ok(())
 }

@@ -1,7 +1,9 @@
-//! Shared by the commands that take a circuit file and print its outputs
-//! (`mpc eval`, `mpc inspect`, `mpc run`, `mpc local`): loading a circuit,
-//! parsing `--input NAME=VALUE` assignments against its input groups, and printing
-//! outputs, so that every command prints results in exactly the same way.
+//! Shared by the commands that take a program or circuit file and print its outputs
+//! (`mpc eval`, `mpc inspect`, `mpc run`, `mpc local`): loading a [`Program`] (an
+//! `.mpc` source through `mpc_compiler::compile_program`, a Bristol file as the
+//! one-body program of its circuit) or, for `inspect`, a circuit; parsing
+//! `--input NAME=VALUE` assignments against the input groups; and printing outputs,
+//! so that every command prints results in exactly the same way.
 //!
 //! Output format (the command-line contract): plain text is one `name: value` line
 //! per output group; `--json` is one JSON object `{name: value}` where integers whose
@@ -12,7 +14,7 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context};
-use mpc_circuits::{parse_value, Circuit, PartyId, Reveal, Value};
+use mpc_circuits::{parse_value, Circuit, PartyId, Program, Reveal, Value};
 
 /// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
@@ -27,19 +29,30 @@ pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
         .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
 }
 
-/// Loads a circuit to garble (`mpc run`, `mpc local`): as [`load_circuit`], and a
-/// Bristol file is level-scheduled (`mpc_circuits::passes::schedule_levels`, which
-/// keeps its meaning) so that AND gates reach the garbling kernels in large independent
-/// batches. Compiled `.mpc` programs are scheduled already, and scheduling is
-/// idempotent on them, so a party running the `.mpc` file and one running its compiled
-/// Bristol file still agree on the circuit digest.
-pub fn load_for_protocol(path: &Path) -> anyhow::Result<Circuit> {
-    let c = load_circuit(path)?;
-    Ok(if path.extension().is_some_and(|e| e == "mpc") {
-        c
-    } else {
-        mpc_circuits::passes::schedule_levels(&c)
-    })
+/// Loads a program (`mpc eval`): an `.mpc` file through the compiler's program form,
+/// else a Bristol file as the one-body program of its circuit.
+pub fn load_program(path: &Path) -> anyhow::Result<Program> {
+    load_program_with(path, false)
+}
+
+/// Loads a program to garble (`mpc run`, `mpc local`): as [`load_program`], and a
+/// Bristol circuit is level-scheduled first (`mpc_circuits::passes::schedule_levels`,
+/// which keeps its meaning) so that AND gates reach the garbling kernels in large
+/// independent batches. Compiled bodies are scheduled already.
+pub fn load_program_for_protocol(path: &Path) -> anyhow::Result<Program> {
+    load_program_with(path, true)
+}
+
+fn load_program_with(path: &Path, schedule: bool) -> anyhow::Result<Program> {
+    if path.extension().is_some_and(|e| e == "mpc") {
+        // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
+        return super::compile::compile_program_file(path);
+    }
+    let mut c = load_circuit(path)?;
+    if schedule {
+        c = mpc_circuits::passes::schedule_levels(&c);
+    }
+    Program::from_circuit(&c).with_context(|| format!("`{}` cannot run as a program", path.display()))
 }
 
 /// The input value that asks for fresh random bits: `--input NAME=random`.
@@ -65,7 +78,7 @@ fn random_bits(width: usize) -> Vec<bool> {
 /// `Some(p)` exactly the groups of party `p` must be given (naming another party's
 /// input is an error). Returns `(group index, bits)` pairs in group order.
 pub fn parse_inputs(
-    circuit: &Circuit,
+    circuit: &Program,
     assignments: &[String],
     party: Option<PartyId>,
 ) -> anyhow::Result<Vec<(usize, Vec<bool>)>> {
@@ -116,11 +129,11 @@ pub fn parse_inputs(
     Ok(out)
 }
 
-fn party_name(circuit: &Circuit, p: PartyId) -> String {
+fn party_name(circuit: &Program, p: PartyId) -> String {
     circuit.parties().get(usize::from(p.0)).cloned().unwrap_or_else(|| p.0.to_string())
 }
 
-fn input_list(circuit: &Circuit) -> String {
+fn input_list(circuit: &Program) -> String {
     let names: Vec<String> = circuit.inputs().iter().map(|g| format!("`{}` ({})", g.name, g.ty)).collect();
     if names.is_empty() {
         "none".to_string()
@@ -141,7 +154,7 @@ fn visible(reveal: Reveal, viewer: Option<PartyId>) -> bool {
 /// Renders output groups (one bit vector per group, in order) as `mpc eval` prints
 /// them. Groups not revealed to `viewer` are left out (`None`: print all).
 pub fn format_outputs(
-    circuit: &Circuit,
+    circuit: &Program,
     outputs: &[Vec<bool>],
     json: bool,
     viewer: Option<PartyId>,
@@ -167,7 +180,7 @@ pub fn format_outputs(
 
 /// Prints outputs on stdout, see [`format_outputs`].
 pub fn print_outputs(
-    circuit: &Circuit,
+    circuit: &Program,
     outputs: &[Vec<bool>],
     json: bool,
     viewer: Option<PartyId>,

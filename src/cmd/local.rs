@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use mpc_runtime::SessionOptions;
 
-use super::load::{load_for_protocol, parse_inputs, print_outputs};
+use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
 use super::run::{stats_line, ProgressDisplay};
 
 /// Arguments of `mpc local`.
@@ -25,16 +25,23 @@ pub struct Args {
     /// Print each party's time, bytes and rounds on stderr.
     #[arg(long)]
     stats: bool,
+    /// Refuse a program whose run executes more than N gates (no limit without it).
+    #[arg(long, value_name = "N")]
+    max_gates: Option<u64>,
+    /// No progress bar on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_for_protocol(&args.prog)?;
-    mpc_runtime::check_two_party(&circuit)?;
+    let circuit = load_program_for_protocol(&args.prog)?;
+    mpc_runtime::check_two_party_program(&circuit)?;
+    super::program::check_max_gates(&circuit, args.max_gates)?;
     let inputs: Vec<Vec<bool>> =
         parse_inputs(&circuit, &args.inputs, None)?.into_iter().map(|(_, bits)| bits).collect();
-    let display = ProgressDisplay::start();
+    let display = ProgressDisplay::start(args.quiet, "AND gates");
     let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
-    let result = mpc_runtime::run_local(&circuit, &inputs, &opts);
+    let result = mpc_runtime::run_local_program(&circuit, &inputs, &opts);
     drop(display);
     let out = result?;
     print_outputs(&circuit, &out.outputs, args.json, None)?;

@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod load;
 pub mod local;
 pub mod paillier;
+pub mod program;
 pub mod psi;
 pub mod run;
 pub mod secagg;

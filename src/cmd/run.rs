@@ -19,7 +19,7 @@ use mpc_circuits::PartyId;
 use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
 use mpc_runtime::{Progress, SessionOptions, SessionStats};
 
-use super::load::{load_for_protocol, parse_inputs, print_outputs};
+use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
 
 /// Arguments of `mpc run`.
 #[derive(Debug, clap::Args)]
@@ -57,12 +57,20 @@ pub struct Args {
     /// The peer's certificate (PEM): the only one accepted.
     #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
     peer_cert: Option<PathBuf>,
+    /// Refuse a program whose run executes more than N gates (no limit without it).
+    #[arg(long, value_name = "N")]
+    max_gates: Option<u64>,
+    /// No progress bar on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_for_protocol(&args.prog)?;
-    mpc_runtime::check_two_party(&circuit)?;
-    let Some(party) = circuit.party_id(&args.party) else {
+    let circuit = load_program_for_protocol(&args.prog)?;
+    mpc_runtime::check_two_party_program(&circuit)?;
+    super::program::check_max_gates(&circuit, args.max_gates)?;
+    let party = circuit.parties().iter().position(|p| *p == args.party).and_then(|i| u8::try_from(i).ok());
+    let Some(party) = party.map(PartyId) else {
         bail!("the program has no party `{}` (its parties are {})", args.party, circuit.parties().join(", "));
     };
     let inputs: Vec<Vec<bool>> =
@@ -97,12 +105,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, None) => bail!("pass --listen ADDR or --connect ADDR"),
     };
 
-    let display = ProgressDisplay::start();
+    let display = ProgressDisplay::start(args.quiet, "AND gates");
     let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
     let result = if party == PartyId(0) {
-        mpc_runtime::run_garbler(&mut channel, &circuit, &inputs, &opts)
+        mpc_runtime::run_garbler_program(&mut channel, &circuit, &inputs, &opts)
     } else {
-        mpc_runtime::run_evaluator(&mut channel, &circuit, &inputs, &opts)
+        mpc_runtime::run_evaluator_program(&mut channel, &circuit, &inputs, &opts)
     };
     drop(display);
     let out = result?;
@@ -110,7 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .outputs
         .into_iter()
         .zip(circuit.outputs())
-        .map(|(o, g)| o.unwrap_or_else(|| vec![false; g.wires.len()]))
+        .map(|(o, g)| o.unwrap_or_else(|| vec![false; g.region.width as usize]))
         .collect();
     print_outputs(&circuit, &outputs, args.json, Some(party))?;
     if args.stats {
@@ -139,8 +147,9 @@ pub(crate) fn stats_line(who: &str, s: &SessionStats) -> String {
     )
 }
 
-/// A progress bar on stderr, shown only when stderr is a terminal and only once the
-/// run has taken more than a second.
+/// A progress bar on stderr, shown only when stderr is a terminal, not with
+/// `--quiet`, and only once the run has taken more than a second: `unit` done of the
+/// total (from the program's statistics, set by whoever runs it), rate and time left.
 pub(crate) struct ProgressDisplay {
     pub(crate) progress: Arc<Progress>,
     done: Arc<AtomicBool>,
@@ -148,14 +157,14 @@ pub(crate) struct ProgressDisplay {
 }
 
 impl ProgressDisplay {
-    pub(crate) fn start() -> Option<ProgressDisplay> {
-        if !std::io::stderr().is_terminal() {
+    pub(crate) fn start(quiet: bool, unit: &'static str) -> Option<ProgressDisplay> {
+        if quiet || !std::io::stderr().is_terminal() {
             return None;
         }
         let progress = Arc::new(Progress::default());
         let done = Arc::new(AtomicBool::new(false));
         let (p, d) = (Arc::clone(&progress), Arc::clone(&done));
-        let thread = std::thread::spawn(move || draw(&p, &d));
+        let thread = std::thread::spawn(move || draw(&p, &d, unit));
         Some(ProgressDisplay { progress, done, thread: Some(thread) })
     }
 }
@@ -176,7 +185,7 @@ impl std::fmt::Debug for ProgressDisplay {
     }
 }
 
-fn draw(p: &Progress, done: &AtomicBool) {
+fn draw(p: &Progress, done: &AtomicBool, unit: &str) {
     let start = Instant::now();
     let tick = Duration::from_millis(100);
     while start.elapsed() < Duration::from_secs(1) {
@@ -186,9 +195,9 @@ fn draw(p: &Progress, done: &AtomicBool) {
         std::thread::sleep(tick);
     }
     let bar = indicatif::ProgressBar::new(p.and_gates_total.load(Ordering::Relaxed).max(1));
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30.cyan/blue} {pos}/{len} AND gates  {msg}  [{elapsed_precise}]",
-    ) {
+    let template =
+        format!("{{bar:30.cyan/blue}} {{pos}}/{{len}} {unit}  {{msg}}  [{{elapsed_precise}}, {{eta}} left]");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     while !done.load(Ordering::Relaxed) {
@@ -197,11 +206,12 @@ fn draw(p: &Progress, done: &AtomicBool) {
         let secs = start.elapsed().as_secs_f64();
         bar.set_length(p.and_gates_total.load(Ordering::Relaxed).max(1));
         bar.set_position(gates);
-        bar.set_message(format!(
-            "{:.1} MiB moved, {:.2}M AND/s",
-            bytes as f64 / (1 << 20) as f64,
-            gates as f64 / secs / 1e6
-        ));
+        let rate = format!("{:.2}M {unit}/s", gates as f64 / secs / 1e6);
+        bar.set_message(if bytes > 0 {
+            format!("{:.1} MiB moved, {rate}", bytes as f64 / (1 << 20) as f64)
+        } else {
+            rate
+        });
         std::thread::sleep(tick);
     }
     bar.finish_and_clear();
