@@ -25,8 +25,15 @@ use crate::roll::{LoopInfo, RollState};
 
 /// Builds the program of a lowered, optimised IR. `max_body_gates` bounds every body
 /// (the memory a compile can take); the number of gates executed is not bounded here.
-pub(crate) fn emit(ir: &Ir, roll: &RollState, max_body_gates: usize) -> Result<Program, String> {
+pub(crate) fn emit(
+    ir: &Ir,
+    roll: &RollState,
+    max_body_gates: usize,
+    sort_stream_min: u64,
+) -> Result<Program, String> {
     let mut e = Emitter {
+        sort_regs: roll.ranges.len() as u32,
+        sort_stream_min,
         loops: &roll.loops,
         memory: roll.memory,
         bodies: Vec::new(),
@@ -57,12 +64,29 @@ pub(crate) fn emit(ir: &Ir, roll: &RollState, max_body_gates: usize) -> Result<P
     let code = e.block(ir, &inputs, &outs)?;
     let memory =
         u32::try_from(e.memory).map_err(|_| "the program needs more than 2^32 memory slots".to_string())?;
-    let num_regs = roll.ranges.len() as u32;
+    let num_regs = roll.ranges.len() as u32 + 3;
     Program::new(ir.parties.clone(), ir.inputs.clone(), program_outputs, e.bodies, code, memory, num_regs)
         .map_err(|err| format!("internal error: the program was rejected: {err}"))
 }
 
+/// What one segment's call needs to know.
+#[derive(Clone, Copy)]
+struct Segment<'s> {
+    order: &'s [NodeId],
+    kind: &'s [Kind],
+    j: usize,
+    lp: Option<NodeId>,
+    spill: &'s HashMap<NodeId, Region>,
+    inputs: &'s [Operand],
+    outputs: &'s [Region],
+    areas: &'s HashMap<NodeId, (u64, u32)>,
+}
+
 struct Emitter<'a> {
+    /// First of the three registers streamed sorts count with.
+    sort_regs: u32,
+    /// `Limits::sort_stream_min`.
+    sort_stream_min: u64,
     loops: &'a [LoopInfo],
     memory: u64,
     bodies: Vec<Circuit>,
@@ -97,31 +121,42 @@ impl Emitter<'_> {
         }
     }
 
-    /// The operand that reads leaf `n` (an input, a loop result or a slice of one).
-    fn leaf_operand(&self, ir: &Ir, n: NodeId, inputs: &[Operand]) -> Option<Operand> {
+    /// Whether node `n` runs as instructions between segments: a rolled loop, or a
+    /// sort too large for one body (streamed as a sorting network).
+    fn runs_apart(&self, ir: &Ir, n: NodeId) -> bool {
         let node = ir.get(n);
+        match node.op {
+            Op::Loop { .. } => true,
+            Op::Sort { desc: false, .. } => {
+                let k = node.args.len() as u64;
+                let e = node.args.first().map_or(0, |&a| u64::from(ir.get(a).width));
+                e > 0 && k >= 2 && k * e * u64::from(64 - k.leading_zeros()).pow(2) >= self.sort_stream_min
+            }
+            _ => false,
+        }
+    }
+
+    /// The operand that reads leaf `n` (an input, a loop result or a slice of one).
+    fn leaf_operand(
+        &self,
+        ir: &Ir,
+        n: NodeId,
+        inputs: &[Operand],
+        areas: &HashMap<NodeId, (u64, u32)>,
+    ) -> Option<Operand> {
+        let node = ir.get(n);
+        if let Some(&(base, _)) = areas.get(&n) {
+            return Some(Operand::Mem(Region { addr: Affine::constant(base as i64), width: node.width }));
+        }
         match &node.op {
             Op::Input { group } => inputs.get(*group as usize).cloned(),
-            Op::Loop { .. } => {
-                let l = self.loop_info(ir, n)?;
-                Some(Operand::Mem(Region {
-                    addr: Affine::constant(l.state_base as i64),
-                    width: l.state_width,
-                }))
-            }
             Op::Slice { lo } => {
-                let l = self.loop_info(ir, *node.args.first()?)?;
-                let addr = Affine::constant(l.state_base as i64 + i64::from(*lo));
+                let &(base, _) = areas.get(node.args.first()?)?;
+                let addr = Affine::constant(base as i64 + i64::from(*lo));
                 Some(Operand::Mem(Region { addr, width: node.width }))
             }
             _ => None,
         }
-    }
-
-    fn is_loop_slice(&self, ir: &Ir, n: NodeId) -> bool {
-        let node = ir.get(n);
-        matches!(node.op, Op::Slice { .. })
-            && node.args.first().is_some_and(|&a| matches!(ir.get(a).op, Op::Loop { .. }))
     }
 
     /// The instructions that run `ir` with `inputs[k]` feeding `Input{k}` and
@@ -129,33 +164,50 @@ impl Emitter<'_> {
     fn block(&mut self, ir: &Ir, inputs: &[Operand], outputs: &[Region]) -> Result<Vec<Instr>, String> {
         let order =
             petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
-        let loops: Vec<NodeId> =
-            order.iter().copied().filter(|&n| matches!(ir.get(n).op, Op::Loop { .. })).collect();
+        let loops: Vec<NodeId> = order.iter().copied().filter(|&n| self.runs_apart(ir, n)).collect();
         let k = loops.len();
         let loop_pos: HashMap<NodeId, usize> = loops.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        let mut kind: Vec<Kind> = vec![Kind::Leaf; ir.graph.node_bound()];
-        // A loop's result is available from the segment after it.
-        let avail = |kind: &[Kind], loop_pos: &HashMap<NodeId, usize>, ir: &Ir, a: NodeId| -> usize {
-            match ir.get(a).op {
-                Op::Loop { .. } => loop_pos.get(&a).map_or(0, |j| j + 1),
-                Op::Slice { .. } if ir.get(a).args.first().is_some_and(|x| loop_pos.contains_key(x)) => {
-                    loop_pos.get(&ir.get(a).args[0]).map_or(0, |j| j + 1)
+        let mut areas: HashMap<NodeId, (u64, u32)> = HashMap::new();
+        for &l in &loops {
+            let area = match self.loop_info(ir, l) {
+                Some(info) => (info.state_base, info.state_width),
+                None => {
+                    // A streamed sort: its elements padded to a power of two.
+                    let node = ir.get(l);
+                    let e = node.args.first().map_or(0, |&a| ir.get(a).width);
+                    let n = node.args.len().next_power_of_two() as u64;
+                    let w = u32::try_from(n * u64::from(e)).map_err(|_| "a sort is too large".to_string())?;
+                    let r = self.alloc(w)?;
+                    (r.addr.c as u64, w)
                 }
-                _ => match kind[a.index()] {
-                    Kind::Node { seg } => seg,
-                    Kind::Leaf => 0,
-                },
+            };
+            areas.insert(l, area);
+        }
+        let mut kind: Vec<Kind> = vec![Kind::Leaf; ir.graph.node_bound()];
+        let is_loop_slice = |n: NodeId| {
+            let node = ir.get(n);
+            matches!(node.op, Op::Slice { .. }) && node.args.first().is_some_and(|a| loop_pos.contains_key(a))
+        };
+        // A loop's result is available from the segment after it.
+        let avail = |kind: &[Kind], a: NodeId| -> usize {
+            if let Some(j) = loop_pos.get(&a) {
+                return j + 1;
+            }
+            if is_loop_slice(a) {
+                return ir.get(a).args.first().and_then(|x| loop_pos.get(x)).map_or(0, |j| j + 1);
+            }
+            match kind[a.index()] {
+                Kind::Node { seg } => seg,
+                Kind::Leaf => 0,
             }
         };
         for &n in &order {
             let node = ir.get(n);
             kind[n.index()] = match &node.op {
-                Op::Input { .. } | Op::Const(_) | Op::Loop { .. } => Kind::Leaf,
-                _ if self.is_loop_slice(ir, n) => Kind::Leaf,
+                _ if loop_pos.contains_key(&n) || is_loop_slice(n) => Kind::Leaf,
+                Op::Input { .. } | Op::Const(_) => Kind::Leaf,
                 Op::Output { .. } => Kind::Node { seg: k },
-                _ => Kind::Node {
-                    seg: node.args.iter().map(|&a| avail(&kind, &loop_pos, ir, a)).max().unwrap_or(0),
-                },
+                _ => Kind::Node { seg: node.args.iter().map(|&a| avail(&kind, a)).max().unwrap_or(0) },
             };
         }
         // Values a segment must spill: used by a later segment or a later loop.
@@ -163,10 +215,10 @@ impl Emitter<'_> {
         let mut need_later: Vec<bool> = vec![false; ir.graph.node_bound()];
         for &n in &order {
             let node = ir.get(n);
-            let user_seg = match (kind[n.index()], &node.op) {
-                (_, Op::Loop { .. }) => loop_pos.get(&n).copied(),
-                (Kind::Node { seg }, _) => Some(seg),
-                _ => None,
+            let user_seg = match kind[n.index()] {
+                _ if loop_pos.contains_key(&n) => loop_pos.get(&n).copied(),
+                Kind::Node { seg } => Some(seg),
+                Kind::Leaf => None,
             };
             let Some(us) = user_seg else { continue };
             for &a in &node.args {
@@ -190,35 +242,92 @@ impl Emitter<'_> {
         let mut code = Vec::new();
         for j in 0..=k {
             let lp = loops.get(j).copied();
-            if let Some(call) = self.segment(ir, &order, &kind, j, lp, &spill, inputs, outputs)? {
+            let seg =
+                Segment { order: &order, kind: &kind, j, lp, spill: &spill, inputs, outputs, areas: &areas };
+            if let Some(call) = self.segment(ir, &seg)? {
                 code.push(call);
             }
             if let Some(l) = lp {
-                let Some(info) = self.loop_info(ir, l).cloned() else {
-                    return Err("internal error: unknown loop".into());
-                };
-                let body = self.block(&info.body, &info.operands, &info.results)?;
-                code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
+                match self.loop_info(ir, l).cloned() {
+                    Some(info) => {
+                        let body = self.block(&info.body, &info.operands, &info.results)?;
+                        code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
+                    }
+                    None => {
+                        let Op::Sort { signed, .. } = ir.get(l).op else {
+                            return Err("internal error: unknown loop".into());
+                        };
+                        let e = ir.get(l).args.first().map_or(0, |&a| ir.get(a).width);
+                        let base = areas.get(&l).map_or(0, |a| a.0);
+                        self.sort_network(&mut code, base, e, ir.get(l).args.len(), signed)?;
+                    }
+                }
             }
         }
         Ok(code)
+    }
+
+    /// Batcher's odd-even merge sort (the comparators of
+    /// `mpc_circuits::gadgets::sort::for_each_batcher_pair`) on `k` elements of `e` bits
+    /// at `base`, padded to `n = k.next_power_of_two()` with the largest value (which
+    /// never moves), as loops over one compare-and-swap body. For merges of blocks of
+    /// `2p` at distance `step` the comparators are `(a, a + step)` with
+    /// `a = blk*2p + i` (`step == p`) or `a = blk*2p + step + m*2*step + i`
+    /// (`step < p`), `i < step`: affine in the counters, so nothing is materialised.
+    fn sort_network(
+        &mut self,
+        code: &mut Vec<Instr>,
+        base: u64,
+        e: u32,
+        k: usize,
+        signed: bool,
+    ) -> Result<(), String> {
+        let n = k.next_power_of_two() as i64;
+        let mut b = mpc_circuits::Builder::new(&self.parties);
+        let x = b.input(mpc_circuits::PartyId(0), "0", e as usize);
+        let y = b.input(mpc_circuits::PartyId(0), "1", e as usize);
+        let swap = mpc_circuits::gadgets::cmp::lt(&mut b, &y, &x, signed);
+        let (lo, hi) = mpc_circuits::gadgets::mux::cond_swap(&mut b, swap, &x, &y);
+        b.output("0", &lo);
+        b.output("1", &hi);
+        let c = b.finish().map_err(|err| format!("internal error: {err}"))?;
+        let body = self.intern(mpc_circuits::passes::optimize(&c));
+        let (r0, r1, r2) = (self.sort_regs, self.sort_regs + 1, self.sort_regs + 2);
+        let ew = i64::from(e);
+        let term = |r: u32, k: i64| Affine { c: 0, terms: vec![(r, k)] };
+        let mut p = 1i64;
+        while p < n {
+            let mut step = p;
+            while step >= 1 {
+                let (off, m_count) = if step == p { (0, 1) } else { (step, p / step - 1) };
+                let addr = Affine::constant(base as i64 + off * ew)
+                    .add(&term(r0, 2 * p * ew))
+                    .and_then(|a| a.add(&term(r1, 2 * step * ew)))
+                    .and_then(|a| a.add(&term(r2, ew)))
+                    .ok_or("address overflow")?;
+                let other = addr.offset(step * ew).ok_or("address overflow")?;
+                let (ra, rb) = (Region { addr, width: e }, Region { addr: other, width: e });
+                let call = Instr::Call {
+                    body,
+                    args: vec![Operand::Mem(ra.clone()), Operand::Mem(rb.clone())],
+                    results: vec![ra, rb],
+                };
+                let inner = Instr::Loop { reg: r2, from: 0, to: step, code: vec![call] };
+                let mid = Instr::Loop { reg: r1, from: 0, to: m_count, code: vec![inner] };
+                code.push(Instr::Loop { reg: r0, from: 0, to: n / (2 * p), code: vec![mid] });
+                step /= 2;
+            }
+            p *= 2;
+        }
+        Ok(())
     }
 
     /// The call of segment `j` (nodes of that segment, plus writing loop `lp`'s
     /// operands into its state and spilling what later segments need), if it does
     /// anything.
     #[allow(clippy::too_many_arguments)]
-    fn segment(
-        &mut self,
-        ir: &Ir,
-        order: &[NodeId],
-        kind: &[Kind],
-        j: usize,
-        lp: Option<NodeId>,
-        spill: &HashMap<NodeId, Region>,
-        inputs: &[Operand],
-        outputs: &[Region],
-    ) -> Result<Option<Instr>, String> {
+    fn segment(&mut self, ir: &Ir, sg: &Segment<'_>) -> Result<Option<Instr>, String> {
+        let Segment { order, kind, j, lp, spill, inputs, outputs, areas } = *sg;
         let mut seg_ir = Ir::new(self.parties.clone());
         let mut args: Vec<Operand> = Vec::new();
         let mut map: HashMap<NodeId, NodeId> = HashMap::new();
@@ -239,7 +348,7 @@ impl Emitter<'_> {
                 map.insert(a, m);
                 return Ok(m);
             }
-            let op = match this.leaf_operand(ir, a, inputs) {
+            let op = match this.leaf_operand(ir, a, inputs, areas) {
                 Some(op) => op,
                 None => match spill.get(&a) {
                     Some(r) => Operand::Mem(r.clone()),
@@ -276,8 +385,10 @@ impl Emitter<'_> {
         let mut outs: Vec<NodeId> = Vec::new();
         // The next loop's operands, into its state.
         if let Some(l) = lp {
-            let Some(info) = self.loop_info(ir, l) else { return Err("internal error: unknown loop".into()) };
-            let base = info.state_base as i64;
+            let Some(&(base, width)) = areas.get(&l) else {
+                return Err("internal error: unknown loop".into());
+            };
+            let base = base as i64;
             let mut off = 0i64;
             for &x in &ir.get(l).args.clone() {
                 let m = get(self, &mut seg_ir, &mut args, &mut map, x)?;
@@ -285,6 +396,20 @@ impl Emitter<'_> {
                 results.push(Region { addr: Affine::constant(base + off), width: w });
                 outs.push(m);
                 off += i64::from(w);
+            }
+            // A streamed sort's padding: the largest value, which never moves.
+            if let Op::Sort { signed, .. } = ir.get(l).op {
+                let e = ir.get(l).args.first().map_or(0, |&a| ir.get(a).width);
+                while e > 0 && off + i64::from(e) <= i64::from(width) {
+                    let mut bits = vec![true; e as usize];
+                    if signed {
+                        bits[e as usize - 1] = false;
+                    }
+                    let m = seg_ir.constant(bits);
+                    results.push(Region { addr: Affine::constant(base + off), width: e });
+                    outs.push(m);
+                    off += i64::from(e);
+                }
             }
         }
         // Spills of this segment.
@@ -339,7 +464,10 @@ impl Emitter<'_> {
         // Refuse a body far over the limit before blasting it (the estimate is rough,
         // hence the margin; the builder enforces the exact limit).
         if crate::roll::gate_estimate(&seg_ir) / 4 > self.max_body_gates as u64 {
-            return Err(format!("a part of the program between loops needs more than {} gates", self.max_body_gates));
+            return Err(format!(
+                "a part of the program between loops needs more than {} gates",
+                self.max_body_gates
+            ));
         }
         let circuit = crate::blast::blast(&seg_ir, self.max_body_gates).map_err(|e| match e {
             mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),

@@ -114,7 +114,7 @@ pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits:
         }
     };
     let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
-    match emit::emit(&ir, &roll, options.limits.max_body_gates) {
+    match emit::emit(&ir, &roll, options.limits.max_body_gates, options.limits.sort_stream_min) {
         Ok(p) => (Some(p), diags),
         Err(why) if why.starts_with("internal error") => {
             diags.push(Diagnostic::error(ast::Span::default(), why));

@@ -49,6 +49,10 @@ pub struct Limits {
     /// (trips times body nodes); smaller loops are unrolled and optimised across
     /// iterations. Tests set 0 to roll every loop that can be.
     pub roll_min_work: u64,
+    /// A `sort` whose network would have at least this many gates (estimated as
+    /// elements x width x log2(elements)^2) runs as loops over one compare-and-swap body
+    /// instead of one gadget. Tests set 0 to stream every sort.
+    pub sort_stream_min: u64,
     /// Maximum IR nodes created.
     pub max_nodes: usize,
     /// Maximum unrolling work in total: loop iterations plus expressions evaluated
@@ -69,6 +73,7 @@ impl Default for Limits {
         Limits {
             roll: false,
             roll_min_work: crate::roll::ROLL_MIN_WORK,
+            sort_stream_min: 1 << 22,
             max_nodes: 10_000_000,
             max_steps: 10_000_000,
             max_depth: 64,

@@ -29,6 +29,9 @@ fn both(src: &str, min_work: u64) -> Option<(Circuit, Program)> {
     let c = c?;
     let mut opts = Options::default();
     opts.limits.roll_min_work = min_work;
+    if min_work == 0 {
+        opts.limits.sort_stream_min = 0;
+    }
     let (p, diags) = compile_program(src, &opts);
     let p =
         p.unwrap_or_else(|| panic!("the program form failed where the circuit compiled: {diags:?}\n{src}"));
@@ -127,6 +130,12 @@ const LOOPS: &[&str] = &[
          let mut r = rev(a);
          for i in 0..9 { r[i] = r[i] + b; }
          (r,)
+     }",
+    // Sorts streamed as networks (every size, signed and unsigned, padded).
+    "party alice; party bob;
+     fn main(a: [u8; 7] @alice, b: [i6; 5] @bob, c: [u8; 16] @alice) -> (x: [u8; 7], y: [i6; 5], z: u8) {
+         let s = sort(c);
+         (sort(a), sort(b), s[8])
      }",
 ];
 
