@@ -17,8 +17,9 @@ use crate::SessionError;
 
 /// First bytes of every session: not a valid start of any other common protocol.
 pub const MAGIC: [u8; 8] = *b"MPC2PC\r\n";
-/// The protocol version in the hello.
-pub const VERSION: u16 = 2;
+/// The protocol version in the hello (3: a one-run session's hello carries the
+/// program digest, `docs/protocol.md`).
+pub const VERSION: u16 = 3;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
