@@ -1,7 +1,6 @@
 //! `mpc compile PROG.mpc [-o FILE] [--emit bristol|ir|dot] [--stats] [--json]`: compiles
 //! an `.mpc` program to its program form (`mpc_compiler::compile_program`: bodies and
-//! instructions), and [`compile_program_file`] / [`compile_file`], which `load` uses
-//! for `.mpc` files.
+//! instructions), and [`compile_program_file`], which `load` uses for `.mpc` files.
 //!
 //! Diagnostics are rendered rustc-style on stderr (colours on a terminal) and the
 //! command fails with `AlreadyReported` (exit 1, nothing more printed). `--stats`
@@ -18,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use mpc_circuits::{Circuit, Program};
+use mpc_circuits::Program;
 use mpc_compiler::{render, Options};
 
 use super::run::ProgressDisplay;
-use super::{note, outln, write_stdout, AlreadyReported};
+use super::{note, write_stdout, AlreadyReported};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,15 +80,6 @@ pub fn compile_program_file(path: &Path) -> anyhow::Result<Program> {
     let (p, diags) = mpc_compiler::compile_program(&source, &Options::default());
     report(&diags, path, &source);
     p.ok_or_else(|| AlreadyReported.into())
-}
-
-/// Compiles an `.mpc` file to one unrolled circuit (`mpc inspect`); diagnostics are
-/// printed to stderr, and errors end in `AlreadyReported`.
-pub fn compile_file(path: &Path) -> anyhow::Result<Circuit> {
-    let source = read_source(path)?;
-    let (c, diags) = mpc_compiler::compile(&source, &Options::default());
-    report(&diags, path, &source);
-    c.ok_or_else(|| AlreadyReported.into())
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -161,42 +151,5 @@ fn write_expanded(p: &Program, path: Option<&Path>, quiet: bool) -> anyhow::Resu
 /// The statistics of `mpc inspect` for the whole run plus the compile time and the
 /// program's size.
 fn print_stats(p: &Program, compile_ms: f64, json: bool) -> anyhow::Result<()> {
-    let mut v = super::program::stats_json(p);
-    if json {
-        v.insert("compile_ms".into(), serde_json::json!(compile_ms));
-        return outln!("{}", serde_json::Value::Object(v));
-    }
-    let show = |k: &str| match v.get(k) {
-        Some(serde_json::Value::Null) | None => "unknown (not expanded)".to_string(),
-        Some(x) => x.to_string(),
-    };
-    for k in [
-        "gates",
-        "and_gates",
-        "xor_gates",
-        "inv_gates",
-        "eq_gates",
-        "eqw_gates",
-        "and_depth",
-        "wires",
-        "peak_live_wires",
-    ] {
-        outln!("{:<17}{}", format!("{k}:"), show(k))?;
-    }
-    let party = |q: mpc_circuits::PartyId| p.parties().get(usize::from(q.0)).cloned().unwrap_or_default();
-    for g in p.inputs() {
-        outln!("input  {}: {} ({} bits, party {})", g.name, g.ty, g.ty.width(), party(g.party))?;
-    }
-    for o in p.outputs() {
-        let to = match o.reveal {
-            mpc_circuits::Reveal::All => "all".to_string(),
-            mpc_circuits::Reveal::To(q) => party(q),
-        };
-        outln!("output {}: {} ({} bits, revealed to {to})", o.name, o.ty, o.ty.width())?;
-    }
-    outln!("compile_ms:      {compile_ms:.1}")?;
-    for k in ["calls", "bodies", "body_gates", "instructions", "memory_slots", "program_size"] {
-        outln!("{:<17}{}", format!("{k}:"), show(k))?;
-    }
-    Ok(())
+    super::program::print_stats(p, Some(compile_ms), json)
 }

@@ -1,5 +1,7 @@
 //! `mpc inspect FILE [--json]`: the statistics of a circuit file (gate counts, AND
-//! depth, wires, peak live wires, input and output widths).
+//! depth, wires, peak live wires, input and output widths). For an `.mpc` program,
+//! those of its whole run computed from the program form without expanding it, plus
+//! the program's size (as `mpc compile --stats`, see `program::stats_json`).
 //!
 //! JSON keys (the command-line contract): `gates`, `and_gates`, `xor_gates`,
 //! `inv_gates`, `and_depth`, `wires`, `inputs` (widths), `outputs` (widths); also
@@ -23,6 +25,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.file.extension().is_some_and(|e| e == "mpc") {
+        // A program: the statistics of its whole run, computed without expanding it.
+        let p = super::load::load_program(&args.file)?;
+        return super::program::print_stats(&p, None, args.json);
+    }
     let c = load_circuit(&args.file)?;
     if args.json {
         outln!("{}", serde_json::Value::Object(stats_json(&c)))

@@ -1,7 +1,7 @@
 //! Shared by the commands that take a program or circuit file and print its outputs
 //! (`mpc eval`, `mpc inspect`, `mpc run`, `mpc local`): loading a [`Program`] (an
 //! `.mpc` source through `mpc_compiler::compile_program`, a Bristol file as the
-//! one-body program of its circuit) or, for `inspect`, a circuit; parsing
+//! one-body program of its circuit) or, for `inspect` of a Bristol file, a circuit; parsing
 //! `--input NAME=VALUE` assignments against the input groups; and printing outputs,
 //! so that every command prints results in exactly the same way.
 //!
@@ -16,13 +16,9 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use mpc_circuits::{parse_value, Circuit, PartyId, Program, Reveal, Value};
 
-/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
+/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content
+/// (`.mpc` programs are loaded with [`load_program`]).
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
-    if path.extension().is_some_and(|e| e == "mpc") {
-        // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
-        return super::compile::compile_file(path);
-    }
-
     let bytes = super::read_path(path, super::CIRCUIT_STREAM_LIMIT)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
     mpc_circuits::bristol::read_bytes(&bytes)

@@ -198,6 +198,55 @@ pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Valu
     v
 }
 
+/// Prints [`stats_json`] (one JSON object with `--json`, else the text of
+/// `mpc inspect`: aligned `key: value` lines, inputs and outputs, then the program's
+/// size), with `compile_ms` when given.
+pub fn print_stats(p: &Program, compile_ms: Option<f64>, json: bool) -> anyhow::Result<()> {
+    use super::outln;
+    let mut v = stats_json(p);
+    if json {
+        if let Some(ms) = compile_ms {
+            v.insert("compile_ms".into(), serde_json::json!(ms));
+        }
+        return outln!("{}", serde_json::Value::Object(v));
+    }
+    let show = |k: &str| match v.get(k) {
+        Some(serde_json::Value::Null) | None => "unknown (not expanded)".to_string(),
+        Some(x) => x.to_string(),
+    };
+    for k in [
+        "gates",
+        "and_gates",
+        "xor_gates",
+        "inv_gates",
+        "eq_gates",
+        "eqw_gates",
+        "and_depth",
+        "wires",
+        "peak_live_wires",
+    ] {
+        outln!("{:<17}{}", format!("{k}:"), show(k))?;
+    }
+    let party = |q: mpc_circuits::PartyId| p.parties().get(usize::from(q.0)).cloned().unwrap_or_default();
+    for g in p.inputs() {
+        outln!("input  {}: {} ({} bits, party {})", g.name, g.ty, g.ty.width(), party(g.party))?;
+    }
+    for o in p.outputs() {
+        let to = match o.reveal {
+            mpc_circuits::Reveal::All => "all".to_string(),
+            mpc_circuits::Reveal::To(q) => party(q),
+        };
+        outln!("output {}: {} ({} bits, revealed to {to})", o.name, o.ty, o.ty.width())?;
+    }
+    if let Some(ms) = compile_ms {
+        outln!("compile_ms:      {ms:.1}")?;
+    }
+    for k in ["calls", "bodies", "body_gates", "instructions", "memory_slots", "program_size"] {
+        outln!("{:<17}{}", format!("{k}:"), show(k))?;
+    }
+    Ok(())
+}
+
 /// Wraps an engine and counts the gates it runs into `done` (for the progress bar).
 pub struct Counting<'a, E> {
     /// The engine that does the work.

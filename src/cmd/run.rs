@@ -194,7 +194,8 @@ fn draw(p: &Progress, done: &AtomicBool, unit: &str) {
         }
         std::thread::sleep(tick);
     }
-    let bar = indicatif::ProgressBar::new(p.and_gates_total.load(Ordering::Relaxed).max(1));
+    let bar = indicatif::ProgressBar::new(p.and_gates_total.load(Ordering::Relaxed).max(1))
+        .with_elapsed(start.elapsed());
     let template =
         format!("{{bar:30.cyan/blue}} {{pos}}/{{len}} {unit}  {{msg}}  [{{elapsed_precise}}, {{eta}} left]");
     if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
