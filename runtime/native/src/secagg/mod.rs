@@ -81,9 +81,13 @@ pub enum SecaggError {
         /// The threshold.
         threshold: usize,
     },
-    /// A ciphertext failed authentication.
-    #[error("a share ciphertext failed authentication")]
-    Decrypt,
+    /// A share ciphertext failed authentication (modified, or sealed for another
+    /// direction, round or session).
+    #[error("the share ciphertext from client {from} failed authentication")]
+    Decrypt {
+        /// The client named as its sender.
+        from: u32,
+    },
     /// Secret sharing failed (bad shares).
     #[error("secret sharing failed: {0}")]
     Shamir(#[from] ShamirError),
@@ -156,7 +160,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Checks `2 <= threshold <= clients <= MAX_CLIENTS` and `1 <= dim <= MAX_DIM`.
+    /// Checks `clients / 2 < threshold <= clients <= MAX_CLIENTS`, `threshold >= 2`
+    /// and `1 <= dim <= MAX_DIM`.
+    ///
+    /// The threshold must be a strict majority because this implementation does not
+    /// run the consistency round of Bonawitz et al.'s actively secure variant (signed
+    /// survivor lists): a server that tells some clients "u survived" and others "u
+    /// dropped" collects at most one share per client, so it needs `2 * threshold <=
+    /// clients` to obtain both `b_u` and `s_u^SK`. See the module docs.
     pub fn new(clients: u32, threshold: u32, dim: u32, modulus: Modulus) -> Result<Config, SecaggError> {
         if clients > MAX_CLIENTS {
             return Err(SecaggError::InvalidParameter(format!(
@@ -166,6 +177,11 @@ impl Config {
         if threshold < 2 || threshold > clients {
             return Err(SecaggError::InvalidParameter(format!(
                 "the threshold {threshold} must be between 2 and the number of clients {clients}"
+            )));
+        }
+        if 2 * u64::from(threshold) <= u64::from(clients) {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the threshold {threshold} must be more than half the number of clients {clients} (no signed survivor lists: see docs/native.md)"
             )));
         }
         if dim == 0 || dim > MAX_DIM {
