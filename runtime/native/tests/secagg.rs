@@ -254,7 +254,9 @@ fn over_channels() {
             let mut ch = TcpChannel::connect(&addr, Duration::from_secs(10)).unwrap();
             let mut rng = ChaCha20Rng::seed_from_u64(100 + i);
             // The server numbers clients by accept order: read the id from the run.
-            net::run_client(&mut ch, x[0].clone(), &mut rng).map(|r| r.sum).map_err(|e| e.to_string())
+            net::run_client(&mut ch, x[0].clone(), &mut rng, &net::ClientOptions::default())
+                .map(|r| r.sum)
+                .map_err(|e| e.to_string())
         }));
         // Accept in order so the ids are 0, 1, 2.
     }
@@ -275,7 +277,7 @@ fn over_channels() {
         let _ = mpc_net::frame::recv_frame(&mut client_end, 1 << 20);
         drop(client_end);
     });
-    let rep = net::serve(cfg, chans).unwrap();
+    let rep = net::serve(cfg, chans, &net::ServeOptions::default()).unwrap();
     dropper.join().unwrap();
     assert_eq!(rep.included, vec![0, 1, 2]);
     assert!(rep.dropped.contains_key(&3));
@@ -640,4 +642,104 @@ fn split_survivor_lists_never_yield_both_secrets_of_a_client() {
             s4.len()
         );
     }
+}
+
+/// Sends `bytes` one at a time with `pause` between them (a slow-loris peer), until
+/// done or the connection fails; loopback only, bounded by `bytes.len()`.
+fn trickle(ch: &mut TcpChannel, bytes: &[u8], pause: Duration) {
+    for b in bytes {
+        if mpc_net::Channel::send(ch, &[*b]).and_then(|()| mpc_net::Channel::flush(ch)).is_err() {
+            return;
+        }
+        thread::sleep(pause);
+    }
+}
+
+/// Issue #15 item 6: one client trickles its round-0 message a byte every 150 ms,
+/// under the 1 s per-read timeout, so only a deadline for the whole round stops it.
+/// The round ends at the 1.5 s round deadline, the slow client is dropped, and the
+/// three honest clients get the right sum soon after (the old sequential server took
+/// about 69 x 150 ms = 10 s for this round).
+#[test]
+fn a_slow_loris_client_is_dropped_at_the_round_deadline() {
+    let m = Modulus::power_of_two(32).unwrap();
+    let cfg = Config::new(4, 3, 8, m).unwrap();
+    let xs = inputs(4, 8, m, 12);
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let read_timeout = Duration::from_secs(1);
+    let start = std::time::Instant::now();
+    let mut chans = Vec::new();
+    let mut honest = Vec::new();
+    for i in 0..4u64 {
+        let addr = addr.clone();
+        let x = xs[i as usize].clone();
+        let h = thread::spawn(move || {
+            // Honest clients wait out the slow client's round: their read timeout is
+            // longer than the server's round deadline.
+            let mut ch = TcpChannel::connect(&addr, Duration::from_secs(5)).unwrap();
+            if i == 1 {
+                // The slow loris: reads its welcome, then trickles a valid message.
+                let w = mpc_net::frame::recv_frame(&mut ch, 1 << 20).unwrap();
+                let Message::Welcome { config, id } = Message::decode(&w).unwrap() else { panic!() };
+                let mut rng = ChaCha20Rng::seed_from_u64(31);
+                let (_c, first) = Client::new(id, config, vec![5; 8], &mut rng).unwrap();
+                let body = first.encode();
+                let mut framed = (body.len() as u32).to_le_bytes().to_vec();
+                framed.extend_from_slice(&body);
+                trickle(&mut ch, &framed, Duration::from_millis(150));
+                return Err("slow".to_string());
+            }
+            let mut rng = ChaCha20Rng::seed_from_u64(200 + i);
+            let opts = net::ClientOptions { message_deadline: Duration::from_secs(10) };
+            let r = net::run_client(&mut ch, x, &mut rng, &opts).map_err(|e| e.to_string())?;
+            Ok((r.sum, start.elapsed()))
+        });
+        // Accept in order so client i gets id i.
+        chans.push(listener.accept(read_timeout).unwrap());
+        honest.push(h);
+    }
+    let opts = net::ServeOptions { round_deadline: Duration::from_millis(1500) };
+    let rep = net::serve(cfg, chans, &opts).unwrap();
+    let took = start.elapsed();
+    assert_eq!(rep.included, vec![0, 2, 3]);
+    assert!(rep.dropped[&1].contains("within 1.5 s"), "{:?}", rep.dropped);
+    assert_eq!(rep.sum, expected(&xs, &[0, 2, 3], m));
+    // The deadline plus three quick rounds; far below the 10 s the trickle would take.
+    assert!(took < Duration::from_secs(5), "the session took {took:?}");
+    for (i, h) in honest.into_iter().enumerate() {
+        let r = h.join().unwrap();
+        if i == 1 {
+            continue;
+        }
+        let (sum, at) = r.unwrap();
+        assert_eq!(sum, rep.sum);
+        assert!(at < Duration::from_secs(5), "client {i} finished after {at:?}");
+    }
+}
+
+/// The client's side of item 6: a server that trickles its welcome a byte every
+/// 100 ms (under the 1 s read timeout) is given up at the client's 0.8 s message
+/// deadline with a typed error.
+#[test]
+fn a_client_gives_up_on_a_trickling_server_at_its_message_deadline() {
+    let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = thread::spawn(move || {
+        let mut ch = listener.accept(Duration::from_secs(1)).unwrap();
+        let cfg = Config::new(3, 2, 2, Modulus::power_of_two(8).unwrap()).unwrap();
+        let body = Message::Welcome { config: cfg, id: 0 }.encode();
+        let mut framed = (body.len() as u32).to_le_bytes().to_vec();
+        framed.extend_from_slice(&body);
+        trickle(&mut ch, &framed, Duration::from_millis(100));
+    });
+    let mut ch = TcpChannel::connect(&addr, Duration::from_secs(1)).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let start = std::time::Instant::now();
+    let opts = net::ClientOptions { message_deadline: Duration::from_millis(800) };
+    let res = net::run_client(&mut ch, vec![1, 2], &mut rng, &opts);
+    assert!(matches!(res, Err(SecaggError::Deadline(_))), "{res:?}");
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    drop(ch);
+    server.join().unwrap();
 }

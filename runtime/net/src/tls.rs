@@ -23,17 +23,18 @@ use rustls::{
 };
 
 use crate::tcp::{connect_stream, TcpListenerChannel};
-use crate::{Channel, ChannelStats, NetError};
+use crate::{Channel, ChannelStats, Closer, NetError};
 
 const BUFFER: usize = 256 * 1024;
 /// The name the client asks for; the pinned verifier ignores names.
 const PEER_NAME: &str = "mpc-peer";
 
-/// Our certificate chain and private key, and the peer's pinned certificate.
+/// Our certificate chain and private key, and the peer certificates we accept
+/// (one for a two-party session; one per client for a server of many clients).
 pub struct TlsIdentity {
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
-    peer: CertificateDer<'static>,
+    peers: Vec<CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for TlsIdentity {
@@ -50,7 +51,33 @@ impl TlsIdentity {
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|e| NetError::TlsConfig(format!("cannot read the private key: {e}")))?;
         let peer = parse_certs(peer_cert_pem, "the peer's certificate")?.remove(0);
-        Ok(TlsIdentity { certs, key, peer })
+        Ok(TlsIdentity { certs, key, peers: vec![peer] })
+    }
+
+    /// Like [`Self::from_pem`], but pins every certificate in `peer_certs_pem` (each
+    /// PEM may hold several): a peer presenting any one of them is accepted, and
+    /// [`TlsChannel::peer_index`] tells which. For a server of many clients.
+    pub fn from_pem_pins(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        peer_certs_pem: &[Vec<u8>],
+    ) -> Result<TlsIdentity, NetError> {
+        let certs = parse_certs(cert_pem, "our certificate")?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| NetError::TlsConfig(format!("cannot read the private key: {e}")))?;
+        let mut peers = Vec::new();
+        for pem in peer_certs_pem {
+            peers.extend(parse_certs(pem, "a peer's certificate")?);
+        }
+        if peers.is_empty() {
+            return Err(NetError::TlsConfig("no peer certificate to pin".into()));
+        }
+        Ok(TlsIdentity { certs, key, peers })
+    }
+
+    /// The number of pinned peer certificates.
+    pub fn pin_count(&self) -> usize {
+        self.peers.len()
     }
 }
 
@@ -79,16 +106,16 @@ impl std::fmt::Display for PinMismatch {
 
 impl std::error::Error for PinMismatch {}
 
-/// Accepts exactly one certificate, as server or client verifier.
+/// Accepts exactly the pinned certificates, as server or client verifier.
 #[derive(Debug)]
 struct Pinned {
-    cert: CertificateDer<'static>,
+    certs: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
 }
 
 impl Pinned {
     fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error> {
-        if end_entity.as_ref() == self.cert.as_ref() {
+        if self.certs.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
             Ok(())
         } else {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(PinMismatch)))))
@@ -226,7 +253,7 @@ impl TlsChannel {
     /// the client.
     pub fn connect(addr: &str, identity: &TlsIdentity, timeout: Duration) -> Result<TlsChannel, NetError> {
         let mut sock = connect_stream(addr, timeout)?;
-        let verifier = Arc::new(Pinned { cert: identity.peer.clone(), provider: provider() });
+        let verifier = Arc::new(Pinned { certs: identity.peers.clone(), provider: provider() });
         let config = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(tls_err)?
@@ -250,7 +277,7 @@ impl TlsChannel {
         timeout: Duration,
     ) -> Result<TlsChannel, NetError> {
         let mut sock = listener.accept_stream(timeout)?;
-        let verifier = Arc::new(Pinned { cert: identity.peer.clone(), provider: provider() });
+        let verifier = Arc::new(Pinned { certs: identity.peers.clone(), provider: provider() });
         let config = ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(tls_err)?
@@ -272,6 +299,17 @@ impl TlsChannel {
             stats: ChannelStats::default(),
             sending: false,
         }
+    }
+
+    /// Which of the identity's pinned certificates the peer presented (its position
+    /// in the order given to [`TlsIdentity::from_pem_pins`]).
+    pub fn peer_index(&self, identity: &TlsIdentity) -> Option<usize> {
+        let presented = match &self.stream {
+            Stream::Client(s) => s.conn.peer_certificates(),
+            Stream::Server(s) => s.conn.peer_certificates(),
+        }?;
+        let end_entity = presented.first()?;
+        identity.peers.iter().position(|c| c.as_ref() == end_entity.as_ref())
     }
 
     fn write_out(&mut self) -> Result<(), NetError> {
@@ -310,6 +348,13 @@ impl Channel for TlsChannel {
 
     fn stats(&self) -> ChannelStats {
         self.stats
+    }
+
+    fn closer(&self) -> Option<Closer> {
+        match &self.stream {
+            Stream::Client(s) => Closer::new(&s.sock),
+            Stream::Server(s) => Closer::new(&s.sock),
+        }
     }
 }
 

@@ -88,6 +88,10 @@ pub enum SecaggError {
         /// The client named as its sender.
         from: u32,
     },
+    /// The peer did not deliver a whole message within the deadline (a per-message
+    /// bound, unlike the channel's per-read timeout).
+    #[error("the peer sent no complete message within {} s", .0.as_secs_f64())]
+    Deadline(std::time::Duration),
     /// Secret sharing failed (bad shares).
     #[error("secret sharing failed: {0}")]
     Shamir(#[from] ShamirError),
