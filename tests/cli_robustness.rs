@@ -168,7 +168,17 @@ fn huge_timeouts_are_refused() {
             "--timeout",
             "1000001",
         ],
-        vec!["secagg", "client", "--connect", "127.0.0.1:9", "--input", path_str(&vector), "--timeout", &max],
+        vec![
+            "secagg",
+            "client",
+            "--connect",
+            "127.0.0.1:9",
+            "--input",
+            path_str(&vector),
+            "--timeout",
+            &max,
+            "--insecure",
+        ],
         vec![
             "secagg",
             "serve",
@@ -182,6 +192,7 @@ fn huge_timeouts_are_refused() {
             "2",
             "--timeout",
             &max,
+            "--insecure",
         ],
     ];
     for args in &cases {
