@@ -184,7 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 const NO_TRANSPORT: &str =
     "secagg needs TLS (--tls-cert, --tls-key and --peer-cert) or an explicit --insecure for plain TCP";
 
-fn read_file(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     super::read_path(path, super::SMALL_FILE_LIMIT)
         .with_context(|| format!("cannot read `{}`", path.display()))
 }
@@ -194,7 +194,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let timeout = super::timeout_secs(a.timeout)?;
     let tls = match (&a.tls_cert, &a.tls_key, a.insecure) {
         (Some(cert), Some(key), false) => {
-            let pins = a.peer_cert.iter().map(read_file).collect::<anyhow::Result<Vec<_>>>()?;
+            let pins = a.peer_cert.iter().map(|p| read_file(p)).collect::<anyhow::Result<Vec<_>>>()?;
             let id = TlsIdentity::from_pem_pins(&read_file(cert)?, &read_file(key)?, &pins)
                 .context("cannot use the TLS files")?;
             if id.pin_count() != config.clients as usize {

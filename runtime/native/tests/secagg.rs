@@ -545,12 +545,12 @@ fn tampered_and_redirected_ciphertexts_are_rejected_with_a_typed_error() {
     // Client 0's box holds (1, ct 1->0) and (2, ct 2->0).
     let Message::Ciphertexts { session, ciphertexts } = boxes[&0].clone() else { panic!() };
     let good = ciphertexts.clone();
-    let with = |f: &dyn Fn(&mut Vec<(u32, Vec<u8>)>)| {
+    let with = |f: &dyn Fn(&mut CtBox)| {
         let mut c = good.clone();
         f(&mut c);
         c
     };
-    let cases: Vec<(&str, Vec<(u32, Vec<u8>)>, u32)> = vec![
+    let cases: Vec<(&str, CtBox, u32)> = vec![
         ("flipped body bit", with(&|c| c[0].1[10] ^= 1), 1),
         ("flipped tag bit", with(&|c| *c[1].1.last_mut().unwrap() ^= 0x80), 2),
         ("swapped senders", with(&|c| (c[0].0, c[1].0) = (c[1].0, c[0].0)), 2),
@@ -579,6 +579,9 @@ fn tampered_and_redirected_ciphertexts_are_rejected_with_a_typed_error() {
     let mut victim = clone_client_at_round1(cfg, 77, 0);
     assert!(matches!(victim.on_ciphertexts(session, good), Ok(Message::MaskedInput { .. })));
 }
+
+/// A round-1 box: (sender, ciphertext) pairs.
+type CtBox = Vec<(u32, Vec<u8>)>;
 
 /// Client `id` of the session `setup(cfg, seed)` builds, after it sent its shares
 /// (the same keys and shares every time, since the generator is seeded).
