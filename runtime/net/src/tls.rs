@@ -248,6 +248,39 @@ pub(crate) fn describe(e: &rustls::Error) -> String {
     }
 }
 
+/// Runs the handshake `f` on `sock`, shutting the socket down if it has not finished
+/// within `timeout` (then the result is [`NetError::Timeout`]). The socket's read
+/// timeout bounds each silence only; a peer trickling handshake bytes just under it
+/// would otherwise hold an accepting server for ever.
+fn handshake_within(
+    sock: &mut TcpStream,
+    timeout: Duration,
+    f: impl FnOnce(&mut TcpStream) -> Result<(), NetError>,
+) -> Result<(), NetError> {
+    let closer = crate::Closer::new(sock);
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let (res, late) = std::thread::scope(|s| {
+        let watchdog = s.spawn(move || {
+            let late = matches!(wait.recv_timeout(timeout), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+            if late {
+                if let Some(c) = &closer {
+                    c.close();
+                }
+            }
+            late
+        });
+        let res = f(sock);
+        // The watchdog may have ended already; then nobody listens.
+        let _ = done.send(());
+        // The watchdog does not panic; count a panic as "not late".
+        (res, watchdog.join().unwrap_or(false))
+    });
+    if late {
+        return Err(NetError::Timeout(timeout));
+    }
+    res
+}
+
 impl TlsChannel {
     /// Connects to `addr` (retrying until `timeout`) and runs the TLS handshake as
     /// the client.
@@ -263,9 +296,12 @@ impl TlsChannel {
             .map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let name = ServerName::try_from(PEER_NAME).map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let mut conn = ClientConnection::new(Arc::new(config), name).map_err(tls_err)?;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| NetError::from_io(e, timeout))?;
-        }
+        handshake_within(&mut sock, timeout, |sock| {
+            while conn.is_handshaking() {
+                conn.complete_io(sock).map_err(|e| NetError::from_io(e, timeout))?;
+            }
+            Ok(())
+        })?;
         Ok(TlsChannel::new(Stream::Client(Box::new(StreamOwned::new(conn, sock))), timeout))
     }
 
@@ -285,9 +321,12 @@ impl TlsChannel {
             .with_single_cert(identity.certs.clone(), identity.key.clone_key())
             .map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let mut conn = ServerConnection::new(Arc::new(config)).map_err(tls_err)?;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| NetError::from_io(e, timeout))?;
-        }
+        handshake_within(&mut sock, timeout, |sock| {
+            while conn.is_handshaking() {
+                conn.complete_io(sock).map_err(|e| NetError::from_io(e, timeout))?;
+            }
+            Ok(())
+        })?;
         Ok(TlsChannel::new(Stream::Server(Box::new(StreamOwned::new(conn, sock))), timeout))
     }
 
@@ -416,6 +455,56 @@ mod tests {
         let (s, cl) = run_pair(&b.0, &c.0, &a, &b);
         assert!(matches!(cl, Err(NetError::Tls(ref m)) if m.contains("pinned")), "{cl:?}");
         assert!(s.is_err());
+    }
+
+    #[test]
+    fn a_pin_set_accepts_each_pinned_client_and_names_it() {
+        let server = self_signed();
+        let clients = [self_signed(), self_signed()];
+        let other = self_signed();
+        let pins: Vec<Vec<u8>> = clients.iter().map(|c| c.0.clone().into_bytes()).collect();
+        let id = TlsIdentity::from_pem_pins(server.0.as_bytes(), server.1.as_bytes(), &pins).unwrap();
+        assert_eq!(id.pin_count(), 2);
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let timeout = Duration::from_secs(5);
+        for (want, who) in [(Some(1usize), &clients[1]), (Some(0), &clients[0]), (None, &other)] {
+            let client_id =
+                TlsIdentity::from_pem(who.0.as_bytes(), who.1.as_bytes(), server.0.as_bytes()).unwrap();
+            let a = addr.clone();
+            let t = std::thread::spawn(move || TlsChannel::connect(&a, &client_id, timeout).map(|_| ()));
+            match TlsChannel::accept(&listener, &id, timeout) {
+                Ok(ch) => assert_eq!(ch.peer_index(&id), want),
+                Err(e) => assert!(want.is_none(), "{e}"),
+            }
+            let _ = t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_trickled_handshake_ends_at_the_timeout() {
+        // The "client" sends one byte of a ClientHello every 100 ms, under the 700 ms
+        // read timeout: only the handshake deadline ends the accept.
+        let server = self_signed();
+        let id =
+            TlsIdentity::from_pem(server.0.as_bytes(), server.1.as_bytes(), server.0.as_bytes()).unwrap();
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let t = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            // A TLS record header announcing a 512-byte handshake message.
+            for b in [0x16u8, 0x03, 0x01, 0x02, 0x00].iter().chain([0u8; 40].iter()) {
+                if s.write_all(&[*b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let start = std::time::Instant::now();
+        let res = TlsChannel::accept(&listener, &id, Duration::from_millis(700));
+        assert!(matches!(res, Err(NetError::Timeout(_))), "{res:?}");
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+        t.join().unwrap();
     }
 
     #[test]
