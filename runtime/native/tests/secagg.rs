@@ -746,3 +746,43 @@ fn a_client_gives_up_on_a_trickling_server_at_its_message_deadline() {
     drop(ch);
     server.join().unwrap();
 }
+
+/// A client announcing a frame longer than any message of the session could be is
+/// dropped before the server buffers it; the others finish. The bound follows the
+/// parameters (a few hundred bytes here), not the 128 MiB transport maximum.
+#[test]
+fn a_frame_longer_than_any_message_of_the_session_is_refused() {
+    let m = Modulus::power_of_two(16).unwrap();
+    let cfg = Config::new(4, 3, 2, m).unwrap();
+    let limit = net::max_message_len(&cfg);
+    assert!(limit < 1024, "{limit}");
+    let xs = inputs(4, 2, m, 13);
+    let mut chans = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..4u64 {
+        let (server_end, mut client_end) = MemoryChannel::pair_with_timeout(Duration::from_secs(10));
+        chans.push(server_end);
+        let x = xs[i as usize].clone();
+        handles.push(thread::spawn(move || {
+            if i == 2 {
+                let _welcome = mpc_net::frame::recv_frame(&mut client_end, 1 << 20).unwrap();
+                // Announce limit + 1 bytes and send them.
+                let junk = vec![2u8; limit + 1];
+                let _ = mpc_net::frame::send_frame(&mut client_end, &junk);
+                let _ = mpc_net::Channel::flush(&mut client_end);
+                return None;
+            }
+            let mut rng = ChaCha20Rng::seed_from_u64(300 + i);
+            Some(net::run_client(&mut client_end, x, &mut rng, &net::ClientOptions::default()).unwrap().sum)
+        }));
+    }
+    let rep = net::serve(cfg, chans, &net::ServeOptions::default()).unwrap();
+    assert_eq!(rep.included, vec![0, 1, 3]);
+    assert!(rep.dropped[&2].contains("more than the limit"), "{:?}", rep.dropped);
+    assert_eq!(rep.sum, expected(&xs, &[0, 1, 3], m));
+    for h in handles {
+        if let Some(sum) = h.join().unwrap() {
+            assert_eq!(sum, rep.sum);
+        }
+    }
+}

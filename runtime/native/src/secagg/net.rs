@@ -1,6 +1,7 @@
 //! Secure aggregation over [`mpc_net::Channel`]s: one server, one channel per client.
 //!
-//! Each message is one length-prefixed frame (at most [`MAX_FRAME`] bytes). The
+//! Each message is one length-prefixed frame of at most [`max_message_len`] bytes for
+//! the session's parameters (never more than [`MAX_FRAME`]). The
 //! server greets each client with its id and the parameters, then runs the rounds.
 //! In each round it talks to every live client at once (one thread per client: send
 //! the round's message, read the answer), and waits at most
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use mpc_net::{frame, Channel, Closer};
 use rand_core::CryptoRngCore;
 
+use super::crypto::{SHARE_CIPHERTEXT_LEN, SHARE_LEN};
 use super::msg::Message;
 use super::{Client, Config, SecaggError, Server};
 
@@ -88,14 +90,37 @@ impl Default for ClientOptions {
     }
 }
 
+/// The longest encoding of any message of a session with `config` (either way): the
+/// frame limit once the parameters are known, so a peer cannot make us buffer more
+/// than a well-formed message of this session could need (the state machines then
+/// check every length exactly).
+pub fn max_message_len(config: &Config) -> usize {
+    let n = config.clients as usize;
+    let d = config.dim as usize;
+    let head = 1 + 32 + 4; // tag, session, count
+    let ciphertexts = head + n * (4 + 4 + SHARE_CIPHERTEXT_LEN);
+    let keys = 1 + 4 + n * (4 + 32 + 32);
+    let unmask = head + n * (4 + 1 + 4 + SHARE_LEN);
+    let survivors = head + 4 * n;
+    let vector = head + 1 + 8 * d;
+    [ciphertexts, keys, unmask, survivors, vector, WELCOME_LEN]
+        .into_iter()
+        .max()
+        .unwrap_or(MAX_FRAME)
+        .min(MAX_FRAME)
+}
+
+/// The length of a `Welcome` (tag, three u32, the u128 modulus, the id).
+const WELCOME_LEN: usize = 1 + 12 + 16 + 4;
+
 fn send<C: Channel + ?Sized>(ch: &mut C, msg: &Message) -> Result<(), SecaggError> {
     frame::send_frame(ch, &msg.encode())?;
     ch.flush()?;
     Ok(())
 }
 
-fn recv<C: Channel + ?Sized>(ch: &mut C) -> Result<Message, SecaggError> {
-    Message::decode(&frame::recv_frame(ch, MAX_FRAME)?)
+fn recv<C: Channel + ?Sized>(ch: &mut C, max: usize) -> Result<Message, SecaggError> {
+    Message::decode(&frame::recv_frame(ch, max)?)
 }
 
 /// The instant `d` from now, or (for a `d` too large to represent) a day from now.
@@ -139,6 +164,7 @@ fn round<C: Channel>(
     opts: &ServeOptions,
 ) {
     let deadline = deadline_after(opts.round_deadline);
+    let max = max_message_len(&server.config());
     let mut answers: BTreeMap<u32, Result<Message, SecaggError>> = BTreeMap::new();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel::<(u32, Result<Message, SecaggError>)>();
@@ -153,7 +179,7 @@ fn round<C: Channel>(
             let tx = tx.clone();
             let msg = out(id);
             let work = move || {
-                let res = msg.as_ref().map_or(Ok(()), |m| send(ch, m)).and_then(|()| recv(ch));
+                let res = msg.as_ref().map_or(Ok(()), |m| send(ch, m)).and_then(|()| recv(ch, max));
                 // The round may be over; then nobody listens any more.
                 let _ = tx.send((id, res));
             };
@@ -242,9 +268,13 @@ pub fn serve<C: Channel>(
 }
 
 /// Reads the server's next message within the client's message deadline.
-fn recv_within<C: Channel + ?Sized>(ch: &mut C, opts: &ClientOptions) -> Result<Message, SecaggError> {
+fn recv_within<C: Channel + ?Sized>(
+    ch: &mut C,
+    max: usize,
+    opts: &ClientOptions,
+) -> Result<Message, SecaggError> {
     let closer = ch.closer();
-    match within(closer, opts.message_deadline, || recv(ch)) {
+    match within(closer, opts.message_deadline, || recv(ch, max)) {
         (_, true) => Err(SecaggError::Deadline(opts.message_deadline)),
         (res, false) => res,
     }
@@ -257,14 +287,15 @@ pub fn run_client<C: Channel + ?Sized>(
     rng: &mut impl CryptoRngCore,
     opts: &ClientOptions,
 ) -> Result<ClientReport, SecaggError> {
-    let (config, id) = match recv_within(ch, opts)? {
+    let (config, id) = match recv_within(ch, WELCOME_LEN, opts)? {
         Message::Welcome { config, id } => (config, id),
         other => return Err(SecaggError::Protocol(format!("the server sent {} first", other.name()))),
     };
     let (mut client, first) = Client::new(id, config, input, rng)?;
+    let max = max_message_len(&config);
     send(ch, &first)?;
     loop {
-        let msg = recv_within(ch, opts)?;
+        let msg = recv_within(ch, max, opts)?;
         if let Message::Sum { values, .. } = &msg {
             let values = values.clone();
             client.handle(msg, rng)?;
