@@ -314,3 +314,213 @@ fn zk_tampered_or_mismatched_inputs_exit_1() {
         assert!(out.stdout.is_empty());
     }
 }
+
+// ---- `mpc secagg serve` / `client` over TLS with pinned certificates (issue #15) ----
+
+fn free_port() -> u16 {
+    // Port 0 makes the OS pick a free port; it is released right away for `mpc`.
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn_mpc(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mpc"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the mpc binary runs")
+}
+
+/// Waits for `child`, killing it after 60 s so a hang fails the test instead of CI.
+fn finish(mut child: std::process::Child) -> Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().ok();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// A self-signed certificate and key written to `dir` as NAME.crt / NAME.key.
+fn identity(dir: &std::path::Path, name: &str) -> (String, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["mpc-peer".to_string()]).unwrap();
+    let cert = dir.join(format!("{name}.crt"));
+    let key = dir.join(format!("{name}.key"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    (path_str(&cert).to_string(), path_str(&key).to_string())
+}
+
+/// Exit status 1 and a last stderr line `error: ...` (notes about refused
+/// connections may precede it), no panic; returns that line.
+#[track_caller]
+fn server_failure(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "stderr: {err}");
+    let last = err.lines().last().unwrap_or("").to_string();
+    assert!(last.starts_with("error: "), "stderr: {err}");
+    assert!(err.lines().rev().skip(1).all(|l| l.starts_with("refused ")), "stderr: {err}");
+    last
+}
+
+fn secagg_server(addr: &str, transport: &[&str], timeout: &str) -> std::process::Child {
+    let mut args =
+        vec!["secagg", "serve", "--listen", addr, "--clients", "3", "--threshold", "2", "--dim", "2"];
+    args.extend_from_slice(&["--timeout", timeout]);
+    args.extend_from_slice(transport);
+    spawn_mpc(&args)
+}
+
+fn secagg_client(addr: &str, input: &str, transport: &[&str]) -> std::process::Child {
+    let mut args = vec!["secagg", "client", "--connect", addr, "--input", input, "--timeout", "30"];
+    args.extend_from_slice(transport);
+    spawn_mpc(&args)
+}
+
+#[test]
+fn secagg_runs_over_tls_with_pinned_certificates_and_over_explicit_plain_tcp() {
+    let dir = scratch("secagg_tls");
+    let (s_cert, s_key) = identity(&dir, "server");
+    let clients: Vec<(String, String)> = (0..3).map(|i| identity(&dir, &format!("client{i}"))).collect();
+    let inputs: Vec<String> = (0..3)
+        .map(|i| {
+            let p = dir.join(format!("x{i}.txt"));
+            std::fs::write(&p, format!("{} {}\n", i + 1, 10 * (i + 1))).unwrap();
+            path_str(&p).to_string()
+        })
+        .collect();
+    // TLS: the server pins the three client certificates, each client the server's.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server_tls = vec!["--tls-cert", &s_cert, "--tls-key", &s_key];
+    for (c, _) in &clients {
+        server_tls.extend_from_slice(&["--peer-cert", c]);
+    }
+    let server = secagg_server(&addr, &server_tls, "30");
+    let children: Vec<_> = (0..3)
+        .map(|i| {
+            let (c, k) = &clients[i];
+            secagg_client(&addr, &inputs[i], &["--tls-cert", c, "--tls-key", k, "--peer-cert", &s_cert])
+        })
+        .collect();
+    assert_eq!(ok(&finish(server)), "6\n60\n");
+    for c in children {
+        assert_eq!(ok(&finish(c)), "6\n60\n");
+    }
+    // Plain TCP, asked for by name.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server = secagg_server(&addr, &["--insecure"], "30");
+    let children: Vec<_> = inputs.iter().map(|x| secagg_client(&addr, x, &["--insecure"])).collect();
+    assert_eq!(ok(&finish(server)), "6\n60\n");
+    for c in children {
+        assert_eq!(ok(&finish(c)), "6\n60\n");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn secagg_refuses_a_wrong_pin_and_a_missing_transport_with_one_sentence() {
+    let dir = scratch("secagg_pin");
+    let (s_cert, s_key) = identity(&dir, "server");
+    let (m_cert, _) = identity(&dir, "mallory");
+    let (c_cert, c_key) = identity(&dir, "client");
+    let input = dir.join("x.txt");
+    std::fs::write(&input, "1 2\n").unwrap();
+    let input = path_str(&input);
+    // The client pins mallory's certificate, not the server's: refused.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server_tls = [
+        "--tls-cert",
+        &s_cert,
+        "--tls-key",
+        &s_key,
+        "--peer-cert",
+        &c_cert,
+        "--peer-cert",
+        &m_cert,
+        "--peer-cert",
+        &s_cert,
+    ];
+    let server = secagg_server(&addr, &server_tls, "3");
+    let out = finish(secagg_client(
+        &addr,
+        input,
+        &["--tls-cert", &c_cert, "--tls-key", &c_key, "--peer-cert", &m_cert],
+    ));
+    let err = assert_one_sentence_failure(&out);
+    assert!(err.contains("not the pinned one"), "{err}");
+    // The server never got its clients: it fails with one sentence once its timeout
+    // passes, after a note per refused connection.
+    let err = server_failure(&finish(server));
+    assert!(err.contains("0 of 3 clients connected"), "{err}");
+    // A client whose certificate the server does not pin is refused by the server.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server_tls = [
+        "--tls-cert",
+        &s_cert,
+        "--tls-key",
+        &s_key,
+        "--peer-cert",
+        &m_cert,
+        "--peer-cert",
+        &m_cert,
+        "--peer-cert",
+        &m_cert,
+    ];
+    let server = secagg_server(&addr, &server_tls, "3");
+    let out = finish(secagg_client(
+        &addr,
+        input,
+        &["--tls-cert", &c_cert, "--tls-key", &c_key, "--peer-cert", &s_cert],
+    ));
+    assert_one_sentence_failure(&out);
+    let err = server_failure(&finish(server));
+    assert!(err.contains("0 of 3 clients connected"), "{err}");
+    // Neither TLS nor --insecure: refused before anything is opened.
+    let out = mpc(&["secagg", "client", "--connect", "127.0.0.1:9", "--input", input], b"");
+    assert!(assert_one_sentence_failure(&out).contains("--insecure"));
+    let out = mpc(
+        &["secagg", "serve", "--listen", "127.0.0.1:0", "--clients", "3", "--threshold", "2", "--dim", "2"],
+        b"",
+    );
+    assert!(assert_one_sentence_failure(&out).contains("--insecure"));
+    // Both at once is a usage error, also one sentence.
+    let out = mpc(
+        &[
+            "secagg",
+            "client",
+            "--connect",
+            "127.0.0.1:9",
+            "--input",
+            input,
+            "--insecure",
+            "--peer-cert",
+            &s_cert,
+        ],
+        b"",
+    );
+    assert_one_sentence_failure(&out);
+    // A threshold of half the clients is refused (no signed survivor lists).
+    let out = mpc(
+        &[
+            "secagg",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--clients",
+            "4",
+            "--threshold",
+            "2",
+            "--dim",
+            "2",
+            "--insecure",
+        ],
+        b"",
+    );
+    assert!(assert_one_sentence_failure(&out).contains("more than half"));
+    std::fs::remove_dir_all(dir).ok();
+}

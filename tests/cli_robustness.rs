@@ -168,7 +168,17 @@ fn huge_timeouts_are_refused() {
             "--timeout",
             "1000001",
         ],
-        vec!["secagg", "client", "--connect", "127.0.0.1:9", "--input", path_str(&vector), "--timeout", &max],
+        vec![
+            "secagg",
+            "client",
+            "--connect",
+            "127.0.0.1:9",
+            "--input",
+            path_str(&vector),
+            "--timeout",
+            &max,
+            "--insecure",
+        ],
         vec![
             "secagg",
             "serve",
@@ -182,6 +192,7 @@ fn huge_timeouts_are_refused() {
             "2",
             "--timeout",
             &max,
+            "--insecure",
         ],
     ];
     for args in &cases {
@@ -336,7 +347,7 @@ fn dp_parameter_errors_name_the_real_problem() {
 #[test]
 fn secagg_simulate_refuses_sizes_beyond_memory() {
     let err = assert_one_sentence_failure(&mpc_with_deadline(
-        &["secagg", "simulate", "--clients", "10000", "--threshold", "2", "--dim", "10000000"],
+        &["secagg", "simulate", "--clients", "10000", "--threshold", "5001", "--dim", "10000000"],
         10,
     ));
     assert!(err.contains("at most 100000000"), "{err}");

@@ -1,11 +1,23 @@
 //! `mpc secagg`: secure aggregation over TCP (Bonawitz et al. 2017).
 //!
 //! `mpc secagg serve --listen ADDR --clients N --threshold T --dim D [--modulus-bits K |
-//! --modulus M]` waits for N clients, runs the protocol and prints the sum of the
-//! included clients' vectors, one value per line (dropped clients are reported on
-//! stderr). `mpc secagg client --connect ADDR --input FILE` sends the vector in FILE
-//! (whitespace-separated non-negative integers, as many as the server's dimension)
-//! and prints the sum the server announces. `mpc secagg simulate` runs a whole
+//! --modulus M] (--tls-cert F --tls-key F --peer-cert F... | --insecure)` waits for N
+//! clients, runs the protocol and prints the sum of the included clients' vectors, one
+//! value per line (dropped clients are reported on stderr). `mpc secagg client
+//! --connect ADDR --input FILE (--tls-cert F --tls-key F --peer-cert F | --insecure)`
+//! sends the vector in FILE (whitespace-separated non-negative integers, as many as
+//! the server's dimension) and prints the sum the server announces.
+//!
+//! Transport: TLS 1.3 with pinned certificates (`mpc_net::TlsChannel`), both ways.
+//! A client pins the server's certificate (`--peer-cert`); the server pins one
+//! certificate per client (`--peer-cert`, repeatable, N certificates in all, in
+//! client-id order: the client presenting the i-th certificate is client i), refuses
+//! any other certificate and a second connection with one already connected. Plain
+//! TCP only with `--insecure`; with neither, the command refuses to run.
+//! `--timeout` is the per-read timeout and also the deadline of each server round
+//! and each client wait (`secagg::net::{ServeOptions, ClientOptions}`).
+//!
+//! `mpc secagg simulate` runs a whole
 //! session in one process with chosen dropouts (`--drop ROUND:ID`, or
 //! `--drop-percent P --drop-round R`) and prints the sum, or with `--stats`/`--json`
 //! the per-party compute time (thread CPU time on Linux) and bytes.
@@ -15,7 +27,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use mpc_native::secagg::{self, net, Config, Dropouts, Modulus};
-use mpc_net::{TcpChannel, TcpListenerChannel};
+use mpc_net::{Channel, NetError, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
 
 use super::{noteln, outln};
 
@@ -73,9 +85,24 @@ struct ServeArgs {
     listen: String,
     #[command(flatten)]
     params: Params,
-    /// Seconds to wait for each client to connect and at each step.
+    /// Seconds to wait for the clients to connect, for each read, and for each whole
+    /// round (clients that have not answered by then are dropped).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Our TLS certificate (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
+    tls_cert: Option<PathBuf>,
+    /// Our TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
+    tls_key: Option<PathBuf>,
+    /// The clients' certificates (PEM; repeatable, a file may hold several): one per
+    /// client, the i-th is client i's. No other certificate is accepted.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    peer_cert: Vec<PathBuf>,
+    /// Plain TCP, unauthenticated and unencrypted (anyone on the path can read the
+    /// shares' metadata and impersonate the server or a client).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "peer_cert"])]
+    insecure: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,9 +113,22 @@ struct ClientArgs {
     /// The input vector: whitespace-separated non-negative integers.
     #[arg(long, value_name = "FILE")]
     input: PathBuf,
-    /// Seconds to wait for the server at each step.
+    /// Seconds to wait for the server at each step (longer than the server's
+    /// --timeout, since a round may take that long).
     #[arg(long, default_value_t = 120)]
     timeout: u64,
+    /// Our TLS certificate (PEM), the one the server pins for us.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
+    tls_cert: Option<PathBuf>,
+    /// Our TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
+    tls_key: Option<PathBuf>,
+    /// The server's certificate (PEM): the only one accepted.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    peer_cert: Option<PathBuf>,
+    /// Plain TCP, unauthenticated and unencrypted.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "peer_cert"])]
+    insecure: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,8 +165,9 @@ fn read_vector(path: &PathBuf) -> anyhow::Result<Vec<u64>> {
     text.split_whitespace()
         .enumerate()
         .map(|(i, w)| {
-            w.parse::<u64>().with_context(|| {
-                format!("value {} of {} (`{w}`) is not a non-negative integer", i + 1, path.display())
+            // The message names the position, never the (secret) value.
+            w.parse::<u64>().map_err(|_| {
+                anyhow::anyhow!("value {} of {} is not an integer from 0 to 2^64 - 1", i + 1, path.display())
             })
         })
         .collect()
@@ -140,19 +181,51 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+const NO_TRANSPORT: &str =
+    "secagg needs TLS (--tls-cert, --tls-key and --peer-cert) or an explicit --insecure for plain TCP";
+
+fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    super::read_path(path, super::SMALL_FILE_LIMIT)
+        .with_context(|| format!("cannot read `{}`", path.display()))
+}
+
 fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let config = a.params.config()?;
     let timeout = super::timeout_secs(a.timeout)?;
+    let tls = match (&a.tls_cert, &a.tls_key, a.insecure) {
+        (Some(cert), Some(key), false) => {
+            let pins = a.peer_cert.iter().map(|p| read_file(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let id = TlsIdentity::from_pem_pins(&read_file(cert)?, &read_file(key)?, &pins)
+                .context("cannot use the TLS files")?;
+            if id.pin_count() != config.clients as usize {
+                bail!(
+                    "--peer-cert gives {} client certificates but there are {} clients: give one per client, in client-id order",
+                    id.pin_count(),
+                    config.clients
+                );
+            }
+            Some(id)
+        }
+        (None, None, true) => None,
+        _ => bail!("{NO_TRANSPORT}"),
+    };
     let listener =
         TcpListenerChannel::bind(&a.listen).with_context(|| format!("cannot listen on {}", a.listen))?;
-    let mut chans = Vec::with_capacity(config.clients as usize);
-    for i in 0..config.clients {
-        let ch = listener
-            .accept(timeout)
-            .with_context(|| format!("only {i} of {} clients connected", config.clients))?;
-        chans.push(ch);
-    }
-    let rep = net::serve(config, chans).context("secure aggregation failed")?;
+    let chans: Vec<Box<dyn Channel>> = match &tls {
+        Some(id) => accept_tls(&listener, id, config.clients, timeout)?,
+        None => {
+            let mut chans: Vec<Box<dyn Channel>> = Vec::with_capacity(config.clients as usize);
+            for i in 0..config.clients {
+                let ch = listener
+                    .accept(timeout)
+                    .with_context(|| format!("only {i} of {} clients connected", config.clients))?;
+                chans.push(Box::new(ch));
+            }
+            chans
+        }
+    };
+    let opts = net::ServeOptions { round_deadline: timeout };
+    let rep = net::serve(config, chans, &opts).context("secure aggregation failed")?;
     for (id, why) in &rep.dropped {
         noteln!("client {id} dropped out: {why}");
     }
@@ -166,12 +239,63 @@ fn serve(a: ServeArgs) -> anyhow::Result<()> {
     print_vector(&rep.sum)
 }
 
+/// Accepts one TLS connection per pinned client certificate, until all `clients` are
+/// in or `timeout` has passed; client i is the one presenting the i-th certificate.
+/// A connection with any other certificate, or a second one with a certificate
+/// already connected, is refused (noted on stderr) and the server keeps waiting.
+fn accept_tls(
+    listener: &TcpListenerChannel,
+    id: &TlsIdentity,
+    clients: u32,
+    timeout: Duration,
+) -> anyhow::Result<Vec<Box<dyn Channel>>> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut slots: Vec<Option<TlsChannel>> = (0..clients).map(|_| None).collect();
+    let mut connected = 0u32;
+    while connected < clients {
+        let waiting = || format!("only {connected} of {clients} clients connected");
+        if std::time::Instant::now() >= deadline {
+            bail!("{}", waiting());
+        }
+        let ch = match TlsChannel::accept(listener, id, timeout) {
+            Ok(ch) => ch,
+            Err(e @ NetError::Timeout(_)) => return Err(e).with_context(waiting),
+            Err(e) => {
+                noteln!("refused a connection: {e}");
+                continue;
+            }
+        };
+        // The verifier accepted the certificate, so it is one of the pins.
+        let Some(i) = ch.peer_index(id) else { continue };
+        match slots.get_mut(i) {
+            Some(slot @ None) => {
+                *slot = Some(ch);
+                connected += 1;
+            }
+            _ => noteln!("refused a second connection with client {i}'s certificate"),
+        }
+    }
+    Ok(slots.into_iter().flatten().map(|c| Box::new(c) as Box<dyn Channel>).collect())
+}
+
 fn client(a: ClientArgs) -> anyhow::Result<()> {
     let timeout = super::timeout_secs(a.timeout)?;
+    let tls = match (&a.tls_cert, &a.tls_key, &a.peer_cert, a.insecure) {
+        (Some(cert), Some(key), Some(peer), false) => Some(
+            TlsIdentity::from_pem(&read_file(cert)?, &read_file(key)?, &read_file(peer)?)
+                .context("cannot use the TLS files")?,
+        ),
+        (None, None, None, true) => None,
+        _ => bail!("{NO_TRANSPORT}"),
+    };
     let input = read_vector(&a.input)?;
-    let mut ch = TcpChannel::connect(&a.connect, timeout)?;
+    let mut ch: Box<dyn Channel> = match &tls {
+        Some(id) => Box::new(TlsChannel::connect(&a.connect, id, timeout)?),
+        None => Box::new(TcpChannel::connect(&a.connect, timeout)?),
+    };
     let mut rng = rand::rngs::OsRng;
-    let rep = net::run_client(&mut ch, input, &mut rng).context("secure aggregation failed")?;
+    let opts = net::ClientOptions { message_deadline: timeout };
+    let rep = net::run_client(&mut ch, input, &mut rng, &opts).context("secure aggregation failed")?;
     noteln!("client {}: sent {} bytes, received {} bytes", rep.id, rep.bytes_sent, rep.bytes_received);
     print_vector(&rep.sum)
 }

@@ -89,6 +89,25 @@ impl NetError {
     }
 }
 
+/// Closes a socket-backed channel from another thread (see [`Channel::closer`]).
+#[derive(Debug)]
+pub struct Closer {
+    stream: std::net::TcpStream,
+}
+
+impl Closer {
+    pub(crate) fn new(stream: &std::net::TcpStream) -> Option<Closer> {
+        stream.try_clone().ok().map(|stream| Closer { stream })
+    }
+
+    /// Shuts the connection down in both directions: reads and writes blocked on it,
+    /// in any thread, fail at once, and so does every later one.
+    pub fn close(&self) {
+        // Shutting down an already closed socket fails harmlessly.
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 /// Traffic counters of one end of a channel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChannelStats {
@@ -131,6 +150,17 @@ pub trait Channel: Send {
     /// The traffic counters so far.
     fn stats(&self) -> ChannelStats;
 
+    /// A handle that closes this channel from another thread, so a blocked read or
+    /// write ends at once with an error; `None` where the channel has no such handle
+    /// (an in-memory channel, which is only bounded by its own timeout).
+    ///
+    /// The per-call timeout bounds silence, not slowness: a peer that sends one byte
+    /// just before each timeout keeps a read alive for ever. A caller with a deadline
+    /// for a whole message or round closes the channel when the deadline passes.
+    fn closer(&self) -> Option<Closer> {
+        None
+    }
+
     /// Bytes sent so far.
     fn bytes_sent(&self) -> u64 {
         self.stats().bytes_sent
@@ -155,6 +185,9 @@ impl<C: Channel + ?Sized> Channel for &mut C {
     fn stats(&self) -> ChannelStats {
         (**self).stats()
     }
+    fn closer(&self) -> Option<Closer> {
+        (**self).closer()
+    }
 }
 
 impl<C: Channel + ?Sized> Channel for Box<C> {
@@ -169,6 +202,9 @@ impl<C: Channel + ?Sized> Channel for Box<C> {
     }
     fn stats(&self) -> ChannelStats {
         (**self).stats()
+    }
+    fn closer(&self) -> Option<Closer> {
+        (**self).closer()
     }
 }
 

@@ -11,7 +11,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::{Channel, ChannelStats, NetError};
+use crate::{Channel, ChannelStats, Closer, NetError};
 
 const BUFFER: usize = 256 * 1024;
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
@@ -153,6 +153,10 @@ impl Channel for TcpChannel {
     fn stats(&self) -> ChannelStats {
         self.stats
     }
+
+    fn closer(&self) -> Option<Closer> {
+        Closer::new(self.writer.get_ref())
+    }
 }
 
 #[cfg(test)]
@@ -202,6 +206,38 @@ mod tests {
         a.flush().unwrap();
         b.recv_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"y");
+    }
+
+    #[test]
+    fn a_closer_ends_a_trickled_read_at_once() {
+        // The peer sends one byte every 100 ms, under the 1 s read timeout, so only
+        // closing the channel from another thread ends the 100-byte read.
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = std::sync::Arc::clone(&stop);
+        let peer = std::thread::spawn(move || {
+            let mut ch = TcpChannel::connect(&addr, Duration::from_secs(5)).unwrap();
+            while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+                if ch.send(b"x").and_then(|()| ch.flush()).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let mut server = listener.accept(Duration::from_secs(1)).unwrap();
+        let closer = server.closer().unwrap();
+        let start = Instant::now();
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            closer.close();
+        });
+        let mut buf = [0u8; 100];
+        assert!(server.recv_exact(&mut buf).is_err());
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+        killer.join().unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        peer.join().unwrap();
     }
 
     #[test]

@@ -23,17 +23,18 @@ use rustls::{
 };
 
 use crate::tcp::{connect_stream, TcpListenerChannel};
-use crate::{Channel, ChannelStats, NetError};
+use crate::{Channel, ChannelStats, Closer, NetError};
 
 const BUFFER: usize = 256 * 1024;
 /// The name the client asks for; the pinned verifier ignores names.
 const PEER_NAME: &str = "mpc-peer";
 
-/// Our certificate chain and private key, and the peer's pinned certificate.
+/// Our certificate chain and private key, and the peer certificates we accept
+/// (one for a two-party session; one per client for a server of many clients).
 pub struct TlsIdentity {
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
-    peer: CertificateDer<'static>,
+    peers: Vec<CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for TlsIdentity {
@@ -50,7 +51,33 @@ impl TlsIdentity {
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|e| NetError::TlsConfig(format!("cannot read the private key: {e}")))?;
         let peer = parse_certs(peer_cert_pem, "the peer's certificate")?.remove(0);
-        Ok(TlsIdentity { certs, key, peer })
+        Ok(TlsIdentity { certs, key, peers: vec![peer] })
+    }
+
+    /// Like [`Self::from_pem`], but pins every certificate in `peer_certs_pem` (each
+    /// PEM may hold several): a peer presenting any one of them is accepted, and
+    /// [`TlsChannel::peer_index`] tells which. For a server of many clients.
+    pub fn from_pem_pins(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        peer_certs_pem: &[Vec<u8>],
+    ) -> Result<TlsIdentity, NetError> {
+        let certs = parse_certs(cert_pem, "our certificate")?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| NetError::TlsConfig(format!("cannot read the private key: {e}")))?;
+        let mut peers = Vec::new();
+        for pem in peer_certs_pem {
+            peers.extend(parse_certs(pem, "a peer's certificate")?);
+        }
+        if peers.is_empty() {
+            return Err(NetError::TlsConfig("no peer certificate to pin".into()));
+        }
+        Ok(TlsIdentity { certs, key, peers })
+    }
+
+    /// The number of pinned peer certificates.
+    pub fn pin_count(&self) -> usize {
+        self.peers.len()
     }
 }
 
@@ -79,16 +106,16 @@ impl std::fmt::Display for PinMismatch {
 
 impl std::error::Error for PinMismatch {}
 
-/// Accepts exactly one certificate, as server or client verifier.
+/// Accepts exactly the pinned certificates, as server or client verifier.
 #[derive(Debug)]
 struct Pinned {
-    cert: CertificateDer<'static>,
+    certs: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
 }
 
 impl Pinned {
     fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error> {
-        if end_entity.as_ref() == self.cert.as_ref() {
+        if self.certs.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
             Ok(())
         } else {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(PinMismatch)))))
@@ -221,12 +248,45 @@ pub(crate) fn describe(e: &rustls::Error) -> String {
     }
 }
 
+/// Runs the handshake `f` on `sock`, shutting the socket down if it has not finished
+/// within `timeout` (then the result is [`NetError::Timeout`]). The socket's read
+/// timeout bounds each silence only; a peer trickling handshake bytes just under it
+/// would otherwise hold an accepting server for ever.
+fn handshake_within(
+    sock: &mut TcpStream,
+    timeout: Duration,
+    f: impl FnOnce(&mut TcpStream) -> Result<(), NetError>,
+) -> Result<(), NetError> {
+    let closer = crate::Closer::new(sock);
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let (res, late) = std::thread::scope(|s| {
+        let watchdog = s.spawn(move || {
+            let late = matches!(wait.recv_timeout(timeout), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+            if late {
+                if let Some(c) = &closer {
+                    c.close();
+                }
+            }
+            late
+        });
+        let res = f(sock);
+        // The watchdog may have ended already; then nobody listens.
+        let _ = done.send(());
+        // The watchdog does not panic; count a panic as "not late".
+        (res, watchdog.join().unwrap_or(false))
+    });
+    if late {
+        return Err(NetError::Timeout(timeout));
+    }
+    res
+}
+
 impl TlsChannel {
     /// Connects to `addr` (retrying until `timeout`) and runs the TLS handshake as
     /// the client.
     pub fn connect(addr: &str, identity: &TlsIdentity, timeout: Duration) -> Result<TlsChannel, NetError> {
         let mut sock = connect_stream(addr, timeout)?;
-        let verifier = Arc::new(Pinned { cert: identity.peer.clone(), provider: provider() });
+        let verifier = Arc::new(Pinned { certs: identity.peers.clone(), provider: provider() });
         let config = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(tls_err)?
@@ -236,9 +296,12 @@ impl TlsChannel {
             .map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let name = ServerName::try_from(PEER_NAME).map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let mut conn = ClientConnection::new(Arc::new(config), name).map_err(tls_err)?;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| NetError::from_io(e, timeout))?;
-        }
+        handshake_within(&mut sock, timeout, |sock| {
+            while conn.is_handshaking() {
+                conn.complete_io(sock).map_err(|e| NetError::from_io(e, timeout))?;
+            }
+            Ok(())
+        })?;
         Ok(TlsChannel::new(Stream::Client(Box::new(StreamOwned::new(conn, sock))), timeout))
     }
 
@@ -250,7 +313,7 @@ impl TlsChannel {
         timeout: Duration,
     ) -> Result<TlsChannel, NetError> {
         let mut sock = listener.accept_stream(timeout)?;
-        let verifier = Arc::new(Pinned { cert: identity.peer.clone(), provider: provider() });
+        let verifier = Arc::new(Pinned { certs: identity.peers.clone(), provider: provider() });
         let config = ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(tls_err)?
@@ -258,9 +321,12 @@ impl TlsChannel {
             .with_single_cert(identity.certs.clone(), identity.key.clone_key())
             .map_err(|e| NetError::TlsConfig(e.to_string()))?;
         let mut conn = ServerConnection::new(Arc::new(config)).map_err(tls_err)?;
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock).map_err(|e| NetError::from_io(e, timeout))?;
-        }
+        handshake_within(&mut sock, timeout, |sock| {
+            while conn.is_handshaking() {
+                conn.complete_io(sock).map_err(|e| NetError::from_io(e, timeout))?;
+            }
+            Ok(())
+        })?;
         Ok(TlsChannel::new(Stream::Server(Box::new(StreamOwned::new(conn, sock))), timeout))
     }
 
@@ -272,6 +338,17 @@ impl TlsChannel {
             stats: ChannelStats::default(),
             sending: false,
         }
+    }
+
+    /// Which of the identity's pinned certificates the peer presented (its position
+    /// in the order given to [`TlsIdentity::from_pem_pins`]).
+    pub fn peer_index(&self, identity: &TlsIdentity) -> Option<usize> {
+        let presented = match &self.stream {
+            Stream::Client(s) => s.conn.peer_certificates(),
+            Stream::Server(s) => s.conn.peer_certificates(),
+        }?;
+        let end_entity = presented.first()?;
+        identity.peers.iter().position(|c| c.as_ref() == end_entity.as_ref())
     }
 
     fn write_out(&mut self) -> Result<(), NetError> {
@@ -310,6 +387,13 @@ impl Channel for TlsChannel {
 
     fn stats(&self) -> ChannelStats {
         self.stats
+    }
+
+    fn closer(&self) -> Option<Closer> {
+        match &self.stream {
+            Stream::Client(s) => Closer::new(&s.sock),
+            Stream::Server(s) => Closer::new(&s.sock),
+        }
     }
 }
 
@@ -371,6 +455,56 @@ mod tests {
         let (s, cl) = run_pair(&b.0, &c.0, &a, &b);
         assert!(matches!(cl, Err(NetError::Tls(ref m)) if m.contains("pinned")), "{cl:?}");
         assert!(s.is_err());
+    }
+
+    #[test]
+    fn a_pin_set_accepts_each_pinned_client_and_names_it() {
+        let server = self_signed();
+        let clients = [self_signed(), self_signed()];
+        let other = self_signed();
+        let pins: Vec<Vec<u8>> = clients.iter().map(|c| c.0.clone().into_bytes()).collect();
+        let id = TlsIdentity::from_pem_pins(server.0.as_bytes(), server.1.as_bytes(), &pins).unwrap();
+        assert_eq!(id.pin_count(), 2);
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let timeout = Duration::from_secs(5);
+        for (want, who) in [(Some(1usize), &clients[1]), (Some(0), &clients[0]), (None, &other)] {
+            let client_id =
+                TlsIdentity::from_pem(who.0.as_bytes(), who.1.as_bytes(), server.0.as_bytes()).unwrap();
+            let a = addr.clone();
+            let t = std::thread::spawn(move || TlsChannel::connect(&a, &client_id, timeout).map(|_| ()));
+            match TlsChannel::accept(&listener, &id, timeout) {
+                Ok(ch) => assert_eq!(ch.peer_index(&id), want),
+                Err(e) => assert!(want.is_none(), "{e}"),
+            }
+            let _ = t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_trickled_handshake_ends_at_the_timeout() {
+        // The "client" sends one byte of a ClientHello every 100 ms, under the 700 ms
+        // read timeout: only the handshake deadline ends the accept.
+        let server = self_signed();
+        let id =
+            TlsIdentity::from_pem(server.0.as_bytes(), server.1.as_bytes(), server.0.as_bytes()).unwrap();
+        let listener = TcpListenerChannel::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let t = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            // A TLS record header announcing a 512-byte handshake message.
+            for b in [0x16u8, 0x03, 0x01, 0x02, 0x00].iter().chain([0u8; 40].iter()) {
+                if s.write_all(&[*b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let start = std::time::Instant::now();
+        let res = TlsChannel::accept(&listener, &id, Duration::from_millis(700));
+        assert!(matches!(res, Err(NetError::Timeout(_))), "{res:?}");
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+        t.join().unwrap();
     }
 
     #[test]

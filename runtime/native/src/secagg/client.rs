@@ -15,7 +15,9 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use super::crypto::{apply_mask, kdf, open, seal, secret_to_field, Sign};
+use super::crypto::{
+    apply_mask, kdf, open, seal, secret_to_field, Direction, Sign, SHARE_CIPHERTEXT_LEN, SHARE_LEN,
+};
 use super::msg::{Message, ShareKind};
 use super::{Config, SecaggError};
 use crate::shamir::{self, Fp61, Share};
@@ -45,22 +47,16 @@ pub fn session_id(config: &Config, keys: &[(u32, [u8; 32], [u8; 32])]) -> [u8; 3
     h.finalize().into()
 }
 
-/// Associated data of the share ciphertext from `from` to `to`.
-pub(crate) fn share_ad(session: &[u8; 32], from: u32, to: u32) -> Vec<u8> {
-    let mut ad = b"mpc-secagg-v1 shares".to_vec();
-    ad.extend_from_slice(session);
-    ad.extend_from_slice(&from.to_be_bytes());
-    ad.extend_from_slice(&to.to_be_bytes());
-    ad
-}
+/// The round in which shares are sealed (bound into their keys and AAD).
+pub(crate) const SHARE_ROUND: u8 = 1;
 
 /// The pairwise mask seed of two clients from their X25519 agreement.
-pub(crate) fn pairwise_seed(session: &[u8; 32], dh: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+pub fn pairwise_seed(session: &[u8; 32], dh: &[u8; 32]) -> Zeroizing<[u8; 32]> {
     kdf(b"mpc-secagg-v1 pairwise mask", session, dh)
 }
 
 /// The self-mask PRG seed from `b`.
-pub(crate) fn self_seed(session: &[u8; 32], b: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+pub fn self_seed(session: &[u8; 32], b: &[u8; 32]) -> Zeroizing<[u8; 32]> {
     kdf(b"mpc-secagg-v1 self mask", session, b)
 }
 
@@ -82,8 +78,8 @@ pub struct Client {
     own: Option<(Vec<u8>, Vec<u8>)>,
     /// Shares received from each round-1 peer: (share of s^SK, share of b), encoded.
     received: BTreeMap<u32, SharePair>,
-    /// Round 1 to 2: the share-encryption key with each peer (from `X25519(c_u, c_v)`,
-    /// derived once and used to seal to and open from that peer); cleared after use.
+    /// Round 1 to 2: the X25519 agreement `X25519(c_u, c_v)` with each peer, from which
+    /// the two directional share keys are derived (`crypto::Direction`); cleared after use.
     enc_keys: BTreeMap<u32, Zeroizing<[u8; 32]>>,
     u2: BTreeSet<u32>,
 }
@@ -114,9 +110,11 @@ impl Client {
                 config.dim
             )));
         }
-        if let Some(v) = input.iter().find(|&&v| !config.modulus.contains(v)) {
+        // The message names the position, never the value: inputs are secret.
+        if let Some(i) = input.iter().position(|&v| !config.modulus.contains(v)) {
             return Err(SecaggError::InvalidParameter(format!(
-                "the input value {v} is not below the modulus {}",
+                "input value number {} is not below the modulus {}",
+                i + 1,
                 config.modulus.value()
             )));
         }
@@ -225,16 +223,18 @@ impl Client {
                 self.own = Some((s, b));
                 continue;
             }
-            let mut pt = Zeroizing::new(Vec::with_capacity(s.len() + b.len() + 8));
-            pt.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            if s.len() != SHARE_LEN || b.len() != SHARE_LEN {
+                return Err(SecaggError::InvalidParameter("a share has an unexpected length".into()));
+            }
+            let mut pt = Zeroizing::new(Vec::with_capacity(2 * SHARE_LEN));
             pt.extend_from_slice(&s);
             pt.extend_from_slice(&b);
-            let dh = self.c_sk.diffie_hellman(&PublicKey::from(*c_pk));
-            let key = kdf(b"mpc-secagg-v1 share encryption", &self.session, dh.as_bytes());
-            let ad = share_ad(&self.session, self.id, *peer);
-            ciphertexts.push((*peer, seal(&key, &ad, &pt)));
-            // The agreement is symmetric: the same key opens the peer's shares in round 2.
-            self.enc_keys.insert(*peer, key);
+            let dh = Zeroizing::new(*self.c_sk.diffie_hellman(&PublicKey::from(*c_pk)).as_bytes());
+            let dir = Direction { session: &self.session, from: self.id, to: *peer, round: SHARE_ROUND };
+            ciphertexts.push((*peer, seal(&dh, &dir, &pt)?));
+            // The agreement is symmetric; the peer's shares to us open under the key of
+            // the other direction, derived from the same agreement in round 2.
+            self.enc_keys.insert(*peer, dh);
         }
         self.keys = keys.into_iter().map(|(id, c, s)| (id, (c, s))).collect();
         self.round = Round::Shared;
@@ -261,16 +261,16 @@ impl Client {
             if !u2.insert(*from) {
                 return Err(proto("two ciphertexts come from the same client"));
             }
-            let pt = open(key, &share_ad(&self.session, *from, self.id), ct)?;
-            if pt.len() < 4 {
-                return Err(SecaggError::Malformed("a share plaintext is too short".into()));
+            if ct.len() != SHARE_CIPHERTEXT_LEN {
+                return Err(SecaggError::Malformed(format!(
+                    "the share ciphertext from client {from} has the wrong length"
+                )));
             }
-            let sl = u32::from_be_bytes([pt[0], pt[1], pt[2], pt[3]]) as usize;
-            if pt.len() < 4 + sl {
-                return Err(SecaggError::Malformed("a share plaintext is truncated".into()));
-            }
-            let s = Zeroizing::new(pt[4..4 + sl].to_vec());
-            let b = Zeroizing::new(pt[4 + sl..].to_vec());
+            let dir = Direction { session: &self.session, from: *from, to: self.id, round: SHARE_ROUND };
+            let pt = open(key, &dir, ct)?;
+            let (s, b) = pt.split_at(SHARE_LEN); // pt.len() == 2 * SHARE_LEN (checked above)
+            let s = Zeroizing::new(s.to_vec());
+            let b = Zeroizing::new(b.to_vec());
             // Check both decode as shares now, so a bad one fails here, not later.
             Share::<Fp61>::from_bytes(&s)?;
             Share::<Fp61>::from_bytes(&b)?;

@@ -3,9 +3,13 @@
 //! Shamir field elements.
 //!
 //! - [`kdf`]: SHA-256 over a label, the session id and the input keying material.
-//! - [`seal`]/[`open`]: encrypt-then-MAC with a ChaCha20 keystream and HMAC-SHA-256
-//!   (RFC 2104), separate keys for each; the tag covers the associated data (session,
-//!   sender, receiver) and is compared in constant time. Each key seals one message.
+//! - [`seal`]/[`open`]: ChaCha20-Poly1305 (RFC 8439, the `chacha20poly1305` crate)
+//!   under a key and nonce from HKDF-SHA-256 (RFC 5869, the `hkdf` crate) over the
+//!   X25519 agreement, with sender, receiver, round and session in the HKDF info and
+//!   in the associated data ([`Direction`]). The agreement is symmetric, the keys are
+//!   not: u->v and v->u are sealed under independent keys. (Issue #15: one key and a
+//!   nonce-less keystream for both directions made `ct_uv XOR ct_vu = pt_uv XOR pt_vu`,
+//!   and the server, knowing one side's shares from unmasking, read the other's.)
 //! - [`expand_mask`]: the mask PRG's output reduced to `[0, m)`: masking with the low
 //!   bits when `m` is a power of two, rejection sampling otherwise, so masks are
 //!   uniform. The mask PRG is AES-128 in counter mode (`mpc_crypto::Prg`, AES-NI where
@@ -17,11 +21,12 @@
 //! - [`secret_to_field`]/[`field_to_secret`]: 32 bytes as five 56-bit `Fp61` elements,
 //!   so up to 65535 clients can hold shares (GF(2^8) would stop at 255).
 
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
 use mpc_crypto::{Block, Prg};
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{Modulus, SecaggError};
@@ -37,61 +42,88 @@ pub fn kdf(label: &[u8], session: &[u8; 32], ikm: &[u8]) -> Zeroizing<[u8; 32]> 
     Zeroizing::new(h.finalize().into())
 }
 
-fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    let mut ipad = [0x36u8; 64];
-    let mut opad = [0x5cu8; 64];
-    for i in 0..32 {
-        ipad[i] ^= key[i];
-        opad[i] ^= key[i];
-    }
-    let mut inner = Sha256::new();
-    inner.update(ipad);
-    for p in parts {
-        inner.update((p.len() as u64).to_be_bytes());
-        inner.update(p);
-    }
-    let mut outer = Sha256::new();
-    outer.update(opad);
-    outer.update(inner.finalize());
-    outer.finalize().into()
+/// The length of one encoded share of a 32-byte secret (`Share<Fp61>::to_bytes` of
+/// five elements: a 26-byte header, 5 x 8 bytes, a 4-byte checksum).
+pub const SHARE_LEN: usize = 26 + 5 * 8 + 4;
+/// The length of a share plaintext: the share of `s^SK`, then the share of `b`.
+pub const SHARE_PLAINTEXT_LEN: usize = 2 * SHARE_LEN;
+/// The length of a share ciphertext: the plaintext and the 16-byte Poly1305 tag.
+pub const SHARE_CIPHERTEXT_LEN: usize = SHARE_PLAINTEXT_LEN + 16;
+
+/// Where a share ciphertext sits in the protocol: who sealed it for whom, in which
+/// round of which session. Keys, nonces and associated data are all derived from it,
+/// so a ciphertext opens only in the direction, round and session it was sealed for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Direction<'a> {
+    /// The session id.
+    pub session: &'a [u8; 32],
+    /// The sender's id.
+    pub from: u32,
+    /// The receiver's id.
+    pub to: u32,
+    /// The protocol round (1 for the shares).
+    pub round: u8,
 }
 
-fn keystream_xor(key: &[u8; 32], data: &mut [u8]) {
-    let mut rng = ChaCha20Rng::from_seed(*key);
-    let mut ks = Zeroizing::new(vec![0u8; data.len()]);
-    rng.fill_bytes(&mut ks);
-    for (d, k) in data.iter_mut().zip(ks.iter()) {
-        *d ^= k;
+impl Direction<'_> {
+    /// `label || session || from || to || round`, big-endian: the HKDF info and the AAD.
+    fn context(&self, label: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(label.len() + 32 + 9);
+        out.extend_from_slice(label);
+        out.extend_from_slice(self.session);
+        out.extend_from_slice(&self.from.to_be_bytes());
+        out.extend_from_slice(&self.to.to_be_bytes());
+        out.push(self.round);
+        out
+    }
+
+    /// The ChaCha20-Poly1305 key and nonce of this direction: HKDF-SHA-256 (RFC 5869)
+    /// with the session id as salt, the X25519 agreement as input keying material and
+    /// the direction as info. u->v and v->u get independent keys although the
+    /// agreement is symmetric; each key seals exactly one message, and the nonce is
+    /// derived with it (so it is never reused under that key).
+    fn key_nonce(&self, agreement: &[u8; 32]) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
+        let hk = Hkdf::<Sha256>::new(Some(self.session), agreement);
+        let mut okm = Zeroizing::new([0u8; 44]);
+        // 44 bytes is far below HKDF-SHA-256's limit of 255 * 32.
+        let _ = hk.expand(&self.context(b"mpc-secagg-v2 share key"), &mut okm[..]);
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&okm[..32]);
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&okm[32..]);
+        (key, nonce)
+    }
+
+    fn aad(&self) -> Vec<u8> {
+        self.context(b"mpc-secagg-v2 share aad")
     }
 }
 
-/// Encrypts `plaintext` under the 32-byte `key` (used once) with associated data `ad`;
-/// the output is ciphertext || 32-byte tag.
-pub fn seal(key: &[u8; 32], ad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-    let enc = kdf(b"secagg enc", key, b"");
-    let mac = kdf(b"secagg mac", key, b"");
-    let mut out = plaintext.to_vec();
-    keystream_xor(&enc, &mut out);
-    let tag = hmac_sha256(&mac, &[ad, &out]);
-    out.extend_from_slice(&tag);
-    out
+/// Encrypts `plaintext` for one direction with ChaCha20-Poly1305 (RFC 8439) under a
+/// key and nonce from [`Direction`] and the X25519 `agreement`; the output is
+/// ciphertext || 16-byte tag. Fails only for plaintexts beyond ChaCha20's 256 GiB.
+pub fn seal(agreement: &[u8; 32], dir: &Direction<'_>, plaintext: &[u8]) -> Result<Vec<u8>, SecaggError> {
+    let (key, nonce) = dir.key_nonce(agreement);
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
+    cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: &dir.aad() })
+        .map_err(|_| SecaggError::InvalidParameter("a share plaintext is too long to encrypt".into()))
 }
 
-/// Checks and decrypts the output of [`seal`].
-pub fn open(key: &[u8; 32], ad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecaggError> {
-    if sealed.len() < 32 {
-        return Err(SecaggError::Decrypt);
-    }
-    let (ct, tag) = sealed.split_at(sealed.len() - 32);
-    let enc = kdf(b"secagg enc", key, b"");
-    let mac = kdf(b"secagg mac", key, b"");
-    let expect = hmac_sha256(&mac, &[ad, ct]);
-    if !bool::from(expect.ct_eq(tag)) {
-        return Err(SecaggError::Decrypt);
-    }
-    let mut out = Zeroizing::new(ct.to_vec());
-    keystream_xor(&enc, &mut out);
-    Ok(out)
+/// Checks and decrypts the output of [`seal`] for the same direction; any other
+/// direction, round, session, agreement or a modified byte fails with
+/// [`SecaggError::Decrypt`] naming the sender.
+pub fn open(
+    agreement: &[u8; 32],
+    dir: &Direction<'_>,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SecaggError> {
+    let (key, nonce) = dir.key_nonce(agreement);
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&key[..]));
+    cipher
+        .decrypt(Nonce::from_slice(&nonce), Payload { msg: sealed, aad: &dir.aad() })
+        .map(Zeroizing::new)
+        .map_err(|_| SecaggError::Decrypt { from: dir.from })
 }
 
 /// Whether [`apply_mask`] adds or subtracts the mask.
@@ -248,15 +280,43 @@ mod tests {
 
     #[test]
     fn seal_open_round_trip_and_tamper() {
-        let key = [9u8; 32];
-        let ct = seal(&key, b"ad", b"hello shares");
-        assert_eq!(&open(&key, b"ad", &ct).unwrap()[..], b"hello shares");
-        assert!(open(&key, b"other ad", &ct).is_err());
+        let dh = [9u8; 32];
+        let session = [3u8; 32];
+        let dir = Direction { session: &session, from: 1, to: 2, round: 1 };
+        let ct = seal(&dh, &dir, b"hello shares").unwrap();
+        assert_eq!(ct.len(), 12 + 16);
+        assert_eq!(&open(&dh, &dir, &ct).unwrap()[..], b"hello shares");
         let mut bad = ct.clone();
         bad[0] ^= 1;
-        assert!(open(&key, b"ad", &bad).is_err());
-        assert!(open(&[8u8; 32], b"ad", &ct).is_err());
-        assert!(open(&key, b"ad", &ct[..10]).is_err());
+        assert!(matches!(open(&dh, &dir, &bad), Err(SecaggError::Decrypt { from: 1 })));
+        let mut bad = ct.clone();
+        *bad.last_mut().unwrap() ^= 0x80;
+        assert!(open(&dh, &dir, &bad).is_err());
+        assert!(open(&[8u8; 32], &dir, &ct).is_err());
+        assert!(open(&dh, &dir, &ct[..10]).is_err());
+        assert!(open(&dh, &dir, &[]).is_err());
+        // Any other direction, round or session: refused.
+        let other = [4u8; 32];
+        for d in [
+            Direction { from: 2, to: 1, ..dir },
+            Direction { round: 2, ..dir },
+            Direction { session: &other, ..dir },
+        ] {
+            assert!(open(&dh, &d, &ct).is_err(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn the_two_directions_use_independent_keystreams() {
+        // The same agreement, the same plaintext both ways: the ciphertexts must not
+        // XOR to zero (they did when both directions shared one keystream).
+        let dh = [7u8; 32];
+        let session = [1u8; 32];
+        let pt = [0u8; 64];
+        let uv = seal(&dh, &Direction { session: &session, from: 0, to: 1, round: 1 }, &pt).unwrap();
+        let vu = seal(&dh, &Direction { session: &session, from: 1, to: 0, round: 1 }, &pt).unwrap();
+        let xor: Vec<u8> = uv.iter().zip(&vu).map(|(a, b)| a ^ b).collect();
+        assert!(xor[..64].iter().filter(|&&b| b == 0).count() < 8, "{xor:?}");
     }
 
     #[test]

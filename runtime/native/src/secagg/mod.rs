@@ -3,19 +3,23 @@
 //! n clients each hold a vector of `dim` integers mod `m` (`2 <= m <= 2^64`); one
 //! server learns their sum mod `m` and nothing else about any individual vector, as
 //! long as it does not collude with `threshold` or more clients. The server is
-//! *semi-honest*: it follows the protocol. There are no signatures (the paper's
-//! actively secure variant needs a PKI); a server that lies about who dropped out
-//! could learn more, as the paper explains.
+//! trusted for membership (the key list is not authenticated to the clients: a
+//! malicious server could add clients of its own) and for the sum's correctness.
+//! Bonawitz et al.'s consistency round (signed survivor lists) is not run; instead
+//! [`Config::new`] demands a strict-majority threshold, so a server that tells some
+//! clients "u survived" and others "u dropped" cannot collect `threshold` shares of
+//! both of u's secrets. The threat model is spelled out in `docs/native.md`.
 //!
 //! Rounds (each client message goes to the server; the server forwards):
 //! 0. AdvertiseKeys: every client sends two X25519 public keys, `c` (encryption) and
 //!    `s` (masks). The server broadcasts the list; the session id is SHA-256 over the
 //!    parameters and every advertised key (as Google's fcp/secagg does), and binds all
 //!    later keys, ciphertexts and masks to this session.
-//! 1. ShareKeys: client u draws a self-mask seed `b_u` and Shamir-shares (GF(2^8), the
-//!    `shamir` module) `b_u` and `s_u^SK` t-of-|U1|; share j goes to client j encrypted
-//!    and authenticated under a key from `X25519(c_u, c_j)` (ChaCha20 + HMAC-SHA-256,
-//!    bound to session, sender and receiver).
+//! 1. ShareKeys: client u draws a self-mask seed `b_u` and Shamir-shares (over
+//!    `Fp61`, the `shamir` module) `b_u` and `s_u^SK` t-of-|U1|; share j goes to client j under
+//!    ChaCha20-Poly1305 with a key and nonce from HKDF-SHA-256 over `X25519(c_u, c_j)`,
+//!    bound to session, sender, receiver and round (one key per direction;
+//!    [`crypto::Direction`]).
 //! 2. MaskedInputCollection: `y_u = x_u + PRG(b_u) + sum_{v>u} PRG(s_uv) - sum_{v<u}
 //!    PRG(s_uv) mod m` over the clients v that shared in round 1, with
 //!    `s_uv = KDF(X25519(s_u, s_v))` and the PRG AES-128-CTR (keyed with the first 16
@@ -81,9 +85,17 @@ pub enum SecaggError {
         /// The threshold.
         threshold: usize,
     },
-    /// A ciphertext failed authentication.
-    #[error("a share ciphertext failed authentication")]
-    Decrypt,
+    /// A share ciphertext failed authentication (modified, or sealed for another
+    /// direction, round or session).
+    #[error("the share ciphertext from client {from} failed authentication")]
+    Decrypt {
+        /// The client named as its sender.
+        from: u32,
+    },
+    /// The peer did not deliver a whole message within the deadline (a per-message
+    /// bound, unlike the channel's per-read timeout).
+    #[error("the peer sent no complete message within {} s", .0.as_secs_f64())]
+    Deadline(std::time::Duration),
     /// Secret sharing failed (bad shares).
     #[error("secret sharing failed: {0}")]
     Shamir(#[from] ShamirError),
@@ -156,7 +168,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Checks `2 <= threshold <= clients <= MAX_CLIENTS` and `1 <= dim <= MAX_DIM`.
+    /// Checks `clients / 2 < threshold <= clients <= MAX_CLIENTS`, `threshold >= 2`
+    /// and `1 <= dim <= MAX_DIM`.
+    ///
+    /// The threshold must be a strict majority because this implementation does not
+    /// run the consistency round of Bonawitz et al.'s actively secure variant (signed
+    /// survivor lists): a server that tells some clients "u survived" and others "u
+    /// dropped" collects at most one share per client, so it needs `2 * threshold <=
+    /// clients` to obtain both `b_u` and `s_u^SK`. See the module docs.
     pub fn new(clients: u32, threshold: u32, dim: u32, modulus: Modulus) -> Result<Config, SecaggError> {
         if clients > MAX_CLIENTS {
             return Err(SecaggError::InvalidParameter(format!(
@@ -166,6 +185,11 @@ impl Config {
         if threshold < 2 || threshold > clients {
             return Err(SecaggError::InvalidParameter(format!(
                 "the threshold {threshold} must be between 2 and the number of clients {clients}"
+            )));
+        }
+        if 2 * u64::from(threshold) <= u64::from(clients) {
+            return Err(SecaggError::InvalidParameter(format!(
+                "the threshold {threshold} must be more than half the number of clients {clients} (no signed survivor lists: see docs/native.md)"
             )));
         }
         if dim == 0 || dim > MAX_DIM {

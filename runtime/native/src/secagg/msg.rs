@@ -9,7 +9,7 @@
 use super::{Config, Modulus, SecaggError, MAX_CLIENTS, MAX_DIM};
 
 /// What a share is of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ShareKind {
     /// The self-mask seed `b` of a surviving client.
     SelfMask,

@@ -19,7 +19,7 @@ use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::client::{pairwise_seed, self_seed, session_id};
-use super::crypto::{apply_mask, field_to_secret, Sign};
+use super::crypto::{apply_mask, field_to_secret, Sign, SHARE_CIPHERTEXT_LEN, SHARE_LEN};
 use super::msg::{Message, ShareKind};
 use super::{recover, Config, SecaggError};
 use crate::shamir::{Fp61, Share};
@@ -117,9 +117,14 @@ impl Server {
                     return Err(proto(format!("client {from} sent its shares twice")));
                 }
                 let mut to: BTreeSet<u32> = BTreeSet::new();
-                for (v, _) in &ciphertexts {
+                for (v, ct) in &ciphertexts {
                     if *v == from || !self.keys.contains_key(v) || !to.insert(*v) {
                         return Err(proto(format!("client {from} addressed shares wrongly")));
+                    }
+                    if ct.len() != SHARE_CIPHERTEXT_LEN {
+                        return Err(proto(format!(
+                            "client {from} sent a share ciphertext of the wrong length"
+                        )));
                     }
                 }
                 if to.len() != self.keys.len() - 1 {
@@ -162,6 +167,9 @@ impl Server {
                         if self.u3.contains(&about) { ShareKind::SelfMask } else { ShareKind::MaskKey };
                     if !self.u2.contains(&about) || kind != want || !about_seen.insert(about) {
                         return Err(proto(format!("client {from} sent an unexpected share")));
+                    }
+                    if bytes.len() != SHARE_LEN {
+                        return Err(proto(format!("client {from} sent a share of the wrong length")));
                     }
                     parsed.push((about, Share::<Fp61>::from_bytes(&bytes)?));
                 }
