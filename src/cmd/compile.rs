@@ -6,7 +6,10 @@
 //! prints the keys of `mpc inspect --json` (gates, and_gates, xor_gates, inv_gates,
 //! and_depth, wires, inputs, outputs) plus `compile_ms`; with `--json` as one object.
 //! Without `-o` the Bristol text (or IR / DOT) goes to stdout unless only `--stats`
-//! was asked for.
+//! was asked for. With `-o FILE` a Bristol circuit gets its shapes sidecar
+//! `FILE.shapes.json` (parties, input owners, names, types, reveals; see
+//! [`super::shapes`]), and a warning on stderr when the program gives an input to
+//! another party than the Bristol convention would or reveals an output to one party.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -84,6 +87,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if same {
             anyhow::bail!("the output file `{}` is the program itself", out.display());
         }
+        let side = super::shapes::sidecar_path(out);
+        let same = std::fs::canonicalize(&side)
+            .ok()
+            .is_some_and(|o| std::fs::canonicalize(&args.file).is_ok_and(|f| f == o));
+        if same && args.emit == Emit::Bristol {
+            anyhow::bail!("the sidecar `{}` would be the program itself", side.display());
+        }
     }
     let options = Options { optimize: !args.no_opt, ..Options::default() };
     let start = Instant::now();
@@ -109,7 +119,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if args.output.is_none() && (args.stats || args.json) {
                 return Ok(());
             }
-            mpc_circuits::bristol::write_fashion(&c)
+            let text = mpc_circuits::bristol::write_fashion(&c);
+            return write_bristol(&c, text, args.output.as_deref());
         }
     };
     match &args.output {
@@ -118,6 +129,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => write_stdout(format_args!("{text}")),
     }
+}
+
+/// Writes a Bristol circuit to `output` with its shapes sidecar beside it
+/// ([`super::shapes`]), or to stdout. When the program has parties, input owners or
+/// reveals that the Bristol format cannot say, a note on stderr tells the user the
+/// sidecar must travel with the file (or, on stdout, that there is none).
+fn write_bristol(c: &Circuit, text: String, output: Option<&Path>) -> anyhow::Result<()> {
+    let special = super::shapes::needs_sidecar(c);
+    let Some(path) = output else {
+        if special {
+            note(format_args!(
+                "warning: Bristol text cannot say which party owns each input or who learns each output; \
+                 write it with -o FILE to get FILE.shapes.json, which `mpc run` reads\n"
+            ));
+        }
+        return write_stdout(format_args!("{text}"));
+    };
+    let side = super::shapes::sidecar_path(path);
+    std::fs::write(path, &text).with_context(|| format!("cannot write `{}`", path.display()))?;
+    std::fs::write(&side, super::shapes::render(c, text.as_bytes()))
+        .with_context(|| format!("cannot write `{}`", side.display()))?;
+    if special {
+        note(format_args!(
+            "warning: `{}` alone would give inputs to the wrong party or outputs to the wrong eyes; \
+             keep `{}` beside it (mpc run, local and eval read it)\n",
+            path.display(),
+            side.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The statistics of `mpc inspect` plus the compile time.

@@ -14,17 +14,30 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use mpc_circuits::{parse_value, Circuit, PartyId, Reveal, Value};
 
-/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content.
+/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content, with
+/// the parties, names, types and reveals of its shapes sidecar (`FILE.shapes.json`,
+/// see [`super::shapes`]) when there is one.
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
+    load_with_sidecar(path).map(|(c, _)| c)
+}
+
+/// [`load_circuit`], and whether the file is a Bristol file without a sidecar (so it
+/// runs under the default convention: input k belongs to party k % 2, every output is
+/// revealed to both).
+fn load_with_sidecar(path: &Path) -> anyhow::Result<(Circuit, bool)> {
     if path.extension().is_some_and(|e| e == "mpc") {
         // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
-        return super::compile::compile_file(path);
+        return Ok((super::compile::compile_file(path)?, false));
     }
 
     let bytes = super::read_path(path, super::CIRCUIT_STREAM_LIMIT)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
-    mpc_circuits::bristol::read_bytes(&bytes)
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+    let circuit = mpc_circuits::bristol::read_bytes(&bytes)
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))?;
+    Ok(match super::shapes::load(path, &bytes, &circuit)? {
+        Some(shaped) => (shaped, false),
+        None => (circuit, true),
+    })
 }
 
 /// Loads a circuit to garble (`mpc run`, `mpc local`): as [`load_circuit`], and a
@@ -33,8 +46,19 @@ pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
 /// batches. Compiled `.mpc` programs are scheduled already, and scheduling is
 /// idempotent on them, so a party running the `.mpc` file and one running its compiled
 /// Bristol file still agree on the circuit digest.
+///
+/// A Bristol file without a shapes sidecar gets a one-line warning on stderr: if it was
+/// compiled from a program with other parties or restricted outputs, the default
+/// convention gives inputs to the wrong party or outputs to the wrong eyes, and the
+/// file alone cannot tell.
 pub fn load_for_protocol(path: &Path) -> anyhow::Result<Circuit> {
-    let c = load_circuit(path)?;
+    let (c, bare) = load_with_sidecar(path)?;
+    if bare {
+        super::noteln!(
+            "warning: no `{}` beside the circuit: input k belongs to party k % 2 and every output is revealed to both parties",
+            super::shapes::sidecar_path(path).display()
+        );
+    }
     Ok(if path.extension().is_some_and(|e| e == "mpc") {
         c
     } else {

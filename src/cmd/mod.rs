@@ -11,6 +11,7 @@ pub mod paillier;
 pub mod psi;
 pub mod run;
 pub mod secagg;
+pub mod shapes;
 pub mod share;
 pub mod zk;
 
