@@ -359,3 +359,17 @@ fn dp_sum_answers_or_refuses_neighbouring_datasets_alike() {
         .collect();
     assert_eq!(refusals[0], refusals[1]);
 }
+
+/// The statement "I know x with O = x * G" (O the identity) has the witness 0 that
+/// everybody knows: `mpc zk prove` with secret 00..00 made such a proof and `verify`
+/// accepted it. The identity is now refused with one sentence by both commands
+/// (here with a well-formed proof of commitment O).
+#[test]
+fn zk_identity_public_point_is_refused() {
+    let identity = "00".repeat(32);
+    let forged = format!("0101{}07{}", "00".repeat(32), "00".repeat(31));
+    let out = zk_verify(&identity, &forged, "session-1", None);
+    assert!(assert_one_sentence_failure(&out).contains("identity"));
+    let out = mpc(&["zk", "prove", "--session", "s"], format!("secret {identity}\n").as_bytes());
+    assert!(assert_one_sentence_failure(&out).contains("identity"));
+}
