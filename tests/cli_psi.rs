@@ -102,7 +102,16 @@ fn bad_inputs_fail_with_one_sentence() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("longer than 4096 bytes"));
 
     let out = mpc()
-        .args(["psi", "--party", "alice", "--connect", "127.0.0.1:1", "--insecure", "--set", "/nonexistent/set.txt"])
+        .args([
+            "psi",
+            "--party",
+            "alice",
+            "--connect",
+            "127.0.0.1:1",
+            "--insecure",
+            "--set",
+            "/nonexistent/set.txt",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

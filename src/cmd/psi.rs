@@ -101,7 +101,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("the party name must not be empty");
     }
     let timeout = super::timeout_secs(args.timeout)?;
-    let tls = super::run::tls_identity(args.tls_cert.as_deref(), args.tls_key.as_deref(), args.peer_cert.as_deref())?;
+    let tls = super::run::tls_identity(
+        args.tls_cert.as_deref(),
+        args.tls_key.as_deref(),
+        args.peer_cert.as_deref(),
+    )?;
     if tls.is_none() && !args.insecure {
         bail!(
             "mpc psi needs --tls-cert, --tls-key and --peer-cert (TLS with a pinned peer), \
@@ -135,8 +139,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => bail!("give exactly one of --listen and --connect"),
     };
     let mut rng = rand::rngs::OsRng;
-    let report = psi::run(&mut channel, role, mode, items, &mut rng)
-    .context("private set intersection failed")?;
+    let report =
+        psi::run(&mut channel, role, mode, items, &mut rng).context("private set intersection failed")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match report.output {

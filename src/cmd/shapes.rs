@@ -100,7 +100,8 @@ pub fn load(path: &Path, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Op
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", side.display())),
     };
-    let shaped = apply(&text, bristol, circuit).with_context(|| format!("`{}` is unusable", side.display()))?;
+    let shaped =
+        apply(&text, bristol, circuit).with_context(|| format!("`{}` is unusable", side.display()))?;
     Ok(Some(shaped))
 }
 
@@ -115,10 +116,8 @@ pub fn apply(text: &str, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Ci
     if obj.get("circuit_sha256").and_then(Json::as_str) != Some(want.as_str()) {
         bail!("it was written for another circuit (the Bristol file changed since `mpc compile -o`)");
     }
-    let parties: Vec<String> = array(obj, "parties")?
-        .iter()
-        .map(|p| name(p, "a party"))
-        .collect::<anyhow::Result<_>>()?;
+    let parties: Vec<String> =
+        array(obj, "parties")?.iter().map(|p| name(p, "a party")).collect::<anyhow::Result<_>>()?;
     if parties.len() != circuit.parties().len() {
         bail!("it names {} parties, the circuit has {}", parties.len(), circuit.parties().len());
     }
@@ -146,7 +145,11 @@ pub fn apply(text: &str, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Ci
         let name = name(g.get("name").unwrap_or(&Json::Null), "an input")?;
         let ty = type_from_json(g.get("type").unwrap_or(&Json::Null), 0)?;
         if ty.width() != old.ty.width() {
-            bail!("input `{name}` has type {ty} ({} bits) but the circuit's group has {}", ty.width(), old.ty.width());
+            bail!(
+                "input `{name}` has type {ty} ({} bits) but the circuit's group has {}",
+                ty.width(),
+                old.ty.width()
+            );
         }
         inputs.push(InputGroup { name, party: party_id(g.get("party"))?, ty });
     }
@@ -160,7 +163,11 @@ pub fn apply(text: &str, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Ci
         let name = name(g.get("name").unwrap_or(&Json::Null), "an output")?;
         let ty = type_from_json(g.get("type").unwrap_or(&Json::Null), 0)?;
         if ty.width() != old.wires.len() {
-            bail!("output `{name}` has type {ty} ({} bits) but the circuit's group has {}", ty.width(), old.wires.len());
+            bail!(
+                "output `{name}` has type {ty} ({} bits) but the circuit's group has {}",
+                ty.width(),
+                old.wires.len()
+            );
         }
         let reveal = match g.get("reveal").and_then(Json::as_str) {
             Some("all") => Reveal::All,
@@ -219,10 +226,15 @@ fn type_from_json(v: &Json, depth: usize) -> anyhow::Result<ValueType> {
         },
         Json::Object(o) => {
             if let Some(elem) = o.get("array") {
-                let n = o.get("len").and_then(Json::as_u64).and_then(|n| u32::try_from(n).ok()).ok_or_else(bad)?;
+                let n = o
+                    .get("len")
+                    .and_then(Json::as_u64)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(bad)?;
                 Ok(ValueType::Array(Box::new(type_from_json(elem, depth + 1)?), n))
             } else if let Some(items) = o.get("tuple").and_then(Json::as_array) {
-                let items = items.iter().map(|t| type_from_json(t, depth + 1)).collect::<anyhow::Result<_>>()?;
+                let items =
+                    items.iter().map(|t| type_from_json(t, depth + 1)).collect::<anyhow::Result<_>>()?;
                 Ok(ValueType::Tuple(items))
             } else if let Some(sname) = o.get("struct") {
                 let sname = name(sname, "a struct")?;

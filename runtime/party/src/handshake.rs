@@ -327,7 +327,10 @@ impl Hello {
         if let Some((name, _, _)) =
             peer.outputs.iter().find(|(n, _, _)| !self.outputs.iter().any(|o| &o.0 == n))
         {
-            return mismatch(format!("the programs differ: output `{}` exists only at the peer", shown(name)));
+            return mismatch(format!(
+                "the programs differ: output `{}` exists only at the peer",
+                shown(name)
+            ));
         }
         fn names(h: &Hello) -> Vec<&str> {
             h.inputs.iter().map(|i| i.0.as_str()).chain(h.outputs.iter().map(|o| o.0.as_str())).collect()

@@ -21,10 +21,10 @@ use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, Tabl
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::{Channel, MemoryChannel, NetError};
 use mpc_ot::cot;
-use zeroize::Zeroizing;
 use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use zeroize::Zeroizing;
 
 use crate::handshake::{Hello, Role, MAGIC, MAX_HELLO, VERSION};
 use crate::SessionError;
@@ -518,7 +518,10 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let garbler_ranges = visible_ranges(circuit, Role::Garbler.party());
     ch.send(&[0u8])?;
     let back: Zeroizing<Vec<Block>> = Zeroizing::new(
-        out_labels.iter().flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec())).collect(),
+        out_labels
+            .iter()
+            .flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec()))
+            .collect(),
     );
     send_blocks(ch, &back)?;
     ch.flush()?;
