@@ -62,7 +62,10 @@ pub fn needs_sidecar(circuit: &Circuit) -> bool {
 
 /// The sidecar text for `circuit`, whose Bristol Fashion text is `bristol`.
 pub fn render(circuit: &Circuit, bristol: &[u8]) -> String {
-    let party = |p: PartyId| circuit.parties()[usize::from(p.0)].clone(); // ids index parties()
+    // Input parties index `parties()` (a `Circuit` invariant); a reveal's party is not
+    // checked by `Circuit::new`, so it is looked up.
+    let party =
+        |p: PartyId| circuit.parties().get(usize::from(p.0)).cloned().unwrap_or_else(|| format!("#{}", p.0));
     let inputs: Vec<Json> = circuit
         .inputs()
         .iter()
