@@ -270,6 +270,75 @@ fn short(v: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mpc_circuits::{Builder, Word};
+    use proptest::prelude::*;
+
+    /// Two parties, an input of each plus a second one of alice's, a struct-typed
+    /// output for bob and a bool for both: a circuit that needs its sidecar.
+    fn circuit() -> Circuit {
+        let mut b = Builder::new(&["alice", "bob"]);
+        let x = b.input(PartyId(0), "x", 4);
+        let y = b.input(PartyId(0), "y", 2);
+        let z = b.input(PartyId(1), "z", 4);
+        let s: Vec<_> = (0..4).map(|i| b.and(x.bit(i), z.bit(i))).collect();
+        let t = b.xor(y.bit(0), y.bit(1));
+        let pt = ValueType::Struct {
+            name: "P".into(),
+            fields: vec![("a".into(), ValueType::SInt(2)), ("b".into(), ValueType::UInt(2))],
+        };
+        b.output_typed("s", pt, Reveal::To(PartyId(1)), &Word::from_bits(s));
+        b.output_typed("t", ValueType::Bool, Reveal::All, &Word::from_bits(vec![t]));
+        b.finish().expect("a valid circuit")
+    }
+
+    #[test]
+    fn a_sidecar_restores_what_the_bristol_file_lost() {
+        let c = circuit();
+        assert!(needs_sidecar(&c));
+        let text = mpc_circuits::bristol::write_fashion(&c);
+        let bare = mpc_circuits::bristol::read(&text).expect("the written file reads back");
+        assert_eq!(bare.inputs()[1].party, PartyId(1), "the convention gives input 1 to p1");
+        let side = render(&c, text.as_bytes());
+        let shaped = apply(&side, text.as_bytes(), &bare).expect("the sidecar applies");
+        assert_eq!(shaped.parties(), c.parties());
+        assert_eq!(shaped.inputs(), c.inputs());
+        for (a, b) in shaped.outputs().iter().zip(c.outputs()) {
+            assert_eq!((&a.name, &a.ty, a.reveal), (&b.name, &b.ty, b.reveal));
+        }
+        // Other bytes (one more newline) are refused.
+        let err = apply(&side, format!("{text}\n").as_bytes(), &bare).unwrap_err().to_string();
+        assert!(err.contains("another circuit"), "{err}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// A sidecar with bytes changed, inserted or cut gives a circuit or an error,
+        /// never a panic; when it applies, the result is a valid `Circuit` with the
+        /// file's gates.
+        #[test]
+        fn mutated_sidecars_never_panic(
+            edits in prop::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        ) {
+            let c = circuit();
+            let text = mpc_circuits::bristol::write_fashion(&c);
+            let bare = mpc_circuits::bristol::read(&text).expect("the written file reads back");
+            let mut side = render(&c, text.as_bytes()).into_bytes();
+            for (op, at, byte) in edits {
+                let i = at.index(side.len() + 1);
+                match op {
+                    0 if i < side.len() => side[i] = byte,
+                    1 => side.insert(i, byte),
+                    _ => side.truncate(i),
+                }
+            }
+            if let Ok(side) = std::str::from_utf8(&side) {
+                if let Ok(shaped) = apply(side, text.as_bytes(), &bare) {
+                    prop_assert_eq!(shaped.gates(), bare.gates());
+                }
+            }
+        }
+    }
 
     #[test]
     fn types_round_trip_through_json() {
