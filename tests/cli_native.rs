@@ -93,6 +93,17 @@ fn paillier_encrypt_sum_decrypt_round_trip() {
     assert_eq!(ok(&decrypt(keys, &[sum.trim().to_owned()])), "0\n");
 }
 
+/// The secret key file was created with the umask's mode (`-rw-r--r--` under 022):
+/// anyone on the machine could read the primes. It is now 0600 whatever the umask.
+#[cfg(unix)]
+#[test]
+fn paillier_secret_key_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let keys = generated_keys();
+    let mode = std::fs::metadata(&keys.sk).expect("the secret key exists").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "secret key mode {:o}", mode & 0o777);
+}
+
 #[test]
 fn paillier_keygen_then_round_trip_and_refusals() {
     let keys = generated_keys();
@@ -523,4 +534,52 @@ fn secagg_refuses_a_wrong_pin_and_a_missing_transport_with_one_sentence() {
     );
     assert!(assert_one_sentence_failure(&out).contains("more than half"));
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// `mpc dp --lower 0 --upper 2^62 --query sum`: `[2^62]` printed a noisy sum and the
+/// neighbouring `[2^62, 2^62]` exited 1 ("too large for exact arithmetic") after the
+/// budget was charged, so whether the command failed told the datasets apart. Both
+/// neighbours are answered now; a failure that the parameters decide (the Gaussian
+/// variance of a 2^62 sensitivity does not fit) comes before any output, for both.
+#[test]
+fn dp_sum_answers_or_refuses_neighbouring_datasets_alike() {
+    let dir = scratch("dp_neighbours");
+    let big = (1u64 << 62).to_string();
+    let one = dir.join("one.txt");
+    let two = dir.join("two.txt");
+    std::fs::write(&one, format!("{big}\n")).expect("write one record");
+    std::fs::write(&two, format!("{big}\n{big}\n")).expect("write two records");
+    for data in [&one, &two] {
+        let args = ["dp", "--input", path_str(data), "--query", "sum,mean", "--epsilon", "1"];
+        let text = ok(&mpc(&[&args[..], &["--lower", "0", "--upper", &big]].concat(), b""));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].strip_prefix("sum: ").is_some_and(|v| v.parse::<i64>().is_ok()), "{text}");
+        assert!(lines[1].starts_with("mean: "), "{text}");
+    }
+    let refusals: Vec<String> = [&one, &two]
+        .iter()
+        .map(|data| {
+            let args = ["dp", "--input", path_str(data), "--query", "count,sum", "--epsilon", "1"];
+            let gauss = ["--delta", "1e-6", "--lower", "0", "--upper", &big];
+            let out = mpc(&[&args[..], &gauss[..]].concat(), b"");
+            assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+            assert_one_sentence_failure(&out)
+        })
+        .collect();
+    assert_eq!(refusals[0], refusals[1]);
+}
+
+/// The statement "I know x with O = x * G" (O the identity) has the witness 0 that
+/// everybody knows: `mpc zk prove` with secret 00..00 made such a proof and `verify`
+/// accepted it. The identity is now refused with one sentence by both commands
+/// (here with a well-formed proof of commitment O).
+#[test]
+fn zk_identity_public_point_is_refused() {
+    let identity = "00".repeat(32);
+    let forged = format!("0101{}07{}", "00".repeat(32), "00".repeat(31));
+    let out = zk_verify(&identity, &forged, "session-1", None);
+    assert!(assert_one_sentence_failure(&out).contains("identity"));
+    let out = mpc(&["zk", "prove", "--session", "s"], format!("secret {identity}\n").as_bytes());
+    assert!(assert_one_sentence_failure(&out).contains("identity"));
 }

@@ -186,6 +186,74 @@ fn bristol_aes_between_two_processes() {
     assert_eq!(stdout_ok(&o1), want);
 }
 
+/// Compiles `examples/NAME` to `dir/NAME.txt` with `mpc compile -o`; returns the
+/// circuit's path and what the compiler printed on stderr.
+fn compile_to_bristol(dir: &Path, name: &str) -> (String, String) {
+    let out = dir.join(format!("{name}.txt"));
+    let o = finish(spawn(&["compile", &example(name), "-o", out.to_str().unwrap()]), LIMIT);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (out.to_str().unwrap().to_string(), String::from_utf8(o.stderr).unwrap())
+}
+
+/// `mpc compile examples/aes.mpc -o aes.txt` then `mpc run aes.txt` showed bob's
+/// `@bob` ciphertext to alice: the Bristol file has no reveals. The shapes sidecar
+/// written beside it restores them, and the compiler warns that it must travel along.
+#[test]
+fn compiled_aes_keeps_the_ciphertext_from_alice() {
+    let dir = temp_dir("aes_sidecar");
+    let (prog, warning) = compile_to_bristol(&dir, "aes.mpc");
+    assert!(warning.starts_with("warning: ") && warning.contains("aes.mpc.txt.shapes.json"), "{warning}");
+    assert_eq!(warning.lines().count(), 1, "{warning}");
+    let key = "key=0x000102030405060708090a0b0c0d0e0f";
+    let block = "block=0x00112233445566778899aabbccddeeff";
+    let (o0, o1) = run_pair(&prog, ("alice", &[key]), ("bob", &[block]), &[]);
+    assert_eq!(stdout_ok(&o0), "", "alice learns nothing");
+    assert_eq!(stdout_ok(&o1), "ciphertext: 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    assert!(o0.stderr.is_empty() && o1.stderr.is_empty());
+
+    // A party that runs the bare Bristol file (a copy without the sidecar) is warned,
+    // and the hello, which digests parties and reveals, refuses the mismatch on both sides.
+    let bare = dir.join("bare.txt");
+    std::fs::copy(&prog, &bare).unwrap();
+    let bare = bare.to_str().unwrap();
+    let (o0, o1) = run_pair_progs(&prog, bare, ("alice", &[key]), ("p1", &["1=0x0"]), &[], &[]);
+    let e0 = one_sentence_failure(&o0);
+    assert!(e0.contains("the programs differ"), "{e0}");
+    let e1 = String::from_utf8_lossy(&o1.stderr).into_owned();
+    assert_eq!(o1.status.code(), Some(1), "{e1}");
+    assert!(e1.starts_with("warning: no `") && e1.contains("shapes.json"), "{e1}");
+    assert!(e1.lines().nth(1).is_some_and(|l| l.contains("the programs differ")), "{e1}");
+
+    // A sidecar that does not belong to the circuit's bytes is refused, not ignored.
+    let mut text = std::fs::read_to_string(&prog).unwrap();
+    text.push('\n');
+    std::fs::write(&prog, text).unwrap();
+    let out = finish(spawn(&["local", &prog, "--input", key, "--input", block]), LIMIT);
+    assert!(one_sentence_failure(&out).contains("written for another circuit"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// In `examples/shares.mpc` alice holds `v_a` and `w_a`, bob `v_b` and `w_b`; the bare
+/// Bristol file gave input k to party k % 2, so alice's `w_a` (input 1) became bob's.
+#[test]
+fn compiled_shares_keeps_each_input_with_its_party() {
+    let dir = temp_dir("shares_sidecar");
+    let (prog, warning) = compile_to_bristol(&dir, "shares.mpc");
+    assert!(warning.contains("shares.mpc.txt.shapes.json"), "{warning}");
+    let (alice, bob): (&[&str], &[&str]) = (&["v_a=0x0f0f", "w_a=4294967295"], &["v_b=0x00ff", "w_b=101"]);
+    let want = eval(&example("shares.mpc"), &[alice, bob].concat(), false);
+    assert_eq!(want, "meets: true\nmargin: 3980\n");
+    assert_eq!(eval(&prog, &[alice, bob].concat(), false), want);
+    let (o0, o1) = run_pair(&prog, ("alice", alice), ("bob", bob), &[]);
+    assert_eq!(stdout_ok(&o0), want);
+    assert_eq!(stdout_ok(&o1), want);
+    // Naming the other party's input is refused before any network.
+    let port = format!("127.0.0.1:{}", free_port());
+    let out = finish(spawn(&["run", &prog, "--party", "bob", "--listen", &port, "--input", "w_a=1"]), LIMIT);
+    assert!(one_sentence_failure(&out).contains("belongs to party alice"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn user_errors_exit_one_before_any_network() {
     let prog = example("auction.mpc");
@@ -278,7 +346,19 @@ fn big_circuit(dir: &Path, n: usize) -> PathBuf {
     b.output("0", &Word::from_bits(vec![acc]));
     let c = b.finish().unwrap();
     let path = dir.join("big.txt");
-    std::fs::write(&path, mpc_circuits::bristol::write_fashion(&c)).unwrap();
+    let text = mpc_circuits::bristol::write_fashion(&c);
+    std::fs::write(&path, &text).unwrap();
+    // The shapes sidecar of the default convention, written by hand (the format of
+    // `src/cmd/shapes.rs`), so that `mpc run` has nothing to warn about.
+    use sha2::Digest;
+    let side = serde_json::json!({
+        "format": "mpc-shapes-v1",
+        "circuit_sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        "parties": ["p0", "p1"],
+        "inputs": [{"name": "0", "party": "p0", "type": "u64"}, {"name": "1", "party": "p1", "type": "u64"}],
+        "outputs": [{"name": "0", "reveal": "all", "type": "bool"}],
+    });
+    std::fs::write(dir.join("big.txt.shapes.json"), side.to_string()).unwrap();
     path
 }
 

@@ -1,11 +1,16 @@
-//! End-to-end tests of `mpc psi`: two processes over TCP print the sorted
-//! intersection (or its size), and bad inputs fail with exit status 1 and one
-//! sentence.
+//! End-to-end tests of `mpc psi`: two processes over TLS with pinned certificates
+//! (rcgen) or, with `--insecure`, plain TCP print the sorted intersection (or its
+//! size); a wrong pin, a missing transport choice and bad inputs fail with exit status
+//! 1 and one sentence.
 
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+mod common;
+
+use common::assert_one_sentence_failure;
 
 fn mpc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mpc"))
@@ -25,24 +30,38 @@ fn free_addr() -> String {
 }
 
 fn run_pair(a: &PathBuf, b: &PathBuf, extra: &[&str]) -> (Output, Output) {
+    let insecure = [extra, &["--insecure"]].concat();
+    run_pair_with(a, b, &insecure, &insecure)
+}
+
+/// Alice listens with `extra_a`, bob connects with `extra_b`.
+fn run_pair_with(a: &PathBuf, b: &PathBuf, extra_a: &[&str], extra_b: &[&str]) -> (Output, Output) {
     let addr = free_addr();
     let alice = mpc()
-        .args(["psi", "--party", "alice", "--listen", &addr, "--set"])
+        .args(["psi", "--party", "alice", "--listen", &addr, "--timeout", "20", "--set"])
         .arg(a)
-        .args(extra)
+        .args(extra_a)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let bob = mpc()
-        .args(["psi", "--party", "bob", "--connect", &addr, "--set"])
+        .args(["psi", "--party", "bob", "--connect", &addr, "--timeout", "20", "--set"])
         .arg(b)
-        .args(extra)
+        .args(extra_b)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     (alice.wait_with_output().unwrap(), bob.wait_with_output().unwrap())
+}
+
+/// A self-signed certificate and its key, written as `NAME.crt` and `NAME.key`.
+fn write_identity(name: &str) -> (String, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["mpc-peer".to_string()]).unwrap();
+    let cert = temp_file(&format!("{name}.crt"), ck.cert.pem().as_bytes());
+    let key = temp_file(&format!("{name}.key"), ck.key_pair.serialize_pem().as_bytes());
+    (cert.to_str().unwrap().to_string(), key.to_str().unwrap().to_string())
 }
 
 #[test]
@@ -64,7 +83,7 @@ fn both_parties_print_the_sorted_intersection() {
 fn bad_inputs_fail_with_one_sentence() {
     let bad = temp_file("bad.txt", b"ok\n\xff\xfe\n");
     let out = mpc()
-        .args(["psi", "--party", "alice", "--listen", "127.0.0.1:1", "--set"])
+        .args(["psi", "--party", "alice", "--listen", "127.0.0.1:1", "--insecure", "--set"])
         .arg(&bad)
         .output()
         .unwrap();
@@ -75,7 +94,7 @@ fn bad_inputs_fail_with_one_sentence() {
 
     let long = temp_file("long.txt", &vec![b'x'; 5000]);
     let out = mpc()
-        .args(["psi", "--party", "alice", "--connect", "127.0.0.1:1", "--set"])
+        .args(["psi", "--party", "alice", "--connect", "127.0.0.1:1", "--insecure", "--set"])
         .arg(&long)
         .output()
         .unwrap();
@@ -83,9 +102,94 @@ fn bad_inputs_fail_with_one_sentence() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("longer than 4096 bytes"));
 
     let out = mpc()
-        .args(["psi", "--party", "alice", "--connect", "127.0.0.1:1", "--set", "/nonexistent/set.txt"])
+        .args([
+            "psi",
+            "--party",
+            "alice",
+            "--connect",
+            "127.0.0.1:1",
+            "--insecure",
+            "--set",
+            "/nonexistent/set.txt",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+}
+
+/// Both parties pin each other's certificate: the intersection over TLS, also in the
+/// one-sided mode, where only the listener (the server) learns it.
+#[test]
+fn tls_with_pinned_certificates() {
+    let a = temp_file("tls_a.txt", b"pear\napple\nfig\n");
+    let b = temp_file("tls_b.txt", b"fig\nbanana\napple\n");
+    let (a_cert, a_key) = write_identity("tls_alice");
+    let (b_cert, b_key) = write_identity("tls_bob");
+    let tls_a = ["--tls-cert", &a_cert, "--tls-key", &a_key, "--peer-cert", &b_cert];
+    let tls_b = ["--tls-cert", &b_cert, "--tls-key", &b_key, "--peer-cert", &a_cert];
+    let (oa, ob) = run_pair_with(&a, &b, &tls_a, &tls_b);
+    assert!(oa.status.success(), "{}", String::from_utf8_lossy(&oa.stderr));
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    assert_eq!(String::from_utf8(oa.stdout).unwrap(), "apple\nfig\n");
+    assert_eq!(String::from_utf8(ob.stdout).unwrap(), "apple\nfig\n");
+
+    let one_a = [&tls_a[..], &["--one-sided"]].concat();
+    let one_b = [&tls_b[..], &["--one-sided"]].concat();
+    let (oa, ob) = run_pair_with(&a, &b, &one_a, &one_b);
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    assert_eq!(String::from_utf8(oa.stdout).unwrap(), "apple\nfig\n");
+    assert_eq!(String::from_utf8(ob.stdout).unwrap(), "");
+}
+
+/// The listener accepted whoever connected first, so anyone could probe its set with
+/// chosen items. Over TLS a connector whose certificate is not the pinned one is
+/// refused during the handshake, with one sentence, and learns nothing.
+#[test]
+fn a_wrong_pin_is_refused_with_one_sentence() {
+    let a = temp_file("pin_a.txt", b"secret-1\nsecret-2\n");
+    let probe = temp_file("pin_probe.txt", b"secret-1\nguess\n");
+    let (a_cert, a_key) = write_identity("pin_alice");
+    let (b_cert, _) = write_identity("pin_bob");
+    let (m_cert, m_key) = write_identity("pin_mallory");
+    // Alice expects bob; mallory connects with her own certificate (pinning alice's).
+    let tls_a = ["--tls-cert", &a_cert, "--tls-key", &a_key, "--peer-cert", &b_cert];
+    let tls_m = ["--tls-cert", &m_cert, "--tls-key", &m_key, "--peer-cert", &a_cert];
+    let (oa, om) = run_pair_with(&a, &probe, &tls_a, &tls_m);
+    let err = assert_one_sentence_failure(&oa);
+    assert!(err.contains("not the pinned one"), "{err}");
+    assert_one_sentence_failure(&om);
+    assert!(oa.stdout.is_empty() && om.stdout.is_empty());
+    // Mallory as the listener, pinning bob: bob refuses her certificate.
+    let (b_cert, b_key) = write_identity("pin_bob2");
+    let tls_m = ["--tls-cert", &m_cert, "--tls-key", &m_key, "--peer-cert", &b_cert];
+    let tls_b = ["--tls-cert", &b_cert, "--tls-key", &b_key, "--peer-cert", &a_cert];
+    let (om, ob) = run_pair_with(&probe, &a, &tls_m, &tls_b);
+    let err = assert_one_sentence_failure(&ob);
+    assert!(err.contains("not the pinned one"), "{err}");
+    assert_one_sentence_failure(&om);
+    assert!(ob.stdout.is_empty() && om.stdout.is_empty());
+}
+
+/// Without TLS options plain TCP is not chosen silently: `--insecure` must say so.
+#[test]
+fn no_transport_choice_is_refused_with_one_sentence() {
+    let set = temp_file("choice.txt", b"a\n");
+    let (cert, key) = write_identity("choice");
+    for endpoint in ["--listen", "--connect"] {
+        let out = mpc()
+            .args(["psi", "--party", "alice", endpoint, "127.0.0.1:1", "--set"])
+            .arg(&set)
+            .output()
+            .unwrap();
+        let err = assert_one_sentence_failure(&out);
+        assert!(err.contains("--insecure") && err.contains("--peer-cert"), "{err}");
+        let out = mpc()
+            .args(["psi", "--party", "alice", endpoint, "127.0.0.1:1", "--insecure", "--set"])
+            .arg(&set)
+            .args(["--tls-cert", &cert, "--tls-key", &key, "--peer-cert", &cert])
+            .output()
+            .unwrap();
+        assert!(assert_one_sentence_failure(&out).contains("cannot be used with"));
+    }
 }

@@ -361,7 +361,18 @@ fn error_causes_are_not_repeated() {
     let set = dir.join("set.txt");
     std::fs::write(&set, "a\n").expect("write the set");
     let out = mpc(
-        &["psi", "--party", "a", "--connect", "not-an-address", "--set", path_str(&set), "--timeout", "1"],
+        &[
+            "psi",
+            "--party",
+            "a",
+            "--connect",
+            "not-an-address",
+            "--insecure",
+            "--set",
+            path_str(&set),
+            "--timeout",
+            "1",
+        ],
         b"",
     );
     let err = assert_one_sentence_failure(&out);

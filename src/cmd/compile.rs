@@ -11,6 +11,10 @@
 //! `program_size`); with `--json` as one object. Without `-o` the Bristol text (or IR /
 //! DOT) goes to stdout unless only `--stats` was asked for. The Bristol text is the
 //! expanded circuit, written gate by gate as the program executes (never held whole).
+//! With `-o FILE` it gets its shapes sidecar `FILE.shapes.json` (parties, input owners,
+//! names, types, reveals; see [`super::shapes`]), and a warning on stderr when the
+//! program gives an input to another party than the Bristol convention would or reveals
+//! an output to one party.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -92,6 +96,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if same {
             anyhow::bail!("the output file `{}` is the program itself", out.display());
         }
+        let side = super::shapes::sidecar_path(out);
+        let same = std::fs::canonicalize(&side)
+            .ok()
+            .is_some_and(|o| std::fs::canonicalize(&args.file).is_ok_and(|f| f == o));
+        if same && args.emit == Emit::Bristol {
+            anyhow::bail!("the sidecar `{}` would be the program itself", side.display());
+        }
     }
     let options = Options { optimize: !args.no_opt, ..Options::default() };
     let start = Instant::now();
@@ -128,9 +139,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-/// Writes the expanded Bristol Fashion circuit to `path` or stdout, streamed, with a
-/// progress bar for long expansions.
+/// Writes the expanded Bristol Fashion circuit to `path` (with its shapes sidecar
+/// beside it, [`super::shapes`]) or stdout, streamed, with a progress bar for long
+/// expansions. When the program has parties, input owners or reveals that the Bristol
+/// format cannot say, a note on stderr tells the user the sidecar must travel with the
+/// file (or, on stdout, that there is none).
 fn write_expanded(p: &Program, path: Option<&Path>, quiet: bool) -> anyhow::Result<()> {
+    let special = super::shapes::program_needs_sidecar(p);
     let total = u64::try_from(p.stats().gates()).unwrap_or(u64::MAX);
     let display = ProgressDisplay::start(quiet, "gates written");
     let done = display.as_ref().map(|d| {
@@ -140,12 +155,32 @@ fn write_expanded(p: &Program, path: Option<&Path>, quiet: bool) -> anyhow::Resu
     let result = match path {
         Some(path) => super::program::write_bristol_file(p, path, done),
         None => {
+            if special {
+                note(format_args!(
+                    "warning: Bristol text cannot say which party owns each input or who learns each output; \
+                     write it with -o FILE to get FILE.shapes.json, which `mpc run` reads\n"
+                ));
+            }
             let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             super::program::write_bristol(p, out, done).context("could not write to stdout")
         }
     };
     drop(display);
-    result
+    result?;
+    let Some(path) = path else { return Ok(()) };
+    let side = super::shapes::sidecar_path(path);
+    let digest = super::shapes::file_sha256(path)?;
+    std::fs::write(&side, super::shapes::render_program(p, &digest))
+        .with_context(|| format!("cannot write `{}`", side.display()))?;
+    if special {
+        note(format_args!(
+            "warning: `{}` alone would give inputs to the wrong party or outputs to the wrong eyes; \
+             keep `{}` beside it (mpc run, local and eval read it)\n",
+            path.display(),
+            side.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The statistics of `mpc inspect` for the whole run plus the compile time and the

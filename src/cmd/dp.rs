@@ -9,6 +9,12 @@
 //! `--delta` they use the discrete Gaussian calibrated to (epsilon, delta) through
 //! zCDP, against a zCDP budget. A query past the budget is refused with an error
 //! after the earlier ones were printed. Noise comes from the OS CSPRNG.
+//!
+//! Every failure that can happen is decided before the first charge, from the public
+//! parameters alone (query names, bounds, edges, epsilon, delta) and whether the data
+//! is empty; a sum past the `i64` range saturates rather than fails
+//! (`mpc_native::dp::query`), so whether a query is answered never depends on the
+//! records' values.
 
 use std::path::PathBuf;
 
@@ -84,20 +90,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             _ => bail!("sum and mean need --lower and --upper"),
         }
     };
-    // Check every query's own parameters before charging anything.
+    // Check every query's own parameters, and that its noise can be drawn, before
+    // charging anything: after a charge nothing may fail, and nothing that can fail
+    // depends on the records' values (a refusal that only some datasets trigger would
+    // reveal them).
     for q in &args.query {
         match q.as_str() {
-            "count" => {}
-            "sum" | "mean" => {
-                clamp()?;
+            "count" => mech.check(1)?,
+            "sum" => mech.check(clamp()?.sum_sensitivity())?,
+            "mean" => {
+                // `query::mean` spends half the budget on the sum, half on the count.
+                let half = mech.scaled(Rational::new(1, 2)?)?;
+                half.check(clamp()?.sum_sensitivity())?;
+                half.check(1)?;
             }
             "histogram" => {
-                if args.edges.len() < 2 {
-                    bail!("histogram needs --edges with at least two increasing numbers");
+                if args.edges.len() < 2 || args.edges.windows(2).any(|w| w[0] >= w[1]) {
+                    bail!("histogram needs --edges with at least two strictly increasing numbers");
                 }
+                mech.check(1)?;
             }
             other => bail!("unknown query `{other}` (count, sum, mean, histogram)"),
         }
+    }
+    // Whether the dataset is empty is public (`mpc_native::dp`); say so before any charge.
+    if data.is_empty() {
+        bail!("{} holds no values", args.input.display());
     }
     let mut rng = rand::rngs::OsRng;
     for q in &args.query {

@@ -16,17 +16,30 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use mpc_circuits::{parse_value, Circuit, PartyId, Program, Reveal, Value};
 
-/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content
-/// (`.mpc` programs are loaded with [`load_program`]).
+/// Loads a circuit file: Bristol Fashion or old Bristol, told apart by content, with
+/// the parties, names, types and reveals of its shapes sidecar (`FILE.shapes.json`,
+/// see [`super::shapes`]) when there is one (`.mpc` programs are loaded with
+/// [`load_program`]).
 pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
+    load_with_sidecar(path).map(|(c, _)| c)
+}
+
+/// [`load_circuit`], and whether the file is a Bristol file without a sidecar (so it
+/// runs under the default convention: input k belongs to party k % 2, every output is
+/// revealed to both).
+fn load_with_sidecar(path: &Path) -> anyhow::Result<(Circuit, bool)> {
     let bytes = super::read_path(path, super::CIRCUIT_STREAM_LIMIT)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
-    mpc_circuits::bristol::read_bytes(&bytes)
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+    let circuit = mpc_circuits::bristol::read_bytes(&bytes)
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))?;
+    Ok(match super::shapes::load(path, &bytes, &circuit)? {
+        Some(shaped) => (shaped, false),
+        None => (circuit, true),
+    })
 }
 
 /// Loads a program (`mpc eval`): an `.mpc` file through the compiler's program form,
-/// else a Bristol file as the one-body program of its circuit.
+/// else a Bristol file (with its shapes sidecar) as the one-body program of its circuit.
 pub fn load_program(path: &Path) -> anyhow::Result<Program> {
     load_program_with(path, false)
 }
@@ -35,17 +48,28 @@ pub fn load_program(path: &Path) -> anyhow::Result<Program> {
 /// Bristol circuit is level-scheduled first (`mpc_circuits::passes::schedule_levels`,
 /// which keeps its meaning) so that AND gates reach the garbling kernels in large
 /// independent batches. Compiled bodies are scheduled already.
+///
+/// A Bristol file without a shapes sidecar gets a one-line warning on stderr: if it was
+/// compiled from a program with other parties or restricted outputs, the default
+/// convention gives inputs to the wrong party or outputs to the wrong eyes, and the
+/// file alone cannot tell.
 pub fn load_program_for_protocol(path: &Path) -> anyhow::Result<Program> {
     load_program_with(path, true)
 }
 
-fn load_program_with(path: &Path, schedule: bool) -> anyhow::Result<Program> {
+fn load_program_with(path: &Path, protocol: bool) -> anyhow::Result<Program> {
     if path.extension().is_some_and(|e| e == "mpc") {
         // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
         return super::compile::compile_program_file(path);
     }
-    let mut c = load_circuit(path)?;
-    if schedule {
+    let (mut c, bare) = load_with_sidecar(path)?;
+    if protocol {
+        if bare {
+            super::noteln!(
+                "warning: no `{}` beside the circuit: input k belongs to party k % 2 and every output is revealed to both parties",
+                super::shapes::sidecar_path(path).display()
+            );
+        }
         c = mpc_circuits::passes::schedule_levels(&c);
     }
     Program::from_circuit(&c).with_context(|| format!("`{}` cannot run as a program", path.display()))

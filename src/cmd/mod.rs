@@ -12,6 +12,7 @@ pub mod program;
 pub mod psi;
 pub mod run;
 pub mod secagg;
+pub mod shapes;
 pub mod share;
 pub mod zk;
 
@@ -44,8 +45,13 @@ pub fn report_error(err: &anyhow::Error) {
         }
     }
     // Newlines inside a cause (a peer's or a library's message) would split the
-    // sentence over several lines.
-    let msg = msg.replace(['\n', '\r'], " ");
+    // sentence over several lines; other control characters (a peer's `\x1b[2J`) are
+    // shown escaped rather than sent to the terminal.
+    let msg: String = msg
+        .replace(['\n', '\r'], " ")
+        .chars()
+        .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
+        .collect();
     note(format_args!("error: {msg}\n"));
 }
 

@@ -1,7 +1,9 @@
 //! `mpc paillier`: Paillier key generation, encryption, homomorphic sum and decryption.
 //!
 //! Keys and ciphertexts use the library's versioned JSON encodings; ciphertext streams are
-//! one JSON object per line. Values are signed integers (one per line).
+//! one JSON object per line. Values are signed integers (one per line). The secret key
+//! file is created with mode 0600 on Unix, and the JSON text of a secret key is wiped
+//! from memory once written or parsed.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use mpc_native::paillier::{Ciphertext, FixedBaseEncryptor, PublicKey, SecretKey};
 use rand::SeedableRng;
+use zeroize::Zeroizing;
 
 /// Arguments of `mpc paillier`.
 #[derive(Debug, clap::Args)]
@@ -56,10 +59,27 @@ const MAX_KEYGEN_BITS: u32 = 8192;
 
 const STDOUT: &str = "could not write to stdout";
 
+/// Reads a key file. The text is wiped when parsing is done (a secret key's JSON holds
+/// its primes).
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
-    let text = super::read_path_text(path, super::SMALL_FILE_LIMIT)
-        .with_context(|| format!("could not read the {what} {}", path.display()))?;
+    let text = Zeroizing::new(
+        super::read_path_text(path, super::SMALL_FILE_LIMIT)
+            .with_context(|| format!("could not read the {what} {}", path.display()))?,
+    );
     serde_json::from_str(&text).with_context(|| format!("{} is not a valid {what}", path.display()))
+}
+
+/// Creates the secret key's file; it must not exist. On Unix it is created readable
+/// and writable by its owner only (0600, whatever the umask), since it holds the primes.
+fn create_secret_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 fn ciphertext_lines() -> anyhow::Result<Vec<Ciphertext>> {
@@ -86,10 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 bail!("--bits {bits} is too large: at most {MAX_KEYGEN_BITS} bits are supported");
             }
             let sk = SecretKey::generate(bits, &mut rng).context("could not generate the key")?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&secret_key)
+            let mut file = create_secret_file(&secret_key)
                 .with_context(|| format!("could not create {}", secret_key.display()))?;
             // The public key must not land on the secret key's file (`--public-key`
             // naming the same file, as `k` and `./k` or through a link): that would
@@ -103,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 bail!("--public-key and --secret-key name the same file {}", secret_key.display());
             }
             let written = file
-                .write_all(serde_json::to_string(&sk)?.as_bytes())
+                .write_all(Zeroizing::new(serde_json::to_string(&sk)?).as_bytes())
                 .and_then(|()| file.sync_all())
                 .with_context(|| format!("could not write {}", secret_key.display()))
                 .and_then(|()| {

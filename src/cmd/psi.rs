@@ -1,6 +1,7 @@
 //! `mpc psi`: private set intersection with a peer over TCP (ECDH on ristretto255).
 //!
-//! `mpc psi --party NAME (--listen ADDR | --connect ADDR) --set FILE [--cardinality]`
+//! `mpc psi --party NAME (--listen ADDR | --connect ADDR) --set FILE [--cardinality]
+//! [--one-sided] (--tls-cert F --tls-key F --peer-cert F | --insecure)`
 //! reads one UTF-8 item per line (a trailing newline is optional, a `\r` before the
 //! newline is dropped, empty lines and duplicates are ignored), runs
 //! `mpc_native::psi::run` and prints the intersection, one item per line in sorted
@@ -8,13 +9,22 @@
 //! with `--one-sided`, where only the listener learns and prints the intersection.
 //! Limits: `mpc_native::psi::MAX_SET_SIZE` items of at most
 //! `mpc_native::psi::MAX_ITEM_LEN` bytes; anything else is a one-sentence error.
+//!
+//! Transport: TLS 1.3 with pinned certificates (`mpc_net::TlsChannel`), both sides
+//! authenticated, so a listener runs the protocol only with the one party whose
+//! certificate it pinned and nobody else can probe its set with chosen items; a
+//! wrong certificate is refused during the handshake, before any PSI message. Plain
+//! TCP, where whoever connects first is the peer, needs `--insecure`; with neither,
+//! the command refuses to run. In `--one-sided` mode the listener is the server that
+//! learns the intersection: it pins the one client it serves (one run per client,
+//! each with that client's `--peer-cert`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use mpc_native::psi::{self, Mode, PsiOutput, Role};
-use mpc_net::{TcpChannel, TcpListenerChannel};
+use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel};
 
 /// Arguments of `mpc psi`.
 #[derive(Debug, clap::Args)]
@@ -41,6 +51,19 @@ pub struct Args {
     /// Seconds to wait for the peer at each step.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Our TLS certificate (PEM); with --tls-key and --peer-cert the run uses TLS.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
+    tls_cert: Option<PathBuf>,
+    /// Our TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
+    tls_key: Option<PathBuf>,
+    /// The peer's certificate (PEM): the only one accepted.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    peer_cert: Option<PathBuf>,
+    /// Plain TCP without authentication: whoever connects (or answers) first is the
+    /// peer, and may probe the set with items of its choice.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "peer_cert"])]
+    insecure: bool,
 }
 
 /// Reads a set file: one UTF-8 item per line, with the limits of `mpc_native::psi`.
@@ -78,27 +101,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("the party name must not be empty");
     }
     let timeout = super::timeout_secs(args.timeout)?;
+    let tls = super::run::tls_identity(
+        args.tls_cert.as_deref(),
+        args.tls_key.as_deref(),
+        args.peer_cert.as_deref(),
+    )?;
+    if tls.is_none() && !args.insecure {
+        bail!(
+            "mpc psi needs --tls-cert, --tls-key and --peer-cert (TLS with a pinned peer), \
+             or --insecure for plain TCP, where anyone who connects first can probe the set"
+        );
+    }
     let items = read_set(&args.set)?;
     let mode = match (args.cardinality, args.one_sided) {
         (true, _) => Mode::Cardinality,
         (false, true) => Mode::ListenerOnly,
         (false, false) => Mode::Intersection,
     };
-    let mut rng = rand::rngs::OsRng;
-    let report = match (&args.listen, &args.connect) {
+    let (mut channel, role): (Box<dyn Channel>, Role) = match (&args.listen, &args.connect) {
         (Some(addr), None) => {
             let listener =
                 TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-            let mut ch = listener.accept(timeout).context("no peer connected")?;
-            psi::run(&mut ch, Role::Listener, mode, items, &mut rng)
+            let waiting = || format!("no peer connected to {addr}");
+            let ch: Box<dyn Channel> = match &tls {
+                Some(id) => Box::new(TlsChannel::accept(&listener, id, timeout).with_context(waiting)?),
+                None => Box::new(listener.accept(timeout).with_context(waiting)?),
+            };
+            (ch, Role::Listener)
         }
         (None, Some(addr)) => {
-            let mut ch = TcpChannel::connect(addr, timeout)?;
-            psi::run(&mut ch, Role::Connector, mode, items, &mut rng)
+            let ch: Box<dyn Channel> = match &tls {
+                Some(id) => Box::new(TlsChannel::connect(addr, id, timeout)?),
+                None => Box::new(TcpChannel::connect(addr, timeout)?),
+            };
+            (ch, Role::Connector)
         }
         _ => bail!("give exactly one of --listen and --connect"),
-    }
-    .context("private set intersection failed")?;
+    };
+    let mut rng = rand::rngs::OsRng;
+    let report =
+        psi::run(&mut channel, role, mode, items, &mut rng).context("private set intersection failed")?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match report.output {

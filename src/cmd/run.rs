@@ -79,13 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--timeout must be a positive number of seconds (at most 1000000)");
     }
     let timeout = Duration::from_secs_f64(args.timeout);
-    let tls = match (&args.tls_cert, &args.tls_key, &args.peer_cert) {
-        (Some(cert), Some(key), Some(peer)) => Some(
-            TlsIdentity::from_pem(&read(cert)?, &read(key)?, &read(peer)?)
-                .context("cannot use the TLS files")?,
-        ),
-        _ => None,
-    };
+    let tls = tls_identity(args.tls_cert.as_deref(), args.tls_key.as_deref(), args.peer_cert.as_deref())?;
 
     let mut channel: Box<dyn Channel> = match (&args.listen, &args.connect) {
         (Some(addr), _) => {
@@ -125,6 +119,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         super::noteln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
     }
     Ok(())
+}
+
+/// The TLS identity of `--tls-cert`, `--tls-key` and `--peer-cert` when all three are
+/// given (clap's `requires_all` makes it all or none), else `None`.
+pub(crate) fn tls_identity(
+    cert: Option<&Path>,
+    key: Option<&Path>,
+    peer: Option<&Path>,
+) -> anyhow::Result<Option<TlsIdentity>> {
+    match (cert, key, peer) {
+        (Some(cert), Some(key), Some(peer)) => Ok(Some(
+            TlsIdentity::from_pem(&read(cert)?, &zeroize::Zeroizing::new(read(key)?), &read(peer)?)
+                .context("cannot use the TLS files")?,
+        )),
+        _ => Ok(None),
+    }
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {

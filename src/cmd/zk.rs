@@ -3,14 +3,21 @@
 //! `keygen` prints a fresh secret scalar and its public point (hex); `prove` reads the secret
 //! (hex) on stdin and prints the public point and a proof bound to `--protocol` and
 //! `--session`; `verify` checks a proof and exits 1 with one sentence if it does not verify.
+//! The secret read from stdin (text, bytes, scalar) is wiped from memory when done; the
+//! secret 0 and the public point O (the identity) are refused.
 
 use std::io::Read;
 
 use anyhow::{bail, Context};
 use mpc_native::zk::{self, Proof, ProofContext, Statement};
 use rand::SeedableRng;
+use zeroize::Zeroizing;
 
 use super::outln;
+
+/// The most bytes `prove` reads from stdin (a secret line is 71 bytes; a `keygen`
+/// output piped in whole is about 140).
+const SECRET_INPUT_LIMIT: u64 = 64 << 10;
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -72,15 +79,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ZkCommand::Keygen => {
             let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
             let (x, p) = zk::keypair(&mut rng);
-            outln!("secret {}\npublic {}", to_hex(x.as_bytes()), to_hex(p.compress().as_bytes()))
+            let x = Zeroizing::new(x);
+            let secret = Zeroizing::new(to_hex(x.as_bytes()));
+            outln!("secret {}\npublic {}", secret.as_str(), to_hex(p.compress().as_bytes()))
         }
         ZkCommand::Prove(a) => {
-            let mut input = String::new();
-            std::io::stdin().read_to_string(&mut input).context("could not read the secret from stdin")?;
+            // The secret's text, bytes and scalar are wiped when dropped.
+            let mut input = Zeroizing::new(String::new());
+            std::io::stdin()
+                .take(SECRET_INPUT_LIMIT)
+                .read_to_string(&mut input)
+                .context("could not read the secret from stdin")?;
             let line = input.lines().find(|l| l.starts_with("secret ")).unwrap_or(input.trim());
-            let bytes =
-                from_hex(line.trim_start_matches("secret ")).context("the secret on stdin is not hex")?;
-            let x = zk::scalar_from_bytes(&bytes).context("the secret is not a canonical 32-byte scalar")?;
+            let bytes = Zeroizing::new(
+                from_hex(line.trim_start_matches("secret ")).context("the secret on stdin is not hex")?,
+            );
+            let x = Zeroizing::new(
+                zk::scalar_from_bytes(&bytes).context("the secret is not a canonical 32-byte scalar")?,
+            );
             let public = zk::public_point(&x);
             let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
             let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
@@ -93,8 +109,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let proof = Proof::from_bytes(&from_hex(&a.proof).context("--proof is not hex")?)
                 .context("--proof is not a valid proof encoding")?;
             let ctx = ProofContext { protocol: a.protocol.as_bytes(), session: a.session.as_bytes() };
-            if zk::verify(&ctx, &Statement::dlog_generator(public), &proof).is_err() {
-                bail!("the proof does not verify for this public point, protocol and session");
+            match zk::verify(&ctx, &Statement::dlog_generator(public), &proof) {
+                Ok(()) => {}
+                Err(e @ zk::ZkError::IdentityPoint) => bail!("--public is not usable: {e}"),
+                Err(_) => bail!("the proof does not verify for this public point, protocol and session"),
             }
             outln!("valid")
         }

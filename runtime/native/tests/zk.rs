@@ -201,3 +201,33 @@ fn rfc9496_ristretto255_vectors() {
         );
     }
 }
+
+/// Base O made every proof verify (A = O satisfies s * O == A + c * O for any s), and
+/// public O has the witness 0: both are refused with a typed error by every entry point.
+#[test]
+fn identity_bases_and_publics_are_refused() {
+    use curve25519_dalek::traits::Identity;
+    let o = RistrettoPoint::identity();
+    let mut r = rng(9);
+    let x = scalar(&mut r);
+    let h = h_point();
+    let forged = Proof::from_bytes(&[&[1u8, 1][..], &[0u8; 32], &[7u8; 32][..1], &[0u8; 31]].concat());
+    let forged = forged.expect("a well-formed proof: commitment O, response 7");
+    let bad = [
+        Statement::dlog(o, o),
+        Statement::dlog(o, h * x),
+        Statement::dlog_generator(o),
+        Statement::dlog_eq(G, G * x, o, o),
+    ];
+    for st in &bad {
+        assert_eq!(st.check(), Err(ZkError::IdentityPoint));
+        assert_eq!(zk::verify(&CTX, st, &forged), Err(ZkError::IdentityPoint));
+        assert_eq!(zk::prove(&CTX, st, &Scalar::ZERO, &mut r).err(), Some(ZkError::IdentityPoint));
+        let good = Statement::dlog_generator(G * x);
+        assert_eq!(zk::prove_or(&CTX, [&good, st], 0, &x, &mut r).err(), Some(ZkError::IdentityPoint));
+        assert_eq!(zk::batch_verify(&[(CTX, st, &forged)], &mut r), Err(ZkError::IdentityPoint));
+    }
+    assert_eq!(Statement::from_pairs(vec![(G, G * x), (o, o)]).err(), Some(ZkError::IdentityPoint));
+    // The forged proof was accepted for (O, O) before: commitment O, any response.
+    assert!(Statement::from_pairs(vec![(G, G * x)]).is_ok());
+}

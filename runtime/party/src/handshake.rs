@@ -8,7 +8,10 @@
 //! shapes (parties, inputs, outputs with their types and who learns them), so that a
 //! mismatch can be named in a sentence rather than reported as "digests differ".
 //! Decoding a hello is checked end to end: any malformed byte string is an error,
-//! never a panic, and nothing is allocated beyond the frame's own size.
+//! never a panic, and nothing is allocated beyond the frame's own size. Names from the
+//! peer's hello reach error messages, hence terminals, only through [`shown`]: control
+//! characters escaped (a name such as `"\x1b[2J"` cannot clear a screen or forge a
+//! line) and at most [`MAX_SHOWN`] characters.
 
 use mpc_circuits::{Affine, Circuit, Gate, Instr, Operand, PartyId, Program, Region, Reveal, ValueType};
 use sha2::{Digest, Sha256};
@@ -24,6 +27,26 @@ pub const VERSION: u16 = 3;
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
 const MAX_TYPE_DEPTH: usize = 64;
+/// The most characters of one peer-supplied name that an error message shows.
+pub const MAX_SHOWN: usize = 64;
+
+/// A peer-supplied name as it may be printed: control characters escaped
+/// (`\u{1b}`), cut to [`MAX_SHOWN`] characters with `...` after.
+pub fn shown(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i == MAX_SHOWN {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Which side of the garbled-circuit protocol a party plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,8 +378,10 @@ impl Hello {
     /// Compares our hello with the peer's; the error names the first difference.
     pub fn check_peer(&self, peer: &Hello) -> Result<(), SessionError> {
         let mismatch = |s: String| Err(SessionError::Mismatch(s));
+        // Every string below that comes from `peer` goes through `shown`.
         let party_name =
-            |h: &Hello, p: u8| h.parties.get(p as usize).cloned().unwrap_or_else(|| format!("#{p}"));
+            |h: &Hello, p: u8| h.parties.get(p as usize).map(|n| shown(n)).unwrap_or_else(|| format!("#{p}"));
+        let list = |h: &Hello| h.parties.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ");
         if peer.role == self.role {
             let me = party_name(self, self.role);
             return mismatch(format!(
@@ -369,8 +394,8 @@ impl Hello {
         if peer.parties != self.parties {
             return mismatch(format!(
                 "the programs differ: our parties are {}, the peer's are {}",
-                self.parties.join(", "),
-                peer.parties.join(", ")
+                list(self),
+                list(peer)
             ));
         }
         for (name, party, ty) in &self.inputs {
@@ -380,8 +405,9 @@ impl Hello {
                 }
                 Some((_, p, t)) if p != party || t != ty => {
                     return mismatch(format!(
-                        "the programs differ: input `{name}` is {ty} of {} here but {t} of {} at the peer",
+                        "the programs differ: input `{name}` is {ty} of {} here but {} of {} at the peer",
                         party_name(self, *party),
+                        shown(&t.to_string()),
                         party_name(peer, *p)
                     ))
                 }
@@ -391,7 +417,7 @@ impl Hello {
         if let Some((name, _, _)) =
             peer.inputs.iter().find(|(n, _, _)| !self.inputs.iter().any(|i| &i.0 == n))
         {
-            return mismatch(format!("the programs differ: input `{name}` exists only at the peer"));
+            return mismatch(format!("the programs differ: input `{}` exists only at the peer", shown(name)));
         }
         let reveal = |h: &Hello, r: Reveal| match r {
             Reveal::All => "every party".to_string(),
@@ -404,7 +430,8 @@ impl Hello {
                 }
                 Some((_, t, _)) if t != ty => {
                     return mismatch(format!(
-                        "the programs differ: output `{name}` is {ty} here but {t} at the peer"
+                        "the programs differ: output `{name}` is {ty} here but {} at the peer",
+                        shown(&t.to_string())
                     ))
                 }
                 Some((_, _, r)) if r != rev => {
@@ -420,7 +447,10 @@ impl Hello {
         if let Some((name, _, _)) =
             peer.outputs.iter().find(|(n, _, _)| !self.outputs.iter().any(|o| &o.0 == n))
         {
-            return mismatch(format!("the programs differ: output `{name}` exists only at the peer"));
+            return mismatch(format!(
+                "the programs differ: output `{}` exists only at the peer",
+                shown(name)
+            ));
         }
         fn names(h: &Hello) -> Vec<&str> {
             h.inputs.iter().map(|i| i.0.as_str()).chain(h.outputs.iter().map(|o| o.0.as_str())).collect()

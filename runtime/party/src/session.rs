@@ -4,6 +4,12 @@
 //! everything the other needs before it waits for an answer, so the protocol cannot
 //! deadlock, and every read is bounded by the channel's timeout and by the exact
 //! size the protocol expects.
+//!
+//! Secrets the session itself holds are wiped when dropped (`Zeroizing`): the OT
+//! outputs (the evaluator's zero labels at the garbler, its input labels and choice
+//! bits at the evaluator), the garbler's own zero labels, received input labels and
+//! output labels. Labels handed to `mpc_garble`'s `Garbler`/`Evaluator` are theirs
+//! to keep (and, today, not wiped there).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +24,7 @@ use mpc_ot::cot;
 use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use zeroize::Zeroizing;
 
 use crate::handshake::{program_digest, Hello, Role, MAGIC, MAX_HELLO, VERSION};
 use crate::SessionError;
@@ -602,7 +609,8 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
         ch.flush()?;
         let n = eval_wires.len() * instances.len();
         let msg = recv_sized(ch, "OT extension", extend_max(n))?;
-        let mut keys = Vec::with_capacity(n);
+        // The OT outputs are the evaluator's zero labels: wiped when dropped.
+        let mut keys = Zeroizing::new(Vec::with_capacity(n));
         sender.extend_into(n, &msg, &mut keys)?;
         if keys.len() != n {
             return Err(SessionError::PeerMisbehaved(format!(
@@ -621,7 +629,7 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
         for w in &my_wires {
             zero[*w] = Block::random(&mut rng);
         }
-        let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
+        let mine: Zeroizing<Vec<Block>> = Zeroizing::new(my_wires.iter().map(|w| zero[*w]).collect());
         active.extend(mpc_garble::encode(&mine, &delta, bits)?);
     }
     send_blocks(ch, &active)?;
@@ -650,12 +658,12 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     if status[0] != 0 {
         return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
     }
-    let returned = recv_blocks(ch, n_back * instances.len())?;
+    let returned = Zeroizing::new(recv_blocks(ch, n_back * instances.len())?);
     let mut outputs = Vec::with_capacity(instances.len());
     for (garbler, returned) in garblers.iter().zip(returned.chunks(n_back.max(1))) {
         // Decode each returned label against the zero-label of its own output bit;
         // outputs we do not see keep their zero-label, which decodes (and is ignored).
-        let mut full = garbler.output_zero_labels().unwrap_or_default().to_vec();
+        let mut full = Zeroizing::new(garbler.output_zero_labels().unwrap_or_default().to_vec());
         let mut pos = 0;
         for (_, r) in &mine_ranges {
             full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
@@ -711,8 +719,9 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     if let Some(setup) = setup {
         let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
         let mut receiver = setup.finish(&answer)?;
-        let all_bits: Vec<bool> = bits.concat();
-        let (mut msg, mut mine) = (Vec::new(), Vec::new());
+        // Our choice bits and the OT outputs (our input labels): wiped when dropped.
+        let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
+        let (mut msg, mut mine) = (Vec::new(), Zeroizing::new(Vec::new()));
         receiver.extend_into(&all_bits, &mut msg, &mut mine)?;
         send_frame(ch, &msg)?;
         ch.flush()?;
@@ -722,7 +731,7 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
             }
         }
     }
-    let theirs = recv_blocks(ch, garbler_wires.len() * instances.len())?;
+    let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
     if !garbler_wires.is_empty() {
         for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
             for (w, t) in garbler_wires.iter().zip(theirs) {
@@ -733,7 +742,7 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
 
     let plan = if instances.len() > 1 { SlotPlan::compiled(circuit) } else { SlotPlan::new(circuit) };
     let per_instance = mpc_garble::tweaks_used(circuit);
-    let mut out_labels = Vec::with_capacity(instances.len());
+    let mut out_labels: Zeroizing<Vec<Vec<Block>>> = Zeroizing::new(Vec::with_capacity(instances.len()));
     for (k, labels) in labels.into_iter().enumerate() {
         let tweak_base = per_instance.checked_mul(k as u64).ok_or_else(|| {
             SessionError::Input("the session has more instances than the tweak space allows".into())
@@ -745,10 +754,12 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = visible_ranges(circuit, Role::Garbler.party());
     ch.send(&[0u8])?;
-    let back: Vec<Block> = out_labels
-        .iter()
-        .flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec()))
-        .collect();
+    let back: Zeroizing<Vec<Block>> = Zeroizing::new(
+        out_labels
+            .iter()
+            .flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec()))
+            .collect(),
+    );
     send_blocks(ch, &back)?;
     ch.flush()?;
 
@@ -759,8 +770,9 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     ch.recv_exact(&mut packed)?;
     let decoding = OutputDecoding::from_bytes(&packed, total)
         .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
-    let mine: Vec<Block> =
-        out_labels.iter().flat_map(|o| mine_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec())).collect();
+    let mine: Zeroizing<Vec<Block>> = Zeroizing::new(
+        out_labels.iter().flat_map(|o| mine_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec())).collect(),
+    );
     let decoded = mpc_garble::decode(&mine, &decoding)?;
     let mut outputs = Vec::with_capacity(instances.len());
     for k in 0..instances.len() {

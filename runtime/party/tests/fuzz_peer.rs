@@ -134,7 +134,9 @@ proptest! {
         let ours = Hello::new(Role::Garbler, &circuit(), 1);
         if let Ok(h) = Hello::from_bytes(&bytes) {
             prop_assert_eq!(h.to_bytes(), bytes);
-            let _ = ours.check_peer(&h);
+            if let Err(e) = ours.check_peer(&h) {
+                prop_assert!(!e.to_string().chars().any(char::is_control), "{:?}", e.to_string());
+            }
         }
     }
 
@@ -154,10 +156,44 @@ proptest! {
         }
         if let Ok(peer) = Hello::from_bytes(&bytes) {
             prop_assert_eq!(peer.to_bytes(), bytes);
-            let _ = h.check_peer(&peer);
-            let _ = Hello::new(Role::Evaluator, &c, 1).check_peer(&peer);
+            for e in [h.check_peer(&peer).err(), Hello::new(Role::Evaluator, &c, 1).check_peer(&peer).err()] {
+                let text = e.map(|e| e.to_string()).unwrap_or_default();
+                prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+            }
         }
     }
+}
+
+/// A peer whose hello names its parties, inputs, outputs and struct types with
+/// terminal escapes (`\x1b[2J` clears the screen): the mismatch errors, which the CLI
+/// prints, show them escaped.
+#[test]
+fn peer_names_with_control_characters_are_escaped() {
+    let evil = "\u{1b}[2J\u{1b}[31mok\r\n";
+    let ours = Hello::new(Role::Garbler, &circuit(), 1);
+    let renamed = |parties: [&str; 2], input: &str, output: &str, st: &str| {
+        let mut b = Builder::new(&parties);
+        let pt = ValueType::Struct { name: st.into(), fields: vec![("x".into(), ValueType::Bool)] };
+        let x = b.input_typed(PartyId(0), input, pt);
+        let y = b.input(PartyId(1), "y", 1);
+        let z = b.and(x.bit(0), y.bit(0));
+        b.output_typed(output, ValueType::Bool, Reveal::All, &Word::from_bits(vec![z]));
+        Hello::new(Role::Evaluator, &b.finish().expect("valid circuit"), 1)
+    };
+    let peers = [
+        renamed([evil, "bob"], "x", "s", "P"),
+        renamed(["alice", "bob"], "x", "s", evil),
+        renamed(["alice", "bob"], evil, "s", "P"),
+        renamed(["alice", "bob"], "x", evil, "P"),
+        renamed([&evil.repeat(100), "bob"], "x", "s", "P"),
+    ];
+    for peer in peers {
+        let peer = Hello::from_bytes(&peer.to_bytes()).expect("a well-formed hello");
+        let err = ours.check_peer(&peer).expect_err("the programs differ").to_string();
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+        assert!(err.len() < 1000, "{err:?}");
+    }
+    assert_eq!(mpc_runtime::handshake::shown(evil), "\\u{1b}[2J\\u{1b}[31mok\\r\\n");
 }
 
 proptest! {

@@ -98,26 +98,49 @@ impl Mechanism {
         rng: &mut R,
         sensitivity: u64,
     ) -> Result<i64, DpError> {
+        Ok(match self.calibrate(sensitivity)? {
+            Calibrated::Zero => 0,
+            Calibrated::Laplace(scale) => discrete_laplace(rng, scale),
+            Calibrated::Gaussian(params) => discrete_gaussian(rng, &params),
+        })
+    }
+
+    /// Checks that noise for `sensitivity` can be drawn, without drawing it: the only
+    /// way [`Mechanism::sample_noise`] and [`Mechanism::add_noise`] can fail. It depends
+    /// on public parameters only, so a caller can check every query before charging
+    /// a budget or reading the data.
+    pub fn check(&self, sensitivity: u64) -> Result<(), DpError> {
+        self.calibrate(sensitivity).map(|_| ())
+    }
+
+    fn calibrate(&self, sensitivity: u64) -> Result<Calibrated, DpError> {
         let delta = Rational::integer(sensitivity);
         match *self {
             Mechanism::Laplace { epsilon } => {
                 if epsilon.is_zero() {
                     return Err(DpError::InvalidParameter("epsilon must be positive".into()));
                 }
-                Ok(discrete_laplace(rng, delta.checked_div(epsilon)?))
+                Ok(Calibrated::Laplace(delta.checked_div(epsilon)?))
             }
             Mechanism::Gaussian { rho } => {
                 if rho.is_zero() {
                     return Err(DpError::InvalidParameter("rho must be positive".into()));
                 }
                 if sensitivity == 0 {
-                    return Ok(0);
+                    return Ok(Calibrated::Zero);
                 }
                 let sigma2 = delta.checked_mul(delta)?.checked_div(rho.checked_mul(Rational::integer(2))?)?;
-                Ok(discrete_gaussian(rng, &GaussianParams::new(round_variance_up(sigma2)?)?))
+                Ok(Calibrated::Gaussian(GaussianParams::new(round_variance_up(sigma2)?)?))
             }
         }
     }
+}
+
+/// A mechanism's noise distribution for one sensitivity.
+enum Calibrated {
+    Zero,
+    Laplace(Rational),
+    Gaussian(GaussianParams),
 }
 
 /// `sigma^2` rounded *up* (more noise, so at least as private) to a multiple of

@@ -4,13 +4,20 @@
 //! the true answer by at most the declared sensitivity, and then adds noise from the
 //! given [`Mechanism`]. Under add/remove neighbours:
 //! - count: sensitivity 1;
-//! - sum over `[lower, upper]`: `max(|lower|, |upper|)`;
+//! - sum over `[lower, upper]`: `max(|lower|, |upper|)`. The exact sum is taken in
+//!   128-bit arithmetic (it cannot overflow: fewer than 2^64 records of 64 bits) and
+//!   saturated to the `i64` range before noise is added. Saturation moves two sums
+//!   no further apart, so the sensitivity stands, and the query never fails because
+//!   of the data: a failure that only some datasets trigger (`[2^62]` answered,
+//!   `[2^62, 2^62]` refused) would itself reveal the data and break epsilon-DP;
 //! - mean: a noisy sum divided by a noisy count, each with half the budget, clamped
 //!   back to `[lower, upper]` (post-processing);
 //! - histogram: one record falls in one bin, so L1 and L2 sensitivity 1; every bin
 //!   gets independent noise with the whole budget.
 //!
 //! These functions do no accounting: use [`super::Accountant`] to charge a budget.
+//! Apart from empty data (public by the module's convention), they fail only on the
+//! parameters, never on the records' values; [`Mechanism::check`] tells beforehand.
 
 use rand_core::{CryptoRng, RngCore};
 
@@ -78,9 +85,16 @@ pub fn sum<R: RngCore + CryptoRng>(
     mech: &Mechanism,
 ) -> Result<i64, DpError> {
     non_empty(data)?;
-    let exact =
-        data.iter().try_fold(0i64, |acc, &x| acc.checked_add(clamp.apply(x))).ok_or(DpError::Overflow)?;
+    let exact = saturating_sum(data, clamp);
     mech.add_noise(rng, exact, clamp.sum_sensitivity())
+}
+
+/// The clamped records' sum, saturated to the `i64` range (see the module docs).
+fn saturating_sum(data: &[i64], clamp: Clamp) -> i64 {
+    // |sum| < 2^63 * len <= 2^127 for len < 2^64, so the i128 sum cannot overflow;
+    // saturating_add keeps that true without an argument about `len`.
+    let wide = data.iter().fold(0i128, |acc, &x| acc.saturating_add(i128::from(clamp.apply(x))));
+    wide.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Noisy mean of the clamped records (half the budget on the sum, half on the count).
@@ -145,5 +159,21 @@ mod tests {
         assert_eq!(count(&mut rng, &[1, 2, 3], &mech).unwrap(), 3);
         let m = mean(&mut rng, &[10, 20, 30], Clamp::new(0, 100).unwrap(), &mech).unwrap();
         assert_eq!(m, 20.0);
+    }
+
+    /// `[2^62]` was answered and its neighbour `[2^62, 2^62]` refused with `Overflow`:
+    /// the refusal itself told the data apart. Both are answered now.
+    #[test]
+    fn sums_past_i64_saturate_instead_of_failing() {
+        let mech = Mechanism::laplace(Rational::integer(1)).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let clamp = Clamp::new(0, 1 << 62).unwrap();
+        assert!(sum(&mut rng, &[1 << 62], clamp, &mech).is_ok());
+        assert!(sum(&mut rng, &[1 << 62, 1 << 62], clamp, &mech).is_ok());
+        assert!(mean(&mut rng, &[1 << 62, 1 << 62, 1 << 62], clamp, &mech).is_ok());
+        let full = Clamp::new(i64::MIN, i64::MAX).unwrap();
+        assert_eq!(saturating_sum(&[i64::MAX, i64::MAX], full), i64::MAX);
+        assert_eq!(saturating_sum(&[i64::MIN, -1], full), i64::MIN);
+        assert_eq!(saturating_sum(&[i64::MAX, i64::MIN, 5], full), 4);
     }
 }

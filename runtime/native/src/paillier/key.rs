@@ -910,7 +910,12 @@ impl<'de> Deserialize<'de> for PublicKey {
 
 impl Serialize for SecretKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        SecretKeyWire { v: 1, p: uint_to_hex(&self.p), q: uint_to_hex(&self.q) }.serialize(s)
+        // The hex strings of the primes are wiped once written.
+        let mut w = SecretKeyWire { v: 1, p: uint_to_hex(&self.p), q: uint_to_hex(&self.q) };
+        let written = w.serialize(s);
+        w.p.zeroize();
+        w.q.zeroize();
+        written
     }
 }
 
@@ -918,6 +923,8 @@ impl<'de> Deserialize<'de> for SecretKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut w = SecretKeyWire::deserialize(d)?;
         if w.v != 1 {
+            w.p.zeroize();
+            w.q.zeroize();
             return Err(serde::de::Error::custom("unsupported secret key version"));
         }
         let p = uint_from_hex(&w.p).map_err(serde::de::Error::custom);

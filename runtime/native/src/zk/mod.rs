@@ -21,6 +21,9 @@
 //! ([`ProofContext`]), the proof kind, and the whole statement (every base and public
 //! point, compressed), then the commitments; the challenge is 64 bytes reduced mod l.
 //! A proof made for one protocol id, session id or statement fails for any other.
+//! Statements whose bases or public points include the identity element are refused
+//! by every prove and verify function ([`ZkError::IdentityPoint`]): with base O any
+//! commitment O verifies, and public O has the witness 0.
 //!
 //! # Nonces
 //!
@@ -86,6 +89,11 @@ pub enum ZkError {
     /// A proof encoding has the wrong length or version.
     #[error("malformed proof encoding: {0}")]
     Malformed(&'static str),
+    /// A base or public point of the statement is the identity element: with base
+    /// O every proof verifies (s * O - A - c * P vanishes for A = O, P = O whatever
+    /// s), and public O has the known witness 0, so such a statement proves nothing.
+    #[error("the statement has the identity element as a base or public point")]
+    IdentityPoint,
 }
 
 /// The caller's protocol id and session id, both bound into every transcript.
@@ -116,12 +124,25 @@ impl Statement {
     pub fn dlog_eq(g: RistrettoPoint, x: RistrettoPoint, h: RistrettoPoint, y: RistrettoPoint) -> Self {
         Statement { pairs: vec![(g, x), (h, y)] }
     }
-    /// A general statement with any number (1..=255) of pairs sharing one witness.
+    /// A general statement with any number (1..=255) of pairs sharing one witness;
+    /// no point may be the identity ([`ZkError::IdentityPoint`]).
     pub fn from_pairs(pairs: Vec<(RistrettoPoint, RistrettoPoint)>) -> Result<Self, ZkError> {
         if pairs.is_empty() || pairs.len() > 255 {
             return Err(ZkError::BadStatement);
         }
-        Ok(Statement { pairs })
+        let statement = Statement { pairs };
+        statement.check()?;
+        Ok(statement)
+    }
+    /// Refuses a statement with the identity as a base or public point. Every prove
+    /// and verify function calls it first, so statements built by the infallible
+    /// constructors above are checked too.
+    pub fn check(&self) -> Result<(), ZkError> {
+        let identity = RistrettoPoint::identity();
+        if self.pairs.iter().any(|(b, p)| *b == identity || *p == identity) {
+            return Err(ZkError::IdentityPoint);
+        }
+        Ok(())
     }
     /// The pairs (B_j, P_j).
     pub fn pairs(&self) -> &[(RistrettoPoint, RistrettoPoint)] {
@@ -211,6 +232,7 @@ pub fn prove(
     witness: &Scalar,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<Proof, ZkError> {
+    statement.check()?;
     if !statement.holds_for(witness) {
         return Err(ZkError::WrongWitness);
     }
@@ -251,6 +273,7 @@ fn proof_challenge(
     statement: &Statement,
     proof: &Proof,
 ) -> Result<(Scalar, Vec<RistrettoPoint>), ZkError> {
+    statement.check()?;
     if proof.commitments.len() != statement.pairs.len() {
         return Err(ZkError::ShapeMismatch);
     }
@@ -334,6 +357,7 @@ pub fn prove_or(
     witness: &Scalar,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<OrProof, ZkError> {
+    statements.iter().try_for_each(|s| s.check())?;
     if branch > 1 || !statements[branch].holds_for(witness) {
         return Err(ZkError::WrongWitness);
     }
@@ -376,6 +400,7 @@ pub fn verify_or(
     statements: [&Statement; 2],
     proof: &OrProof,
 ) -> Result<(), ZkError> {
+    statements.iter().try_for_each(|s| s.check())?;
     if proof.commitments.iter().zip(statements).any(|(cs, st)| cs.len() != st.pairs.len()) {
         return Err(ZkError::ShapeMismatch);
     }
