@@ -837,7 +837,7 @@ impl<'a> Lower<'a> {
                     Ty::Array(t, _) => *t,
                     _ => ty.clone(),
                 };
-                let cost = (n as u64).saturating_mul(elem_ty.width(&self.ck.structs) as u64);
+                let cost = (n as u64).saturating_mul(elem_ty.width(&self.ck.structs));
                 if self.limits.roll && cost > self.limits.max_body_gates as u64 {
                     return err_help(
                         e.span,

@@ -726,7 +726,7 @@ impl Lower<'_> {
             .iter()
             .filter_map(|(_, _, h)| contiguous(h).and_then(|(b, w)| b.as_const().map(|b| (b, w))))
             .collect();
-        let outer_ctx = std::mem::replace(&mut self.roll.body, Some(BodyCtx { homes, ..BodyCtx::default() }));
+        let outer_ctx = self.roll.body.replace(BodyCtx { homes, ..BodyCtx::default() });
         for (si, vi, home) in &rebind {
             self.scopes[*si].vars[*vi].1 = home.clone();
         }
@@ -825,7 +825,7 @@ impl Lower<'_> {
     ) {
         let node = self.ir.node(Op::Loop { id }, args, state_width);
         for (si, vi, home) in assigned {
-            let v = self.from_state(&home, node, base);
+            let v = self.leaves_of_loop(&home, node, base);
             if let Some(slot) = self.scopes.get_mut(si).and_then(|s| s.vars.get_mut(vi)) {
                 slot.1 = v;
             }
@@ -833,13 +833,13 @@ impl Lower<'_> {
     }
 
     /// `home` (memory leaves in the state) as slices of the loop node's result.
-    fn from_state(&mut self, home: &Val, node: NodeId, base: u64) -> Val {
+    fn leaves_of_loop(&mut self, home: &Val, node: NodeId, base: u64) -> Val {
         match home {
             Val::M(a, w) => {
                 let lo = (a.c as u64).saturating_sub(base) as u32;
                 Val::W(self.ir.node(Op::Slice { lo }, vec![node], *w))
             }
-            Val::Agg(xs) => Val::Agg(xs.iter().map(|x| self.from_state(x, node, base)).collect()),
+            Val::Agg(xs) => Val::Agg(xs.iter().map(|x| self.leaves_of_loop(x, node, base)).collect()),
             other => other.clone(),
         }
     }

@@ -19,7 +19,14 @@ mod common;
 fn opts() -> Options {
     Options {
         optimize: true,
-        limits: Limits { max_nodes: 200_000, max_steps: 20_000, max_depth: 16, max_gates: 2_000_000 },
+        limits: Limits {
+            max_nodes: 200_000,
+            max_steps: 20_000,
+            max_depth: 16,
+            max_gates: 2_000_000,
+            max_body_gates: 2_000_000,
+            ..Limits::default()
+        },
     }
 }
 

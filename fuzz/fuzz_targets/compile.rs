@@ -8,7 +8,7 @@ use mpc_compiler::{compile, render, Limits, Options};
 
 fuzz_target!(|data: &[u8]| {
     let src = String::from_utf8_lossy(data);
-    let opts = Options { optimize: true, limits: Limits { max_nodes: 100_000, max_steps: 10_000, max_depth: 16, max_gates: 1_000_000 } };
+    let opts = Options { optimize: true, limits: Limits { max_nodes: 100_000, max_steps: 10_000, max_depth: 16, max_gates: 1_000_000, max_body_gates: 1_000_000, ..Limits::default() } };
     let (_c, diags) = compile(&src, &opts);
     let _ = render(&diags, "fuzz.mpc", &src, false);
 });
