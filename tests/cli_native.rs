@@ -504,6 +504,13 @@ fn secagg_refuses_a_wrong_pin_and_a_missing_transport_with_one_sentence() {
         b"",
     );
     assert_one_sentence_failure(&out);
+    // A bad input value is named by its position, never echoed (inputs are secret).
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, "5 -31337\n").unwrap();
+    let out =
+        mpc(&["secagg", "client", "--connect", "127.0.0.1:9", "--input", path_str(&bad), "--insecure"], b"");
+    let err = assert_one_sentence_failure(&out);
+    assert!(err.contains("value 2") && !err.contains("31337"), "{err}");
     // A threshold of half the clients is refused (no signed survivor lists).
     let out = mpc(
         &[

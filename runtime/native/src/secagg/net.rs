@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use mpc_net::{frame, Channel, Closer};
+use mpc_net::{frame, run_with_deadline, Channel, Closer};
 use rand_core::CryptoRngCore;
 
 use super::crypto::{SHARE_CIPHERTEXT_LEN, SHARE_LEN};
@@ -127,29 +127,6 @@ fn recv<C: Channel + ?Sized>(ch: &mut C, max: usize) -> Result<Message, SecaggEr
 fn deadline_after(d: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(86_400))
-}
-
-/// Runs `f`, closing the channel (through `closer`) if `f` has not returned within
-/// `limit`, so a blocked read ends with an error; returns `f`'s result and whether
-/// the deadline passed.
-fn within<T>(closer: Option<Closer>, limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
-    let Some(closer) = closer else { return (f(), false) };
-    let (done, wait) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        let watchdog = s.spawn(move || {
-            let late = matches!(wait.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Timeout));
-            if late {
-                closer.close();
-            }
-            late
-        });
-        let out = f();
-        // The watchdog may have ended already (then nobody listens; that is fine).
-        let _ = done.send(());
-        // The watchdog does not panic; count a panic as "not late".
-        let late = watchdog.join().unwrap_or(false);
-        (out, late)
-    })
 }
 
 /// One round: to every live client at once, sends `out(id)` (if any) and reads one
@@ -257,7 +234,7 @@ pub fn serve<C: Channel>(
     let done = Message::Sum { session: server.session(), values: sum.clone() };
     for &id in &live {
         let ch = &mut channels[id as usize];
-        let (res, _) = within(ch.closer(), opts.round_deadline, || send(ch, &done));
+        let (res, _) = run_with_deadline(ch.closer(), opts.round_deadline, || send(ch, &done));
         if let Err(e) = res {
             dropped.insert(id, e.to_string());
         }
@@ -274,7 +251,7 @@ fn recv_within<C: Channel + ?Sized>(
     opts: &ClientOptions,
 ) -> Result<Message, SecaggError> {
     let closer = ch.closer();
-    match within(closer, opts.message_deadline, || recv(ch, max)) {
+    match run_with_deadline(closer, opts.message_deadline, || recv(ch, max)) {
         (_, true) => Err(SecaggError::Deadline(opts.message_deadline)),
         (res, false) => res,
     }
