@@ -1,5 +1,7 @@
-//! The `mpc paillier` and `mpc zk` command-line contracts: round trips, and tampered or
-//! mismatched inputs exiting 1 with one sentence on stderr (never a panic, exit 101).
+//! The `mpc paillier`, `mpc zk` and `mpc secagg` command-line contracts: round trips,
+//! and tampered or mismatched inputs exiting 1 with one sentence on stderr (never a
+//! panic, exit 101); `mpc secagg serve`/`client` over TLS with pinned certificates, a
+//! wrong pin and a missing transport refused.
 //!
 //! Paillier keys: the CLI only generates keys of 2048 bits and more, so most tests use the
 //! 2048-bit known-answer key of `runtime/native/tests/vectors/paillier/` written as key files,

@@ -1,6 +1,9 @@
 //! Tests of secure aggregation: exact sums with and without dropouts in every round,
 //! too many dropouts, malformed, replayed and out-of-order messages, masked inputs that
-//! differ from the inputs, non-power-of-two moduli, and a run over TCP.
+//! differ from the inputs, non-power-of-two moduli, and a run over TCP. The attacks of
+//! issue #15: the honest-but-curious server's two-time pad on recorded traffic,
+//! tampered and redirected ciphertexts, split survivor lists, a slow-loris client and
+//! server, and an oversized frame.
 
 use std::thread;
 use std::time::Duration;
