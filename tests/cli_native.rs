@@ -1,5 +1,7 @@
-//! The `mpc paillier` and `mpc zk` command-line contracts: round trips, and tampered or
-//! mismatched inputs exiting 1 with one sentence on stderr (never a panic, exit 101).
+//! The `mpc paillier`, `mpc zk` and `mpc secagg` command-line contracts: round trips,
+//! and tampered or mismatched inputs exiting 1 with one sentence on stderr (never a
+//! panic, exit 101); `mpc secagg serve`/`client` over TLS with pinned certificates, a
+//! wrong pin and a missing transport refused.
 //!
 //! Paillier keys: the CLI only generates keys of 2048 bits and more, so most tests use the
 //! 2048-bit known-answer key of `runtime/native/tests/vectors/paillier/` written as key files,
@@ -515,6 +517,13 @@ fn secagg_refuses_a_wrong_pin_and_a_missing_transport_with_one_sentence() {
         b"",
     );
     assert_one_sentence_failure(&out);
+    // A bad input value is named by its position, never echoed (inputs are secret).
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, "5 -31337\n").unwrap();
+    let out =
+        mpc(&["secagg", "client", "--connect", "127.0.0.1:9", "--input", path_str(&bad), "--insecure"], b"");
+    let err = assert_one_sentence_failure(&out);
+    assert!(err.contains("value 2") && !err.contains("31337"), "{err}");
     // A threshold of half the clients is refused (no signed survivor lists).
     let out = mpc(
         &[

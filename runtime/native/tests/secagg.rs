@@ -1,6 +1,9 @@
 //! Tests of secure aggregation: exact sums with and without dropouts in every round,
 //! too many dropouts, malformed, replayed and out-of-order messages, masked inputs that
-//! differ from the inputs, non-power-of-two moduli, and a run over TCP.
+//! differ from the inputs, non-power-of-two moduli, and a run over TCP. The attacks of
+//! issue #15: the honest-but-curious server's two-time pad on recorded traffic,
+//! tampered and redirected ciphertexts, split survivor lists, a slow-loris client and
+//! server, and an oversized frame.
 
 use std::thread;
 use std::time::Duration;
@@ -785,4 +788,49 @@ fn a_frame_longer_than_any_message_of_the_session_is_refused() {
             assert_eq!(sum, rep.sum);
         }
     }
+}
+
+/// A key list carrying a low-order X25519 key (here the all-zero point) for another
+/// client is refused: the agreement with it would be a value the server knows. (Mask
+/// keys are checked in round 2: `a_low_order_mask_key_is_refused_in_round_2`.)
+#[test]
+fn a_low_order_key_in_the_key_list_is_refused() {
+    let cfg = Config::new(3, 2, 2, Modulus::power_of_two(8).unwrap()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(55);
+    let (_, mut clients, keys) = setup(cfg, &mut rng);
+    let Message::KeyList { keys } = keys else { panic!() };
+    let mut bad = keys.clone();
+    bad[1].1 = [0u8; 32];
+    let res = clients[0].on_key_list(bad, &mut rng);
+    assert!(matches!(res, Err(SecaggError::Protocol(ref m)) if m.contains("low-order")), "{res:?}");
+}
+
+/// Round 2's check: a malicious client 1 advertises a low-order mask key but sends
+/// valid, correctly sealed shares (built here by hand); honest client 0 refuses to
+/// draw a pairwise mask from it.
+#[test]
+fn a_low_order_mask_key_is_refused_in_round_2() {
+    use mpc_native::secagg::crypto::{seal, secret_to_field, Direction};
+    use x25519_dalek::{PublicKey, StaticSecret};
+    let cfg = Config::new(3, 2, 2, Modulus::power_of_two(8).unwrap()).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(56);
+    let (c0, msg0) = Client::new(0, cfg, vec![1, 2], &mut rng).unwrap();
+    let mut c0 = c0;
+    let Message::AdvertiseKeys { c_pk: c0_pk, s_pk: s0_pk } = msg0 else { panic!() };
+    let c1_sk = StaticSecret::random_from_rng(&mut rng);
+    let c1_pk = PublicKey::from(&c1_sk).to_bytes();
+    let keys = vec![(0, c0_pk, s0_pk), (1, c1_pk, [0u8; 32])];
+    c0.on_key_list(keys.clone(), &mut rng).unwrap();
+    let session = secagg::client::session_id(&cfg, &keys);
+    assert_eq!(session, c0.session());
+    // Client 1's shares for client 0 (at x = 1), sealed as an honest client would.
+    let secret = [7u8; 32];
+    let s = mpc_native::shamir::split(&secret_to_field(&secret), 2, 2, &mut rng).unwrap();
+    let b = mpc_native::shamir::split(&secret_to_field(&secret), 2, 2, &mut rng).unwrap();
+    let mut pt = s[0].to_bytes();
+    pt.extend_from_slice(&b[0].to_bytes());
+    let dh = c1_sk.diffie_hellman(&PublicKey::from(c0_pk));
+    let ct = seal(dh.as_bytes(), &Direction { session: &session, from: 1, to: 0, round: 1 }, &pt).unwrap();
+    let res = c0.on_ciphertexts(session, vec![(1, ct)]);
+    assert!(matches!(res, Err(SecaggError::Protocol(ref m)) if m.contains("low-order")), "{res:?}");
 }

@@ -108,6 +108,28 @@ impl Closer {
     }
 }
 
+/// Runs `f`, closing the channel through `closer` if `f` has not returned within
+/// `limit` (so a read or write blocked in `f` ends with an error); returns `f`'s
+/// result and whether the limit passed. Without a closer, `f` just runs.
+pub fn run_with_deadline<T>(closer: Option<Closer>, limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
+    let Some(closer) = closer else { return (f(), false) };
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let watchdog = s.spawn(move || {
+            let late = matches!(wait.recv_timeout(limit), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
+            if late {
+                closer.close();
+            }
+            late
+        });
+        let out = f();
+        // The watchdog may have ended already; then nobody listens.
+        let _ = done.send(());
+        // The watchdog does not panic; count a panic as "not late".
+        (out, watchdog.join().unwrap_or(false))
+    })
+}
+
 /// Traffic counters of one end of a channel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChannelStats {

@@ -257,28 +257,10 @@ fn handshake_within(
     timeout: Duration,
     f: impl FnOnce(&mut TcpStream) -> Result<(), NetError>,
 ) -> Result<(), NetError> {
-    let closer = crate::Closer::new(sock);
-    let (done, wait) = std::sync::mpsc::channel::<()>();
-    let (res, late) = std::thread::scope(|s| {
-        let watchdog = s.spawn(move || {
-            let late = matches!(wait.recv_timeout(timeout), Err(std::sync::mpsc::RecvTimeoutError::Timeout));
-            if late {
-                if let Some(c) = &closer {
-                    c.close();
-                }
-            }
-            late
-        });
-        let res = f(sock);
-        // The watchdog may have ended already; then nobody listens.
-        let _ = done.send(());
-        // The watchdog does not panic; count a panic as "not late".
-        (res, watchdog.join().unwrap_or(false))
-    });
-    if late {
-        return Err(NetError::Timeout(timeout));
+    match crate::run_with_deadline(crate::Closer::new(sock), timeout, || f(sock)) {
+        (_, true) => Err(NetError::Timeout(timeout)),
+        (res, false) => res,
     }
-    res
 }
 
 impl TlsChannel {

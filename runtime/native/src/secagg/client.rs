@@ -229,7 +229,14 @@ impl Client {
             let mut pt = Zeroizing::new(Vec::with_capacity(2 * SHARE_LEN));
             pt.extend_from_slice(&s);
             pt.extend_from_slice(&b);
-            let dh = Zeroizing::new(*self.c_sk.diffie_hellman(&PublicKey::from(*c_pk)).as_bytes());
+            let shared = self.c_sk.diffie_hellman(&PublicKey::from(*c_pk));
+            // A low-order public key makes the agreement a value anyone knows.
+            if !shared.was_contributory() {
+                return Err(SecaggError::Protocol(format!(
+                    "the key list gives client {peer} a low-order key"
+                )));
+            }
+            let dh = Zeroizing::new(*shared.as_bytes());
             let dir = Direction { session: &self.session, from: self.id, to: *peer, round: SHARE_ROUND };
             ciphertexts.push((*peer, seal(&dh, &dir, &pt)?));
             // The agreement is symmetric; the peer's shares to us open under the key of
@@ -292,6 +299,9 @@ impl Client {
             }
             let (_, s_pk) = self.keys[&peer]; // u2 is a subset of the key list
             let dh = self.s_sk.diffie_hellman(&PublicKey::from(s_pk));
+            if !dh.was_contributory() {
+                return Err(SecaggError::Protocol(format!("client {peer} has a low-order mask key")));
+            }
             let sign = if self.id < peer { Sign::Add } else { Sign::Sub };
             apply_mask(&mut y, &pairwise_seed(&self.session, dh.as_bytes()), m, sign);
         }

@@ -16,13 +16,14 @@
 //! survivors receive the sum.
 //!
 //! The client bounds each wait for the server by
-//! [`ClientOptions::message_deadline`] in the same way.
+//! [`ClientOptions::message_deadline`] in the same way. Channels without a closer
+//! (in memory) are bounded by their own timeout only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use mpc_net::{frame, Channel, Closer};
+use mpc_net::{frame, run_with_deadline, Channel, Closer};
 use rand_core::CryptoRngCore;
 
 use super::crypto::{SHARE_CIPHERTEXT_LEN, SHARE_LEN};
@@ -129,45 +130,22 @@ fn deadline_after(d: Duration) -> Instant {
     now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(86_400))
 }
 
-/// Runs `f`, closing the channel (through `closer`) if `f` has not returned within
-/// `limit`, so a blocked read ends with an error; returns `f`'s result and whether
-/// the deadline passed.
-fn within<T>(closer: Option<Closer>, limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
-    let Some(closer) = closer else { return (f(), false) };
-    let (done, wait) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        let watchdog = s.spawn(move || {
-            let late = matches!(wait.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Timeout));
-            if late {
-                closer.close();
-            }
-            late
-        });
-        let out = f();
-        // The watchdog may have ended already (then nobody listens; that is fine).
-        let _ = done.send(());
-        // The watchdog does not panic; count a panic as "not late".
-        let late = watchdog.join().unwrap_or(false);
-        (out, late)
-    })
-}
-
-/// One round: to every live client at once, sends `out(id)` (if any) and reads one
-/// answer, all within `opts.round_deadline`; then hands the answers to the server in
-/// client order. Failures and late clients are dropped (late ones closed).
-fn round<C: Channel>(
-    server: &mut Server,
-    live: &mut Vec<u32>,
-    dropped: &mut BTreeMap<u32, String>,
+/// To every live client at once (one thread each), sends `out(id)` (if any) and, if
+/// `answer`, reads one message, all within `deadline`; returns per client the
+/// message (or `None` without `answer`) or the error, and nothing for clients that
+/// missed the deadline, whose channels are closed so their threads end at once.
+fn exchange<C: Channel>(
     chans: &mut [C],
-    out: &(dyn Fn(u32) -> Option<Message> + Sync),
-    opts: &ServeOptions,
-) {
-    let deadline = deadline_after(opts.round_deadline);
-    let max = max_message_len(&server.config());
-    let mut answers: BTreeMap<u32, Result<Message, SecaggError>> = BTreeMap::new();
+    live: &[u32],
+    out: &dyn Fn(u32) -> Option<Message>,
+    answer: bool,
+    max: usize,
+    deadline: Instant,
+) -> BTreeMap<u32, Result<Option<Message>, SecaggError>> {
+    let live: BTreeSet<u32> = live.iter().copied().collect();
+    let mut answers = BTreeMap::new();
     std::thread::scope(|s| {
-        let (tx, rx) = mpsc::channel::<(u32, Result<Message, SecaggError>)>();
+        let (tx, rx) = mpsc::channel::<(u32, Result<Option<Message>, SecaggError>)>();
         let mut closers: BTreeMap<u32, Option<Closer>> = BTreeMap::new();
         let mut waiting = 0usize;
         for (id, ch) in chans.iter_mut().enumerate() {
@@ -179,7 +157,8 @@ fn round<C: Channel>(
             let tx = tx.clone();
             let msg = out(id);
             let work = move || {
-                let res = msg.as_ref().map_or(Ok(()), |m| send(ch, m)).and_then(|()| recv(ch, max));
+                let sent = msg.as_ref().map_or(Ok(()), |m| send(ch, m));
+                let res = sent.and_then(|()| if answer { recv(ch, max).map(Some) } else { Ok(None) });
                 // The round may be over; then nobody listens any more.
                 let _ = tx.send((id, res));
             };
@@ -193,7 +172,7 @@ fn round<C: Channel>(
             }
         }
         drop(tx);
-        while answers.len() < closers.len() && waiting > 0 {
+        while waiting > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok((id, res)) => {
@@ -203,7 +182,8 @@ fn round<C: Channel>(
                 Err(_) => break, // the deadline passed (or every thread ended)
             }
         }
-        // Close the stragglers, so their threads end now and the scope can join.
+        // Close the stragglers, so their threads end now and the scope can join
+        // (a channel without a closer ends at its own timeout).
         for (id, closer) in &closers {
             if !answers.contains_key(id) {
                 if let Some(c) = closer {
@@ -212,12 +192,31 @@ fn round<C: Channel>(
             }
         }
     });
+    answers
+}
+
+/// One round: [`exchange`] within `opts.round_deadline`, then the answers go to the
+/// server in client order. Failures, protocol breaches and late clients are dropped.
+fn round<C: Channel>(
+    server: &mut Server,
+    live: &mut Vec<u32>,
+    dropped: &mut BTreeMap<u32, String>,
+    chans: &mut [C],
+    out: &dyn Fn(u32) -> Option<Message>,
+    opts: &ServeOptions,
+) {
+    let deadline = deadline_after(opts.round_deadline);
+    let max = max_message_len(&server.config());
+    let mut answers = exchange(chans, live, out, true, max, deadline);
     for &id in live.iter() {
         match answers.remove(&id) {
-            Some(Ok(m)) => {
+            Some(Ok(Some(m))) => {
                 if let Err(e) = server.receive(id, m) {
                     dropped.insert(id, e.to_string());
                 }
+            }
+            Some(Ok(None)) => {
+                dropped.insert(id, "no answer".to_string()); // not reached: `answer` is true
             }
             Some(Err(e)) => {
                 dropped.insert(id, e.to_string());
@@ -255,11 +254,17 @@ pub fn serve<C: Channel>(
     round(&mut server, &mut live, &mut dropped, chans, &|_| Some(survivors.clone()), opts);
     let sum = server.finish()?;
     let done = Message::Sum { session: server.session(), values: sum.clone() };
+    let deadline = deadline_after(opts.round_deadline);
+    let mut sent = exchange(&mut channels, &live, &|_| Some(done.clone()), false, 0, deadline);
     for &id in &live {
-        let ch = &mut channels[id as usize];
-        let (res, _) = within(ch.closer(), opts.round_deadline, || send(ch, &done));
-        if let Err(e) = res {
-            dropped.insert(id, e.to_string());
+        match sent.remove(&id) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                dropped.insert(id, e.to_string());
+            }
+            None => {
+                dropped.insert(id, SecaggError::Deadline(opts.round_deadline).to_string());
+            }
         }
     }
     let (bytes_sent, bytes_received) =
@@ -274,7 +279,7 @@ fn recv_within<C: Channel + ?Sized>(
     opts: &ClientOptions,
 ) -> Result<Message, SecaggError> {
     let closer = ch.closer();
-    match within(closer, opts.message_deadline, || recv(ch, max)) {
+    match run_with_deadline(closer, opts.message_deadline, || recv(ch, max)) {
         (_, true) => Err(SecaggError::Deadline(opts.message_deadline)),
         (res, false) => res,
     }
