@@ -423,8 +423,17 @@ impl Emitter<'_> {
                 }
             }
         }
-        // Outputs, in the last segment.
-        for &n in order {
+        // Outputs, in the last segment, in output order (a later write to the same
+        // place wins, so the order is the program's, not the graph's).
+        let mut out_nodes: Vec<(u32, NodeId)> = order
+            .iter()
+            .filter_map(|&n| match ir.get(n).op {
+                Op::Output { index } => Some((index, n)),
+                _ => None,
+            })
+            .collect();
+        out_nodes.sort_unstable_by_key(|&(index, _)| index);
+        for &(_, n) in &out_nodes {
             if let Op::Output { index } = ir.get(n).op {
                 if kind[n.index()] != (Kind::Node { seg: j }) {
                     continue;

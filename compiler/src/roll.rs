@@ -618,33 +618,64 @@ impl Lower<'_> {
         if fv.blocker.is_some() {
             return Ok(false);
         }
-        let saved_scopes = self.scopes.clone();
-        let saved_steps = self.steps;
-        let saved_dp = self.dp_used.clone();
-        let saved_loops = self.roll.loops.len();
-        let saved_memory = self.roll.memory;
-        let saved_fallback = self.roll.fallback.take();
+        let saved = Saved {
+            scopes: self.scopes.clone(),
+            steps: self.steps,
+            dp: self.dp_used.clone(),
+            loops: self.roll.loops.len(),
+            memory: self.roll.memory,
+            fallback: self.roll.fallback.take(),
+        };
         self.step(span)?;
-        match self.roll_body(var, lty, from, to, body, &fv, span) {
-            Ok(Some((id, args, width, base, assigned))) => {
-                self.roll.fallback = saved_fallback;
-                self.scopes = saved_scopes;
-                self.finish_roll(id, args, width, base, assigned);
-                Ok(true)
+        let trips = to - from;
+        let Some(one) = self.attempt(var, lty, from, to, body, &fv, span, 1, &saved)? else {
+            self.roll.fallback = saved.fallback;
+            return Ok(false);
+        };
+        // Small bodies: unroll by K inside the body (K iterations per call), so that
+        // independent work of neighbouring iterations fills the garbling batches.
+        let per_iter = self.roll.loops.get(one.0 as usize).map_or(u64::MAX, |l| l.work / trips as u64);
+        let k = unroll_factor(trips, per_iter);
+        let rolled = if k > 1 {
+            saved.restore(self);
+            match self.attempt(var, lty, from, to, body, &fv, span, k, &saved)? {
+                Some(r) => Some(r),
+                None => self.attempt(var, lty, from, to, body, &fv, span, 1, &saved)?,
             }
-            r => {
-                let fell_back = self.roll.fallback.take().is_some() || matches!(r, Ok(None));
-                self.roll.fallback = saved_fallback;
-                self.scopes = saved_scopes;
-                self.steps = saved_steps;
-                self.dp_used = saved_dp;
-                self.roll.loops.truncate(saved_loops);
-                self.roll.memory = saved_memory;
-                match r {
-                    Err(e) if !fell_back => Err(e),
-                    _ => Ok(false),
-                }
-            }
+        } else {
+            Some(one)
+        };
+        self.roll.fallback = saved.fallback.clone();
+        let Some((id, args, width, base, assigned)) = rolled else { return Ok(false) };
+        self.scopes = saved.scopes;
+        self.finish_roll(id, args, width, base, assigned);
+        Ok(true)
+    }
+
+    /// One try at rolling with `unroll` iterations per body call; on anything but
+    /// success the lowering state is as `saved` left it, and `Ok(None)` means unroll.
+    #[allow(clippy::too_many_arguments)]
+    fn attempt(
+        &mut self,
+        var: &Ident,
+        lty: &Ty,
+        from: i64,
+        to: i64,
+        body: &Block,
+        fv: &FreeVars,
+        span: Span,
+        unroll: i64,
+        saved: &Saved,
+    ) -> R<Option<Rolled>> {
+        let r = self.roll_body(var, lty, from, to, body, fv, span, unroll);
+        if let Ok(Some(r)) = r {
+            return Ok(Some(r));
+        }
+        let fell_back = self.roll.fallback.take().is_some() || matches!(r, Ok(None));
+        saved.restore(self);
+        match r {
+            Err(e) if !fell_back => Err(e),
+            _ => Ok(None),
         }
     }
 
@@ -658,7 +689,13 @@ impl Lower<'_> {
         body: &Block,
         fv: &FreeVars,
         span: Span,
+        unroll: i64,
     ) -> R<Option<Rolled>> {
+        let unroll = unroll.max(1);
+        let calls = (to - from) / unroll;
+        if calls * unroll != to - from {
+            return Ok(None);
+        }
         // The state: which variables, their initial leaves and their place.
         let base = self.roll.memory;
         let mut args: Vec<NodeId> = Vec::new();
@@ -718,7 +755,7 @@ impl Lower<'_> {
         }
         self.roll.memory = base + off;
         let reg = self.roll.ranges.len() as u32;
-        self.roll.ranges.push(Some((from, to - 1)));
+        self.roll.ranges.push(Some((0, calls - 1)));
         // Lower the body once, in a fresh IR and body context.
         let parties = self.ir.parties.clone();
         let outer_ir = std::mem::replace(&mut self.ir, Ir::new(parties));
@@ -734,12 +771,32 @@ impl Lower<'_> {
             Ty::UInt(w) | Ty::SInt(w) => *w,
             _ => 0,
         };
-        let mut scope = Scope::default();
-        scope.push((var.name.clone(), Val::R(Affine::reg(reg), counter_width)));
-        self.scopes.push(scope);
-        let r = self.block(body).and_then(|_| {
+        // Iteration `from + unroll*reg + k` for k in 0..unroll, in order.
+        let mut r = Ok(());
+        for k in 0..unroll {
+            let counter = Affine { c: from + k, terms: vec![(reg, unroll)] };
+            let mut scope = Scope::default();
+            scope.push((var.name.clone(), Val::R(counter, counter_width)));
+            self.scopes.push(scope);
+            r = self.block(body).map(|_| ());
+            self.scopes.pop();
+            if r.is_err() {
+                break;
+            }
+        }
+        // A scope for symmetry with the pop below.
+        self.scopes.push(Scope::default());
+        let r = r.and_then(|_| {
             // Outputs: pending writes, then every changed leaf of assigned variables.
-            let mut outs: Vec<(Affine, u32, NodeId)> = self.ctx()?.log.clone();
+            // A write that a later write to the same address replaces is dropped; the
+            // rest keep their order (outputs are written in order, the later wins).
+            let log = self.ctx()?.log.clone();
+            let mut outs: Vec<(Affine, u32, NodeId)> = Vec::with_capacity(log.len());
+            for (i, (a, w, n)) in log.iter().enumerate() {
+                if !log[i + 1..].iter().any(|(b, v, _)| b == a && v == w) {
+                    outs.push((a.clone(), *w, *n));
+                }
+            }
             for (si, vi, home) in &assigned {
                 let now = self.scopes[*si].vars[*vi].1.clone();
                 let mut h = Vec::new();
@@ -785,7 +842,7 @@ impl Lower<'_> {
             results.push(Region { addr, width: w });
         }
         let body_ir = crate::passes::optimize(&body_ir).0;
-        let trips = (to - from) as u64;
+        let trips = calls as u64;
         let nested: u64 = body_ir
             .graph
             .node_indices()
@@ -801,8 +858,8 @@ impl Lower<'_> {
         let id = self.roll.loops.len() as u32;
         self.roll.loops.push(LoopInfo {
             reg,
-            from,
-            to,
+            from: 0,
+            to: calls,
             body: body_ir,
             operands: ctx.operands,
             results,
@@ -926,6 +983,44 @@ pub(crate) fn gate_estimate(ir: &Ir) -> u64 {
             }
         })
         .sum()
+}
+
+/// Lowering state to return to when a roll is abandoned.
+struct Saved {
+    scopes: Vec<Scope>,
+    steps: u64,
+    dp: HashMap<(u32, u32), Span>,
+    loops: usize,
+    memory: u64,
+    fallback: Option<String>,
+}
+
+impl Saved {
+    fn restore(&self, l: &mut Lower<'_>) {
+        l.scopes = self.scopes.clone();
+        l.steps = self.steps;
+        l.dp_used = self.dp.clone();
+        l.roll.loops.truncate(self.loops);
+        l.roll.memory = self.memory;
+        l.roll.fallback = None;
+    }
+}
+
+/// Estimated gates one body call should reach before its AND gates fill the garbling
+/// batches across iterations.
+const UNROLL_TARGET: u64 = 1 << 15;
+
+/// Most iterations one body call may hold.
+const UNROLL_MAX: i64 = 32;
+
+/// Iterations per body call for a loop of `trips` iterations of about `per_iter`
+/// gates: the largest divisor of `trips` up to [`UNROLL_MAX`] that keeps the body
+/// under [`UNROLL_TARGET`], at least 1.
+fn unroll_factor(trips: i64, per_iter: u64) -> i64 {
+    (1..=UNROLL_MAX.min(trips))
+        .rev()
+        .find(|&k| trips % k == 0 && (k as u64).saturating_mul(per_iter) <= UNROLL_TARGET)
+        .unwrap_or(1)
 }
 
 /// The scalar leaves of `v` in order.

@@ -131,6 +131,15 @@ const LOOPS: &[&str] = &[
          for i in 0..9 { r[i] = r[i] + b; }
          (r,)
      }",
+    // Two writes to one element in an iteration, several iterations per body call:
+    // the later write must win (outputs are written in program order).
+    "party alice; party bob;
+     fn main(a: [u8; 8] @alice, b: [u8; 8] @bob) -> (c: [u8; 8]) {
+         let mut c = [0u8; 8];
+         for j in 0..8 { c[j] = c[j] + a[j]; c[j] = c[j] * b[j]; }
+         for j in 0..8 { for k in 0..4 { c[j] = c[j] + a[k]; } }
+         (c,)
+     }",
     // Sorts streamed as networks (every size, signed and unsigned, padded).
     "party alice; party bob;
      fn main(a: [u8; 7] @alice, b: [i6; 5] @bob, c: [u8; 16] @alice) -> (x: [u8; 7], y: [i6; 5], z: u8) {
