@@ -105,6 +105,8 @@ struct FreeVars {
     used: BTreeSet<String>,
     assigned: HashSet<String>,
     blocker: Option<&'static str>,
+    /// Whether the block has a `for` loop of its own.
+    nested_loop: bool,
 }
 
 impl FreeVars {
@@ -144,6 +146,7 @@ impl FreeVars {
             }
             Stmt::Expr(e) => self.expr(e),
             Stmt::For { lo, hi, body, .. } => {
+                self.nested_loop = true;
                 self.expr(lo);
                 self.expr(hi);
                 self.block(body);
@@ -558,11 +561,17 @@ impl Lower<'_> {
             return self.no_roll("a write through a loop counter to an array not in its own memory");
         };
         let homes = self.ctx()?.homes.clone();
-        let Some(b) = base.as_const() else { return self.no_roll("a write to an array at a moving address") };
-        if !homes.iter().any(|&(hb, hw)| b >= hb && (b - hb) as u64 + width <= hw) {
+        // The array (perhaps a row at a counter-dependent address) must lie inside one
+        // home for every counter value; the aliasing check below covers that home.
+        let Some((lo, hi)) = bounds(&base, &self.roll.ranges) else {
+            return self.no_roll("a write to an array at an unknown address");
+        };
+        let Some(&(hb, hw)) = homes.iter().find(|&&(hb, hw)| {
+            lo >= i128::from(hb) && hi + i128::from(width as i64) <= i128::from(hb) + hw as i128
+        }) else {
             return self.no_roll("a write through a loop counter to an array the loop does not own");
-        }
-        let whole = Affine::constant(b);
+        };
+        let (whole, width) = (Affine::constant(hb), hw);
         let ranges = self.roll.ranges.clone();
         let w32 = u32::try_from(width).unwrap_or(u32::MAX);
         for s in &self.scopes {
@@ -635,7 +644,8 @@ impl Lower<'_> {
         // Small bodies: unroll by K inside the body (K iterations per call), so that
         // independent work of neighbouring iterations fills the garbling batches.
         let per_iter = self.roll.loops.get(one.0 as usize).map_or(u64::MAX, |l| l.work / trips as u64);
-        let k = unroll_factor(trips, per_iter);
+        // Only innermost loops: unrolling an outer one would lower its inner loops again.
+        let k = if fv.nested_loop { 1 } else { unroll_factor(trips, per_iter) };
         let rolled = if k > 1 {
             saved.restore(self);
             match self.attempt(var, lty, from, to, body, &fv, span, k, &saved)? {
@@ -853,6 +863,12 @@ impl Lower<'_> {
             .sum();
         let work = trips.saturating_mul(gate_estimate(&body_ir).saturating_add(nested));
         if work < self.limits.roll_min_work {
+            return Ok(None);
+        }
+        // Inside another loop the state is copied in and out on every entry: when that
+        // copy is larger than the work it serves (`c[i][j] += ..` over a whole matrix
+        // as the innermost loop's state), unrolling into the enclosing body is cheaper.
+        if self.roll.body.is_some() && u64::from(state_width).saturating_mul(4) > work {
             return Ok(None);
         }
         let id = self.roll.loops.len() as u32;
