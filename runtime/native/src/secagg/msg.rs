@@ -113,14 +113,20 @@ fn get_u64s(r: &mut Reader<'_>) -> Result<Vec<u64>, CodecError> {
         return Err(CodecError::BadValue { what: "value width", at });
     }
     let body = r.take(n.saturating_mul(width), "values")?;
-    Ok(body
+    let values: Vec<u64> = body
         .chunks_exact(width)
         .map(|c| {
             let mut a = [0u8; 8];
             a[..width].copy_from_slice(c);
             u64::from_le_bytes(a)
         })
-        .collect())
+        .collect();
+    // One encoding per vector: the width must be the fewest bytes of the largest value.
+    let max = values.iter().copied().max().unwrap_or(0);
+    if width != (8 - (max.leading_zeros() / 8) as usize).max(1) {
+        return Err(CodecError::BadValue { what: "value width (not the fewest bytes)", at });
+    }
+    Ok(values)
 }
 
 fn put_id_bytes(w: &mut Writer, v: &[(u32, Vec<u8>)]) {
