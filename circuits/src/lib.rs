@@ -27,8 +27,8 @@ pub use builder::{Bit, Builder, Word};
 pub use circuit::{Circuit, CircuitError, Gate, InputGroup, OutputGroup, PartyId, Reveal, WireId};
 pub use passes::Stats;
 pub use program::{
-    eval_program, execute, expand, Affine, Engine, ExecError, Instr, Operand, Program, ProgramError, ProgramOutput,
-    ProgramStats, Region,
+    eval_program, execute, expand, Affine, Engine, ExecError, Instr, Operand, Program, ProgramError,
+    ProgramOutput, ProgramStats, Region,
 };
 pub use ty::ValueType;
 pub use value::{parse_value, Value, ValueError};

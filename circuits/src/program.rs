@@ -413,7 +413,10 @@ impl Program {
         for (k, g) in inputs.iter().enumerate() {
             let r = circuit.input_wires(k);
             body_inputs.push(g.clone());
-            args.push(Operand::Mem(Region { addr: Affine::constant(i64::from(r.start)), width: r.end - r.start }));
+            args.push(Operand::Mem(Region {
+                addr: Affine::constant(i64::from(r.start)),
+                width: r.end - r.start,
+            }));
         }
         let mut outputs = Vec::with_capacity(circuit.outputs().len());
         let mut results = Vec::with_capacity(circuit.outputs().len());
@@ -550,7 +553,11 @@ pub trait Engine {
 /// Runs `program` on `engine`: `inputs` are the values of all input wires (groups in
 /// order); returns the values of all output bits (outputs in order). Memory is the
 /// program's `memory` slots plus one body's inputs and outputs at a time.
-pub fn execute<E: Engine>(program: &Program, engine: &mut E, inputs: &[E::Label]) -> Result<Vec<E::Label>, ExecError> {
+pub fn execute<E: Engine>(
+    program: &Program,
+    engine: &mut E,
+    inputs: &[E::Label],
+) -> Result<Vec<E::Label>, ExecError> {
     let want = program.num_input_wires() as usize;
     if inputs.len() != want {
         return Err(ExecError::InputCount { want, got: inputs.len() });
@@ -592,7 +599,12 @@ impl<L: Copy> Exec<L> {
         Ok(&self.memory[self.range(r)?])
     }
 
-    fn run<E: Engine<Label = L>>(&mut self, p: &Program, code: &[Instr], engine: &mut E) -> Result<(), ExecError> {
+    fn run<E: Engine<Label = L>>(
+        &mut self,
+        p: &Program,
+        code: &[Instr],
+        engine: &mut E,
+    ) -> Result<(), ExecError> {
         for ins in code {
             match ins {
                 Instr::Call { body, args, results } => {
@@ -660,7 +672,13 @@ impl Engine for PlainEngine {
         bit
     }
 
-    fn call(&mut self, _index: usize, body: &Circuit, inputs: &[bool], outputs: &mut Vec<bool>) -> Result<(), ExecError> {
+    fn call(
+        &mut self,
+        _index: usize,
+        body: &Circuit,
+        inputs: &[bool],
+        outputs: &mut Vec<bool>,
+    ) -> Result<(), ExecError> {
         let w = &mut self.wires;
         w.clear();
         w.resize(body.num_wires() as usize, false);
@@ -712,7 +730,8 @@ pub struct Expander {
 impl Expander {
     fn fresh(&mut self) -> Result<u32, ExecError> {
         let w = self.next;
-        self.next = self.next.checked_add(1).ok_or_else(|| ExecError::Engine("more than 2^32 wires".into()))?;
+        self.next =
+            self.next.checked_add(1).ok_or_else(|| ExecError::Engine("more than 2^32 wires".into()))?;
         Ok(w)
     }
 }
@@ -736,9 +755,17 @@ impl Engine for Expander {
         w
     }
 
-    fn call(&mut self, _index: usize, body: &Circuit, inputs: &[u32], outputs: &mut Vec<u32>) -> Result<(), ExecError> {
+    fn call(
+        &mut self,
+        _index: usize,
+        body: &Circuit,
+        inputs: &[u32],
+        outputs: &mut Vec<u32>,
+    ) -> Result<(), ExecError> {
         if self.gates.len().saturating_add(body.gates().len()) > self.limit {
-            return Err(ExecError::Engine(format!("the expanded circuit has more than {} gates", self.limit).into()));
+            return Err(ExecError::Engine(
+                format!("the expanded circuit has more than {} gates", self.limit).into(),
+            ));
         }
         let mut map = std::mem::take(&mut self.map);
         map.clear();
@@ -769,7 +796,8 @@ impl Engine for Expander {
 /// outputs, every executed gate in execution order.
 pub fn expand(program: &Program, max_gates: usize) -> Result<Circuit, ExecError> {
     let n = program.num_input_wires();
-    let mut e = Expander { gates: Vec::new(), next: n, map: Vec::new(), zero: None, one: None, limit: max_gates };
+    let mut e =
+        Expander { gates: Vec::new(), next: n, map: Vec::new(), zero: None, one: None, limit: max_gates };
     let inputs: Vec<u32> = (0..n).collect();
     let outs = execute(program, &mut e, &inputs)?;
     let mut outputs = Vec::with_capacity(program.outputs.len());

@@ -153,5 +153,7 @@ fn a_huge_ciphertext_length_is_refused_before_allocation() {
     bytes.extend_from_slice(&1u32.to_le_bytes());
     bytes.extend_from_slice(&7u32.to_le_bytes());
     bytes.extend_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(Message::decode_typed(&bytes), Err(CodecError::TooLong { len, .. }) if len == u64::from(u32::MAX)));
+    assert!(
+        matches!(Message::decode_typed(&bytes), Err(CodecError::TooLong { len, .. }) if len == u64::from(u32::MAX))
+    );
 }

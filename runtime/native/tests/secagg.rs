@@ -841,7 +841,11 @@ fn a_low_order_mask_key_is_refused_in_round_2() {
 
 /// The common hello of a secagg connection (`mpc_net::hello`).
 fn common_hello() -> mpc_net::hello::Hello {
-    mpc_net::hello::Hello { protocol: mpc_net::hello::Protocol::Secagg, version: net::VERSION, session: [0; 16] }
+    mpc_net::hello::Hello {
+        protocol: mpc_net::hello::Protocol::Secagg,
+        version: net::VERSION,
+        session: [0; 16],
+    }
 }
 
 /// A scripted client's answer to the server's common hello.

@@ -44,7 +44,8 @@ pub const MAGIC: [u8; 8] = *b"MPCHELO\n";
 /// The hello's length in bytes.
 pub const HELLO_LEN: usize = 8 + 1 + 2 + 16;
 /// The first bytes of older releases' session and PSI hellos (named in errors).
-const OLD_MAGICS: [(&[u8; 8], Protocol); 2] = [(b"MPC2PC\r\n", Protocol::Session), (b"MPCPSI01", Protocol::Psi)];
+const OLD_MAGICS: [(&[u8; 8], Protocol); 2] =
+    [(b"MPC2PC\r\n", Protocol::Session), (b"MPCPSI01", Protocol::Psi)];
 
 /// The protocols that share the hello.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,7 +183,11 @@ impl Hello {
             return Err(HelloError::WrongProtocol { ours: self.protocol, peer: peer.protocol });
         }
         if peer.version != self.version {
-            return Err(HelloError::Version { protocol: self.protocol, ours: self.version, peer: peer.version });
+            return Err(HelloError::Version {
+                protocol: self.protocol,
+                ours: self.version,
+                peer: peer.version,
+            });
         }
         Ok(())
     }
@@ -265,7 +270,12 @@ mod tests {
         Hello { protocol, version, session: [id; 16] }
     }
 
-    fn pair(a: Hello, ta: Turn, b: Hello, tb: Turn) -> (Result<Hello, HelloError>, Result<Hello, HelloError>) {
+    fn pair(
+        a: Hello,
+        ta: Turn,
+        b: Hello,
+        tb: Turn,
+    ) -> (Result<Hello, HelloError>, Result<Hello, HelloError>) {
         let (mut x, mut y) = MemoryChannel::pair();
         std::thread::scope(|s| {
             let h = s.spawn(move || exchange(&mut y, &b, tb));
@@ -291,7 +301,8 @@ mod tests {
             pair(hello(Protocol::Session, 4, 1), Turn::Both, hello(Protocol::Psi, 2, 9), Turn::Second);
         assert_eq!(a.unwrap_err().to_string(), "the peer speaks the mpc psi protocol, not session");
         assert_eq!(b.unwrap_err().to_string(), "the peer speaks the mpc session protocol, not psi");
-        let (a, b) = pair(hello(Protocol::Secagg, 2, 1), Turn::First, hello(Protocol::Secagg, 3, 9), Turn::Second);
+        let (a, b) =
+            pair(hello(Protocol::Secagg, 2, 1), Turn::First, hello(Protocol::Secagg, 3, 9), Turn::Second);
         assert!(matches!(a, Err(HelloError::Version { ours: 2, peer: 3, .. })), "{a:?}");
         assert!(matches!(b, Err(HelloError::Version { ours: 3, peer: 2, .. })), "{b:?}");
     }
@@ -306,7 +317,10 @@ mod tests {
         bad[8] = 0;
         assert!(matches!(Hello::decode(&bad), Err(HelloError::Malformed(CodecError::BadValue { .. }))));
         let good = hello(Protocol::Psi, 1, 0).encode();
-        assert!(matches!(Hello::decode(&good[..20]), Err(HelloError::Malformed(CodecError::Truncated { .. }))));
+        assert!(matches!(
+            Hello::decode(&good[..20]),
+            Err(HelloError::Malformed(CodecError::Truncated { .. }))
+        ));
         assert_eq!(Hello::decode(&good).unwrap(), hello(Protocol::Psi, 1, 0));
     }
 }

@@ -249,7 +249,10 @@ fn huge_declared_lengths_in_a_hello_are_refused() {
         let mut bytes = vec![0u8; 33];
         bytes.extend_from_slice(&n.to_le_bytes());
         bytes.extend_from_slice(&[0; 16]);
-        assert!(matches!(Hello::decode(&bytes), Err(mpc_net::codec::CodecError::TooLong { .. } | mpc_net::codec::CodecError::Truncated { .. })));
+        assert!(matches!(
+            Hello::decode(&bytes),
+            Err(mpc_net::codec::CodecError::TooLong { .. } | mpc_net::codec::CodecError::Truncated { .. })
+        ));
         let mut bytes = vec![0u8; 33];
         bytes.extend_from_slice(&1u32.to_le_bytes());
         bytes.extend_from_slice(&n.to_le_bytes());

@@ -346,8 +346,12 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         Role::Listener => Turn::First,
         Role::Connector => Turn::Second,
     };
-    let session = common::exchange(channel, &common::Hello { protocol: Protocol::Psi, version: VERSION, session }, turn)?
-        .session;
+    let session = common::exchange(
+        channel,
+        &common::Hello { protocol: Protocol::Psi, version: VERSION, session },
+        turn,
+    )?
+    .session;
     let mut nonce = [0u8; 32];
     rng.fill_bytes(&mut nonce);
     let ours = Hello { mode, nonce, set_size: items.len() as u64 };

@@ -214,8 +214,8 @@ impl Message {
             1 => {
                 let (clients, threshold, dim) = (r.u32("clients")?, r.u32("threshold")?, r.u32("dim")?);
                 let at = r.position();
-                let modulus =
-                    Modulus::new(r.u128("modulus")?).map_err(|_| CodecError::BadValue { what: "modulus", at })?;
+                let modulus = Modulus::new(r.u128("modulus")?)
+                    .map_err(|_| CodecError::BadValue { what: "modulus", at })?;
                 let config = Config::new(clients, threshold, dim, modulus)
                     .map_err(|_| CodecError::BadValue { what: "parameters", at })?;
                 Message::Welcome { config, id: r.u32("client id")? }

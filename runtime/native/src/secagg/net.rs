@@ -172,7 +172,9 @@ fn exchange<C: Channel>(
                 // With a greeting, the common hello goes first and the client's echo
                 // is checked before its answer is read.
                 let greeted = greet.map_or(Ok(()), |h| common::exchange(ch, h, Turn::First).map(|_| ()));
-                let sent = greeted.map_err(SecaggError::from).and_then(|()| msg.as_ref().map_or(Ok(()), |m| send(ch, m)));
+                let sent = greeted
+                    .map_err(SecaggError::from)
+                    .and_then(|()| msg.as_ref().map_or(Ok(()), |m| send(ch, m)));
                 let res = sent.and_then(|()| if answer { recv(ch, max).map(Some) } else { Ok(None) });
                 // The round may be over; then nobody listens any more.
                 let _ = tx.send((id, res));
