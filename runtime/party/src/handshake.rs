@@ -7,8 +7,11 @@
 //! a session of K instances of one circuit (`run_*_many`) the circuit digest. A [`Hello`] carries the role, the digest and the program's
 //! shapes (parties, inputs, outputs with their types and who learns them), so that a
 //! mismatch can be named in a sentence rather than reported as "digests differ".
-//! Decoding a hello is checked end to end: any malformed byte string is an error,
-//! never a panic, and nothing is allocated beyond the frame's own size. Names from the
+//! It follows the toolkit's common hello ([`mpc_net::hello`], protocol `session`,
+//! version [`VERSION`]), and it and the digests' canonical encodings are written and
+//! read with the one codec ([`mpc_net::codec`], little-endian). Decoding a hello is
+//! checked end to end: any malformed byte string is a typed error, never a panic,
+//! and every count is checked against the bytes left before anything is allocated. Names from the
 //! peer's hello reach error messages, hence terminals, only through [`shown`]: control
 //! characters escaped (a name such as `"\x1b[2J"` cannot clear a screen or forge a
 //! line) and at most [`MAX_SHOWN`] characters.

@@ -144,7 +144,6 @@ fn deadline_after(d: Duration) -> Instant {
 /// `answer`, reads one message, all within `deadline`; returns per client the
 /// message (or `None` without `answer`) or the error, and nothing for clients that
 /// missed the deadline, whose channels are closed so their threads end at once.
-#[allow(clippy::too_many_arguments)] // one private helper of the rounds
 fn exchange<C: Channel>(
     chans: &mut [C],
     live: &[u32],
@@ -214,7 +213,6 @@ fn exchange<C: Channel>(
 
 /// One round: [`exchange`] within `opts.round_deadline`, then the answers go to the
 /// server in client order. Failures, protocol breaches and late clients are dropped.
-#[allow(clippy::too_many_arguments)] // one private helper of `serve`
 fn round<C: Channel>(
     greet: Option<&common::Hello>,
     server: &mut Server,
