@@ -14,8 +14,6 @@
 //!    size, each one frame. The session id of the DST is SHA-512 over the common
 //!    session id and both hellos in role order; the hash-to-group DST names the
 //!    protocol and the session, so points from another session are useless here.
-//!
-//! Every message is encoded with [`mpc_net::codec`] (little-endian).
 //! 2. `L -> C`: `A = shuffle({H(x)^a})` with a fresh secret scalar `a`.
 //! 3. `C -> L`: `B = shuffle({H(y)^b})` and `A' = {P^b : P in A}`, in A's order for the
 //!    intersection mode, shuffled again in the cardinality mode.
@@ -25,6 +23,9 @@
 //! from), `C` matches `B'` against `A'`. In [`Mode::ListenerOnly`] step 4 is skipped
 //! and only `L` learns the intersection. In cardinality mode the returned lists are
 //! shuffled, so a party can count matches but not tell which of its items matched.
+//!
+//! Every message is encoded with [`mpc_net::codec`] (little-endian; only the RFC 9380
+//! hash-to-curve inputs in `h2c` are big-endian, as the RFC specifies).
 //!
 //! Guarantees: scalars come from the caller's CSPRNG and are zeroized on drop; every
 //! peer message is length-checked before allocation ([`MAX_SET_SIZE`] points) and

@@ -266,19 +266,23 @@ pub fn serve<C: Channel>(
     let hello = common::Hello { protocol: Protocol::Secagg, version: VERSION, session };
 
     let chans = &mut channels;
-    let (s, l, d) = (&mut server, &mut live, &mut dropped);
-    round(Some(&hello), s, l, d, chans, &|id| Some(Message::Welcome { config, id }), opts);
+    round(
+        Some(&hello),
+        &mut server,
+        &mut live,
+        &mut dropped,
+        chans,
+        &|id| Some(Message::Welcome { config, id }),
+        opts,
+    );
     let keys = server.finish_keys()?;
-    let (s, l, d) = (&mut server, &mut live, &mut dropped);
-    round(None, s, l, d, chans, &|_| Some(keys.clone()), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|_| Some(keys.clone()), opts);
     let boxes = server.finish_shares()?;
-    let (s, l, d) = (&mut server, &mut live, &mut dropped);
-    round(None, s, l, d, chans, &|id| boxes.get(&id).cloned(), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|id| boxes.get(&id).cloned(), opts);
     let survivors = server.finish_masked()?;
     let included = server.survivors();
     live.retain(|id| included.contains(id));
-    let (s, l, d) = (&mut server, &mut live, &mut dropped);
-    round(None, s, l, d, chans, &|_| Some(survivors.clone()), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|_| Some(survivors.clone()), opts);
     let sum = server.finish()?;
     let done = Message::Sum { session: server.session(), values: sum.clone() };
     let deadline = deadline_after(opts.round_deadline);
