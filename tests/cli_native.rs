@@ -592,3 +592,22 @@ fn zk_identity_public_point_is_refused() {
     let out = mpc(&["zk", "prove", "--session", "s"], format!("secret {identity}\n").as_bytes());
     assert!(assert_one_sentence_failure(&out).contains("identity"));
 }
+
+/// The common hello names the protocols: a secagg client that dials an `mpc run`
+/// listener is refused with one sentence on both sides, naming both protocols.
+#[test]
+fn a_secagg_client_and_a_session_refuse_each_other_by_name() {
+    let dir = scratch("secagg_cross");
+    let input = dir.join("x.txt");
+    std::fs::write(&input, "1 2\n").unwrap();
+    let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/auction.mpc");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let listener =
+        spawn_mpc(&["run", prog, "--party", "alice", "--listen", &addr, "--input", "a=1", "--timeout", "20"]);
+    let client = secagg_client(&addr, path_str(&input), &["--insecure"]);
+    let (ol, oc) = (listener.wait_with_output().unwrap(), client.wait_with_output().unwrap());
+    let err = assert_one_sentence_failure(&oc);
+    assert!(err.contains("the peer speaks the mpc session protocol, not secagg"), "{err}");
+    let err = assert_one_sentence_failure(&ol);
+    assert!(err.contains("the peer speaks the mpc secagg protocol, not session"), "{err}");
+}

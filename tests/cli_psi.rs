@@ -193,3 +193,48 @@ fn no_transport_choice_is_refused_with_one_sentence() {
         assert!(assert_one_sentence_failure(&out).contains("cannot be used with"));
     }
 }
+
+/// The common hello names the protocols: a PSI client that dials an `mpc run`
+/// listener (or an `mpc run` party that dials a PSI listener) is refused with one
+/// sentence on both sides, naming both protocols, before any message of either.
+#[test]
+fn psi_and_a_session_refuse_each_other_by_name() {
+    let prog = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/auction.mpc");
+    let set = temp_file("cross.txt", b"a\nb\n");
+    let run = |endpoint: &str, addr: &str| {
+        mpc()
+            .args(["run", prog, "--party", "alice", endpoint, addr, "--input", "a=1", "--timeout", "20"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let psi = |endpoint: &str, addr: &str| {
+        mpc()
+            .args(["psi", "--party", "bob", endpoint, addr, "--insecure", "--timeout", "20", "--set"])
+            .arg(&set)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // PSI dials `mpc run --listen`.
+    let addr = free_addr();
+    let listener = run("--listen", &addr);
+    let client = psi("--connect", &addr);
+    let (ol, oc) = (listener.wait_with_output().unwrap(), client.wait_with_output().unwrap());
+    let err = assert_one_sentence_failure(&oc);
+    assert!(err.contains("the peer speaks the mpc session protocol, not psi"), "{err}");
+    let err = assert_one_sentence_failure(&ol);
+    assert!(err.contains("the peer speaks the mpc psi protocol, not session"), "{err}");
+    assert!(ol.stdout.is_empty() && oc.stdout.is_empty());
+    // `mpc run --connect` dials a PSI listener.
+    let addr = free_addr();
+    let listener = psi("--listen", &addr);
+    let client = run("--connect", &addr);
+    let (ol, oc) = (listener.wait_with_output().unwrap(), client.wait_with_output().unwrap());
+    let err = assert_one_sentence_failure(&ol);
+    assert!(err.contains("the peer speaks the mpc session protocol, not psi"), "{err}");
+    let err = assert_one_sentence_failure(&oc);
+    assert!(err.contains("the peer speaks the mpc psi protocol, not session"), "{err}");
+}

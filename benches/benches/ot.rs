@@ -26,13 +26,11 @@ type Criterion = criterion::Criterion<ThreadCpuTime>;
 /// Criterion measurement: CPU time of the calling thread, in nanoseconds.
 struct ThreadCpuTime;
 
-/// Nanoseconds the current thread has run on a CPU (wall time if unavailable).
+/// Nanoseconds the current thread has run on a CPU ([`mpc_crypto::thread_cpu_ns`]),
+/// or wall time since the first call where that is unavailable.
 fn thread_cpu_ns() -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64)
+    mpc_crypto::thread_cpu_ns().unwrap_or_else(|| EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64)
 }
 
 impl Measurement for ThreadCpuTime {

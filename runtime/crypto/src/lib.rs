@@ -26,6 +26,9 @@
 //! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
 //!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
 //!   SeedableRng` (seed = 16 bytes).
+//! - [`thread_cpu_ns`]: the calling thread's CPU time, the one clock of the
+//!   benchmarks (`benches/`, `mpc_garble::perf`) and the secagg simulation; here
+//!   because every crate that measures depends on this one.
 //!
 //! # Security notes
 //! The fixed-key hashes assume AES-128 under a fixed public key behaves as a random
@@ -56,6 +59,15 @@ mod prg;
 pub use crate::aes::{aes_backend, FixedKeyAes};
 pub use block::{Block, Delta};
 pub use prg::Prg;
+
+/// Nanoseconds the calling thread has run on a CPU, from Linux's
+/// `/proc/thread-self/schedstat` (safe code, no libc; `None` where that cannot be
+/// read). On a shared, loaded machine this measures the work done rather than the
+/// share of the CPU the scheduler granted.
+pub fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
 
 /// Re-exported so users can name the traits `Block` implements.
 pub use subtle;

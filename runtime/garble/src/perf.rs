@@ -100,13 +100,7 @@ pub fn layered(layers: usize, width: usize) -> Circuit {
     two_party_circuit(next, w, outs, gates)
 }
 
-/// Nanoseconds this thread has run on a CPU, from Linux's `/proc/thread-self/schedstat`
-/// (`None` elsewhere). On a shared, loaded machine this measures the work done rather
-/// than the share of the CPU the scheduler granted.
-pub fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
-}
+pub use mpc_crypto::thread_cpu_ns;
 
 /// Which clock [`rate`] uses: `"thread-cpu"` (Linux) or `"wall"`.
 pub fn clock_name() -> &'static str {

@@ -171,9 +171,14 @@ fn malformed_peer_messages_are_rejected() {
     let (mut a, mut b) = MemoryChannel::pair();
     let hello = psi::Hello { mode: Mode::Intersection, nonce: [7; 32], set_size: 2 };
     let h = thread::spawn(move || {
-        let mut buf = [0u8; 49];
-        b.recv_exact(&mut buf).unwrap();
-        b.send(&hello.encode()).unwrap();
+        let common = mpc_net::hello::Hello {
+            protocol: mpc_net::hello::Protocol::Psi,
+            version: psi::VERSION,
+            session: [0; 16],
+        };
+        mpc_net::hello::exchange(&mut b, &common, mpc_net::hello::Turn::Second).unwrap();
+        let _ = mpc_net::frame::recv_frame(&mut b, 41).unwrap();
+        mpc_net::frame::send_frame(&mut b, &hello.encode()).unwrap();
         b.flush().unwrap();
         // Read the listener's list (count + one frame) and answer with junk.
         let n = mpc_net::frame::recv_u64(&mut b).unwrap();

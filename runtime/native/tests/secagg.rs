@@ -271,6 +271,7 @@ fn over_channels() {
     chans.push(Box::new(server_end));
     let dropper = thread::spawn(move || {
         // Read the welcome, send keys, then vanish.
+        greet(&mut client_end);
         let w = mpc_net::frame::recv_frame(&mut client_end, 1 << 20).unwrap();
         let Message::Welcome { config, id } = Message::decode(&w).unwrap() else { panic!() };
         let mut rng = ChaCha20Rng::seed_from_u64(9);
@@ -686,6 +687,7 @@ fn a_slow_loris_client_is_dropped_at_the_round_deadline() {
             let mut ch = TcpChannel::connect(&addr, Duration::from_secs(5)).unwrap();
             if i == 1 {
                 // The slow loris: reads its welcome, then trickles a valid message.
+                greet(&mut ch);
                 let w = mpc_net::frame::recv_frame(&mut ch, 1 << 20).unwrap();
                 let Message::Welcome { config, id } = Message::decode(&w).unwrap() else { panic!() };
                 let mut rng = ChaCha20Rng::seed_from_u64(31);
@@ -733,6 +735,7 @@ fn a_client_gives_up_on_a_trickling_server_at_its_message_deadline() {
     let addr = listener.local_addr().unwrap().to_string();
     let server = thread::spawn(move || {
         let mut ch = listener.accept(Duration::from_secs(1)).unwrap();
+        mpc_net::hello::exchange(&mut ch, &common_hello(), mpc_net::hello::Turn::First).unwrap();
         let cfg = Config::new(3, 2, 2, Modulus::power_of_two(8).unwrap()).unwrap();
         let body = Message::Welcome { config: cfg, id: 0 }.encode();
         let mut framed = (body.len() as u32).to_le_bytes().to_vec();
@@ -768,6 +771,7 @@ fn a_frame_longer_than_any_message_of_the_session_is_refused() {
         let x = xs[i as usize].clone();
         handles.push(thread::spawn(move || {
             if i == 2 {
+                greet(&mut client_end);
                 let _welcome = mpc_net::frame::recv_frame(&mut client_end, 1 << 20).unwrap();
                 // Announce limit + 1 bytes and send them.
                 let junk = vec![2u8; limit + 1];
@@ -833,4 +837,18 @@ fn a_low_order_mask_key_is_refused_in_round_2() {
     let ct = seal(dh.as_bytes(), &Direction { session: &session, from: 1, to: 0, round: 1 }, &pt).unwrap();
     let res = c0.on_ciphertexts(session, vec![(1, ct)]);
     assert!(matches!(res, Err(SecaggError::Protocol(ref m)) if m.contains("low-order")), "{res:?}");
+}
+
+/// The common hello of a secagg connection (`mpc_net::hello`).
+fn common_hello() -> mpc_net::hello::Hello {
+    mpc_net::hello::Hello {
+        protocol: mpc_net::hello::Protocol::Secagg,
+        version: net::VERSION,
+        session: [0; 16],
+    }
+}
+
+/// A scripted client's answer to the server's common hello.
+fn greet<C: mpc_net::Channel + ?Sized>(ch: &mut C) {
+    mpc_net::hello::exchange(ch, &common_hello(), mpc_net::hello::Turn::Second).unwrap();
 }

@@ -13,11 +13,16 @@
 //! Every failure is a typed [`NetError`]: [`NetError::Timeout`] when the peer sends
 //! nothing for the configured time, [`NetError::Closed`] when it disconnects, `Io`
 //! and `Tls` for the rest. The [`frame`] helpers add length-prefixed messages whose
-//! length is checked against a maximum before anything is allocated.
+//! length is checked against a maximum before anything is allocated, [`codec`] is
+//! the one reader and writer of every message body (little-endian, trailing bytes
+//! refused), and [`hello`] the one hello that opens every connection of the session,
+//! PSI and secure aggregation.
 //!
 //! This crate moves bytes only: it knows nothing of circuits, labels or OT.
 
+pub mod codec;
 pub mod frame;
+pub mod hello;
 mod memory;
 mod tcp;
 mod tls;

@@ -1,6 +1,7 @@
 //! [`SessionError`]: every way a session can fail, each a one-sentence message.
 
 use mpc_garble::GarbleError;
+use mpc_net::hello::HelloError;
 use mpc_net::NetError;
 
 /// Why a session failed.
@@ -40,6 +41,20 @@ impl From<GarbleError> for SessionError {
             },
             GarbleError::InvalidOutputLabel { .. } => SessionError::PeerMisbehaved(err.to_string()),
             other => SessionError::Garble(other),
+        }
+    }
+}
+
+impl From<HelloError> for SessionError {
+    fn from(err: HelloError) -> SessionError {
+        match err {
+            HelloError::Net(net) => SessionError::Net(net),
+            HelloError::NotMpc => SessionError::PeerMisbehaved(
+                "it is not speaking the mpc protocol (its first bytes are not an mpc hello)".into(),
+            ),
+            HelloError::Malformed(e) => SessionError::PeerMisbehaved(format!("malformed hello: {e}")),
+            // Another protocol, version or release: a mismatch to name, not an attack.
+            other => SessionError::Mismatch(other.to_string()),
         }
     }
 }

@@ -7,22 +7,27 @@
 //! a session of K instances of one circuit (`run_*_many`) the circuit digest. A [`Hello`] carries the role, the digest and the program's
 //! shapes (parties, inputs, outputs with their types and who learns them), so that a
 //! mismatch can be named in a sentence rather than reported as "digests differ".
-//! Decoding a hello is checked end to end: any malformed byte string is an error,
-//! never a panic, and nothing is allocated beyond the frame's own size. Names from the
+//! It follows the toolkit's common hello ([`mpc_net::hello`], protocol `session`,
+//! version [`VERSION`]), and it and the digests' canonical encodings are written and
+//! read with the one codec ([`mpc_net::codec`], little-endian). Decoding a hello is
+//! checked end to end: any malformed byte string is a typed error, never a panic,
+//! and every count is checked against the bytes left before anything is allocated. Names from the
 //! peer's hello reach error messages, hence terminals, only through [`shown`]: control
 //! characters escaped (a name such as `"\x1b[2J"` cannot clear a screen or forge a
 //! line) and at most [`MAX_SHOWN`] characters.
 
 use mpc_circuits::{Affine, Circuit, Gate, Instr, Operand, PartyId, Program, Region, Reveal, ValueType};
+use mpc_net::codec::{CodecError, Reader, Writer};
 use sha2::{Digest, Sha256};
 
 use crate::SessionError;
 
-/// First bytes of every session: not a valid start of any other common protocol.
-pub const MAGIC: [u8; 8] = *b"MPC2PC\r\n";
-/// The protocol version in the hello (3: a one-run session's hello carries the
-/// program digest, `docs/protocol.md`).
-pub const VERSION: u16 = 3;
+/// First bytes of every session: the toolkit's common hello ([`mpc_net::hello`]).
+pub use mpc_net::hello::MAGIC;
+/// The session protocol's version in the common hello (4: one hello for session,
+/// PSI and secagg, every message through [`mpc_net::codec`]; 3: a one-run session's
+/// hello carries the program digest, `docs/protocol.md`).
+pub const VERSION: u16 = 4;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
@@ -71,30 +76,27 @@ impl Role {
     }
 }
 
-/// Appends the canonical encodings (see `docs/protocol.md`).
-struct Enc<'a>(&'a mut Vec<u8>);
+/// The canonical encodings of the shapes (see `docs/protocol.md`), through the
+/// common codec's [`Writer`].
+trait Canonical {
+    fn ty(&mut self, ty: &ValueType);
+    fn reveal(&mut self, r: Reveal);
+    fn shapes(&mut self, circuit: &Circuit, with_wires: bool);
+    fn affine(&mut self, a: &Affine);
+    fn region(&mut self, r: &Region);
+}
 
-impl Enc<'_> {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.u32(s.len() as u32);
-        self.0.extend_from_slice(s.as_bytes());
-    }
+impl Canonical for Writer {
     fn ty(&mut self, ty: &ValueType) {
         match ty {
-            ValueType::Bool => self.u8(0),
+            ValueType::Bool => {
+                self.u8(0);
+            }
             ValueType::UInt(w) => {
-                self.u8(1);
-                self.u32(*w);
+                self.u8(1).u32(*w);
             }
             ValueType::SInt(w) => {
-                self.u8(2);
-                self.u32(*w);
+                self.u8(2).u32(*w);
             }
             ValueType::Array(elem, n) => {
                 self.u8(3);
@@ -102,14 +104,11 @@ impl Enc<'_> {
                 self.u32(*n);
             }
             ValueType::Tuple(items) => {
-                self.u8(4);
-                self.u32(items.len() as u32);
+                self.u8(4).count(items.len());
                 items.iter().for_each(|t| self.ty(t));
             }
             ValueType::Struct { name, fields } => {
-                self.u8(5);
-                self.str(name);
-                self.u32(fields.len() as u32);
+                self.u8(5).str(name).count(fields.len());
                 for (f, t) in fields {
                     self.str(f);
                     self.ty(t);
@@ -119,91 +118,41 @@ impl Enc<'_> {
     }
     fn reveal(&mut self, r: Reveal) {
         match r {
-            Reveal::All => self.u8(0),
+            Reveal::All => {
+                self.u8(0);
+            }
             Reveal::To(p) => {
-                self.u8(1);
-                self.u8(p.0);
+                self.u8(1).u8(p.0);
             }
         }
     }
     fn shapes(&mut self, circuit: &Circuit, with_wires: bool) {
-        self.u32(circuit.parties().len() as u32);
-        circuit.parties().iter().for_each(|p| self.str(p));
-        self.u32(circuit.inputs().len() as u32);
+        self.count(circuit.parties().len());
+        circuit.parties().iter().for_each(|p| {
+            self.str(p);
+        });
+        self.count(circuit.inputs().len());
         for g in circuit.inputs() {
-            self.str(&g.name);
-            self.u8(g.party.0);
+            self.str(&g.name).u8(g.party.0);
             self.ty(&g.ty);
         }
-        self.u32(circuit.outputs().len() as u32);
+        self.count(circuit.outputs().len());
         for g in circuit.outputs() {
             self.str(&g.name);
             self.ty(&g.ty);
             self.reveal(g.reveal);
             if with_wires {
-                self.u32(g.wires.len() as u32);
-                g.wires.iter().for_each(|w| self.u32(w.0));
+                self.count(g.wires.len());
+                g.wires.iter().for_each(|w| {
+                    self.u32(w.0);
+                });
             }
         }
-    }
-}
-
-/// SHA-256 of the circuit's canonical encoding (`docs/protocol.md`).
-pub fn circuit_digest(circuit: &Circuit) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    let mut buf = Vec::with_capacity(1 << 16);
-    buf.extend_from_slice(b"mpc-circuit-v1");
-    let mut e = Enc(&mut buf);
-    e.u32(circuit.num_wires());
-    e.shapes(circuit, true);
-    buf.extend_from_slice(&(circuit.gates().len() as u64).to_le_bytes());
-    for gate in circuit.gates() {
-        let mut e = Enc(&mut buf);
-        match *gate {
-            Gate::Xor { a, b, out } | Gate::And { a, b, out } => {
-                e.u8(if matches!(gate, Gate::Xor { .. }) { 0 } else { 1 });
-                e.u32(a.0);
-                e.u32(b.0);
-                e.u32(out.0);
-            }
-            Gate::Inv { a, out } => {
-                e.u8(2);
-                e.u32(a.0);
-                e.u32(out.0);
-            }
-            Gate::Const { value, out } => {
-                e.u8(3);
-                e.u8(u8::from(value));
-                e.u32(out.0);
-            }
-            Gate::Copy { a, out } => {
-                e.u8(4);
-                e.u32(a.0);
-                e.u32(out.0);
-            }
-        }
-        if buf.len() >= (1 << 16) - 16 {
-            hasher.update(&buf);
-            buf.clear();
-        }
-    }
-    hasher.update(&buf);
-    hasher.finalize().into()
-}
-
-impl Enc<'_> {
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn affine(&mut self, a: &Affine) {
-        self.i64(a.c);
-        self.u32(a.terms.len() as u32);
+        self.i64(a.c).count(a.terms.len());
         for &(r, k) in &a.terms {
-            self.u32(r);
-            self.i64(k);
+            self.u32(r).i64(k);
         }
     }
     fn region(&mut self, r: &Region) {
@@ -212,49 +161,73 @@ impl Enc<'_> {
     }
 }
 
-/// Appends the encoding of `code` to `buf`, handing full buffers to `hasher`.
-fn encode_code(code: &[Instr], buf: &mut Vec<u8>, hasher: &mut Sha256) {
-    let mut e = Enc(&mut *buf);
-    e.u32(code.len() as u32);
+/// SHA-256 of the circuit's canonical encoding (`docs/protocol.md`).
+pub fn circuit_digest(circuit: &Circuit) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    let mut w = Writer::with_capacity(1 << 16);
+    w.raw(b"mpc-circuit-v1").u32(circuit.num_wires());
+    w.shapes(circuit, true);
+    w.u64(circuit.gates().len() as u64);
+    for gate in circuit.gates() {
+        match *gate {
+            Gate::Xor { a, b, out } | Gate::And { a, b, out } => {
+                w.u8(if matches!(gate, Gate::Xor { .. }) { 0 } else { 1 }).u32(a.0).u32(b.0).u32(out.0);
+            }
+            Gate::Inv { a, out } => {
+                w.u8(2).u32(a.0).u32(out.0);
+            }
+            Gate::Const { value, out } => {
+                w.u8(3).u8(u8::from(value)).u32(out.0);
+            }
+            Gate::Copy { a, out } => {
+                w.u8(4).u32(a.0).u32(out.0);
+            }
+        }
+        if w.len() >= (1 << 16) - 16 {
+            hasher.update(w.as_bytes());
+            w.clear();
+        }
+    }
+    hasher.update(w.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Appends the encoding of `code` to `w`, handing full buffers to `hasher`.
+fn encode_code(code: &[Instr], w: &mut Writer, hasher: &mut Sha256) {
+    w.count(code.len());
     for ins in code {
-        let mut e = Enc(&mut *buf);
         match ins {
             Instr::Call { body, args, results } => {
-                e.u8(0);
-                e.u32(*body);
-                e.u32(args.len() as u32);
+                w.u8(0).u32(*body).count(args.len());
                 for a in args {
                     match a {
                         Operand::Mem(r) => {
-                            e.u8(0);
-                            e.region(r);
+                            w.u8(0);
+                            w.region(r);
                         }
                         Operand::Reg { value, width } => {
-                            e.u8(1);
-                            e.affine(value);
-                            e.u32(*width);
+                            w.u8(1);
+                            w.affine(value);
+                            w.u32(*width);
                         }
                     }
                 }
-                e.u32(results.len() as u32);
-                results.iter().for_each(|r| e.region(r));
+                w.count(results.len());
+                results.iter().for_each(|r| w.region(r));
             }
             Instr::Loop { reg, from, to, code } => {
-                e.u8(1);
-                e.u32(*reg);
-                e.i64(*from);
-                e.i64(*to);
-                encode_code(code, buf, hasher);
+                w.u8(1).u32(*reg).i64(*from).i64(*to);
+                encode_code(code, w, hasher);
             }
             Instr::Copy { dst, src } => {
-                e.u8(2);
-                e.region(dst);
-                e.region(src);
+                w.u8(2);
+                w.region(dst);
+                w.region(src);
             }
         }
-        if buf.len() >= 1 << 16 {
-            hasher.update(&*buf);
-            buf.clear();
+        if w.len() >= 1 << 16 {
+            hasher.update(w.as_bytes());
+            w.clear();
         }
     }
 }
@@ -265,32 +238,29 @@ fn encode_code(code: &[Instr], buf: &mut Vec<u8>, hasher: &mut Sha256) {
 /// the instructions (not over the gates a run executes); compute it once per program.
 pub fn program_digest(program: &Program) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    let mut buf = Vec::with_capacity(1 << 16);
-    buf.extend_from_slice(b"mpc-program-v1");
-    let mut e = Enc(&mut buf);
-    e.u32(program.parties().len() as u32);
-    program.parties().iter().for_each(|p| e.str(p));
-    e.u32(program.inputs().len() as u32);
+    let mut w = Writer::with_capacity(1 << 16);
+    w.raw(b"mpc-program-v1").count(program.parties().len());
+    program.parties().iter().for_each(|p| {
+        w.str(p);
+    });
+    w.count(program.inputs().len());
     for g in program.inputs() {
-        e.str(&g.name);
-        e.u8(g.party.0);
-        e.ty(&g.ty);
+        w.str(&g.name).u8(g.party.0);
+        w.ty(&g.ty);
     }
-    e.u32(program.outputs().len() as u32);
+    w.count(program.outputs().len());
     for o in program.outputs() {
-        e.str(&o.name);
-        e.ty(&o.ty);
-        e.reveal(o.reveal);
-        e.region(&o.region);
+        w.str(&o.name);
+        w.ty(&o.ty);
+        w.reveal(o.reveal);
+        w.region(&o.region);
     }
-    e.u32(program.memory());
-    e.u32(program.num_regs());
-    e.u64(program.bodies().len() as u64);
+    w.u32(program.memory()).u32(program.num_regs()).u64(program.bodies().len() as u64);
     for b in program.bodies() {
-        buf.extend_from_slice(&circuit_digest(b));
+        w.raw(&circuit_digest(b));
     }
-    encode_code(program.code(), &mut buf, &mut hasher);
-    hasher.update(&buf);
+    encode_code(program.code(), &mut w, &mut hasher);
+    hasher.update(w.as_bytes());
     hasher.finalize().into()
 }
 
@@ -331,47 +301,50 @@ impl Hello {
         }
     }
 
-    /// The frame body (after magic and version).
+    /// The frame body (after the common hello).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut buf = Vec::new();
-        let mut e = Enc(&mut buf);
-        e.u8(self.role);
-        e.0.extend_from_slice(&self.digest);
-        e.u32(self.parties.len() as u32);
-        self.parties.iter().for_each(|p| e.str(p));
-        e.u32(self.inputs.len() as u32);
+        let mut w = Writer::new();
+        w.u8(self.role).raw(&self.digest).count(self.parties.len());
+        self.parties.iter().for_each(|p| {
+            w.str(p);
+        });
+        w.count(self.inputs.len());
         for (name, party, ty) in &self.inputs {
-            e.str(name);
-            e.u8(*party);
-            e.ty(ty);
+            w.str(name).u8(*party);
+            w.ty(ty);
         }
-        e.u32(self.outputs.len() as u32);
+        w.count(self.outputs.len());
         for (name, ty, reveal) in &self.outputs {
-            e.str(name);
-            e.ty(ty);
-            e.reveal(*reveal);
+            w.str(name);
+            w.ty(ty);
+            w.reveal(*reveal);
         }
-        e.u32(self.instances);
-        buf
+        w.u32(self.instances);
+        w.into_bytes()
     }
 
     /// Parses a frame body; anything malformed is [`SessionError::PeerMisbehaved`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Hello, SessionError> {
-        let mut r = Reader { bytes, pos: 0 };
-        let role = r.u8()?;
-        let digest: [u8; 32] = r.take(32)?.try_into().map_err(|_| r.bad("digest"))?;
-        let n = r.count()?;
-        let parties = (0..n).map(|_| r.str()).collect::<Result<_, _>>()?;
-        let n = r.count()?;
-        let inputs =
-            (0..n).map(|_| Ok((r.str()?, r.u8()?, r.ty(0)?))).collect::<Result<_, SessionError>>()?;
-        let n = r.count()?;
-        let outputs =
-            (0..n).map(|_| Ok((r.str()?, r.ty(0)?, r.reveal()?))).collect::<Result<_, SessionError>>()?;
-        let instances = r.u32()?;
-        if r.pos != bytes.len() {
-            return Err(r.bad("trailing bytes"));
-        }
+        Hello::decode(bytes).map_err(|e| SessionError::PeerMisbehaved(format!("malformed hello: {e}")))
+    }
+
+    /// [`Hello::from_bytes`] with the codec's typed error.
+    pub fn decode(bytes: &[u8]) -> Result<Hello, CodecError> {
+        let mut r = Reader::new(bytes);
+        let role = r.u8("role")?;
+        let digest = r.array::<32>("digest")?;
+        let n = r.count(MAX_HELLO, 4, "party count")?;
+        let parties = (0..n).map(|_| name(&mut r, "party name")).collect::<Result<_, _>>()?;
+        let n = r.count(MAX_HELLO, 6, "input count")?;
+        let inputs = (0..n)
+            .map(|_| Ok((name(&mut r, "input name")?, r.u8("input party")?, ty(&mut r, 0)?)))
+            .collect::<Result<_, CodecError>>()?;
+        let n = r.count(MAX_HELLO, 6, "output count")?;
+        let outputs = (0..n)
+            .map(|_| Ok((name(&mut r, "output name")?, ty(&mut r, 0)?, reveal(&mut r)?)))
+            .collect::<Result<_, CodecError>>()?;
+        let instances = r.u32("instance count")?;
+        r.finish()?;
         Ok(Hello { role, digest, parties, inputs, outputs, instances })
     }
 
@@ -483,75 +456,42 @@ fn short_hex(d: &[u8; 32]) -> String {
     d[..6].iter().map(|b| format!("{b:02x}")).collect::<String>() + "..."
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+fn name(r: &mut Reader<'_>, what: &'static str) -> Result<String, CodecError> {
+    Ok(r.str(MAX_HELLO, what)?.to_string())
 }
 
-impl Reader<'_> {
-    fn bad(&self, what: &str) -> SessionError {
-        SessionError::PeerMisbehaved(format!("malformed hello ({what} at byte {})", self.pos))
+fn reveal(r: &mut Reader<'_>) -> Result<Reveal, CodecError> {
+    match r.u8("reveal tag")? {
+        0 => Ok(Reveal::All),
+        1 => Ok(Reveal::To(PartyId(r.u8("reveal party")?))),
+        _ => Err(r.bad("reveal tag")),
     }
-    fn take(&mut self, n: usize) -> Result<&[u8], SessionError> {
-        if self.bytes.len() - self.pos < n {
-            return Err(self.bad("truncated"));
+}
+
+fn ty(r: &mut Reader<'_>, depth: usize) -> Result<ValueType, CodecError> {
+    if depth > MAX_TYPE_DEPTH {
+        return Err(r.bad("type (nested too deeply)"));
+    }
+    Ok(match r.u8("type tag")? {
+        0 => ValueType::Bool,
+        1 => ValueType::UInt(r.u32("width")?),
+        2 => ValueType::SInt(r.u32("width")?),
+        3 => {
+            let elem = ty(r, depth + 1)?;
+            ValueType::Array(Box::new(elem), r.u32("array length")?)
         }
-        let s = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8, SessionError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32, SessionError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    /// A count of items, each at least one byte: more than the bytes left is malformed.
-    fn count(&mut self) -> Result<usize, SessionError> {
-        let n = self.u32()? as usize;
-        if n > self.bytes.len() - self.pos {
-            return Err(self.bad("count larger than the message"));
+        4 => {
+            let n = r.count(MAX_HELLO, 1, "tuple length")?;
+            ValueType::Tuple((0..n).map(|_| ty(r, depth + 1)).collect::<Result<_, _>>()?)
         }
-        Ok(n)
-    }
-    fn str(&mut self) -> Result<String, SessionError> {
-        let n = self.u32()? as usize;
-        let b = self.take(n)?;
-        String::from_utf8(b.to_vec()).map_err(|_| self.bad("name not UTF-8"))
-    }
-    fn reveal(&mut self) -> Result<Reveal, SessionError> {
-        match self.u8()? {
-            0 => Ok(Reveal::All),
-            1 => Ok(Reveal::To(PartyId(self.u8()?))),
-            _ => Err(self.bad("reveal tag")),
+        5 => {
+            let name = name(r, "struct name")?;
+            let n = r.count(MAX_HELLO, 5, "field count")?;
+            let fields = (0..n)
+                .map(|_| Ok((self::name(r, "field name")?, ty(r, depth + 1)?)))
+                .collect::<Result<_, CodecError>>()?;
+            ValueType::Struct { name, fields }
         }
-    }
-    fn ty(&mut self, depth: usize) -> Result<ValueType, SessionError> {
-        if depth > MAX_TYPE_DEPTH {
-            return Err(self.bad("type nested too deeply"));
-        }
-        Ok(match self.u8()? {
-            0 => ValueType::Bool,
-            1 => ValueType::UInt(self.u32()?),
-            2 => ValueType::SInt(self.u32()?),
-            3 => {
-                let elem = self.ty(depth + 1)?;
-                ValueType::Array(Box::new(elem), self.u32()?)
-            }
-            4 => {
-                let n = self.count()?;
-                ValueType::Tuple((0..n).map(|_| self.ty(depth + 1)).collect::<Result<_, _>>()?)
-            }
-            5 => {
-                let name = self.str()?;
-                let n = self.count()?;
-                let fields = (0..n)
-                    .map(|_| Ok((self.str()?, self.ty(depth + 1)?)))
-                    .collect::<Result<_, SessionError>>()?;
-                ValueType::Struct { name, fields }
-            }
-            _ => return Err(self.bad("type tag")),
-        })
-    }
+        _ => return Err(r.bad("type tag")),
+    })
 }

@@ -19,14 +19,15 @@ use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
 use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, TableSink, TableSource};
 use mpc_net::frame::{recv_frame, send_frame};
+use mpc_net::hello::Protocol;
 use mpc_net::{Channel, MemoryChannel, NetError};
 use mpc_ot::cot;
 use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use rand_core::{RngCore, SeedableRng};
 use zeroize::Zeroizing;
 
-use crate::handshake::{program_digest, Hello, Role, MAGIC, MAX_HELLO, VERSION};
+use crate::handshake::{program_digest, Hello, Role, MAX_HELLO, VERSION};
 use crate::SessionError;
 
 /// Live counters a caller may poll from another thread (for a progress bar).
@@ -219,29 +220,23 @@ fn party_wires(circuit: &Circuit, party: PartyId) -> Vec<usize> {
     Io::of_circuit(circuit).party_wires(party)
 }
 
+/// The common hello of the session protocol ([`mpc_net::hello`]): both parties
+/// speak at once, each with a fresh id of its own.
+fn common_hello() -> mpc_net::hello::Hello {
+    let mut session = [0u8; 16];
+    // The id only names the connection; without an OS generator it stays zero.
+    let _ = rand_core::OsRng.try_fill_bytes(&mut session);
+    mpc_net::hello::Hello { protocol: Protocol::Session, version: VERSION, session }
+}
+
 fn send_hello<C: Channel + ?Sized>(ch: &mut C, hello: &Hello) -> Result<(), SessionError> {
-    ch.send(&MAGIC)?;
-    ch.send(&VERSION.to_le_bytes())?;
+    mpc_net::hello::send(ch, &common_hello())?;
     send_frame(ch, &hello.to_bytes())?;
     Ok(())
 }
 
 fn recv_hello<C: Channel + ?Sized>(ch: &mut C, ours: &Hello) -> Result<(), SessionError> {
-    let mut magic = [0u8; 8];
-    ch.recv_exact(&mut magic)?;
-    if magic != MAGIC {
-        return Err(SessionError::PeerMisbehaved(
-            "it is not speaking the mpc protocol (its first bytes are not the session magic)".into(),
-        ));
-    }
-    let mut version = [0u8; 2];
-    ch.recv_exact(&mut version)?;
-    let version = u16::from_le_bytes(version);
-    if version != VERSION {
-        return Err(SessionError::Mismatch(format!(
-            "the peer speaks protocol version {version}, we speak version {VERSION}"
-        )));
-    }
+    mpc_net::hello::recv(ch, &common_hello())?;
     let body = recv_frame(ch, MAX_HELLO).map_err(|e| match e {
         NetError::FrameTooLarge { len, .. } => {
             SessionError::PeerMisbehaved(format!("it announced a hello of {len} bytes"))

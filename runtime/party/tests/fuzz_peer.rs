@@ -240,3 +240,23 @@ fn unmutated_transcripts_replay_to_the_end() {
     }
     assert_eq!(ch.pos, to_garbler.len(), "the garbler read the whole transcript");
 }
+
+/// A hello declaring up to `u32::MAX` parties, or a name of `u32::MAX` bytes, is
+/// refused with a typed error before anything of that size is allocated.
+#[test]
+fn huge_declared_lengths_in_a_hello_are_refused() {
+    for n in [u32::MAX, 1 << 31, 1 << 20] {
+        let mut bytes = vec![0u8; 33];
+        bytes.extend_from_slice(&n.to_le_bytes());
+        bytes.extend_from_slice(&[0; 16]);
+        assert!(matches!(
+            Hello::decode(&bytes),
+            Err(mpc_net::codec::CodecError::TooLong { .. } | mpc_net::codec::CodecError::Truncated { .. })
+        ));
+        let mut bytes = vec![0u8; 33];
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&n.to_le_bytes());
+        bytes.extend_from_slice(&[b'a'; 16]);
+        assert!(Hello::decode(&bytes).is_err());
+    }
+}

@@ -166,8 +166,12 @@ fn same_role_garbage_and_vanished_peer_are_errors() {
     );
     // A correct magic and version, then an absurd hello length.
     let (g, _) = pair_errors(&c, &c, |ch, _| {
-        ch.send(&mpc_runtime::handshake::MAGIC).unwrap();
-        ch.send(&mpc_runtime::handshake::VERSION.to_le_bytes()).unwrap();
+        let common = mpc_net::hello::Hello {
+            protocol: mpc_net::hello::Protocol::Session,
+            version: mpc_runtime::handshake::VERSION,
+            session: [0; 16],
+        };
+        ch.send(&common.encode()).unwrap();
         ch.send(&u32::MAX.to_le_bytes()).unwrap();
         ch.flush().unwrap();
         Err(drain(ch))

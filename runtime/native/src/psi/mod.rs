@@ -6,10 +6,14 @@
 //! the hash modelled as a random oracle; Huberman-Franklin-Hogg 1999, Meadows 1986).
 //!
 //! Protocol (`L` = the listener, `C` = the connector; one message per arrow):
+//! 0. `L -> C`, `C -> L`: the toolkit's common hello ([`mpc_net::hello`]: protocol
+//!    `psi`, version [`VERSION`], a random 16-byte session id chosen by the listener
+//!    and echoed by the connector), so a peer speaking another protocol of the
+//!    toolkit is refused by name before any PSI message.
 //! 1. `L -> C`, `C -> L`: [`Hello`] with a fresh 32-byte nonce, the mode and the set
-//!    size. The session id is SHA-512 over both hellos in role order; the hash-to-
-//!    group DST names the protocol and the session, so points from another session
-//!    are useless here.
+//!    size, each one frame. The session id of the DST is SHA-512 over the common
+//!    session id and both hellos in role order; the hash-to-group DST names the
+//!    protocol and the session, so points from another session are useless here.
 //! 2. `L -> C`: `A = shuffle({H(x)^a})` with a fresh secret scalar `a`.
 //! 3. `C -> L`: `B = shuffle({H(y)^b})` and `A' = {P^b : P in A}`, in A's order for the
 //!    intersection mode, shuffled again in the cardinality mode.
@@ -19,6 +23,9 @@
 //! from), `C` matches `B'` against `A'`. In [`Mode::ListenerOnly`] step 4 is skipped
 //! and only `L` learns the intersection. In cardinality mode the returned lists are
 //! shuffled, so a party can count matches but not tell which of its items matched.
+//!
+//! Every message is encoded with [`mpc_net::codec`] (little-endian; only the RFC 9380
+//! hash-to-curve inputs in `h2c` are big-endian, as the RFC specifies).
 //!
 //! Guarantees: scalars come from the caller's CSPRNG and are zeroized on drop; every
 //! peer message is length-checked before allocation ([`MAX_SET_SIZE`] points) and
@@ -32,6 +39,8 @@ use std::collections::HashSet;
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
+use mpc_net::codec::{CodecError, Reader, Writer};
+use mpc_net::hello::{self as common, HelloError, Protocol, Turn};
 use mpc_net::{frame, Channel, NetError};
 use rand_core::CryptoRngCore;
 use rayon::prelude::*;
@@ -46,8 +55,11 @@ pub const MAX_SET_SIZE: usize = 1 << 22;
 pub const MAX_ITEM_LEN: usize = 4096;
 /// Points per network frame.
 const CHUNK: usize = 1 << 14;
-const MAGIC: &[u8; 8] = b"MPCPSI01";
-const HELLO_LEN: usize = 8 + 1 + 32 + 8;
+/// The PSI protocol's version in the common hello (2: the common hello, then the
+/// PSI hello as a little-endian frame).
+pub const VERSION: u16 = 2;
+/// The length of the PSI hello's frame (mode, nonce, set size).
+const HELLO_LEN: usize = 1 + 32 + 8;
 
 /// Errors of PSI.
 #[derive(Debug, thiserror::Error)]
@@ -83,9 +95,32 @@ pub enum PsiError {
     /// The peer sent something the protocol does not allow.
     #[error("the peer misbehaved: {0}")]
     PeerMisbehaved(String),
+    /// The peer speaks another protocol of the toolkit, or another version of PSI.
+    #[error(transparent)]
+    WrongPeer(HelloError),
     /// The channel failed.
     #[error(transparent)]
     Net(#[from] NetError),
+}
+
+impl From<HelloError> for PsiError {
+    fn from(err: HelloError) -> PsiError {
+        match err {
+            HelloError::Net(net) => PsiError::Net(net),
+            HelloError::NotMpc => {
+                PsiError::PeerMisbehaved("its first message is not an mpc hello".to_string())
+            }
+            HelloError::Malformed(e) => PsiError::PeerMisbehaved(format!("malformed hello: {e}")),
+            HelloError::SessionId => PsiError::PeerMisbehaved(err.to_string()),
+            other => PsiError::WrongPeer(other),
+        }
+    }
+}
+
+impl From<CodecError> for PsiError {
+    fn from(err: CodecError) -> PsiError {
+        PsiError::PeerMisbehaved(format!("malformed message: {err}"))
+    }
 }
 
 /// What the parties learn.
@@ -143,7 +178,7 @@ pub struct PsiReport {
     pub bytes_received: u64,
 }
 
-/// The first message: protocol version, mode, nonce, set size.
+/// The PSI hello, after the common one: mode, nonce, set size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hello {
     /// The mode asked for.
@@ -155,39 +190,33 @@ pub struct Hello {
 }
 
 impl Hello {
-    /// The wire form (49 bytes).
+    /// The wire form (41 bytes: mode `u8`, nonce, set size `u64`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HELLO_LEN);
-        out.extend_from_slice(MAGIC);
-        out.push(match self.mode {
+        let mut w = Writer::with_capacity(HELLO_LEN);
+        w.u8(match self.mode {
             Mode::Intersection => 1,
             Mode::Cardinality => 2,
             Mode::ListenerOnly => 3,
-        });
-        out.extend_from_slice(&self.nonce);
-        out.extend_from_slice(&self.set_size.to_be_bytes());
-        out
+        })
+        .raw(&self.nonce)
+        .u64(self.set_size);
+        w.into_bytes()
     }
 
     /// Parses and checks a hello.
     pub fn decode(bytes: &[u8]) -> Result<Hello, PsiError> {
-        let bad = |m: &str| PsiError::PeerMisbehaved(m.to_string());
-        if bytes.len() != HELLO_LEN || &bytes[..8] != MAGIC {
-            return Err(bad("its first message is not an mpc PSI hello of this version"));
-        }
-        let mode = match bytes[8] {
+        let mut r = Reader::new(bytes);
+        let mode = match r.u8("mode")? {
             1 => Mode::Intersection,
             2 => Mode::Cardinality,
             3 => Mode::ListenerOnly,
-            _ => return Err(bad("it asked for an unknown mode")),
+            _ => return Err(PsiError::PeerMisbehaved("it asked for an unknown mode".into())),
         };
-        let mut nonce = [0u8; 32];
-        nonce.copy_from_slice(&bytes[9..41]);
-        let mut size = [0u8; 8];
-        size.copy_from_slice(&bytes[41..49]);
-        let set_size = u64::from_be_bytes(size);
+        let nonce = r.array::<32>("nonce")?;
+        let set_size = r.u64("set size")?;
+        r.finish()?;
         if set_size > MAX_SET_SIZE as u64 {
-            return Err(bad("it announced a set larger than the limit"));
+            return Err(PsiError::PeerMisbehaved("it announced a set larger than the limit".into()));
         }
         Ok(Hello { mode, nonce, set_size })
     }
@@ -208,13 +237,14 @@ pub fn prepare_set(mut items: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, PsiError> {
 
 /// The domain-separation tag of a session: it names the protocol, the hash-to-curve
 /// suite and the session id.
-pub fn session_dst(listener: &Hello, connector: &Hello) -> Vec<u8> {
+pub fn session_dst(session: &[u8; 16], listener: &Hello, connector: &Hello) -> Vec<u8> {
     let mut h = Sha512::new();
-    h.update(b"mpc-psi-v1 session");
+    h.update(b"mpc-psi-v2 session");
+    h.update(session);
     h.update(listener.encode());
     h.update(connector.encode());
     let sid = h.finalize();
-    let mut dst = b"mpc-psi-v1-ristretto255_XMD:SHA-512_R255MAP_RO_session-".to_vec();
+    let mut dst = b"mpc-psi-v2-ristretto255_XMD:SHA-512_R255MAP_RO_session-".to_vec();
     dst.extend_from_slice(hex::encode(&sid[..16]).as_bytes());
     dst
 }
@@ -272,6 +302,17 @@ fn send_points<C: Channel + ?Sized>(ch: &mut C, points: &[[u8; 32]]) -> Result<(
     Ok(())
 }
 
+/// A point-list frame of exactly `n` compressed points.
+pub fn decode_points(bytes: &[u8], n: usize) -> Result<Vec<[u8; 32]>, PsiError> {
+    if bytes.len() != n.saturating_mul(32) {
+        return Err(PsiError::PeerMisbehaved("it sent a point list frame of the wrong length".into()));
+    }
+    let mut r = Reader::new(bytes);
+    let points = (0..n).map(|_| r.array::<32>("point")).collect::<Result<Vec<_>, _>>()?;
+    r.finish()?;
+    Ok(points)
+}
+
 fn recv_points<C: Channel + ?Sized>(ch: &mut C, expected: usize) -> Result<Vec<[u8; 32]>, PsiError> {
     let n = frame::recv_u64(ch)?;
     if n != expected as u64 {
@@ -284,11 +325,7 @@ fn recv_points<C: Channel + ?Sized>(ch: &mut C, expected: usize) -> Result<Vec<[
         if buf.len() != want * 32 {
             return Err(PsiError::PeerMisbehaved("it sent a point list frame of the wrong length".into()));
         }
-        out.extend(buf.chunks_exact(32).map(|c| {
-            let mut p = [0u8; 32];
-            p.copy_from_slice(c);
-            p
-        }));
+        out.extend(decode_points(&buf, want)?);
     }
     Ok(out)
 }
@@ -304,33 +341,50 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
 ) -> Result<PsiReport, PsiError> {
     let items = prepare_set(items)?;
     let (sent0, recv0) = (channel.bytes_sent(), channel.bytes_received());
+    let mut session = [0u8; 16];
+    rng.fill_bytes(&mut session);
+    let turn = match role {
+        Role::Listener => Turn::First,
+        Role::Connector => Turn::Second,
+    };
+    let session = common::exchange(
+        channel,
+        &common::Hello { protocol: Protocol::Psi, version: VERSION, session },
+        turn,
+    )?
+    .session;
     let mut nonce = [0u8; 32];
     rng.fill_bytes(&mut nonce);
     let ours = Hello { mode, nonce, set_size: items.len() as u64 };
-    let exchange_hello = |ch: &mut C| -> Result<Hello, PsiError> {
-        let mut buf = [0u8; HELLO_LEN];
-        match role {
-            Role::Listener => {
-                ch.send(&ours.encode())?;
-                ch.flush()?;
-                ch.recv_exact(&mut buf)?;
+    let recv_hello = |ch: &mut C| -> Result<Hello, PsiError> {
+        match frame::recv_frame(ch, HELLO_LEN) {
+            Ok(body) => Hello::decode(&body),
+            Err(NetError::FrameTooLarge { len, .. }) => {
+                Err(PsiError::PeerMisbehaved(format!("it announced a hello of {len} bytes")))
             }
-            Role::Connector => {
-                ch.recv_exact(&mut buf)?;
-                ch.send(&ours.encode())?;
-                ch.flush()?;
-            }
+            Err(e) => Err(e.into()),
         }
-        Hello::decode(&buf)
     };
-    let peer = exchange_hello(channel)?;
+    let peer = match role {
+        Role::Listener => {
+            frame::send_frame(channel, &ours.encode())?;
+            channel.flush()?;
+            recv_hello(channel)?
+        }
+        Role::Connector => {
+            let peer = recv_hello(channel)?;
+            frame::send_frame(channel, &ours.encode())?;
+            channel.flush()?;
+            peer
+        }
+    };
     if peer.mode != mode {
         return Err(PsiError::ModeMismatch { ours: mode, peer: peer.mode });
     }
     let peer_size = peer.set_size as usize; // <= MAX_SET_SIZE, checked by decode
     let dst = match role {
-        Role::Listener => session_dst(&ours, &peer),
-        Role::Connector => session_dst(&peer, &ours),
+        Role::Listener => session_dst(&session, &ours, &peer),
+        Role::Connector => session_dst(&session, &peer, &ours),
     };
     let scalar = Zeroizing::new(Scalar::random(rng));
 

@@ -35,12 +35,12 @@ enum Round {
 pub fn session_id(config: &Config, keys: &[(u32, [u8; 32], [u8; 32])]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"mpc-secagg-v1 session");
-    h.update(config.clients.to_be_bytes());
-    h.update(config.threshold.to_be_bytes());
-    h.update(config.dim.to_be_bytes());
-    h.update(config.modulus.value().to_be_bytes());
+    h.update(config.clients.to_le_bytes());
+    h.update(config.threshold.to_le_bytes());
+    h.update(config.dim.to_le_bytes());
+    h.update(config.modulus.value().to_le_bytes());
     for (id, c, s) in keys {
-        h.update(id.to_be_bytes());
+        h.update(id.to_le_bytes());
         h.update(c);
         h.update(s);
     }

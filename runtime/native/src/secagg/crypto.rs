@@ -35,7 +35,7 @@ use crate::shamir::{Field, Fp61};
 /// SHA-256(label || len(sid) || sid || ikm) as a 32-byte key.
 pub fn kdf(label: &[u8], session: &[u8; 32], ikm: &[u8]) -> Zeroizing<[u8; 32]> {
     let mut h = Sha256::new();
-    h.update((label.len() as u32).to_be_bytes());
+    h.update((label.len() as u32).to_le_bytes());
     h.update(label);
     h.update(session);
     h.update(ikm);
@@ -66,13 +66,13 @@ pub struct Direction<'a> {
 }
 
 impl Direction<'_> {
-    /// `label || session || from || to || round`, big-endian: the HKDF info and the AAD.
+    /// `label || session || from || to || round`, little-endian: the HKDF info and the AAD.
     fn context(&self, label: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(label.len() + 32 + 9);
         out.extend_from_slice(label);
         out.extend_from_slice(self.session);
-        out.extend_from_slice(&self.from.to_be_bytes());
-        out.extend_from_slice(&self.to.to_be_bytes());
+        out.extend_from_slice(&self.from.to_le_bytes());
+        out.extend_from_slice(&self.to.to_le_bytes());
         out.push(self.round);
         out
     }

@@ -99,9 +99,22 @@ pub enum SecaggError {
     /// Secret sharing failed (bad shares).
     #[error("secret sharing failed: {0}")]
     Shamir(#[from] ShamirError),
+    /// The peer speaks another protocol of the toolkit, another version, or not
+    /// ours at all (the common hello, [`mpc_net::hello`]).
+    #[error(transparent)]
+    Hello(mpc_net::hello::HelloError),
     /// The channel failed.
     #[error(transparent)]
     Net(#[from] mpc_net::NetError),
+}
+
+impl From<mpc_net::hello::HelloError> for SecaggError {
+    fn from(err: mpc_net::hello::HelloError) -> SecaggError {
+        match err {
+            mpc_net::hello::HelloError::Net(net) => SecaggError::Net(net),
+            other => SecaggError::Hello(other),
+        }
+    }
 }
 
 /// The modulus of the vectors: any `m` with `2 <= m <= 2^64`.

@@ -1,12 +1,21 @@
 //! The messages of secure aggregation and their binary encoding.
 //!
-//! Every message is `tag u8 || body`, integers big-endian, byte strings and lists
+//! Every message is `tag u8 || body`, written and read with the toolkit's one codec
+//! ([`mpc_net::codec`]): integers little-endian, byte strings and lists
 //! length-prefixed with a `u32`; vectors of values are packed to the byte width of
 //! their largest value (see `put_u64s`). Decoding checks every length against what remains
-//! (and lists against [`super::MAX_CLIENTS`] / [`super::MAX_DIM`]) before allocating,
-//! rejects trailing bytes, and never panics.
+//! (and lists against [`super::MAX_CLIENTS`] / [`super::MAX_DIM`], byte strings
+//! against [`MAX_BYTES`]) before allocating, rejects trailing bytes, and never
+//! panics; its errors are [`SecaggError::Malformed`] carrying the codec's typed
+//! [`CodecError`].
+
+use mpc_net::codec::{CodecError, Reader, Writer};
 
 use super::{Config, Modulus, SecaggError, MAX_CLIENTS, MAX_DIM};
+
+/// The longest byte string (share or ciphertext) a message may carry; the state
+/// machines then check each one's exact length.
+pub const MAX_BYTES: usize = 1 << 12;
 
 /// What a share is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,219 +92,172 @@ pub enum Message {
     },
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-}
-
-fn malformed(what: &str) -> SecaggError {
-    SecaggError::Malformed(what.to_string())
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SecaggError> {
-        if self.buf.len() < n {
-            return Err(malformed("message truncated"));
-        }
-        let (a, b) = self.buf.split_at(n);
-        self.buf = b;
-        Ok(a)
-    }
-    fn u8(&mut self) -> Result<u8, SecaggError> {
-        Ok(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Result<u32, SecaggError> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn key(&mut self) -> Result<[u8; 32], SecaggError> {
-        let mut a = [0u8; 32];
-        a.copy_from_slice(self.take(32)?);
-        Ok(a)
-    }
-    fn bytes(&mut self) -> Result<Vec<u8>, SecaggError> {
-        let n = self.u32()? as usize;
-        Ok(self.take(n)?.to_vec())
-    }
-    fn count(&mut self, max: u32, min_item: usize) -> Result<usize, SecaggError> {
-        let n = self.u32()?;
-        if n > max || (n as usize).saturating_mul(min_item) > self.buf.len() {
-            return Err(malformed("list length out of range"));
-        }
-        Ok(n as usize)
-    }
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(&(b.len() as u32).to_be_bytes());
-    out.extend_from_slice(b);
-}
-
-/// A vector as `count u32 || width u8 || count * width bytes`, each value big-endian in
-/// `width` bytes, the fewest that hold the largest value (at least one). Masked inputs
-/// are uniform below the modulus, so this is `ceil(log2(m) / 8)` bytes per value
-/// (4 for 2^32) without the message having to carry the modulus.
-fn put_u64s(out: &mut Vec<u8>, v: &[u64]) {
+/// A vector as `count u32 || width u8 || count * width bytes`, each value little-endian
+/// in `width` bytes, the fewest that hold the largest value (at least one). Masked
+/// inputs are uniform below the modulus, so this is `ceil(log2(m) / 8)` bytes per
+/// value (4 for 2^32) without the message having to carry the modulus.
+fn put_u64s(w: &mut Writer, v: &[u64]) {
     let max = v.iter().copied().max().unwrap_or(0);
     let width = (8 - (max.leading_zeros() / 8) as usize).max(1);
-    out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-    out.push(width as u8);
-    out.reserve(v.len() * width);
+    w.count(v.len()).u8(width as u8);
     for x in v {
-        out.extend_from_slice(&x.to_be_bytes()[8 - width..]);
+        w.raw(&x.to_le_bytes()[..width]);
     }
 }
 
-fn put_id_bytes(out: &mut Vec<u8>, v: &[(u32, Vec<u8>)]) {
-    out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-    for (id, b) in v {
-        out.extend_from_slice(&id.to_be_bytes());
-        put_bytes(out, b);
+fn get_u64s(r: &mut Reader<'_>) -> Result<Vec<u64>, CodecError> {
+    let n = r.count(MAX_DIM as usize, 1, "value count")?;
+    let at = r.position();
+    let width = r.u8("value width")? as usize;
+    if !(1..=8).contains(&width) {
+        return Err(CodecError::BadValue { what: "value width", at });
     }
+    let body = r.take(n.saturating_mul(width), "values")?;
+    let values: Vec<u64> = body
+        .chunks_exact(width)
+        .map(|c| {
+            let mut a = [0u8; 8];
+            a[..width].copy_from_slice(c);
+            u64::from_le_bytes(a)
+        })
+        .collect();
+    // One encoding per vector: the width must be the fewest bytes of the largest value.
+    let max = values.iter().copied().max().unwrap_or(0);
+    if width != (8 - (max.leading_zeros() / 8) as usize).max(1) {
+        return Err(CodecError::BadValue { what: "value width (not the fewest bytes)", at });
+    }
+    Ok(values)
+}
+
+fn put_id_bytes(w: &mut Writer, v: &[(u32, Vec<u8>)]) {
+    w.count(v.len());
+    for (id, b) in v {
+        w.u32(*id).bytes(b);
+    }
+}
+
+fn get_id_bytes(r: &mut Reader<'_>) -> Result<Vec<(u32, Vec<u8>)>, CodecError> {
+    let n = r.count(MAX_CLIENTS as usize, 8, "ciphertext count")?;
+    (0..n).map(|_| Ok((r.u32("client id")?, r.bytes(MAX_BYTES, "ciphertext")?.to_vec()))).collect()
 }
 
 impl Message {
     /// The wire form.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut w = Writer::new();
         match self {
             Message::Welcome { config, id } => {
-                out.push(1);
-                out.extend_from_slice(&config.clients.to_be_bytes());
-                out.extend_from_slice(&config.threshold.to_be_bytes());
-                out.extend_from_slice(&config.dim.to_be_bytes());
-                out.extend_from_slice(&config.modulus.value().to_be_bytes());
-                out.extend_from_slice(&id.to_be_bytes());
+                w.u8(1)
+                    .u32(config.clients)
+                    .u32(config.threshold)
+                    .u32(config.dim)
+                    .u128(config.modulus.value())
+                    .u32(*id);
             }
             Message::AdvertiseKeys { c_pk, s_pk } => {
-                out.push(2);
-                out.extend_from_slice(c_pk);
-                out.extend_from_slice(s_pk);
+                w.u8(2).raw(c_pk).raw(s_pk);
             }
             Message::KeyList { keys } => {
-                out.push(3);
-                out.extend_from_slice(&(keys.len() as u32).to_be_bytes());
+                w.u8(3).count(keys.len());
                 for (id, c, s) in keys {
-                    out.extend_from_slice(&id.to_be_bytes());
-                    out.extend_from_slice(c);
-                    out.extend_from_slice(s);
+                    w.u32(*id).raw(c).raw(s);
                 }
             }
             Message::ShareKeys { session, ciphertexts } => {
-                out.push(4);
-                out.extend_from_slice(session);
-                put_id_bytes(&mut out, ciphertexts);
+                w.u8(4).raw(session);
+                put_id_bytes(&mut w, ciphertexts);
             }
             Message::Ciphertexts { session, ciphertexts } => {
-                out.push(5);
-                out.extend_from_slice(session);
-                put_id_bytes(&mut out, ciphertexts);
+                w.u8(5).raw(session);
+                put_id_bytes(&mut w, ciphertexts);
             }
             Message::MaskedInput { session, values } => {
-                out.push(6);
-                out.extend_from_slice(session);
-                put_u64s(&mut out, values);
+                w.u8(6).raw(session);
+                put_u64s(&mut w, values);
             }
             Message::Survivors { session, ids } => {
-                out.push(7);
-                out.extend_from_slice(session);
-                out.extend_from_slice(&(ids.len() as u32).to_be_bytes());
+                w.u8(7).raw(session).count(ids.len());
                 for id in ids {
-                    out.extend_from_slice(&id.to_be_bytes());
+                    w.u32(*id);
                 }
             }
             Message::UnmaskShares { session, shares } => {
-                out.push(8);
-                out.extend_from_slice(session);
-                out.extend_from_slice(&(shares.len() as u32).to_be_bytes());
+                w.u8(8).raw(session).count(shares.len());
                 for (id, kind, b) in shares {
-                    out.extend_from_slice(&id.to_be_bytes());
-                    out.push(match kind {
-                        ShareKind::SelfMask => 1,
-                        ShareKind::MaskKey => 2,
-                    });
-                    put_bytes(&mut out, b);
+                    w.u32(*id)
+                        .u8(match kind {
+                            ShareKind::SelfMask => 1,
+                            ShareKind::MaskKey => 2,
+                        })
+                        .bytes(b);
                 }
             }
             Message::Sum { session, values } => {
-                out.push(9);
-                out.extend_from_slice(session);
-                put_u64s(&mut out, values);
+                w.u8(9).raw(session);
+                put_u64s(&mut w, values);
             }
         }
-        out
+        w.into_bytes()
     }
 
     /// Parses a message; any defect is [`SecaggError::Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<Message, SecaggError> {
-        let mut r = Reader { buf: bytes };
-        let id_bytes = |r: &mut Reader| -> Result<Vec<(u32, Vec<u8>)>, SecaggError> {
-            let n = r.count(MAX_CLIENTS, 8)?;
-            (0..n).map(|_| Ok((r.u32()?, r.bytes()?))).collect()
-        };
-        let u64s = |r: &mut Reader| -> Result<Vec<u64>, SecaggError> {
-            let n = r.count(MAX_DIM, 1)?;
-            let width = r.u8()? as usize;
-            if !(1..=8).contains(&width) {
-                return Err(malformed("value width out of range"));
-            }
-            let body = r.take(n.checked_mul(width).ok_or_else(|| malformed("list too long"))?)?;
-            Ok(body
-                .chunks_exact(width)
-                .map(|c| {
-                    let mut a = [0u8; 8];
-                    a[8 - width..].copy_from_slice(c);
-                    u64::from_be_bytes(a)
-                })
-                .collect())
-        };
-        let msg = match r.u8()? {
+        Message::decode_typed(bytes).map_err(|e| SecaggError::Malformed(e.to_string()))
+    }
+
+    /// [`Message::decode`] with the codec's typed error.
+    pub fn decode_typed(bytes: &[u8]) -> Result<Message, CodecError> {
+        let mut reader = Reader::new(bytes);
+        let r = &mut reader;
+        let at = r.position();
+        let msg = match r.u8("message tag")? {
             1 => {
-                let (clients, threshold, dim) = (r.u32()?, r.u32()?, r.u32()?);
-                let mut m = [0u8; 16];
-                m.copy_from_slice(r.take(16)?);
-                let modulus = Modulus::new(u128::from_be_bytes(m)).map_err(|_| malformed("bad modulus"))?;
-                let config =
-                    Config::new(clients, threshold, dim, modulus).map_err(|_| malformed("bad parameters"))?;
-                Message::Welcome { config, id: r.u32()? }
+                let (clients, threshold, dim) = (r.u32("clients")?, r.u32("threshold")?, r.u32("dim")?);
+                let at = r.position();
+                let modulus = Modulus::new(r.u128("modulus")?)
+                    .map_err(|_| CodecError::BadValue { what: "modulus", at })?;
+                let config = Config::new(clients, threshold, dim, modulus)
+                    .map_err(|_| CodecError::BadValue { what: "parameters", at })?;
+                Message::Welcome { config, id: r.u32("client id")? }
             }
-            2 => Message::AdvertiseKeys { c_pk: r.key()?, s_pk: r.key()? },
+            2 => Message::AdvertiseKeys { c_pk: r.array("c_pk")?, s_pk: r.array("s_pk")? },
             3 => {
-                let n = r.count(MAX_CLIENTS, 68)?;
-                let keys =
-                    (0..n).map(|_| Ok((r.u32()?, r.key()?, r.key()?))).collect::<Result<_, SecaggError>>()?;
+                let n = r.count(MAX_CLIENTS as usize, 68, "key count")?;
+                let keys = (0..n)
+                    .map(|_| Ok((r.u32("client id")?, r.array("c_pk")?, r.array("s_pk")?)))
+                    .collect::<Result<_, CodecError>>()?;
                 Message::KeyList { keys }
             }
-            4 => Message::ShareKeys { session: r.key()?, ciphertexts: id_bytes(&mut r)? },
-            5 => Message::Ciphertexts { session: r.key()?, ciphertexts: id_bytes(&mut r)? },
-            6 => Message::MaskedInput { session: r.key()?, values: u64s(&mut r)? },
+            4 => Message::ShareKeys { session: r.array("session")?, ciphertexts: get_id_bytes(r)? },
+            5 => Message::Ciphertexts { session: r.array("session")?, ciphertexts: get_id_bytes(r)? },
+            6 => Message::MaskedInput { session: r.array("session")?, values: get_u64s(r)? },
             7 => {
-                let session = r.key()?;
-                let n = r.count(MAX_CLIENTS, 4)?;
-                let ids = (0..n).map(|_| r.u32()).collect::<Result<_, _>>()?;
+                let session = r.array("session")?;
+                let n = r.count(MAX_CLIENTS as usize, 4, "survivor count")?;
+                let ids = (0..n).map(|_| r.u32("client id")).collect::<Result<_, _>>()?;
                 Message::Survivors { session, ids }
             }
             8 => {
-                let session = r.key()?;
-                let n = r.count(MAX_CLIENTS, 9)?;
+                let session = r.array("session")?;
+                let n = r.count(MAX_CLIENTS as usize, 9, "share count")?;
                 let shares = (0..n)
                     .map(|_| {
-                        let id = r.u32()?;
-                        let kind = match r.u8()? {
+                        let id = r.u32("client id")?;
+                        let at = r.position();
+                        let kind = match r.u8("share kind")? {
                             1 => ShareKind::SelfMask,
                             2 => ShareKind::MaskKey,
-                            _ => return Err(malformed("unknown share kind")),
+                            _ => return Err(CodecError::BadValue { what: "share kind", at }),
                         };
-                        Ok((id, kind, r.bytes()?))
+                        Ok((id, kind, r.bytes(MAX_BYTES, "share")?.to_vec()))
                     })
-                    .collect::<Result<_, SecaggError>>()?;
+                    .collect::<Result<_, CodecError>>()?;
                 Message::UnmaskShares { session, shares }
             }
-            9 => Message::Sum { session: r.key()?, values: u64s(&mut r)? },
-            t => return Err(malformed(&format!("unknown message tag {t}"))),
+            9 => Message::Sum { session: r.array("session")?, values: get_u64s(r)? },
+            _ => return Err(CodecError::BadValue { what: "message tag", at }),
         };
-        if !r.buf.is_empty() {
-            return Err(malformed("trailing bytes"));
-        }
+        reader.finish()?;
         Ok(msg)
     }
 
@@ -349,7 +311,7 @@ mod tests {
         // A list claiming 2^31 entries is refused before allocation.
         let mut huge = vec![6];
         huge.extend_from_slice(&[0; 32]);
-        huge.extend_from_slice(&0x8000_0000u32.to_be_bytes());
+        huge.extend_from_slice(&0x8000_0000u32.to_le_bytes());
         assert!(Message::decode(&huge).is_err());
         // Values take the width of the largest: 4 bytes each below 2^32.
         let m = Message::MaskedInput { session: [5; 32], values: vec![u32::MAX.into(); 10] };
@@ -358,7 +320,7 @@ mod tests {
         for w in [0u8, 9] {
             let mut bad = vec![6];
             bad.extend_from_slice(&[0; 32]);
-            bad.extend_from_slice(&1u32.to_be_bytes());
+            bad.extend_from_slice(&1u32.to_le_bytes());
             bad.push(w);
             bad.extend_from_slice(&[0; 9]);
             assert!(Message::decode(&bad).is_err());

@@ -1,6 +1,11 @@
 //! Secure aggregation over [`mpc_net::Channel`]s: one server, one channel per client.
 //!
-//! Each message is one length-prefixed frame of at most [`max_message_len`] bytes for
+//! Each connection opens with the toolkit's common hello ([`mpc_net::hello`]:
+//! protocol `secagg`, version [`VERSION`]): the server speaks first with a random
+//! 16-byte session id it chose for the whole session, each client answers with the
+//! same id (a client that dialed something else, a PSI listener or an `mpc run`
+//! party, is refused with one sentence naming both protocols). Each message is then
+//! one length-prefixed frame of at most [`max_message_len`] bytes for
 //! the session's parameters (never more than [`MAX_FRAME`]). The
 //! server greets each client with its id and the parameters, then runs the rounds.
 //! In each round it talks to every live client at once (one thread per client: send
@@ -23,12 +28,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use mpc_net::hello::{self as common, Protocol, Turn};
 use mpc_net::{frame, run_with_deadline, Channel, Closer};
-use rand_core::CryptoRngCore;
+use rand_core::{CryptoRngCore, RngCore};
 
 use super::crypto::{SHARE_CIPHERTEXT_LEN, SHARE_LEN};
 use super::msg::Message;
 use super::{Client, Config, SecaggError, Server};
+
+/// The secagg protocol's version in the common hello (2: the common hello; every
+/// message through [`mpc_net::codec`], little-endian).
+pub const VERSION: u16 = 2;
 
 /// The largest frame either side accepts.
 pub const MAX_FRAME: usize = 128 << 20;
@@ -137,6 +147,7 @@ fn deadline_after(d: Duration) -> Instant {
 fn exchange<C: Channel>(
     chans: &mut [C],
     live: &[u32],
+    greet: Option<&common::Hello>,
     out: &dyn Fn(u32) -> Option<Message>,
     answer: bool,
     max: usize,
@@ -157,7 +168,12 @@ fn exchange<C: Channel>(
             let tx = tx.clone();
             let msg = out(id);
             let work = move || {
-                let sent = msg.as_ref().map_or(Ok(()), |m| send(ch, m));
+                // With a greeting, the common hello goes first and the client's echo
+                // is checked before its answer is read.
+                let greeted = greet.map_or(Ok(()), |h| common::exchange(ch, h, Turn::First).map(|_| ()));
+                let sent = greeted
+                    .map_err(SecaggError::from)
+                    .and_then(|()| msg.as_ref().map_or(Ok(()), |m| send(ch, m)));
                 let res = sent.and_then(|()| if answer { recv(ch, max).map(Some) } else { Ok(None) });
                 // The round may be over; then nobody listens any more.
                 let _ = tx.send((id, res));
@@ -198,6 +214,7 @@ fn exchange<C: Channel>(
 /// One round: [`exchange`] within `opts.round_deadline`, then the answers go to the
 /// server in client order. Failures, protocol breaches and late clients are dropped.
 fn round<C: Channel>(
+    greet: Option<&common::Hello>,
     server: &mut Server,
     live: &mut Vec<u32>,
     dropped: &mut BTreeMap<u32, String>,
@@ -207,7 +224,7 @@ fn round<C: Channel>(
 ) {
     let deadline = deadline_after(opts.round_deadline);
     let max = max_message_len(&server.config());
-    let mut answers = exchange(chans, live, out, true, max, deadline);
+    let mut answers = exchange(chans, live, greet, out, true, max, deadline);
     for &id in live.iter() {
         match answers.remove(&id) {
             Some(Ok(Some(m))) => {
@@ -242,20 +259,34 @@ pub fn serve<C: Channel>(
     let mut dropped: BTreeMap<u32, String> = BTreeMap::new();
     let mut live: Vec<u32> = (0..config.clients).collect();
 
+    let mut session = [0u8; 16];
+    rand_core::OsRng.try_fill_bytes(&mut session).map_err(|e| {
+        SecaggError::InvalidParameter(format!("the operating system's random generator failed: {e}"))
+    })?;
+    let hello = common::Hello { protocol: Protocol::Secagg, version: VERSION, session };
+
     let chans = &mut channels;
-    round(&mut server, &mut live, &mut dropped, chans, &|id| Some(Message::Welcome { config, id }), opts);
+    round(
+        Some(&hello),
+        &mut server,
+        &mut live,
+        &mut dropped,
+        chans,
+        &|id| Some(Message::Welcome { config, id }),
+        opts,
+    );
     let keys = server.finish_keys()?;
-    round(&mut server, &mut live, &mut dropped, chans, &|_| Some(keys.clone()), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|_| Some(keys.clone()), opts);
     let boxes = server.finish_shares()?;
-    round(&mut server, &mut live, &mut dropped, chans, &|id| boxes.get(&id).cloned(), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|id| boxes.get(&id).cloned(), opts);
     let survivors = server.finish_masked()?;
     let included = server.survivors();
     live.retain(|id| included.contains(id));
-    round(&mut server, &mut live, &mut dropped, chans, &|_| Some(survivors.clone()), opts);
+    round(None, &mut server, &mut live, &mut dropped, chans, &|_| Some(survivors.clone()), opts);
     let sum = server.finish()?;
     let done = Message::Sum { session: server.session(), values: sum.clone() };
     let deadline = deadline_after(opts.round_deadline);
-    let mut sent = exchange(&mut channels, &live, &|_| Some(done.clone()), false, 0, deadline);
+    let mut sent = exchange(&mut channels, &live, None, &|_| Some(done.clone()), false, 0, deadline);
     for &id in &live {
         match sent.remove(&id) {
             Some(Ok(_)) => {}
@@ -292,6 +323,14 @@ pub fn run_client<C: Channel + ?Sized>(
     rng: &mut impl CryptoRngCore,
     opts: &ClientOptions,
 ) -> Result<ClientReport, SecaggError> {
+    let mut own = [0u8; 16];
+    rng.fill_bytes(&mut own);
+    let hello = common::Hello { protocol: Protocol::Secagg, version: VERSION, session: own };
+    let closer = ch.closer();
+    match run_with_deadline(closer, opts.message_deadline, || common::exchange(ch, &hello, Turn::Second)) {
+        (_, true) => return Err(SecaggError::Deadline(opts.message_deadline)),
+        (res, false) => res?,
+    };
     let (config, id) = match recv_within(ch, WELCOME_LEN, opts)? {
         Message::Welcome { config, id } => (config, id),
         other => return Err(SecaggError::Protocol(format!("the server sent {} first", other.name()))),

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use mpc_crypto::thread_cpu_ns;
 use rand_core::CryptoRngCore;
 
 use super::msg::Message;
@@ -70,12 +71,6 @@ pub enum Clock {
 enum Stamp {
     Cpu(u64),
     Wall(Instant),
-}
-
-/// The nanoseconds this thread has run on a CPU, if the kernel tells.
-fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
 }
 
 impl Clock {
