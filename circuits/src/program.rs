@@ -111,8 +111,8 @@ impl Affine {
     }
 
     /// The smallest and largest value over the register ranges `ranges[r] = (lo, hi)`
-    /// (inclusive), or `None` when a register has no range or the bounds overflow.
-    fn bounds(&self, ranges: &[Option<(i64, i64)>]) -> Option<(i128, i128)> {
+    /// (inclusive), or `None` when a register has no range.
+    pub fn bounds(&self, ranges: &[Option<(i64, i64)>]) -> Option<(i128, i128)> {
         let (mut lo, mut hi) = (i128::from(self.c), i128::from(self.c));
         for &(r, k) in &self.terms {
             let (a, b) = (*ranges.get(r as usize)?)?;

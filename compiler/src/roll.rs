@@ -199,28 +199,11 @@ impl FreeVars {
 
 /// Whether `[a, a+wa)` and `[b, b+wb)` may overlap for some register values.
 fn may_overlap(a: &Affine, wa: u32, b: &Affine, wb: u32, ranges: &[Option<(i64, i64)>]) -> bool {
-    let Some(d) = b.scale(-1).and_then(|nb| a.add(&nb)) else { return true };
-    let (mut lo, mut hi) = (i128::from(d.c), i128::from(d.c));
-    for &(r, k) in &d.terms {
-        let Some(Some((x, y))) = ranges.get(r as usize) else { return true };
-        let (p, q) = (i128::from(k) * i128::from(*x), i128::from(k) * i128::from(*y));
-        lo += p.min(q);
-        hi += p.max(q);
-    }
+    let Some((lo, hi)) = b.scale(-1).and_then(|nb| a.add(&nb)).and_then(|d| d.bounds(ranges)) else {
+        return true;
+    };
     // d = a - b; disjoint iff a + wa <= b or b + wb <= a, i.e. d <= -wa or d >= wb.
     !(hi <= -i128::from(wa) || lo >= i128::from(wb))
-}
-
-/// Bounds of an affine expression over the register ranges.
-fn bounds(a: &Affine, ranges: &[Option<(i64, i64)>]) -> Option<(i128, i128)> {
-    let (mut lo, mut hi) = (i128::from(a.c), i128::from(a.c));
-    for &(r, k) in &a.terms {
-        let (x, y) = (*ranges.get(r as usize)?)?;
-        let (p, q) = (i128::from(k) * i128::from(x), i128::from(k) * i128::from(y));
-        lo += p.min(q);
-        hi += p.max(q);
-    }
-    Some((lo, hi))
 }
 
 /// `v` with every memory address moved by `delta`; `None` if `v` has a leaf that is
@@ -431,7 +414,7 @@ impl Lower<'_> {
                         _ => return None,
                     },
                 };
-                let (lo, hi) = bounds(&r, ranges)?;
+                let (lo, hi) = r.bounds(ranges)?;
                 let w = match rty {
                     Ty::UInt(w) => {
                         if lo < 0 || (*w < 127 && hi >= 1i128 << w) {
@@ -452,7 +435,7 @@ impl Lower<'_> {
             }
             Eq | Ne | Lt | Le | Gt | Ge => {
                 let d = x.add(&y.scale(-1)?)?;
-                let (lo, hi) = bounds(&d, ranges)?;
+                let (lo, hi) = d.bounds(ranges)?;
                 let t = match op {
                     Eq if lo == 0 && hi == 0 => true,
                     Eq | Ne if lo > 0 || hi < 0 => op == Ne,
@@ -504,7 +487,7 @@ impl Lower<'_> {
 
     /// Whether every value of `a` fits in the integer type `ty`.
     pub(crate) fn roll_range_fits(&self, a: &Affine, ty: &Ty) -> bool {
-        let Some((lo, hi)) = bounds(a, &self.roll.ranges) else { return false };
+        let Some((lo, hi)) = a.bounds(&self.roll.ranges) else { return false };
         match ty {
             Ty::UInt(w) => lo >= 0 && (*w >= 127 || hi < 1i128 << w),
             Ty::SInt(w) => *w >= 127 || (lo >= -(1i128 << (w - 1)) && hi < 1i128 << (w - 1)),
@@ -515,7 +498,7 @@ impl Lower<'_> {
     /// `items[a]` for a register index `a`.
     pub(crate) fn index_reg(&mut self, items: &[Val], a: &Affine, span: Span) -> R<Val> {
         let n = items.len() as i128;
-        let Some((lo, hi)) = bounds(a, &self.roll.ranges) else {
+        let Some((lo, hi)) = a.bounds(&self.roll.ranges) else {
             return self.no_roll("an index uses a register outside its loop");
         };
         if lo < 0 || hi >= n {
@@ -563,7 +546,7 @@ impl Lower<'_> {
         let homes = self.ctx()?.homes.clone();
         // The array (perhaps a row at a counter-dependent address) must lie inside one
         // home for every counter value; the aliasing check below covers that home.
-        let Some((lo, hi)) = bounds(&base, &self.roll.ranges) else {
+        let Some((lo, hi)) = base.bounds(&self.roll.ranges) else {
             return self.no_roll("a write to an array at an unknown address");
         };
         let Some(&(hb, hw)) = homes.iter().find(|&&(hb, hw)| {
@@ -586,15 +569,24 @@ impl Lower<'_> {
         }
         let mut new = elem.clone();
         self.update(&mut new, rest, rhs, None)?;
-        let mut old_leaves = Vec::new();
-        mem_leaves(&elem, &mut old_leaves);
-        let mut new_leaves = Vec::new();
-        flat_vals(&new, &mut new_leaves);
-        if old_leaves.len() != new_leaves.len() {
-            return self.no_roll("a write changed a value's shape");
+        let writes = self.changed_leaves(&elem, &new, span)?;
+        self.ctx()?.log.extend(writes);
+        Ok(())
+    }
+
+    /// The leaves of `now` that differ from the memory leaves of `home` (same shape),
+    /// as writes `(address, width, value)` to make memory hold `now`.
+    fn changed_leaves(&mut self, home: &Val, now: &Val, span: Span) -> R<Vec<(Affine, u32, NodeId)>> {
+        let mut h = Vec::new();
+        mem_leaves(home, &mut h);
+        let h: Vec<(Affine, u32)> = h.into_iter().map(|(a, w)| (a.clone(), w)).collect();
+        let mut n = Vec::new();
+        flat_vals(now, &mut n);
+        if n.len() != h.len() {
+            return self.no_roll("a value changed shape");
         }
-        let old: Vec<(Affine, u32)> = old_leaves.into_iter().map(|(x, w)| (x.clone(), w)).collect();
-        for ((addr, w), v) in old.into_iter().zip(new_leaves) {
+        let mut writes = Vec::new();
+        for ((addr, w), v) in h.into_iter().zip(n) {
             if v == Val::M(addr.clone(), w) {
                 continue;
             }
@@ -603,9 +595,12 @@ impl Lower<'_> {
                 v => v,
             };
             let node = self.word(&v, span)?;
-            self.ctx()?.log.push((addr, w, node));
+            if self.ir.width(node) != w {
+                return self.no_roll("a value changed width");
+            }
+            writes.push((addr, w, node));
         }
-        Ok(())
+        Ok(writes)
     }
 
     /// Tries to roll `for var in from..to { body }`; `Ok(false)` means unroll it.
@@ -809,28 +804,8 @@ impl Lower<'_> {
             }
             for (si, vi, home) in &assigned {
                 let now = self.scopes[*si].vars[*vi].1.clone();
-                let mut h = Vec::new();
-                mem_leaves(home, &mut h);
-                let h: Vec<(Affine, u32)> = h.into_iter().map(|(a, w)| (a.clone(), w)).collect();
-                let mut n = Vec::new();
-                flat_vals(&now, &mut n);
-                if n.len() != h.len() {
-                    return self.no_roll("a variable changed shape");
-                }
-                for ((addr, w), v) in h.into_iter().zip(n) {
-                    if v == Val::M(addr.clone(), w) {
-                        continue;
-                    }
-                    let v = match v {
-                        Val::R(x, 0) => Val::R(x, w),
-                        v => v,
-                    };
-                    let node = self.word(&v, span)?;
-                    if self.ir.width(node) != w {
-                        return self.no_roll("a variable changed width");
-                    }
-                    outs.push((addr, w, node));
-                }
+                let writes = self.changed_leaves(home, &now, span)?;
+                outs.extend(writes);
             }
             Ok(outs)
         });
