@@ -14,6 +14,7 @@ pub mod run;
 pub mod secagg;
 pub mod shapes;
 pub mod share;
+pub mod tls;
 pub mod zk;
 
 /// An error whose message has already been printed in full (for example rendered

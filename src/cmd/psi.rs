@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use mpc_native::psi::{self, Mode, PsiOutput, Role};
-use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel};
+use mpc_net::Channel;
+
+use super::tls::{accept_peer, connect_peer, TlsArgs};
 
 /// Arguments of `mpc psi`.
 #[derive(Debug, clap::Args)]
@@ -51,15 +53,8 @@ pub struct Args {
     /// Seconds to wait for the peer at each step.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
-    /// Our TLS certificate (PEM); with --tls-key and --peer-cert the run uses TLS.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
-    tls_cert: Option<PathBuf>,
-    /// Our TLS private key (PEM).
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
-    tls_key: Option<PathBuf>,
-    /// The peer's certificate (PEM): the only one accepted.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
-    peer_cert: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Plain TCP without authentication: whoever connects (or answers) first is the
     /// peer, and may probe the set with items of its choice.
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "peer_cert"])]
@@ -101,11 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("the party name must not be empty");
     }
     let timeout = super::timeout_secs(args.timeout)?;
-    let tls = super::run::tls_identity(
-        args.tls_cert.as_deref(),
-        args.tls_key.as_deref(),
-        args.peer_cert.as_deref(),
-    )?;
+    let tls = args.tls.identity()?;
     if tls.is_none() && !args.insecure {
         bail!(
             "mpc psi needs --tls-cert, --tls-key and --peer-cert (TLS with a pinned peer), \
@@ -119,23 +110,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (false, false) => Mode::Intersection,
     };
     let (mut channel, role): (Box<dyn Channel>, Role) = match (&args.listen, &args.connect) {
-        (Some(addr), None) => {
-            let listener =
-                TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-            let waiting = || format!("no peer connected to {addr}");
-            let ch: Box<dyn Channel> = match &tls {
-                Some(id) => Box::new(TlsChannel::accept(&listener, id, timeout).with_context(waiting)?),
-                None => Box::new(listener.accept(timeout).with_context(waiting)?),
-            };
-            (ch, Role::Listener)
-        }
-        (None, Some(addr)) => {
-            let ch: Box<dyn Channel> = match &tls {
-                Some(id) => Box::new(TlsChannel::connect(addr, id, timeout)?),
-                None => Box::new(TcpChannel::connect(addr, timeout)?),
-            };
-            (ch, Role::Connector)
-        }
+        (Some(addr), None) => (accept_peer(addr, tls.as_ref(), timeout)?, Role::Listener),
+        (None, Some(addr)) => (connect_peer(addr, tls.as_ref(), timeout)?, Role::Connector),
         _ => bail!("give exactly one of --listen and --connect"),
     };
     let mut rng = rand::rngs::OsRng;

@@ -9,17 +9,18 @@
 //! and exit status 1.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use mpc_circuits::PartyId;
-use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
+use mpc_net::Channel;
 use mpc_runtime::{Progress, SessionOptions, SessionStats};
 
 use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
+use super::tls::{accept_peer, connect_peer, TlsArgs};
 
 /// Arguments of `mpc run`.
 #[derive(Debug, clap::Args)]
@@ -48,15 +49,8 @@ pub struct Args {
     /// Print time, bytes and rounds on stderr.
     #[arg(long)]
     stats: bool,
-    /// Our TLS certificate (PEM); with --tls-key and --peer-cert the session uses TLS.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
-    tls_cert: Option<PathBuf>,
-    /// Our TLS private key (PEM).
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
-    tls_key: Option<PathBuf>,
-    /// The peer's certificate (PEM): the only one accepted.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
-    peer_cert: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Refuse a program whose run executes more than N gates (no limit without it).
     #[arg(long, value_name = "N")]
     max_gates: Option<u64>,
@@ -79,22 +73,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("--timeout must be a positive number of seconds (at most 1000000)");
     }
     let timeout = Duration::from_secs_f64(args.timeout);
-    let tls = tls_identity(args.tls_cert.as_deref(), args.tls_key.as_deref(), args.peer_cert.as_deref())?;
+    let tls = args.tls.identity()?;
 
     let mut channel: Box<dyn Channel> = match (&args.listen, &args.connect) {
-        (Some(addr), _) => {
-            let listener =
-                TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-            let waiting = || format!("no peer connected to {addr}");
-            match &tls {
-                Some(id) => Box::new(TlsChannel::accept(&listener, id, timeout).with_context(waiting)?),
-                None => Box::new(listener.accept(timeout).with_context(waiting)?),
-            }
-        }
-        (None, Some(addr)) => match &tls {
-            Some(id) => Box::new(TlsChannel::connect(addr, id, timeout)?),
-            None => Box::new(TcpChannel::connect(addr, timeout)?),
-        },
+        (Some(addr), _) => accept_peer(addr, tls.as_ref(), timeout)?,
+        (None, Some(addr)) => connect_peer(addr, tls.as_ref(), timeout)?,
         // clap's required `endpoint` group guarantees one of the two.
         (None, None) => bail!("pass --listen ADDR or --connect ADDR"),
     };
@@ -119,27 +102,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         super::noteln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
     }
     Ok(())
-}
-
-/// The TLS identity of `--tls-cert`, `--tls-key` and `--peer-cert` when all three are
-/// given (clap's `requires_all` makes it all or none), else `None`.
-pub(crate) fn tls_identity(
-    cert: Option<&Path>,
-    key: Option<&Path>,
-    peer: Option<&Path>,
-) -> anyhow::Result<Option<TlsIdentity>> {
-    match (cert, key, peer) {
-        (Some(cert), Some(key), Some(peer)) => Ok(Some(
-            TlsIdentity::from_pem(&read(cert)?, &zeroize::Zeroizing::new(read(key)?), &read(peer)?)
-                .context("cannot use the TLS files")?,
-        )),
-        _ => Ok(None),
-    }
-}
-
-fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    super::read_path(path, super::SMALL_FILE_LIMIT)
-        .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
 /// One line of statistics for `--stats`.

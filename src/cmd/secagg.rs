@@ -27,8 +27,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use mpc_native::secagg::{self, net, Config, Dropouts, Modulus};
-use mpc_net::{Channel, NetError, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
+use mpc_net::{Channel, NetError, TcpListenerChannel, TlsChannel, TlsIdentity};
 
+use super::tls::{connect_peer, read_pem, TlsArgs};
 use super::{noteln, outln};
 
 /// Arguments of `mpc secagg`.
@@ -106,6 +107,8 @@ struct ServeArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("tls_cert", |a| a.help("Our TLS certificate (PEM), the one the server pins for us")))]
+#[command(mut_arg("peer_cert", |a| a.help("The server's certificate (PEM): the only one accepted")))]
 struct ClientArgs {
     /// The server's address (host:port).
     #[arg(long)]
@@ -117,15 +120,8 @@ struct ClientArgs {
     /// --timeout, since a round may take that long).
     #[arg(long, default_value_t = 120)]
     timeout: u64,
-    /// Our TLS certificate (PEM), the one the server pins for us.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "peer_cert"])]
-    tls_cert: Option<PathBuf>,
-    /// Our TLS private key (PEM).
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "peer_cert"])]
-    tls_key: Option<PathBuf>,
-    /// The server's certificate (PEM): the only one accepted.
-    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
-    peer_cert: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Plain TCP, unauthenticated and unencrypted.
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "peer_cert"])]
     insecure: bool,
@@ -184,19 +180,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 const NO_TRANSPORT: &str =
     "secagg needs TLS (--tls-cert, --tls-key and --peer-cert) or an explicit --insecure for plain TCP";
 
-fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    super::read_path(path, super::SMALL_FILE_LIMIT)
-        .with_context(|| format!("cannot read `{}`", path.display()))
-}
-
 fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let config = a.params.config()?;
     let timeout = super::timeout_secs(a.timeout)?;
     let tls = match (&a.tls_cert, &a.tls_key, a.insecure) {
         (Some(cert), Some(key), false) => {
-            let pins = a.peer_cert.iter().map(|p| read_file(p)).collect::<anyhow::Result<Vec<_>>>()?;
-            let id = TlsIdentity::from_pem_pins(&read_file(cert)?, &read_file(key)?, &pins)
-                .context("cannot use the TLS files")?;
+            let pins = a.peer_cert.iter().map(|p| read_pem(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let id =
+                TlsIdentity::from_pem_pins(&read_pem(cert)?, &zeroize::Zeroizing::new(read_pem(key)?), &pins)
+                    .context("cannot use the TLS files")?;
             if id.pin_count() != config.clients as usize {
                 bail!(
                     "--peer-cert gives {} client certificates but there are {} clients: give one per client, in client-id order",
@@ -280,19 +272,13 @@ fn accept_tls(
 
 fn client(a: ClientArgs) -> anyhow::Result<()> {
     let timeout = super::timeout_secs(a.timeout)?;
-    let tls = match (&a.tls_cert, &a.tls_key, &a.peer_cert, a.insecure) {
-        (Some(cert), Some(key), Some(peer), false) => Some(
-            TlsIdentity::from_pem(&read_file(cert)?, &read_file(key)?, &read_file(peer)?)
-                .context("cannot use the TLS files")?,
-        ),
-        (None, None, None, true) => None,
-        _ => bail!("{NO_TRANSPORT}"),
-    };
+    // clap makes the TLS files all or none, and none of them with --insecure.
+    let tls = a.tls.identity()?;
+    if tls.is_none() && !a.insecure {
+        bail!("{NO_TRANSPORT}");
+    }
     let input = read_vector(&a.input)?;
-    let mut ch: Box<dyn Channel> = match &tls {
-        Some(id) => Box::new(TlsChannel::connect(&a.connect, id, timeout)?),
-        None => Box::new(TcpChannel::connect(&a.connect, timeout)?),
-    };
+    let mut ch = connect_peer(&a.connect, tls.as_ref(), timeout)?;
     let mut rng = rand::rngs::OsRng;
     let opts = net::ClientOptions { message_deadline: timeout };
     let rep = net::run_client(&mut ch, input, &mut rng, &opts).context("secure aggregation failed")?;

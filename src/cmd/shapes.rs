@@ -184,39 +184,17 @@ pub fn apply(text: &str, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Ci
         Ok(PartyId(u8::try_from(i).map_err(|_| anyhow!("too many parties"))?))
     };
 
-    let ins = array(obj, "inputs")?;
-    if ins.len() != circuit.inputs().len() {
-        bail!("it describes {} inputs, the circuit has {}", ins.len(), circuit.inputs().len());
-    }
+    let ins = groups(obj, "inputs", circuit.inputs().len())?;
     let mut inputs = Vec::with_capacity(ins.len());
     for (g, old) in ins.iter().zip(circuit.inputs()) {
-        let name = name(g.get("name").unwrap_or(&Json::Null), "an input")?;
-        let ty = type_from_json(g.get("type").unwrap_or(&Json::Null), 0)?;
-        if ty.width() != old.ty.width() {
-            bail!(
-                "input `{name}` has type {ty} ({} bits) but the circuit's group has {}",
-                ty.width(),
-                old.ty.width()
-            );
-        }
+        let (name, ty) = named_type(g, "input", old.ty.width())?;
         inputs.push(InputGroup { name, party: party_id(g.get("party"))?, ty });
     }
 
-    let outs = array(obj, "outputs")?;
-    if outs.len() != circuit.outputs().len() {
-        bail!("it describes {} outputs, the circuit has {}", outs.len(), circuit.outputs().len());
-    }
+    let outs = groups(obj, "outputs", circuit.outputs().len())?;
     let mut outputs = Vec::with_capacity(outs.len());
     for (g, old) in outs.iter().zip(circuit.outputs()) {
-        let name = name(g.get("name").unwrap_or(&Json::Null), "an output")?;
-        let ty = type_from_json(g.get("type").unwrap_or(&Json::Null), 0)?;
-        if ty.width() != old.wires.len() {
-            bail!(
-                "output `{name}` has type {ty} ({} bits) but the circuit's group has {}",
-                ty.width(),
-                old.wires.len()
-            );
-        }
+        let (name, ty) = named_type(g, "output", old.wires.len())?;
         let reveal = match g.get("reveal").and_then(Json::as_str) {
             Some("all") => Reveal::All,
             Some(_) => Reveal::To(party_id(g.get("reveal"))?),
@@ -230,6 +208,31 @@ pub fn apply(text: &str, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Ci
 
 fn array<'a>(obj: &'a serde_json::Map<String, Json>, key: &str) -> anyhow::Result<&'a Vec<Json>> {
     obj.get(key).and_then(Json::as_array).ok_or_else(|| anyhow!("it has no `{key}` list"))
+}
+
+/// The `key` list (`inputs` or `outputs`), which must describe the circuit's `count`
+/// groups.
+fn groups<'a>(
+    obj: &'a serde_json::Map<String, Json>,
+    key: &str,
+    count: usize,
+) -> anyhow::Result<&'a Vec<Json>> {
+    let list = array(obj, key)?;
+    if list.len() != count {
+        bail!("it describes {} {key}, the circuit has {count}", list.len());
+    }
+    Ok(list)
+}
+
+/// The name and type of one group (`kind` is `input` or `output`), whose type must be
+/// as wide as the circuit's group (`width` bits).
+fn named_type(g: &Json, kind: &str, width: usize) -> anyhow::Result<(String, ValueType)> {
+    let name = name(g.get("name").unwrap_or(&Json::Null), &format!("an {kind}"))?;
+    let ty = type_from_json(g.get("type").unwrap_or(&Json::Null), 0)?;
+    if ty.width() != width {
+        bail!("{kind} `{name}` has type {ty} ({} bits) but the circuit's group has {width}", ty.width());
+    }
+    Ok((name, ty))
 }
 
 /// A name: a non-empty string of at most [`MAX_NAME_LEN`] bytes without control

@@ -318,20 +318,179 @@ fn stats_of<C: Channel + ?Sized>(
     circuit: &Circuit,
     instances: usize,
 ) -> SessionStats {
-    let s = ch.stats();
-    SessionStats {
-        elapsed: start.elapsed(),
-        bytes_sent: s.bytes_sent,
-        bytes_received: s.bytes_received,
-        rounds: s.rounds,
-        and_gates: circuit.and_count() as u64 * instances as u64,
-    }
+    program_stats(ch, start, circuit.and_count() as u64 * instances as u64)
 }
 
 /// Size bound of an IKNP extension message for `n` OTs (16 bytes per OT, padded to
 /// 128, plus a header).
 fn extend_max(n: usize) -> usize {
     16 * (n.div_ceil(128) * 128) + 256
+}
+
+/// Tells the progress display, if any, how many AND gates the whole session runs.
+fn set_total(progress: Option<&Progress>, and_gates: u64) {
+    if let Some(p) = progress {
+        p.and_gates_total.store(and_gates, Ordering::Relaxed);
+    }
+}
+
+/// The garbler's side of the OT of the evaluator's input labels: answers the
+/// evaluator's setup offer, then takes its extension to `n` correlated OTs. Returns the
+/// `n` OT outputs, the evaluator's zero labels (wiped when dropped).
+fn garbler_ot<C: Channel + ?Sized>(
+    ch: &mut C,
+    rng: &mut ChaCha20Rng,
+    delta: &Delta,
+    n: usize,
+) -> Result<Zeroizing<Vec<Block>>, SessionError> {
+    let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
+    let (mut sender, answer) = cot::Sender::new(rng, delta, &offer)?;
+    send_frame(ch, &answer.to_bytes())?;
+    ch.flush()?;
+    let msg = recv_sized(ch, "OT extension", extend_max(n))?;
+    let mut keys = Zeroizing::new(Vec::with_capacity(n));
+    sender.extend_into(n, &msg, &mut keys)?;
+    if keys.len() != n {
+        return Err(SessionError::PeerMisbehaved(format!(
+            "its OT extension gave {} OTs, not {n}",
+            keys.len()
+        )));
+    }
+    Ok(keys)
+}
+
+/// The evaluator's OT setup offer, sent (not flushed) only when it has input wires.
+fn evaluator_ot_offer<C: Channel + ?Sized>(
+    ch: &mut C,
+    rng: &mut ChaCha20Rng,
+    has_inputs: bool,
+) -> Result<Option<cot::ReceiverSetup>, SessionError> {
+    if !has_inputs {
+        return Ok(None);
+    }
+    let (setup, offer) = cot::Receiver::new(rng);
+    send_frame(ch, &offer.to_bytes())?;
+    Ok(Some(setup))
+}
+
+/// The evaluator's side of the OT of its input labels, after [`evaluator_ot_offer`]:
+/// takes the garbler's answer and extends to one OT per choice bit. Returns our labels
+/// for `choices` (wiped when dropped).
+fn evaluator_ot<C: Channel + ?Sized>(
+    ch: &mut C,
+    setup: cot::ReceiverSetup,
+    choices: &[bool],
+) -> Result<Zeroizing<Vec<Block>>, SessionError> {
+    let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
+    let mut receiver = setup.finish(&answer)?;
+    let (mut msg, mut mine) = (Vec::new(), Zeroizing::new(Vec::new()));
+    receiver.extend_into(choices, &mut msg, &mut mine)?;
+    send_frame(ch, &msg)?;
+    ch.flush()?;
+    Ok(mine)
+}
+
+/// Writes `labels` at `wires` of one instance's input labels.
+fn place(instance: &mut [Block], wires: &[usize], labels: &[Block]) {
+    for (w, l) in wires.iter().zip(labels) {
+        instance[*w] = *l;
+    }
+}
+
+/// Draws fresh zero labels for the garbler's own input wires of one instance (into
+/// `zero`) and returns its active labels for `bits`.
+fn own_active(
+    rng: &mut ChaCha20Rng,
+    delta: &Delta,
+    zero: &mut [Block],
+    wires: &[usize],
+    bits: &[bool],
+) -> Result<Vec<Block>, SessionError> {
+    for w in wires {
+        zero[*w] = Block::random(rng);
+    }
+    let mine: Zeroizing<Vec<Block>> = Zeroizing::new(wires.iter().map(|w| zero[*w]).collect());
+    Ok(mpc_garble::encode(&mine, delta, bits)?)
+}
+
+/// The values of `values` in the output ranges `ranges`, in order.
+fn pick<'a, T: Copy>(
+    values: &'a [T],
+    ranges: &'a [(usize, std::ops::Range<usize>)],
+) -> impl Iterator<Item = T> + 'a {
+    ranges.iter().flat_map(move |(_, r)| values[r.clone()].iter().copied())
+}
+
+/// The evaluator's status byte after evaluating: anything but 0 is refused.
+fn recv_evaluated<C: Channel + ?Sized>(ch: &mut C) -> Result<(), SessionError> {
+    let mut status = [0u8; 1];
+    ch.recv_exact(&mut status)?;
+    if status[0] != 0 {
+        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
+    }
+    Ok(())
+}
+
+/// The garbler's output decoding of `n` bits.
+fn recv_decoding<C: Channel + ?Sized>(ch: &mut C, n: usize) -> Result<OutputDecoding, SessionError> {
+    let mut packed = vec![0u8; n.div_ceil(8)];
+    ch.recv_exact(&mut packed)?;
+    OutputDecoding::from_bytes(&packed, n)
+        .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))
+}
+
+/// The output zero labels `zero` with the labels the evaluator returned (`returned`,
+/// the outputs in `ranges` in order) in their place, to decode each returned label
+/// against the zero label of its own output bit; outputs we do not see keep their
+/// zero label, which decodes (and is ignored).
+fn splice_returned(
+    zero: &[Block],
+    ranges: &[(usize, std::ops::Range<usize>)],
+    returned: &[Block],
+) -> Zeroizing<Vec<Block>> {
+    let mut full = Zeroizing::new(zero.to_vec());
+    let mut pos = 0;
+    for (_, r) in ranges {
+        full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
+        pos += r.len();
+    }
+    full
+}
+
+/// Per output group (`groups` of them), its bits if `ranges` lists it. `decoded` is
+/// indexed like the output wires when `packed` is false (the garbler decodes all of
+/// them), else holds only the listed outputs back to back (the evaluator's decoding).
+fn visible_outputs(
+    groups: usize,
+    ranges: &[(usize, std::ops::Range<usize>)],
+    decoded: &[bool],
+    packed: bool,
+) -> Vec<Option<Vec<bool>>> {
+    let mut outputs = vec![None; groups];
+    let mut pos = 0;
+    for (g, r) in ranges {
+        let at = if packed { pos..pos + r.len() } else { r.clone() };
+        outputs[*g] = Some(decoded[at].to_vec());
+        pos += r.len();
+    }
+    outputs
+}
+
+/// The slot plan of a session of `instances` runs of `circuit` (compiled once when it
+/// is reused).
+fn slot_plan(circuit: &Circuit, instances: usize) -> SlotPlan {
+    if instances > 1 {
+        SlotPlan::compiled(circuit)
+    } else {
+        SlotPlan::new(circuit)
+    }
+}
+
+/// The first tweak of instance `k`, each instance using `per_instance` tweaks.
+fn tweak_base(per_instance: u64, k: usize) -> Result<u64, SessionError> {
+    per_instance.checked_mul(k as u64).ok_or_else(|| {
+        SessionError::Input("the session has more instances than the tweak space allows".into())
+    })
 }
 
 /// What one party learned from a session of several instances ([`run_garbler_many`],
@@ -397,9 +556,7 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     let bits = io.own_bits(me, inputs)?;
     let and_gates = program_ands(program);
     let progress = opts.progress.as_deref();
-    if let Some(p) = progress {
-        p.and_gates_total.store(and_gates, Ordering::Relaxed);
-    }
+    set_total(progress, and_gates);
     let start = Instant::now();
     let hello = Hello::for_program(Role::Garbler, program, program_digest(program));
     send_hello(ch, &hello)?;
@@ -412,59 +569,25 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     let eval_wires = io.party_wires(Role::Evaluator.party());
     let mut zero = vec![Block::ZERO; io.num_input_wires()];
     if !eval_wires.is_empty() {
-        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
-        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
-        send_frame(ch, &answer.to_bytes())?;
-        ch.flush()?;
-        let n = eval_wires.len();
-        let msg = recv_sized(ch, "OT extension", extend_max(n))?;
-        let mut keys = Vec::with_capacity(n);
-        sender.extend_into(n, &msg, &mut keys)?;
-        if keys.len() != n {
-            return Err(SessionError::PeerMisbehaved(format!(
-                "its OT extension gave {} OTs, not {n}",
-                keys.len()
-            )));
-        }
-        for (w, k) in eval_wires.iter().zip(&keys) {
-            zero[*w] = *k;
-        }
+        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len())?;
+        place(&mut zero, &eval_wires, &keys);
     }
-    for w in &my_wires {
-        zero[*w] = Block::random(&mut rng);
-    }
-    let mine: Vec<Block> = my_wires.iter().map(|w| zero[*w]).collect();
-    send_blocks(ch, &mpc_garble::encode(&mine, &delta, &bits)?)?;
+    send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
 
     let (decoding, out_zero) =
         mpc_garble::garble_program(program, &delta, &zero, 0, ChannelSink { ch: &mut *ch, progress })?;
     let eval_ranges = io.visible_ranges(Role::Evaluator.party());
-    let eval_bits: Vec<bool> =
-        eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()).collect();
+    let eval_bits: Vec<bool> = pick(decoding.bits(), &eval_ranges).collect();
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
     ch.flush()?;
 
     let mine_ranges = io.visible_ranges(me);
     let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let mut status = [0u8; 1];
-    ch.recv_exact(&mut status)?;
-    if status[0] != 0 {
-        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
-    }
+    recv_evaluated(ch)?;
     let returned = recv_blocks(ch, n_back)?;
-    // Decode each returned label against the zero-label of its own output bit; outputs
-    // we do not see keep their zero-label, which decodes (and is ignored).
-    let mut full = out_zero.clone();
-    let mut pos = 0;
-    for (_, r) in &mine_ranges {
-        full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
-        pos += r.len();
-    }
+    let full = splice_returned(&out_zero, &mine_ranges, &returned);
     let decoded = mpc_garble::decode_returned(&delta, &out_zero, &full)?;
-    let mut outputs = vec![None; io.outputs.len()];
-    for (k, r) in &mine_ranges {
-        outputs[*k] = Some(decoded[r.clone()].to_vec());
-    }
+    let outputs = visible_outputs(io.outputs.len(), &mine_ranges, &decoded, false);
     Ok(SessionOutput { outputs, stats: program_stats(ch, start, and_gates) })
 }
 
@@ -483,41 +606,24 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     let bits = io.own_bits(me, inputs)?;
     let and_gates = program_ands(program);
     let progress = opts.progress.as_deref();
-    if let Some(p) = progress {
-        p.and_gates_total.store(and_gates, Ordering::Relaxed);
-    }
+    set_total(progress, and_gates);
     let start = Instant::now();
     let hello = Hello::for_program(Role::Evaluator, program, program_digest(program));
     send_hello(ch, &hello)?;
     let my_wires = io.party_wires(me);
     let garbler_wires = io.party_wires(Role::Garbler.party());
     let mut rng = ChaCha20Rng::from_entropy();
-    let setup = if my_wires.is_empty() {
-        None
-    } else {
-        let (setup, offer) = cot::Receiver::new(&mut rng);
-        send_frame(ch, &offer.to_bytes())?;
-        Some(setup)
-    };
+    let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
     recv_hello(ch, &hello)?;
 
     let mut labels = vec![Block::ZERO; io.num_input_wires()];
     if let Some(setup) = setup {
-        let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
-        let mut receiver = setup.finish(&answer)?;
-        let (mut msg, mut mine) = (Vec::new(), Vec::new());
-        receiver.extend_into(&bits, &mut msg, &mut mine)?;
-        send_frame(ch, &msg)?;
-        ch.flush()?;
-        for (w, m) in my_wires.iter().zip(&mine) {
-            labels[*w] = *m;
-        }
+        let mine = evaluator_ot(ch, setup, &bits)?;
+        place(&mut labels, &my_wires, &mine);
     }
     let theirs = recv_blocks(ch, garbler_wires.len())?;
-    for (w, t) in garbler_wires.iter().zip(&theirs) {
-        labels[*w] = *t;
-    }
+    place(&mut labels, &garbler_wires, &theirs);
 
     let out_labels =
         mpc_garble::evaluate_program(program, &labels, 0, ChannelSource { ch: &mut *ch, progress })?;
@@ -525,24 +631,16 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = io.visible_ranges(Role::Garbler.party());
     ch.send(&[0u8])?;
-    let back: Vec<Block> = garbler_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let back: Vec<Block> = pick(&out_labels, &garbler_ranges).collect();
     send_blocks(ch, &back)?;
     ch.flush()?;
 
     let mine_ranges = io.visible_ranges(me);
     let n: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let mut packed = vec![0u8; n.div_ceil(8)];
-    ch.recv_exact(&mut packed)?;
-    let decoding = OutputDecoding::from_bytes(&packed, n)
-        .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
-    let mine: Vec<Block> = mine_ranges.iter().flat_map(|(_, r)| out_labels[r.clone()].to_vec()).collect();
+    let decoding = recv_decoding(ch, n)?;
+    let mine: Vec<Block> = pick(&out_labels, &mine_ranges).collect();
     let decoded = mpc_garble::decode(&mine, &decoding)?;
-    let mut outputs = vec![None; io.outputs.len()];
-    let mut pos = 0;
-    for (g, r) in &mine_ranges {
-        outputs[*g] = Some(decoded[pos..pos + r.len()].to_vec());
-        pos += r.len();
-    }
+    let outputs = visible_outputs(io.outputs.len(), &mine_ranges, &decoded, true);
     Ok(SessionOutput { outputs, stats: program_stats(ch, start, and_gates) })
 }
 
@@ -581,9 +679,7 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let k_count = instance_count(instances.len())?;
     let bits = instances.iter().map(|inputs| own_bits(circuit, me, inputs)).collect::<Result<Vec<_>, _>>()?;
     let progress = opts.progress.as_deref();
-    if let Some(p) = progress {
-        p.and_gates_total.store(circuit.and_count() as u64 * u64::from(k_count), Ordering::Relaxed);
-    }
+    set_total(progress, circuit.and_count() as u64 * u64::from(k_count));
     let start = Instant::now();
     let hello = Hello::new(Role::Garbler, circuit, k_count);
     send_hello(ch, &hello)?;
@@ -598,49 +694,26 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
 
     if !eval_wires.is_empty() {
-        let offer = SetupOffer::from_bytes(&recv_sized(ch, "OT setup", 1 << 16)?)?;
-        let (mut sender, answer) = cot::Sender::new(&mut rng, &delta, &offer)?;
-        send_frame(ch, &answer.to_bytes())?;
-        ch.flush()?;
-        let n = eval_wires.len() * instances.len();
-        let msg = recv_sized(ch, "OT extension", extend_max(n))?;
-        // The OT outputs are the evaluator's zero labels: wiped when dropped.
-        let mut keys = Zeroizing::new(Vec::with_capacity(n));
-        sender.extend_into(n, &msg, &mut keys)?;
-        if keys.len() != n {
-            return Err(SessionError::PeerMisbehaved(format!(
-                "its OT extension gave {} OTs, not {n}",
-                keys.len()
-            )));
-        }
+        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len() * instances.len())?;
         for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
-            for (w, k) in eval_wires.iter().zip(keys) {
-                zero[*w] = *k;
-            }
+            place(zero, &eval_wires, keys);
         }
     }
     let mut active = Vec::with_capacity(my_wires.len() * instances.len());
     for (zero, bits) in zeros.iter_mut().zip(&bits) {
-        for w in &my_wires {
-            zero[*w] = Block::random(&mut rng);
-        }
-        let mine: Zeroizing<Vec<Block>> = Zeroizing::new(my_wires.iter().map(|w| zero[*w]).collect());
-        active.extend(mpc_garble::encode(&mine, &delta, bits)?);
+        active.extend(own_active(&mut rng, &delta, zero, &my_wires, bits)?);
     }
     send_blocks(ch, &active)?;
 
-    let plan = if instances.len() > 1 { SlotPlan::compiled(circuit) } else { SlotPlan::new(circuit) };
+    let plan = slot_plan(circuit, instances.len());
     let per_instance = mpc_garble::tweaks_used(circuit);
     let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
     let mut garblers = Vec::with_capacity(instances.len());
     let mut eval_bits = Vec::new();
     for (k, zero) in zeros.into_iter().enumerate() {
-        let tweak_base = per_instance.checked_mul(k as u64).ok_or_else(|| {
-            SessionError::Input("the session has more instances than the tweak space allows".into())
-        })?;
-        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base)?.with_plan(&plan);
+        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?.with_plan(&plan);
         let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
-        eval_bits.extend(eval_ranges.iter().flat_map(|(_, r)| decoding.bits()[r.clone()].to_vec()));
+        eval_bits.extend(pick(decoding.bits(), &eval_ranges));
         garblers.push(garbler);
     }
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
@@ -648,28 +721,13 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
 
     let mine_ranges = visible_ranges(circuit, me);
     let n_back: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let mut status = [0u8; 1];
-    ch.recv_exact(&mut status)?;
-    if status[0] != 0 {
-        return Err(SessionError::PeerMisbehaved(format!("it sent status {} after evaluating", status[0])));
-    }
+    recv_evaluated(ch)?;
     let returned = Zeroizing::new(recv_blocks(ch, n_back * instances.len())?);
     let mut outputs = Vec::with_capacity(instances.len());
     for (garbler, returned) in garblers.iter().zip(returned.chunks(n_back.max(1))) {
-        // Decode each returned label against the zero-label of its own output bit;
-        // outputs we do not see keep their zero-label, which decodes (and is ignored).
-        let mut full = Zeroizing::new(garbler.output_zero_labels().unwrap_or_default().to_vec());
-        let mut pos = 0;
-        for (_, r) in &mine_ranges {
-            full[r.clone()].copy_from_slice(&returned[pos..pos + r.len()]);
-            pos += r.len();
-        }
-        let decoded = garbler.decode_returned(&full)?;
-        let mut out = vec![None; circuit.outputs().len()];
-        for (k, r) in &mine_ranges {
-            out[*k] = Some(decoded[r.clone()].to_vec());
-        }
-        outputs.push(out);
+        let zero = garbler.output_zero_labels().unwrap_or_default();
+        let decoded = garbler.decode_returned(&splice_returned(zero, &mine_ranges, returned))?;
+        outputs.push(visible_outputs(circuit.outputs().len(), &mine_ranges, &decoded, false));
     }
     if n_back == 0 {
         outputs.resize(instances.len(), vec![None; circuit.outputs().len()]);
@@ -690,95 +748,59 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let k_count = instance_count(instances.len())?;
     let bits = instances.iter().map(|inputs| own_bits(circuit, me, inputs)).collect::<Result<Vec<_>, _>>()?;
     let progress = opts.progress.as_deref();
-    if let Some(p) = progress {
-        p.and_gates_total.store(circuit.and_count() as u64 * u64::from(k_count), Ordering::Relaxed);
-    }
+    set_total(progress, circuit.and_count() as u64 * u64::from(k_count));
     let start = Instant::now();
     let hello = Hello::new(Role::Evaluator, circuit, k_count);
     send_hello(ch, &hello)?;
     let my_wires = party_wires(circuit, me);
     let garbler_wires = party_wires(circuit, Role::Garbler.party());
     let mut rng = ChaCha20Rng::from_entropy();
-    let setup = if my_wires.is_empty() {
-        None
-    } else {
-        let (setup, offer) = cot::Receiver::new(&mut rng);
-        send_frame(ch, &offer.to_bytes())?;
-        Some(setup)
-    };
+    let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
     recv_hello(ch, &hello)?;
 
     let n_in = circuit.num_input_wires() as usize;
     let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
     if let Some(setup) = setup {
-        let answer = SetupAnswer::from_bytes(&recv_sized(ch, "OT setup answer", 1 << 16)?)?;
-        let mut receiver = setup.finish(&answer)?;
         // Our choice bits and the OT outputs (our input labels): wiped when dropped.
         let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
-        let (mut msg, mut mine) = (Vec::new(), Zeroizing::new(Vec::new()));
-        receiver.extend_into(&all_bits, &mut msg, &mut mine)?;
-        send_frame(ch, &msg)?;
-        ch.flush()?;
+        let mine = evaluator_ot(ch, setup, &all_bits)?;
         for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
-            for (w, m) in my_wires.iter().zip(mine) {
-                l[*w] = *m;
-            }
+            place(l, &my_wires, mine);
         }
     }
     let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
     if !garbler_wires.is_empty() {
         for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
-            for (w, t) in garbler_wires.iter().zip(theirs) {
-                l[*w] = *t;
-            }
+            place(l, &garbler_wires, theirs);
         }
     }
 
-    let plan = if instances.len() > 1 { SlotPlan::compiled(circuit) } else { SlotPlan::new(circuit) };
+    let plan = slot_plan(circuit, instances.len());
     let per_instance = mpc_garble::tweaks_used(circuit);
     let mut out_labels: Zeroizing<Vec<Vec<Block>>> = Zeroizing::new(Vec::with_capacity(instances.len()));
     for (k, labels) in labels.into_iter().enumerate() {
-        let tweak_base = per_instance.checked_mul(k as u64).ok_or_else(|| {
-            SessionError::Input("the session has more instances than the tweak space allows".into())
-        })?;
-        let mut evaluator = Evaluator::new(circuit, labels, tweak_base)?.with_plan(&plan);
+        let mut evaluator = Evaluator::new(circuit, labels, tweak_base(per_instance, k)?)?.with_plan(&plan);
         out_labels.push(evaluator.evaluate(&mut ChannelSource { ch: &mut *ch, progress })?);
     }
 
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = visible_ranges(circuit, Role::Garbler.party());
     ch.send(&[0u8])?;
-    let back: Zeroizing<Vec<Block>> = Zeroizing::new(
-        out_labels
-            .iter()
-            .flat_map(|o| garbler_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec()))
-            .collect(),
-    );
+    let back: Zeroizing<Vec<Block>> =
+        Zeroizing::new(out_labels.iter().flat_map(|o| pick(o, &garbler_ranges)).collect());
     send_blocks(ch, &back)?;
     ch.flush()?;
 
     let mine_ranges = visible_ranges(circuit, me);
     let n: usize = mine_ranges.iter().map(|(_, r)| r.len()).sum();
-    let total = n * instances.len();
-    let mut packed = vec![0u8; total.div_ceil(8)];
-    ch.recv_exact(&mut packed)?;
-    let decoding = OutputDecoding::from_bytes(&packed, total)
-        .map_err(|e| SessionError::PeerMisbehaved(format!("bad output decoding: {e}")))?;
-    let mine: Zeroizing<Vec<Block>> = Zeroizing::new(
-        out_labels.iter().flat_map(|o| mine_ranges.iter().flat_map(|(_, r)| o[r.clone()].to_vec())).collect(),
-    );
+    let decoding = recv_decoding(ch, n * instances.len())?;
+    let mine: Zeroizing<Vec<Block>> =
+        Zeroizing::new(out_labels.iter().flat_map(|o| pick(o, &mine_ranges)).collect());
     let decoded = mpc_garble::decode(&mine, &decoding)?;
-    let mut outputs = Vec::with_capacity(instances.len());
-    for k in 0..instances.len() {
-        let mut out = vec![None; circuit.outputs().len()];
-        let mut pos = k * n;
-        for (g, r) in &mine_ranges {
-            out[*g] = Some(decoded[pos..pos + r.len()].to_vec());
-            pos += r.len();
-        }
-        outputs.push(out);
-    }
+    let outputs: Vec<_> = (0..instances.len())
+        .map(|k| visible_outputs(circuit.outputs().len(), &mine_ranges, &decoded[k * n..], true))
+        .collect();
     Ok(ManyOutput { outputs, stats: stats_of(ch, start, circuit, instances.len()) })
 }
 
