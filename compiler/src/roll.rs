@@ -658,7 +658,8 @@ impl Lower<'_> {
     }
 
     /// One try at rolling with `unroll` iterations per body call; on anything but
-    /// success the lowering state is as `saved` left it, and `Ok(None)` means unroll.
+    /// success the lowering state is as `saved` left it and the answer is `Ok(None)`:
+    /// unroll.
     #[allow(clippy::too_many_arguments)]
     fn attempt(
         &mut self,
@@ -676,12 +677,12 @@ impl Lower<'_> {
         if let Ok(Some(r)) = r {
             return Ok(Some(r));
         }
-        let fell_back = self.roll.fallback.take().is_some() || matches!(r, Ok(None));
+        // Any error inside the body, a fallback or not, means unrolling: the unrolled
+        // lowering reports the program's real errors (an error only the rolled form
+        // meets, such as a counter used where a width is needed, is then no error).
+        self.roll.fallback = None;
         saved.restore(self);
-        match r {
-            Err(e) if !fell_back => Err(e),
-            _ => Ok(None),
-        }
+        Ok(None)
     }
 
     #[allow(clippy::too_many_arguments)]
