@@ -78,10 +78,18 @@ impl Checked {
 pub const BUILTINS: &[&str] =
     &["min", "max", "abs", "popcount", "hamming", "sort", "aes128", "sha256_compress", "dp_noise"];
 
+#[derive(Clone)]
 struct Var {
     ty: Ty,
     mutable: bool,
+    /// For an untyped `let mut` whose type holds compile-time integers: the start
+    /// of its name, the key of [`Checker::inferred`].
+    decl: Option<usize>,
 }
+
+/// How many times one function body is checked again after types were inferred for
+/// its untyped `let mut`s (each pass may infer more; the rest keep their errors).
+const MAX_INFER_PASSES: usize = 4;
 
 struct Checker<'p> {
     prog: &'p Program,
@@ -95,6 +103,11 @@ struct Checker<'p> {
     depth: usize,
     too_deep: bool,
     struct_too_big: bool,
+    /// Types inferred for untyped `let mut` variables from their first typed
+    /// assignment, by the start of the variable's name.
+    inferred: HashMap<usize, Ty>,
+    /// Whether the current pass over a body inferred a new type.
+    inferred_new: bool,
 }
 
 /// Deepest expression nesting the checker (and so the compiler) accepts.
@@ -115,6 +128,8 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
         depth: 0,
         too_deep: false,
         struct_too_big: false,
+        inferred: HashMap::new(),
+        inferred_new: false,
     };
     c.run();
     (c.out, c.diags)
@@ -250,12 +265,12 @@ impl<'p> Checker<'p> {
                 }
                 self.current_fn = f.name.name.clone();
                 self.ret_ty = sig.ret.clone();
-                let mut scope = HashMap::new();
+                let mut scope: HashMap<String, Var> = HashMap::new();
                 for (p, t) in f.params.iter().zip(&sig.params) {
                     if scope.contains_key(&p.name.name) {
                         self.err(p.name.span, format!("parameter `{}` is declared twice", p.name.name));
                     }
-                    scope.insert(p.name.name.clone(), Var { ty: t.clone(), mutable: false });
+                    scope.insert(p.name.name.clone(), Var { ty: t.clone(), mutable: false, decl: None });
                     if f.name.name != "main" {
                         if let Some(party) = &p.party {
                             self.err_help(
@@ -279,10 +294,23 @@ impl<'p> Checker<'p> {
                         }
                     }
                 }
-                self.scopes.push(scope);
                 let ret = sig.ret.clone();
-                let body_ty = self.block(&f.body, Some(&ret));
-                self.scopes.pop();
+                let (diags, too_deep) = (self.diags.len(), self.too_deep);
+                let mut passes = 0;
+                let body_ty = loop {
+                    self.inferred_new = false;
+                    self.scopes.push(scope.clone());
+                    let t = self.block(&f.body, Some(&ret));
+                    self.scopes.pop();
+                    passes += 1;
+                    if !self.inferred_new || passes > MAX_INFER_PASSES {
+                        break t;
+                    }
+                    // A `let mut` got its type from a later assignment: check the body
+                    // again with it (the first pass's diagnostics are dropped).
+                    self.diags.truncate(diags);
+                    self.too_deep = too_deep;
+                };
                 if !block_returns(&f.body) || f.body.tail.is_some() {
                     let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
                     match &f.body.tail {
@@ -747,7 +775,11 @@ impl<'p> Checker<'p> {
     fn stmt(&mut self, s: &Stmt) {
         match s {
             Stmt::Let { mutable, name, ty, value } => {
-                let want = ty.as_ref().map(|t| self.resolve_type(t));
+                let mut want = ty.as_ref().map(|t| self.resolve_type(t));
+                if want.is_none() && *mutable {
+                    want = self.inferred.get(&name.span.lo).cloned();
+                }
+                let untyped = want.is_none() && *mutable;
                 let got = self.expr(value, want.as_ref());
                 let t = match want {
                     Some(w) => {
@@ -757,7 +789,8 @@ impl<'p> Checker<'p> {
                     None => got,
                 };
                 if let Some(scope) = self.scopes.last_mut() {
-                    scope.insert(name.name.clone(), Var { ty: t, mutable: *mutable });
+                    let decl = (untyped && t.has_comptime(&self.out.structs)).then_some(name.span.lo);
+                    scope.insert(name.name.clone(), Var { ty: t, mutable: *mutable, decl });
                 }
             }
             Stmt::Assign { place, op, value, span } => {
@@ -765,7 +798,25 @@ impl<'p> Checker<'p> {
                 match op {
                     None => {
                         let vt = self.expr(value, Some(&pt));
-                        self.expect_assignable(value, &vt, &pt);
+                        if !self.compatible(&vt, &pt) {
+                            self.infer_from(place, &pt, &vt);
+                        }
+                        if pt == Ty::Int && vt.is_int() && vt != Ty::Int {
+                            if !self.assignable(value, &vt, &pt) {
+                                let help = self.declare_help(place, &vt);
+                                self.err_help(
+                                    value.span,
+                                    format!(
+                                        "mismatched types: expected `{}`, found `{}`",
+                                        self.show(&pt),
+                                        self.show(&vt)
+                                    ),
+                                    help,
+                                );
+                            }
+                        } else {
+                            self.expect_assignable(value, &vt, &pt);
+                        }
                     }
                     Some(op) => {
                         let vt = if matches!(op, BinOp::Shl | BinOp::Shr) {
@@ -775,10 +826,16 @@ impl<'p> Checker<'p> {
                         };
                         let rt = self.binary_types(*op, *span, &pt, &vt, place, value);
                         if !rt.has_error() && !pt.has_error() && !self.compatible(&rt, &pt) {
-                            self.err(
-                                *span,
-                                format!("`{}=` cannot assign `{}` here", op.symbol(), self.show(&rt)),
-                            );
+                            let msg = format!("`{}=` cannot assign `{}` here", op.symbol(), self.show(&rt));
+                            if pt == Ty::Int && rt.is_int() {
+                                if !matches!(op, BinOp::Shl | BinOp::Shr) {
+                                    self.infer_from(place, &pt, &rt);
+                                }
+                                let help = self.declare_help(place, &rt);
+                                self.err_help(*span, msg, help);
+                            } else {
+                                self.err(*span, msg);
+                            }
                         }
                     }
                 }
@@ -811,7 +868,7 @@ impl<'p> Checker<'p> {
                 let mut scope = HashMap::new();
                 scope.insert(
                     var.name.clone(),
-                    Var { ty: if lt.has_error() { Ty::Int } else { lt }, mutable: false },
+                    Var { ty: if lt.has_error() { Ty::Int } else { lt }, mutable: false, decl: None },
                 );
                 self.scopes.push(scope);
                 self.block(body, None);
@@ -838,6 +895,59 @@ impl<'p> Checker<'p> {
             ),
             Stmt::Error(_) => {}
         }
+    }
+
+    /// `place` (a compile-time integer) is assigned a value of run-time type `got`:
+    /// when it is an untyped `let mut` variable (or an element of one, through
+    /// indices), infer the variable's type from this first typed assignment.
+    fn infer_from(&mut self, place: &Expr, pt: &Ty, got: &Ty) {
+        if *pt != Ty::Int || !matches!(got, Ty::UInt(_) | Ty::SInt(_)) {
+            return;
+        }
+        let mut depth = 0;
+        let mut cur = place;
+        while let ExprKind::Index(base, _) = &cur.kind {
+            depth += 1;
+            cur = base;
+        }
+        let ExprKind::Path(n) = &cur.kind else { return };
+        let Some(Var { ty, decl: Some(lo), .. }) = self.lookup(&n.name) else { return };
+        // The variable's type must be `[..[{integer}; _]..; _]` with exactly `depth` levels.
+        fn rebuild(t: &Ty, depth: usize, got: &Ty) -> Option<Ty> {
+            match t {
+                Ty::Int if depth == 0 => Some(got.clone()),
+                Ty::Array(el, n) if depth > 0 => Some(Ty::Array(Box::new(rebuild(el, depth - 1, got)?), *n)),
+                _ => None,
+            }
+        }
+        let lo = *lo;
+        let Some(t) = rebuild(ty, depth, got) else { return };
+        if let std::collections::hash_map::Entry::Vacant(v) = self.inferred.entry(lo) {
+            v.insert(t);
+            self.inferred_new = true;
+        }
+    }
+
+    /// Help for assigning a value of type `got` to a compile-time integer `place`.
+    fn declare_help(&self, place: &Expr, got: &Ty) -> String {
+        let mut cur = place;
+        while let ExprKind::Index(base, _) | ExprKind::Field(base, _) = &cur.kind {
+            cur = base;
+        }
+        let name = match &cur.kind {
+            ExprKind::Path(n) => n.name.as_str(),
+            _ => "s",
+        };
+        let t = self.show(got);
+        if matches!(place.kind, ExprKind::Field(..)) || !matches!(cur.kind, ExprKind::Path(_)) {
+            return format!(
+                "`{name}` holds compile-time integers: give the integers in its declaration a type, e.g. `0{t}` instead of `0`"
+            );
+        }
+        format!(
+            "`{name}` holds compile-time integers: give it a type where it is declared, \
+             e.g. `let mut {name} = 0{t};` (write `0{t}`, not `0`) or `let mut {name}: {t} = ...;`"
+        )
     }
 
     /// Checks an assignment target; returns its type.
