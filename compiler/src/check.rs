@@ -65,6 +65,9 @@ pub struct Checked {
     pub outputs: Vec<OutputSpec>,
     /// Whether `main` returns a tuple whose components are separate outputs.
     pub output_tuple: bool,
+    /// Returned expressions given as the element of a one-element tuple return type
+    /// (`x` for `-> (m: u8)`): their value is wrapped into that tuple.
+    pub wrap_single: std::collections::HashSet<ExprId>,
 }
 
 impl Checked {
@@ -314,7 +317,7 @@ impl<'p> Checker<'p> {
                 if !block_returns(&f.body) || f.body.tail.is_some() {
                     let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
                     match &f.body.tail {
-                        Some(t) => self.expect_assignable(t, &body_ty, &ret),
+                        Some(t) => self.expect_returned(t, &body_ty, &ret),
                         None => {
                             if ret != Ty::unit() && !ret.has_error() {
                                 self.err_help(
@@ -753,6 +756,20 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// Like [`Self::expect_assignable`] for a returned value; also accepts the element
+    /// of a one-element tuple return type (`x` for `-> (m: u8)`, as if `(x,)`).
+    fn expect_returned(&mut self, e: &Expr, got: &Ty, want: &Ty) {
+        if let Ty::Tuple(ts) = want {
+            if let [t] = ts.as_slice() {
+                if !self.compatible(got, want) && !got.has_error() && self.assignable(e, got, t) {
+                    self.out.wrap_single.insert(e.id);
+                    return;
+                }
+            }
+        }
+        self.expect_assignable(e, got, want);
+    }
+
     fn lookup(&self, name: &str) -> Option<&Var> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
     }
@@ -879,7 +896,7 @@ impl<'p> Checker<'p> {
                 match value {
                     Some(v) => {
                         let t = self.expr(v, Some(&want));
-                        self.expect_assignable(v, &t, &want);
+                        self.expect_returned(v, &t, &want);
                     }
                     None => {
                         if want != Ty::unit() {

@@ -722,7 +722,12 @@ impl<'a> Lower<'a> {
         self.step(e.span)?;
         let v = self.expr_inner(e)?;
         let ty = self.ck.ty(e);
-        self.coerce(v, &ty, e.span)
+        let v = self.coerce(v, &ty, e.span)?;
+        if self.ck.wrap_single.contains(&e.id) {
+            // `x` returned for a one-element tuple type: the value is `(x,)`.
+            return Ok(Val::Agg(vec![v]));
+        }
+        Ok(v)
     }
 
     fn expr_inner(&mut self, e: &Expr) -> R<Val> {
