@@ -314,7 +314,8 @@ impl<'p> Checker<'p> {
                     self.diags.truncate(diags);
                     self.too_deep = too_deep;
                 };
-                if !block_returns(&f.body) || f.body.tail.is_some() {
+                let tail_returns = f.body.tail.as_deref().is_some_and(expr_returns);
+                if !tail_returns && (!block_returns(&f.body) || f.body.tail.is_some()) {
                     let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
                     match &f.body.tail {
                         Some(t) => self.expect_returned(t, &body_ty, &ret),
@@ -1309,6 +1310,12 @@ impl<'p> Checker<'p> {
                         }
                         Ty::unit()
                     }
+                    // A branch that surely returns has no value: the `if` has the other's.
+                    Some(el) if block_returns(then) => self.expr(el, expected),
+                    Some(el) if expr_returns(el) => {
+                        self.expr(el, expected);
+                        tt
+                    }
                     Some(el) => {
                         let hint = if is_comptime(&tt) { expected.cloned() } else { Some(tt.clone()) };
                         let et = self.expr(el, hint.as_ref().or(expected));
@@ -1717,7 +1724,30 @@ impl<'p> Checker<'p> {
     }
 }
 
-/// Whether a block surely ends in a `return` statement.
+/// Whether a block surely ends in a `return`: a `return` statement, or a tail `if`
+/// (or block) all of whose branches end in one.
 fn block_returns(b: &Block) -> bool {
-    matches!(b.stmts.last(), Some(Stmt::Return { .. }))
+    match &b.tail {
+        None => matches!(b.stmts.last(), Some(Stmt::Return { .. })),
+        Some(e) => expr_returns(e),
+    }
+}
+
+/// Whether an `if`/block expression surely ends in a `return` on every branch.
+/// Iterative over `else if` chains, recursive only into nested blocks (whose depth
+/// the checker limits).
+fn expr_returns(e: &Expr) -> bool {
+    let mut e = e;
+    loop {
+        match &e.kind {
+            ExprKind::Block(b) => return block_returns(b),
+            ExprKind::If(_, then, Some(el)) => {
+                if !block_returns(then) {
+                    return false;
+                }
+                e = el;
+            }
+            _ => return false,
+        }
+    }
 }

@@ -477,11 +477,37 @@ impl<'a> Lower<'a> {
             }
         }
         match &b.tail {
-            Some(e) => {
-                let v = self.expr(e)?;
-                Ok((Flow::Normal, v))
-            }
+            Some(e) => self.tail_expr(e),
             None => Ok((Flow::Normal, Val::Agg(Vec::new()))),
+        }
+    }
+
+    /// A block's tail expression. An `if` (or block) there may `return` from the
+    /// function when its condition is public, as a statement `if` may
+    /// (`if X == 1 { return a; } else { return b; }` ending a function).
+    fn tail_expr(&mut self, e: &Expr) -> R<(Flow, Val)> {
+        let r = match &e.kind {
+            ExprKind::Block(b) => {
+                self.step(e.span)?;
+                self.block(b)?
+            }
+            ExprKind::If(c, then, els) => {
+                self.step(e.span)?;
+                let cv = self.expr(c)?;
+                match self.known_bool(&cv) {
+                    Some(true) => self.block(then)?,
+                    Some(false) => match els {
+                        Some(el) => self.tail_expr(el)?,
+                        None => (Flow::Normal, Val::Agg(Vec::new())),
+                    },
+                    None => (Flow::Normal, self.secret_if(&cv, c.span, then, els.as_deref())?),
+                }
+            }
+            _ => return Ok((Flow::Normal, self.expr(e)?)),
+        };
+        match r {
+            (Flow::Return(v), _) => Ok((Flow::Return(v.clone()), v)),
+            (Flow::Normal, v) => Ok((Flow::Normal, self.finish_expr(e, v)?)),
         }
     }
 
@@ -721,6 +747,12 @@ impl<'a> Lower<'a> {
     fn expr(&mut self, e: &Expr) -> R<Val> {
         self.step(e.span)?;
         let v = self.expr_inner(e)?;
+        self.finish_expr(e, v)
+    }
+
+    /// The value of `e` as its checked type (and wrapped into a one-element tuple
+    /// where the checker says so).
+    fn finish_expr(&mut self, e: &Expr, v: Val) -> R<Val> {
         let ty = self.ck.ty(e);
         let v = self.coerce(v, &ty, e.span)?;
         if self.ck.wrap_single.contains(&e.id) {
