@@ -82,6 +82,36 @@ fn bench_base(c: &mut Criterion) {
             (sender.finish(&m2).unwrap(), keys)
         })
     });
+    // Each party's own compute: the sender's is `Sender::new` plus decoding the reply and
+    // `finish`, the receiver's is decoding the setup plus `receive` and encoding the reply.
+    g.bench_function("128_sender", |b| {
+        b.iter_batched(
+            || {
+                let (_, m1) = base::Sender::new(&mut rng, 128).unwrap();
+                let (m2, _) = base::receive(&mut rng, &m1, &choices).unwrap();
+                m2.to_bytes()
+            },
+            |reply| {
+                // A fresh sender's scalar does not match the reply's `A`, but the work is the same.
+                let (sender, m1) = base::Sender::new(&mut ChaCha12Rng::seed_from_u64(3), 128).unwrap();
+                let m2 = base::ReceiverReply::from_bytes(&reply).unwrap();
+                (m1.to_bytes(), sender.finish(&m2).unwrap())
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let mut rng2 = ChaCha12Rng::seed_from_u64(4);
+    g.bench_function("128_receiver", |b| {
+        b.iter_batched(
+            || base::Sender::new(&mut rng, 128).unwrap().1.to_bytes(),
+            |setup| {
+                let m1 = base::SenderSetup::from_bytes(&setup).unwrap();
+                let (m2, keys) = base::receive(&mut rng2, &m1, &choices).unwrap();
+                (m2.to_bytes(), keys)
+            },
+            BatchSize::SmallInput,
+        )
+    });
     // The full IKNP setup (128 base OTs with the roles of cot).
     let delta = Delta::random(&mut rng);
     g.bench_function("cot_setup_both_parties", |b| {

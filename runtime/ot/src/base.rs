@@ -26,6 +26,16 @@
 //! Guarantees: points from the peer are decoded with full canonicality checks and the
 //! identity is refused, both as [`OtError::InvalidPoint`]; the receiver's point
 //! selection is constant time in its choice bit; secret scalars are zeroized.
+//!
+//! Cost (128 OTs): the sender does one constant-time variable-base multiplication per
+//! OT (`(a/2)*B_i`) plus one fixed-base one in all; the receiver two fixed-base ones per
+//! OT (the basepoint table and a table built once for `A`). Every point either side
+//! encodes goes through one `double_and_compress_batch` call (one field inversion for
+//! the whole batch), which is why both sides compute halves: it encodes `2*P`, and in
+//! the prime-order group `2*((x/2)*P) = x*P`. The identity (a receiver sending
+//! `B_i = A`) is skipped by the batched inversion and encoded as the identity, as
+//! per-point compression does. The shared points are kept in zeroized buffers; dalek's
+//! internal temporaries (including the batch's working vector) are not.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -159,15 +169,27 @@ impl Sender {
                 got: reply.len(),
             });
         }
-        let a_times_a = self.setup.point * *self.a;
-        // Per-point compression (not the batched one): a*B_i - a*A is the identity when a
-        // malicious receiver sends B_i = A, and a batched inversion would break on it.
+        // Every shared point goes through one batched compression (one field inversion
+        // for all 2n points instead of one each). `double_and_compress_batch` encodes
+        // 2*P, so the multiplications use a/2: 2*((a/2)*B_i) = a*B_i in the prime-order
+        // group. The sender's one variable-base multiplication per OT stays
+        // `(a/2) * B_i` (constant time); (a/2)*A = (a^2/2)*G is a fixed-base one.
+        let half_a = Zeroizing::new(*self.a * half());
+        let half_aa = Zeroizing::new(RISTRETTO_BASEPOINT_TABLE * &Zeroizing::new(*half_a * *self.a));
+        let mut shared: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * self.count));
+        for p in &reply.points {
+            let p0 = *p * *half_a;
+            // a*B_i - a*A is the identity exactly when B_i = A (public: a malicious
+            // receiver's choice); the batched inversion skips zeros and encodes it as the
+            // identity, as per-point compression does (tested below).
+            shared.push(p0);
+            shared.push(p0 - *half_aa);
+        }
+        let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(shared.iter()));
         let keys = (0..self.count)
             .map(|i| {
-                let p0 = Zeroizing::new(reply.points[i] * *self.a);
-                let p1 = Zeroizing::new(*p0 - a_times_a);
-                let h = |p: &RistrettoPoint| derive(i, &self.setup.a, &reply.b[i], &p.compress());
-                [h(&p0), h(&p1)]
+                let h = |p: &CompressedRistretto| derive(i, &self.setup.a, &reply.b[i], p);
+                [h(&enc[2 * i]), h(&enc[2 * i + 1])]
             })
             .collect();
         Ok(keys)
@@ -186,24 +208,36 @@ pub fn receive<R: RngCore + CryptoRng>(
     }
     // A table for the sender's point makes the n multiplications by A fixed-base ones.
     let a_table = RistrettoBasepointTable::create(&setup.point);
-    let mut b = Vec::with_capacity(choices.len());
-    let mut points = Vec::with_capacity(choices.len());
-    let mut keys = Vec::with_capacity(choices.len());
-    for (i, &c) in choices.iter().enumerate() {
+    // As the sender does, compress in one batch through `double_and_compress_batch`,
+    // which encodes 2*P: work with halves, B_i/2 = (b_i/2)*G + c_i*(A/2) and
+    // (b_i/2)*A, all multiplications by secret scalars constant time.
+    let half_a = &a_table * &half();
+    let n = choices.len();
+    let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * n));
+    let mut points = Vec::with_capacity(n);
+    for &c in choices {
+        // s = b_i/2, uniform as b_i is.
         let s = Zeroizing::new(Scalar::random(rng));
-        let offset = RistrettoPoint::conditional_select(
-            &RistrettoPoint::identity(),
-            &setup.point,
-            Choice::from(c as u8),
-        );
+        let offset =
+            RistrettoPoint::conditional_select(&RistrettoPoint::identity(), &half_a, Choice::from(c as u8));
         let p = RISTRETTO_BASEPOINT_TABLE * &*s + offset;
-        let shared = Zeroizing::new(&a_table * &*s);
-        let c = p.compress();
-        keys.push(derive(i, &setup.a, &c, &shared.compress()));
-        b.push(c);
-        points.push(p);
+        halves.push(p);
+        halves.push(&a_table * &*s);
+        points.push(p + p);
     }
+    let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));
+    let b: Vec<CompressedRistretto> = enc.iter().step_by(2).copied().collect();
+    let keys = (0..n).map(|i| derive(i, &setup.a, &b[i], &enc[2 * i + 1])).collect();
     Ok((ReceiverReply { b, points }, keys))
+}
+
+/// The scalar 1/2 mod the group order `l`, that is `(l + 1) / 2` (public).
+fn half() -> Scalar {
+    const HALF: [u8; 32] = [
+        247, 233, 122, 46, 141, 49, 9, 44, 107, 206, 123, 81, 239, 124, 111, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 8,
+    ];
+    Scalar::from_bytes_mod_order(HALF)
 }
 
 /// Decodes a peer's point, refusing non-canonical encodings and the identity.
@@ -262,6 +296,62 @@ mod tests {
             // Keys are distinct across OTs (the index and B_i are hashed in).
             assert_ne!(keys[0][0], keys[1][0]);
         }
+    }
+
+    #[test]
+    fn half_is_the_inverse_of_two() {
+        assert_eq!(half() + half(), Scalar::ONE);
+        assert_eq!(half(), Scalar::from(2u64).invert());
+    }
+
+    /// The batched, halved computation gives exactly the keys of the per-point
+    /// definition: k0 = H(i, A, B_i, enc(a*B_i)), k1 = H(i, A, B_i, enc(a*B_i - a*A)),
+    /// and the receiver's reply encodes the points it holds.
+    #[test]
+    fn batched_paths_match_the_definition() {
+        for (seed, n) in [(20u64, 128usize), (21, 1), (22, 37)] {
+            let mut rng = ChaCha12Rng::seed_from_u64(seed);
+            let choices: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+            let (sender, m1) = Sender::new(&mut rng, n).unwrap();
+            let a = *sender.a;
+            let (m2, got) = receive(&mut rng, &m1, &choices).unwrap();
+            for i in 0..n {
+                assert_eq!(m2.points[i].compress(), m2.b[i], "OT {i}: reply encodes its point");
+            }
+            let keys = sender.finish(&m2).unwrap();
+            let big_a = m1.point;
+            for i in 0..n {
+                let b = m2.points[i];
+                let k0 = derive(i, &m1.a, &m2.b[i], &(b * a).compress());
+                let k1 = derive(i, &m1.a, &m2.b[i], &(b * a - big_a * a).compress());
+                assert_eq!(keys[i], [k0, k1], "OT {i}");
+                assert_eq!(got[i], keys[i][choices[i] as usize], "OT {i}");
+                assert_ne!(got[i], keys[i][1 - choices[i] as usize], "OT {i}");
+            }
+        }
+    }
+
+    /// A malicious receiver that sends B_i = A makes a*B_i - a*A the identity; the
+    /// batched compression must encode it as the identity and leave the other points
+    /// of the batch intact.
+    #[test]
+    fn reply_point_equal_to_a_is_handled() {
+        let mut rng = ChaCha12Rng::seed_from_u64(23);
+        let (sender, m1) = Sender::new(&mut rng, 3).unwrap();
+        let a = *sender.a;
+        let (m2, _) = receive(&mut rng, &m1, &[true, false, true]).unwrap();
+        let mut bytes = m2.to_bytes();
+        bytes[5 + 32..5 + 64].copy_from_slice(m1.a.as_bytes());
+        let m2 = ReceiverReply::from_bytes(&bytes).unwrap();
+        let keys = sender.finish(&m2).unwrap();
+        for (i, (key, b)) in keys.iter().zip(&m2.points).enumerate() {
+            let k0 = derive(i, &m1.a, &m2.b[i], &(b * a).compress());
+            let k1 = derive(i, &m1.a, &m2.b[i], &(b * a - m1.point * a).compress());
+            assert_eq!(*key, [k0, k1], "OT {i}");
+        }
+        let ident = RistrettoPoint::identity().compress();
+        assert_eq!(keys[1][1], derive(1, &m1.a, &m1.a, &ident));
+        assert_eq!(RistrettoPoint::double_and_compress_batch(&[RistrettoPoint::identity()]), vec![ident]);
     }
 
     #[test]
