@@ -139,8 +139,10 @@ pub struct Block {
 /// Compound assignment operators map to their binary operator.
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    /// `let [mut] name [: T] = value;`
-    Let { mutable: bool, name: Ident, ty: Option<Type>, value: Expr },
+    /// `let [mut] name [: T] = value;`. `let (a, mut b) = value;` is parsed as a hidden
+    /// variable with `tuple: Some(2)` (its value must be a 2-tuple) followed by
+    /// `let a = hidden.0; let mut b = hidden.1;` (see `parser::destructure`).
+    Let { mutable: bool, name: Ident, ty: Option<Type>, value: Expr, tuple: Option<usize> },
     /// `place = value;` or `place op= value;`
     Assign { place: Expr, op: Option<BinOp>, value: Expr, span: Span },
     /// An expression evaluated for its effects.

@@ -792,7 +792,7 @@ impl<'p> Checker<'p> {
 
     fn stmt(&mut self, s: &Stmt) {
         match s {
-            Stmt::Let { mutable, name, ty, value } => {
+            Stmt::Let { mutable, name, ty, value, tuple } => {
                 let mut want = ty.as_ref().map(|t| self.resolve_type(t));
                 if want.is_none() && *mutable {
                     want = self.inferred.get(&name.span.lo).cloned();
@@ -805,6 +805,10 @@ impl<'p> Checker<'p> {
                         w
                     }
                     None => got,
+                };
+                let t = match tuple {
+                    Some(n) => self.destructured(value, t, *n),
+                    None => t,
                 };
                 if let Some(scope) = self.scopes.last_mut() {
                     let decl = (untyped && t.has_comptime(&self.out.structs)).then_some(name.span.lo);
@@ -966,6 +970,32 @@ impl<'p> Checker<'p> {
             "`{name}` holds compile-time integers: give it a type where it is declared, \
              e.g. `let mut {name} = 0{t};` (write `0{t}`, not `0`) or `let mut {name}: {t} = ...;`"
         )
+    }
+
+    /// The type of the value of `let (a, b, ..) = value;` (`n` names): it must be an
+    /// `n`-tuple. The error type otherwise, so that the names bound from it do not
+    /// report more errors.
+    fn destructured(&mut self, value: &Expr, t: Ty, n: usize) -> Ty {
+        match &t {
+            Ty::Tuple(ts) if ts.len() == n => t,
+            Ty::Error => t,
+            Ty::Tuple(ts) => {
+                self.err_help(
+                    value.span,
+                    format!("this tuple has {} elements, but the pattern has {n} names", ts.len()),
+                    "name every element (`_` for one you do not need)",
+                );
+                Ty::Error
+            }
+            _ => {
+                self.err_help(
+                    value.span,
+                    format!("`let (..)` needs a tuple, found `{}`", self.show(&t)),
+                    "destructure a tuple such as `f(a)` returning `(u8, u8)`, or use `let x = ...;`",
+                );
+                Ty::Error
+            }
+        }
     }
 
     /// Checks an assignment target; returns its type.

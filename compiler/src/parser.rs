@@ -122,3 +122,77 @@ fn convert(e: ParseError<usize, Tok<'_>, LexError>, len: usize) -> Diagnostic {
 pub fn bin(st: &ParseState<'_>, op: crate::ast::BinOp, l: Expr, r: Expr, lo: usize, hi: usize) -> Expr {
     st.ids.expr(crate::ast::ExprKind::Binary(op, Box::new(l), Box::new(r)), lo, hi)
 }
+
+/// A name in a destructuring `let`: `[mut] x`, `_`, or a nested `(a, b)`.
+#[derive(Debug)]
+pub enum Pat {
+    /// `[mut] name` (`_` binds nothing).
+    Name(bool, crate::ast::Ident),
+    /// `(p, q, ..)` and where it is written.
+    Tuple(Vec<Pat>, crate::ast::Span),
+}
+
+impl Drop for Pat {
+    // Without recursion: patterns may nest arbitrarily deeply.
+    fn drop(&mut self) {
+        let mut stack = match self {
+            Pat::Tuple(ps, _) => std::mem::take(ps),
+            Pat::Name(..) => return,
+        };
+        while let Some(mut p) = stack.pop() {
+            if let Pat::Tuple(ps, _) = &mut p {
+                stack.append(ps);
+            }
+        }
+    }
+}
+
+/// `let (a, mut b, _) [: T] = value;` as statements: a hidden variable (a name no
+/// program can write) holding `value`, checked to be a tuple of as many elements,
+/// then `let a = hidden.0; let mut b = hidden.1;` (`_` binds nothing; a nested
+/// tuple pattern gets its own hidden variable, after the enclosing pattern's names).
+/// Iterative: patterns may nest arbitrarily deeply.
+pub fn destructure(
+    st: &ParseState<'_>,
+    mut pat: Pat,
+    ty: Option<crate::ast::Type>,
+    value: Expr,
+    lo: usize,
+    hi: usize,
+) -> Vec<crate::ast::Stmt> {
+    use crate::ast::{ExprKind, Ident, Span, Stmt};
+    let pats = match &mut pat {
+        // `let (x) = v;` is `let x = v;`.
+        Pat::Name(mutable, name) => {
+            return vec![Stmt::Let { mutable: *mutable, name: name.clone(), ty, value, tuple: None }];
+        }
+        Pat::Tuple(ps, _) => std::mem::take(ps),
+    };
+    let mut out = Vec::new();
+    let mut queue = std::collections::VecDeque::new();
+    queue.push_back((pats, ty, value, Span::new(lo, hi)));
+    while let Some((mut pats, ty, value, span)) = queue.pop_front() {
+        let hidden = Ident { name: format!("(tuple@{})", span.lo), span };
+        out.push(Stmt::Let { mutable: false, name: hidden.clone(), ty, value, tuple: Some(pats.len()) });
+        for (k, pat) in pats.iter_mut().enumerate() {
+            let at = match &*pat {
+                Pat::Name(_, n) => n.span,
+                Pat::Tuple(_, s) => *s,
+            };
+            let element = || {
+                let base = st.ids.expr(ExprKind::Path(hidden.clone()), at.lo, at.hi);
+                let field = Ident { name: k.to_string(), span: at };
+                st.ids.expr(ExprKind::Field(Box::new(base), field), at.lo, at.hi)
+            };
+            match pat {
+                Pat::Name(_, name) if name.name == "_" => {}
+                Pat::Name(mutable, name) => {
+                    let name = name.clone();
+                    out.push(Stmt::Let { mutable: *mutable, name, ty: None, value: element(), tuple: None })
+                }
+                Pat::Tuple(inner, s) => queue.push_back((std::mem::take(inner), None, element(), *s)),
+            }
+        }
+    }
+    out
+}
