@@ -166,6 +166,33 @@ impl Emitter<'_> {
             petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
         let loops: Vec<NodeId> = order.iter().copied().filter(|&n| self.runs_apart(ir, n)).collect();
         let k = loops.len();
+        if k == 0 {
+            // One segment: the IR is the body as it stands (its inputs are `inputs` in
+            // order, its outputs `outputs`), blasted exactly as the unrolled compiler
+            // blasts it.
+            let args: Vec<Operand> = inputs.to_vec();
+            let keep: Vec<usize> = (0..outputs.len()).filter(|&i| outputs[i].width > 0).collect();
+            if keep.len() != outputs.len() || ir.inputs.len() != inputs.len() {
+                return self.split(ir, &order, inputs, outputs);
+            }
+            let circuit = self.body_circuit(ir)?;
+            let body = self.intern(circuit);
+            return Ok(vec![Instr::Call { body, args, results: outputs.to_vec() }]);
+        }
+        self.split(ir, &order, inputs, outputs)
+    }
+
+    /// [`Self::block`] for an IR cut into segments at its loops.
+    fn split(
+        &mut self,
+        ir: &Ir,
+        order: &[NodeId],
+        inputs: &[Operand],
+        outputs: &[Region],
+    ) -> Result<Vec<Instr>, String> {
+        let order = order.to_vec();
+        let loops: Vec<NodeId> = order.iter().copied().filter(|&n| self.runs_apart(ir, n)).collect();
+        let k = loops.len();
         let loop_pos: HashMap<NodeId, usize> = loops.iter().enumerate().map(|(i, &n)| (n, i)).collect();
         let mut areas: HashMap<NodeId, (u64, u32)> = HashMap::new();
         for &l in &loops {
@@ -265,6 +292,23 @@ impl Emitter<'_> {
             }
         }
         Ok(code)
+    }
+
+    /// The optimised circuit of a segment's IR, within the body gate limit.
+    fn body_circuit(&self, ir: &Ir) -> Result<Circuit, String> {
+        // Refuse a body far over the limit before blasting it (the estimate is rough,
+        // hence the margin; the builder enforces the exact limit).
+        if crate::roll::gate_estimate(ir) / 4 > self.max_body_gates as u64 {
+            return Err(format!(
+                "a part of the program between loops needs more than {} gates",
+                self.max_body_gates
+            ));
+        }
+        let circuit = crate::blast::blast(ir, self.max_body_gates).map_err(|e| match e {
+            mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),
+            e => format!("internal error: a body was rejected: {e}"),
+        })?;
+        Ok(mpc_circuits::passes::optimize(&circuit))
     }
 
     /// Batcher's odd-even merge sort (the comparators of
@@ -470,19 +514,7 @@ impl Emitter<'_> {
             });
             seg_ir.node(Op::Output { index: i as u32 }, vec![m], w);
         }
-        // Refuse a body far over the limit before blasting it (the estimate is rough,
-        // hence the margin; the builder enforces the exact limit).
-        if crate::roll::gate_estimate(&seg_ir) / 4 > self.max_body_gates as u64 {
-            return Err(format!(
-                "a part of the program between loops needs more than {} gates",
-                self.max_body_gates
-            ));
-        }
-        let circuit = crate::blast::blast(&seg_ir, self.max_body_gates).map_err(|e| match e {
-            mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),
-            e => format!("internal error: a body was rejected: {e}"),
-        })?;
-        let circuit = mpc_circuits::passes::optimize(&circuit);
+        let circuit = self.body_circuit(&seg_ir)?;
         let body = self.intern(circuit);
         Ok(Some(Instr::Call { body, args, results }))
     }
