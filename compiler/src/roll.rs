@@ -24,10 +24,20 @@
 //!   region that no other live variable shares, and never under a secret condition.
 //!
 //! Anything outside these rules (a `return` in the body, `dp_noise`, a loop bound that
-//! depends on a counter, a compile-time integer the body changes, ...) makes the loop
-//! fall back to unrolling, which is always correct. So does a small loop: rolling pays
-//! only when `trips * body nodes` reaches [`ROLL_MIN_WORK`]; below that the unrolled
-//! form is optimised across iterations. Rolling never changes what a program computes.
+//! depends on a counter, a compile-time integer the body changes, any error while the
+//! body is lowered, ...) makes the loop fall back to unrolling, which is always correct
+//! and reports the program's real errors. So does a small loop: rolling pays only when
+//! `trips x estimated gates per iteration` reaches `Limits::roll_min_work`
+//! ([`ROLL_MIN_WORK`] by default); below that the unrolled form is optimised across
+//! iterations. So does a loop nested in another rolled loop whose state copy (in and out
+//! on every entry) would outweigh its work. Rolling never changes what a program
+//! computes.
+//!
+//! # Iterations per call
+//! An innermost loop with a small body lowers `K` iterations into one body (the counter
+//! is `from + K*reg + k`), `K` the largest divisor of the trip count up to
+//! [`UNROLL_MAX`] keeping the body under [`UNROLL_TARGET`] estimated gates, so that the
+//! independent AND gates of neighbouring iterations are garbled in the same batches.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
