@@ -32,7 +32,7 @@ pub enum Val {
     /// An array, tuple or struct: its elements/fields in order.
     Agg(Vec<Val>),
     /// A scalar in wire memory (only inside a rolled loop's body): `width` slots from
-    /// an address that may depend on loop registers. Read through [`Lower::load`].
+    /// an address that may depend on loop registers. Read through `Lower::load`.
     M(Affine, u32),
     /// A public run-time integer (a loop counter of a rolled loop, or an affine
     /// function of counters) and the width of its type (0 when untyped).
