@@ -47,6 +47,13 @@ impl Default for Options {
 
 /// Front end and middle: source to optimised IR.
 pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnostic>) {
+    let (ir, diags) = front(source, options, options.limits.roll);
+    (ir.map(|(ir, _)| ir), diags)
+}
+
+/// Parse, check, lower (rolling loops if `roll`) and run the IR passes: the IR and the
+/// rolled loops' bodies, with every diagnostic.
+fn front(source: &str, options: &Options, roll: bool) -> (Option<(Ir, roll::RollState)>, Vec<Diagnostic>) {
     let (prog, mut diags) = parser::parse(source);
     let Some(prog) = prog else { return (None, diags) };
     let (checked, cd) = check::check(&prog);
@@ -54,15 +61,17 @@ pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnosti
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
-    let ir = match lower::lower(&prog, &checked, &options.limits) {
-        Ok(ir) => ir,
+    let mut limits = options.limits.clone();
+    limits.roll = roll;
+    let (ir, rolled) = match lower::lower_rolled(&prog, &checked, &limits) {
+        Ok(x) => x,
         Err(d) => {
             diags.push(*d);
             return (None, diags);
         }
     };
     let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
-    (Some(ir), diags)
+    (Some((ir, rolled)), diags)
 }
 
 /// Compiles `.mpc` source to a circuit. Returns the circuit when there were no errors,
@@ -94,26 +103,11 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
 /// whose unrolled form would be large are lowered once into bodies that the executor
 /// replays (see `roll.rs` and `emit.rs`), so compile time and memory follow the source
 /// rather than the gates executed. `options.limits.max_body_gates` bounds each body;
-/// nothing here bounds the whole run. Returns the program when there were no errors, and all diagnostics in any
-/// case.
+/// nothing here bounds the whole run. Returns the program when there were no errors,
+/// and all diagnostics in any case.
 pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
-    let (prog, mut diags) = parser::parse(source);
-    let Some(prog) = prog else { return (None, diags) };
-    let (checked, cd) = check::check(&prog);
-    diags.extend(cd);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
-    }
-    let mut limits = options.limits.clone();
-    limits.roll = true;
-    let (ir, roll) = match lower::lower_rolled(&prog, &checked, &limits) {
-        Ok(x) => x,
-        Err(d) => {
-            diags.push(*d);
-            return (None, diags);
-        }
-    };
-    let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
+    let (front, mut diags) = front(source, options, true);
+    let Some((ir, roll)) = front else { return (None, diags) };
     match emit::emit(&ir, &roll, options.limits.max_body_gates, options.limits.sort_stream_min) {
         Ok(p) => (Some(p), diags),
         Err(why) if why.starts_with("internal error") => {

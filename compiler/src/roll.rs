@@ -105,8 +105,6 @@ pub(crate) struct RollState {
     /// Range of each register (inclusive).
     pub ranges: Vec<Option<(i64, i64)>>,
     pub body: Option<BodyCtx>,
-    /// Why the loop being rolled must be unrolled instead.
-    pub fallback: Option<String>,
 }
 
 /// Names a block reads or assigns, and whether rolling it is out of the question.
@@ -312,14 +310,10 @@ fn count_leaves(v: &Val, n: &mut usize) {
 }
 
 impl Lower<'_> {
-    /// Gives up rolling the loop being rolled (it is unrolled instead).
+    /// Gives up rolling the loop being rolled: the error unwinds to `try_roll`, which
+    /// unrolls the loop instead (any error inside a roll attempt does).
     pub(crate) fn no_roll<T>(&mut self, why: &str) -> R<T> {
-        if self.roll.body.is_some() {
-            self.roll.fallback = Some(why.to_string());
-            Err(Box::new(Diagnostic::error(Span::default(), format!("internal: not rolled: {why}"))))
-        } else {
-            Err(Box::new(Diagnostic::error(Span::default(), format!("internal error: {why}"))))
-        }
+        Err(Box::new(Diagnostic::error(Span::default(), format!("internal: not rolled: {why}"))))
     }
 
     /// The current body (an internal error outside one).
@@ -638,12 +632,10 @@ impl Lower<'_> {
             dp: self.dp_used.clone(),
             loops: self.roll.loops.len(),
             memory: self.roll.memory,
-            fallback: self.roll.fallback.take(),
         };
         self.step(span)?;
         let trips = to - from;
-        let Some(one) = self.attempt(var, lty, from, to, body, &fv, span, 1, &saved)? else {
-            self.roll.fallback = saved.fallback;
+        let Some(one) = self.attempt(var, lty, from, to, body, &fv, span, 1, &saved) else {
             return Ok(false);
         };
         // Small bodies: unroll by K inside the body (K iterations per call), so that
@@ -653,14 +645,11 @@ impl Lower<'_> {
         let k = if fv.nested_loop { 1 } else { unroll_factor(trips, per_iter) };
         let rolled = if k > 1 {
             saved.restore(self);
-            match self.attempt(var, lty, from, to, body, &fv, span, k, &saved)? {
-                Some(r) => Some(r),
-                None => self.attempt(var, lty, from, to, body, &fv, span, 1, &saved)?,
-            }
+            self.attempt(var, lty, from, to, body, &fv, span, k, &saved)
+                .or_else(|| self.attempt(var, lty, from, to, body, &fv, span, 1, &saved))
         } else {
             Some(one)
         };
-        self.roll.fallback = saved.fallback.clone();
         let Some((id, args, width, base, assigned)) = rolled else { return Ok(false) };
         self.scopes = saved.scopes;
         self.finish_roll(id, args, width, base, assigned);
@@ -668,7 +657,7 @@ impl Lower<'_> {
     }
 
     /// One try at rolling with `unroll` iterations per body call; on anything but
-    /// success the lowering state is as `saved` left it and the answer is `Ok(None)`:
+    /// success the lowering state is as `saved` left it and the answer is `None`:
     /// unroll.
     #[allow(clippy::too_many_arguments)]
     fn attempt(
@@ -682,17 +671,15 @@ impl Lower<'_> {
         span: Span,
         unroll: i64,
         saved: &Saved,
-    ) -> R<Option<Rolled>> {
-        let r = self.roll_body(var, lty, from, to, body, fv, span, unroll);
-        if let Ok(Some(r)) = r {
-            return Ok(Some(r));
+    ) -> Option<Rolled> {
+        if let Ok(Some(r)) = self.roll_body(var, lty, from, to, body, fv, span, unroll) {
+            return Some(r);
         }
         // Any error inside the body, a fallback or not, means unrolling: the unrolled
         // lowering reports the program's real errors (an error only the rolled form
         // meets, such as a counter used where a width is needed, is then no error).
-        self.roll.fallback = None;
         saved.restore(self);
-        Ok(None)
+        None
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -745,7 +732,7 @@ impl Lower<'_> {
                 }
             }
             if has_untyped(&v) {
-                return self.no_roll_here("a compile-time integer is used as loop state");
+                return self.no_roll("a compile-time integer is used as loop state");
             }
             let start = base + off;
             let mut leaves = Vec::new();
@@ -760,14 +747,14 @@ impl Lower<'_> {
             rebind.push((si, vi, home));
         }
         let Ok(state_width) = u32::try_from(off) else {
-            return self.no_roll_here("the loop's state is too large");
+            return self.no_roll("the loop's state is too large");
         };
         if assigned.is_empty() {
             // The loop changes nothing the program can see.
-            return self.no_roll_here("the loop assigns no variable");
+            return self.no_roll("the loop assigns no variable");
         }
         if base + off > u64::from(u32::MAX) {
-            return self.no_roll_here("the program needs more than 2^32 memory slots");
+            return self.no_roll("the program needs more than 2^32 memory slots");
         }
         self.roll.memory = base + off;
         let reg = self.roll.ranges.len() as u32;
@@ -825,7 +812,7 @@ impl Lower<'_> {
         let body_ir = std::mem::replace(&mut self.ir, outer_ir);
         let ctx = std::mem::replace(&mut self.roll.body, outer_ctx);
         let outs = r?;
-        let Some(ctx) = ctx else { return self.no_roll_here("lost the body") };
+        let Some(ctx) = ctx else { return self.no_roll("lost the body") };
         let mut body_ir = body_ir;
         let mut results = Vec::with_capacity(outs.len());
         for (k, (addr, w, node)) in outs.into_iter().enumerate() {
@@ -903,11 +890,6 @@ impl Lower<'_> {
         }
     }
 
-    fn no_roll_here<T>(&mut self, why: &str) -> R<T> {
-        self.roll.fallback = Some(why.to_string());
-        Err(Box::new(Diagnostic::error(Span::default(), format!("internal: not rolled: {why}"))))
-    }
-
     fn find_var(&self, name: &str) -> Option<(usize, usize)> {
         for (si, s) in self.scopes.iter().enumerate().rev() {
             if let Some(vi) = s.vars.iter().rposition(|(n, _)| n == name) {
@@ -926,7 +908,7 @@ impl Lower<'_> {
                 }
                 Ok(())
             }
-            Val::C(_) | Val::R(_, 0) => self.no_roll_here("a compile-time integer is used as loop state"),
+            Val::C(_) | Val::R(_, 0) => self.no_roll("a compile-time integer is used as loop state"),
             v => {
                 let n = self.word(v, span)?;
                 out.push(n);
@@ -950,7 +932,7 @@ impl Lower<'_> {
                 *at += u64::from(*w);
                 m
             }
-            Val::C(_) => return self.no_roll_here("a compile-time integer is used as loop state"),
+            Val::C(_) => return self.no_roll("a compile-time integer is used as loop state"),
         })
     }
 }
@@ -994,7 +976,6 @@ struct Saved {
     dp: HashMap<(u32, u32), Span>,
     loops: usize,
     memory: u64,
-    fallback: Option<String>,
 }
 
 impl Saved {
@@ -1004,7 +985,6 @@ impl Saved {
         l.dp_used = self.dp.clone();
         l.roll.loops.truncate(self.loops);
         l.roll.memory = self.memory;
-        l.roll.fallback = None;
     }
 }
 
