@@ -241,9 +241,10 @@ pub struct ProgramStats {
 }
 
 impl ProgramStats {
-    /// All gates.
+    /// All gates (saturating, like the counts: nested loops from source constants can
+    /// exceed any integer).
     pub fn gates(&self) -> u128 {
-        self.and + self.xor + self.inv + self.other
+        self.and.saturating_add(self.xor).saturating_add(self.inv).saturating_add(self.other)
     }
 }
 

@@ -255,3 +255,21 @@ fn median_by_streamed_sort_matches_a_reference() {
         assert_eq!(got, vec![all[40], all[0], all[79]], "a={a:?} b={b:?}");
     }
 }
+
+/// Nested loops whose trip counts multiply past any integer compile at once and their
+/// whole-run counts saturate instead of overflowing.
+#[test]
+fn huge_trip_counts_saturate_in_stats() {
+    let src = "party alice; party bob;
+         fn main(a: [u64; 4] @alice, b: u64 @bob) -> (s: [u64; 4]) {
+             let mut s = a;
+             for x in 0..1000000000000000000 { for y in 0..1000000000000000000 {
+                 for z in 0..1000000000000000000 { for w in 0..4 { s[w] = s[w] * b + a[w]; } } } }
+             (s,)
+         }";
+    let (p, diags) = compile_program(src, &Options::default());
+    let p = p.unwrap_or_else(|| panic!("{diags:?}"));
+    let st = p.stats();
+    assert_eq!(st.and, u128::MAX);
+    assert_eq!(st.gates(), u128::MAX);
+}
