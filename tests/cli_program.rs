@@ -98,3 +98,29 @@ fn stats_count_the_whole_run_and_max_gates_refuses() {
         ok(&mpc(&[cmd, path_str(&prog), "-i", "x=1", "-i", "y=2", "--max-gates", &at(gates)]));
     }
 }
+
+/// Loops whose trip counts multiply past 2^64: `--stats` counts saturate and are
+/// printed (as decimal strings in JSON) instead of panicking on overflow, and `-o`
+/// refuses the expansion in one sentence.
+#[test]
+fn huge_runs_are_counted_not_overflowed() {
+    let dir = scratch("huge");
+    let prog = dir.join("huge.mpc");
+    std::fs::write(
+        &prog,
+        "party alice; party bob;
+         fn main(a: [u64; 4] @alice, b: u64 @bob) -> (s: [u64; 4]) {
+             let mut s = a;
+             for x in 0..1000000000000000000 { for y in 0..1000000000000000000 {
+                 for z in 0..1000000000000000000 { for w in 0..4 { s[w] = s[w] * b + a[w]; } } } }
+             (s,)
+         }",
+    )
+    .unwrap();
+    let out = ok(&mpc(&["compile", path_str(&prog), "--stats", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["and_gates"], serde_json::json!(u128::MAX.to_string()), "{out}");
+    let bristol = dir.join("huge.txt");
+    let out = mpc(&["compile", path_str(&prog), "-o", path_str(&bristol)]);
+    assert!(assert_one_sentence_failure(&out).contains("Bristol file holds at most"));
+}

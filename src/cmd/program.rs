@@ -161,7 +161,7 @@ pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Valu
             }
         }
         let consts = if uses_constants(program) { 2 } else { 0 };
-        let wires = u128::from(program.num_input_wires()) + consts + s.gates();
+        let wires = (u128::from(program.num_input_wires()) + consts).saturating_add(s.gates());
         let depth = (s.gates() <= DEPTH_LIMIT)
             .then(|| {
                 let inputs = vec![0u64; program.num_input_wires() as usize];
@@ -169,14 +169,14 @@ pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Valu
             })
             .flatten()
             .map(|d| d.into_iter().max().unwrap_or(0));
-        v.insert("gates".into(), json!(s.gates()));
-        v.insert("and_gates".into(), json!(s.and));
-        v.insert("xor_gates".into(), json!(s.xor));
-        v.insert("inv_gates".into(), json!(s.inv));
-        v.insert("eq_gates".into(), json!(eq));
-        v.insert("eqw_gates".into(), json!(eqw));
+        v.insert("gates".into(), count_json(s.gates()));
+        v.insert("and_gates".into(), count_json(s.and));
+        v.insert("xor_gates".into(), count_json(s.xor));
+        v.insert("inv_gates".into(), count_json(s.inv));
+        v.insert("eq_gates".into(), count_json(eq));
+        v.insert("eqw_gates".into(), count_json(eqw));
         v.insert("and_depth".into(), json!(depth));
-        v.insert("wires".into(), json!(wires));
+        v.insert("wires".into(), count_json(wires));
         v.insert("peak_live_wires".into(), json!(program.memory() as usize + peak));
     }
     v.insert("inputs".into(), json!(inputs));
@@ -189,7 +189,7 @@ pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Valu
         "output_names".into(),
         json!(program.outputs().iter().map(|o| o.name.clone()).collect::<Vec<_>>()),
     );
-    v.insert("calls".into(), json!(s.calls));
+    v.insert("calls".into(), count_json(s.calls));
     v.insert("bodies".into(), json!(program.bodies().len()));
     v.insert("body_gates".into(), json!(program.bodies().iter().map(|b| b.gates().len()).sum::<usize>()));
     v.insert("instructions".into(), json!(instruction_count(program.code())));
@@ -335,13 +335,23 @@ impl<W: Write> Engine for BristolWriter<W> {
 
 /// Writes the expanded Bristol Fashion circuit of `program` to `out` as the program
 /// runs (memory: the program's, not the circuit's). `done` counts gates written.
+/// A whole-run count as JSON: a number while it fits in `u64` (what JSON readers take
+/// exactly), else its decimal digits as a string (saturated counts of loops whose trip
+/// counts multiply past 2^64).
+fn count_json(n: u128) -> serde_json::Value {
+    match u64::try_from(n) {
+        Ok(n) => serde_json::json!(n),
+        Err(_) => serde_json::json!(n.to_string()),
+    }
+}
+
 pub fn write_bristol<W: Write>(program: &Program, out: W, done: Option<&AtomicU64>) -> anyhow::Result<()> {
     let s = program.stats();
     let n_in = u128::from(program.num_input_wires());
     let consts: u128 = if uses_constants(program) { 2 } else { 0 };
     let out_bits = program.num_output_bits() as u128;
-    let gates = consts + s.gates() + out_bits;
-    let wires = n_in + gates;
+    let gates = consts.saturating_add(s.gates()).saturating_add(out_bits);
+    let wires = n_in.saturating_add(gates);
     if wires > u128::from(u32::MAX) {
         bail!("the expanded circuit would have {wires} wires; a Bristol file holds at most {}", u32::MAX);
     }
