@@ -68,12 +68,34 @@
 //! ([`Error::NotRevealed`]); the protocol never gave it those bits.
 //!
 //! Errors are one type, [`Error`], with a kind per cause.
+//!
+//! Inputs can also come from files ([`Inputs::set_from_file`]: a JSON object of name
+//! to value, or CSV columns for array inputs) and from command-line style assignments
+//! ([`Inputs::set_arg`]); [`Outputs::to_text`] and [`Outputs::to_json`] print what the
+//! CLI prints. The `mpc` command is built on this facade.
 
 mod facade;
 
 pub use facade::channel::IoChannel;
-pub use facade::error::Error;
-pub use facade::program::{FromOutput, Inputs, IntoInput, Outputs, Program};
+pub use facade::error::{Error, InputFileProblem};
+pub use facade::program::{FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions};
 pub use mpc_circuits::{Value, ValueType};
 pub use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
-pub use mpc_runtime::{SessionError, SessionStats};
+pub use mpc_runtime::{Progress, SessionError, SessionStats};
+
+/// For the `mpc` binary only: what its commands share with the library beyond the
+/// facade (reading files with stream limits, the Bristol shapes sidecar, the gate
+/// counter of progress bars). Not part of the library's API; it may change at any
+/// time.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::facade::files;
+    pub use crate::facade::progress::Counting;
+    pub use crate::facade::shapes;
+
+    /// A Bristol file (Fashion or old) read as a circuit with its shapes sidecar
+    /// applied when there is one (`mpc inspect`); `true` when there is none.
+    pub fn load_circuit(path: &std::path::Path) -> Result<(mpc_circuits::Circuit, bool), crate::Error> {
+        crate::facade::program::load_circuit(path)
+    }
+}

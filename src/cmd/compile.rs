@@ -1,6 +1,6 @@
 //! `mpc compile PROG.mpc [-o FILE] [--emit bristol|ir|dot] [--stats] [--json]`: compiles
 //! an `.mpc` program to its program form (`mpc_compiler::compile_program`: bodies and
-//! instructions), and [`compile_program_file`], which `load` uses for `.mpc` files.
+//! instructions). Other commands load programs through the library (`mpc::Program::load_with`).
 //!
 //! Diagnostics are rendered rustc-style on stderr (colours on a terminal) and the
 //! command fails with `AlreadyReported` (exit 1, nothing more printed). `--stats`
@@ -75,15 +75,6 @@ fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
     }
     let color = std::io::stderr().is_terminal();
     note(format_args!("{}", render(diags, &path.display().to_string(), source, color)));
-}
-
-/// Compiles an `.mpc` file to its program form; diagnostics are printed to stderr, and
-/// errors end in `AlreadyReported`.
-pub fn compile_program_file(path: &Path) -> anyhow::Result<Program> {
-    let source = read_source(path)?;
-    let (p, diags) = mpc_compiler::compile_program(&source, &Options::default());
-    report(&diags, path, &source);
-    p.ok_or_else(|| AlreadyReported.into())
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

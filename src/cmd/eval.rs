@@ -1,22 +1,17 @@
-//! `mpc eval FILE --input NAME=VALUE ... [--json] [--max-gates N] [--quiet]`: evaluates
-//! a program (or a circuit file, as its one-body program) in plaintext through the
-//! program executor (`mpc_circuits::execute` with `PlainEngine`, the reference the
-//! garbled protocol is tested against) and prints its outputs the way `mpc run` and
-//! `mpc local` do (see `load::print_outputs`).
+//! `mpc eval FILE [--inputs FILE] --input NAME=VALUE ... [--json] [--max-gates N]
+//! [--quiet]`: evaluates a program (or a circuit file, as its one-body program) in
+//! plaintext through the library's [`mpc::Program::eval_with`] (the program executor
+//! with the plain engine, the reference the garbled protocol is tested against) and
+//! prints its outputs the way `mpc run` and `mpc local` do (see `load::print_outputs`).
 //!
 //! For Bristol files inputs and outputs are named by position (`0`, `1`, ...).
 //! Unknown names, missing or repeated inputs and values that do not fit their type
 //! are user errors (exit 1, one sentence).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use anyhow::Context;
-use mpc_circuits::execute;
-use mpc_circuits::program::PlainEngine;
-
-use super::program::Counting;
-
-use super::load::{load_program, parse_inputs, print_outputs};
+use super::load::{gather_inputs, load_program, print_outputs};
 use super::run::ProgressDisplay;
 
 /// Arguments of `mpc eval`.
@@ -27,6 +22,10 @@ pub struct Args {
     /// An input value, `NAME=VALUE` (decimal, 0x hex, true/false, [a, b], {"f": v}).
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
     inputs: Vec<String>,
+    /// Inputs from a file: a JSON object of name to value, or a .csv file whose columns
+    /// are array inputs (an --input of the same name overrides it).
+    #[arg(long = "inputs", value_name = "FILE")]
+    inputs_file: Option<PathBuf>,
     /// Print one JSON object instead of `name: value` lines.
     #[arg(long)]
     json: bool,
@@ -40,28 +39,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let p = load_program(&args.file)?;
-    super::program::check_max_gates(&p, args.max_gates)?;
-    let given = parse_inputs(&p, &args.inputs, None)?;
-    let bits: Vec<bool> = given.into_iter().flat_map(|(_, bits)| bits).collect();
+    super::program::check_max_gates(p.circuit(), args.max_gates)?;
+    let inputs = gather_inputs(&p, None, args.inputs_file.as_deref(), &args.inputs)?;
     let display = ProgressDisplay::start(args.quiet, "gates");
-    let result = match &display {
-        Some(d) => {
-            let total = u64::try_from(p.stats().gates()).unwrap_or(u64::MAX);
-            d.progress.and_gates_total.store(total, std::sync::atomic::Ordering::Relaxed);
-            let mut engine = Counting { inner: PlainEngine::default(), done: &d.progress.and_gates_done };
-            execute(&p, &mut engine, &bits)
-        }
-        None => execute(&p, &mut PlainEngine::default(), &bits),
-    };
-    drop(display);
-    let flat = result.context("evaluation failed")?;
-    let mut outputs = Vec::with_capacity(p.outputs().len());
-    let mut pos = 0;
-    for o in p.outputs() {
-        let w = o.region.width as usize;
-        // `execute` returns exactly one bit per output bit, outputs in order.
-        outputs.push(flat.get(pos..pos + w).context("evaluation failed: too few output bits")?.to_vec());
-        pos += w;
+    let mut opts = mpc::RunOptions::default();
+    if let Some(d) = &display {
+        opts = opts.progress(Arc::clone(&d.progress));
     }
-    print_outputs(&p, &outputs, args.json, None)
+    let result = p.eval_with(inputs, &opts);
+    drop(display);
+    print_outputs(&result?, args.json)
 }

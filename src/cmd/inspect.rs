@@ -28,7 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.file.extension().is_some_and(|e| e == "mpc") {
         // A program: the statistics of its whole run, computed without expanding it.
         let p = super::load::load_program(&args.file)?;
-        return super::program::print_stats(&p, None, args.json);
+        return super::program::print_stats(p.circuit(), None, args.json);
     }
     let c = load_circuit(&args.file)?;
     if args.json {

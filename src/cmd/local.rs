@@ -1,14 +1,12 @@
-//! `mpc local PROG --input NAME=VALUE ... [--json] [--stats]`: both parties of the
-//! two-party protocol in one process (two threads over an in-memory channel), the
-//! full protocol included: hello, OT, streamed tables, output decoding. Takes every
-//! input and prints what `mpc eval` prints.
+//! `mpc local PROG [--inputs FILE] --input NAME=VALUE ... [--json] [--stats]`: both
+//! parties of the two-party protocol in one process ([`mpc::Program::local_with`]: two
+//! threads over an in-memory channel), the full protocol included: hello, OT, streamed
+//! tables, output decoding. Takes every input and prints what `mpc eval` prints.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mpc_runtime::SessionOptions;
-
-use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
+use super::load::{gather_inputs, load_program_for_protocol, print_outputs};
 use super::run::{stats_line, ProgressDisplay};
 
 /// Arguments of `mpc local`.
@@ -19,6 +17,10 @@ pub struct Args {
     /// An input of either party, `NAME=VALUE`.
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
     inputs: Vec<String>,
+    /// Inputs from a file: a JSON object of name to value, or a .csv file whose columns
+    /// are array inputs (an --input of the same name overrides it).
+    #[arg(long = "inputs", value_name = "FILE")]
+    inputs_file: Option<PathBuf>,
     /// Print one JSON object instead of `name: value` lines.
     #[arg(long)]
     json: bool,
@@ -34,20 +36,26 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_program_for_protocol(&args.prog)?;
-    mpc_runtime::check_two_party_program(&circuit)?;
-    super::program::check_max_gates(&circuit, args.max_gates)?;
-    let inputs: Vec<Vec<bool>> =
-        parse_inputs(&circuit, &args.inputs, None)?.into_iter().map(|(_, bits)| bits).collect();
+    let program = load_program_for_protocol(&args.prog)?;
+    program.check_two_party()?;
+    super::program::check_max_gates(program.circuit(), args.max_gates)?;
+    let inputs = gather_inputs(&program, None, args.inputs_file.as_deref(), &args.inputs)?;
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
-    let result = mpc_runtime::run_local_program(&circuit, &inputs, &opts);
+    let mut opts = mpc::RunOptions::default();
+    if let Some(d) = &display {
+        opts = opts.progress(Arc::clone(&d.progress));
+    }
+    let result = program.local_with(inputs, &opts);
     drop(display);
     let out = result?;
-    print_outputs(&circuit, &out.outputs, args.json, None)?;
+    print_outputs(&out, args.json)?;
     if args.stats {
-        super::noteln!("{}", stats_line(&format!("{} (garbler)", circuit.parties()[0]), &out.garbler));
-        super::noteln!("{}", stats_line(&format!("{} (evaluator)", circuit.parties()[1]), &out.evaluator));
+        // `local` reports the garbler's statistics, then the evaluator's.
+        for (role, (party, s)) in
+            ["garbler", "evaluator"].iter().zip(program.parties().iter().zip(out.stats()))
+        {
+            super::noteln!("{}", stats_line(&format!("{party} ({role})"), s));
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! [`Program::stats`] before anything runs, and nothing is held per gate.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use anyhow::{bail, Context};
 use mpc_circuits::{execute, Circuit, Engine, ExecError, Gate, Instr, Operand, Program};
@@ -247,33 +247,7 @@ pub fn print_stats(p: &Program, compile_ms: Option<f64>, json: bool) -> anyhow::
     Ok(())
 }
 
-/// Wraps an engine and counts the gates it runs into `done` (for the progress bar).
-pub struct Counting<'a, E> {
-    /// The engine that does the work.
-    pub inner: E,
-    /// Gates run so far.
-    pub done: &'a AtomicU64,
-}
-
-impl<E: Engine> Engine for Counting<'_, E> {
-    type Label = E::Label;
-
-    fn constant(&mut self, bit: bool) -> E::Label {
-        self.inner.constant(bit)
-    }
-
-    fn call(
-        &mut self,
-        index: usize,
-        body: &Circuit,
-        inputs: &[E::Label],
-        outputs: &mut Vec<E::Label>,
-    ) -> Result<(), ExecError> {
-        self.inner.call(index, body, inputs, outputs)?;
-        self.done.fetch_add(body.gates().len() as u64, Ordering::Relaxed);
-        Ok(())
-    }
-}
+pub use mpc::internal::Counting;
 
 /// Writes each executed gate as a Bristol Fashion line (see the module docs).
 struct BristolWriter<W: Write> {
@@ -420,6 +394,7 @@ mod tests {
     use mpc_circuits::{
         Affine, Builder, InputGroup, PartyId, ProgramOutput, Region, Reveal, ValueType, Word,
     };
+    use std::sync::atomic::Ordering;
 
     fn body() -> Circuit {
         let mut b = Builder::new(&["p"]);

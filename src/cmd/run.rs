@@ -1,6 +1,7 @@
-//! `mpc run PROG --party NAME (--listen ADDR | --connect ADDR) --input NAME=VALUE ...
-//! [--json] [--timeout SECS] [--stats] [--tls-cert F --tls-key F --peer-cert F]`:
-//! one party of a two-party garbled-circuit session over TCP (or TLS).
+//! `mpc run PROG --party NAME (--listen ADDR | --connect ADDR) [--inputs FILE]
+//! --input NAME=VALUE ... [--json] [--timeout SECS] [--stats] [--tls-cert F --tls-key F
+//! --peer-cert F]`: one party of a two-party garbled-circuit session over TCP (or TLS),
+//! through the library's [`mpc::Program::run_with`] over the channel built here.
 //!
 //! The program's first party garbles, the second evaluates (`docs/protocol.md`);
 //! which side listens is free. Each party passes only its own inputs, and prints what
@@ -15,11 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use mpc_circuits::PartyId;
 use mpc_net::Channel;
-use mpc_runtime::{Progress, SessionOptions, SessionStats};
+use mpc_runtime::{Progress, SessionStats};
 
-use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
+use super::load::{gather_inputs, load_program_for_protocol, print_outputs};
 use super::tls::{accept_peer, connect_peer, TlsArgs};
 
 /// Arguments of `mpc run`.
@@ -40,6 +40,10 @@ pub struct Args {
     /// One of this party's inputs, `NAME=VALUE`.
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
     inputs: Vec<String>,
+    /// This party's inputs from a file: a JSON object of name to value, or a .csv file
+    /// whose columns are array inputs (an --input of the same name overrides it).
+    #[arg(long = "inputs", value_name = "FILE")]
+    inputs_file: Option<PathBuf>,
     /// Print one JSON object instead of `name: value` lines.
     #[arg(long)]
     json: bool,
@@ -60,15 +64,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_program_for_protocol(&args.prog)?;
-    mpc_runtime::check_two_party_program(&circuit)?;
-    super::program::check_max_gates(&circuit, args.max_gates)?;
-    let party = circuit.parties().iter().position(|p| *p == args.party).and_then(|i| u8::try_from(i).ok());
-    let Some(party) = party.map(PartyId) else {
-        bail!("the program has no party `{}` (its parties are {})", args.party, circuit.parties().join(", "));
-    };
-    let inputs: Vec<Vec<bool>> =
-        parse_inputs(&circuit, &args.inputs, Some(party))?.into_iter().map(|(_, bits)| bits).collect();
+    let program = load_program_for_protocol(&args.prog)?;
+    program.check_two_party()?;
+    super::program::check_max_gates(program.circuit(), args.max_gates)?;
+    let inputs = gather_inputs(&program, Some(&args.party), args.inputs_file.as_deref(), &args.inputs)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 1e6) {
         bail!("--timeout must be a positive number of seconds (at most 1000000)");
     }
@@ -83,23 +82,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
-    let result = if party == PartyId(0) {
-        mpc_runtime::run_garbler_program(&mut channel, &circuit, &inputs, &opts)
-    } else {
-        mpc_runtime::run_evaluator_program(&mut channel, &circuit, &inputs, &opts)
-    };
+    let mut opts = mpc::RunOptions::default();
+    if let Some(d) = &display {
+        opts = opts.progress(Arc::clone(&d.progress));
+    }
+    let result = program.run_with(&args.party, inputs, &mut *channel, &opts);
     drop(display);
     let out = result?;
-    let outputs: Vec<Vec<bool>> = out
-        .outputs
-        .into_iter()
-        .zip(circuit.outputs())
-        .map(|(o, g)| o.unwrap_or_else(|| vec![false; g.region.width as usize]))
-        .collect();
-    print_outputs(&circuit, &outputs, args.json, Some(party))?;
+    print_outputs(&out, args.json)?;
     if args.stats {
-        super::noteln!("{}", stats_line(&circuit.parties()[party.0 as usize], &out.stats));
+        for s in out.stats() {
+            super::noteln!("{}", stats_line(&args.party, s));
+        }
     }
     Ok(())
 }

@@ -10,12 +10,68 @@ use mpc_circuits::{PartyId, Reveal, Value, ValueType};
 use mpc_runtime::{SessionOptions, SessionStats};
 
 use super::error::Error;
-use crate::Channel;
+use super::files::{read_path, CIRCUIT_STREAM_LIMIT, PROGRAM_STREAM_LIMIT};
+use super::progress::Counting;
+use crate::{Channel, Progress};
 
 /// A compiled two-party program, cheap to clone (the compiled form is shared).
 #[derive(Clone, Debug)]
 pub struct Program {
     inner: Arc<mpc_circuits::Program>,
+    /// Loaded from a Bristol file without a shapes sidecar (the default convention).
+    bare: bool,
+    /// The compiler's rendered warnings (empty when none).
+    warnings: String,
+}
+
+/// How [`Program::load_with`] loads a file.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    color: bool,
+}
+
+impl LoadOptions {
+    /// Render compiler diagnostics (errors and warnings) with ANSI colours, for a
+    /// terminal.
+    pub fn color(mut self, color: bool) -> LoadOptions {
+        self.color = color;
+        self
+    }
+}
+
+/// Options of [`Program::run_with`], [`Program::local_with`] and [`Program::eval_with`].
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RunOptions {
+    progress: Option<Arc<Progress>>,
+}
+
+impl RunOptions {
+    /// Counters the run updates as it goes, readable from another thread (a progress
+    /// bar): the protocol counts AND gates done of the total and bytes moved; a plain
+    /// evaluation counts all gates executed of the total.
+    ///
+    /// ```
+    /// use std::sync::{atomic::Ordering, Arc};
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x * y }").unwrap();
+    /// let progress = Arc::new(mpc::Progress::default());
+    /// let opts = mpc::RunOptions::default().progress(Arc::clone(&progress));
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set("x", 3u8).unwrap().set("y", 5u8).unwrap();
+    /// let out = p.local_with(inputs, &opts).unwrap();
+    /// assert_eq!(out.get::<u8>(&p.circuit().outputs()[0].name).unwrap(), 15);
+    /// let done = progress.and_gates_done.load(Ordering::Relaxed);
+    /// assert!(done > 0 && done == progress.and_gates_total.load(Ordering::Relaxed));
+    /// ```
+    pub fn progress(mut self, progress: Arc<Progress>) -> RunOptions {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn session(&self) -> SessionOptions {
+        SessionOptions { progress: self.progress.clone() }
+    }
 }
 
 impl Program {
@@ -28,34 +84,72 @@ impl Program {
     /// assert!(err.to_string().contains("y"));
     /// ```
     pub fn compile(source: &str) -> Result<Program, Error> {
-        compile_named(source, "<source>")
+        compile_named(source, "<source>", false)
     }
 
     /// Loads a program file: an `.mpc` source is compiled; any other file is read as a
-    /// Bristol (Fashion or old) circuit under the default convention (input k belongs to
-    /// party k % 2, every output revealed to both). The `FILE.shapes.json` sidecar the
-    /// CLI reads beside a circuit is not read here yet.
+    /// Bristol (Fashion or old) circuit, level-scheduled for garbling, with the
+    /// parties, names, types and reveals of its shapes sidecar `FILE.shapes.json`
+    /// (written by `mpc compile -o`) when there is one, else under the default
+    /// convention (inputs named `0`, `1`, ..., input k belongs to party k % 2, every
+    /// output revealed to both; see [`Program::uses_default_convention`]). A file that
+    /// is not a regular file (a pipe, `/dev/stdin`) is read up to 64 MiB for a program,
+    /// 1 GiB for a circuit.
     ///
     /// ```
     /// let p = mpc::Program::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/auction.mpc")).unwrap();
     /// assert_eq!(p.parties(), ["alice", "bob"]);
+    /// assert!(!p.uses_default_convention());
     /// assert!(matches!(mpc::Program::load("/no/such/file.mpc"), Err(mpc::Error::Io { .. })));
     /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<Program, Error> {
+        Program::load_with(path, &LoadOptions::default())
+    }
+
+    /// [`Program::load`] with options (coloured diagnostics).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("mpc-load-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let bad = dir.join("bad.mpc");
+    /// std::fs::write(&bad, "party a; fn main(x: u8 @a) -> u8 { y }").unwrap();
+    /// let opts = mpc::LoadOptions::default().color(true);
+    /// let Err(mpc::Error::Compile { diagnostics }) = mpc::Program::load_with(&bad, &opts) else { panic!() };
+    /// assert!(diagnostics.contains("bad.mpc") && diagnostics.contains('\x1b'));
+    /// std::fs::write(&bad, [0xffu8, 0xfe]).unwrap();
+    /// assert!(matches!(mpc::Program::load(&bad), Err(mpc::Error::NotText { .. })));
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Program, Error> {
         let path = path.as_ref();
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         if path.extension().is_some_and(|e| e == "mpc") {
-            let source = std::fs::read_to_string(path).map_err(io)?;
-            return compile_named(&source, &path.display().to_string());
+            let bytes = read_path(path, PROGRAM_STREAM_LIMIT).map_err(io)?;
+            let source = String::from_utf8(bytes).map_err(|_| Error::NotText { path: path.to_path_buf() })?;
+            return compile_named(&source, &path.display().to_string(), options.color);
         }
-        let bytes = std::fs::read(path).map_err(io)?;
-        let bad = |message: String| Error::Circuit { path: path.to_path_buf(), message };
-        let circuit = mpc_circuits::bristol::read_bytes(&bytes)
-            .map_err(|e| bad(format!("is not a valid Bristol circuit: {e}")))?;
+        let (circuit, bare) = load_circuit(path)?;
         let circuit = mpc_circuits::passes::schedule_levels(&circuit);
-        let program = mpc_circuits::Program::from_circuit(&circuit)
-            .map_err(|e| bad(format!("cannot run as a program: {e}")))?;
-        Ok(Program { inner: Arc::new(program) })
+        let program = mpc_circuits::Program::from_circuit(&circuit).map_err(|e| Error::Circuit {
+            path: path.to_path_buf(),
+            message: format!("cannot run as a program: {}", chain_text(&e)),
+        })?;
+        Ok(Program { inner: Arc::new(program), bare, warnings: String::new() })
+    }
+
+    /// Whether the program was loaded from a Bristol file without a shapes sidecar, so
+    /// it runs under the default convention (input k belongs to party k % 2, every
+    /// output revealed to both). A circuit compiled for other parties or restricted
+    /// outputs would then give inputs or outputs to the wrong party; the file alone
+    /// cannot tell.
+    pub fn uses_default_convention(&self) -> bool {
+        self.bare
+    }
+
+    /// The compiler's warnings, rendered as `mpc compile` prints them (empty when there
+    /// are none, and for circuit files).
+    pub fn warnings(&self) -> &str {
+        &self.warnings
     }
 
     /// The party names, in order: the first garbles, the second evaluates.
@@ -68,19 +162,21 @@ impl Program {
         &self.inner
     }
 
+    /// Refuses a program that is not a two-party program (what [`Program::run`] and
+    /// [`Program::local`] need; [`Program::eval`] takes any number of parties).
+    pub fn check_two_party(&self) -> Result<(), Error> {
+        mpc_runtime::check_two_party_program(&self.inner).map_err(Error::from)
+    }
+
     /// The inputs of party `party`, all unset.
     pub fn inputs(&self, party: &str) -> Result<Inputs, Error> {
         let p = self.party(party)?;
-        Ok(Inputs {
-            program: Arc::clone(&self.inner),
-            party: Some(p),
-            bits: vec![None; self.inner.inputs().len()],
-        })
+        Ok(Inputs::new(Arc::clone(&self.inner), Some(p)))
     }
 
     /// Every party's inputs, all unset (for [`Program::local`] and [`Program::eval`]).
     pub fn all_inputs(&self) -> Inputs {
-        Inputs { program: Arc::clone(&self.inner), party: None, bits: vec![None; self.inner.inputs().len()] }
+        Inputs::new(Arc::clone(&self.inner), None)
     }
 
     /// Runs party `party`'s side of the protocol over `channel` with its `inputs`
@@ -133,6 +229,17 @@ impl Program {
         inputs: Inputs,
         channel: &mut C,
     ) -> Result<Outputs, Error> {
+        self.run_with(party, inputs, channel, &RunOptions::default())
+    }
+
+    /// [`Program::run`] with options (progress counters).
+    pub fn run_with<C: Channel + ?Sized>(
+        &self,
+        party: &str,
+        inputs: Inputs,
+        channel: &mut C,
+        options: &RunOptions,
+    ) -> Result<Outputs, Error> {
         let p = self.party(party)?;
         if inputs.party != Some(p) {
             return Err(Error::WrongParty {
@@ -142,7 +249,7 @@ impl Program {
             });
         }
         let bits = inputs.into_bits()?;
-        let opts = SessionOptions::default();
+        let opts = options.session();
         let out = if p == PartyId(0) {
             mpc_runtime::run_garbler_program(channel, &self.inner, &bits, &opts)?
         } else {
@@ -162,8 +269,13 @@ impl Program {
     /// full protocol), with every party's `inputs` (from [`Program::all_inputs`]).
     /// Every output is readable.
     pub fn local(&self, inputs: Inputs) -> Result<Outputs, Error> {
+        self.local_with(inputs, &RunOptions::default())
+    }
+
+    /// [`Program::local`] with options (progress counters).
+    pub fn local_with(&self, inputs: Inputs, options: &RunOptions) -> Result<Outputs, Error> {
         let bits = self.all_bits(inputs)?;
-        let out = mpc_runtime::run_local_program(&self.inner, &bits, &SessionOptions::default())?;
+        let out = mpc_runtime::run_local_program(&self.inner, &bits, &options.session())?;
         Ok(self.outputs_of(out.outputs, vec![out.garbler, out.evaluator]))
     }
 
@@ -184,10 +296,36 @@ impl Program {
     /// assert_eq!(out.names().collect::<Vec<_>>(), ["sum", "big"]);
     /// ```
     pub fn eval(&self, inputs: Inputs) -> Result<Outputs, Error> {
-        let bits = self.all_bits(inputs)?;
-        let out = mpc_circuits::eval_program(&self.inner, &bits)
-            .map_err(|e| Error::Protocol(mpc_runtime::SessionError::Input(e.to_string())))?;
-        Ok(self.outputs_of(out, Vec::new()))
+        self.eval_with(inputs, &RunOptions::default())
+    }
+
+    /// [`Program::eval`] with options (progress counters: all gates, not only AND).
+    pub fn eval_with(&self, inputs: Inputs, options: &RunOptions) -> Result<Outputs, Error> {
+        use mpc_circuits::program::PlainEngine;
+        let bits: Vec<bool> = self.all_bits(inputs)?.into_iter().flatten().collect();
+        let result = match &options.progress {
+            Some(progress) => {
+                let total = u64::try_from(self.inner.stats().gates()).unwrap_or(u64::MAX);
+                progress.and_gates_total.store(total, std::sync::atomic::Ordering::Relaxed);
+                let mut engine = Counting { inner: PlainEngine::default(), done: &progress.and_gates_done };
+                mpc_circuits::execute(&self.inner, &mut engine, &bits)
+            }
+            None => mpc_circuits::execute(&self.inner, &mut PlainEngine::default(), &bits),
+        };
+        let flat = result.map_err(|e| Error::Eval { source: Box::new(e) })?;
+        let mut outputs = Vec::with_capacity(self.inner.outputs().len());
+        let mut pos = 0;
+        for o in self.inner.outputs() {
+            let w = o.region.width as usize;
+            // `execute` returns one bit per output bit, outputs in order; a shortfall
+            // would be a bug of the executor, reported rather than indexed past.
+            let Some(b) = flat.get(pos..pos + w) else {
+                return Err(Error::Eval { source: "too few output bits".into() });
+            };
+            outputs.push(b.to_vec());
+            pos += w;
+        }
+        Ok(self.outputs_of(outputs, Vec::new()))
     }
 
     fn all_bits(&self, inputs: Inputs) -> Result<Vec<Vec<bool>>, Error> {
@@ -222,12 +360,58 @@ impl Program {
     }
 }
 
-fn compile_named(source: &str, file: &str) -> Result<Program, Error> {
+fn compile_named(source: &str, file: &str, color: bool) -> Result<Program, Error> {
     let (p, diags) = mpc_compiler::compile_program(source, &mpc_compiler::Options::default());
+    let rendered =
+        if diags.is_empty() { String::new() } else { mpc_compiler::render(&diags, file, source, color) };
     match p {
-        Some(p) => Ok(Program { inner: Arc::new(p) }),
-        None => Err(Error::Compile { diagnostics: mpc_compiler::render(&diags, file, source, false) }),
+        Some(p) => Ok(Program { inner: Arc::new(p), bare: false, warnings: rendered }),
+        None => Err(Error::Compile { diagnostics: rendered }),
     }
+}
+
+/// Reads a Bristol file (Fashion or old, told apart by content) as a circuit, with its
+/// shapes sidecar applied when there is one; `true` when there is none.
+pub(crate) fn load_circuit(path: &Path) -> Result<(mpc_circuits::Circuit, bool), Error> {
+    let bytes = read_path(path, CIRCUIT_STREAM_LIMIT)
+        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let circuit = mpc_circuits::bristol::read_bytes(&bytes).map_err(|e| Error::Circuit {
+        path: path.to_path_buf(),
+        message: format!("is not a valid Bristol circuit: {}", chain_text(&e)),
+    })?;
+    match super::shapes::load(path, &bytes, &circuit) {
+        Ok(Some(shaped)) => Ok((shaped, false)),
+        Ok(None) => Ok((circuit, true)),
+        Err(e) => Err(Error::Sidecar { message: anyhow_text(&e) }),
+    }
+}
+
+/// An error and its causes as one sentence, each cause after `: ` unless the message
+/// already ends with it (as the CLI reports errors).
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !msg.ends_with(&c_text) {
+            msg.push_str(": ");
+            msg.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    msg
+}
+
+fn anyhow_text(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for c in e.chain().skip(1) {
+        let c_text = c.to_string();
+        if !msg.ends_with(&c_text) {
+            msg.push_str(": ");
+            msg.push_str(&c_text);
+        }
+    }
+    msg
 }
 
 fn party_name(program: &mpc_circuits::Program, p: PartyId) -> String {
@@ -244,9 +428,11 @@ fn visible(reveal: Reveal, viewer: PartyId) -> bool {
 /// One party's (or every party's) inputs, set by name.
 #[derive(Clone)]
 pub struct Inputs {
-    program: Arc<mpc_circuits::Program>,
-    party: Option<PartyId>,
+    pub(super) program: Arc<mpc_circuits::Program>,
+    pub(super) party: Option<PartyId>,
     bits: Vec<Option<Vec<bool>>>,
+    /// Which inputs [`Inputs::set_arg`] has set (it refuses them a second time).
+    by_arg: Vec<bool>,
 }
 
 impl std::fmt::Debug for Inputs {
@@ -264,7 +450,15 @@ impl std::fmt::Debug for Inputs {
     }
 }
 
+/// The input value that asks for fresh random bits: `--input NAME=random`.
+const RANDOM: &str = "random";
+
 impl Inputs {
+    fn new(program: Arc<mpc_circuits::Program>, party: Option<PartyId>) -> Inputs {
+        let n = program.inputs().len();
+        Inputs { program, party, bits: vec![None; n], by_arg: vec![false; n] }
+    }
+
     /// Sets input `name` (setting it again replaces the value). Integers must fit the
     /// input's type by value (`300u32` does not fit a `u8`; `-1i8` fits no unsigned
     /// type); `bool` sets a `bool`; a [`Value`] must have the input's shape and widths;
@@ -293,6 +487,66 @@ impl Inputs {
     /// assert!(!wide.eval(all).unwrap().get::<bool>(&wide.circuit().outputs()[0].name).unwrap());
     /// ```
     pub fn set(&mut self, name: &str, value: impl IntoInput) -> Result<&mut Inputs, Error> {
+        let k = self.index(name)?;
+        let ty = &self.program.inputs()[k].ty;
+        let bits = value.into_bits(ty).map_err(|message| Error::Type { name: name.into(), message })?;
+        self.bits[k] = Some(bits);
+        Ok(self)
+    }
+
+    /// Sets an input from a command-line assignment `NAME=VALUE`, as `mpc run`,
+    /// `mpc local` and `mpc eval` take `--input`: the value is parsed like a `&str` in
+    /// [`Inputs::set`], and `random` draws the input's bits from the operating
+    /// system's generator. An input already set by `set_arg` is refused
+    /// ([`Error::Repeated`]); one set otherwise (by [`Inputs::set`] or from a file) is
+    /// replaced, so `--input` overrides `--inputs FILE`.
+    ///
+    /// ```
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x + y }").unwrap();
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set("x", 1u8).unwrap();
+    /// inputs.set_arg("x=0x10").unwrap().set_arg("y = 2").unwrap(); // replaces x
+    /// assert!(matches!(inputs.set_arg("x=3"), Err(mpc::Error::Repeated { .. })));
+    /// assert!(matches!(inputs.set_arg("x"), Err(mpc::Error::Assignment { .. })));
+    /// assert_eq!(inputs.set_arg("z=1").unwrap_err().to_string(),
+    ///            "the circuit has no input named `z` (its inputs are `x` (u8), `y` (u8))");
+    /// let out = p.eval(inputs).unwrap();
+    /// assert_eq!(out.get::<u8>(&p.circuit().outputs()[0].name).unwrap(), 18);
+    /// ```
+    pub fn set_arg(&mut self, assignment: &str) -> Result<&mut Inputs, Error> {
+        let Some((name, text)) = assignment.split_once('=') else {
+            return Err(Error::Assignment { text: assignment.into() });
+        };
+        let name = name.trim();
+        let k = self.index(name)?;
+        if self.by_arg[k] {
+            return Err(Error::Repeated { name: name.into() });
+        }
+        self.set_text(k, text)?;
+        self.by_arg[k] = true;
+        Ok(self)
+    }
+
+    /// Sets input `k` from value text (`random` or a literal of its type).
+    pub(super) fn set_text(&mut self, k: usize, text: &str) -> Result<(), Error> {
+        let group = &self.program.inputs()[k];
+        let bits = if text.trim() == RANDOM {
+            random_bits(group.ty.width())
+        } else {
+            mpc_circuits::parse_value(text, &group.ty)
+                .map_err(|e| Error::Type { name: group.name.clone(), message: e.to_string() })?
+        };
+        self.bits[k] = Some(bits);
+        Ok(())
+    }
+
+    /// Sets input `k` to `bits` (of its width: the caller encoded them for its type).
+    pub(super) fn set_bits(&mut self, k: usize, bits: Vec<bool>) {
+        self.bits[k] = Some(bits);
+    }
+
+    /// The index of input `name`, which these inputs must cover (its party's).
+    pub(super) fn index(&self, name: &str) -> Result<usize, Error> {
         let Some(k) = self.program.input_index(name) else {
             let known: Vec<String> =
                 self.program.inputs().iter().map(|g| format!("`{}` ({})", g.name, g.ty)).collect();
@@ -309,28 +563,53 @@ impl Inputs {
                 });
             }
         }
-        let bits =
-            value.into_bits(&group.ty).map_err(|message| Error::Type { name: name.into(), message })?;
-        self.bits[k] = Some(bits);
-        Ok(self)
+        Ok(k)
+    }
+
+    /// Checks that every input these inputs cover is set (the first one that is not
+    /// is [`Error::MissingInput`]), so a caller can refuse before connecting to a peer.
+    ///
+    /// ```
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x + y }").unwrap();
+    /// let mut inputs = p.inputs("b").unwrap();
+    /// assert!(matches!(inputs.check(), Err(mpc::Error::MissingInput { name, .. }) if name == "y"));
+    /// inputs.set("y", 1u8).unwrap();
+    /// assert!(inputs.check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), Error> {
+        for (group, bits) in self.program.inputs().iter().zip(&self.bits) {
+            if bits.is_none() && self.party.is_none_or(|p| p == group.party) {
+                return Err(Error::MissingInput { name: group.name.clone(), ty: group.ty.to_string() });
+            }
+        }
+        Ok(())
     }
 
     /// The bits of the groups these inputs cover, in program order; every one must be set.
     fn into_bits(self) -> Result<Vec<Vec<bool>>, Error> {
-        let mut out = Vec::new();
-        for (group, bits) in self.program.inputs().iter().zip(self.bits) {
-            if self.party.is_some_and(|p| p != group.party) {
-                continue;
-            }
-            match bits {
-                Some(b) => out.push(b),
-                None => {
-                    return Err(Error::MissingInput { name: group.name.clone(), ty: group.ty.to_string() })
-                }
-            }
-        }
-        Ok(out)
+        self.check()?;
+        let party = self.party;
+        Ok(self
+            .program
+            .inputs()
+            .iter()
+            .zip(self.bits)
+            .filter(|(group, _)| party.is_none_or(|p| p == group.party))
+            .filter_map(|(_, bits)| bits)
+            .collect())
     }
+}
+
+/// `width` uniformly random bits from the operating system's generator, for
+/// `--input NAME=random` (the random inputs of `dp_noise`, masks, nonces).
+fn random_bits(width: usize) -> Vec<bool> {
+    use rand::RngCore;
+    use zeroize::Zeroize;
+    let mut bytes = vec![0u8; width.div_ceil(8)];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let bits = (0..width).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect();
+    bytes.zeroize();
+    bits
 }
 
 /// What one run revealed: by name, typed.
@@ -357,9 +636,9 @@ impl Outputs {
     /// assert_eq!(out.get::<u16>(name).unwrap(), 65535);
     /// assert_eq!(out.get::<u64>(name).unwrap(), 65535);
     /// assert_eq!(out.get::<i32>(name).unwrap(), 65535);
-    /// assert!(matches!(out.get::<u8>(name), Err(mpc::Error::Type { .. })));
-    /// assert!(matches!(out.get::<i16>(name), Err(mpc::Error::Type { .. })));
-    /// assert!(matches!(out.get::<bool>(name), Err(mpc::Error::Type { .. })));
+    /// assert!(matches!(out.get::<u8>(name), Err(mpc::Error::OutputType { .. })));
+    /// assert!(matches!(out.get::<i16>(name), Err(mpc::Error::OutputType { .. })));
+    /// assert!(matches!(out.get::<bool>(name), Err(mpc::Error::OutputType { .. })));
     /// assert!(matches!(out.get::<u16>("nope"), Err(mpc::Error::UnknownOutput { .. })));
     /// assert_eq!(out.stats().len(), 2);
     /// ```
@@ -375,7 +654,7 @@ impl Outputs {
             return Err(Error::NotRevealed { name: name.into(), party });
         };
         T::from_output(value, &self.program.outputs()[k].ty)
-            .map_err(|message| Error::Type { name: name.into(), message })
+            .map_err(|message| Error::OutputType { name: name.into(), message })
     }
 
     /// The names of the outputs this run revealed, in program order.
@@ -386,6 +665,43 @@ impl Outputs {
             .zip(&self.values)
             .filter(|(_, v)| v.is_some())
             .map(|(o, _)| o.name.as_str())
+    }
+
+    /// The revealed outputs as `mpc eval`, `mpc local` and `mpc run` print them: one
+    /// `name: value` line each, in program order (integers in decimal, arrays and tuples
+    /// in brackets, structs in braces).
+    ///
+    /// ```
+    /// let p = mpc::Program::compile(
+    ///     "party a; party b; fn main(x: u8 @a, y: u8 @b) -> (sum: u8, both: [u8; 2]) { (x + y, [x, y]) }",
+    /// ).unwrap();
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set_arg("x=1").unwrap().set_arg("y=2").unwrap();
+    /// let out = p.eval(inputs).unwrap();
+    /// assert_eq!(out.to_text(), "sum: 3\nboth: [1, 2]\n");
+    /// assert_eq!(out.to_json(), r#"{"both":[1,2],"sum":3}"#);
+    /// ```
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for (o, v) in self.program.outputs().iter().zip(&self.values) {
+            if let Some(v) = v {
+                s.push_str(&format!("{}: {v}\n", o.name));
+            }
+        }
+        s
+    }
+
+    /// The revealed outputs as one JSON object (`--json`): integers that fit in 64 bits
+    /// as numbers, wider ones as `"0x..."` strings, bools, arrays and tuples as arrays,
+    /// structs as objects; keys in name order. No trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut map = serde_json::Map::new();
+        for (o, v) in self.program.outputs().iter().zip(&self.values) {
+            if let Some(v) = v {
+                map.insert(o.name.clone(), v.to_json());
+            }
+        }
+        serde_json::Value::Object(map).to_string()
     }
 
     /// Time and traffic: one entry for [`Program::run`], the garbler's then the

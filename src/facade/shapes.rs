@@ -143,7 +143,7 @@ fn render_parts(
 /// shapes. `Ok(None)`: there is no sidecar.
 pub fn load(path: &Path, bristol: &[u8], circuit: &Circuit) -> anyhow::Result<Option<Circuit>> {
     let side = sidecar_path(path);
-    let text = match super::read_path_text(&side, super::SMALL_FILE_LIMIT) {
+    let text = match super::files::read_path_text(&side, super::files::SMALL_FILE_LIMIT) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", side.display())),
