@@ -210,7 +210,7 @@ pub enum InputFileProblem {
     #[error("column `{0}` is named twice in the header")]
     RepeatedColumn(String),
     /// A CSV row with another number of fields than the header.
-    #[error("it has {got} fields, the header has {want}")]
+    #[error("it has {got} field{}, the header has {want}", if *got == 1 { "" } else { "s" })]
     Ragged {
         /// Fields of the header.
         want: usize,
