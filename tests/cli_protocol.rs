@@ -349,7 +349,7 @@ fn big_circuit(dir: &Path, n: usize) -> PathBuf {
     let text = mpc_circuits::bristol::write_fashion(&c);
     std::fs::write(&path, &text).unwrap();
     // The shapes sidecar of the default convention, written by hand (the format of
-    // `src/cmd/shapes.rs`), so that `mpc run` has nothing to warn about.
+    // `src/facade/shapes.rs`), so that `mpc run` has nothing to warn about.
     use sha2::Digest;
     let side = serde_json::json!({
         "format": "mpc-shapes-v1",

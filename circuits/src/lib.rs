@@ -7,6 +7,10 @@
 //!   hashing as gates are added.
 //! - [`eval`]: the bit-sliced plaintext evaluator, the test oracle for everything else.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! - [`program`]: the compiled program form (bodies and instructions over a wire
 //!   memory) and the one executor that walks it into any [`Engine`].
 //!

@@ -1,7 +1,12 @@
 //! [`Program`], [`Inputs`], [`Outputs`]: compile or load, set inputs by name, run,
-//! read outputs by name. The calls underneath are those of `mpc run` and `mpc local`
-//! (`mpc_compiler::compile_program`, `mpc_circuits::parse_value`,
-//! `mpc_runtime::run_{garbler,evaluator,local}_program`).
+//! read outputs by name; `mpc run`, `mpc local` and `mpc eval` are built on them. The
+//! calls underneath: `mpc_compiler::compile_program`, `mpc_circuits::parse_value`,
+//! `mpc_circuits::execute`, `mpc_runtime::run_{garbler,evaluator,local}_program`.
+//!
+//! Invariants: an [`Inputs`] holds, per input group, either nothing or exactly the
+//! group's width of bits, checked against its type when set; a run starts only when
+//! every group of its party (or every group) is set. An [`Outputs`] holds a value only
+//! for outputs revealed to the party that ran.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -157,7 +162,8 @@ impl Program {
         self.inner.parties()
     }
 
-    /// The compiled program (inputs, outputs, bodies, statistics).
+    /// The compiled program (inputs, outputs, bodies, statistics). Its type belongs to
+    /// the internal crate `mpc-circuits`, whose API may change.
     pub fn circuit(&self) -> &mpc_circuits::Program {
         &self.inner
     }

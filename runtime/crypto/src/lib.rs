@@ -30,6 +30,10 @@
 //!   benchmarks (`benches/`, `mpc_garble::perf`) and the secagg simulation; here
 //!   because every crate that measures depends on this one.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! # Security notes
 //! The fixed-key hashes assume AES-128 under a fixed public key behaves as a random
 //! permutation (the ideal-permutation model of GKWY). The TCCR gives tweakable circular

@@ -3,6 +3,10 @@
 //! Guo, Katz, Wang, Yu (eprint 2019/074). Sans-IO: tables go to a [`TableSink`] and
 //! come from a [`TableSource`]; this crate never touches a socket.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! # Labels
 //! The garbler holds a [`mpc_crypto::Delta`] (lsb 1) and a zero-label `W0` per wire; bit
 //! `b` is encoded as `W0 ^ b*Delta`. The evaluator holds one *active* label per wire.

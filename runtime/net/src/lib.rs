@@ -10,6 +10,10 @@
 //! - [`TlsChannel`]: TLS 1.3 over TCP with rustls (ring), both sides authenticated,
 //!   each side accepting exactly the one certificate it was told to pin.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! Every failure is a typed [`NetError`]: [`NetError::Timeout`] when the peer sends
 //! nothing for the configured time, [`NetError::Closed`] when it disconnects, `Io`
 //! and `Tls` for the rest. The [`frame`] helpers add length-prefixed messages whose

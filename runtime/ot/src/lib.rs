@@ -1,6 +1,10 @@
 //! `mpc-ot`: oblivious transfer as sans-IO state machines: base OT over ristretto255 and
 //! IKNP OT extension producing correlated, random and chosen-message OTs.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! Nothing here does IO: each state machine consumes and produces typed messages with
 //! `to_bytes` / `from_bytes` (checked: any malformed message is an [`OtError`], never a
 //! panic); the caller moves the bytes over its channel, in order.

@@ -7,6 +7,10 @@
 //! evaluates while the garbler garbles), and output decoding to the parties each
 //! output group's [`mpc_circuits::Reveal`] names.
 //!
+//! **Internal crate** of the `mpc` workspace, not published: its API serves the
+//! workspace's other crates and may change at any time. Applications use the `mpc`
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//!
 //! Entry points: [`run_garbler_program`] (the program's first party, `PartyId(0)`),
 //! [`run_evaluator_program`] (`PartyId(1)`), and [`run_local_program`] (both, on two
 //! threads over a [`mpc_net::MemoryChannel`]) run one [`mpc_circuits::Program`]: the
