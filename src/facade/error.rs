@@ -203,6 +203,9 @@ pub enum InputFileProblem {
     /// does not fit (the facade's own error).
     #[error("{0}")]
     Input(Box<Error>),
+    /// A JSON file naming one input twice.
+    #[error("input `{0}` is named twice")]
+    RepeatedKey(String),
     /// A CSV file without a header row.
     #[error("it has no header row naming array inputs")]
     NoHeader,

@@ -104,24 +104,29 @@ impl Inputs {
 
     /// The JSON form: `(input index, value)` pairs, or where and what is wrong.
     fn parse_json(&self, text: &str) -> Result<Vec<(usize, Parsed)>, (String, Problem)> {
-        let doc: Json = serde_json::from_str(text).map_err(|e| {
+        let doc: Entries = serde_json::from_str(text).map_err(|e| {
             let full = e.to_string();
             let suffix = format!(" at line {} column {}", e.line(), e.column());
             let what = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+            // Syntax and end-of-file errors have a place; a data error here can only be
+            // a top level that is not an object (values below are any JSON).
+            if e.classify() == serde_json::error::Category::Data {
+                return (String::new(), Problem::NotObject);
+            }
             (format!(" line {} column {}", e.line(), e.column()), Problem::Json(what))
         })?;
-        let Json::Object(map) = doc else {
-            return Err((String::new(), Problem::NotObject));
-        };
-        let mut out = Vec::with_capacity(map.len());
-        for (name, value) in &map {
+        let mut out: Vec<(usize, Parsed)> = Vec::with_capacity(doc.0.len());
+        for (name, value) in &doc.0 {
             let at = || format!(" key `{}`", name.escape_debug());
             let k = self.index(name).map_err(|e| (at(), Problem::Input(Box::new(e))))?;
+            if out.iter().any(|(j, _)| *j == k) {
+                return Err((at(), Problem::RepeatedKey(name.clone())));
+            }
             let ty = &self.program.inputs()[k].ty;
             let parsed = match value {
                 Json::String(s) => {
                     // Checked now so that a bad string fails before anything is set.
-                    if s.trim() != "random" {
+                    if s.trim() != super::program::RANDOM {
                         mpc_circuits::parse_value(s, ty).map_err(|e| {
                             (
                                 at(),
@@ -216,6 +221,30 @@ impl Inputs {
             out.push((c.k, Parsed::Bits(c.bits)));
         }
         Ok(out)
+    }
+}
+
+/// The top-level JSON object as its entries in file order, repeated keys kept (a
+/// `serde_json::Map` would keep only the last, silently).
+struct Entries(Vec<(String, Json)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Entries, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object of input names to values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Json>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 
@@ -378,6 +407,8 @@ mod tests {
             (r#"{"v": null}"#, " key `v`: input `v`: null is not a value"),
             (r#"{"nope": 1}"#, " key `nope`: the circuit has no input named `nope`"),
             (r#"[1, 2]"#, ": it is not a JSON object of input names to values"),
+            (r#""v""#, ": it is not a JSON object of input names to values"),
+            (r#"{"v": [1, 2], "v": [3, 4]}"#, " key `v`: input `v` is named twice"),
             ("{\"v\": [1,\n 2", " line 2 column 2: it is not valid JSON (EOF while parsing a list)"),
         ];
         for (text, want) in cases {
@@ -390,6 +421,19 @@ mod tests {
             assert!(msg.contains(want), "{text}: {msg} lacks {want}");
             assert!(!msg.contains('\n'), "{msg}");
         }
+    }
+
+    #[test]
+    fn random_in_a_file_draws_fresh_bits() {
+        let p = program("party a; party b; fn main(x: u64 @a, y: u64 @b) -> u64 { x ^ y }");
+        let path = file("random.json", r#"{"x": " random ", "y": 0}"#);
+        let draw = || {
+            let mut inputs = p.all_inputs();
+            inputs.set_from_file(&path).unwrap();
+            p.eval(inputs).unwrap().get::<u64>(&p.circuit().outputs()[0].name).unwrap()
+        };
+        // Two 64-bit draws collide with probability 2^-64.
+        assert_ne!(draw(), draw());
     }
 
     #[test]

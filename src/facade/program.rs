@@ -457,7 +457,7 @@ impl std::fmt::Debug for Inputs {
 }
 
 /// The input value that asks for fresh random bits: `--input NAME=random`.
-const RANDOM: &str = "random";
+pub(super) const RANDOM: &str = "random";
 
 impl Inputs {
     fn new(program: Arc<mpc_circuits::Program>, party: Option<PartyId>) -> Inputs {
@@ -469,7 +469,8 @@ impl Inputs {
     /// input's type by value (`300u32` does not fit a `u8`; `-1i8` fits no unsigned
     /// type); `bool` sets a `bool`; a [`Value`] must have the input's shape and widths;
     /// a `&str` is parsed like the CLI's `--input NAME=VALUE` (arrays `[1, 2]`, structs,
-    /// hex `0x..`).
+    /// hex `0x..`; `random` draws the input's bits from the operating system's
+    /// generator).
     ///
     /// ```
     /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: i16 @b) -> bool { x == 0 }").unwrap();
@@ -533,15 +534,12 @@ impl Inputs {
         Ok(self)
     }
 
-    /// Sets input `k` from value text (`random` or a literal of its type).
+    /// Sets input `k` from value text (`random` or a literal of its type), as
+    /// `IntoInput for &str` reads it.
     pub(super) fn set_text(&mut self, k: usize, text: &str) -> Result<(), Error> {
         let group = &self.program.inputs()[k];
-        let bits = if text.trim() == RANDOM {
-            random_bits(group.ty.width())
-        } else {
-            mpc_circuits::parse_value(text, &group.ty)
-                .map_err(|e| Error::Type { name: group.name.clone(), message: e.to_string() })?
-        };
+        let bits =
+            text.into_bits(&group.ty).map_err(|message| Error::Type { name: group.name.clone(), message })?;
         self.bits[k] = Some(bits);
         Ok(())
     }
@@ -778,8 +776,12 @@ impl IntoInput for bool {
     }
 }
 
+/// Value text as `--input NAME=VALUE` takes it: a literal of the type, or `random`.
 impl IntoInput for &str {
     fn into_bits(self, ty: &ValueType) -> Result<Vec<bool>, String> {
+        if self.trim() == RANDOM {
+            return Ok(random_bits(ty.width()));
+        }
         mpc_circuits::parse_value(self, ty).map_err(|e| e.to_string())
     }
 }
