@@ -78,6 +78,7 @@ mod facade;
 
 pub use facade::channel::IoChannel;
 pub use facade::error::{Error, InputFileProblem};
+pub use facade::peer::{connect, listen, PeerOptions};
 pub use facade::program::{FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions};
 pub use mpc_circuits::{Value, ValueType};
 pub use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
@@ -90,6 +91,7 @@ pub use mpc_runtime::{Progress, SessionError, SessionStats};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::facade::files;
+    pub use crate::facade::peer::{accept, dial};
     pub use crate::facade::progress::Counting;
     pub use crate::facade::shapes;
 

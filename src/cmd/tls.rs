@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use mpc_net::{Channel, TcpChannel, TcpListenerChannel, TlsChannel, TlsIdentity};
+use mpc_net::{Channel, TlsIdentity};
 
 /// `--tls-cert`, `--tls-key` and `--peer-cert`: all three (TLS with the peer pinned)
 /// or none (clap's `requires_all`).
@@ -49,28 +49,21 @@ pub(crate) fn read_pem(path: &Path) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("cannot read `{}`", path.display()))
 }
 
-/// Waits on `addr` for the peer: over TLS with `tls`, else plain TCP.
+/// Waits on `addr` for the peer: over TLS with `tls`, else plain TCP (the library's
+/// `mpc::listen`, with any number of pins).
 pub(crate) fn accept_peer(
     addr: &str,
     tls: Option<&TlsIdentity>,
     timeout: Duration,
 ) -> anyhow::Result<Box<dyn Channel>> {
-    let listener = TcpListenerChannel::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-    let waiting = || format!("no peer connected to {addr}");
-    Ok(match tls {
-        Some(id) => Box::new(TlsChannel::accept(&listener, id, timeout).with_context(waiting)?),
-        None => Box::new(listener.accept(timeout).with_context(waiting)?),
-    })
+    Ok(mpc::internal::accept(addr, tls, timeout)?)
 }
 
-/// Connects to the peer at `addr`: over TLS with `tls`, else plain TCP.
+/// Connects to the peer at `addr`: over TLS with `tls`, else plain TCP (`mpc::connect`).
 pub(crate) fn connect_peer(
     addr: &str,
     tls: Option<&TlsIdentity>,
     timeout: Duration,
 ) -> anyhow::Result<Box<dyn Channel>> {
-    Ok(match tls {
-        Some(id) => Box::new(TlsChannel::connect(addr, id, timeout)?),
-        None => Box::new(TcpChannel::connect(addr, timeout)?),
-    })
+    Ok(mpc::internal::dial(addr, tls, timeout)?)
 }

@@ -158,6 +158,28 @@ pub enum Error {
         /// The cause.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The TLS files ([`crate::PeerOptions::tls_pem`]) cannot be used.
+    #[error("cannot use the TLS files")]
+    Tls {
+        /// The cause.
+        source: NetError,
+    },
+    /// [`crate::listen`] could not bind its address.
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: NetError,
+    },
+    /// [`crate::listen`]: no peer connected (in time, or the handshake failed).
+    #[error("no peer connected to {addr}")]
+    NoPeer {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: NetError,
+    },
     /// The channel failed: timeout, disconnect, socket or TLS error.
     #[error(transparent)]
     Channel(NetError),
