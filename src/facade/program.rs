@@ -147,6 +147,22 @@ impl Program {
     /// output revealed to both). A circuit compiled for other parties or restricted
     /// outputs would then give inputs or outputs to the wrong party; the file alone
     /// cannot tell.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("mpc-bristol-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let file = dir.join("and.txt");
+    /// // One AND gate of two 1-bit inputs (Bristol Fashion).
+    /// std::fs::write(&file, "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n").unwrap();
+    /// let p = mpc::Program::load(&file).unwrap();
+    /// assert!(p.uses_default_convention());
+    /// assert!(p.warnings().is_empty());
+    /// p.check_two_party().unwrap();
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set_arg("0=1").unwrap().set_arg("1=true").unwrap();
+    /// assert_eq!(p.local(inputs).unwrap().to_text(), "0: true\n");
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn uses_default_convention(&self) -> bool {
         self.bare
     }
@@ -170,6 +186,14 @@ impl Program {
 
     /// Refuses a program that is not a two-party program (what [`Program::run`] and
     /// [`Program::local`] need; [`Program::eval`] takes any number of parties).
+    ///
+    /// ```
+    /// let one = mpc::Program::compile("party a; fn main(x: u8 @a) -> u8 { x + 1 }").unwrap();
+    /// assert!(matches!(one.check_two_party(), Err(mpc::Error::Protocol(_))));
+    /// let mut inputs = one.all_inputs();
+    /// inputs.set("x", 1u8).unwrap();
+    /// assert_eq!(one.eval(inputs).unwrap().to_json(), format!(r#"{{"{}":2}}"#, one.circuit().outputs()[0].name));
+    /// ```
     pub fn check_two_party(&self) -> Result<(), Error> {
         mpc_runtime::check_two_party_program(&self.inner).map_err(Error::from)
     }
@@ -238,7 +262,9 @@ impl Program {
         self.run_with(party, inputs, channel, &RunOptions::default())
     }
 
-    /// [`Program::run`] with options (progress counters).
+    /// [`Program::run`] with options (progress counters), over any channel: a
+    /// [`crate::MemoryChannel`] end, an [`crate::IoChannel`], or the `Box<dyn Channel>`
+    /// of [`crate::listen`] / [`crate::connect`] (see there for an example over TCP).
     pub fn run_with<C: Channel + ?Sized>(
         &self,
         party: &str,
@@ -306,6 +332,19 @@ impl Program {
     }
 
     /// [`Program::eval`] with options (progress counters: all gates, not only AND).
+    ///
+    /// ```
+    /// use std::sync::{atomic::Ordering, Arc};
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x * y }").unwrap();
+    /// let progress = Arc::new(mpc::Progress::default());
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set("x", 3u8).unwrap().set("y", 5u8).unwrap();
+    /// let out = p.eval_with(inputs, &mpc::RunOptions::default().progress(Arc::clone(&progress))).unwrap();
+    /// assert_eq!(out.to_text().trim_end().rsplit(' ').next(), Some("15"));
+    /// let total = p.circuit().stats().gates();
+    /// assert_eq!(u128::from(progress.and_gates_done.load(Ordering::Relaxed)), total);
+    /// assert_eq!(u128::from(progress.and_gates_total.load(Ordering::Relaxed)), total);
+    /// ```
     pub fn eval_with(&self, inputs: Inputs, options: &RunOptions) -> Result<Outputs, Error> {
         use mpc_circuits::program::PlainEngine;
         let bits: Vec<bool> = self.all_bits(inputs)?.into_iter().flatten().collect();
