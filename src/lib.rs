@@ -80,6 +80,7 @@ pub use facade::channel::IoChannel;
 pub use facade::error::{Error, InputFileProblem};
 pub use facade::peer::{connect, listen, PeerOptions};
 pub use facade::program::{FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions};
+pub use facade::stats::Stats;
 pub use mpc_circuits::{Value, ValueType};
 pub use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
 pub use mpc_runtime::{Progress, SessionError, SessionStats};
@@ -94,6 +95,7 @@ pub mod internal {
     pub use crate::facade::peer::{accept, dial};
     pub use crate::facade::progress::Counting;
     pub use crate::facade::shapes;
+    pub use crate::facade::stats;
 
     /// A Bristol file (Fashion or old) read as a circuit with its shapes sidecar
     /// applied when there is one (`mpc inspect`); `true` when there is none.

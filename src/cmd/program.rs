@@ -1,7 +1,7 @@
 //! What the commands do with a [`Program`] besides running it: the statistics of a
-//! whole run without expanding it (`mpc compile --stats`), the expanded Bristol
-//! Fashion circuit written as the program executes (`mpc compile -o`), the
-//! `--max-gates` check, and an engine wrapper that counts gates for the progress bar.
+//! whole run without expanding it (`mpc compile --stats`, as JSON or text from the
+//! library's `mpc::Stats`), the expanded Bristol Fashion circuit written as the
+//! program executes (`mpc compile -o`) and the `--max-gates` check.
 //!
 //! Streamed Bristol numbering (what `-o` writes): wires `0..inputs` are the inputs;
 //! if any instruction passes a register as public bits, two EQ gates come first
@@ -14,52 +14,12 @@ use std::io::Write;
 use std::sync::atomic::AtomicU64;
 
 use anyhow::{bail, Context};
-use mpc_circuits::{execute, Circuit, Engine, ExecError, Gate, Instr, Operand, Program};
+use mpc_circuits::{execute, Circuit, Engine, ExecError, Gate, Program};
 
-/// How often each body is called in a whole run (saturating).
-pub fn body_calls(program: &Program) -> Vec<u128> {
-    fn walk(code: &[Instr], times: u128, calls: &mut [u128]) {
-        for ins in code {
-            match ins {
-                Instr::Call { body, .. } => {
-                    if let Some(c) = calls.get_mut(*body as usize) {
-                        *c = c.saturating_add(times);
-                    }
-                }
-                Instr::Loop { from, to, code, .. } => {
-                    let n = (i128::from(*to) - i128::from(*from)).max(0) as u128;
-                    walk(code, times.saturating_mul(n), calls);
-                }
-                Instr::Copy { .. } => {}
-            }
-        }
-    }
-    let mut calls = vec![0u128; program.bodies().len()];
-    walk(program.code(), 1, &mut calls);
-    calls
-}
-
-/// Whether an instruction passes a register as public constant bits.
-pub fn uses_constants(program: &Program) -> bool {
-    fn walk(code: &[Instr]) -> bool {
-        code.iter().any(|ins| match ins {
-            Instr::Call { args, .. } => args.iter().any(|a| matches!(a, Operand::Reg { .. })),
-            Instr::Loop { code, .. } => walk(code),
-            Instr::Copy { .. } => false,
-        })
-    }
-    walk(program.code())
-}
-
-/// Number of instructions (loops count themselves and their code).
-pub fn instruction_count(code: &[Instr]) -> usize {
-    code.iter()
-        .map(|i| match i {
-            Instr::Loop { code, .. } => 1 + instruction_count(code),
-            _ => 1,
-        })
-        .sum()
-}
+// The whole-run counting helpers live in the library (`mpc::Stats`); re-exported at
+// their old paths, which other commands may use.
+#[allow(unused_imports)]
+pub use mpc::internal::stats::{body_calls, instruction_count, uses_constants};
 
 /// Refuses a program whose run executes more than `max` gates (`--max-gates`).
 pub fn check_max_gates(program: &Program, max: Option<u64>) -> anyhow::Result<()> {
@@ -72,53 +32,6 @@ pub fn check_max_gates(program: &Program, max: Option<u64>) -> anyhow::Result<()
     Ok(())
 }
 
-/// The single body a program runs once, if that is all it does (a circuit file, a
-/// program without rolled loops): its statistics are then exactly the circuit's.
-fn single_call(program: &Program) -> Option<&Circuit> {
-    match program.code() {
-        [Instr::Call { body, .. }] => program.bodies().get(*body as usize),
-        _ => None,
-    }
-}
-
-/// Largest expansion whose AND depth `--stats` computes by running the program on
-/// depths (beyond it the depth is reported as unknown).
-const DEPTH_LIMIT: u128 = 1 << 24;
-
-/// Computes AND depths: each wire's label is its depth.
-struct DepthEngine {
-    wires: Vec<u64>,
-}
-
-impl Engine for DepthEngine {
-    type Label = u64;
-
-    fn constant(&mut self, _bit: bool) -> u64 {
-        0
-    }
-
-    fn call(
-        &mut self,
-        _index: usize,
-        body: &Circuit,
-        inputs: &[u64],
-        outputs: &mut Vec<u64>,
-    ) -> Result<(), ExecError> {
-        let w = &mut self.wires;
-        w.clear();
-        w.resize(body.num_wires() as usize, 0);
-        let n = inputs.len().min(w.len());
-        w[..n].copy_from_slice(&inputs[..n]);
-        // Wire indices are below num_wires: `Circuit::new` checked every gate.
-        for g in body.gates() {
-            let d = g.inputs().map(|x| w[x.index()]).max().unwrap_or(0);
-            w[g.output().index()] = if matches!(g, Gate::And { .. }) { d + 1 } else { d };
-        }
-        outputs.extend(body.outputs().iter().flat_map(|o| o.wires.iter().map(|x| w[x.index()])));
-        Ok(())
-    }
-}
-
 /// The statistics object of `mpc compile --stats --json` for a program: the keys of
 /// `mpc inspect --json` for the whole run (a program that is one call of one body
 /// reports exactly that body's circuit statistics; otherwise gate counts come from
@@ -129,56 +42,19 @@ impl Engine for DepthEngine {
 /// `memory_slots`, `program_size`.
 pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::json;
-    let s = program.stats();
+    let s = mpc::internal::stats::whole_run(program);
     let mut v = serde_json::Map::new();
     let inputs: Vec<usize> = program.inputs().iter().map(|g| g.ty.width()).collect();
     let outputs: Vec<usize> = program.outputs().iter().map(|o| o.ty.width()).collect();
-    if let Some(body) = single_call(program) {
-        let b = body.stats();
-        v.insert("gates".into(), json!(b.gates));
-        v.insert("and_gates".into(), json!(b.and));
-        v.insert("xor_gates".into(), json!(b.xor));
-        v.insert("inv_gates".into(), json!(b.inv));
-        v.insert("eq_gates".into(), json!(b.eq));
-        v.insert("eqw_gates".into(), json!(b.eqw));
-        v.insert("and_depth".into(), json!(b.and_depth));
-        v.insert("wires".into(), json!(b.wires));
-        v.insert("peak_live_wires".into(), json!(b.peak_live_wires));
-    } else {
-        let calls = body_calls(program);
-        let (mut eq, mut eqw) = (0u128, 0u128);
-        let mut peak = 0usize;
-        for (b, n) in program.bodies().iter().zip(&calls) {
-            let (e, w) = b.gates().iter().fold((0u128, 0u128), |(e, w), g| match g {
-                Gate::Const { .. } => (e + 1, w),
-                Gate::Copy { .. } => (e, w + 1),
-                _ => (e, w),
-            });
-            eq = eq.saturating_add(e.saturating_mul(*n));
-            eqw = eqw.saturating_add(w.saturating_mul(*n));
-            if *n > 0 {
-                peak = peak.max(mpc_circuits::passes::allocate_slots(b).num_slots as usize);
-            }
-        }
-        let consts = if uses_constants(program) { 2 } else { 0 };
-        let wires = (u128::from(program.num_input_wires()) + consts).saturating_add(s.gates());
-        let depth = (s.gates() <= DEPTH_LIMIT)
-            .then(|| {
-                let inputs = vec![0u64; program.num_input_wires() as usize];
-                execute(program, &mut DepthEngine { wires: Vec::new() }, &inputs).ok()
-            })
-            .flatten()
-            .map(|d| d.into_iter().max().unwrap_or(0));
-        v.insert("gates".into(), count_json(s.gates()));
-        v.insert("and_gates".into(), count_json(s.and));
-        v.insert("xor_gates".into(), count_json(s.xor));
-        v.insert("inv_gates".into(), count_json(s.inv));
-        v.insert("eq_gates".into(), count_json(eq));
-        v.insert("eqw_gates".into(), count_json(eqw));
-        v.insert("and_depth".into(), json!(depth));
-        v.insert("wires".into(), count_json(wires));
-        v.insert("peak_live_wires".into(), json!(program.memory() as usize + peak));
-    }
+    v.insert("gates".into(), count_json(s.gates));
+    v.insert("and_gates".into(), count_json(s.and_gates));
+    v.insert("xor_gates".into(), count_json(s.xor_gates));
+    v.insert("inv_gates".into(), count_json(s.inv_gates));
+    v.insert("eq_gates".into(), count_json(s.eq_gates));
+    v.insert("eqw_gates".into(), count_json(s.eqw_gates));
+    v.insert("and_depth".into(), s.and_depth.map_or(serde_json::Value::Null, count_json));
+    v.insert("wires".into(), count_json(s.wires));
+    v.insert("peak_live_wires".into(), count_json(s.peak_live_wires));
     v.insert("inputs".into(), json!(inputs));
     v.insert("outputs".into(), json!(outputs));
     v.insert(
@@ -190,11 +66,11 @@ pub fn stats_json(program: &Program) -> serde_json::Map<String, serde_json::Valu
         json!(program.outputs().iter().map(|o| o.name.clone()).collect::<Vec<_>>()),
     );
     v.insert("calls".into(), count_json(s.calls));
-    v.insert("bodies".into(), json!(program.bodies().len()));
-    v.insert("body_gates".into(), json!(program.bodies().iter().map(|b| b.gates().len()).sum::<usize>()));
-    v.insert("instructions".into(), json!(instruction_count(program.code())));
-    v.insert("memory_slots".into(), json!(program.memory()));
-    v.insert("program_size".into(), json!(program.size()));
+    v.insert("bodies".into(), json!(s.bodies));
+    v.insert("body_gates".into(), json!(s.body_gates));
+    v.insert("instructions".into(), json!(s.instructions));
+    v.insert("memory_slots".into(), json!(s.memory_slots));
+    v.insert("program_size".into(), json!(s.program_size));
     v
 }
 
@@ -392,7 +268,7 @@ pub fn write_bristol_file(
 mod tests {
     use super::*;
     use mpc_circuits::{
-        Affine, Builder, InputGroup, PartyId, ProgramOutput, Region, Reveal, ValueType, Word,
+        Affine, Builder, InputGroup, Instr, Operand, PartyId, ProgramOutput, Region, Reveal, ValueType, Word,
     };
     use std::sync::atomic::Ordering;
 

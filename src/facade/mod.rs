@@ -3,9 +3,9 @@
 //! the peer), [`channel`] ([`crate::IoChannel`])
 //! and [`error`] ([`crate::Error`]); and what they are built on: [`files`] (reading
 //! with stream limits), [`shapes`] (the Bristol shapes sidecar), [`progress`] (counting
-//! executed gates).
+//! executed gates), [`stats`] (what a whole run executes).
 //!
-//! `files`, `shapes`, `progress` and `peer` are `pub` only so that `crate::internal` can
+//! `files`, `shapes`, `progress`, `peer` and `stats` are `pub` only so that `crate::internal` can
 //! re-export them for the binary; the `facade` module itself is private.
 
 pub(crate) mod channel;
@@ -16,3 +16,4 @@ pub mod peer;
 pub(crate) mod program;
 pub mod progress;
 pub mod shapes;
+pub mod stats;

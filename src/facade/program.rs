@@ -173,6 +173,12 @@ impl Program {
         &self.warnings
     }
 
+    /// What the whole run executes (gate counts, AND depth, wires) and the size of the
+    /// program form, computed without expanding it; see [`crate::Stats`].
+    pub fn stats(&self) -> crate::Stats {
+        super::stats::whole_run(&self.inner)
+    }
+
     /// The party names, in order: the first garbles, the second evaluates.
     pub fn parties(&self) -> &[String] {
         self.inner.parties()
