@@ -85,8 +85,10 @@ impl Inputs {
             .map_err(|source| Error::Io { path: path.into(), source })?;
         let fail = |at: String, problem: Problem| Error::InputFile { path: path.into(), at, problem };
         let text = String::from_utf8(bytes).map_err(|_| fail(String::new(), Problem::NotText))?;
+        // A byte-order mark (spreadsheets write one) is not part of the first name.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let parsed = if is_csv { self.parse_csv(&text) } else { self.parse_json(&text) };
+        let parsed = if is_csv { self.parse_csv(text) } else { self.parse_json(text) };
         let parsed = parsed.map_err(|(at, problem)| fail(at, problem))?;
         // Text values (`random` too) parse again here; they parsed once already, so
         // the error arm only guards against a future divergence.
@@ -450,7 +452,7 @@ mod tests {
         let p = program(
             "party a; party b; fn main(xs: [i8; 3] @a, ys: [u8; 1] @b) -> i8 { xs[0] + xs[2] + ys[0] as i8 }",
         );
-        let path = file("cols.csv", "xs, \"ys\"\r\n-1,5\n2,\n\"-3\",\n\n");
+        let path = file("cols.csv", "\u{feff}xs, \"ys\"\r\n-1,5\n2,\n\"-3\",\n\n");
         let mut inputs = p.all_inputs();
         inputs.set_from_file(&path).unwrap();
         let out = p.eval(inputs).unwrap();
