@@ -73,6 +73,19 @@
 //! to value, or CSV columns for array inputs) and from command-line style assignments
 //! ([`Inputs::set_arg`]); [`Outputs::to_text`] and [`Outputs::to_json`] print what the
 //! CLI prints. The `mpc` command is built on this facade.
+//!
+//! # Native modules
+//!
+//! [`native`] is the workspace's `mpc-native` crate, re-exported whole: Shamir secret
+//! sharing, Paillier encryption, Sigma-protocol proofs, differential privacy, secure
+//! aggregation and private set intersection, each module's docs its specification.
+//!
+//! ```
+//! use mpc::native::shamir;
+//! let shares = shamir::split_bytes(b"secret", 3, 5, &mut rand::rngs::OsRng).unwrap();
+//! assert_eq!(&shamir::reconstruct_bytes(&shares[1..4]).unwrap()[..], b"secret");
+//! assert!(shamir::reconstruct_bytes(&shares[..2]).is_err()); // below the threshold
+//! ```
 
 mod facade;
 
@@ -81,7 +94,8 @@ pub use facade::error::{Error, InputFileProblem};
 pub use facade::peer::{connect, listen, PeerOptions};
 pub use facade::program::{FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions};
 pub use facade::stats::Stats;
-pub use mpc_circuits::{Value, ValueType};
+pub use mpc_circuits::{Circuit, Value, ValueType};
+pub use mpc_native as native;
 pub use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
 pub use mpc_runtime::{Progress, SessionError, SessionStats};
 

@@ -9,7 +9,8 @@
 //!
 //! **Internal crate** of the `mpc` workspace, not published: its API serves the
 //! workspace's other crates and may change at any time. Applications use the `mpc`
-//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`),
+//! which re-exports [`Circuit`], [`Value`] and [`ValueType`] from here.
 //!
 //! - [`program`]: the compiled program form (bodies and instructions over a wire
 //!   memory) and the one executor that walks it into any [`Engine`].

@@ -3,9 +3,8 @@
 //! privacy, secure aggregation and private set intersection. Each module's doc is its
 //! specification; docs/native.md is the user guide.
 //!
-//! **Internal crate** of the `mpc` workspace, not published: its API serves the
-//! workspace's other crates and may change at any time. Applications use the `mpc`
-//! crate's facade (`mpc::Program`, `mpc::Inputs`, `mpc::Outputs`, `mpc::Channel`).
+//! Not published on its own: applications reach this crate as `mpc::native`, the
+//! root crate's re-export (part of its public surface, with the facade).
 
 pub mod dp;
 pub mod paillier;
