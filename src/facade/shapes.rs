@@ -59,7 +59,7 @@ pub fn needs_sidecar(circuit: &Circuit) -> bool {
     shapes_differ(circuit.parties(), circuit.inputs(), &reveals)
 }
 
-/// [`needs_sidecar`] for a program (the shapes of its expanded circuit).
+/// `needs_sidecar` for a program (the shapes of its expanded circuit).
 pub fn program_needs_sidecar(p: &Program) -> bool {
     let reveals: Vec<Reveal> = p.outputs().iter().map(|o| o.reveal).collect();
     shapes_differ(p.parties(), p.inputs(), &reveals)
