@@ -46,6 +46,8 @@
 //! - [`rot`]: random OT: the sender gets `[k0_i, k1_i]`, the receiver `k_{c_i}`.
 //! - [`chosen`]: chosen-message 1-of-2 OT of [`mpc_crypto::Block`]s; adds one
 //!   [`chosen::Transfer`] message from the sender per batch.
+//! - [`kos`]: correlated OT with the KOS15 consistency check, secure against a
+//!   malicious receiver (one more round trip per batch, 256 extra OTs).
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
@@ -61,6 +63,7 @@ pub mod chosen;
 pub mod cot;
 mod error;
 pub mod iknp;
+pub mod kos;
 pub mod rot;
 pub mod transpose;
 mod wire;
