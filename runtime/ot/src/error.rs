@@ -52,6 +52,13 @@ pub enum OtError {
         /// The number of OTs the batch was for (without the check's own).
         batch_ots: usize,
     },
+    /// An opening of authenticated bits does not match their MACs: the peer changed
+    /// an opened bit or its MAC.
+    #[error("the peer's opening of {bits} authenticated bits failed the MAC check")]
+    MacCheck {
+        /// The number of bits in the opening.
+        bits: usize,
+    },
     /// A local argument is out of range (for example, more messages than OTs).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -48,6 +48,7 @@
 //!   [`chosen::Transfer`] message from the sender per batch.
 //! - [`kos`]: correlated OT with the KOS15 consistency check, secure against a
 //!   malicious receiver (one more round trip per batch, 256 extra OTs).
+//! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
@@ -58,6 +59,7 @@
 //! AES hash of mpc-crypto with the session-unique OT index as tweak. Secrets (`Delta`,
 //! base-OT scalars, PRG states, pending keys) are zeroized and never printed.
 
+pub mod abit;
 pub mod base;
 pub mod chosen;
 pub mod cot;

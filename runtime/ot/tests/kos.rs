@@ -183,3 +183,76 @@ fn the_abort_rate_of_a_single_lie_is_about_one_half() {
     }
     assert!((16..=48).contains(&caught), "{caught} of {trials}");
 }
+
+mod authenticated_bits {
+    use super::*;
+    use mpc_ot::abit::{Holder, Opening, Verifier};
+
+    /// `n` random bits held by the kos receiver, authenticated to the sender.
+    fn abits(rng: &mut ChaCha12Rng, n: usize) -> (Holder, Verifier, Delta) {
+        let delta = Delta::random(rng);
+        let (mut s, mut r) = pair(rng, &delta);
+        let bits: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let (verdict, macs) = batch(rng, &mut s, &mut r, &bits, Extend::clone);
+        (Holder { bits, macs }, Verifier { keys: verdict.unwrap() }, delta)
+    }
+
+    fn wire(o: &Opening) -> Opening {
+        Opening::from_bytes(&o.to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn honest_openings_verify_including_xors() {
+        let mut rng = ChaCha12Rng::seed_from_u64(20);
+        let (h, v, delta) = abits(&mut rng, 300);
+        let idx: Vec<usize> = (0..300).filter(|i| i % 3 != 1).collect();
+        let got = v.check_open(&delta, &idx, &wire(&h.open(&idx).unwrap())).unwrap();
+        assert_eq!(got, idx.iter().map(|&i| h.bits[i]).collect::<Vec<_>>());
+        // XOR of two halves is authenticated under the XOR of keys.
+        let (h1, h2) = (
+            Holder { bits: h.bits[..150].to_vec(), macs: h.macs[..150].to_vec() },
+            Holder { bits: h.bits[150..].to_vec(), macs: h.macs[150..].to_vec() },
+        );
+        let (v1, v2) = (Verifier { keys: v.keys[..150].to_vec() }, Verifier { keys: v.keys[150..].to_vec() });
+        let (hx, vx) = (h1.xor(&h2), v1.xor(&v2));
+        let all: Vec<usize> = (0..150).collect();
+        let bits = vx.check_open(&delta, &all, &hx.open(&all).unwrap()).unwrap();
+        assert!(bits.iter().enumerate().all(|(i, &b)| b == h.bits[i] ^ h.bits[150 + i]));
+    }
+
+    #[test]
+    fn a_flipped_opened_bit_or_digest_is_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(21);
+        let (h, v, delta) = abits(&mut rng, 40);
+        let idx: Vec<usize> = (0..40).collect();
+        let bytes = h.open(&idx).unwrap().to_bytes();
+        for bit in 0..(40 + 256) {
+            let mut b = bytes.clone();
+            // Bits sit at bytes 5..10, the digest at 10..42.
+            let (byte, off) = if bit < 40 { (5 + bit / 8, bit % 8) } else { (10 + (bit - 40) / 8, bit % 8) };
+            b[byte] ^= 1 << off;
+            let err = v.check_open(&delta, &idx, &Opening::from_bytes(&b).unwrap()).unwrap_err();
+            assert!(matches!(err, OtError::MacCheck { bits: 40 }), "bit {bit}: {err}");
+        }
+        // The wrong Delta (a verifier that is not the MACs' owner) refuses too.
+        let other = Delta::random(&mut rng);
+        assert!(v.check_open(&other, &idx, &Opening::from_bytes(&bytes).unwrap()).is_err());
+    }
+
+    #[test]
+    fn malformed_or_mismatched_openings_are_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(22);
+        let (h, v, delta) = abits(&mut rng, 10);
+        let o = h.open(&[1, 2, 3]).unwrap();
+        assert!(matches!(
+            v.check_open(&delta, &[1, 2], &o),
+            Err(OtError::CountMismatch { expected: 2, got: 3, .. })
+        ));
+        assert!(v.check_open(&delta, &[1, 2, 99], &o).is_err());
+        assert!(h.open(&[10]).is_err());
+        let mut b = o.to_bytes();
+        b[5] |= 0x80; // a padding bit
+        assert!(Opening::from_bytes(&b).is_err());
+        assert!(Opening::from_bytes(&b[..b.len() - 1]).is_err());
+    }
+}
