@@ -29,6 +29,24 @@ pub enum AuthError {
         /// Which check.
         what: &'static str,
     },
+    /// The evaluator's check of a garbled row: the decrypted MAC is neither key.
+    #[error("the peer's garbled table for AND gate {gate} failed authentication")]
+    GarbledTable {
+        /// The AND gate's index (AND gates counted in circuit order from 0).
+        gate: usize,
+    },
+    /// The garbler's check of an output label sent by the evaluator.
+    #[error("the peer's label for output wire {wire} is not one of the wire's two labels")]
+    OutputLabel {
+        /// The circuit wire.
+        wire: usize,
+    },
+    /// The oblivious transfer underneath refused a message or failed its check.
+    #[error("oblivious transfer: {0}")]
+    Ot(String),
+    /// The channel failed (closed, timed out, too large a message).
+    #[error("{0}")]
+    Transport(String),
     /// Local arguments that do not fit together (a caller bug).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

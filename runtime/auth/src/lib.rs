@@ -14,6 +14,9 @@
 //!   permutation (WRK17 section 4.2, KRRW18 section 5) so that the leak is removed
 //!   except with probability `2^-40`.
 //! - [`feq`]: the commit-then-open equality check both use.
+//! - [`protocol`]: the whole two-party protocol over a circuit (WRK17 section 3):
+//!   preprocessing, inputs, authenticated garbled tables, evaluation with a MAC check
+//!   per AND gate, outputs.
 //!
 //! Everything is sans-IO: each step is a function of one party's state and the peer's
 //! previous message, returning the next message as bytes; tests drive both parties
@@ -28,6 +31,7 @@ pub mod bucket;
 mod error;
 pub mod feq;
 pub mod leaky_and;
+pub mod protocol;
 pub mod shares;
 
 pub use error::AuthError;

@@ -59,6 +59,21 @@ impl AuthShares {
         self.keys[i] ^= other.keys[j];
     }
 
+    /// Entry `src` XORed into entry `dst` of the same vector.
+    pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
+        self.bits[dst] ^= self.bits[src];
+        let (m, k) = (self.macs[src], self.keys[src]);
+        self.macs[dst] ^= m;
+        self.keys[dst] ^= k;
+    }
+
+    /// Appends entry `i` of `other`.
+    pub(crate) fn push_from(&mut self, other: &AuthShares, i: usize) {
+        self.bits.push(other.bits[i]);
+        self.macs.push(other.macs[i]);
+        self.keys.push(other.keys[i]);
+    }
+
     /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
     /// evaluator moves its key for the garbler's share by its `Delta`.
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
