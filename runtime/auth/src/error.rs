@@ -44,7 +44,10 @@ pub enum AuthError {
     /// The oblivious transfer underneath refused a message or failed its check.
     #[error("oblivious transfer: {0}")]
     Ot(String),
-    /// The channel failed (closed, timed out, too large a message).
+    /// The peer closed the channel (after a failed check on its side, say).
+    #[error("the peer closed the connection")]
+    Closed,
+    /// The channel failed otherwise (timed out, too large a message).
     #[error("{0}")]
     Transport(String),
     /// Local arguments that do not fit together (a caller bug).

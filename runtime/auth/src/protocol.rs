@@ -84,7 +84,10 @@ impl<C: Channel> Link for ChannelLink<C> {
 }
 
 fn net(e: mpc_net::NetError) -> AuthError {
-    AuthError::Transport(e.to_string())
+    match e {
+        mpc_net::NetError::Closed => AuthError::Closed,
+        other => AuthError::Transport(other.to_string()),
+    }
 }
 
 fn ot(e: mpc_ot::OtError) -> AuthError {
