@@ -103,20 +103,37 @@ struct Outcome {
     garbler: Result<Vec<Option<bool>>, AuthError>,
     evaluator: Result<Vec<Option<bool>>, AuthError>,
     garbler_lengths: Vec<usize>,
+    evaluator_lengths: Vec<usize>,
 }
 
 fn run(c: &Circuit, xa: &[bool], xb: &[bool], seed: u64, edit: Option<(usize, Edit)>) -> Outcome {
+    run_with(c, xa, xb, seed, edit, None)
+}
+
+/// [`run`] with an edit on either side: `edit` of a garbler message, `eval_edit` of an
+/// evaluator message.
+fn run_with(
+    c: &Circuit,
+    xa: &[bool],
+    xb: &[bool],
+    seed: u64,
+    edit: Option<(usize, Edit)>,
+    eval_edit: Option<(usize, Edit)>,
+) -> Outcome {
     let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
     let (c1, xb) = (c.clone(), xb.to_vec());
     let eval = thread::spawn(move || {
         let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
-        protocol::run(Role::Evaluator, &c1, &xb, &mut ChannelLink(cb), &mut rng)
+        let mut link = Tamper { inner: ChannelLink(cb), sent: 0, edit: eval_edit, lengths: Vec::new() };
+        let out = protocol::run(Role::Evaluator, &c1, &xb, &mut link, &mut rng);
+        (out, link.lengths)
     });
     let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
     let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
     let garbler = protocol::run(Role::Garbler, c, xa, &mut link, &mut rng);
     drop(link.inner);
-    Outcome { garbler, evaluator: eval.join().unwrap(), garbler_lengths: link.lengths }
+    let (evaluator, evaluator_lengths) = eval.join().unwrap();
+    Outcome { garbler, evaluator, garbler_lengths: link.lengths, evaluator_lengths }
 }
 
 fn expected(c: &Circuit, xa: &[bool], xb: &[bool]) -> (Vec<Option<bool>>, Vec<Option<bool>>) {
@@ -234,4 +251,78 @@ fn tables_of_another_function_are_caught() {
     let edit: Edit = Box::new(|m: &mut Vec<u8>| m.rotate_left(128));
     let o = run(&c, &xa, &xb, 10, Some((t, edit)));
     assert!(matches!(o.evaluator, Err(AuthError::GarbledTable { .. })), "{:?}", o.evaluator.err());
+}
+
+#[test]
+fn tampered_output_decoding_is_caught() {
+    // The garbler's last message opens its mask shares of the evaluator's outputs; a
+    // changed bit (a wrong decoding) fails the MAC check.
+    let c = random_circuit(8, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(5);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let last = run(&c, &xa, &xb, 11, None).garbler_lengths.len() - 1;
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[5] ^= 1);
+    let o = run(&c, &xa, &xb, 11, Some((last, edit)));
+    assert!(
+        matches!(o.evaluator, Err(AuthError::MacCheck { what: "output masks", .. })),
+        "{:?}",
+        o.evaluator
+    );
+}
+
+#[test]
+fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
+    // The evaluator's third message is its OT extension (after the offer and the
+    // answer); flipping one entry of column 0 means a different choice in that column
+    // only. Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
+    let c = random_circuit(9, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(6);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1);
+    let o = run_with(&c, &xa, &xb, 12, None, Some((2, edit)));
+    let err = o.garbler.unwrap_err();
+    assert!(err.to_string().contains("consistency check"), "{err}");
+}
+
+#[test]
+fn an_evaluator_lying_about_the_garblers_output_is_caught() {
+    // The evaluator's last message carries, for the garbler's outputs, the masked
+    // values and their labels: a flipped masked bit no longer matches its label.
+    let c = random_circuit(10, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(7);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 13, None);
+    assert!(honest.garbler.is_ok());
+    let last = honest.evaluator_lengths.len() - 1;
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[0] ^= 1);
+    let o = run_with(&c, &xa, &xb, 13, None, Some((last, edit)));
+    assert!(matches!(o.garbler, Err(AuthError::OutputLabel { .. })), "{:?}", o.garbler);
+}
+
+#[test]
+fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
+    // The garbler's input message is its masked input bits then one label per input
+    // wire. A wrong label makes the first AND row it selects decrypt to garbage (the
+    // MAC check fails); where the wire reaches outputs only through XORs the
+    // evaluator's outputs do not depend on the label (they use masked values), so the
+    // run is right. Never a wrong output.
+    let c = random_circuit(11, 4, 4, 40);
+    let mut rng = ChaCha12Rng::seed_from_u64(8);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let honest = run(&c, &xa, &xb, 14, None);
+    let msg = honest.garbler_lengths.iter().position(|&l| l == 1 + 16 * 4).expect("the input message");
+    let mut caught = 0;
+    for wire in 0..4 {
+        let edit: Edit = Box::new(move |m: &mut Vec<u8>| m[1 + 16 * wire + 7] ^= 0x20);
+        let o = run(&c, &xa, &xb, 14, Some((msg, edit)));
+        if let Ok(a) = &o.garbler {
+            assert_eq!(a, &ea);
+        }
+        match &o.evaluator {
+            Ok(b) => assert_eq!(b, &eb),
+            Err(_) => caught += 1,
+        }
+    }
+    assert!(caught > 0, "a label feeding an AND gate must be caught");
 }
