@@ -28,14 +28,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let eval = std::thread::spawn(move || {
             let mut rng = ChaCha12Rng::seed_from_u64(run as u64 + 100);
             let mut link = ChannelLink(cb);
-            let out = protocol::run(Role::Evaluator, &c, &vec![true; wb], &mut link, &mut rng);
+            let out = protocol::run_reported(Role::Evaluator, &c, &vec![true; wb], &mut link, &mut rng);
             (out, link.0.bytes_sent())
         });
         let mut rng = ChaCha12Rng::seed_from_u64(run as u64);
         let mut link = ChannelLink(ca);
-        protocol::run(Role::Garbler, &circuit, &vec![false; wa], &mut link, &mut rng)?;
+        let (_, phases) =
+            protocol::run_reported(Role::Garbler, &circuit, &vec![false; wa], &mut link, &mut rng)?;
         let (out, eb) = eval.join().map_err(|_| "evaluator thread panicked")?;
-        out?;
+        let (_, eval_phases) = out?;
+        if run + 1 == runs {
+            for (g, e) in phases.iter().zip(&eval_phases) {
+                println!(
+                    "  {:<20} garbler sent {:>9} B, evaluator sent {:>9} B ({:.1} B/AND), garbler {:.1} ms",
+                    g.name,
+                    g.bytes_sent,
+                    e.bytes_sent,
+                    (g.bytes_sent + e.bytes_sent) as f64 / circuit.and_count().max(1) as f64,
+                    g.elapsed.as_secs_f64() * 1e3
+                );
+            }
+        }
         times.push(start.elapsed().as_secs_f64() * 1e3);
         bytes = (link.0.bytes_sent(), eb);
     }

@@ -83,6 +83,58 @@ impl<C: Channel> Link for ChannelLink<C> {
     }
 }
 
+/// Bytes and time of one phase of a run, as seen by one party.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phase {
+    /// `authenticated bits`, `AND triples`, `inputs`, `garbled tables`, `outputs`.
+    pub name: &'static str,
+    /// Bytes this party sent in the phase (message payloads).
+    pub bytes_sent: u64,
+    /// Bytes it received.
+    pub bytes_received: u64,
+    /// Wall time of the phase.
+    pub elapsed: std::time::Duration,
+}
+
+/// Counts a [`Link`]'s traffic by phase.
+struct Meter<'a, L> {
+    inner: &'a mut L,
+    sent: u64,
+    received: u64,
+    mark: (u64, u64, std::time::Instant),
+    phases: Vec<Phase>,
+}
+
+impl<'a, L: Link> Meter<'a, L> {
+    fn new(inner: &'a mut L) -> Meter<'a, L> {
+        Meter { inner, sent: 0, received: 0, mark: (0, 0, std::time::Instant::now()), phases: Vec::new() }
+    }
+
+    /// Closes the current phase under `name`.
+    fn phase(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.phases.push(Phase {
+            name,
+            bytes_sent: self.sent - self.mark.0,
+            bytes_received: self.received - self.mark.1,
+            elapsed: now - self.mark.2,
+        });
+        self.mark = (self.sent, self.received, now);
+    }
+}
+
+impl<L: Link> Link for Meter<'_, L> {
+    fn send(&mut self, msg: &[u8]) -> Result<()> {
+        self.sent += msg.len() as u64;
+        self.inner.send(msg)
+    }
+    fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
+        let m = self.inner.recv(max)?;
+        self.received += m.len() as u64;
+        Ok(m)
+    }
+}
+
 fn net(e: mpc_net::NetError) -> AuthError {
     match e {
         mpc_net::NetError::Closed => AuthError::Closed,
@@ -164,6 +216,29 @@ pub fn run<L: Link, R: RngCore + CryptoRng>(
     link: &mut L,
     rng: &mut R,
 ) -> Result<Vec<Option<bool>>> {
+    run_reported(role, circuit, inputs, link, rng).map(|(out, _)| out)
+}
+
+/// [`run`], also returning this party's bytes and time per phase.
+pub fn run_reported<L: Link, R: RngCore + CryptoRng>(
+    role: Role,
+    circuit: &Circuit,
+    inputs: &[bool],
+    link: &mut L,
+    rng: &mut R,
+) -> Result<(Vec<Option<bool>>, Vec<Phase>)> {
+    let mut meter = Meter::new(link);
+    let out = run_metered(role, circuit, inputs, &mut meter, rng)?;
+    Ok((out, meter.phases))
+}
+
+fn run_metered<L: Link, R: RngCore + CryptoRng>(
+    role: Role,
+    circuit: &Circuit,
+    inputs: &[bool],
+    link: &mut Meter<'_, L>,
+    rng: &mut R,
+) -> Result<Vec<Option<bool>>> {
     if circuit.parties().len() != 2 {
         return Err(AuthError::InvalidArgument(format!(
             "authenticated garbling is for two parties; the circuit has {}",
@@ -198,6 +273,8 @@ pub fn run<L: Link, R: RngCore + CryptoRng>(
     let my_bits: Vec<bool> = (0..n_bits).map(|_| rng.next_u32() & 1 == 1).collect();
     let (pool, mine, theirs) = authenticate(role, link, rng, mine, theirs, &my_bits)?;
 
+    link.phase("authenticated bits");
+
     // 2. Wire masks.
     let mut masks = AuthShares {
         bits: vec![false; circuit.num_wires() as usize],
@@ -231,6 +308,7 @@ pub fn run<L: Link, R: RngCore + CryptoRng>(
     let triple_pool = pool.slice(n_in + n_and..n_bits);
     let triples = make_triples(role, link, rng, &delta, &triple_pool, n_and, b_size)?;
     let sigma = beaver(role, link, &delta, &masks, &ands, triples)?;
+    link.phase("AND triples");
 
     // 4. Inputs.
     let peer_inputs = input_wires(circuit, 1 - me);
@@ -478,7 +556,7 @@ fn row_pad(aes: &FixedKeyAes, a: Block, b: Block, gate: usize, row: usize) -> [B
 #[allow(clippy::too_many_arguments)]
 fn garbler<L: Link, R: RngCore + CryptoRng>(
     circuit: &Circuit,
-    link: &mut L,
+    link: &mut Meter<'_, L>,
     rng: &mut R,
     delta: &Delta,
     masks: &AuthShares,
@@ -509,6 +587,7 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
         msg.extend_from_slice(&zero[w].xor_if(d, choice(z)).to_bytes());
     }
     link.send(&msg)?;
+    link.phase("inputs");
     // Labels of every wire, then the tables.
     let aes = FixedKeyAes::global();
     let mut tables = Vec::with_capacity(128 * ands.len());
@@ -541,6 +620,7 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
         }
     }
     link.send(&tables)?;
+    link.phase("garbled tables");
     // Outputs: mine first (the evaluator's z^, labels and mask shares), checked.
     let my_outs = output_wires(circuit, 0);
     let n = my_outs.len();
@@ -567,6 +647,7 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
         open.push_from(masks, w);
     }
     link.send(&open.open("output masks"))?;
+    link.phase("outputs");
     let mut mine_values = my_outs.iter().zip(zhat.iter().zip(my_mask.bits.iter().zip(&peer_mask)));
     Ok(assemble(circuit, 0, &mut mine_values))
 }
@@ -574,7 +655,7 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
 #[allow(clippy::too_many_arguments)]
 fn evaluator<L: Link, R: RngCore + CryptoRng>(
     circuit: &Circuit,
-    link: &mut L,
+    link: &mut Meter<'_, L>,
     rng: &mut R,
     delta: &Delta,
     masks: &AuthShares,
@@ -613,6 +694,7 @@ fn evaluator<L: Link, R: RngCore + CryptoRng>(
         zhat[w] = z[idx];
         label[w] = Block::from(<[u8; 16]>::try_from(&msg[off..off + 16]).expect("16-byte slice"));
     }
+    link.phase("inputs");
     let tables = link.recv(128 * ands.len())?;
     if tables.len() != 128 * ands.len() {
         return Err(AuthError::Malformed {
@@ -661,6 +743,7 @@ fn evaluator<L: Link, R: RngCore + CryptoRng>(
             }
         }
     }
+    link.phase("garbled tables");
     // Outputs: the garbler's first (z^, labels, my mask shares), then mine.
     let theirs_out = output_wires(circuit, 0);
     let mut msg = pack_bits(&theirs_out.iter().map(|&w| zhat[w]).collect::<Vec<_>>());
@@ -679,6 +762,7 @@ fn evaluator<L: Link, R: RngCore + CryptoRng>(
     let peer_mask =
         my_mask.check_open(delta, "output masks", &link.recv(5 + my_outs.len().div_ceil(8) + 32)?)?;
     let zh: Vec<bool> = my_outs.iter().map(|&w| zhat[w]).collect();
+    link.phase("outputs");
     let mut values = my_outs.iter().zip(zh.iter().zip(my_mask.bits.iter().zip(&peer_mask)));
     Ok(assemble(circuit, 1, &mut values))
 }
