@@ -55,6 +55,7 @@
 pub mod aes;
 mod block;
 mod gates;
+pub mod gf128;
 pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;

@@ -57,6 +57,9 @@ pub enum Protocol {
     Psi,
     /// Secure aggregation (`mpc secagg`).
     Secagg,
+    /// The two-party session secured against a malicious party (`mpc run --security
+    /// malicious`): a semi-honest peer is told the modes differ.
+    MaliciousSession,
 }
 
 impl Protocol {
@@ -65,6 +68,7 @@ impl Protocol {
             Protocol::Session => 1,
             Protocol::Psi => 2,
             Protocol::Secagg => 3,
+            Protocol::MaliciousSession => 4,
         }
     }
 
@@ -73,16 +77,18 @@ impl Protocol {
             1 => Some(Protocol::Session),
             2 => Some(Protocol::Psi),
             3 => Some(Protocol::Secagg),
+            4 => Some(Protocol::MaliciousSession),
             _ => None,
         }
     }
 
-    /// Its name: `session`, `psi` or `secagg`.
+    /// Its name: `session`, `psi`, `secagg` or `session (--security malicious)`.
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Session => "session",
             Protocol::Psi => "psi",
             Protocol::Secagg => "secagg",
+            Protocol::MaliciousSession => "session (--security malicious)",
         }
     }
 }

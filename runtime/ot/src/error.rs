@@ -41,6 +41,24 @@ pub enum OtError {
         /// The count in the message.
         got: usize,
     },
+    /// The receiver's proof for an OT-extension batch failed the KOS15 consistency
+    /// check: it did not use the same choice bits in every column (or the proof was
+    /// altered). The batch's labels were not released.
+    #[error(
+        "the peer's OT extension failed the consistency check (a batch of {batch_ots} OTs): \
+         it did not use one choice vector in every column"
+    )]
+    ConsistencyCheck {
+        /// The number of OTs the batch was for (without the check's own).
+        batch_ots: usize,
+    },
+    /// An opening of authenticated bits does not match their MACs: the peer changed
+    /// an opened bit or its MAC.
+    #[error("the peer's opening of {bits} authenticated bits failed the MAC check")]
+    MacCheck {
+        /// The number of bits in the opening.
+        bits: usize,
+    },
     /// A local argument is out of range (for example, more messages than OTs).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -50,6 +50,9 @@
 //! - [`rot`]: random OT: the sender gets `[k0_i, k1_i]`, the receiver `k_{c_i}`.
 //! - [`chosen`]: chosen-message 1-of-2 OT of [`mpc_crypto::Block`]s; adds one
 //!   [`chosen::Transfer`] message from the sender per batch.
+//! - [`kos`]: correlated OT with the KOS15 consistency check, secure against a
+//!   malicious receiver (one more round trip per batch, 256 extra OTs).
+//! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
@@ -60,11 +63,13 @@
 //! AES hash of mpc-crypto with the session-unique OT index as tweak. Secrets (`Delta`,
 //! base-OT scalars, PRG states, pending keys) are zeroized and never printed.
 
+pub mod abit;
 pub mod base;
 pub mod chosen;
 pub mod cot;
 mod error;
 pub mod iknp;
+pub mod kos;
 pub mod rot;
 pub mod transpose;
 mod wire;

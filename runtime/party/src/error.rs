@@ -27,6 +27,10 @@ pub enum SessionError {
     /// Garbling or evaluation failed for a reason other than the channel.
     #[error("garbling failed: {0}")]
     Garble(GarbleError),
+    /// A check of the malicious-security mode failed (the message names it), or its
+    /// protocol could not proceed; no output of ours was revealed to the peer.
+    #[error("{0}")]
+    Check(String),
     /// A party's thread in [`crate::run_local`] panicked (a bug).
     #[error("internal error: {0}")]
     Internal(String),

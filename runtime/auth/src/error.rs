@@ -1,0 +1,59 @@
+//! The error type of the preprocessing: a failed check names what failed.
+
+use thiserror::Error;
+
+/// Why a preprocessing step refused the peer's message or could not proceed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The peer's message does not parse (wrong tag, length or count).
+    #[error("malformed {what} message: {reason}")]
+    Malformed {
+        /// Which message.
+        what: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The peer's opened bits do not match their MACs.
+    #[error("the peer's opening of {bits} authenticated bits ({what}) failed the MAC check")]
+    MacCheck {
+        /// What was being opened.
+        what: &'static str,
+        /// How many bits.
+        bits: usize,
+    },
+    /// The equality check of the leaky AND triples failed: the peer's garbled AND
+    /// tables or opened bits were not computed as the protocol says.
+    #[error("the peer's leaky AND triples failed the equality check ({what})")]
+    Equality {
+        /// Which check.
+        what: &'static str,
+    },
+    /// The evaluator's check of a garbled row: the decrypted MAC is neither key.
+    #[error("the peer's garbled table for AND gate {gate} failed authentication")]
+    GarbledTable {
+        /// The AND gate's index (AND gates counted in circuit order from 0).
+        gate: usize,
+    },
+    /// The garbler's check of an output label sent by the evaluator.
+    #[error("the peer's label for output wire {wire} is not one of the wire's two labels")]
+    OutputLabel {
+        /// The circuit wire.
+        wire: usize,
+    },
+    /// The oblivious transfer underneath refused a message or failed its check.
+    #[error("oblivious transfer: {0}")]
+    Ot(String),
+    /// The peer closed the channel (after a failed check on its side, say).
+    #[error("the peer closed the connection")]
+    Closed,
+    /// The channel failed otherwise (timed out, too large a message).
+    #[error("{0}")]
+    Transport(String),
+    /// Local arguments that do not fit together (a caller bug).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T> = core::result::Result<T, AuthError>;

@@ -1,0 +1,77 @@
+//! `mpc-auth`: the function-independent preprocessing of two-party authenticated
+//! garbling (Wang, Ranellucci, Katz, CCS 2017, "WRK17"; Katz, Ranellucci, Rosulek,
+//! Wang, Crypto 2018, "KRRW18"), for the `--security malicious` mode being built
+//! (issue 13). No session uses it yet.
+//!
+//! - [`shares`]: authenticated shares `<x> = x_A ^ x_B`, each party holding its share,
+//!   a MAC of it under the peer's `Delta` and a key for the peer's share under its own;
+//!   local XOR, XOR of a public bit, opening with a MAC check.
+//! - [`leaky_and`]: KRRW18's half-gates leaky AND (Figure 5): from random `<a>, <b>,
+//!   <r>` it gives `<c>` with `c = a & b`, one 16-byte table and one opened bit per
+//!   triple per party, and an equality check that catches any inconsistency; a cheater
+//!   may learn bits of the honest party's `a` (the "leak"), nothing more.
+//! - [`bucket`]: combining `B` leaky triples per output triple after a public random
+//!   permutation (WRK17 section 4.2, KRRW18 section 5) so that the leak is removed
+//!   except with probability `2^-40`.
+//! - [`feq`]: the commit-then-open equality check both use.
+//! - [`protocol`]: the whole two-party protocol over a circuit (WRK17 section 3):
+//!   preprocessing, inputs, authenticated garbled tables, evaluation with a MAC check
+//!   per AND gate, outputs.
+//!
+//! Everything is sans-IO: each step is a function of one party's state and the peer's
+//! previous message, returning the next message as bytes; tests drive both parties
+//! through the serialized messages and play a cheating one by editing a message.
+//!
+//! Parameters: kappa = 128 (each `Delta` has 126 free bits: bit 0 is 1 for free-XOR's
+//! point-and-permute and bit 1 is 1 for the garbler and 0 for the evaluator, so that
+//! bit 1 of `Delta_A ^ Delta_B` is 1, which the leaky AND uses to extract a bit, as
+//! emp-ag2pc does), statistical parameter s = 40.
+
+pub mod bucket;
+mod error;
+pub mod feq;
+pub mod leaky_and;
+pub mod protocol;
+pub mod shares;
+
+pub use error::AuthError;
+
+/// Statistical security parameter (bits).
+pub const STAT_SEC: u32 = 40;
+
+/// Which party: the garbler (party A, first in the program) or the evaluator (B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Party A.
+    Garbler,
+    /// Party B.
+    Evaluator,
+}
+
+impl Role {
+    /// The other party.
+    pub fn peer(self) -> Role {
+        match self {
+            Role::Garbler => Role::Evaluator,
+            Role::Evaluator => Role::Garbler,
+        }
+    }
+
+    /// 0 for the garbler, 1 for the evaluator (tweak domains).
+    pub(crate) fn index(self) -> u64 {
+        match self {
+            Role::Garbler => 0,
+            Role::Evaluator => 1,
+        }
+    }
+}
+
+/// A party's global MAC key with the pinned bits of this crate (see the crate docs).
+pub fn pin_delta(role: Role, random: mpc_crypto::Block) -> mpc_crypto::Delta {
+    let bit1 = match role {
+        Role::Garbler => 2u128,
+        Role::Evaluator => 0,
+    };
+    let v = (u128::from(random) & !3u128) | 1 | bit1;
+    mpc_crypto::Delta::from_block(mpc_crypto::Block::from(v))
+}

@@ -1,0 +1,170 @@
+//! Authenticated shares: `<x> = x_A ^ x_B` where party `P` holds `x_P`, the MAC
+//! `M_P[x_P] = K_Q[x_P] ^ x_P * Delta_Q` under the peer `Q`'s global key, and the key
+//! `K_P[x_Q]` for the peer's share under its own `Delta_P`.
+//!
+//! Invariant of a pair of [`AuthShares`] `(a, b)` held by the garbler and evaluator
+//! (checked by [`AuthShares::consistent_with`] in tests): for every `i`,
+//! `a.macs[i] == b.keys[i] ^ a.bits[i] * Delta_B` and
+//! `b.macs[i] == a.keys[i] ^ b.bits[i] * Delta_A`.
+//! Every operation here keeps it: XOR of two share vectors (all three parts XOR), and
+//! XOR of a public bit (the garbler flips its bit, the evaluator moves its key by
+//! `Delta_B`).
+//!
+//! Opening ([`AuthShares::open`] / [`AuthShares::check_open`]): a party sends its
+//! bits and one SHA-256 digest of their MACs; the peer recomputes the digest from its
+//! keys and refuses a mismatch, so changing an opened bit means guessing the peer's
+//! `Delta` (2^-126).
+
+use mpc_crypto::{Block, Delta};
+use sha2::{Digest, Sha256};
+
+use crate::error::{AuthError, Result};
+use crate::Role;
+
+/// One party's half of a vector of authenticated shares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthShares {
+    /// This party's shares `x_P`.
+    pub bits: Vec<bool>,
+    /// `M_P[x_P]`, under the peer's `Delta`.
+    pub macs: Vec<Block>,
+    /// `K_P[x_Q]`, under this party's `Delta`.
+    pub keys: Vec<Block>,
+}
+
+impl AuthShares {
+    /// The number of shared bits.
+    pub fn len(&self) -> usize {
+        self.bits.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.bits.is_empty()
+    }
+
+    /// Entries `range` as a new vector.
+    pub fn slice(&self, range: core::ops::Range<usize>) -> AuthShares {
+        AuthShares {
+            bits: self.bits[range.clone()].to_vec(),
+            macs: self.macs[range.clone()].to_vec(),
+            keys: self.keys[range].to_vec(),
+        }
+    }
+
+    /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
+    pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
+        self.bits[i] ^= other.bits[j];
+        self.macs[i] ^= other.macs[j];
+        self.keys[i] ^= other.keys[j];
+    }
+
+    /// Entry `src` XORed into entry `dst` of the same vector.
+    pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
+        self.bits[dst] ^= self.bits[src];
+        let (m, k) = (self.macs[src], self.keys[src]);
+        self.macs[dst] ^= m;
+        self.keys[dst] ^= k;
+    }
+
+    /// Appends entry `i` of `other`.
+    pub(crate) fn push_from(&mut self, other: &AuthShares, i: usize) {
+        self.bits.push(other.bits[i]);
+        self.macs.push(other.macs[i]);
+        self.keys.push(other.keys[i]);
+    }
+
+    /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
+    /// evaluator moves its key for the garbler's share by its `Delta`.
+    pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
+        match role {
+            Role::Garbler => self.bits[i] ^= d,
+            Role::Evaluator => {
+                self.keys[i] = self.keys[i].xor_if(delta.as_block(), subtle::Choice::from(d as u8))
+            }
+        }
+    }
+
+    /// The opening of this party's shares: its bits and a digest of their MACs.
+    pub fn open(&self, what: &'static str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(5 + self.len().div_ceil(8) + 32);
+        out.push(TAG_OPEN);
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        out.extend_from_slice(&pack_bits(&self.bits));
+        out.extend_from_slice(&digest(what, self.macs.iter().copied()));
+        out
+    }
+
+    /// Checks the peer's opening of its shares against this party's keys; returns the
+    /// peer's bits.
+    pub fn check_open(&self, delta: &Delta, what: &'static str, bytes: &[u8]) -> Result<Vec<bool>> {
+        let malformed = |reason: String| AuthError::Malformed { what, reason };
+        let n = self.len();
+        let want_len = 5 + n.div_ceil(8) + 32;
+        if bytes.len() != want_len || bytes[0] != TAG_OPEN {
+            return Err(malformed(format!(
+                "{} bytes, expected {want_len} with tag {TAG_OPEN:#04x}",
+                bytes.len()
+            )));
+        }
+        let mut count = [0u8; 4];
+        count.copy_from_slice(&bytes[1..5]);
+        if u32::from_le_bytes(count) as usize != n {
+            return Err(malformed(format!("{} bits, expected {n}", u32::from_le_bytes(count))));
+        }
+        let bits = unpack_bits(&bytes[5..5 + n.div_ceil(8)], n).map_err(malformed)?;
+        let d = delta.as_block();
+        let want = digest(
+            what,
+            self.keys.iter().zip(&bits).map(|(&k, &b)| k.xor_if(d, subtle::Choice::from(b as u8))),
+        );
+        if want[..] != bytes[5 + n.div_ceil(8)..] {
+            return Err(AuthError::MacCheck { what, bits: n });
+        }
+        Ok(bits)
+    }
+
+    /// Whether `self` (the garbler's half, under `delta_a`) and `peer` (the
+    /// evaluator's, under `delta_b`) satisfy the invariant. For tests and debugging:
+    /// a real party never holds both halves.
+    pub fn consistent_with(&self, peer: &AuthShares, delta_a: &Delta, delta_b: &Delta) -> bool {
+        let (da, db) = (delta_a.as_block(), delta_b.as_block());
+        self.len() == peer.len()
+            && (0..self.len()).all(|i| {
+                self.macs[i] == peer.keys[i].xor_if(db, (self.bits[i] as u8).into())
+                    && peer.macs[i] == self.keys[i].xor_if(da, (peer.bits[i] as u8).into())
+            })
+    }
+}
+
+const TAG_OPEN: u8 = 0xB1;
+
+fn digest(what: &str, macs: impl Iterator<Item = Block>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"mpc-auth open v1 ");
+    h.update(what.as_bytes());
+    for m in macs {
+        h.update(m.to_bytes());
+    }
+    h.finalize().into()
+}
+
+/// Bits packed 8 per byte, least significant first.
+pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u8> {
+    let mut out = vec![0u8; bits.len().div_ceil(8)];
+    for (i, &b) in bits.iter().enumerate() {
+        out[i / 8] |= (b as u8) << (i % 8);
+    }
+    out
+}
+
+/// The inverse of [`pack_bits`]; refuses nonzero padding bits.
+pub(crate) fn unpack_bits(bytes: &[u8], n: usize) -> core::result::Result<Vec<bool>, String> {
+    if bytes.len() != n.div_ceil(8) {
+        return Err(format!("{} bytes of bits, expected {}", bytes.len(), n.div_ceil(8)));
+    }
+    if n % 8 != 0 && bytes[n / 8] >> (n % 8) != 0 {
+        return Err("padding bits are not zero".into());
+    }
+    Ok((0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect())
+}

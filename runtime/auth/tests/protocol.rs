@@ -1,0 +1,328 @@
+//! The whole authenticated-garbling protocol between two threads: honest runs agree
+//! with the plaintext evaluator on random circuits; a cheating garbler (or a
+//! man-in-the-middle) that changes any byte of any garbler-to-evaluator message makes
+//! the run fail with a named check or leaves the outputs correct, never wrong.
+
+use std::thread;
+
+use mpc_auth::protocol::{self, ChannelLink, Link};
+use mpc_auth::{AuthError, Role};
+use mpc_circuits::{eval, Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
+use mpc_net::MemoryChannel;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+
+/// A random circuit over every gate kind (two input groups, outputs to both, to the
+/// garbler only and to the evaluator only).
+fn random_circuit(seed: u64, n_a: u32, n_b: u32, n_gates: usize) -> Circuit {
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let n_in = n_a + n_b;
+    let num_wires = n_in + n_gates as u32;
+    let mut written: Vec<u32> = (0..n_in).collect();
+    let mut gates = Vec::with_capacity(n_gates);
+    for out in n_in..num_wires {
+        let pick = |rng: &mut ChaCha12Rng, w: &Vec<u32>| {
+            let k = if rng.gen_bool(0.5) {
+                w.len() - 1 - rng.gen_range(0..w.len().min(4))
+            } else {
+                rng.gen_range(0..w.len())
+            };
+            WireId(w[k])
+        };
+        let (a, b, out) = (pick(&mut rng, &written), pick(&mut rng, &written), WireId(out));
+        gates.push(match rng.gen_range(0..10) {
+            0..=3 => Gate::And { a, b, out },
+            4..=6 => Gate::Xor { a, b, out },
+            7 => Gate::Inv { a, out },
+            8 => Gate::Const { value: rng.gen(), out },
+            _ => Gate::Copy { a, out },
+        });
+        written.push(out.0);
+    }
+    let mut pick_out = |n: usize| -> Vec<WireId> {
+        let lo = if written.len() > n_in as usize { n_in as usize } else { 0 };
+        (0..n).map(|_| WireId(written[rng.gen_range(lo..written.len())])).collect()
+    };
+    let (all, to_a, to_b) = (pick_out(5), pick_out(3), pick_out(4));
+    Circuit::new(
+        num_wires,
+        vec!["alice".into(), "bob".into()],
+        vec![
+            InputGroup { name: "a".into(), party: PartyId(0), ty: ValueType::UInt(n_a) },
+            InputGroup { name: "b".into(), party: PartyId(1), ty: ValueType::UInt(n_b) },
+        ],
+        vec![
+            OutputGroup { name: "all".into(), ty: ValueType::UInt(5), reveal: Reveal::All, wires: all },
+            OutputGroup {
+                name: "a".into(),
+                ty: ValueType::UInt(3),
+                reveal: Reveal::To(PartyId(0)),
+                wires: to_a,
+            },
+            OutputGroup {
+                name: "b".into(),
+                ty: ValueType::UInt(4),
+                reveal: Reveal::To(PartyId(1)),
+                wires: to_b,
+            },
+        ],
+        gates,
+    )
+    .unwrap()
+}
+
+/// An edit of one message's bytes.
+type Edit = Box<dyn FnMut(&mut Vec<u8>) + Send>;
+
+/// A link that lets a test edit the `index`-th message this side sends.
+struct Tamper<L> {
+    inner: L,
+    sent: usize,
+    edit: Option<(usize, Edit)>,
+    lengths: Vec<usize>,
+}
+
+impl<L: Link> Link for Tamper<L> {
+    fn send(&mut self, msg: &[u8]) -> Result<(), AuthError> {
+        let mut m = msg.to_vec();
+        self.lengths.push(m.len());
+        if let Some((k, f)) = &mut self.edit {
+            if *k == self.sent {
+                f(&mut m);
+            }
+        }
+        self.sent += 1;
+        self.inner.send(&m)
+    }
+    fn recv(&mut self, max: usize) -> Result<Vec<u8>, AuthError> {
+        self.inner.recv(max)
+    }
+}
+
+struct Outcome {
+    garbler: Result<Vec<Option<bool>>, AuthError>,
+    evaluator: Result<Vec<Option<bool>>, AuthError>,
+    garbler_lengths: Vec<usize>,
+    evaluator_lengths: Vec<usize>,
+}
+
+fn run(c: &Circuit, xa: &[bool], xb: &[bool], seed: u64, edit: Option<(usize, Edit)>) -> Outcome {
+    run_with(c, xa, xb, seed, edit, None)
+}
+
+/// [`run`] with an edit on either side: `edit` of a garbler message, `eval_edit` of an
+/// evaluator message.
+fn run_with(
+    c: &Circuit,
+    xa: &[bool],
+    xb: &[bool],
+    seed: u64,
+    edit: Option<(usize, Edit)>,
+    eval_edit: Option<(usize, Edit)>,
+) -> Outcome {
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let (c1, xb) = (c.clone(), xb.to_vec());
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
+        let mut link = Tamper { inner: ChannelLink(cb), sent: 0, edit: eval_edit, lengths: Vec::new() };
+        let out = protocol::run(Role::Evaluator, &c1, &xb, &mut link, &mut rng);
+        (out, link.lengths)
+    });
+    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
+    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
+    let garbler = protocol::run(Role::Garbler, c, xa, &mut link, &mut rng);
+    drop(link.inner);
+    let (evaluator, evaluator_lengths) = eval.join().unwrap();
+    Outcome { garbler, evaluator, garbler_lengths: link.lengths, evaluator_lengths }
+}
+
+fn expected(c: &Circuit, xa: &[bool], xb: &[bool]) -> (Vec<Option<bool>>, Vec<Option<bool>>) {
+    let out = eval::eval_groups(c, &[xa.to_vec(), xb.to_vec()]).unwrap();
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for (g, bits) in c.outputs().iter().zip(out) {
+        for bit in bits {
+            let (to_a, to_b) = match g.reveal {
+                Reveal::All => (true, true),
+                Reveal::To(p) => (p.0 == 0, p.0 == 1),
+            };
+            a.push(to_a.then_some(bit));
+            b.push(to_b.then_some(bit));
+        }
+    }
+    (a, b)
+}
+
+fn bits(rng: &mut ChaCha12Rng, n: usize) -> Vec<bool> {
+    (0..n).map(|_| rng.gen()).collect()
+}
+
+#[test]
+fn random_circuits_give_the_plaintext_outputs() {
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    for seed in 0..6 {
+        let c = random_circuit(seed, 6, 7, [0, 1, 30, 200, 60, 120][seed as usize]);
+        let (xa, xb) = (bits(&mut rng, 6), bits(&mut rng, 7));
+        let o = run(&c, &xa, &xb, seed, None);
+        let (ea, eb) = expected(&c, &xa, &xb);
+        assert_eq!(o.garbler.unwrap(), ea, "seed {seed}");
+        assert_eq!(o.evaluator.unwrap(), eb, "seed {seed}");
+    }
+}
+
+#[test]
+fn every_single_byte_flip_from_the_garbler_fails_or_is_harmless() {
+    // A man-in-the-middle (or the garbler itself) flips one byte of one message at
+    // random offsets: the run must fail with an error or give the right outputs.
+    let c = random_circuit(42, 5, 5, 80);
+    let mut rng = ChaCha12Rng::seed_from_u64(2);
+    let (xa, xb) = (bits(&mut rng, 5), bits(&mut rng, 5));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let honest = run(&c, &xa, &xb, 7, None);
+    assert_eq!(honest.evaluator.as_ref().unwrap(), &eb);
+    let lengths = honest.garbler_lengths;
+    let tables = tables_message(&lengths, c.and_count());
+    let (mut failed, mut harmless) = (0, 0);
+    for trial in 0..80 {
+        // Half the flips land in the garbled tables, the rest anywhere.
+        let msg = if trial % 2 == 0 { tables } else { trial % lengths.len() };
+        if lengths[msg] == 0 {
+            continue;
+        }
+        let offset = rng.gen_range(0..lengths[msg]);
+        let x: u8 = rng.gen_range(1..=255);
+        let edit: Edit = Box::new(move |m: &mut Vec<u8>| m[offset] ^= x);
+        let o = run(&c, &xa, &xb, 7, Some((msg, edit)));
+        // Whichever side finishes must have the right outputs.
+        if let Ok(a) = &o.garbler {
+            assert_eq!(a, &ea, "message {msg} offset {offset}: a wrong garbler output");
+        }
+        if let Ok(b) = &o.evaluator {
+            assert_eq!(b, &eb, "message {msg} offset {offset}: a wrong evaluator output");
+        }
+        if o.garbler.is_ok() && o.evaluator.is_ok() {
+            harmless += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    assert!(failed > 0, "some flips must be caught ({harmless} harmless)");
+}
+
+/// The index of the garbled-tables message among the garbler's messages: the one of
+/// 128 bytes per AND gate.
+fn tables_message(lengths: &[usize], ands: usize) -> usize {
+    lengths.iter().rposition(|&l| l == 128 * ands).expect("a tables message")
+}
+
+#[test]
+fn a_flipped_bit_in_an_opened_garbled_row_is_caught_and_named() {
+    let c = random_circuit(5, 4, 4, 40);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(3);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 9, None);
+    let t = tables_message(&honest.garbler_lengths, ands);
+    // Flip the same bit in all four rows of gate 0's MAC: whichever row the evaluator
+    // opens is wrong.
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+        for row in 0..4 {
+            m[32 * row + 2] ^= 0x04;
+        }
+    });
+    let o = run(&c, &xa, &xb, 9, Some((t, edit)));
+    let err = o.evaluator.unwrap_err();
+    assert_eq!(err, AuthError::GarbledTable { gate: 0 });
+    assert_eq!(err.to_string(), "the peer's garbled table for AND gate 0 failed authentication");
+    assert!(o.garbler.is_err(), "the garbler gets no output either");
+}
+
+#[test]
+fn tables_of_another_function_are_caught() {
+    // The garbler garbles a different circuit of the same shape (AND gates in the same
+    // places but fed by other wires, say): here every AND row is replaced by the row of
+    // the next gate. The evaluator's MAC check refuses.
+    let c = random_circuit(6, 4, 4, 60);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(4);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 10, None);
+    let t = tables_message(&honest.garbler_lengths, ands);
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m.rotate_left(128));
+    let o = run(&c, &xa, &xb, 10, Some((t, edit)));
+    assert!(matches!(o.evaluator, Err(AuthError::GarbledTable { .. })), "{:?}", o.evaluator.err());
+}
+
+#[test]
+fn tampered_output_decoding_is_caught() {
+    // The garbler's last message opens its mask shares of the evaluator's outputs; a
+    // changed bit (a wrong decoding) fails the MAC check.
+    let c = random_circuit(8, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(5);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let last = run(&c, &xa, &xb, 11, None).garbler_lengths.len() - 1;
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[5] ^= 1);
+    let o = run(&c, &xa, &xb, 11, Some((last, edit)));
+    assert!(
+        matches!(o.evaluator, Err(AuthError::MacCheck { what: "output masks", .. })),
+        "{:?}",
+        o.evaluator
+    );
+}
+
+#[test]
+fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
+    // The evaluator's third message is its OT extension (after the offer and the
+    // answer); flipping one entry of column 0 means a different choice in that column
+    // only. Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
+    let c = random_circuit(9, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(6);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1);
+    let o = run_with(&c, &xa, &xb, 12, None, Some((2, edit)));
+    let err = o.garbler.unwrap_err();
+    assert!(err.to_string().contains("consistency check"), "{err}");
+}
+
+#[test]
+fn an_evaluator_lying_about_the_garblers_output_is_caught() {
+    // The evaluator's last message carries, for the garbler's outputs, the masked
+    // values and their labels: a flipped masked bit no longer matches its label.
+    let c = random_circuit(10, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(7);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 13, None);
+    assert!(honest.garbler.is_ok());
+    let last = honest.evaluator_lengths.len() - 1;
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[0] ^= 1);
+    let o = run_with(&c, &xa, &xb, 13, None, Some((last, edit)));
+    assert!(matches!(o.garbler, Err(AuthError::OutputLabel { .. })), "{:?}", o.garbler);
+}
+
+#[test]
+fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
+    // The garbler's input message is its masked input bits then one label per input
+    // wire. A wrong label makes the first AND row it selects decrypt to garbage (the
+    // MAC check fails); where the wire reaches outputs only through XORs the
+    // evaluator's outputs do not depend on the label (they use masked values), so the
+    // run is right. Never a wrong output.
+    let c = random_circuit(11, 4, 4, 40);
+    let mut rng = ChaCha12Rng::seed_from_u64(8);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let honest = run(&c, &xa, &xb, 14, None);
+    let msg = honest.garbler_lengths.iter().position(|&l| l == 1 + 16 * 4).expect("the input message");
+    let mut caught = 0;
+    for wire in 0..4 {
+        let edit: Edit = Box::new(move |m: &mut Vec<u8>| m[1 + 16 * wire + 7] ^= 0x20);
+        let o = run(&c, &xa, &xb, 14, Some((msg, edit)));
+        if let Ok(a) = &o.garbler {
+            assert_eq!(a, &ea);
+        }
+        match &o.evaluator {
+            Ok(b) => assert_eq!(b, &eb),
+            Err(_) => caught += 1,
+        }
+    }
+    assert!(caught > 0, "a label feeding an AND gate must be caught");
+}

@@ -1,0 +1,258 @@
+//! Authenticated AND triples between two parties driven through their serialized
+//! messages: honest runs give `c = a & b` with consistent MACs; a cheating party that
+//! edits a message is caught, or learns exactly the bounded leak the protocol allows.
+
+use mpc_auth::bucket::{self, Triples};
+use mpc_auth::leaky_and::Layer;
+use mpc_auth::shares::AuthShares;
+use mpc_auth::{feq, pin_delta, AuthError, Role};
+use mpc_crypto::{Block, Delta};
+use mpc_ot::kos;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+use sha2::{Digest, Sha256};
+
+struct Pair {
+    da: Delta,
+    db: Delta,
+}
+
+/// `holder`'s random bits authenticated to the party with `delta`, through a real
+/// KOS-checked OT run: (holder's bits and MACs, verifier's keys).
+fn authenticate(rng: &mut ChaCha12Rng, delta: &Delta, bits: &[bool]) -> (Vec<Block>, Vec<Block>) {
+    let (setup, offer) = kos::Receiver::new(rng);
+    let (mut s, answer) = kos::Sender::new(rng, delta, &offer).unwrap();
+    let mut r = setup.finish(&answer).unwrap();
+    let (msg, pending_r) = r.extend(rng, bits).unwrap();
+    let (challenge, pending_s) = s.extend(rng, bits.len(), &msg).unwrap();
+    let (proof, macs) = pending_r.respond(&challenge);
+    let keys = pending_s.verify(&proof).unwrap();
+    (macs, keys)
+}
+
+impl Pair {
+    fn new(rng: &mut ChaCha12Rng) -> Pair {
+        Pair {
+            da: pin_delta(Role::Garbler, Block::random(rng)),
+            db: pin_delta(Role::Evaluator, Block::random(rng)),
+        }
+    }
+
+    /// `n` random authenticated shares: (garbler's half, evaluator's half).
+    fn deal(&self, rng: &mut ChaCha12Rng, n: usize) -> (AuthShares, AuthShares) {
+        let bits_a: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let bits_b: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let (macs_a, keys_b) = authenticate(rng, &self.db, &bits_a);
+        let (macs_b, keys_a) = authenticate(rng, &self.da, &bits_b);
+        let a = AuthShares { bits: bits_a, macs: macs_a, keys: keys_a };
+        let b = AuthShares { bits: bits_b, macs: macs_b, keys: keys_b };
+        assert!(a.consistent_with(&b, &self.da, &self.db));
+        (a, b)
+    }
+
+    fn layer(&self, rng: &mut ChaCha12Rng, n: usize, first: u64) -> (Layer, Layer) {
+        // One OT batch per direction for the whole layer.
+        let (x, y) = self.deal(rng, 3 * n);
+        let part = |s: &AuthShares, i: usize| s.slice(i * n..(i + 1) * n);
+        (
+            Layer { a: part(&x, 0), b: part(&x, 1), r: part(&x, 2), first_index: first },
+            Layer { a: part(&y, 0), b: part(&y, 1), r: part(&y, 2), first_index: first },
+        )
+    }
+}
+
+/// Which message a cheater edits.
+#[derive(Clone, Copy)]
+enum Edit {
+    None,
+    /// The garbler's table row `k` gets `x` XORed in.
+    GarblerRow(usize, u8),
+    /// The garbler's opened bit `k` is flipped.
+    GarblerBit(usize),
+}
+
+/// One leaky layer: both parties' `<c>` halves and their equality digests.
+fn run_leaky(p: &Pair, la: Layer, lb: Layer, edit: Edit) -> (Triples, Triples, [u8; 32], [u8; 32]) {
+    let n = la.len();
+    let mut ta = la.tables(Role::Garbler, &p.da).unwrap();
+    let tb = lb.tables(Role::Evaluator, &p.db).unwrap();
+    if let Edit::GarblerRow(k, x) = edit {
+        ta[5 + 16 * k + 3] ^= x;
+    }
+    let (sa, mut bits_a) = la.evaluate(Role::Garbler, &p.da, &tb).unwrap();
+    let (sb, bits_b) = lb.evaluate(Role::Evaluator, &p.db, &ta).unwrap();
+    if let Edit::GarblerBit(k) = edit {
+        bits_a[5 + k / 8] ^= 1 << (k % 8);
+    }
+    let (mut ha, mut hb) = (Sha256::new(), Sha256::new());
+    let (a_a, b_a, a_b, b_b) = (la.a.clone(), la.b.clone(), lb.a.clone(), lb.b.clone());
+    let ca = la.finish(Role::Garbler, &p.da, sa, &bits_b, &mut ha).unwrap();
+    let cb = lb.finish(Role::Evaluator, &p.db, sb, &bits_a, &mut hb).unwrap();
+    assert_eq!(ca.len(), n);
+    (
+        Triples { a: a_a, b: b_a, c: ca },
+        Triples { a: a_b, b: b_b, c: cb },
+        ha.finalize().into(),
+        hb.finalize().into(),
+    )
+}
+
+fn value(x: &AuthShares, y: &AuthShares, i: usize) -> bool {
+    x.bits[i] ^ y.bits[i]
+}
+
+fn assert_triples(p: &Pair, ta: &Triples, tb: &Triples) {
+    for (x, y) in [(&ta.a, &tb.a), (&ta.b, &tb.b), (&ta.c, &tb.c)] {
+        assert!(x.consistent_with(y, &p.da, &p.db), "MACs must stay consistent");
+    }
+    for i in 0..ta.a.len() {
+        let (a, b, c) = (value(&ta.a, &tb.a, i), value(&ta.b, &tb.b, i), value(&ta.c, &tb.c, i));
+        assert_eq!(c, a & b, "triple {i}");
+    }
+}
+
+#[test]
+fn honest_leaky_ands_multiply_and_agree() {
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let p = Pair::new(&mut rng);
+    for (n, first) in [(1usize, 0u64), (7, 1), (300, 8)] {
+        let (la, lb) = p.layer(&mut rng, n, first);
+        let (ta, tb, da, db) = run_leaky(&p, la, lb, Edit::None);
+        assert_triples(&p, &ta, &tb);
+        assert_eq!(da, db, "honest parties' equality digests agree");
+    }
+}
+
+#[test]
+fn a_wrong_table_row_is_caught_exactly_when_the_honest_a_bit_is_one() {
+    // The bounded leak of KRRW18's leaky AND: editing row k changes the evaluator's
+    // E_k only if its a-share is 1, so the check's outcome reveals that bit (and the
+    // cheater is caught half the time); it never makes a wrong triple pass.
+    let mut rng = ChaCha12Rng::seed_from_u64(2);
+    let p = Pair::new(&mut rng);
+    let n = 40;
+    for k in 0..n {
+        let (la, lb) = p.layer(&mut rng, n, 0);
+        let a_bit = lb.a.bits[k];
+        let (ta, tb, da, db) = run_leaky(&p, la, lb, Edit::GarblerRow(k, 0x10));
+        assert_eq!(da != db, a_bit, "row {k}: caught iff the evaluator's a-share is 1");
+        if da == db {
+            assert_triples(&p, &ta, &tb); // passed: harmless, the triples are right
+        }
+    }
+}
+
+#[test]
+fn a_wrong_opened_bit_is_always_caught() {
+    let mut rng = ChaCha12Rng::seed_from_u64(3);
+    let p = Pair::new(&mut rng);
+    for k in [0usize, 5, 99] {
+        let (la, lb) = p.layer(&mut rng, 100, 0);
+        let (_, _, da, db) = run_leaky(&p, la, lb, Edit::GarblerBit(k));
+        assert_ne!(da, db, "bit {k}");
+    }
+}
+
+/// The equality check between digests, through its three messages; `Err` names the
+/// side that refused.
+fn run_feq(rng: &mut ChaCha12Rng, da: [u8; 32], db: [u8; 32], tamper_opening: bool) -> Result<(), AuthError> {
+    let (state, commitment) = feq::commit(rng, "leaky AND", da);
+    let commitment = feq::digest_message("commitment", &commitment).unwrap();
+    let from_b = feq::digest_message("digest", &db).unwrap();
+    if from_b != state.value() {
+        return Err(AuthError::Equality { what: "leaky AND" });
+    }
+    let mut opening = state.opening();
+    if tamper_opening {
+        opening[40] ^= 1;
+    }
+    let opened = feq::verify_opening("leaky AND", &commitment, &opening)?;
+    if opened != db {
+        return Err(AuthError::Equality { what: "leaky AND" });
+    }
+    Ok(())
+}
+
+#[test]
+fn the_equality_check_passes_equal_digests_only() {
+    let mut rng = ChaCha12Rng::seed_from_u64(4);
+    assert!(run_feq(&mut rng, [7; 32], [7; 32], false).is_ok());
+    assert!(run_feq(&mut rng, [7; 32], [8; 32], false).is_err());
+    assert!(run_feq(&mut rng, [7; 32], [7; 32], true).is_err(), "a changed opening");
+    assert!(feq::verify_opening("x", &[0; 32], &[0; 63]).is_err());
+}
+
+/// Full triple generation: `bucket_size(n)` leaky layers, one equality check, a coin
+/// toss, then bucketing with MAC-checked openings of `d`.
+fn triples(
+    p: &Pair,
+    rng: &mut ChaCha12Rng,
+    n: usize,
+    flip_d: Option<usize>,
+) -> Result<(Triples, Triples), AuthError> {
+    let b = bucket::bucket_size(n);
+    let (mut ha, mut hb) = (Sha256::new(), Sha256::new());
+    let mut layers = Vec::new();
+    for l in 0..b {
+        let (la, lb) = p.layer(rng, n, (l * n) as u64);
+        let (ta, tb, da, db) = run_leaky(p, la, lb, Edit::None);
+        ha.update(da);
+        hb.update(db);
+        layers.push((ta, tb));
+    }
+    run_feq(rng, ha.finalize().into(), hb.finalize().into(), false)?;
+    // Coin toss: the garbler commits to its seed, the evaluator sends its own, the
+    // garbler opens.
+    let (seed_a, seed_b) = (rng.gen::<[u8; 32]>(), rng.gen::<[u8; 32]>());
+    let (state, com) = feq::commit(rng, "coin", seed_a);
+    let opened = feq::verify_opening("coin", &com, &state.opening())?;
+    let seed = Block::from(
+        u128::from_le_bytes(opened[..16].try_into().unwrap())
+            ^ u128::from_le_bytes(seed_b[..16].try_into().unwrap()),
+    );
+    let mut it = layers.into_iter();
+    let (mut acc_a, mut acc_b) = it.next().unwrap();
+    for (l, (ta, tb)) in it.enumerate() {
+        let perm = bucket::permutation(seed, l as u64, n);
+        let (d_a, mut open_a) = bucket::open_d(&acc_a, &ta, &perm)?;
+        let (d_b, open_b) = bucket::open_d(&acc_b, &tb, &perm)?;
+        if let Some(k) = flip_d {
+            open_a[5 + k / 8] ^= 1 << (k % 8);
+        }
+        bucket::combine(&p.da, &mut acc_a, &ta, &perm, &d_a, &open_b)?;
+        bucket::combine(&p.db, &mut acc_b, &tb, &perm, &d_b, &open_a)?;
+    }
+    Ok((acc_a, acc_b))
+}
+
+#[test]
+fn bucketed_triples_are_correct_and_authenticated() {
+    let mut rng = ChaCha12Rng::seed_from_u64(5);
+    let p = Pair::new(&mut rng);
+    let (ta, tb) = triples(&p, &mut rng, 50, None).unwrap();
+    assert_eq!(ta.a.len(), 50);
+    assert_triples(&p, &ta, &tb);
+}
+
+#[test]
+fn a_lie_about_d_in_bucketing_is_caught() {
+    let mut rng = ChaCha12Rng::seed_from_u64(6);
+    let p = Pair::new(&mut rng);
+    let err = triples(&p, &mut rng, 20, Some(3)).unwrap_err();
+    assert!(matches!(err, AuthError::MacCheck { what: "bucketing d", bits: 20 }), "{err}");
+}
+
+#[test]
+fn bucket_sizes_and_permutations() {
+    assert_eq!(bucket::bucket_size(1), 6);
+    assert_eq!(bucket::bucket_size(1 << 14), 4);
+    assert_eq!(bucket::bucket_size(1 << 20), 4);
+    assert_eq!(bucket::bucket_size(1 << 21), 3);
+    let seed = Block::from(99u128);
+    let p = bucket::permutation(seed, 0, 1000);
+    let mut sorted = p.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
+    assert_eq!(p, bucket::permutation(seed, 0, 1000));
+    assert_ne!(p, bucket::permutation(seed, 1, 1000));
+}

@@ -1,0 +1,258 @@
+//! The KOS15 consistency check played honestly and by a cheating receiver: every
+//! tampering with the receiver's extension message is either detected or provably
+//! harmless (the sender's labels are then exactly those of an honest run).
+
+use mpc_crypto::{Block, Delta};
+use mpc_ot::iknp::{Extend, EXTEND_HEADER_LEN};
+use mpc_ot::kos::{self, Challenge, Proof, CHECK_OTS};
+use mpc_ot::OtError;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+
+fn pair(rng: &mut ChaCha12Rng, delta: &Delta) -> (kos::Sender, kos::Receiver) {
+    let (setup, offer) = kos::Receiver::new(rng);
+    let (sender, answer) = kos::Sender::new(rng, delta, &offer).unwrap();
+    (sender, setup.finish(&answer).unwrap())
+}
+
+/// Flips entry `row` of column `col` of an extension message's `u` matrix: the
+/// receiver used choice `!r_row` in that one column only.
+fn flip(msg: &Extend, col: usize, row: usize) -> Extend {
+    let mut bytes = msg.to_bytes();
+    let col_bytes = 16 * (msg.len()).div_ceil(128);
+    bytes[EXTEND_HEADER_LEN + col * col_bytes + row / 8] ^= 1 << (row % 8);
+    Extend::from_bytes(&bytes).unwrap()
+}
+
+/// One batch through the wire encodings; the sender's verdict and both sides' labels.
+fn batch(
+    rng: &mut ChaCha12Rng,
+    sender: &mut kos::Sender,
+    receiver: &mut kos::Receiver,
+    choices: &[bool],
+    tamper: impl FnOnce(&Extend) -> Extend,
+) -> (Result<Vec<Block>, OtError>, Vec<Block>) {
+    let (msg, pending_r) = receiver.extend(rng, choices).unwrap();
+    assert_eq!(msg.len(), choices.len() + CHECK_OTS);
+    let msg = tamper(&Extend::from_bytes(&msg.to_bytes()).unwrap());
+    let (challenge, pending_s) = sender.extend(rng, choices.len(), &msg).unwrap();
+    let challenge = Challenge::from_bytes(&challenge.to_bytes()).unwrap();
+    let (proof, labels) = pending_r.respond(&challenge);
+    let proof = Proof::from_bytes(&proof.to_bytes()).unwrap();
+    (pending_s.verify(&proof), labels)
+}
+
+fn delta_with_bit(rng: &mut ChaCha12Rng, bit: usize, value: bool) -> Delta {
+    let mut d = u128::from(Block::random(rng));
+    d = (d & !(1 << bit)) | ((value as u128) << bit);
+    Delta::from_block(Block::from(d))
+}
+
+#[test]
+fn honest_batches_pass_and_labels_are_correlated() {
+    let mut rng = ChaCha12Rng::seed_from_u64(7);
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    for n in [0usize, 1, 127, 128, 129, 1000, 5000] {
+        let choices: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let (verdict, labels) = batch(&mut rng, &mut s, &mut r, &choices, Extend::clone);
+        let zero = verdict.expect("an honest receiver passes");
+        assert_eq!((zero.len(), labels.len()), (n, n));
+        for i in 0..n {
+            let want = if choices[i] { zero[i] ^ delta.as_block() } else { zero[i] };
+            assert_eq!(labels[i], want, "n {n}, OT {i}");
+        }
+    }
+}
+
+#[test]
+fn an_inconsistent_column_is_caught_where_delta_has_a_one() {
+    let mut rng = ChaCha12Rng::seed_from_u64(8);
+    for trial in 0..24 {
+        let col = rng.gen_range(1..128); // bit 0 of Delta is always 1; test it below
+        let row = rng.gen_range(0..300 + CHECK_OTS);
+        let delta = delta_with_bit(&mut rng, col, true);
+        let (mut s, mut r) = pair(&mut rng, &delta);
+        let choices: Vec<bool> = (0..300).map(|_| rng.gen()).collect();
+        let (verdict, _) = batch(&mut rng, &mut s, &mut r, &choices, |m| flip(m, col, row));
+        assert!(
+            matches!(verdict, Err(OtError::ConsistencyCheck { batch_ots: 300 })),
+            "trial {trial}: column {col}, row {row} not caught"
+        );
+    }
+    // Column 0 meets Delta's lsb, which is always 1: always caught.
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let (verdict, _) = batch(&mut rng, &mut s, &mut r, &[true; 10], |m| flip(m, 0, 3));
+    assert!(verdict.is_err());
+}
+
+#[test]
+fn an_inconsistent_column_where_delta_has_a_zero_is_harmless() {
+    // The sender's rows ignore u_j when Delta_j = 0, so the flip changes nothing: the
+    // check passes and every label is what an honest run gives. This is the bounded
+    // selective failure of KOS15: passing tells the receiver Delta_j = 0, and it cost
+    // it a 1/2 chance of being caught.
+    let mut rng = ChaCha12Rng::seed_from_u64(9);
+    for _ in 0..8 {
+        let col = rng.gen_range(1..128);
+        let row = rng.gen_range(0..200);
+        let delta = delta_with_bit(&mut rng, col, false);
+        let (mut s, mut r) = pair(&mut rng, &delta);
+        let choices: Vec<bool> = (0..200).map(|_| rng.gen()).collect();
+        let (verdict, labels) = batch(&mut rng, &mut s, &mut r, &choices, |m| flip(m, col, row));
+        let zero = verdict.expect("a flip under a zero bit of Delta changes nothing");
+        for i in 0..200 {
+            let want = if choices[i] { zero[i] ^ delta.as_block() } else { zero[i] };
+            assert_eq!(labels[i], want);
+        }
+    }
+}
+
+#[test]
+fn a_receiver_cannot_fix_its_proof_without_delta() {
+    // Lying in column 5 of row 2 shifts the sender's sum by chi_2 * x^5 exactly when
+    // Delta_5 = 1. The only correction that passes is that element (the KOS15 guess of
+    // one bit of Delta); no single-bit change of `x` or `t` is it.
+    let mut rng = ChaCha12Rng::seed_from_u64(10);
+    let delta = delta_with_bit(&mut rng, 5, true);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let choices: Vec<bool> = (0..64).map(|_| rng.gen()).collect();
+    let (msg, pending_r) = r.extend(&mut rng, &choices).unwrap();
+    let (challenge, pending_s) = s.extend(&mut rng, 64, &flip(&msg, 5, 2)).unwrap();
+    let (proof, _) = pending_r.respond(&challenge);
+    let bytes = proof.to_bytes();
+    assert_eq!(bytes.len(), 33);
+    // The honest proof of the lying receiver fails ...
+    let mut verdicts = vec![pending_s.verify(&proof).is_ok()];
+    // ... and so does every altered one (fresh sessions, same strategy).
+    for bit in 0..256 {
+        let mut rng = ChaCha12Rng::seed_from_u64(10);
+        let delta = delta_with_bit(&mut rng, 5, true);
+        let (mut s, mut r) = pair(&mut rng, &delta);
+        let choices: Vec<bool> = (0..64).map(|_| rng.gen()).collect();
+        let (msg, pending_r) = r.extend(&mut rng, &choices).unwrap();
+        let (challenge, pending_s) = s.extend(&mut rng, 64, &flip(&msg, 5, 2)).unwrap();
+        let (proof, _) = pending_r.respond(&challenge);
+        let mut b = proof.to_bytes();
+        b[1 + bit / 8] ^= 1 << (bit % 8);
+        verdicts.push(pending_s.verify(&Proof::from_bytes(&b).unwrap()).is_ok());
+    }
+    assert!(verdicts.iter().all(|&ok| !ok));
+}
+
+#[test]
+fn a_tampered_proof_of_an_honest_batch_fails() {
+    let mut rng = ChaCha12Rng::seed_from_u64(11);
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let (msg, pending_r) = r.extend(&mut rng, &[true, false, true]).unwrap();
+    let (challenge, pending_s) = s.extend(&mut rng, 3, &msg).unwrap();
+    let (proof, _) = pending_r.respond(&challenge);
+    let mut b = proof.to_bytes();
+    b[20] ^= 0x40; // a bit of t
+    let err = pending_s.verify(&Proof::from_bytes(&b).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("consistency check"), "{err}");
+}
+
+#[test]
+fn malformed_check_messages_are_refused() {
+    assert!(Challenge::from_bytes(&[]).is_err());
+    assert!(Challenge::from_bytes(&[0xC1; 16]).is_err());
+    assert!(Challenge::from_bytes(&[0xC2; 17]).is_err());
+    assert!(Proof::from_bytes(&[0xC2; 32]).is_err());
+    assert!(Proof::from_bytes(&[0xC2; 34]).is_err());
+    assert!(Proof::from_bytes(&[0xC1; 33]).is_err());
+}
+
+#[test]
+fn the_abort_rate_of_a_single_lie_is_about_one_half() {
+    // Over random Deltas, lying in one column is caught exactly when Delta has a one
+    // there: the receiver learns one bit of Delta per lie at the price of an abort
+    // half the time (KOS15's bounded leakage), never more.
+    let mut rng = ChaCha12Rng::seed_from_u64(12);
+    let (mut caught, trials) = (0, 64);
+    for _ in 0..trials {
+        let delta = Delta::random(&mut rng);
+        let col = 77;
+        let (mut s, mut r) = pair(&mut rng, &delta);
+        let (verdict, _) = batch(&mut rng, &mut s, &mut r, &[false; 8], |m| flip(m, col, 1));
+        let bit = (u128::from(delta.as_block()) >> col) & 1 == 1;
+        assert_eq!(verdict.is_err(), bit, "caught exactly when Delta_{col} = 1");
+        caught += verdict.is_err() as usize;
+    }
+    assert!((16..=48).contains(&caught), "{caught} of {trials}");
+}
+
+mod authenticated_bits {
+    use super::*;
+    use mpc_ot::abit::{Holder, Opening, Verifier};
+
+    /// `n` random bits held by the kos receiver, authenticated to the sender.
+    fn abits(rng: &mut ChaCha12Rng, n: usize) -> (Holder, Verifier, Delta) {
+        let delta = Delta::random(rng);
+        let (mut s, mut r) = pair(rng, &delta);
+        let bits: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let (verdict, macs) = batch(rng, &mut s, &mut r, &bits, Extend::clone);
+        (Holder { bits, macs }, Verifier { keys: verdict.unwrap() }, delta)
+    }
+
+    fn wire(o: &Opening) -> Opening {
+        Opening::from_bytes(&o.to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn honest_openings_verify_including_xors() {
+        let mut rng = ChaCha12Rng::seed_from_u64(20);
+        let (h, v, delta) = abits(&mut rng, 300);
+        let idx: Vec<usize> = (0..300).filter(|i| i % 3 != 1).collect();
+        let got = v.check_open(&delta, &idx, &wire(&h.open(&idx).unwrap())).unwrap();
+        assert_eq!(got, idx.iter().map(|&i| h.bits[i]).collect::<Vec<_>>());
+        // XOR of two halves is authenticated under the XOR of keys.
+        let (h1, h2) = (
+            Holder { bits: h.bits[..150].to_vec(), macs: h.macs[..150].to_vec() },
+            Holder { bits: h.bits[150..].to_vec(), macs: h.macs[150..].to_vec() },
+        );
+        let (v1, v2) = (Verifier { keys: v.keys[..150].to_vec() }, Verifier { keys: v.keys[150..].to_vec() });
+        let (hx, vx) = (h1.xor(&h2), v1.xor(&v2));
+        let all: Vec<usize> = (0..150).collect();
+        let bits = vx.check_open(&delta, &all, &hx.open(&all).unwrap()).unwrap();
+        assert!(bits.iter().enumerate().all(|(i, &b)| b == h.bits[i] ^ h.bits[150 + i]));
+    }
+
+    #[test]
+    fn a_flipped_opened_bit_or_digest_is_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(21);
+        let (h, v, delta) = abits(&mut rng, 40);
+        let idx: Vec<usize> = (0..40).collect();
+        let bytes = h.open(&idx).unwrap().to_bytes();
+        for bit in 0..(40 + 256) {
+            let mut b = bytes.clone();
+            // Bits sit at bytes 5..10, the digest at 10..42.
+            let (byte, off) = if bit < 40 { (5 + bit / 8, bit % 8) } else { (10 + (bit - 40) / 8, bit % 8) };
+            b[byte] ^= 1 << off;
+            let err = v.check_open(&delta, &idx, &Opening::from_bytes(&b).unwrap()).unwrap_err();
+            assert!(matches!(err, OtError::MacCheck { bits: 40 }), "bit {bit}: {err}");
+        }
+        // The wrong Delta (a verifier that is not the MACs' owner) refuses too.
+        let other = Delta::random(&mut rng);
+        assert!(v.check_open(&other, &idx, &Opening::from_bytes(&bytes).unwrap()).is_err());
+    }
+
+    #[test]
+    fn malformed_or_mismatched_openings_are_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(22);
+        let (h, v, delta) = abits(&mut rng, 10);
+        let o = h.open(&[1, 2, 3]).unwrap();
+        assert!(matches!(
+            v.check_open(&delta, &[1, 2], &o),
+            Err(OtError::CountMismatch { expected: 2, got: 3, .. })
+        ));
+        assert!(v.check_open(&delta, &[1, 2, 99], &o).is_err());
+        assert!(h.open(&[10]).is_err());
+        let mut b = o.to_bytes();
+        b[5] |= 0x80; // a padding bit
+        assert!(Opening::from_bytes(&b).is_err());
+        assert!(Opening::from_bytes(&b[..b.len() - 1]).is_err());
+    }
+}

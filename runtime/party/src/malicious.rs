@@ -1,0 +1,174 @@
+//! The two-party session secured against a malicious party (`--security malicious`):
+//! the program is expanded into one circuit and run with authenticated garbling
+//! ([`mpc_auth::protocol`], WRK17 section 3).
+//!
+//! Wire: the common hello speaks [`Protocol::MaliciousSession`] (so a peer in the
+//! semi-honest mode is told the modes differ, in one sentence), then the same program
+//! hello as the semi-honest session (digest of the program form, inputs, outputs), then
+//! the messages of [`mpc_auth::protocol`], one frame each.
+//!
+//! Guarantees: everything [`mpc_auth::protocol`] says: a party that deviates is caught
+//! by a named check (and the honest side stops before revealing any output of its
+//! own), except for the bounded, input-independent leaks that protocol documents; not
+//! fair. Memory follows the expanded circuit (about 60 bytes per wire per party), so
+//! programs are limited by `max_gates`; the semi-honest session streams instead.
+
+use std::time::Instant;
+
+use mpc_auth::protocol::{self, ChannelLink};
+use mpc_auth::AuthError;
+use mpc_circuits::{program::expand, Circuit, PartyId, Program};
+use mpc_net::hello::Protocol;
+use mpc_net::{frame, Channel, MemoryChannel, NetError};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use crate::handshake::{program_digest, Hello, Role, MAX_HELLO, VERSION};
+use crate::session::{check_two_party_program, LocalOutput, SessionOutput, SessionStats};
+use crate::SessionError;
+
+impl From<AuthError> for SessionError {
+    fn from(err: AuthError) -> SessionError {
+        match err {
+            AuthError::Closed => SessionError::Net(NetError::Closed),
+            other => SessionError::Check(other.to_string()),
+        }
+    }
+}
+
+fn expanded(program: &Program, max_gates: usize) -> Result<Circuit, SessionError> {
+    check_two_party_program(program)?;
+    expand(program, max_gates).map_err(|e| SessionError::Unsupported(format!("--security malicious: {e}")))
+}
+
+/// This party's input bits in wire order, with the same checks as the semi-honest
+/// session.
+fn own_bits(circuit: &Circuit, party: u8, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
+    let groups: Vec<_> = circuit.inputs().iter().filter(|g| g.party == PartyId(party)).collect();
+    if groups.len() != inputs.len() {
+        return Err(SessionError::Input(format!(
+            "party `{}` has {} input(s) but {} were given",
+            circuit.parties().get(usize::from(party)).map_or("?", |s| s.as_str()),
+            groups.len(),
+            inputs.len()
+        )));
+    }
+    let mut bits = Vec::new();
+    for (g, v) in groups.iter().zip(inputs) {
+        if v.len() != g.ty.width() {
+            return Err(SessionError::Input(format!(
+                "input `{}` needs {} bits, got {}",
+                g.name,
+                g.ty.width(),
+                v.len()
+            )));
+        }
+        bits.extend_from_slice(v);
+    }
+    Ok(bits)
+}
+
+fn hellos<C: Channel + ?Sized>(ch: &mut C, role: Role, program: &Program) -> Result<(), SessionError> {
+    let mut session = [0u8; 16];
+    // The id only names the connection; without an OS generator it stays zero.
+    let _ = rand_chacha::rand_core::RngCore::try_fill_bytes(&mut rand_chacha::rand_core::OsRng, &mut session);
+    let common = mpc_net::hello::Hello { protocol: Protocol::MaliciousSession, version: VERSION, session };
+    let ours = Hello::for_program(role, program, program_digest(program));
+    mpc_net::hello::send(ch, &common)?;
+    frame::send_frame(ch, &ours.to_bytes())?;
+    ch.flush()?;
+    mpc_net::hello::recv(ch, &common)?;
+    let body = frame::recv_frame(ch, MAX_HELLO).map_err(|e| match e {
+        NetError::FrameTooLarge { len, .. } => {
+            SessionError::PeerMisbehaved(format!("it announced a hello of {len} bytes"))
+        }
+        other => other.into(),
+    })?;
+    ours.check_peer(&Hello::from_bytes(&body)?)
+}
+
+/// Runs one party of `program` under `--security malicious`. `inputs` holds one bit
+/// vector per input group of this party, in program order; `max_gates` bounds the
+/// expanded circuit.
+pub fn run_malicious_program<C: Channel + ?Sized>(
+    ch: &mut C,
+    role: Role,
+    program: &Program,
+    inputs: &[Vec<bool>],
+    max_gates: usize,
+) -> Result<SessionOutput, SessionError> {
+    let circuit = expanded(program, max_gates)?;
+    let me = role.party().0;
+    let bits = own_bits(&circuit, me, inputs)?;
+    let start = Instant::now();
+    hellos(ch, role, program)?;
+    let auth_role = match role {
+        Role::Garbler => mpc_auth::Role::Garbler,
+        Role::Evaluator => mpc_auth::Role::Evaluator,
+    };
+    let mut rng = ChaCha20Rng::from_entropy();
+    let wires = protocol::run(auth_role, &circuit, &bits, &mut ChannelLink(&mut *ch), &mut rng)?;
+    let mut outputs = Vec::with_capacity(circuit.outputs().len());
+    let mut pos = 0;
+    for g in circuit.outputs() {
+        let group = &wires[pos..pos + g.wires.len()];
+        pos += g.wires.len();
+        outputs.push(group.iter().copied().collect::<Option<Vec<bool>>>());
+    }
+    let s = ch.stats();
+    let stats = SessionStats {
+        elapsed: start.elapsed(),
+        bytes_sent: s.bytes_sent,
+        bytes_received: s.bytes_received,
+        rounds: s.rounds,
+        and_gates: circuit.and_count() as u64,
+    };
+    Ok(SessionOutput { outputs, stats })
+}
+
+/// Both parties of `program` under `--security malicious` on two threads of this
+/// process over an in-memory channel.
+pub fn run_local_malicious_program(
+    program: &Program,
+    inputs: &[Vec<bool>],
+    max_gates: usize,
+) -> Result<LocalOutput, SessionError> {
+    // Split the inputs by party (program order), as the semi-honest `run_local` does.
+    check_two_party_program(program)?;
+    if inputs.len() != program.inputs().len() {
+        return Err(SessionError::Input(format!(
+            "the program has {} input(s) but {} were given",
+            program.inputs().len(),
+            inputs.len()
+        )));
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for (g, v) in program.inputs().iter().zip(inputs) {
+        if g.party == PartyId(0) {
+            a.push(v.clone())
+        } else {
+            b.push(v.clone())
+        }
+    }
+    let (mut ca, mut cb) = MemoryChannel::pair();
+    let p = program.clone();
+    let evaluator =
+        std::thread::spawn(move || run_malicious_program(&mut cb, Role::Evaluator, &p, &b, max_gates));
+    let garbler = run_malicious_program(&mut ca, Role::Garbler, program, &a, max_gates);
+    drop(ca);
+    let evaluator =
+        evaluator.join().map_err(|_| SessionError::Internal("the evaluator thread panicked".into()))?;
+    let (g, e) = match (garbler, evaluator) {
+        (Ok(g), Ok(e)) => (g, e),
+        // The side that caught the cheat names it; the other only saw the channel close.
+        (Err(ge), Err(ee)) => return Err(if ge.is_peer_gone() { ee } else { ge }),
+        (Err(err), Ok(_)) | (Ok(_), Err(err)) => return Err(err),
+    };
+    let outputs = g
+        .outputs
+        .iter()
+        .zip(&e.outputs)
+        .map(|(x, y)| x.clone().or_else(|| y.clone()).unwrap_or_default())
+        .collect();
+    Ok(LocalOutput { outputs, garbler: g.stats, evaluator: e.stats })
+}
