@@ -92,7 +92,9 @@ mod facade;
 pub use facade::channel::IoChannel;
 pub use facade::error::{Error, InputFileProblem};
 pub use facade::peer::{connect, listen, PeerOptions};
-pub use facade::program::{FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions};
+pub use facade::program::{
+    FromOutput, Inputs, IntoInput, LoadOptions, Outputs, Program, RunOptions, Security, MALICIOUS_MAX_GATES,
+};
 pub use facade::stats::Stats;
 pub use mpc_circuits::{Circuit, Value, ValueType};
 pub use mpc_native as native;

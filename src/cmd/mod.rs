@@ -12,6 +12,7 @@ pub mod program;
 pub mod psi;
 pub mod run;
 pub mod secagg;
+pub mod security;
 pub mod shapes {
     //! The shapes sidecar, read and written by the library (`mpc::internal::shapes`).
     pub use mpc::internal::shapes::*;

@@ -61,6 +61,10 @@ pub struct Args {
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Which parties the protocol protects against: `semi-honest` (default) or
+    /// `malicious` (authenticated garbling; both parties must choose the same).
+    #[arg(long, value_enum, default_value_t = super::security::SecurityArg::SemiHonest)]
+    security: super::security::SecurityArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -82,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let mut opts = mpc::RunOptions::default();
+    let mut opts = super::security::options(args.security, args.max_gates);
     if let Some(d) = &display {
         opts = opts.progress(Arc::clone(&d.progress));
     }

@@ -50,7 +50,27 @@ impl LoadOptions {
 #[non_exhaustive]
 pub struct RunOptions {
     progress: Option<Arc<Progress>>,
+    security: Security,
+    max_gates: Option<u64>,
 }
+
+/// Which parties the protocol protects against (see README "Security model" and
+/// docs/protocol.md). Both parties must choose the same; the hello refuses a mismatch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Security {
+    /// Semi-honest parties (the default): streams programs of any size.
+    #[default]
+    SemiHonest,
+    /// A party that deviates arbitrarily is caught (authenticated garbling); the program
+    /// is expanded into one circuit of at most [`RunOptions::max_gates`] gates
+    /// ([`MALICIOUS_MAX_GATES`] by default).
+    Malicious,
+}
+
+/// The default bound on the expanded circuit of a [`Security::Malicious`] run (its
+/// memory is about 60 bytes per wire per party).
+pub const MALICIOUS_MAX_GATES: u64 = 20_000_000;
 
 impl RunOptions {
     /// Counters the run updates as it goes, readable from another thread (a progress
@@ -74,8 +94,33 @@ impl RunOptions {
         self
     }
 
+    /// The security mode (semi-honest by default).
+    ///
+    /// ```
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x * y }").unwrap();
+    /// let opts = mpc::RunOptions::default().security(mpc::Security::Malicious);
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set("x", 3u8).unwrap().set("y", 5u8).unwrap();
+    /// let out = p.local_with(inputs, &opts).unwrap();
+    /// assert_eq!(out.get::<u8>(&p.circuit().outputs()[0].name).unwrap(), 15);
+    /// ```
+    pub fn security(mut self, security: Security) -> RunOptions {
+        self.security = security;
+        self
+    }
+
+    /// Bounds the circuit a [`Security::Malicious`] run expands the program into.
+    pub fn max_gates(mut self, max_gates: u64) -> RunOptions {
+        self.max_gates = Some(max_gates);
+        self
+    }
+
     fn session(&self) -> SessionOptions {
         SessionOptions { progress: self.progress.clone() }
+    }
+
+    fn malicious_max_gates(&self) -> usize {
+        usize::try_from(self.max_gates.unwrap_or(MALICIOUS_MAX_GATES)).unwrap_or(usize::MAX)
     }
 }
 
@@ -288,10 +333,23 @@ impl Program {
         }
         let bits = inputs.into_bits()?;
         let opts = options.session();
-        let out = if p == PartyId(0) {
-            mpc_runtime::run_garbler_program(channel, &self.inner, &bits, &opts)?
-        } else {
-            mpc_runtime::run_evaluator_program(channel, &self.inner, &bits, &opts)?
+        let out = match (options.security, p == PartyId(0)) {
+            (Security::SemiHonest, true) => {
+                mpc_runtime::run_garbler_program(channel, &self.inner, &bits, &opts)?
+            }
+            (Security::SemiHonest, false) => {
+                mpc_runtime::run_evaluator_program(channel, &self.inner, &bits, &opts)?
+            }
+            (Security::Malicious, garbler) => {
+                let role = if garbler { mpc_runtime::Role::Garbler } else { mpc_runtime::Role::Evaluator };
+                mpc_runtime::run_malicious_program(
+                    channel,
+                    role,
+                    &self.inner,
+                    &bits,
+                    options.malicious_max_gates(),
+                )?
+            }
         };
         let values = self
             .inner
@@ -313,7 +371,12 @@ impl Program {
     /// [`Program::local`] with options (progress counters).
     pub fn local_with(&self, inputs: Inputs, options: &RunOptions) -> Result<Outputs, Error> {
         let bits = self.all_bits(inputs)?;
-        let out = mpc_runtime::run_local_program(&self.inner, &bits, &options.session())?;
+        let out = match options.security {
+            Security::SemiHonest => mpc_runtime::run_local_program(&self.inner, &bits, &options.session())?,
+            Security::Malicious => {
+                mpc_runtime::run_local_malicious_program(&self.inner, &bits, options.malicious_max_gates())?
+            }
+        };
         Ok(self.outputs_of(out.outputs, vec![out.garbler, out.evaluator]))
     }
 
