@@ -151,6 +151,16 @@ impl<'p> Checker<'p> {
         self.diags.push(Diagnostic::error(span, msg).with_help(help));
     }
 
+    /// The help for an unknown name: a similar variable or constant, if any.
+    fn name_help(&self, name: &str) -> String {
+        let vars = self.scopes.iter().flat_map(|s| s.keys()).map(String::as_str);
+        let consts = self.out.consts.iter().map(|c| c.0.as_str());
+        match crate::diag::similar(name, vars.chain(consts)) {
+            Some(s) => format!("a variable with a similar name exists: `{s}`"),
+            None => "declare it with `let` before this use, or as a parameter".into(),
+        }
+    }
+
     fn show(&self, t: &Ty) -> String {
         t.display(&self.out.structs)
     }
@@ -337,7 +347,11 @@ impl<'p> Checker<'p> {
 
     fn check_new_name(&mut self, seen: &mut HashMap<String, Span>, name: &Ident) -> bool {
         if seen.contains_key(&name.name) {
-            self.err(name.span, format!("the name `{}` is defined twice", name.name));
+            self.err_help(
+                name.span,
+                format!("the name `{}` is defined twice", name.name),
+                "rename one of the two definitions",
+            );
             return false;
         }
         seen.insert(name.name.clone(), name.span);
@@ -1171,7 +1185,8 @@ impl<'p> Checker<'p> {
                         format!("call it: `{}(...)`", n.name),
                     );
                 } else {
-                    self.err(n.span, format!("cannot find `{}` in this scope", n.name));
+                    let help = self.name_help(&n.name);
+                    self.err_help(n.span, format!("cannot find `{}` in this scope", n.name), help);
                 }
                 Ty::Error
             }
@@ -1324,7 +1339,11 @@ impl<'p> Checker<'p> {
             ExprKind::If(c, then, els) => {
                 let ct = self.expr(c, Some(&Ty::Bool));
                 if !ct.has_error() && ct != Ty::Bool {
-                    self.err(c.span, format!("`if` condition must be `bool`, found `{}`", self.show(&ct)));
+                    self.err_help(
+                        c.span,
+                        format!("`if` condition must be `bool`, found `{}`", self.show(&ct)),
+                        "compare it, e.g. `x != 0`; integers are not truth values",
+                    );
                 }
                 let tt = self.block(then, expected);
                 match els {
@@ -1523,7 +1542,14 @@ impl<'p> Checker<'p> {
             for a in args {
                 self.expr(a, None);
             }
-            self.err(name.span, format!("cannot find function `{n}`"));
+            let names = self.out.fns.keys().map(String::as_str).chain(BUILTINS.iter().copied());
+            let help = match crate::diag::similar(n, names) {
+                Some(s) => format!("a function with a similar name exists: `{s}`"),
+                None => {
+                    format!("define it with `fn {n}(...) -> T {{ ... }}` (builtins: {})", BUILTINS.join(", "))
+                }
+            };
+            self.err_help(name.span, format!("cannot find function `{n}`"), help);
             return Ty::Error;
         };
         self.calls.entry(self.current_fn.clone()).or_default().push((n.to_string(), name.span));
@@ -1531,9 +1557,11 @@ impl<'p> Checker<'p> {
             self.err(name.span, "`main` cannot be called");
         }
         if args.len() != sig.params.len() {
-            self.err(
+            let params: Vec<String> = sig.params.iter().map(|p| self.show(p)).collect();
+            self.err_help(
                 e.span,
                 format!("`{n}` takes {} arguments but {} were given", sig.params.len(), args.len()),
+                format!("its parameters are `{n}({})`", params.join(", ")),
             );
         }
         for (a, p) in args.iter().zip(&sig.params) {

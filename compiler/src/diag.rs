@@ -78,6 +78,41 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The candidate closest to `name` by edit distance, if close enough to be a likely
+/// misspelling (at most a third of the name's length, and at least one edit allowed).
+/// Ties go to the smallest name (candidates often come from hash maps, whose order
+/// varies between runs); `name` itself and hidden names (`(...)`) are never suggested.
+pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if c == name || c.starts_with('(') {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters (two rows; names are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 /// At most this many diagnostics are rendered; a last line counts the rest.
 pub const MAX_RENDERED: usize = 100;
 /// Source lines longer than this many bytes are not shown (a one-line file of
@@ -152,6 +187,18 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn similar_names() {
+        assert_eq!(edit_distance("totl", "total"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(similar("totl", ["x", "total", "count"]), Some("total"));
+        assert_eq!(similar("maximum", ["max", "min"]), None);
+        assert_eq!(similar("a", ["a"]), None);
+        // Equally close candidates: the smallest name, whatever the order.
+        assert_eq!(similar("ab", ["ax", "aa"]), Some("aa"));
+        assert_eq!(similar("ab", ["aa", "ax"]), Some("aa"));
+    }
 
     /// 20,000 syntax errors on one 160 KB line rendered the line under each of them
     /// (6.4 GB of text, 410 s in a debug build).

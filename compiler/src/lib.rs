@@ -56,6 +56,12 @@ pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnosti
 fn front(source: &str, options: &Options, roll: bool) -> (Option<(Ir, roll::RollState)>, Vec<Diagnostic>) {
     let (prog, mut diags) = parser::parse(source);
     let Some(prog) = prog else { return (None, diags) };
+    // After a syntax error the checker would only add follow-on errors about the
+    // recovered tree (names the broken statement declared, a `main` cut off by a
+    // missing `}`): one error per mistake, so it does not run.
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
     let (checked, cd) = check::check(&prog);
     diags.extend(cd);
     if diags.iter().any(Diagnostic::is_error) {
