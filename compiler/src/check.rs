@@ -703,25 +703,36 @@ impl<'p> Checker<'p> {
             ExprKind::Path(n) => self.const_values.get(&n.name).copied(),
             ExprKind::Cast(inner, _) => self.const_eval_at(inner, d),
             ExprKind::Unary(UnOp::Neg, inner) => self.const_eval_at(inner, d)?.checked_neg(),
-            ExprKind::Binary(op, a, b) => {
-                let (a, b) = (self.const_eval_at(a, d)?, self.const_eval_at(b, d)?);
-                match op {
-                    BinOp::Add => a.checked_add(b),
-                    BinOp::Sub => a.checked_sub(b),
-                    BinOp::Mul => a.checked_mul(b),
-                    BinOp::Div => a.checked_div(b),
-                    BinOp::Rem => a.checked_rem(b),
-                    BinOp::Shl => {
-                        u32::try_from(b).ok().and_then(|b| a.checked_shl(b)).filter(|v| v >> b.min(127) == a)
-                    }
-                    BinOp::Shr => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
-                    BinOp::BitAnd => Some(a & b),
-                    BinOp::BitOr => Some(a | b),
-                    BinOp::BitXor => Some(a ^ b),
-                    _ => None,
+            ExprKind::Binary(..) => {
+                // The chain's left spine in a loop (one level, see `Expr::binary_spine`).
+                let (spine, leftmost) = e.binary_spine();
+                let mut acc = self.const_eval_at(leftmost, d)?;
+                for node in spine.iter().rev() {
+                    let ExprKind::Binary(op, _, b) = &node.kind else { return None };
+                    acc = Self::const_binary(*op, acc, self.const_eval_at(b, d)?)?;
                 }
+                Some(acc)
             }
             ExprKind::Block(b) if b.stmts.is_empty() => self.const_eval_at(b.tail.as_ref()?, d),
+            _ => None,
+        }
+    }
+
+    /// `a op b` on compile-time integers; `None` on overflow or a non-integer operator.
+    fn const_binary(op: BinOp, a: i128, b: i128) -> Option<i128> {
+        match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Div => a.checked_div(b),
+            BinOp::Rem => a.checked_rem(b),
+            BinOp::Shl => {
+                u32::try_from(b).ok().and_then(|b| a.checked_shl(b)).filter(|v| v >> b.min(127) == a)
+            }
+            BinOp::Shr => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
+            BinOp::BitAnd => Some(a & b),
+            BinOp::BitOr => Some(a | b),
+            BinOp::BitXor => Some(a ^ b),
             _ => None,
         }
     }
@@ -1120,11 +1131,7 @@ impl<'p> Checker<'p> {
         if self.depth >= MAX_NESTING {
             if !self.too_deep {
                 self.too_deep = true;
-                self.err_help(
-                    e.span,
-                    "expression nested too deeply",
-                    format!("the limit is {MAX_NESTING} levels; split it with `let`"),
-                );
+                self.err_help(e.span, "expression nested too deeply", crate::parser::nesting_help());
             }
             return self.set(e, Ty::Error);
         }
@@ -1190,7 +1197,7 @@ impl<'p> Checker<'p> {
                 }
                 Ty::Error
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, e, a, b, expected),
+            ExprKind::Binary(..) => self.binary(e, expected),
             ExprKind::Unary(op, a) => {
                 let t = self.expr(a, expected);
                 match (op, &t) {
@@ -1392,23 +1399,41 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, e: &Expr, a: &Expr, b: &Expr, expected: Option<&Ty>) -> Ty {
+    /// The type of binary expression `e`. A left-associated chain `a + b + c` is
+    /// walked down its left spine and back up in a loop: one level of recursion (and
+    /// of nesting) however long it is; the right operands recurse as usual.
+    fn binary(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
         use BinOp::*;
-        let operand_exp = match op {
-            Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr => {
-                expected.filter(|t| t.is_int() || **t == Ty::Bool)
-            }
-            And | Or => Some(&Ty::Bool),
-            _ => None,
-        };
-        let at = self.expr(a, operand_exp);
-        let bt = if matches!(op, Shl | Shr) {
-            self.expr(b, None)
-        } else {
-            let hint = if is_comptime(&at) { operand_exp.cloned() } else { Some(at.clone()) };
-            self.expr(b, hint.as_ref())
-        };
-        self.binary_types(op, e.span, &at, &bt, a, b)
+        let (spine, leftmost) = e.binary_spine();
+        // Top down: what each node's operands are expected to be.
+        let mut operand_exps: Vec<Option<Ty>> = Vec::with_capacity(spine.len());
+        let mut exp = expected.cloned();
+        for node in &spine {
+            let ExprKind::Binary(op, ..) = &node.kind else { continue };
+            exp = match op {
+                Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr => {
+                    exp.filter(|t| t.is_int() || *t == Ty::Bool)
+                }
+                And | Or => Some(Ty::Bool),
+                _ => None,
+            };
+            operand_exps.push(exp.clone());
+        }
+        // Bottom up: the leftmost operand, then each node's right operand and type.
+        let mut at = self.expr(leftmost, operand_exps.last().and_then(Option::as_ref));
+        for (k, (node, operand_exp)) in spine.iter().zip(&operand_exps).enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { continue };
+            let bt = if matches!(op, Shl | Shr) {
+                self.expr(b, None)
+            } else {
+                let hint = if is_comptime(&at) { operand_exp.clone() } else { Some(at.clone()) };
+                self.expr(b, hint.as_ref())
+            };
+            let t = self.binary_types(*op, node.span, &at, &bt, a, b);
+            // `expr` records the outermost node's type; the inner ones are set here.
+            at = if k == 0 { t } else { self.set(node, t) };
+        }
+        at
     }
 
     /// The result type of `a op b` given operand types; records literal coercions.

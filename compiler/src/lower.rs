@@ -795,22 +795,7 @@ impl<'a> Lower<'a> {
                 Some(v) => Ok(v.clone()),
                 None => err(n.span, format!("cannot find `{}`", n.name)),
             },
-            ExprKind::Binary(op, a, b) => {
-                let aty = self.ck.ty(a);
-                let av = self.expr(a)?;
-                // Short-circuit on a known left operand.
-                if matches!(op, BinOp::And | BinOp::Or) {
-                    if let Some(k) = self.known_bool(&av) {
-                        if k == (*op == BinOp::Or) {
-                            return Ok(av);
-                        }
-                        return self.expr(b);
-                    }
-                }
-                let bty = self.ck.ty(b);
-                let bv = self.expr(b)?;
-                self.binop(*op, av, bv, &aty, &bty, &ty, e.span)
-            }
+            ExprKind::Binary(..) => self.binary(e),
             ExprKind::Unary(op, a) => {
                 let v = self.expr(a)?;
                 match (op, v) {
@@ -971,6 +956,38 @@ impl<'a> Lower<'a> {
         let o = self.mux_tree(idx, &odd, bit + 1, span)?;
         let sel = self.ir.node(Op::Slice { lo: bit }, vec![idx], 1);
         self.mux(sel, &o, &e, span)
+    }
+
+    /// Binary expression `e`. A left-associated chain `a + b + c` is walked down its
+    /// left spine and back up in a loop (one level of recursion however long it is;
+    /// the nesting limit counts it as one); each inner node is stepped and finished
+    /// as [`Self::expr`] would.
+    fn binary(&mut self, e: &Expr) -> R<Val> {
+        let (spine, leftmost) = e.binary_spine();
+        for node in spine.iter().skip(1) {
+            self.step(node.span)?;
+        }
+        let mut av = self.expr(leftmost)?;
+        for (k, node) in spine.iter().enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { continue };
+            let v = 'v: {
+                // Short-circuit on a known left operand.
+                if matches!(op, BinOp::And | BinOp::Or) {
+                    if let Some(known) = self.known_bool(&av) {
+                        if known == (*op == BinOp::Or) {
+                            break 'v av;
+                        }
+                        break 'v self.expr(b)?;
+                    }
+                }
+                let (aty, bty, rty) = (self.ck.ty(a), self.ck.ty(b), self.ck.ty(node));
+                let bv = self.expr(b)?;
+                self.binop(*op, av, bv, &aty, &bty, &rty, node.span)?
+            };
+            // `expr` finishes the outermost node; the inner ones are finished here.
+            av = if k == 0 { v } else { self.finish_expr(node, v)? };
+        }
+        Ok(av)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -17,11 +17,19 @@ lalrpop_util::lalrpop_mod!(
     grammar
 );
 
-/// Deepest nesting of expressions, types and `for` loops the parser accepts (the
-/// checker's own limit on expressions, [`crate::check::MAX_NESTING`], is lower, so
-/// this one only catches trees that it would not reach, such as deep types or loops,
-/// and trees too deep to walk recursively at all).
-pub const MAX_DEPTH: usize = 2 * crate::check::MAX_NESTING;
+/// Deepest nesting of expressions, types and `for` loops the parser accepts: the same
+/// number as the checker's [`crate::check::MAX_NESTING`] (one limit, one message). A
+/// left-associated chain such as `a + b + c` is one level (every phase walks it in a
+/// loop, see [`crate::ast::Expr::binary_spine`]); parentheses add none.
+pub const MAX_DEPTH: usize = crate::check::MAX_NESTING;
+
+/// The help line of the nesting-limit error (parser and checker).
+pub fn nesting_help() -> String {
+    format!(
+        "the limit is {MAX_DEPTH} levels of nested expressions, types and loops (a chain such as \
+         `a + b + c` is one level); split it with `let`"
+    )
+}
 
 /// State shared with the grammar's actions during one parse.
 #[derive(Debug, Default)]
@@ -48,9 +56,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
             // Later phases recurse on the tree; refuse it here, once, at the first
             // node past the limit (dropping it does not recurse, see `ast`).
             Some(span) => {
-                diags.push(Diagnostic::error(span, "expression nested too deeply").with_help(format!(
-                    "the limit is {MAX_DEPTH} levels of expressions, types and loops; split it with `let`"
-                )));
+                diags.push(Diagnostic::error(span, "expression nested too deeply").with_help(nesting_help()));
                 (None, diags)
             }
             None => (Some(p), diags),
