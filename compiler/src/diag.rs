@@ -122,8 +122,8 @@ pub const MAX_SHOWN_LINE: usize = 1000;
 
 /// Renders diagnostics rustc-style. `color` adds ANSI colours (for terminals).
 ///
-/// Output is bounded: at most [`MAX_RENDERED`] diagnostics are shown (followed by a
-/// count of the others), and a line longer than [`MAX_SHOWN_LINE`] bytes is replaced
+/// Errors are shown before warnings. Output is bounded: at most [`MAX_RENDERED`]
+/// diagnostics are shown (followed by a count of the others), and a line longer than [`MAX_SHOWN_LINE`] bytes is replaced
 /// by a note, so the text is a small multiple of the source size at worst.
 pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
@@ -131,7 +131,11 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
     let mut out = Vec::new();
     // Built once: `Source::from` indexes every line of the file.
     let mut cache = (file, Source::from(source));
-    for d in diags.iter().take(MAX_RENDERED) {
+    // Errors first (each kind in its own order), so that warnings never push an
+    // error past the bound.
+    let ordered: Vec<&Diagnostic> =
+        diags.iter().filter(|d| d.is_error()).chain(diags.iter().filter(|d| !d.is_error())).collect();
+    for d in ordered.iter().copied().take(MAX_RENDERED) {
         // Clamp spans into the source and onto char boundaries.
         let mut lo = d.span.lo.min(source.len());
         let mut hi = d.span.hi.clamp(lo, source.len());
@@ -173,8 +177,8 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
         let _ = report.finish().write(&mut cache, &mut out);
     }
     let mut text = String::from_utf8_lossy(&out).into_owned();
-    if diags.len() > MAX_RENDERED {
-        let errors = diags[MAX_RENDERED..].iter().filter(|d| d.is_error()).count();
+    if ordered.len() > MAX_RENDERED {
+        let errors = ordered[MAX_RENDERED..].iter().filter(|d| d.is_error()).count();
         let _ = writeln!(
             text,
             "... and {} more diagnostic(s) not shown ({errors} error(s))",
@@ -224,5 +228,12 @@ mod tests {
         assert!(text.len() < 100_000, "{} bytes", text.len());
         assert!(text.contains("let = ;"), "{text}");
         assert!(text.contains("(at t.mpc:100:5)") && !text.contains("(at t.mpc:101:5)"));
+        // 200 warnings before one error: the error is shown, first.
+        let mut diags: Vec<Diagnostic> =
+            (0..200).map(|i| Diagnostic::warning(Span::new(8 * i, 8 * i + 3), "unused")).collect();
+        diags.push(Diagnostic::error(Span::new(4, 5), "the error"));
+        let text = render(&diags, "t.mpc", &src, false);
+        assert!(text.starts_with("Error: the error"), "{}", &text[..200]);
+        assert!(text.contains("and 101 more diagnostic(s) not shown (0 error(s))"), "{text}");
     }
 }

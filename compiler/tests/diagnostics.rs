@@ -10,7 +10,8 @@
 //!
 //! The diagnostics must match the expectations one to one, in order: same count, same
 //! kind, same position, messages and helps containing the texts. On top of that, the
-//! corpus's rule: every file gives exactly one error, and that error has a help line.
+//! corpus's rule: every file gives exactly one error (a `warn_*.mpc` file: no error and
+//! at least one warning), and every diagnostic has a help line.
 //!
 //! Bless mode: `MPC_BLESS=1 cargo test -p mpc-compiler --test diagnostics` rewrites
 //! each file's expectations from what the compiler says now (review the diff); the
@@ -141,14 +142,20 @@ fn compare(want: &[Expect], got: &[Expect]) -> Option<String> {
     (want.len() != got.len()).then(|| format!("expected {} diagnostic(s), got {}", want.len(), got.len()))
 }
 
-/// The corpus's rule: exactly one error, with a help line.
-fn rule(got: &[Expect]) -> Option<String> {
-    let errors: Vec<&Expect> = got.iter().filter(|e| !e.warning).collect();
-    match errors.as_slice() {
-        [e] if e.help.is_none() => Some(format!("the error at {}:{} has no help line", e.line, e.col)),
-        [_] => None,
-        _ => Some(format!("{} errors where the corpus wants exactly one", errors.len())),
+/// The corpus's rule: exactly one error, or for a `warn_*.mpc` file none and at least
+/// one warning; every diagnostic with a help line.
+fn rule(name: &str, got: &[Expect]) -> Option<String> {
+    if let Some(e) = got.iter().find(|e| e.help.is_none()) {
+        return Some(format!("the {} at {}:{} has no help line", e.kind(), e.line, e.col));
     }
+    let errors = got.iter().filter(|e| !e.warning).count();
+    if name.starts_with("warn_") {
+        let warnings = got.len() - errors;
+        return (errors != 0 || warnings == 0).then(|| {
+            format!("{errors} errors and {warnings} warnings where a warn_ file wants 0 and 1 or more")
+        });
+    }
+    (errors != 1).then(|| format!("{errors} errors where the corpus wants exactly one"))
 }
 
 fn corpus() -> Vec<PathBuf> {
@@ -190,7 +197,7 @@ fn diagnostics_corpus() {
                 }
             }
         }
-        if let Some(why) = rule(&got) {
+        if let Some(why) = rule(&name, &got) {
             let mut text = String::new();
             got.iter().for_each(|e| e.write(&mut text));
             failures.push(format!("{name}: {why}\n{text}"));
@@ -226,6 +233,9 @@ fn expectation_format_round_trips() {
     assert!(compare(&got, &moved).is_some());
     assert!(compare(&got, &[Expect { help: None, ..full[0].clone() }]).is_some());
     assert!(compare(&got, &[]).is_some());
-    assert!(rule(&[Expect { help: None, ..full[0].clone() }]).is_some());
+    assert!(rule("t.mpc", &[Expect { help: None, ..full[0].clone() }]).is_some());
+    assert!(rule("t.mpc", &full).is_none());
+    assert!(rule("warn_t.mpc", &full).is_some());
+    assert!(rule("warn_t.mpc", &[Expect { warning: true, ..full[0].clone() }]).is_none());
     assert!(expectations("// help: x\n", "t").is_err());
 }

@@ -16,7 +16,7 @@ use mpc_circuits::program::PlainEngine;
 
 use super::program::Counting;
 
-use super::load::{load_program, parse_inputs, print_outputs};
+use super::load::{load_program_checked, parse_inputs, print_outputs};
 use super::run::ProgressDisplay;
 
 /// Arguments of `mpc eval`.
@@ -36,10 +36,15 @@ pub struct Args {
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let p = load_program(&args.file)?;
+    let p = load_program_checked(&args.file, args.check_bounds)?;
     super::program::check_max_gates(&p, args.max_gates)?;
     let given = parse_inputs(&p, &args.inputs, None)?;
     let bits: Vec<bool> = given.into_iter().flat_map(|(_, bits)| bits).collect();

@@ -41,7 +41,12 @@ fn load_with_sidecar(path: &Path) -> anyhow::Result<(Circuit, bool)> {
 /// Loads a program (`mpc eval`): an `.mpc` file through the compiler's program form,
 /// else a Bristol file (with its shapes sidecar) as the one-body program of its circuit.
 pub fn load_program(path: &Path) -> anyhow::Result<Program> {
-    load_program_with(path, false)
+    load_program_with(path, false, false)
+}
+
+/// [`load_program`] with `--check-bounds` (an `.mpc` file only).
+pub fn load_program_checked(path: &Path, check_bounds: bool) -> anyhow::Result<Program> {
+    load_program_with(path, false, check_bounds)
 }
 
 /// Loads a program to garble (`mpc run`, `mpc local`): as [`load_program`], and a
@@ -53,14 +58,20 @@ pub fn load_program(path: &Path) -> anyhow::Result<Program> {
 /// compiled from a program with other parties or restricted outputs, the default
 /// convention gives inputs to the wrong party or outputs to the wrong eyes, and the
 /// file alone cannot tell.
-pub fn load_program_for_protocol(path: &Path) -> anyhow::Result<Program> {
-    load_program_with(path, true)
+pub fn load_program_for_protocol(path: &Path, check_bounds: bool) -> anyhow::Result<Program> {
+    load_program_with(path, true, check_bounds)
 }
 
-fn load_program_with(path: &Path, protocol: bool) -> anyhow::Result<Program> {
+fn load_program_with(path: &Path, protocol: bool, check_bounds: bool) -> anyhow::Result<Program> {
     if path.extension().is_some_and(|e| e == "mpc") {
         // Diagnostics are rendered to stderr; failure is `AlreadyReported`.
-        return super::compile::compile_program_file(path);
+        return super::compile::compile_program_file(path, check_bounds);
+    }
+    if check_bounds {
+        anyhow::bail!(
+            "`--check-bounds` needs the `.mpc` source: compile it with `mpc compile --check-bounds`, \
+             which adds the `out_of_bounds` output to the circuit"
+        );
     }
     let (mut c, bare) = load_with_sidecar(path)?;
     if protocol {

@@ -16,6 +16,11 @@ use super::run::{stats_line, ProgressDisplay};
 pub struct Args {
     /// The program: an .mpc file or a Bristol circuit.
     prog: PathBuf,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
     /// An input of either party, `NAME=VALUE`.
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", allow_hyphen_values = true)]
     inputs: Vec<String>,
@@ -34,7 +39,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_program_for_protocol(&args.prog)?;
+    let circuit = load_program_for_protocol(&args.prog, args.check_bounds)?;
     mpc_runtime::check_two_party_program(&circuit)?;
     super::program::check_max_gates(&circuit, args.max_gates)?;
     let inputs: Vec<Vec<bool>> =

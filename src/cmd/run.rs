@@ -28,6 +28,11 @@ use super::tls::{accept_peer, connect_peer, TlsArgs};
 pub struct Args {
     /// The program: an .mpc file or a Bristol circuit.
     prog: PathBuf,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
     /// Which of the program's parties this process is (the first party garbles).
     #[arg(long, value_name = "NAME")]
     party: String,
@@ -60,7 +65,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let circuit = load_program_for_protocol(&args.prog)?;
+    let circuit = load_program_for_protocol(&args.prog, args.check_bounds)?;
     mpc_runtime::check_two_party_program(&circuit)?;
     super::program::check_max_gates(&circuit, args.max_gates)?;
     let party = circuit.parties().iter().position(|p| *p == args.party).and_then(|i| u8::try_from(i).ok());
