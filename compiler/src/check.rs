@@ -331,10 +331,27 @@ impl<'p> Checker<'p> {
                         Some(t) => self.expect_returned(t, &body_ty, &ret),
                         None => {
                             if ret != Ty::unit() && !ret.has_error() {
+                                // `x + 1;` as the last statement: the `;` is the mistake.
+                                let semi = match f.body.stmts.last() {
+                                    Some(Stmt::Expr(last))
+                                        if !last.is_block_like()
+                                            && self.out.expr_types.get(&last.id) == Some(&ret) =>
+                                    {
+                                        Some(last.span)
+                                    }
+                                    _ => None,
+                                };
+                                let (span, help) = match semi {
+                                    Some(s) => (s, "remove the `;` after this expression to return its value"),
+                                    None => (
+                                        span,
+                                        "end the body with the value to return (no `;`) or a `return` statement",
+                                    ),
+                                };
                                 self.err_help(
                                     span,
                                     format!("function `{}` must return `{}`", f.name.name, self.show(&ret)),
-                                    "end the body with the value to return (no `;`) or a `return` statement",
+                                    help,
                                 );
                             }
                         }
@@ -467,12 +484,11 @@ impl<'p> Checker<'p> {
     fn party_index(&mut self, p: &Ident) -> Option<u8> {
         match self.out.parties.iter().position(|n| n == &p.name) {
             Some(i) => u8::try_from(i).ok(),
+            // With no parties at all, `check_main` says so once ("no parties are
+            // declared"), not once per annotation.
+            None if self.out.parties.is_empty() => None,
             None => {
-                let help = if self.out.parties.is_empty() {
-                    format!("declare it at the top of the file: `party {};`", p.name)
-                } else {
-                    format!("declared parties: {}", self.out.parties.join(", "))
-                };
+                let help = format!("declared parties: {}", self.out.parties.join(", "));
                 self.err_help(p.span, format!("unknown party `{}`", p.name), help);
                 None
             }
@@ -1044,7 +1060,16 @@ impl<'p> Checker<'p> {
                         {
                             self.err(n.span, format!("cannot assign to constant `{}`", n.name));
                         } else {
-                            self.err(n.span, format!("cannot find variable `{}` in this scope", n.name));
+                            self.err_help(
+                                n.span,
+                                format!("cannot find variable `{}` in this scope", n.name),
+                                format!("declare it first: `let mut {} = ...;`", n.name),
+                            );
+                            // Later uses of the name are not errors of their own.
+                            if let Some(scope) = self.scopes.last_mut() {
+                                scope
+                                    .insert(n.name.clone(), Var { ty: Ty::Error, mutable: true, decl: None });
+                            }
                         }
                         Ty::Error
                     }
@@ -1338,7 +1363,12 @@ impl<'p> Checker<'p> {
                 let missing: Vec<&str> =
                     defs.iter().map(|(n, _)| n.as_str()).filter(|n| !seen.contains(n)).collect();
                 if !missing.is_empty() {
-                    self.err(e.span, format!("missing fields in `{}`: {}", name.name, missing.join(", ")));
+                    let add: Vec<String> = missing.iter().map(|m| format!("`{m}: ...`")).collect();
+                    self.err_help(
+                        e.span,
+                        format!("missing fields in `{}`: {}", name.name, missing.join(", ")),
+                        format!("add {}", add.join(", ")),
+                    );
                 }
                 Ty::Struct(si)
             }

@@ -83,6 +83,10 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
 /// Ties go to the smallest name (candidates often come from hash maps, whose order
 /// varies between runs); `name` itself and hidden names (`(...)`) are never suggested.
 pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Names of one or two characters are all "similar"; suggest nothing for them.
+    if name.chars().count() < 3 {
+        return None;
+    }
     let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for c in candidates {
@@ -199,9 +203,10 @@ mod tests {
         assert_eq!(similar("totl", ["x", "total", "count"]), Some("total"));
         assert_eq!(similar("maximum", ["max", "min"]), None);
         assert_eq!(similar("a", ["a"]), None);
+        assert_eq!(similar("t", ["a"]), None);
         // Equally close candidates: the smallest name, whatever the order.
-        assert_eq!(similar("ab", ["ax", "aa"]), Some("aa"));
-        assert_eq!(similar("ab", ["aa", "ax"]), Some("aa"));
+        assert_eq!(similar("abc", ["abx", "aba"]), Some("aba"));
+        assert_eq!(similar("abc", ["aba", "abx"]), Some("aba"));
     }
 
     /// 20,000 syntax errors on one 160 KB line rendered the line under each of them

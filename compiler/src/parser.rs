@@ -183,10 +183,28 @@ fn convert(e: ParseError<usize, Tok<'_>, LexError>, source: &str, toks: &Tokens<
                     }
                 }
             }
-            if explain && tok == Tok::Semi && expects(&expected, ")") {
-                if let Some(open) = toks.unclosed(lo, Tok::LParen, Tok::RParen) {
-                    return Diagnostic::error(Span::new(lo, hi), "unexpected `;`: expected `)`")
-                        .with_help(format!("the `(` at {} is not closed; add `)`", opened_at(source, open)));
+            if explain && tok == Tok::Eq && expects(&expected, "==") {
+                return Diagnostic::error(Span::new(lo, hi), "unexpected `=` in an expression")
+                    .with_help("to compare, write `==` (`=` assigns, and only as a statement)");
+            }
+            // A `;` or a closing bracket where another closing bracket was expected:
+            // name the unclosed opening one.
+            if explain && matches!(tok, Tok::Semi | Tok::RBrace | Tok::RParen | Tok::RBracket) {
+                for (open, close, o, c) in
+                    [(Tok::LParen, Tok::RParen, "(", ")"), (Tok::LBracket, Tok::RBracket, "[", "]")]
+                {
+                    if tok != close && expects(&expected, c) {
+                        if let Some(at) = toks.unclosed(lo, open, close) {
+                            return Diagnostic::error(
+                                Span::new(lo, hi),
+                                format!("unexpected {tok}: expected `{c}`"),
+                            )
+                            .with_help(format!(
+                                "the `{o}` at {} is not closed; add `{c}`",
+                                opened_at(source, at)
+                            ));
+                        }
+                    }
                 }
             }
             let mut d = Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"));
