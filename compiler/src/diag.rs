@@ -149,6 +149,13 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
         while !source.is_char_boundary(hi) {
             hi += 1;
         }
+        // An empty span (a position, such as where a `;` is missing) is drawn under
+        // the character there (often the line's end), so that it gets a caret.
+        if hi == lo {
+            if let Some(c) = source[lo..].chars().next() {
+                hi = lo + c.len_utf8();
+            }
+        }
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -233,6 +240,10 @@ mod tests {
         assert!(text.len() < 100_000, "{} bytes", text.len());
         assert!(text.contains("let = ;"), "{text}");
         assert!(text.contains("(at t.mpc:100:5)") && !text.contains("(at t.mpc:101:5)"));
+        // An empty span gets a caret (under the line's end here).
+        let d = Diagnostic::error(Span::new(7, 7), "expected `;`");
+        let text = render(&[d], "t.mpc", &src, false);
+        assert!(text.contains('┬') && text.contains("(at t.mpc:1:8)"), "{text}");
         // 200 warnings before one error: the error is shown, first.
         let mut diags: Vec<Diagnostic> =
             (0..200).map(|i| Diagnostic::warning(Span::new(8 * i, 8 * i + 3), "unused")).collect();
