@@ -125,3 +125,27 @@ fn bad_inputs_exit_1() {
     let o = mpc(&["compile", "/nonexistent/x.mpc"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Warnings are printed and do not fail; `--check-bounds` adds the `out_of_bounds`
+/// output (issue 18, item 12).
+#[test]
+fn warnings_and_check_bounds() {
+    let p = temp(
+        "bounds.mpc",
+        "party a;\nparty b;\nfn main(xs: [u8; 5] @a, i: u8 @b, unused: u8 @b) -> u8 {\n    xs[i]\n}\n",
+    );
+    let f = p.to_str().unwrap();
+    let o = mpc(&["eval", f, "-i", "xs=[1, 2, 3, 4, 5]", "-i", "i=7", "-i", "unused=0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unused input `unused`"), "{err}");
+    assert!(!stdout(&o).contains("out_of_bounds"), "{}", stdout(&o));
+    let o = mpc(&["eval", f, "--check-bounds", "-i", "xs=[1, 2, 3, 4, 5]", "-i", "i=7", "-i", "unused=0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("out_of_bounds: true"), "{}", stdout(&o));
+    let o = mpc(&["eval", f, "--check-bounds", "-i", "xs=[1, 2, 3, 4, 5]", "-i", "i=4", "-i", "unused=0"]);
+    assert!(stdout(&o).contains("out_of_bounds: false"), "{}", stdout(&o));
+    let o = mpc(&["local", f, "--check-bounds", "-i", "xs=[1, 2, 3, 4, 5]", "-i", "i=9", "-i", "unused=0"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("out_of_bounds: true"), "{}", stdout(&o));
+}

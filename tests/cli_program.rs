@@ -111,8 +111,8 @@ fn huge_runs_are_counted_not_overflowed() {
         "party alice; party bob;
          fn main(a: [u64; 4] @alice, b: u64 @bob) -> (s: [u64; 4]) {
              let mut s = a;
-             for x in 0..1000000000000000000 { for y in 0..1000000000000000000 {
-                 for z in 0..1000000000000000000 { for w in 0..4 { s[w] = s[w] * b + a[w]; } } } }
+             for _x in 0..1000000000000000000 { for _y in 0..1000000000000000000 {
+                 for _z in 0..1000000000000000000 { for w in 0..4 { s[w] = s[w] * b + a[w]; } } } }
              (s,)
          }",
     )

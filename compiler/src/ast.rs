@@ -337,6 +337,21 @@ impl Node {
 }
 
 impl Expr {
+    /// The left spine of a chain of binary operators: for `((x + y) * z) - w`, the
+    /// nodes `[- , *, +]` from the outermost in (empty when `self` is not binary) and
+    /// the leftmost operand `x`. Phases that recurse on expressions walk a chain with
+    /// this in a loop, so that `a + b + ... + z` costs one level of recursion (the
+    /// nesting limit counts it as one, see [`too_deep`]).
+    pub fn binary_spine(&self) -> (Vec<&Expr>, &Expr) {
+        let mut spine = Vec::new();
+        let mut cur = self;
+        while let ExprKind::Binary(_, a, _) = &cur.kind {
+            spine.push(cur);
+            cur = a;
+        }
+        (spine, cur)
+    }
+
     fn take_children(&mut self, out: &mut Vec<Node>) {
         let kind = std::mem::replace(&mut self.kind, ExprKind::Error);
         match kind {
@@ -475,7 +490,14 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
         match node {
             NodeRef::Expr(e) => match &e.kind {
                 ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error => {}
-                ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
+                // A left-associated chain `a + b + c` is one level: the phases that
+                // recurse walk its left spine in a loop (see `Expr::binary_spine`).
+                ExprKind::Binary(_, a, b) => {
+                    let left = if matches!(a.kind, ExprKind::Binary(..)) { depth } else { d };
+                    stack.push((NodeRef::Expr(a), left));
+                    stack.push((NodeRef::Expr(b), d));
+                }
+                ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
                     stack.push((NodeRef::Expr(a), d));
                     stack.push((NodeRef::Expr(b), d));
                 }

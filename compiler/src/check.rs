@@ -151,6 +151,16 @@ impl<'p> Checker<'p> {
         self.diags.push(Diagnostic::error(span, msg).with_help(help));
     }
 
+    /// The help for an unknown name: a similar variable or constant, if any.
+    fn name_help(&self, name: &str) -> String {
+        let vars = self.scopes.iter().flat_map(|s| s.keys()).map(String::as_str);
+        let consts = self.out.consts.iter().map(|c| c.0.as_str());
+        match crate::diag::similar(name, vars.chain(consts)) {
+            Some(s) => format!("a variable with a similar name exists: `{s}`"),
+            None => "declare it with `let` before this use, or as a parameter".into(),
+        }
+    }
+
     fn show(&self, t: &Ty) -> String {
         t.display(&self.out.structs)
     }
@@ -321,10 +331,27 @@ impl<'p> Checker<'p> {
                         Some(t) => self.expect_returned(t, &body_ty, &ret),
                         None => {
                             if ret != Ty::unit() && !ret.has_error() {
+                                // `x + 1;` as the last statement: the `;` is the mistake.
+                                let semi = match f.body.stmts.last() {
+                                    Some(Stmt::Expr(last))
+                                        if !last.is_block_like()
+                                            && self.out.expr_types.get(&last.id) == Some(&ret) =>
+                                    {
+                                        Some(last.span)
+                                    }
+                                    _ => None,
+                                };
+                                let (span, help) = match semi {
+                                    Some(s) => (s, "remove the `;` after this expression to return its value"),
+                                    None => (
+                                        span,
+                                        "end the body with the value to return (no `;`) or a `return` statement",
+                                    ),
+                                };
                                 self.err_help(
                                     span,
                                     format!("function `{}` must return `{}`", f.name.name, self.show(&ret)),
-                                    "end the body with the value to return (no `;`) or a `return` statement",
+                                    help,
                                 );
                             }
                         }
@@ -337,7 +364,11 @@ impl<'p> Checker<'p> {
 
     fn check_new_name(&mut self, seen: &mut HashMap<String, Span>, name: &Ident) -> bool {
         if seen.contains_key(&name.name) {
-            self.err(name.span, format!("the name `{}` is defined twice", name.name));
+            self.err_help(
+                name.span,
+                format!("the name `{}` is defined twice", name.name),
+                "rename one of the two definitions",
+            );
             return false;
         }
         seen.insert(name.name.clone(), name.span);
@@ -453,12 +484,11 @@ impl<'p> Checker<'p> {
     fn party_index(&mut self, p: &Ident) -> Option<u8> {
         match self.out.parties.iter().position(|n| n == &p.name) {
             Some(i) => u8::try_from(i).ok(),
+            // With no parties at all, `check_main` says so once ("no parties are
+            // declared"), not once per annotation.
+            None if self.out.parties.is_empty() => None,
             None => {
-                let help = if self.out.parties.is_empty() {
-                    format!("declare it at the top of the file: `party {};`", p.name)
-                } else {
-                    format!("declared parties: {}", self.out.parties.join(", "))
-                };
+                let help = format!("declared parties: {}", self.out.parties.join(", "));
                 self.err_help(p.span, format!("unknown party `{}`", p.name), help);
                 None
             }
@@ -689,25 +719,36 @@ impl<'p> Checker<'p> {
             ExprKind::Path(n) => self.const_values.get(&n.name).copied(),
             ExprKind::Cast(inner, _) => self.const_eval_at(inner, d),
             ExprKind::Unary(UnOp::Neg, inner) => self.const_eval_at(inner, d)?.checked_neg(),
-            ExprKind::Binary(op, a, b) => {
-                let (a, b) = (self.const_eval_at(a, d)?, self.const_eval_at(b, d)?);
-                match op {
-                    BinOp::Add => a.checked_add(b),
-                    BinOp::Sub => a.checked_sub(b),
-                    BinOp::Mul => a.checked_mul(b),
-                    BinOp::Div => a.checked_div(b),
-                    BinOp::Rem => a.checked_rem(b),
-                    BinOp::Shl => {
-                        u32::try_from(b).ok().and_then(|b| a.checked_shl(b)).filter(|v| v >> b.min(127) == a)
-                    }
-                    BinOp::Shr => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
-                    BinOp::BitAnd => Some(a & b),
-                    BinOp::BitOr => Some(a | b),
-                    BinOp::BitXor => Some(a ^ b),
-                    _ => None,
+            ExprKind::Binary(..) => {
+                // The chain's left spine in a loop (one level, see `Expr::binary_spine`).
+                let (spine, leftmost) = e.binary_spine();
+                let mut acc = self.const_eval_at(leftmost, d)?;
+                for node in spine.iter().rev() {
+                    let ExprKind::Binary(op, _, b) = &node.kind else { return None };
+                    acc = Self::const_binary(*op, acc, self.const_eval_at(b, d)?)?;
                 }
+                Some(acc)
             }
             ExprKind::Block(b) if b.stmts.is_empty() => self.const_eval_at(b.tail.as_ref()?, d),
+            _ => None,
+        }
+    }
+
+    /// `a op b` on compile-time integers; `None` on overflow or a non-integer operator.
+    fn const_binary(op: BinOp, a: i128, b: i128) -> Option<i128> {
+        match op {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Div => a.checked_div(b),
+            BinOp::Rem => a.checked_rem(b),
+            BinOp::Shl => {
+                u32::try_from(b).ok().and_then(|b| a.checked_shl(b)).filter(|v| v >> b.min(127) == a)
+            }
+            BinOp::Shr => u32::try_from(b).ok().and_then(|b| a.checked_shr(b)),
+            BinOp::BitAnd => Some(a & b),
+            BinOp::BitOr => Some(a | b),
+            BinOp::BitXor => Some(a ^ b),
             _ => None,
         }
     }
@@ -1019,7 +1060,16 @@ impl<'p> Checker<'p> {
                         {
                             self.err(n.span, format!("cannot assign to constant `{}`", n.name));
                         } else {
-                            self.err(n.span, format!("cannot find variable `{}` in this scope", n.name));
+                            self.err_help(
+                                n.span,
+                                format!("cannot find variable `{}` in this scope", n.name),
+                                format!("declare it first: `let mut {} = ...;`", n.name),
+                            );
+                            // Later uses of the name are not errors of their own.
+                            if let Some(scope) = self.scopes.last_mut() {
+                                scope
+                                    .insert(n.name.clone(), Var { ty: Ty::Error, mutable: true, decl: None });
+                            }
                         }
                         Ty::Error
                     }
@@ -1106,11 +1156,7 @@ impl<'p> Checker<'p> {
         if self.depth >= MAX_NESTING {
             if !self.too_deep {
                 self.too_deep = true;
-                self.err_help(
-                    e.span,
-                    "expression nested too deeply",
-                    format!("the limit is {MAX_NESTING} levels; split it with `let`"),
-                );
+                self.err_help(e.span, "expression nested too deeply", crate::parser::nesting_help());
             }
             return self.set(e, Ty::Error);
         }
@@ -1171,11 +1217,12 @@ impl<'p> Checker<'p> {
                         format!("call it: `{}(...)`", n.name),
                     );
                 } else {
-                    self.err(n.span, format!("cannot find `{}` in this scope", n.name));
+                    let help = self.name_help(&n.name);
+                    self.err_help(n.span, format!("cannot find `{}` in this scope", n.name), help);
                 }
                 Ty::Error
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, e, a, b, expected),
+            ExprKind::Binary(..) => self.binary(e, expected),
             ExprKind::Unary(op, a) => {
                 let t = self.expr(a, expected);
                 match (op, &t) {
@@ -1316,7 +1363,12 @@ impl<'p> Checker<'p> {
                 let missing: Vec<&str> =
                     defs.iter().map(|(n, _)| n.as_str()).filter(|n| !seen.contains(n)).collect();
                 if !missing.is_empty() {
-                    self.err(e.span, format!("missing fields in `{}`: {}", name.name, missing.join(", ")));
+                    let add: Vec<String> = missing.iter().map(|m| format!("`{m}: ...`")).collect();
+                    self.err_help(
+                        e.span,
+                        format!("missing fields in `{}`: {}", name.name, missing.join(", ")),
+                        format!("add {}", add.join(", ")),
+                    );
                 }
                 Ty::Struct(si)
             }
@@ -1324,7 +1376,11 @@ impl<'p> Checker<'p> {
             ExprKind::If(c, then, els) => {
                 let ct = self.expr(c, Some(&Ty::Bool));
                 if !ct.has_error() && ct != Ty::Bool {
-                    self.err(c.span, format!("`if` condition must be `bool`, found `{}`", self.show(&ct)));
+                    self.err_help(
+                        c.span,
+                        format!("`if` condition must be `bool`, found `{}`", self.show(&ct)),
+                        "compare it, e.g. `x != 0`; integers are not truth values",
+                    );
                 }
                 let tt = self.block(then, expected);
                 match els {
@@ -1373,23 +1429,41 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, e: &Expr, a: &Expr, b: &Expr, expected: Option<&Ty>) -> Ty {
+    /// The type of binary expression `e`. A left-associated chain `a + b + c` is
+    /// walked down its left spine and back up in a loop: one level of recursion (and
+    /// of nesting) however long it is; the right operands recurse as usual.
+    fn binary(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
         use BinOp::*;
-        let operand_exp = match op {
-            Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr => {
-                expected.filter(|t| t.is_int() || **t == Ty::Bool)
-            }
-            And | Or => Some(&Ty::Bool),
-            _ => None,
-        };
-        let at = self.expr(a, operand_exp);
-        let bt = if matches!(op, Shl | Shr) {
-            self.expr(b, None)
-        } else {
-            let hint = if is_comptime(&at) { operand_exp.cloned() } else { Some(at.clone()) };
-            self.expr(b, hint.as_ref())
-        };
-        self.binary_types(op, e.span, &at, &bt, a, b)
+        let (spine, leftmost) = e.binary_spine();
+        // Top down: what each node's operands are expected to be.
+        let mut operand_exps: Vec<Option<Ty>> = Vec::with_capacity(spine.len());
+        let mut exp = expected.cloned();
+        for node in &spine {
+            let ExprKind::Binary(op, ..) = &node.kind else { continue };
+            exp = match op {
+                Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr => {
+                    exp.filter(|t| t.is_int() || *t == Ty::Bool)
+                }
+                And | Or => Some(Ty::Bool),
+                _ => None,
+            };
+            operand_exps.push(exp.clone());
+        }
+        // Bottom up: the leftmost operand, then each node's right operand and type.
+        let mut at = self.expr(leftmost, operand_exps.last().and_then(Option::as_ref));
+        for (k, (node, operand_exp)) in spine.iter().zip(&operand_exps).enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { continue };
+            let bt = if matches!(op, Shl | Shr) {
+                self.expr(b, None)
+            } else {
+                let hint = if is_comptime(&at) { operand_exp.clone() } else { Some(at.clone()) };
+                self.expr(b, hint.as_ref())
+            };
+            let t = self.binary_types(*op, node.span, &at, &bt, a, b);
+            // `expr` records the outermost node's type; the inner ones are set here.
+            at = if k == 0 { t } else { self.set(node, t) };
+        }
+        at
     }
 
     /// The result type of `a op b` given operand types; records literal coercions.
@@ -1523,7 +1597,14 @@ impl<'p> Checker<'p> {
             for a in args {
                 self.expr(a, None);
             }
-            self.err(name.span, format!("cannot find function `{n}`"));
+            let names = self.out.fns.keys().map(String::as_str).chain(BUILTINS.iter().copied());
+            let help = match crate::diag::similar(n, names) {
+                Some(s) => format!("a function with a similar name exists: `{s}`"),
+                None => {
+                    format!("define it with `fn {n}(...) -> T {{ ... }}` (builtins: {})", BUILTINS.join(", "))
+                }
+            };
+            self.err_help(name.span, format!("cannot find function `{n}`"), help);
             return Ty::Error;
         };
         self.calls.entry(self.current_fn.clone()).or_default().push((n.to_string(), name.span));
@@ -1531,9 +1612,11 @@ impl<'p> Checker<'p> {
             self.err(name.span, "`main` cannot be called");
         }
         if args.len() != sig.params.len() {
-            self.err(
+            let params: Vec<String> = sig.params.iter().map(|p| self.show(p)).collect();
+            self.err_help(
                 e.span,
                 format!("`{n}` takes {} arguments but {} were given", sig.params.len(), args.len()),
+                format!("its parameters are `{n}({})`", params.join(", ")),
             );
         }
         for (a, p) in args.iter().zip(&sig.params) {

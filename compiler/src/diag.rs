@@ -78,6 +78,45 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The candidate closest to `name` by edit distance, if close enough to be a likely
+/// misspelling (at most a third of the name's length, and at least one edit allowed).
+/// Ties go to the smallest name (candidates often come from hash maps, whose order
+/// varies between runs); `name` itself and hidden names (`(...)`) are never suggested.
+pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Names of one or two characters are all "similar"; suggest nothing for them.
+    if name.chars().count() < 3 {
+        return None;
+    }
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if c == name || c.starts_with('(') {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters (two rows; names are short).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 /// At most this many diagnostics are rendered; a last line counts the rest.
 pub const MAX_RENDERED: usize = 100;
 /// Source lines longer than this many bytes are not shown (a one-line file of
@@ -87,8 +126,8 @@ pub const MAX_SHOWN_LINE: usize = 1000;
 
 /// Renders diagnostics rustc-style. `color` adds ANSI colours (for terminals).
 ///
-/// Output is bounded: at most [`MAX_RENDERED`] diagnostics are shown (followed by a
-/// count of the others), and a line longer than [`MAX_SHOWN_LINE`] bytes is replaced
+/// Errors are shown before warnings. Output is bounded: at most [`MAX_RENDERED`]
+/// diagnostics are shown (followed by a count of the others), and a line longer than [`MAX_SHOWN_LINE`] bytes is replaced
 /// by a note, so the text is a small multiple of the source size at worst.
 pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> String {
     use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
@@ -96,7 +135,11 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
     let mut out = Vec::new();
     // Built once: `Source::from` indexes every line of the file.
     let mut cache = (file, Source::from(source));
-    for d in diags.iter().take(MAX_RENDERED) {
+    // Errors first (each kind in its own order), so that warnings never push an
+    // error past the bound.
+    let ordered: Vec<&Diagnostic> =
+        diags.iter().filter(|d| d.is_error()).chain(diags.iter().filter(|d| !d.is_error())).collect();
+    for d in ordered.iter().copied().take(MAX_RENDERED) {
         // Clamp spans into the source and onto char boundaries.
         let mut lo = d.span.lo.min(source.len());
         let mut hi = d.span.hi.clamp(lo, source.len());
@@ -105,6 +148,13 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
         }
         while !source.is_char_boundary(hi) {
             hi += 1;
+        }
+        // An empty span (a position, such as where a `;` is missing) is drawn under
+        // the character there (often the line's end), so that it gets a caret.
+        if hi == lo {
+            if let Some(c) = source[lo..].chars().next() {
+                hi = lo + c.len_utf8();
+            }
         }
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
@@ -138,8 +188,8 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
         let _ = report.finish().write(&mut cache, &mut out);
     }
     let mut text = String::from_utf8_lossy(&out).into_owned();
-    if diags.len() > MAX_RENDERED {
-        let errors = diags[MAX_RENDERED..].iter().filter(|d| d.is_error()).count();
+    if ordered.len() > MAX_RENDERED {
+        let errors = ordered[MAX_RENDERED..].iter().filter(|d| d.is_error()).count();
         let _ = writeln!(
             text,
             "... and {} more diagnostic(s) not shown ({errors} error(s))",
@@ -152,6 +202,19 @@ pub fn render(diags: &[Diagnostic], file: &str, source: &str, color: bool) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn similar_names() {
+        assert_eq!(edit_distance("totl", "total"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(similar("totl", ["x", "total", "count"]), Some("total"));
+        assert_eq!(similar("maximum", ["max", "min"]), None);
+        assert_eq!(similar("a", ["a"]), None);
+        assert_eq!(similar("t", ["a"]), None);
+        // Equally close candidates: the smallest name, whatever the order.
+        assert_eq!(similar("abc", ["abx", "aba"]), Some("aba"));
+        assert_eq!(similar("abc", ["aba", "abx"]), Some("aba"));
+    }
 
     /// 20,000 syntax errors on one 160 KB line rendered the line under each of them
     /// (6.4 GB of text, 410 s in a debug build).
@@ -177,5 +240,16 @@ mod tests {
         assert!(text.len() < 100_000, "{} bytes", text.len());
         assert!(text.contains("let = ;"), "{text}");
         assert!(text.contains("(at t.mpc:100:5)") && !text.contains("(at t.mpc:101:5)"));
+        // An empty span gets a caret (under the line's end here).
+        let d = Diagnostic::error(Span::new(7, 7), "expected `;`");
+        let text = render(&[d], "t.mpc", &src, false);
+        assert!(text.contains('┬') && text.contains("(at t.mpc:1:8)"), "{text}");
+        // 200 warnings before one error: the error is shown, first.
+        let mut diags: Vec<Diagnostic> =
+            (0..200).map(|i| Diagnostic::warning(Span::new(8 * i, 8 * i + 3), "unused")).collect();
+        diags.push(Diagnostic::error(Span::new(4, 5), "the error"));
+        let text = render(&diags, "t.mpc", &src, false);
+        assert!(text.starts_with("Error: the error"), "{}", &text[..200]);
+        assert!(text.contains("and 101 more diagnostic(s) not shown (0 error(s))"), "{text}");
     }
 }

@@ -411,9 +411,168 @@ impl Ir {
         s
     }
 
+    /// Checks the IR's invariants (the module docs' specification): every operand
+    /// exists, and the graph's edges are exactly the operands (one edge per operand,
+    /// weighted by its position); the graph is acyclic; each node's operand count and
+    /// widths fit its op's row of the table; `Input{group}` and `Output{index}` refer
+    /// to declared groups, each at most once, with the declared widths. With `live`,
+    /// also that every node reaches an `Output` (what every pass guarantees, since
+    /// passes rebuild from the outputs; freshly lowered IR may hold dead nodes).
+    /// Returns the first violation found. Run between passes in debug builds.
+    pub fn verify(&self, live: bool) -> Result<(), String> {
+        use petgraph::visit::{EdgeRef as _, NodeIndexable as _};
+        let g = &self.graph;
+        let name = |id: NodeId| format!("%{} ({})", id.index(), g[id].op.name());
+        let mut inputs_seen = vec![false; self.inputs.len()];
+        let mut outputs_seen = vec![false; self.outputs.len()];
+        for id in g.node_indices() {
+            let n = &g[id];
+            for &a in &n.args {
+                if !g.contains_node(a) {
+                    return Err(format!("{}: operand %{} does not exist", name(id), a.index()));
+                }
+            }
+            let mut edges: Vec<(u32, NodeId)> = g
+                .edges_directed(id, petgraph::Direction::Incoming)
+                .map(|e| (*e.weight(), e.source()))
+                .collect();
+            edges.sort();
+            let want: Vec<(u32, NodeId)> = n.args.iter().enumerate().map(|(i, &a)| (i as u32, a)).collect();
+            if edges != want {
+                return Err(format!("{}: its edges do not match its operands", name(id)));
+            }
+            let w: Vec<u32> = n.args.iter().map(|&a| g[a].width).collect();
+            let width = n.width;
+            let all_w = |k: usize| w.len() == k && w.iter().all(|&x| x == width);
+            let ok = match &n.op {
+                Op::Input { group } => {
+                    let Some(seen) = inputs_seen.get_mut(*group as usize) else {
+                        return Err(format!("{}: no input group {group}", name(id)));
+                    };
+                    if std::mem::replace(seen, true) {
+                        return Err(format!("{}: input group {group} is read by two nodes", name(id)));
+                    }
+                    w.is_empty() && self.inputs[*group as usize].ty.width() == width as usize
+                }
+                Op::Const(bits) => w.is_empty() && bits.len() == width as usize,
+                Op::Not | Op::Neg | Op::Abs | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
+                Op::And | Op::Or | Op::Xor => all_w(1) || all_w(2),
+                Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Div { .. }
+                | Op::Rem { .. }
+                | Op::Min { .. }
+                | Op::Max { .. } => all_w(2),
+                Op::Shl | Op::Shr { .. } => w.len() == 2 && w[0] == width,
+                Op::Hamming => w.len() == 2 && w[0] == w[1],
+                Op::Eq | Op::Lt { .. } => w.len() == 2 && w[0] == w[1] && width == 1,
+                Op::Mux => w.len() == 3 && w[0] == 1 && w[1] == width && w[2] == width,
+                Op::Slice { lo } => w.len() == 1 && u64::from(*lo) + u64::from(width) <= u64::from(w[0]),
+                Op::Concat | Op::Loop { .. } => {
+                    w.iter().map(|&x| u64::from(x)).sum::<u64>() == u64::from(width)
+                }
+                Op::Ext { .. } | Op::Popcount | Op::Decode => w.len() == 1,
+                Op::Sort { .. } => {
+                    !w.is_empty()
+                        && w.iter().all(|&x| x == w[0])
+                        && u64::from(w[0]) * w.len() as u64 == u64::from(width)
+                }
+                Op::Aes128 => w == [128, 128] && width == 128,
+                Op::Sha256Compress => w == [256, 512] && width == 256,
+                Op::DpNoise { .. } => w.len() == 3 && w[0] == width,
+                Op::Output { index } => {
+                    let Some(seen) = outputs_seen.get_mut(*index as usize) else {
+                        return Err(format!("{}: no output group {index}", name(id)));
+                    };
+                    if std::mem::replace(seen, true) {
+                        return Err(format!("{}: output group {index} is written twice", name(id)));
+                    }
+                    w.iter().map(|&x| u64::from(x)).sum::<u64>() == u64::from(width)
+                        && self.outputs[*index as usize].ty.width() == width as usize
+                }
+            };
+            if !ok {
+                return Err(format!("{}: operand widths {w:?} do not fit result width {width}", name(id)));
+            }
+        }
+        if petgraph::algo::toposort(g, None).is_err() {
+            return Err("the graph has a cycle".into());
+        }
+        if live {
+            let mut reached = vec![false; g.node_bound()];
+            let mut stack: Vec<NodeId> =
+                g.node_indices().filter(|&n| matches!(g[n].op, Op::Output { .. })).collect();
+            while let Some(n) = stack.pop() {
+                if !std::mem::replace(&mut reached[n.index()], true) {
+                    stack.extend(g[n].args.iter().copied());
+                }
+            }
+            if let Some(dead) = g.node_indices().find(|n| !reached[n.index()]) {
+                return Err(format!("{}: reaches no output", name(dead)));
+            }
+        }
+        Ok(())
+    }
+
     /// The IR as a Graphviz DOT graph.
     pub fn to_dot(&self) -> String {
         let g = self.graph.map(|_, n| format!("{} : {}", n.op.name(), n.width), |_, e| *e);
         format!("{}", petgraph::dot::Dot::new(&g))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mpc_circuits::PartyId;
+
+    fn small() -> (Ir, NodeId, NodeId) {
+        let mut ir = Ir::new(vec!["a".into()]);
+        ir.inputs.push(InputGroup { name: "x".into(), party: PartyId(0), ty: ValueType::UInt(8) });
+        ir.outputs.push(OutputDecl { name: "y".into(), ty: ValueType::UInt(8), reveal: Reveal::All });
+        let x = ir.node(Op::Input { group: 0 }, vec![], 8);
+        let one = ir.const_int(1, 8);
+        let y = ir.node(Op::Add, vec![x, one], 8);
+        ir.node(Op::Output { index: 0 }, vec![y], 8);
+        (ir, x, y)
+    }
+
+    #[test]
+    fn verify_accepts_good_ir_and_names_each_violation() {
+        let (ir, x, y) = small();
+        assert_eq!(ir.verify(true), Ok(()));
+        // A dead node: fine unless liveness is asked for.
+        let mut dead = ir.clone();
+        dead.node(Op::Not, vec![x], 8);
+        assert_eq!(dead.verify(false), Ok(()));
+        assert!(dead.verify(true).is_err_and(|e| e.contains("reaches no output")));
+        // Operand widths that do not fit the op (built around `node`'s folding).
+        let mut bad = ir.clone();
+        let narrow = bad.const_int(1, 4);
+        let n = bad.graph.add_node(Node { op: Op::Add, args: vec![x, narrow], width: 8 });
+        bad.graph.add_edge(x, n, 0);
+        bad.graph.add_edge(narrow, n, 1);
+        assert!(bad.verify(false).is_err_and(|e| e.contains("do not fit")), "{:?}", bad.verify(false));
+        // Edges that disagree with the operands.
+        let mut bad = ir.clone();
+        let n = bad.graph.add_node(Node { op: Op::Not, args: vec![y], width: 8 });
+        assert!(bad.verify(false).is_err_and(|e| e.contains("edges")));
+        bad.graph.add_edge(y, n, 0);
+        assert_eq!(bad.verify(false), Ok(()));
+        // A cycle: two `Not`s reading each other.
+        let mut bad = ir.clone();
+        let p = bad.graph.add_node(Node { op: Op::Not, args: vec![], width: 8 });
+        let q = bad.graph.add_node(Node { op: Op::Not, args: vec![p], width: 8 });
+        bad.graph[p].args.push(q);
+        bad.graph.add_edge(p, q, 0);
+        bad.graph.add_edge(q, p, 0);
+        assert_eq!(bad.verify(false), Err("the graph has a cycle".into()));
+        // An input group read twice, an undeclared output.
+        let mut bad = ir.clone();
+        let n = bad.graph.add_node(Node { op: Op::Input { group: 0 }, args: vec![], width: 8 });
+        assert!(bad.verify(false).is_err_and(|e| e.contains("read by two nodes")));
+        bad.graph[n].op = Op::Output { index: 3 };
+        assert!(bad.verify(false).is_err_and(|e| e.contains("no output group 3")));
     }
 }

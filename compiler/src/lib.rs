@@ -18,6 +18,7 @@ pub mod diag;
 mod emit;
 pub mod ir;
 pub mod lexer;
+pub mod lint;
 pub mod lower;
 pub mod parser;
 pub mod passes;
@@ -47,20 +48,42 @@ impl Default for Options {
 
 /// Front end and middle: source to optimised IR.
 pub fn compile_ir(source: &str, options: &Options) -> (Option<Ir>, Vec<Diagnostic>) {
-    let (ir, diags) = front(source, options, options.limits.roll);
+    compile_ir_traced(source, options, &mut |_, _| {})
+}
+
+/// [`compile_ir`], handing the IR to `trace` after lowering (`"lower"`) and after each
+/// pass (see [`passes::optimize_traced`]; `"cleanup"` alone without `optimize`).
+pub fn compile_ir_traced(
+    source: &str,
+    options: &Options,
+    trace: &mut dyn FnMut(&str, &Ir),
+) -> (Option<Ir>, Vec<Diagnostic>) {
+    let (ir, diags) = front(source, options, options.limits.roll, trace);
     (ir.map(|(ir, _)| ir), diags)
 }
 
 /// Parse, check, lower (rolling loops if `roll`) and run the IR passes: the IR and the
 /// rolled loops' bodies, with every diagnostic.
-fn front(source: &str, options: &Options, roll: bool) -> (Option<(Ir, roll::RollState)>, Vec<Diagnostic>) {
+fn front(
+    source: &str,
+    options: &Options,
+    roll: bool,
+    trace: &mut dyn FnMut(&str, &Ir),
+) -> (Option<(Ir, roll::RollState)>, Vec<Diagnostic>) {
     let (prog, mut diags) = parser::parse(source);
     let Some(prog) = prog else { return (None, diags) };
+    // After a syntax error the checker would only add follow-on errors about the
+    // recovered tree (names the broken statement declared, a `main` cut off by a
+    // missing `}`): one error per mistake, so it does not run.
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
     let (checked, cd) = check::check(&prog);
     diags.extend(cd);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }
+    diags.extend(lint::lint(&prog));
     let mut limits = options.limits.clone();
     limits.roll = roll;
     let (ir, rolled) = match lower::lower_rolled(&prog, &checked, &limits) {
@@ -70,7 +93,15 @@ fn front(source: &str, options: &Options, roll: bool) -> (Option<(Ir, roll::Roll
             return (None, diags);
         }
     };
-    let ir = if options.optimize { passes::optimize(&ir).0 } else { passes::cleanup(&ir).0 };
+    passes::debug_verify("lowering", &ir, false);
+    trace("lower", &ir);
+    let ir = if options.optimize {
+        passes::optimize_traced(&ir, trace).0
+    } else {
+        let ir = passes::cleanup(&ir).0;
+        trace("cleanup", &ir);
+        ir
+    };
     (Some((ir, rolled)), diags)
 }
 
@@ -106,7 +137,7 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
 /// nothing here bounds the whole run. Returns the program when there were no errors,
 /// and all diagnostics in any case.
 pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
-    let (front, mut diags) = front(source, options, true);
+    let (front, mut diags) = front(source, options, true, &mut |_, _| {});
     let Some((ir, roll)) = front else { return (None, diags) };
     match emit::emit(&ir, &roll, options.limits.max_body_gates, options.limits.sort_stream_min) {
         Ok(p) => (Some(p), diags),

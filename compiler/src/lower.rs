@@ -66,6 +66,11 @@ pub struct Limits {
     /// Maximum gates of one body of the program form (what bounds the compiler's memory
     /// there; the gates a run executes are not bounded by the compiler).
     pub max_body_gates: usize,
+    /// Add a last output `out_of_bounds` (a `bool` revealed to all): whether any
+    /// secret index evaluated on the path the run took was out of range (by default
+    /// such a read returns an element chosen by the index's low bits and such a write
+    /// writes nothing, silently). Loops are then unrolled, not rolled.
+    pub check_bounds: bool,
 }
 
 impl Default for Limits {
@@ -79,6 +84,7 @@ impl Default for Limits {
             max_depth: 64,
             max_gates: 200_000_000,
             max_body_gates: 10_000_000,
+            check_bounds: false,
         }
     }
 }
@@ -120,6 +126,11 @@ pub(crate) struct Lower<'a> {
     pub(crate) dp_used: HashMap<(u32, u32), Span>,
     /// Rolled loops, their bodies and the wire memory they use (see `roll.rs`).
     pub(crate) roll: crate::roll::RollState,
+    /// With [`Limits::check_bounds`]: the out-of-bounds flag so far (`None`: no secret
+    /// index could be out of range yet) and the secret conditions of the `if`
+    /// branches being lowered (the flag only counts indices on the path taken).
+    oob: Option<NodeId>,
+    path: Vec<NodeId>,
 }
 
 /// The variables of one block, in declaration order, with an index by name so that
@@ -193,7 +204,13 @@ pub(crate) fn lower_rolled(
         secret_depth: 0,
         dp_used: HashMap::new(),
         roll: crate::roll::RollState::default(),
+        oob: None,
+        path: Vec::new(),
     };
+    if limits.check_bounds {
+        // The flag is lowering state that rolled bodies would not carry.
+        l.limits.roll = false;
+    }
     l.run()?;
     Ok((l.ir, l.roll))
 }
@@ -265,7 +282,55 @@ impl<'a> Lower<'a> {
             let width = leaves.iter().map(|&n| self.ir.width(n)).sum();
             self.ir.node(Op::Output { index: i as u32 }, leaves, width);
         }
+        if self.limits.check_bounds {
+            self.bounds_output(main.name.span)?;
+        }
         Ok(())
+    }
+
+    /// The `out_of_bounds` output of [`Limits::check_bounds`], after the program's own.
+    fn bounds_output(&mut self, span: Span) -> R<()> {
+        const NAME: &str = "out_of_bounds";
+        if self.ir.outputs.iter().any(|o| o.name == NAME) {
+            return err_help(
+                span,
+                format!("the program already has an output named `{NAME}`"),
+                "rename that output to use `--check-bounds`",
+            );
+        }
+        let Some(vt) = Ty::Bool.value_type(&self.ck.structs) else {
+            return err(span, "internal error: `bool` has no run-time type");
+        };
+        let flag = match self.oob {
+            Some(f) => f,
+            None => self.ir.const_int(0, 1),
+        };
+        let index = self.ir.outputs.len() as u32;
+        self.ir.outputs.push(OutputDecl { name: NAME.into(), ty: vt, reveal: Reveal::All });
+        self.ir.node(Op::Output { index }, vec![flag], 1);
+        Ok(())
+    }
+
+    /// With [`Limits::check_bounds`], ORs "secret index `idx` is not below `n`, on the
+    /// path being lowered" into the flag. Nothing when it cannot be out of range.
+    fn note_index(&mut self, idx: NodeId, n: usize) {
+        if !self.limits.check_bounds {
+            return;
+        }
+        let w = self.ir.width(idx);
+        if w < 128 && (n as u128) >= (1u128 << w) {
+            return;
+        }
+        let bound = self.ir.const_int(n as i128, w);
+        let below = self.ir.node(Op::Lt { signed: false }, vec![idx, bound], 1);
+        let mut out = self.ir.node(Op::Not, vec![below], 1);
+        for &c in &self.path {
+            out = self.ir.node(Op::And, vec![out, c], 1);
+        }
+        self.oob = Some(match self.oob {
+            Some(f) => self.ir.node(Op::Or, vec![f, out], 1),
+            None => out,
+        });
     }
 
     fn unflatten(&mut self, node: NodeId, ty: &Ty, off: &mut u32) -> Val {
@@ -628,7 +693,15 @@ impl<'a> Lower<'a> {
         self.steps_n(vars as u64, span)?;
         self.secret_depth += 1;
         let saved = self.scopes.clone();
+        if self.limits.check_bounds {
+            self.path.push(sel);
+        }
         let r1 = self.block(then);
+        if self.limits.check_bounds {
+            self.path.pop();
+            let not = self.ir.node(Op::Not, vec![sel], 1);
+            self.path.push(not);
+        }
         let then_scopes = std::mem::replace(&mut self.scopes, saved);
         let tv = match r1 {
             Ok((_, v)) => v,
@@ -641,6 +714,9 @@ impl<'a> Lower<'a> {
             Some(e) => self.expr(e),
             None => Ok(Val::Agg(Vec::new())),
         };
+        if self.limits.check_bounds {
+            self.path.pop();
+        }
         self.secret_depth -= 1;
         let ev = ev?;
         // Merge variables.
@@ -728,6 +804,7 @@ impl<'a> Lower<'a> {
                 }
                 // Secret index: one-hot decoder, one guarded update per element.
                 let idx = self.word(iv, *span)?;
+                self.note_index(idx, n);
                 let dec = self.ir.node(Op::Decode, vec![idx], n as u32);
                 for (j, slot) in items.iter_mut().enumerate() {
                     let hit = self.ir.node(Op::Slice { lo: j as u32 }, vec![dec], 1);
@@ -795,22 +872,7 @@ impl<'a> Lower<'a> {
                 Some(v) => Ok(v.clone()),
                 None => err(n.span, format!("cannot find `{}`", n.name)),
             },
-            ExprKind::Binary(op, a, b) => {
-                let aty = self.ck.ty(a);
-                let av = self.expr(a)?;
-                // Short-circuit on a known left operand.
-                if matches!(op, BinOp::And | BinOp::Or) {
-                    if let Some(k) = self.known_bool(&av) {
-                        if k == (*op == BinOp::Or) {
-                            return Ok(av);
-                        }
-                        return self.expr(b);
-                    }
-                }
-                let bty = self.ck.ty(b);
-                let bv = self.expr(b)?;
-                self.binop(*op, av, bv, &aty, &bty, &ty, e.span)
-            }
+            ExprKind::Binary(..) => self.binary(e),
             ExprKind::Unary(op, a) => {
                 let v = self.expr(a)?;
                 match (op, v) {
@@ -888,6 +950,7 @@ impl<'a> Lower<'a> {
                 let items: Vec<Val> =
                     items.into_iter().map(|x| self.coerce(x, &elem_ty, e.span)).collect::<R<_>>()?;
                 let idx = self.word(&iv, idx.span)?;
+                self.note_index(idx, items.len());
                 let r = self.mux_tree(idx, &items, 0, e.span)?;
                 self.budget(e.span)?;
                 Ok(r)
@@ -971,6 +1034,38 @@ impl<'a> Lower<'a> {
         let o = self.mux_tree(idx, &odd, bit + 1, span)?;
         let sel = self.ir.node(Op::Slice { lo: bit }, vec![idx], 1);
         self.mux(sel, &o, &e, span)
+    }
+
+    /// Binary expression `e`. A left-associated chain `a + b + c` is walked down its
+    /// left spine and back up in a loop (one level of recursion however long it is;
+    /// the nesting limit counts it as one); each inner node is stepped and finished
+    /// as [`Self::expr`] would.
+    fn binary(&mut self, e: &Expr) -> R<Val> {
+        let (spine, leftmost) = e.binary_spine();
+        for node in spine.iter().skip(1) {
+            self.step(node.span)?;
+        }
+        let mut av = self.expr(leftmost)?;
+        for (k, node) in spine.iter().enumerate().rev() {
+            let ExprKind::Binary(op, a, b) = &node.kind else { continue };
+            let v = 'v: {
+                // Short-circuit on a known left operand.
+                if matches!(op, BinOp::And | BinOp::Or) {
+                    if let Some(known) = self.known_bool(&av) {
+                        if known == (*op == BinOp::Or) {
+                            break 'v av;
+                        }
+                        break 'v self.expr(b)?;
+                    }
+                }
+                let (aty, bty, rty) = (self.ck.ty(a), self.ck.ty(b), self.ck.ty(node));
+                let bv = self.expr(b)?;
+                self.binop(*op, av, bv, &aty, &bty, &rty, node.span)?
+            };
+            // `expr` finishes the outermost node; the inner ones are finished here.
+            av = if k == 0 { v } else { self.finish_expr(node, v)? };
+        }
+        Ok(av)
     }
 
     #[allow(clippy::too_many_arguments)]

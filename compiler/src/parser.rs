@@ -17,11 +17,19 @@ lalrpop_util::lalrpop_mod!(
     grammar
 );
 
-/// Deepest nesting of expressions, types and `for` loops the parser accepts (the
-/// checker's own limit on expressions, [`crate::check::MAX_NESTING`], is lower, so
-/// this one only catches trees that it would not reach, such as deep types or loops,
-/// and trees too deep to walk recursively at all).
-pub const MAX_DEPTH: usize = 2 * crate::check::MAX_NESTING;
+/// Deepest nesting of expressions, types and `for` loops the parser accepts: the same
+/// number as the checker's [`crate::check::MAX_NESTING`] (one limit, one message). A
+/// left-associated chain such as `a + b + c` is one level (every phase walks it in a
+/// loop, see [`crate::ast::Expr::binary_spine`]); parentheses add none.
+pub const MAX_DEPTH: usize = crate::check::MAX_NESTING;
+
+/// The help line of the nesting-limit error (parser and checker).
+pub fn nesting_help() -> String {
+    format!(
+        "the limit is {MAX_DEPTH} levels of nested expressions, types and loops (a chain such as \
+         `a + b + c` is one level); split it with `let`"
+    )
+}
 
 /// State shared with the grammar's actions during one parse.
 #[derive(Debug, Default)]
@@ -37,26 +45,66 @@ pub struct ParseState<'input> {
 pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let st = ParseState::default();
     let result = grammar::ProgramParser::new().parse(&st, lexer::lex(source));
+    let errors = st.errors.into_inner();
+    // Token positions, for placing and explaining errors; only lexed again when there
+    // is an error to explain.
+    let toks = if errors.is_empty() && result.is_ok() { Tokens::default() } else { Tokens::new(source) };
     let mut diags: Vec<Diagnostic> =
-        st.errors.into_inner().into_iter().map(|e| convert(e.error, source.len())).collect();
+        errors.into_iter().enumerate().map(|(i, e)| convert(e.error, source, &toks, i)).collect();
     match result {
         Ok(p) => match crate::ast::too_deep(&p, MAX_DEPTH) {
             // Later phases recurse on the tree; refuse it here, once, at the first
             // node past the limit (dropping it does not recurse, see `ast`).
             Some(span) => {
-                diags.push(Diagnostic::error(span, "expression nested too deeply").with_help(format!(
-                    "the limit is {MAX_DEPTH} levels of expressions, types and loops; split it with `let`"
-                )));
+                diags.push(Diagnostic::error(span, "expression nested too deeply").with_help(nesting_help()));
                 (None, diags)
             }
             None => (Some(p), diags),
         },
         Err(e) => {
-            diags.push(convert(e, source.len()));
+            let n = diags.len();
+            diags.push(convert(e, source, &toks, n));
             (None, diags)
         }
     }
 }
+
+/// The tokens of a source that failed to parse: `(lo, token, hi)` in order (lexing
+/// errors left out), to find the token before an error and the unclosed brackets.
+#[derive(Debug, Default)]
+struct Tokens<'a> {
+    toks: Vec<(usize, Tok<'a>, usize)>,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(source: &'a str) -> Tokens<'a> {
+        Tokens { toks: lexer::lex(source).filter_map(Result::ok).collect() }
+    }
+
+    /// The end of the last token that ends at or before `pos`.
+    fn prev_end(&self, pos: usize) -> Option<usize> {
+        let i = self.toks.partition_point(|t| t.2 <= pos);
+        i.checked_sub(1).map(|i| self.toks[i].2)
+    }
+
+    /// The innermost `open` bracket before `pos` that is not closed before `pos`.
+    fn unclosed(&self, pos: usize, open: Tok<'_>, close: Tok<'_>) -> Option<usize> {
+        let mut stack = Vec::new();
+        for (lo, t, _) in self.toks.iter().take_while(|t| t.0 < pos) {
+            if *t == open {
+                stack.push(*lo);
+            } else if *t == close {
+                stack.pop();
+            }
+        }
+        stack.pop()
+    }
+}
+
+/// Errors past this many are converted without the explanations that scan the tokens
+/// (the renderer shows at most [`crate::diag::MAX_RENDERED`] anyway; this keeps a file
+/// with thousands of syntax errors linear).
+const EXPLAINED: usize = crate::diag::MAX_RENDERED;
 
 fn expected_list(expected: &[String]) -> Option<String> {
     if expected.is_empty() {
@@ -89,27 +137,82 @@ impl PipeQuote for String {
     }
 }
 
-fn convert(e: ParseError<usize, Tok<'_>, LexError>, len: usize) -> Diagnostic {
+fn expects(expected: &[String], tok: &str) -> bool {
+    expected.iter().any(|e| e.trim_matches('"') == tok)
+}
+
+/// Where a bracket opened at `at` is, for a help line.
+fn opened_at(source: &str, at: usize) -> String {
+    let (line, col) = crate::diag::line_col(source, at);
+    format!("{line}:{col}")
+}
+
+/// One syntax error as a diagnostic. The `n`th error of the file; the first
+/// [`EXPLAINED`] get the explanations below, the rest the plain list of expected tokens:
+/// - a missing `;` before a token on a later line is reported where the statement
+///   ends (the end of the previous token), not at the next line's first token;
+/// - an end of file or a `;` where a `}` or `)` was expected names the unclosed bracket.
+fn convert(e: ParseError<usize, Tok<'_>, LexError>, source: &str, toks: &Tokens<'_>, n: usize) -> Diagnostic {
+    let len = source.len();
+    let explain = n < EXPLAINED;
     match e {
         ParseError::InvalidToken { location } => {
             Diagnostic::error(Span::new(location, (location + 1).min(len)), "invalid token")
+                .with_help("this character is not part of the language")
         }
         ParseError::UnrecognizedEof { location, expected } => {
-            let mut d = Diagnostic::error(Span::new(location, location), "unexpected end of file");
-            if let Some(h) = expected_list(&expected) {
-                d = d.with_help(h);
+            if explain && expects(&expected, "}") {
+                if let Some(open) = toks.unclosed(len, Tok::LBrace, Tok::RBrace) {
+                    return Diagnostic::error(
+                        Span::new(location, location),
+                        "unexpected end of file: expected `}`",
+                    )
+                    .with_help(format!("the `{{` at {} is never closed; add `}}`", opened_at(source, open)));
+                }
             }
+            let mut d = Diagnostic::error(Span::new(location, location), "unexpected end of file");
+            d = d.with_help(expected_list(&expected).unwrap_or_else(|| "the file ends too early".into()));
             d
         }
         ParseError::UnrecognizedToken { token: (lo, tok, hi), expected } => {
-            let mut d = Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"));
-            if let Some(h) = expected_list(&expected) {
-                d = d.with_help(h);
+            if explain && expects(&expected, ";") {
+                if let Some(end) = toks.prev_end(lo) {
+                    if source[end..lo].contains('\n') {
+                        return Diagnostic::error(Span::new(end, end), format!("expected `;`, found {tok}"))
+                            .with_help("add `;` at the end of this statement");
+                    }
+                }
             }
+            if explain && tok == Tok::Eq && expects(&expected, "==") {
+                return Diagnostic::error(Span::new(lo, hi), "unexpected `=` in an expression")
+                    .with_help("to compare, write `==` (`=` assigns, and only as a statement)");
+            }
+            // A `;` or a closing bracket where another closing bracket was expected:
+            // name the unclosed opening one.
+            if explain && matches!(tok, Tok::Semi | Tok::RBrace | Tok::RParen | Tok::RBracket) {
+                for (open, close, o, c) in
+                    [(Tok::LParen, Tok::RParen, "(", ")"), (Tok::LBracket, Tok::RBracket, "[", "]")]
+                {
+                    if tok != close && expects(&expected, c) {
+                        if let Some(at) = toks.unclosed(lo, open, close) {
+                            return Diagnostic::error(
+                                Span::new(lo, hi),
+                                format!("unexpected {tok}: expected `{c}`"),
+                            )
+                            .with_help(format!(
+                                "the `{o}` at {} is not closed; add `{c}`",
+                                opened_at(source, at)
+                            ));
+                        }
+                    }
+                }
+            }
+            let mut d = Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"));
+            d = d.with_help(expected_list(&expected).unwrap_or_else(|| "remove it".into()));
             d
         }
         ParseError::ExtraToken { token: (lo, tok, hi) } => {
-            Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}"))
+            Diagnostic::error(Span::new(lo, hi), format!("unexpected {tok}")).with_help("remove it")
         }
         ParseError::User { error } => {
             Diagnostic::error(Span::new(error.span.start, error.span.end), "invalid token")

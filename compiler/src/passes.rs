@@ -54,17 +54,39 @@ fn rebuild(ir: &Ir, rule: &dyn Fn(&mut Ir, &Node, Vec<NodeId>) -> NodeId) -> Ir 
     out
 }
 
+/// In debug builds (so in every test), panics if `ir` breaks an invariant of
+/// [`Ir::verify`] after `stage`: that is a compiler bug, caught where it happens.
+/// `live`: also require every node to reach an output (true after dead-code
+/// elimination). Nothing in release builds.
+pub(crate) fn debug_verify(stage: &str, ir: &Ir, live: bool) {
+    if cfg!(debug_assertions) {
+        if let Err(e) = ir.verify(live) {
+            panic!("internal error: the IR after {stage} breaks an invariant: {e}");
+        }
+    }
+}
+
 /// Dead-code elimination, folding and CSE only.
 pub fn cleanup(ir: &Ir) -> (Ir, PassStats) {
     let out = rebuild(ir, &|ir, n, args| ir.node(n.op.clone(), args, n.width));
+    debug_verify("cleanup", &out, true);
     let stats = PassStats { nodes_before: ir.node_count(), nodes_after: out.node_count() };
     (out, stats)
 }
 
 /// All IR passes: strength reduction, then cleanup.
 pub fn optimize(ir: &Ir) -> (Ir, PassStats) {
+    optimize_traced(ir, &mut |_, _| {})
+}
+
+/// [`optimize`], handing the IR after each pass to `trace` with the pass's name
+/// (`"strength"`, `"cleanup"`): what the IR golden tests print.
+pub fn optimize_traced(ir: &Ir, trace: &mut dyn FnMut(&str, &Ir)) -> (Ir, PassStats) {
     let reduced = rebuild(ir, &strength_reduce);
+    debug_verify("strength reduction", &reduced, false);
+    trace("strength", &reduced);
     let (out, _) = cleanup(&reduced);
+    trace("cleanup", &out);
     let stats = PassStats { nodes_before: ir.node_count(), nodes_after: out.node_count() };
     (out, stats)
 }

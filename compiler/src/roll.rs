@@ -170,7 +170,17 @@ impl FreeVars {
             ExprKind::Path(n) => {
                 self.used.insert(n.name.clone());
             }
-            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
+            ExprKind::Binary(..) => {
+                // A chain's left spine in a loop (one level, see `Expr::binary_spine`).
+                let (spine, leftmost) = e.binary_spine();
+                self.expr(leftmost);
+                for node in spine {
+                    if let ExprKind::Binary(_, _, b) = &node.kind {
+                        self.expr(b);
+                    }
+                }
+            }
+            ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
                 self.expr(a);
                 self.expr(b);
             }

@@ -58,6 +58,11 @@ pub struct Args {
     /// Skip the IR and gate-level optimisation passes.
     #[arg(long)]
     no_opt: bool,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
     /// No progress bar on stderr while a long expansion is written.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -95,7 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             anyhow::bail!("the sidecar `{}` would be the program itself", side.display());
         }
     }
-    let options = Options { optimize: !args.no_opt, ..Options::default() };
+    let mut options = Options { optimize: !args.no_opt, ..Options::default() };
+    options.limits.check_bounds = args.check_bounds;
     let start = Instant::now();
     let text = match args.emit {
         Emit::Ir | Emit::Dot => {

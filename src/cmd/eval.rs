@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::load::{gather_inputs, load_program, print_outputs};
+use super::load::{gather_inputs, load_program_checked, print_outputs};
 use super::run::ProgressDisplay;
 
 /// Arguments of `mpc eval`.
@@ -32,13 +32,18 @@ pub struct Args {
     /// Refuse a program whose run executes more than N gates (no limit without it).
     #[arg(long, value_name = "N")]
     max_gates: Option<u64>,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let p = load_program(&args.file)?;
+    let p = load_program_checked(&args.file, args.check_bounds)?;
     super::program::check_max_gates(p.circuit(), args.max_gates)?;
     let inputs = gather_inputs(&p, None, args.inputs_file.as_deref(), &args.inputs)?;
     let display = ProgressDisplay::start(args.quiet, "gates");

@@ -34,7 +34,13 @@ pub fn load_circuit(path: &Path) -> anyhow::Result<Circuit> {
 /// rendered on stderr, in colour on a terminal; a program that does not compile is
 /// `AlreadyReported`), else a Bristol file (with its shapes sidecar).
 pub fn load_program(path: &Path) -> anyhow::Result<mpc::Program> {
-    let options = mpc::LoadOptions::default().color(std::io::stderr().is_terminal());
+    load_program_checked(path, false)
+}
+
+/// [`load_program`] with `--check-bounds` (an `.mpc` file only).
+pub fn load_program_checked(path: &Path, check_bounds: bool) -> anyhow::Result<mpc::Program> {
+    let options =
+        mpc::LoadOptions::default().color(std::io::stderr().is_terminal()).check_bounds(check_bounds);
     match mpc::Program::load_with(path, &options) {
         Ok(p) => {
             if !p.warnings().is_empty() {
@@ -55,8 +61,8 @@ pub fn load_program(path: &Path) -> anyhow::Result<mpc::Program> {
 /// compiled from a program with other parties or restricted outputs, the default
 /// convention gives inputs to the wrong party or outputs to the wrong eyes, and the
 /// file alone cannot tell.
-pub fn load_program_for_protocol(path: &Path) -> anyhow::Result<mpc::Program> {
-    let p = load_program(path)?;
+pub fn load_program_for_protocol(path: &Path, check_bounds: bool) -> anyhow::Result<mpc::Program> {
+    let p = load_program_checked(path, check_bounds)?;
     if p.uses_default_convention() {
         super::noteln!(
             "warning: no `{}` beside the circuit: input k belongs to party k % 2 and every output is revealed to both parties",

@@ -58,6 +58,11 @@ pub struct Args {
     /// Refuse a program whose run executes more than N gates (no limit without it).
     #[arg(long, value_name = "N")]
     max_gates: Option<u64>,
+    /// Add an output `out_of_bounds`: whether a secret index was out of range on the
+    /// path the run took (by default such a read returns some element and such a
+    /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
+    #[arg(long)]
+    check_bounds: bool,
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -68,7 +73,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let program = load_program_for_protocol(&args.prog)?;
+    let program = load_program_for_protocol(&args.prog, args.check_bounds)?;
     program.check_two_party()?;
     super::program::check_max_gates(program.circuit(), args.max_gates)?;
     let inputs = gather_inputs(&program, Some(&args.party), args.inputs_file.as_deref(), &args.inputs)?;

@@ -34,6 +34,7 @@ pub struct Program {
 #[non_exhaustive]
 pub struct LoadOptions {
     color: bool,
+    check_bounds: bool,
 }
 
 impl LoadOptions {
@@ -41,6 +42,27 @@ impl LoadOptions {
     /// terminal.
     pub fn color(mut self, color: bool) -> LoadOptions {
         self.color = color;
+        self
+    }
+
+    /// Compile with `--check-bounds`: the program gets a last output `out_of_bounds`,
+    /// true when a secret index was out of range on the path the run took (by default
+    /// such a read returns some element and such a write writes nothing). `.mpc`
+    /// sources only; a circuit file is refused.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("mpc-bounds-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let f = dir.join("read.mpc");
+    /// std::fs::write(&f, "party a; party b; fn main(xs: [u8; 4] @a, i: u8 @b) -> u8 { xs[i] }").unwrap();
+    /// let p = mpc::Program::load_with(&f, &mpc::LoadOptions::default().check_bounds(true)).unwrap();
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set_arg("xs=[1, 2, 3, 4]").unwrap().set_arg("i=9").unwrap();
+    /// assert!(p.eval(inputs).unwrap().get::<bool>("out_of_bounds").unwrap());
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn check_bounds(mut self, check_bounds: bool) -> LoadOptions {
+        self.check_bounds = check_bounds;
         self
     }
 }
@@ -134,7 +156,7 @@ impl Program {
     /// assert!(err.to_string().contains("y"));
     /// ```
     pub fn compile(source: &str) -> Result<Program, Error> {
-        compile_named(source, "<source>", false)
+        compile_named(source, "<source>", &LoadOptions::default())
     }
 
     /// Loads a program file: an `.mpc` source is compiled; any other file is read as a
@@ -176,7 +198,13 @@ impl Program {
         if path.extension().is_some_and(|e| e == "mpc") {
             let bytes = read_path(path, PROGRAM_STREAM_LIMIT).map_err(io)?;
             let source = String::from_utf8(bytes).map_err(|_| Error::NotText { path: path.to_path_buf() })?;
-            return compile_named(&source, &path.display().to_string(), options.color);
+            return compile_named(&source, &path.display().to_string(), options);
+        }
+        if options.check_bounds {
+            return Err(Error::Circuit {
+                path: path.to_path_buf(),
+                message: "is a circuit: `--check-bounds` needs the `.mpc` source (compile it with `mpc compile --check-bounds`, which adds the `out_of_bounds` output)".into(),
+            });
         }
         let (circuit, bare) = load_circuit(path)?;
         let circuit = mpc_circuits::passes::schedule_levels(&circuit);
@@ -474,10 +502,12 @@ impl Program {
     }
 }
 
-fn compile_named(source: &str, file: &str, color: bool) -> Result<Program, Error> {
-    let (p, diags) = mpc_compiler::compile_program(source, &mpc_compiler::Options::default());
+fn compile_named(source: &str, file: &str, load: &LoadOptions) -> Result<Program, Error> {
+    let mut options = mpc_compiler::Options::default();
+    options.limits.check_bounds = load.check_bounds;
+    let (p, diags) = mpc_compiler::compile_program(source, &options);
     let rendered =
-        if diags.is_empty() { String::new() } else { mpc_compiler::render(&diags, file, source, color) };
+        if diags.is_empty() { String::new() } else { mpc_compiler::render(&diags, file, source, load.color) };
     match p {
         Some(p) => Ok(Program { inner: Arc::new(p), bare: false, warnings: rendered }),
         None => Err(Error::Compile { diagnostics: rendered }),
