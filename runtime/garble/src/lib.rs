@@ -83,18 +83,66 @@ pub mod perf;
 mod program;
 mod schedule;
 mod stream;
+pub mod three_halves;
 
 pub use error::{BoxError, GarbleError};
 pub use evaluator::Evaluator;
 pub use garbler::{decode_returned, Garbler};
 pub use program::{
-    evaluate_program, exec_error, garble_program, program_tweaks_used, ProgramEvaluator, ProgramGarbler,
+    evaluate_program, evaluate_program_with, exec_error, garble_program, garble_program_with,
+    program_tweaks_used, ProgramEvaluator, ProgramGarbler,
 };
 pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};
 
 use mpc_circuits::Circuit;
 use mpc_crypto::{Block, Delta};
+
+/// How AND gates are garbled; both parties must use the same one (the session
+/// negotiates it in its hello). XOR, INV, EQ, EQW and the labels are the same in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Half-gates (Zahur, Rosulek, Evans 2015): 32 bytes per AND, 4 TCCR calls to
+    /// garble, 2 to evaluate. The default: fastest where the kernel is the limit.
+    #[default]
+    HalfGates,
+    /// Three-halves (Rosulek, Roy 2021, [`three_halves`]): 24 bytes plus 5 bits per AND,
+    /// 6 TCCR calls to garble, 3 to evaluate. Wins where the wire is the limit.
+    ThreeHalves,
+}
+
+impl Scheme {
+    /// Both schemes, default first.
+    pub const ALL: [Scheme; 2] = [Scheme::HalfGates, Scheme::ThreeHalves];
+
+    /// The name used on the command line and in the hello (`half-gates`,
+    /// `three-halves`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::HalfGates => "half-gates",
+            Scheme::ThreeHalves => "three-halves",
+        }
+    }
+
+    /// The scheme called `name` ([`Scheme::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Scheme> {
+        Scheme::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Table bytes a run of `ands` AND gates produces under this scheme.
+    pub fn table_bytes(self, ands: u64) -> u64 {
+        match self {
+            Scheme::HalfGates => 32 * ands,
+            Scheme::ThreeHalves => three_halves::stream_bytes(ands),
+        }
+    }
+}
+
+impl core::fmt::Display for Scheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The public label the evaluator holds for every constant (EQ) wire.
 pub const CONST_LABEL: Block = Block::ZERO;
