@@ -28,6 +28,9 @@ pub struct Args {
     /// Refuse a program whose run executes more than N gates (no limit without it).
     #[arg(long, value_name = "N")]
     max_gates: Option<u64>,
+    /// How AND gates are garbled: `half-gates` or `three-halves` (see `mpc run`).
+    #[arg(long, value_name = "SCHEME", default_value = "half-gates", value_parser = super::run::parse_scheme)]
+    scheme: mpc_runtime::Scheme,
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -40,7 +43,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let inputs: Vec<Vec<bool>> =
         parse_inputs(&circuit, &args.inputs, None)?.into_iter().map(|(_, bits)| bits).collect();
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
+    let opts =
+        SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)), scheme: args.scheme };
     let result = mpc_runtime::run_local_program(&circuit, &inputs, &opts);
     drop(display);
     let out = result?;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use mpc_circuits::PartyId;
 use mpc_net::Channel;
-use mpc_runtime::{Progress, SessionOptions, SessionStats};
+use mpc_runtime::{Progress, Scheme, SessionOptions, SessionStats};
 
 use super::load::{load_program_for_protocol, parse_inputs, print_outputs};
 use super::tls::{accept_peer, connect_peer, TlsArgs};
@@ -57,6 +57,19 @@ pub struct Args {
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// How AND gates are garbled: `half-gates` (32 bytes per AND, the faster kernel)
+    /// or `three-halves` (24.6 bytes per AND, for slow links). Both parties must pass
+    /// the same.
+    #[arg(long, value_name = "SCHEME", default_value = "half-gates", value_parser = parse_scheme)]
+    scheme: Scheme,
+}
+
+/// `--scheme`'s value: a [`Scheme::name`].
+pub fn parse_scheme(s: &str) -> Result<Scheme, String> {
+    Scheme::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Scheme::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown garbling scheme `{s}` (one of: {})", names.join(", "))
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -83,7 +96,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let opts = SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)) };
+    let opts =
+        SessionOptions { progress: display.as_ref().map(|d| Arc::clone(&d.progress)), scheme: args.scheme };
     let result = if party == PartyId(0) {
         mpc_runtime::run_garbler_program(&mut channel, &circuit, &inputs, &opts)
     } else {
