@@ -1,7 +1,10 @@
 //! `mpc-garble`: Yao garbled circuits with free-XOR, point-and-permute and half-gates
 //! (Zahur, Rosulek, Evans, Eurocrypt 2015), hashed with the fixed-key AES TCCR hash of
 //! Guo, Katz, Wang, Yu (eprint 2019/074). Sans-IO: tables go to a [`TableSink`] and
-//! come from a [`TableSource`]; this crate never touches a socket.
+//! come from a [`TableSource`]; this crate never touches a socket. [`Scheme::ThreeHalves`]
+//! (`with_scheme` on every garbler and evaluator) garbles AND gates with Rosulek and
+//! Roy's three-halves scheme instead ([`three_halves`]: 24 bytes plus 5 bits per AND);
+//! everything below about labels, XOR/INV/EQ and decoding holds for both.
 //!
 //! # Labels
 //! The garbler holds a [`mpc_crypto::Delta`] (lsb 1) and a zero-label `W0` per wire; bit
@@ -153,12 +156,14 @@ pub const DEFAULT_BATCH: usize = 1024;
 /// AND gates per rayon task when a garbler/evaluator hashes wide batches in parallel.
 pub const PAR_CHUNK: usize = 512;
 
-/// Number of tweaks garbling `circuit` consumes (two per AND gate).
+/// Number of tweaks garbling `circuit` consumes (two per AND gate; three-halves uses
+/// the same range plus its image with bit 127 set, see [`three_halves`]).
 pub fn tweaks_used(circuit: &Circuit) -> u64 {
     2 * circuit.and_count() as u64
 }
 
-/// Table bytes garbling `circuit` produces (32 per AND gate).
+/// Table bytes garbling `circuit` with half-gates produces (32 per AND gate; see
+/// [`Scheme::table_bytes`] for either scheme).
 pub fn table_bytes(circuit: &Circuit) -> u64 {
     32 * circuit.and_count() as u64
 }
