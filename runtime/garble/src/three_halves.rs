@@ -18,16 +18,16 @@
 //! k*Delta`:
 //! `E_ij = [H(A_i) ^ H(X_{i^j}); H(B_j) ^ H(X_{i^j})] ^ V_ij * G ^ R_ij * [A_i; B_j]`,
 //! where `G = (G0, G1, G2)` are the three 64-bit ciphertexts, `V_ij` a public 2x3 bit
-//! matrix (rows of [`V`]) and `R_ij` a 2x4 bit matrix over the four input half-labels
+//! matrix (rows of `V`) and `R_ij` a 2x4 bit matrix over the four input half-labels
 //! (`A_L, A_R, B_L, B_R`). The garbler solves the eight half-label equations `E_ij =
 //! C ^ z_ij*Delta` for the five unknowns `C_L, C_R, G0, G1, G2`; they are consistent
 //! because the columns of the public matrices span exactly the span of the hash terms
-//! (3 parity conditions on the 8 equations, [`solve`]), and the `R_ij` are chosen so the
+//! (3 parity conditions on the 8 equations, `solve`), and the `R_ij` are chosen so the
 //! `R`- and `Delta`-terms satisfy the same 3 conditions.
 //!
 //! # Randomised control matrices (the "+5 bits")
 //! `R_ij` depends on `alpha, beta`, so it cannot be public: it is `R0_ij ^ r0*S1 ^
-//! r1*S2` for public [`R0`], [`S1`], [`S2`] and two control bits `r_ij = rho ^
+//! r1*S2` for public `R0`, `S1`, `S2` and two control bits `r_ij = rho ^
 //! alpha*X_ij ^ beta*Y_ij` with `rho` two fresh random bits per gate: the evaluator's
 //! `r_ij`, hence its `R_ij`, is uniform whatever `alpha, beta` are. The eight control
 //! bits travel through the same linear equations with the hash bits `h` as masks: the
