@@ -56,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("noisy sum (plaintext evaluator): {}", decode(&out[0]) as i32);
 
     let inputs = [bits(alice.into(), 32), random(n), bits(bob.into(), 32), random(n)];
-    let run = mpc_runtime::run_local(&circuit, &inputs, &mpc_runtime::SessionOptions { progress: None })?;
+    let run = mpc_runtime::run_local(&circuit, &inputs, &mpc_runtime::SessionOptions::default())?;
     println!(
         "noisy sum (garbled circuits): {} ({} bytes garbler -> evaluator)",
         decode(&run.outputs[0]) as i32,

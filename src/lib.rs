@@ -99,7 +99,7 @@ pub use facade::stats::Stats;
 pub use mpc_circuits::{Circuit, Value, ValueType};
 pub use mpc_native as native;
 pub use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
-pub use mpc_runtime::{Progress, SessionError, SessionStats};
+pub use mpc_runtime::{Progress, Scheme, SessionError, SessionStats};
 
 /// For the `mpc` binary only: what its commands share with the library beyond the
 /// facade (reading files with stream limits, the Bristol shapes sidecar, the gate

@@ -176,6 +176,32 @@ fn aes_only_bob_learns_the_ciphertext() {
     assert_eq!(stdout_ok(&o1), want);
 }
 
+/// `--scheme three-halves` on both `mpc run` processes and on `mpc local` gives the
+/// same ciphertext; different schemes on the two sides are refused by both in one
+/// sentence.
+#[test]
+fn three_halves_aes_and_scheme_mismatch() {
+    let prog = example("aes.mpc");
+    let key = "key=0x000102030405060708090a0b0c0d0e0f";
+    let block = "block=0x00112233445566778899aabbccddeeff";
+    let want = "ciphertext: 0x69c4e0d86a7b0430d8cdb78070b4c55a\n";
+    let th = ["--scheme", "three-halves"];
+    let (o0, o1) = run_pair(&prog, ("alice", &[key]), ("bob", &[block]), &th);
+    assert_eq!(stdout_ok(&o0), "");
+    assert_eq!(stdout_ok(&o1), want);
+    let local =
+        finish(spawn(&["local", &prog, "--input", key, "--input", block, "--scheme", "three-halves"]), LIMIT);
+    assert_eq!(stdout_ok(&local), want);
+    let (o0, o1) = run_pair_progs(&prog, &prog, ("alice", &[key]), ("bob", &[block]), &[], &th);
+    let (e0, e1) = (one_sentence_failure(&o0), one_sentence_failure(&o1));
+    assert!(e0.contains("we garble with half-gates but the peer with three-halves"), "{e0}");
+    assert!(e1.contains("we garble with three-halves but the peer with half-gates"), "{e1}");
+    let bad =
+        finish(spawn(&["local", &prog, "--input", key, "--input", block, "--scheme", "quarter"]), LIMIT);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown garbling scheme `quarter`"));
+}
+
 #[test]
 fn bristol_aes_between_two_processes() {
     let prog = format!("{ROOT}/circuits/tests/vectors/bristol/aes_128.txt");

@@ -29,7 +29,7 @@ use super::outln;
 
 /// The AES-128 Bristol Fashion circuit (mkskeller/bristol-fashion, see
 /// runtime/garble/tests/vectors/PROVENANCE.md).
-const AES_128: &str = include_str!("../../runtime/garble/tests/vectors/aes_128.txt");
+pub(super) const AES_128: &str = include_str!("../../runtime/garble/tests/vectors/aes_128.txt");
 
 /// Arguments of `mpc bench`.
 #[derive(Debug, clap::Args)]
@@ -50,17 +50,21 @@ pub struct Args {
     /// AND gates of the `--protocol` run (rounded to whole passes over the arrays).
     #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000_000))]
     ands: u64,
+    /// `--bandwidth`, `--latency`, `--scheme`: sessions over a simulated link
+    /// (`bench_link.rs`).
+    #[command(flatten)]
+    link: super::bench_link::LinkArgs,
 }
 
 /// The `--protocol` workload: `rounds` passes of `s += a[i] * b[i]` over 1024-element
 /// u32 arrays, one from each party.
-fn mac_source(rounds: u64) -> String {
+pub(super) fn mac_source(rounds: u64) -> String {
     format!(
         "party alice;\nparty bob;\nfn main(a: [u32; 1024] @alice, b: [u32; 1024] @bob) -> (s: u32) {{\n    let mut s: u32 = 0;\n    for r in 0..{rounds} {{\n        for i in 0..1024 {{\n            s = s + a[i] * b[i];\n        }}\n    }}\n    (s,)\n}}\n"
     )
 }
 
-fn u32_bits(v: &[u32]) -> Vec<bool> {
+pub(super) fn u32_bits(v: &[u32]) -> Vec<bool> {
     v.iter().flat_map(|x| (0..32).map(move |i| x >> i & 1 == 1)).collect()
 }
 
@@ -141,6 +145,9 @@ fn aes_kat(circuit: &mpc_circuits::Circuit) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if super::bench_link::run(&args.link, args.ands, args.json)? {
+        return Ok(());
+    }
     if args.protocol {
         return protocol(&args);
     }

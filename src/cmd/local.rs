@@ -35,6 +35,9 @@ pub struct Args {
     /// write writes nothing, silently). `.mpc` programs only; loops are unrolled.
     #[arg(long)]
     check_bounds: bool,
+    /// How AND gates are garbled: `half-gates` or `three-halves` (see `mpc run`).
+    #[arg(long, value_name = "SCHEME", default_value = "half-gates", value_parser = super::run::parse_scheme)]
+    scheme: mpc_runtime::Scheme,
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -50,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     super::program::check_max_gates(program.circuit(), args.max_gates)?;
     let inputs = gather_inputs(&program, None, args.inputs_file.as_deref(), &args.inputs)?;
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let mut opts = super::security::options(args.security, args.max_gates);
+    let mut opts = super::security::options(args.security, args.scheme, args.max_gates)?;
     if let Some(d) = &display {
         opts = opts.progress(Arc::clone(&d.progress));
     }

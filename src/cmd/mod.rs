@@ -1,6 +1,7 @@
 //! One module per subcommand. Each has `Args` (clap) and `run(Args) -> anyhow::Result<()>`.
 
 pub mod bench;
+pub mod bench_link;
 pub mod compile;
 pub mod dp;
 pub mod eval;

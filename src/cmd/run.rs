@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use mpc_net::Channel;
-use mpc_runtime::{Progress, SessionStats};
+use mpc_runtime::{Progress, Scheme, SessionStats};
 
 use super::load::{gather_inputs, load_program_for_protocol, print_outputs};
 use super::tls::{accept_peer, connect_peer, TlsArgs};
@@ -70,6 +70,19 @@ pub struct Args {
     /// `malicious` (authenticated garbling; both parties must choose the same).
     #[arg(long, value_enum, default_value_t = super::security::SecurityArg::SemiHonest)]
     security: super::security::SecurityArg,
+    /// How AND gates are garbled: `half-gates` (32 bytes per AND, the faster kernel)
+    /// or `three-halves` (24.6 bytes per AND, for slow links). Both parties must pass
+    /// the same.
+    #[arg(long, value_name = "SCHEME", default_value = "half-gates", value_parser = parse_scheme)]
+    scheme: Scheme,
+}
+
+/// `--scheme`'s value: a [`Scheme::name`].
+pub fn parse_scheme(s: &str) -> Result<Scheme, String> {
+    Scheme::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Scheme::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown garbling scheme `{s}` (one of: {})", names.join(", "))
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -91,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let display = ProgressDisplay::start(args.quiet, "AND gates");
-    let mut opts = super::security::options(args.security, args.max_gates);
+    let mut opts = super::security::options(args.security, args.scheme, args.max_gates)?;
     if let Some(d) = &display {
         opts = opts.progress(Arc::clone(&d.progress));
     }

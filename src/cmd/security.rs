@@ -19,11 +19,23 @@ impl From<SecurityArg> for mpc::Security {
     }
 }
 
-/// The run options for `--security` and `--max-gates`.
-pub fn options(security: SecurityArg, max_gates: Option<u64>) -> mpc::RunOptions {
-    let opts = mpc::RunOptions::default().security(security.into());
-    match max_gates {
+/// The run options for `--security`, `--scheme` and `--max-gates`. `--scheme` chooses
+/// the semi-honest tables; the malicious mode has its own, so another scheme with it is
+/// refused rather than ignored.
+pub fn options(
+    security: SecurityArg,
+    scheme: mpc::Scheme,
+    max_gates: Option<u64>,
+) -> anyhow::Result<mpc::RunOptions> {
+    if security == SecurityArg::Malicious && scheme != mpc::Scheme::HalfGates {
+        anyhow::bail!(
+            "--scheme {} applies to the semi-honest mode; --security malicious garbles with its own authenticated tables",
+            scheme.name()
+        );
+    }
+    let opts = mpc::RunOptions::default().security(security.into()).scheme(scheme);
+    Ok(match max_gates {
         Some(n) => opts.max_gates(n),
         None => opts,
-    }
+    })
 }

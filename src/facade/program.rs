@@ -74,6 +74,7 @@ pub struct RunOptions {
     progress: Option<Arc<Progress>>,
     security: Security,
     max_gates: Option<u64>,
+    scheme: crate::Scheme,
 }
 
 /// Which parties the protocol protects against (see README "Security model" and
@@ -131,6 +132,22 @@ impl RunOptions {
         self
     }
 
+    /// How a semi-honest run garbles AND gates: [`crate::Scheme::HalfGates`] (the
+    /// default, 32 bytes per AND) or [`crate::Scheme::ThreeHalves`] (24.6 bytes per AND,
+    /// for slow links). Both parties must choose the same.
+    ///
+    /// ```
+    /// let p = mpc::Program::compile("party a; party b; fn main(x: u8 @a, y: u8 @b) -> u8 { x * y }").unwrap();
+    /// let opts = mpc::RunOptions::default().scheme(mpc::Scheme::ThreeHalves);
+    /// let mut inputs = p.all_inputs();
+    /// inputs.set("x", 3u8).unwrap().set("y", 5u8).unwrap();
+    /// assert_eq!(p.local_with(inputs, &opts).unwrap().get::<u8>(&p.circuit().outputs()[0].name).unwrap(), 15);
+    /// ```
+    pub fn scheme(mut self, scheme: crate::Scheme) -> RunOptions {
+        self.scheme = scheme;
+        self
+    }
+
     /// Bounds the circuit a [`Security::Malicious`] run expands the program into.
     pub fn max_gates(mut self, max_gates: u64) -> RunOptions {
         self.max_gates = Some(max_gates);
@@ -138,7 +155,7 @@ impl RunOptions {
     }
 
     fn session(&self) -> SessionOptions {
-        SessionOptions { progress: self.progress.clone() }
+        SessionOptions { progress: self.progress.clone(), scheme: self.scheme }
     }
 
     fn malicious_max_gates(&self) -> usize {

@@ -12,7 +12,8 @@ use mpc_crypto::{Block, FixedKeyAes};
 use crate::error::GarbleError;
 use crate::schedule::{self, AndGate, Kernel, ParallelBatch, SlotPlan};
 use crate::stream::TableSource;
-use crate::{CONST_LABEL, DEFAULT_BATCH};
+use crate::three_halves::EvalState;
+use crate::{Scheme, CONST_LABEL, DEFAULT_BATCH};
 
 /// Evaluates one garbled circuit.
 pub struct Evaluator<'c> {
@@ -22,6 +23,7 @@ pub struct Evaluator<'c> {
     batch: usize,
     parallel: bool,
     plan: Option<&'c SlotPlan>,
+    scheme: Scheme,
 }
 
 impl core::fmt::Debug for Evaluator<'_> {
@@ -52,6 +54,7 @@ impl<'c> Evaluator<'c> {
             batch: DEFAULT_BATCH,
             parallel: false,
             plan: None,
+            scheme: Scheme::HalfGates,
         })
     }
 
@@ -64,6 +67,12 @@ impl<'c> Evaluator<'c> {
     /// Hashes large batches on the rayon pool; does not change the output.
     pub fn with_parallel_levels(mut self, parallel: bool) -> Self {
         self.parallel = parallel;
+        self
+    }
+
+    /// Evaluates tables garbled under `scheme` (default [`Scheme::HalfGates`]).
+    pub fn with_scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = scheme;
         self
     }
 
@@ -80,6 +89,7 @@ impl<'c> Evaluator<'c> {
         let inputs =
             self.input_labels.take().ok_or(GarbleError::State("this evaluator already evaluated"))?;
         let mut kernel = EvalKernel::new(self.tweak_base, source, self.parallel);
+        kernel.set_scheme(self.scheme);
         let (circuit, batch) = (self.circuit, self.batch);
         schedule::with_plan(circuit, self.plan, |plan| {
             schedule::run(circuit, plan, &inputs, &mut kernel, batch)
@@ -94,6 +104,8 @@ pub(crate) struct EvalKernel<S: TableSource> {
     scratch: Vec<u8>,
     source: S,
     pub(crate) parallel: bool,
+    /// Set when evaluating three-halves tables (then `parallel` is ignored).
+    three_halves: Option<EvalState>,
 }
 
 impl<S: TableSource> EvalKernel<S> {
@@ -106,7 +118,16 @@ impl<S: TableSource> EvalKernel<S> {
             scratch: Vec::new(),
             source,
             parallel,
+            three_halves: None,
         }
+    }
+
+    /// Evaluates tables of `scheme`.
+    pub(crate) fn set_scheme(&mut self, scheme: Scheme) {
+        self.three_halves = match scheme {
+            Scheme::HalfGates => None,
+            Scheme::ThreeHalves => Some(EvalState::default()),
+        };
     }
 }
 
@@ -127,6 +148,10 @@ impl<S: TableSource> Kernel for EvalKernel<S> {
         first_and: u64,
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
+        if let Some(th) = self.three_halves.as_mut() {
+            let (source, scratch) = (&mut self.source, &mut self.scratch);
+            return th.eval_batch(self.aes, self.tweak_base, gates, first_and, labels, source, scratch);
+        }
         let n = gates.len();
         let tables = self.source.next_tables(32 * n, &mut self.scratch)?;
         let first_tweak = self.tweak_base + 2 * first_and as u128;

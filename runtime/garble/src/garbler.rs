@@ -14,7 +14,13 @@ use subtle::{Choice, ConstantTimeEq};
 use crate::error::GarbleError;
 use crate::schedule::{self, mask, AndGate, Kernel, ParallelBatch, SlotPlan};
 use crate::stream::{TableSink, CHUNK_BYTES};
-use crate::{OutputDecoding, CONST_LABEL, DEFAULT_BATCH};
+use crate::three_halves::GarbleState;
+use crate::{OutputDecoding, Scheme, CONST_LABEL, DEFAULT_BATCH};
+
+/// A fresh secret seed from the operating system's generator.
+pub(crate) fn os_seed() -> Block {
+    Block::random(&mut rand_core::OsRng)
+}
 
 /// Garbles one circuit once. See the crate documentation for the protocol around it.
 pub struct Garbler<'c> {
@@ -26,6 +32,7 @@ pub struct Garbler<'c> {
     batch: usize,
     parallel: bool,
     plan: Option<&'c SlotPlan>,
+    three_halves: Option<Block>,
 }
 
 impl core::fmt::Debug for Garbler<'_> {
@@ -62,7 +69,25 @@ impl<'c> Garbler<'c> {
             batch: DEFAULT_BATCH,
             parallel: false,
             plan: None,
+            three_halves: None,
         })
+    }
+
+    /// Garbles under `scheme` (default [`Scheme::HalfGates`]); three-halves draws its
+    /// per-gate random bits from a PRG seeded from the OS ([`Garbler::with_three_halves_seed`]
+    /// to fix the seed).
+    pub fn with_scheme(self, scheme: Scheme) -> Self {
+        match scheme {
+            Scheme::HalfGates => Garbler { three_halves: None, ..self },
+            Scheme::ThreeHalves => self.with_three_halves_seed(os_seed()),
+        }
+    }
+
+    /// Garbles with three-halves, its random bits from a PRG seeded with `seed` (which
+    /// must be secret and never reused; fixed seeds are for reproducible tests).
+    pub fn with_three_halves_seed(mut self, seed: Block) -> Self {
+        self.three_halves = Some(seed);
+        self
     }
 
     /// Sets the largest number of AND gates hashed as one batch (default
@@ -93,6 +118,7 @@ impl<'c> Garbler<'c> {
         let inputs =
             self.input_zero_labels.take().ok_or(GarbleError::State("this garbler already garbled"))?;
         let mut kernel = GarbleKernel::new(&self.delta, self.tweak_base, sink, self.parallel);
+        kernel.three_halves = self.three_halves.map(GarbleState::new);
         let (circuit, batch) = (self.circuit, self.batch);
         let zero = schedule::with_plan(circuit, self.plan, |plan| {
             schedule::run(circuit, plan, &inputs, &mut kernel, batch)
@@ -149,6 +175,8 @@ pub(crate) struct GarbleKernel<S: TableSink> {
     filled: usize,
     sink: S,
     pub(crate) parallel: bool,
+    /// Set when garbling with three-halves (then `parallel` is ignored).
+    pub(crate) three_halves: Option<GarbleState>,
 }
 
 impl<S: TableSink> GarbleKernel<S> {
@@ -163,6 +191,7 @@ impl<S: TableSink> GarbleKernel<S> {
             filled: 0,
             sink,
             parallel,
+            three_halves: None,
         }
     }
 
@@ -232,6 +261,20 @@ impl<S: TableSink> Kernel for GarbleKernel<S> {
         first_and: u64,
         labels: &mut [Block],
     ) -> Result<(), GarbleError> {
+        if let Some(th) = self.three_halves.as_mut() {
+            let (out, filled, sink) = (&mut self.out, &mut self.filled, &mut self.sink);
+            return th.garble_batch(
+                self.aes,
+                &self.delta,
+                self.tweak_base,
+                gates,
+                first_and,
+                labels,
+                out,
+                filled,
+                sink,
+            );
+        }
         let part = CHUNK_BYTES / 32;
         for (i, gs) in gates.chunks(part).enumerate() {
             self.garble_part(gs, first_and + (i * part) as u64, labels)?;

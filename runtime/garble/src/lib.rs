@@ -1,7 +1,10 @@
 //! `mpc-garble`: Yao garbled circuits with free-XOR, point-and-permute and half-gates
 //! (Zahur, Rosulek, Evans, Eurocrypt 2015), hashed with the fixed-key AES TCCR hash of
 //! Guo, Katz, Wang, Yu (eprint 2019/074). Sans-IO: tables go to a [`TableSink`] and
-//! come from a [`TableSource`]; this crate never touches a socket.
+//! come from a [`TableSource`]; this crate never touches a socket. [`Scheme::ThreeHalves`]
+//! (`with_scheme` on every garbler and evaluator) garbles AND gates with Rosulek and
+//! Roy's three-halves scheme instead ([`three_halves`]: 24 bytes plus 5 bits per AND);
+//! everything below about labels, XOR/INV/EQ and decoding holds for both.
 //!
 //! **Internal crate** of the `mpc` workspace, not published: its API serves the
 //! workspace's other crates and may change at any time. Applications use the `mpc`
@@ -87,18 +90,66 @@ pub mod perf;
 mod program;
 mod schedule;
 mod stream;
+pub mod three_halves;
 
 pub use error::{BoxError, GarbleError};
 pub use evaluator::Evaluator;
 pub use garbler::{decode_returned, Garbler};
 pub use program::{
-    evaluate_program, exec_error, garble_program, program_tweaks_used, ProgramEvaluator, ProgramGarbler,
+    evaluate_program, evaluate_program_with, exec_error, garble_program, garble_program_with,
+    program_tweaks_used, ProgramEvaluator, ProgramGarbler,
 };
 pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};
 
 use mpc_circuits::Circuit;
 use mpc_crypto::{Block, Delta};
+
+/// How AND gates are garbled; both parties must use the same one (the session
+/// negotiates it in its hello). XOR, INV, EQ, EQW and the labels are the same in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Half-gates (Zahur, Rosulek, Evans 2015): 32 bytes per AND, 4 TCCR calls to
+    /// garble, 2 to evaluate. The default: fastest where the kernel is the limit.
+    #[default]
+    HalfGates,
+    /// Three-halves (Rosulek, Roy 2021, [`three_halves`]): 24 bytes plus 5 bits per AND,
+    /// 6 TCCR calls to garble, 3 to evaluate. Wins where the wire is the limit.
+    ThreeHalves,
+}
+
+impl Scheme {
+    /// Both schemes, default first.
+    pub const ALL: [Scheme; 2] = [Scheme::HalfGates, Scheme::ThreeHalves];
+
+    /// The name used on the command line and in the hello (`half-gates`,
+    /// `three-halves`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::HalfGates => "half-gates",
+            Scheme::ThreeHalves => "three-halves",
+        }
+    }
+
+    /// The scheme called `name` ([`Scheme::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Scheme> {
+        Scheme::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Table bytes a run of `ands` AND gates produces under this scheme.
+    pub fn table_bytes(self, ands: u64) -> u64 {
+        match self {
+            Scheme::HalfGates => 32 * ands,
+            Scheme::ThreeHalves => three_halves::stream_bytes(ands),
+        }
+    }
+}
+
+impl core::fmt::Display for Scheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The public label the evaluator holds for every constant (EQ) wire.
 pub const CONST_LABEL: Block = Block::ZERO;
@@ -109,12 +160,14 @@ pub const DEFAULT_BATCH: usize = 1024;
 /// AND gates per rayon task when a garbler/evaluator hashes wide batches in parallel.
 pub const PAR_CHUNK: usize = 512;
 
-/// Number of tweaks garbling `circuit` consumes (two per AND gate).
+/// Number of tweaks garbling `circuit` consumes (two per AND gate; three-halves uses
+/// the same range plus its image with bit 127 set, see [`three_halves`]).
 pub fn tweaks_used(circuit: &Circuit) -> u64 {
     2 * circuit.and_count() as u64
 }
 
-/// Table bytes garbling `circuit` produces (32 per AND gate).
+/// Table bytes garbling `circuit` with half-gates produces (32 per AND gate; see
+/// [`Scheme::table_bytes`] for either scheme).
 pub fn table_bytes(circuit: &Circuit) -> u64 {
     32 * circuit.and_count() as u64
 }

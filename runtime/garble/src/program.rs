@@ -27,7 +27,7 @@ use crate::evaluator::EvalKernel;
 use crate::garbler::GarbleKernel;
 use crate::schedule::{self, mask, SlotPlan};
 use crate::stream::{TableSink, TableSource};
-use crate::{OutputDecoding, CONST_LABEL, DEFAULT_BATCH};
+use crate::{OutputDecoding, Scheme, CONST_LABEL, DEFAULT_BATCH};
 
 /// Tweaks a run of `program` consumes (two per executed AND gate).
 pub fn program_tweaks_used(program: &Program) -> u128 {
@@ -119,6 +119,22 @@ impl<S: TableSink> ProgramGarbler<S> {
         self
     }
 
+    /// Garbles under `scheme` (default [`Scheme::HalfGates`]; three-halves seeds its
+    /// random bits from the OS). Set it before the first call.
+    pub fn with_scheme(self, scheme: Scheme) -> Self {
+        match scheme {
+            Scheme::HalfGates => self,
+            Scheme::ThreeHalves => self.with_three_halves_seed(crate::garbler::os_seed()),
+        }
+    }
+
+    /// Garbles with three-halves, its random bits from a PRG seeded with the secret
+    /// `seed` (see [`crate::Garbler::with_three_halves_seed`]).
+    pub fn with_three_halves_seed(mut self, seed: Block) -> Self {
+        self.kernel.three_halves = Some(crate::three_halves::GarbleState::new(seed));
+        self
+    }
+
     /// AND gates garbled so far.
     pub fn ands_done(&self) -> u64 {
         self.ands_done
@@ -202,6 +218,13 @@ impl<S: TableSource> ProgramEvaluator<S> {
         self
     }
 
+    /// Evaluates tables garbled under `scheme` (default [`Scheme::HalfGates`]). Set it
+    /// before the first call.
+    pub fn with_scheme(mut self, scheme: Scheme) -> Self {
+        self.kernel.set_scheme(scheme);
+        self
+    }
+
     /// AND gates evaluated so far.
     pub fn ands_done(&self) -> u64 {
         self.ands_done
@@ -249,7 +272,15 @@ pub fn garble_program<S: TableSink>(
     tweak_base: u64,
     sink: S,
 ) -> Result<(OutputDecoding, Vec<Block>), GarbleError> {
-    let mut g = ProgramGarbler::new(delta, tweak_base, sink);
+    garble_program_with(ProgramGarbler::new(delta, tweak_base, sink), program, input_zero_labels)
+}
+
+/// [`garble_program`] with a configured garbler (e.g. [`ProgramGarbler::with_scheme`]).
+pub fn garble_program_with<S: TableSink>(
+    mut g: ProgramGarbler<S>,
+    program: &Program,
+    input_zero_labels: &[Block],
+) -> Result<(OutputDecoding, Vec<Block>), GarbleError> {
     let zero = execute(program, &mut g, input_zero_labels).map_err(exec_error)?;
     g.finish()?;
     let decoding = OutputDecoding::from_bits(zero.iter().map(|l| l.lsb()).collect());
@@ -264,6 +295,15 @@ pub fn evaluate_program<S: TableSource>(
     tweak_base: u64,
     source: S,
 ) -> Result<Vec<Block>, GarbleError> {
-    let mut e = ProgramEvaluator::new(tweak_base, source);
+    evaluate_program_with(ProgramEvaluator::new(tweak_base, source), program, input_labels)
+}
+
+/// [`evaluate_program`] with a configured evaluator (e.g.
+/// [`ProgramEvaluator::with_scheme`]).
+pub fn evaluate_program_with<S: TableSource>(
+    mut e: ProgramEvaluator<S>,
+    program: &Program,
+    input_labels: &[Block],
+) -> Result<Vec<Block>, GarbleError> {
     execute(program, &mut e, input_labels).map_err(exec_error)
 }

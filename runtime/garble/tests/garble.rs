@@ -1,13 +1,14 @@
 //! Differential tests of the garbling engine against the plaintext evaluator
 //! (`mpc_circuits::eval`): random circuits, the published AES-128 and SHA-256 Bristol
 //! circuits with their known answers, table sizes, batching/parallel invariance,
-//! and error behaviour on truncated or corrupted data.
+//! and error behaviour on truncated or corrupted data. Every test runs under both
+//! garbling schemes ([`Scheme::ALL`]).
 
 use mpc_circuits::{eval, Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_garble::{
     decode, encode, evaluate_many, garble_many, table_bytes, tweaks_used, CountingSink, Evaluator,
-    GarbleError, GarbleJob, Garbler, SlotPlan,
+    GarbleError, GarbleJob, Garbler, Scheme, SlotPlan,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -19,22 +20,41 @@ struct Run {
     returned: Vec<bool>,
 }
 
+/// `g` garbling under `scheme`; three-halves with a PRG seed fixed by `seed`, so that
+/// the tables are reproducible.
+fn under(g: Garbler<'_>, scheme: Scheme, seed: u64) -> Garbler<'_> {
+    match scheme {
+        Scheme::HalfGates => g,
+        Scheme::ThreeHalves => g.with_three_halves_seed(Block::from_u128(u128::from(seed) << 1 | 1)),
+    }
+}
+
 /// Garbles and evaluates `circuit` on `bits` (all input wires), like the protocol
-/// would, with the given batch size and parallel flag.
-fn garble_eval(circuit: &Circuit, bits: &[bool], seed: u64, tweak_base: u64, batch: usize, par: bool) -> Run {
+/// would, with the given scheme, batch size and parallel flag.
+fn garble_eval(
+    scheme: Scheme,
+    circuit: &Circuit,
+    bits: &[bool],
+    seed: u64,
+    tweak_base: u64,
+    batch: usize,
+    par: bool,
+) -> Run {
     let mut rng = ChaCha12Rng::seed_from_u64(seed);
     let delta = Delta::random(&mut rng);
     let mut prg = Prg::from_seed(rng.gen());
     let zero = prg.blocks(circuit.num_input_wires() as usize);
     let active = encode(&zero, &delta, bits).unwrap();
-    let mut g = Garbler::new(circuit, &delta, zero, tweak_base)
-        .unwrap()
+    let mut g = under(Garbler::new(circuit, &delta, zero, tweak_base).unwrap(), scheme, seed)
         .with_batch_size(batch)
         .with_parallel_levels(par);
     let mut tables = Vec::new();
     let decoding = g.garble(&mut tables).unwrap();
-    let mut e =
-        Evaluator::new(circuit, active, tweak_base).unwrap().with_batch_size(batch).with_parallel_levels(par);
+    let mut e = Evaluator::new(circuit, active, tweak_base)
+        .unwrap()
+        .with_scheme(scheme)
+        .with_batch_size(batch)
+        .with_parallel_levels(par);
     let mut src: &[u8] = &tables;
     let labels = e.evaluate(&mut src).unwrap();
     assert!(src.is_empty(), "the evaluator must consume exactly the table stream");
@@ -119,32 +139,33 @@ proptest! {
         tweak_base in any::<u32>(),
     ) {
         let c = random_circuit(seed, n_a, n_b, n_gates, n_out);
-        for k in 0..3 {
+        for (k, scheme) in (0..3).flat_map(|k| Scheme::ALL.map(|s| (k, s))) {
             let bits = random_bits(seed ^ (k + 1), c.num_input_wires() as usize);
             let want = plain(&c, &bits);
-            let r = garble_eval(&c, &bits, seed.wrapping_add(k), u64::from(tweak_base), 1024, false);
+            let s = seed.wrapping_add(k);
+            let r = garble_eval(scheme, &c, &bits, s, u64::from(tweak_base), 1024, false);
             prop_assert_eq!(&r.outputs, &want);
             prop_assert_eq!(&r.returned, &want);
-            prop_assert_eq!(r.tables.len() as u64, 32 * c.and_count() as u64);
+            prop_assert_eq!(r.tables.len() as u64, scheme.table_bytes(c.and_count() as u64));
             // Batch size never changes the tables.
-            let r3 = garble_eval(&c, &bits, seed.wrapping_add(k), u64::from(tweak_base), 3, false);
+            let r3 = garble_eval(scheme, &c, &bits, s, u64::from(tweak_base), 3, false);
             prop_assert_eq!(&r3.tables, &r.tables);
             prop_assert_eq!(&r3.outputs, &want);
             // Nor does a precompiled schedule (used at the default batch size).
             let plan = SlotPlan::compiled(&c);
-            let mut rng = ChaCha12Rng::seed_from_u64(seed.wrapping_add(k));
+            let mut rng = ChaCha12Rng::seed_from_u64(s);
             let delta = Delta::random(&mut rng);
             let zero = Prg::from_seed(rng.gen()).blocks(c.num_input_wires() as usize);
             let active = encode(&zero, &delta, &bits).unwrap();
             let mut tables = Vec::new();
-            let d = Garbler::new(&c, &delta, zero, u64::from(tweak_base))
-                .unwrap()
+            let d = under(Garbler::new(&c, &delta, zero, u64::from(tweak_base)).unwrap(), scheme, s)
                 .with_plan(&plan)
                 .garble(&mut tables)
                 .unwrap();
             prop_assert_eq!(&tables, &r.tables);
             let l = Evaluator::new(&c, active, u64::from(tweak_base))
                 .unwrap()
+                .with_scheme(scheme)
                 .with_plan(&plan)
                 .evaluate(&mut tables.as_slice())
                 .unwrap();
@@ -188,15 +209,20 @@ fn tables_are_32_bytes_per_and_and_nothing_for_free_gates() {
     )
     .unwrap();
     assert_eq!(c.and_count(), 7);
-    let mut sink = CountingSink::default();
-    let delta = Delta::random(&mut ChaCha12Rng::seed_from_u64(5));
-    Garbler::new(&c, &delta, vec![Block::ZERO, Block::ONES], 0).unwrap().garble(&mut sink).unwrap();
-    assert_eq!(sink.bytes, 7 * 32);
     assert_eq!(table_bytes(&c), 7 * 32);
     assert_eq!(tweaks_used(&c), 14);
-    for x in [false, true] {
-        for y in [false, true] {
-            assert_eq!(garble_eval(&c, &[x, y], 9, 0, 1024, false).outputs, plain(&c, &[x, y]));
+    // Three-halves: 24 bytes per AND plus one group of 5 control bytes.
+    for (scheme, want) in [(Scheme::HalfGates, 7 * 32), (Scheme::ThreeHalves, 7 * 24 + 5)] {
+        let mut sink = CountingSink::default();
+        let delta = Delta::random(&mut ChaCha12Rng::seed_from_u64(5));
+        let g = Garbler::new(&c, &delta, vec![Block::ZERO, Block::ONES], 0).unwrap();
+        under(g, scheme, 1).garble(&mut sink).unwrap();
+        assert_eq!(sink.bytes, want);
+        assert_eq!(scheme.table_bytes(7), want);
+        for x in [false, true] {
+            for y in [false, true] {
+                assert_eq!(garble_eval(scheme, &c, &[x, y], 9, 0, 1024, false).outputs, plain(&c, &[x, y]));
+            }
         }
     }
 }
@@ -208,16 +234,21 @@ fn large_circuit_streams_in_chunks_and_parallel_levels_agree() {
     let c = random_circuit(77, 64, 64, 8000, 64);
     let bits = random_bits(78, 128);
     let want = plain(&c, &bits);
-    let seq = garble_eval(&c, &bits, 1, 1 << 40, 4096, false);
-    let par = garble_eval(&c, &bits, 1, 1 << 40, 4096, true);
-    assert_eq!(seq.outputs, want);
-    assert_eq!(par.outputs, want);
-    assert_eq!(seq.tables, par.tables);
-    let mut sink = CountingSink::default();
-    let delta = Delta::random(&mut ChaCha12Rng::seed_from_u64(5));
-    Garbler::new(&c, &delta, vec![Block::ONE; 128], 0).unwrap().garble(&mut sink).unwrap();
-    assert_eq!(sink.bytes, table_bytes(&c));
-    assert!(sink.chunks >= table_bytes(&c) / mpc_garble::CHUNK_BYTES as u64);
+    for scheme in Scheme::ALL {
+        let seq = garble_eval(scheme, &c, &bits, 1, 1 << 40, 4096, false);
+        let par = garble_eval(scheme, &c, &bits, 1, 1 << 40, 4096, true);
+        assert_eq!(seq.outputs, want);
+        assert_eq!(par.outputs, want);
+        assert_eq!(seq.tables, par.tables);
+        let mut sink = CountingSink::default();
+        let delta = Delta::random(&mut ChaCha12Rng::seed_from_u64(5));
+        under(Garbler::new(&c, &delta, vec![Block::ONE; 128], 0).unwrap(), scheme, 2)
+            .garble(&mut sink)
+            .unwrap();
+        let bytes = scheme.table_bytes(c.and_count() as u64);
+        assert_eq!(sink.bytes, bytes);
+        assert!(sink.chunks >= bytes / mpc_garble::CHUNK_BYTES as u64);
+    }
 }
 
 #[test]
@@ -234,19 +265,23 @@ fn labels_live_in_reused_slots() {
         assert!(plan.num_slots() < c.num_wires() as usize);
         let bits = random_bits(seed, 32);
         let want = plain(&c, &bits);
-        for batch in [1024, 5] {
-            let r = garble_eval(&c, &bits, seed, 0, batch, false);
+        for (batch, scheme) in [1024, 5].into_iter().flat_map(|b| Scheme::ALL.map(|s| (b, s))) {
+            let r = garble_eval(scheme, &c, &bits, seed, 0, batch, false);
             assert_eq!(r.outputs, want);
             assert_eq!(r.returned, want);
             let (delta, zero) = mpc_garble::perf::setup(&c);
             let mut t1 = Vec::new();
-            Garbler::new(&c, &delta, zero.clone(), 0).unwrap().garble(&mut t1).unwrap();
+            under(Garbler::new(&c, &delta, zero.clone(), 0).unwrap(), scheme, seed).garble(&mut t1).unwrap();
             let mut t2 = Vec::new();
-            let d2 =
-                Garbler::new(&c, &delta, zero.clone(), 0).unwrap().with_plan(&plan).garble(&mut t2).unwrap();
+            let g2 = Garbler::new(&c, &delta, zero.clone(), 0).unwrap().with_plan(&plan);
+            let d2 = under(g2, scheme, seed).garble(&mut t2).unwrap();
             assert_eq!(t1, t2);
-            let l =
-                Evaluator::new(&c, zero, 0).unwrap().with_plan(&plan).evaluate(&mut t2.as_slice()).unwrap();
+            let l = Evaluator::new(&c, zero, 0)
+                .unwrap()
+                .with_scheme(scheme)
+                .with_plan(&plan)
+                .evaluate(&mut t2.as_slice())
+                .unwrap();
             assert_eq!(decode(&l, &d2).unwrap().len(), want.len());
         }
     }
@@ -268,21 +303,29 @@ fn slot_plan_of_another_circuit_is_an_error() {
 fn tweak_base_changes_tables() {
     let c = random_circuit(3, 8, 8, 200, 8);
     let bits = random_bits(4, 16);
-    let a = garble_eval(&c, &bits, 1, 0, 1024, false);
-    let b = garble_eval(&c, &bits, 1, tweaks_used(&c), 1024, false);
-    assert_ne!(a.tables, b.tables);
-    assert_eq!(a.outputs, b.outputs);
+    for scheme in Scheme::ALL {
+        let a = garble_eval(scheme, &c, &bits, 1, 0, 1024, false);
+        let b = garble_eval(scheme, &c, &bits, 1, tweaks_used(&c), 1024, false);
+        assert_ne!(a.tables, b.tables);
+        assert_eq!(a.outputs, b.outputs);
+    }
 }
 
 #[test]
 fn truncated_and_corrupted_inputs_are_errors_not_panics() {
+    for scheme in Scheme::ALL {
+        truncated_and_corrupted(scheme);
+    }
+}
+
+fn truncated_and_corrupted(scheme: Scheme) {
     let c = random_circuit(11, 8, 8, 400, 16);
     let mut rng = ChaCha12Rng::seed_from_u64(12);
     let delta = Delta::random(&mut rng);
     let zero: Vec<Block> = (0..16).map(|_| Block::random(&mut rng)).collect();
     let bits = random_bits(13, 16);
     let active = encode(&zero, &delta, &bits).unwrap();
-    let mut g = Garbler::new(&c, &delta, zero.clone(), 0).unwrap();
+    let mut g = under(Garbler::new(&c, &delta, zero.clone(), 0).unwrap(), scheme, 3);
     let mut tables = Vec::new();
     let decoding = g.garble(&mut tables).unwrap();
     assert!(matches!(g.garble(&mut Vec::new()), Err(GarbleError::State(_))));
@@ -291,7 +334,7 @@ fn truncated_and_corrupted_inputs_are_errors_not_panics() {
     // Every truncation point fails cleanly.
     for cut in [0, 1, 31, 32, tables.len() / 2, tables.len() - 1] {
         let mut src: &[u8] = &tables[..cut];
-        let r = Evaluator::new(&c, active.clone(), 0).unwrap().evaluate(&mut src);
+        let r = Evaluator::new(&c, active.clone(), 0).unwrap().with_scheme(scheme).evaluate(&mut src);
         assert!(matches!(r, Err(GarbleError::Truncated { .. })), "cut at {cut}");
     }
     // Wrong label counts.
@@ -308,7 +351,8 @@ fn truncated_and_corrupted_inputs_are_errors_not_panics() {
         let mut bad = tables.clone();
         bad[pos] ^= 0x10;
         let mut src: &[u8] = &bad;
-        let labels = Evaluator::new(&c, active.clone(), 0).unwrap().evaluate(&mut src).unwrap();
+        let labels =
+            Evaluator::new(&c, active.clone(), 0).unwrap().with_scheme(scheme).evaluate(&mut src).unwrap();
         let bits_out = decode(&labels, &decoding).unwrap();
         match g.decode_returned(&labels) {
             Ok(v) => assert_eq!(v, want, "accepted labels must decode correctly"),
@@ -368,10 +412,12 @@ fn check_bristol(file: &str, name: &str) {
     for (i, v) in vectors.iter().enumerate() {
         let bits: Vec<bool> = v["inputs"].as_array().unwrap().iter().flat_map(kat_bits).collect();
         let want: Vec<bool> = v["outputs"].as_array().unwrap().iter().flat_map(kat_bits).collect();
-        let r = garble_eval(&c, &bits, i as u64, 1000 * i as u64, 1024, false);
-        assert_eq!(r.outputs, want, "{name} vector {i}");
-        assert_eq!(r.returned, want);
-        assert_eq!(r.tables.len(), 32 * c.and_count());
+        for scheme in Scheme::ALL {
+            let r = garble_eval(scheme, &c, &bits, i as u64, 1000 * i as u64, 1024, false);
+            assert_eq!(r.outputs, want, "{name} vector {i} {scheme}");
+            assert_eq!(r.returned, want);
+            assert_eq!(r.tables.len() as u64, scheme.table_bytes(c.and_count() as u64));
+        }
     }
 }
 

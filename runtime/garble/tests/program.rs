@@ -10,8 +10,8 @@ use mpc_circuits::{
 };
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_garble::{
-    decode, decode_returned, encode, evaluate_program, garble_program, program_tweaks_used, GarbleError,
-    Garbler,
+    decode, decode_returned, encode, evaluate_program, evaluate_program_with, garble_program,
+    garble_program_with, program_tweaks_used, GarbleError, Garbler, ProgramEvaluator, ProgramGarbler, Scheme,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -140,16 +140,26 @@ struct Run {
     tables: Vec<u8>,
 }
 
-fn garble_eval(p: &Program, bits: &[bool], seed: u64) -> Run {
+/// The program garbler of `scheme` (three-halves with a PRG seed fixed by `seed`).
+fn garbler<S: mpc_garble::TableSink>(g: ProgramGarbler<S>, scheme: Scheme, seed: u64) -> ProgramGarbler<S> {
+    match scheme {
+        Scheme::HalfGates => g,
+        Scheme::ThreeHalves => g.with_three_halves_seed(Block::from_u128(u128::from(seed) << 1 | 1)),
+    }
+}
+
+fn garble_eval(scheme: Scheme, p: &Program, bits: &[bool], seed: u64) -> Run {
     let mut rng = ChaCha12Rng::seed_from_u64(seed);
     let delta = Delta::random(&mut rng);
     let mut prg = Prg::from_seed(rng.gen());
     let zero = prg.blocks(p.num_input_wires() as usize);
     let active = encode(&zero, &delta, bits).unwrap();
     let mut tables = Vec::new();
-    let (decoding, out_zero) = garble_program(p, &delta, &zero, 5, &mut tables).unwrap();
+    let g = garbler(ProgramGarbler::new(&delta, 5, &mut tables), scheme, seed);
+    let (decoding, out_zero) = garble_program_with(g, p, &zero).unwrap();
     let mut src: &[u8] = &tables;
-    let labels = evaluate_program(p, &active, 5, &mut src).unwrap();
+    let labels =
+        evaluate_program_with(ProgramEvaluator::new(5, &mut src).with_scheme(scheme), p, &active).unwrap();
     assert!(src.is_empty(), "the evaluator must consume exactly the table stream");
     let outputs = decode(&labels, &decoding).unwrap();
     let returned = decode_returned(&delta, &out_zero, &labels).unwrap();
@@ -168,10 +178,12 @@ proptest! {
         let groups = vec![bits_of(x, 8), bits_of(y, 8)];
         let want: Vec<bool> = eval_program(&p, &groups).unwrap().concat();
         let bits: Vec<bool> = groups.concat();
-        let run = garble_eval(&p, &bits, seed);
-        prop_assert_eq!(&run.outputs, &want);
-        prop_assert_eq!(&run.returned, &want);
-        prop_assert_eq!(run.tables.len() as u128, 32 * p.stats().and);
+        for scheme in Scheme::ALL {
+            let run = garble_eval(scheme, &p, &bits, seed);
+            prop_assert_eq!(&run.outputs, &want);
+            prop_assert_eq!(&run.returned, &want);
+            prop_assert_eq!(run.tables.len() as u64, scheme.table_bytes(p.stats().and as u64));
+        }
         prop_assert_eq!(program_tweaks_used(&p), 2 * p.stats().and);
     }
 }
@@ -180,16 +192,24 @@ proptest! {
 fn one_body_program_gives_the_circuits_tables() {
     let aes = include_str!("vectors/aes_128.txt");
     let c = mpc_circuits::passes::schedule_levels(&mpc_circuits::bristol::read(aes).unwrap());
-    for c in [c, body_mix()] {
+    for (c, scheme) in [c, body_mix()].into_iter().flat_map(|c| Scheme::ALL.map(|s| (c.clone(), s))) {
         let p = Program::from_circuit(&c).unwrap();
         let mut rng = ChaCha12Rng::seed_from_u64(9);
         let delta = Delta::random(&mut rng);
         let zero = Prg::from_seed(rng.gen()).blocks(c.num_input_wires() as usize);
         let mut direct = Vec::new();
         let mut g = Garbler::new(&c, &delta, zero.clone(), 77).unwrap();
+        if scheme == Scheme::ThreeHalves {
+            g = g.with_three_halves_seed(Block::from_u128(11));
+        }
         let dec = g.garble(&mut direct).unwrap();
         let mut via = Vec::new();
-        let (dec2, out_zero) = garble_program(&p, &delta, &zero, 77, &mut via).unwrap();
+        let (dec2, out_zero) = if scheme == Scheme::ThreeHalves {
+            let pg = ProgramGarbler::new(&delta, 77, &mut via).with_three_halves_seed(Block::from_u128(11));
+            garble_program_with(pg, &p, &zero).unwrap()
+        } else {
+            garble_program(&p, &delta, &zero, 77, &mut via).unwrap()
+        };
         assert_eq!(direct, via, "tables differ");
         assert_eq!(dec, dec2);
         assert_eq!(g.output_zero_labels().unwrap(), &out_zero[..]);
@@ -225,32 +245,43 @@ fn repeated_calls_use_fresh_tweaks() {
     let p =
         Program::new(vec!["a".into(), "b".into()], inputs, outputs, vec![body.clone()], code, 32, 1).unwrap();
     let bits = bits_of(0xa5c3, 16);
-    let run = garble_eval(&p, &bits, 3);
-    let per = 32 * body.and_count();
-    assert_eq!(run.tables.len(), per * n as usize);
-    let calls: Vec<&[u8]> = run.tables.chunks(per).collect();
-    for i in 0..calls.len() {
-        for j in 0..i {
-            assert_ne!(calls[i], calls[j], "calls {j} and {i} reused tweaks");
+    let want = eval_program(&p, &[bits_of(0xc3, 8), bits_of(0xa5, 8)]).unwrap().concat();
+    for scheme in Scheme::ALL {
+        let run = garble_eval(scheme, &p, &bits, 3);
+        let ands = body.and_count() as u64 * n as u64;
+        assert_eq!(run.tables.len() as u64, scheme.table_bytes(ands));
+        assert_eq!(run.outputs, want);
+        if scheme == Scheme::HalfGates {
+            // Calls are whole 32-byte tables apart (three-halves groups gates by eight
+            // across calls, so its calls do not split at fixed offsets).
+            let per = 32 * body.and_count();
+            let calls: Vec<&[u8]> = run.tables.chunks(per).collect();
+            for i in 0..calls.len() {
+                for j in 0..i {
+                    assert_ne!(calls[i], calls[j], "calls {j} and {i} reused tweaks");
+                }
+            }
         }
     }
-    let want = eval_program(&p, &[bits_of(0xc3, 8), bits_of(0xa5, 8)]).unwrap().concat();
-    assert_eq!(run.outputs, want);
 }
 
 #[test]
 fn short_table_stream_is_an_error() {
     let p = hand_program();
     let bits = bits_of(0x1234, 16);
-    let run = garble_eval(&p, &bits, 1);
     let active = vec![Block::ZERO; 16];
-    for cut in [0, 1, 31, 32, run.tables.len() / 2, run.tables.len() - 1] {
-        let mut src: &[u8] = &run.tables[..cut];
-        match evaluate_program(&p, &active, 5, &mut src) {
-            Err(GarbleError::Truncated { .. }) => {}
-            other => panic!("cut at {cut}: {other:?}"),
+    for scheme in Scheme::ALL {
+        let run = garble_eval(scheme, &p, &bits, 1);
+        for cut in [0, 1, 31, 32, run.tables.len() / 2, run.tables.len() - 1] {
+            let mut src: &[u8] = &run.tables[..cut];
+            let e = ProgramEvaluator::new(5, &mut src).with_scheme(scheme);
+            match evaluate_program_with(e, &p, &active) {
+                Err(GarbleError::Truncated { .. }) => {}
+                other => panic!("{scheme} cut at {cut}: {other:?}"),
+            }
         }
     }
+    let run = garble_eval(Scheme::HalfGates, &p, &bits, 1);
     match evaluate_program(&p, &active[..3], 5, &mut &run.tables[..]) {
         Err(GarbleError::InputCount { want: 16, got: 3 }) => {}
         other => panic!("{other:?}"),

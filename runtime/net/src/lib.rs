@@ -1,14 +1,16 @@
 //! mpc-net: the byte channels two parties talk over.
 //!
 //! One [`Channel`] trait (buffered `send`, `recv_exact`, `flush`, byte and round
-//! counters) with three implementations:
+//! counters) with three implementations and a benchmark wrapper:
 //! - [`MemoryChannel::pair`]: two ends for two threads of one process, bounded (a
 //!   fast sender blocks instead of filling memory) and with a timeout on every wait,
 //!   so a dead peer thread never hangs the other;
 //! - [`TcpChannel`]: `TCP_NODELAY`, large buffers, connect with retries until a
 //!   deadline, and a read and write timeout on every blocking call;
 //! - [`TlsChannel`]: TLS 1.3 over TCP with rustls (ring), both sides authenticated,
-//!   each side accepting exactly the one certificate it was told to pin.
+//!   each side accepting exactly the one certificate it was told to pin;
+//! - [`ShapedChannel`] (benchmarks only): wraps any channel (both ends) to behave
+//!   like a link of a given bandwidth and one-way latency ([`shaped`]).
 //!
 //! **Internal crate** of the `mpc` workspace, not published: its API serves the
 //! workspace's other crates and may change at any time. Applications use the `mpc`
@@ -28,6 +30,7 @@ pub mod codec;
 pub mod frame;
 pub mod hello;
 mod memory;
+pub mod shaped;
 mod tcp;
 mod tls;
 
@@ -49,6 +52,7 @@ pub(crate) fn deadline_after(timeout: Duration) -> Instant {
 }
 
 pub use memory::MemoryChannel;
+pub use shaped::{Link, ShapedChannel};
 pub use tcp::{TcpChannel, TcpListenerChannel};
 pub use tls::{TlsChannel, TlsIdentity};
 

@@ -17,6 +17,7 @@
 //! line) and at most [`MAX_SHOWN`] characters.
 
 use mpc_circuits::{Affine, Circuit, Gate, Instr, Operand, PartyId, Program, Region, Reveal, ValueType};
+use mpc_garble::Scheme;
 use mpc_net::codec::{CodecError, Reader, Writer};
 use sha2::{Digest, Sha256};
 
@@ -24,10 +25,11 @@ use crate::SessionError;
 
 /// First bytes of every session: the toolkit's common hello ([`mpc_net::hello`]).
 pub use mpc_net::hello::MAGIC;
-/// The session protocol's version in the common hello (4: one hello for session,
-/// PSI and secagg, every message through [`mpc_net::codec`]; 3: a one-run session's
-/// hello carries the program digest, `docs/protocol.md`).
-pub const VERSION: u16 = 4;
+/// The session protocol's version in the common hello (5: the hello ends with the
+/// garbling scheme, tables may be three-halves; 4: one hello for session, PSI and
+/// secagg, every message through [`mpc_net::codec`]; 3: a one-run session's hello
+/// carries the program digest, `docs/protocol.md`).
+pub const VERSION: u16 = 5;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
@@ -273,6 +275,15 @@ pub struct Hello {
     inputs: Vec<(String, u8, ValueType)>,
     outputs: Vec<(String, ValueType, Reveal)>,
     instances: u32,
+    scheme: Scheme,
+}
+
+/// The scheme's byte in the hello.
+fn scheme_tag(s: Scheme) -> u8 {
+    match s {
+        Scheme::HalfGates => 0,
+        Scheme::ThreeHalves => 1,
+    }
 }
 
 impl Hello {
@@ -285,7 +296,15 @@ impl Hello {
             inputs: circuit.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
             outputs: circuit.outputs().iter().map(|g| (g.name.clone(), g.ty.clone(), g.reveal)).collect(),
             instances,
+            scheme: Scheme::HalfGates,
         }
+    }
+
+    /// The same hello announcing garbling scheme `scheme` (default half-gates); both
+    /// parties must announce the same.
+    pub fn with_scheme(mut self, scheme: Scheme) -> Hello {
+        self.scheme = scheme;
+        self
     }
 
     /// The hello of the party playing `role` for one run of `program`, whose
@@ -298,6 +317,7 @@ impl Hello {
             inputs: program.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
             outputs: program.outputs().iter().map(|o| (o.name.clone(), o.ty.clone(), o.reveal)).collect(),
             instances: 1,
+            scheme: Scheme::HalfGates,
         }
     }
 
@@ -319,7 +339,7 @@ impl Hello {
             w.ty(ty);
             w.reveal(*reveal);
         }
-        w.u32(self.instances);
+        w.u32(self.instances).u8(scheme_tag(self.scheme));
         w.into_bytes()
     }
 
@@ -344,8 +364,13 @@ impl Hello {
             .map(|_| Ok((name(&mut r, "output name")?, ty(&mut r, 0)?, reveal(&mut r)?)))
             .collect::<Result<_, CodecError>>()?;
         let instances = r.u32("instance count")?;
+        let scheme = match r.u8("garbling scheme")? {
+            0 => Scheme::HalfGates,
+            1 => Scheme::ThreeHalves,
+            _ => return Err(r.bad("garbling scheme")),
+        };
         r.finish()?;
-        Ok(Hello { role, digest, parties, inputs, outputs, instances })
+        Ok(Hello { role, digest, parties, inputs, outputs, instances, scheme })
     }
 
     /// Compares our hello with the peer's; the error names the first difference.
@@ -439,6 +464,12 @@ impl Hello {
             return mismatch(format!(
                 "we run {} instance(s) of the program in this session but the peer runs {}",
                 self.instances, peer.instances
+            ));
+        }
+        if self.scheme != peer.scheme {
+            return mismatch(format!(
+                "we garble with {} but the peer with {}; both parties must pass the same --scheme",
+                self.scheme, peer.scheme
             ));
         }
         if self.digest != peer.digest {

@@ -35,6 +35,7 @@ mod session;
 pub use error::SessionError;
 pub use handshake::{circuit_digest, program_digest, Role};
 pub use malicious::{run_local_malicious_program, run_malicious_program};
+pub use mpc_garble::Scheme;
 pub use session::{
     check_two_party, check_two_party_program, run_evaluator, run_evaluator_many, run_evaluator_program,
     run_garbler, run_garbler_many, run_garbler_program, run_local, run_local_program, LocalOutput,

@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
-use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, TableSink, TableSource};
+use mpc_garble::{
+    Evaluator, GarbleError, Garbler, OutputDecoding, ProgramEvaluator, ProgramGarbler, Scheme, SlotPlan,
+    TableSink, TableSource,
+};
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::hello::Protocol;
 use mpc_net::{Channel, MemoryChannel, NetError};
@@ -48,6 +51,9 @@ pub struct Progress {
 pub struct SessionOptions {
     /// Counters to update while the session runs.
     pub progress: Option<Arc<Progress>>,
+    /// How AND gates are garbled (default half-gates); announced in the hello, both
+    /// parties must choose the same.
+    pub scheme: Scheme,
 }
 
 /// Traffic and time of one party's session.
@@ -558,7 +564,7 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     let progress = opts.progress.as_deref();
     set_total(progress, and_gates);
     let start = Instant::now();
-    let hello = Hello::for_program(Role::Garbler, program, program_digest(program));
+    let hello = Hello::for_program(Role::Garbler, program, program_digest(program)).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     ch.flush()?;
     recv_hello(ch, &hello)?;
@@ -574,8 +580,9 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     }
     send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
 
-    let (decoding, out_zero) =
-        mpc_garble::garble_program(program, &delta, &zero, 0, ChannelSink { ch: &mut *ch, progress })?;
+    let garbler =
+        ProgramGarbler::new(&delta, 0, ChannelSink { ch: &mut *ch, progress }).with_scheme(opts.scheme);
+    let (decoding, out_zero) = mpc_garble::garble_program_with(garbler, program, &zero)?;
     let eval_ranges = io.visible_ranges(Role::Evaluator.party());
     let eval_bits: Vec<bool> = pick(decoding.bits(), &eval_ranges).collect();
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
@@ -608,7 +615,8 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     let progress = opts.progress.as_deref();
     set_total(progress, and_gates);
     let start = Instant::now();
-    let hello = Hello::for_program(Role::Evaluator, program, program_digest(program));
+    let hello =
+        Hello::for_program(Role::Evaluator, program, program_digest(program)).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     let my_wires = io.party_wires(me);
     let garbler_wires = io.party_wires(Role::Garbler.party());
@@ -625,8 +633,9 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     let theirs = recv_blocks(ch, garbler_wires.len())?;
     place(&mut labels, &garbler_wires, &theirs);
 
-    let out_labels =
-        mpc_garble::evaluate_program(program, &labels, 0, ChannelSource { ch: &mut *ch, progress })?;
+    let evaluator =
+        ProgramEvaluator::new(0, ChannelSource { ch: &mut *ch, progress }).with_scheme(opts.scheme);
+    let out_labels = mpc_garble::evaluate_program_with(evaluator, program, &labels)?;
 
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = io.visible_ranges(Role::Garbler.party());
@@ -681,7 +690,7 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let progress = opts.progress.as_deref();
     set_total(progress, circuit.and_count() as u64 * u64::from(k_count));
     let start = Instant::now();
-    let hello = Hello::new(Role::Garbler, circuit, k_count);
+    let hello = Hello::new(Role::Garbler, circuit, k_count).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     ch.flush()?;
     recv_hello(ch, &hello)?;
@@ -711,7 +720,9 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let mut garblers = Vec::with_capacity(instances.len());
     let mut eval_bits = Vec::new();
     for (k, zero) in zeros.into_iter().enumerate() {
-        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?.with_plan(&plan);
+        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?
+            .with_plan(&plan)
+            .with_scheme(opts.scheme);
         let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
         eval_bits.extend(pick(decoding.bits(), &eval_ranges));
         garblers.push(garbler);
@@ -750,7 +761,7 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let progress = opts.progress.as_deref();
     set_total(progress, circuit.and_count() as u64 * u64::from(k_count));
     let start = Instant::now();
-    let hello = Hello::new(Role::Evaluator, circuit, k_count);
+    let hello = Hello::new(Role::Evaluator, circuit, k_count).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     let my_wires = party_wires(circuit, me);
     let garbler_wires = party_wires(circuit, Role::Garbler.party());
@@ -780,7 +791,9 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let per_instance = mpc_garble::tweaks_used(circuit);
     let mut out_labels: Zeroizing<Vec<Vec<Block>>> = Zeroizing::new(Vec::with_capacity(instances.len()));
     for (k, labels) in labels.into_iter().enumerate() {
-        let mut evaluator = Evaluator::new(circuit, labels, tweak_base(per_instance, k)?)?.with_plan(&plan);
+        let mut evaluator = Evaluator::new(circuit, labels, tweak_base(per_instance, k)?)?
+            .with_plan(&plan)
+            .with_scheme(opts.scheme);
         out_labels.push(evaluator.evaluate(&mut ChannelSource { ch: &mut *ch, progress })?);
     }
 
@@ -851,7 +864,7 @@ pub fn run_local_program(
             drop(g_ch);
             r
         });
-        let e_opts = SessionOptions { progress: None };
+        let e_opts = SessionOptions { progress: None, scheme: opts.scheme };
         let e = run_evaluator_program(&mut e_ch, program, &e_in, &e_opts);
         drop(e_ch);
         let g =

@@ -8,7 +8,8 @@ use mpc_circuits::eval::eval_groups;
 use mpc_circuits::{Bit, Builder, Circuit, PartyId, Reveal, ValueType, Word};
 use mpc_net::{Channel, MemoryChannel, NetError};
 use mpc_runtime::{
-    run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, run_local, SessionError, SessionOptions,
+    run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, run_local, Scheme, SessionError,
+    SessionOptions,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -66,10 +67,12 @@ fn random_circuits_match_the_plaintext_evaluator() {
         let circuit = random_circuit(&mut rng, wa, wb, gates);
         let inputs = inputs_for(&circuit, &mut rng);
         let want = eval_groups(&circuit, &inputs).unwrap();
-        let got = run_local(&circuit, &inputs, &SessionOptions::default()).unwrap();
-        assert_eq!(got.outputs, want, "case {case}");
-        assert_eq!(got.garbler.bytes_sent, got.evaluator.bytes_received);
-        assert_eq!(got.evaluator.bytes_sent, got.garbler.bytes_received);
+        for scheme in Scheme::ALL {
+            let got = run_local(&circuit, &inputs, &SessionOptions { scheme, ..Default::default() }).unwrap();
+            assert_eq!(got.outputs, want, "case {case} {scheme}");
+            assert_eq!(got.garbler.bytes_sent, got.evaluator.bytes_received);
+            assert_eq!(got.evaluator.bytes_sent, got.garbler.bytes_received);
+        }
     }
 }
 
@@ -105,6 +108,38 @@ fn pair_errors(
         drop(b);
         (g.join().unwrap().unwrap_err(), e.unwrap_err())
     })
+}
+
+/// Three-halves puts fewer bytes on the wire than half-gates for the same circuit,
+/// by 32 - 24.625 bytes per AND; a scheme mismatch is refused on both sides in one
+/// sentence.
+#[test]
+fn schemes_differ_in_bytes_and_must_agree() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let c = random_circuit(&mut rng, 16, 16, 2000);
+    let inputs = inputs_for(&c, &mut rng);
+    let sent = |scheme| {
+        run_local(&c, &inputs, &SessionOptions { scheme, ..Default::default() }).unwrap().garbler.bytes_sent
+    };
+    let ands = c.and_count() as u64;
+    assert!(ands > 100);
+    let saved = sent(Scheme::HalfGates) - sent(Scheme::ThreeHalves);
+    assert_eq!(saved, Scheme::HalfGates.table_bytes(ands) - Scheme::ThreeHalves.table_bytes(ands));
+
+    let (g, e) = pair_errors(&c, &c, |ch, c| {
+        let opts = SessionOptions { scheme: Scheme::ThreeHalves, ..Default::default() };
+        run_evaluator(ch, c, &[vec![false; 16]], &opts).map(|_| ())
+    });
+    let both = "both parties must pass the same --scheme";
+    assert!(
+        g.to_string().contains(&format!("we garble with half-gates but the peer with three-halves; {both}")),
+        "{g}"
+    );
+    assert!(
+        e.to_string().contains(&format!("we garble with three-halves but the peer with half-gates; {both}")),
+        "{e}"
+    );
+    assert!(matches!(g, SessionError::Mismatch(_)), "{g}");
 }
 
 #[test]
@@ -214,10 +249,14 @@ fn many_instances_in_one_session_match_the_plaintext_evaluator() {
         let g_in: Vec<_> = all.iter().map(|i| own(&circuit, i, 0)).collect();
         let e_in: Vec<_> = all.iter().map(|i| own(&circuit, i, 1)).collect();
         let (mut a, mut b) = MemoryChannel::pair_with_timeout(Duration::from_secs(10));
+        // Alternate the schemes across cases.
+        let scheme = Scheme::ALL[case % 2];
         let (g, e) = std::thread::scope(|s| {
             let c = &circuit;
-            let g = s.spawn(move || run_garbler_many(&mut a, c, &g_in, &SessionOptions::default()));
-            let e = run_evaluator_many(&mut b, c, &e_in, &SessionOptions::default());
+            let opts = SessionOptions { scheme, ..Default::default() };
+            let g_opts = opts.clone();
+            let g = s.spawn(move || run_garbler_many(&mut a, c, &g_in, &g_opts));
+            let e = run_evaluator_many(&mut b, c, &e_in, &opts);
             (g.join().unwrap().unwrap(), e.unwrap())
         });
         assert_eq!((g.outputs.len(), e.outputs.len()), (5, 5));
