@@ -47,6 +47,8 @@
 //! - [`chosen`]: chosen-message 1-of-2 OT of [`mpc_crypto::Block`]s; adds one
 //!   [`chosen::Transfer`] message from the sender per batch.
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
+//! - [`kkrt`]: the KKRT16 batched OPRF (1-out-of-many OT extension with a 512-bit
+//!   pseudorandom code) under `mpc psi --protocol kkrt`.
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
 //! # Security
@@ -61,6 +63,7 @@ pub mod chosen;
 pub mod cot;
 mod error;
 pub mod iknp;
+pub mod kkrt;
 pub mod rot;
 pub mod transpose;
 mod wire;
