@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn match_table_finds_exactly_the_inserted_values() {
         let mut t = MatchTable::new(50);
-        let value = |i: u128| (i * 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) >> 48;
+        let value = |i: u128| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) >> 48;
         for i in 0..50u32 {
             t.insert(value(i as u128), i);
         }
