@@ -2,7 +2,7 @@
 //! KKRT16 OT-based PSI with `--protocol kkrt`).
 //!
 //! `mpc psi --party NAME (--listen ADDR | --connect ADDR) --set FILE
-//! [--protocol ecdh|kkrt] [--cardinality] [--one-sided]
+//! [--protocol ecdh|kkrt] [--cardinality] [--one-sided] [--stats]
 //! (--tls-cert F --tls-key F --peer-cert F | --insecure)`
 //! streams one UTF-8 item per line from the file (a trailing newline is optional, a
 //! `\r` before the newline is dropped, empty lines and duplicates are ignored; the
@@ -62,6 +62,10 @@ pub struct Args {
     /// Only the listening party learns (and prints) the intersection; both must say so.
     #[arg(long)]
     one_sided: bool,
+    /// Print one line to stderr after the run: protocol, the peer's set size, bytes
+    /// sent and received by this party.
+    #[arg(long)]
+    stats: bool,
     /// Seconds to wait for the peer at each step.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -172,6 +176,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ProtocolArg::Kkrt => psi::kkrt::run(&mut channel, role, mode, &items, &mut rng),
     }
     .context("private set intersection failed")?;
+    if args.stats {
+        super::note(format_args!(
+            "psi: protocol {}, peer set {} items, sent {} bytes, received {} bytes\n",
+            protocol_name(args.protocol),
+            report.peer_set_size,
+            report.bytes_sent,
+            report.bytes_received
+        ));
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match report.output {
@@ -182,4 +195,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     };
     written.and_then(|()| out.flush()).context("could not write to stdout")
+}
+
+fn protocol_name(p: ProtocolArg) -> &'static str {
+    match p {
+        ProtocolArg::Ecdh => "ecdh",
+        ProtocolArg::Kkrt => "kkrt",
+    }
 }
