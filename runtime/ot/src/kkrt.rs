@@ -1,6 +1,7 @@
-//! The KKRT16 batched OPRF (Kolesnikov, Kumaresan, Rosulek, Trieu, CCS 2016, section
-//! 3 and figure 2): 1-out-of-many OT extension with a 512-bit pseudorandom code, as a
-//! sans-IO state machine. The PSI on top of it lives in `mpc-native` (`psi::kkrt`).
+//! The KKRT16 batched OPRF (Kolesnikov, Kumaresan, Rosulek, Trieu, CCS 2016, eprint
+//! 2016/799, its BaRK-OPRF construction; section numbers here and in docs/native.md are
+//! as recalled, not re-checked against the text): 1-out-of-many OT extension with a
+//! 512-bit pseudorandom code, as a sans-IO state machine. The PSI on top of it lives in `mpc-native` (`psi::kkrt`).
 //!
 //! Roles: the OPRF *sender* holds a secret `s` of [`WIDTH`] = 512 bits; the OPRF
 //! *receiver* holds one input `r_i` per row. After the run, for every row `i`, the
@@ -19,7 +20,7 @@
 //! rows `T_i` and `V_i = T_i ^ G_i`, and sends `U_i = V_i ^ C(r_i)` (64 bytes a row).
 //! The sender transposes its columns `G(k_j^{s_j})` into rows `P_i` and sets
 //! `Q_i = P_i ^ (U_i & s)`. Bit `j`: if `s_j = 0`, `q = t`; if `s_j = 1`,
-//! `q = g ^ t ^ g ^ c = t ^ c`; so `Q_i = T_i ^ (C(r_i) & s)` (KKRT16 figure 2).
+//! `q = g ^ t ^ g ^ c = t ^ c`; so `Q_i = T_i ^ (C(r_i) & s)`, KKRT16's relation.
 //!
 //! The code `C` ([`Code`]) is AES-128 under four session keys applied to a 128-bit
 //! input: a pseudorandom code of width 512 (KKRT16 section 4 asks for width >= 424 at
@@ -27,9 +28,8 @@
 //! The output hash `H` ([`hash_rows`]) is the XOR of the tweakable correlation-robust
 //! fixed-key AES hash of mpc-crypto over the four 128-bit blocks of a row, tweaked
 //! with the row index and the block number. KKRT16's proof models `H` as a random
-//! oracle (their Definition 2, correlation robustness for Hamming correlations);
-//! fixed-key AES is a heuristic instantiation of that property (as libOTe's default
-//! KKRT build is), not one with a proof.
+//! oracle (their correlation robustness for Hamming correlations); fixed-key AES is a
+//! heuristic instantiation of that property, not one with a proof.
 //!
 //! Security: semi-honest, kappa = 128. Guarantees: decoding checks the exact length of
 //! every chunk; the sender's `s` and the PRG states are zeroized on drop; chunks must

@@ -36,7 +36,8 @@ impl Params {
     /// The parameters for `n` items: `1.2 n` bins rounded up to a multiple of 128
     /// (one OT-extension tile), and the stash sizes of PSSZ15 for 2^-40 failure
     /// probability with three hash functions: 12 up to 2^8 items, 6 up to 2^12, 4 up
-    /// to 2^16, 3 up to 2^20 and 2 above.
+    /// to 2^16, 3 up to 2^20 and 2 above (as recalled from PSSZ15's table; see
+    /// docs/native.md).
     pub fn for_size(n: usize) -> Params {
         let bins = (n * EXPANSION.0).div_ceil(EXPANSION.1).max(1).div_ceil(128) * 128;
         let stash = match n {
