@@ -238,3 +238,68 @@ fn psi_and_a_session_refuse_each_other_by_name() {
     let err = assert_one_sentence_failure(&oc);
     assert!(err.contains("the peer speaks the mpc psi protocol, not session"), "{err}");
 }
+
+/// `--protocol kkrt`: two processes print the exact sorted intersection (plain TCP and
+/// TLS), the one-sided mode prints it on the listener only, and a set with many items
+/// (duplicates, `\r\n`, empty lines) gives the same result as ECDH.
+#[test]
+fn kkrt_gives_the_same_intersection_as_ecdh() {
+    let a: String = (0..3000).map(|i| format!("item-{}\n", i * 3)).collect::<String>() + "\r\n\nitem-0\r\n";
+    let b: String = (0..2000).map(|i| format!("item-{}\n", i * 5)).collect();
+    let (a, b) = (temp_file("kkrt_a.txt", a.as_bytes()), temp_file("kkrt_b.txt", b.as_bytes()));
+    let want: String = {
+        let mut v: Vec<String> = (0..2000)
+            .map(|i| i * 5)
+            .filter(|n| n % 3 == 0 && *n < 9000)
+            .map(|n| format!("item-{n}"))
+            .collect();
+        v.sort();
+        v.iter().map(|s| format!("{s}\n")).collect()
+    };
+    let (ea, eb) = run_pair(&a, &b, &[]);
+    assert_eq!(String::from_utf8(ea.stdout).unwrap(), want);
+    assert_eq!(String::from_utf8(eb.stdout).unwrap(), want);
+    let (oa, ob) = run_pair(&a, &b, &["--protocol", "kkrt"]);
+    assert!(oa.status.success(), "{}", String::from_utf8_lossy(&oa.stderr));
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    assert_eq!(String::from_utf8(oa.stdout).unwrap(), want);
+    assert_eq!(String::from_utf8(ob.stdout).unwrap(), want);
+
+    let (oa, ob) = run_pair(&a, &b, &["--protocol", "kkrt", "--one-sided"]);
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    assert_eq!(String::from_utf8(oa.stdout).unwrap(), want);
+    assert_eq!(String::from_utf8(ob.stdout).unwrap(), "");
+
+    let (a_cert, a_key) = write_identity("kkrt_alice");
+    let (b_cert, b_key) = write_identity("kkrt_bob");
+    let tls_a = ["--protocol", "kkrt", "--tls-cert", &a_cert, "--tls-key", &a_key, "--peer-cert", &b_cert];
+    let tls_b = ["--protocol", "kkrt", "--tls-cert", &b_cert, "--tls-key", &b_key, "--peer-cert", &a_cert];
+    let (oa, ob) = run_pair_with(&a, &b, &tls_a, &tls_b);
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    assert_eq!(String::from_utf8(oa.stdout).unwrap(), want);
+    assert_eq!(String::from_utf8(ob.stdout).unwrap(), want);
+}
+
+/// `--protocol kkrt --cardinality` is refused before connecting, pointing to ECDH; a
+/// KKRT party and an ECDH party refuse each other naming both protocols.
+#[test]
+fn kkrt_refusals_are_one_sentence() {
+    let set = temp_file("kkrt_r.txt", b"a\nb\n");
+    let out = mpc()
+        .args(["psi", "--party", "a", "--listen", "127.0.0.1:1", "--insecure", "--protocol", "kkrt"])
+        .args(["--cardinality", "--set"])
+        .arg(&set)
+        .output()
+        .unwrap();
+    let err = assert_one_sentence_failure(&out);
+    assert!(err.contains("--protocol ecdh"), "{err}");
+
+    let (oa, ob) = run_pair(&set, &set, &[]);
+    assert!(oa.status.success() && ob.status.success());
+    let (oa, ob) = run_pair_with(&set, &set, &["--insecure", "--protocol", "kkrt"], &["--insecure"]);
+    for out in [&oa, &ob] {
+        let err = assert_one_sentence_failure(out);
+        assert!(err.contains("kkrt") && err.contains("ecdh"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -1,7 +1,7 @@
-//! `mpc-auth`: the function-independent preprocessing of two-party authenticated
-//! garbling (Wang, Ranellucci, Katz, CCS 2017, "WRK17"; Katz, Ranellucci, Rosulek,
-//! Wang, Crypto 2018, "KRRW18"), for the `--security malicious` mode being built
-//! (issue 13). No session uses it yet.
+//! `mpc-auth`: two-party authenticated garbling (Wang, Ranellucci, Katz, CCS 2017,
+//! "WRK17"; Katz, Ranellucci, Rosulek, Wang, Crypto 2018, "KRRW18"): the
+//! `--security malicious` mode. Internal crate
+//! (`publish = false`): use it through the `mpc` facade or CLI.
 //!
 //! - [`shares`]: authenticated shares `<x> = x_A ^ x_B`, each party holding its share,
 //!   a MAC of it under the peer's `Delta` and a key for the peer's share under its own;

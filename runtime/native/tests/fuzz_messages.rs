@@ -116,7 +116,7 @@ proptest! {
         if let Ok(h) = psi::Hello::decode(&bytes) {
             prop_assert_eq!(h.encode(), bytes.clone());
         }
-        let good = psi::Hello { mode: psi::Mode::Cardinality, nonce: [3; 32], set_size: 9 };
+        let good = psi::Hello { protocol: psi::Protocol::Ecdh, mode: psi::Mode::Cardinality, nonce: [3; 32], set_size: 9 };
         let mut m = good.encode();
         for (op, at, value) in edits.iter().cloned() {
             mutate(&mut m, op, at, value);

@@ -169,7 +169,8 @@ fn malformed_peer_messages_are_rejected() {
 
     // A valid hello announcing two items, then points that are not group elements.
     let (mut a, mut b) = MemoryChannel::pair();
-    let hello = psi::Hello { mode: Mode::Intersection, nonce: [7; 32], set_size: 2 };
+    let hello =
+        psi::Hello { protocol: psi::Protocol::Ecdh, mode: Mode::Intersection, nonce: [7; 32], set_size: 2 };
     let h = thread::spawn(move || {
         let common = mpc_net::hello::Hello {
             protocol: mpc_net::hello::Protocol::Psi,
@@ -195,7 +196,13 @@ fn malformed_peer_messages_are_rejected() {
     drop(h.join().unwrap());
 
     // A hello announcing more than the limit.
-    let too_big = psi::Hello { mode: Mode::Intersection, nonce: [0; 32], set_size: 1 << 40 }.encode();
+    let too_big = psi::Hello {
+        protocol: psi::Protocol::Ecdh,
+        mode: Mode::Intersection,
+        nonce: [0; 32],
+        set_size: 1 << 40,
+    }
+    .encode();
     assert!(matches!(psi::Hello::decode(&too_big), Err(PsiError::PeerMisbehaved(_))));
 }
 

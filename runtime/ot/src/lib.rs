@@ -54,6 +54,8 @@
 //!   malicious receiver (one more round trip per batch, 256 extra OTs).
 //! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
+//! - [`kkrt`]: the KKRT16 batched OPRF (1-out-of-many OT extension with a 512-bit
+//!   pseudorandom code) under `mpc psi --protocol kkrt`.
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
 //! # Security
@@ -69,6 +71,7 @@ pub mod chosen;
 pub mod cot;
 mod error;
 pub mod iknp;
+pub mod kkrt;
 pub mod kos;
 pub mod rot;
 pub mod transpose;

@@ -1,4 +1,12 @@
-//! ECDH private set intersection on ristretto255.
+//! Private set intersection: ECDH on ristretto255 (this module) and the OT-based
+//! KKRT16 protocol ([`kkrt`], for large sets), with one hello, one error type and
+//! one result type.
+//!
+//! The PSI hello's mode byte names the protocol in its high nibble (0 ECDH, 1 KKRT),
+//! so two parties that asked for different protocols refuse each other by name
+//! ([`PsiError::ProtocolMismatch`]) before any set-dependent message.
+//!
+//! # ECDH
 //!
 //! Two parties with sets X and Y learn the intersection (both of them, or only the
 //! listener) or only its size, and each learns the size of the other's set, nothing else, if both follow
@@ -33,14 +41,18 @@
 //! [`PsiError::PeerMisbehaved`]. Hashing and exponentiation run in parallel batches
 //! with rayon. Set sizes are revealed, as in every PSI of this kind.
 
+pub mod cuckoo;
 pub mod h2c;
+pub mod items;
+pub mod kkrt;
+mod table;
 
 use std::collections::HashSet;
 
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use mpc_net::codec::{CodecError, Reader, Writer};
-use mpc_net::hello::{self as common, HelloError, Protocol, Turn};
+use mpc_net::hello::{self as common, HelloError, Turn};
 use mpc_net::{frame, Channel, NetError};
 use rand_core::CryptoRngCore;
 use rayon::prelude::*;
@@ -48,6 +60,7 @@ use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 pub use h2c::{expand_message_xmd_sha512, hash_to_ristretto255};
+pub use items::ItemSet;
 
 /// The largest set either party may hold (2^22 items).
 pub const MAX_SET_SIZE: usize = 1 << 22;
@@ -92,6 +105,18 @@ pub enum PsiError {
         /// Theirs.
         peer: Mode,
     },
+    /// The two parties asked for different protocols.
+    #[error("the peer asked for PSI over {peer} but this party asked for {ours}")]
+    ProtocolMismatch {
+        /// Ours.
+        ours: Protocol,
+        /// Theirs.
+        peer: Protocol,
+    },
+    /// Cuckoo hashing of the receiver's set overflowed its stash (KKRT; probability
+    /// below 2^-40 per run for the sizes of [`cuckoo::Params`]).
+    #[error("cuckoo hashing of the set failed (stash full, a 2^-40 event): run again")]
+    HashingFailed,
     /// The peer sent something the protocol does not allow.
     #[error("the peer misbehaved: {0}")]
     PeerMisbehaved(String),
@@ -120,6 +145,25 @@ impl From<HelloError> for PsiError {
 impl From<CodecError> for PsiError {
     fn from(err: CodecError) -> PsiError {
         PsiError::PeerMisbehaved(format!("malformed message: {err}"))
+    }
+}
+
+/// Which PSI protocol runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// ECDH on ristretto255 (this module): every mode, small sets.
+    #[default]
+    Ecdh,
+    /// KKRT16 OPRF-based PSI ([`kkrt`]): large sets, no cardinality mode.
+    Kkrt,
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Ecdh => "ecdh",
+            Protocol::Kkrt => "kkrt",
+        })
     }
 }
 
@@ -178,9 +222,11 @@ pub struct PsiReport {
     pub bytes_received: u64,
 }
 
-/// The PSI hello, after the common one: mode, nonce, set size.
+/// The PSI hello, after the common one: protocol and mode, nonce, set size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hello {
+    /// The protocol asked for.
+    pub protocol: Protocol,
     /// The mode asked for.
     pub mode: Mode,
     /// A fresh nonce.
@@ -190,14 +236,21 @@ pub struct Hello {
 }
 
 impl Hello {
-    /// The wire form (41 bytes: mode `u8`, nonce, set size `u64`).
+    /// The wire form (41 bytes: protocol and mode `u8` (protocol in the high
+    /// nibble, 0 ECDH, 1 KKRT; mode 1 intersection, 2 cardinality, 3 listener only),
+    /// nonce, set size `u64`).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(HELLO_LEN);
-        w.u8(match self.mode {
-            Mode::Intersection => 1,
-            Mode::Cardinality => 2,
-            Mode::ListenerOnly => 3,
-        })
+        let protocol = match self.protocol {
+            Protocol::Ecdh => 0x00,
+            Protocol::Kkrt => 0x10,
+        };
+        w.u8(protocol
+            | match self.mode {
+                Mode::Intersection => 1,
+                Mode::Cardinality => 2,
+                Mode::ListenerOnly => 3,
+            })
         .raw(&self.nonce)
         .u64(self.set_size);
         w.into_bytes()
@@ -206,7 +259,13 @@ impl Hello {
     /// Parses and checks a hello.
     pub fn decode(bytes: &[u8]) -> Result<Hello, PsiError> {
         let mut r = Reader::new(bytes);
-        let mode = match r.u8("mode")? {
+        let byte = r.u8("mode")?;
+        let protocol = match byte >> 4 {
+            0 => Protocol::Ecdh,
+            1 => Protocol::Kkrt,
+            _ => return Err(PsiError::PeerMisbehaved("it asked for an unknown protocol".into())),
+        };
+        let mode = match byte & 0x0f {
             1 => Mode::Intersection,
             2 => Mode::Cardinality,
             3 => Mode::ListenerOnly,
@@ -218,7 +277,7 @@ impl Hello {
         if set_size > MAX_SET_SIZE as u64 {
             return Err(PsiError::PeerMisbehaved("it announced a set larger than the limit".into()));
         }
-        Ok(Hello { mode, nonce, set_size })
+        Ok(Hello { protocol, mode, nonce, set_size })
     }
 }
 
@@ -341,50 +400,11 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
 ) -> Result<PsiReport, PsiError> {
     let items = prepare_set(items)?;
     let (sent0, recv0) = (channel.bytes_sent(), channel.bytes_received());
-    let mut session = [0u8; 16];
-    rng.fill_bytes(&mut session);
-    let turn = match role {
-        Role::Listener => Turn::First,
-        Role::Connector => Turn::Second,
-    };
-    let session = common::exchange(
-        channel,
-        &common::Hello { protocol: Protocol::Psi, version: VERSION, session },
-        turn,
-    )?
-    .session;
-    let mut nonce = [0u8; 32];
-    rng.fill_bytes(&mut nonce);
-    let ours = Hello { mode, nonce, set_size: items.len() as u64 };
-    let recv_hello = |ch: &mut C| -> Result<Hello, PsiError> {
-        match frame::recv_frame(ch, HELLO_LEN) {
-            Ok(body) => Hello::decode(&body),
-            Err(NetError::FrameTooLarge { len, .. }) => {
-                Err(PsiError::PeerMisbehaved(format!("it announced a hello of {len} bytes")))
-            }
-            Err(e) => Err(e.into()),
-        }
-    };
-    let peer = match role {
-        Role::Listener => {
-            frame::send_frame(channel, &ours.encode())?;
-            channel.flush()?;
-            recv_hello(channel)?
-        }
-        Role::Connector => {
-            let peer = recv_hello(channel)?;
-            frame::send_frame(channel, &ours.encode())?;
-            channel.flush()?;
-            peer
-        }
-    };
-    if peer.mode != mode {
-        return Err(PsiError::ModeMismatch { ours: mode, peer: peer.mode });
-    }
-    let peer_size = peer.set_size as usize; // <= MAX_SET_SIZE, checked by decode
+    let agreed = exchange_hellos(channel, role, Protocol::Ecdh, mode, items.len(), rng)?;
+    let peer_size = agreed.peer.set_size as usize; // <= MAX_SET_SIZE, checked by decode
     let dst = match role {
-        Role::Listener => session_dst(&session, &ours, &peer),
-        Role::Connector => session_dst(&session, &peer, &ours),
+        Role::Listener => session_dst(&agreed.session, &agreed.ours, &agreed.peer),
+        Role::Connector => session_dst(&agreed.session, &agreed.peer, &agreed.ours),
     };
     let scalar = Zeroizing::new(Scalar::random(rng));
 
@@ -455,4 +475,71 @@ pub fn run<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         bytes_sent: channel.bytes_sent() - sent0,
         bytes_received: channel.bytes_received() - recv0,
     })
+}
+
+/// What the two hellos settled: the common session id and both PSI hellos.
+#[derive(Clone, Copy, Debug)]
+pub struct Agreed {
+    /// The common hello's session id (chosen by the listener).
+    pub session: [u8; 16],
+    /// Our PSI hello.
+    pub ours: Hello,
+    /// The peer's, checked to ask for the same protocol and mode.
+    pub peer: Hello,
+}
+
+/// Steps 0 and 1 of every PSI protocol: the common hello, then the PSI hellos (the
+/// listener's first); refuses a peer that asked for another protocol or mode.
+pub fn exchange_hellos<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
+    channel: &mut C,
+    role: Role,
+    protocol: Protocol,
+    mode: Mode,
+    set_size: usize,
+    rng: &mut R,
+) -> Result<Agreed, PsiError> {
+    let mut session = [0u8; 16];
+    rng.fill_bytes(&mut session);
+    let turn = match role {
+        Role::Listener => Turn::First,
+        Role::Connector => Turn::Second,
+    };
+    let session = common::exchange(
+        channel,
+        &common::Hello { protocol: common::Protocol::Psi, version: VERSION, session },
+        turn,
+    )?
+    .session;
+    let mut nonce = [0u8; 32];
+    rng.fill_bytes(&mut nonce);
+    let ours = Hello { protocol, mode, nonce, set_size: set_size as u64 };
+    let recv_hello = |ch: &mut C| -> Result<Hello, PsiError> {
+        match frame::recv_frame(ch, HELLO_LEN) {
+            Ok(body) => Hello::decode(&body),
+            Err(NetError::FrameTooLarge { len, .. }) => {
+                Err(PsiError::PeerMisbehaved(format!("it announced a hello of {len} bytes")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    };
+    let peer = match role {
+        Role::Listener => {
+            frame::send_frame(channel, &ours.encode())?;
+            channel.flush()?;
+            recv_hello(channel)?
+        }
+        Role::Connector => {
+            let peer = recv_hello(channel)?;
+            frame::send_frame(channel, &ours.encode())?;
+            channel.flush()?;
+            peer
+        }
+    };
+    if peer.protocol != protocol {
+        return Err(PsiError::ProtocolMismatch { ours: protocol, peer: peer.protocol });
+    }
+    if peer.mode != mode {
+        return Err(PsiError::ModeMismatch { ours: mode, peer: peer.mode });
+    }
+    Ok(Agreed { session, ours, peer })
 }
