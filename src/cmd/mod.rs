@@ -4,6 +4,7 @@ pub mod bench;
 pub mod compile;
 pub mod dp;
 pub mod eval;
+pub mod explain;
 pub mod inspect;
 pub mod load;
 pub mod local;
