@@ -96,7 +96,7 @@ fn explain_of_a_broken_program_is_its_diagnostics() {
     let out = mpc(&["compile", "--explain", path.to_str().expect("UTF-8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mismatched types"));
     std::fs::remove_dir_all(&dir).ok();
 }
 
