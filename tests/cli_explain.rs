@@ -2,7 +2,7 @@
 //! (`--stats`) on every example and on a rolled loop of over 10^6 AND gates, loops
 //! report runs and per-run cost, and `mpc lsp` answers over real stdio.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

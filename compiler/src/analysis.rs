@@ -467,6 +467,32 @@ mod tests {
         assert_eq!(d.def_span.lo, PROG.find("p = sq").expect("present"));
     }
 
+    /// Every corpus program, as compiled and with every loop rolled and every sort
+    /// streamed: the lines add up to the program's AND gates, none unattributed.
+    #[test]
+    fn corpus_costs_add_up() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
+        let mut rolled = Options::default();
+        rolled.limits.roll_min_work = 0;
+        rolled.limits.sort_stream_min = 0;
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("the corpus") {
+            let path = entry.expect("entry").path();
+            let Ok(src) = std::fs::read_to_string(&path) else { continue };
+            for opts in [Options::default(), rolled.clone()] {
+                let Some(costs) = analyze(&src, &opts).costs else { continue };
+                let (p, _) = crate::compile_program(&src, &opts);
+                let p = p.expect("compiles when analysis does");
+                assert_eq!(costs.and_gates, p.stats().and, "{}", path.display());
+                let lines: u128 = costs.lines.iter().map(|l| l.and_gates).sum();
+                assert_eq!(costs.unattributed, 0, "{}", path.display());
+                assert_eq!(lines, costs.and_gates, "{}", path.display());
+                n += 1;
+            }
+        }
+        assert!(n > 100, "{n}");
+    }
+
     #[test]
     fn errors_are_diagnostics() {
         let a = analyze("party a;\nfn main(x: u8 @a) -> u8 { x + true }\n", &Options::default());
