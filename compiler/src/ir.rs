@@ -43,6 +43,10 @@
 //! gadget the back end would use on constant bits, so folding cannot disagree with
 //! the circuit), applies local algebraic identities and hashes structurally, so equal
 //! nodes are shared (common-subexpression elimination on the fly).
+//!
+//! Source attribution is a side table, not part of a node: [`Ir::spans`] gives the
+//! span of the expression that first made each node (for `--explain` and the language
+//! server), so equal nodes are shared whatever their origin.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
