@@ -493,6 +493,33 @@ mod tests {
         assert!(n > 100, "{n}");
     }
 
+    /// Every one-character deletion of a program, and a few insertions at every
+    /// position, are analysed without a panic: errors become diagnostics, and what
+    /// the walker resolves points into the text.
+    #[test]
+    fn damaged_programs_never_panic() {
+        let mut texts: Vec<String> = Vec::new();
+        for (i, c) in PROG.char_indices() {
+            let mut t = PROG.to_string();
+            t.replace_range(i..i + c.len_utf8(), "");
+            texts.push(t);
+            for ins in ["(", "}", "é", "fn", "x.y"] {
+                let mut t = PROG.to_string();
+                t.insert_str(i, ins);
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            let a = analyze(t, &Options::default());
+            for d in &a.definitions {
+                assert!(d.use_span.hi <= t.len() && d.def_span.hi <= t.len(), "{t}");
+            }
+            if a.costs.is_none() {
+                assert!(!a.diagnostics.is_empty(), "{t}");
+            }
+        }
+    }
+
     #[test]
     fn errors_are_diagnostics() {
         let a = analyze("party a;\nfn main(x: u8 @a) -> u8 { x + true }\n", &Options::default());
