@@ -30,7 +30,7 @@ use lsp_types::{
     InlayHintLabel, Location, MarkupContent, MarkupKind, OneOf, PublishDiagnosticsParams, ServerCapabilities,
     TextDocumentSyncCapability, TextDocumentSyncKind, Url,
 };
-use mpc_compiler::analysis::{analyze, Analysis};
+use mpc_compiler::analysis::{analyze, Analysis, DefKind};
 use mpc_compiler::Options;
 
 use position::LineIndex;
@@ -198,6 +198,11 @@ fn hover(docs: &HashMap<Url, Doc>, p: &lsp_types::HoverParams) -> Option<Hover> 
         text.push_str(&format!("\n\nAND gates: {and}"));
         if own_runs > 1 {
             text.push_str(&format!(" in {own_runs} runs ({:.1} per run)", and as f64 / own_runs as f64));
+        }
+        // On a call's name: the function's gates, which sit at its own lines.
+        let callee = doc.analysis.definition_at(pos).filter(|d| d.kind == DefKind::Function);
+        if let Some(f) = callee.and_then(|d| costs.functions.iter().find(|f| f.span.lo == d.def_span.lo)) {
+            text.push_str(&format!("\n\n`{}`: {} AND gates over all its calls", f.name, f.and_gates));
         }
     }
     Some(Hover {

@@ -171,3 +171,17 @@ fn bad_requests_get_errors_not_panics() {
     assert_eq!(h, Value::Null);
     c.stop();
 }
+
+#[test]
+fn hover_on_a_call_names_the_functions_gates() {
+    let src = "party a;\nparty b;\nfn sq(x: u16) -> u16 { x * x }\nfn main(x: u16 @a, y: u16 @b) -> u16 {\n    sq(x) + sq(y)\n}\n";
+    let mut c = Client::start();
+    c.open(src);
+    c.diagnostics();
+    let h = c.request("textDocument/hover", Client::at(4, 5));
+    let text = h["contents"]["value"].as_str().expect("markdown").to_string();
+    let costs = mpc_compiler::analysis::explain(src, &mpc_compiler::Options::default()).0.expect("compiles");
+    let sq = costs.functions.iter().find(|f| f.name == "sq").expect("sq costs gates");
+    assert!(text.contains(&format!("`sq`: {} AND gates over all its calls", sq.and_gates)), "{text}");
+    c.stop();
+}
