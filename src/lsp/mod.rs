@@ -5,7 +5,9 @@
 //! analysed again (`mpc_compiler::analysis::analyze`: the compiler's own front end and
 //! program form) and its diagnostics are published. Requests answered:
 //! - hover: the innermost expression's type and the AND gates of the whole run that
-//!   its source (subexpressions included) compiles to, and per run in a loop;
+//!   its source (subexpressions included) compiles to, and per run in a loop; on a
+//!   call's name also the function's gates over all its calls (inlined calls leave
+//!   their gates at the function's lines, not at the call);
 //! - go to definition: variables, parameters, loop counters, functions, constants,
 //!   structs and fields;
 //! - inlay hints: each line's AND gates at its end.
