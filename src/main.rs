@@ -8,6 +8,7 @@
 //! error. A panic (exit 101) is always a bug.
 
 mod cmd;
+mod lsp;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +45,8 @@ enum Command {
     Secagg(cmd::secagg::Args),
     /// Private set intersection between two parties (ECDH on ristretto255).
     Psi(cmd::psi::Args),
+    /// Language server for editors (Language Server Protocol on stdio).
+    Lsp(lsp::Args),
 }
 
 /// Parses the command line. `--help` and `--version` print as clap prints them (exit 0);
@@ -108,6 +111,7 @@ fn main() {
         Command::Dp(args) => cmd::dp::run(args),
         Command::Secagg(args) => cmd::secagg::run(args),
         Command::Psi(args) => cmd::psi::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     if let Err(err) = result {
         cmd::report_error(&err);

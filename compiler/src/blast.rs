@@ -11,6 +11,9 @@ use mpc_circuits::{Bit, Builder, Circuit, CircuitError, Word};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::NodeIndexable as _;
 
+use std::collections::HashMap;
+
+use crate::ast::Span;
 use crate::ir::{Ir, Op};
 
 fn fit(x: &Word, w: usize) -> Word {
@@ -223,6 +226,16 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
 /// (so one huge node, a big `sort` say, cannot exhaust memory first), and the limit is
 /// checked after each IR node.
 pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
+    blast_traced(ir, max_gates, None)
+}
+
+/// [`blast`] recording, for each gate of the builder (gate `i` of the circuit), the
+/// index in `trace.spans` of the source span (`Ir::spans`) of the node that made it.
+fn blast_traced(
+    ir: &Ir,
+    max_gates: usize,
+    mut trace: Option<&mut GateTrace>,
+) -> Result<Circuit, CircuitError> {
     let mut b = Builder::new(&ir.parties).with_gate_limit(max_gates.saturating_add(1));
     let inputs: Vec<Word> = ir.inputs.iter().map(|g| b.input_typed(g.party, &g.name, g.ty.clone())).collect();
     let order = petgraph::algo::toposort(&ir.graph, None).unwrap_or_default();
@@ -239,6 +252,9 @@ pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
             Op::Input { group } => inputs.get(*group as usize).cloned().unwrap_or_default(),
             op => blast_op(&mut b, op, &args, node.width as usize),
         };
+        if let Some(t) = trace.as_deref_mut() {
+            t.record(ir.span(id), b.gate_count());
+        }
         if let Op::Output { index } = node.op {
             if let Some(slot) = outputs.get_mut(index as usize) {
                 *slot = Some(word.clone());
@@ -254,4 +270,105 @@ pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
         b.output_typed(&decl.name, decl.ty.clone(), decl.reveal, &word);
     }
     b.finish()
+}
+
+/// Which source span made each gate while blasting (see [`blast_attributed`]).
+#[derive(Default)]
+struct GateTrace {
+    spans: Vec<Span>,
+    index: HashMap<Span, u32>,
+    /// Per builder gate, its index in `spans`.
+    gate: Vec<u32>,
+}
+
+impl GateTrace {
+    /// The gates up to `gate_count` were made by a node of `span`.
+    fn record(&mut self, span: Span, gate_count: usize) {
+        if self.gate.len() >= gate_count {
+            return;
+        }
+        let next = self.spans.len() as u32;
+        let k = *self.index.entry(span).or_insert(next);
+        if k == next {
+            self.spans.push(span);
+        }
+        self.gate.resize(gate_count, k);
+    }
+}
+
+/// The AND gates and AND depth that one source span's nodes leave in an optimised
+/// circuit. `depth` is the longest chain of AND gates all made by that span (what the
+/// span adds to the circuit's depth where its gates are chained), not the circuit's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanGates {
+    /// AND gates.
+    pub and_gates: u64,
+    /// The longest chain of its own AND gates.
+    pub depth: u32,
+}
+
+/// [`blast`] followed by `mpc_circuits::passes::optimize`, with the AND gates each
+/// source span leaves in the optimised circuit. The builder already folds constants
+/// and hashes gates, so the gate-level optimiser only drops dead gates: the AND gates
+/// that reach an output, counted per span here, are the optimised circuit's. Should
+/// the two ever differ, the difference is attributed to `Span::default()` (no source)
+/// so that the counts still add up to the circuit's.
+pub fn blast_attributed(
+    ir: &Ir,
+    max_gates: usize,
+) -> Result<(Circuit, HashMap<Span, SpanGates>), CircuitError> {
+    let mut trace = GateTrace::default();
+    let c = blast_traced(ir, max_gates, Some(&mut trace))?;
+    let gates = c.gates();
+    // Liveness, as `passes::remove_dead` computes it.
+    let mut live_wire = vec![false; c.num_wires() as usize];
+    for o in c.outputs() {
+        for w in &o.wires {
+            live_wire[w.index()] = true;
+        }
+    }
+    let mut live = vec![false; gates.len()];
+    for (i, g) in gates.iter().enumerate().rev() {
+        if live_wire[g.output().index()] {
+            live[i] = true;
+            for w in g.inputs() {
+                live_wire[w.index()] = true;
+            }
+        }
+    }
+    const NONE: u32 = u32::MAX;
+    let mut wire_span = vec![NONE; c.num_wires() as usize];
+    let mut wire_depth = vec![0u32; c.num_wires() as usize];
+    let mut per: Vec<SpanGates> = vec![SpanGates::default(); trace.spans.len()];
+    for (i, g) in gates.iter().enumerate() {
+        let k = trace.gate.get(i).copied().unwrap_or(NONE);
+        let is_and = matches!(g, mpc_circuits::Gate::And { .. });
+        let d = g
+            .inputs()
+            .filter(|w| wire_span[w.index()] == k)
+            .map(|w| wire_depth[w.index()])
+            .max()
+            .unwrap_or(0)
+            + u32::from(is_and);
+        wire_span[g.output().index()] = k;
+        wire_depth[g.output().index()] = d;
+        if let (true, Some(p)) = (live[i], per.get_mut(k as usize)) {
+            p.and_gates += u64::from(is_and);
+            p.depth = p.depth.max(d);
+        }
+    }
+    let optimized = mpc_circuits::passes::optimize(&c);
+    let mut out: HashMap<Span, SpanGates> = HashMap::new();
+    for (span, p) in trace.spans.iter().zip(per) {
+        if p.and_gates > 0 {
+            out.insert(*span, p);
+        }
+    }
+    let counted: u64 = out.values().map(|p| p.and_gates).sum();
+    let actual =
+        optimized.gates().iter().filter(|g| matches!(g, mpc_circuits::Gate::And { .. })).count() as u64;
+    if actual > counted {
+        out.entry(Span::default()).or_default().and_gates += actual - counted;
+    }
+    Ok((optimized, out))
 }

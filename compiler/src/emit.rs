@@ -20,18 +20,27 @@ use std::hash::{Hash, Hasher};
 use mpc_circuits::{Affine, Circuit, Instr, Operand, Program, ProgramOutput, Region, ValueType};
 use petgraph::visit::NodeIndexable as _;
 
+use crate::analysis::SpanCost;
+use crate::ast::Span;
 use crate::ir::{Ir, NodeId, Op, OutputDecl};
 use crate::roll::{LoopInfo, RollState};
 
 /// Builds the program of a lowered, optimised IR. `max_body_gates` bounds every body
 /// (the memory a compile can take); the number of gates executed is not bounded here.
+/// With `trace`, also the whole run's AND gates per source span (see `analysis.rs`):
+/// each body's gates per span (`blast::blast_attributed`) times the calls of that body
+/// at its place in the code, and each expression's evaluations (`Ir::evals`) times the
+/// runs of the code it was lowered into; empty without.
 pub(crate) fn emit(
     ir: &Ir,
     roll: &RollState,
     max_body_gates: usize,
     sort_stream_min: u64,
-) -> Result<Program, String> {
+    trace: bool,
+) -> Result<(Program, HashMap<Span, SpanCost>), String> {
     let mut e = Emitter {
+        trace: trace.then(HashMap::new),
+        runs: 1,
         sort_regs: roll.ranges.len() as u32,
         sort_stream_min,
         loops: &roll.loops,
@@ -65,7 +74,9 @@ pub(crate) fn emit(
     let memory =
         u32::try_from(e.memory).map_err(|_| "the program needs more than 2^32 memory slots".to_string())?;
     let num_regs = roll.ranges.len() as u32 + 3;
+    let costs = e.trace.take().unwrap_or_default();
     Program::new(ir.parties.clone(), ir.inputs.clone(), program_outputs, e.bodies, code, memory, num_regs)
+        .map(|p| (p, costs))
         .map_err(|err| format!("internal error: the program was rejected: {err}"))
 }
 
@@ -83,6 +94,11 @@ struct Segment<'s> {
 }
 
 struct Emitter<'a> {
+    /// AND gates and evaluations per source span, when tracing.
+    trace: Option<HashMap<Span, SpanCost>>,
+    /// How many times the code being emitted runs (the product of the trip counts of
+    /// the enclosing loops).
+    runs: u128,
     /// First of the three registers streamed sorts count with.
     sort_regs: u32,
     /// `Limits::sort_stream_min`.
@@ -162,6 +178,12 @@ impl Emitter<'_> {
     /// The instructions that run `ir` with `inputs[k]` feeding `Input{k}` and
     /// `Output{k}` written to `outputs[k]`.
     fn block(&mut self, ir: &Ir, inputs: &[Operand], outputs: &[Region]) -> Result<Vec<Instr>, String> {
+        if let Some(t) = &mut self.trace {
+            for (span, &n) in &ir.evals {
+                let c = t.entry(*span).or_default();
+                c.runs = c.runs.saturating_add(u128::from(n).saturating_mul(self.runs));
+            }
+        }
         let order =
             petgraph::algo::toposort(&ir.graph, None).map_err(|_| "internal error: a cycle in the IR")?;
         let loops: Vec<NodeId> = order.iter().copied().filter(|&n| self.runs_apart(ir, n)).collect();
@@ -277,7 +299,12 @@ impl Emitter<'_> {
             if let Some(l) = lp {
                 match self.loop_info(ir, l).cloned() {
                     Some(info) => {
-                        let body = self.block(&info.body, &info.operands, &info.results)?;
+                        let outer = self.runs;
+                        let trips = (i128::from(info.to) - i128::from(info.from)).max(0) as u128;
+                        self.runs = outer.saturating_mul(trips);
+                        let body = self.block(&info.body, &info.operands, &info.results);
+                        self.runs = outer;
+                        let body = body?;
                         code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
                     }
                     None => {
@@ -286,7 +313,7 @@ impl Emitter<'_> {
                         };
                         let e = ir.get(l).args.first().map_or(0, |&a| ir.get(a).width);
                         let base = areas.get(&l).map_or(0, |a| a.0);
-                        self.sort_network(&mut code, base, e, ir.get(l).args.len(), signed)?;
+                        self.sort_network(&mut code, base, e, ir.get(l).args.len(), signed, ir.span(l))?;
                     }
                 }
             }
@@ -295,7 +322,7 @@ impl Emitter<'_> {
     }
 
     /// The optimised circuit of a segment's IR, within the body gate limit.
-    fn body_circuit(&self, ir: &Ir) -> Result<Circuit, String> {
+    fn body_circuit(&mut self, ir: &Ir) -> Result<Circuit, String> {
         // Refuse a body far over the limit before blasting it (the estimate is rough,
         // hence the margin; the builder enforces the exact limit).
         if crate::roll::gate_estimate(ir) / 4 > self.max_body_gates as u64 {
@@ -304,10 +331,21 @@ impl Emitter<'_> {
                 self.max_body_gates
             ));
         }
-        let circuit = crate::blast::blast(ir, self.max_body_gates).map_err(|e| match e {
+        let refused = |e| match e {
             mpc_circuits::CircuitError::TooLarge(why) => format!("a part of the program between loops {why}"),
             e => format!("internal error: a body was rejected: {e}"),
-        })?;
+        };
+        if let Some(t) = &mut self.trace {
+            let (circuit, gates) =
+                crate::blast::blast_attributed(ir, self.max_body_gates).map_err(refused)?;
+            for (span, g) in gates {
+                let c = t.entry(span).or_default();
+                c.and_gates = c.and_gates.saturating_add(u128::from(g.and_gates).saturating_mul(self.runs));
+                c.depth = c.depth.max(g.depth);
+            }
+            return Ok(circuit);
+        }
+        let circuit = crate::blast::blast(ir, self.max_body_gates).map_err(refused)?;
         Ok(mpc_circuits::passes::optimize(&circuit))
     }
 
@@ -325,6 +363,7 @@ impl Emitter<'_> {
         e: u32,
         k: usize,
         signed: bool,
+        span: Span,
     ) -> Result<(), String> {
         let n = k.next_power_of_two() as i64;
         let mut b = mpc_circuits::Builder::new(&self.parties);
@@ -335,7 +374,10 @@ impl Emitter<'_> {
         b.output("0", &lo);
         b.output("1", &hi);
         let c = b.finish().map_err(|err| format!("internal error: {err}"))?;
-        let body = self.intern(mpc_circuits::passes::optimize(&c));
+        let c = mpc_circuits::passes::optimize(&c);
+        let body_stats = mpc_circuits::passes::stats(&c);
+        let body = self.intern(c);
+        let mut calls: u128 = 0;
         let (r0, r1, r2) = (self.sort_regs, self.sort_regs + 1, self.sort_regs + 2);
         let ew = i64::from(e);
         let term = |r: u32, k: i64| Affine { c: 0, terms: vec![(r, k)] };
@@ -359,9 +401,16 @@ impl Emitter<'_> {
                 let inner = Instr::Loop { reg: r2, from: 0, to: step, code: vec![call] };
                 let mid = Instr::Loop { reg: r1, from: 0, to: m_count, code: vec![inner] };
                 code.push(Instr::Loop { reg: r0, from: 0, to: n / (2 * p), code: vec![mid] });
+                calls += (n / (2 * p) * m_count * step).max(0) as u128;
                 step /= 2;
             }
             p *= 2;
+        }
+        if let Some(t) = &mut self.trace {
+            let c = t.entry(span).or_default();
+            let ands = (body_stats.and as u128).saturating_mul(calls).saturating_mul(self.runs);
+            c.and_gates = c.and_gates.saturating_add(ands);
+            c.depth = c.depth.max(body_stats.and_depth as u32);
         }
         Ok(())
     }
@@ -423,6 +472,7 @@ impl Emitter<'_> {
             for &x in &node.args {
                 a.push(get(self, &mut seg_ir, &mut args, &mut map, x)?);
             }
+            seg_ir.at = ir.span(n);
             let m = seg_ir.node(node.op.clone(), a, node.width);
             map.insert(n, m);
         }

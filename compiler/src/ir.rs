@@ -43,11 +43,17 @@
 //! gadget the back end would use on constant bits, so folding cannot disagree with
 //! the circuit), applies local algebraic identities and hashes structurally, so equal
 //! nodes are shared (common-subexpression elimination on the fly).
+//!
+//! Source attribution is a side table, not part of a node: [`Ir::spans`] gives the
+//! span of the expression that first made each node (for `--explain` and the language
+//! server), so equal nodes are shared whatever their origin.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use mpc_circuits::{Builder, InputGroup, Reveal, ValueType, Word};
+
+use crate::ast::Span;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 
 /// A node's id.
@@ -187,6 +193,15 @@ pub struct Ir {
     /// Output groups in order (`Output{index}` refers to these).
     pub outputs: Vec<OutputDecl>,
     cache: HashMap<Node, NodeId>,
+    /// Source attribution: the span of the innermost expression being lowered when
+    /// each node was created (a node shared by CSE keeps its first creator's). Nodes
+    /// made outside any expression have `Span::default()`. Passes carry it over.
+    pub spans: HashMap<NodeId, Span>,
+    /// How many times lowering evaluated each expression span into this IR (unrolled
+    /// iterations and inlined calls each count once).
+    pub evals: HashMap<Span, u64>,
+    /// The span new nodes are attributed to (set by lowering and by passes).
+    pub at: Span,
 }
 
 impl Ir {
@@ -302,7 +317,13 @@ impl Ir {
             self.graph.add_edge(a, id, i as u32);
         }
         self.cache.insert(node, id);
+        self.spans.insert(id, self.at);
         id
+    }
+
+    /// The source span node `id` is attributed to (`Span::default()` if none).
+    pub fn span(&self, id: NodeId) -> Span {
+        self.spans.get(&id).copied().unwrap_or_default()
     }
 
     /// Local algebraic identities; returns an existing/new node if one applies.

@@ -11,6 +11,7 @@
 //! The entry point is [`compile`]; it never panics and returns every diagnostic it
 //! found, with the circuit when there were no errors. [`render`] prints diagnostics.
 
+pub mod analysis;
 pub mod ast;
 pub mod blast;
 pub mod check;
@@ -84,15 +85,28 @@ fn front(
         return (None, diags);
     }
     diags.extend(lint::lint(&prog));
-    let mut limits = options.limits.clone();
-    limits.roll = roll;
-    let (ir, rolled) = match lower::lower_rolled(&prog, &checked, &limits) {
-        Ok(x) => x,
+    match middle(&prog, &checked, options, roll, trace) {
+        Ok(x) => (Some(x), diags),
         Err(d) => {
             diags.push(*d);
-            return (None, diags);
+            (None, diags)
         }
-    };
+    }
+}
+
+/// Lowering (rolling loops if `roll`) and the IR passes of a checked, error-free
+/// program, handing the IR to `trace` after lowering and after each pass; the IR's
+/// invariants are verified after each in debug builds.
+fn middle(
+    prog: &ast::Program,
+    checked: &check::Checked,
+    options: &Options,
+    roll: bool,
+    trace: &mut dyn FnMut(&str, &Ir),
+) -> Result<(Ir, roll::RollState), Box<Diagnostic>> {
+    let mut limits = options.limits.clone();
+    limits.roll = roll;
+    let (ir, rolled) = lower::lower_rolled(prog, checked, &limits)?;
     passes::debug_verify("lowering", &ir, false);
     trace("lower", &ir);
     let ir = if options.optimize {
@@ -102,7 +116,7 @@ fn front(
         trace("cleanup", &ir);
         ir
     };
-    (Some((ir, rolled)), diags)
+    Ok((ir, rolled))
 }
 
 /// Compiles `.mpc` source to a circuit. Returns the circuit when there were no errors,
@@ -139,18 +153,27 @@ pub fn compile(source: &str, options: &Options) -> (Option<Circuit>, Vec<Diagnos
 pub fn compile_program(source: &str, options: &Options) -> (Option<mpc_circuits::Program>, Vec<Diagnostic>) {
     let (front, mut diags) = front(source, options, true, &mut |_, _| {});
     let Some((ir, roll)) = front else { return (None, diags) };
-    match emit::emit(&ir, &roll, options.limits.max_body_gates, options.limits.sort_stream_min) {
-        Ok(p) => (Some(p), diags),
-        Err(why) if why.starts_with("internal error") => {
-            diags.push(Diagnostic::error(ast::Span::default(), why));
+    match back(&ir, &roll, options, false) {
+        Ok((p, _)) => (Some(p), diags),
+        Err(d) => {
+            diags.push(d);
             (None, diags)
         }
-        Err(why) => {
-            diags.push(
-                Diagnostic::error(ast::Span::default(), "the program is too large to compile")
-                    .with_help(format!("{why}; reduce array sizes or widths, or move work into loops")),
-            );
-            (None, diags)
-        }
+    }
+}
+
+/// The program form of a lowered IR ([`emit`]), with the AND gates per source span
+/// when `trace`; the failure as a diagnostic.
+fn back(
+    ir: &Ir,
+    roll: &roll::RollState,
+    options: &Options,
+    trace: bool,
+) -> Result<(mpc_circuits::Program, std::collections::HashMap<ast::Span, analysis::SpanCost>), Diagnostic> {
+    match emit::emit(ir, roll, options.limits.max_body_gates, options.limits.sort_stream_min, trace) {
+        Ok(p) => Ok(p),
+        Err(why) if why.starts_with("internal error") => Err(Diagnostic::error(ast::Span::default(), why)),
+        Err(why) => Err(Diagnostic::error(ast::Span::default(), "the program is too large to compile")
+            .with_help(format!("{why}; reduce array sizes or widths, or move work into loops"))),
     }
 }

@@ -576,7 +576,20 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// [`Self::stmt_inner`] with the statement's span as the source attribution of
+    /// nodes made outside its expressions (an assignment's writes through an index).
     fn stmt(&mut self, s: &Stmt) -> R<Flow> {
+        let span = match s {
+            Stmt::Assign { span, .. } | Stmt::For { span, .. } | Stmt::Return { span, .. } => *span,
+            _ => self.ir.at,
+        };
+        let saved = std::mem::replace(&mut self.ir.at, span);
+        let r = self.stmt_inner(s);
+        self.ir.at = saved;
+        r
+    }
+
+    fn stmt_inner(&mut self, s: &Stmt) -> R<Flow> {
         match s {
             Stmt::Let { name, value, .. } => {
                 let v = self.expr(value)?;
@@ -685,6 +698,14 @@ impl<'a> Lower<'a> {
 
     /// Both branches under a secret condition; merges assigned variables; returns the muxed value.
     fn secret_if(&mut self, cv: &Val, span: Span, then: &Block, els: Option<&Expr>) -> R<Val> {
+        // The muxes that merge the two sides belong to the condition's line.
+        let saved = std::mem::replace(&mut self.ir.at, span);
+        let r = self.secret_if_inner(cv, span, then, els);
+        self.ir.at = saved;
+        r
+    }
+
+    fn secret_if_inner(&mut self, cv: &Val, span: Span, then: &Block, els: Option<&Expr>) -> R<Val> {
         let sel = self.word(cv, span)?;
         // Saving and merging the variables costs one step per variable in scope, or
         // many variables times many secret `if`s would be quadratic and unbounded
@@ -823,8 +844,14 @@ impl<'a> Lower<'a> {
 
     fn expr(&mut self, e: &Expr) -> R<Val> {
         self.step(e.span)?;
-        let v = self.expr_inner(e)?;
-        self.finish_expr(e, v)
+        // Source attribution (`Ir::spans`): nodes made while lowering `e` (and not
+        // inside a subexpression) belong to `e`. A rolled loop swaps `self.ir` in and
+        // out within one expression, so the saved span is restored on the same IR.
+        let saved = std::mem::replace(&mut self.ir.at, e.span);
+        *self.ir.evals.entry(e.span).or_insert(0) += 1;
+        let v = self.expr_inner(e).and_then(|v| self.finish_expr(e, v));
+        self.ir.at = saved;
+        v
     }
 
     /// The value of `e` as its checked type (and wrapped into a one-element tuple

@@ -29,6 +29,7 @@ fn rebuild(ir: &Ir, rule: &dyn Fn(&mut Ir, &Node, Vec<NodeId>) -> NodeId) -> Ir 
     let mut out = Ir::new(ir.parties.clone());
     out.inputs = ir.inputs.clone();
     out.outputs = ir.outputs.clone();
+    out.evals = ir.evals.clone();
     // Liveness: everything that reaches an Output.
     let mut live = vec![false; ir.graph.node_bound()];
     let mut stack: Vec<NodeId> =
@@ -48,6 +49,7 @@ fn rebuild(ir: &Ir, rule: &dyn Fn(&mut Ir, &Node, Vec<NodeId>) -> NodeId) -> Ir 
         }
         let node = &ir.graph[id];
         let args: Vec<NodeId> = node.args.iter().map(|a| map.get(a).copied().unwrap_or(*a)).collect();
+        out.at = ir.span(id);
         let new = rule(&mut out, node, args);
         map.insert(id, new);
     }

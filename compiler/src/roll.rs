@@ -772,6 +772,8 @@ impl Lower<'_> {
         // Lower the body once, in a fresh IR and body context.
         let parties = self.ir.parties.clone();
         let outer_ir = std::mem::replace(&mut self.ir, Ir::new(parties));
+        // Nodes the body makes outside its expressions belong to the `for` statement.
+        self.ir.at = span;
         let homes: Vec<(i64, u64)> = assigned
             .iter()
             .filter_map(|(_, _, h)| contiguous(h).and_then(|(b, w)| b.as_const().map(|b| (b, w))))

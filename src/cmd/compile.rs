@@ -15,6 +15,7 @@
 //! names, types, reveals; see [`super::shapes`]), and a warning on stderr when the
 //! program gives an input to another party than the Bristol convention would or reveals
 //! an output to one party.
+//! `--explain` prints where the AND gates go instead (see [`super::explain`]).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,10 @@ pub struct Args {
     /// Statistics as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Print where the AND gates go: each source line and function, heaviest first
+    /// (see `explain.rs`); with `--json` as one object.
+    #[arg(long)]
+    explain: bool,
     /// Skip the IR and gate-level optimisation passes.
     #[arg(long)]
     no_opt: bool,
@@ -74,7 +79,7 @@ fn read_source(path: &Path) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{}` is not UTF-8 text", path.display()))
 }
 
-fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
+pub fn report(diags: &[mpc_compiler::Diagnostic], path: &Path, source: &str) {
     if diags.is_empty() {
         return;
     }
@@ -102,6 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut options = Options { optimize: !args.no_opt, ..Options::default() };
     options.limits.check_bounds = args.check_bounds;
+    if args.explain {
+        return super::explain::run(&args.file, &source, &options, args.json);
+    }
     let start = Instant::now();
     let text = match args.emit {
         Emit::Ir | Emit::Dot => {

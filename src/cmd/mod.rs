@@ -5,6 +5,7 @@ pub mod bench_link;
 pub mod compile;
 pub mod dp;
 pub mod eval;
+pub mod explain;
 pub mod inspect;
 pub mod load;
 pub mod local;

@@ -188,7 +188,7 @@ impl<W: Write> Engine for BristolWriter<W> {
 /// A whole-run count as JSON: a number while it fits in `u64` (what JSON readers take
 /// exactly), else its decimal digits as a string (saturated counts of loops whose trip
 /// counts multiply past 2^64).
-fn count_json(n: u128) -> serde_json::Value {
+pub fn count_json(n: u128) -> serde_json::Value {
     match u64::try_from(n) {
         Ok(n) => serde_json::json!(n),
         Err(_) => serde_json::json!(n.to_string()),
