@@ -491,6 +491,10 @@ impl<'a> Lower<'a> {
                 self.step(e.span)?;
                 self.block(b)?
             }
+            ExprKind::Match(m) => {
+                self.step(e.span)?;
+                self.tail_expr(&m.desugared)?
+            }
             ExprKind::If(c, then, els) => {
                 self.step(e.span)?;
                 let cv = self.expr(c)?;
@@ -539,9 +543,13 @@ impl<'a> Lower<'a> {
                     // Statement `if`: may return.
                     return self.if_stmt(c, t, el.as_deref());
                 }
+                if let ExprKind::Match(_) = &e.kind {
+                    // Statement `match`: may return, like an `if`.
+                    return Ok(self.tail_expr(e)?.0);
+                }
                 self.expr(e)?;
             }
-            Stmt::For { var, lo, hi, body, span } => {
+            Stmt::For { var, lo, hi, body, span, rev, inclusive } => {
                 let lty = self.ck.ty(lo);
                 let lv = self.expr(lo)?;
                 let hv = self.expr(hi)?;
@@ -555,11 +563,14 @@ impl<'a> Lower<'a> {
                         "inputs are secret; loop to a constant bound and use `if` inside the loop",
                     );
                 };
-                if self.limits.roll && self.try_roll(var, &lty, a, b, body, *span)? {
+                // `a..=b`: i128 holds every bound plus one.
+                let b = if *inclusive { b + 1 } else { b };
+                if self.limits.roll && self.try_roll(var, &lty, a, b, body, *span, *rev)? {
                     return Ok(Flow::Normal);
                 }
-                let mut i = a;
-                while i < b {
+                let mut k = a;
+                while k < b {
+                    let i = if *rev { a + b - 1 - k } else { k };
                     self.step(*span)?;
                     self.budget(*span)?;
                     let iv = match lty {
@@ -574,7 +585,7 @@ impl<'a> Lower<'a> {
                     if let (Flow::Return(v), _) = r? {
                         return Ok(Flow::Return(v));
                     }
-                    i += 1;
+                    k += 1;
                 }
             }
             Stmt::Return { value, span } => {
@@ -850,6 +861,26 @@ impl<'a> Lower<'a> {
                 }
             }
             ExprKind::Call(name, args) => self.call(e, name, args),
+            ExprKind::Method(recv, name, args) => self.method(e, recv, name, args),
+            ExprKind::Variant(_, v, args) => self.variant(e, v, args.as_deref(), &ty),
+            ExprKind::Tag(en, v) => match self
+                .ck
+                .enums
+                .get(&en.name)
+                .and_then(|d| d.variants.iter().position(|(n, _)| n == &v.name))
+            {
+                Some(k) => Ok(Val::C(k as i128)),
+                None => err(v.span, "unknown variant"),
+            },
+            ExprKind::Closure(..) => err(e.span, "closures are only supported as the key of `sort_by_key`"),
+            ExprKind::Match(m) => match self.block_expr(&m.desugared)? {
+                (Flow::Normal, v) => Ok(v),
+                (Flow::Return(_), _) => err_help(
+                    e.span,
+                    "`return` inside a `match` used as a value is not supported",
+                    "use the `match` as a statement, or assign to a variable",
+                ),
+            },
             ExprKind::Index(base, idx) => {
                 let bv = self.expr(base)?;
                 let iv = self.expr(idx)?;
@@ -952,6 +983,114 @@ impl<'a> Lower<'a> {
                 }
                 self.secret_if(&cv, c.span, then, els.as_deref())
             }
+        }
+    }
+
+    /// The rewriting of a `match` (a block): its flow and value.
+    fn block_expr(&mut self, e: &Expr) -> R<(Flow, Val)> {
+        match &e.kind {
+            ExprKind::Block(b) => self.block(b),
+            _ => Ok((Flow::Normal, self.expr(e)?)),
+        }
+    }
+
+    /// The value 0 (false, all-zero) of type `ty`.
+    fn zero(&mut self, ty: &Ty) -> Val {
+        match ty {
+            Ty::Bool => Val::W(self.ir.const_int(0, 1)),
+            Ty::UInt(w) | Ty::SInt(w) => Val::W(self.ir.const_int(0, *w)),
+            Ty::Array(t, n) => {
+                let z = self.zero(t);
+                Val::Agg(vec![z; *n as usize])
+            }
+            Ty::Tuple(ts) => Val::Agg(ts.iter().map(|t| self.zero(t)).collect()),
+            Ty::Struct(i) => {
+                let fields: Vec<Ty> = self.ck.structs[*i].fields.iter().map(|(_, t)| t.clone()).collect();
+                Val::Agg(fields.iter().map(|t| self.zero(t)).collect())
+            }
+            Ty::Int | Ty::Error => Val::C(0),
+        }
+    }
+
+    /// `uN::MAX`/`MIN`/`BITS`, or a variant of an enum: its tag, its payloads, and
+    /// zeros in the other variants' payload fields (so that `==` on enum values
+    /// compares only what the variants hold).
+    fn variant(&mut self, e: &Expr, v: &Ident, args: Option<&[Expr]>, ty: &Ty) -> R<Val> {
+        match ty {
+            Ty::UInt(w) | Ty::SInt(w) => {
+                let (w, signed) = (*w, matches!(ty, Ty::SInt(_)));
+                if v.name == "BITS" {
+                    return Ok(Val::W(self.ir.const_int(i128::from(w), 32)));
+                }
+                let top = (w - 1) as usize;
+                let mut bits = vec![v.name == "MAX"; w as usize];
+                if signed {
+                    bits[top] = v.name == "MIN";
+                }
+                Ok(Val::W(self.ir.constant(bits)))
+            }
+            Ty::Struct(si) => {
+                let Some((_, def)) = self.ck.enums.iter().find(|(_, d)| d.strukt == *si) else {
+                    return err(e.span, "unknown enum");
+                };
+                let Some(k) = def.variants.iter().position(|(n, _)| n == &v.name) else {
+                    return err(v.span, "unknown variant");
+                };
+                let variants = def.variants.clone();
+                let tag_ty =
+                    self.ck.structs[*si].fields.first().map(|(_, t)| t.clone()).unwrap_or(Ty::UInt(1));
+                let mut fields = vec![self.coerce(Val::C(k as i128), &tag_ty, e.span)?];
+                for (j, (_, payload)) in variants.iter().enumerate() {
+                    for (p, pty) in payload.iter().enumerate() {
+                        let val = match args.and_then(|a| a.get(p)) {
+                            Some(a) if j == k => {
+                                let val = self.expr(a)?;
+                                self.coerce(val, pty, a.span)?
+                            }
+                            _ => self.zero(pty),
+                        };
+                        fields.push(val);
+                    }
+                }
+                Ok(Val::Agg(fields))
+            }
+            _ => err(e.span, "invalid `T::NAME`"),
+        }
+    }
+
+    /// `xs.len()` (a compile-time integer) and `x.bit(i)` (bit i, least significant
+    /// first: free for a known i, a mux tree of n - 1 AND for a secret one).
+    fn method(&mut self, e: &Expr, recv: &Expr, name: &Ident, args: &[Expr]) -> R<Val> {
+        match (name.name.as_str(), args) {
+            ("len", []) => match self.ck.ty(recv) {
+                Ty::Array(_, n) => Ok(Val::C(i128::from(n))),
+                _ => err(recv.span, "`len()` needs an array"),
+            },
+            ("bit", [i]) => {
+                let rty = self.ck.ty(recv);
+                let v = self.expr(recv)?;
+                let v = self.coerce(v, &rty, recv.span)?;
+                let x = self.word(&v, recv.span)?;
+                let w = self.ir.width(x);
+                let iv = self.expr(i)?;
+                if let Some(k) = self.known_int(&iv, &self.ck.ty(i)) {
+                    if k < 0 || k >= i128::from(w) {
+                        return err_help(
+                            i.span,
+                            format!("bit index {k} is out of range for a {w}-bit integer"),
+                            format!("bits are numbered 0 (least significant) to {}", w - 1),
+                        );
+                    }
+                    return Ok(Val::W(self.ir.node(Op::Slice { lo: k as u32 }, vec![x], 1)));
+                }
+                let bits: Vec<Val> =
+                    (0..w).map(|k| Val::W(self.ir.node(Op::Slice { lo: k }, vec![x], 1))).collect();
+                let ity = self.ck.ty(i);
+                let iv = self.coerce(iv, &ity, i.span)?;
+                let idx = self.word(&iv, i.span)?;
+                self.mux_tree(idx, &bits, 0, e.span)
+            }
+            _ => err(name.span, format!("no method `{}` here", name.name)),
         }
     }
 
@@ -1173,10 +1312,16 @@ impl<'a> Lower<'a> {
                 _ => return err(name.span, "unknown builtin"),
             });
         }
+        let n = self.ck.call_targets.get(&e.id).map_or(n, String::as_str);
         let Some(sig) = self.ck.fns.get(n) else { return err(name.span, "unknown function") };
-        let Some(Item::Fn(f)) = self.prog.items.get(sig.item) else {
-            return err(name.span, "unknown function");
+        let f = match sig.instance {
+            Some(i) => self.ck.instances.get(i),
+            None => match self.prog.items.get(sig.item) {
+                Some(Item::Fn(f)) => Some(f),
+                _ => None,
+            },
         };
+        let Some(f) = f else { return err(name.span, "unknown function") };
         if self.depth >= self.limits.max_depth {
             return err(name.span, "functions nest too deeply");
         }

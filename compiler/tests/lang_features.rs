@@ -1,0 +1,186 @@
+//! The language features Rust users reach for (issue 18): each new form against the
+//! hand-written program it stands for. Both are compiled and run through the
+//! plaintext evaluator on the same inputs; outputs must match each other and a value
+//! computed here in Rust, and the AND-gate counts must be equal (the new forms are
+//! rewritings, not new costs). Errors of the new forms are checked for their
+//! message and help line.
+
+use mpc_circuits::value::{parse_value, Value};
+use mpc_circuits::{eval::eval_groups, Circuit};
+use mpc_compiler::{compile, compile_program, render, Options};
+
+fn build(src: &str) -> Circuit {
+    let (c, diags) = compile(src, &Options::default());
+    c.unwrap_or_else(|| panic!("compilation failed:\n{}", render(&diags, "t.mpc", src, false)))
+}
+
+/// Outputs as `name=value` strings.
+fn run(c: &Circuit, inputs: &[(&str, &str)]) -> Vec<String> {
+    let mut bits = Vec::new();
+    for g in c.inputs() {
+        let (_, text) =
+            inputs.iter().find(|(n, _)| *n == g.name).unwrap_or_else(|| panic!("no input `{}`", g.name));
+        bits.push(parse_value(text, &g.ty).unwrap_or_else(|e| panic!("input `{}`: {e}", g.name)));
+    }
+    let out = eval_groups(c, &bits).expect("evaluation");
+    c.outputs().iter().zip(out).map(|(g, b)| format!("{}={}", g.name, Value::from_bits(&g.ty, &b))).collect()
+}
+
+/// `new` and `old` agree with each other and with `want` on every input set, the
+/// program form of `new` (every loop rolled) agrees too, and the AND counts of the
+/// two circuits are equal. Returns the AND count.
+/// Input sets (name, value) with the outputs (`name=value`) they must give.
+type Cases<'a> = &'a [(&'a [(&'a str, &'a str)], &'a [&'a str])];
+
+fn same(new: &str, old: &str, cases: Cases<'_>) -> usize {
+    let (a, b) = (build(new), build(old));
+    for (inputs, want) in cases {
+        let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(run(&a, inputs), want, "new form on {inputs:?}");
+        assert_eq!(run(&b, inputs), want, "hand-written form on {inputs:?}");
+    }
+    let mut opts = Options::default();
+    opts.limits.roll_min_work = 0;
+    let (p, diags) = compile_program(new, &opts);
+    let p = p.unwrap_or_else(|| panic!("program form failed: {diags:?}"));
+    for (inputs, _) in cases {
+        let bits: Vec<Vec<bool>> = a
+            .inputs()
+            .iter()
+            .map(|g| {
+                parse_value(inputs.iter().find(|(n, _)| *n == g.name).expect("input").1, &g.ty)
+                    .expect("value")
+            })
+            .collect();
+        assert_eq!(
+            mpc_circuits::eval_program(&p, &bits).expect("program runs"),
+            eval_groups(&a, &bits).expect("circuit runs")
+        );
+    }
+    assert_eq!(a.and_count(), b.and_count(), "AND counts of the new and the hand-written form");
+    a.and_count()
+}
+
+/// Compiling `src` fails with `msg` and `help` in the rendered diagnostics.
+fn fails(src: &str, msg: &str, help: &str) {
+    let (c, diags) = compile(src, &Options::default());
+    let text = render(&diags, "t.mpc", src, false);
+    assert!(c.is_none(), "compiled, expected `{msg}`");
+    assert!(text.contains(msg), "expected `{msg}` in:\n{text}");
+    assert!(text.contains(help), "expected help `{help}` in:\n{text}");
+}
+
+#[test]
+fn loops_over_arrays_ranges_and_enumerate() {
+    let new = r#"
+        party p;
+        fn main(xs: [u8; 5] @p) -> (sum: u8, weighted: u16, reversed: [u8; 5], head: u16) {
+            let mut sum = 0u8;
+            for x in xs { sum += x; }
+            let mut weighted = 0u16;
+            for (i, x) in xs.iter().enumerate() { weighted += (i as u16 + 1) * (x as u16); }
+            let mut reversed = [0u8; 5];
+            for i in (0..xs.len()).rev() { reversed[xs.len() - 1 - i] = xs[i]; }
+            let mut head = 0u16;
+            for i in 0..=3 { head += xs[i] as u16; }
+            (sum, weighted, reversed, head)
+        }"#;
+    let old = r#"
+        party p;
+        fn main(xs: [u8; 5] @p) -> (sum: u8, weighted: u16, reversed: [u8; 5], head: u16) {
+            let mut sum = 0u8;
+            for i in 0..5 { sum += xs[i]; }
+            let mut weighted = 0u16;
+            for i in 0..5 { weighted += (i as u16 + 1) * (xs[i] as u16); }
+            let mut reversed = [0u8; 5];
+            for i in 0..5 { reversed[4 - i] = xs[i]; }
+            let mut head = 0u16;
+            for i in 0..4 { head += xs[i] as u16; }
+            (sum, weighted, reversed, head)
+        }"#;
+    let xs = [3u8, 1, 4, 1, 5];
+    let sum = xs.iter().fold(0u8, |s, &x| s.wrapping_add(x));
+    let weighted: u16 = xs.iter().enumerate().map(|(i, &x)| (i as u16 + 1) * u16::from(x)).sum();
+    let head: u16 = (0..=3).map(|i| u16::from(xs[i])).sum();
+    let (s, w, h) = (format!("sum={sum}"), format!("weighted={weighted}"), format!("head={head}"));
+    same(new, old, &[(&[("xs", "[3, 1, 4, 1, 5]")], &[&s, &w, "reversed=[5, 1, 4, 1, 3]", &h])]);
+}
+
+#[test]
+fn loops_over_computed_arrays_of_tuples() {
+    // A computed array is bound once; elements destructure; `rev` over `..=`.
+    let new = r#"
+        party p;
+        fn pairs(a: [u8; 3]) -> [(u8, u8); 3] { [(a[0], 1u8), (a[1], 2u8), (a[2], 3u8)] }
+        fn main(a: [u8; 3] @p) -> (dot: u8, down: [u8; 4]) {
+            let mut dot = 0u8;
+            for (x, w) in pairs(a) { dot += x * w; }
+            let mut down = [0u8; 4];
+            let mut k = 0;
+            for i in (0..=3).rev() { down[k] = i as u8; k += 1; }
+            (dot, down)
+        }"#;
+    let old = r#"
+        party p;
+        fn main(a: [u8; 3] @p) -> (dot: u8, down: [u8; 4]) {
+            let mut dot = 0u8;
+            for i in 0..3 { dot += a[i] * (i as u8 + 1); }
+            (dot, [3u8, 2, 1, 0])
+        }"#;
+    same(new, old, &[(&[("a", "[10, 20, 30]")], &["dot=140", "down=[3, 2, 1, 0]"])]);
+}
+
+#[test]
+fn rolled_reverse_loops_agree() {
+    // Large enough to roll at the default threshold: the counter runs down.
+    let src = r#"
+        party a; party b;
+        fn main(x: [u32; 64] @a, y: [u32; 64] @b) -> (out: [u32; 64]) {
+            let mut out = [0u32; 64];
+            let mut acc = 0u32;
+            for i in (0..64).rev() { acc = acc * y[i] + x[i]; out[i] = acc; }
+            out
+        }"#;
+    let c = build(src);
+    let (p, diags) = compile_program(src, &Options::default());
+    let p = p.unwrap_or_else(|| panic!("{diags:?}"));
+    assert!(p.bodies().len() > 1, "the loop should roll");
+    let x: Vec<u32> = (0..64).map(|i| i * 7 + 1).collect();
+    let y: Vec<u32> = (0..64).map(|i| i * 3 + 2).collect();
+    let mut want = vec![0u32; 64];
+    let mut acc = 0u32;
+    for i in (0..64).rev() {
+        acc = acc.wrapping_mul(y[i]).wrapping_add(x[i]);
+        want[i] = acc;
+    }
+    let show = |v: &[u32]| format!("[{}]", v.iter().map(u32::to_string).collect::<Vec<_>>().join(", "));
+    let inputs = [("x", show(&x)), ("y", show(&y))];
+    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    assert_eq!(run(&c, &inputs), vec![format!("out={}", show(&want))]);
+    let bits: Vec<Vec<bool>> =
+        c.inputs().iter().zip(&inputs).map(|(g, (_, v))| parse_value(v, &g.ty).expect("value")).collect();
+    assert_eq!(mpc_circuits::eval_program(&p, &bits).expect("runs"), eval_groups(&c, &bits).expect("runs"));
+}
+
+#[test]
+fn loop_form_errors() {
+    let head = "party p;\nfn main(xs: [u8; 4] @p) -> u8 {\n";
+    fails(
+        &format!("{head}let mut s = 0u8; for (i, x) in xs {{ s += x; }} s }}"),
+        "`let (..)` needs a tuple",
+        "destructure a tuple",
+    );
+    fails(
+        &format!("{head}let mut s = 0u8; for i in (0..4).skip() {{ s += xs[i]; }} s }}"),
+        "has no method `skip`",
+        "ranges support `.rev()`",
+    );
+    fails(
+        &format!("{head}let n = xs.iter(); 0u8 }}"),
+        "only supported in the head of a `for` loop",
+        "for x in xs",
+    );
+    fails(&format!("{head}let n = 5u8.len(); 0u8 }}"), "`len()` needs an array", "");
+    fails(&format!("{head}let n = xs.first(); 0u8 }}"), "no method `first`", "methods are `len()`");
+    fails(&format!("{head}let mut s = 0u8; for x in 3u8 {{ s += x; }} s }}"), "`len()` needs an array", "");
+}
