@@ -862,7 +862,7 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Call(name, args) => self.call(e, name, args),
             ExprKind::Method(recv, name, args) => self.method(e, recv, name, args),
-            ExprKind::Variant(_, v, args) => self.variant(e, v, args.as_deref(), &ty),
+            ExprKind::Variant(t, v, args) => self.variant(e, t, v, args.as_deref(), &ty),
             ExprKind::Tag(en, v) => match self
                 .ck
                 .enums
@@ -1015,13 +1015,16 @@ impl<'a> Lower<'a> {
     /// `uN::MAX`/`MIN`/`BITS`, or a variant of an enum: its tag, its payloads, and
     /// zeros in the other variants' payload fields (so that `==` on enum values
     /// compares only what the variants hold).
-    fn variant(&mut self, e: &Expr, v: &Ident, args: Option<&[Expr]>, ty: &Ty) -> R<Val> {
+    fn variant(&mut self, e: &Expr, t: &Ident, v: &Ident, args: Option<&[Expr]>, ty: &Ty) -> R<Val> {
+        if v.name == "BITS" {
+            let Some((_, w)) = crate::types::int_type_name(&t.name) else {
+                return err(t.span, "not an integer type");
+            };
+            return Ok(Val::W(self.ir.const_int(i128::from(w), 32)));
+        }
         match ty {
             Ty::UInt(w) | Ty::SInt(w) => {
                 let (w, signed) = (*w, matches!(ty, Ty::SInt(_)));
-                if v.name == "BITS" {
-                    return Ok(Val::W(self.ir.const_int(i128::from(w), 32)));
-                }
                 let top = (w - 1) as usize;
                 let mut bits = vec![v.name == "MAX"; w as usize];
                 if signed {

@@ -184,3 +184,89 @@ fn loop_form_errors() {
     fails(&format!("{head}let n = xs.first(); 0u8 }}"), "no method `first`", "methods are `len()`");
     fails(&format!("{head}let mut s = 0u8; for x in 3u8 {{ s += x; }} s }}"), "`len()` needs an array", "");
 }
+
+#[test]
+fn constants_bits_bytes_shorthand_and_mut_params() {
+    let new = r#"
+        party p;
+        struct P { x: u8, y: u8 }
+        fn clamp_add(mut a: u8, b: u8) -> u8 {
+            if a > u8::MAX - b { a = u8::MAX; } else { a += b; }
+            a
+        }
+        fn main(v: u8 @p, i: u3 @p, s: [u8; 3] @p) -> (sat: u8, lo: i32, hi: i32, b3: bool, bi: bool, is_abc: bool, q: P, bits: u32) {
+            let x = v;
+            let y = b'A';
+            let q = P { x, y };
+            (clamp_add(v, 200), i32::MIN, i32::MAX, v.bit(3), v.bit(i), s == b"abc", q, u16::BITS)
+        }"#;
+    let old = r#"
+        party p;
+        struct P { x: u8, y: u8 }
+        fn clamp_add(a: u8, b: u8) -> u8 {
+            let mut r = a;
+            if a > 255 - b { r = 255; } else { r = a + b; }
+            r
+        }
+        fn main(v: u8 @p, i: u3 @p, s: [u8; 3] @p) -> (sat: u8, lo: i32, hi: i32, b3: bool, bi: bool, is_abc: bool, q: P, bits: u32) {
+            let q = P { x: v, y: 65u8 };
+            let mut bi = false;
+            for k in 0..8 { if i == k { bi = (v >> k) & 1 == 1; } }
+            (clamp_add(v, 200), -2147483648, 2147483647, (v >> 3) & 1 == 1, bi, s == [97u8, 98, 99], q, 16)
+        }"#;
+    let a = build(new);
+    let b = build(old);
+    for (v, i, s) in [(0b1010_1000u8, 5u8, "[97, 98, 99]"), (40, 3, "[97, 98, 100]"), (100, 7, "[0, 0, 0]")] {
+        let (vs, is) = (v.to_string(), i.to_string());
+        let inputs = [("v", vs.as_str()), ("i", is.as_str()), ("s", s)];
+        let want = vec![
+            format!("sat={}", v.saturating_add(200)),
+            format!("lo={}", i32::MIN),
+            format!("hi={}", i32::MAX),
+            format!("b3={}", v >> 3 & 1 == 1),
+            format!("bi={}", v >> i & 1 == 1),
+            format!("is_abc={}", s == "[97, 98, 99]"),
+            format!("q={{x: {v}, y: 65}}"),
+            format!("bits={}", u16::BITS),
+        ];
+        assert_eq!(run(&a, &inputs), want);
+        assert_eq!(run(&b, &inputs), want);
+    }
+    // A secret bit index is a mux tree over the 8 bits (7 AND); the hand-written
+    // loop of comparisons costs more, so only the rest is compared.
+    let only_bit =
+        |src: &str| build(&format!("party p;\nfn main(v: u8 @p, i: u3 @p) -> bool {{ {src} }}")).and_count();
+    assert_eq!(only_bit("v.bit(i)"), 7);
+    assert_eq!(only_bit("v.bit(3)"), 0);
+    assert!(a.and_count() <= b.and_count(), "{} > {}", a.and_count(), b.and_count());
+}
+
+#[test]
+fn small_feature_errors() {
+    let head = "party p;\nstruct P { x: u8 }\nfn main(v: u8 @p) -> u8 {\n";
+    fails(
+        &format!("{head}u8::LARGEST }}"),
+        "`u8` has no associated item `LARGEST`",
+        "`MIN`, `MAX` and `BITS`",
+    );
+    fails(&format!("{head}Foo::Bar }}"), "unknown enum or type `Foo`", "");
+    fails(
+        &format!("{head}if v.bit(8) {{ 1 }} else {{ 0 }} }}"),
+        "bit index 8 is out of range for a 8-bit integer",
+        "bits are numbered 0",
+    );
+    fails(
+        &format!("{head}if 5.bit(1) {{ 1 }} else {{ 0 }} }}"),
+        "`bit(i)` needs a typed integer",
+        "give it a type",
+    );
+    fails(&format!("{head}let c = b'é'; c }}"), "invalid byte literal", "ASCII");
+    fails(&format!("{head}let c = b\"h\\u00e9\"; v }}"), "", "");
+    fails(&format!("{head}let y = 1u8; let q = P {{ y }}; v }}"), "struct `P` has no field `y`", "");
+    fails(&format!("{head}let q = P {{ x }}; v }}"), "cannot find `x`", "");
+    fails(
+        "party p;\nfn f(a: u8) -> u8 { a += 1; a }\nfn main(v: u8 @p) -> u8 { f(v) }",
+        "cannot assign twice to immutable variable `a`",
+        "",
+    );
+}
