@@ -270,3 +270,73 @@ fn small_feature_errors() {
         "",
     );
 }
+
+#[test]
+fn const_generics_monomorphise_per_length() {
+    let new = r#"
+        party a; party b;
+        fn dot<const N: usize>(x: [u32; N], y: [u32; N]) -> u32 {
+            let mut s = 0u32;
+            for i in 0..N { s += x[i] * y[i]; }
+            s
+        }
+        fn rev<const N: usize>(x: [u8; N]) -> [u8; N] {
+            let mut r = [0u8; N];
+            for (i, v) in x.iter().enumerate() { r[N - 1 - i] = v; }
+            r
+        }
+        fn pad<const N: usize, const M: usize>(x: [u8; N], _y: [bool; M]) -> u32 { (N * 10 + M) as u32 }
+        fn main(x: [u32; 4] @a, y: [u32; 4] @b, z: [u32; 2] @a, w: [u32; 2] @b, s: [u8; 3] @a)
+            -> (d4: u32, d2: u32, r: [u8; 3], n: u32) {
+            (dot(x, y), dot(z, w), rev(s), pad(s, [true; 7]))
+        }"#;
+    let old = r#"
+        party a; party b;
+        fn main(x: [u32; 4] @a, y: [u32; 4] @b, z: [u32; 2] @a, w: [u32; 2] @b, s: [u8; 3] @a)
+            -> (d4: u32, d2: u32, r: [u8; 3], n: u32) {
+            let mut d4 = 0u32;
+            for i in 0..4 { d4 += x[i] * y[i]; }
+            let mut d2 = 0u32;
+            for i in 0..2 { d2 += z[i] * w[i]; }
+            (d4, d2, [s[2], s[1], s[0]], 37)
+        }"#;
+    let dot =
+        |x: &[u32], y: &[u32]| x.iter().zip(y).fold(0u32, |s, (a, b)| s.wrapping_add(a.wrapping_mul(*b)));
+    let (x, y, z, w) = ([1u32, 2, 3, 4], [5u32, 6, 7, 8], [100_000u32, 7], [100_000u32, 9]);
+    let d4 = format!("d4={}", dot(&x, &y));
+    let d2 = format!("d2={}", dot(&z, &w));
+    let inputs: &[(&str, &str)] = &[
+        ("x", "[1, 2, 3, 4]"),
+        ("y", "[5, 6, 7, 8]"),
+        ("z", "[100000, 7]"),
+        ("w", "[100000, 9]"),
+        ("s", "[1, 2, 3]"),
+    ];
+    same(new, old, &[(inputs, &[&d4, &d2, "r=[3, 2, 1]", "n=37"])]);
+}
+
+#[test]
+fn const_generic_errors() {
+    let f = "fn dot<const N: usize>(x: [u8; N], y: [u8; N]) -> u8 { x[0] + y[0] }\n";
+    fails(
+        &format!("party p;\n{f}fn main(a: [u8; 3] @p, b: [u8; 4] @p) -> u8 {{ dot(a, b) }}"),
+        "`N` cannot be both 3 and 4 in this call of `dot`",
+        "lengths agree",
+    );
+    fails(
+        "party p;\nfn z<const N: usize>(x: u8) -> u8 { x }\nfn main(a: u8 @p) -> u8 { z(a) }",
+        "cannot infer `N` in this call of `z`",
+        "use `N` in a parameter's type",
+    );
+    // Errors in a generic body are reported for the instance.
+    fails(
+        "party p;\nfn g<const N: usize>(x: [u8; N]) -> u8 { x[N] }\nfn main(a: [u8; 2] @p) -> u8 { g(a) }",
+        "index 2 is out of bounds for an array of length 2",
+        "",
+    );
+    fails(
+        "party p;\nfn g<const N: usize>(x: [u8; N]) -> u8 { x + 1 }\nfn main(a: [u8; 2] @p) -> u8 { g(a) }",
+        "",
+        "",
+    );
+}
