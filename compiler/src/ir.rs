@@ -31,7 +31,7 @@
 //! | `Hamming` | 2 | w | popcount of the XOR |
 //! | `Min{s}`,`Max{s}` | 2 | w | |
 //! | `Abs` | 1 | w | wrapping absolute value of a signed word |
-//! | `Sort{s,desc}` | n of width e | n*e | the operands sorted (sorting network) |
+//! | `Sort{s,desc,key}` | n of width e | n*e | the operands sorted (sorting network) by their top `key` bits (all bits when `key` is 0) |
 //! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
 //! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
 //! | `Decode` | index (any) | n | bit j is `index == j` |
@@ -84,7 +84,7 @@ pub enum Op {
     Min { signed: bool },
     Max { signed: bool },
     Abs,
-    Sort { signed: bool, desc: bool },
+    Sort { signed: bool, desc: bool, key: u32 },
     Aes128,
     Sha256Compress,
     Decode,
@@ -130,9 +130,12 @@ impl Op {
                 "dp_noise{} eps={epsilon_num}/{epsilon_den} sens={sensitivity}",
                 if *signed { " signed" } else { "" }
             ),
-            Op::Sort { signed, desc } => {
-                format!("sort{}{}", if *signed { " signed" } else { "" }, if *desc { " desc" } else { "" })
-            }
+            Op::Sort { signed, desc, key } => format!(
+                "sort{}{}{}",
+                if *signed { " signed" } else { "" },
+                if *desc { " desc" } else { "" },
+                if *key > 0 { format!(" key={key}") } else { String::new() }
+            ),
             other => format!("{other:?}").to_lowercase(),
         }
     }

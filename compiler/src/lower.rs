@@ -1243,7 +1243,12 @@ impl<'a> Lower<'a> {
         let ty = self.ck.ty(e);
         let n = name.name.as_str();
         if crate::check::BUILTINS.contains(&n) {
-            let vals: Vec<Val> = args.iter().map(|a| self.expr(a)).collect::<R<_>>()?;
+            // A closure (the key of `sort_by_key`) is lowered per element there.
+            let vals: Vec<Val> = args
+                .iter()
+                .filter(|a| !matches!(a.kind, ExprKind::Closure(..)))
+                .map(|a| self.expr(a))
+                .collect::<R<_>>()?;
             let aty = args.first().map(|a| self.ck.ty(a)).unwrap_or(Ty::Error);
             let signed = matches!(aty, Ty::SInt(_));
             let w = |s: &mut Self, v: &Val, sp: Span| s.word(v, sp);
@@ -1282,7 +1287,7 @@ impl<'a> Lower<'a> {
                     }
                     let ew = self.ir.width(leaves[0]);
                     let count = leaves.len() as u32;
-                    let s = self.ir.node(Op::Sort { signed, desc: false }, leaves, ew * count);
+                    let s = self.ir.node(Op::Sort { signed, desc: false, key: 0 }, leaves, ew * count);
                     Val::Agg(
                         (0..count)
                             .map(|i| Val::W(self.ir.node(Op::Slice { lo: i * ew }, vec![s], ew)))
@@ -1312,6 +1317,7 @@ impl<'a> Lower<'a> {
                     )
                 }
                 "dp_noise" => self.dp_noise(e, args, &vals, &ty)?,
+                "sort_by_key" => self.sort_by_key(e, args, &vals[0], &ty)?,
                 _ => return err(name.span, "unknown builtin"),
             });
         }
@@ -1345,6 +1351,55 @@ impl<'a> Lower<'a> {
             (Flow::Return(v), _) | (Flow::Normal, v) => v,
         };
         self.coerce(v, &sig.ret, e.span)
+    }
+}
+
+impl Lower<'_> {
+    /// `sort_by_key(xs, |x| key)`: each element as one word `key ‖ index ‖ element`
+    /// (the key in the top bits, the element's position below it so that equal keys
+    /// keep their order, as Rust's stable `sort_by_key` does), sorted by a network that
+    /// compares the top `key + index` bits and swaps whole words; then the elements.
+    fn sort_by_key(&mut self, e: &Expr, args: &[Expr], xs: &Val, ty: &Ty) -> R<Val> {
+        let (Val::Agg(items), Ty::Array(el, _)) = (xs, ty) else {
+            return err(e.span, "`sort_by_key` needs an array");
+        };
+        let ExprKind::Closure(x, body) = &args[1].kind else {
+            return err(args[1].span, "expected a closure");
+        };
+        let el = (**el).clone();
+        let kty = self.ck.ty(&args[1]);
+        let signed = matches!(kty, Ty::SInt(_));
+        let n = items.len() as u32;
+        let iw = 32 - n.leading_zeros(); // index bits: n itself fits, so no index is all ones
+        let mut words = Vec::with_capacity(items.len());
+        let mut pw = 0;
+        for (i, it) in items.iter().enumerate() {
+            let it = self.coerce(it.clone(), &el, e.span)?;
+            let mut scope = Scope::default();
+            scope.push((x.name.clone(), it.clone()));
+            self.scopes.push(scope);
+            let k = self.expr(body);
+            self.scopes.pop();
+            let k = self.coerce(k?, &kty, body.span)?;
+            let k = self.word(&k, body.span)?;
+            let mut leaves = Vec::new();
+            self.flatten(&it, &el, &mut leaves)?;
+            pw = leaves.iter().map(|&l| self.ir.width(l)).sum::<u32>();
+            leaves.push(self.ir.const_int(i as i128, iw));
+            let kw = self.ir.width(k);
+            leaves.push(k);
+            words.push((leaves, pw + iw + kw, kw));
+        }
+        let Some(&(_, ew, kw)) = words.first() else { return Ok(Val::Agg(Vec::new())) };
+        let leaves: Vec<NodeId> = words.into_iter().map(|(l, w, _)| self.ir.node(Op::Concat, l, w)).collect();
+        let sorted = self.ir.node(Op::Sort { signed, desc: false, key: kw + iw }, leaves, ew * n);
+        let mut out = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let word = self.ir.node(Op::Slice { lo: i * ew }, vec![sorted], ew);
+            let mut off = 0;
+            out.push(if pw == 0 { self.zero(&el) } else { self.unflatten(word, &el, &mut off) });
+        }
+        Ok(Val::Agg(out))
     }
 }
 

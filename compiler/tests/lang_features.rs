@@ -340,3 +340,107 @@ fn const_generic_errors() {
         "",
     );
 }
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+#[test]
+fn sort_by_key_is_stable_like_rust() {
+    let src = r#"
+        party a; party b;
+        struct Bid { amount: u8, id: u8 }
+        fn main(xs: [Bid; 6] @a, ys: [(i8, bool); 5] @b) -> (by_amount: [Bid; 6], by_first: [(i8, bool); 5]) {
+            (sort_by_key(xs, |x| x.amount), sort_by_key(ys, |y| y.0))
+        }"#;
+    let c = build(src);
+    let mut streamed = Options::default();
+    streamed.limits.sort_stream_min = 0;
+    let (p, diags) = compile_program(src, &streamed);
+    let p = p.unwrap_or_else(|| panic!("{diags:?}"));
+    assert!(p.bodies().len() > 1, "the sorts should stream");
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for _ in 0..40 {
+        // Few distinct keys, so that ties are common and stability shows.
+        let mut xs: Vec<(u8, u8)> = (0..6).map(|_| ((rng.next() % 4) as u8 * 60, rng.next() as u8)).collect();
+        let mut ys: Vec<(i8, bool)> =
+            (0..5).map(|_| ((rng.next() % 3) as i8 - 1, rng.next() % 2 == 1)).collect();
+        let xs_in = format!(
+            "[{}]",
+            xs.iter()
+                .map(|(a, i)| format!("{{\"amount\": {a}, \"id\": {i}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let ys_in =
+            format!("[{}]", ys.iter().map(|(k, f)| format!("[{k}, {f}]")).collect::<Vec<_>>().join(", "));
+        xs.sort_by_key(|x| x.0);
+        ys.sort_by_key(|y| y.0);
+        let want = vec![
+            format!(
+                "by_amount=[{}]",
+                xs.iter().map(|(a, i)| format!("{{amount: {a}, id: {i}}}")).collect::<Vec<_>>().join(", ")
+            ),
+            format!(
+                "by_first=[{}]",
+                ys.iter().map(|(k, f)| format!("[{k}, {f}]")).collect::<Vec<_>>().join(", ")
+            ),
+        ];
+        let inputs = [("xs", xs_in.as_str()), ("ys", ys_in.as_str())];
+        assert_eq!(run(&c, &inputs), want);
+        let bits: Vec<Vec<bool>> =
+            c.inputs().iter().zip(&inputs).map(|(g, (_, v))| parse_value(v, &g.ty).expect("value")).collect();
+        assert_eq!(
+            mpc_circuits::eval_program(&p, &bits).expect("runs"),
+            eval_groups(&c, &bits).expect("runs")
+        );
+    }
+}
+
+#[test]
+fn sort_by_key_cost() {
+    // Each comparator compares key + index bits (8 + 3) and swaps the whole word
+    // (8 + 3 + 16): Batcher's network on 6 elements has 12 comparators. The index bits
+    // start as constants, so the optimiser removes some gates of the first layer.
+    let src = "party p;\nstruct B { amount: u8, id: u16 }\nfn main(xs: [B; 6] @p) -> [B; 6] { sort_by_key(xs, |x| x.amount) }";
+    let comparators = mpc_circuits::gadgets::sort::batcher_pairs(6).len();
+    assert_eq!(comparators, 12);
+    let ands = build(src).and_count();
+    assert!(ands <= comparators * ((8 + 3) + (8 + 3 + 16)), "{ands}");
+    assert!(ands >= comparators * (8 + 8 + 16), "{ands}");
+    // An integer array sorted by itself costs what `sort` costs plus the index bits.
+    let by_self =
+        build("party p;\nfn main(xs: [u8; 4] @p) -> [u8; 4] { sort_by_key(xs, |x| x) }").and_count();
+    let plain = build("party p;\nfn main(xs: [u8; 4] @p) -> [u8; 4] { sort(xs) }").and_count();
+    assert!(by_self > plain && by_self <= plain + 5 * 2 * 3, "{by_self} vs {plain}");
+}
+
+#[test]
+fn sort_by_key_errors() {
+    let head = "party p;\nstruct B { amount: u8, ok: bool }\nfn main(xs: [B; 3] @p) -> [B; 3] {\n";
+    fails(
+        &format!("{head}sort_by_key(xs, |x| x.ok) }}"),
+        "the key of `sort_by_key` must be a typed integer, found `bool`",
+        "cast",
+    );
+    fails(
+        &format!("{head}sort_by_key(xs, 3) }}"),
+        "the second argument of `sort_by_key` is a closure",
+        "sort_by_key(xs, |x| x.field)",
+    );
+    fails(&format!("{head}let k = |x| x; xs }}"), "unexpected", "");
+    fails(
+        &format!("{head}min(xs[0].amount, |x| x); xs }}"),
+        "closures are only supported as the key of `sort_by_key`",
+        "",
+    );
+    fails(&format!("{head}sort_by_key(xs[0], |x| x.amount) }}"), "`sort_by_key` needs an array", "");
+}
