@@ -634,6 +634,6 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
 impl Expr {
     /// Whether the expression ends in a block (and so may stand as a statement without `;`).
     pub fn is_block_like(&self) -> bool {
-        matches!(self.kind, ExprKind::Block(_) | ExprKind::If(..))
+        matches!(self.kind, ExprKind::Block(_) | ExprKind::If(..) | ExprKind::Match(_))
     }
 }

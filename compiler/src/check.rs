@@ -2048,6 +2048,27 @@ impl<'p> Checker<'p> {
             return;
         }
         let atoms: Vec<&PatAtom> = arms.iter().flat_map(|(a, _)| a.iter()).collect();
+        let en = match st {
+            Ty::Struct(si) => self.enum_of(*si).map(str::to_string),
+            _ => None,
+        };
+        for a in &atoms {
+            if let PatAtom::Variant(e, v, s) = a {
+                match &en {
+                    Some(en) if *en == e.name => {}
+                    Some(en) => {
+                        self.err(*s, format!("expected a variant of `{en}`, found `{}::{}`", e.name, v.name));
+                        return;
+                    }
+                    None => {
+                        let msg =
+                            format!("a variant pattern cannot match a value of type `{}`", self.show(st));
+                        self.err(*s, msg);
+                        return;
+                    }
+                }
+            }
+        }
         if atoms.iter().any(|a| matches!(a, PatAtom::Wild(_))) {
             return;
         }

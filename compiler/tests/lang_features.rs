@@ -444,3 +444,158 @@ fn sort_by_key_errors() {
     );
     fails(&format!("{head}sort_by_key(xs[0], |x| x.amount) }}"), "`sort_by_key` needs an array", "");
 }
+
+#[test]
+fn enums_and_match_lower_to_muxes_on_the_tag() {
+    let new = r#"
+        party p;
+        enum Op { Add, Sub, Mul, Neg }
+        enum Shape { Empty, Square(u8), Rect(u8, u8) }
+        fn apply(op: Op, a: u8, b: u8) -> u8 {
+            match op {
+                Op::Add => a + b,
+                Op::Sub => a - b,
+                Op::Mul => a * b,
+                Op::Neg => 0 - a,
+            }
+        }
+        fn area(s: Shape) -> u16 {
+            match s {
+                Shape::Empty => 0,
+                Shape::Square(x) => (x as u16) * (x as u16),
+                Shape::Rect(w, h) => (w as u16) * (h as u16),
+            }
+        }
+        fn main(code: u2 @p, a: u8 @p, b: u8 @p, n: u8 @p) -> (r: u8, s: u16, class: u8, same: bool) {
+            let op = if code == 0 { Op::Add } else if code == 1 { Op::Sub } else if code == 2 { Op::Mul } else { Op::Neg };
+            let shape = if a < 10 { Shape::Empty } else if a < 100 { Shape::Square(a) } else { Shape::Rect(a, b) };
+            let class = match n {
+                0 => 10u8,
+                1 | 2 => 20,
+                3..=9 => 30,
+                _ => 40,
+            };
+            let mut same = false;
+            match op {
+                Op::Mul | Op::Neg => { same = true; }
+                _ => {}
+            }
+            (apply(op, a, b), area(shape), class, same)
+        }"#;
+    let old = r#"
+        party p;
+        fn main(code: u2 @p, a: u8 @p, b: u8 @p, n: u8 @p) -> (r: u8, s: u16, class: u8, same: bool) {
+            let tag = if code == 0 { 0u2 } else if code == 1 { 1u2 } else if code == 2 { 2u2 } else { 3u2 };
+            let r = if tag == 0 { a + b } else if tag == 1 { a - b } else if tag == 2 { a * b } else { 0 - a };
+            let st = if a < 10 { 0u2 } else if a < 100 { 1u2 } else { 2u2 };
+            let sq = if a < 10 { 0u8 } else if a < 100 { a } else { 0u8 };
+            let w = if a < 10 { 0u8 } else if a < 100 { 0u8 } else { a };
+            let h = if a < 10 { 0u8 } else if a < 100 { 0u8 } else { b };
+            let s = if st == 0 { 0u16 } else if st == 1 { (sq as u16) * (sq as u16) } else { (w as u16) * (h as u16) };
+            let class = if n == 0 { 10u8 } else if n == 1 || n == 2 { 20 } else if n >= 3 && n <= 9 { 30 } else { 40 };
+            let mut same = false;
+            if tag == 2 || tag == 3 { same = true; }
+            (r, s, class, same)
+        }"#;
+    let rust = |code: u8, a: u8, b: u8, n: u8| {
+        let r = match code {
+            0 => a.wrapping_add(b),
+            1 => a.wrapping_sub(b),
+            2 => a.wrapping_mul(b),
+            _ => 0u8.wrapping_sub(a),
+        };
+        let s = if a < 10 {
+            0
+        } else if a < 100 {
+            u16::from(a) * u16::from(a)
+        } else {
+            u16::from(a) * u16::from(b)
+        };
+        let class = match n {
+            0 => 10,
+            1 | 2 => 20,
+            3..=9 => 30,
+            _ => 40,
+        };
+        vec![format!("r={r}"), format!("s={s}"), format!("class={class}"), format!("same={}", code >= 2)]
+    };
+    let mut owned = Vec::new();
+    for (code, a, b, n) in
+        [(0u8, 5u8, 7u8, 0u8), (1, 50, 7, 2), (2, 150, 3, 5), (3, 200, 9, 77), (2, 9, 9, 9), (1, 99, 1, 1)]
+    {
+        let ins: Vec<String> = [code, a, b, n].iter().map(u8::to_string).collect();
+        owned.push((ins, rust(code, a, b, n)));
+    }
+    let inputs: Vec<Vec<(&str, &str)>> = owned
+        .iter()
+        .map(|(ins, _)| ["code", "a", "b", "n"].iter().zip(ins).map(|(k, v)| (*k, v.as_str())).collect())
+        .collect();
+    let wants: Vec<Vec<&str>> = owned.iter().map(|(_, w)| w.iter().map(String::as_str).collect()).collect();
+    let (a, b) = (build(new), build(old));
+    for (inputs, want) in inputs.iter().zip(&wants) {
+        let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(run(&a, inputs), want, "match form on {inputs:?}");
+        assert_eq!(run(&b, inputs), want, "hand-written form on {inputs:?}");
+    }
+    // The enum form costs what the hand-written tag muxes cost.
+    assert_eq!(a.and_count(), b.and_count());
+}
+
+#[test]
+fn enum_values_in_interfaces_and_public_matches() {
+    // A match on a compile-time value takes one arm; enums compare with `==`.
+    let src = r#"
+        party p;
+        enum Color { Red, Green, Blue }
+        const K = 2;
+        fn main(x: u8 @p) -> (y: u8, eq: bool) {
+            let c = Color::Green;
+            let k = match K { 0 => x, 1 => x + 1, _ => x + 2 };
+            let y = match c { Color::Red => 0, Color::Green => k, Color::Blue => 2 };
+            (y, Color::Blue == Color::Blue)
+        }"#;
+    let c = build(src);
+    let plus2 = build("party p;\nfn main(x: u8 @p) -> (y: u8, eq: bool) { (x + 2, true) }").and_count();
+    assert_eq!(c.and_count(), plus2); // only the arm taken: `x + 2`
+    assert_eq!(run(&c, &[("x", "40")]), vec!["y=42", "eq=true"]);
+}
+
+#[test]
+fn match_errors() {
+    let head = "party p;\nenum E { A, B(u8), C }\nenum F { X }\nfn main(v: u8 @p) -> u8 {\n let e = if v == 0 { E::A } else { E::B(v) };\n";
+    fails(
+        &format!("{head}match e {{ E::A => 1, E::B(x) => x }} }}"),
+        "non-exhaustive `match`: `E::C` not covered",
+        "add an arm for each",
+    );
+    fails(
+        &format!("{head}match v {{ 0 => 1, 1..=200 => 2 }} }}"),
+        "non-exhaustive `match` on `u8`: `201` and possibly more not covered",
+        "catch-all",
+    );
+    fails(
+        &format!("{head}match e {{ E::A => 1, _ => 2, E::C => 3 }} }}"),
+        "unreachable `match` arm",
+        "move the catch-all last",
+    );
+    fails(
+        &format!("{head}match e {{ E::A => 1, F::X => 2, _ => 3 }} }}"),
+        "expected a variant of `E`, found `F::X`",
+        "",
+    );
+    fails(
+        &format!("{head}match e {{ E::A => 1, E::D => 2, _ => 3 }} }}"),
+        "enum `E` has no variant `D`",
+        "its variants are: A, B, C",
+    );
+    fails(&format!("{head}let z = E::B(1, 2); v }}"), "`E::B` takes 1 value(s) but 2 were given", "");
+    fails(&format!("{head}let z = E::A(1); v }}"), "takes 0 value(s) but 1 were given", "without arguments");
+    fails(&format!("{head}e.0 }}"), "enum `E` has no fields", "`match`");
+    fails(&format!("{head}let z = E {{ }}; v }}"), "`E` is an enum, not a struct", "");
+    fails(&format!("{head}match e {{ E::A => 1u8, E::B(x) => x, E::C => true }} }}"), "different types", "");
+    fails(
+        &format!("{head}match v {{ E::A => 1, _ => 2 }} }}"),
+        "a variant pattern cannot match a value of type `u8`",
+        "",
+    );
+}
