@@ -46,6 +46,11 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
         Op::Sub => arith::sub(b, &a(), &bb()),
         Op::Neg => arith::neg(b, &a()),
         Op::Mul => mul::mul(b, &a(), &bb()),
+        Op::MulFull { signed } => {
+            let x = arg(0);
+            let y = fit(arg(1), x.width());
+            fit(&mul::mul_full(b, x, &y, *signed), w)
+        }
         Op::Div { signed } => div::divrem(b, &a(), &bb(), *signed).0,
         Op::Rem { signed } => div::divrem(b, &a(), &bb(), *signed).1,
         Op::Shl => shift::shl(b, &a(), arg(1)),

@@ -31,6 +31,7 @@
 //! | `Hamming` | 2 | w | popcount of the XOR |
 //! | `Min{s}`,`Max{s}` | 2 | w | |
 //! | `Abs` | 1 | w | wrapping absolute value of a signed word |
+//! | `MulFull{s}` | 2 of width n | 2n | the full product (made by the IR passes from `Mul` of two `Ext`s of n-bit words to at least 2n bits) |
 //! | `Sort{s,desc,key}` | n of width e | n*e | the operands sorted (sorting network) by their top `key` bits (all bits when `key` is 0) |
 //! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
 //! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
@@ -85,6 +86,7 @@ pub enum Op {
     Max { signed: bool },
     Abs,
     Sort { signed: bool, desc: bool, key: u32 },
+    MulFull { signed: bool },
     Aes128,
     Sha256Compress,
     Decode,
@@ -102,6 +104,7 @@ impl Op {
                 | Op::Xor
                 | Op::Add
                 | Op::Mul
+                | Op::MulFull { .. }
                 | Op::Eq
                 | Op::Hamming
                 | Op::Min { .. }

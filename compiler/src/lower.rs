@@ -1318,6 +1318,17 @@ impl<'a> Lower<'a> {
                 }
                 "dp_noise" => self.dp_noise(e, args, &vals, &ty)?,
                 "sort_by_key" => self.sort_by_key(e, args, &vals[0], &ty)?,
+                "mul_wide" => {
+                    // Both operands extended to the product's width: the IR passes make
+                    // this the full-product multiplier (`passes::widening_product`).
+                    let (Ty::UInt(w2) | Ty::SInt(w2)) = ty else {
+                        return err(e.span, "`mul_wide` needs integers");
+                    };
+                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
+                    let x = self.ir.node(Op::Ext { signed }, vec![x], w2);
+                    let y = self.ir.node(Op::Ext { signed }, vec![y], w2);
+                    Val::W(self.ir.node(Op::Mul, vec![x, y], w2))
+                }
                 _ => return err(name.span, "unknown builtin"),
             });
         }

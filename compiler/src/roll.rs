@@ -971,7 +971,7 @@ pub(crate) fn gate_estimate(ir: &Ir) -> u64 {
             let w = u64::from(node.width).max(1);
             let arg_w = node.args.first().map_or(w, |&a| u64::from(ir.graph[a].width).max(1));
             match &node.op {
-                Op::Mul | Op::Div { .. } | Op::Rem { .. } => 2 * w * w,
+                Op::Mul | Op::MulFull { .. } | Op::Div { .. } | Op::Rem { .. } => 2 * w * w,
                 Op::Shl | Op::Shr { .. } => w * (64 - w.leading_zeros() as u64),
                 Op::Sort { .. } => {
                     let k = node.args.len().max(1) as u64;
