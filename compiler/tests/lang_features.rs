@@ -637,3 +637,33 @@ fn widening_products_cost_the_full_product() {
     fails("party p;\nfn main(x: u32 @p, y: u16 @p) -> u64 { mul_wide(x, y) }", "mismatched types", "");
     fails("party p;\nfn main(x: u256 @p) -> u64 { mul_wide(x, x) }", "at most 128 bits", "");
 }
+
+#[test]
+fn showcase_costs_what_the_hand_written_program_costs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("read program");
+    let (rusty, by_hand) = (build(&read("rusty.mpc")), build(&read("rusty_by_hand.mpc")));
+    let cases = [
+        (
+            r#"[{"amount": 120, "id": 1}, {"amount": 300, "id": 2}]"#,
+            r#"[{"amount": 250, "id": 3}, {"amount": 300, "id": 4}]"#,
+            "1",
+        ),
+        (
+            r#"[{"amount": 7, "id": 9}, {"amount": 7, "id": 8}]"#,
+            r#"[{"amount": 7, "id": 7}, {"amount": 7, "id": 6}]"#,
+            "2",
+        ),
+        (
+            r#"[{"amount": 500, "id": 1}, {"amount": 90, "id": 2}]"#,
+            r#"[{"amount": 250, "id": 3}, {"amount": 80, "id": 4}]"#,
+            "0",
+        ),
+    ];
+    for (a, b, rule) in cases {
+        let inputs = [("a", a), ("b", b), ("rule", rule)];
+        assert_eq!(run(&rusty, &inputs), run(&by_hand, &inputs), "{inputs:?}");
+    }
+    println!("rusty.mpc: {} AND, rusty_by_hand.mpc: {} AND", rusty.and_count(), by_hand.and_count());
+    assert_eq!(rusty.and_count(), by_hand.and_count());
+}
