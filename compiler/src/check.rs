@@ -1834,6 +1834,14 @@ impl<'p> Checker<'p> {
             return Ty::Error;
         };
         let el = match &t {
+            Ty::Array(el, _) if el.has_comptime(&self.out.structs) => {
+                self.err_help(
+                    args[0].span,
+                    "`sort_by_key` needs elements of a run-time type",
+                    "give the elements a type, e.g. `[3u8, 1, 2]`",
+                );
+                Ty::Error
+            }
             Ty::Array(el, _) => (**el).clone(),
             Ty::Error => Ty::Error,
             other => {

@@ -667,3 +667,25 @@ fn showcase_costs_what_the_hand_written_program_costs() {
     println!("rusty.mpc: {} AND, rusty_by_hand.mpc: {} AND", rusty.and_count(), by_hand.and_count());
     assert_eq!(rusty.and_count(), by_hand.and_count());
 }
+
+#[test]
+fn new_forms_fail_cleanly_at_the_limits() {
+    // A `match` with many arms is an `if` chain: past the nesting limit it is one
+    // diagnostic, not a stack overflow.
+    let arms: String = (0..2000).map(|i| format!("{i} => {i}u16, ")).collect();
+    let src = format!("party p;\nfn main(x: u16 @p) -> u16 {{ match x {{ {arms} _ => 0 }} }}");
+    let (c, diags) = compile(&src, &Options::default());
+    assert!(c.is_none());
+    assert!(render(&diags, "t.mpc", &src, false).contains("nested too deeply"));
+    // A few hundred arms compile.
+    let arms: String = (0..100).map(|i| format!("{i} => {}u8, ", i * 2)).collect();
+    let c = build(&format!("party p;\nfn main(x: u8 @p) -> u8 {{ match x {{ {arms} _ => 1 }} }}"));
+    assert_eq!(run(&c, &[("x", "40")]), vec!["0=80"]);
+    assert_eq!(run(&c, &[("x", "200")]), vec!["0=1"]);
+    fails("party p;\nfn main(x: u8 @p) -> u8 { match x { } }", "a `match` needs at least one arm", "");
+    fails(
+        "party p;\nfn main(x: u8 @p) -> [u8; 3] { sort_by_key([3, 1, 2], |v| v as u8) }",
+        "needs elements of a run-time type",
+        "give the elements a type",
+    );
+}
