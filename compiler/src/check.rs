@@ -2397,6 +2397,7 @@ fn expr_returns(e: &Expr) -> bool {
     loop {
         match &e.kind {
             ExprKind::Block(b) => return block_returns(b),
+            ExprKind::Match(m) => e = &m.desugared,
             ExprKind::If(_, then, Some(el)) => {
                 if !block_returns(then) {
                     return false;

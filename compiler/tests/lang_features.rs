@@ -689,3 +689,23 @@ fn new_forms_fail_cleanly_at_the_limits() {
         "give the elements a type",
     );
 }
+
+#[test]
+fn a_function_may_end_in_a_public_match_whose_arms_return() {
+    let src = r#"
+        party p;
+        const MODE = 1;
+        fn f(x: u8) -> u8 {
+            match MODE {
+                0 => { return x; }
+                _ => { return x + 1; }
+            }
+        }
+        fn main(x: u8 @p) -> u8 { f(x) }"#;
+    assert_eq!(run(&build(src), &[("x", "41")]), vec!["0=42"]);
+    fails(
+        "party p;\nfn main(x: u8 @p) -> u8 { match x { 0 => { return 1; } _ => { return 2; } } }",
+        "`return` inside an `if` on a secret condition is not supported",
+        "assign the result to a variable",
+    );
+}
