@@ -253,7 +253,7 @@ impl<'a> Walker<'a> {
                     let fs = fields.iter().map(|(f, _)| (f.name.as_str(), f.span)).collect();
                     w.structs.entry(&name.name).or_insert((name.span, fs));
                 }
-                Item::Party(_) | Item::Error(_) => {}
+                Item::Party(_) | Item::Enum { .. } | Item::Error(_) => {}
             }
         }
         w
@@ -289,6 +289,11 @@ impl<'a> Walker<'a> {
                 }
                 Item::Struct { fields, .. } => {
                     for (_, t) in fields {
+                        self.ty(t);
+                    }
+                }
+                Item::Enum { variants, .. } => {
+                    for t in variants.iter().flat_map(|(_, ts)| ts) {
                         self.ty(t);
                     }
                 }
@@ -362,7 +367,18 @@ impl<'a> Walker<'a> {
             self.out.types.push((e.span, ty.display(&self.ck.structs)));
         }
         match &e.kind {
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Error => {}
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Tag(..) | ExprKind::Error => {}
+            ExprKind::Method(recv, _, args) => {
+                self.expr(recv);
+                args.iter().for_each(|a| self.expr(a));
+            }
+            ExprKind::Variant(_, _, args) => args.iter().flatten().for_each(|a| self.expr(a)),
+            ExprKind::Closure(param, body) => {
+                self.scopes.push(vec![(param.name.clone(), param.span)]);
+                self.expr(body);
+                self.scopes.pop();
+            }
+            ExprKind::Match(info) => self.expr(&info.desugared),
             ExprKind::Path(n) => {
                 let local = self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|(x, _)| *x == n.name);
                 if let Some(&(_, s)) = local {

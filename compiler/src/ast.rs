@@ -42,6 +42,9 @@ pub struct Ident {
 pub struct Program {
     /// Items in source order.
     pub items: Vec<Item>,
+    /// One more than the largest [`ExprId`] of the parse: where ids of expressions
+    /// made later (generic functions instantiated by the checker) start.
+    pub next_id: u32,
 }
 
 /// A top-level item.
@@ -53,6 +56,9 @@ pub enum Item {
     Const { name: Ident, ty: Option<Type>, value: Expr },
     /// `struct Bid { amount: u32, id: u8 }`
     Struct { name: Ident, fields: Vec<(Ident, Type)> },
+    /// `enum Shape { Empty, Circle(u32), Rect(u32, u32) }`: variants with their
+    /// payload types.
+    Enum { name: Ident, variants: Vec<(Ident, Vec<Type>)> },
     /// A function.
     Fn(FnDef),
     /// An item that failed to parse (already reported).
@@ -64,6 +70,9 @@ pub enum Item {
 pub struct FnDef {
     /// The function's name.
     pub name: Ident,
+    /// `<const N: usize, ...>`: compile-time integer parameters (array lengths),
+    /// inferred at each call from the argument types.
+    pub generics: Vec<Ident>,
     /// Parameters in order.
     pub params: Vec<Param>,
     /// The return type, if any.
@@ -77,6 +86,8 @@ pub struct FnDef {
 pub struct Param {
     /// The parameter's name.
     pub name: Ident,
+    /// `mut name: T`: the body may assign it (its own copy).
+    pub mutable: bool,
     /// Its type.
     pub ty: Type,
     /// The party that supplies it (inputs of `main` only).
@@ -147,8 +158,11 @@ pub enum Stmt {
     Assign { place: Expr, op: Option<BinOp>, value: Expr, span: Span },
     /// An expression evaluated for its effects.
     Expr(Expr),
-    /// `for var in lo..hi { body }`
-    For { var: Ident, lo: Expr, hi: Expr, body: Block, span: Span },
+    /// `for var in lo..hi { body }`, counting down from `hi - 1` when `rev`
+    /// (`(lo..hi).rev()`). The other loop forms (`..=`, `for x in arr`,
+    /// `.iter().enumerate()`) are rewritten into this one by the parser.
+    /// `inclusive`: `lo..=hi`.
+    For { var: Ident, lo: Expr, hi: Expr, body: Block, span: Span, rev: bool, inclusive: bool },
     /// `return [value];`
     Return { value: Option<Expr>, span: Span },
     /// `while` / `loop`: parsed so that they can be rejected with a good message.
@@ -264,8 +278,46 @@ pub enum ExprKind {
     Block(Block),
     /// `if c { ... } [else ...]`; the else branch is a block or another `if`.
     If(Box<Expr>, Block, Option<Box<Expr>>),
+    /// `recv.name(args)`: `xs.len()`, `x.bit(i)`.
+    Method(Box<Expr>, Ident, Vec<Expr>),
+    /// `Type::NAME` or `Enum::Variant[(args)]`: `u8::MAX`, `Shape::Rect(2, 3)`.
+    Variant(Ident, Ident, Option<Vec<Expr>>),
+    /// The tag of `Enum::Variant`, a compile-time integer (made by `match`).
+    Tag(Ident, Ident),
+    /// `|x| body`: only as the key of `sort_by_key`.
+    Closure(Ident, Box<Expr>),
+    /// `match scrutinee { arms }`: the arms as written (for exhaustiveness checks and
+    /// messages) and the `if` chain the parser rewrote it into, which is what is typed
+    /// and lowered.
+    Match(Box<MatchInfo>),
     /// An expression that failed to parse (already reported).
     Error,
+}
+
+/// A `match` as written, next to its rewriting.
+#[derive(Clone, Debug)]
+pub struct MatchInfo {
+    /// The scrutinee (inside `desugared`, as the value of its first `let`).
+    pub scrutinee: ExprId,
+    /// The arms' patterns: alternatives of each arm, and the arm's span.
+    pub arms: Vec<(Vec<PatAtom>, Span)>,
+    /// `{ let m = scrutinee; if test1 { arm1 } else if ... else { last } }`.
+    pub desugared: Expr,
+}
+
+/// One alternative of a `match` pattern.
+#[derive(Clone, Debug)]
+pub enum PatAtom {
+    /// `_` or a name binding the whole value.
+    Wild(Span),
+    /// `true` / `false`.
+    Bool(bool, Span),
+    /// An integer literal, a byte literal or `true`/`false` (as 1/0 with `bool`).
+    Int(String, Span),
+    /// `lo..=hi` of integer literals.
+    Range(String, String, Span),
+    /// `Enum::Variant` or `Enum::Variant(a, b)` with that many bindings.
+    Variant(Ident, Ident, Span),
 }
 
 /// Hands out expression ids during one parse.
@@ -280,6 +332,16 @@ impl IdGen {
         let id = self.next.get();
         self.next.set(id.wrapping_add(1));
         ExprId(id)
+    }
+
+    /// The id `fresh` would give next.
+    pub fn peek(&self) -> u32 {
+        self.next.get()
+    }
+
+    /// Ids from `start` on.
+    pub fn starting_at(start: u32) -> IdGen {
+        IdGen { next: Cell::new(start) }
     }
 
     /// Builds an expression with a fresh id.
@@ -355,12 +417,24 @@ impl Expr {
     fn take_children(&mut self, out: &mut Vec<Node>) {
         let kind = std::mem::replace(&mut self.kind, ExprKind::Error);
         match kind {
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error => {}
+            ExprKind::Int(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Path(_)
+            | ExprKind::Tag(..)
+            | ExprKind::Error => {}
             ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
                 out.push(Node::Expr(*a));
                 out.push(Node::Expr(*b));
             }
-            ExprKind::Unary(_, a) | ExprKind::Field(a, _) => out.push(Node::Expr(*a)),
+            ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::Closure(_, a) => {
+                out.push(Node::Expr(*a))
+            }
+            ExprKind::Method(a, _, items) => {
+                out.push(Node::Expr(*a));
+                out.extend(items.into_iter().map(Node::Expr));
+            }
+            ExprKind::Variant(_, _, items) => out.extend(items.into_iter().flatten().map(Node::Expr)),
+            ExprKind::Match(m) => out.push(Node::Expr(m.desugared)),
             ExprKind::Cast(a, t) => {
                 out.push(Node::Expr(*a));
                 out.push(Node::Type(t));
@@ -379,7 +453,10 @@ impl Expr {
     }
 
     fn is_leaf(&self) -> bool {
-        matches!(self.kind, ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error)
+        matches!(
+            self.kind,
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Tag(..) | ExprKind::Error
+        )
     }
 }
 
@@ -463,6 +540,9 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
     for item in &program.items {
         match item {
             Item::Party(_) | Item::Error(_) => {}
+            Item::Enum { variants, .. } => {
+                stack.extend(variants.iter().flat_map(|(_, ts)| ts.iter().map(|t| (NodeRef::Type(t), 1))))
+            }
             Item::Const { ty, value, .. } => {
                 stack.extend(ty.iter().map(|t| (NodeRef::Type(t), 1)));
                 stack.push((NodeRef::Expr(value), 1));
@@ -489,7 +569,11 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
         let d = depth + 1;
         match node {
             NodeRef::Expr(e) => match &e.kind {
-                ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Path(_) | ExprKind::Error => {}
+                ExprKind::Int(_)
+                | ExprKind::Bool(_)
+                | ExprKind::Path(_)
+                | ExprKind::Tag(..)
+                | ExprKind::Error => {}
                 // A left-associated chain `a + b + c` is one level: the phases that
                 // recurse walk its left spine in a loop (see `Expr::binary_spine`).
                 ExprKind::Binary(_, a, b) => {
@@ -501,7 +585,17 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
                     stack.push((NodeRef::Expr(a), d));
                     stack.push((NodeRef::Expr(b), d));
                 }
-                ExprKind::Unary(_, a) | ExprKind::Field(a, _) => stack.push((NodeRef::Expr(a), d)),
+                ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::Closure(_, a) => {
+                    stack.push((NodeRef::Expr(a), d))
+                }
+                ExprKind::Method(a, _, items) => {
+                    stack.push((NodeRef::Expr(a), d));
+                    stack.extend(items.iter().map(|x| (NodeRef::Expr(x), d)));
+                }
+                ExprKind::Variant(_, _, items) => {
+                    stack.extend(items.iter().flatten().map(|x| (NodeRef::Expr(x), d)))
+                }
+                ExprKind::Match(m) => stack.push((NodeRef::Expr(&m.desugared), depth)),
                 ExprKind::Cast(a, t) => {
                     stack.push((NodeRef::Expr(a), d));
                     stack.push((NodeRef::Type(t), d));
@@ -562,6 +656,6 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
 impl Expr {
     /// Whether the expression ends in a block (and so may stand as a statement without `;`).
     pub fn is_block_like(&self) -> bool {
-        matches!(self.kind, ExprKind::Block(_) | ExprKind::If(..))
+        matches!(self.kind, ExprKind::Block(_) | ExprKind::If(..) | ExprKind::Match(_))
     }
 }

@@ -49,6 +49,11 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
         Op::Sub => arith::sub(b, &a(), &bb()),
         Op::Neg => arith::neg(b, &a()),
         Op::Mul => mul::mul(b, &a(), &bb()),
+        Op::MulFull { signed } => {
+            let x = arg(0);
+            let y = fit(arg(1), x.width());
+            fit(&mul::mul_full(b, x, &y, *signed), w)
+        }
         Op::Div { signed } => div::divrem(b, &a(), &bb(), *signed).0,
         Op::Rem { signed } => div::divrem(b, &a(), &bb(), *signed).1,
         Op::Shl => shift::shl(b, &a(), arg(1)),
@@ -96,13 +101,17 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
             let s = x.bits().last().copied().unwrap_or(Bit::ZERO);
             arith::cond_neg(b, s, &x)
         }
-        Op::Sort { signed, desc } => {
+        Op::Sort { signed, desc, key } => {
             if args.is_empty() {
                 return Word::constant(0, w);
             }
             let e = args[0].width();
             let xs: Vec<Word> = args.iter().map(|x| fit(x, e)).collect();
-            let sorted = sort::sort(b, &xs, *signed, *desc);
+            let sorted = if *key == 0 || *key as usize >= e {
+                sort::sort(b, &xs, *signed, *desc)
+            } else {
+                sort_by_top(b, &xs, *key as usize, *signed, *desc)
+            };
             let mut bits = Vec::with_capacity(w);
             for x in sorted {
                 bits.extend(x.into_bits());
@@ -371,4 +380,29 @@ pub fn blast_attributed(
         out.entry(Span::default()).or_default().and_gates += actual - counted;
     }
     Ok((optimized, out))
+}
+
+/// Batcher's network (the comparators of `sort::sort`) comparing only the top `key`
+/// bits of each word and swapping whole words: `sort_by_key`, whose words are
+/// `key ‖ index ‖ element` (the index makes equal keys keep their order).
+fn sort_by_top(
+    b: &mut mpc_circuits::Builder,
+    xs: &[Word],
+    key: usize,
+    signed: bool,
+    desc: bool,
+) -> Vec<Word> {
+    use mpc_circuits::gadgets::{cmp, mux};
+    let e = xs.first().map_or(0, Word::width);
+    let top = |x: &Word| x.slice(e - key..e);
+    let mut v = xs.to_vec();
+    sort::for_each_batcher_pair(xs.len(), |i, j| {
+        let (ki, kj) = (top(&v[i]), top(&v[j]));
+        let swap = if desc { cmp::gt(b, &kj, &ki, signed) } else { cmp::lt(b, &kj, &ki, signed) };
+        let (lo, hi) = mux::cond_swap(b, swap, &v[i], &v[j]);
+        v[i] = lo;
+        v[j] = hi;
+        !b.over_limit()
+    });
+    v
 }

@@ -31,6 +31,20 @@ pub struct FnSig {
     pub params: Vec<Ty>,
     /// Return type (unit when omitted).
     pub ret: Ty,
+    /// For an instance of a generic function: its index in [`Checked::instances`]
+    /// (whose body is the one to lower, not `item`'s).
+    pub instance: Option<usize>,
+}
+
+/// An `enum`: the struct that holds its values (a `(tag)` field, then each variant's
+/// payloads as fields `Variant.0`, `Variant.1`, ...) and its variants in order (the
+/// tag of variant k is k).
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    /// Index of the struct in [`Checked::structs`].
+    pub strukt: usize,
+    /// Variant names and payload types.
+    pub variants: Vec<(String, Vec<Ty>)>,
 }
 
 /// One output of `main`: name, type, and the party that learns it (None = all).
@@ -68,6 +82,13 @@ pub struct Checked {
     /// Returned expressions given as the element of a one-element tuple return type
     /// (`x` for `-> (m: u8)`): their value is wrapped into that tuple.
     pub wrap_single: std::collections::HashSet<ExprId>,
+    /// Enums by name.
+    pub enums: HashMap<String, EnumDef>,
+    /// Instances of generic functions (`dot<4>`): copies of the generic definition
+    /// with the parameters replaced by their values and fresh expression ids.
+    pub instances: Vec<FnDef>,
+    /// Calls of generic functions: the instance (a key of `fns`) each one calls.
+    pub call_targets: HashMap<ExprId, String>,
 }
 
 impl Checked {
@@ -78,8 +99,22 @@ impl Checked {
 }
 
 /// Built-in functions.
-pub const BUILTINS: &[&str] =
-    &["min", "max", "abs", "popcount", "hamming", "sort", "aes128", "sha256_compress", "dp_noise"];
+pub const BUILTINS: &[&str] = &[
+    "min",
+    "max",
+    "abs",
+    "popcount",
+    "hamming",
+    "sort",
+    "sort_by_key",
+    "mul_wide",
+    "aes128",
+    "sha256_compress",
+    "dp_noise",
+];
+
+/// Most instances of generic functions one program may create.
+const MAX_INSTANCES: usize = 10_000;
 
 #[derive(Clone)]
 struct Var {
@@ -111,6 +146,12 @@ struct Checker<'p> {
     inferred: HashMap<usize, Ty>,
     /// Whether the current pass over a body inferred a new type.
     inferred_new: bool,
+    /// Generic functions by name: item index.
+    generic_fns: HashMap<String, usize>,
+    /// Instances whose bodies are still to be checked.
+    pending: Vec<String>,
+    /// Ids for the expressions of instances.
+    ids: IdGen,
 }
 
 /// Deepest expression nesting the checker (and so the compiler) accepts.
@@ -133,6 +174,9 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
         struct_too_big: false,
         inferred: HashMap::new(),
         inferred_new: false,
+        generic_fns: HashMap::new(),
+        pending: Vec::new(),
+        ids: IdGen::starting_at(prog.next_id),
     };
     c.run();
     (c.out, c.diags)
@@ -180,10 +224,16 @@ impl<'p> Checker<'p> {
                         self.out.parties.push(name.name.clone());
                     }
                 }
-                Item::Struct { name, .. } if self.check_new_name(&mut seen, name) => {
+                Item::Struct { name, .. } | Item::Enum { name, .. }
+                    if self.check_new_name(&mut seen, name) =>
+                {
                     let idx = self.out.structs.len();
                     self.out.structs.push(StructDef { name: name.name.clone(), fields: Vec::new() });
                     self.out.struct_index.insert(name.name.clone(), idx);
+                    if matches!(item, Item::Enum { .. }) {
+                        let def = EnumDef { strukt: idx, variants: Vec::new() };
+                        self.out.enums.insert(name.name.clone(), def);
+                    }
                 }
                 _ => {}
             }
@@ -211,6 +261,41 @@ impl<'p> Checker<'p> {
                     self.out.structs[si].fields = fs;
                     // Cut oversized structs as soon as they are defined, so that later
                     // definitions never walk them.
+                    let mut memo = vec![None; self.out.structs.len()];
+                    self.limit_struct_shapes(&[si], &mut memo);
+                }
+                Item::Enum { name, variants } => {
+                    let Some(&si) = self.out.struct_index.get(&name.name) else { continue };
+                    if !self.out.enums.contains_key(&name.name) || !self.out.structs[si].fields.is_empty() {
+                        continue;
+                    }
+                    if variants.is_empty() {
+                        self.err_help(name.span, format!("enum `{}` has no variants", name.name), "add one");
+                    }
+                    let tag_width = (usize::BITS - variants.len().saturating_sub(1).leading_zeros()).max(1);
+                    let mut fs: Vec<(String, Ty)> = vec![("(tag)".into(), Ty::UInt(tag_width))];
+                    let mut vs: Vec<(String, Vec<Ty>)> = Vec::new();
+                    for (vname, tys) in variants {
+                        if vs.iter().any(|(n, _)| n == &vname.name) {
+                            self.err(vname.span, format!("variant `{}` is declared twice", vname.name));
+                            continue;
+                        }
+                        let mut ts = Vec::new();
+                        for (k, t) in tys.iter().enumerate() {
+                            let ty = self.resolve_type(t);
+                            if self.contains_struct(&ty, si) {
+                                self.err(t.span, format!("enum `{}` cannot contain itself", name.name));
+                                continue;
+                            }
+                            fs.push((format!("{}.{k}", vname.name), ty.clone()));
+                            ts.push(ty);
+                        }
+                        vs.push((vname.name.clone(), ts));
+                    }
+                    self.out.structs[si].fields = fs;
+                    if let Some(e) = self.out.enums.get_mut(&name.name) {
+                        e.variants = vs;
+                    }
                     let mut memo = vec![None; self.out.structs.len()];
                     self.limit_struct_shapes(&[si], &mut memo);
                 }
@@ -246,6 +331,11 @@ impl<'p> Checker<'p> {
                         );
                         continue;
                     }
+                    if !f.generics.is_empty() {
+                        // Checked per instance, when a call gives the parameters values.
+                        self.generic_fns.insert(f.name.name.clone(), idx);
+                        continue;
+                    }
                     let params: Vec<Ty> = f.params.iter().map(|p| self.resolve_type(&p.ty)).collect();
                     let ret = match &f.ret {
                         None => Ty::unit(),
@@ -257,7 +347,9 @@ impl<'p> Checker<'p> {
                             None => Ty::unit(),
                         },
                     };
-                    self.out.fns.insert(f.name.name.clone(), FnSig { item: idx, params, ret });
+                    self.out
+                        .fns
+                        .insert(f.name.name.clone(), FnSig { item: idx, params, ret, instance: None });
                 }
                 Item::Party(_) | Item::Error(_) => {}
             }
@@ -269,97 +361,111 @@ impl<'p> Checker<'p> {
         self.limit_struct_shapes(&all, &mut memo);
         // Pass 3: main's interface.
         self.check_main();
-        // Pass 4: bodies.
+        // Pass 4: bodies, then the bodies of the generic functions' instances (which
+        // may call for more instances).
         for item in &prog.items {
             if let Item::Fn(f) = item {
                 let Some(sig) = self.out.fns.get(&f.name.name).cloned() else { continue };
-                if sig.item >= prog.items.len() {
+                if sig.item >= prog.items.len() || sig.instance.is_some() {
                     continue;
                 }
-                self.current_fn = f.name.name.clone();
-                self.ret_ty = sig.ret.clone();
-                let mut scope: HashMap<String, Var> = HashMap::new();
-                for (p, t) in f.params.iter().zip(&sig.params) {
-                    if scope.contains_key(&p.name.name) {
-                        self.err(p.name.span, format!("parameter `{}` is declared twice", p.name.name));
-                    }
-                    scope.insert(p.name.name.clone(), Var { ty: t.clone(), mutable: false, decl: None });
-                    if f.name.name != "main" {
-                        if let Some(party) = &p.party {
-                            self.err_help(
-                                party.span,
-                                "only inputs of `main` belong to a party",
-                                "remove the `@party` annotation",
-                            );
-                        }
-                    }
+                self.fn_body(f, &sig);
+            }
+        }
+        while let Some(name) = self.pending.pop() {
+            let Some(sig) = self.out.fns.get(&name).cloned() else { continue };
+            let Some(f) = sig.instance.and_then(|i| self.out.instances.get(i)).cloned() else { continue };
+            self.fn_body(&f, &sig);
+        }
+        self.check_recursion();
+    }
+
+    /// Checks the body of function `f` (with signature `sig`).
+    fn fn_body(&mut self, f: &FnDef, sig: &FnSig) {
+        // Inferred `let mut` types are per body (instances of one generic function
+        // share its spans but not its array lengths).
+        self.inferred.clear();
+        self.current_fn = f.name.name.clone();
+        self.ret_ty = sig.ret.clone();
+        let mut scope: HashMap<String, Var> = HashMap::new();
+        for (p, t) in f.params.iter().zip(&sig.params) {
+            if scope.contains_key(&p.name.name) {
+                self.err(p.name.span, format!("parameter `{}` is declared twice", p.name.name));
+            }
+            scope.insert(p.name.name.clone(), Var { ty: t.clone(), mutable: p.mutable, decl: None });
+            if f.name.name != "main" {
+                if let Some(party) = &p.party {
+                    self.err_help(
+                        party.span,
+                        "only inputs of `main` belong to a party",
+                        "remove the `@party` annotation",
+                    );
                 }
-                if f.name.name != "main" {
-                    if let Some(r) = &f.ret {
-                        for c in &r.comps {
-                            if let Some(p) = &c.party {
-                                self.err_help(
-                                    p.span,
-                                    "only outputs of `main` can be restricted to a party",
-                                    "remove the `@party` annotation",
-                                );
-                            }
-                        }
-                    }
-                }
-                let ret = sig.ret.clone();
-                let (diags, too_deep) = (self.diags.len(), self.too_deep);
-                let mut passes = 0;
-                let body_ty = loop {
-                    self.inferred_new = false;
-                    self.scopes.push(scope.clone());
-                    let t = self.block(&f.body, Some(&ret));
-                    self.scopes.pop();
-                    passes += 1;
-                    if !self.inferred_new || passes > MAX_INFER_PASSES {
-                        break t;
-                    }
-                    // A `let mut` got its type from a later assignment: check the body
-                    // again with it (the first pass's diagnostics are dropped).
-                    self.diags.truncate(diags);
-                    self.too_deep = too_deep;
-                };
-                let tail_returns = f.body.tail.as_deref().is_some_and(expr_returns);
-                if !tail_returns && (!block_returns(&f.body) || f.body.tail.is_some()) {
-                    let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
-                    match &f.body.tail {
-                        Some(t) => self.expect_returned(t, &body_ty, &ret),
-                        None => {
-                            if ret != Ty::unit() && !ret.has_error() {
-                                // `x + 1;` as the last statement: the `;` is the mistake.
-                                let semi = match f.body.stmts.last() {
-                                    Some(Stmt::Expr(last))
-                                        if !last.is_block_like()
-                                            && self.out.expr_types.get(&last.id) == Some(&ret) =>
-                                    {
-                                        Some(last.span)
-                                    }
-                                    _ => None,
-                                };
-                                let (span, help) = match semi {
-                                    Some(s) => (s, "remove the `;` after this expression to return its value"),
-                                    None => (
-                                        span,
-                                        "end the body with the value to return (no `;`) or a `return` statement",
-                                    ),
-                                };
-                                self.err_help(
-                                    span,
-                                    format!("function `{}` must return `{}`", f.name.name, self.show(&ret)),
-                                    help,
-                                );
-                            }
-                        }
+            }
+        }
+        if f.name.name != "main" {
+            if let Some(r) = &f.ret {
+                for c in &r.comps {
+                    if let Some(p) = &c.party {
+                        self.err_help(
+                            p.span,
+                            "only outputs of `main` can be restricted to a party",
+                            "remove the `@party` annotation",
+                        );
                     }
                 }
             }
         }
-        self.check_recursion();
+        let ret = sig.ret.clone();
+        let (diags, too_deep) = (self.diags.len(), self.too_deep);
+        let mut passes = 0;
+        let body_ty = loop {
+            self.inferred_new = false;
+            self.scopes.push(scope.clone());
+            let t = self.block(&f.body, Some(&ret));
+            self.scopes.pop();
+            passes += 1;
+            if !self.inferred_new || passes > MAX_INFER_PASSES {
+                break t;
+            }
+            // A `let mut` got its type from a later assignment: check the body
+            // again with it (the first pass's diagnostics are dropped).
+            self.diags.truncate(diags);
+            self.too_deep = too_deep;
+        };
+        let tail_returns = f.body.tail.as_deref().is_some_and(expr_returns);
+        if !tail_returns && (!block_returns(&f.body) || f.body.tail.is_some()) {
+            let span = f.body.tail.as_ref().map(|t| t.span).unwrap_or(f.body.span);
+            match &f.body.tail {
+                Some(t) => self.expect_returned(t, &body_ty, &ret),
+                None => {
+                    if ret != Ty::unit() && !ret.has_error() {
+                        // `x + 1;` as the last statement: the `;` is the mistake.
+                        let semi = match f.body.stmts.last() {
+                            Some(Stmt::Expr(last))
+                                if !last.is_block_like()
+                                    && self.out.expr_types.get(&last.id) == Some(&ret) =>
+                            {
+                                Some(last.span)
+                            }
+                            _ => None,
+                        };
+                        let (span, help) = match semi {
+                            Some(s) => (s, "remove the `;` after this expression to return its value"),
+                            None => (
+                                span,
+                                "end the body with the value to return (no `;`) or a `return` statement",
+                            ),
+                        };
+                        self.err_help(
+                            span,
+                            format!("function `{}` must return `{}`", f.name.name, self.show(&ret)),
+                            help,
+                        );
+                    }
+                }
+            }
+        }
     }
 
     fn check_new_name(&mut self, seen: &mut HashMap<String, Span>, name: &Ident) -> bool {
@@ -1119,6 +1225,25 @@ impl<'p> Checker<'p> {
 
     fn field_type(&mut self, bt: &Ty, f: &Ident) -> Ty {
         match bt {
+            Ty::Struct(i) if self.enum_of(*i).is_some() => {
+                let found =
+                    self.out.structs[*i].fields.iter().find(|(n, _)| n == &f.name).map(|(_, t)| t.clone());
+                match found {
+                    Some(t) => t,
+                    // A payload of a variant that does not exist (made by `match`,
+                    // whose pattern is reported).
+                    None if f.name.contains('.') => Ty::Error,
+                    None => {
+                        let name = self.out.structs[*i].name.clone();
+                        self.err_help(
+                            f.span,
+                            format!("enum `{name}` has no fields"),
+                            "read its variants' values with `match`",
+                        );
+                        Ty::Error
+                    }
+                }
+            }
             Ty::Struct(i) => {
                 let s = &self.out.structs[*i];
                 match s.fields.iter().find(|(n, _)| n == &f.name) {
@@ -1270,6 +1395,29 @@ impl<'p> Checker<'p> {
                 target
             }
             ExprKind::Call(name, args) => self.call(e, name, args, expected),
+            ExprKind::Method(recv, name, args) => self.method(e, recv, name, args),
+            ExprKind::Variant(t, v, args) => self.variant(e, t, v, args.as_deref()),
+            ExprKind::Tag(en, v) => {
+                if self.variant_index(en, v).is_some() {
+                    Ty::Int
+                } else {
+                    Ty::Error
+                }
+            }
+            ExprKind::Closure(..) => {
+                self.err_help(
+                    e.span,
+                    "closures are only supported as the key of `sort_by_key`",
+                    "write `sort_by_key(xs, |x| x.field)`",
+                );
+                Ty::Error
+            }
+            ExprKind::Match(m) => {
+                let t = self.expr(&m.desugared, expected);
+                let st = self.out.expr_types.get(&m.scrutinee).cloned().unwrap_or(Ty::Error);
+                self.exhaustive(e.span, &st, &m.arms);
+                t
+            }
             ExprKind::Index(base, idx) => {
                 let bt = self.expr(base, None);
                 self.index_type(e, &bt, idx)
@@ -1330,6 +1478,17 @@ impl<'p> Checker<'p> {
                     return Ty::Error;
                 }
                 ty
+            }
+            ExprKind::StructLit(name, fields) if self.out.enums.contains_key(&name.name) => {
+                for (_, v) in fields {
+                    self.expr(v, None);
+                }
+                self.err_help(
+                    name.span,
+                    format!("`{}` is an enum, not a struct", name.name),
+                    format!("build a variant: `{}::Variant` or `{}::Variant(value)`", name.name, name.name),
+                );
+                Ty::Error
             }
             ExprKind::StructLit(name, fields) => {
                 let Some(&si) = self.out.struct_index.get(&name.name) else {
@@ -1593,6 +1752,9 @@ impl<'p> Checker<'p> {
         if BUILTINS.contains(&n) {
             return self.builtin(e, name, args, expected);
         }
+        if self.generic_fns.contains_key(n) {
+            return self.generic_call(e, name, args);
+        }
         let Some(sig) = self.out.fns.get(n).cloned() else {
             for a in args {
                 self.expr(a, None);
@@ -1718,8 +1880,472 @@ impl<'p> Checker<'p> {
                 r
             }
             "dp_noise" => self.dp_noise(args, expected),
+            "sort_by_key" => self.sort_by_key(args),
+            "mul_wide" => {
+                let at = self.expr(&args[0], None);
+                let bt = self.expr(&args[1], Some(&at));
+                let t = self.binary_types(BinOp::Mul, e.span, &at, &bt, &args[0], &args[1]);
+                match t {
+                    Ty::UInt(w) if w <= MAX_INT_WIDTH / 2 => Ty::UInt(2 * w),
+                    Ty::SInt(w) if w <= MAX_INT_WIDTH / 2 => Ty::SInt(2 * w),
+                    Ty::Error => Ty::Error,
+                    t => {
+                        self.err_help(
+                            e.span,
+                            format!("`mul_wide` needs two typed integers of one type, at most 128 bits, found `{}`", self.show(&t)),
+                            "give the operands a type, e.g. `mul_wide(a, b)` with `a, b: u32` gives a `u64`",
+                        );
+                        Ty::Error
+                    }
+                }
+            }
             _ => Ty::Error,
         }
+    }
+
+    /// `sort_by_key(xs, |x| key)`: `xs` an array of any element type, the key a typed
+    /// integer expression of one element; the result has the type of `xs`.
+    fn sort_by_key(&mut self, args: &[Expr]) -> Ty {
+        let t = self.expr(&args[0], None);
+        let ExprKind::Closure(x, body) = &args[1].kind else {
+            self.expr(&args[1], None);
+            self.err_help(
+                args[1].span,
+                "the second argument of `sort_by_key` is a closure",
+                "write `sort_by_key(xs, |x| x.field)`",
+            );
+            return Ty::Error;
+        };
+        let el = match &t {
+            Ty::Array(el, _) if el.has_comptime(&self.out.structs) => {
+                self.err_help(
+                    args[0].span,
+                    "`sort_by_key` needs elements of a run-time type",
+                    "give the elements a type, e.g. `[3u8, 1, 2]`",
+                );
+                Ty::Error
+            }
+            Ty::Array(el, _) => (**el).clone(),
+            Ty::Error => Ty::Error,
+            other => {
+                self.err(args[0].span, format!("`sort_by_key` needs an array, found `{}`", self.show(other)));
+                Ty::Error
+            }
+        };
+        let mut scope = HashMap::new();
+        scope.insert(x.name.clone(), Var { ty: el, mutable: false, decl: None });
+        self.scopes.push(scope);
+        let kt = self.expr(body, None);
+        self.scopes.pop();
+        self.set(&args[1], kt.clone());
+        match kt {
+            Ty::UInt(_) | Ty::SInt(_) => t,
+            Ty::Error => Ty::Error,
+            other => {
+                self.err_help(
+                    body.span,
+                    format!(
+                        "the key of `sort_by_key` must be a typed integer, found `{}`",
+                        self.show(&other)
+                    ),
+                    "return a field such as `x.amount`, or cast: `x.flag as u8`",
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    /// The enum whose values struct `si` holds, if it is one.
+    fn enum_of(&self, si: usize) -> Option<&str> {
+        self.out.enums.iter().find(|(_, d)| d.strukt == si).map(|(n, _)| n.as_str())
+    }
+
+    /// The index of variant `v` of enum `en`, reporting an unknown enum or variant.
+    fn variant_index(&mut self, en: &Ident, v: &Ident) -> Option<usize> {
+        let Some(def) = self.out.enums.get(&en.name) else {
+            self.err_help(en.span, format!("unknown enum `{}`", en.name), "declare it: `enum E { A, B }`");
+            return None;
+        };
+        match def.variants.iter().position(|(n, _)| n == &v.name) {
+            Some(k) => Some(k),
+            None => {
+                let names: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+                let help = format!("its variants are: {}", names.join(", "));
+                self.err_help(v.span, format!("enum `{}` has no variant `{}`", en.name, v.name), help);
+                None
+            }
+        }
+    }
+
+    /// `T::NAME` (`u8::MAX`, `i32::MIN`, `u64::BITS`) or `Enum::Variant[(args)]`.
+    fn variant(&mut self, e: &Expr, t: &Ident, v: &Ident, args: Option<&[Expr]>) -> Ty {
+        if let Some((signed, w)) = int_type_name(&t.name) {
+            for a in args.unwrap_or_default() {
+                self.expr(a, None);
+            }
+            if w == 0 || w > u64::from(MAX_INT_WIDTH) {
+                self.err(t.span, format!("integer width {w} is out of range"));
+                return Ty::Error;
+            }
+            let ty = if signed { Ty::SInt(w as u32) } else { Ty::UInt(w as u32) };
+            return match (v.name.as_str(), args) {
+                ("MAX" | "MIN", None) => ty,
+                ("BITS", None) => Ty::UInt(32),
+                _ => {
+                    self.err_help(
+                        e.span,
+                        format!("`{}` has no associated item `{}`", t.name, v.name),
+                        "integer types have `MIN`, `MAX` and `BITS`",
+                    );
+                    Ty::Error
+                }
+            };
+        }
+        if !self.out.enums.contains_key(&t.name) {
+            for a in args.unwrap_or_default() {
+                self.expr(a, None);
+            }
+            self.err_help(
+                t.span,
+                format!("unknown enum or type `{}`", t.name),
+                "`T::NAME` names an integer type's `MIN`/`MAX`/`BITS` or a variant of a declared enum",
+            );
+            return Ty::Error;
+        }
+        let Some(k) = self.variant_index(t, v) else {
+            for a in args.unwrap_or_default() {
+                self.expr(a, None);
+            }
+            return Ty::Error;
+        };
+        let Some(def) = self.out.enums.get(&t.name).cloned() else { return Ty::Error };
+        let payload = def.variants[k].1.clone();
+        let given = args.unwrap_or_default();
+        if given.len() != payload.len() || (args.is_some() && payload.is_empty()) {
+            for a in given {
+                self.expr(a, None);
+            }
+            let want = if payload.is_empty() {
+                format!("write `{}::{}` without arguments", t.name, v.name)
+            } else {
+                format!("`{}::{}` holds {} value(s)", t.name, v.name, payload.len())
+            };
+            self.err_help(
+                e.span,
+                format!(
+                    "`{}::{}` takes {} value(s) but {} were given",
+                    t.name,
+                    v.name,
+                    payload.len(),
+                    given.len()
+                ),
+                want,
+            );
+            return Ty::Error;
+        }
+        for (a, want) in given.iter().zip(&payload) {
+            let got = self.expr(a, Some(want));
+            self.expect_assignable(a, &got, want);
+        }
+        Ty::Struct(def.strukt)
+    }
+
+    /// `recv.len()` (a compile-time integer) and `recv.bit(i)`.
+    fn method(&mut self, e: &Expr, recv: &Expr, name: &Ident, args: &[Expr]) -> Ty {
+        let rt = self.expr(recv, None);
+        let arity = |c: &mut Self, n: usize| {
+            if args.len() != n {
+                for a in args {
+                    c.expr(a, None);
+                }
+                c.err(e.span, format!("`{}` takes {n} argument(s) but {} were given", name.name, args.len()));
+                return false;
+            }
+            true
+        };
+        match name.name.as_str() {
+            "len" => {
+                if !arity(self, 0) {
+                    return Ty::Error;
+                }
+                match rt {
+                    Ty::Array(..) => Ty::Int,
+                    Ty::Error => Ty::Error,
+                    other => {
+                        self.err_help(
+                            recv.span,
+                            format!("`len()` needs an array, found `{}`", self.show(&other)),
+                            "`xs.len()` and `for x in xs` work on arrays",
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            "bit" => {
+                if !arity(self, 1) {
+                    return Ty::Error;
+                }
+                let it = self.expr(&args[0], None);
+                if !it.has_error() && !matches!(it, Ty::UInt(_) | Ty::Int) {
+                    self.err_help(
+                        args[0].span,
+                        format!("a bit index must be unsigned, found `{}`", self.show(&it)),
+                        "cast it: `i as u32`",
+                    );
+                }
+                match rt {
+                    Ty::UInt(_) | Ty::SInt(_) => Ty::Bool,
+                    Ty::Error => Ty::Error,
+                    other => {
+                        self.err_help(
+                            recv.span,
+                            format!("`bit(i)` needs a typed integer, found `{}`", self.show(&other)),
+                            "give it a type, e.g. `5u8`",
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            "iter" | "into_iter" | "enumerate" | "rev" => {
+                for a in args {
+                    self.expr(a, None);
+                }
+                self.err_help(
+                    name.span,
+                    format!("`{}()` is only supported in the head of a `for` loop", name.name),
+                    "write `for x in xs`, `for (i, x) in xs.iter().enumerate()` or `for i in (0..N).rev()`",
+                );
+                Ty::Error
+            }
+            other => {
+                for a in args {
+                    self.expr(a, None);
+                }
+                self.err_help(
+                    name.span,
+                    format!("no method `{other}` on `{}`", self.show(&rt)),
+                    "methods are `len()` on arrays and `bit(i)` on integers",
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    /// Whether the arms of a `match` on a value of type `st` cover every value;
+    /// reports the values left out. (The parser made the last arm the `else` of the
+    /// rewritten `if` chain, so this is what makes that right.)
+    fn exhaustive(&mut self, span: Span, st: &Ty, arms: &[(Vec<PatAtom>, Span)]) {
+        if st.has_error() {
+            return;
+        }
+        let atoms: Vec<&PatAtom> = arms.iter().flat_map(|(a, _)| a.iter()).collect();
+        let en = match st {
+            Ty::Struct(si) => self.enum_of(*si).map(str::to_string),
+            _ => None,
+        };
+        for a in &atoms {
+            if let PatAtom::Variant(e, v, s) = a {
+                match &en {
+                    Some(en) if *en == e.name => {}
+                    Some(en) => {
+                        self.err(*s, format!("expected a variant of `{en}`, found `{}::{}`", e.name, v.name));
+                        return;
+                    }
+                    None => {
+                        let msg =
+                            format!("a variant pattern cannot match a value of type `{}`", self.show(st));
+                        self.err(*s, msg);
+                        return;
+                    }
+                }
+            }
+        }
+        if atoms.iter().any(|a| matches!(a, PatAtom::Wild(_))) {
+            return;
+        }
+        if let Ty::Struct(si) = st {
+            if let Some(en) = self.enum_of(*si).map(str::to_string) {
+                let Some(def) = self.out.enums.get(&en).cloned() else { return };
+                let mut covered = vec![false; def.variants.len()];
+                for a in &atoms {
+                    match a {
+                        PatAtom::Variant(e, v, s) => {
+                            if e.name != en {
+                                self.err(
+                                    *s,
+                                    format!("expected a variant of `{en}`, found `{}::{}`", e.name, v.name),
+                                );
+                                return;
+                            }
+                            if let Some(k) = def.variants.iter().position(|(n, _)| n == &v.name) {
+                                covered[k] = true;
+                            }
+                        }
+                        _ => return, // a type error, reported by the comparison
+                    }
+                }
+                let missing: Vec<String> = def
+                    .variants
+                    .iter()
+                    .zip(&covered)
+                    .filter(|(_, c)| !**c)
+                    .map(|((n, _), _)| format!("`{en}::{n}`"))
+                    .collect();
+                if !missing.is_empty() {
+                    self.err_help(
+                        span,
+                        format!("non-exhaustive `match`: {} not covered", missing.join(", ")),
+                        "add an arm for each, or a catch-all `_ => ...` last",
+                    );
+                }
+                return;
+            }
+        }
+        if atoms.iter().any(|a| matches!(a, PatAtom::Variant(..))) {
+            if let Some(PatAtom::Variant(_, _, s)) = atoms.iter().find(|a| matches!(a, PatAtom::Variant(..)))
+            {
+                self.err(*s, format!("a variant pattern cannot match a value of type `{}`", self.show(st)));
+            }
+            return;
+        }
+        // Integers and bool: the literal values and ranges must cover the type's range.
+        let (lo, hi) = match st {
+            Ty::Bool => (0i128, 1i128),
+            Ty::UInt(w) if *w < 127 => (0, (1i128 << w) - 1),
+            Ty::SInt(w) if *w < 127 => (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1),
+            _ => (i128::MIN, i128::MAX),
+        };
+        let mut ivs: Vec<(i128, i128)> = Vec::new();
+        let value = |t: &str| {
+            let (neg, t) = match t.strip_prefix('-') {
+                Some(t) => (true, t),
+                None => (false, t),
+            };
+            let v = parse_literal(t).ok()?.as_i128()?;
+            if neg {
+                v.checked_neg()
+            } else {
+                Some(v)
+            }
+        };
+        for a in &atoms {
+            match a {
+                PatAtom::Bool(b, _) => ivs.push((i128::from(*b), i128::from(*b))),
+                PatAtom::Int(t, _) => {
+                    if let Some(v) = value(t) {
+                        ivs.push((v, v))
+                    }
+                }
+                PatAtom::Range(a, b, s) => match (value(a), value(b)) {
+                    (Some(a), Some(b)) if a <= b => ivs.push((a, b)),
+                    _ => self.err_help(*s, "empty or invalid range pattern", "write `lo..=hi` with lo <= hi"),
+                },
+                _ => {}
+            }
+        }
+        ivs.sort_unstable();
+        let mut next = lo;
+        let mut full = false;
+        for (a, b) in ivs {
+            if a > next {
+                break;
+            }
+            if b >= hi {
+                full = true;
+                break;
+            }
+            next = next.max(b + 1);
+        }
+        if !full {
+            let first = if next <= hi { format!("`{next}`") } else { "some values".into() };
+            self.err_help(
+                span,
+                format!(
+                    "non-exhaustive `match` on `{}`: {first} and possibly more not covered",
+                    self.show(st)
+                ),
+                "add a catch-all arm `_ => ...` last",
+            );
+        }
+    }
+
+    /// A call of a generic function: the parameters' values come from the argument
+    /// types (`[u32; N]` given a `[u32; 4]` makes N = 4); the call is checked against
+    /// (and lowered as) the instance for those values, made the first time.
+    fn generic_call(&mut self, e: &Expr, name: &Ident, args: &[Expr]) -> Ty {
+        let n = name.name.as_str();
+        let Some(&item) = self.generic_fns.get(n) else { return Ty::Error };
+        let Some(Item::Fn(f)) = self.prog.items.get(item) else { return Ty::Error };
+        let tys: Vec<Ty> = args.iter().map(|a| self.expr(a, None)).collect();
+        if tys.iter().any(Ty::has_error) {
+            return Ty::Error;
+        }
+        if args.len() != f.params.len() {
+            self.err(
+                e.span,
+                format!("`{n}` takes {} arguments but {} were given", f.params.len(), args.len()),
+            );
+            return Ty::Error;
+        }
+        let generics: Vec<&str> = f.generics.iter().map(|g| g.name.as_str()).collect();
+        let mut values: HashMap<String, i128> = HashMap::new();
+        for ((p, t), a) in f.params.iter().zip(&tys).zip(args) {
+            if let Err((g, x, y)) = bind_generics(&p.ty, t, &generics, &mut values) {
+                self.err_help(
+                    a.span,
+                    format!("`{g}` cannot be both {x} and {y} in this call of `{n}`"),
+                    "pass arrays whose lengths agree with the parameter types",
+                );
+                return Ty::Error;
+            }
+        }
+        let mut vals = Vec::new();
+        for g in &f.generics {
+            match values.get(&g.name) {
+                Some(v) => vals.push(*v),
+                None => {
+                    self.err_help(
+                        e.span,
+                        format!("cannot infer `{}` in this call of `{n}`", g.name),
+                        format!("use `{}` in a parameter's type, such as `[u32; {}]`", g.name, g.name),
+                    );
+                    return Ty::Error;
+                }
+            }
+        }
+        let shown: Vec<String> = vals.iter().map(i128::to_string).collect();
+        let inst = format!("{n}<{}>", shown.join(", "));
+        if !self.out.fns.contains_key(&inst) {
+            if self.out.instances.len() >= MAX_INSTANCES {
+                self.err(
+                    e.span,
+                    format!("too many instances of generic functions (at most {MAX_INSTANCES})"),
+                );
+                return Ty::Error;
+            }
+            let mut def = f.clone();
+            def.name = Ident { name: inst.clone(), span: f.name.span };
+            def.generics.clear();
+            let map: HashMap<String, i128> = f.generics.iter().map(|g| g.name.clone()).zip(vals).collect();
+            substitute_fn(&mut def, &map, &self.ids);
+            let params: Vec<Ty> = def.params.iter().map(|p| self.resolve_type(&p.ty)).collect();
+            let ret = match &def.ret {
+                None => Ty::unit(),
+                Some(r) if r.tuple => Ty::Tuple(r.comps.iter().map(|c| self.resolve_type(&c.ty)).collect()),
+                Some(r) => r.comps.first().map_or(Ty::unit(), |c| self.resolve_type(&c.ty)),
+            };
+            let index = self.out.instances.len();
+            self.out.instances.push(def);
+            self.out.fns.insert(inst.clone(), FnSig { item, params, ret, instance: Some(index) });
+            self.pending.push(inst.clone());
+        }
+        let Some(sig) = self.out.fns.get(&inst).cloned() else { return Ty::Error };
+        self.calls.entry(self.current_fn.clone()).or_default().push((inst.clone(), name.span));
+        self.out.call_targets.insert(e.id, inst);
+        for ((a, t), p) in args.iter().zip(&tys).zip(&sig.params) {
+            self.expect_assignable(a, t, p);
+        }
+        sig.ret
     }
 
     /// `dp_noise(value, random_a, random_b, EPSILON_NUM, EPSILON_DEN, SENSITIVITY)`:
@@ -1854,6 +2480,7 @@ fn expr_returns(e: &Expr) -> bool {
     loop {
         match &e.kind {
             ExprKind::Block(b) => return block_returns(b),
+            ExprKind::Match(m) => e = &m.desugared,
             ExprKind::If(_, then, Some(el)) => {
                 if !block_returns(then) {
                     return false;
@@ -1861,6 +2488,145 @@ fn expr_returns(e: &Expr) -> bool {
                 e = el;
             }
             _ => return false,
+        }
+    }
+}
+
+/// Binds the generic parameters in a parameter's written type from the argument's
+/// type: `[T; N]` against `[T'; 4]` binds N = 4. `Err((name, old, new))` on a clash.
+fn bind_generics(
+    t: &Type,
+    ty: &Ty,
+    generics: &[&str],
+    values: &mut HashMap<String, i128>,
+) -> Result<(), (String, i128, i128)> {
+    match (&t.kind, ty) {
+        (TypeKind::Array(elem, len), Ty::Array(el, n)) => {
+            if let ExprKind::Path(g) = &len.kind {
+                if generics.contains(&g.name.as_str()) {
+                    let n = i128::from(*n);
+                    match values.get(&g.name) {
+                        Some(&old) if old != n => return Err((g.name.clone(), old, n)),
+                        _ => {
+                            values.insert(g.name.clone(), n);
+                        }
+                    }
+                }
+            }
+            bind_generics(elem, el, generics, values)
+        }
+        (TypeKind::Tuple(ts), Ty::Tuple(tys)) => {
+            for (t, ty) in ts.iter().zip(tys) {
+                bind_generics(t, ty, generics, values)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Replaces the generic parameters in a copy of a function by their values (as
+/// literals) and gives every expression a fresh id, so that the checker's facts about
+/// the instance do not collide with the generic definition's or another instance's.
+/// Recursive: trees passed the parser's depth limit.
+fn substitute_fn(f: &mut FnDef, map: &HashMap<String, i128>, ids: &IdGen) {
+    for p in &mut f.params {
+        subst_type(&mut p.ty, map, ids);
+    }
+    if let Some(r) = &mut f.ret {
+        for c in &mut r.comps {
+            subst_type(&mut c.ty, map, ids);
+        }
+    }
+    subst_block(&mut f.body, map, ids);
+}
+
+fn subst_type(t: &mut Type, map: &HashMap<String, i128>, ids: &IdGen) {
+    match &mut t.kind {
+        TypeKind::Named(_) => {}
+        TypeKind::Array(elem, n) => {
+            subst_type(elem, map, ids);
+            subst_expr(n, map, ids);
+        }
+        TypeKind::Tuple(ts) => ts.iter_mut().for_each(|t| subst_type(t, map, ids)),
+    }
+}
+
+fn subst_block(b: &mut Block, map: &HashMap<String, i128>, ids: &IdGen) {
+    for s in &mut b.stmts {
+        match s {
+            Stmt::Let { ty, value, .. } => {
+                if let Some(t) = ty {
+                    subst_type(t, map, ids);
+                }
+                subst_expr(value, map, ids);
+            }
+            Stmt::Assign { place, value, .. } => {
+                subst_expr(place, map, ids);
+                subst_expr(value, map, ids);
+            }
+            Stmt::Expr(e) => subst_expr(e, map, ids),
+            Stmt::For { lo, hi, body, .. } => {
+                subst_expr(lo, map, ids);
+                subst_expr(hi, map, ids);
+                subst_block(body, map, ids);
+            }
+            Stmt::Return { value, .. } => {
+                if let Some(v) = value {
+                    subst_expr(v, map, ids);
+                }
+            }
+            Stmt::Unbounded(_) | Stmt::Error(_) => {}
+        }
+    }
+    if let Some(t) = &mut b.tail {
+        subst_expr(t, map, ids);
+    }
+}
+
+fn subst_expr(e: &mut Expr, map: &HashMap<String, i128>, ids: &IdGen) {
+    e.id = ids.fresh();
+    match &mut e.kind {
+        ExprKind::Path(n) => {
+            if let Some(v) = map.get(&n.name) {
+                e.kind = ExprKind::Int(v.to_string());
+            }
+        }
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Tag(..) | ExprKind::Error => {}
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
+            subst_expr(a, map, ids);
+            subst_expr(b, map, ids);
+        }
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::Closure(_, a) => subst_expr(a, map, ids),
+        ExprKind::Cast(a, t) => {
+            subst_expr(a, map, ids);
+            subst_type(t, map, ids);
+        }
+        ExprKind::Call(_, xs) | ExprKind::Tuple(xs) | ExprKind::Array(xs) => {
+            xs.iter_mut().for_each(|x| subst_expr(x, map, ids))
+        }
+        ExprKind::Method(a, _, xs) => {
+            subst_expr(a, map, ids);
+            xs.iter_mut().for_each(|x| subst_expr(x, map, ids));
+        }
+        ExprKind::Variant(_, _, xs) => xs.iter_mut().flatten().for_each(|x| subst_expr(x, map, ids)),
+        ExprKind::StructLit(_, fs) => fs.iter_mut().for_each(|(_, x)| subst_expr(x, map, ids)),
+        ExprKind::Block(b) => subst_block(b, map, ids),
+        ExprKind::If(c, t, el) => {
+            subst_expr(c, map, ids);
+            subst_block(t, map, ids);
+            if let Some(el) = el {
+                subst_expr(el, map, ids);
+            }
+        }
+        ExprKind::Match(m) => {
+            subst_expr(&mut m.desugared, map, ids);
+            // The scrutinee is the value of the rewriting's first `let`.
+            if let ExprKind::Block(b) = &m.desugared.kind {
+                if let Some(Stmt::Let { value, .. }) = b.stmts.first() {
+                    m.scrutinee = value.id;
+                }
+            }
         }
     }
 }

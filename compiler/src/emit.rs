@@ -308,12 +308,13 @@ impl Emitter<'_> {
                         code.push(Instr::Loop { reg: info.reg, from: info.from, to: info.to, code: body });
                     }
                     None => {
-                        let Op::Sort { signed, .. } = ir.get(l).op else {
+                        let Op::Sort { signed, key, .. } = ir.get(l).op else {
                             return Err("internal error: unknown loop".into());
                         };
                         let e = ir.get(l).args.first().map_or(0, |&a| ir.get(a).width);
                         let base = areas.get(&l).map_or(0, |a| a.0);
-                        self.sort_network(&mut code, base, e, ir.get(l).args.len(), signed, ir.span(l))?;
+                        let key = if key == 0 || key > e { e } else { key };
+                        self.sort_network(&mut code, base, e, ir.get(l).args.len(), signed, key, ir.span(l))?;
                     }
                 }
             }
@@ -356,6 +357,7 @@ impl Emitter<'_> {
     /// `2p` at distance `step` the comparators are `(a, a + step)` with
     /// `a = blk*2p + i` (`step == p`) or `a = blk*2p + step + m*2*step + i`
     /// (`step < p`), `i < step`: affine in the counters, so nothing is materialised.
+    #[allow(clippy::too_many_arguments)] // One call site; the parameters are the network's shape.
     fn sort_network(
         &mut self,
         code: &mut Vec<Instr>,
@@ -363,13 +365,16 @@ impl Emitter<'_> {
         e: u32,
         k: usize,
         signed: bool,
+        key: u32,
         span: Span,
     ) -> Result<(), String> {
         let n = k.next_power_of_two() as i64;
         let mut b = mpc_circuits::Builder::new(&self.parties);
         let x = b.input(mpc_circuits::PartyId(0), "0", e as usize);
         let y = b.input(mpc_circuits::PartyId(0), "1", e as usize);
-        let swap = mpc_circuits::gadgets::cmp::lt(&mut b, &y, &x, signed);
+        // Compare the top `key` bits (all of them for `sort`), swap whole words.
+        let top = (e - key) as usize..e as usize;
+        let swap = mpc_circuits::gadgets::cmp::lt(&mut b, &y.slice(top.clone()), &x.slice(top), signed);
         let (lo, hi) = mpc_circuits::gadgets::mux::cond_swap(&mut b, swap, &x, &y);
         b.output("0", &lo);
         b.output("1", &hi);

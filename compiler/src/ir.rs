@@ -31,7 +31,8 @@
 //! | `Hamming` | 2 | w | popcount of the XOR |
 //! | `Min{s}`,`Max{s}` | 2 | w | |
 //! | `Abs` | 1 | w | wrapping absolute value of a signed word |
-//! | `Sort{s,desc}` | n of width e | n*e | the operands sorted (sorting network) |
+//! | `MulFull{s}` | 2 of width n | 2n | the full product (made by the IR passes from `Mul` of two `Ext`s of n-bit words to at least 2n bits) |
+//! | `Sort{s,desc,key}` | n of width e | n*e | the operands sorted (sorting network) by their top `key` bits (all bits when `key` is 0) |
 //! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
 //! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
 //! | `Decode` | index (any) | n | bit j is `index == j` |
@@ -90,7 +91,8 @@ pub enum Op {
     Min { signed: bool },
     Max { signed: bool },
     Abs,
-    Sort { signed: bool, desc: bool },
+    Sort { signed: bool, desc: bool, key: u32 },
+    MulFull { signed: bool },
     Aes128,
     Sha256Compress,
     Decode,
@@ -108,6 +110,7 @@ impl Op {
                 | Op::Xor
                 | Op::Add
                 | Op::Mul
+                | Op::MulFull { .. }
                 | Op::Eq
                 | Op::Hamming
                 | Op::Min { .. }
@@ -136,9 +139,12 @@ impl Op {
                 "dp_noise{} eps={epsilon_num}/{epsilon_den} sens={sensitivity}",
                 if *signed { " signed" } else { "" }
             ),
-            Op::Sort { signed, desc } => {
-                format!("sort{}{}", if *signed { " signed" } else { "" }, if *desc { " desc" } else { "" })
-            }
+            Op::Sort { signed, desc, key } => format!(
+                "sort{}{}{}",
+                if *signed { " signed" } else { "" },
+                if *desc { " desc" } else { "" },
+                if *key > 0 { format!(" key={key}") } else { String::new() }
+            ),
             other => format!("{other:?}").to_lowercase(),
         }
     }
@@ -478,6 +484,7 @@ impl Ir {
                 Op::Const(bits) => w.is_empty() && bits.len() == width as usize,
                 Op::Not | Op::Neg | Op::Abs | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
                 Op::And | Op::Or | Op::Xor => all_w(1) || all_w(2),
+                Op::MulFull { .. } => w.len() == 2 && w[0] == w[1] && u64::from(width) == 2 * u64::from(w[0]),
                 Op::Add
                 | Op::Sub
                 | Op::Mul

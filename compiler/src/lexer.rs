@@ -76,6 +76,22 @@ pub enum Tok<'a> {
     Dot,
     #[token("..")]
     DotDot,
+    #[token("..=")]
+    DotDotEq,
+    #[token("::")]
+    ColonColon,
+    #[token("=>")]
+    FatArrow,
+    #[token("match")]
+    Match,
+    #[token("enum")]
+    Enum,
+    /// `b'A'`: one byte (ASCII, or an escape `\n \r \t \\ \' \" \0 \xHH`).
+    #[regex(r#"b'([^'\\\n]|\\[nrt0'"\\]|\\x[0-9a-fA-F]{2})'"#)]
+    ByteChar(&'a str),
+    /// `b"abc"`: a byte string (same escapes), an array of `u8`.
+    #[regex(r#"b"([^"\\\n]|\\[nrt0'"\\]|\\x[0-9a-fA-F]{2})*""#)]
+    ByteStr(&'a str),
     #[token("->")]
     Arrow,
     #[token("@")]
@@ -147,6 +163,7 @@ impl std::fmt::Display for Tok<'_> {
         match self {
             Tok::Ident(s) => write!(f, "identifier `{s}`"),
             Tok::Int(s) => write!(f, "integer `{s}`"),
+            Tok::ByteChar(s) | Tok::ByteStr(s) => write!(f, "literal `{s}`"),
             other => write!(f, "`{}`", token_text(other)),
         }
     }
@@ -185,6 +202,12 @@ fn token_text(t: &Tok<'_>) -> &'static str {
         Colon => ":",
         Dot => ".",
         DotDot => "..",
+        DotDotEq => "..=",
+        ColonColon => "::",
+        FatArrow => "=>",
+        Match => "match",
+        Enum => "enum",
+        ByteChar(_) | ByteStr(_) => "?",
         Arrow => "->",
         At => "@",
         Eq => "=",
@@ -240,6 +263,34 @@ pub struct LexError {
     pub span: std::ops::Range<usize>,
 }
 
+/// The bytes of a `b'..'` or `b".."` token (without `b` and quotes, escapes
+/// decoded), or the message of why not (a character outside ASCII).
+pub fn byte_literal(text: &str) -> Result<Vec<u8>, String> {
+    let inner = text.get(2..text.len().saturating_sub(1)).unwrap_or("");
+    let mut out = Vec::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        let b = match c {
+            '\\' => match chars.next() {
+                Some('n') => b'\n',
+                Some('r') => b'\r',
+                Some('t') => b'\t',
+                Some('0') => 0,
+                Some('x') => {
+                    let hex: String = chars.by_ref().take(2).collect();
+                    u8::from_str_radix(&hex, 16).map_err(|_| format!("invalid escape `\\x{hex}`"))?
+                }
+                Some(c) if c.is_ascii() => c as u8,
+                _ => return Err("invalid escape".into()),
+            },
+            c if c.is_ascii() => c as u8,
+            c => return Err(format!("`{c}` is not an ASCII character")),
+        };
+        out.push(b);
+    }
+    Ok(out)
+}
+
 /// The token stream in the shape LALRPOP expects: `(start, token, end)` or an error.
 pub type Spanned<'a> = Result<(usize, Tok<'a>, usize), LexError>;
 
@@ -271,6 +322,24 @@ mod tests {
                 Tok::Ident("b")
             ]
         );
+    }
+
+    #[test]
+    fn byte_literals() {
+        let toks: Vec<_> = lex(r#"b'A' b"a\x41\n" ..= :: =>"#).map(|t| t.unwrap().1).collect();
+        assert_eq!(
+            toks,
+            vec![
+                Tok::ByteChar("b'A'"),
+                Tok::ByteStr(r#"b"a\x41\n""#),
+                Tok::DotDotEq,
+                Tok::ColonColon,
+                Tok::FatArrow
+            ]
+        );
+        assert_eq!(byte_literal(r#"b"a\x41\n\\""#).unwrap(), b"aA\n\\".to_vec());
+        assert_eq!(byte_literal("b'\\''").unwrap(), vec![b'\'']);
+        assert!(byte_literal("b'\u{e9}'").is_err());
     }
 
     #[test]

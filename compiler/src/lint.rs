@@ -144,11 +144,27 @@ fn walk<'a>(mut work: Vec<Work<'a>>, out: &mut Vec<Diagnostic>) {
                         bindings[i].used = true;
                     }
                 }
-                ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Error => {}
+                ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Tag(..) | ExprKind::Error => {}
                 ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) | ExprKind::Repeat(a, b) => {
                     work.push(Work::Expr(b));
                     work.push(Work::Expr(a));
                 }
+                ExprKind::Method(recv, _, args) => {
+                    work.extend(args.iter().rev().map(Work::Expr));
+                    work.push(Work::Expr(recv));
+                }
+                ExprKind::Variant(_, _, args) => {
+                    work.extend(args.iter().flatten().rev().map(Work::Expr));
+                }
+                ExprKind::Closure(param, body) => {
+                    work.push(Work::Close);
+                    work.push(Work::Expr(body));
+                    work.push(Work::Bind(param, Kind::Variable));
+                    work.push(Work::Open);
+                }
+                // The `if` chain the parser rewrote the `match` into holds the scrutinee
+                // and the arms' bindings.
+                ExprKind::Match(info) => work.push(Work::Expr(&info.desugared)),
                 ExprKind::Unary(_, a) | ExprKind::Cast(a, _) | ExprKind::Field(a, _) => {
                     work.push(Work::Expr(a))
                 }

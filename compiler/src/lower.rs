@@ -556,6 +556,10 @@ impl<'a> Lower<'a> {
                 self.step(e.span)?;
                 self.block(b)?
             }
+            ExprKind::Match(m) => {
+                self.step(e.span)?;
+                self.tail_expr(&m.desugared)?
+            }
             ExprKind::If(c, then, els) => {
                 self.step(e.span)?;
                 let cv = self.expr(c)?;
@@ -617,9 +621,13 @@ impl<'a> Lower<'a> {
                     // Statement `if`: may return.
                     return self.if_stmt(c, t, el.as_deref());
                 }
+                if let ExprKind::Match(_) = &e.kind {
+                    // Statement `match`: may return, like an `if`.
+                    return Ok(self.tail_expr(e)?.0);
+                }
                 self.expr(e)?;
             }
-            Stmt::For { var, lo, hi, body, span } => {
+            Stmt::For { var, lo, hi, body, span, rev, inclusive } => {
                 let lty = self.ck.ty(lo);
                 let lv = self.expr(lo)?;
                 let hv = self.expr(hi)?;
@@ -633,11 +641,14 @@ impl<'a> Lower<'a> {
                         "inputs are secret; loop to a constant bound and use `if` inside the loop",
                     );
                 };
-                if self.limits.roll && self.try_roll(var, &lty, a, b, body, *span)? {
+                // `a..=b`: i128 holds every bound plus one.
+                let b = if *inclusive { b + 1 } else { b };
+                if self.limits.roll && self.try_roll(var, &lty, a, b, body, *span, *rev)? {
                     return Ok(Flow::Normal);
                 }
-                let mut i = a;
-                while i < b {
+                let mut k = a;
+                while k < b {
+                    let i = if *rev { a + b - 1 - k } else { k };
                     self.step(*span)?;
                     self.budget(*span)?;
                     let iv = match lty {
@@ -652,7 +663,7 @@ impl<'a> Lower<'a> {
                     if let (Flow::Return(v), _) = r? {
                         return Ok(Flow::Return(v));
                     }
-                    i += 1;
+                    k += 1;
                 }
             }
             Stmt::Return { value, span } => {
@@ -939,6 +950,26 @@ impl<'a> Lower<'a> {
                 }
             }
             ExprKind::Call(name, args) => self.call(e, name, args),
+            ExprKind::Method(recv, name, args) => self.method(e, recv, name, args),
+            ExprKind::Variant(t, v, args) => self.variant(e, t, v, args.as_deref(), &ty),
+            ExprKind::Tag(en, v) => match self
+                .ck
+                .enums
+                .get(&en.name)
+                .and_then(|d| d.variants.iter().position(|(n, _)| n == &v.name))
+            {
+                Some(k) => Ok(Val::C(k as i128)),
+                None => err(v.span, "unknown variant"),
+            },
+            ExprKind::Closure(..) => err(e.span, "closures are only supported as the key of `sort_by_key`"),
+            ExprKind::Match(m) => match self.block_expr(&m.desugared)? {
+                (Flow::Normal, v) => Ok(v),
+                (Flow::Return(_), _) => err_help(
+                    e.span,
+                    "`return` inside a `match` used as a value is not supported",
+                    "use the `match` as a statement, or assign to a variable",
+                ),
+            },
             ExprKind::Index(base, idx) => {
                 let bv = self.expr(base)?;
                 let iv = self.expr(idx)?;
@@ -1042,6 +1073,117 @@ impl<'a> Lower<'a> {
                 }
                 self.secret_if(&cv, c.span, then, els.as_deref())
             }
+        }
+    }
+
+    /// The rewriting of a `match` (a block): its flow and value.
+    fn block_expr(&mut self, e: &Expr) -> R<(Flow, Val)> {
+        match &e.kind {
+            ExprKind::Block(b) => self.block(b),
+            _ => Ok((Flow::Normal, self.expr(e)?)),
+        }
+    }
+
+    /// The value 0 (false, all-zero) of type `ty`.
+    fn zero(&mut self, ty: &Ty) -> Val {
+        match ty {
+            Ty::Bool => Val::W(self.ir.const_int(0, 1)),
+            Ty::UInt(w) | Ty::SInt(w) => Val::W(self.ir.const_int(0, *w)),
+            Ty::Array(t, n) => {
+                let z = self.zero(t);
+                Val::Agg(vec![z; *n as usize])
+            }
+            Ty::Tuple(ts) => Val::Agg(ts.iter().map(|t| self.zero(t)).collect()),
+            Ty::Struct(i) => {
+                let fields: Vec<Ty> = self.ck.structs[*i].fields.iter().map(|(_, t)| t.clone()).collect();
+                Val::Agg(fields.iter().map(|t| self.zero(t)).collect())
+            }
+            Ty::Int | Ty::Error => Val::C(0),
+        }
+    }
+
+    /// `uN::MAX`/`MIN`/`BITS`, or a variant of an enum: its tag, its payloads, and
+    /// zeros in the other variants' payload fields (so that `==` on enum values
+    /// compares only what the variants hold).
+    fn variant(&mut self, e: &Expr, t: &Ident, v: &Ident, args: Option<&[Expr]>, ty: &Ty) -> R<Val> {
+        if v.name == "BITS" {
+            let Some((_, w)) = crate::types::int_type_name(&t.name) else {
+                return err(t.span, "not an integer type");
+            };
+            return Ok(Val::W(self.ir.const_int(i128::from(w), 32)));
+        }
+        match ty {
+            Ty::UInt(w) | Ty::SInt(w) => {
+                let (w, signed) = (*w, matches!(ty, Ty::SInt(_)));
+                let top = (w - 1) as usize;
+                let mut bits = vec![v.name == "MAX"; w as usize];
+                if signed {
+                    bits[top] = v.name == "MIN";
+                }
+                Ok(Val::W(self.ir.constant(bits)))
+            }
+            Ty::Struct(si) => {
+                let Some((_, def)) = self.ck.enums.iter().find(|(_, d)| d.strukt == *si) else {
+                    return err(e.span, "unknown enum");
+                };
+                let Some(k) = def.variants.iter().position(|(n, _)| n == &v.name) else {
+                    return err(v.span, "unknown variant");
+                };
+                let variants = def.variants.clone();
+                let tag_ty =
+                    self.ck.structs[*si].fields.first().map(|(_, t)| t.clone()).unwrap_or(Ty::UInt(1));
+                let mut fields = vec![self.coerce(Val::C(k as i128), &tag_ty, e.span)?];
+                for (j, (_, payload)) in variants.iter().enumerate() {
+                    for (p, pty) in payload.iter().enumerate() {
+                        let val = match args.and_then(|a| a.get(p)) {
+                            Some(a) if j == k => {
+                                let val = self.expr(a)?;
+                                self.coerce(val, pty, a.span)?
+                            }
+                            _ => self.zero(pty),
+                        };
+                        fields.push(val);
+                    }
+                }
+                Ok(Val::Agg(fields))
+            }
+            _ => err(e.span, "invalid `T::NAME`"),
+        }
+    }
+
+    /// `xs.len()` (a compile-time integer) and `x.bit(i)` (bit i, least significant
+    /// first: free for a known i, a mux tree of n - 1 AND for a secret one).
+    fn method(&mut self, e: &Expr, recv: &Expr, name: &Ident, args: &[Expr]) -> R<Val> {
+        match (name.name.as_str(), args) {
+            ("len", []) => match self.ck.ty(recv) {
+                Ty::Array(_, n) => Ok(Val::C(i128::from(n))),
+                _ => err(recv.span, "`len()` needs an array"),
+            },
+            ("bit", [i]) => {
+                let rty = self.ck.ty(recv);
+                let v = self.expr(recv)?;
+                let v = self.coerce(v, &rty, recv.span)?;
+                let x = self.word(&v, recv.span)?;
+                let w = self.ir.width(x);
+                let iv = self.expr(i)?;
+                if let Some(k) = self.known_int(&iv, &self.ck.ty(i)) {
+                    if k < 0 || k >= i128::from(w) {
+                        return err_help(
+                            i.span,
+                            format!("bit index {k} is out of range for a {w}-bit integer"),
+                            format!("bits are numbered 0 (least significant) to {}", w - 1),
+                        );
+                    }
+                    return Ok(Val::W(self.ir.node(Op::Slice { lo: k as u32 }, vec![x], 1)));
+                }
+                let bits: Vec<Val> =
+                    (0..w).map(|k| Val::W(self.ir.node(Op::Slice { lo: k }, vec![x], 1))).collect();
+                let ity = self.ck.ty(i);
+                let iv = self.coerce(iv, &ity, i.span)?;
+                let idx = self.word(&iv, i.span)?;
+                self.mux_tree(idx, &bits, 0, e.span)
+            }
+            _ => err(name.span, format!("no method `{}` here", name.name)),
         }
     }
 
@@ -1223,7 +1365,12 @@ impl<'a> Lower<'a> {
         let ty = self.ck.ty(e);
         let n = name.name.as_str();
         if crate::check::BUILTINS.contains(&n) {
-            let vals: Vec<Val> = args.iter().map(|a| self.expr(a)).collect::<R<_>>()?;
+            // A closure (the key of `sort_by_key`) is lowered per element there.
+            let vals: Vec<Val> = args
+                .iter()
+                .filter(|a| !matches!(a.kind, ExprKind::Closure(..)))
+                .map(|a| self.expr(a))
+                .collect::<R<_>>()?;
             let aty = args.first().map(|a| self.ck.ty(a)).unwrap_or(Ty::Error);
             let signed = matches!(aty, Ty::SInt(_));
             let w = |s: &mut Self, v: &Val, sp: Span| s.word(v, sp);
@@ -1262,7 +1409,7 @@ impl<'a> Lower<'a> {
                     }
                     let ew = self.ir.width(leaves[0]);
                     let count = leaves.len() as u32;
-                    let s = self.ir.node(Op::Sort { signed, desc: false }, leaves, ew * count);
+                    let s = self.ir.node(Op::Sort { signed, desc: false, key: 0 }, leaves, ew * count);
                     Val::Agg(
                         (0..count)
                             .map(|i| Val::W(self.ir.node(Op::Slice { lo: i * ew }, vec![s], ew)))
@@ -1292,13 +1439,31 @@ impl<'a> Lower<'a> {
                     )
                 }
                 "dp_noise" => self.dp_noise(e, args, &vals, &ty)?,
+                "sort_by_key" => self.sort_by_key(e, args, &vals[0], &ty)?,
+                "mul_wide" => {
+                    // Both operands extended to the product's width: the IR passes make
+                    // this the full-product multiplier (`passes::widening_product`).
+                    let (Ty::UInt(w2) | Ty::SInt(w2)) = ty else {
+                        return err(e.span, "`mul_wide` needs integers");
+                    };
+                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
+                    let x = self.ir.node(Op::Ext { signed }, vec![x], w2);
+                    let y = self.ir.node(Op::Ext { signed }, vec![y], w2);
+                    Val::W(self.ir.node(Op::Mul, vec![x, y], w2))
+                }
                 _ => return err(name.span, "unknown builtin"),
             });
         }
+        let n = self.ck.call_targets.get(&e.id).map_or(n, String::as_str);
         let Some(sig) = self.ck.fns.get(n) else { return err(name.span, "unknown function") };
-        let Some(Item::Fn(f)) = self.prog.items.get(sig.item) else {
-            return err(name.span, "unknown function");
+        let f = match sig.instance {
+            Some(i) => self.ck.instances.get(i),
+            None => match self.prog.items.get(sig.item) {
+                Some(Item::Fn(f)) => Some(f),
+                _ => None,
+            },
         };
+        let Some(f) = f else { return err(name.span, "unknown function") };
         if self.depth >= self.limits.max_depth {
             return err(name.span, "functions nest too deeply");
         }
@@ -1319,6 +1484,55 @@ impl<'a> Lower<'a> {
             (Flow::Return(v), _) | (Flow::Normal, v) => v,
         };
         self.coerce(v, &sig.ret, e.span)
+    }
+}
+
+impl Lower<'_> {
+    /// `sort_by_key(xs, |x| key)`: each element as one word `key ‖ index ‖ element`
+    /// (the key in the top bits, the element's position below it so that equal keys
+    /// keep their order, as Rust's stable `sort_by_key` does), sorted by a network that
+    /// compares the top `key + index` bits and swaps whole words; then the elements.
+    fn sort_by_key(&mut self, e: &Expr, args: &[Expr], xs: &Val, ty: &Ty) -> R<Val> {
+        let (Val::Agg(items), Ty::Array(el, _)) = (xs, ty) else {
+            return err(e.span, "`sort_by_key` needs an array");
+        };
+        let ExprKind::Closure(x, body) = &args[1].kind else {
+            return err(args[1].span, "expected a closure");
+        };
+        let el = (**el).clone();
+        let kty = self.ck.ty(&args[1]);
+        let signed = matches!(kty, Ty::SInt(_));
+        let n = items.len() as u32;
+        let iw = 32 - n.leading_zeros(); // index bits: n itself fits, so no index is all ones
+        let mut words = Vec::with_capacity(items.len());
+        let mut pw = 0;
+        for (i, it) in items.iter().enumerate() {
+            let it = self.coerce(it.clone(), &el, e.span)?;
+            let mut scope = Scope::default();
+            scope.push((x.name.clone(), it.clone()));
+            self.scopes.push(scope);
+            let k = self.expr(body);
+            self.scopes.pop();
+            let k = self.coerce(k?, &kty, body.span)?;
+            let k = self.word(&k, body.span)?;
+            let mut leaves = Vec::new();
+            self.flatten(&it, &el, &mut leaves)?;
+            pw = leaves.iter().map(|&l| self.ir.width(l)).sum::<u32>();
+            leaves.push(self.ir.const_int(i as i128, iw));
+            let kw = self.ir.width(k);
+            leaves.push(k);
+            words.push((leaves, pw + iw + kw, kw));
+        }
+        let Some(&(_, ew, kw)) = words.first() else { return Ok(Val::Agg(Vec::new())) };
+        let leaves: Vec<NodeId> = words.into_iter().map(|(l, w, _)| self.ir.node(Op::Concat, l, w)).collect();
+        let sorted = self.ir.node(Op::Sort { signed, desc: false, key: kw + iw }, leaves, ew * n);
+        let mut out = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let word = self.ir.node(Op::Slice { lo: i * ew }, vec![sorted], ew);
+            let mut off = 0;
+            out.push(if pw == 0 { self.zero(&el) } else { self.unflatten(word, &el, &mut off) });
+        }
+        Ok(Val::Agg(out))
     }
 }
 

@@ -96,6 +96,9 @@ pub fn optimize_traced(ir: &Ir, trace: &mut dyn FnMut(&str, &Ir)) -> (Ir, PassSt
 fn strength_reduce(ir: &mut Ir, n: &Node, args: Vec<NodeId>) -> NodeId {
     match &n.op {
         Op::Mul => {
+            if let Some(p) = widening_product(ir, &args, n.width) {
+                return p;
+            }
             let (x, c) = match (ir.as_const(args[0]).is_some(), ir.as_const(args[1]).is_some()) {
                 (false, true) => (args[0], args[1]),
                 (true, false) => (args[1], args[0]),
@@ -127,6 +130,27 @@ fn strength_reduce(ir: &mut Ir, n: &Node, args: Vec<NodeId>) -> NodeId {
         }
         _ => ir.node(n.op.clone(), args, n.width),
     }
+}
+
+/// `(a as u64) * (b as u64)` with `a, b: u32` (and signed alike, and `mul_wide`):
+/// both operands extended the same way from n-bit words to at least 2n bits, so the
+/// product is the full 2n-bit product extended, which `MulFull` computes for about
+/// two thirds of what a 2n-bit multiplier costs (1,696 AND for 32 bits instead of
+/// 2,016). Not for constant operands, which `mul_const` handles.
+fn widening_product(ir: &mut Ir, args: &[NodeId], width: u32) -> Option<NodeId> {
+    let [x, y] = args else { return None };
+    let (nx, ny) = (ir.get(*x), ir.get(*y));
+    let (Op::Ext { signed: sx }, Op::Ext { signed: sy }) = (&nx.op, &ny.op) else { return None };
+    let (sx, sy, ax, ay) = (*sx, *sy, *nx.args.first()?, *ny.args.first()?);
+    let n = ir.width(ax);
+    if sx != sy || n != ir.width(ay) || n == 0 || 2 * n > width {
+        return None;
+    }
+    if ir.as_const(ax).is_some() || ir.as_const(ay).is_some() {
+        return None;
+    }
+    let p = ir.node(Op::MulFull { signed: sx }, vec![ax, ay], 2 * n);
+    Some(if width == 2 * n { p } else { ir.node(Op::Ext { signed: sx }, vec![p], width) })
 }
 
 /// Unsigned `x < c`.

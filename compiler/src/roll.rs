@@ -203,6 +203,20 @@ impl FreeVars {
                     self.expr(x);
                 }
             }
+            ExprKind::Tag(..) => {}
+            ExprKind::Closure(_, a) => self.expr(a),
+            ExprKind::Method(a, _, xs) => {
+                self.expr(a);
+                for x in xs {
+                    self.expr(x);
+                }
+            }
+            ExprKind::Variant(_, _, xs) => {
+                for x in xs.iter().flatten() {
+                    self.expr(x);
+                }
+            }
+            ExprKind::Match(m) => self.expr(&m.desugared),
             ExprKind::Block(b) => self.block(b),
             ExprKind::If(c, t, el) => {
                 self.expr(c);
@@ -617,7 +631,9 @@ impl Lower<'_> {
         Ok(writes)
     }
 
-    /// Tries to roll `for var in from..to { body }`; `Ok(false)` means unroll it.
+    /// Tries to roll `for var in from..to { body }` (counting down when `rev`);
+    /// `Ok(false)` means unroll it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn try_roll(
         &mut self,
         var: &Ident,
@@ -626,6 +642,7 @@ impl Lower<'_> {
         to: i128,
         body: &Block,
         span: Span,
+        rev: bool,
     ) -> R<bool> {
         if to - from < ROLL_MIN_TRIPS {
             return Ok(false);
@@ -645,7 +662,7 @@ impl Lower<'_> {
         };
         self.step(span)?;
         let trips = to - from;
-        let Some(one) = self.attempt(var, lty, from, to, body, &fv, span, 1, &saved) else {
+        let Some(one) = self.attempt(var, lty, from, to, body, &fv, span, 1, &saved, rev) else {
             return Ok(false);
         };
         // Small bodies: unroll by K inside the body (K iterations per call), so that
@@ -655,8 +672,8 @@ impl Lower<'_> {
         let k = if fv.nested_loop { 1 } else { unroll_factor(trips, per_iter) };
         let rolled = if k > 1 {
             saved.restore(self);
-            self.attempt(var, lty, from, to, body, &fv, span, k, &saved)
-                .or_else(|| self.attempt(var, lty, from, to, body, &fv, span, 1, &saved))
+            self.attempt(var, lty, from, to, body, &fv, span, k, &saved, rev)
+                .or_else(|| self.attempt(var, lty, from, to, body, &fv, span, 1, &saved, rev))
         } else {
             Some(one)
         };
@@ -681,8 +698,9 @@ impl Lower<'_> {
         span: Span,
         unroll: i64,
         saved: &Saved,
+        rev: bool,
     ) -> Option<Rolled> {
-        if let Ok(Some(r)) = self.roll_body(var, lty, from, to, body, fv, span, unroll) {
+        if let Ok(Some(r)) = self.roll_body(var, lty, from, to, body, fv, span, unroll, rev) {
             return Some(r);
         }
         // Any error inside the body, a fallback or not, means unrolling: the unrolled
@@ -703,6 +721,7 @@ impl Lower<'_> {
         fv: &FreeVars,
         span: Span,
         unroll: i64,
+        rev: bool,
     ) -> R<Option<Rolled>> {
         let unroll = unroll.max(1);
         let calls = (to - from) / unroll;
@@ -786,10 +805,15 @@ impl Lower<'_> {
             Ty::UInt(w) | Ty::SInt(w) => *w,
             _ => 0,
         };
-        // Iteration `from + unroll*reg + k` for k in 0..unroll, in order.
+        // Iteration `from + unroll*reg + k` for k in 0..unroll, in order (counting
+        // down from `to - 1` when `rev`).
         let mut r = Ok(());
         for k in 0..unroll {
-            let counter = Affine { c: from + k, terms: vec![(reg, unroll)] };
+            let counter = if rev {
+                Affine { c: to - 1 - k, terms: vec![(reg, -unroll)] }
+            } else {
+                Affine { c: from + k, terms: vec![(reg, unroll)] }
+            };
             let mut scope = Scope::default();
             scope.push((var.name.clone(), Val::R(counter, counter_width)));
             self.scopes.push(scope);
@@ -959,7 +983,7 @@ pub(crate) fn gate_estimate(ir: &Ir) -> u64 {
             let w = u64::from(node.width).max(1);
             let arg_w = node.args.first().map_or(w, |&a| u64::from(ir.graph[a].width).max(1));
             match &node.op {
-                Op::Mul | Op::Div { .. } | Op::Rem { .. } => 2 * w * w,
+                Op::Mul | Op::MulFull { .. } | Op::Div { .. } | Op::Rem { .. } => 2 * w * w,
                 Op::Shl | Op::Shr { .. } => w * (64 - w.leading_zeros() as u64),
                 Op::Sort { .. } => {
                     let k = node.args.len().max(1) as u64;
