@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
-use mpc_garble::{Evaluator, GarbleError, Garbler, OutputDecoding, SlotPlan, TableSink, TableSource};
+use mpc_garble::{Evaluator, Garbler, OutputDecoding, SlotPlan, TableSink};
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::hello::Protocol;
 use mpc_net::{Channel, MemoryChannel, NetError};
@@ -28,6 +28,7 @@ use rand_core::{RngCore, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::handshake::{program_digest, Hello, Role, MAX_HELLO, VERSION};
+use crate::tables::{with_table_writer, ChannelSink, ChannelSource, WRITER_THREAD_MIN_ANDS};
 use crate::SessionError;
 
 /// Live counters a caller may poll from another thread (for a progress bar).
@@ -274,42 +275,6 @@ fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, n: usize) -> Result<Vec<Block>, 
             Block::from_bytes(b)
         })
         .collect())
-}
-
-/// Tables to the channel, flushed per chunk so the evaluator can start at once.
-struct ChannelSink<'a, C: ?Sized> {
-    ch: &'a mut C,
-    progress: Option<&'a Progress>,
-}
-
-impl<C: Channel + ?Sized> TableSink for ChannelSink<'_, C> {
-    fn write_tables(&mut self, bytes: &[u8]) -> Result<(), GarbleError> {
-        let boxed = |e: NetError| GarbleError::Sink(Box::new(e));
-        self.ch.send(bytes).map_err(boxed)?;
-        self.ch.flush().map_err(boxed)?;
-        if let Some(p) = self.progress {
-            p.and_gates_done.fetch_add(bytes.len() as u64 / 32, Ordering::Relaxed);
-            p.bytes_sent.store(self.ch.bytes_sent(), Ordering::Relaxed);
-        }
-        Ok(())
-    }
-}
-
-/// Tables from the channel.
-struct ChannelSource<'a, C: ?Sized> {
-    ch: &'a mut C,
-    progress: Option<&'a Progress>,
-}
-
-impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
-    fn read_tables(&mut self, buf: &mut [u8]) -> Result<(), GarbleError> {
-        self.ch.recv_exact(buf).map_err(|e| GarbleError::Source(Box::new(e)))?;
-        if let Some(p) = self.progress {
-            p.and_gates_done.fetch_add(buf.len() as u64 / 32, Ordering::Relaxed);
-            p.bytes_received.store(self.ch.bytes_received(), Ordering::Relaxed);
-        }
-        Ok(())
-    }
 }
 
 fn stats_of<C: Channel + ?Sized>(
@@ -574,8 +539,12 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     }
     send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
 
-    let (decoding, out_zero) =
-        mpc_garble::garble_program(program, &delta, &zero, 0, ChannelSink { ch: &mut *ch, progress })?;
+    let garble = |sink: &mut dyn TableSink| Ok(mpc_garble::garble_program(program, &delta, &zero, 0, sink)?);
+    let (decoding, out_zero) = if and_gates >= WRITER_THREAD_MIN_ANDS {
+        with_table_writer(&mut *ch, progress, garble)?
+    } else {
+        garble(&mut ChannelSink { ch: &mut *ch, progress })?
+    };
     let eval_ranges = io.visible_ranges(Role::Evaluator.party());
     let eval_bits: Vec<bool> = pick(decoding.bits(), &eval_ranges).collect();
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
@@ -708,14 +677,24 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let plan = slot_plan(circuit, instances.len());
     let per_instance = mpc_garble::tweaks_used(circuit);
     let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
-    let mut garblers = Vec::with_capacity(instances.len());
-    let mut eval_bits = Vec::new();
-    for (k, zero) in zeros.into_iter().enumerate() {
-        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?.with_plan(&plan);
-        let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
-        eval_bits.extend(pick(decoding.bits(), &eval_ranges));
-        garblers.push(garbler);
-    }
+    let garble_all = |sink: &mut dyn TableSink| {
+        let mut garblers = Vec::with_capacity(instances.len());
+        let mut eval_bits = Vec::new();
+        for (k, zero) in zeros.into_iter().enumerate() {
+            let mut garbler =
+                Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?.with_plan(&plan);
+            let decoding = garbler.garble(&mut &mut *sink)?;
+            eval_bits.extend(pick(decoding.bits(), &eval_ranges));
+            garblers.push(garbler);
+        }
+        Ok((garblers, eval_bits))
+    };
+    let total_ands = circuit.and_count() as u64 * u64::from(k_count);
+    let (garblers, eval_bits) = if total_ands >= WRITER_THREAD_MIN_ANDS {
+        with_table_writer(&mut *ch, progress, garble_all)?
+    } else {
+        garble_all(&mut ChannelSink { ch: &mut *ch, progress })?
+    };
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
     ch.flush()?;
 
