@@ -88,7 +88,8 @@ pub use error::{BoxError, GarbleError};
 pub use evaluator::Evaluator;
 pub use garbler::{decode_returned, Garbler};
 pub use program::{
-    evaluate_program, exec_error, garble_program, program_tweaks_used, ProgramEvaluator, ProgramGarbler,
+    evaluate_program, evaluate_program_planned, exec_error, garble_program, garble_program_planned,
+    program_tweaks_used, ProgramEvaluator, ProgramGarbler, ProgramPlans,
 };
 pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};

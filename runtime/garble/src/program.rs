@@ -40,6 +40,20 @@ struct Plans {
     plans: Vec<Option<(SlotPlan, u64)>>,
 }
 
+/// The slot plans of every body of a program, made ahead of a run (for instance on
+/// another thread while the session waits for its peer) and given to
+/// [`garble_program_planned`] / [`evaluate_program_planned`], so the run does not
+/// make them at each body's first call. The run's output does not change.
+#[derive(Debug, Default)]
+pub struct ProgramPlans(Plans);
+
+impl ProgramPlans {
+    /// The plan of every body of `program`.
+    pub fn new(program: &Program) -> ProgramPlans {
+        ProgramPlans(Plans { plans: program.bodies().iter().map(|b| Some((SlotPlan::new(b), 0))).collect() })
+    }
+}
+
 impl Plans {
     /// The plan of body `index` (`body`): made at the first call, compiled at the
     /// second (with the default batch size only: a compiled plan is for that size).
@@ -249,7 +263,21 @@ pub fn garble_program<S: TableSink>(
     tweak_base: u64,
     sink: S,
 ) -> Result<(OutputDecoding, Vec<Block>), GarbleError> {
+    garble_program_planned(program, ProgramPlans::default(), delta, input_zero_labels, tweak_base, sink)
+}
+
+/// [`garble_program`] with the bodies' slot plans made ahead ([`ProgramPlans::new`] of
+/// the same program; plans of another program are an error, never a wrong result).
+pub fn garble_program_planned<S: TableSink>(
+    program: &Program,
+    plans: ProgramPlans,
+    delta: &Delta,
+    input_zero_labels: &[Block],
+    tweak_base: u64,
+    sink: S,
+) -> Result<(OutputDecoding, Vec<Block>), GarbleError> {
     let mut g = ProgramGarbler::new(delta, tweak_base, sink);
+    g.plans = plans.0;
     let zero = execute(program, &mut g, input_zero_labels).map_err(exec_error)?;
     g.finish()?;
     let decoding = OutputDecoding::from_bits(zero.iter().map(|l| l.lsb()).collect());
@@ -264,6 +292,19 @@ pub fn evaluate_program<S: TableSource>(
     tweak_base: u64,
     source: S,
 ) -> Result<Vec<Block>, GarbleError> {
+    evaluate_program_planned(program, ProgramPlans::default(), input_labels, tweak_base, source)
+}
+
+/// [`evaluate_program`] with the bodies' slot plans made ahead (see
+/// [`garble_program_planned`]).
+pub fn evaluate_program_planned<S: TableSource>(
+    program: &Program,
+    plans: ProgramPlans,
+    input_labels: &[Block],
+    tweak_base: u64,
+    source: S,
+) -> Result<Vec<Block>, GarbleError> {
     let mut e = ProgramEvaluator::new(tweak_base, source);
+    e.plans = plans.0;
     execute(program, &mut e, input_labels).map_err(exec_error)
 }

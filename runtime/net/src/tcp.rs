@@ -19,7 +19,13 @@ use crate::{Channel, ChannelStats, Closer, NetError};
 const BUFFER: usize = 256 * 1024;
 /// Sends of at least this many bytes skip the write buffer.
 pub const DIRECT_WRITE: usize = 16 * 1024;
+/// Longest pause between connection attempts; the first pauses are shorter
+/// ([`FIRST_PAUSE`], doubling), so a peer that starts a moment later costs little.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
+/// Longest pause between checks for an incoming connection (the first are shorter).
+const ACCEPT_PAUSE: Duration = Duration::from_millis(10);
+/// The first pause of both waits.
+const FIRST_PAUSE: Duration = Duration::from_micros(100);
 
 /// A TCP connection to the peer.
 #[derive(Debug)]
@@ -57,6 +63,7 @@ impl TcpListenerChannel {
     pub fn accept_stream(&self, timeout: Duration) -> Result<TcpStream, NetError> {
         let deadline = crate::deadline_after(timeout);
         self.listener.set_nonblocking(true).map_err(NetError::Io)?;
+        let mut pause = FIRST_PAUSE;
         let stream = loop {
             match self.listener.accept() {
                 Ok((stream, _)) => break stream,
@@ -64,7 +71,8 @@ impl TcpListenerChannel {
                     if Instant::now() >= deadline {
                         return Err(NetError::Timeout(timeout));
                     }
-                    std::thread::sleep(Duration::from_millis(10));
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(ACCEPT_PAUSE);
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(NetError::Io(err)),
@@ -98,6 +106,7 @@ pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream,
     if addrs.is_empty() {
         return Err(fail(std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address")));
     }
+    let mut pause = FIRST_PAUSE;
     loop {
         let mut last_err = None;
         for sock in &addrs {
@@ -110,12 +119,13 @@ pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream,
                 Err(err) => last_err = Some(err),
             }
         }
-        if Instant::now() + RETRY_PAUSE >= deadline {
+        if Instant::now() + pause >= deadline {
             // `addrs` is not empty, so the loop above recorded an error.
             let err = last_err.unwrap_or_else(|| std::io::Error::other("no address answered"));
             return Err(fail(err));
         }
-        std::thread::sleep(RETRY_PAUSE);
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(RETRY_PAUSE);
     }
 }
 

@@ -40,8 +40,9 @@
 //! The point arithmetic of a batch is split over the machine's cores (at most
 //! [`MAX_THREADS`] scoped threads, contiguous shares of the OTs, each share compressed
 //! in its own batch): in a session the two parties' base-OT computations take turns
-//! (the receiver's, then the sender's), so each has the other core to itself. The
-//! outputs do not depend on the split (tested against the definition).
+//! (the receiver's, then the sender's), so each has the other core to itself; the
+//! receiver builds the table for `A` on one thread while the multiples of `G` are
+//! computed. The outputs do not depend on the split (tested against the definition).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -248,29 +249,36 @@ pub fn receive<R: RngCore + CryptoRng>(
     if choices.len() > MAX_BATCH {
         return Err(OtError::InvalidArgument(format!("{} base OTs is more than {MAX_BATCH}", choices.len())));
     }
-    // A table for the sender's point makes the n multiplications by A fixed-base ones.
-    let a_table = RistrettoBasepointTable::create(&setup.point);
     // As the sender does, compress in one batch through `double_and_compress_batch`,
     // which encodes 2*P: work with halves, B_i/2 = (b_i/2)*G + c_i*(A/2) and
     // (b_i/2)*A, all multiplications by secret scalars constant time.
-    let half_a = &a_table * &half();
     let n = choices.len();
     // s_i = b_i/2, uniform as b_i is; drawn from `rng` in OT order before the work is
     // split over threads.
     let scalars: Zeroizing<Vec<Scalar>> = Zeroizing::new((0..n).map(|_| Scalar::random(rng)).collect());
+    // A table for the sender's point makes the n multiplications by A fixed-base ones.
+    // Building it is serial (about as long as the n multiplications of G), so it runs
+    // on its own thread while the multiples of G are computed.
+    let (a_table, g_multiples) = std::thread::scope(|s| {
+        let table = s.spawn(|| RistrettoBasepointTable::create(&setup.point));
+        let g = par_ranges(n, |range| Ok(range.map(|i| RISTRETTO_BASEPOINT_TABLE * &scalars[i]).collect()));
+        // Table construction does not panic on a valid point; a panic is passed on.
+        (table.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), g)
+    });
+    let g_multiples: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(g_multiples?);
+    let half_a = &a_table * &half();
     let per_ot = par_ranges(n, |range| {
         let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * range.len()));
         let mut points = Vec::with_capacity(range.len());
         for i in range.clone() {
-            let s = &scalars[i];
             let offset = RistrettoPoint::conditional_select(
                 &RistrettoPoint::identity(),
                 &half_a,
                 Choice::from(choices[i] as u8),
             );
-            let p = RISTRETTO_BASEPOINT_TABLE * s + offset;
+            let p = g_multiples[i] + offset;
             halves.push(p);
-            halves.push(&a_table * s);
+            halves.push(&a_table * &scalars[i]);
             points.push(p + p);
         }
         let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
-use mpc_garble::{Evaluator, Garbler, OutputDecoding, SlotPlan, TableSink};
+use mpc_garble::{Evaluator, Garbler, OutputDecoding, ProgramPlans, SlotPlan, TableSink};
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::hello::Protocol;
 use mpc_net::{Channel, MemoryChannel, NetError};
@@ -441,6 +441,29 @@ fn visible_outputs(
     outputs
 }
 
+/// Program size (gates in bodies plus instructions) from which a session makes the
+/// slot plans on another thread while it waits for the peer (hello and OT).
+const PLAN_AHEAD_MIN_SIZE: usize = 1 << 12;
+
+fn plan_ahead(program: &Program) -> bool {
+    program.size() >= PLAN_AHEAD_MIN_SIZE
+}
+
+/// Runs `work` on this thread and, when `ahead`, `make` on another at the same time;
+/// returns both results (without `ahead`, `make` runs after `work`).
+fn overlapped<P: Send, T>(ahead: bool, make: impl FnOnce() -> P + Send, work: impl FnOnce() -> T) -> (P, T) {
+    if !ahead {
+        let out = work();
+        return (make(), out);
+    }
+    std::thread::scope(|s| {
+        let made = s.spawn(make);
+        let out = work();
+        // Making a plan does not panic on a verified circuit; a panic is passed on.
+        (made.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
+    })
+}
+
 /// The slot plan of a session of `instances` runs of `circuit` (compiled once when it
 /// is reused).
 fn slot_plan(circuit: &Circuit, instances: usize) -> SlotPlan {
@@ -526,20 +549,29 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     let hello = Hello::for_program(Role::Garbler, program, program_digest(program));
     send_hello(ch, &hello)?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
     let mut rng = ChaCha20Rng::from_entropy();
     let delta = Delta::random(&mut rng);
-    let my_wires = io.party_wires(me);
-    let eval_wires = io.party_wires(Role::Evaluator.party());
-    let mut zero = vec![Block::ZERO; io.num_input_wires()];
-    if !eval_wires.is_empty() {
-        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len())?;
-        place(&mut zero, &eval_wires, &keys);
-    }
-    send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
+    let (plans, zero) = overlapped(
+        plan_ahead(program),
+        || ProgramPlans::new(program),
+        || {
+            recv_hello(ch, &hello)?;
+            let my_wires = io.party_wires(me);
+            let eval_wires = io.party_wires(Role::Evaluator.party());
+            let mut zero = vec![Block::ZERO; io.num_input_wires()];
+            if !eval_wires.is_empty() {
+                let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len())?;
+                place(&mut zero, &eval_wires, &keys);
+            }
+            send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
+            Ok::<_, SessionError>(zero)
+        },
+    );
+    let zero = zero?;
 
-    let garble = |sink: &mut dyn TableSink| Ok(mpc_garble::garble_program(program, &delta, &zero, 0, sink)?);
+    let garble = |sink: &mut dyn TableSink| {
+        Ok(mpc_garble::garble_program_planned(program, plans, &delta, &zero, 0, sink)?)
+    };
     let (decoding, out_zero) = if and_gates >= WRITER_THREAD_MIN_ANDS {
         with_table_writer(&mut *ch, progress, garble)?
     } else {
@@ -584,18 +616,30 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     let mut rng = ChaCha20Rng::from_entropy();
     let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
+    let (plans, labels) = overlapped(
+        plan_ahead(program),
+        || ProgramPlans::new(program),
+        || {
+            recv_hello(ch, &hello)?;
+            let mut labels = vec![Block::ZERO; io.num_input_wires()];
+            if let Some(setup) = setup {
+                let mine = evaluator_ot(ch, setup, &bits)?;
+                place(&mut labels, &my_wires, &mine);
+            }
+            let theirs = recv_blocks(ch, garbler_wires.len())?;
+            place(&mut labels, &garbler_wires, &theirs);
+            Ok::<_, SessionError>(labels)
+        },
+    );
+    let labels = labels?;
 
-    let mut labels = vec![Block::ZERO; io.num_input_wires()];
-    if let Some(setup) = setup {
-        let mine = evaluator_ot(ch, setup, &bits)?;
-        place(&mut labels, &my_wires, &mine);
-    }
-    let theirs = recv_blocks(ch, garbler_wires.len())?;
-    place(&mut labels, &garbler_wires, &theirs);
-
-    let out_labels =
-        mpc_garble::evaluate_program(program, &labels, 0, ChannelSource { ch: &mut *ch, progress })?;
+    let out_labels = mpc_garble::evaluate_program_planned(
+        program,
+        plans,
+        &labels,
+        0,
+        ChannelSource { ch: &mut *ch, progress },
+    )?;
 
     // Labels of the outputs the garbler learns go back first, so nobody waits.
     let garbler_ranges = io.visible_ranges(Role::Garbler.party());
