@@ -22,8 +22,9 @@ pub const DIRECT_WRITE: usize = 16 * 1024;
 /// Longest pause between connection attempts; the first pauses are shorter
 /// ([`FIRST_PAUSE`], doubling), so a peer that starts a moment later costs little.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
-/// Longest pause between checks for an incoming connection (the first are shorter).
-const ACCEPT_PAUSE: Duration = Duration::from_millis(10);
+/// Longest pause between checks for an incoming connection (the first are shorter):
+/// a peer that connects waits at most this long for the session to start.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(1);
 /// The first pause of both waits.
 const FIRST_PAUSE: Duration = Duration::from_micros(100);
 
