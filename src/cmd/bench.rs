@@ -11,6 +11,12 @@
 //! crate; `kernel_aes_blocks_per_s` and the `_of_kernel_` ratios report the stricter
 //! comparison against them too.
 //!
+//! Then, unless `--no-sessions`, two parties on two threads over loopback TCP (module
+//! `session`, wall clock, medians): `pipeline_and_per_s` (a 10^7-AND layered program,
+//! connect to outputs), `base_ot_ms`, `aes128_session_ms`, `aes128_amortized_us` and
+//! `sha256_amortized_us` (100 instances in one session), `cot_per_s`; and
+//! `bytes_per_and` of the garbling scheme (`scheme`). Scripts read these key names.
+//!
 //! `mpc bench --protocol [--ands N]` instead measures a whole two-party run of a
 //! compiled program with loops (about N AND gates, default 10^7) end to end: AND/s,
 //! compile time, bytes; the result is checked against a plain computation.
