@@ -449,6 +449,10 @@ fn plan_ahead(program: &Program) -> bool {
     program.size() >= PLAN_AHEAD_MIN_SIZE
 }
 
+fn plan_ahead_circuit(circuit: &Circuit) -> bool {
+    circuit.gates().len() >= PLAN_AHEAD_MIN_SIZE
+}
+
 /// Runs `work` on this thread and, when `ahead`, `make` on another at the same time;
 /// returns both results (without `ahead`, `make` runs after `work`).
 fn overlapped<P: Send, T>(ahead: bool, make: impl FnOnce() -> P + Send, work: impl FnOnce() -> T) -> (P, T) {
@@ -697,28 +701,32 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let hello = Hello::new(Role::Garbler, circuit, k_count);
     send_hello(ch, &hello)?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
     let mut rng = ChaCha20Rng::from_entropy();
     let delta = Delta::random(&mut rng);
-    let my_wires = party_wires(circuit, me);
-    let eval_wires = party_wires(circuit, Role::Evaluator.party());
-    let n_in = circuit.num_input_wires() as usize;
-    let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
-
-    if !eval_wires.is_empty() {
-        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len() * instances.len())?;
-        for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
-            place(zero, &eval_wires, keys);
-        }
-    }
-    let mut active = Vec::with_capacity(my_wires.len() * instances.len());
-    for (zero, bits) in zeros.iter_mut().zip(&bits) {
-        active.extend(own_active(&mut rng, &delta, zero, &my_wires, bits)?);
-    }
-    send_blocks(ch, &active)?;
-
-    let plan = slot_plan(circuit, instances.len());
+    let (plan, zeros) = overlapped(
+        plan_ahead_circuit(circuit),
+        || slot_plan(circuit, instances.len()),
+        || {
+            recv_hello(ch, &hello)?;
+            let my_wires = party_wires(circuit, me);
+            let eval_wires = party_wires(circuit, Role::Evaluator.party());
+            let n_in = circuit.num_input_wires() as usize;
+            let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
+            if !eval_wires.is_empty() {
+                let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len() * instances.len())?;
+                for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
+                    place(zero, &eval_wires, keys);
+                }
+            }
+            let mut active = Vec::with_capacity(my_wires.len() * instances.len());
+            for (zero, bits) in zeros.iter_mut().zip(&bits) {
+                active.extend(own_active(&mut rng, &delta, zero, &my_wires, bits)?);
+            }
+            send_blocks(ch, &active)?;
+            Ok::<_, SessionError>(zeros)
+        },
+    );
+    let zeros = zeros?;
     let per_instance = mpc_garble::tweaks_used(circuit);
     let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
     let garble_all = |sink: &mut dyn TableSink| {
@@ -780,26 +788,31 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let mut rng = ChaCha20Rng::from_entropy();
     let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
-    let n_in = circuit.num_input_wires() as usize;
-    let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
-    if let Some(setup) = setup {
-        // Our choice bits and the OT outputs (our input labels): wiped when dropped.
-        let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
-        let mine = evaluator_ot(ch, setup, &all_bits)?;
-        for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
-            place(l, &my_wires, mine);
-        }
-    }
-    let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
-    if !garbler_wires.is_empty() {
-        for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
-            place(l, &garbler_wires, theirs);
-        }
-    }
-
-    let plan = slot_plan(circuit, instances.len());
+    let (plan, labels) = overlapped(
+        plan_ahead_circuit(circuit),
+        || slot_plan(circuit, instances.len()),
+        || {
+            recv_hello(ch, &hello)?;
+            let n_in = circuit.num_input_wires() as usize;
+            let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
+            if let Some(setup) = setup {
+                // Our choice bits and the OT outputs (our input labels): wiped when dropped.
+                let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
+                let mine = evaluator_ot(ch, setup, &all_bits)?;
+                for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
+                    place(l, &my_wires, mine);
+                }
+            }
+            let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
+            if !garbler_wires.is_empty() {
+                for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
+                    place(l, &garbler_wires, theirs);
+                }
+            }
+            Ok::<_, SessionError>(labels)
+        },
+    );
+    let labels = labels?;
     let per_instance = mpc_garble::tweaks_used(circuit);
     let mut out_labels: Zeroizing<Vec<Vec<Block>>> = Zeroizing::new(Vec::with_capacity(instances.len()));
     for (k, labels) in labels.into_iter().enumerate() {
