@@ -11,6 +11,12 @@
 //! crate; `kernel_aes_blocks_per_s` and the `_of_kernel_` ratios report the stricter
 //! comparison against them too.
 //!
+//! Then, unless `--no-sessions`, two parties on two threads over loopback TCP (module
+//! `session`, wall clock, medians): `pipeline_and_per_s` (a 10^7-AND layered program,
+//! connect to outputs), `base_ot_ms`, `aes128_session_ms`, `aes128_amortized_us` and
+//! `sha256_amortized_us` (100 instances in one session), `cot_per_s`; and
+//! `bytes_per_and` of the garbling scheme (`scheme`). Scripts read these key names.
+//!
 //! `mpc bench --protocol [--ands N]` instead measures a whole two-party run of a
 //! compiled program with loops (about N AND gates, default 10^7) end to end: AND/s,
 //! compile time, bytes; the result is checked against a plain computation.
@@ -26,6 +32,8 @@ use mpc_crypto::{aes_backend, Block, Delta, Prg};
 use mpc_garble::{decode, encode, perf, Evaluator, Garbler};
 
 use super::outln;
+
+mod session;
 
 /// The AES-128 Bristol Fashion circuit (mkskeller/bristol-fashion, see
 /// runtime/garble/tests/vectors/PROVENANCE.md).
@@ -54,6 +62,57 @@ pub struct Args {
     /// (`bench_link.rs`).
     #[command(flatten)]
     link: super::bench_link::LinkArgs,
+    /// Skip the two-party measurements over loopback TCP (`pipeline_and_per_s`,
+    /// `base_ot_ms`, `aes128_session_ms`, `aes128_amortized_us`, `sha256_amortized_us`,
+    /// `cot_per_s`), which take a few seconds more.
+    #[arg(long)]
+    no_sessions: bool,
+}
+
+/// The SHA-256 compression Bristol Fashion circuit (same provenance as [`AES_128`]).
+const SHA_256: &str = include_str!("../../runtime/garble/tests/vectors/sha256.txt");
+
+/// Runs of each two-party measurement (the median is reported).
+const SESSION_RUNS: usize = 5;
+/// Instances of the amortized AES-128 and SHA-256 sessions.
+const AMORTIZED: usize = 100;
+
+/// The two-party measurements of [`session`].
+struct Sessions {
+    pipeline_and_per_s: f64,
+    pipeline_ands: u64,
+    base_ot_ms: f64,
+    aes128_session_ms: f64,
+    aes128_amortized_us: f64,
+    sha256_amortized_us: f64,
+    cot_per_s: f64,
+}
+
+fn sessions(aes: &mpc_circuits::Circuit) -> anyhow::Result<Sessions> {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha12Rng::from_entropy();
+    let layered = session::layered_program()?;
+    let pipeline_ands = u64::try_from(layered.stats().and).unwrap_or(u64::MAX);
+    let sha = mpc_circuits::bristol::read(SHA_256).context("reading the built-in SHA-256 circuit")?;
+    let sha = mpc_circuits::passes::schedule_levels(&sha);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let pipeline = session::median(SESSION_RUNS, || session::pipeline_run(&layered, &mut rng))?;
+    let base_ot = session::median(4 * SESSION_RUNS, || session::base_ot_run(&mut rng))?;
+    let aes_one = session::median(4 * SESSION_RUNS, || session::session_run(aes, 1, &mut rng))?;
+    let aes_many = session::median(SESSION_RUNS, || session::session_run(aes, AMORTIZED, &mut rng))?;
+    let sha_many = session::median(SESSION_RUNS, || session::session_run(&sha, AMORTIZED, &mut rng))?;
+    let mut cot =
+        (0..SESSION_RUNS).map(|_| session::cot_run(64, &mut rng)).collect::<anyhow::Result<Vec<f64>>>()?;
+    cot.sort_by(f64::total_cmp);
+    Ok(Sessions {
+        pipeline_and_per_s: pipeline_ands as f64 / pipeline.as_secs_f64(),
+        pipeline_ands,
+        base_ot_ms: ms(base_ot),
+        aes128_session_ms: ms(aes_one),
+        aes128_amortized_us: ms(aes_many) * 1e3 / AMORTIZED as f64,
+        sha256_amortized_us: ms(sha_many) * 1e3 / AMORTIZED as f64,
+        cot_per_s: cot[cot.len() / 2],
+    })
 }
 
 /// The `--protocol` workload: `rounds` passes of `s += a[i] * b[i]` over 1024-element
@@ -173,6 +232,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let kernel = mpc_crypto::FixedKeyAes::global().kernel_name();
     let (garble_k, eval_k) = (garble / (kernel_aes / 8.0), eval / (kernel_aes / 4.0));
     let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    // The table bytes per AND gate of the scheme `--scheme` names (half-gates when not
+    // given), counted on the garbler's output.
+    let scheme = args.link.scheme().unwrap_or(mpc_runtime::Scheme::HalfGates);
+    let bytes_per_and = super::bench_link::bytes_per_and(scheme)?;
+    let scheme = scheme.name();
+    let sessions = if args.no_sessions { None } else { Some(sessions(&aes_circuit)?) };
+    let r1 = |x: f64| (x * 10.0).round() / 10.0;
 
     if args.json {
         let v = serde_json::json!({
@@ -195,7 +261,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "aes128_garble_us": (garble_us * 10.0).round() / 10.0,
             "aes128_eval_us": (eval_us * 10.0).round() / 10.0,
             "aes128_garble_eval_us": ((garble_us + eval_us) * 10.0).round() / 10.0,
+            "scheme": scheme,
+            "bytes_per_and": bytes_per_and,
         });
+        let mut v = v;
+        if let (Some(s), Some(obj)) = (&sessions, v.as_object_mut()) {
+            let extra = serde_json::json!({
+                "pipeline_and_per_s": s.pipeline_and_per_s.round(),
+                "pipeline_ratio_of_garble": r3(s.pipeline_and_per_s / garble),
+                "pipeline_workload": format!("layered program, {} AND (1,024 per layer), two threads over loopback TCP, connect to outputs, median of {SESSION_RUNS}, wall clock", s.pipeline_ands),
+                "base_ot_ms": r3(s.base_ot_ms),
+                "aes128_session_ms": r3(s.aes128_session_ms),
+                "aes128_amortized_us": r1(s.aes128_amortized_us),
+                "sha256_amortized_us": r1(s.sha256_amortized_us),
+                "cot_per_s": s.cot_per_s.round(),
+                "sessions_transport": "two threads over loopback TCP, wall clock, medians",
+            });
+            if let Some(extra) = extra.as_object() {
+                obj.extend(extra.clone());
+            }
+        }
         outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
         let m = |x: f64| format!("{:.1}M", x / 1e6);
@@ -224,6 +309,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eval_us,
             aes_circuit.and_count()
         )?;
+        outln!("bytes_per_and            {bytes_per_and:.1}  ({scheme})")?;
+        if let Some(s) = &sessions {
+            outln!(
+                "pipeline_and_per_s       {}  ({:.0}% of garble_and_per_s; layered program of {} ANDs, two threads over loopback TCP, connect to outputs)",
+                m(s.pipeline_and_per_s),
+                100.0 * s.pipeline_and_per_s / garble,
+                s.pipeline_ands
+            )?;
+            outln!("base_ot_ms               {:.2}  (128 Chou-Orlandi OTs over loopback TCP)", s.base_ot_ms)?;
+            outln!(
+                "aes128_session_ms        {:.2}  (one AES-128 session, connect to outputs)",
+                s.aes128_session_ms
+            )?;
+            outln!(
+                "aes128_amortized_us      {:.0}  ({AMORTIZED} AES-128 in one session)",
+                s.aes128_amortized_us
+            )?;
+            outln!(
+                "sha256_amortized_us      {:.0}  ({AMORTIZED} SHA-256 compressions in one session)",
+                s.sha256_amortized_us
+            )?;
+            outln!("cot_per_s                {}  (IKNP correlated OT over loopback TCP)", m(s.cot_per_s))?;
+        }
     }
     Ok(())
 }

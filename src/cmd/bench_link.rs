@@ -36,6 +36,13 @@ pub struct LinkArgs {
     aes_runs: u32,
 }
 
+impl LinkArgs {
+    /// The `--scheme` given, if any.
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
+    }
+}
+
 fn parse_bandwidth(s: &str) -> Result<f64, String> {
     Link::parse_bandwidth(s).map_err(|e| e.to_string())
 }

@@ -198,8 +198,12 @@ impl<S: TableSink> GarbleKernel<S> {
     /// Writes the tables still buffered to the sink.
     pub(crate) fn finish(&mut self) -> Result<(), GarbleError> {
         if self.filled > 0 {
-            self.sink.write_tables(&self.out[..self.filled])?;
-            self.filled = 0;
+            let filled = std::mem::take(&mut self.filled);
+            self.sink.write_chunk(&mut self.out, filled)?;
+            // A sink may swap in another buffer; it must be a whole chunk again.
+            if self.out.len() != CHUNK_BYTES {
+                self.out.resize(CHUNK_BYTES, 0);
+            }
         }
         Ok(())
     }

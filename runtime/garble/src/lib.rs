@@ -97,7 +97,7 @@ pub use evaluator::Evaluator;
 pub use garbler::{decode_returned, Garbler};
 pub use program::{
     evaluate_program, evaluate_program_with, exec_error, garble_program, garble_program_with,
-    program_tweaks_used, ProgramEvaluator, ProgramGarbler,
+    program_tweaks_used, ProgramEvaluator, ProgramGarbler, ProgramPlans,
 };
 pub use schedule::SlotPlan;
 pub use stream::{CountingSink, TableSink, TableSource, CHUNK_BYTES};

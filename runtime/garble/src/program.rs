@@ -40,6 +40,21 @@ struct Plans {
     plans: Vec<Option<(SlotPlan, u64)>>,
 }
 
+/// The slot plans of every body of a program, made ahead of a run (for instance on
+/// another thread while the session waits for its peer) and given to
+/// [`ProgramGarbler::with_plans`] / [`ProgramEvaluator::with_plans`], so the run does
+/// not make them at each body's first call. The run's output does not change; plans of
+/// another program are an error, never a wrong result.
+#[derive(Debug, Default)]
+pub struct ProgramPlans(Plans);
+
+impl ProgramPlans {
+    /// The plan of every body of `program`.
+    pub fn new(program: &Program) -> ProgramPlans {
+        ProgramPlans(Plans { plans: program.bodies().iter().map(|b| Some((SlotPlan::new(b), 0))).collect() })
+    }
+}
+
 impl Plans {
     /// The plan of body `index` (`body`): made at the first call, compiled at the
     /// second (with the default batch size only: a compiled plan is for that size).
@@ -116,6 +131,13 @@ impl<S: TableSink> ProgramGarbler<S> {
     /// Hashes large batches on the rayon pool. Does not change the output.
     pub fn with_parallel_levels(mut self, parallel: bool) -> Self {
         self.kernel.parallel = parallel;
+        self
+    }
+
+    /// Uses the bodies' slot plans made ahead ([`ProgramPlans::new`] of the same
+    /// program). Set it before the first call.
+    pub fn with_plans(mut self, plans: ProgramPlans) -> Self {
+        self.plans = plans.0;
         self
     }
 
@@ -215,6 +237,12 @@ impl<S: TableSource> ProgramEvaluator<S> {
     /// Hashes large batches on the rayon pool; does not change the output.
     pub fn with_parallel_levels(mut self, parallel: bool) -> Self {
         self.kernel.parallel = parallel;
+        self
+    }
+
+    /// Uses the bodies' slot plans made ahead (see [`ProgramGarbler::with_plans`]).
+    pub fn with_plans(mut self, plans: ProgramPlans) -> Self {
+        self.plans = plans.0;
         self
     }
 

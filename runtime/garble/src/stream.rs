@@ -17,6 +17,15 @@ pub const CHUNK_BYTES: usize = 64 * 1024;
 pub trait TableSink {
     /// Takes the next `bytes` of the table stream.
     fn write_tables(&mut self, bytes: &[u8]) -> Result<(), GarbleError>;
+
+    /// Takes the next `len` bytes of the table stream, `chunk[..len]`, from the
+    /// garbler's own chunk buffer (`chunk.len()` is [`CHUNK_BYTES`]). A sink that hands
+    /// chunks to another thread may keep the buffer and put another one of
+    /// `CHUNK_BYTES` bytes (any contents) in its place, so nothing is copied; the
+    /// default writes `chunk[..len]` through [`TableSink::write_tables`].
+    fn write_chunk(&mut self, chunk: &mut Vec<u8>, len: usize) -> Result<(), GarbleError> {
+        self.write_tables(&chunk[..len])
+    }
 }
 
 /// Supplies garbled tables to an [`crate::Evaluator`].
@@ -48,6 +57,10 @@ impl TableSink for Vec<u8> {
 impl<S: TableSink + ?Sized> TableSink for &mut S {
     fn write_tables(&mut self, bytes: &[u8]) -> Result<(), GarbleError> {
         (**self).write_tables(bytes)
+    }
+
+    fn write_chunk(&mut self, chunk: &mut Vec<u8>, len: usize) -> Result<(), GarbleError> {
+        (**self).write_chunk(chunk, len)
     }
 }
 

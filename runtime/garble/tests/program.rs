@@ -11,7 +11,8 @@ use mpc_circuits::{
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_garble::{
     decode, decode_returned, encode, evaluate_program, evaluate_program_with, garble_program,
-    garble_program_with, program_tweaks_used, GarbleError, Garbler, ProgramEvaluator, ProgramGarbler, Scheme,
+    garble_program_with, program_tweaks_used, GarbleError, Garbler, ProgramEvaluator, ProgramGarbler,
+    ProgramPlans, Scheme,
 };
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -214,6 +215,30 @@ fn one_body_program_gives_the_circuits_tables() {
         assert_eq!(dec, dec2);
         assert_eq!(g.output_zero_labels().unwrap(), &out_zero[..]);
     }
+}
+
+/// Plans made ahead give the run without them, byte for byte; plans of another
+/// program are an error.
+#[test]
+fn plans_made_ahead_change_nothing() {
+    let p = hand_program();
+    let bits: Vec<bool> = [bits_of(0xA5, 8), bits_of(0x3C, 8)].concat();
+    let lazy = garble_eval(&p, &bits, 4);
+    let mut rng = ChaCha12Rng::seed_from_u64(4);
+    let delta = Delta::random(&mut rng);
+    let zero = Prg::from_seed(rng.gen()).blocks(p.num_input_wires() as usize);
+    let active = encode(&zero, &delta, &bits).unwrap();
+    let mut tables = Vec::new();
+    let g = ProgramGarbler::new(&delta, 5, &mut tables).with_plans(ProgramPlans::new(&p));
+    let (decoding, _) = garble_program_with(g, &p, &zero).unwrap();
+    assert_eq!(tables, lazy.tables);
+    let e = ProgramEvaluator::new(5, &mut &tables[..]).with_plans(ProgramPlans::new(&p));
+    let labels = evaluate_program_with(e, &p, &active).unwrap();
+    assert_eq!(decode(&labels, &decoding).unwrap(), lazy.outputs);
+    let other = Program::from_circuit(&body_mix()).unwrap();
+    let g = ProgramGarbler::new(&delta, 5, Vec::new()).with_plans(ProgramPlans::new(&other));
+    let wrong = garble_program_with(g, &p, &zero);
+    assert!(wrong.is_err());
 }
 
 /// A body called many times on the same labels: every call's tables differ (fresh

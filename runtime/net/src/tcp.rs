@@ -1,26 +1,40 @@
 //! TCP channels.
 //!
 //! Nagle's algorithm is off (`TCP_NODELAY`: the protocols flush whole messages and
-//! wait for answers, so delaying small segments only adds latency); reads and writes
-//! go through 256 KiB buffers; every blocking read and write has the channel's
-//! timeout, after which it fails with [`NetError::Timeout`] instead of hanging.
+//! wait for answers, so delaying small segments only adds latency); reads go through a
+//! 256 KiB buffer; small writes are gathered in a 256 KiB buffer, and a write of at
+//! least [`DIRECT_WRITE`] bytes (a chunk of garbled tables) goes to the socket straight
+//! from the caller's slice, together with what is buffered, in vectored writes (no
+//! copy in user space). Every blocking read and write has the channel's timeout, after
+//! which it fails with [`NetError::Timeout`] instead of hanging.
 //! [`TcpChannel::connect`] retries refused connections until its deadline, so the
 //! two parties may start in either order.
 
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::{Channel, ChannelStats, Closer, NetError};
 
 const BUFFER: usize = 256 * 1024;
+/// Sends of at least this many bytes skip the write buffer.
+pub const DIRECT_WRITE: usize = 16 * 1024;
+/// Longest pause between connection attempts; the first pauses are shorter
+/// ([`FIRST_PAUSE`], doubling), so a peer that starts a moment later costs little.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
+/// Longest pause between checks for an incoming connection (the first are shorter):
+/// a peer that connects waits at most this long for the session to start.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(1);
+/// The first pause of both waits.
+const FIRST_PAUSE: Duration = Duration::from_micros(100);
 
 /// A TCP connection to the peer.
 #[derive(Debug)]
 pub struct TcpChannel {
     reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
+    writer: TcpStream,
+    /// Bytes queued by `send` and not yet written (at most `BUFFER`).
+    pending: Vec<u8>,
     peer: SocketAddr,
     timeout: Duration,
     stats: ChannelStats,
@@ -50,6 +64,7 @@ impl TcpListenerChannel {
     pub fn accept_stream(&self, timeout: Duration) -> Result<TcpStream, NetError> {
         let deadline = crate::deadline_after(timeout);
         self.listener.set_nonblocking(true).map_err(NetError::Io)?;
+        let mut pause = FIRST_PAUSE;
         let stream = loop {
             match self.listener.accept() {
                 Ok((stream, _)) => break stream,
@@ -57,7 +72,8 @@ impl TcpListenerChannel {
                     if Instant::now() >= deadline {
                         return Err(NetError::Timeout(timeout));
                     }
-                    std::thread::sleep(Duration::from_millis(10));
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(ACCEPT_PAUSE);
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(NetError::Io(err)),
@@ -91,6 +107,7 @@ pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream,
     if addrs.is_empty() {
         return Err(fail(std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address")));
     }
+    let mut pause = FIRST_PAUSE;
     loop {
         let mut last_err = None;
         for sock in &addrs {
@@ -103,12 +120,13 @@ pub(crate) fn connect_stream(addr: &str, timeout: Duration) -> Result<TcpStream,
                 Err(err) => last_err = Some(err),
             }
         }
-        if Instant::now() + RETRY_PAUSE >= deadline {
+        if Instant::now() + pause >= deadline {
             // `addrs` is not empty, so the loop above recorded an error.
             let err = last_err.unwrap_or_else(|| std::io::Error::other("no address answered"));
             return Err(fail(err));
         }
-        std::thread::sleep(RETRY_PAUSE);
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(RETRY_PAUSE);
     }
 }
 
@@ -124,8 +142,15 @@ impl TcpChannel {
         configure(&stream, timeout)?;
         let peer = stream.peer_addr().map_err(NetError::Io)?;
         let reader = BufReader::with_capacity(BUFFER, stream.try_clone().map_err(NetError::Io)?);
-        let writer = BufWriter::with_capacity(BUFFER, stream);
-        Ok(TcpChannel { reader, writer, peer, timeout, stats: ChannelStats::default(), sending: false })
+        Ok(TcpChannel {
+            reader,
+            writer: stream,
+            pending: Vec::with_capacity(BUFFER),
+            peer,
+            timeout,
+            stats: ChannelStats::default(),
+            sending: false,
+        })
     }
 
     /// The peer's address.
@@ -134,10 +159,54 @@ impl TcpChannel {
     }
 }
 
+/// Writes all of `first` then all of `second` to `w` in vectored writes.
+fn write_all_2(w: &mut impl Write, first: &[u8], second: &[u8]) -> std::io::Result<()> {
+    let mut bufs = [IoSlice::new(first), IoSlice::new(second)];
+    let mut bufs = &mut bufs[..];
+    IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match w.write_vectored(bufs) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+impl TcpChannel {
+    fn write_pending(&mut self) -> Result<(), NetError> {
+        if !self.pending.is_empty() {
+            let r = self.writer.write_all(&self.pending);
+            self.pending.clear();
+            r.map_err(|e| NetError::from_io(e, self.timeout))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TcpChannel {
+    fn drop(&mut self) {
+        // As a buffered writer does: queued bytes still go out (errors cannot be
+        // reported from here; a protocol flushes before it waits anyway).
+        let _ = self.write_pending();
+    }
+}
+
 impl Channel for TcpChannel {
     fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
         self.stats.on_send(data.len(), &mut self.sending);
-        self.writer.write_all(data).map_err(|e| NetError::from_io(e, self.timeout))
+        if data.len() >= DIRECT_WRITE {
+            let r = write_all_2(&mut self.writer, &self.pending, data);
+            self.pending.clear();
+            return r.map_err(|e| NetError::from_io(e, self.timeout));
+        }
+        if self.pending.len() + data.len() > BUFFER {
+            self.write_pending()?;
+        }
+        self.pending.extend_from_slice(data);
+        Ok(())
     }
 
     fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
@@ -147,7 +216,7 @@ impl Channel for TcpChannel {
     }
 
     fn flush(&mut self) -> Result<(), NetError> {
-        self.writer.flush().map_err(|e| NetError::from_io(e, self.timeout))
+        self.write_pending()
     }
 
     fn stats(&self) -> ChannelStats {
@@ -155,7 +224,7 @@ impl Channel for TcpChannel {
     }
 
     fn closer(&self) -> Option<Closer> {
-        Closer::new(self.writer.get_ref())
+        Closer::new(&self.writer)
     }
 }
 

@@ -36,6 +36,13 @@
 //! `B_i = A`) is skipped by the batched inversion and encoded as the identity, as
 //! per-point compression does. The shared points are kept in zeroized buffers; dalek's
 //! internal temporaries (including the batch's working vector) are not.
+//!
+//! The point arithmetic of a batch is split over the machine's cores (at most
+//! [`MAX_THREADS`] scoped threads, contiguous shares of the OTs, each share compressed
+//! in its own batch): in a session the two parties' base-OT computations take turns
+//! (the receiver's, then the sender's), so each has the other core to itself; the
+//! receiver builds the table for `A` on one thread while the multiples of `G` are
+//! computed. The outputs do not depend on the split (tested against the definition).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -55,6 +62,43 @@ use crate::MAX_BATCH;
 const DOMAIN: &[u8] = b"mpc-ot/base/chou-orlandi/ristretto255/v1";
 const TAG_SETUP: u8 = 0xB1;
 const TAG_REPLY: u8 = 0xB2;
+
+/// Most threads one batch of base OTs is split over.
+pub const MAX_THREADS: usize = 4;
+/// OTs per thread below which a batch is not split.
+const MIN_PER_THREAD: usize = 16;
+
+/// `f` on contiguous shares of `0..n` (`f(range)` returns one output per index of its
+/// range), on up to [`MAX_THREADS`] scoped threads (the first share on the calling
+/// thread); the outputs in index order.
+fn par_ranges<U: Send>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> Result<Vec<U>> + Sync,
+) -> Result<Vec<U>> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let threads = cores.min(MAX_THREADS).min(n / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return f(0..n);
+    }
+    let share = n.div_ceil(threads);
+    let ranges: Vec<_> = (0..threads).map(|t| t * share..((t + 1) * share).min(n)).collect();
+    let f = &f;
+    let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges[1..].iter().map(|r| s.spawn(move || f(r.clone()))).collect();
+        let mut parts = vec![f(ranges[0].clone())];
+        for h in handles {
+            // The closures return errors as values; a panic is passed on as it would
+            // be without threads.
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
 
 /// Message 1, sender to receiver: the sender's point `A`.
 #[derive(Debug, Clone)]
@@ -123,14 +167,10 @@ impl ReceiverReply {
             return Err(r.malformed(format!("{n} points is more than the limit {MAX_BATCH}")));
         }
         r.expect_remaining(n.saturating_mul(32))?;
-        let mut b = Vec::with_capacity(n);
-        let mut points = Vec::with_capacity(n);
-        for i in 0..n {
-            let c = CompressedRistretto(r.array32()?);
-            points.push(decode_point(Self::WHAT, i, &c)?);
-            b.push(c);
-        }
+        let b = (0..n).map(|_| r.array32().map(CompressedRistretto)).collect::<Result<Vec<_>>>()?;
         r.finish()?;
+        // Decompression (an inverse square root per point) is split over the cores.
+        let points = par_ranges(n, |range| range.map(|i| decode_point(Self::WHAT, i, &b[i])).collect())?;
         Ok(ReceiverReply { b, points })
     }
 }
@@ -176,23 +216,26 @@ impl Sender {
         // `(a/2) * B_i` (constant time); (a/2)*A = (a^2/2)*G is a fixed-base one.
         let half_a = Zeroizing::new(*self.a * half());
         let half_aa = Zeroizing::new(RISTRETTO_BASEPOINT_TABLE * &Zeroizing::new(*half_a * *self.a));
-        let mut shared: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * self.count));
-        for p in &reply.points {
-            let p0 = *p * *half_a;
-            // a*B_i - a*A is the identity exactly when B_i = A (public: a malicious
-            // receiver's choice); the batched inversion skips zeros and encodes it as the
-            // identity, as per-point compression does (tested below).
-            shared.push(p0);
-            shared.push(p0 - *half_aa);
-        }
-        let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(shared.iter()));
-        let keys = (0..self.count)
-            .map(|i| {
-                let h = |p: &CompressedRistretto| derive(i, &self.setup.a, &reply.b[i], p);
-                [h(&enc[2 * i]), h(&enc[2 * i + 1])]
-            })
-            .collect();
-        Ok(keys)
+        par_ranges(self.count, |range| {
+            let mut shared: Zeroizing<Vec<RistrettoPoint>> =
+                Zeroizing::new(Vec::with_capacity(2 * range.len()));
+            for p in &reply.points[range.clone()] {
+                let p0 = *p * *half_a;
+                // a*B_i - a*A is the identity exactly when B_i = A (public: a malicious
+                // receiver's choice); the batched inversion skips zeros and encodes it as
+                // the identity, as per-point compression does (tested below).
+                shared.push(p0);
+                shared.push(p0 - *half_aa);
+            }
+            let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(shared.iter()));
+            Ok(range
+                .enumerate()
+                .map(|(j, i)| {
+                    let h = |p: &CompressedRistretto| derive(i, &self.setup.a, &reply.b[i], p);
+                    [h(&enc[2 * j]), h(&enc[2 * j + 1])]
+                })
+                .collect())
+        })
     }
 }
 
@@ -206,28 +249,50 @@ pub fn receive<R: RngCore + CryptoRng>(
     if choices.len() > MAX_BATCH {
         return Err(OtError::InvalidArgument(format!("{} base OTs is more than {MAX_BATCH}", choices.len())));
     }
-    // A table for the sender's point makes the n multiplications by A fixed-base ones.
-    let a_table = RistrettoBasepointTable::create(&setup.point);
     // As the sender does, compress in one batch through `double_and_compress_batch`,
     // which encodes 2*P: work with halves, B_i/2 = (b_i/2)*G + c_i*(A/2) and
     // (b_i/2)*A, all multiplications by secret scalars constant time.
-    let half_a = &a_table * &half();
     let n = choices.len();
-    let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * n));
-    let mut points = Vec::with_capacity(n);
-    for &c in choices {
-        // s = b_i/2, uniform as b_i is.
-        let s = Zeroizing::new(Scalar::random(rng));
-        let offset =
-            RistrettoPoint::conditional_select(&RistrettoPoint::identity(), &half_a, Choice::from(c as u8));
-        let p = RISTRETTO_BASEPOINT_TABLE * &*s + offset;
-        halves.push(p);
-        halves.push(&a_table * &*s);
-        points.push(p + p);
-    }
-    let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));
-    let b: Vec<CompressedRistretto> = enc.iter().step_by(2).copied().collect();
-    let keys = (0..n).map(|i| derive(i, &setup.a, &b[i], &enc[2 * i + 1])).collect();
+    // s_i = b_i/2, uniform as b_i is; drawn from `rng` in OT order before the work is
+    // split over threads.
+    let scalars: Zeroizing<Vec<Scalar>> = Zeroizing::new((0..n).map(|_| Scalar::random(rng)).collect());
+    // A table for the sender's point makes the n multiplications by A fixed-base ones.
+    // Building it is serial (about as long as the n multiplications of G), so it runs
+    // on its own thread while the multiples of G are computed.
+    let (a_table, g_multiples) = std::thread::scope(|s| {
+        let table = s.spawn(|| RistrettoBasepointTable::create(&setup.point));
+        let g = par_ranges(n, |range| Ok(range.map(|i| RISTRETTO_BASEPOINT_TABLE * &scalars[i]).collect()));
+        // Table construction does not panic on a valid point; a panic is passed on.
+        (table.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), g)
+    });
+    let g_multiples: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(g_multiples?);
+    let half_a = &a_table * &half();
+    let per_ot = par_ranges(n, |range| {
+        let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * range.len()));
+        let mut points = Vec::with_capacity(range.len());
+        for i in range.clone() {
+            let offset = RistrettoPoint::conditional_select(
+                &RistrettoPoint::identity(),
+                &half_a,
+                Choice::from(choices[i] as u8),
+            );
+            let p = g_multiples[i] + offset;
+            halves.push(p);
+            halves.push(&a_table * &scalars[i]);
+            points.push(p + p);
+        }
+        let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));
+        Ok(range
+            .enumerate()
+            .map(|(j, i)| {
+                let b = enc[2 * j];
+                (b, points[j], derive(i, &setup.a, &b, &enc[2 * j + 1]))
+            })
+            .collect())
+    })?;
+    let b = per_ot.iter().map(|t| t.0).collect();
+    let points = per_ot.iter().map(|t| t.1).collect();
+    let keys = per_ot.iter().map(|t| t.2).collect();
     Ok((ReceiverReply { b, points }, keys))
 }
 

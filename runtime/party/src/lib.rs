@@ -31,6 +31,7 @@ mod error;
 pub mod handshake;
 mod malicious;
 mod session;
+mod tables;
 
 pub use error::SessionError;
 pub use handshake::{circuit_digest, program_digest, Role};

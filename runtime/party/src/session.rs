@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use mpc_circuits::{Circuit, InputGroup, PartyId, Program, Reveal};
 use mpc_crypto::{Block, Delta};
 use mpc_garble::{
-    Evaluator, GarbleError, Garbler, OutputDecoding, ProgramEvaluator, ProgramGarbler, Scheme, SlotPlan,
-    TableSink, TableSource,
+    Evaluator, Garbler, OutputDecoding, ProgramEvaluator, ProgramGarbler, ProgramPlans, Scheme, SlotPlan,
+    TableSink,
 };
 use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::hello::Protocol;
@@ -31,6 +31,7 @@ use rand_core::{RngCore, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::handshake::{program_digest, Hello, Role, MAX_HELLO, VERSION};
+use crate::tables::{with_table_writer, ChannelSink, ChannelSource, WRITER_THREAD_MIN_ANDS};
 use crate::SessionError;
 
 /// Live counters a caller may poll from another thread (for a progress bar).
@@ -282,42 +283,6 @@ fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, n: usize) -> Result<Vec<Block>, 
         .collect())
 }
 
-/// Tables to the channel, flushed per chunk so the evaluator can start at once.
-struct ChannelSink<'a, C: ?Sized> {
-    ch: &'a mut C,
-    progress: Option<&'a Progress>,
-}
-
-impl<C: Channel + ?Sized> TableSink for ChannelSink<'_, C> {
-    fn write_tables(&mut self, bytes: &[u8]) -> Result<(), GarbleError> {
-        let boxed = |e: NetError| GarbleError::Sink(Box::new(e));
-        self.ch.send(bytes).map_err(boxed)?;
-        self.ch.flush().map_err(boxed)?;
-        if let Some(p) = self.progress {
-            p.and_gates_done.fetch_add(bytes.len() as u64 / 32, Ordering::Relaxed);
-            p.bytes_sent.store(self.ch.bytes_sent(), Ordering::Relaxed);
-        }
-        Ok(())
-    }
-}
-
-/// Tables from the channel.
-struct ChannelSource<'a, C: ?Sized> {
-    ch: &'a mut C,
-    progress: Option<&'a Progress>,
-}
-
-impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
-    fn read_tables(&mut self, buf: &mut [u8]) -> Result<(), GarbleError> {
-        self.ch.recv_exact(buf).map_err(|e| GarbleError::Source(Box::new(e)))?;
-        if let Some(p) = self.progress {
-            p.and_gates_done.fetch_add(buf.len() as u64 / 32, Ordering::Relaxed);
-            p.bytes_received.store(self.ch.bytes_received(), Ordering::Relaxed);
-        }
-        Ok(())
-    }
-}
-
 fn stats_of<C: Channel + ?Sized>(
     ch: &C,
     start: Instant,
@@ -482,6 +447,33 @@ fn visible_outputs(
     outputs
 }
 
+/// Program size (gates in bodies plus instructions) from which a session makes the
+/// slot plans on another thread while it waits for the peer (hello and OT).
+const PLAN_AHEAD_MIN_SIZE: usize = 1 << 12;
+
+fn plan_ahead(program: &Program) -> bool {
+    program.size() >= PLAN_AHEAD_MIN_SIZE
+}
+
+fn plan_ahead_circuit(circuit: &Circuit) -> bool {
+    circuit.gates().len() >= PLAN_AHEAD_MIN_SIZE
+}
+
+/// Runs `work` on this thread and, when `ahead`, `make` on another at the same time;
+/// returns both results (without `ahead`, `make` runs after `work`).
+fn overlapped<P: Send, T>(ahead: bool, make: impl FnOnce() -> P + Send, work: impl FnOnce() -> T) -> (P, T) {
+    if !ahead {
+        let out = work();
+        return (make(), out);
+    }
+    std::thread::scope(|s| {
+        let made = s.spawn(make);
+        let out = work();
+        // Making a plan does not panic on a verified circuit; a panic is passed on.
+        (made.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
+    })
+}
+
 /// The slot plan of a session of `instances` runs of `circuit` (compiled once when it
 /// is reused).
 fn slot_plan(circuit: &Circuit, instances: usize) -> SlotPlan {
@@ -567,22 +559,35 @@ pub fn run_garbler_program<C: Channel + ?Sized>(
     let hello = Hello::for_program(Role::Garbler, program, program_digest(program)).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
     let mut rng = ChaCha20Rng::from_entropy();
     let delta = Delta::random(&mut rng);
-    let my_wires = io.party_wires(me);
-    let eval_wires = io.party_wires(Role::Evaluator.party());
-    let mut zero = vec![Block::ZERO; io.num_input_wires()];
-    if !eval_wires.is_empty() {
-        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len())?;
-        place(&mut zero, &eval_wires, &keys);
-    }
-    send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
+    let (plans, zero) = overlapped(
+        plan_ahead(program),
+        || ProgramPlans::new(program),
+        || {
+            recv_hello(ch, &hello)?;
+            let my_wires = io.party_wires(me);
+            let eval_wires = io.party_wires(Role::Evaluator.party());
+            let mut zero = vec![Block::ZERO; io.num_input_wires()];
+            if !eval_wires.is_empty() {
+                let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len())?;
+                place(&mut zero, &eval_wires, &keys);
+            }
+            send_blocks(ch, &own_active(&mut rng, &delta, &mut zero, &my_wires, &bits)?)?;
+            Ok::<_, SessionError>(zero)
+        },
+    );
+    let zero = zero?;
 
-    let garbler =
-        ProgramGarbler::new(&delta, 0, ChannelSink { ch: &mut *ch, progress }).with_scheme(opts.scheme);
-    let (decoding, out_zero) = mpc_garble::garble_program_with(garbler, program, &zero)?;
+    let garble = |sink: &mut dyn TableSink| {
+        let garbler = ProgramGarbler::new(&delta, 0, sink).with_scheme(opts.scheme).with_plans(plans);
+        Ok(mpc_garble::garble_program_with(garbler, program, &zero)?)
+    };
+    let (decoding, out_zero) = if and_gates >= WRITER_THREAD_MIN_ANDS {
+        with_table_writer(&mut *ch, progress, garble)?
+    } else {
+        garble(&mut ChannelSink { ch: &mut *ch, progress })?
+    };
     let eval_ranges = io.visible_ranges(Role::Evaluator.party());
     let eval_bits: Vec<bool> = pick(decoding.bits(), &eval_ranges).collect();
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
@@ -623,18 +628,26 @@ pub fn run_evaluator_program<C: Channel + ?Sized>(
     let mut rng = ChaCha20Rng::from_entropy();
     let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
+    let (plans, labels) = overlapped(
+        plan_ahead(program),
+        || ProgramPlans::new(program),
+        || {
+            recv_hello(ch, &hello)?;
+            let mut labels = vec![Block::ZERO; io.num_input_wires()];
+            if let Some(setup) = setup {
+                let mine = evaluator_ot(ch, setup, &bits)?;
+                place(&mut labels, &my_wires, &mine);
+            }
+            let theirs = recv_blocks(ch, garbler_wires.len())?;
+            place(&mut labels, &garbler_wires, &theirs);
+            Ok::<_, SessionError>(labels)
+        },
+    );
+    let labels = labels?;
 
-    let mut labels = vec![Block::ZERO; io.num_input_wires()];
-    if let Some(setup) = setup {
-        let mine = evaluator_ot(ch, setup, &bits)?;
-        place(&mut labels, &my_wires, &mine);
-    }
-    let theirs = recv_blocks(ch, garbler_wires.len())?;
-    place(&mut labels, &garbler_wires, &theirs);
-
-    let evaluator =
-        ProgramEvaluator::new(0, ChannelSource { ch: &mut *ch, progress }).with_scheme(opts.scheme);
+    let evaluator = ProgramEvaluator::new(0, ChannelSource { ch: &mut *ch, progress })
+        .with_scheme(opts.scheme)
+        .with_plans(plans);
     let out_labels = mpc_garble::evaluate_program_with(evaluator, program, &labels)?;
 
     // Labels of the outputs the garbler learns go back first, so nobody waits.
@@ -693,40 +706,53 @@ pub fn run_garbler_many<C: Channel + ?Sized>(
     let hello = Hello::new(Role::Garbler, circuit, k_count).with_scheme(opts.scheme);
     send_hello(ch, &hello)?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
     let mut rng = ChaCha20Rng::from_entropy();
     let delta = Delta::random(&mut rng);
-    let my_wires = party_wires(circuit, me);
-    let eval_wires = party_wires(circuit, Role::Evaluator.party());
-    let n_in = circuit.num_input_wires() as usize;
-    let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
-
-    if !eval_wires.is_empty() {
-        let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len() * instances.len())?;
-        for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
-            place(zero, &eval_wires, keys);
-        }
-    }
-    let mut active = Vec::with_capacity(my_wires.len() * instances.len());
-    for (zero, bits) in zeros.iter_mut().zip(&bits) {
-        active.extend(own_active(&mut rng, &delta, zero, &my_wires, bits)?);
-    }
-    send_blocks(ch, &active)?;
-
-    let plan = slot_plan(circuit, instances.len());
+    let (plan, zeros) = overlapped(
+        plan_ahead_circuit(circuit),
+        || slot_plan(circuit, instances.len()),
+        || {
+            recv_hello(ch, &hello)?;
+            let my_wires = party_wires(circuit, me);
+            let eval_wires = party_wires(circuit, Role::Evaluator.party());
+            let n_in = circuit.num_input_wires() as usize;
+            let mut zeros = vec![vec![Block::ZERO; n_in]; instances.len()];
+            if !eval_wires.is_empty() {
+                let keys = garbler_ot(ch, &mut rng, &delta, eval_wires.len() * instances.len())?;
+                for (zero, keys) in zeros.iter_mut().zip(keys.chunks_exact(eval_wires.len())) {
+                    place(zero, &eval_wires, keys);
+                }
+            }
+            let mut active = Vec::with_capacity(my_wires.len() * instances.len());
+            for (zero, bits) in zeros.iter_mut().zip(&bits) {
+                active.extend(own_active(&mut rng, &delta, zero, &my_wires, bits)?);
+            }
+            send_blocks(ch, &active)?;
+            Ok::<_, SessionError>(zeros)
+        },
+    );
+    let zeros = zeros?;
     let per_instance = mpc_garble::tweaks_used(circuit);
     let eval_ranges = visible_ranges(circuit, Role::Evaluator.party());
-    let mut garblers = Vec::with_capacity(instances.len());
-    let mut eval_bits = Vec::new();
-    for (k, zero) in zeros.into_iter().enumerate() {
-        let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?
-            .with_plan(&plan)
-            .with_scheme(opts.scheme);
-        let decoding = garbler.garble(&mut ChannelSink { ch: &mut *ch, progress })?;
-        eval_bits.extend(pick(decoding.bits(), &eval_ranges));
-        garblers.push(garbler);
-    }
+    let garble_all = |sink: &mut dyn TableSink| {
+        let mut garblers = Vec::with_capacity(instances.len());
+        let mut eval_bits = Vec::new();
+        for (k, zero) in zeros.into_iter().enumerate() {
+            let mut garbler = Garbler::new(circuit, &delta, zero, tweak_base(per_instance, k)?)?
+                .with_plan(&plan)
+                .with_scheme(opts.scheme);
+            let decoding = garbler.garble(&mut &mut *sink)?;
+            eval_bits.extend(pick(decoding.bits(), &eval_ranges));
+            garblers.push(garbler);
+        }
+        Ok((garblers, eval_bits))
+    };
+    let total_ands = circuit.and_count() as u64 * u64::from(k_count);
+    let (garblers, eval_bits) = if total_ands >= WRITER_THREAD_MIN_ANDS {
+        with_table_writer(&mut *ch, progress, garble_all)?
+    } else {
+        garble_all(&mut ChannelSink { ch: &mut *ch, progress })?
+    };
     ch.send(&OutputDecoding::from_bits(eval_bits).to_bytes())?;
     ch.flush()?;
 
@@ -768,26 +794,31 @@ pub fn run_evaluator_many<C: Channel + ?Sized>(
     let mut rng = ChaCha20Rng::from_entropy();
     let setup = evaluator_ot_offer(ch, &mut rng, !my_wires.is_empty())?;
     ch.flush()?;
-    recv_hello(ch, &hello)?;
-
-    let n_in = circuit.num_input_wires() as usize;
-    let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
-    if let Some(setup) = setup {
-        // Our choice bits and the OT outputs (our input labels): wiped when dropped.
-        let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
-        let mine = evaluator_ot(ch, setup, &all_bits)?;
-        for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
-            place(l, &my_wires, mine);
-        }
-    }
-    let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
-    if !garbler_wires.is_empty() {
-        for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
-            place(l, &garbler_wires, theirs);
-        }
-    }
-
-    let plan = slot_plan(circuit, instances.len());
+    let (plan, labels) = overlapped(
+        plan_ahead_circuit(circuit),
+        || slot_plan(circuit, instances.len()),
+        || {
+            recv_hello(ch, &hello)?;
+            let n_in = circuit.num_input_wires() as usize;
+            let mut labels = vec![vec![Block::ZERO; n_in]; instances.len()];
+            if let Some(setup) = setup {
+                // Our choice bits and the OT outputs (our input labels): wiped when dropped.
+                let all_bits: Zeroizing<Vec<bool>> = Zeroizing::new(bits.concat());
+                let mine = evaluator_ot(ch, setup, &all_bits)?;
+                for (l, mine) in labels.iter_mut().zip(mine.chunks_exact(my_wires.len())) {
+                    place(l, &my_wires, mine);
+                }
+            }
+            let theirs = Zeroizing::new(recv_blocks(ch, garbler_wires.len() * instances.len())?);
+            if !garbler_wires.is_empty() {
+                for (l, theirs) in labels.iter_mut().zip(theirs.chunks_exact(garbler_wires.len())) {
+                    place(l, &garbler_wires, theirs);
+                }
+            }
+            Ok::<_, SessionError>(labels)
+        },
+    );
+    let labels = labels?;
     let per_instance = mpc_garble::tweaks_used(circuit);
     let mut out_labels: Zeroizing<Vec<Vec<Block>>> = Zeroizing::new(Vec::with_capacity(instances.len()));
     for (k, labels) in labels.into_iter().enumerate() {
