@@ -71,6 +71,11 @@ impl Peer {
         Ok(Peer { endpoint, timeout: Duration::from_secs_f64(timeout), tls })
     }
 
+    /// Whether the connection is TLS with a pinned peer.
+    pub fn tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Whether this side listens (it speaks first in PSI).
     pub fn listens(&self) -> bool {
         matches!(self.endpoint, Endpoint::Listen(_))

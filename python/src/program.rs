@@ -146,7 +146,7 @@ impl PyProgram {
 
     fn __repr__(&self) -> String {
         let s = self.inner.circuit().stats();
-        format!("<mpc.Program parties={:?} and_gates={}>", self.inner.parties(), s.and)
+        format!("<mpc.Program {}: {} AND gates>", self.inner.parties().join(", "), s.and)
     }
 }
 

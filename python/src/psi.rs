@@ -2,7 +2,9 @@
 //! semi-honest, DDH with the hash as a random oracle; each side learns the other's set
 //! size). `intersect` runs one side against a peer over TCP or TLS (the listener is
 //! the protocol's listener, whichever of `listen=`/`connect=` is given);
-//! `intersect_local` runs both sides in this process over an in-memory channel.
+//! `intersect_local` runs both sides in this process over an in-memory channel. As
+//! with `mpc psi`, plain TCP needs `insecure=True`: whoever connects first is the
+//! peer and can probe the set.
 //!
 //! Items are `bytes` or `str` (UTF-8); results are sorted, without duplicates, and
 //! come back as `str` when every item given was a `str`. `mode`: `"intersection"`
@@ -65,7 +67,7 @@ fn result(py: Python<'_>, out: PsiOutput, text: bool) -> PyResult<PyObject> {
 
 /// One side of a PSI with the peer at `listen=`/`connect=` (`HOST:PORT`).
 #[pyfunction]
-#[pyo3(signature = (items, *, listen=None, connect=None, mode="intersection", timeout=30.0, tls_cert=None, tls_key=None, peer_cert=None))]
+#[pyo3(signature = (items, *, listen=None, connect=None, mode="intersection", timeout=30.0, tls_cert=None, tls_key=None, peer_cert=None, insecure=false))]
 #[allow(clippy::too_many_arguments)] // the Python keyword arguments
 fn intersect(
     py: Python<'_>,
@@ -77,10 +79,17 @@ fn intersect(
     tls_cert: Option<std::path::PathBuf>,
     tls_key: Option<std::path::PathBuf>,
     peer_cert: Option<std::path::PathBuf>,
+    insecure: bool,
 ) -> PyResult<PyObject> {
     let (set, text) = self::items(items)?;
     let m = self::mode(mode)?;
     let peer = Peer::new(listen, connect, timeout, tls_cert, tls_key, peer_cert)?;
+    if !peer.tls() && !insecure {
+        return Err(InputError::new_err(
+            "psi.intersect needs tls_cert, tls_key and peer_cert (TLS with a pinned peer), \
+             or insecure=True for plain TCP, where anyone who connects first can probe the set",
+        ));
+    }
     let role = if peer.listens() { Role::Listener } else { Role::Connector };
     let out = py.allow_threads(move || -> Result<PsiOutput, PyErrLater> {
         let mut channel = peer.open().map_err(PyErrLater::Channel)?;

@@ -98,14 +98,19 @@ def test_psi_over_tcp(port):
     got = {}
 
     def listener():
-        got["l"] = psi.intersect(range_items(0, 100), listen=addr, timeout=60)
+        got["l"] = psi.intersect(range_items(0, 100), listen=addr, timeout=60, insecure=True)
 
     t = threading.Thread(target=listener)
     t.start()
-    got["c"] = psi.intersect(range_items(50, 150), connect=addr, timeout=60)
+    got["c"] = psi.intersect(range_items(50, 150), connect=addr, timeout=60, insecure=True)
     t.join()
     want = sorted(range_items(50, 100))
     assert got == {"l": want, "c": want}
+
+
+def test_psi_plain_tcp_needs_insecure(port):
+    with pytest.raises(mpc.InputError, match="insecure=True"):
+        psi.intersect(["a"], connect=f"127.0.0.1:{port}", timeout=1)
 
 
 def range_items(lo, hi):

@@ -80,3 +80,11 @@ def test_peer_with_another_program_is_refused(port):
         pass
     t.join()
     assert len(errors) == 1 and isinstance(errors[0], mpc.ProtocolError)
+
+
+def test_notebook_example_runs():
+    example = EXAMPLES.parent / "python" / "examples" / "auction.py"
+    out = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "alice sees {'alice_wins': False, 'price': 100} and bob sees" in out.stdout
+    assert "InputError: input `a`: value 4294967296 does not fit in u32" in out.stdout
