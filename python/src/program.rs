@@ -2,7 +2,9 @@
 //! `local` (both parties in this process, the real protocol) and `run` (one party
 //! over TCP or TLS), over the Rust facade (`mpc::Program`). Inputs are a dict of name
 //! to value (see [`crate::convert`]); outputs come back as a dict of the outputs the
-//! party may see. `local` and `run` release the GIL while the protocol runs.
+//! party may see. `local` and `run` release the GIL while the protocol runs, so other
+//! Python threads go on; a Ctrl-C is seen when the call returns (the `timeout` bounds
+//! every wait for the peer).
 
 use std::path::PathBuf;
 
@@ -169,8 +171,10 @@ impl PyProgram {
             let name: String =
                 key.extract().map_err(|_| InputError::new_err("input names must be strings"))?;
             let Some(k) = c.input_index(&name) else {
-                // The facade's sentence for an unknown name (it lists the inputs).
-                return Err(from_mpc(inputs.set(&name, false).err().unwrap_or_else(|| unknown(&name))));
+                // The facade's sentence for an unknown name (it lists the inputs); `set`
+                // of a name the program lacks always fails, the fallback is unreachable.
+                let fallback = || InputError::new_err(format!("the program has no input named `{name}`"));
+                return Err(inputs.set(&name, false).err().map_or_else(fallback, from_mpc));
             };
             let ty = &c.inputs()[k].ty;
             let value = to_value(&obj, ty, &name).map_err(|m| InputError::new_err(format!("input {m}")))?;
@@ -188,11 +192,6 @@ impl PyProgram {
         }
         Ok(inputs)
     }
-}
-
-/// Never used in practice: `set` of a name the program lacks always fails.
-fn unknown(name: &str) -> mpc::Error {
-    mpc::Error::UnknownInput { name: name.into(), known: String::new() }
 }
 
 /// The outputs a run revealed, as a dict in program order.
