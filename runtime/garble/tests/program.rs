@@ -223,7 +223,7 @@ fn one_body_program_gives_the_circuits_tables() {
 fn plans_made_ahead_change_nothing() {
     let p = hand_program();
     let bits: Vec<bool> = [bits_of(0xA5, 8), bits_of(0x3C, 8)].concat();
-    let lazy = garble_eval(&p, &bits, 4);
+    let lazy = garble_eval(Scheme::HalfGates, &p, &bits, 4);
     let mut rng = ChaCha12Rng::seed_from_u64(4);
     let delta = Delta::random(&mut rng);
     let zero = Prg::from_seed(rng.gen()).blocks(p.num_input_wires() as usize);
@@ -232,7 +232,8 @@ fn plans_made_ahead_change_nothing() {
     let g = ProgramGarbler::new(&delta, 5, &mut tables).with_plans(ProgramPlans::new(&p));
     let (decoding, _) = garble_program_with(g, &p, &zero).unwrap();
     assert_eq!(tables, lazy.tables);
-    let e = ProgramEvaluator::new(5, &mut &tables[..]).with_plans(ProgramPlans::new(&p));
+    let mut source = &tables[..];
+    let e = ProgramEvaluator::new(5, &mut source).with_plans(ProgramPlans::new(&p));
     let labels = evaluate_program_with(e, &p, &active).unwrap();
     assert_eq!(decode(&labels, &decoding).unwrap(), lazy.outputs);
     let other = Program::from_circuit(&body_mix()).unwrap();

@@ -1,0 +1,53 @@
+"""Type stubs for mpc (the extension module mpc._mpc and its submodules)."""
+
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import paillier as paillier
+from . import psi as psi
+from . import shamir as shamir
+
+__version__: str
+
+_Path = Union[str, "os.PathLike[str]"]
+# bool, int (any width), sequences (lists, tuples, bytes, numpy arrays) for arrays
+# and tuples, dicts for structs.
+Value = Any
+
+class Error(Exception): ...
+class CompileError(Error): ...
+class LoadError(Error): ...
+class InputError(Error): ...
+class ProtocolError(Error): ...
+class ChannelError(ProtocolError): ...
+class ShamirError(Error): ...
+class PaillierError(Error): ...
+class PsiError(Error): ...
+
+class Program:
+    @property
+    def parties(self) -> List[str]: ...
+    @property
+    def inputs(self) -> List[Tuple[str, str, str]]:
+        """(name, party, type) of each input."""
+    @property
+    def outputs(self) -> List[Tuple[str, str, str]]:
+        """(name, type, "all" or the party that sees it) of each output."""
+    def stats(self) -> Dict[str, int]: ...
+    def eval(self, inputs: Dict[str, Value]) -> Dict[str, Value]: ...
+    def local(self, inputs: Dict[str, Value]) -> Dict[str, Value]: ...
+    def run(
+        self,
+        party: str,
+        inputs: Dict[str, Value],
+        *,
+        listen: Optional[str] = None,
+        connect: Optional[str] = None,
+        timeout: float = 30.0,
+        tls_cert: Optional[_Path] = None,
+        tls_key: Optional[_Path] = None,
+        peer_cert: Optional[_Path] = None,
+    ) -> Dict[str, Value]: ...
+
+def compile(source: str) -> Program: ...
+def load(path: _Path) -> Program: ...
