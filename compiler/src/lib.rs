@@ -10,6 +10,10 @@
 //!
 //! The entry point is [`compile`]; it never panics and returns every diagnostic it
 //! found, with the circuit when there were no errors. [`render`] prints diagnostics.
+//!
+//! **Internal crate** of the `mpc` workspace, not published: its modules are public
+//! for the workspace's binary, language server, tests and fuzzers, and may change at
+//! any time. Applications use the `mpc` crate's facade (`mpc::Program::compile`).
 
 pub mod analysis;
 pub mod ast;
