@@ -41,33 +41,6 @@ fn expanded(program: &Program, max_gates: usize) -> Result<Circuit, SessionError
     expand(program, max_gates).map_err(|e| SessionError::Unsupported(format!("--security malicious: {e}")))
 }
 
-/// This party's input bits in wire order, with the same checks as the semi-honest
-/// session.
-fn own_bits(circuit: &Circuit, party: u8, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
-    let groups: Vec<_> = circuit.inputs().iter().filter(|g| g.party == PartyId(party)).collect();
-    if groups.len() != inputs.len() {
-        return Err(SessionError::Input(format!(
-            "party `{}` has {} input(s) but {} were given",
-            circuit.parties().get(usize::from(party)).map_or("?", |s| s.as_str()),
-            groups.len(),
-            inputs.len()
-        )));
-    }
-    let mut bits = Vec::new();
-    for (g, v) in groups.iter().zip(inputs) {
-        if v.len() != g.ty.width() {
-            return Err(SessionError::Input(format!(
-                "input `{}` needs {} bits, got {}",
-                g.name,
-                g.ty.width(),
-                v.len()
-            )));
-        }
-        bits.extend_from_slice(v);
-    }
-    Ok(bits)
-}
-
 fn hellos<C: Channel + ?Sized>(ch: &mut C, role: Role, program: &Program) -> Result<(), SessionError> {
     let mut session = [0u8; 16];
     // The id only names the connection; without an OS generator it stays zero.
@@ -98,8 +71,7 @@ pub fn run_malicious_program<C: Channel + ?Sized>(
     max_gates: usize,
 ) -> Result<SessionOutput, SessionError> {
     let circuit = expanded(program, max_gates)?;
-    let me = role.party().0;
-    let bits = own_bits(&circuit, me, inputs)?;
+    let bits = crate::session::own_bits(&circuit, role.party(), inputs)?;
     let start = Instant::now();
     hellos(ch, role, program)?;
     let auth_role = match role {

@@ -219,7 +219,11 @@ fn visible_ranges(circuit: &Circuit, party: PartyId) -> Vec<(usize, std::ops::Ra
     Io::of_circuit(circuit).visible_ranges(party)
 }
 
-fn own_bits(circuit: &Circuit, party: PartyId, inputs: &[Vec<bool>]) -> Result<Vec<bool>, SessionError> {
+pub(crate) fn own_bits(
+    circuit: &Circuit,
+    party: PartyId,
+    inputs: &[Vec<bool>],
+) -> Result<Vec<bool>, SessionError> {
     Io::of_circuit(circuit).own_bits(party, inputs)
 }
 
