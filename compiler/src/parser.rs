@@ -130,6 +130,8 @@ fn pretty_expected(s: &str) -> String {
     match s {
         "\"ident\"" => "identifier".into(),
         "\"int\"" => "integer".into(),
+        "\"byte\"" => "byte literal".into(),
+        "\"bytes\"" => "byte string".into(),
         other => other.trim_matches('"').replace("\\\"", "\"").to_string().pipe_quote(),
     }
 }
