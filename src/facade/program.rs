@@ -92,8 +92,10 @@ pub enum Security {
 }
 
 /// The default bound on the expanded circuit of a [`Security::Malicious`] run (its
-/// memory is about 60 bytes per wire per party).
-pub const MALICIOUS_MAX_GATES: u64 = 20_000_000;
+/// memory is about 1 KB per AND gate per party: the preprocessing holds `3B + 1`
+/// authenticated bits of 33 bytes per AND, `B` = 3 to 6; measured 80 MB for both
+/// parties of a 22,573-AND SHA-256), so about 2 GB per party at this bound.
+pub const MALICIOUS_MAX_GATES: u64 = 2_000_000;
 
 impl RunOptions {
     /// Counters the run updates as it goes, readable from another thread (a progress

@@ -10,8 +10,9 @@
 //! Guarantees: everything [`mpc_auth::protocol`] says: a party that deviates is caught
 //! by a named check (and the honest side stops before revealing any output of its
 //! own), except for the bounded, input-independent leaks that protocol documents; not
-//! fair. Memory follows the expanded circuit (about 60 bytes per wire per party), so
-//! programs are limited by `max_gates`; the semi-honest session streams instead.
+//! fair. Memory follows the expanded circuit (about 1 KB per AND gate per party, the
+//! preprocessing's authenticated bits), so programs are limited by `max_gates`; the
+//! semi-honest session streams instead.
 
 use std::time::Instant;
 
@@ -38,7 +39,11 @@ impl From<AuthError> for SessionError {
 
 fn expanded(program: &Program, max_gates: usize) -> Result<Circuit, SessionError> {
     check_two_party_program(program)?;
-    expand(program, max_gates).map_err(|e| SessionError::Unsupported(format!("--security malicious: {e}")))
+    expand(program, max_gates).map_err(|e| {
+        SessionError::Unsupported(format!(
+            "--security malicious: {e} (the mode expands the program into one circuit, about 1 KB of memory per AND gate per party; --max-gates N raises the bound)"
+        ))
+    })
 }
 
 fn hellos<C: Channel + ?Sized>(ch: &mut C, role: Role, program: &Program) -> Result<(), SessionError> {
