@@ -494,12 +494,14 @@ fn killing_the_evaluator_mid_run_fails_the_garbler() {
         spawn(&["run", prog, "--party", "p0", "--connect", &front_addr, "--input", "0=1", "--timeout", "20"]);
     let start = Instant::now();
     // The evaluator sends its hello, OT offer and OT extension (about 4 KB) before
-    // any table can flow; wait for those, then a little for the tables to start.
+    // any table can flow; kill it as soon as they have passed, while the garbler
+    // streams its 12.8 MB of tables (with the writer-thread pipeline a whole run takes
+    // about as long as a fixed pause would, so there is none: the kill must land
+    // mid-run on a fast machine too).
     while seen.load(Ordering::Relaxed) < 2048 {
         assert!(start.elapsed() < LIMIT, "the evaluator never spoke");
-        std::thread::sleep(Duration::from_millis(1));
+        std::thread::sleep(Duration::from_micros(200));
     }
-    std::thread::sleep(Duration::from_millis(50));
     evaluator.kill().unwrap();
     evaluator.wait().unwrap();
     let out = finish(garbler, LIMIT);
