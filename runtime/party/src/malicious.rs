@@ -18,9 +18,9 @@ use std::time::Instant;
 
 use mpc_auth::protocol::{self, ChannelLink};
 use mpc_auth::AuthError;
-use mpc_circuits::{program::expand, Circuit, PartyId, Program};
+use mpc_circuits::{program::expand, Circuit, Program};
 use mpc_net::hello::Protocol;
-use mpc_net::{frame, Channel, MemoryChannel, NetError};
+use mpc_net::{frame, Channel, NetError};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -110,42 +110,10 @@ pub fn run_local_malicious_program(
     inputs: &[Vec<bool>],
     max_gates: usize,
 ) -> Result<LocalOutput, SessionError> {
-    // Split the inputs by party (program order), as the semi-honest `run_local` does.
-    check_two_party_program(program)?;
-    if inputs.len() != program.inputs().len() {
-        return Err(SessionError::Input(format!(
-            "the program has {} input(s) but {} were given",
-            program.inputs().len(),
-            inputs.len()
-        )));
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for (g, v) in program.inputs().iter().zip(inputs) {
-        if g.party == PartyId(0) {
-            a.push(v.clone())
-        } else {
-            b.push(v.clone())
-        }
-    }
-    let (mut ca, mut cb) = MemoryChannel::pair();
-    let p = program.clone();
-    let evaluator =
-        std::thread::spawn(move || run_malicious_program(&mut cb, Role::Evaluator, &p, &b, max_gates));
-    let garbler = run_malicious_program(&mut ca, Role::Garbler, program, &a, max_gates);
-    drop(ca);
-    let evaluator =
-        evaluator.join().map_err(|_| SessionError::Internal("the evaluator thread panicked".into()))?;
-    let (g, e) = match (garbler, evaluator) {
-        (Ok(g), Ok(e)) => (g, e),
-        // The side that caught the cheat names it; the other only saw the channel close.
-        (Err(ge), Err(ee)) => return Err(if ge.is_peer_gone() { ee } else { ge }),
-        (Err(err), Ok(_)) | (Ok(_), Err(err)) => return Err(err),
-    };
-    let outputs = g
-        .outputs
-        .iter()
-        .zip(&e.outputs)
-        .map(|(x, y)| x.clone().or_else(|| y.clone()).unwrap_or_default())
-        .collect();
-    Ok(LocalOutput { outputs, garbler: g.stats, evaluator: e.stats })
+    crate::session::run_local_with(
+        program,
+        inputs,
+        |ch, a| run_malicious_program(ch, Role::Garbler, program, a, max_gates),
+        |ch, b| run_malicious_program(ch, Role::Evaluator, program, b, max_gates),
+    )
 }

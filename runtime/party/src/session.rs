@@ -873,6 +873,25 @@ pub fn run_local_program(
     inputs: &[Vec<bool>],
     opts: &SessionOptions,
 ) -> Result<LocalOutput, SessionError> {
+    let e_opts = SessionOptions { progress: None, scheme: opts.scheme };
+    run_local_with(
+        program,
+        inputs,
+        |ch, g_in| run_garbler_program(ch, program, g_in, opts),
+        |ch, e_in| run_evaluator_program(ch, program, e_in, &e_opts),
+    )
+}
+
+/// Both parties of `program` on two threads over an in-memory channel, each run by its
+/// closure with its own inputs (split from `inputs`, one per input group in program
+/// order); the outputs merged, and of two errors the one that is not just the peer
+/// hanging up (the side that caught the problem names it).
+pub(crate) fn run_local_with(
+    program: &Program,
+    inputs: &[Vec<bool>],
+    garbler: impl FnOnce(&mut MemoryChannel, &[Vec<bool>]) -> Result<SessionOutput, SessionError> + Send,
+    evaluator: impl FnOnce(&mut MemoryChannel, &[Vec<bool>]) -> Result<SessionOutput, SessionError>,
+) -> Result<LocalOutput, SessionError> {
     check_two_party_program(program)?;
     if inputs.len() != program.inputs().len() {
         return Err(SessionError::Input(format!(
@@ -895,12 +914,11 @@ pub fn run_local_program(
     let (mut g_ch, mut e_ch) = MemoryChannel::pair();
     let (g_res, e_res) = std::thread::scope(|s| {
         let g = s.spawn(move || {
-            let r = run_garbler_program(&mut g_ch, program, &g_in, opts);
+            let r = garbler(&mut g_ch, &g_in);
             drop(g_ch);
             r
         });
-        let e_opts = SessionOptions { progress: None, scheme: opts.scheme };
-        let e = run_evaluator_program(&mut e_ch, program, &e_in, &e_opts);
+        let e = evaluator(&mut e_ch, &e_in);
         drop(e_ch);
         let g =
             g.join().unwrap_or_else(|_| Err(SessionError::Internal("the garbler thread panicked".into())));
@@ -913,7 +931,7 @@ pub fn run_local_program(
     };
     let mut outputs = Vec::with_capacity(program.outputs().len());
     for (k, g_out) in g.outputs.into_iter().enumerate() {
-        match g_out.or_else(|| e.outputs[k].clone()) {
+        match g_out.or_else(|| e.outputs.get(k).cloned().flatten()) {
             Some(bits) => outputs.push(bits),
             None => return Err(SessionError::Internal(format!("output {k} reached neither party"))),
         }
