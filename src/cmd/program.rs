@@ -16,10 +16,8 @@ use std::sync::atomic::AtomicU64;
 use anyhow::{bail, Context};
 use mpc_circuits::{execute, Circuit, Engine, ExecError, Gate, Program};
 
-// The whole-run counting helpers live in the library (`mpc::Stats`); re-exported at
-// their old paths, which other commands may use.
-#[allow(unused_imports)]
-pub use mpc::internal::stats::{body_calls, instruction_count, uses_constants};
+// The whole-run counting lives in the library (`mpc::Stats`).
+use mpc::internal::stats::uses_constants;
 
 /// Refuses a program whose run executes more than `max` gates (`--max-gates`).
 pub fn check_max_gates(program: &Program, max: Option<u64>) -> anyhow::Result<()> {
