@@ -9,64 +9,17 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn example(name: &str) -> String {
-    format!("{ROOT}/examples/{name}")
-}
-
-fn mpc() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mpc"));
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    c
-}
-
-fn free_port() -> u16 {
-    // Port 0 makes the OS pick a free port; it is released right away for `mpc`.
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn(args: &[&str]) -> Child {
-    mpc().args(args).spawn().expect("the mpc binary runs")
-}
-
-/// Waits for `child` at most `limit`; kills it and fails the test on overrun.
-fn finish(mut child: Child, limit: Duration) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > limit {
-            child.kill().ok();
-            let out = child.wait_with_output().unwrap();
-            panic!("mpc did not exit within {limit:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+mod common;
+use common::{
+    assert_one_sentence_failure as one_sentence_failure, example, finish, free_port, ok as stdout_ok, spawn,
+};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn stdout_ok(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-/// Exit 1, one `error:` line on stderr, no panic; returns the line.
-fn one_sentence_failure(out: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 fn eval(prog: &str, inputs: &[&str], json: bool) -> String {
     let mut args = vec!["eval", prog];
@@ -204,7 +157,7 @@ fn three_halves_aes_and_scheme_mismatch() {
 
 #[test]
 fn bristol_aes_between_two_processes() {
-    let prog = format!("{ROOT}/circuits/tests/vectors/bristol/aes_128.txt");
+    let prog = format!("{}/circuits/tests/vectors/bristol/aes_128.txt", env!("CARGO_MANIFEST_DIR"));
     let (k, p) = ("0=0x000102030405060708090a0b0c0d0e0f", "1=0x00112233445566778899aabbccddeeff");
     let want = eval(&prog, &[k, p], true);
     let (o0, o1) = run_pair(&prog, ("p0", &[k]), ("p1", &[p]), &["--json"]);

@@ -62,3 +62,45 @@ pub fn scratch(name: &str) -> PathBuf {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// The path of `examples/NAME` in this repository.
+pub fn example(name: &str) -> String {
+    format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts the `mpc` binary with `args`, stdin closed, stdout and stderr piped.
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mpc"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the mpc binary runs")
+}
+
+/// Waits for `child` at most `limit`; kills it and fails the test on overrun (a hang
+/// is a failure, not a wait).
+pub fn finish(mut child: std::process::Child, limit: std::time::Duration) -> Output {
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait for mpc").is_some() {
+            return child.wait_with_output().expect("collect mpc's output");
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            let out = child.wait_with_output().expect("collect mpc's output");
+            panic!("mpc did not exit within {limit:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A port that was free a moment ago (port 0 makes the OS pick one; it is released
+/// right away for `mpc`).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
