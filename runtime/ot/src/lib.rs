@@ -74,6 +74,7 @@ pub mod iknp;
 pub mod kkrt;
 pub mod kos;
 pub mod rot;
+pub mod softspoken;
 pub mod transpose;
 mod wire;
 
