@@ -98,8 +98,9 @@ pub const TREE_LEN: usize = 32 * BASE_OTS;
 const TAG_OFFER: u8 = 0x51;
 const TAG_FIRST: u8 = 0x52;
 const TAG_NEXT: u8 = 0x53;
-/// Seed blocks expanded per piece and chunk (`2^d` slots of `c` tiles): 128 KiB.
-const CHUNK_BLOCKS: usize = 8192;
+/// Seed blocks expanded per piece and chunk (`2^d` slots of `c` tiles): 64 KiB, so
+/// the reduction runs in L2.
+const CHUNK_BLOCKS: usize = 4096;
 /// Most tiles in one chunk.
 const MAX_CHUNK_TILES: usize = 64;
 
@@ -364,6 +365,8 @@ impl ReceiverSetup {
 struct Core {
     layout: Layout,
     seeds: Vec<Block>,
+    /// Each piece's [`vole::key_sums`] (`width + 1` blocks), piece by piece.
+    sums: Vec<Block>,
     next: u64,
     /// One piece's expanded seeds for a chunk.
     work: Vec<Block>,
@@ -374,6 +377,7 @@ struct Core {
 impl Drop for Core {
     fn drop(&mut self) {
         self.seeds.zeroize();
+        self.sums.zeroize();
         self.work.zeroize();
         self.cols.zeroize();
     }
@@ -382,9 +386,17 @@ impl Drop for Core {
 impl Core {
     fn new(layout: Layout, seeds: Vec<Block>) -> Core {
         let c = layout.chunk_tiles();
+        let mut sums = Vec::new();
+        let mut seed_off = 0;
+        for i in 0..layout.pieces {
+            let d = layout.width(i);
+            sums.extend_from_slice(&vole::key_sums(&seeds[seed_off..seed_off + (1 << d)], d));
+            seed_off += 1 << d;
+        }
         Core {
             layout,
             seeds,
+            sums,
             next: 0,
             work: vec![Block::ZERO; c << layout.k],
             cols: vec![Block::ZERO; BASE_OTS * c],
@@ -407,13 +419,15 @@ impl Core {
         let base_tile = self.next / 128;
         for w0 in (0..tiles).step_by(chunk) {
             let c = chunk.min(tiles - w0);
-            let mut seed_off = 0;
+            let (mut seed_off, mut sum_off) = (0, 0);
             for i in 0..layout.pieces {
                 let d = layout.width(i);
                 let keys = &self.seeds[seed_off..seed_off + (1 << d)];
+                let sums = &self.sums[sum_off..sum_off + d + 1];
                 seed_off += 1 << d;
+                sum_off += d + 1;
                 let work = &mut self.work[..c << d];
-                vole::expand_reduce(aes, keys, d, base_tile + w0 as u64, c, work);
+                vole::expand_reduce(aes, keys, sums, d, base_tile + w0 as u64, c, work);
                 let off = layout.offset(i);
                 let (u, v) = work.split_at(c);
                 piece(i, w0, c, u, &v[..d * c], &mut self.cols[off * c..(off + d) * c]);

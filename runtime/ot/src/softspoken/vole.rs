@@ -21,31 +21,52 @@
 
 use mpc_crypto::{Block, FixedKeyAes};
 
+/// The sums of the keys that [`expand_reduce`] needs: `[sum p_x, sum_{x_0 = 1} p_x, ..,
+/// sum_{x_{d-1} = 1} p_x]` (`d + 1` blocks), computed once per piece. `r_x[w]` is
+/// `pi(p_x ^ w) ^ p_x`, so every sum of `r_x` is the sum of the `pi(p_x ^ w)` plus
+/// the same sum of keys, a constant.
+pub(crate) fn key_sums(keys: &[Block], d: usize) -> Vec<Block> {
+    let mut k = keys.to_vec();
+    xor_reduce(&mut k, d, 1);
+    k.truncate(d + 1);
+    k
+}
+
 /// Fills `buf` (`2^d` slots of `c` blocks, seed-major) with `r_x[w0 + t]` and reduces it
 /// in place: afterwards slot 0 is `u` and slot `1 + b` is `v_b` (`c` blocks each, one
-/// per tile). `keys.len() == 2^d` and `buf.len() == c * 2^d` are caller invariants.
+/// per tile). `keys.len() == 2^d`, `sums == key_sums(keys, d)` and
+/// `buf.len() == c * 2^d` are caller invariants.
 pub(crate) fn expand_reduce(
     aes: &FixedKeyAes,
     keys: &[Block],
+    sums: &[Block],
     d: usize,
     w0: u64,
     c: usize,
     buf: &mut [Block],
 ) {
     debug_assert_eq!(keys.len(), 1 << d);
+    debug_assert_eq!(sums.len(), d + 1);
     debug_assert_eq!(buf.len(), c << d);
-    for (slot, key) in buf.chunks_exact_mut(c).zip(keys) {
+    // Tweaks are below 2^64: only the lane holding the low 64 bits changes.
+    let words: &mut [[u64; 2]] = bytemuck::cast_slice_mut(buf);
+    for (slot, key) in words.chunks_exact_mut(c).zip(keys) {
+        let lanes: [u64; 2] = bytemuck::cast(*key);
         for (t, b) in slot.iter_mut().enumerate() {
-            *b = *key ^ Block::from_u128(u128::from(w0 + t as u64));
+            *b = lanes;
+            b[LOW] ^= w0 + t as u64;
         }
     }
     aes.permute_many(buf);
-    for (slot, key) in buf.chunks_exact_mut(c).zip(keys) {
+    xor_reduce(buf, d, c);
+    let words: &mut [[u64; 2]] = bytemuck::cast_slice_mut(&mut buf[..(d + 1) * c]);
+    for (slot, sum) in words.chunks_exact_mut(c).zip(sums) {
+        let [k0, k1]: [u64; 2] = bytemuck::cast(*sum);
         for b in slot.iter_mut() {
-            *b ^= *key;
+            b[0] ^= k0;
+            b[1] ^= k1;
         }
     }
-    xor_reduce(buf, d, c);
 }
 
 /// The XOR tree. Invariant before round `j`: each aligned group of `2^j` slots starting
@@ -59,9 +80,7 @@ fn xor_reduce(buf: &mut [Block], d: usize, c: usize) {
         for i in (0..n).step_by(2 * stride) {
             for b in 0..=j {
                 let (lo, hi) = buf.split_at_mut((i + stride + b) * c);
-                for (x, y) in lo[(i + b) * c..(i + b + 1) * c].iter_mut().zip(&hi[..c]) {
-                    *x ^= *y;
-                }
+                xor_into(&mut lo[(i + b) * c..(i + b + 1) * c], &hi[..c]);
             }
             // Slot i + 1 + j is i + stride for j <= 1 (already the right group's u).
             if i + 1 + j != i + stride {
@@ -70,6 +89,18 @@ fn xor_reduce(buf: &mut [Block], d: usize, c: usize) {
         }
     }
 }
+
+/// `dst ^= src` on 64-bit lanes (which LLVM vectorises; `u128` XORs it does not).
+fn xor_into(dst: &mut [Block], src: &[Block]) {
+    let d: &mut [u64] = bytemuck::cast_slice_mut(dst);
+    let s: &[u64] = bytemuck::cast_slice(src);
+    for (x, y) in d.iter_mut().zip(s) {
+        *x ^= *y;
+    }
+}
+
+/// Which 64-bit lane of a `Block` in memory holds its low 64 bits.
+const LOW: usize = if cfg!(target_endian = "little") { 0 } else { 1 };
 
 #[cfg(test)]
 mod tests {
@@ -84,7 +115,7 @@ mod tests {
                     (0..1u128 << d).map(|x| Block::from_u128(x * 0x9E37_79B9 + 17)).collect();
                 let keys: Vec<Block> = seeds.iter().map(|s| aes.permute(*s)).collect();
                 let mut buf = vec![Block::ZERO; c << d];
-                expand_reduce(aes, &keys, d, 40, c, &mut buf);
+                expand_reduce(aes, &keys, &key_sums(&keys, d), d, 40, c, &mut buf);
                 for t in 0..c {
                     // r_x[w] is tccr(s_x, w), as the module doc says.
                     let w = Block::from_u128(40 + t as u128);
