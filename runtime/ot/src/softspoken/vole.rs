@@ -75,7 +75,29 @@ pub(crate) fn expand_reduce(
 /// each `v_b` are XORed, and `v_j` is the right group's `u` (bit `j` set exactly there).
 fn xor_reduce(buf: &mut [Block], d: usize, c: usize) {
     let n = 1usize << d;
-    for j in 0..d {
+    // Rounds 0, 1 and 2 fused: one pass reading each group of 8 slots and writing its
+    // u, v_0, v_1, v_2, instead of three passes.
+    let fused = if d >= 3 {
+        let lanes: &mut [u64] = bytemuck::cast_slice_mut(buf);
+        for group in lanes.chunks_exact_mut(16 * c) {
+            let (a, rest) = group.split_at_mut(4 * 2 * c);
+            let (a, b) = (&mut a[..], &rest[..]);
+            for t in 0..2 * c {
+                let at = |s: usize| if s < 4 { a[s * 2 * c + t] } else { b[(s - 4) * 2 * c + t] };
+                let (a0, a1, a2, a3, a4, a5, a6, a7) =
+                    (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+                let (p23, p45, p67) = (a2 ^ a3, a4 ^ a5, a6 ^ a7);
+                a[t] = a0 ^ a1 ^ p23 ^ p45 ^ p67;
+                a[2 * c + t] = a1 ^ a3 ^ a5 ^ a7;
+                a[4 * c + t] = p23 ^ p67;
+                a[6 * c + t] = p45 ^ p67;
+            }
+        }
+        3
+    } else {
+        0
+    };
+    for j in fused..d {
         let stride = 1usize << j;
         for i in (0..n).step_by(2 * stride) {
             for b in 0..=j {
