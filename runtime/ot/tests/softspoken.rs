@@ -289,3 +289,33 @@ proptest! {
         }
     }
 }
+
+/// The columns on the wire hide the choice bits: with all-zero and all-one choices
+/// every column is still about half ones (a receiver sending `c`, or `u_i` without
+/// the seed the sender lacks, would fail this), and no two pieces' columns agree.
+#[test]
+fn wire_columns_are_masked_choices() {
+    let mut rng = ChaCha12Rng::seed_from_u64(11);
+    for k in [2u8, 5, 8] {
+        let delta = Delta::random(&mut rng);
+        let (_, mut receiver) = pair(&mut rng, &delta, k);
+        let n = 4096;
+        for bit in [false, true] {
+            let (msg, _) = receiver.extend(&vec![bit; n]).unwrap();
+            let bytes = msg.as_bytes();
+            let start =
+                softspoken::EXTEND_HEADER_LEN + if msg.carries_tree() { softspoken::TREE_LEN } else { 0 };
+            let columns: Vec<&[u8]> = bytes[start..].chunks_exact(n / 8).collect();
+            assert_eq!(columns.len(), 128usize.div_ceil(usize::from(k)));
+            for (i, col) in columns.iter().enumerate() {
+                let ones: u32 = col.iter().map(|b| b.count_ones()).sum();
+                assert!((1700..2400).contains(&ones), "k {k}, choice {bit}, column {i}: {ones} ones of {n}");
+            }
+            for (i, a) in columns.iter().enumerate() {
+                for b in &columns[i + 1..] {
+                    assert_ne!(a, b, "k {k}: two pieces sent the same column");
+                }
+            }
+        }
+    }
+}

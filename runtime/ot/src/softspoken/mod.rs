@@ -54,9 +54,9 @@
 //!
 //! # Security
 //! Semi-honest only, kappa = 128: the sender's view is the masked tree sums and
-//! `u_i ^ c`, uniformly random given the seeds it lacks; the receiver never sees
-//! `Delta`. The malicious variant (the consistency check of the paper's section 5 and
-//! a check of the tree) is **not** implemented; use [`crate::kos`] when the receiver
+//! `u_i ^ c`, pseudorandom to it since each `u_i` includes the seed it lacks; the
+//! receiver never sees `Delta`. The paper's malicious variant (its consistency check
+//! of the VOLE, and a check that the tree sums are consistent) is **not** implemented; use [`crate::kos`] when the receiver
 //! may cheat. Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
 //! fixed-key AES TCCR hash of mpc-crypto, tweaked by the session-unique tile index,
 //! and the GGM tree with AES-CTR keyed by each node. `Delta`, seeds, roots and base-OT
