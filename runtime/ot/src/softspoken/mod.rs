@@ -87,7 +87,8 @@ pub const MIN_K: u8 = 2;
 pub const MAX_K: u8 = 8;
 /// The `k` of [`Receiver::new`]: the one that beat IKNP on every link measured in
 /// docs/benchmarks.md (unshaped loopback TCP, 10 Gbit/s, 1 Gbit/s, 100 Mbit/s) at
-/// 5.4 bytes per OT. Slower links want a larger `k` (5 at 1 Gbit/s, 8 at 100 Mbit/s).
+/// 5.4 bytes per OT. Slower links want a larger `k` (5-6 at 1 Gbit/s, 8 at
+/// 100 Mbit/s).
 pub const DEFAULT_K: u8 = 3;
 /// Base OTs under the extension (the security parameter kappa).
 pub const BASE_OTS: usize = 128;
