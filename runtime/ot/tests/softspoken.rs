@@ -249,7 +249,11 @@ fn malformed_and_mismatched_messages_are_typed_errors_and_change_nothing() {
 fn random_bytes_never_panic() {
     let mut rng = ChaCha12Rng::seed_from_u64(10);
     let delta = Delta::random(&mut rng);
-    let (mut sender, _) = pair(&mut rng, &delta, 2);
+    let (mut pending, mut receiver) = pair(&mut rng, &delta, 2);
+    // A second sender past its first batch (seeds built), so both states see the bytes.
+    let (mut ready, mut receiver2) = pair(&mut rng, &delta, 2);
+    let (first, _) = receiver2.extend(&[true; 10]).unwrap();
+    ready.extend(10, &first).unwrap();
     let mut zero = Vec::new();
     for len in 0..300 {
         let mut buf = vec![0u8; len];
@@ -261,8 +265,19 @@ fn random_bytes_never_panic() {
         let _ = SetupOffer::from_bytes(&buf);
         let _ = SetupAnswer::from_bytes(&buf);
         let _ = Extend::from_bytes(&buf);
-        let _ = sender.extend_into(len % 7, &buf, &mut zero);
+        for sender in [&mut pending, &mut ready] {
+            let _ = sender.extend_into(len % 7, &buf, &mut zero);
+        }
     }
+    // Neither state moved, so the genuine next batches still work.
+    assert_eq!((pending.position(), ready.position()), (0, 128));
+    let c = [false, true, true];
+    let (msg, labels) = receiver.extend(&c).unwrap();
+    let zero = pending.extend(3, &msg).unwrap();
+    assert_correlated(&delta, &c, &zero, &labels, "pending sender after garbage");
+    let (msg, labels) = receiver2.extend(&c).unwrap();
+    let zero = ready.extend(3, &msg).unwrap();
+    assert_correlated(&delta, &c, &zero, &labels, "ready sender after garbage");
 }
 
 proptest! {
