@@ -87,7 +87,13 @@ fn bytes_per_ot_are_ceil_128_over_k_bits() {
         let (msg, _) = receiver.extend(&c).unwrap();
         assert!(msg.carries_tree());
         let pieces = 128usize.div_ceil(usize::from(k));
-        assert_eq!(msg.encoded_len(), softspoken::EXTEND_HEADER_LEN + softspoken::TREE_LEN + pieces * n / 8);
+        // Two blocks per tree level below the first: 128 levels in all, one first
+        // level per piece.
+        assert_eq!(Extend::tree_len(k).unwrap(), 32 * (128 - pieces));
+        assert_eq!(
+            msg.encoded_len(),
+            softspoken::EXTEND_HEADER_LEN + Extend::tree_len(k).unwrap() + pieces * n / 8
+        );
         sender.extend(n, &msg).unwrap();
         let (msg, _) = receiver.extend(&c).unwrap();
         assert!(!msg.carries_tree());
@@ -183,6 +189,7 @@ fn k_outside_two_to_eight_is_refused() {
     for k in [0u8, 1, 9, 255] {
         assert!(matches!(Receiver::with_k(&mut rng, k), Err(OtError::InvalidArgument(_))), "k {k}");
         assert!(matches!(Extend::encoded_len_for(1, k, false), Err(OtError::InvalidArgument(_))));
+        assert!(matches!(Extend::tree_len(k), Err(OtError::InvalidArgument(_))));
     }
     let (_, offer) = Receiver::with_k(&mut rng, 4).unwrap();
     let mut bytes = offer.to_bytes();
@@ -219,7 +226,7 @@ fn malformed_and_mismatched_messages_are_typed_errors_and_change_nothing() {
     assert!(matches!(sender.extend_into(n, &tag, &mut zero), Err(OtError::Malformed { .. })));
     let mut later = good[..softspoken::EXTEND_HEADER_LEN].to_vec();
     later[0] = 0x53;
-    later.extend_from_slice(&good[softspoken::EXTEND_HEADER_LEN + softspoken::TREE_LEN..]);
+    later.extend_from_slice(&good[softspoken::EXTEND_HEADER_LEN + Extend::tree_len(4).unwrap()..]);
     assert!(Extend::from_bytes(&later).is_ok(), "a well-formed later batch");
     assert!(matches!(sender.extend_into(n, &later, &mut zero), Err(OtError::Malformed { .. })));
     let mut other_k = later.clone();
@@ -318,8 +325,8 @@ fn wire_columns_are_masked_choices() {
         for bit in [false, true] {
             let (msg, _) = receiver.extend(&vec![bit; n]).unwrap();
             let bytes = msg.as_bytes();
-            let start =
-                softspoken::EXTEND_HEADER_LEN + if msg.carries_tree() { softspoken::TREE_LEN } else { 0 };
+            let start = softspoken::EXTEND_HEADER_LEN
+                + if msg.carries_tree() { Extend::tree_len(k).unwrap() } else { 0 };
             let columns: Vec<&[u8]> = bytes[start..].chunks_exact(n / 8).collect();
             assert_eq!(columns.len(), 128usize.div_ceil(usize::from(k)));
             for (i, col) in columns.iter().enumerate() {

@@ -1,9 +1,10 @@
 //! The all-but-one OT under each small VOLE: a GGM tree of depth `d` whose `2^d` leaves
 //! are the VOLE's seeds, punctured at one leaf.
 //!
-//! The *holder* ([`expand`]) draws the root and knows every node; a node's two children
-//! are the first two blocks of AES-128-CTR keyed by the node ([`mpc_crypto::Prg`]).
-//! Level `l` (1..=d) has `2^l` nodes; node `p` at level `l` has children `2p` and
+//! The *holder* ([`expand`]) knows every node; its two level-1 nodes are given (the
+//! two keys of a random base OT, so level 1 needs no message), and a node's two
+//! children are the first two blocks of AES-128-CTR keyed by the node
+//! ([`mpc_crypto::Prg`]). Level `l` (1..=d) has `2^l` nodes; node `p` at level `l` has children `2p` and
 //! `2p + 1` at level `l + 1`, so a leaf's index is its path from the root, most
 //! significant bit first. `K_l^b` is the XOR of the level-`l` nodes of parity `b`.
 //!
@@ -29,12 +30,15 @@ fn children(node: Block) -> [Block; 2] {
     out
 }
 
-/// The holder's tree: the `2^depth` leaves and, for each level `l = 1..=depth`,
-/// `sums[l - 1] = [K_l^0, K_l^1]`.
-pub(crate) fn expand(root: Block, depth: usize) -> (Vec<Block>, Vec<[Block; 2]>) {
-    let mut level = vec![root];
+/// The holder's tree whose two level-1 nodes are `level1` (the root is never
+/// needed): the `2^depth` leaves and, for each level `l = 1..=depth`,
+/// `sums[l - 1] = [K_l^0, K_l^1]` (so `sums[0] == level1`). `depth >= 1`.
+pub(crate) fn expand(level1: [Block; 2], depth: usize) -> (Vec<Block>, Vec<[Block; 2]>) {
+    debug_assert!(depth >= 1);
+    let mut level = level1.to_vec();
     let mut sums = Vec::with_capacity(depth);
-    for _ in 0..depth {
+    sums.push(level1);
+    for _ in 1..depth {
         let mut next = Vec::with_capacity(2 * level.len());
         let mut sum = [Block::ZERO; 2];
         for node in &level {
@@ -96,8 +100,12 @@ mod tests {
     fn puncturing_rebuilds_every_leaf_but_the_point() {
         for depth in 1..=8usize {
             for point in [0u32, 1, (1 << depth) - 1, (1 << depth) / 3] {
-                let root = Block::from_u128(0x1234_5678 ^ ((depth as u128) << 64) ^ point as u128);
-                let (leaves, sums) = expand(root, depth);
+                let top = [
+                    Block::from_u128(0x1234_5678 ^ ((depth as u128) << 64) ^ point as u128),
+                    Block::from_u128(99),
+                ];
+                let (leaves, sums) = expand(top, depth);
+                assert_eq!(sums[0], top);
                 assert_eq!(leaves.len(), 1 << depth);
                 let sib: Vec<Block> = (1..=depth)
                     .map(|l| {
@@ -120,7 +128,7 @@ mod tests {
 
     #[test]
     fn a_wrong_sum_gives_wrong_leaves() {
-        let (leaves, sums) = expand(Block::from_u128(7), 4);
+        let (leaves, sums) = expand([Block::from_u128(7), Block::from_u128(8)], 4);
         let point = 5u32;
         let mut sib: Vec<Block> =
             (1..=4).map(|l| sums[l - 1][1 - ((point >> (4 - l)) & 1) as usize]).collect();

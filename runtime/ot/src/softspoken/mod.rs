@@ -12,13 +12,16 @@
 //! 1. receiver: [`SetupOffer`] = `k` and a Chou-Orlandi setup for 128 base OTs.
 //! 2. sender: base-OT receiver; base OT `j` is chosen with `!Delta_j`. [`SetupAnswer`].
 //! 3. receiver: gets both keys of each base OT. For each piece `i` (width `d`) it
-//!    draws a GGM tree of depth `d` ([`ggm`]); its `2^d` leaves are the seeds `s_x`,
+//!    builds a GGM tree of depth `d` ([`ggm`]); its `2^d` leaves are the seeds `s_x`,
 //!    `x` in `F_2^d`. Level `l` of tree `i` belongs to base OT `j = off_i + d - l`
-//!    (`off_i = k i`), whose keys mask the level sums `[K_l^0, K_l^1]`. These 128
-//!    masked pairs (4096 bytes) ride on the first [`Extend`] message, so setup keeps
-//!    one round trip and the API of [`crate::cot`].
-//! 4. sender, on the first batch: unmasks `K_l^{!Delta_j}` and rebuilds every seed of
-//!    tree `i` except `s_{Delta_i}` (an all-but-one, `2^d - 1` out of `2^d`, OT).
+//!    (`off_i = k i`): level 1's two nodes *are* that OT's two keys, and the keys of
+//!    each deeper level's OT mask its level sums `[K_l^0, K_l^1]`. These
+//!    `128 - ceil(128 / k)` masked pairs (piece by piece, level 2 to `d`; 2,048 bytes at
+//!    k = 2 to 3,584 at k = 8) ride on the first [`Extend`] message, so setup keeps one
+//!    round trip and the API of [`crate::cot`].
+//! 4. sender, on the first batch: unmasks `K_l^{!Delta_j}` (level 1: its key is the
+//!    node itself) and rebuilds every seed of tree `i` except `s_{Delta_i}` (an
+//!    all-but-one, `2^d - 1` out of `2^d`, OT).
 //!
 //! One batch of `n` OTs (`m = n` rounded up to a multiple of 128, tile `w` = OTs
 //! `128 w ..`): for each piece `i` and tile `w` both sides expand the seeds they know,
@@ -50,7 +53,8 @@
 //!
 //! Bytes per OT (large batches): `ceil(128 / k) / 8`: 8 (k = 2), 5.4, 4, 3.3, 2.8, 2.4,
 //! 2 (k = 8), against 16 for IKNP; computation grows as `2^k / k` AES calls per OT
-//! on each side. Setup: 33 + 2 bytes, 4101 bytes, and 4096 bytes in the first batch.
+//! on each side. Setup: 35 bytes, 4101 bytes, and [`Extend::tree_len`] bytes in the
+//! first batch.
 //!
 //! # Security
 //! Semi-honest only, kappa = 128: the sender's view is the masked tree sums and
@@ -59,8 +63,8 @@
 //! of the VOLE, and a check that the tree sums are consistent) is **not** implemented; use [`crate::kos`] when the receiver
 //! may cheat. Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
 //! fixed-key AES TCCR hash of mpc-crypto, tweaked by the session-unique tile index,
-//! and the GGM tree with AES-CTR keyed by each node. `Delta`, seeds, roots and base-OT
-//! keys are zeroized and never printed.
+//! and the GGM tree with AES-CTR keyed by each node. `Delta`, seeds, tree nodes and
+//! base-OT keys are zeroized and never printed.
 //!
 //! Guarantees: `labels[i] == zero_labels[i] ^ (choices[i] as Delta)` for every batch;
 //! decoding checks the tag, `k`, the count, the first index and the exact length, and
@@ -73,7 +77,7 @@ mod vole;
 use mpc_crypto::{Block, Delta, FixedKeyAes};
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::base;
 use crate::error::{OtError, Result};
@@ -94,8 +98,6 @@ pub const DEFAULT_K: u8 = 3;
 pub const BASE_OTS: usize = 128;
 /// Bytes before the tree sums or columns in an [`Extend`] encoding.
 pub const EXTEND_HEADER_LEN: usize = 14;
-/// Bytes of the masked tree sums in the first [`Extend`]: two blocks per base OT.
-pub const TREE_LEN: usize = 32 * BASE_OTS;
 
 const TAG_OFFER: u8 = 0x51;
 const TAG_FIRST: u8 = 0x52;
@@ -141,6 +143,12 @@ impl Layout {
     /// Tiles per chunk: the largest piece's `2^k` slots of a chunk fit [`CHUNK_BLOCKS`].
     fn chunk_tiles(&self) -> usize {
         (CHUNK_BLOCKS >> self.k).clamp(1, MAX_CHUNK_TILES)
+    }
+
+    /// Bytes of the masked tree sums in the first [`Extend`]: two blocks for each
+    /// tree level below the first (level 1 is the base OT's keys themselves).
+    fn tree_len(&self) -> usize {
+        32 * (BASE_OTS - self.pieces)
     }
 
     /// Column bytes of a batch of `n` OTs.
@@ -206,8 +214,8 @@ impl SetupAnswer {
 ///
 /// Wire encoding: tag `0x52` (the session's first batch) or `0x53` (every later one),
 /// `k` (one byte), `u32` count `n` and `u64` index of the first OT (little-endian);
-/// in the first batch only, the 128 masked tree-sum pairs (32 bytes each, base OT
-/// order); then the `ceil(128 / k)` columns `u_i ^ c`, each `ceil(n / 128)` blocks of
+/// in the first batch only, the masked tree-sum pairs ([`Extend::tree_len`] bytes,
+/// 32 per pair: piece by piece, levels 2 to the piece's width); then the `ceil(128 / k)` columns `u_i ^ c`, each `ceil(n / 128)` blocks of
 /// 16 bytes (bit `b` of block `w` is OT `128 w + b`).
 #[derive(Clone)]
 pub struct Extend {
@@ -257,17 +265,27 @@ impl Extend {
         self.bytes.first() == Some(&TAG_FIRST)
     }
 
+    /// The bytes of tree sums the first batch carries for parameter `k`:
+    /// `32 * (128 - ceil(128 / k))`, 2,048 (k = 2) to 3,584 (k = 8). `k` outside
+    /// `2..=8` is an error.
+    pub fn tree_len(k: u8) -> Result<usize> {
+        Ok(Layout::new(k)?.tree_len())
+    }
+
     /// The size of the encoding of a batch of `n` OTs for parameter `k` (first batch:
-    /// with the [`TREE_LEN`] bytes of tree sums). `k` outside `2..=8` is an error.
+    /// with the [`Extend::tree_len`] bytes of tree sums). `k` outside `2..=8` is an
+    /// error.
     pub fn encoded_len_for(n: usize, k: u8, first: bool) -> Result<usize> {
         let layout = Layout::new(k)?;
-        Ok(EXTEND_HEADER_LEN + if first { TREE_LEN } else { 0 } + layout.columns_len(n))
+        Ok(EXTEND_HEADER_LEN + if first { layout.tree_len() } else { 0 } + layout.columns_len(n))
     }
 
     /// An upper bound on the encoding of any batch of `n` OTs, first or not, for any
-    /// `k` (that of the first batch at k = 2): a framing limit for the session.
+    /// `k` (the largest tree sums, k = 8, plus the most columns, k = 2): a framing
+    /// limit for the session.
     pub fn max_encoded_len(n: usize) -> usize {
-        EXTEND_HEADER_LEN + TREE_LEN + 16 * BASE_OTS.div_ceil(usize::from(MIN_K)) * n.div_ceil(128)
+        let most_tree = 32 * (BASE_OTS - BASE_OTS.div_ceil(usize::from(MAX_K)));
+        EXTEND_HEADER_LEN + most_tree + 16 * BASE_OTS.div_ceil(usize::from(MIN_K)) * n.div_ceil(128)
     }
 
     /// The size of this message's encoding in bytes.
@@ -315,18 +333,15 @@ impl Extend {
         }
         let mut first = [0u8; 8];
         first.copy_from_slice(r.take(8)?);
-        r.expect_remaining(if carries_tree { TREE_LEN } else { 0 } + layout.columns_len(n))?;
+        r.expect_remaining(if carries_tree { layout.tree_len() } else { 0 } + layout.columns_len(n))?;
         Ok(Header { k, n, first: u64::from_le_bytes(first), carries_tree })
     }
 }
 
-/// The receiver (evaluator) waiting for the [`SetupAnswer`]: the base-OT sender and
-/// the trees' roots.
+/// The receiver (evaluator) waiting for the [`SetupAnswer`]: the base-OT sender.
 pub struct ReceiverSetup {
     layout: Layout,
     base: base::Sender,
-    /// Zeroized on drop.
-    roots: Zeroizing<Vec<Block>>,
 }
 
 impl core::fmt::Debug for ReceiverSetup {
@@ -342,14 +357,15 @@ impl ReceiverSetup {
         let mut keys = self.base.finish(&answer.0)?;
         let layout = self.layout;
         let aes = FixedKeyAes::global();
-        let mut tree = vec![[Block::ZERO; 2]; BASE_OTS];
+        let mut tree = Vec::with_capacity(BASE_OTS - layout.pieces);
         let mut seeds = Vec::new();
-        for (i, root) in self.roots.iter().enumerate() {
+        for i in 0..layout.pieces {
             let d = layout.width(i);
-            let (mut leaves, mut sums) = ggm::expand(*root, d);
-            for l in 1..=d {
+            let top = layout.offset(i) + d - 1;
+            let (mut leaves, mut sums) = ggm::expand(keys[top], d);
+            for l in 2..=d {
                 let j = layout.offset(i) + d - l;
-                tree[j] = [sums[l - 1][0] ^ keys[j][0], sums[l - 1][1] ^ keys[j][1]];
+                tree.push([sums[l - 1][0] ^ keys[j][0], sums[l - 1][1] ^ keys[j][1]]);
             }
             sums.zeroize();
             aes.permute_many(&mut leaves);
@@ -469,8 +485,7 @@ impl Receiver {
     pub fn with_k<R: RngCore + CryptoRng>(rng: &mut R, k: u8) -> Result<(ReceiverSetup, SetupOffer)> {
         let layout = Layout::new(k)?;
         let (base, setup) = base::Sender::new(rng, BASE_OTS)?;
-        let roots = Zeroizing::new((0..layout.pieces).map(|_| Block::random(rng)).collect());
-        Ok((ReceiverSetup { layout, base, roots }, SetupOffer { k, base: setup }))
+        Ok((ReceiverSetup { layout, base }, SetupOffer { k, base: setup }))
     }
 
     /// The parameter `k`.
@@ -504,7 +519,7 @@ impl Receiver {
         let layout = self.core.layout;
         let tiles = n.div_ceil(128);
         let tree = self.tree.take();
-        let tree_len = if tree.is_some() { TREE_LEN } else { 0 };
+        let tree_len = if tree.is_some() { layout.tree_len() } else { 0 };
         msg.clear();
         msg.resize(EXTEND_HEADER_LEN + tree_len + layout.columns_len(n), 0);
         msg[0] = if tree.is_some() { TAG_FIRST } else { TAG_NEXT };
@@ -637,9 +652,10 @@ impl Sender {
         }
         let mut body = &msg[EXTEND_HEADER_LEN..];
         if let SenderState::Pending(keys) = &self.state {
-            let seeds = self.puncture(keys, &body[..TREE_LEN]);
+            let tree_len = self.layout.tree_len();
+            let seeds = self.puncture(keys, &body[..tree_len]);
             self.state = SenderState::Ready(Core::new(self.layout, seeds));
-            body = &body[TREE_LEN..];
+            body = &body[tree_len..];
         }
         let SenderState::Ready(core) = &mut self.state else {
             unreachable!("the state was made Ready above");
@@ -673,27 +689,29 @@ impl Sender {
     }
 
     /// Rebuilds every seed but `s_{Delta_i}` of each piece from the masked tree sums
-    /// (`TREE_LEN` bytes) and this side's base-OT keys; returns the seed keys.
+    /// ([`Layout::tree_len`] bytes) and this side's base-OT keys; returns the seed keys.
     fn puncture(&self, keys: &[Block], tree: &[u8]) -> Vec<Block> {
         let layout = self.layout;
         let delta = self.delta.to_u128();
         let aes = FixedKeyAes::global();
         let mut seeds = Vec::new();
+        let mut pairs = tree.chunks_exact(32);
         for i in 0..layout.pieces {
             let d = layout.width(i);
             let off = layout.offset(i);
             let point = ((delta >> off) as u32) & ((1u32 << d) - 1);
-            let mut sums: Vec<Block> = (1..=d)
-                .map(|l| {
-                    let j = off + d - l;
-                    let pair = &tree[32 * j..32 * j + 32];
-                    let e0 = block_at(&pair[..16]);
-                    let e1 = block_at(&pair[16..]);
-                    // The key is for !Delta_j: unmask e^{!Delta_j}.
-                    let bit = Choice::from(((delta >> j) & 1) as u8);
-                    Block::conditional_select(&e1, &e0, bit) ^ keys[j]
-                })
-                .collect();
+            // Level 1: the base-OT key is the node off the path itself.
+            let mut sums = vec![keys[off + d - 1]];
+            for l in 2..=d {
+                let j = off + d - l;
+                // The caller passes tree_len bytes: one pair per level below the first.
+                let pair = pairs.next().expect("the tree holds a pair per level below the first");
+                let e0 = block_at(&pair[..16]);
+                let e1 = block_at(&pair[16..]);
+                // The key is for !Delta_j: unmask e^{!Delta_j}.
+                let bit = Choice::from(((delta >> j) & 1) as u8);
+                sums.push(Block::conditional_select(&e1, &e0, bit) ^ keys[j]);
+            }
             let mut leaves = ggm::puncture(point, d, &sums);
             sums.zeroize();
             aes.permute_many(&mut leaves);
