@@ -1,5 +1,6 @@
 //! `mpc-ot`: oblivious transfer as sans-IO state machines: base OT over ristretto255 and
-//! IKNP OT extension producing correlated, random and chosen-message OTs.
+//! IKNP OT extension producing correlated, random and chosen-message OTs, and
+//! SoftSpoken correlated OT.
 //!
 //! **Internal crate** of the `mpc` workspace, not published: its API serves the
 //! workspace's other crates and may change at any time. Applications use the `mpc`
@@ -53,6 +54,8 @@
 //! - [`kos`]: correlated OT with the KOS15 consistency check, secure against a
 //!   malicious receiver (one more round trip per batch, 256 extra OTs).
 //! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
+//! - [`softspoken`]: SoftSpoken correlated OT (semi-honest, `k` in 2..=8): the
+//!   outputs and calls of [`cot`] for `ceil(128 / k)` bits per OT instead of 128.
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
 //! - [`kkrt`]: the KKRT16 batched OPRF (1-out-of-many OT extension with a 512-bit
 //!   pseudorandom code) under `mpc psi --protocol kkrt`.
@@ -74,6 +77,7 @@ pub mod iknp;
 pub mod kkrt;
 pub mod kos;
 pub mod rot;
+pub mod softspoken;
 pub mod transpose;
 mod wire;
 

@@ -1,0 +1,262 @@
+//! Correlated-OT extension throughput: IKNP ([`mpc_ot::cot`]) beside SoftSpoken
+//! ([`mpc_ot::softspoken`]) for every `k`, between two threads over loopback TCP
+//! (optionally through a rate-limited [`ShapedChannel`]).
+//!
+//! ```text
+//! cargo run --release -p mpc-ot --example ot_extension_bench -- [--batches 32] [--runs 5] [--bandwidth 1gbit]
+//! ```
+//!
+//! Each run: a fresh connection and setup (timed apart), then `batches` batches of
+//! 2^16 random choice bits streamed from the receiver to the sender, timed on the
+//! receiver from its first batch to the sender's acknowledgement of the last. Printed
+//! per extension (medians over the runs): bytes the receiver sent per OT in the
+//! extension phase, OTs per second (median, min and max), each side's CPU time per OT
+//! (from `/proc/thread-self/schedstat`, so it measures the work, not the share of a
+//! loaded machine the scheduler granted) and the setup time. Every run checks a sample
+//! of the outputs: `labels[i] ^ zero_labels[i] == c_i * Delta`.
+
+use std::error::Error;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use mpc_crypto::{thread_cpu_ns, Block, Delta};
+use mpc_net::frame::{recv_frame, recv_u32, send_frame, send_u32};
+use mpc_net::{Channel, Link, ShapedChannel, TcpChannel, TcpListenerChannel};
+use mpc_ot::{cot, iknp, softspoken};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+
+type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+const BATCH: usize = 1 << 16;
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Which extension a run uses.
+#[derive(Clone, Copy, Debug)]
+enum Ext {
+    Iknp,
+    Soft(u8),
+}
+
+impl Ext {
+    fn name(self) -> String {
+        match self {
+            Ext::Iknp => "IKNP".to_string(),
+            Ext::Soft(k) => format!("SoftSpoken k={k}"),
+        }
+    }
+}
+
+/// The sender's state for either extension.
+enum ExtSender {
+    Iknp(cot::Sender),
+    Soft(softspoken::Sender),
+}
+
+impl ExtSender {
+    fn extend_into(&mut self, n: usize, msg: &[u8], out: &mut Vec<Block>) -> Res<()> {
+        match self {
+            ExtSender::Iknp(s) => s.extend_into(n, msg, out)?,
+            ExtSender::Soft(s) => s.extend_into(n, msg, out)?,
+        }
+        Ok(())
+    }
+}
+
+/// The receiver's state for either extension.
+enum ExtReceiver {
+    Iknp(cot::Receiver),
+    Soft(softspoken::Receiver),
+}
+
+impl ExtReceiver {
+    fn extend_into(&mut self, c: &[bool], msg: &mut Vec<u8>, out: &mut Vec<Block>) -> Res<()> {
+        match self {
+            ExtReceiver::Iknp(r) => r.extend_into(c, msg, out)?,
+            ExtReceiver::Soft(r) => r.extend_into(c, msg, out)?,
+        }
+        Ok(())
+    }
+}
+
+struct Sample {
+    ots_per_s: f64,
+    bytes_per_ot: f64,
+    receiver_ns_per_ot: f64,
+    sender_ns_per_ot: f64,
+    setup_ms: f64,
+}
+
+fn wrap(ch: TcpChannel, link: Option<Link>) -> Box<dyn Channel> {
+    match link {
+        Some(l) => Box::new(ShapedChannel::new(ch, l)),
+        None => Box::new(ch),
+    }
+}
+
+/// The sender's side of one run: setup, the batches, the acknowledgement. Returns its
+/// CPU ns for the batches, `Delta` and the last batch's zero labels.
+fn sender_side(
+    mut ch: Box<dyn Channel>,
+    ext: Ext,
+    batches: usize,
+    seed: u64,
+) -> Res<(u64, Delta, Vec<Block>)> {
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let delta = Delta::random(&mut rng);
+    let offer = recv_frame(&mut ch, 1 << 16)?;
+    let (mut sender, answer) = match ext {
+        Ext::Iknp => {
+            let (s, a) = cot::Sender::new(&mut rng, &delta, &iknp::SetupOffer::from_bytes(&offer)?)?;
+            (ExtSender::Iknp(s), a.to_bytes())
+        }
+        Ext::Soft(_) => {
+            let (s, a) =
+                softspoken::Sender::new(&mut rng, &delta, &softspoken::SetupOffer::from_bytes(&offer)?)?;
+            (ExtSender::Soft(s), a.to_bytes())
+        }
+    };
+    send_frame(&mut ch, &answer)?;
+    ch.flush()?;
+    let (mut msg, mut zero) = (Vec::new(), Vec::new());
+    let cpu0 = thread_cpu_ns().unwrap_or(0);
+    for _ in 0..batches {
+        let len = recv_u32(&mut ch)? as usize;
+        if len > softspoken::Extend::max_encoded_len(BATCH).max(iknp::Extend::encoded_len_for(BATCH)) {
+            return Err(format!("a batch of {len} bytes is more than any extension sends").into());
+        }
+        msg.resize(len, 0);
+        ch.recv_exact(&mut msg)?;
+        sender.extend_into(BATCH, &msg, &mut zero)?;
+    }
+    let cpu = thread_cpu_ns().unwrap_or(0) - cpu0;
+    ch.send(&[1])?;
+    ch.flush()?;
+    Ok((cpu, delta, zero))
+}
+
+fn run_once(ext: Ext, batches: usize, link: Option<Link>, seed: u64) -> Res<Sample> {
+    let listener = TcpListenerChannel::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let sender = thread::spawn(move || -> Res<(u64, Delta, Vec<Block>)> {
+        let ch = wrap(listener.accept(TIMEOUT)?, link);
+        sender_side(ch, ext, batches, seed)
+    });
+    let mut ch = wrap(TcpChannel::connect(&addr, TIMEOUT)?, link);
+    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xFFFF);
+    let setup_start = Instant::now();
+    let mut receiver = match ext {
+        Ext::Iknp => {
+            let (setup, offer) = cot::Receiver::new(&mut rng);
+            send_frame(&mut ch, &offer.to_bytes())?;
+            ch.flush()?;
+            let answer = iknp::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
+            ExtReceiver::Iknp(setup.finish(&answer)?)
+        }
+        Ext::Soft(k) => {
+            let (setup, offer) = softspoken::Receiver::with_k(&mut rng, k)?;
+            send_frame(&mut ch, &offer.to_bytes())?;
+            ch.flush()?;
+            let answer = softspoken::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
+            ExtReceiver::Soft(setup.finish(&answer)?)
+        }
+    };
+    let setup = setup_start.elapsed();
+    let choices: Vec<bool> = (0..BATCH).map(|_| rng.gen()).collect();
+    let (mut msg, mut labels) = (Vec::new(), Vec::new());
+    let sent0 = ch.bytes_sent();
+    let start = Instant::now();
+    let cpu0 = thread_cpu_ns().unwrap_or(0);
+    for _ in 0..batches {
+        receiver.extend_into(&choices, &mut msg, &mut labels)?;
+        // A batch is at most 1 GiB (MAX_BATCH OTs), so its length fits a u32.
+        send_u32(&mut ch, u32::try_from(msg.len())?)?;
+        ch.send(&msg)?;
+        ch.flush()?;
+    }
+    let cpu = thread_cpu_ns().unwrap_or(0) - cpu0;
+    let mut ack = [0u8; 1];
+    ch.recv_exact(&mut ack)?;
+    let wall = start.elapsed();
+    let sent = ch.bytes_sent() - sent0;
+    let (sender_cpu, delta, zero) = sender.join().map_err(|_| "the sender thread panicked")??;
+    for i in (0..BATCH).step_by(97) {
+        let expect = if choices[i] { zero[i] ^ delta.as_block() } else { zero[i] };
+        if labels[i] != expect {
+            return Err(format!("{}: OT {i} is not correlated with Delta", ext.name()).into());
+        }
+    }
+    let ots = (batches * BATCH) as f64;
+    Ok(Sample {
+        ots_per_s: ots / wall.as_secs_f64(),
+        bytes_per_ot: sent as f64 / ots,
+        receiver_ns_per_ot: cpu as f64 / ots,
+        sender_ns_per_ot: sender_cpu as f64 / ots,
+        setup_ms: setup.as_secs_f64() * 1e3,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn parse_args() -> Res<(usize, usize, Option<Link>)> {
+    let (mut batches, mut runs, mut link) = (32usize, 5usize, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--batches" => batches = value()?.parse().map_err(|e| format!("--batches: {e}"))?,
+            "--runs" => runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--bandwidth" => {
+                let bits_per_s = Link::parse_bandwidth(&value()?)?;
+                if bits_per_s <= 0.0 {
+                    return Err("--bandwidth must be positive".into());
+                }
+                link = Some(Link { bits_per_s, latency: Duration::ZERO });
+            }
+            other => {
+                return Err(format!("unknown argument {other} (use --batches, --runs, --bandwidth)").into())
+            }
+        }
+    }
+    if batches == 0 || runs == 0 {
+        return Err("--batches and --runs must be at least 1".into());
+    }
+    Ok((batches, runs, link))
+}
+
+fn main() -> Res<()> {
+    let (batches, runs, link) = parse_args()?;
+    let link_text = link.map_or("loopback TCP".to_string(), |l| format!("loopback TCP shaped to {l}"));
+    println!("{batches} x 2^16 correlated OTs per run, {runs} runs, {link_text}, medians (min-max for OT/s)");
+    println!();
+    println!("| extension | bytes/OT | OT/s (M) | receiver CPU ns/OT | sender CPU ns/OT | setup ms |");
+    println!("|---|---|---|---|---|---|");
+    let mut exts = vec![Ext::Iknp];
+    exts.extend((softspoken::MIN_K..=softspoken::MAX_K).map(Ext::Soft));
+    for ext in exts {
+        let samples =
+            (0..runs).map(|r| run_once(ext, batches, link, 1000 + r as u64)).collect::<Res<Vec<_>>>()?;
+        let rates: Vec<f64> = samples.iter().map(|s| s.ots_per_s / 1e6).collect();
+        let (lo, hi) = rates.iter().fold((f64::MAX, 0f64), |(l, h), &r| (l.min(r), h.max(r)));
+        println!(
+            "| {} | {:.2} | {:.1} ({:.1}-{:.1}) | {:.1} | {:.1} | {:.1} |",
+            ext.name(),
+            median(samples.iter().map(|s| s.bytes_per_ot).collect()),
+            median(rates),
+            lo,
+            hi,
+            median(samples.iter().map(|s| s.receiver_ns_per_ot).collect()),
+            median(samples.iter().map(|s| s.sender_ns_per_ot).collect()),
+            median(samples.iter().map(|s| s.setup_ms).collect()),
+        );
+    }
+    Ok(())
+}
