@@ -13,9 +13,8 @@
 
 use std::collections::HashMap;
 
-use mpc_circuits::gadgets::dp;
-
 use crate::ast::*;
+use crate::builtins;
 use crate::diag::Diagnostic;
 use crate::types::{
     int_type_name, parse_literal, StructDef, Ty, MAX_ARRAY_LEN, MAX_INT_WIDTH, MAX_TYPE_DEPTH,
@@ -98,42 +97,27 @@ impl Checked {
     }
 }
 
-/// Built-in functions.
-pub const BUILTINS: &[&str] = &[
-    "min",
-    "max",
-    "abs",
-    "popcount",
-    "hamming",
-    "sort",
-    "sort_by_key",
-    "mul_wide",
-    "aes128",
-    "sha256_compress",
-    "dp_noise",
-];
-
 /// Most instances of generic functions one program may create.
 const MAX_INSTANCES: usize = 10_000;
 
 #[derive(Clone)]
-struct Var {
-    ty: Ty,
-    mutable: bool,
+pub(crate) struct Var {
+    pub(crate) ty: Ty,
+    pub(crate) mutable: bool,
     /// For an untyped `let mut` whose type holds compile-time integers: the start
     /// of its name, the key of [`Checker::inferred`].
-    decl: Option<usize>,
+    pub(crate) decl: Option<usize>,
 }
 
 /// How many times one function body is checked again after types were inferred for
 /// its untyped `let mut`s (each pass may infer more; the rest keep their errors).
 const MAX_INFER_PASSES: usize = 4;
 
-struct Checker<'p> {
+pub(crate) struct Checker<'p> {
     prog: &'p Program,
-    out: Checked,
+    pub(crate) out: Checked,
     diags: Vec<Diagnostic>,
-    scopes: Vec<HashMap<String, Var>>,
+    pub(crate) scopes: Vec<HashMap<String, Var>>,
     const_values: HashMap<String, i128>,
     calls: HashMap<String, Vec<(String, Span)>>,
     current_fn: String,
@@ -182,16 +166,16 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
     (c.out, c.diags)
 }
 
-fn is_comptime(t: &Ty) -> bool {
+pub(crate) fn is_comptime(t: &Ty) -> bool {
     matches!(t, Ty::Int)
 }
 
 impl<'p> Checker<'p> {
-    fn err(&mut self, span: Span, msg: impl Into<String>) {
+    pub(crate) fn err(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(span, msg));
     }
 
-    fn err_help(&mut self, span: Span, msg: impl Into<String>, help: impl Into<String>) {
+    pub(crate) fn err_help(&mut self, span: Span, msg: impl Into<String>, help: impl Into<String>) {
         self.diags.push(Diagnostic::error(span, msg).with_help(help));
     }
 
@@ -205,7 +189,7 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn show(&self, t: &Ty) -> String {
+    pub(crate) fn show(&self, t: &Ty) -> String {
         t.display(&self.out.structs)
     }
 
@@ -323,7 +307,7 @@ impl<'p> Checker<'p> {
                     if !self.check_new_name(&mut seen, &f.name) {
                         continue;
                     }
-                    if BUILTINS.contains(&f.name.name.as_str()) {
+                    if builtins::is_function(&f.name.name) {
                         self.err_help(
                             f.name.span,
                             format!("`{}` is a built-in function and cannot be redefined", f.name.name),
@@ -811,7 +795,7 @@ impl<'p> Checker<'p> {
     }
 
     /// Evaluates integer expressions over literals and constants (no diagnostics).
-    fn const_eval(&self, e: &Expr) -> Option<i128> {
+    pub(crate) fn const_eval(&self, e: &Expr) -> Option<i128> {
         self.const_eval_at(e, 0)
     }
 
@@ -859,7 +843,7 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn set(&mut self, e: &Expr, t: Ty) -> Ty {
+    pub(crate) fn set(&mut self, e: &Expr, t: Ty) -> Ty {
         self.out.expr_types.insert(e.id, t.clone());
         t
     }
@@ -889,7 +873,7 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn expect_assignable(&mut self, e: &Expr, got: &Ty, want: &Ty) {
+    pub(crate) fn expect_assignable(&mut self, e: &Expr, got: &Ty, want: &Ty) {
         if !self.assignable(e, got, want) {
             let help = if got.is_int() && want.is_int() {
                 format!("convert it with `as`: `(...) as {}`", self.show(want))
@@ -1277,7 +1261,7 @@ impl<'p> Checker<'p> {
 
     // ---- expressions ----
 
-    fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
+    pub(crate) fn expr(&mut self, e: &Expr, expected: Option<&Ty>) -> Ty {
         if self.depth >= MAX_NESTING {
             if !self.too_deep {
                 self.too_deep = true;
@@ -1335,7 +1319,7 @@ impl<'p> Checker<'p> {
                 if let Some((_, _, t)) = self.out.consts.iter().find(|c| c.0 == n.name) {
                     return t.clone();
                 }
-                if self.out.fns.contains_key(&n.name) || BUILTINS.contains(&n.name.as_str()) {
+                if self.out.fns.contains_key(&n.name) || builtins::is_function(&n.name) {
                     self.err_help(
                         n.span,
                         format!("`{}` is a function", n.name),
@@ -1626,7 +1610,7 @@ impl<'p> Checker<'p> {
     }
 
     /// The result type of `a op b` given operand types; records literal coercions.
-    fn binary_types(&mut self, op: BinOp, span: Span, at: &Ty, bt: &Ty, a: &Expr, b: &Expr) -> Ty {
+    pub(crate) fn binary_types(&mut self, op: BinOp, span: Span, at: &Ty, bt: &Ty, a: &Expr, b: &Expr) -> Ty {
         use BinOp::*;
         if at.has_error() || bt.has_error() {
             return Ty::Error;
@@ -1749,7 +1733,7 @@ impl<'p> Checker<'p> {
 
     fn call(&mut self, e: &Expr, name: &Ident, args: &[Expr], expected: Option<&Ty>) -> Ty {
         let n = name.name.as_str();
-        if BUILTINS.contains(&n) {
+        if builtins::is_function(n) {
             return self.builtin(e, name, args, expected);
         }
         if self.generic_fns.contains_key(n) {
@@ -1759,11 +1743,15 @@ impl<'p> Checker<'p> {
             for a in args {
                 self.expr(a, None);
             }
-            let names = self.out.fns.keys().map(String::as_str).chain(BUILTINS.iter().copied());
+            let builtin_names: Vec<&str> = builtins::function_names().collect();
+            let names = self.out.fns.keys().map(String::as_str).chain(builtin_names.iter().copied());
             let help = match crate::diag::similar(n, names) {
                 Some(s) => format!("a function with a similar name exists: `{s}`"),
                 None => {
-                    format!("define it with `fn {n}(...) -> T {{ ... }}` (builtins: {})", BUILTINS.join(", "))
+                    format!(
+                        "define it with `fn {n}(...) -> T {{ ... }}` (builtins: {})",
+                        builtins::function_names().collect::<Vec<_>>().join(", ")
+                    )
                 }
             };
             self.err_help(name.span, format!("cannot find function `{n}`"), help);
@@ -1791,168 +1779,20 @@ impl<'p> Checker<'p> {
         sig.ret
     }
 
+    /// A call of a built-in function: the arity here, the rest by its entry.
     fn builtin(&mut self, e: &Expr, name: &Ident, args: &[Expr], expected: Option<&Ty>) -> Ty {
-        let n = name.name.as_str();
-        let arity = match n {
-            "abs" | "popcount" | "sort" => 1,
-            "dp_noise" => 6,
-            _ => 2,
-        };
-        if args.len() != arity {
+        let Some((_, b)) = builtins::lookup(&name.name, builtins::Form::Function) else { return Ty::Error };
+        if args.len() != b.arity {
             for a in args {
                 self.expr(a, None);
             }
-            self.err(e.span, format!("`{n}` takes {arity} argument(s) but {} were given", args.len()));
-            return Ty::Error;
-        }
-        match n {
-            "min" | "max" | "hamming" => {
-                let exp = if n == "hamming" { None } else { expected.filter(|t| t.is_int()) };
-                let at = self.expr(&args[0], exp);
-                let hint = if is_comptime(&at) { exp.cloned() } else { Some(at.clone()) };
-                let bt = self.expr(&args[1], hint.as_ref());
-                let t = self.binary_types(BinOp::Add, e.span, &at, &bt, &args[0], &args[1]);
-                if t == Ty::Int {
-                    self.err_help(
-                        e.span,
-                        format!("`{n}` needs typed integers"),
-                        "give one argument a type, e.g. `5u32`",
-                    );
-                    return Ty::Error;
-                }
-                if n == "hamming" && !t.has_error() {
-                    return Ty::UInt(32);
-                }
-                t
-            }
-            "abs" => {
-                let t = self.expr(&args[0], expected);
-                match t {
-                    Ty::SInt(_) | Ty::Error => t,
-                    _ => {
-                        self.err(
-                            args[0].span,
-                            format!("`abs` needs a signed integer, found `{}`", self.show(&t)),
-                        );
-                        Ty::Error
-                    }
-                }
-            }
-            "popcount" => {
-                let t = self.expr(&args[0], None);
-                match t {
-                    Ty::UInt(_) | Ty::SInt(_) | Ty::Bool => Ty::UInt(32),
-                    Ty::Error => Ty::Error,
-                    _ => {
-                        self.err(
-                            args[0].span,
-                            format!("`popcount` needs a typed integer, found `{}`", self.show(&t)),
-                        );
-                        Ty::Error
-                    }
-                }
-            }
-            "sort" => {
-                let t = self.expr(&args[0], expected);
-                match &t {
-                    Ty::Array(el, _) if el.is_int() => t,
-                    Ty::Error => Ty::Error,
-                    _ => {
-                        self.err(
-                            args[0].span,
-                            format!("`sort` needs an array of integers, found `{}`", self.show(&t)),
-                        );
-                        Ty::Error
-                    }
-                }
-            }
-            "aes128" | "sha256_compress" => {
-                let (t0, t1, r) = if n == "aes128" {
-                    (Ty::UInt(128), Ty::UInt(128), Ty::UInt(128))
-                } else {
-                    let words = |k| Ty::Array(Box::new(Ty::UInt(32)), k);
-                    (words(8), words(16), words(8))
-                };
-                for (a, want) in args.iter().zip([t0, t1]) {
-                    let t = self.expr(a, Some(&want));
-                    self.expect_assignable(a, &t, &want);
-                }
-                r
-            }
-            "dp_noise" => self.dp_noise(args, expected),
-            "sort_by_key" => self.sort_by_key(args),
-            "mul_wide" => {
-                let at = self.expr(&args[0], None);
-                let bt = self.expr(&args[1], Some(&at));
-                let t = self.binary_types(BinOp::Mul, e.span, &at, &bt, &args[0], &args[1]);
-                match t {
-                    Ty::UInt(w) if w <= MAX_INT_WIDTH / 2 => Ty::UInt(2 * w),
-                    Ty::SInt(w) if w <= MAX_INT_WIDTH / 2 => Ty::SInt(2 * w),
-                    Ty::Error => Ty::Error,
-                    t => {
-                        self.err_help(
-                            e.span,
-                            format!("`mul_wide` needs two typed integers of one type, at most 128 bits, found `{}`", self.show(&t)),
-                            "give the operands a type, e.g. `mul_wide(a, b)` with `a, b: u32` gives a `u64`",
-                        );
-                        Ty::Error
-                    }
-                }
-            }
-            _ => Ty::Error,
-        }
-    }
-
-    /// `sort_by_key(xs, |x| key)`: `xs` an array of any element type, the key a typed
-    /// integer expression of one element; the result has the type of `xs`.
-    fn sort_by_key(&mut self, args: &[Expr]) -> Ty {
-        let t = self.expr(&args[0], None);
-        let ExprKind::Closure(x, body) = &args[1].kind else {
-            self.expr(&args[1], None);
-            self.err_help(
-                args[1].span,
-                "the second argument of `sort_by_key` is a closure",
-                "write `sort_by_key(xs, |x| x.field)`",
+            self.err(
+                e.span,
+                format!("`{}` takes {} argument(s) but {} were given", b.name, b.arity, args.len()),
             );
             return Ty::Error;
-        };
-        let el = match &t {
-            Ty::Array(el, _) if el.has_comptime(&self.out.structs) => {
-                self.err_help(
-                    args[0].span,
-                    "`sort_by_key` needs elements of a run-time type",
-                    "give the elements a type, e.g. `[3u8, 1, 2]`",
-                );
-                Ty::Error
-            }
-            Ty::Array(el, _) => (**el).clone(),
-            Ty::Error => Ty::Error,
-            other => {
-                self.err(args[0].span, format!("`sort_by_key` needs an array, found `{}`", self.show(other)));
-                Ty::Error
-            }
-        };
-        let mut scope = HashMap::new();
-        scope.insert(x.name.clone(), Var { ty: el, mutable: false, decl: None });
-        self.scopes.push(scope);
-        let kt = self.expr(body, None);
-        self.scopes.pop();
-        self.set(&args[1], kt.clone());
-        match kt {
-            Ty::UInt(_) | Ty::SInt(_) => t,
-            Ty::Error => Ty::Error,
-            other => {
-                self.err_help(
-                    body.span,
-                    format!(
-                        "the key of `sort_by_key` must be a typed integer, found `{}`",
-                        self.show(&other)
-                    ),
-                    "return a field such as `x.amount`, or cast: `x.flag as u8`",
-                );
-                Ty::Error
-            }
         }
+        (b.check)(self, &builtins::CheckCall { name: b.name, expr: e, recv: None, args, expected })
     }
 
     /// The enum whose values struct `si` holds, if it is one.
@@ -2063,49 +1903,16 @@ impl<'p> Checker<'p> {
             }
             true
         };
+        if let Some((_, b)) = builtins::lookup(&name.name, builtins::Form::Method) {
+            if !arity(self, b.arity) {
+                return Ty::Error;
+            }
+            return (b.check)(
+                self,
+                &builtins::CheckCall { name: b.name, expr: e, recv: Some((recv, rt)), args, expected: None },
+            );
+        }
         match name.name.as_str() {
-            "len" => {
-                if !arity(self, 0) {
-                    return Ty::Error;
-                }
-                match rt {
-                    Ty::Array(..) => Ty::Int,
-                    Ty::Error => Ty::Error,
-                    other => {
-                        self.err_help(
-                            recv.span,
-                            format!("`len()` needs an array, found `{}`", self.show(&other)),
-                            "`xs.len()` and `for x in xs` work on arrays",
-                        );
-                        Ty::Error
-                    }
-                }
-            }
-            "bit" => {
-                if !arity(self, 1) {
-                    return Ty::Error;
-                }
-                let it = self.expr(&args[0], None);
-                if !it.has_error() && !matches!(it, Ty::UInt(_) | Ty::Int) {
-                    self.err_help(
-                        args[0].span,
-                        format!("a bit index must be unsigned, found `{}`", self.show(&it)),
-                        "cast it: `i as u32`",
-                    );
-                }
-                match rt {
-                    Ty::UInt(_) | Ty::SInt(_) => Ty::Bool,
-                    Ty::Error => Ty::Error,
-                    other => {
-                        self.err_help(
-                            recv.span,
-                            format!("`bit(i)` needs a typed integer, found `{}`", self.show(&other)),
-                            "give it a type, e.g. `5u8`",
-                        );
-                        Ty::Error
-                    }
-                }
-            }
             "iter" | "into_iter" | "enumerate" | "rev" => {
                 for a in args {
                     self.expr(a, None);
@@ -2346,120 +2153,6 @@ impl<'p> Checker<'p> {
             self.expect_assignable(a, t, p);
         }
         sig.ret
-    }
-
-    /// `dp_noise(value, random_a, random_b, EPSILON_NUM, EPSILON_DEN, SENSITIVITY)`:
-    /// the value is a typed integer (the result has its type), the random arguments
-    /// have at least [`dp::random_bits_needed`] bits, the last three are compile-time
-    /// integers with epsilon > 0 and sensitivity > 0. Where the random bits come from
-    /// (two different parties' inputs, never reused) is checked by lowering, which
-    /// sees values.
-    fn dp_noise(&mut self, args: &[Expr], expected: Option<&Ty>) -> Ty {
-        let vt = self.expr(&args[0], expected.filter(|t| t.is_int()));
-        let vt = match vt {
-            Ty::UInt(_) | Ty::SInt(_) | Ty::Error => vt,
-            other => {
-                self.err_help(
-                    args[0].span,
-                    format!("`dp_noise` adds noise to a typed integer, found `{}`", self.show(&other)),
-                    "pass an integer of type `uN` or `iN`, e.g. `x as u32`",
-                );
-                Ty::Error
-            }
-        };
-        let ra = self.expr(&args[1], None);
-        let rb = self.expr(&args[2], None);
-        let what = ["epsilon's numerator", "epsilon's denominator", "the sensitivity"];
-        let mut consts = [0u64; 3];
-        let mut ok = true;
-        for (k, a) in args[3..6].iter().enumerate() {
-            let t = self.expr(a, None);
-            if t.has_error() {
-                ok = false;
-                continue;
-            }
-            match self.const_eval(a) {
-                None => {
-                    self.err_help(
-                        a.span,
-                        format!("{} of `dp_noise` must be a compile-time integer", what[k]),
-                        "use a literal or a `const`: the noise distribution is public",
-                    );
-                    ok = false;
-                }
-                Some(v) if v <= 0 => {
-                    let msg = match k {
-                        2 => format!("the sensitivity of `dp_noise` must be positive, found {v}"),
-                        _ => format!("epsilon of `dp_noise` must be positive, found {} = {v}", what[k]),
-                    };
-                    self.err_help(
-                        a.span,
-                        msg,
-                        "epsilon = EPSILON_NUM / EPSILON_DEN with both positive; the sensitivity is \
-                         the most one person's data can change the value (at least 1)",
-                    );
-                    ok = false;
-                }
-                Some(v) => match u64::try_from(v) {
-                    Ok(v) => consts[k] = v,
-                    Err(_) => {
-                        self.err(
-                            a.span,
-                            format!("{} of `dp_noise` is too large (at most 2^64 - 1)", what[k]),
-                        );
-                        ok = false;
-                    }
-                },
-            }
-        }
-        if !ok {
-            return vt;
-        }
-        let params = match dp::NoiseParams::new(consts[0], consts[1], consts[2]) {
-            Ok(p) => p,
-            Err(why) => {
-                self.err_help(
-                    Span::new(args[3].span.lo, args[5].span.hi),
-                    format!("these `dp_noise` parameters are out of range: {why}"),
-                    "the noise scale sensitivity / epsilon must be below 2^56",
-                );
-                return vt;
-            }
-        };
-        let needed = dp::random_bits_needed(&params) as u64;
-        for (a, t) in [(&args[1], &ra), (&args[2], &rb)] {
-            if t.has_error() {
-                continue;
-            }
-            if t.has_comptime(&self.out.structs) {
-                self.err_help(
-                    a.span,
-                    "the random bits of `dp_noise` must be a run-time value",
-                    "pass a party's input, e.g. `ra: [u256; 2] @alice`",
-                );
-                continue;
-            }
-            let have = t.width(&self.out.structs);
-            if have < needed {
-                let k = needed.div_ceil(256);
-                self.err_help(
-                    a.span,
-                    format!(
-                        "`dp_noise` with epsilon = {}/{} and sensitivity {} needs {needed} random bits \
-                         from each party, but this argument has {have} (`{}`)",
-                        consts[0],
-                        consts[1],
-                        consts[2],
-                        self.show(t)
-                    ),
-                    format!(
-                        "declare the input as `[u256; {k}]` ({} bits; the first {needed} are used)",
-                        256 * k
-                    ),
-                );
-            }
-        }
-        vt
     }
 }
 

@@ -27,16 +27,10 @@
 //! | `Slice{lo}` | 1 | w | bits `lo..lo+w` of the operand |
 //! | `Concat` | n | sum | operands low to high |
 //! | `Ext{s}` | 1 | w | zero/sign extension or truncation to w |
-//! | `Popcount` | 1 | w | number of one bits (zero-extended/truncated) |
-//! | `Hamming` | 2 | w | popcount of the XOR |
-//! | `Min{s}`,`Max{s}` | 2 | w | |
-//! | `Abs` | 1 | w | wrapping absolute value of a signed word |
 //! | `MulFull{s}` | 2 of width n | 2n | the full product (made by the IR passes from `Mul` of two `Ext`s of n-bit words to at least 2n bits) |
 //! | `Sort{s,desc,key}` | n of width e | n*e | the operands sorted (sorting network) by their top `key` bits (all bits when `key` is 0) |
-//! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
-//! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
 //! | `Decode` | index (any) | n | bit j is `index == j` |
-//! | `DpNoise{epsilon_num, epsilon_den, sensitivity, signed}` | value (w), random a, random b (`dp::random_bits_needed` each) | w | `value` + two-sided geometric noise drawn from `a ^ b`, saturated to the w-bit range (see `blast::dp_noise`) |
+//! | `Builtin{id, params}` | as the builtin's entry says | as the entry says | a builtin's own operation (`min`, `abs`, `popcount`, `hamming`, `aes128`, `sha256_compress`, `dp_noise`, ...): its printing, operand rules, gates and cost are [`crate::builtins::OpRule`] of entry `id`; `params` are its compile-time parameters |
 //! | `Output{index}` | n leaves | sum | output group `index`, the leaves concatenated |
 //! | `Loop{id}` | the loop's state leaves | sum | rolled loop `id` (see `roll.rs`) run on the state; its result is the final state |
 //!
@@ -55,6 +49,7 @@ use std::fmt::Write as _;
 use mpc_circuits::{Builder, InputGroup, Reveal, ValueType, Word};
 
 use crate::ast::Span;
+use crate::builtins::BuiltinId;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 
 /// A node's id.
@@ -64,7 +59,9 @@ pub type NodeId = NodeIndex<u32>;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum Op {
-    Input { group: u32 },
+    Input {
+        group: u32,
+    },
     Const(Vec<bool>),
     Not,
     And,
@@ -74,48 +71,59 @@ pub enum Op {
     Sub,
     Neg,
     Mul,
-    Div { signed: bool },
-    Rem { signed: bool },
+    Div {
+        signed: bool,
+    },
+    Rem {
+        signed: bool,
+    },
     Shl,
-    Shr { signed: bool },
+    Shr {
+        signed: bool,
+    },
     ShlC(u32),
-    ShrC { k: u32, signed: bool },
+    ShrC {
+        k: u32,
+        signed: bool,
+    },
     Eq,
-    Lt { signed: bool },
+    Lt {
+        signed: bool,
+    },
     Mux,
-    Slice { lo: u32 },
+    Slice {
+        lo: u32,
+    },
     Concat,
-    Ext { signed: bool },
-    Popcount,
-    Hamming,
-    Min { signed: bool },
-    Max { signed: bool },
-    Abs,
-    Sort { signed: bool, desc: bool, key: u32 },
-    MulFull { signed: bool },
-    Aes128,
-    Sha256Compress,
+    Ext {
+        signed: bool,
+    },
+    Sort {
+        signed: bool,
+        desc: bool,
+        key: u32,
+    },
+    MulFull {
+        signed: bool,
+    },
     Decode,
-    DpNoise { epsilon_num: u64, epsilon_den: u64, sensitivity: u64, signed: bool },
-    Output { index: u32 },
-    Loop { id: u32 },
+    Output {
+        index: u32,
+    },
+    Loop {
+        id: u32,
+    },
+    /// A builtin's own operation (see `builtins`): its entry and parameters.
+    Builtin {
+        id: BuiltinId,
+        params: Vec<u64>,
+    },
 }
 
 impl Op {
     fn commutative(&self) -> bool {
-        matches!(
-            self,
-            Op::And
-                | Op::Or
-                | Op::Xor
-                | Op::Add
-                | Op::Mul
-                | Op::MulFull { .. }
-                | Op::Eq
-                | Op::Hamming
-                | Op::Min { .. }
-                | Op::Max { .. }
-        )
+        matches!(self, Op::And | Op::Or | Op::Xor | Op::Add | Op::Mul | Op::MulFull { .. } | Op::Eq)
+            || matches!(self, Op::Builtin { id, .. } if id.entry().op.as_ref().is_some_and(|r| r.commutative))
     }
 
     /// A short name for printing.
@@ -133,12 +141,10 @@ impl Op {
             Op::Shr { signed } => if *signed { "ashr" } else { "lshr" }.into(),
             Op::Lt { signed } => if *signed { "slt" } else { "ult" }.into(),
             Op::Ext { signed } => if *signed { "sext" } else { "zext" }.into(),
-            Op::Min { signed } => if *signed { "smin" } else { "umin" }.into(),
-            Op::Max { signed } => if *signed { "smax" } else { "umax" }.into(),
-            Op::DpNoise { epsilon_num, epsilon_den, sensitivity, signed } => format!(
-                "dp_noise{} eps={epsilon_num}/{epsilon_den} sens={sensitivity}",
-                if *signed { " signed" } else { "" }
-            ),
+            Op::Builtin { id, params } => match &id.entry().op {
+                Some(rule) => (rule.show)(params),
+                None => id.entry().name.to_string(),
+            },
             Op::Sort { signed, desc, key } => format!(
                 "sort{}{}{}",
                 if *signed { " signed" } else { "" },
@@ -482,33 +488,24 @@ impl Ir {
                     w.is_empty() && self.inputs[*group as usize].ty.width() == width as usize
                 }
                 Op::Const(bits) => w.is_empty() && bits.len() == width as usize,
-                Op::Not | Op::Neg | Op::Abs | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
+                Op::Not | Op::Neg | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
                 Op::And | Op::Or | Op::Xor => all_w(1) || all_w(2),
                 Op::MulFull { .. } => w.len() == 2 && w[0] == w[1] && u64::from(width) == 2 * u64::from(w[0]),
-                Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Div { .. }
-                | Op::Rem { .. }
-                | Op::Min { .. }
-                | Op::Max { .. } => all_w(2),
+                Op::Add | Op::Sub | Op::Mul | Op::Div { .. } | Op::Rem { .. } => all_w(2),
                 Op::Shl | Op::Shr { .. } => w.len() == 2 && w[0] == width,
-                Op::Hamming => w.len() == 2 && w[0] == w[1],
                 Op::Eq | Op::Lt { .. } => w.len() == 2 && w[0] == w[1] && width == 1,
                 Op::Mux => w.len() == 3 && w[0] == 1 && w[1] == width && w[2] == width,
                 Op::Slice { lo } => w.len() == 1 && u64::from(*lo) + u64::from(width) <= u64::from(w[0]),
                 Op::Concat | Op::Loop { .. } => {
                     w.iter().map(|&x| u64::from(x)).sum::<u64>() == u64::from(width)
                 }
-                Op::Ext { .. } | Op::Popcount | Op::Decode => w.len() == 1,
+                Op::Ext { .. } | Op::Decode => w.len() == 1,
                 Op::Sort { .. } => {
                     !w.is_empty()
                         && w.iter().all(|&x| x == w[0])
                         && u64::from(w[0]) * w.len() as u64 == u64::from(width)
                 }
-                Op::Aes128 => w == [128, 128] && width == 128,
-                Op::Sha256Compress => w == [256, 512] && width == 256,
-                Op::DpNoise { .. } => w.len() == 3 && w[0] == width,
+                Op::Builtin { id, .. } => id.entry().op.as_ref().is_some_and(|r| (r.valid)(&w, width)),
                 Op::Output { index } => {
                     let Some(seen) = outputs_seen.get_mut(*index as usize) else {
                         return Err(format!("{}: no output group {index}", name(id)));

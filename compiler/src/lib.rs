@@ -18,6 +18,7 @@
 pub mod analysis;
 pub mod ast;
 pub mod blast;
+mod builtins;
 pub mod check;
 pub mod diag;
 mod emit;
