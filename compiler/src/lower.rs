@@ -1383,3 +1383,6 @@ impl<'a> Lower<'a> {
         self.coerce(v, &sig.ret, e.span)
     }
 }
+
+#[cfg(test)]
+mod tests;

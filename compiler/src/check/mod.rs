@@ -189,3 +189,6 @@ pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
 pub(crate) fn is_comptime(t: &Ty) -> bool {
     matches!(t, Ty::Int)
 }
+
+#[cfg(test)]
+mod tests;
