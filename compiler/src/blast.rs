@@ -31,7 +31,7 @@ fn bit(x: &Word) -> Bit {
 
 /// Gates for one operation on `args`, result `width` bits. `Input`/`Output`/`Const`
 /// are handled by [`blast`] (here they give constants/concatenation).
-pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word {
+pub(crate) fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word {
     let w = width;
     let empty = Word::default();
     let arg = |i: usize| args.get(i).copied().unwrap_or(&empty);
@@ -148,7 +148,7 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
 /// circuit passes `max_gates` gates. The builder stops recording gates at the limit
 /// (so one huge node, a big `sort` say, cannot exhaust memory first), and the limit is
 /// checked after each IR node.
-pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
+pub(crate) fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
     blast_traced(ir, max_gates, None)
 }
 
@@ -223,7 +223,7 @@ impl GateTrace {
 /// circuit. `depth` is the longest chain of AND gates all made by that span (what the
 /// span adds to the circuit's depth where its gates are chained), not the circuit's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpanGates {
+pub(crate) struct SpanGates {
     /// AND gates.
     pub and_gates: u64,
     /// The longest chain of its own AND gates.
@@ -236,7 +236,7 @@ pub struct SpanGates {
 /// that reach an output, counted per span here, are the optimised circuit's. Should
 /// the two ever differ, the difference is attributed to `Span::default()` (no source)
 /// so that the counts still add up to the circuit's.
-pub fn blast_attributed(
+pub(crate) fn blast_attributed(
     ir: &Ir,
     max_gates: usize,
 ) -> Result<(Circuit, HashMap<Span, SpanGates>), CircuitError> {

@@ -53,12 +53,12 @@ use crate::builtins::BuiltinId;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 
 /// A node's id.
-pub type NodeId = NodeIndex<u32>;
+pub(crate) type NodeId = NodeIndex<u32>;
 
 /// An IR operation; see the module docs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
-pub enum Op {
+pub(crate) enum Op {
     Input {
         group: u32,
     },
@@ -127,7 +127,7 @@ impl Op {
     }
 
     /// A short name for printing.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Op::Input { group } => format!("input#{group}"),
             Op::Const(bits) => format!("const {}", const_text(bits)),
@@ -157,7 +157,7 @@ impl Op {
 }
 
 /// Constant bits as hex (most significant first).
-pub fn const_text(bits: &[bool]) -> String {
+pub(crate) fn const_text(bits: &[bool]) -> String {
     if bits.is_empty() {
         return "0x0".into();
     }
@@ -173,7 +173,7 @@ pub fn const_text(bits: &[bool]) -> String {
 
 /// One node: operation, operands, width.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Node {
+pub(crate) struct Node {
     /// The operation.
     pub op: Op,
     /// Operands in order.
@@ -184,7 +184,7 @@ pub struct Node {
 
 /// An output group of the program.
 #[derive(Clone, Debug)]
-pub struct OutputDecl {
+pub(crate) struct OutputDecl {
     /// Its name.
     pub name: String,
     /// Its type.
@@ -197,60 +197,51 @@ pub struct OutputDecl {
 #[derive(Clone, Debug, Default)]
 pub struct Ir {
     /// The dataflow graph.
-    pub graph: StableGraph<Node, u32>,
+    pub(crate) graph: StableGraph<Node, u32>,
     /// Party names; `PartyId(k)` is the k-th.
-    pub parties: Vec<String>,
+    pub(crate) parties: Vec<String>,
     /// Input groups in order (`Input{group}` refers to these).
-    pub inputs: Vec<InputGroup>,
+    pub(crate) inputs: Vec<InputGroup>,
     /// Output groups in order (`Output{index}` refers to these).
-    pub outputs: Vec<OutputDecl>,
+    pub(crate) outputs: Vec<OutputDecl>,
     cache: HashMap<Node, NodeId>,
     /// Source attribution: the span of the innermost expression being lowered when
     /// each node was created (a node shared by CSE keeps its first creator's). Nodes
     /// made outside any expression have `Span::default()`. Passes carry it over.
-    pub spans: HashMap<NodeId, Span>,
+    pub(crate) spans: HashMap<NodeId, Span>,
     /// How many times lowering evaluated each expression span into this IR (unrolled
     /// iterations and inlined calls each count once).
-    pub evals: HashMap<Span, u64>,
+    pub(crate) evals: HashMap<Span, u64>,
     /// The span new nodes are attributed to (set by lowering and by passes).
-    pub at: Span,
+    pub(crate) at: Span,
 }
 
 impl Ir {
     /// An empty IR for the given parties.
-    pub fn new(parties: Vec<String>) -> Ir {
+    pub(crate) fn new(parties: Vec<String>) -> Ir {
         Ir { parties, ..Ir::default() }
     }
 
     /// The node `id` (panics on a removed id, which no pass hands out).
-    pub fn get(&self, id: NodeId) -> &Node {
+    pub(crate) fn get(&self, id: NodeId) -> &Node {
         &self.graph[id]
     }
 
     /// Width of node `id`.
-    pub fn width(&self, id: NodeId) -> u32 {
+    pub(crate) fn width(&self, id: NodeId) -> u32 {
         self.graph[id].width
     }
 
     /// The constant bits of `id`, if it is a constant.
-    pub fn as_const(&self, id: NodeId) -> Option<&[bool]> {
+    pub(crate) fn as_const(&self, id: NodeId) -> Option<&[bool]> {
         match &self.graph[id].op {
             Op::Const(bits) => Some(bits),
             _ => None,
         }
     }
 
-    /// The constant value of `id` as an unsigned integer, if constant and < 2^128.
-    pub fn const_u128(&self, id: NodeId) -> Option<u128> {
-        let bits = self.as_const(id)?;
-        if bits.iter().skip(128).any(|&b| b) {
-            return None;
-        }
-        Some(bits.iter().take(128).enumerate().fold(0u128, |a, (i, &b)| a | (u128::from(b) << i)))
-    }
-
     /// The constant value of `id` read as an integer (signed if `signed`), if it fits i128.
-    pub fn const_i128(&self, id: NodeId, signed: bool) -> Option<i128> {
+    pub(crate) fn const_i128(&self, id: NodeId, signed: bool) -> Option<i128> {
         let bits = self.as_const(id)?;
         let neg = signed && bits.last() == Some(&true);
         let fill = neg;
@@ -270,13 +261,13 @@ impl Ir {
     }
 
     /// A constant of `width` bits from an i128 (two's complement, truncated).
-    pub fn const_int(&mut self, value: i128, width: u32) -> NodeId {
+    pub(crate) fn const_int(&mut self, value: i128, width: u32) -> NodeId {
         let bits = (0..width).map(|i| if i < 127 { (value >> i) & 1 == 1 } else { value < 0 }).collect();
         self.constant(bits)
     }
 
     /// A constant node.
-    pub fn constant(&mut self, bits: Vec<bool>) -> NodeId {
+    pub(crate) fn constant(&mut self, bits: Vec<bool>) -> NodeId {
         let width = bits.len() as u32;
         self.raw(Node { op: Op::Const(bits), args: Vec::new(), width })
     }
@@ -295,7 +286,7 @@ impl Ir {
     }
 
     /// Adds (or finds) a node, after folding and local simplification.
-    pub fn node(&mut self, op: Op, mut args: Vec<NodeId>, width: u32) -> NodeId {
+    pub(crate) fn node(&mut self, op: Op, mut args: Vec<NodeId>, width: u32) -> NodeId {
         if let Some(id) = self.simplify(&op, &args, width) {
             return id;
         }
@@ -334,7 +325,7 @@ impl Ir {
     }
 
     /// The source span node `id` is attributed to (`Span::default()` if none).
-    pub fn span(&self, id: NodeId) -> Span {
+    pub(crate) fn span(&self, id: NodeId) -> Span {
         self.spans.get(&id).copied().unwrap_or_default()
     }
 
@@ -411,7 +402,7 @@ impl Ir {
     }
 
     /// Number of live nodes.
-    pub fn node_count(&self) -> usize {
+    pub(crate) fn node_count(&self) -> usize {
         self.graph.node_count()
     }
 
@@ -452,7 +443,7 @@ impl Ir {
     /// also that every node reaches an `Output` (what every pass guarantees, since
     /// passes rebuild from the outputs; freshly lowered IR may hold dead nodes).
     /// Returns the first violation found. Run between passes in debug builds.
-    pub fn verify(&self, live: bool) -> Result<(), String> {
+    pub(crate) fn verify(&self, live: bool) -> Result<(), String> {
         use petgraph::visit::{EdgeRef as _, NodeIndexable as _};
         let g = &self.graph;
         let name = |id: NodeId| format!("%{} ({})", id.index(), g[id].op.name());

@@ -24,7 +24,7 @@ use crate::types::{parse_literal, Ty};
 
 /// A value during lowering.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Val {
+pub(crate) enum Val {
     /// A bool or integer word (an IR node).
     W(NodeId),
     /// A compile-time integer.
@@ -181,12 +181,8 @@ impl Scope {
     }
 }
 
-/// Lowers a checked, error-free program into IR.
-pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Diagnostic>> {
-    lower_rolled(prog, ck, limits).map(|(ir, _)| ir)
-}
-
-/// [`lower`], also returning the rolled loops' bodies (empty unless `limits.roll`).
+/// Lowers a checked, error-free program into IR, also returning the rolled loops'
+/// bodies (empty unless `limits.roll`).
 pub(crate) fn lower_rolled(
     prog: &Program,
     ck: &Checked,

@@ -51,10 +51,10 @@ use crate::types::Ty;
 
 /// Loops whose unrolled form would have fewer gates than this (estimated) stay
 /// unrolled.
-pub const ROLL_MIN_WORK: u64 = 50_000;
+pub(crate) const ROLL_MIN_WORK: u64 = 50_000;
 
 /// Loops with fewer trips than this stay unrolled.
-pub const ROLL_MIN_TRIPS: i128 = 2;
+pub(crate) const ROLL_MIN_TRIPS: i128 = 2;
 
 type R<T> = Result<T, Box<Diagnostic>>;
 

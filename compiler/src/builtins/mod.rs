@@ -130,7 +130,7 @@ pub(crate) struct Builtin {
 
 /// An entry's index in [`BUILTINS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BuiltinId(u8);
+pub(crate) struct BuiltinId(u8);
 
 impl BuiltinId {
     /// The entry (every id is made from an index of [`BUILTINS`]).

@@ -43,7 +43,7 @@ use crate::types::{StructDef, Ty};
 
 /// A function's checked signature.
 #[derive(Clone, Debug)]
-pub struct FnSig {
+pub(crate) struct FnSig {
     /// Index into `Program::items`.
     pub item: usize,
     /// Parameter types.
@@ -59,7 +59,7 @@ pub struct FnSig {
 /// payloads as fields `Variant.0`, `Variant.1`, ...) and its variants in order (the
 /// tag of variant k is k).
 #[derive(Clone, Debug)]
-pub struct EnumDef {
+pub(crate) struct EnumDef {
     /// Index of the struct in [`Checked::structs`].
     pub strukt: usize,
     /// Variant names and payload types.
@@ -68,7 +68,7 @@ pub struct EnumDef {
 
 /// One output of `main`: name, type, and the party that learns it (None = all).
 #[derive(Clone, Debug)]
-pub struct OutputSpec {
+pub(crate) struct OutputSpec {
     /// The output group's name.
     pub name: String,
     /// Its type.
@@ -79,7 +79,7 @@ pub struct OutputSpec {
 
 /// Everything the checker learned.
 #[derive(Clone, Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// Party names in declaration order.
     pub parties: Vec<String>,
     /// Struct definitions.
@@ -112,7 +112,7 @@ pub struct Checked {
 
 impl Checked {
     /// The type recorded for `e` (the error type if none was).
-    pub fn ty(&self, e: &Expr) -> Ty {
+    pub(crate) fn ty(&self, e: &Expr) -> Ty {
         self.expr_types.get(&e.id).cloned().unwrap_or(Ty::Error)
     }
 }
@@ -163,7 +163,7 @@ pub const MAX_NESTING: usize = 256;
 
 /// Checks a parsed program. Returns the facts and the diagnostics (errors mean the
 /// facts must not be lowered).
-pub fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
+pub(crate) fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
     let mut c = Checker {
         prog,
         out: Checked::default(),
