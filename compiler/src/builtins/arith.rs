@@ -18,6 +18,7 @@ use crate::types::{Ty, MAX_INT_WIDTH};
 
 pub(super) const MIN: Builtin = Builtin {
     name: "min",
+    usage: "`min(a, b)`",
     form: Form::Function,
     arity: 2,
     check: check_pair,
@@ -28,6 +29,7 @@ pub(super) const MIN: Builtin = Builtin {
 
 pub(super) const MAX: Builtin = Builtin {
     name: "max",
+    usage: "`max(a, b)`",
     form: Form::Function,
     arity: 2,
     check: check_pair,
@@ -38,6 +40,7 @@ pub(super) const MAX: Builtin = Builtin {
 
 pub(super) const ABS: Builtin = Builtin {
     name: "abs",
+    usage: "`abs(x)`",
     form: Form::Function,
     arity: 1,
     check: check_abs,
@@ -54,6 +57,7 @@ pub(super) const ABS: Builtin = Builtin {
 
 pub(super) const POPCOUNT: Builtin = Builtin {
     name: "popcount",
+    usage: "`popcount(x)`",
     form: Form::Function,
     arity: 1,
     check: check_popcount,
@@ -72,6 +76,7 @@ pub(super) const POPCOUNT: Builtin = Builtin {
 
 pub(super) const HAMMING: Builtin = Builtin {
     name: "hamming",
+    usage: "`hamming(a, b)`",
     form: Form::Function,
     arity: 2,
     check: check_pair,
@@ -88,6 +93,7 @@ pub(super) const HAMMING: Builtin = Builtin {
 
 pub(super) const MUL_WIDE: Builtin = Builtin {
     name: "mul_wide",
+    usage: "`mul_wide(a, b)`",
     form: Form::Function,
     arity: 2,
     check: check_mul_wide,

@@ -14,6 +14,7 @@ use crate::types::Ty;
 
 pub(super) const AES128: Builtin = Builtin {
     name: "aes128",
+    usage: "`aes128(key, block)`",
     form: Form::Function,
     arity: 2,
     check: check_aes128,
@@ -30,6 +31,7 @@ pub(super) const AES128: Builtin = Builtin {
 
 pub(super) const SHA256_COMPRESS: Builtin = Builtin {
     name: "sha256_compress",
+    usage: "`sha256_compress(state, block)`",
     form: Form::Function,
     arity: 2,
     check: check_sha256_compress,

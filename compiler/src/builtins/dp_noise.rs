@@ -27,6 +27,7 @@ use crate::types::Ty;
 
 pub(super) const DP_NOISE: Builtin = Builtin {
     name: "dp_noise",
+    usage: "`dp_noise(v, ra, rb, EPS_NUM, EPS_DEN, SENS)`",
     form: Form::Function,
     arity: 6,
     check,

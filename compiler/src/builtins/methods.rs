@@ -12,6 +12,7 @@ use crate::types::Ty;
 
 pub(super) const LEN: Builtin = Builtin {
     name: "len",
+    usage: "`len()` on arrays",
     form: Form::Method,
     arity: 0,
     check: check_len,
@@ -22,6 +23,7 @@ pub(super) const LEN: Builtin = Builtin {
 
 pub(super) const BIT: Builtin = Builtin {
     name: "bit",
+    usage: "`bit(i)` on integers",
     form: Form::Method,
     arity: 1,
     check: check_bit,

@@ -12,7 +12,8 @@
 //!
 //! # To add a builtin
 //! 1. Write its entry as a `pub(super) const` [`Builtin`] in the file of its subject
-//!    (or a new file here): `check` computes the call's type from the argument
+//!    (or a new file here): `usage` shows how it is called (for a function, exactly
+//!    the code of its docs row); `check` computes the call's type from the argument
 //!    expressions (reporting errors with a span and a help line, returning
 //!    [`Ty::Error`] after one); `lower` builds the IR from the arguments' values (the
 //!    checker has accepted the call, so `lower` re-checks only what needs values).
@@ -24,12 +25,15 @@
 //!    docs/language.md (a unit test checks that every builtin documented there has an
 //!    entry and every function entry is documented).
 //!
-//! Nothing else changes: no other file matches on builtin names.
+//! Nothing else changes: no other file matches on builtin names (the one name
+//! outside this module is the parser's rewrite of `for x in xs`, which calls `len`),
+//! and the help lines that list builtins ("cannot find function", "no method") are
+//! made from this table.
 //!
 //! *Invariants:* names are unique per [`Form`]; the order of [`Form::Function`]
 //! entries is the order the "cannot find function" help lists them in; an entry's
-//! index is its [`BuiltinId`], stored in IR nodes, so entries are only appended or
-//! reordered together with the IR golden files (the printed IR shows names, not ids).
+//! index is its [`BuiltinId`], which IR nodes hold only within one compilation (it
+//! is never printed or stored: IR text shows the entry's `show` name).
 
 mod arith;
 mod crypto;
@@ -115,6 +119,10 @@ pub(crate) struct Builtin {
     pub(crate) name: &'static str,
     /// Function or method.
     pub(crate) form: Form,
+    /// How it is called, as the user writes it: for a function the code of its row
+    /// in docs/language.md's built-ins table (a test holds them equal), for a method
+    /// the receiver too (the unknown-method help lists these).
+    pub(crate) usage: &'static str,
     /// The number of arguments (not counting a method's receiver).
     pub(crate) arity: usize,
     /// The type rule.
@@ -174,6 +182,17 @@ pub(crate) fn function_names() -> impl Iterator<Item = &'static str> {
     BUILTINS.iter().filter(|b| b.form == Form::Function).map(|b| b.name)
 }
 
+/// The built-in methods as the unknown-method help lists them: "`len()` on arrays
+/// and `bit(i)` on integers".
+pub(crate) fn methods_help() -> String {
+    let usages: Vec<&str> = BUILTINS.iter().filter(|b| b.form == Form::Method).map(|b| b.usage).collect();
+    match usages.split_last() {
+        None => "there are no methods".into(),
+        Some((last, [])) => format!("the only method is {last}"),
+        Some((last, rest)) => format!("methods are {} and {last}", rest.join(", ")),
+    }
+}
+
 /// A node of builtin `id`'s own operation.
 pub(crate) fn op(id: BuiltinId, params: Vec<u64>) -> Op {
     Op::Builtin { id, params }
@@ -213,6 +232,34 @@ mod tests {
     }
 
     const LANGUAGE_DOC: &str = include_str!("../../../docs/language.md");
+
+    /// The code spans of the first column of docs/language.md's built-ins table
+    /// (`min(a, b)`, `max(a, b)`, ...), with the table's `\|` escapes undone.
+    fn documented_usages() -> Vec<String> {
+        let table =
+            LANGUAGE_DOC.split("| built-in |").nth(1).expect("docs/language.md has the built-ins table");
+        let mut out = Vec::new();
+        for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+            let first = row.split(" | ").next().unwrap_or_default().replace("\\|", "|");
+            out.extend(first.split('`').skip(1).step_by(2).map(|c| format!("`{c}`")));
+        }
+        out
+    }
+
+    #[test]
+    fn function_usages_are_the_documented_ones() {
+        let mut documented = documented_usages();
+        let mut ours: Vec<String> =
+            BUILTINS.iter().filter(|b| b.form == Form::Function).map(|b| b.usage.to_string()).collect();
+        documented.sort();
+        ours.sort();
+        assert_eq!(ours, documented);
+    }
+
+    #[test]
+    fn the_methods_help_lists_every_method() {
+        assert_eq!(methods_help(), "methods are `len()` on arrays and `bit(i)` on integers");
+    }
 
     /// The built-in functions named in the first column of docs/language.md's
     /// built-ins table (`min(a, b)`, `max(a, b)` give `min` and `max`).

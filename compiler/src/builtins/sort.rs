@@ -17,6 +17,7 @@ use crate::types::Ty;
 
 pub(super) const SORT: Builtin = Builtin {
     name: "sort",
+    usage: "`sort(xs)`",
     form: Form::Function,
     arity: 1,
     check: check_sort,
@@ -27,6 +28,7 @@ pub(super) const SORT: Builtin = Builtin {
 
 pub(super) const SORT_BY_KEY: Builtin = Builtin {
     name: "sort_by_key",
+    usage: "`sort_by_key(xs, |x| key)`",
     form: Form::Function,
     arity: 2,
     check: check_sort_by_key,

@@ -589,7 +589,7 @@ impl Checker<'_> {
                 self.err_help(
                     name.span,
                     format!("no method `{other}` on `{}`", self.show(&rt)),
-                    "methods are `len()` on arrays and `bit(i)` on integers",
+                    builtins::methods_help(),
                 );
                 Ty::Error
             }
