@@ -120,6 +120,7 @@ impl Checked {
 /// Most instances of generic functions one program may create.
 const MAX_INSTANCES: usize = 10_000;
 
+/// A variable in scope: its type and whether it may be assigned.
 #[derive(Clone)]
 pub(crate) struct Var {
     pub(crate) ty: Ty,
@@ -133,6 +134,9 @@ pub(crate) struct Var {
 /// its untyped `let mut`s (each pass may infer more; the rest keep their errors).
 const MAX_INFER_PASSES: usize = 4;
 
+/// The checker's state while it walks one program; its methods live in the
+/// submodules by concern, and builtins' type rules (in `crate::builtins`) use
+/// [`Checker::expr`], the reporting helpers and `out`/`scopes`.
 pub(crate) struct Checker<'p> {
     prog: &'p Program,
     pub(crate) out: Checked,
@@ -186,6 +190,8 @@ pub(crate) fn check(prog: &Program) -> (Checked, Vec<Diagnostic>) {
     (c.out, c.diags)
 }
 
+/// Whether `t` is the type of compile-time integers (literals and constants before
+/// coercion).
 pub(crate) fn is_comptime(t: &Ty) -> bool {
     matches!(t, Ty::Int)
 }
