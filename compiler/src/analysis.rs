@@ -472,7 +472,7 @@ mod tests {
         let a = analyze(PROG, &Options::default());
         let mul = PROG.find("x * x").expect("present") + 2;
         let (span, ty) = a.type_at(mul).expect("typed");
-        assert_eq!(&PROG[span.range()], "x * x");
+        assert_eq!(&PROG[span.lo..span.hi], "x * x");
         assert_eq!(ty, "u16");
         let call = PROG.find("sq(x)").expect("present");
         let d = a.definition_at(call).expect("resolved");

@@ -18,19 +18,14 @@ pub struct Span {
 
 impl Span {
     /// The span `lo..hi`.
-    pub fn new(lo: usize, hi: usize) -> Span {
+    pub(crate) fn new(lo: usize, hi: usize) -> Span {
         Span { lo, hi }
-    }
-
-    /// As a range.
-    pub fn range(self) -> std::ops::Range<usize> {
-        self.lo..self.hi
     }
 }
 
 /// A name with its span.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ident {
+pub(crate) struct Ident {
     /// The name.
     pub name: String,
     /// Where it is written.
@@ -39,7 +34,7 @@ pub struct Ident {
 
 /// A whole source file.
 #[derive(Clone, Debug, Default)]
-pub struct Program {
+pub(crate) struct Program {
     /// Items in source order.
     pub items: Vec<Item>,
     /// One more than the largest [`ExprId`] of the parse: where ids of expressions
@@ -49,7 +44,7 @@ pub struct Program {
 
 /// A top-level item.
 #[derive(Clone, Debug)]
-pub enum Item {
+pub(crate) enum Item {
     /// `party alice;`
     Party(Ident),
     /// `const N: u32 = 8;` (the type is optional).
@@ -62,12 +57,13 @@ pub enum Item {
     /// A function.
     Fn(FnDef),
     /// An item that failed to parse (already reported).
+    #[allow(dead_code, reason = "the AST keeps every span the parser saw; none reads this one yet")]
     Error(Span),
 }
 
 /// `fn name(params) -> ret { body }`.
 #[derive(Clone, Debug)]
-pub struct FnDef {
+pub(crate) struct FnDef {
     /// The function's name.
     pub name: Ident,
     /// `<const N: usize, ...>`: compile-time integer parameters (array lengths),
@@ -83,7 +79,7 @@ pub struct FnDef {
 
 /// `name: T` or, for inputs of `main`, `name: T @party`.
 #[derive(Clone, Debug)]
-pub struct Param {
+pub(crate) struct Param {
     /// The parameter's name.
     pub name: Ident,
     /// `mut name: T`: the body may assign it (its own copy).
@@ -96,18 +92,19 @@ pub struct Param {
 
 /// A return type: one component or a parenthesised list of possibly named ones.
 #[derive(Clone, Debug)]
-pub struct RetType {
+pub(crate) struct RetType {
     /// The components.
     pub comps: Vec<RetComp>,
     /// Whether it was written as a tuple `( ... )`.
     pub tuple: bool,
     /// The whole return type.
+    #[allow(dead_code, reason = "the AST keeps every span the parser saw; none reads this one yet")]
     pub span: Span,
 }
 
 /// One component of a return type: `[name:] T [@party]`.
 #[derive(Clone, Debug)]
-pub struct RetComp {
+pub(crate) struct RetComp {
     /// The output's name, if given.
     pub name: Option<Ident>,
     /// Its type.
@@ -118,7 +115,7 @@ pub struct RetComp {
 
 /// A type as written.
 #[derive(Clone, Debug)]
-pub struct Type {
+pub(crate) struct Type {
     /// What kind of type.
     pub kind: TypeKind,
     /// Where it is written.
@@ -127,7 +124,7 @@ pub struct Type {
 
 /// The shapes of written types.
 #[derive(Clone, Debug)]
-pub enum TypeKind {
+pub(crate) enum TypeKind {
     /// `bool`, `u32`, `i8`, or a struct name.
     Named(Ident),
     /// `[T; N]` with a compile-time `N`.
@@ -138,7 +135,7 @@ pub enum TypeKind {
 
 /// `{ stmts; tail }`.
 #[derive(Clone, Debug)]
-pub struct Block {
+pub(crate) struct Block {
     /// Statements.
     pub stmts: Vec<Stmt>,
     /// The value of the block, if it ends in an expression without `;`.
@@ -149,7 +146,7 @@ pub struct Block {
 
 /// Compound assignment operators map to their binary operator.
 #[derive(Clone, Debug)]
-pub enum Stmt {
+pub(crate) enum Stmt {
     /// `let [mut] name [: T] = value;`. `let (a, mut b) = value;` is parsed as a hidden
     /// variable with `tuple: Some(2)` (its value must be a 2-tuple) followed by
     /// `let a = hidden.0; let mut b = hidden.1;` (see `parser::destructure`).
@@ -173,11 +170,11 @@ pub enum Stmt {
 
 /// Unique id of an expression within one parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ExprId(pub u32);
+pub(crate) struct ExprId(pub u32);
 
 /// An expression.
 #[derive(Clone, Debug)]
-pub struct Expr {
+pub(crate) struct Expr {
     /// Its id, for side tables.
     pub id: ExprId,
     /// What it is.
@@ -188,7 +185,7 @@ pub struct Expr {
 
 /// Binary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinOp {
+pub(crate) enum BinOp {
     Add,
     Sub,
     Mul,
@@ -211,7 +208,7 @@ pub enum BinOp {
 
 impl BinOp {
     /// The operator as written.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         use BinOp::*;
         match self {
             Add => "+",
@@ -238,7 +235,7 @@ impl BinOp {
 
 /// Unary operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UnOp {
+pub(crate) enum UnOp {
     /// `-x` (wrapping negation).
     Neg,
     /// `!x` (logical on bool, bitwise on integers).
@@ -247,7 +244,7 @@ pub enum UnOp {
 
 /// The shapes of expressions.
 #[derive(Clone, Debug)]
-pub enum ExprKind {
+pub(crate) enum ExprKind {
     /// An integer literal as written (digits, prefix, `_`, optional suffix).
     Int(String),
     /// `true` / `false`.
@@ -296,7 +293,7 @@ pub enum ExprKind {
 
 /// A `match` as written, next to its rewriting.
 #[derive(Clone, Debug)]
-pub struct MatchInfo {
+pub(crate) struct MatchInfo {
     /// The scrutinee (inside `desugared`, as the value of its first `let`).
     pub scrutinee: ExprId,
     /// The arms' patterns: alternatives of each arm, and the arm's span.
@@ -307,12 +304,15 @@ pub struct MatchInfo {
 
 /// One alternative of a `match` pattern.
 #[derive(Clone, Debug)]
-pub enum PatAtom {
+pub(crate) enum PatAtom {
     /// `_` or a name binding the whole value.
+    #[allow(dead_code, reason = "the AST keeps every span the parser saw; none reads this one yet")]
     Wild(Span),
     /// `true` / `false`.
+    #[allow(dead_code, reason = "the AST keeps every span the parser saw; none reads this one yet")]
     Bool(bool, Span),
     /// An integer literal, a byte literal or `true`/`false` (as 1/0 with `bool`).
+    #[allow(dead_code, reason = "the AST keeps every span the parser saw; none reads this one yet")]
     Int(String, Span),
     /// `lo..=hi` of integer literals.
     Range(String, String, Span),
@@ -322,30 +322,30 @@ pub enum PatAtom {
 
 /// Hands out expression ids during one parse.
 #[derive(Debug, Default)]
-pub struct IdGen {
+pub(crate) struct IdGen {
     next: Cell<u32>,
 }
 
 impl IdGen {
     /// A fresh id.
-    pub fn fresh(&self) -> ExprId {
+    pub(crate) fn fresh(&self) -> ExprId {
         let id = self.next.get();
         self.next.set(id.wrapping_add(1));
         ExprId(id)
     }
 
     /// The id `fresh` would give next.
-    pub fn peek(&self) -> u32 {
+    pub(crate) fn peek(&self) -> u32 {
         self.next.get()
     }
 
     /// Ids from `start` on.
-    pub fn starting_at(start: u32) -> IdGen {
+    pub(crate) fn starting_at(start: u32) -> IdGen {
         IdGen { next: Cell::new(start) }
     }
 
     /// Builds an expression with a fresh id.
-    pub fn expr(&self, kind: ExprKind, lo: usize, hi: usize) -> Expr {
+    pub(crate) fn expr(&self, kind: ExprKind, lo: usize, hi: usize) -> Expr {
         Expr { id: self.fresh(), kind, span: Span::new(lo, hi) }
     }
 }
@@ -404,7 +404,7 @@ impl Expr {
     /// the leftmost operand `x`. Phases that recurse on expressions walk a chain with
     /// this in a loop, so that `a + b + ... + z` costs one level of recursion (the
     /// nesting limit counts it as one, see [`too_deep`]).
-    pub fn binary_spine(&self) -> (Vec<&Expr>, &Expr) {
+    pub(crate) fn binary_spine(&self) -> (Vec<&Expr>, &Expr) {
         let mut spine = Vec::new();
         let mut cur = self;
         while let ExprKind::Binary(_, a, _) = &cur.kind {
@@ -535,7 +535,7 @@ enum NodeRef<'a> {
 /// statements sit between them and add none). Uses a heap worklist, so it works on
 /// trees of any depth; every later phase may then recurse freely on a tree that
 /// passed.
-pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
+pub(crate) fn too_deep(program: &Program, limit: usize) -> Option<Span> {
     let mut stack: Vec<(NodeRef<'_>, usize)> = Vec::new();
     for item in &program.items {
         match item {
@@ -655,7 +655,7 @@ pub fn too_deep(program: &Program, limit: usize) -> Option<Span> {
 
 impl Expr {
     /// Whether the expression ends in a block (and so may stand as a statement without `;`).
-    pub fn is_block_like(&self) -> bool {
+    pub(crate) fn is_block_like(&self) -> bool {
         matches!(self.kind, ExprKind::Block(_) | ExprKind::If(..) | ExprKind::Match(_))
     }
 }

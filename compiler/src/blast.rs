@@ -6,7 +6,7 @@
 //! circuit. Widths are guaranteed equal by lowering; `fit` still zero-extends or
 //! truncates defensively so a front-end bug can never reach a gadget's assertion.
 
-use mpc_circuits::gadgets::{self, arith, cmp, count, div, dp, mul, mux, select, shift, sort};
+use mpc_circuits::gadgets::{self, arith, cmp, div, mul, mux, shift, sort};
 use mpc_circuits::{Bit, Builder, Circuit, CircuitError, Word};
 use petgraph::stable_graph::NodeIndex;
 use petgraph::visit::NodeIndexable as _;
@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use crate::ast::Span;
 use crate::ir::{Ir, Op};
 
-fn fit(x: &Word, w: usize) -> Word {
+/// `x` zero-extended or truncated to `w` bits.
+pub(crate) fn fit(x: &Word, w: usize) -> Word {
     if x.width() == w {
         x.clone()
     } else {
@@ -30,7 +31,7 @@ fn bit(x: &Word) -> Bit {
 
 /// Gates for one operation on `args`, result `width` bits. `Input`/`Output`/`Const`
 /// are handled by [`blast`] (here they give constants/concatenation).
-pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word {
+pub(crate) fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word {
     let w = width;
     let empty = Word::default();
     let arg = |i: usize| args.get(i).copied().unwrap_or(&empty);
@@ -88,19 +89,6 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
         }
         Op::Ext { signed: false } => arg(0).zext(w),
         Op::Ext { signed: true } => arg(0).sext(w),
-        Op::Popcount => count::popcount(b, arg(0)).zext(w),
-        Op::Hamming => {
-            let x = arg(0);
-            let y = fit(arg(1), x.width());
-            count::hamming(b, x, &y).zext(w)
-        }
-        Op::Min { signed } => select::min(b, &a(), &bb(), *signed),
-        Op::Max { signed } => select::max(b, &a(), &bb(), *signed),
-        Op::Abs => {
-            let x = a();
-            let s = x.bits().last().copied().unwrap_or(Bit::ZERO);
-            arith::cond_neg(b, s, &x)
-        }
         Op::Sort { signed, desc, key } => {
             if args.is_empty() {
                 return Word::constant(0, w);
@@ -118,87 +106,13 @@ pub fn blast_op(b: &mut Builder, op: &Op, args: &[&Word], width: usize) -> Word 
             }
             fit(&Word::from_bits(bits), w)
         }
-        Op::Aes128 => crate::blast::aes(b, &fit(arg(0), 128), &fit(arg(1), 128)),
-        Op::Sha256Compress => crate::blast::sha(b, &fit(arg(0), 256), &fit(arg(1), 512)),
         Op::Decode => decode(b, arg(0), w),
-        Op::DpNoise { epsilon_num, epsilon_den, sensitivity, signed } => {
-            let params = dp::NoiseParams::new(*epsilon_num, *epsilon_den, *sensitivity);
-            match params {
-                Ok(p) => dp_noise(b, &a(), arg(1), arg(2), &p, *signed),
-                // Unreachable: the checker and lowering reject these parameters. Zeros,
-                // never the noiseless value, if a front-end bug ever let them through.
-                Err(_) => Word::constant(0, w),
-            }
-        }
+        Op::Builtin { id, params } => match &id.entry().op {
+            Some(rule) => (rule.blast)(b, params, args, w),
+            // Unreachable: only a builtin with an operation makes these nodes.
+            None => Word::constant(0, w),
+        },
     }
-}
-
-/// `value + Z`, saturated to the range of `value`'s type, where `Z` is two-sided
-/// geometric noise (`dp::discrete_laplace_noise`) drawn from `random_a ^ random_b`
-/// (the first `dp::random_bits_needed` bits of each).
-///
-/// The sum is computed exactly in `W = max(w, m) + 2` bits (|Z| < 2^m, so it cannot
-/// overflow there), then clamped to `[0, 2^w - 1]` (unsigned) or
-/// `[-2^(w-1), 2^(w-1) - 1]` (signed) and truncated to `w` bits. Clamping is a public
-/// function of the noisy value, so it keeps the privacy guarantee. Cost beyond the
-/// sampler: one `W`-bit adder, two ORs over the `W - w` high bits and `w` AND gates
-/// for the saturation.
-pub fn dp_noise(
-    b: &mut Builder,
-    value: &Word,
-    random_a: &Word,
-    random_b: &Word,
-    params: &dp::NoiseParams,
-    signed: bool,
-) -> Word {
-    let w = value.width();
-    if w == 0 {
-        return value.clone();
-    }
-    let n = dp::random_bits_needed(params);
-    let random = gadgets::xor(b, &fit(random_a, n), &fit(random_b, n));
-    let wide = w.max(params.magnitude_bits) + 2;
-    let noise = dp::discrete_laplace_noise(b, &random, params, wide);
-    let v = if signed { value.sext(wide) } else { value.zext(wide) };
-    let s = arith::add(b, &v, &noise);
-    let sign = s.msb();
-    // Bits that must all equal the result's sign bit when the sum is in range:
-    // positions w..wide-1 (unsigned: all zero) or w-1..wide-1 (signed).
-    let first = if signed { w - 1 } else { w };
-    let high = &s.bits()[first..wide - 1];
-    let any_high = gadgets::or_all(b, high);
-    let not_sign = b.inv(sign);
-    // above: s > max (non-negative with a high bit set); below: s < min.
-    let above = b.and(not_sign, any_high);
-    let below = if signed {
-        let all_high = gadgets::and_all(b, high);
-        let not_all = b.inv(all_high);
-        b.and(sign, not_all)
-    } else {
-        sign
-    };
-    let out_of_range = b.or(above, below);
-    let keep = b.inv(out_of_range);
-    // In range: the low w bits of s. Above: max, below: min. For unsigned max is all
-    // ones and min zero; for signed max is 0111..1 and min 1000..0.
-    let bits = (0..w)
-        .map(|i| {
-            let kept = b.and(s.bit(i), keep);
-            let fill = if signed && i == w - 1 { below } else { above };
-            b.xor(kept, fill)
-        })
-        .collect();
-    Word::from_bits(bits)
-}
-
-/// AES-128 with the Bristol word convention (big-endian integer of the 16 bytes).
-fn aes(b: &mut Builder, key: &Word, block: &Word) -> Word {
-    gadgets::aes::aes128(b, key, block)
-}
-
-/// The SHA-256 compression function (state 256 bits, block 512 bits).
-fn sha(b: &mut Builder, state: &Word, block: &Word) -> Word {
-    gadgets::sha256::sha256_compress(b, state, block)
 }
 
 /// One-hot decoder: bit j of the result is `index == j`, for j < n. Shares the
@@ -234,7 +148,7 @@ fn decode(b: &mut Builder, index: &Word, n: usize) -> Word {
 /// circuit passes `max_gates` gates. The builder stops recording gates at the limit
 /// (so one huge node, a big `sort` say, cannot exhaust memory first), and the limit is
 /// checked after each IR node.
-pub fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
+pub(crate) fn blast(ir: &Ir, max_gates: usize) -> Result<Circuit, CircuitError> {
     blast_traced(ir, max_gates, None)
 }
 
@@ -309,7 +223,7 @@ impl GateTrace {
 /// circuit. `depth` is the longest chain of AND gates all made by that span (what the
 /// span adds to the circuit's depth where its gates are chained), not the circuit's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpanGates {
+pub(crate) struct SpanGates {
     /// AND gates.
     pub and_gates: u64,
     /// The longest chain of its own AND gates.
@@ -322,7 +236,7 @@ pub struct SpanGates {
 /// that reach an output, counted per span here, are the optimised circuit's. Should
 /// the two ever differ, the difference is attributed to `Span::default()` (no source)
 /// so that the counts still add up to the circuit's.
-pub fn blast_attributed(
+pub(crate) fn blast_attributed(
     ir: &Ir,
     max_gates: usize,
 ) -> Result<(Circuit, HashMap<Span, SpanGates>), CircuitError> {

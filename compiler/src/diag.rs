@@ -32,24 +32,18 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at `span`.
-    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Error, message: message.into(), span, label: None, help: None }
     }
 
     /// A warning at `span`.
-    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, message: message.into(), span, label: None, help: None }
     }
 
     /// Adds a help line.
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
-        self
-    }
-
-    /// Adds a label shown under the carets.
-    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
-        self.label = Some(label.into());
         self
     }
 
@@ -82,7 +76,7 @@ pub fn line_col(source: &str, pos: usize) -> (usize, usize) {
 /// misspelling (at most a third of the name's length, and at least one edit allowed).
 /// Ties go to the smallest name (candidates often come from hash maps, whose order
 /// varies between runs); `name` itself and hidden names (`(...)`) are never suggested.
-pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // Names of one or two characters are all "similar"; suggest nothing for them.
     if name.chars().count() < 3 {
         return None;
@@ -118,11 +112,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// At most this many diagnostics are rendered; a last line counts the rest.
-pub const MAX_RENDERED: usize = 100;
+pub(crate) const MAX_RENDERED: usize = 100;
 /// Source lines longer than this many bytes are not shown (a one-line file of
 /// 160 KB with 20,000 syntax errors rendered the whole line under each: 6.4 GB of
 /// text in 410 s); the message still names the line and column.
-pub const MAX_SHOWN_LINE: usize = 1000;
+pub(crate) const MAX_SHOWN_LINE: usize = 1000;
 
 /// Renders diagnostics rustc-style. `color` adds ANSI colours (for terminals).
 ///

@@ -27,16 +27,10 @@
 //! | `Slice{lo}` | 1 | w | bits `lo..lo+w` of the operand |
 //! | `Concat` | n | sum | operands low to high |
 //! | `Ext{s}` | 1 | w | zero/sign extension or truncation to w |
-//! | `Popcount` | 1 | w | number of one bits (zero-extended/truncated) |
-//! | `Hamming` | 2 | w | popcount of the XOR |
-//! | `Min{s}`,`Max{s}` | 2 | w | |
-//! | `Abs` | 1 | w | wrapping absolute value of a signed word |
 //! | `MulFull{s}` | 2 of width n | 2n | the full product (made by the IR passes from `Mul` of two `Ext`s of n-bit words to at least 2n bits) |
 //! | `Sort{s,desc,key}` | n of width e | n*e | the operands sorted (sorting network) by their top `key` bits (all bits when `key` is 0) |
-//! | `Aes128` | key, block (128 each) | 128 | AES-128 encryption |
-//! | `Sha256Compress` | state (256), block (512) | 256 | the SHA-256 compression function |
 //! | `Decode` | index (any) | n | bit j is `index == j` |
-//! | `DpNoise{epsilon_num, epsilon_den, sensitivity, signed}` | value (w), random a, random b (`dp::random_bits_needed` each) | w | `value` + two-sided geometric noise drawn from `a ^ b`, saturated to the w-bit range (see `blast::dp_noise`) |
+//! | `Builtin{id, params}` | as the builtin's entry says | as the entry says | a builtin's own operation (`min`, `abs`, `popcount`, `hamming`, `aes128`, `sha256_compress`, `dp_noise`, ...): its printing, operand rules, gates and cost are [`crate::builtins::OpRule`] of entry `id`; `params` are its compile-time parameters |
 //! | `Output{index}` | n leaves | sum | output group `index`, the leaves concatenated |
 //! | `Loop{id}` | the loop's state leaves | sum | rolled loop `id` (see `roll.rs`) run on the state; its result is the final state |
 //!
@@ -55,16 +49,19 @@ use std::fmt::Write as _;
 use mpc_circuits::{Builder, InputGroup, Reveal, ValueType, Word};
 
 use crate::ast::Span;
+use crate::builtins::BuiltinId;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 
 /// A node's id.
-pub type NodeId = NodeIndex<u32>;
+pub(crate) type NodeId = NodeIndex<u32>;
 
 /// An IR operation; see the module docs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
-pub enum Op {
-    Input { group: u32 },
+pub(crate) enum Op {
+    Input {
+        group: u32,
+    },
     Const(Vec<bool>),
     Not,
     And,
@@ -74,52 +71,63 @@ pub enum Op {
     Sub,
     Neg,
     Mul,
-    Div { signed: bool },
-    Rem { signed: bool },
+    Div {
+        signed: bool,
+    },
+    Rem {
+        signed: bool,
+    },
     Shl,
-    Shr { signed: bool },
+    Shr {
+        signed: bool,
+    },
     ShlC(u32),
-    ShrC { k: u32, signed: bool },
+    ShrC {
+        k: u32,
+        signed: bool,
+    },
     Eq,
-    Lt { signed: bool },
+    Lt {
+        signed: bool,
+    },
     Mux,
-    Slice { lo: u32 },
+    Slice {
+        lo: u32,
+    },
     Concat,
-    Ext { signed: bool },
-    Popcount,
-    Hamming,
-    Min { signed: bool },
-    Max { signed: bool },
-    Abs,
-    Sort { signed: bool, desc: bool, key: u32 },
-    MulFull { signed: bool },
-    Aes128,
-    Sha256Compress,
+    Ext {
+        signed: bool,
+    },
+    Sort {
+        signed: bool,
+        desc: bool,
+        key: u32,
+    },
+    MulFull {
+        signed: bool,
+    },
     Decode,
-    DpNoise { epsilon_num: u64, epsilon_den: u64, sensitivity: u64, signed: bool },
-    Output { index: u32 },
-    Loop { id: u32 },
+    Output {
+        index: u32,
+    },
+    Loop {
+        id: u32,
+    },
+    /// A builtin's own operation (see `builtins`): its entry and parameters.
+    Builtin {
+        id: BuiltinId,
+        params: Vec<u64>,
+    },
 }
 
 impl Op {
     fn commutative(&self) -> bool {
-        matches!(
-            self,
-            Op::And
-                | Op::Or
-                | Op::Xor
-                | Op::Add
-                | Op::Mul
-                | Op::MulFull { .. }
-                | Op::Eq
-                | Op::Hamming
-                | Op::Min { .. }
-                | Op::Max { .. }
-        )
+        matches!(self, Op::And | Op::Or | Op::Xor | Op::Add | Op::Mul | Op::MulFull { .. } | Op::Eq)
+            || matches!(self, Op::Builtin { id, .. } if id.entry().op.as_ref().is_some_and(|r| r.commutative))
     }
 
     /// A short name for printing.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Op::Input { group } => format!("input#{group}"),
             Op::Const(bits) => format!("const {}", const_text(bits)),
@@ -133,12 +141,10 @@ impl Op {
             Op::Shr { signed } => if *signed { "ashr" } else { "lshr" }.into(),
             Op::Lt { signed } => if *signed { "slt" } else { "ult" }.into(),
             Op::Ext { signed } => if *signed { "sext" } else { "zext" }.into(),
-            Op::Min { signed } => if *signed { "smin" } else { "umin" }.into(),
-            Op::Max { signed } => if *signed { "smax" } else { "umax" }.into(),
-            Op::DpNoise { epsilon_num, epsilon_den, sensitivity, signed } => format!(
-                "dp_noise{} eps={epsilon_num}/{epsilon_den} sens={sensitivity}",
-                if *signed { " signed" } else { "" }
-            ),
+            Op::Builtin { id, params } => match &id.entry().op {
+                Some(rule) => (rule.show)(params),
+                None => id.entry().name.to_string(),
+            },
             Op::Sort { signed, desc, key } => format!(
                 "sort{}{}{}",
                 if *signed { " signed" } else { "" },
@@ -151,7 +157,7 @@ impl Op {
 }
 
 /// Constant bits as hex (most significant first).
-pub fn const_text(bits: &[bool]) -> String {
+pub(crate) fn const_text(bits: &[bool]) -> String {
     if bits.is_empty() {
         return "0x0".into();
     }
@@ -167,7 +173,7 @@ pub fn const_text(bits: &[bool]) -> String {
 
 /// One node: operation, operands, width.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Node {
+pub(crate) struct Node {
     /// The operation.
     pub op: Op,
     /// Operands in order.
@@ -178,7 +184,7 @@ pub struct Node {
 
 /// An output group of the program.
 #[derive(Clone, Debug)]
-pub struct OutputDecl {
+pub(crate) struct OutputDecl {
     /// Its name.
     pub name: String,
     /// Its type.
@@ -191,60 +197,51 @@ pub struct OutputDecl {
 #[derive(Clone, Debug, Default)]
 pub struct Ir {
     /// The dataflow graph.
-    pub graph: StableGraph<Node, u32>,
+    pub(crate) graph: StableGraph<Node, u32>,
     /// Party names; `PartyId(k)` is the k-th.
-    pub parties: Vec<String>,
+    pub(crate) parties: Vec<String>,
     /// Input groups in order (`Input{group}` refers to these).
-    pub inputs: Vec<InputGroup>,
+    pub(crate) inputs: Vec<InputGroup>,
     /// Output groups in order (`Output{index}` refers to these).
-    pub outputs: Vec<OutputDecl>,
+    pub(crate) outputs: Vec<OutputDecl>,
     cache: HashMap<Node, NodeId>,
     /// Source attribution: the span of the innermost expression being lowered when
     /// each node was created (a node shared by CSE keeps its first creator's). Nodes
     /// made outside any expression have `Span::default()`. Passes carry it over.
-    pub spans: HashMap<NodeId, Span>,
+    pub(crate) spans: HashMap<NodeId, Span>,
     /// How many times lowering evaluated each expression span into this IR (unrolled
     /// iterations and inlined calls each count once).
-    pub evals: HashMap<Span, u64>,
+    pub(crate) evals: HashMap<Span, u64>,
     /// The span new nodes are attributed to (set by lowering and by passes).
-    pub at: Span,
+    pub(crate) at: Span,
 }
 
 impl Ir {
     /// An empty IR for the given parties.
-    pub fn new(parties: Vec<String>) -> Ir {
+    pub(crate) fn new(parties: Vec<String>) -> Ir {
         Ir { parties, ..Ir::default() }
     }
 
     /// The node `id` (panics on a removed id, which no pass hands out).
-    pub fn get(&self, id: NodeId) -> &Node {
+    pub(crate) fn get(&self, id: NodeId) -> &Node {
         &self.graph[id]
     }
 
     /// Width of node `id`.
-    pub fn width(&self, id: NodeId) -> u32 {
+    pub(crate) fn width(&self, id: NodeId) -> u32 {
         self.graph[id].width
     }
 
     /// The constant bits of `id`, if it is a constant.
-    pub fn as_const(&self, id: NodeId) -> Option<&[bool]> {
+    pub(crate) fn as_const(&self, id: NodeId) -> Option<&[bool]> {
         match &self.graph[id].op {
             Op::Const(bits) => Some(bits),
             _ => None,
         }
     }
 
-    /// The constant value of `id` as an unsigned integer, if constant and < 2^128.
-    pub fn const_u128(&self, id: NodeId) -> Option<u128> {
-        let bits = self.as_const(id)?;
-        if bits.iter().skip(128).any(|&b| b) {
-            return None;
-        }
-        Some(bits.iter().take(128).enumerate().fold(0u128, |a, (i, &b)| a | (u128::from(b) << i)))
-    }
-
     /// The constant value of `id` read as an integer (signed if `signed`), if it fits i128.
-    pub fn const_i128(&self, id: NodeId, signed: bool) -> Option<i128> {
+    pub(crate) fn const_i128(&self, id: NodeId, signed: bool) -> Option<i128> {
         let bits = self.as_const(id)?;
         let neg = signed && bits.last() == Some(&true);
         let fill = neg;
@@ -264,13 +261,13 @@ impl Ir {
     }
 
     /// A constant of `width` bits from an i128 (two's complement, truncated).
-    pub fn const_int(&mut self, value: i128, width: u32) -> NodeId {
+    pub(crate) fn const_int(&mut self, value: i128, width: u32) -> NodeId {
         let bits = (0..width).map(|i| if i < 127 { (value >> i) & 1 == 1 } else { value < 0 }).collect();
         self.constant(bits)
     }
 
     /// A constant node.
-    pub fn constant(&mut self, bits: Vec<bool>) -> NodeId {
+    pub(crate) fn constant(&mut self, bits: Vec<bool>) -> NodeId {
         let width = bits.len() as u32;
         self.raw(Node { op: Op::Const(bits), args: Vec::new(), width })
     }
@@ -289,7 +286,7 @@ impl Ir {
     }
 
     /// Adds (or finds) a node, after folding and local simplification.
-    pub fn node(&mut self, op: Op, mut args: Vec<NodeId>, width: u32) -> NodeId {
+    pub(crate) fn node(&mut self, op: Op, mut args: Vec<NodeId>, width: u32) -> NodeId {
         if let Some(id) = self.simplify(&op, &args, width) {
             return id;
         }
@@ -328,7 +325,7 @@ impl Ir {
     }
 
     /// The source span node `id` is attributed to (`Span::default()` if none).
-    pub fn span(&self, id: NodeId) -> Span {
+    pub(crate) fn span(&self, id: NodeId) -> Span {
         self.spans.get(&id).copied().unwrap_or_default()
     }
 
@@ -405,7 +402,7 @@ impl Ir {
     }
 
     /// Number of live nodes.
-    pub fn node_count(&self) -> usize {
+    pub(crate) fn node_count(&self) -> usize {
         self.graph.node_count()
     }
 
@@ -446,7 +443,7 @@ impl Ir {
     /// also that every node reaches an `Output` (what every pass guarantees, since
     /// passes rebuild from the outputs; freshly lowered IR may hold dead nodes).
     /// Returns the first violation found. Run between passes in debug builds.
-    pub fn verify(&self, live: bool) -> Result<(), String> {
+    pub(crate) fn verify(&self, live: bool) -> Result<(), String> {
         use petgraph::visit::{EdgeRef as _, NodeIndexable as _};
         let g = &self.graph;
         let name = |id: NodeId| format!("%{} ({})", id.index(), g[id].op.name());
@@ -482,33 +479,24 @@ impl Ir {
                     w.is_empty() && self.inputs[*group as usize].ty.width() == width as usize
                 }
                 Op::Const(bits) => w.is_empty() && bits.len() == width as usize,
-                Op::Not | Op::Neg | Op::Abs | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
+                Op::Not | Op::Neg | Op::ShlC(_) | Op::ShrC { .. } => all_w(1),
                 Op::And | Op::Or | Op::Xor => all_w(1) || all_w(2),
                 Op::MulFull { .. } => w.len() == 2 && w[0] == w[1] && u64::from(width) == 2 * u64::from(w[0]),
-                Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Div { .. }
-                | Op::Rem { .. }
-                | Op::Min { .. }
-                | Op::Max { .. } => all_w(2),
+                Op::Add | Op::Sub | Op::Mul | Op::Div { .. } | Op::Rem { .. } => all_w(2),
                 Op::Shl | Op::Shr { .. } => w.len() == 2 && w[0] == width,
-                Op::Hamming => w.len() == 2 && w[0] == w[1],
                 Op::Eq | Op::Lt { .. } => w.len() == 2 && w[0] == w[1] && width == 1,
                 Op::Mux => w.len() == 3 && w[0] == 1 && w[1] == width && w[2] == width,
                 Op::Slice { lo } => w.len() == 1 && u64::from(*lo) + u64::from(width) <= u64::from(w[0]),
                 Op::Concat | Op::Loop { .. } => {
                     w.iter().map(|&x| u64::from(x)).sum::<u64>() == u64::from(width)
                 }
-                Op::Ext { .. } | Op::Popcount | Op::Decode => w.len() == 1,
+                Op::Ext { .. } | Op::Decode => w.len() == 1,
                 Op::Sort { .. } => {
                     !w.is_empty()
                         && w.iter().all(|&x| x == w[0])
                         && u64::from(w[0]) * w.len() as u64 == u64::from(width)
                 }
-                Op::Aes128 => w == [128, 128] && width == 128,
-                Op::Sha256Compress => w == [256, 512] && width == 256,
-                Op::DpNoise { .. } => w.len() == 3 && w[0] == width,
+                Op::Builtin { id, .. } => id.entry().op.as_ref().is_some_and(|r| (r.valid)(&w, width)),
                 Op::Output { index } => {
                     let Some(seen) = outputs_seen.get_mut(*index as usize) else {
                         return Err(format!("{}: no output group {index}", name(id)));

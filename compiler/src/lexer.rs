@@ -265,7 +265,7 @@ pub struct LexError {
 
 /// The bytes of a `b'..'` or `b".."` token (without `b` and quotes, escapes
 /// decoded), or the message of why not (a character outside ASCII).
-pub fn byte_literal(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn byte_literal(text: &str) -> Result<Vec<u8>, String> {
     let inner = text.get(2..text.len().saturating_sub(1)).unwrap_or("");
     let mut out = Vec::new();
     let mut chars = inner.chars();

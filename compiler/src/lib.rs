@@ -2,31 +2,39 @@
 //!
 //! Pipeline (no IO anywhere in this crate):
 //! [`lexer`] (logos, byte spans) -> [`parser`] (LALRPOP grammar, error recovery) ->
-//! [`ast`] -> [`check`] (names, types, parties, constants, recursion) -> [`lower`]
-//! (inlining, unrolling, secret `if` to mux, secret indexing to mux trees) -> [`ir`]
-//! (word-level dataflow graph) -> [`passes`] (folding, CSE, DCE, strength reduction)
-//! -> [`blast`] (bit-blasting through `mpc_circuits::gadgets`) -> gate-level passes
-//! (`mpc_circuits::passes::optimize`) -> [`Circuit`].
+//! [`ast`] -> [`check`] (names, types, parties, constants, recursion) -> `lower`
+//! (inlining, unrolling, secret `if` to mux, secret indexing to mux trees) -> `ir`
+//! (word-level dataflow graph) -> `passes` (folding, CSE, DCE, strength reduction)
+//! -> `blast` (bit-blasting through `mpc_circuits::gadgets`) -> gate-level passes
+//! (`mpc_circuits::passes::optimize`) -> [`Circuit`]; or, for the program form,
+//! `roll` and `emit`. Builtins are one table, `builtins`, that every phase consults.
 //!
 //! The entry point is [`compile`]; it never panics and returns every diagnostic it
 //! found, with the circuit when there were no errors. [`render`] prints diagnostics.
 //!
-//! **Internal crate** of the `mpc` workspace, not published: its modules are public
-//! for the workspace's binary, language server, tests and fuzzers, and may change at
-//! any time. Applications use the `mpc` crate's facade (`mpc::Program::compile`).
+//! **Internal crate** of the `mpc` workspace, not published. Its public surface is
+//! what the workspace's binary, language server, tests, benches and fuzzers use:
+//! [`compile`], [`compile_program`], [`compile_ir`]/[`compile_ir_traced`] (with
+//! [`Ir::to_text`]/[`Ir::to_dot`]), [`Options`], [`Limits`], [`Diagnostic`],
+//! [`Severity`], [`render`], [`diag::line_col`], [`analysis`] (the language server's
+//! and `--explain`'s view), [`ast::Span`], [`lexer::lex`] and the nesting limits
+//! [`check::MAX_NESTING`], [`parser::MAX_DEPTH`], [`types::MAX_TYPE_DEPTH`].
+//! Everything else is `pub(crate)` and may change at any time. Applications use the
+//! `mpc` crate's facade (`mpc::Program::compile`).
 
 pub mod analysis;
 pub mod ast;
-pub mod blast;
+mod blast;
+mod builtins;
 pub mod check;
 pub mod diag;
 mod emit;
-pub mod ir;
+mod ir;
 pub mod lexer;
-pub mod lint;
-pub mod lower;
+mod lint;
+mod lower;
 pub mod parser;
-pub mod passes;
+mod passes;
 mod roll;
 pub mod types;
 

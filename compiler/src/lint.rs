@@ -50,7 +50,7 @@ enum Work<'a> {
 }
 
 /// The warnings for a program that checked without errors.
-pub fn lint(program: &Program) -> Vec<Diagnostic> {
+pub(crate) fn lint(program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let parties: Vec<&Ident> =
         program.items.iter().filter_map(|i| if let Item::Party(p) = i { Some(p) } else { None }).collect();

@@ -24,7 +24,7 @@ use crate::types::{parse_literal, Ty};
 
 /// A value during lowering.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Val {
+pub(crate) enum Val {
     /// A bool or integer word (an IR node).
     W(NodeId),
     /// A compile-time integer.
@@ -102,11 +102,11 @@ pub(crate) enum Flow {
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
-fn err<T>(span: Span, msg: impl Into<String>) -> R<T> {
+pub(crate) fn err<T>(span: Span, msg: impl Into<String>) -> R<T> {
     Err(Box::new(Diagnostic::error(span, msg)))
 }
 
-fn err_help<T>(span: Span, msg: impl Into<String>, help: impl Into<String>) -> R<T> {
+pub(crate) fn err_help<T>(span: Span, msg: impl Into<String>, help: impl Into<String>) -> R<T> {
     Err(Box::new(Diagnostic::error(span, msg).with_help(help)))
 }
 
@@ -181,12 +181,8 @@ impl Scope {
     }
 }
 
-/// Lowers a checked, error-free program into IR.
-pub fn lower(prog: &Program, ck: &Checked, limits: &Limits) -> Result<Ir, Box<Diagnostic>> {
-    lower_rolled(prog, ck, limits).map(|(ir, _)| ir)
-}
-
-/// [`lower`], also returning the rolled loops' bodies (empty unless `limits.roll`).
+/// Lowers a checked, error-free program into IR, also returning the rolled loops'
+/// bodies (empty unless `limits.roll`).
 pub(crate) fn lower_rolled(
     prog: &Program,
     ck: &Checked,
@@ -333,7 +329,7 @@ impl<'a> Lower<'a> {
         });
     }
 
-    fn unflatten(&mut self, node: NodeId, ty: &Ty, off: &mut u32) -> Val {
+    pub(crate) fn unflatten(&mut self, node: NodeId, ty: &Ty, off: &mut u32) -> Val {
         match ty {
             Ty::Bool | Ty::UInt(_) | Ty::SInt(_) => {
                 let w = ty.width(&self.ck.structs) as u32;
@@ -351,7 +347,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn flatten(&mut self, v: &Val, ty: &Ty, out: &mut Vec<NodeId>) -> R<()> {
+    pub(crate) fn flatten(&mut self, v: &Val, ty: &Ty, out: &mut Vec<NodeId>) -> R<()> {
         match (v, ty) {
             (Val::W(n), _) => out.push(*n),
             (Val::M(..) | Val::R(..), t) => {
@@ -469,7 +465,7 @@ impl<'a> Lower<'a> {
     }
 
     /// A compile-time integer value of `v`, if known.
-    fn known_int(&self, v: &Val, ty: &Ty) -> Option<i128> {
+    pub(crate) fn known_int(&self, v: &Val, ty: &Ty) -> Option<i128> {
         match v {
             Val::C(c) => Some(*c),
             Val::W(n) => self.ir.const_i128(*n, matches!(ty, Ty::SInt(_))),
@@ -853,7 +849,7 @@ impl<'a> Lower<'a> {
 
     // ---- expressions ----
 
-    fn expr(&mut self, e: &Expr) -> R<Val> {
+    pub(crate) fn expr(&mut self, e: &Expr) -> R<Val> {
         self.step(e.span)?;
         // Source attribution (`Ir::spans`): nodes made while lowering `e` (and not
         // inside a subexpression) belong to `e`. A rolled loop swaps `self.ir` in and
@@ -1085,7 +1081,7 @@ impl<'a> Lower<'a> {
     }
 
     /// The value 0 (false, all-zero) of type `ty`.
-    fn zero(&mut self, ty: &Ty) -> Val {
+    pub(crate) fn zero(&mut self, ty: &Ty) -> Val {
         match ty {
             Ty::Bool => Val::W(self.ir.const_int(0, 1)),
             Ty::UInt(w) | Ty::SInt(w) => Val::W(self.ir.const_int(0, *w)),
@@ -1151,44 +1147,21 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// `xs.len()` (a compile-time integer) and `x.bit(i)` (bit i, least significant
-    /// first: free for a known i, a mux tree of n - 1 AND for a secret one).
+    /// A built-in method (`xs.len()`, `x.bit(i)`): see `builtins`.
     fn method(&mut self, e: &Expr, recv: &Expr, name: &Ident, args: &[Expr]) -> R<Val> {
-        match (name.name.as_str(), args) {
-            ("len", []) => match self.ck.ty(recv) {
-                Ty::Array(_, n) => Ok(Val::C(i128::from(n))),
-                _ => err(recv.span, "`len()` needs an array"),
-            },
-            ("bit", [i]) => {
-                let rty = self.ck.ty(recv);
-                let v = self.expr(recv)?;
-                let v = self.coerce(v, &rty, recv.span)?;
-                let x = self.word(&v, recv.span)?;
-                let w = self.ir.width(x);
-                let iv = self.expr(i)?;
-                if let Some(k) = self.known_int(&iv, &self.ck.ty(i)) {
-                    if k < 0 || k >= i128::from(w) {
-                        return err_help(
-                            i.span,
-                            format!("bit index {k} is out of range for a {w}-bit integer"),
-                            format!("bits are numbered 0 (least significant) to {}", w - 1),
-                        );
-                    }
-                    return Ok(Val::W(self.ir.node(Op::Slice { lo: k as u32 }, vec![x], 1)));
-                }
-                let bits: Vec<Val> =
-                    (0..w).map(|k| Val::W(self.ir.node(Op::Slice { lo: k }, vec![x], 1))).collect();
-                let ity = self.ck.ty(i);
-                let iv = self.coerce(iv, &ity, i.span)?;
-                let idx = self.word(&iv, i.span)?;
-                self.mux_tree(idx, &bits, 0, e.span)
+        match crate::builtins::lookup(&name.name, crate::builtins::Form::Method) {
+            Some((id, b)) if b.arity == args.len() => {
+                let ty = self.ck.ty(e);
+                let call =
+                    crate::builtins::LowerCall { id, expr: e, recv: Some(recv), args, vals: Vec::new(), ty };
+                (b.lower)(self, call)
             }
             _ => err(name.span, format!("no method `{}` here", name.name)),
         }
     }
 
     /// Secret-index read: a binary mux tree over the index bits (n-1 muxes).
-    fn mux_tree(&mut self, idx: NodeId, items: &[Val], bit: u32, span: Span) -> R<Val> {
+    pub(crate) fn mux_tree(&mut self, idx: NodeId, items: &[Val], bit: u32, span: Span) -> R<Val> {
         if items.len() == 1 {
             return Ok(items[0].clone());
         }
@@ -1364,95 +1337,15 @@ impl<'a> Lower<'a> {
     fn call(&mut self, e: &Expr, name: &Ident, args: &[Expr]) -> R<Val> {
         let ty = self.ck.ty(e);
         let n = name.name.as_str();
-        if crate::check::BUILTINS.contains(&n) {
-            // A closure (the key of `sort_by_key`) is lowered per element there.
+        if let Some((id, b)) = crate::builtins::lookup(n, crate::builtins::Form::Function) {
+            // A closure (the key of `sort_by_key`) is lowered by the builtin.
             let vals: Vec<Val> = args
                 .iter()
                 .filter(|a| !matches!(a.kind, ExprKind::Closure(..)))
                 .map(|a| self.expr(a))
                 .collect::<R<_>>()?;
-            let aty = args.first().map(|a| self.ck.ty(a)).unwrap_or(Ty::Error);
-            let signed = matches!(aty, Ty::SInt(_));
-            let w = |s: &mut Self, v: &Val, sp: Span| s.word(v, sp);
-            return Ok(match n {
-                "min" | "max" => {
-                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
-                    let width = self.ir.width(x);
-                    let op = if n == "min" { Op::Min { signed } } else { Op::Max { signed } };
-                    Val::W(self.ir.node(op, vec![x, y], width))
-                }
-                "abs" => {
-                    let x = w(self, &vals[0], e.span)?;
-                    let width = self.ir.width(x);
-                    Val::W(self.ir.node(Op::Abs, vec![x], width))
-                }
-                "popcount" => {
-                    let x = w(self, &vals[0], e.span)?;
-                    Val::W(self.ir.node(Op::Popcount, vec![x], 32))
-                }
-                "hamming" => {
-                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
-                    Val::W(self.ir.node(Op::Hamming, vec![x, y], 32))
-                }
-                "sort" => {
-                    let Val::Agg(items) = &vals[0] else { return err(e.span, "`sort` needs an array") };
-                    let Ty::Array(el, _) = &ty else { return err(e.span, "`sort` needs an array") };
-                    let el = (**el).clone();
-                    let signed = matches!(el, Ty::SInt(_));
-                    let mut leaves = Vec::new();
-                    for it in items {
-                        let it = self.coerce(it.clone(), &el, e.span)?;
-                        leaves.push(self.word(&it, e.span)?);
-                    }
-                    if leaves.is_empty() {
-                        return Ok(Val::Agg(Vec::new()));
-                    }
-                    let ew = self.ir.width(leaves[0]);
-                    let count = leaves.len() as u32;
-                    let s = self.ir.node(Op::Sort { signed, desc: false, key: 0 }, leaves, ew * count);
-                    Val::Agg(
-                        (0..count)
-                            .map(|i| Val::W(self.ir.node(Op::Slice { lo: i * ew }, vec![s], ew)))
-                            .collect(),
-                    )
-                }
-                "aes128" => {
-                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
-                    Val::W(self.ir.node(Op::Aes128, vec![x, y], 128))
-                }
-                "sha256_compress" => {
-                    // Word 0 is the most significant 32 bits of the gadget's layout.
-                    let mut parts = Vec::new();
-                    for (v, k) in vals.iter().zip([8u32, 16]) {
-                        let ty = Ty::Array(Box::new(Ty::UInt(32)), k);
-                        let v = self.coerce(v.clone(), &ty, e.span)?;
-                        let mut leaves = Vec::new();
-                        self.flatten(&v, &ty, &mut leaves)?;
-                        leaves.reverse();
-                        parts.push(self.ir.node(Op::Concat, leaves, 32 * k));
-                    }
-                    let h = self.ir.node(Op::Sha256Compress, parts, 256);
-                    Val::Agg(
-                        (0..8)
-                            .map(|i| Val::W(self.ir.node(Op::Slice { lo: 224 - 32 * i }, vec![h], 32)))
-                            .collect(),
-                    )
-                }
-                "dp_noise" => self.dp_noise(e, args, &vals, &ty)?,
-                "sort_by_key" => self.sort_by_key(e, args, &vals[0], &ty)?,
-                "mul_wide" => {
-                    // Both operands extended to the product's width: the IR passes make
-                    // this the full-product multiplier (`passes::widening_product`).
-                    let (Ty::UInt(w2) | Ty::SInt(w2)) = ty else {
-                        return err(e.span, "`mul_wide` needs integers");
-                    };
-                    let (x, y) = (w(self, &vals[0], e.span)?, w(self, &vals[1], e.span)?);
-                    let x = self.ir.node(Op::Ext { signed }, vec![x], w2);
-                    let y = self.ir.node(Op::Ext { signed }, vec![y], w2);
-                    Val::W(self.ir.node(Op::Mul, vec![x, y], w2))
-                }
-                _ => return err(name.span, "unknown builtin"),
-            });
+            let call = crate::builtins::LowerCall { id, expr: e, recv: None, args, vals, ty };
+            return (b.lower)(self, call);
         }
         let n = self.ck.call_targets.get(&e.id).map_or(n, String::as_str);
         let Some(sig) = self.ck.fns.get(n) else { return err(name.span, "unknown function") };
@@ -1487,189 +1380,5 @@ impl<'a> Lower<'a> {
     }
 }
 
-impl Lower<'_> {
-    /// `sort_by_key(xs, |x| key)`: each element as one word `key ‖ index ‖ element`
-    /// (the key in the top bits, the element's position below it so that equal keys
-    /// keep their order, as Rust's stable `sort_by_key` does), sorted by a network that
-    /// compares the top `key + index` bits and swaps whole words; then the elements.
-    fn sort_by_key(&mut self, e: &Expr, args: &[Expr], xs: &Val, ty: &Ty) -> R<Val> {
-        let (Val::Agg(items), Ty::Array(el, _)) = (xs, ty) else {
-            return err(e.span, "`sort_by_key` needs an array");
-        };
-        let ExprKind::Closure(x, body) = &args[1].kind else {
-            return err(args[1].span, "expected a closure");
-        };
-        let el = (**el).clone();
-        let kty = self.ck.ty(&args[1]);
-        let signed = matches!(kty, Ty::SInt(_));
-        let n = items.len() as u32;
-        let iw = 32 - n.leading_zeros(); // index bits: n itself fits, so no index is all ones
-        let mut words = Vec::with_capacity(items.len());
-        let mut pw = 0;
-        for (i, it) in items.iter().enumerate() {
-            let it = self.coerce(it.clone(), &el, e.span)?;
-            let mut scope = Scope::default();
-            scope.push((x.name.clone(), it.clone()));
-            self.scopes.push(scope);
-            let k = self.expr(body);
-            self.scopes.pop();
-            let k = self.coerce(k?, &kty, body.span)?;
-            let k = self.word(&k, body.span)?;
-            let mut leaves = Vec::new();
-            self.flatten(&it, &el, &mut leaves)?;
-            pw = leaves.iter().map(|&l| self.ir.width(l)).sum::<u32>();
-            leaves.push(self.ir.const_int(i as i128, iw));
-            let kw = self.ir.width(k);
-            leaves.push(k);
-            words.push((leaves, pw + iw + kw, kw));
-        }
-        let Some(&(_, ew, kw)) = words.first() else { return Ok(Val::Agg(Vec::new())) };
-        let leaves: Vec<NodeId> = words.into_iter().map(|(l, w, _)| self.ir.node(Op::Concat, l, w)).collect();
-        let sorted = self.ir.node(Op::Sort { signed, desc: false, key: kw + iw }, leaves, ew * n);
-        let mut out = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let word = self.ir.node(Op::Slice { lo: i * ew }, vec![sorted], ew);
-            let mut off = 0;
-            out.push(if pw == 0 { self.zero(&el) } else { self.unflatten(word, &el, &mut off) });
-        }
-        Ok(Val::Agg(out))
-    }
-}
-
-/// A `dp_noise` random argument: its first `needed` bits as one word, the party whose
-/// input they are, and which input bits (group, index) they are.
-type RandomBits = (NodeId, PartyId, Vec<(u32, u32)>);
-
-impl Lower<'_> {
-    /// `dp_noise(value, random_a, random_b, EPS_NUM, EPS_DEN, SENSITIVITY)`. The
-    /// checker has checked types, widths and parameters; here the random arguments are
-    /// traced to input bits: each must be one party's input passed unchanged, the two
-    /// parties must differ, and no input bit may feed two `dp_noise` calls (reused
-    /// randomness would correlate the noise of two releases, whose difference would
-    /// then reveal the difference of the values exactly).
-    fn dp_noise(&mut self, e: &Expr, args: &[Expr], vals: &[Val], ty: &Ty) -> R<Val> {
-        use mpc_circuits::gadgets::dp;
-        if self.roll.body.is_some() {
-            // Its random bits are traced to `main`'s inputs, which a body does not see.
-            return self.no_roll("`dp_noise` in a loop body");
-        }
-        let (Ty::UInt(_) | Ty::SInt(_)) = ty else { return err(e.span, "`dp_noise` needs an integer") };
-        let mut consts = [0u64; 3];
-        for (k, v) in vals[3..6].iter().enumerate() {
-            match self.known_int(v, &Ty::Int).and_then(|c| u64::try_from(c).ok()) {
-                Some(c) if c > 0 => consts[k] = c,
-                _ => return err(args[3 + k].span, "`dp_noise` needs a positive compile-time integer here"),
-            }
-        }
-        let params = dp::NoiseParams::new(consts[0], consts[1], consts[2])
-            .map_err(|why| Box::new(Diagnostic::error(e.span, why)))?;
-        let needed = dp::random_bits_needed(&params) as u32;
-        let value = self.coerce(vals[0].clone(), ty, args[0].span)?;
-        let value = self.word(&value, args[0].span)?;
-        let width = self.ir.width(value);
-        let (word_a, party_a, bits_a) = self.random_bits(&vals[1], &args[1], needed)?;
-        let (word_b, party_b, bits_b) = self.random_bits(&vals[2], &args[2], needed)?;
-        if party_a == party_b {
-            let name = self.ir.parties.get(party_a.0 as usize).cloned().unwrap_or_default();
-            return err_help(
-                Span::new(args[1].span.lo, args[2].span.hi),
-                format!("both random arguments of `dp_noise` are inputs of party `{name}`"),
-                "pass one party's random input and the other party's: the noise is hidden from a \
-                 party only while the other party's bits are unknown to it",
-            );
-        }
-        // Different parties, so the two arguments cannot share input bits; check that no
-        // argument repeats a bit (`[ra[0], ra[0]]` would not be uniform) and earlier calls.
-        for (arg, bits) in [(&args[1], &bits_a), (&args[2], &bits_b)] {
-            let mut seen = std::collections::HashSet::new();
-            if !bits.iter().all(|b| seen.insert(*b)) {
-                return err_help(
-                    arg.span,
-                    "the random bits of `dp_noise` repeat an input bit",
-                    "pass each random input bit at most once: repeated bits are not independent",
-                );
-            }
-            if let Some(&first) = bits.iter().find_map(|bit| self.dp_used.get(bit)) {
-                let msg = if first == e.span {
-                    "these random bits are already used by this `dp_noise` call (in an earlier loop \
-                     iteration or function call)"
-                } else {
-                    "these random bits are already used by another `dp_noise` call"
-                };
-                return Err(Box::new(Diagnostic::error(arg.span, msg).with_help(
-                    "every release needs fresh random bits from both parties: reused bits give \
-                     correlated noise, and the difference of two releases would reveal the \
-                     difference of their values; give each call its own input (e.g. an array of \
-                     them indexed by a constant)",
-                )));
-            }
-        }
-        for bit in bits_a.into_iter().chain(bits_b) {
-            self.dp_used.insert(bit, e.span);
-        }
-        let words = [word_a, word_b];
-        let op = Op::DpNoise {
-            epsilon_num: consts[0],
-            epsilon_den: consts[1],
-            sensitivity: consts[2],
-            signed: matches!(ty, Ty::SInt(_)),
-        };
-        Ok(Val::W(self.ir.node(op, vec![value, words[0], words[1]], width)))
-    }
-
-    /// The first `needed` bits of a `dp_noise` random argument as one word, the party
-    /// whose input they are, and the input bits (group, index) they are.
-    fn random_bits(&mut self, v: &Val, arg: &Expr, needed: u32) -> R<RandomBits> {
-        let not_input = || {
-            err_help(
-                arg.span,
-                "the random bits of `dp_noise` must be one party's input, passed unchanged",
-                "declare an input of `main` such as `ra: [u256; 2] @alice` and pass `ra` itself: \
-                 computed or constant bits could be known to the other party",
-            )
-        };
-        let ty = self.ck.ty(arg);
-        let mut leaves = Vec::new();
-        self.flatten(v, &ty, &mut leaves)?;
-        let mut used = Vec::new();
-        let mut bits = Vec::new();
-        let mut party: Option<PartyId> = None;
-        let mut pos = 0u32;
-        for &leaf in &leaves {
-            if pos >= needed {
-                break;
-            }
-            let node = self.ir.get(leaf);
-            let (group, lo) = match node.op {
-                Op::Input { group } => (group, 0),
-                Op::Slice { lo } => match node.args.first().map(|&a| &self.ir.get(a).op) {
-                    Some(&Op::Input { group }) => (group, lo),
-                    _ => return not_input(),
-                },
-                _ => return not_input(),
-            };
-            let Some(p) = self.ir.inputs.get(group as usize).map(|g| g.party) else { return not_input() };
-            if party.is_some_and(|q| q != p) {
-                return err_help(
-                    arg.span,
-                    "the random bits of `dp_noise` must come from one party's input",
-                    "this argument mixes two parties' inputs; pass one party's random input",
-                );
-            }
-            party = Some(p);
-            let w = node.width;
-            let take = w.min(needed - pos);
-            bits.extend((lo..lo + take).map(|i| (group, i)));
-            used.push(leaf);
-            pos += w;
-        }
-        let Some(party) = party else { return not_input() };
-        if pos < needed {
-            return err(arg.span, "internal error: too few random bits for `dp_noise`");
-        }
-        let total: u32 = used.iter().map(|&n| self.ir.width(n)).sum();
-        let cat = self.ir.node(Op::Concat, used, total);
-        let word = self.ir.node(Op::Slice { lo: 0 }, vec![cat], needed);
-        Ok((word, party, bits))
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,7 @@ lalrpop_util::lalrpop_mod!(
 pub const MAX_DEPTH: usize = crate::check::MAX_NESTING;
 
 /// The help line of the nesting-limit error (parser and checker).
-pub fn nesting_help() -> String {
+pub(crate) fn nesting_help() -> String {
     format!(
         "the limit is {MAX_DEPTH} levels of nested expressions, types and loops (a chain such as \
          `a + b + c` is one level); split it with `let`"
@@ -33,7 +33,7 @@ pub fn nesting_help() -> String {
 
 /// State shared with the grammar's actions during one parse.
 #[derive(Debug, Default)]
-pub struct ParseState<'input> {
+pub(crate) struct ParseState<'input> {
     /// Expression ids.
     pub ids: IdGen,
     /// Recovered syntax errors.
@@ -45,7 +45,7 @@ pub struct ParseState<'input> {
 
 /// Parses `source`; returns the program (with error nodes where recovery happened)
 /// and the syntax diagnostics. `None` when the parser could not recover at all.
-pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
+pub(crate) fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let st = ParseState::default();
     let result = grammar::ProgramParser::new().parse(&st, lexer::lex(source));
     let errors = st.errors.into_inner();
@@ -231,13 +231,20 @@ fn convert(e: ParseError<usize, Tok<'_>, LexError>, source: &str, toks: &Tokens<
 }
 
 /// Builds a binary expression (used by the grammar's actions).
-pub fn bin(st: &ParseState<'_>, op: crate::ast::BinOp, l: Expr, r: Expr, lo: usize, hi: usize) -> Expr {
+pub(crate) fn bin(
+    st: &ParseState<'_>,
+    op: crate::ast::BinOp,
+    l: Expr,
+    r: Expr,
+    lo: usize,
+    hi: usize,
+) -> Expr {
     st.ids.expr(crate::ast::ExprKind::Binary(op, Box::new(l), Box::new(r)), lo, hi)
 }
 
 /// A name in a destructuring `let`: `[mut] x`, `_`, or a nested `(a, b)`.
 #[derive(Debug)]
-pub enum Pat {
+pub(crate) enum Pat {
     /// `[mut] name` (`_` binds nothing).
     Name(bool, crate::ast::Ident),
     /// `(p, q, ..)` and where it is written.
@@ -264,7 +271,7 @@ impl Drop for Pat {
 /// then `let a = hidden.0; let mut b = hidden.1;` (`_` binds nothing; a nested
 /// tuple pattern gets its own hidden variable, after the enclosing pattern's names).
 /// Iterative: patterns may nest arbitrarily deeply.
-pub fn destructure(
+pub(crate) fn destructure(
     st: &ParseState<'_>,
     mut pat: Pat,
     ty: Option<crate::ast::Type>,
@@ -314,7 +321,7 @@ fn custom(st: &ParseState<'_>, d: Diagnostic) {
 }
 
 /// `b'A'`: the byte as a `u8` literal.
-pub fn byte_char(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr {
+pub(crate) fn byte_char(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr {
     use crate::ast::ExprKind;
     match crate::lexer::byte_literal(text) {
         Ok(b) if b.len() == 1 => st.ids.expr(ExprKind::Int(format!("{}u8", b[0])), lo, hi),
@@ -334,7 +341,7 @@ pub fn byte_char(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr 
 }
 
 /// `b"abc"`: a `[u8; 3]` array literal.
-pub fn byte_str(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr {
+pub(crate) fn byte_str(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr {
     use crate::ast::ExprKind;
     match crate::lexer::byte_literal(text) {
         Ok(bytes) => {
@@ -354,7 +361,7 @@ pub fn byte_str(st: &ParseState<'_>, text: &str, lo: usize, hi: usize) -> Expr {
 
 /// What a `for` loop runs over, as written.
 #[derive(Debug)]
-pub enum ForIter {
+pub(crate) enum ForIter {
     /// `a..b` or `a..=b` (inclusive).
     Range(Expr, Expr, bool),
     /// `(a..b).m()` (inclusive with `..=`); `m` must be `rev`.
@@ -367,7 +374,7 @@ pub enum ForIter {
 /// `for x in xs { .. }` is `for i in 0..xs.len() { let x = xs[i]; .. }` over a hidden
 /// counter (and over a hidden copy of `xs` unless it is a variable);
 /// `for (i, x) in xs.iter().enumerate()` names the counter `i`.
-pub fn for_loop(
+pub(crate) fn for_loop(
     st: &ParseState<'_>,
     pat: Pat,
     it: ForIter,
@@ -516,7 +523,7 @@ fn take_receiver(mut e: Expr) -> Expr {
 
 /// One alternative of a `match` pattern, as written.
 #[derive(Debug)]
-pub enum MPat {
+pub(crate) enum MPat {
     /// A name (`_` binds nothing).
     Name(crate::ast::Ident),
     /// An integer literal, maybe negative.
@@ -535,7 +542,7 @@ pub enum MPat {
 /// next to the arms as written (see [`crate::ast::MatchInfo`]). The last arm, and an
 /// arm with a catch-all pattern, need no test: the checker makes sure the arms cover
 /// every value.
-pub fn match_expr(
+pub(crate) fn match_expr(
     st: &ParseState<'_>,
     scrutinee: Expr,
     mut arms: Vec<(Vec<MPat>, Expr)>,

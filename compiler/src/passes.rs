@@ -17,7 +17,7 @@ use crate::ir::{Ir, Node, NodeId, Op};
 
 /// What a pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PassStats {
+pub(crate) struct PassStats {
     /// Nodes before.
     pub nodes_before: usize,
     /// Nodes after.
@@ -69,7 +69,7 @@ pub(crate) fn debug_verify(stage: &str, ir: &Ir, live: bool) {
 }
 
 /// Dead-code elimination, folding and CSE only.
-pub fn cleanup(ir: &Ir) -> (Ir, PassStats) {
+pub(crate) fn cleanup(ir: &Ir) -> (Ir, PassStats) {
     let out = rebuild(ir, &|ir, n, args| ir.node(n.op.clone(), args, n.width));
     debug_verify("cleanup", &out, true);
     let stats = PassStats { nodes_before: ir.node_count(), nodes_after: out.node_count() };
@@ -77,13 +77,13 @@ pub fn cleanup(ir: &Ir) -> (Ir, PassStats) {
 }
 
 /// All IR passes: strength reduction, then cleanup.
-pub fn optimize(ir: &Ir) -> (Ir, PassStats) {
+pub(crate) fn optimize(ir: &Ir) -> (Ir, PassStats) {
     optimize_traced(ir, &mut |_, _| {})
 }
 
 /// [`optimize`], handing the IR after each pass to `trace` with the pass's name
 /// (`"strength"`, `"cleanup"`): what the IR golden tests print.
-pub fn optimize_traced(ir: &Ir, trace: &mut dyn FnMut(&str, &Ir)) -> (Ir, PassStats) {
+pub(crate) fn optimize_traced(ir: &Ir, trace: &mut dyn FnMut(&str, &Ir)) -> (Ir, PassStats) {
     let reduced = rebuild(ir, &strength_reduce);
     debug_verify("strength reduction", &reduced, false);
     trace("strength", &reduced);

@@ -51,10 +51,10 @@ use crate::types::Ty;
 
 /// Loops whose unrolled form would have fewer gates than this (estimated) stay
 /// unrolled.
-pub const ROLL_MIN_WORK: u64 = 50_000;
+pub(crate) const ROLL_MIN_WORK: u64 = 50_000;
 
 /// Loops with fewer trips than this stay unrolled.
-pub const ROLL_MIN_TRIPS: i128 = 2;
+pub(crate) const ROLL_MIN_TRIPS: i128 = 2;
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
@@ -186,8 +186,10 @@ impl FreeVars {
             }
             ExprKind::Unary(_, a) | ExprKind::Cast(a, _) | ExprKind::Field(a, _) => self.expr(a),
             ExprKind::Call(f, args) => {
-                if f.name == "dp_noise" {
-                    self.blocker = Some("the body draws DP noise");
+                if let Some((_, b)) = crate::builtins::lookup(&f.name, crate::builtins::Form::Function) {
+                    if let Some(why) = b.roll_blocker {
+                        self.blocker = Some(why);
+                    }
                 }
                 for a in args {
                     self.expr(a);
@@ -990,8 +992,7 @@ pub(crate) fn gate_estimate(ir: &Ir) -> u64 {
                     let l = u64::from(64 - k.leading_zeros());
                     k * l * l * arg_w
                 }
-                Op::Aes128 => 30_000,
-                Op::Sha256Compress => 120_000,
+                Op::Builtin { id, .. } => id.entry().op.as_ref().map_or(3 * w, |r| (r.cost)(w)),
                 Op::Decode => w,
                 Op::Input { .. }
                 | Op::Const(_)

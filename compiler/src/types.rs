@@ -7,18 +7,18 @@
 use mpc_circuits::ValueType;
 
 /// Maximum integer width in bits.
-pub const MAX_INT_WIDTH: u32 = 256;
+pub(crate) const MAX_INT_WIDTH: u32 = 256;
 /// Maximum array length.
-pub const MAX_ARRAY_LEN: u64 = 1 << 20;
+pub(crate) const MAX_ARRAY_LEN: u64 = 1 << 20;
 /// Maximum width of any value in bits.
-pub const MAX_VALUE_BITS: u64 = 1 << 26;
+pub(crate) const MAX_VALUE_BITS: u64 = 1 << 26;
 
 /// Deepest nesting of a struct's fields (through other structs, arrays and tuples)
 /// the checker accepts; the same as the runtime's limit on the types it exchanges.
 pub const MAX_TYPE_DEPTH: usize = 64;
 /// Most nodes the full expansion of a struct's type may have (an array's element
 /// type counts once, not once per element).
-pub const MAX_TYPE_NODES: u64 = 1 << 16;
+pub(crate) const MAX_TYPE_NODES: u64 = 1 << 16;
 /// Bounds of [`Ty::width`]'s walk: comfortably above what a type within the limits
 /// above (plus the parser's nesting limit on written types) needs.
 const WIDTH_DEPTH: usize = 1024;
@@ -26,7 +26,7 @@ const WIDTH_STEPS: usize = 1 << 20;
 
 /// A checked type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Ty {
+pub(crate) enum Ty {
     /// `bool`.
     Bool,
     /// `uN`.
@@ -47,7 +47,7 @@ pub enum Ty {
 
 /// A struct definition after checking.
 #[derive(Clone, Debug)]
-pub struct StructDef {
+pub(crate) struct StructDef {
     /// Its name.
     pub name: String,
     /// Fields in declaration order.
@@ -56,17 +56,17 @@ pub struct StructDef {
 
 impl Ty {
     /// The unit type `()`.
-    pub fn unit() -> Ty {
+    pub(crate) fn unit() -> Ty {
         Ty::Tuple(Vec::new())
     }
 
     /// Whether this is a run-time integer type.
-    pub fn is_int(&self) -> bool {
+    pub(crate) fn is_int(&self) -> bool {
         matches!(self, Ty::UInt(_) | Ty::SInt(_))
     }
 
     /// Whether this is a run-time or compile-time integer type.
-    pub fn is_integral(&self) -> bool {
+    pub(crate) fn is_integral(&self) -> bool {
         matches!(self, Ty::UInt(_) | Ty::SInt(_) | Ty::Int)
     }
 
@@ -74,7 +74,7 @@ impl Ty {
     // `structs` stays in the signature (callers pass it everywhere) although struct
     // fields can no longer contain compile-time types and are not walked.
     #[allow(clippy::only_used_in_recursion)]
-    pub fn has_comptime(&self, structs: &[StructDef]) -> bool {
+    pub(crate) fn has_comptime(&self, structs: &[StructDef]) -> bool {
         match self {
             Ty::Int => true,
             Ty::Array(t, _) => t.has_comptime(structs),
@@ -88,7 +88,7 @@ impl Ty {
 
     /// Levels of nesting (a scalar is 1, `[u8; 4]` is 2), through structs. Only for
     /// checked types, whose structs are within [`MAX_TYPE_DEPTH`].
-    pub fn depth(&self, structs: &[StructDef]) -> usize {
+    pub(crate) fn depth(&self, structs: &[StructDef]) -> usize {
         match self {
             Ty::Array(t, _) => 1 + t.depth(structs),
             Ty::Tuple(ts) => 1 + ts.iter().map(|t| t.depth(structs)).max().unwrap_or(0),
@@ -102,7 +102,7 @@ impl Ty {
     }
 
     /// Whether it is or contains the error type.
-    pub fn has_error(&self) -> bool {
+    pub(crate) fn has_error(&self) -> bool {
         match self {
             Ty::Error => true,
             Ty::Array(t, _) => t.has_error(),
@@ -119,7 +119,7 @@ impl Ty {
     /// [`MAX_TYPE_DEPTH`] and [`MAX_TYPE_NODES`]); so the walk here is bounded in
     /// depth and steps, and a type past either bound counts as `u64::MAX` bits, which
     /// every caller refuses as too large.
-    pub fn width(&self, structs: &[StructDef]) -> u64 {
+    pub(crate) fn width(&self, structs: &[StructDef]) -> u64 {
         let mut budget = WIDTH_STEPS;
         self.width_bounded(structs, 0, &mut budget)
     }
@@ -152,7 +152,7 @@ impl Ty {
     }
 
     /// The wire type of a run-time value of this type (`None` for compile-time types).
-    pub fn value_type(&self, structs: &[StructDef]) -> Option<ValueType> {
+    pub(crate) fn value_type(&self, structs: &[StructDef]) -> Option<ValueType> {
         Some(match self {
             Ty::Bool => ValueType::Bool,
             Ty::UInt(w) => ValueType::UInt(*w),
@@ -177,7 +177,7 @@ impl Ty {
     }
 
     /// The type as the user writes it.
-    pub fn display(&self, structs: &[StructDef]) -> String {
+    pub(crate) fn display(&self, structs: &[StructDef]) -> String {
         match self {
             Ty::Bool => "bool".into(),
             Ty::UInt(w) => format!("u{w}"),
@@ -200,7 +200,7 @@ impl Ty {
 
 /// Parses a type name `uN`/`iN` into an integer type if it is one (any N; the caller
 /// checks the range).
-pub fn int_type_name(name: &str) -> Option<(bool, u64)> {
+pub(crate) fn int_type_name(name: &str) -> Option<(bool, u64)> {
     let (signed, digits) = if let Some(d) = name.strip_prefix('u') {
         (false, d)
     } else if let Some(d) = name.strip_prefix('i') {
@@ -217,7 +217,7 @@ pub fn int_type_name(name: &str) -> Option<(bool, u64)> {
 /// An integer literal: its magnitude as little-endian bits (no leading zeros) and its
 /// suffix type, if written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Literal {
+pub(crate) struct Literal {
     /// Magnitude, least significant bit first, without high zero bits.
     pub bits: Vec<bool>,
     /// `Some((signed, width))` for a suffix like `u8`.
@@ -226,7 +226,7 @@ pub struct Literal {
 
 impl Literal {
     /// The value as `i128` if it fits.
-    pub fn as_i128(&self) -> Option<i128> {
+    pub(crate) fn as_i128(&self) -> Option<i128> {
         if self.bits.len() > 126 {
             return None;
         }
@@ -235,7 +235,7 @@ impl Literal {
 }
 
 /// Parses the text of an integer literal as the lexer accepted it.
-pub fn parse_literal(text: &str) -> Result<Literal, String> {
+pub(crate) fn parse_literal(text: &str) -> Result<Literal, String> {
     let (radix, body) = if let Some(r) = text.strip_prefix("0x") {
         (16u32, r)
     } else if let Some(r) = text.strip_prefix("0b") {
