@@ -1,6 +1,7 @@
 //! KKRT16 private set intersection: a batched OPRF from OT extension, cuckoo hashing
 //! and hashed comparison (Kolesnikov, Kumaresan, Rosulek, Trieu, "Efficient Batched
-//! Oblivious PRF with Applications to Private Set Intersection", CCS 2016, section 5).
+//! Oblivious PRF with Applications to Private Set Intersection", CCS 2016; parameters
+//! as in the authors' implementation, see docs/native.md for what was checked).
 //!
 //! Roles: the listener is the OPRF *receiver* (set X, `n1` items after
 //! deduplication), the connector the OPRF *sender* (set Y, `n2` items).
@@ -14,15 +15,15 @@
 //!    tag), duplicates are dropped, and the connector shuffles its digests with fresh
 //!    randomness (so a position in its answer says nothing about its input order).
 //! 3. The listener places its digests by cuckoo hashing ([`super::cuckoo`]: three
-//!    hash functions, `1.2 n1` bins, a stash of `s` items; KKRT16 section 5).
-//! 4. OPRF ([`mpc_ot::kkrt`], KKRT16 sections 3-4): 512 base OTs, then one OPRF
+//!    hash functions, `1.2 n1` bins, a stash of `s` items).
+//! 4. OPRF ([`mpc_ot::kkrt`], KKRT16's BaRK-OPRF): 512 base OTs, then one OPRF
 //!    instance per bin and per stash slot (`bins + s` rows, 64 bytes each on the
 //!    wire, in chunks of 8192 rows). Empty bins and stash slots get a fixed dummy
 //!    input; the connector cannot tell (its view is uniformly random rows).
 //! 5. The connector sends, for each of its items `y` in its shuffled order, one
 //!    record of `3 + s` values: `F_{h_f(y)}(y)` for `f = 0, 1, 2` and `F_{bins+t}(y)`
 //!    for every stash slot `t`, each truncated to `lambda + log2(n1 * n2)` bits
-//!    (lambda = 40, rounded up to whole bytes; KKRT16 section 5 "hashed comparison"),
+//!    (lambda = 40, rounded up to whole bytes: KKRT16's hashed comparison),
 //!    so that a false match among all `n1 * n2` comparisons has probability at most
 //!    2^-40.
 //! 6. The listener compares each value of field `f` with its own `F` for the item it
@@ -36,8 +37,8 @@
 //!    intersection itself to the listener.
 //!
 //! Security: semi-honest, kappa = 128, statistical parameter 40; the OPRF's output
-//! hash is fixed-key AES, a heuristic instantiation of the random oracle of KKRT16's
-//! proof (see [`mpc_ot::kkrt`]). Set sizes are revealed, as in ECDH PSI. Every peer
+//! hash is SHA-256 with domain separation, modelled as a random oracle (see
+//! [`mpc_ot::kkrt`]). Set sizes are revealed, as in ECDH PSI. Every peer
 //! message is length-checked before allocation; positions sent back must be in range
 //! and strictly increasing, else [`PsiError::PeerMisbehaved`].
 //!
@@ -277,7 +278,7 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             }
         }
         let values = &mut values[..hashed.len()];
-        oprf::hash_rows(&mut hashed, &tweaks, values);
+        oprf::hash_rows(&hashed, &tweaks, values);
         for (v, &item) in values.iter().zip(&owners) {
             table.insert(*v & mask, item);
         }
@@ -378,7 +379,7 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             }
         }
         let m = n * fields;
-        oprf::hash_rows(&mut rows_buf[..m], &tweaks[..m], &mut values[..m]);
+        oprf::hash_rows(&rows_buf[..m], &tweaks[..m], &mut values[..m]);
         for v in &values[..m] {
             out.extend_from_slice(&v.to_le_bytes()[..vb]);
         }
