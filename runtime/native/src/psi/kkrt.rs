@@ -43,7 +43,10 @@
 //! and strictly increasing, else [`PsiError::PeerMisbehaved`].
 //!
 //! Cost for `n = n1 = n2 = 2^20`: about 1.2n x 64 bytes from the listener and
-//! 6n x 10 bytes from the connector (about 144 MB in all); one thread per party.
+//! 6n x 10 bytes from the connector (about 144 MB in all). The SHA-256 output hashes
+//! dominate the CPU time (6 per connector item, one per listener row); both sides
+//! compute them on rayon's pool (the connector's records a frame at a time, in
+//! order), everything else on the calling thread.
 
 use mpc_crypto::aes::FixedKeyAes;
 use mpc_crypto::{Block, Prg};
@@ -51,7 +54,9 @@ use mpc_net::{frame, Channel, NetError};
 use mpc_ot::kkrt::{self as oprf, Code, Row, CHUNK_ROWS, ROW_BLOCKS, ROW_BYTES};
 use mpc_ot::{base, OtError};
 use rand_core::CryptoRngCore;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256, Sha512};
+use zeroize::Zeroize;
 
 use super::cuckoo::{self, Params, Positions, EMPTY, HASHES};
 use super::table::{MatchTable, Table};
@@ -278,7 +283,12 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             }
         }
         let values = &mut values[..hashed.len()];
-        oprf::hash_rows(&hashed, &tweaks, values);
+        // In parallel, 1024 rows a task (the hashes dominate this loop).
+        hashed
+            .par_chunks(1024)
+            .zip(tweaks.par_chunks(1024))
+            .zip(values.par_chunks_mut(1024))
+            .for_each(|((r, t), v)| oprf::hash_rows(r, t, v));
         for (v, &item) in values.iter().zip(&owners) {
             table.insert(*v & mask, item);
         }
@@ -354,39 +364,22 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         sender.decode_chunk(n, &msg, &mut q)?;
     }
 
-    // Step 5: one record per item, in our shuffled order.
+    // Step 5: one record per item, in our shuffled order. The records of one frame are
+    // computed in parallel, BATCH items per task (the SHA-256 output hashes dominate),
+    // each task writing its own slice of the frame, so the order is unchanged.
     let positions = Positions::new(hash_key, params.bins);
     let vb = value_bytes(n1, n2);
     let fields = HASHES + params.stash;
     let record = fields * vb;
     let mut out = Vec::with_capacity(RECORDS_PER_FRAME * record);
-    let mut pos = [[0u32; HASHES]; BATCH];
-    let mut codes = [[Block::ZERO; ROW_BLOCKS]; BATCH];
-    let mut rows_buf = vec![[Block::ZERO; ROW_BLOCKS]; BATCH * fields];
-    let mut tweaks = vec![0u64; BATCH * fields];
-    let mut values = vec![0u128; BATCH * fields];
-    for start in (0..n2).step_by(BATCH) {
-        let batch = &digests[start..(start + BATCH).min(n2)];
-        let n = batch.len();
-        positions.many(batch, &mut pos[..n]);
-        code.encode_many(batch, &mut codes[..n]);
-        for k in 0..n {
-            for f in 0..fields {
-                // Bins are below params.bins, stash rows below rows = q.len().
-                let row = if f < HASHES { pos[k][f] as usize } else { params.bins + f - HASHES };
-                rows_buf[k * fields + f] = sender.eval_row(&q[row], &codes[k]);
-                tweaks[k * fields + f] = row as u64;
-            }
-        }
-        let m = n * fields;
-        oprf::hash_rows(&rows_buf[..m], &tweaks[..m], &mut values[..m]);
-        for v in &values[..m] {
-            out.extend_from_slice(&v.to_le_bytes()[..vb]);
-        }
-        if out.len() >= RECORDS_PER_FRAME * record || start + n == n2 {
-            frame::send_frame(ch, &out)?;
-            out.clear();
-        }
+    for start in (0..n2).step_by(RECORDS_PER_FRAME) {
+        let frame_items = &digests[start..(start + RECORDS_PER_FRAME).min(n2)];
+        out.clear();
+        out.resize(frame_items.len() * record, 0);
+        out.par_chunks_mut(BATCH * record).zip(frame_items.par_chunks(BATCH)).for_each(|(o, batch)| {
+            records(&sender, &q, &positions, code, params, vb, batch, o);
+        });
+        frame::send_frame(ch, &out)?;
     }
     ch.flush()?;
     drop(q);
@@ -419,6 +412,44 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             }
             Ok(PsiOutput::Intersection(sorted_items(items, found.into_iter())))
         }
+    }
+}
+
+/// The connector's records for `batch` (at most [`BATCH`] digests) into `out`
+/// (`batch.len()` records of `(HASHES + stash) * vb` bytes): for each item, its OPRF
+/// value at each of its three bins, then at every stash slot, truncated to `vb` bytes.
+#[allow(clippy::too_many_arguments)]
+fn records(
+    sender: &oprf::Sender,
+    q: &[Row],
+    positions: &Positions,
+    code: &Code,
+    params: Params,
+    vb: usize,
+    batch: &[Block],
+    out: &mut [u8],
+) {
+    let n = batch.len();
+    let fields = HASHES + params.stash;
+    let mut pos = [[0u32; HASHES]; BATCH];
+    let mut codes = [[Block::ZERO; ROW_BLOCKS]; BATCH];
+    let mut rows = vec![[Block::ZERO; ROW_BLOCKS]; n * fields];
+    let mut tweaks = vec![0u64; n * fields];
+    let mut values = vec![0u128; n * fields];
+    positions.many(batch, &mut pos[..n]);
+    code.encode_many(batch, &mut codes[..n]);
+    for k in 0..n {
+        for f in 0..fields {
+            // Bins are below params.bins, stash rows below bins + stash = q.len().
+            let row = if f < HASHES { pos[k][f] as usize } else { params.bins + f - HASHES };
+            rows[k * fields + f] = sender.eval_row(&q[row], &codes[k]);
+            tweaks[k * fields + f] = row as u64;
+        }
+    }
+    oprf::hash_rows(&rows, &tweaks, &mut values);
+    rows.zeroize();
+    for (o, v) in out.chunks_exact_mut(vb).zip(&values) {
+        o.copy_from_slice(&v.to_le_bytes()[..vb]);
     }
 }
 
