@@ -1,7 +1,10 @@
 //! Cuckoo hashing with three hash functions and a stash, for the KKRT16 receiver
-//! (KKRT16 section 5 "Cuckoo hashing"; parameters of Pinkas, Schneider, Segev and
-//! Zohner, USENIX Security 2015, which KKRT16 use: 1.2n bins, three hash functions
-//! and a stash of s items for a failure probability of at most 2^-40).
+//! (Kirsch, Mitzenmacher and Wieder's cuckoo hashing with a stash, as KKRT16 use it
+//! for PSI). Parameters as in the KKRT16 authors' implementation (osu-crypto/BaRK-OPRF:
+//! `mBinCount = 1.2 * n` in `bOPRFlib/PSI/CuckooHasher.cpp`, three hash functions, the
+//! stash sizes of `get_stash_size` in `bOPRFlib/Common/Defines.cpp`; see
+//! [`Params::for_size`]), which aim at a failure probability of at most 2^-40. A
+//! failure is an error ([`PsiError::HashingFailed`]), never a wrong result.
 //!
 //! Invariants of a [`Placement`]: every item is in exactly one of its three bins or in
 //! the stash; a bin holds at most one item; the stash holds at most
@@ -20,6 +23,11 @@ pub const HASHES: usize = 3;
 const EXPANSION: (usize, usize) = (6, 5);
 /// Evictions before an item goes to the stash.
 const MAX_KICKS: usize = 500;
+/// The set sizes where the stash size steps down (see [`Params::for_size`]).
+const STASH_2_12: usize = 1 << 12;
+const STASH_2_16: usize = 1 << 16;
+const STASH_2_20: usize = 1 << 20;
+const STASH_2_24: usize = 1 << 24;
 /// The marker of an empty bin.
 pub const EMPTY: u32 = u32::MAX;
 
@@ -34,17 +42,19 @@ pub struct Params {
 
 impl Params {
     /// The parameters for `n` items: `1.2 n` bins rounded up to a multiple of 128
-    /// (one OT-extension tile), and the stash sizes of PSSZ15 for 2^-40 failure
-    /// probability with three hash functions: 12 up to 2^8 items, 6 up to 2^12, 4 up
-    /// to 2^16, 3 up to 2^20 and 2 above (as recalled from PSSZ15's table; see
-    /// docs/native.md).
+    /// (one OT-extension tile), and the stash size of the KKRT16 authors'
+    /// implementation (osu-crypto/BaRK-OPRF, `get_stash_size` in
+    /// `bOPRFlib/Common/Defines.cpp`, the code behind the paper's experiments): 12
+    /// below 2^12 items, 6 below 2^16, 4 below 2^20, 3 below 2^24 and 2 from 2^24.
+    /// Each size is that of the largest tabulated power of two at or below `n`, so a
+    /// size between two rows gets the larger stash (a smaller set needs a larger one).
     pub fn for_size(n: usize) -> Params {
         let bins = (n * EXPANSION.0).div_ceil(EXPANSION.1).max(1).div_ceil(128) * 128;
         let stash = match n {
-            0..=256 => 12,
-            257..=4096 => 6,
-            4097..=65536 => 4,
-            65537..=1_048_576 => 3,
+            0..STASH_2_12 => 12,
+            STASH_2_12..STASH_2_16 => 6,
+            STASH_2_16..STASH_2_20 => 4,
+            STASH_2_20..STASH_2_24 => 3,
             _ => 2,
         };
         Params { bins, stash }
@@ -192,5 +202,26 @@ mod tests {
         let p = vec![[0u32, 1, 2]; 20];
         let r = place(&p, Params::for_size(20), &mut rng);
         assert!(matches!(r, Err(PsiError::HashingFailed)));
+    }
+
+    /// The stash sizes step down exactly at the authors' powers of two.
+    #[test]
+    fn stash_sizes_follow_the_authors_table() {
+        let cases = [
+            (0, 12),
+            (256, 12),
+            (4095, 12),
+            (4096, 6),
+            (65_535, 6),
+            (65_536, 4),
+            ((1 << 20) - 1, 4),
+            (1 << 20, 3),
+            (1 << 22, 3),
+            (1 << 24, 2),
+        ];
+        for (n, stash) in cases {
+            assert_eq!(Params::for_size(n).stash, stash, "n = {n}");
+        }
+        assert_eq!(Params::for_size(1 << 20).bins, 1_258_368); // 1.2 * 2^20 rounded up to 128
     }
 }
