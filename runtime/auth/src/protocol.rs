@@ -138,6 +138,7 @@ impl<L: Link> Link for Meter<'_, L> {
 fn net(e: mpc_net::NetError) -> AuthError {
     match e {
         mpc_net::NetError::Closed => AuthError::Closed,
+        mpc_net::NetError::FrameTooLarge { len, max } => AuthError::TooLarge { len, max },
         other => AuthError::Transport(other.to_string()),
     }
 }
@@ -146,17 +147,26 @@ fn ot(e: mpc_ot::OtError) -> AuthError {
     AuthError::Ot(e.to_string())
 }
 
-/// The largest single message accepted (1 GiB).
-const MAX_MSG: usize = 1 << 30;
+/// The bound on a base-OT setup message (the only messages whose size this crate does
+/// not fix: they belong to `mpc_ot::base`, a few KiB for 128 OTs).
+const SETUP_MAX: usize = 1 << 16;
 
-fn exchange<L: Link>(role: Role, link: &mut L, mine: &[u8]) -> Result<Vec<u8>> {
+/// The size of an [`AuthShares::open`] message for `n` bits.
+fn open_len(n: usize) -> usize {
+    5 + n.div_ceil(8) + 32
+}
+
+/// Sends `mine` and receives the peer's message of at most `max` bytes (every caller
+/// passes the exact size the peer's message must have, so an oversized frame is refused
+/// from its length prefix before any of it is buffered).
+fn exchange<L: Link>(role: Role, link: &mut L, mine: &[u8], max: usize) -> Result<Vec<u8>> {
     match role {
         Role::Garbler => {
             link.send(mine)?;
-            link.recv(MAX_MSG)
+            link.recv(max)
         }
         Role::Evaluator => {
-            let theirs = link.recv(MAX_MSG)?;
+            let theirs = link.recv(max)?;
             link.send(mine)?;
             Ok(theirs)
         }
@@ -264,10 +274,10 @@ fn run_metered<L: Link, R: RngCore + CryptoRng>(
     // 1. Two KOS sessions: `mine` authenticates my bits to the peer (I am its
     // receiver), `theirs` the peer's bits to me (I am its sender, with my Delta).
     let (mine_setup, offer) = kos::Receiver::new(rng);
-    let peer_offer = exchange(role, link, &offer.to_bytes())?;
+    let peer_offer = exchange(role, link, &offer.to_bytes(), SETUP_MAX)?;
     let peer_offer = iknp::SetupOffer::from_bytes(&peer_offer).map_err(ot)?;
     let (theirs, answer) = kos::Sender::new(rng, &delta, &peer_offer).map_err(ot)?;
-    let peer_answer = exchange(role, link, &answer.to_bytes())?;
+    let peer_answer = exchange(role, link, &answer.to_bytes(), SETUP_MAX)?;
     let mine = mine_setup.finish(&iknp::SetupAnswer::from_bytes(&peer_answer).map_err(ot)?).map_err(ot)?;
 
     let my_bits: Vec<bool> = (0..n_bits).map(|_| rng.next_u32() & 1 == 1).collect();
@@ -318,7 +328,7 @@ fn run_metered<L: Link, R: RngCore + CryptoRng>(
     }
     // Each party opens its shares of the masks of the *peer's* input wires.
     let opening = peer_masks_of_mine.open("input masks");
-    let peer_opening = exchange(role, link, &opening)?;
+    let peer_opening = exchange(role, link, &opening, open_len(my_inputs.len()))?;
     let mut mine_masks = AuthShares::default();
     for &w in &my_inputs {
         mine_masks.push_from(&masks, w);
@@ -372,12 +382,12 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
 ) -> Result<(AuthShares, kos::Receiver, kos::Sender)> {
     let n = my_bits.len();
     let (ext, pending_mine) = mine.extend(rng, my_bits).map_err(ot)?;
-    let peer_ext = exchange(role, link, ext.as_bytes())?;
+    let peer_ext = exchange(role, link, ext.as_bytes(), iknp::Extend::encoded_len_for(n + kos::CHECK_OTS))?;
     let peer_ext = iknp::Extend::from_vec(peer_ext).map_err(ot)?;
     let (challenge, pending_theirs) = theirs.extend(rng, n, &peer_ext).map_err(ot)?;
-    let peer_challenge = exchange(role, link, &challenge.to_bytes())?;
+    let peer_challenge = exchange(role, link, &challenge.to_bytes(), kos::Challenge::LEN)?;
     let (proof, macs) = pending_mine.respond(&kos::Challenge::from_bytes(&peer_challenge).map_err(ot)?);
-    let peer_proof = exchange(role, link, &proof.to_bytes())?;
+    let peer_proof = exchange(role, link, &proof.to_bytes(), kos::Proof::LEN)?;
     let keys = pending_theirs.verify(&kos::Proof::from_bytes(&peer_proof).map_err(ot)?).map_err(ot)?;
     Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
 }
@@ -407,9 +417,9 @@ fn make_triples<L: Link, R: RngCore + CryptoRng>(
             first_index: (l * n) as u64,
         };
         let tables = layer.tables(role, delta)?;
-        let peer_tables = exchange(role, link, &tables)?;
+        let peer_tables = exchange(role, link, &tables, 5 + 16 * n)?;
         let (s, bits) = layer.evaluate(role, delta, &peer_tables)?;
-        let peer_bits = exchange(role, link, &bits)?;
+        let peer_bits = exchange(role, link, &bits, 5 + n.div_ceil(8))?;
         let (a, b) = (layer.a.clone(), layer.b.clone());
         let c = layer.finish(role, delta, s, &peer_bits, &mut check)?;
         layers.push(Triples { a, b, c });
@@ -424,7 +434,7 @@ fn make_triples<L: Link, R: RngCore + CryptoRng>(
     for (l, layer) in it.enumerate() {
         let perm = bucket::permutation(seed, l as u64, n);
         let (d, opening) = bucket::open_d(&acc, &layer, &perm)?;
-        let peer_opening = exchange(role, link, &opening)?;
+        let peer_opening = exchange(role, link, &opening, open_len(n))?;
         bucket::combine(delta, &mut acc, &layer, &perm, &d, &peer_opening)?;
     }
     Ok(acc)
@@ -505,7 +515,7 @@ fn beaver<L: Link>(
         de.push_from(masks, beta);
         de.xor_at(n + k, &t.b, k);
     }
-    let peer = exchange(role, link, &de.open("Beaver openings"))?;
+    let peer = exchange(role, link, &de.open("Beaver openings"), open_len(2 * n))?;
     let peer = de.check_open(delta, "Beaver openings", &peer)?;
     let mut sigma = t.c;
     for k in 0..n {
@@ -574,10 +584,12 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
         zero[w] = Block::random(rng);
     }
     // The evaluator's input labels: a KOS batch with its masked values as choices.
-    let ext = iknp::Extend::from_vec(link.recv(MAX_MSG)?).map_err(ot)?;
+    let ext =
+        iknp::Extend::from_vec(link.recv(iknp::Extend::encoded_len_for(peer_inputs.len() + kos::CHECK_OTS))?)
+            .map_err(ot)?;
     let (challenge, pending) = theirs.extend(rng, peer_inputs.len(), &ext).map_err(ot)?;
     link.send(&challenge.to_bytes())?;
-    let proof = kos::Proof::from_bytes(&link.recv(33)?).map_err(ot)?;
+    let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
     for (&w, k) in peer_inputs.iter().zip(pending.verify(&proof).map_err(ot)?) {
         zero[w] = k;
     }
@@ -674,7 +686,7 @@ fn evaluator<L: Link, R: RngCore + CryptoRng>(
     // My input labels by KOS-checked correlated OT.
     let (ext, pending) = mine.extend(rng, zhat_mine).map_err(ot)?;
     link.send(ext.as_bytes())?;
-    let challenge = kos::Challenge::from_bytes(&link.recv(17)?).map_err(ot)?;
+    let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
     let (proof, labels) = pending.respond(&challenge);
     link.send(&proof.to_bytes())?;
     for ((&w, &z), l) in my_inputs.iter().zip(zhat_mine).zip(labels) {

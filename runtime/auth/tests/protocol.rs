@@ -326,3 +326,39 @@ fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
     }
     assert!(caught > 0, "a label feeding an AND gate must be caught");
 }
+
+#[test]
+fn an_oversized_message_is_refused_from_its_length_before_it_is_buffered() {
+    // A peer announces a 1 GiB first message and then sends nothing: the evaluator
+    // refuses it from the length prefix alone (it would otherwise wait for the body
+    // and fail with a timeout instead).
+    let c = random_circuit(12, 4, 4, 20);
+    let (mut ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    mpc_net::frame::send_u32(&mut ca, 1 << 30).unwrap();
+    mpc_net::Channel::flush(&mut ca).unwrap();
+    let mut rng = ChaCha12Rng::seed_from_u64(15);
+    let err = protocol::run(Role::Evaluator, &c, &[false; 4], &mut ChannelLink(cb), &mut rng).unwrap_err();
+    assert!(matches!(err, AuthError::TooLarge { len, .. } if len == 1 << 30), "{err}");
+    drop(ca);
+}
+
+#[test]
+fn a_message_one_byte_longer_than_its_exact_size_is_refused() {
+    // Every receive is bounded by the exact size the protocol fixes: the garbled
+    // tables with one byte appended are refused by length, not parsed.
+    let c = random_circuit(13, 4, 4, 40);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(16);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 17, None);
+    let t = tables_message(&honest.garbler_lengths, ands);
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m.push(0));
+    let o = run(&c, &xa, &xb, 17, Some((t, edit)));
+    let want = 128 * ands as u64;
+    assert!(
+        matches!(o.evaluator, Err(AuthError::TooLarge { len, max }) if len == want + 1 && max == want),
+        "{:?}",
+        o.evaluator
+    );
+    assert!(o.garbler.is_err());
+}

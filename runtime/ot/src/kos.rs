@@ -58,6 +58,8 @@ pub struct Challenge(Block);
 
 impl Challenge {
     const WHAT: &'static str = "OT consistency challenge";
+    /// The size of the wire encoding.
+    pub const LEN: usize = 17;
 
     /// Wire encoding: tag `0xC1`, then the 16-byte seed.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -91,6 +93,8 @@ pub struct Proof {
 
 impl Proof {
     const WHAT: &'static str = "OT consistency proof";
+    /// The size of the wire encoding.
+    pub const LEN: usize = 33;
 
     /// Wire encoding: tag `0xC2`, `x`, `t` (16 bytes each, little-endian).
     pub fn to_bytes(&self) -> Vec<u8> {
