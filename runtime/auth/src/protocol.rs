@@ -3,8 +3,10 @@
 //! the 4-row tables of its Figure 2), secure against a malicious garbler or evaluator.
 //!
 //! # Phases (both parties; `exchange` = garbler sends then receives, evaluator the reverse)
-//! 1. **Authenticated bits** ([`mpc_ot::kos`], one session per direction): each party's
-//!    random bits MACed under the peer's `Delta` ([`crate::pin_delta`]).
+//! 1. **Authenticated bits** ([`mpc_ot::kos`], one session per direction, from one set
+//!    of base OTs: the reverse session is bootstrapped from the first, see
+//!    [`mpc_ot::kos`]): each party's random bits MACed under the peer's `Delta`
+//!    ([`crate::pin_delta`]).
 //! 2. **Wire masks**: a fresh authenticated share `<lambda_w>` for every input wire and
 //!    every AND output; XOR/INV/copy/constant wires get theirs by local operations
 //!    (INV and constants XOR a public bit).
@@ -271,17 +273,10 @@ fn run_metered<L: Link, R: RngCore + CryptoRng>(
     let b_size = bucket::bucket_size(n_and.max(1));
     let n_bits = n_in + n_and + 3 * b_size * n_and;
 
-    // 1. Two KOS sessions: `mine` authenticates my bits to the peer (I am its
-    // receiver), `theirs` the peer's bits to me (I am its sender, with my Delta).
-    let (mine_setup, offer) = kos::Receiver::new(rng);
-    let peer_offer = exchange(role, link, &offer.to_bytes(), SETUP_MAX)?;
-    let peer_offer = iknp::SetupOffer::from_bytes(&peer_offer).map_err(ot)?;
-    let (theirs, answer) = kos::Sender::new(rng, &delta, &peer_offer).map_err(ot)?;
-    let peer_answer = exchange(role, link, &answer.to_bytes(), SETUP_MAX)?;
-    let mine = mine_setup.finish(&iknp::SetupAnswer::from_bytes(&peer_answer).map_err(ot)?).map_err(ot)?;
-
+    // 1. One base-OT set, both KOS sessions, my bits authenticated to the peer and
+    // the peer's to me.
     let my_bits: Vec<bool> = (0..n_bits).map(|_| rng.next_u32() & 1 == 1).collect();
-    let (pool, mine, theirs) = authenticate(role, link, rng, mine, theirs, &my_bits)?;
+    let (pool, mine, theirs) = authenticate(role, link, rng, &delta, &my_bits)?;
 
     link.phase("authenticated bits");
 
@@ -370,26 +365,61 @@ fn run_metered<L: Link, R: RngCore + CryptoRng>(
     }
 }
 
-/// Phase 1: `my_bits` authenticated to the peer and the peer's bits to me, one KOS
-/// batch each way. Returns my [`AuthShares`] of the pool and both sessions.
+/// Phase 1: `my_bits` authenticated to the peer and the peer's as many bits to me.
+/// One set of base OTs (the evaluator is the base-OT sender): the evaluator's bits go
+/// through a KOS batch to the garbler (`Delta_A`) that also carries the bootstrap OTs
+/// of the reverse session ([`kos::Receiver::extend_bootstrap`]), then the garbler's
+/// bits through that reverse session to the evaluator (`Delta_B`). Returns my
+/// [`AuthShares`] of the pool and both sessions: `mine` (I am its receiver: my bits
+/// MACed under the peer's `Delta`) and `theirs` (I am its sender, with my `Delta`).
 fn authenticate<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     link: &mut L,
     rng: &mut R,
-    mut mine: kos::Receiver,
-    mut theirs: kos::Sender,
+    delta: &Delta,
     my_bits: &[bool],
 ) -> Result<(AuthShares, kos::Receiver, kos::Sender)> {
     let n = my_bits.len();
-    let (ext, pending_mine) = mine.extend(rng, my_bits).map_err(ot)?;
-    let peer_ext = exchange(role, link, ext.as_bytes(), iknp::Extend::encoded_len_for(n + kos::CHECK_OTS))?;
-    let peer_ext = iknp::Extend::from_vec(peer_ext).map_err(ot)?;
-    let (challenge, pending_theirs) = theirs.extend(rng, n, &peer_ext).map_err(ot)?;
-    let peer_challenge = exchange(role, link, &challenge.to_bytes(), kos::Challenge::LEN)?;
-    let (proof, macs) = pending_mine.respond(&kos::Challenge::from_bytes(&peer_challenge).map_err(ot)?);
-    let peer_proof = exchange(role, link, &proof.to_bytes(), kos::Proof::LEN)?;
-    let keys = pending_theirs.verify(&kos::Proof::from_bytes(&peer_proof).map_err(ot)?).map_err(ot)?;
-    Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
+    match role {
+        Role::Evaluator => {
+            let (setup, offer) = kos::Receiver::new(rng);
+            link.send(&offer.to_bytes())?;
+            let answer = iknp::SetupAnswer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
+            let mut mine = setup.finish(&answer).map_err(ot)?;
+            let (ext, flip, pending) = mine.extend_bootstrap(rng, my_bits, delta).map_err(ot)?;
+            link.send(ext.as_bytes())?;
+            link.send(&flip.to_bytes())?;
+            let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
+            let (proof, macs, mut theirs) = pending.respond_bootstrap(&challenge).map_err(ot)?;
+            link.send(&proof.to_bytes())?;
+            let peer_ext =
+                iknp::Extend::from_vec(link.recv(iknp::Extend::encoded_len_for(n + kos::CHECK_OTS))?)
+                    .map_err(ot)?;
+            let (challenge, pending) = theirs.extend(rng, n, &peer_ext).map_err(ot)?;
+            link.send(&challenge.to_bytes())?;
+            let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
+            let keys = pending.verify(&proof).map_err(ot)?;
+            Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
+        }
+        Role::Garbler => {
+            let offer = iknp::SetupOffer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
+            let (mut theirs, answer) = kos::Sender::new(rng, delta, &offer).map_err(ot)?;
+            link.send(&answer.to_bytes())?;
+            let boot = iknp::Extend::encoded_len_for(n + kos::BOOTSTRAP_OTS + kos::CHECK_OTS);
+            let peer_ext = iknp::Extend::from_vec(link.recv(boot)?).map_err(ot)?;
+            let flip = kos::Flip::from_bytes(&link.recv(kos::Flip::LEN)?).map_err(ot)?;
+            let (challenge, pending) = theirs.extend_bootstrap(rng, n, &peer_ext).map_err(ot)?;
+            link.send(&challenge.to_bytes())?;
+            let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
+            let (keys, mut mine) = pending.verify_bootstrap(&proof, &flip).map_err(ot)?;
+            let (ext, pending) = mine.extend(rng, my_bits).map_err(ot)?;
+            link.send(ext.as_bytes())?;
+            let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
+            let (proof, macs) = pending.respond(&challenge);
+            link.send(&proof.to_bytes())?;
+            Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
+        }
+    }
 }
 
 /// Phase 3a: `n` AND triples from `b_size` layers of leaky ANDs over `pool`

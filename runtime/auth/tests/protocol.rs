@@ -272,14 +272,14 @@ fn tampered_output_decoding_is_caught() {
 
 #[test]
 fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
-    // The evaluator's third message is its OT extension (after the offer and the
-    // answer); flipping one entry of column 0 means a different choice in that column
-    // only. Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
+    // The evaluator's second message is its OT extension (after the base-OT offer);
+    // flipping one entry of column 0 means a different choice in that column only.
+    // Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
     let c = random_circuit(9, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(6);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
     let edit: Edit = Box::new(|m: &mut Vec<u8>| m[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1);
-    let o = run_with(&c, &xa, &xb, 12, None, Some((2, edit)));
+    let o = run_with(&c, &xa, &xb, 12, None, Some((1, edit)));
     let err = o.garbler.unwrap_err();
     assert!(err.to_string().contains("consistency check"), "{err}");
 }
