@@ -362,3 +362,116 @@ fn a_message_one_byte_longer_than_its_exact_size_is_refused() {
     );
     assert!(o.garbler.is_err());
 }
+
+type ManyResult = Result<Vec<Vec<Option<bool>>>, AuthError>;
+
+/// `K = xs.len()` instances in one session, an optional edit of one garbler message:
+/// both results and the garbler's message lengths.
+fn run_many(
+    c: &Circuit,
+    xs: &[(Vec<bool>, Vec<bool>)],
+    seed: u64,
+    edit: Option<(usize, Edit)>,
+) -> (ManyResult, ManyResult, Vec<usize>) {
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let c1 = c.clone();
+    let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
+        let mut link = ChannelLink(cb);
+        protocol::run_many(Role::Evaluator, &c1, &xb, &mut link, &mut rng)
+    });
+    let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
+    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
+    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
+    let garbler = protocol::run_many(Role::Garbler, c, &xa, &mut link, &mut rng);
+    drop(link.inner);
+    (garbler, eval.join().unwrap(), link.lengths)
+}
+
+#[test]
+fn many_instances_in_one_session_each_give_the_plaintext_outputs() {
+    let mut rng = ChaCha12Rng::seed_from_u64(20);
+    for (seed, k) in [(30u64, 1usize), (31, 5)] {
+        let c = random_circuit(seed, 6, 5, 150);
+        let xs: Vec<(Vec<bool>, Vec<bool>)> =
+            (0..k).map(|_| (bits(&mut rng, 6), bits(&mut rng, 5))).collect();
+        let (g, e, _) = run_many(&c, &xs, seed, None);
+        let (g, e) = (g.unwrap(), e.unwrap());
+        assert_eq!((g.len(), e.len()), (k, k));
+        for (j, (xa, xb)) in xs.iter().enumerate() {
+            let (ea, eb) = expected(&c, xa, xb);
+            assert_eq!((&g[j], &e[j]), (&ea, &eb), "seed {seed}, instance {j}");
+        }
+    }
+}
+
+#[test]
+fn the_aes_circuit_amortised_over_three_instances_matches_the_plaintext() {
+    // Three AES-128 runs (the published Bristol Fashion circuit) in one session, one
+    // preprocessing, random keys and blocks, checked against the plaintext evaluator.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../circuits/tests/vectors/bristol/aes_128.txt");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        panic!("the published AES-128 circuit at {}", path.display());
+    };
+    let c = mpc_circuits::bristol::read(&text).unwrap();
+    let mut rng = ChaCha12Rng::seed_from_u64(21);
+    let (na, nb) = (c.inputs()[0].ty.width(), c.inputs()[1].ty.width());
+    let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, na), bits(&mut rng, nb))).collect();
+    let (g, e, _) = run_many(&c, &xs, 22, None);
+    let (g, e) = (g.unwrap(), e.unwrap());
+    for (j, (xa, xb)) in xs.iter().enumerate() {
+        let (ea, eb) = expected(&c, xa, xb);
+        assert_eq!((&g[j], &e[j]), (&ea, &eb), "instance {j}");
+    }
+}
+
+#[test]
+fn a_cheat_in_one_instance_of_many_is_caught() {
+    // K = 3: the garbler flips a MAC bit in all four rows of AND gate 2 of instance 1
+    // only. Instance 0 is unaffected; the evaluator stops at instance 1, naming the gate.
+    let c = random_circuit(32, 4, 4, 60);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(23);
+    let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
+    let (_, _, lengths) = run_many(&c, &xs, 24, None);
+    let tables: Vec<usize> = (0..lengths.len()).filter(|&i| lengths[i] == 128 * ands).collect();
+    assert_eq!(tables.len(), 3, "one tables message per instance");
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+        for row in 0..4 {
+            m[128 * 2 + 32 * row + 5] ^= 0x40;
+        }
+    });
+    let (g, e, _) = run_many(&c, &xs, 24, Some((tables[1], edit)));
+    assert_eq!(e.unwrap_err(), AuthError::GarbledTable { gate: 2 });
+    assert!(g.is_err(), "the garbler gets no output of instance 1 either");
+}
+
+#[test]
+fn a_preprocessing_is_used_once_per_instance_and_for_its_own_shape() {
+    let c = random_circuit(33, 3, 3, 40);
+    let other = random_circuit(34, 3, 3, 90);
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let c1 = c.clone();
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(25);
+        let mut link = ChannelLink(cb);
+        let mut pre = protocol::preprocess(Role::Evaluator, &c1, 1, &mut link, &mut rng).unwrap();
+        let out = pre.run(&c1, &[true, false, true], &mut link, &mut rng);
+        (out, pre.remaining(), pre.run(&c1, &[true; 3], &mut link, &mut rng))
+    });
+    let mut rng = ChaCha12Rng::seed_from_u64(26);
+    let mut link = ChannelLink(ca);
+    let mut pre = protocol::preprocess(Role::Garbler, &c, 1, &mut link, &mut rng).unwrap();
+    if other.and_count() != c.and_count() {
+        let err = pre.run(&other, &[false; 3], &mut link, &mut rng).unwrap_err();
+        assert!(matches!(err, AuthError::InvalidArgument(_)), "{err}");
+    }
+    let out = pre.run(&c, &[false, false, true], &mut link, &mut rng).unwrap();
+    let (ea, eb) = expected(&c, &[false, false, true], &[true, false, true]);
+    assert_eq!(out, ea);
+    let (e_out, remaining, again) = eval.join().unwrap();
+    assert_eq!((e_out.unwrap(), remaining), (eb, 0));
+    assert!(matches!(again, Err(AuthError::InvalidArgument(_))), "{again:?}");
+}
