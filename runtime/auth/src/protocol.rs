@@ -80,8 +80,18 @@ impl<C: Channel> Link for ChannelLink<C> {
         frame::send_frame(&mut self.0, msg).map_err(net)?;
         self.0.flush().map_err(net)
     }
+    /// The length prefix is checked against `max` first; then the whole frame is
+    /// allocated at once (every caller's `max` is the exact size the protocol expects,
+    /// memory an honest run holds anyway, so growing the buffer piece by piece as
+    /// `frame::recv_frame` does against unbounded announcements would only add copies).
     fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
-        frame::recv_frame(&mut self.0, max).map_err(net)
+        let len = frame::recv_u32(&mut self.0).map_err(net)? as usize;
+        if len > max {
+            return Err(AuthError::TooLarge { len: len as u64, max: max as u64 });
+        }
+        let mut buf = vec![0u8; len];
+        self.0.recv_exact(&mut buf).map_err(net)?;
+        Ok(buf)
     }
 }
 

@@ -112,10 +112,18 @@ impl Challenge {
         Ok(Challenge(seed))
     }
 
-    /// The coefficients `chi_i` of `count` OTs.
-    fn coefficients(&self, count: usize) -> Vec<u128> {
+    /// Calls `f(i, chi_i)` for the coefficients of `count` OTs in order, expanding the
+    /// seed a chunk at a time (no buffer the size of the batch).
+    fn for_each_coefficient(&self, count: usize, mut f: impl FnMut(usize, u128)) {
         let mut prg = Prg::from_seed_block(self.0);
-        prg.blocks(count).into_iter().map(u128::from).collect()
+        let mut buf = [Block::ZERO; 1024];
+        for start in (0..count).step_by(buf.len()) {
+            let chunk = &mut buf[..(count - start).min(1024)];
+            prg.fill_blocks(chunk);
+            for (k, &chi) in chunk.iter().enumerate() {
+                f(start + k, u128::from(chi));
+            }
+        }
     }
 }
 
@@ -300,14 +308,14 @@ impl PendingReceiver {
     /// The proof, the `n` labels, and for a bootstrap batch its `Delta'` and the
     /// bootstrap OTs' labels.
     fn respond_all(self, challenge: &Challenge) -> (Proof, Vec<Block>, Option<Bootstrap>) {
-        let chi = challenge.coefficients(self.labels.len());
         let mut x = 0u128;
         let mut t = Accumulator::new();
-        for ((&c, &label), &chi) in self.choices.iter().zip(&self.labels).zip(&chi) {
+        let (choices, labels) = (&self.choices, &self.labels);
+        challenge.for_each_coefficient(labels.len(), |i, chi| {
             // Branch free in the choice bit.
-            x ^= chi & 0u128.wrapping_sub(c as u128);
-            t.add_product(chi, u128::from(label));
-        }
+            x ^= chi & 0u128.wrapping_sub(choices[i] as u128);
+            t.add_product(chi, u128::from(labels[i]));
+        });
         let mut labels = self.labels;
         let boot = self.bootstrap.map(|d| (d, labels[self.n..self.n + BOOTSTRAP_OTS].to_vec()));
         labels.truncate(self.n);
@@ -428,11 +436,9 @@ impl PendingSender {
 
     /// The `n` zero-labels and, for a bootstrap batch, the bootstrap OTs' zero-labels.
     fn verify_all(self, proof: &Proof) -> Result<(Vec<Block>, Vec<Block>)> {
-        let chi = self.challenge.coefficients(self.zero_labels.len());
         let mut q = Accumulator::new();
-        for (&k, &chi) in self.zero_labels.iter().zip(&chi) {
-            q.add_product(chi, u128::from(k));
-        }
+        let zero = &self.zero_labels;
+        self.challenge.for_each_coefficient(zero.len(), |i, chi| q.add_product(chi, u128::from(zero[i])));
         let expect = q.finish() ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
         // Public outcome (the receiver learns it anyway from whether we continue); the
         // comparison itself is on values the receiver computed.
