@@ -475,3 +475,28 @@ fn a_preprocessing_is_used_once_per_instance_and_for_its_own_shape() {
     assert_eq!((e_out.unwrap(), remaining), (eb, 0));
     assert!(matches!(again, Err(AuthError::InvalidArgument(_))), "{again:?}");
 }
+
+#[test]
+fn wrong_leaky_and_rows_in_a_session_fail_the_equality_check() {
+    // The garbler's first leaky-AND message (tag 0xB2, a 16-byte half-gate row per
+    // candidate) with a bit flipped in every row: each row is noticed where the
+    // evaluator's share `a` is 1, so with 30-odd candidates the equality check fails
+    // (both parties compare the digests).
+    let c = random_circuit(35, 4, 4, 60);
+    let mut rng = ChaCha12Rng::seed_from_u64(27);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 28, None);
+    let want = 5 + 16 * c.and_count();
+    let tables = honest.garbler_lengths.iter().position(|&len| len == want);
+    let t = tables.expect("a leaky-AND tables message");
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+        assert_eq!(m[0], 0xB2, "a leaky-AND tables message");
+        for k in 0..(m.len() - 5) / 16 {
+            m[5 + 16 * k + 9] ^= 0x01;
+        }
+    });
+    let o = run(&c, &xa, &xb, 28, Some((t, edit)));
+    let eq = |r: &Result<Vec<Option<bool>>, AuthError>| matches!(r, Err(AuthError::Equality { .. }));
+    assert!(eq(&o.garbler) || eq(&o.evaluator), "{:?} / {:?}", o.garbler, o.evaluator);
+    assert!(o.garbler.is_err() && o.evaluator.is_err());
+}
