@@ -359,22 +359,22 @@ fn preprocess_metered<L: Link, R: RngCore + CryptoRng>(
     let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
     let b_size = bucket::bucket_size(total_and.max(1));
     let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
-    let n_bits = total_and
-        .checked_mul(3 * b_size)
-        .and_then(|t| t.checked_add(n_masks))
-        .filter(|&n| n + kos::BOOTSTRAP_OTS + kos::CHECK_OTS <= mpc_ot::MAX_BATCH)
-        .ok_or_else(too_many)?;
+    if n_masks.max(total_and) + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
+        return Err(too_many());
+    }
 
     // 1. One base-OT set, both KOS sessions, my bits authenticated to the peer and
-    // the peer's to me.
-    let my_bits: Vec<bool> = (0..n_bits).map(|_| rng.next_u32() & 1 == 1).collect();
-    let (mut masks, mine, theirs) = authenticate(role, link, rng, &delta, &my_bits)?;
-    drop(my_bits);
+    // the peer's to me: one batch of wire masks, then one batch per part (a, b, r) of
+    // each leaky-AND layer, so no part is ever copied out of a larger pool.
+    let mut sizes = vec![n_masks];
+    sizes.extend(core::iter::repeat(total_and).take(if total_and == 0 { 0 } else { 3 * b_size }));
+    let (parts, mine, theirs) = authenticate(role, link, rng, &delta, &sizes)?;
     link.phase("authenticated bits");
 
     // 2. Triples for every AND gate of every instance.
-    let triple_pool = masks.split_off(n_masks);
-    let triples = make_triples(role, link, rng, &delta, triple_pool, total_and, b_size)?;
+    let mut parts = parts.into_iter();
+    let masks = parts.next().unwrap_or_default();
+    let triples = make_triples(role, link, rng, &delta, parts, total_and)?;
     link.phase("AND triples");
     Ok(Preprocessed { role, delta, n_in, n_and, instances, next: 0, masks, triples, mine, theirs })
 }
@@ -525,93 +525,165 @@ struct Wires<'a> {
     first_and: usize,
 }
 
-/// Phase 1: `my_bits` authenticated to the peer and the peer's as many bits to me.
-/// One set of base OTs (the evaluator is the base-OT sender): the evaluator's bits go
-/// through a KOS batch to the garbler (`Delta_A`) that also carries the bootstrap OTs
-/// of the reverse session ([`kos::Receiver::extend_bootstrap`]), then the garbler's
-/// bits through that reverse session to the evaluator (`Delta_B`). Returns my
-/// [`AuthShares`] of the pool and both sessions: `mine` (I am its receiver: my bits
-/// MACed under the peer's `Delta`) and `theirs` (I am its sender, with my `Delta`).
+/// Phase 1: random bits authenticated both ways, one KOS batch per entry of `sizes`
+/// in each direction (the batches of a direction are sent back to back, then their
+/// challenges, then their proofs: three flights for any number of batches). One set
+/// of base OTs (the evaluator is the base-OT sender): the evaluator's first batch to
+/// the garbler (`Delta_A`) also carries the bootstrap OTs of the reverse session
+/// ([`kos::Receiver::extend_bootstrap`]), in which the garbler's bits go to the
+/// evaluator (`Delta_B`). Returns my [`AuthShares`] per batch and both sessions:
+/// `mine` (I am its receiver: my bits MACed under the peer's `Delta`) and `theirs`
+/// (I am its sender, with my `Delta`).
 fn authenticate<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     link: &mut L,
     rng: &mut R,
     delta: &Delta,
-    my_bits: &[bool],
-) -> Result<(AuthShares, kos::Receiver, kos::Sender)> {
-    let n = my_bits.len();
+    sizes: &[usize],
+) -> Result<(Vec<AuthShares>, kos::Receiver, kos::Sender)> {
+    let random_bits =
+        |rng: &mut R, n: usize| -> Vec<bool> { (0..n).map(|_| rng.next_u32() & 1 == 1).collect() };
+    let ext_len = |n: usize| iknp::Extend::encoded_len_for(n + kos::CHECK_OTS);
+    let Some(&first) = sizes.first() else {
+        return Err(AuthError::InvalidArgument("no batches to authenticate".into()));
+    };
     match role {
         Role::Evaluator => {
             let (setup, offer) = kos::Receiver::new(rng);
             link.send(&offer.to_bytes())?;
             let answer = iknp::SetupAnswer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
             let mut mine = setup.finish(&answer).map_err(ot)?;
-            let (ext, flip, pending) = mine.extend_bootstrap(rng, my_bits, delta).map_err(ot)?;
-            link.send(ext.as_bytes())?;
-            link.send(&flip.to_bytes())?;
-            let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
-            let (proof, macs, mut theirs) = pending.respond_bootstrap(&challenge).map_err(ot)?;
-            link.send(&proof.to_bytes())?;
-            let peer_ext =
-                iknp::Extend::from_vec(link.recv(iknp::Extend::encoded_len_for(n + kos::CHECK_OTS))?)
-                    .map_err(ot)?;
-            let (challenge, pending) = theirs.extend(rng, n, &peer_ext).map_err(ot)?;
-            link.send(&challenge.to_bytes())?;
-            let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
-            let keys = pending.verify(&proof).map_err(ot)?;
-            Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
+            // My bits to the garbler, the first batch with the bootstrap OTs.
+            let mut pending = Vec::with_capacity(sizes.len());
+            for (i, &n) in sizes.iter().enumerate() {
+                let bits = random_bits(rng, n);
+                if i == 0 {
+                    let (ext, flip, p) = mine.extend_bootstrap(rng, &bits, delta).map_err(ot)?;
+                    link.send(ext.as_bytes())?;
+                    link.send(&flip.to_bytes())?;
+                    pending.push((bits, p));
+                } else {
+                    let (ext, p) = mine.extend(rng, &bits).map_err(ot)?;
+                    link.send(ext.as_bytes())?;
+                    pending.push((bits, p));
+                }
+            }
+            let mut macs = Vec::with_capacity(sizes.len());
+            let mut theirs = None;
+            for (i, (bits, p)) in pending.into_iter().enumerate() {
+                let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
+                let (proof, m) = if i == 0 {
+                    let (proof, m, sender) = p.respond_bootstrap(&challenge).map_err(ot)?;
+                    theirs = Some(sender);
+                    (proof, m)
+                } else {
+                    p.respond(&challenge)
+                };
+                link.send(&proof.to_bytes())?;
+                macs.push((bits, m));
+            }
+            let Some(mut theirs) = theirs else {
+                return Err(AuthError::InvalidArgument("no bootstrap batch".into()));
+            };
+            // The garbler's bits to me.
+            let mut pending = Vec::with_capacity(sizes.len());
+            for &n in sizes {
+                let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
+                let (challenge, p) = theirs.extend(rng, n, &ext).map_err(ot)?;
+                link.send(&challenge.to_bytes())?;
+                pending.push(p);
+            }
+            let mut out = Vec::with_capacity(sizes.len());
+            for ((bits, macs), p) in macs.into_iter().zip(pending) {
+                let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
+                out.push(AuthShares { bits, macs, keys: p.verify(&proof).map_err(ot)? });
+            }
+            Ok((out, mine, theirs))
         }
         Role::Garbler => {
             let offer = iknp::SetupOffer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
             let (mut theirs, answer) = kos::Sender::new(rng, delta, &offer).map_err(ot)?;
             link.send(&answer.to_bytes())?;
-            let boot = iknp::Extend::encoded_len_for(n + kos::BOOTSTRAP_OTS + kos::CHECK_OTS);
-            let peer_ext = iknp::Extend::from_vec(link.recv(boot)?).map_err(ot)?;
-            let flip = kos::Flip::from_bytes(&link.recv(kos::Flip::LEN)?).map_err(ot)?;
-            let (challenge, pending) = theirs.extend_bootstrap(rng, n, &peer_ext).map_err(ot)?;
-            link.send(&challenge.to_bytes())?;
-            let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
-            let (keys, mut mine) = pending.verify_bootstrap(&proof, &flip).map_err(ot)?;
-            let (ext, pending) = mine.extend(rng, my_bits).map_err(ot)?;
-            link.send(ext.as_bytes())?;
-            let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
-            let (proof, macs) = pending.respond(&challenge);
-            link.send(&proof.to_bytes())?;
-            Ok((AuthShares { bits: my_bits.to_vec(), macs, keys }, mine, theirs))
+            // The evaluator's bits to me, the first batch with the bootstrap OTs.
+            let boot_len = iknp::Extend::encoded_len_for(first + kos::BOOTSTRAP_OTS + kos::CHECK_OTS);
+            let mut pending = Vec::with_capacity(sizes.len());
+            let mut flip = None;
+            for (i, &n) in sizes.iter().enumerate() {
+                if i == 0 {
+                    let ext = iknp::Extend::from_vec(link.recv(boot_len)?).map_err(ot)?;
+                    flip = Some(kos::Flip::from_bytes(&link.recv(kos::Flip::LEN)?).map_err(ot)?);
+                    let (challenge, p) = theirs.extend_bootstrap(rng, n, &ext).map_err(ot)?;
+                    link.send(&challenge.to_bytes())?;
+                    pending.push(p);
+                } else {
+                    let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
+                    let (challenge, p) = theirs.extend(rng, n, &ext).map_err(ot)?;
+                    link.send(&challenge.to_bytes())?;
+                    pending.push(p);
+                }
+            }
+            let mut keys = Vec::with_capacity(sizes.len());
+            let mut mine = None;
+            for (i, p) in pending.into_iter().enumerate() {
+                let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
+                match (i, &flip) {
+                    (0, Some(flip)) => {
+                        let (k, receiver) = p.verify_bootstrap(&proof, flip).map_err(ot)?;
+                        mine = Some(receiver);
+                        keys.push(k);
+                    }
+                    _ => keys.push(p.verify(&proof).map_err(ot)?),
+                }
+            }
+            let Some(mut mine) = mine else {
+                return Err(AuthError::InvalidArgument("no bootstrap batch".into()));
+            };
+            // My bits to the evaluator.
+            let mut pending = Vec::with_capacity(sizes.len());
+            for &n in sizes {
+                let bits = random_bits(rng, n);
+                let (ext, p) = mine.extend(rng, &bits).map_err(ot)?;
+                link.send(ext.as_bytes())?;
+                pending.push((bits, p));
+            }
+            let mut out = Vec::with_capacity(sizes.len());
+            for ((bits, p), keys) in pending.into_iter().zip(keys) {
+                let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
+                let (proof, macs) = p.respond(&challenge);
+                link.send(&proof.to_bytes())?;
+                out.push(AuthShares { bits, macs, keys });
+            }
+            Ok((out, mine, theirs))
         }
     }
 }
 
-/// `n` AND triples from `b_size` layers of leaky ANDs over `pool` (`3 * b_size * n`
-/// shares, consumed: each layer takes its part without a copy), one equality check, a
-/// coin toss, bucketing.
+/// `n` AND triples from leaky-AND layers whose shares `a, b, r` are the next three
+/// entries of `parts` each (`n` shares apiece), one equality check, a coin toss,
+/// bucketing.
 fn make_triples<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     link: &mut L,
     rng: &mut R,
     delta: &Delta,
-    mut pool: AuthShares,
+    mut parts: impl Iterator<Item = AuthShares>,
     n: usize,
-    b_size: usize,
 ) -> Result<Triples> {
     if n == 0 {
         return Ok(Triples::default());
     }
-    if pool.len() != 3 * b_size * n {
-        return Err(AuthError::InvalidArgument(format!("{} shares for {b_size} layers of {n}", pool.len())));
+    let mut layers_in = Vec::new();
+    while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
+        if a.len() != n || b.len() != n || r.len() != n {
+            return Err(AuthError::InvalidArgument(format!("a leaky-AND layer of other than {n} shares")));
+        }
+        let first_index = (layers_in.len() * n) as u64;
+        layers_in.push(Layer { a, b, r, first_index });
     }
-    // Layers from the last: each split off the end of the pool.
-    let mut parts = Vec::with_capacity(b_size);
-    for l in (0..b_size).rev() {
-        let r = pool.split_off(3 * l * n + 2 * n);
-        let b = pool.split_off(3 * l * n + n);
-        let a = pool.split_off(3 * l * n);
-        parts.push(Layer { a, b, r, first_index: (l * n) as u64 });
-    }
-    parts.reverse();
+    let b_size = layers_in.len();
     let mut check = Sha256::new();
     let mut layers = Vec::with_capacity(b_size);
-    for layer in parts {
+    for layer in layers_in {
         let tables = layer.tables(role, delta)?;
         let peer_tables = exchange(role, link, &tables, 5 + 16 * n)?;
         let (s, bits) = layer.evaluate(role, delta, &peer_tables)?;
@@ -623,7 +695,7 @@ fn make_triples<L: Link, R: RngCore + CryptoRng>(
     let seed = coin(role, link, rng)?;
     let mut it = layers.into_iter();
     let Some(mut acc) = it.next() else {
-        return Ok(Triples::default());
+        return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
     };
     for (l, layer) in it.enumerate() {
         let perm = bucket::permutation(seed, l as u64, n);
