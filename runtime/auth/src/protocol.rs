@@ -367,7 +367,7 @@ fn preprocess_metered<L: Link, R: RngCore + CryptoRng>(
     // the peer's to me: one batch of wire masks, then one batch per part (a, b, r) of
     // each leaky-AND layer, so no part is ever copied out of a larger pool.
     let mut sizes = vec![n_masks];
-    sizes.extend(core::iter::repeat(total_and).take(if total_and == 0 { 0 } else { 3 * b_size }));
+    sizes.extend(core::iter::repeat_n(total_and, if total_and == 0 { 0 } else { 3 * b_size }));
     let (parts, mine, theirs) = authenticate(role, link, rng, &delta, &sizes)?;
     link.phase("authenticated bits");
 
