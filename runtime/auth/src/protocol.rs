@@ -541,8 +541,11 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
     delta: &Delta,
     sizes: &[usize],
 ) -> Result<(Vec<AuthShares>, kos::Receiver, kos::Sender)> {
-    let random_bits =
-        |rng: &mut R, n: usize| -> Vec<bool> { (0..n).map(|_| rng.next_u32() & 1 == 1).collect() };
+    let random_bits = |rng: &mut R, n: usize| -> Vec<bool> {
+        let mut bytes = vec![0u8; n.div_ceil(8)];
+        rng.fill_bytes(&mut bytes);
+        (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+    };
     let ext_len = |n: usize| iknp::Extend::encoded_len_for(n + kos::CHECK_OTS);
     let Some(&first) = sizes.first() else {
         return Err(AuthError::InvalidArgument("no batches to authenticate".into()));
