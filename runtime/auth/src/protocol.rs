@@ -33,6 +33,17 @@
 //!    `L_{w,0} ^ z^ Delta_A`: the evaluator cannot lie about `z^`) and its MAC-checked
 //!    mask shares; then the garbler opens its mask shares of the evaluator's outputs.
 //!
+//! # Amortised runs
+//! Phases 1 and the triples of 3 are function independent: [`preprocess`] makes them
+//! for K instances of one circuit shape at once (the bucket size follows `K` times the
+//! AND count), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
+//! 7) for one instance with its own inputs, consuming that instance's masks and
+//! triples; [`run_many`] does both, [`run`] is `run_many` with one instance. Table
+//! tweaks use AND indices counted across the session, so none repeats.
+//!
+//! Every receive is bounded by the exact size the protocol fixes for that message
+//! ([`AuthError::TooLarge`] otherwise, from the length prefix, before buffering).
+//!
 //! `H(A, B, g, ij)` is two blocks, `tccr(A, t_0) ^ tccr(B, t_1)` and
 //! `tccr(A, t_2) ^ tccr(B, t_3)` with tweaks unique to gate, row and position (the
 //! evaluator knows at most one of the two labels of any other row, so each row but its
