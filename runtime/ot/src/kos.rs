@@ -53,8 +53,8 @@
 //!    `Delta'` holds after its base OTs.
 //!
 //! Why this is as good as fresh base OTs (the standard bootstrap of random OT from OT
-//! extension, with Beaver's derandomisation; KOS15 section 5 derives random OT from
-//! the checked correlated OT by this hash): against a malicious `S`, the choices
+//! extension, with Beaver's derandomisation; KOS15's own random-OT output is this
+//! hash of the checked correlated OT): against a malicious `S`, the choices
 //! `r_j` are hidden by IKNP exactly as every other choice of the batch (and the
 //! [`CHECK_OTS`] mask them in the proof), so `d` is a one-time pad of `Delta'`; `S`
 //! may pick its base-OT "messages" (it could anyway, as a base-OT sender). Against a
