@@ -196,6 +196,31 @@ fn exchange<L: Link>(role: Role, link: &mut L, mine: &[u8], max: usize) -> Resul
     }
 }
 
+/// [`exchange`] of several messages: the garbler sends all of them, then receives as
+/// many; the evaluator receives all, then sends (one flight each way).
+fn exchange_all<L: Link>(role: Role, link: &mut L, mine: &[Vec<u8>], max: usize) -> Result<Vec<Vec<u8>>> {
+    let mut theirs = Vec::with_capacity(mine.len());
+    match role {
+        Role::Garbler => {
+            for m in mine {
+                link.send(m)?;
+            }
+            for _ in mine {
+                theirs.push(link.recv(max)?);
+            }
+        }
+        Role::Evaluator => {
+            for _ in mine {
+                theirs.push(link.recv(max)?);
+            }
+            for m in mine {
+                link.send(m)?;
+            }
+        }
+    }
+    Ok(theirs)
+}
+
 /// The wires of this party's inputs, in group order.
 fn input_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
     let mut out = Vec::new();
@@ -537,8 +562,8 @@ struct Wires<'a> {
 }
 
 /// Phase 1: random bits authenticated both ways, one KOS batch per entry of `sizes`
-/// in each direction (the batches of a direction are sent back to back, then their
-/// challenges, then their proofs: three flights for any number of batches). One set
+/// in each direction (the batches of a direction are sent back to back, then all their
+/// challenges, then all their proofs: three flights for any number of batches). One set
 /// of base OTs (the evaluator is the base-OT sender): the evaluator's first batch to
 /// the garbler (`Delta_A`) also carries the bootstrap OTs of the reverse session
 /// ([`kos::Receiver::extend_bootstrap`]), in which the garbler's bits go to the
@@ -582,16 +607,19 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
                     pending.push((bits, p));
                 }
             }
+            let mut challenges = Vec::with_capacity(sizes.len());
+            for _ in sizes {
+                challenges.push(kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?);
+            }
             let mut macs = Vec::with_capacity(sizes.len());
             let mut theirs = None;
-            for (i, (bits, p)) in pending.into_iter().enumerate() {
-                let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
+            for (i, ((bits, p), challenge)) in pending.into_iter().zip(&challenges).enumerate() {
                 let (proof, m) = if i == 0 {
-                    let (proof, m, sender) = p.respond_bootstrap(&challenge).map_err(ot)?;
+                    let (proof, m, sender) = p.respond_bootstrap(challenge).map_err(ot)?;
                     theirs = Some(sender);
                     (proof, m)
                 } else {
-                    p.respond(&challenge)
+                    p.respond(challenge)
                 };
                 link.send(&proof.to_bytes())?;
                 macs.push((bits, m));
@@ -599,13 +627,17 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
             let Some(mut theirs) = theirs else {
                 return Err(AuthError::InvalidArgument("no bootstrap batch".into()));
             };
-            // The garbler's bits to me.
+            // The garbler's bits to me: all batches in, then all challenges out.
             let mut pending = Vec::with_capacity(sizes.len());
+            let mut challenges = Vec::with_capacity(sizes.len());
             for &n in sizes {
                 let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
                 let (challenge, p) = theirs.extend(rng, n, &ext).map_err(ot)?;
-                link.send(&challenge.to_bytes())?;
+                challenges.push(challenge);
                 pending.push(p);
+            }
+            for c in &challenges {
+                link.send(&c.to_bytes())?;
             }
             let mut out = Vec::with_capacity(sizes.len());
             for ((bits, macs), p) in macs.into_iter().zip(pending) {
@@ -621,20 +653,22 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
             // The evaluator's bits to me, the first batch with the bootstrap OTs.
             let boot_len = iknp::Extend::encoded_len_for(first + kos::BOOTSTRAP_OTS + kos::CHECK_OTS);
             let mut pending = Vec::with_capacity(sizes.len());
+            let mut challenges = Vec::with_capacity(sizes.len());
             let mut flip = None;
             for (i, &n) in sizes.iter().enumerate() {
-                if i == 0 {
+                let (challenge, p) = if i == 0 {
                     let ext = iknp::Extend::from_vec(link.recv(boot_len)?).map_err(ot)?;
                     flip = Some(kos::Flip::from_bytes(&link.recv(kos::Flip::LEN)?).map_err(ot)?);
-                    let (challenge, p) = theirs.extend_bootstrap(rng, n, &ext).map_err(ot)?;
-                    link.send(&challenge.to_bytes())?;
-                    pending.push(p);
+                    theirs.extend_bootstrap(rng, n, &ext).map_err(ot)?
                 } else {
                     let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
-                    let (challenge, p) = theirs.extend(rng, n, &ext).map_err(ot)?;
-                    link.send(&challenge.to_bytes())?;
-                    pending.push(p);
-                }
+                    theirs.extend(rng, n, &ext).map_err(ot)?
+                };
+                challenges.push(challenge);
+                pending.push(p);
+            }
+            for c in &challenges {
+                link.send(&c.to_bytes())?;
             }
             let mut keys = Vec::with_capacity(sizes.len());
             let mut mine = None;
@@ -660,10 +694,13 @@ fn authenticate<L: Link, R: RngCore + CryptoRng>(
                 link.send(ext.as_bytes())?;
                 pending.push((bits, p));
             }
+            let mut challenges = Vec::with_capacity(sizes.len());
+            for _ in sizes {
+                challenges.push(kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?);
+            }
             let mut out = Vec::with_capacity(sizes.len());
-            for ((bits, p), keys) in pending.into_iter().zip(keys) {
-                let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
-                let (proof, macs) = p.respond(&challenge);
+            for (((bits, p), keys), challenge) in pending.into_iter().zip(keys).zip(&challenges) {
+                let (proof, macs) = p.respond(challenge);
                 link.send(&proof.to_bytes())?;
                 out.push(AuthShares { bits, macs, keys });
             }
@@ -695,14 +732,22 @@ fn make_triples<L: Link, R: RngCore + CryptoRng>(
         layers_in.push(Layer { a, b, r, first_index });
     }
     let b_size = layers_in.len();
+    // The layers are independent: all their tables in one flight each way, then all
+    // their bits.
+    let tables = layers_in.iter().map(|l| l.tables(role, delta)).collect::<Result<Vec<_>>>()?;
+    let peer_tables = exchange_all(role, link, &tables, 5 + 16 * n)?;
+    drop(tables);
+    let mut evaluated = Vec::with_capacity(b_size);
+    for (layer, peer) in layers_in.iter().zip(&peer_tables) {
+        evaluated.push(layer.evaluate(role, delta, peer)?);
+    }
+    drop(peer_tables);
+    let bits: Vec<Vec<u8>> = evaluated.iter().map(|(_, b)| b.clone()).collect();
+    let peer_bits = exchange_all(role, link, &bits, 5 + n.div_ceil(8))?;
     let mut check = Sha256::new();
     let mut layers = Vec::with_capacity(b_size);
-    for layer in layers_in {
-        let tables = layer.tables(role, delta)?;
-        let peer_tables = exchange(role, link, &tables, 5 + 16 * n)?;
-        let (s, bits) = layer.evaluate(role, delta, &peer_tables)?;
-        let peer_bits = exchange(role, link, &bits, 5 + n.div_ceil(8))?;
-        layers.push(layer.finish(role, delta, s, &peer_bits, &mut check)?);
+    for ((layer, (s, _)), peer) in layers_in.into_iter().zip(evaluated).zip(&peer_bits) {
+        layers.push(layer.finish(role, delta, s, peer, &mut check)?);
     }
     let digest: [u8; 32] = check.finalize().into();
     equal(role, link, rng, "leaky AND triples", digest)?;
@@ -711,11 +756,19 @@ fn make_triples<L: Link, R: RngCore + CryptoRng>(
     let Some(mut acc) = it.next() else {
         return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
     };
-    for (l, layer) in it.enumerate() {
+    // `d` of every layer against the first layer's `b` (which combining leaves as it
+    // is), all openings in one flight each way, then the layers folded in.
+    let rest: Vec<Triples> = it.collect();
+    let mut opened = Vec::with_capacity(rest.len());
+    for (l, layer) in rest.iter().enumerate() {
         let perm = bucket::permutation(seed, l as u64, n);
-        let (d, opening) = bucket::open_d(&acc, &layer, &perm)?;
-        let peer_opening = exchange(role, link, &opening, open_len(n))?;
-        bucket::combine(delta, &mut acc, &layer, &perm, &d, &peer_opening)?;
+        let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
+        opened.push((perm, d, opening));
+    }
+    let openings: Vec<Vec<u8>> = opened.iter().map(|(_, _, o)| o.clone()).collect();
+    let peer_openings = exchange_all(role, link, &openings, open_len(n))?;
+    for ((layer, (perm, d, _)), peer) in rest.iter().zip(&opened).zip(&peer_openings) {
+        bucket::combine(delta, &mut acc, layer, perm, d, peer)?;
     }
     Ok(acc)
 }
