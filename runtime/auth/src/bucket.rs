@@ -43,13 +43,24 @@ pub fn bucket_size(n: usize) -> usize {
 /// (Fisher-Yates over a PRG keyed by the seed and the layer).
 pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
     let mut prg = Prg::from_seed_block(seed ^ Block::from(layer as u128));
+    // Random words drawn from the PRG in batches (one AES call per 8 blocks).
+    let mut words: Vec<u64> = Vec::new();
+    let mut used = 0;
+    let mut next = || {
+        if used == words.len() {
+            words = prg.blocks(512).into_iter().map(|b| u128::from(b) as u64).collect();
+            used = 0;
+        }
+        used += 1;
+        words[used - 1]
+    };
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
         // Rejection sampling for an unbiased index in 0..=i.
         let bound = (i + 1) as u64;
         let zone = u64::MAX - u64::MAX % bound;
         let j = loop {
-            let v = u128::from(prg.random_block()) as u64;
+            let v = next();
             if v < zone {
                 break (v % bound) as usize;
             }

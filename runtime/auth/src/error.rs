@@ -44,6 +44,15 @@ pub enum AuthError {
     /// The oblivious transfer underneath refused a message or failed its check.
     #[error("oblivious transfer: {0}")]
     Ot(String),
+    /// The peer announced a message longer than the protocol allows at this point
+    /// (refused from its length prefix, before any of it is buffered).
+    #[error("the peer announced a message of {len} bytes where at most {max} fit")]
+    TooLarge {
+        /// The announced length.
+        len: u64,
+        /// The most this message may have.
+        max: u64,
+    },
     /// The peer closed the channel (after a failed check on its side, say).
     #[error("the peer closed the connection")]
     Closed,

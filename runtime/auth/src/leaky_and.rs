@@ -26,6 +26,7 @@ use mpc_crypto::{Block, Delta, FixedKeyAes};
 use sha2::{Digest, Sha256};
 use subtle::Choice;
 
+use crate::bucket::Triples;
 use crate::error::{AuthError, Result};
 use crate::shares::{pack_bits, unpack_bits, AuthShares};
 use crate::Role;
@@ -127,8 +128,9 @@ impl Layer {
         Ok((s, msg))
     }
 
-    /// Steps 3 and 4: with the peer's bits, turns `<r>` into `<c> = <a & b>` (returned)
-    /// and feeds this party's `L_P` into the running equality digest `check`.
+    /// Steps 3 and 4: with the peer's bits, turns `<r>` into `<c> = <a & b>` and feeds
+    /// this party's `L_P` into the running equality digest `check`. Returns the layer's
+    /// (leaky) triples `<a>, <b>, <c>`.
     pub fn finish(
         self,
         role: Role,
@@ -136,7 +138,7 @@ impl Layer {
         s: Vec<Block>,
         peer_bits: &[u8],
         check: &mut Sha256,
-    ) -> Result<AuthShares> {
+    ) -> Result<Triples> {
         let n = self.len();
         if s.len() != n {
             return Err(AuthError::InvalidArgument(format!("{} values of S for {n} candidates", s.len())));
@@ -148,7 +150,7 @@ impl Layer {
             c.xor_public(role, delta, k, d);
             check.update(s[k].xor_if(delta.as_block(), bit(d)).to_bytes());
         }
-        Ok(c)
+        Ok(Triples { a: self.a, b: self.b, c })
     }
 }
 

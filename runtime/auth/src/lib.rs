@@ -15,8 +15,9 @@
 //!   except with probability `2^-40`.
 //! - [`feq`]: the commit-then-open equality check both use.
 //! - [`protocol`]: the whole two-party protocol over a circuit (WRK17 section 3):
-//!   preprocessing, inputs, authenticated garbled tables, evaluation with a MAC check
-//!   per AND gate, outputs.
+//!   preprocessing (for one instance or K instances of one circuit in a session),
+//!   inputs, authenticated garbled tables, evaluation with a MAC check per AND gate,
+//!   outputs.
 //!
 //! Everything is sans-IO: each step is a function of one party's state and the peer's
 //! previous message, returning the next message as bytes; tests drive both parties

@@ -43,6 +43,23 @@ impl AuthShares {
         self.bits.is_empty()
     }
 
+    /// An empty vector with room for `n` entries.
+    pub fn with_capacity(n: usize) -> AuthShares {
+        AuthShares { bits: Vec::with_capacity(n), macs: Vec::with_capacity(n), keys: Vec::with_capacity(n) }
+    }
+
+    /// Entries `at..` moved out into a new vector (no copy of the first part).
+    ///
+    /// # Panics
+    /// If `at > self.len()` (a caller bug, as `Vec::split_off`).
+    pub fn split_off(&mut self, at: usize) -> AuthShares {
+        AuthShares {
+            bits: self.bits.split_off(at),
+            macs: self.macs.split_off(at),
+            keys: self.keys.split_off(at),
+        }
+    }
+
     /// Entries `range` as a new vector.
     pub fn slice(&self, range: core::ops::Range<usize>) -> AuthShares {
         AuthShares {

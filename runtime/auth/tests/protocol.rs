@@ -272,14 +272,14 @@ fn tampered_output_decoding_is_caught() {
 
 #[test]
 fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
-    // The evaluator's third message is its OT extension (after the offer and the
-    // answer); flipping one entry of column 0 means a different choice in that column
-    // only. Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
+    // The evaluator's second message is its OT extension (after the base-OT offer);
+    // flipping one entry of column 0 means a different choice in that column only.
+    // Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
     let c = random_circuit(9, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(6);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
     let edit: Edit = Box::new(|m: &mut Vec<u8>| m[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1);
-    let o = run_with(&c, &xa, &xb, 12, None, Some((2, edit)));
+    let o = run_with(&c, &xa, &xb, 12, None, Some((1, edit)));
     let err = o.garbler.unwrap_err();
     assert!(err.to_string().contains("consistency check"), "{err}");
 }
@@ -325,4 +325,178 @@ fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
         }
     }
     assert!(caught > 0, "a label feeding an AND gate must be caught");
+}
+
+#[test]
+fn an_oversized_message_is_refused_from_its_length_before_it_is_buffered() {
+    // A peer announces a 1 GiB first message and then sends nothing: the evaluator
+    // refuses it from the length prefix alone (it would otherwise wait for the body
+    // and fail with a timeout instead).
+    let c = random_circuit(12, 4, 4, 20);
+    let (mut ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    mpc_net::frame::send_u32(&mut ca, 1 << 30).unwrap();
+    mpc_net::Channel::flush(&mut ca).unwrap();
+    let mut rng = ChaCha12Rng::seed_from_u64(15);
+    let err = protocol::run(Role::Evaluator, &c, &[false; 4], &mut ChannelLink(cb), &mut rng).unwrap_err();
+    assert!(matches!(err, AuthError::TooLarge { len, .. } if len == 1 << 30), "{err}");
+    drop(ca);
+}
+
+#[test]
+fn a_message_one_byte_longer_than_its_exact_size_is_refused() {
+    // Every receive is bounded by the exact size the protocol fixes: the garbled
+    // tables with one byte appended are refused by length, not parsed.
+    let c = random_circuit(13, 4, 4, 40);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(16);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 17, None);
+    let t = tables_message(&honest.garbler_lengths, ands);
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| m.push(0));
+    let o = run(&c, &xa, &xb, 17, Some((t, edit)));
+    let want = 128 * ands as u64;
+    assert!(
+        matches!(o.evaluator, Err(AuthError::TooLarge { len, max }) if len == want + 1 && max == want),
+        "{:?}",
+        o.evaluator
+    );
+    assert!(o.garbler.is_err());
+}
+
+type ManyResult = Result<Vec<Vec<Option<bool>>>, AuthError>;
+
+/// `K = xs.len()` instances in one session, an optional edit of one garbler message:
+/// both results and the garbler's message lengths.
+fn run_many(
+    c: &Circuit,
+    xs: &[(Vec<bool>, Vec<bool>)],
+    seed: u64,
+    edit: Option<(usize, Edit)>,
+) -> (ManyResult, ManyResult, Vec<usize>) {
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let c1 = c.clone();
+    let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
+        let mut link = ChannelLink(cb);
+        protocol::run_many(Role::Evaluator, &c1, &xb, &mut link, &mut rng)
+    });
+    let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
+    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
+    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
+    let garbler = protocol::run_many(Role::Garbler, c, &xa, &mut link, &mut rng);
+    drop(link.inner);
+    (garbler, eval.join().unwrap(), link.lengths)
+}
+
+#[test]
+fn many_instances_in_one_session_each_give_the_plaintext_outputs() {
+    let mut rng = ChaCha12Rng::seed_from_u64(20);
+    for (seed, k) in [(30u64, 1usize), (31, 5)] {
+        let c = random_circuit(seed, 6, 5, 150);
+        let xs: Vec<(Vec<bool>, Vec<bool>)> =
+            (0..k).map(|_| (bits(&mut rng, 6), bits(&mut rng, 5))).collect();
+        let (g, e, _) = run_many(&c, &xs, seed, None);
+        let (g, e) = (g.unwrap(), e.unwrap());
+        assert_eq!((g.len(), e.len()), (k, k));
+        for (j, (xa, xb)) in xs.iter().enumerate() {
+            let (ea, eb) = expected(&c, xa, xb);
+            assert_eq!((&g[j], &e[j]), (&ea, &eb), "seed {seed}, instance {j}");
+        }
+    }
+}
+
+#[test]
+fn the_aes_circuit_amortised_over_three_instances_matches_the_plaintext() {
+    // Three AES-128 runs (the published Bristol Fashion circuit) in one session, one
+    // preprocessing, random keys and blocks, checked against the plaintext evaluator.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../circuits/tests/vectors/bristol/aes_128.txt");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        panic!("the published AES-128 circuit at {}", path.display());
+    };
+    let c = mpc_circuits::bristol::read(&text).unwrap();
+    let mut rng = ChaCha12Rng::seed_from_u64(21);
+    let (na, nb) = (c.inputs()[0].ty.width(), c.inputs()[1].ty.width());
+    let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, na), bits(&mut rng, nb))).collect();
+    let (g, e, _) = run_many(&c, &xs, 22, None);
+    let (g, e) = (g.unwrap(), e.unwrap());
+    for (j, (xa, xb)) in xs.iter().enumerate() {
+        let (ea, eb) = expected(&c, xa, xb);
+        assert_eq!((&g[j], &e[j]), (&ea, &eb), "instance {j}");
+    }
+}
+
+#[test]
+fn a_cheat_in_one_instance_of_many_is_caught() {
+    // K = 3: the garbler flips a MAC bit in all four rows of AND gate 2 of instance 1
+    // only. Instance 0 is unaffected; the evaluator stops at instance 1, naming the gate.
+    let c = random_circuit(32, 4, 4, 60);
+    let ands = c.and_count();
+    let mut rng = ChaCha12Rng::seed_from_u64(23);
+    let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
+    let (_, _, lengths) = run_many(&c, &xs, 24, None);
+    let tables: Vec<usize> = (0..lengths.len()).filter(|&i| lengths[i] == 128 * ands).collect();
+    assert_eq!(tables.len(), 3, "one tables message per instance");
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+        for row in 0..4 {
+            m[128 * 2 + 32 * row + 5] ^= 0x40;
+        }
+    });
+    let (g, e, _) = run_many(&c, &xs, 24, Some((tables[1], edit)));
+    assert_eq!(e.unwrap_err(), AuthError::GarbledTable { gate: 2 });
+    assert!(g.is_err(), "the garbler gets no output of instance 1 either");
+}
+
+#[test]
+fn a_preprocessing_is_used_once_per_instance_and_for_its_own_shape() {
+    let c = random_circuit(33, 3, 3, 40);
+    let other = random_circuit(34, 3, 3, 90);
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let c1 = c.clone();
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(25);
+        let mut link = ChannelLink(cb);
+        let mut pre = protocol::preprocess(Role::Evaluator, &c1, 1, &mut link, &mut rng).unwrap();
+        let out = pre.run(&c1, &[true, false, true], &mut link, &mut rng);
+        (out, pre.remaining(), pre.run(&c1, &[true; 3], &mut link, &mut rng))
+    });
+    let mut rng = ChaCha12Rng::seed_from_u64(26);
+    let mut link = ChannelLink(ca);
+    let mut pre = protocol::preprocess(Role::Garbler, &c, 1, &mut link, &mut rng).unwrap();
+    if other.and_count() != c.and_count() {
+        let err = pre.run(&other, &[false; 3], &mut link, &mut rng).unwrap_err();
+        assert!(matches!(err, AuthError::InvalidArgument(_)), "{err}");
+    }
+    let out = pre.run(&c, &[false, false, true], &mut link, &mut rng).unwrap();
+    let (ea, eb) = expected(&c, &[false, false, true], &[true, false, true]);
+    assert_eq!(out, ea);
+    let (e_out, remaining, again) = eval.join().unwrap();
+    assert_eq!((e_out.unwrap(), remaining), (eb, 0));
+    assert!(matches!(again, Err(AuthError::InvalidArgument(_))), "{again:?}");
+}
+
+#[test]
+fn wrong_leaky_and_rows_in_a_session_fail_the_equality_check() {
+    // The garbler's first leaky-AND message (tag 0xB2, a 16-byte half-gate row per
+    // candidate) with a bit flipped in every row: each row is noticed where the
+    // evaluator's share `a` is 1, so with 30-odd candidates the equality check fails
+    // (both parties compare the digests).
+    let c = random_circuit(35, 4, 4, 60);
+    let mut rng = ChaCha12Rng::seed_from_u64(27);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run(&c, &xa, &xb, 28, None);
+    let want = 5 + 16 * c.and_count();
+    let tables = honest.garbler_lengths.iter().position(|&len| len == want);
+    let t = tables.expect("a leaky-AND tables message");
+    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+        assert_eq!(m[0], 0xB2, "a leaky-AND tables message");
+        for k in 0..(m.len() - 5) / 16 {
+            m[5 + 16 * k + 9] ^= 0x01;
+        }
+    });
+    let o = run(&c, &xa, &xb, 28, Some((t, edit)));
+    let eq = |r: &Result<Vec<Option<bool>>, AuthError>| matches!(r, Err(AuthError::Equality { .. }));
+    assert!(eq(&o.garbler) || eq(&o.evaluator), "{:?} / {:?}", o.garbler, o.evaluator);
+    assert!(o.garbler.is_err() && o.evaluator.is_err());
 }

@@ -85,16 +85,10 @@ fn run_leaky(p: &Pair, la: Layer, lb: Layer, edit: Edit) -> (Triples, Triples, [
         bits_a[5 + k / 8] ^= 1 << (k % 8);
     }
     let (mut ha, mut hb) = (Sha256::new(), Sha256::new());
-    let (a_a, b_a, a_b, b_b) = (la.a.clone(), la.b.clone(), lb.a.clone(), lb.b.clone());
-    let ca = la.finish(Role::Garbler, &p.da, sa, &bits_b, &mut ha).unwrap();
-    let cb = lb.finish(Role::Evaluator, &p.db, sb, &bits_a, &mut hb).unwrap();
-    assert_eq!(ca.len(), n);
-    (
-        Triples { a: a_a, b: b_a, c: ca },
-        Triples { a: a_b, b: b_b, c: cb },
-        ha.finalize().into(),
-        hb.finalize().into(),
-    )
+    let ta = la.finish(Role::Garbler, &p.da, sa, &bits_b, &mut ha).unwrap();
+    let tb = lb.finish(Role::Evaluator, &p.db, sb, &bits_a, &mut hb).unwrap();
+    assert_eq!(ta.c.len(), n);
+    (ta, tb, ha.finalize().into(), hb.finalize().into())
 }
 
 fn value(x: &AuthShares, y: &AuthShares, i: usize) -> bool {

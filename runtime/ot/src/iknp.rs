@@ -181,6 +181,19 @@ impl ReceiverSetup {
     /// Finishes the setup with the sender's answer.
     pub(crate) fn finish(self, answer: &SetupAnswer) -> Result<ExtReceiver> {
         let keys = self.0.finish(&answer.0)?;
+        ExtReceiver::from_base_keys(&keys)
+    }
+}
+
+impl ExtReceiver {
+    /// The extension receiver from the base-OT sender's key pairs `k_j^0, k_j^1`
+    /// (exactly [`BASE_OTS`] of them), however they were obtained: the base OTs of
+    /// [`ReceiverSetup::finish`] or random OTs bootstrapped from another extension
+    /// (`crate::kos`).
+    pub(crate) fn from_base_keys(keys: &[[Block; 2]]) -> Result<ExtReceiver> {
+        if keys.len() != BASE_OTS {
+            return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
+        }
         let prgs =
             keys.iter().map(|[k0, k1]| [Prg::from_seed_block(*k0), Prg::from_seed_block(*k1)]).collect();
         Ok(ExtReceiver { prgs, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
@@ -302,9 +315,20 @@ pub(crate) fn sender_setup<R: rand_core::RngCore + rand_core::CryptoRng>(
 ) -> Result<(ExtSender, SetupAnswer)> {
     let bits: Vec<bool> = (0..BASE_OTS).map(|j| (s.to_u128() >> j) & 1 == 1).collect();
     let (reply, keys) = base::receive(rng, &offer.0, &bits)?;
+    Ok((sender_from_base_keys(s, &keys)?, SetupAnswer(reply)))
+}
+
+/// The extension sender with secret `s` from the base-OT receiver's keys `k_j^{s_j}`
+/// (exactly [`BASE_OTS`], chosen by the bits of `s`), however they were obtained: the
+/// base OTs of [`sender_setup`] or random OTs bootstrapped from another extension
+/// (`crate::kos`).
+pub(crate) fn sender_from_base_keys(s: Block, keys: &[Block]) -> Result<ExtSender> {
+    if keys.len() != BASE_OTS {
+        return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
+    }
     let prgs = keys.iter().map(|k| Prg::from_seed_block(*k)).collect();
     let scratch = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
-    Ok((ExtSender { s, prgs, next: 0, scratch }, SetupAnswer(reply)))
+    Ok(ExtSender { s, prgs, next: 0, scratch })
 }
 
 impl ExtSender {

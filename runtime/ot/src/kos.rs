@@ -33,6 +33,40 @@
 //! - The sender never outputs a label from a batch whose check failed
 //!   ([`PendingSender::verify`] returns them only on success).
 //!
+//! # Bootstrapping the reverse direction (one base-OT set for two sessions)
+//!
+//! Authenticated garbling needs correlated OT both ways (each party's bits MACed
+//! under the other's `Delta`). Instead of a second set of 128 base OTs the reverse
+//! direction is seeded from this one ([`Receiver::extend_bootstrap`],
+//! [`PendingSender::verify_bootstrap`], [`PendingReceiver::respond_bootstrap`]):
+//! 1. the receiver `R` adds [`BOOTSTRAP_OTS`] = 128 OTs with uniformly random choices
+//!    `r_j` to a checked batch and sends, with the batch, the [`Flip`]
+//!    `d = r ^ Delta'` where `Delta'` is the `Delta` it will use as the reverse
+//!    direction's *sender*;
+//! 2. after the check passed, the sender `S` (holding `Delta`, zero-labels `Q_j`)
+//!    forms the random OT `m_j^b = H(Q_j ^ b Delta, j)` (the tweakable
+//!    correlation-robust hash of mpc-crypto, tweaks in their own domain) and takes
+//!    `(m_j^{d_j}, m_j^{1 ^ d_j})` as the key pair of base OT `j` of the reverse
+//!    direction, in which it is the IKNP *receiver* (base-OT sender);
+//! 3. `R` has `T_j = Q_j ^ r_j Delta`, so `H(T_j, j) = m_j^{r_j}`, the key of choice
+//!    `Delta'_j = r_j ^ d_j` of the pair: exactly what IKNP's sender with secret
+//!    `Delta'` holds after its base OTs.
+//!
+//! Why this is as good as fresh base OTs (the standard bootstrap of random OT from OT
+//! extension, with Beaver's derandomisation; KOS15's own random-OT output is this
+//! hash of the checked correlated OT): against a malicious `S`, the choices
+//! `r_j` are hidden by IKNP exactly as every other choice of the batch (and the
+//! [`CHECK_OTS`] mask them in the proof), so `d` is a one-time pad of `Delta'`; `S`
+//! may pick its base-OT "messages" (it could anyway, as a base-OT sender). Against a
+//! malicious `R`, the check bounds what it can know of `Delta` to the `c` bits it
+//! guessed in inconsistent columns (probability `2^-c`); learning the other key
+//! `m_j^{1 ^ r_j} = H(T_j ^ Delta, j)` as well means querying the hash at
+//! `T_j ^ Delta`, which needs the rest of `Delta`: the same correlation-robustness
+//! assumption (with the same leak) that the garbling under `Delta` already rests on.
+//! So the reverse direction's base OTs are as secure as the checked batch and
+//! `mpc_ot::base` is run once per session, not twice. Each bootstrap OT is used for
+//! nothing else.
+//!
 //! What it does not do: protect the receiver against a malicious *sender* beyond
 //! IKNP's own (the sender has no choices to be inconsistent with; its `Delta` is
 //! whatever it picked), nor make the base OTs malicious-secure (see [`crate::base`]).
@@ -40,10 +74,11 @@
 use mpc_crypto::gf128::{self, Accumulator};
 use mpc_crypto::{Block, Delta, Prg};
 use rand_core::{CryptoRng, RngCore};
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroize;
 
-use crate::cot;
 use crate::error::{OtError, Result};
-use crate::iknp::{Extend, SetupAnswer, SetupOffer};
+use crate::iknp::{self, Extend, SetupAnswer, SetupOffer, BASE_OTS};
 use crate::wire::Reader;
 
 /// Random OTs appended to every batch to mask the check (>= kappa + s = 168, rounded
@@ -58,6 +93,8 @@ pub struct Challenge(Block);
 
 impl Challenge {
     const WHAT: &'static str = "OT consistency challenge";
+    /// The size of the wire encoding.
+    pub const LEN: usize = 17;
 
     /// Wire encoding: tag `0xC1`, then the 16-byte seed.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -75,10 +112,18 @@ impl Challenge {
         Ok(Challenge(seed))
     }
 
-    /// The coefficients `chi_i` of `count` OTs.
-    fn coefficients(&self, count: usize) -> Vec<u128> {
+    /// Calls `f(i, chi_i)` for the coefficients of `count` OTs in order, expanding the
+    /// seed a chunk at a time (no buffer the size of the batch).
+    fn for_each_coefficient(&self, count: usize, mut f: impl FnMut(usize, u128)) {
         let mut prg = Prg::from_seed_block(self.0);
-        prg.blocks(count).into_iter().map(u128::from).collect()
+        let mut buf = [Block::ZERO; 1024];
+        for start in (0..count).step_by(buf.len()) {
+            let chunk = &mut buf[..(count - start).min(1024)];
+            prg.fill_blocks(chunk);
+            for (k, &chi) in chunk.iter().enumerate() {
+                f(start + k, u128::from(chi));
+            }
+        }
     }
 }
 
@@ -91,6 +136,8 @@ pub struct Proof {
 
 impl Proof {
     const WHAT: &'static str = "OT consistency proof";
+    /// The size of the wire encoding.
+    pub const LEN: usize = 33;
 
     /// Wire encoding: tag `0xC2`, `x`, `t` (16 bytes each, little-endian).
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -119,7 +166,7 @@ fn block(bytes: &[u8]) -> Block {
 
 /// The malicious-secure correlated-OT receiver waiting for the setup answer.
 #[derive(Debug)]
-pub struct ReceiverSetup(cot::ReceiverSetup);
+pub struct ReceiverSetup(iknp::ReceiverSetup);
 
 impl ReceiverSetup {
     /// Completes the setup.
@@ -130,13 +177,13 @@ impl ReceiverSetup {
 
 /// The set-up receiver (chooser).
 #[derive(Debug)]
-pub struct Receiver(cot::Receiver);
+pub struct Receiver(iknp::ExtReceiver);
 
 impl Receiver {
     /// Starts the setup (the same messages as [`cot`]).
     #[allow(clippy::new_ret_no_self)] // A type-state constructor: setup, then finish.
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R) -> (ReceiverSetup, SetupOffer) {
-        let (s, m) = cot::Receiver::new(rng);
+        let (s, m) = iknp::receiver_setup(rng);
         (ReceiverSetup(s), m)
     }
 
@@ -153,9 +200,74 @@ impl Receiver {
         rng.fill_bytes(&mut mask);
         all.extend((0..CHECK_OTS).map(|i| (mask[i / 8] >> (i % 8)) & 1 == 1));
         let (msg, labels) = self.0.extend(&all)?;
-        Ok((msg, PendingReceiver { n: choices.len(), choices: all, labels }))
+        Ok((msg, PendingReceiver { n: choices.len(), choices: all, labels, bootstrap: None }))
+    }
+
+    /// [`Self::extend`] with [`BOOTSTRAP_OTS`] more random OTs that become, after the
+    /// check, the base OTs of the reverse direction, in which this party is the
+    /// *sender* with `reverse_delta` (see the module docs). Returns the batch, the
+    /// [`Flip`] to send with it, and the pending state
+    /// ([`PendingReceiver::respond_bootstrap`]).
+    pub fn extend_bootstrap<R: RngCore + CryptoRng>(
+        &mut self,
+        rng: &mut R,
+        choices: &[bool],
+        reverse_delta: &Delta,
+    ) -> Result<(Extend, Flip, PendingReceiver)> {
+        let r = u128::from(Block::random(rng));
+        let mut all = Vec::with_capacity(choices.len() + BOOTSTRAP_OTS);
+        all.extend_from_slice(choices);
+        all.extend((0..BOOTSTRAP_OTS).map(|j| (r >> j) & 1 == 1));
+        let (msg, mut pending) = self.extend(rng, &all)?;
+        pending.n = choices.len();
+        pending.bootstrap = Some(reverse_delta.clone());
+        let flip = Flip(r ^ u128::from(reverse_delta.as_block()));
+        Ok((msg, flip, pending))
     }
 }
+
+/// OTs added to a batch by [`Receiver::extend_bootstrap`] to seed the reverse
+/// direction: one per base OT of IKNP.
+pub const BOOTSTRAP_OTS: usize = BASE_OTS;
+const TAG_FLIP: u8 = 0xC3;
+
+/// The bootstrap receiver's `d = r ^ Delta'`: its random choices `r` in the
+/// [`BOOTSTRAP_OTS`] bootstrap OTs XOR the bits of its reverse-direction `Delta'`
+/// (Beaver's derandomisation). 17 bytes on the wire; `r` is uniform and hidden from
+/// the sender by IKNP, so `d` reveals nothing about `Delta'`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flip(u128);
+
+impl Flip {
+    const WHAT: &'static str = "OT bootstrap flip";
+    /// The size of the wire encoding.
+    pub const LEN: usize = 17;
+
+    /// Wire encoding: tag `0xC3`, then the 16 bytes of `d` (little-endian).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::LEN);
+        out.push(TAG_FLIP);
+        out.extend_from_slice(&self.0.to_le_bytes());
+        out
+    }
+
+    /// Checked decoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Flip> {
+        let mut r = Reader::new(Self::WHAT, bytes, TAG_FLIP)?;
+        let d = u128::from(block(r.take(16)?));
+        r.finish()?;
+        Ok(Flip(d))
+    }
+}
+
+/// The tweak of bootstrap OT `j` in the hash that turns it into a random OT (a domain
+/// of its own: bit 126 set, no other user of the hash sets it with these low bits).
+fn bootstrap_tweak(j: usize) -> Block {
+    Block::from((1u128 << 126) | j as u128)
+}
+
+/// A bootstrap batch's reverse `Delta` and its bootstrap OTs' labels.
+type Bootstrap = (Delta, Vec<Block>);
 
 /// A receiver's batch awaiting the challenge.
 #[derive(Debug)]
@@ -163,29 +275,58 @@ pub struct PendingReceiver {
     n: usize,
     choices: Vec<bool>,
     labels: Vec<Block>,
+    /// The reverse direction's `Delta` of a bootstrap batch.
+    bootstrap: Option<Delta>,
 }
 
 impl PendingReceiver {
     /// The proof for `challenge` and the batch's `n` labels `K_i ^ c_i * Delta`.
     pub fn respond(self, challenge: &Challenge) -> (Proof, Vec<Block>) {
-        let chi = challenge.coefficients(self.labels.len());
+        let (proof, labels, _) = self.respond_all(challenge);
+        (proof, labels)
+    }
+
+    /// For a batch of [`Receiver::extend_bootstrap`]: the proof, the batch's `n`
+    /// labels, and the reverse direction's [`Sender`], whose base-OT keys are
+    /// `H(T_j, j)` for the bootstrap OTs' labels `T_j`.
+    ///
+    /// # Errors
+    /// [`OtError::InvalidArgument`] for a batch made by [`Receiver::extend`].
+    pub fn respond_bootstrap(self, challenge: &Challenge) -> Result<(Proof, Vec<Block>, Sender)> {
+        let (proof, labels, boot) = self.respond_all(challenge);
+        let Some((delta, mut keys)) = boot else {
+            return Err(OtError::InvalidArgument(
+                "respond_bootstrap on a batch without bootstrap OTs".into(),
+            ));
+        };
+        mpc_crypto::FixedKeyAes::global().tccr_many(&mut keys, bootstrap_tweak);
+        let inner = iknp::sender_from_base_keys(delta.as_block(), &keys)?;
+        keys.zeroize();
+        Ok((proof, labels, Sender { inner, delta }))
+    }
+
+    /// The proof, the `n` labels, and for a bootstrap batch its `Delta'` and the
+    /// bootstrap OTs' labels.
+    fn respond_all(self, challenge: &Challenge) -> (Proof, Vec<Block>, Option<Bootstrap>) {
         let mut x = 0u128;
         let mut t = Accumulator::new();
-        for ((&c, &label), &chi) in self.choices.iter().zip(&self.labels).zip(&chi) {
+        let (choices, labels) = (&self.choices, &self.labels);
+        challenge.for_each_coefficient(labels.len(), |i, chi| {
             // Branch free in the choice bit.
-            x ^= chi & 0u128.wrapping_sub(c as u128);
-            t.add_product(chi, u128::from(label));
-        }
+            x ^= chi & 0u128.wrapping_sub(choices[i] as u128);
+            t.add_product(chi, u128::from(labels[i]));
+        });
         let mut labels = self.labels;
+        let boot = self.bootstrap.map(|d| (d, labels[self.n..self.n + BOOTSTRAP_OTS].to_vec()));
         labels.truncate(self.n);
-        (Proof { x, t: t.finish() }, labels)
+        (Proof { x, t: t.finish() }, labels, boot)
     }
 }
 
 /// The set-up sender (holder of `Delta`).
 #[derive(Debug)]
 pub struct Sender {
-    inner: cot::Sender,
+    inner: iknp::ExtSender,
     delta: Delta,
 }
 
@@ -196,7 +337,7 @@ impl Sender {
         delta: &Delta,
         offer: &SetupOffer,
     ) -> Result<(Sender, SetupAnswer)> {
-        let (inner, answer) = cot::Sender::new(rng, delta, offer)?;
+        let (inner, answer) = iknp::sender_setup(rng, delta.as_block(), offer)?;
         Ok((Sender { inner, delta: delta.clone() }, answer))
     }
 
@@ -214,7 +355,27 @@ impl Sender {
             .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))?;
         let zero_labels = self.inner.extend(total, msg)?;
         let challenge = Challenge(Block::random(rng));
-        Ok((challenge, PendingSender { n, challenge, zero_labels, delta: self.delta.clone() }))
+        Ok((
+            challenge,
+            PendingSender { n, challenge, zero_labels, delta: self.delta.clone(), bootstrap: false },
+        ))
+    }
+
+    /// [`Self::extend`] for a batch of [`Receiver::extend_bootstrap`]: `n` OTs plus
+    /// [`BOOTSTRAP_OTS`] (plus [`CHECK_OTS`] on the wire).
+    pub fn extend_bootstrap<R: RngCore + CryptoRng>(
+        &mut self,
+        rng: &mut R,
+        n: usize,
+        msg: &Extend,
+    ) -> Result<(Challenge, PendingSender)> {
+        let total = n
+            .checked_add(BOOTSTRAP_OTS)
+            .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))?;
+        let (challenge, mut pending) = self.extend(rng, total, msg)?;
+        pending.n = n;
+        pending.bootstrap = true;
+        Ok((challenge, pending))
     }
 }
 
@@ -225,17 +386,59 @@ pub struct PendingSender {
     challenge: Challenge,
     zero_labels: Vec<Block>,
     delta: Delta,
+    /// Whether [`BOOTSTRAP_OTS`] follow the `n` OTs.
+    bootstrap: bool,
 }
 
 impl PendingSender {
     /// Checks the proof; on success the batch's `n` zero-labels `K_i`. On failure
     /// [`OtError::ConsistencyCheck`], and the labels are dropped.
     pub fn verify(self, proof: &Proof) -> Result<Vec<Block>> {
-        let chi = self.challenge.coefficients(self.zero_labels.len());
-        let mut q = Accumulator::new();
-        for (&k, &chi) in self.zero_labels.iter().zip(&chi) {
-            q.add_product(chi, u128::from(k));
+        self.verify_all(proof).map(|(labels, _)| labels)
+    }
+
+    /// For a batch of [`Sender::extend_bootstrap`]: checks the proof; on success the
+    /// batch's `n` zero-labels and the reverse direction's [`Receiver`], whose base-OT
+    /// key pairs are `(m_{d_j}, m_{1 ^ d_j})` with `m_b = H(Q_j ^ b Delta, j)` for the
+    /// bootstrap OTs' zero-labels `Q_j` and the receiver's [`Flip`] `d`. Nothing is
+    /// derived from a batch whose check failed.
+    ///
+    /// # Errors
+    /// [`OtError::ConsistencyCheck`] as [`Self::verify`]; [`OtError::InvalidArgument`]
+    /// for a batch made by [`Sender::extend`].
+    pub fn verify_bootstrap(self, proof: &Proof, flip: &Flip) -> Result<(Vec<Block>, Receiver)> {
+        if !self.bootstrap {
+            return Err(OtError::InvalidArgument("verify_bootstrap on a batch without bootstrap OTs".into()));
         }
+        let d = self.delta.as_block();
+        let (labels, boot) = self.verify_all(proof)?;
+        let aes = mpc_crypto::FixedKeyAes::global();
+        let mut m0 = boot;
+        let mut m1: Vec<Block> = m0.iter().map(|&q| q ^ d).collect();
+        aes.tccr_many(&mut m0, bootstrap_tweak);
+        aes.tccr_many(&mut m1, bootstrap_tweak);
+        let keys: Vec<[Block; 2]> = (0..BOOTSTRAP_OTS)
+            .map(|j| {
+                let swap = Choice::from(((flip.0 >> j) & 1) as u8);
+                [
+                    Block::conditional_select(&m0[j], &m1[j], swap),
+                    Block::conditional_select(&m1[j], &m0[j], swap),
+                ]
+            })
+            .collect();
+        let receiver = iknp::ExtReceiver::from_base_keys(&keys)?;
+        m0.zeroize();
+        m1.zeroize();
+        let mut keys = keys;
+        keys.iter_mut().for_each(|k| k.zeroize());
+        Ok((labels, Receiver(receiver)))
+    }
+
+    /// The `n` zero-labels and, for a bootstrap batch, the bootstrap OTs' zero-labels.
+    fn verify_all(self, proof: &Proof) -> Result<(Vec<Block>, Vec<Block>)> {
+        let mut q = Accumulator::new();
+        let zero = &self.zero_labels;
+        self.challenge.for_each_coefficient(zero.len(), |i, chi| q.add_product(chi, u128::from(zero[i])));
         let expect = q.finish() ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
         // Public outcome (the receiver learns it anyway from whether we continue); the
         // comparison itself is on values the receiver computed.
@@ -243,7 +446,8 @@ impl PendingSender {
             return Err(OtError::ConsistencyCheck { batch_ots: self.n });
         }
         let mut labels = self.zero_labels;
+        let boot = if self.bootstrap { labels[self.n..self.n + BOOTSTRAP_OTS].to_vec() } else { Vec::new() };
         labels.truncate(self.n);
-        Ok(labels)
+        Ok((labels, boot))
     }
 }

@@ -256,3 +256,109 @@ mod authenticated_bits {
         assert!(Opening::from_bytes(&b[..b.len() - 1]).is_err());
     }
 }
+
+/// A forward batch of `n` OTs with the bootstrap OTs, through the wire encodings:
+/// the forward verdict with the reverse receiver, the forward labels and the reverse
+/// sender (whose `Delta` is `reverse`).
+#[allow(clippy::type_complexity)]
+fn bootstrap(
+    rng: &mut ChaCha12Rng,
+    sender: &mut kos::Sender,
+    receiver: &mut kos::Receiver,
+    choices: &[bool],
+    reverse: &Delta,
+    tamper: impl FnOnce(&Extend) -> Extend,
+) -> (Result<(Vec<Block>, kos::Receiver), OtError>, Vec<Block>, kos::Sender) {
+    let (msg, flip, pending_r) = receiver.extend_bootstrap(rng, choices, reverse).unwrap();
+    assert_eq!(msg.len(), choices.len() + kos::BOOTSTRAP_OTS + CHECK_OTS);
+    let flip = kos::Flip::from_bytes(&flip.to_bytes()).unwrap();
+    let msg = tamper(&Extend::from_bytes(&msg.to_bytes()).unwrap());
+    let (challenge, pending_s) = sender.extend_bootstrap(rng, choices.len(), &msg).unwrap();
+    let (proof, labels, reverse_sender) = pending_r.respond_bootstrap(&challenge).unwrap();
+    let proof = Proof::from_bytes(&proof.to_bytes()).unwrap();
+    (pending_s.verify_bootstrap(&proof, &flip), labels, reverse_sender)
+}
+
+#[test]
+fn a_bootstrapped_reverse_session_gives_correlated_ots_under_the_other_delta() {
+    let mut rng = ChaCha12Rng::seed_from_u64(21);
+    let (delta, reverse) = (Delta::random(&mut rng), Delta::random(&mut rng));
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let choices: Vec<bool> = (0..300).map(|_| rng.gen()).collect();
+    let (verdict, labels, mut rev_s) = bootstrap(&mut rng, &mut s, &mut r, &choices, &reverse, Extend::clone);
+    let (zero, mut rev_r) = verdict.expect("an honest receiver passes");
+    for i in 0..choices.len() {
+        assert_eq!(labels[i], if choices[i] { zero[i] ^ delta.as_block() } else { zero[i] });
+    }
+    // The reverse session (roles swapped: the old sender chooses), several checked
+    // batches, then the forward session goes on too.
+    for n in [1usize, 200, 1000] {
+        let c: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+        let (verdict, labels) = batch(&mut rng, &mut rev_s, &mut rev_r, &c, Extend::clone);
+        let zero = verdict.expect("honest reverse batch");
+        for i in 0..n {
+            assert_eq!(labels[i], if c[i] { zero[i] ^ reverse.as_block() } else { zero[i] }, "n {n}, OT {i}");
+        }
+    }
+    let c: Vec<bool> = (0..129).map(|_| rng.gen()).collect();
+    let (verdict, labels) = batch(&mut rng, &mut s, &mut r, &c, Extend::clone);
+    let zero = verdict.unwrap();
+    assert!((0..129).all(|i| labels[i] == if c[i] { zero[i] ^ delta.as_block() } else { zero[i] }));
+}
+
+#[test]
+fn a_wrong_flip_breaks_the_reverse_correlation() {
+    // The flip carries the reverse Delta's bits: a receiver that sends another one has
+    // effectively another Delta, which the MAC checks above the OT then catch. Here:
+    // the reverse session no longer matches `reverse`.
+    let mut rng = ChaCha12Rng::seed_from_u64(22);
+    let (delta, reverse) = (Delta::random(&mut rng), Delta::random(&mut rng));
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let (msg, flip, pending_r) = r.extend_bootstrap(&mut rng, &[true; 8], &reverse).unwrap();
+    let mut fb = flip.to_bytes();
+    fb[1 + 3] ^= 0x10;
+    let (challenge, pending_s) = s.extend_bootstrap(&mut rng, 8, &msg).unwrap();
+    let (proof, _, mut rev_s) = pending_r.respond_bootstrap(&challenge).unwrap();
+    let (_, mut rev_r) = pending_s.verify_bootstrap(&proof, &kos::Flip::from_bytes(&fb).unwrap()).unwrap();
+    let c = vec![false; 256];
+    let (verdict, labels) = batch(&mut rng, &mut rev_s, &mut rev_r, &c, Extend::clone);
+    // With all-zero choices an honest session gives labels == zero-labels.
+    match verdict {
+        Ok(zero) => assert!(zero.iter().zip(&labels).any(|(z, l)| z != l)),
+        Err(e) => assert!(matches!(e, OtError::ConsistencyCheck { .. }), "{e}"),
+    }
+}
+
+#[test]
+fn an_inconsistent_bootstrap_batch_yields_no_reverse_session() {
+    // Column 0 meets bit 0 of Delta, set to 1: the check fails and nothing is derived.
+    let mut rng = ChaCha12Rng::seed_from_u64(23);
+    let delta = delta_with_bit(&mut rng, 0, true);
+    let reverse = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let (verdict, _, _) = bootstrap(&mut rng, &mut s, &mut r, &[true; 40], &reverse, |m| flip(m, 0, 3));
+    assert!(matches!(verdict, Err(OtError::ConsistencyCheck { .. })), "{:?}", verdict.err());
+}
+
+#[test]
+fn bootstrap_calls_on_plain_batches_and_malformed_flips_are_refused() {
+    let mut rng = ChaCha12Rng::seed_from_u64(24);
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let (msg, pending_r) = r.extend(&mut rng, &[true, false]).unwrap();
+    let (challenge, pending_s) = s.extend(&mut rng, 2, &msg).unwrap();
+    let (proof, _, _) = {
+        let e = pending_r.respond_bootstrap(&challenge).expect_err("a plain batch");
+        assert!(matches!(e, OtError::InvalidArgument(_)), "{e}");
+        let (msg, flip, p) = r.extend_bootstrap(&mut rng, &[true], &delta).unwrap();
+        assert!(kos::Flip::from_bytes(&flip.to_bytes()[..16]).is_err());
+        let mut long = flip.to_bytes();
+        long.push(0);
+        assert!(kos::Flip::from_bytes(&long).is_err());
+        let _ = msg;
+        p.respond_bootstrap(&challenge).unwrap()
+    };
+    let flip = kos::Flip::from_bytes(&[0xC3; 17]).unwrap();
+    let e = pending_s.verify_bootstrap(&proof, &flip).expect_err("a plain batch");
+    assert!(matches!(e, OtError::InvalidArgument(_)), "{e}");
+}
