@@ -18,7 +18,9 @@
 //! `bytes_per_and` of the garbling scheme (`scheme`). Scripts read these key names.
 //!
 //! `mpc bench --setup [--runs N]` measures only `base_ot_ms` and `aes128_session_ms`,
-//! N interleaved runs of each (median, minimum, maximum).
+//! N interleaved runs of each (median, minimum, maximum), and the single-thread times
+//! of an AES-128 session's other per-party work (one-body program, hello digest, slot
+//! plans).
 //!
 //! `mpc bench --protocol [--ands N]` instead measures a whole two-party run of a
 //! compiled program with loops (about N AND gates, default 10^7) end to end: AND/s,
@@ -182,29 +184,37 @@ fn protocol(args: &Args) -> anyhow::Result<()> {
     }
 }
 
-/// `mpc bench --setup`: `base_ot_ms` and `aes128_session_ms` only, `--runs` of each.
+/// `mpc bench --setup`: `base_ot_ms` and `aes128_session_ms` only, `--runs` of each,
+/// and the single-thread times of the session's other per-session work.
 fn setup(args: &Args) -> anyhow::Result<()> {
     use rand::SeedableRng;
     let aes = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;
     let aes = mpc_circuits::passes::schedule_levels(&aes);
     let mut rng = rand_chacha::ChaCha12Rng::from_entropy();
-    let (mut ot, mut one) = (Vec::new(), Vec::new());
+    let mut runs: [Vec<Duration>; 5] = Default::default();
     for _ in 0..args.runs {
-        ot.push(session::base_ot_run(&mut rng)?);
-        one.push(session::session_run(&aes, 1, &mut rng)?);
+        runs[0].push(session::base_ot_run(&mut rng)?);
+        runs[1].push(session::session_run(&aes, 1, &mut rng)?);
+        for (r, t) in runs[2..].iter_mut().zip(session::session_parts(&aes)?) {
+            r.push(t);
+        }
     }
-    let spread = |t: &mut Vec<Duration>| {
+    // (median, min, max) in ms.
+    let [ot, one, from_circuit, digest, plans] = runs.map(|mut t| {
         t.sort();
         let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
         (ms(t[t.len() / 2]), ms(t[0]), ms(t[t.len() - 1]))
-    };
-    let (ot, one) = (spread(&mut ot), spread(&mut one));
+    });
     if args.json {
         let v = serde_json::json!({
             "runs": args.runs,
             "base_ot_ms": ot.0, "base_ot_ms_min": ot.1, "base_ot_ms_max": ot.2,
             "aes128_session_ms": one.0, "aes128_session_ms_min": one.1, "aes128_session_ms_max": one.2,
             "sessions_transport": "two threads over loopback TCP, wall clock, interleaved runs",
+            "aes128_from_circuit_ms": from_circuit.0,
+            "aes128_digest_ms": digest.0,
+            "aes128_plans_ms": plans.0,
+            "parts": "medians, one thread, per party and session: Program::from_circuit, the hello's program_digest, ProgramPlans::new",
         });
         outln!("{}", serde_json::to_string_pretty(&v)?)
     } else {
@@ -221,6 +231,12 @@ fn setup(args: &Args) -> anyhow::Result<()> {
             one.1,
             one.2,
             args.runs
+        )?;
+        outln!(
+            "per party and session    from_circuit {:.3} ms, hello digest {:.3} ms, slot plans {:.3} ms  (one thread, medians)",
+            from_circuit.0,
+            digest.0,
+            plans.0
         )
     }
 }

@@ -155,6 +155,22 @@ pub fn base_ot_run(rng: &mut ChaCha12Rng) -> anyhow::Result<Duration> {
     Ok(s_end.max(r_end) - start)
 }
 
+/// The per-session work of a one-circuit session besides OT and garbling, each timed
+/// once on this thread: the one-body program of the circuit, the hello's digest of it,
+/// and the slot plans (each party does all three per session; the plans on a second
+/// thread while it waits for the OTs).
+pub fn session_parts(c: &Circuit) -> anyhow::Result<[Duration; 3]> {
+    let start = Instant::now();
+    let program = Program::from_circuit(c)?;
+    let from_circuit = start.elapsed();
+    let start = Instant::now();
+    std::hint::black_box(mpc_runtime::program_digest(&program));
+    let digest = start.elapsed();
+    let start = Instant::now();
+    std::hint::black_box(mpc_garble::ProgramPlans::new(&program));
+    Ok([from_circuit, digest, start.elapsed()])
+}
+
 /// Random inputs of `party` for `c`.
 fn own_inputs(c: &Circuit, party: u8, rng: &mut ChaCha12Rng) -> Vec<Vec<bool>> {
     c.inputs()
