@@ -42,8 +42,10 @@
 //! [`MAX_THREADS`] scoped threads, contiguous shares of the OTs, each share compressed
 //! in its own batch): in a session the two parties' base-OT computations take turns
 //! (the receiver's, then the sender's), so each has the other core to itself; the
-//! receiver builds the table for `A` on one thread while the multiples of `G` are
-//! computed. The outputs do not depend on the split (tested against the definition).
+//! receiver builds the table for `A` on one thread while the others compute the
+//! multiples of `G` from a shared queue of chunks, which that thread joins when the
+//! table is done. The outputs do not depend on the split (tested against the
+//! definition and a known-answer vector).
 
 use curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek_5::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -68,6 +70,8 @@ const TAG_REPLY: u8 = 0xB2;
 pub const MAX_THREADS: usize = 4;
 /// OTs per thread below which a batch is not split.
 const MIN_PER_THREAD: usize = 16;
+/// Multiples of the basepoint per item of the receiver's work queue.
+const G_CHUNK: usize = 8;
 
 /// The cores this process may use, asked once: `available_parallelism` reads the
 /// cgroup files on Linux (tens of microseconds, five times per batch of base OTs).
@@ -264,15 +268,35 @@ pub fn receive<R: RngCore + CryptoRng>(
     // split over threads.
     let scalars: Zeroizing<Vec<Scalar>> = Zeroizing::new((0..n).map(|_| *random_scalar(rng)).collect());
     // A table for the sender's point makes the n multiplications by A fixed-base ones.
-    // Building it is serial (about as long as the n multiplications of G), so it runs
-    // on its own thread while the multiples of G are computed.
-    let (a_table, g_multiples) = std::thread::scope(|s| {
-        let table = s.spawn(|| RistrettoBasepointTable::create(&setup.point));
-        let g = par_ranges(n, |range| Ok(range.map(|i| RISTRETTO_BASEPOINT_TABLE * &scalars[i]).collect()));
+    // Building it is serial (about as long as 100 multiplications of G), so one thread
+    // builds it while the others compute the multiples of G, chunk by chunk from a
+    // shared queue that the table's thread joins when it is done: no core waits for
+    // another, whatever the two costs are on this machine.
+    let mut g_multiples: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(vec![RistrettoPoint::identity(); n]);
+    let queue = std::sync::Mutex::new(g_multiples.chunks_mut(G_CHUNK).enumerate());
+    let g_work = || loop {
+        // The lock only guards `next()`, which does not panic; a poisoned lock still
+        // holds a valid iterator.
+        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+        let Some((c, out)) = next else { break };
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = RISTRETTO_BASEPOINT_TABLE * &scalars[c * G_CHUNK + j];
+        }
+    };
+    let a_table = std::thread::scope(|s| {
+        let table = s.spawn(|| {
+            let t = RistrettoBasepointTable::create(&setup.point);
+            g_work();
+            t
+        });
+        let helpers: Vec<_> = (2..cores().min(MAX_THREADS)).map(|_| s.spawn(g_work)).collect();
+        g_work();
+        for h in helpers {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
         // Table construction does not panic on a valid point; a panic is passed on.
-        (table.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), g)
+        table.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     });
-    let g_multiples: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(g_multiples?);
     let half_a = &a_table * &half();
     let per_ot = par_ranges(n, |range| {
         let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * range.len()));

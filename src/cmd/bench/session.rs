@@ -266,3 +266,21 @@ pub fn cot_run(batches: usize, rng: &mut ChaCha12Rng) -> anyhow::Result<f64> {
     )?;
     Ok((batches * BATCH) as f64 / t.as_secs_f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The setup measurements run and check what they measure: the base OTs' keys
+    /// against the choice bits, the session's outputs against the plaintext evaluator.
+    #[test]
+    fn setup_measurements_check_their_results() {
+        let mut rng = ChaCha12Rng::seed_from_u64(5);
+        let aes = mpc_circuits::bristol::read(crate::cmd::bench::AES_128).unwrap();
+        let aes = mpc_circuits::passes::schedule_levels(&aes);
+        assert!(base_ot_run(&mut rng).unwrap() > Duration::ZERO);
+        assert!(session_run(&aes, 1, &mut rng).unwrap() > Duration::ZERO);
+        let parts = session_parts(&aes).unwrap();
+        assert!(parts.iter().all(|t| *t > Duration::ZERO));
+    }
+}
