@@ -17,6 +17,11 @@
 //! `sha256_amortized_us` (100 instances in one session), `cot_per_s`; and
 //! `bytes_per_and` of the garbling scheme (`scheme`). Scripts read these key names.
 //!
+//! `mpc bench --setup [--runs N]` measures only `base_ot_ms` and `aes128_session_ms`,
+//! N interleaved runs of each (median, minimum, maximum), and the single-thread times
+//! of an AES-128 session's other per-party work (one-body program, hello digest, slot
+//! plans).
+//!
 //! `mpc bench --protocol [--ands N]` instead measures a whole two-party run of a
 //! compiled program with loops (about N AND gates, default 10^7) end to end: AND/s,
 //! compile time, bytes; the result is checked against a plain computation.
@@ -67,6 +72,14 @@ pub struct Args {
     /// `cot_per_s`), which take a few seconds more.
     #[arg(long)]
     no_sessions: bool,
+    /// Instead, measure only the setup: `base_ot_ms` and `aes128_session_ms`, `--runs`
+    /// runs of each (interleaved), reported as median, minimum and maximum; the quick
+    /// way to compare two builds or to profile the setup.
+    #[arg(long)]
+    setup: bool,
+    /// Runs of each `--setup` measurement.
+    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: u32,
 }
 
 /// The SHA-256 compression Bristol Fashion circuit (same provenance as [`AES_128`]).
@@ -171,6 +184,63 @@ fn protocol(args: &Args) -> anyhow::Result<()> {
     }
 }
 
+/// `mpc bench --setup`: `base_ot_ms` and `aes128_session_ms` only, `--runs` of each,
+/// and the single-thread times of the session's other per-session work.
+fn setup(args: &Args) -> anyhow::Result<()> {
+    use rand::SeedableRng;
+    let aes = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;
+    let aes = mpc_circuits::passes::schedule_levels(&aes);
+    let mut rng = rand_chacha::ChaCha12Rng::from_entropy();
+    let mut runs: [Vec<Duration>; 5] = Default::default();
+    for _ in 0..args.runs {
+        runs[0].push(session::base_ot_run(&mut rng)?);
+        runs[1].push(session::session_run(&aes, 1, &mut rng)?);
+        for (r, t) in runs[2..].iter_mut().zip(session::session_parts(&aes)?) {
+            r.push(t);
+        }
+    }
+    // (median, min, max) in ms.
+    let [ot, one, from_circuit, digest, plans] = runs.map(|mut t| {
+        t.sort();
+        let ms = |d: Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+        (ms(t[t.len() / 2]), ms(t[0]), ms(t[t.len() - 1]))
+    });
+    if args.json {
+        let v = serde_json::json!({
+            "runs": args.runs,
+            "base_ot_ms": ot.0, "base_ot_ms_min": ot.1, "base_ot_ms_max": ot.2,
+            "aes128_session_ms": one.0, "aes128_session_ms_min": one.1, "aes128_session_ms_max": one.2,
+            "sessions_transport": "two threads over loopback TCP, wall clock, interleaved runs",
+            "aes128_from_circuit_ms": from_circuit.0,
+            "aes128_digest_ms": digest.0,
+            "aes128_plans_ms": plans.0,
+            "parts": "medians, one thread, per party and session: Program::from_circuit, the hello's program_digest, ProgramPlans::new",
+        });
+        outln!("{}", serde_json::to_string_pretty(&v)?)
+    } else {
+        outln!(
+            "base_ot_ms               {:.3}  (min {:.3}, max {:.3}; {} runs)",
+            ot.0,
+            ot.1,
+            ot.2,
+            args.runs
+        )?;
+        outln!(
+            "aes128_session_ms        {:.3}  (min {:.3}, max {:.3}; {} runs)",
+            one.0,
+            one.1,
+            one.2,
+            args.runs
+        )?;
+        outln!(
+            "per party and session    from_circuit {:.3} ms, hello digest {:.3} ms, slot plans {:.3} ms  (one thread, medians)",
+            from_circuit.0,
+            digest.0,
+            plans.0
+        )
+    }
+}
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.01..=60.0).contains(&v) => Ok(v),
@@ -209,6 +279,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.protocol {
         return protocol(&args);
+    }
+    if args.setup {
+        return setup(&args);
     }
     let t = Duration::from_secs_f64(args.seconds);
     let aes_circuit = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;

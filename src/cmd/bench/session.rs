@@ -6,7 +6,8 @@
 //! - `pipeline_and_per_s`: [`LAYERED`], a layered program of 9,766 layers of 1,024 AND
 //!   (10,000,384 AND), from the evaluator's connect to both parties' outputs.
 //! - `base_ot_ms`: 128 Chou-Orlandi base OTs over an open connection, from the sender's
-//!   first message to its keys (both parties' compute and one round trip).
+//!   first message to the later of the two parties' keys (both parties' compute and
+//!   one round trip).
 //! - `aes128_session_ms`: one AES-128 session (Bristol circuit, level-scheduled), from
 //!   connect to outputs: hello, base OTs, IKNP, tables, outputs.
 //! - `aes128_amortized_us`, `sha256_amortized_us`: 100 instances in one session (one
@@ -126,12 +127,12 @@ pub fn layered_program() -> anyhow::Result<Program> {
 }
 
 /// 128 base OTs over an open loopback connection; returns the time from the sender's
-/// first message to its keys.
+/// first message to the later of the two parties' keys.
 pub fn base_ot_run(rng: &mut ChaCha12Rng) -> anyhow::Result<Duration> {
     let choices: Vec<bool> = (0..128).map(|_| rng.gen()).collect();
     let mut srng = ChaCha12Rng::from_rng(&mut *rng)?;
     let mut rrng = ChaCha12Rng::from_rng(&mut *rng)?;
-    let ((keys, t), got, _) = over_tcp(
+    let ((keys, start, s_end), (got, r_end), _) = over_tcp(
         |ch| {
             let start = Instant::now();
             let (sender, setup) = base::Sender::new(&mut srng, 128)?;
@@ -139,19 +140,35 @@ pub fn base_ot_run(rng: &mut ChaCha12Rng) -> anyhow::Result<Duration> {
             ch.flush()?;
             let reply = base::ReceiverReply::from_bytes(&recv_frame(ch, 1 << 16)?)?;
             let keys = sender.finish(&reply)?;
-            Ok((keys, start.elapsed()))
+            Ok((keys, start, Instant::now()))
         },
         |ch| {
             let setup = base::SenderSetup::from_bytes(&recv_frame(ch, 1 << 16)?)?;
             let (reply, keys) = base::receive(&mut rrng, &setup, &choices)?;
             send_frame(ch, &reply.to_bytes())?;
             ch.flush()?;
-            Ok(keys)
+            Ok((keys, Instant::now()))
         },
     )?;
     let ok = keys.iter().zip(&got).zip(&choices).all(|((k, g), &c)| k[usize::from(c)] == *g);
     ensure!(ok, "the base OTs gave wrong keys (a bug)");
-    Ok(t)
+    Ok(s_end.max(r_end) - start)
+}
+
+/// The per-session work of a one-circuit session besides OT and garbling, each timed
+/// once on this thread: the one-body program of the circuit, the hello's digest of it,
+/// and the slot plans (each party does all three per session; the plans on a second
+/// thread while it waits for the OTs).
+pub fn session_parts(c: &Circuit) -> anyhow::Result<[Duration; 3]> {
+    let start = Instant::now();
+    let program = Program::from_circuit(c)?;
+    let from_circuit = start.elapsed();
+    let start = Instant::now();
+    std::hint::black_box(mpc_runtime::program_digest(&program));
+    let digest = start.elapsed();
+    let start = Instant::now();
+    std::hint::black_box(mpc_garble::ProgramPlans::new(&program));
+    Ok([from_circuit, digest, start.elapsed()])
 }
 
 /// Random inputs of `party` for `c`.
@@ -248,4 +265,22 @@ pub fn cot_run(batches: usize, rng: &mut ChaCha12Rng) -> anyhow::Result<f64> {
         },
     )?;
     Ok((batches * BATCH) as f64 / t.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The setup measurements run and check what they measure: the base OTs' keys
+    /// against the choice bits, the session's outputs against the plaintext evaluator.
+    #[test]
+    fn setup_measurements_check_their_results() {
+        let mut rng = ChaCha12Rng::seed_from_u64(5);
+        let aes = mpc_circuits::bristol::read(crate::cmd::bench::AES_128).unwrap();
+        let aes = mpc_circuits::passes::schedule_levels(&aes);
+        assert!(base_ot_run(&mut rng).unwrap() > Duration::ZERO);
+        assert!(session_run(&aes, 1, &mut rng).unwrap() > Duration::ZERO);
+        let parts = session_parts(&aes).unwrap();
+        assert!(parts.iter().all(|t| *t > Duration::ZERO));
+    }
 }
