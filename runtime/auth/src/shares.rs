@@ -180,7 +180,7 @@ pub(crate) fn unpack_bits(bytes: &[u8], n: usize) -> core::result::Result<Vec<bo
     if bytes.len() != n.div_ceil(8) {
         return Err(format!("{} bytes of bits, expected {}", bytes.len(), n.div_ceil(8)));
     }
-    if n % 8 != 0 && bytes[n / 8] >> (n % 8) != 0 {
+    if !n.is_multiple_of(8) && bytes[n / 8] >> (n % 8) != 0 {
         return Err("padding bits are not zero".into());
     }
     Ok((0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect())

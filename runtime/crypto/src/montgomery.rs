@@ -32,7 +32,7 @@ pub fn available<const L: usize>() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
-        L > 0 && L % 8 == 0 && has!("bmi2") && has!("adx")
+        L > 0 && L.is_multiple_of(8) && has!("bmi2") && has!("adx")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -236,7 +236,7 @@ impl OutputDecoding {
     /// padding bits are an error.
     pub fn from_bytes(bytes: &[u8], n: usize) -> Result<OutputDecoding, GarbleError> {
         let want = n.div_ceil(8);
-        if bytes.len() != want || (n % 8 != 0 && bytes[want - 1] >> (n % 8) != 0) {
+        if bytes.len() != want || (!n.is_multiple_of(8) && bytes[want - 1] >> (n % 8) != 0) {
             return Err(GarbleError::DecodingLength { bits: n, want, got: bytes.len() });
         }
         Ok(OutputDecoding { bits: (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect() })

@@ -218,7 +218,7 @@ impl GarbleState {
             });
             for (k, g) in chunk.iter().enumerate() {
                 let j = base + k as u64;
-                if j % GROUP == 0 {
+                if j.is_multiple_of(GROUP) {
                     if *filled + GROUP_BYTES > CHUNK_BYTES {
                         sink.write_tables(&out[..*filled])?;
                         *filled = 0;
@@ -313,7 +313,7 @@ impl EvalState {
             });
             for (k, g) in chunk.iter().enumerate() {
                 let j = base + k as u64;
-                if j % GROUP == 0 {
+                if j.is_multiple_of(GROUP) {
                     // `tables` holds exactly batch_bytes of this batch, which counts
                     // these control bytes and every gate's 24 bytes.
                     let (c, rest) = tables.split_at(CTRL_BYTES);

@@ -397,7 +397,7 @@ fn slip39_decode(
     if share.group_count < share.group_threshold {
         return Err("group threshold above group count".into());
     }
-    if share.value.len() < 16 || share.value.len() % 2 != 0 {
+    if share.value.len() < 16 || !share.value.len().is_multiple_of(2) {
         return Err("invalid master secret length".into());
     }
     Ok(share)

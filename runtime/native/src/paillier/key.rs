@@ -474,7 +474,7 @@ impl SecretKey {
 
     /// As [`SecretKey::generate`] for any even size >= 256 bits: TESTS ONLY.
     pub fn insecure_generate(bits: u32, rng: &mut impl CryptoRngCore) -> Result<Self, PaillierError> {
-        if bits < 256 || bits % 2 != 0 {
+        if bits < 256 || !bits.is_multiple_of(2) {
             return Err(PaillierError::InvalidKey("the modulus size must be even and at least 256 bits"));
         }
         loop {
@@ -567,7 +567,7 @@ impl SecretKey {
                 let n_mod_order = fit(&fit(&n, 2 * prec_h).rem(&order_nz), prec_h);
                 let wide = pk.prec_nn.max(prec_h);
                 let fast = FixedMonty::new(&ss);
-                let fast_s = if fast.is_some() && prec_h % 128 == 0 {
+                let fast_s = if fast.is_some() && prec_h.is_multiple_of(128) {
                     // s < 2^(prec_h / 2) because prec_h >= 2 bits(s).
                     FixedMonty::new(&fit(s, prec_h / 2)).map(|f| {
                         let hm = f.to_monty(h.as_words());
