@@ -20,11 +20,10 @@ use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
-use crate::garbler::Job;
 use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Encode, Expect, ToEvaluator, ToGarbler};
-use crate::session::{pick, place, tweak_base, visible_outputs, Io, Outputs};
+use crate::session::{pick, place, tweak_base, visible_outputs, Io, Job, Outputs};
 use crate::SessionError;
 
 /// Where the evaluator stands between steps.

@@ -20,63 +20,13 @@ use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
-use crate::handshake::{program_digest, Hello, Role};
+use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Expect, ToEvaluator, ToGarbler};
 use crate::session::{
-    instance_count, own_active, pick, place, program_ands, splice_returned, tweak_base, visible_outputs, Io,
-    Outputs,
+    own_active, pick, place, splice_returned, tweak_base, visible_outputs, Io, Job, Outputs,
 };
 use crate::SessionError;
-
-/// What the session runs.
-#[derive(Clone, Copy)]
-pub(crate) enum Job<'p> {
-    /// One run of a program.
-    Program(&'p Program),
-    /// `K` instances of one circuit.
-    Many(&'p Circuit, usize),
-}
-
-impl<'p> Job<'p> {
-    pub(crate) fn io(self) -> Io<'p> {
-        match self {
-            Job::Program(p) => Io::of_program(p),
-            Job::Many(c, _) => Io::of_circuit(c),
-        }
-    }
-
-    pub(crate) fn instances(self) -> usize {
-        match self {
-            Job::Program(_) => 1,
-            Job::Many(_, k) => k,
-        }
-    }
-
-    pub(crate) fn planner(self) -> Planner<'p> {
-        match self {
-            Job::Program(p) => Planner::Program(p),
-            Job::Many(circuit, instances) => Planner::Circuit { circuit, instances },
-        }
-    }
-
-    /// AND gates of the whole session.
-    pub(crate) fn and_gates(self) -> u64 {
-        match self {
-            Job::Program(p) => program_ands(p),
-            Job::Many(c, k) => (c.and_count() as u64).saturating_mul(k as u64),
-        }
-    }
-
-    /// Our hello as `role`.
-    pub(crate) fn hello(self, role: Role, scheme: Scheme) -> Result<Hello, SessionError> {
-        Ok(match self {
-            Job::Program(p) => Hello::for_program(role, p, program_digest(p)),
-            Job::Many(c, k) => Hello::new(role, c, instance_count(k)?),
-        }
-        .with_scheme(scheme))
-    }
-}
 
 /// Where the garbler stands between steps.
 enum Wait {

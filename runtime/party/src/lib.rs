@@ -22,6 +22,14 @@
 //! back to back, distinct tweaks per instance). Programs with other than two parties
 //! are refused.
 //!
+//! Inside, each role is a sans-IO state machine ([`GarblerMachine`],
+//! [`EvaluatorMachine`]; [`machine::Machine`]) exchanging the typed messages of
+//! [`message`] with an rng its caller injects, and [`driver::drive`] is the one loop
+//! that runs any of them over a channel; the `run_*` functions are thin wrappers that
+//! pass ChaCha20 seeded by the OS. The malicious mode's hellos go through the same
+//! driver ([`machine::HelloMachine`]) and its protocol through the driver's
+//! [`driver::Wire`].
+//!
 //! Guarantees: randomness comes from ChaCha20 seeded by the OS; `Delta` is zeroized
 //! when dropped (by mpc-crypto); a peer that disconnects, stalls or sends garbage
 //! yields a [`SessionError`] (one sentence) on both sides, never a panic or a hang

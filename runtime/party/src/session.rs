@@ -31,8 +31,8 @@ use zeroize::Zeroizing;
 use crate::driver::drive;
 use crate::evaluator::EvaluatorMachine;
 use crate::garbler::GarblerMachine;
-use crate::handshake::Role;
-use crate::machine::Machine;
+use crate::handshake::{program_digest, Hello, Role};
+use crate::machine::{Machine, Planner};
 use crate::SessionError;
 
 /// One party's outputs per instance (one instance for a program run), per output
@@ -210,6 +210,55 @@ impl<'a> Io<'a> {
 
     pub(crate) fn num_input_wires(&self) -> usize {
         self.inputs.iter().map(|g| g.ty.width()).sum()
+    }
+}
+
+/// What the session runs.
+#[derive(Clone, Copy)]
+pub(crate) enum Job<'p> {
+    /// One run of a program.
+    Program(&'p Program),
+    /// `K` instances of one circuit.
+    Many(&'p Circuit, usize),
+}
+
+impl<'p> Job<'p> {
+    pub(crate) fn io(self) -> Io<'p> {
+        match self {
+            Job::Program(p) => Io::of_program(p),
+            Job::Many(c, _) => Io::of_circuit(c),
+        }
+    }
+
+    pub(crate) fn instances(self) -> usize {
+        match self {
+            Job::Program(_) => 1,
+            Job::Many(_, k) => k,
+        }
+    }
+
+    pub(crate) fn planner(self) -> Planner<'p> {
+        match self {
+            Job::Program(p) => Planner::Program(p),
+            Job::Many(circuit, instances) => Planner::Circuit { circuit, instances },
+        }
+    }
+
+    /// AND gates of the whole session.
+    pub(crate) fn and_gates(self) -> u64 {
+        match self {
+            Job::Program(p) => program_ands(p),
+            Job::Many(c, k) => (c.and_count() as u64).saturating_mul(k as u64),
+        }
+    }
+
+    /// Our hello as `role`.
+    pub(crate) fn hello(self, role: Role, scheme: Scheme) -> Result<Hello, SessionError> {
+        Ok(match self {
+            Job::Program(p) => Hello::for_program(role, p, program_digest(p)),
+            Job::Many(c, k) => Hello::new(role, c, instance_count(k)?),
+        }
+        .with_scheme(scheme))
     }
 }
 
