@@ -400,13 +400,11 @@ impl Decode for ToGarbler {
                 exact(expect, bytes)?;
                 Ok(ToGarbler::OtExtend(bytes.to_vec()))
             }
-            Expect::Evaluated => {
-                exact(expect, bytes)?;
-                match bytes {
-                    [0] => Ok(ToGarbler::Evaluated),
-                    other => Err(malformed("status", format!("it sent status {other:?} after evaluating"))),
-                }
-            }
+            Expect::Evaluated => match bytes {
+                [0] => Ok(ToGarbler::Evaluated),
+                [s] => Err(malformed("status", format!("it sent status {s} after evaluating"))),
+                _ => Err(MessageError::Length { what: "status", len: bytes.len(), want: 1 }),
+            },
             Expect::OutputLabels { .. } => decode_labels(expect, bytes).map(ToGarbler::OutputLabels),
             other => Err(MessageError::Unexpected { got: other.name(), want: "evaluator-to-garbler" }),
         }
