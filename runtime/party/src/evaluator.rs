@@ -12,9 +12,10 @@
 
 use std::collections::VecDeque;
 
+use mpc_circuits::Engine;
 use mpc_circuits::{Circuit, Program};
 use mpc_crypto::Block;
-use mpc_garble::{Evaluator, ProgramEvaluator, Scheme};
+use mpc_garble::{ProgramEvaluator, Scheme};
 use mpc_net::hello::Protocol;
 use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
@@ -23,7 +24,7 @@ use zeroize::Zeroizing;
 use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Encode, Expect, ToEvaluator, ToGarbler};
-use crate::session::{pick, place, tweak_base, visible_outputs, Io, Job, Outputs};
+use crate::session::{pick, place, visible_outputs, Io, Job, Outputs};
 use crate::SessionError;
 
 /// Where the evaluator stands between steps.
@@ -217,24 +218,24 @@ impl<'p> Machine<'p> for EvaluatorMachine<'p> {
             return Err(SessionError::Internal("the evaluator's table stream out of turn".into()));
         };
         let labels = std::mem::take(&mut self.labels);
-        match (self.job, plans) {
-            (Job::Program(program), Plans::Program(plans)) => {
-                let evaluator = ProgramEvaluator::new(0, source).with_scheme(self.scheme).with_plans(plans);
+        let mut evaluator = ProgramEvaluator::new(0, source).with_scheme(self.scheme);
+        if let Plans::Program(plans) = plans {
+            evaluator = evaluator.with_plans(plans);
+        }
+        match self.job {
+            Job::Program(program) => {
                 let input = labels.first().map_or(&[][..], |l| &l[..]);
                 let out = mpc_garble::evaluate_program_with(evaluator, program, input)?;
                 self.out_labels.push(Zeroizing::new(out));
             }
-            (Job::Many(circuit, _), Plans::Circuit(plan)) => {
-                let per_instance = mpc_garble::tweaks_used(circuit);
-                for (k, labels) in labels.into_iter().enumerate() {
-                    let mut evaluator =
-                        Evaluator::new(circuit, labels.to_vec(), tweak_base(per_instance, k)?)?
-                            .with_plan(&plan)
-                            .with_scheme(self.scheme);
-                    self.out_labels.push(Zeroizing::new(evaluator.evaluate(&mut &mut *source)?));
+            Job::Many(circuit, _) => {
+                // Instance k is call k of the circuit on one kernel (see the garbler).
+                for labels in &labels {
+                    let mut out = Vec::with_capacity(self.io.outputs.iter().map(|o| o.1).sum());
+                    evaluator.call(0, circuit, labels, &mut out).map_err(mpc_garble::exec_error)?;
+                    self.out_labels.push(Zeroizing::new(out));
                 }
             }
-            _ => return Err(SessionError::Internal("the evaluator's plans do not fit its job".into())),
         }
         // Labels of the outputs the garbler learns go back first, so nobody waits.
         let garbler_ranges = self.io.visible_ranges(Role::Garbler.party());

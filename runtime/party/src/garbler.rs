@@ -12,9 +12,10 @@
 
 use std::collections::VecDeque;
 
+use mpc_circuits::Engine;
 use mpc_circuits::{Circuit, Program};
 use mpc_crypto::{Block, Delta};
-use mpc_garble::{Garbler, OutputDecoding, ProgramGarbler, Scheme};
+use mpc_garble::{OutputDecoding, ProgramGarbler, Scheme};
 use mpc_net::hello::Protocol;
 use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
@@ -23,9 +24,7 @@ use zeroize::Zeroizing;
 use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Expect, ToEvaluator, ToGarbler};
-use crate::session::{
-    own_active, pick, place, splice_returned, tweak_base, visible_outputs, Io, Job, Outputs,
-};
+use crate::session::{own_active, pick, place, splice_returned, visible_outputs, Io, Job, Outputs};
 use crate::SessionError;
 
 /// Where the garbler stands between steps.
@@ -235,35 +234,33 @@ impl<'p, R: RngCore + CryptoRng> Machine<'p> for GarblerMachine<'p, R> {
         let zeros = std::mem::take(&mut self.zeros);
         let eval_ranges = self.io.visible_ranges(Role::Evaluator.party());
         let mut eval_bits = Vec::new();
-        match (self.job, plans) {
-            (Job::Program(program), Plans::Program(plans)) => {
-                let mut garbler =
-                    ProgramGarbler::new(&self.delta, 0, sink).with_scheme(self.scheme).with_plans(plans);
-                if let Some(seed) = three_halves_seed(self.scheme, &mut self.rng) {
-                    garbler = garbler.with_three_halves_seed(seed);
-                }
+        let mut garbler = ProgramGarbler::new(&self.delta, 0, sink).with_scheme(self.scheme);
+        if let Plans::Program(plans) = plans {
+            garbler = garbler.with_plans(plans);
+        }
+        if let Some(seed) = three_halves_seed(self.scheme, &mut self.rng) {
+            garbler = garbler.with_three_halves_seed(seed);
+        }
+        match self.job {
+            Job::Program(program) => {
                 let zero = zeros.first().map_or(&[][..], |z| &z[..]);
                 let (decoding, out_zero) = mpc_garble::garble_program_with(garbler, program, zero)?;
                 eval_bits.extend(pick(decoding.bits(), &eval_ranges));
                 self.out_zero.push(Zeroizing::new(out_zero));
             }
-            (Job::Many(circuit, _), Plans::Circuit(plan)) => {
-                let per_instance = mpc_garble::tweaks_used(circuit);
-                for (k, zero) in zeros.into_iter().enumerate() {
-                    let mut garbler =
-                        Garbler::new(circuit, &self.delta, zero.to_vec(), tweak_base(per_instance, k)?)?
-                            .with_plan(&plan)
-                            .with_scheme(self.scheme);
-                    if let Some(seed) = three_halves_seed(self.scheme, &mut self.rng) {
-                        garbler = garbler.with_three_halves_seed(seed);
-                    }
-                    let decoding = garbler.garble(&mut &mut *sink)?;
-                    eval_bits.extend(pick(decoding.bits(), &eval_ranges));
-                    self.out_zero
-                        .push(Zeroizing::new(garbler.output_zero_labels().unwrap_or_default().to_vec()));
+            Job::Many(circuit, _) => {
+                // Instance k is call k of the circuit as a one-body program on one
+                // kernel: its AND gates are numbered from k * and_count, so its tweaks
+                // start at k * tweaks_used(circuit), and the tables of consecutive
+                // instances share chunks.
+                for zero in &zeros {
+                    let mut out = Vec::with_capacity(self.io.outputs.iter().map(|o| o.1).sum());
+                    garbler.call(0, circuit, zero, &mut out).map_err(mpc_garble::exec_error)?;
+                    eval_bits.extend(pick(&out, &eval_ranges).map(|l| l.lsb()));
+                    self.out_zero.push(Zeroizing::new(out));
                 }
+                garbler.finish()?;
             }
-            _ => return Err(SessionError::Internal("the garbler's plans do not fit its job".into())),
         }
         self.steps.push_back(Step::Send(ToEvaluator::Decoding(OutputDecoding::from_bits(eval_bits))));
         self.steps.push_back(Step::Flush);

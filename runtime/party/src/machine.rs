@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use mpc_circuits::{Circuit, Program};
-use mpc_garble::{ProgramPlans, SlotPlan, TableSink, TableSource};
+use mpc_garble::{ProgramPlans, TableSink, TableSource};
 use mpc_net::hello::Protocol;
 use rand_core::{CryptoRng, RngCore};
 
@@ -80,13 +80,9 @@ pub enum Planner<'p> {
     Nothing,
     /// The slot plans of a program's bodies.
     Program(&'p Program),
-    /// The slot plan of a circuit run `instances` times.
-    Circuit {
-        /// The circuit.
-        circuit: &'p Circuit,
-        /// How many instances (more than one: the plan is compiled).
-        instances: usize,
-    },
+    /// The slot plan of a circuit, as the one body of its program (the instances of a
+    /// `run_*_many` session are calls of it on one persistent kernel).
+    Circuit(&'p Circuit),
 }
 
 /// What a [`Planner`] made.
@@ -94,10 +90,8 @@ pub enum Planner<'p> {
 pub enum Plans {
     /// Nothing.
     Nothing,
-    /// A program's plans.
+    /// The plans of a program's bodies (or of a circuit as a one-body program).
     Program(ProgramPlans),
-    /// A circuit's plan.
-    Circuit(SlotPlan),
 }
 
 /// Program size (gates in bodies plus instructions) from which the plans are made on
@@ -110,7 +104,7 @@ impl Planner<'_> {
         match self {
             Planner::Nothing => false,
             Planner::Program(p) => p.size() >= PLAN_AHEAD_MIN_SIZE,
-            Planner::Circuit { circuit, .. } => circuit.gates().len() >= PLAN_AHEAD_MIN_SIZE,
+            Planner::Circuit(circuit) => circuit.gates().len() >= PLAN_AHEAD_MIN_SIZE,
         }
     }
 
@@ -119,10 +113,9 @@ impl Planner<'_> {
         match self {
             Planner::Nothing => Plans::Nothing,
             Planner::Program(p) => Plans::Program(ProgramPlans::new(p)),
-            Planner::Circuit { circuit, instances } if instances > 1 => {
-                Plans::Circuit(SlotPlan::compiled(circuit))
-            }
-            Planner::Circuit { circuit, .. } => Plans::Circuit(SlotPlan::new(circuit)),
+            // A circuit too large for a one-body program gets its plan at its first call.
+            Planner::Circuit(circuit) => Program::from_circuit(circuit)
+                .map_or(Plans::Nothing, |p| Plans::Program(ProgramPlans::new(&p))),
         }
     }
 }

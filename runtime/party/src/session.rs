@@ -240,7 +240,7 @@ impl<'p> Job<'p> {
     pub(crate) fn planner(self) -> Planner<'p> {
         match self {
             Job::Program(p) => Planner::Program(p),
-            Job::Many(circuit, instances) => Planner::Circuit { circuit, instances },
+            Job::Many(circuit, _) => Planner::Circuit(circuit),
         }
     }
 
@@ -350,13 +350,6 @@ pub(crate) fn visible_outputs(
         pos += r.len();
     }
     outputs
-}
-
-/// The first tweak of instance `k`, each instance using `per_instance` tweaks.
-pub(crate) fn tweak_base(per_instance: u64, k: usize) -> Result<u64, SessionError> {
-    per_instance.checked_mul(k as u64).ok_or_else(|| {
-        SessionError::Input("the session has more instances than the tweak space allows".into())
-    })
 }
 
 /// What one party learned from a session of several instances ([`run_garbler_many`],

@@ -539,3 +539,40 @@ fn a_replay_cut_short_ends_with_closed() {
     let out = drive(&mut ch, &mut evaluator(&p, &b, Scheme::HalfGates, 2), None);
     assert!(matches!(out, Err(SessionError::Net(NetError::Closed))), "{out:?}");
 }
+
+/// The many-instance session runs instance `k` as call `k` of the circuit on one
+/// `ProgramGarbler`; its tables are byte for byte those of a `Garbler` per instance
+/// with tweak base `k * tweaks_used` (the protocol of `docs/protocol.md`, "Many
+/// instances"), so peers of either kind interoperate.
+#[test]
+fn instances_as_calls_on_one_kernel_garble_the_per_instance_tables() {
+    use mpc_circuits::Engine;
+    let c = circuit(8, 300);
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let delta = mpc_crypto::Delta::random(&mut rng);
+    let n_in = c.num_input_wires() as usize;
+    let zeros: Vec<Vec<Block>> =
+        (0..4).map(|_| (0..n_in).map(|_| Block::random(&mut rng)).collect()).collect();
+    let mut per_instance = Vec::new();
+    let mut out_a = Vec::new();
+    for (k, zero) in zeros.iter().enumerate() {
+        let base = mpc_garble::tweaks_used(&c) * k as u64;
+        let mut g = mpc_garble::Garbler::new(&c, &delta, zero.clone(), base).expect("garbler");
+        g.garble(&mut per_instance).expect("garble");
+        out_a.push(g.output_zero_labels().expect("garbled").to_vec());
+    }
+    let mut on_one = Vec::new();
+    let mut g = mpc_garble::ProgramGarbler::new(&delta, 0, &mut on_one);
+    let mut out_b = Vec::new();
+    for zero in &zeros {
+        let mut out = Vec::new();
+        g.call(0, &c, zero, &mut out).expect("call");
+        out_b.push(out);
+    }
+    g.finish().expect("finish");
+    drop(g);
+    assert_eq!(per_instance.len(), 4 * mpc_garble::table_bytes(&c) as usize);
+    assert!(per_instance == on_one, "the same tables");
+    let same = out_a.iter().flatten().zip(out_b.iter().flatten()).all(|(x, y)| x.to_bytes() == y.to_bytes());
+    assert!(same, "the same output zero labels");
+}
