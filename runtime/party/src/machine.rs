@@ -80,8 +80,8 @@ pub enum Planner<'p> {
     Nothing,
     /// The slot plans of a program's bodies.
     Program(&'p Program),
-    /// The slot plan of a circuit, as the one body of its program (the instances of a
-    /// `run_*_many` session are calls of it on one persistent kernel).
+    /// The compiled slot plan of a circuit, as the one body of its program (the
+    /// instances of a `run_*_many` session are calls of it on one persistent kernel).
     Circuit(&'p Circuit),
 }
 
@@ -113,9 +113,7 @@ impl Planner<'_> {
         match self {
             Planner::Nothing => Plans::Nothing,
             Planner::Program(p) => Plans::Program(ProgramPlans::new(p)),
-            // A circuit too large for a one-body program gets its plan at its first call.
-            Planner::Circuit(circuit) => Program::from_circuit(circuit)
-                .map_or(Plans::Nothing, |p| Plans::Program(ProgramPlans::new(&p))),
+            Planner::Circuit(circuit) => Plans::Program(ProgramPlans::compiled_circuit(circuit)),
         }
     }
 }
