@@ -1,6 +1,7 @@
-//! Profiling harness for the amortised sessions of `mpc bench`
-//! (`aes128_amortized_us`, `sha256_amortized_us`): `RUNS` sessions of 100 instances
-//! of the AES-128 (or, with argument `sha256`, SHA-256) Bristol circuit between two
+//! Profiling harness for the sessions of `mpc bench` (`aes128_amortized_us`,
+//! `sha256_amortized_us`, `aes128_session_ms`): `RUNS` sessions of 100 instances of
+//! the AES-128 (or, with argument `sha256`, SHA-256) Bristol circuit, or with
+//! `aes128-once` of one AES-128 run (`run_garbler`/`run_evaluator`), between two
 //! threads over loopback TCP, each checked against the plaintext evaluator; prints the
 //! median time per instance. For `perf record -e cpu-clock`; the numbers that go in
 //! docs/benchmarks.md come from `mpc bench --json`.
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use mpc_circuits::Circuit;
 use mpc_net::{TcpChannel, TcpListenerChannel};
-use mpc_runtime::{run_evaluator_many, run_garbler_many, SessionOptions};
+use mpc_runtime::{run_evaluator, run_evaluator_many, run_garbler, run_garbler_many, SessionOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 
@@ -37,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let which = args.get(1).map_or("aes128", String::as_str);
     let runs: usize = args.get(2).map_or(Ok(20), |s| s.parse())?;
     let text = if which == "sha256" { SHA_256 } else { AES_128 };
+    let once = which == "aes128-once";
     let circuit = mpc_circuits::passes::schedule_levels(&mpc_circuits::bristol::read(text)?);
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let opts = SessionOptions::default();
@@ -49,16 +51,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (g, e) = std::thread::scope(|s| {
             let g = s.spawn(|| {
                 let mut ch = listener.accept(TIMEOUT).map_err(|e| e.to_string())?;
-                run_garbler_many(&mut ch, &circuit, &g_in, &opts).map_err(|e| e.to_string())
+                if once {
+                    return run_garbler(&mut ch, &circuit, &g_in[0], &opts)
+                        .map(|o| vec![o.outputs])
+                        .map_err(|e| e.to_string());
+                }
+                run_garbler_many(&mut ch, &circuit, &g_in, &opts)
+                    .map(|o| o.outputs)
+                    .map_err(|e| e.to_string())
             });
             let e = TcpChannel::connect(&addr, TIMEOUT).map_err(|e| e.to_string()).and_then(|mut ch| {
-                run_evaluator_many(&mut ch, &circuit, &e_in, &opts).map_err(|e| e.to_string())
+                if once {
+                    return run_evaluator(&mut ch, &circuit, &e_in[0], &opts)
+                        .map(|o| vec![o.outputs])
+                        .map_err(|e| e.to_string());
+                }
+                run_evaluator_many(&mut ch, &circuit, &e_in, &opts)
+                    .map(|o| o.outputs)
+                    .map_err(|e| e.to_string())
             });
             (g.join().unwrap_or_else(|_| Err("the garbler panicked".into())), e)
         });
         times.push(start.elapsed());
         let (g, e) = (g?, e?);
-        for k in 0..INSTANCES {
+        for k in 0..if once { 1 } else { INSTANCES } {
             let mut all = Vec::new();
             let (mut gi, mut ei) = (g_in[k].iter(), e_in[k].iter());
             for grp in circuit.inputs() {
@@ -66,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let want = mpc_circuits::eval::eval_groups(&circuit, &all)?;
             for (j, w) in want.iter().enumerate() {
-                let seen = [&g.outputs[k][j], &e.outputs[k][j]];
+                let seen = [&g[k][j], &e[k][j]];
                 if !seen.iter().all(|o| o.as_ref().is_none_or(|o| o == w)) {
                     return Err(format!("instance {k}, output {j}: wrong result").into());
                 }
@@ -74,10 +90,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     times.sort();
-    let median = times[times.len() / 2];
-    println!(
-        "{which}: {INSTANCES} instances per session, median of {runs}: {:.1} us per instance",
-        median.as_secs_f64() * 1e6 / INSTANCES as f64
-    );
+    let median = times[times.len() / 2].as_secs_f64() * 1e6;
+    let per = if once { 1 } else { INSTANCES };
+    println!("{which}: median of {runs} sessions: {:.1} us per instance", median / per as f64);
     Ok(())
 }
