@@ -44,7 +44,7 @@ impl<'c, C: Channel + ?Sized> Wire<'c, C> {
     /// Queues `msg` (its encoding, frame header included).
     pub fn send<M: Encode>(&mut self, msg: &M) -> Result<(), NetError> {
         self.buf.clear();
-        msg.encode(&mut self.buf);
+        msg.encode(&mut self.buf)?;
         self.ch.send(&self.buf)
     }
 

@@ -20,6 +20,7 @@
 use mpc_crypto::Block;
 use mpc_garble::{GarbleError, OutputDecoding};
 use mpc_net::hello::{HelloError, HELLO_LEN};
+use mpc_net::NetError;
 use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use zeroize::Zeroizing;
 
@@ -237,8 +238,9 @@ impl From<MessageError> for SessionError {
 
 /// A message a state machine sends.
 pub trait Encode {
-    /// Appends the message's wire bytes (frame header included) to `out`.
-    fn encode(&self, out: &mut Vec<u8>);
+    /// Appends the message's wire bytes (frame header included) to `out`; a frame
+    /// body of 4 GiB or more is refused (`NetError::FrameTooLarge`).
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError>;
     /// The message's name.
     fn name(&self) -> &'static str;
 }
@@ -249,17 +251,23 @@ pub trait Decode: Sized {
     fn decode(expect: Expect, bytes: &[u8]) -> Result<Self, MessageError>;
 }
 
-fn frame(out: &mut Vec<u8>, body: &[u8]) {
-    // Bodies of this protocol are far below 4 GiB (labels and OTs are bounded by the
-    // program's input widths, a `u32` count each); saturating keeps this total.
-    let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+fn frame(out: &mut Vec<u8>, body: &[u8]) -> Result<(), NetError> {
+    let len = u32::try_from(body.len())
+        .map_err(|_| NetError::FrameTooLarge { len: body.len() as u64, max: u64::from(u32::MAX) })?;
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(body);
+    Ok(())
 }
 
-fn labels(out: &mut Vec<u8>, labels: &[Block]) {
+fn labels(out: &mut Vec<u8>, labels: &[Block]) -> Result<(), NetError> {
     out.reserve(labels.len() * 16);
     labels.iter().for_each(|b| out.extend_from_slice(&b.to_bytes()));
+    Ok(())
+}
+
+fn raw(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), NetError> {
+    out.extend_from_slice(bytes);
+    Ok(())
 }
 
 fn exact(expect: Expect, bytes: &[u8]) -> Result<(), MessageError> {
@@ -293,9 +301,9 @@ fn malformed(what: &'static str, reason: impl std::fmt::Display) -> MessageError
 }
 
 impl Encode for HelloMsg {
-    fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError> {
         match self {
-            HelloMsg::Common(h) => out.extend_from_slice(&h.encode()),
+            HelloMsg::Common(h) => raw(out, &h.encode()),
             HelloMsg::Program(h) => frame(out, &h.to_bytes()),
         }
     }
@@ -323,12 +331,12 @@ impl Decode for HelloMsg {
 }
 
 impl Encode for ToEvaluator {
-    fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError> {
         match self {
             ToEvaluator::Hello(h) => h.encode(out),
             ToEvaluator::OtAnswer(a) => frame(out, &a.to_bytes()),
             ToEvaluator::InputLabels(l) => labels(out, l),
-            ToEvaluator::Decoding(d) => out.extend_from_slice(&d.to_bytes()),
+            ToEvaluator::Decoding(d) => raw(out, &d.to_bytes()),
         }
     }
     fn name(&self) -> &'static str {
@@ -366,12 +374,12 @@ impl Decode for ToEvaluator {
 }
 
 impl Encode for ToGarbler {
-    fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError> {
         match self {
             ToGarbler::Hello(h) => h.encode(out),
             ToGarbler::OtOffer(o) => frame(out, &o.to_bytes()),
             ToGarbler::OtExtend(m) => frame(out, m),
-            ToGarbler::Evaluated => out.push(0),
+            ToGarbler::Evaluated => raw(out, &[0]),
             ToGarbler::OutputLabels(l) => labels(out, l),
         }
     }

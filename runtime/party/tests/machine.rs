@@ -235,10 +235,13 @@ enum Wired<M> {
 }
 
 impl<M: Encode> Encode for Wired<M> {
-    fn encode(&self, out: &mut Vec<u8>) {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError> {
         match self {
             Wired::Msg(m) => m.encode(out),
-            Wired::Raw(b) => out.extend_from_slice(b),
+            Wired::Raw(b) => {
+                out.extend_from_slice(b);
+                Ok(())
+            }
         }
     }
     fn name(&self) -> &'static str {
@@ -306,7 +309,7 @@ where
                 self.sent += 1;
                 if self.sent - 1 == self.at {
                     let mut bytes = Vec::new();
-                    m.encode(&mut bytes);
+                    m.encode(&mut bytes)?;
                     Step::Send(Wired::Raw((self.edit)(bytes)))
                 } else {
                     Step::Send(Wired::Msg(m))
@@ -452,7 +455,7 @@ fn machines_refuse_messages_out_of_turn_and_decoders_check_sizes() {
     // Round trip of a label message.
     let labels = vec![Block::from_bytes([3; 16]), Block::from_bytes([4; 16])];
     let mut wire = Vec::new();
-    ToEvaluator::InputLabels(zeroize::Zeroizing::new(labels.clone())).encode(&mut wire);
+    ToEvaluator::InputLabels(zeroize::Zeroizing::new(labels.clone())).encode(&mut wire).expect("small");
     match ToEvaluator::decode(Expect::InputLabels { count: 2 }, &wire) {
         Ok(ToEvaluator::InputLabels(got)) => {
             assert!(got.iter().zip(&labels).all(|(x, y)| x.to_bytes() == y.to_bytes()))
