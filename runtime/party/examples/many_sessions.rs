@@ -1,7 +1,8 @@
 //! Profiling harness for the sessions of `mpc bench` (`aes128_amortized_us`,
 //! `sha256_amortized_us`, `aes128_session_ms`): `RUNS` sessions of 100 instances of
 //! the AES-128 (or, with argument `sha256`, SHA-256) Bristol circuit, or with
-//! `aes128-once` of one AES-128 run (`run_garbler`/`run_evaluator`), between two
+//! `aes128-once` of one AES-128 run (`run_garbler`/`run_evaluator`), or with
+//! `pipeline` of `mpc bench`'s 10^7-AND layered program (M AND/s), between two
 //! threads over loopback TCP, each checked against the plaintext evaluator; prints the
 //! median time per instance. For `perf record -e cpu-clock`; the numbers that go in
 //! docs/benchmarks.md come from `mpc bench --json`.
@@ -33,10 +34,62 @@ fn inputs(c: &Circuit, party: u8, rng: &mut ChaCha12Rng) -> Vec<Vec<Vec<bool>>> 
         .collect()
 }
 
+/// `mpc bench`'s `pipeline_and_per_s` workload: 9,766 layers of 1,024 AND gates.
+const LAYERED: &str = "party alice;
+party bob;
+fn main(a: [u32; 32] @alice, b: [u32; 32] @bob) -> (s: [u32; 32]) {
+    let mut x = a;
+    for r in 0..9766 {
+        let mut y = x;
+        for i in 0..32 {
+            y[i] = (x[i] & x[(i + 1) % 32]) ^ b[i];
+        }
+        x = y;
+    }
+    (x,)
+}
+";
+
+/// `runs` runs of [`LAYERED`] over loopback TCP; prints the median AND gates per second.
+fn pipeline(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let (p, _) = mpc_compiler::compile_program(LAYERED, &mpc_compiler::Options::default());
+    let p = p.ok_or("the layered program did not compile")?;
+    let ands = p.stats().and as f64;
+    let (a, b) = (vec![vec![true; 1024]], vec![vec![false; 1024]]);
+    let opts = SessionOptions::default();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let listener = TcpListenerChannel::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?.to_string();
+        let start = Instant::now();
+        let (g, e) = std::thread::scope(|s| {
+            let g = s.spawn(|| {
+                let mut ch = listener.accept(TIMEOUT).map_err(|e| e.to_string())?;
+                mpc_runtime::run_garbler_program(&mut ch, &p, &a, &opts).map_err(|e| e.to_string())
+            });
+            let e = TcpChannel::connect(&addr, TIMEOUT).map_err(|e| e.to_string()).and_then(|mut ch| {
+                mpc_runtime::run_evaluator_program(&mut ch, &p, &b, &opts).map_err(|e| e.to_string())
+            });
+            (g.join().unwrap_or_else(|_| Err("the garbler panicked".into())), e)
+        });
+        times.push(start.elapsed());
+        if g?.outputs != e?.outputs {
+            return Err("the parties disagree".into());
+        }
+    }
+    times.sort();
+    let median = times[times.len() / 2].as_secs_f64();
+    println!("pipeline: median of {runs} runs: {:.2} M AND/s", ands / median / 1e6);
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("aes128", String::as_str);
     let runs: usize = args.get(2).map_or(Ok(20), |s| s.parse())?;
+    if which == "pipeline" {
+        return pipeline(runs);
+    }
     let text = if which == "sha256" { SHA_256 } else { AES_128 };
     let once = which == "aes128-once";
     let circuit = mpc_circuits::passes::schedule_levels(&mpc_circuits::bristol::read(text)?);
