@@ -184,7 +184,7 @@ impl Hello {
     }
 
     /// Whether `peer` speaks our protocol in our version.
-    fn check(&self, peer: &Hello) -> Result<(), HelloError> {
+    pub fn check(&self, peer: &Hello) -> Result<(), HelloError> {
         if peer.protocol != self.protocol {
             return Err(HelloError::WrongProtocol { ours: self.protocol, peer: peer.protocol });
         }
@@ -220,11 +220,18 @@ pub fn recv<C: Channel + ?Sized>(ch: &mut C, ours: &Hello) -> Result<Hello, Hell
 }
 
 fn recv_any<C: Channel + ?Sized>(ch: &mut C) -> Result<Hello, HelloError> {
+    Hello::decode(&recv_raw(ch)?)
+}
+
+/// Reads the bytes of the peer's hello, undecoded: the magic first (so a peer
+/// speaking something else is refused after 8 bytes), then the rest. For a caller
+/// that decodes messages apart from reading them (the session's driver).
+pub fn recv_raw<C: Channel + ?Sized>(ch: &mut C) -> Result<[u8; HELLO_LEN], HelloError> {
     let mut buf = [0u8; HELLO_LEN];
     ch.recv_exact(&mut buf[..8])?;
     check_magic(&buf[..8].try_into().unwrap_or([0; 8]))?;
     ch.recv_exact(&mut buf[8..])?;
-    Hello::decode(&buf)
+    Ok(buf)
 }
 
 /// Sends our hello (buffered: flush before waiting).

@@ -22,23 +22,38 @@
 //! back to back, distinct tweaks per instance). Programs with other than two parties
 //! are refused.
 //!
+//! Inside, each role is a sans-IO state machine ([`GarblerMachine`],
+//! [`EvaluatorMachine`]; [`machine::Machine`]) exchanging the typed messages of
+//! [`message`] with an rng its caller injects, and [`driver::drive`] is the one loop
+//! that runs any of them over a channel; the `run_*` functions are thin wrappers that
+//! pass ChaCha20 seeded by the OS. The malicious mode's hellos go through the same
+//! driver ([`machine::HelloMachine`]) and its protocol through the driver's
+//! [`driver::Wire`].
+//!
 //! Guarantees: randomness comes from ChaCha20 seeded by the OS; `Delta` is zeroized
 //! when dropped (by mpc-crypto); a peer that disconnects, stalls or sends garbage
 //! yields a [`SessionError`] (one sentence) on both sides, never a panic or a hang
 //! (every read has the channel's timeout). Security: semi-honest parties.
 
+pub mod driver;
 mod error;
+mod evaluator;
+mod garbler;
 pub mod handshake;
+pub mod machine;
 mod malicious;
+pub mod message;
 mod session;
 mod tables;
 
 pub use error::SessionError;
+pub use evaluator::EvaluatorMachine;
+pub use garbler::GarblerMachine;
 pub use handshake::{circuit_digest, program_digest, Role};
 pub use malicious::{run_local_malicious_program, run_malicious_program};
 pub use mpc_garble::Scheme;
 pub use session::{
     check_two_party, check_two_party_program, run_evaluator, run_evaluator_many, run_evaluator_program,
     run_garbler, run_garbler_many, run_garbler_program, run_local, run_local_program, LocalOutput,
-    ManyOutput, Progress, SessionOptions, SessionOutput, SessionStats,
+    ManyOutput, Outputs, Progress, SessionOptions, SessionOutput, SessionStats,
 };

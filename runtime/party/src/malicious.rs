@@ -5,7 +5,11 @@
 //! Wire: the common hello speaks [`Protocol::MaliciousSession`] (so a peer in the
 //! semi-honest mode is told the modes differ, in one sentence), then the same program
 //! hello as the semi-honest session (digest of the program form, inputs, outputs), then
-//! the messages of [`mpc_auth::protocol`], one frame each.
+//! the messages of [`mpc_auth::protocol`], one frame each. The hellos are the shared
+//! [`HelloMachine`] run by the session's driver ([`drive`]); the protocol after them
+//! speaks through the driver's [`Wire`] as its [`mpc_auth::protocol::Link`] (one
+//! framing, the channel's one meter). The protocol itself is still a function over
+//! that `Link` with an injected rng, not a step machine.
 //!
 //! Guarantees: everything [`mpc_auth::protocol`] says: a party that deviates is caught
 //! by a named check (and the honest side stops before revealing any output of its
@@ -16,15 +20,17 @@
 
 use std::time::Instant;
 
-use mpc_auth::protocol::{self, ChannelLink};
+use mpc_auth::protocol;
 use mpc_auth::AuthError;
 use mpc_circuits::{program::expand, Circuit, Program};
 use mpc_net::hello::Protocol;
-use mpc_net::{frame, Channel, NetError};
+use mpc_net::{Channel, NetError};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
-use crate::handshake::{program_digest, Hello, Role, MAX_HELLO, VERSION};
+use crate::driver::{drive, Wire};
+use crate::handshake::{program_digest, Hello, Role};
+use crate::machine::{HelloExchange, HelloMachine};
 use crate::session::{check_two_party_program, LocalOutput, SessionOutput, SessionStats};
 use crate::SessionError;
 
@@ -46,25 +52,6 @@ fn expanded(program: &Program, max_gates: usize) -> Result<Circuit, SessionError
     })
 }
 
-fn hellos<C: Channel + ?Sized>(ch: &mut C, role: Role, program: &Program) -> Result<(), SessionError> {
-    let mut session = [0u8; 16];
-    // The id only names the connection; without an OS generator it stays zero.
-    let _ = rand_chacha::rand_core::RngCore::try_fill_bytes(&mut rand_chacha::rand_core::OsRng, &mut session);
-    let common = mpc_net::hello::Hello { protocol: Protocol::MaliciousSession, version: VERSION, session };
-    let ours = Hello::for_program(role, program, program_digest(program));
-    mpc_net::hello::send(ch, &common)?;
-    frame::send_frame(ch, &ours.to_bytes())?;
-    ch.flush()?;
-    mpc_net::hello::recv(ch, &common)?;
-    let body = frame::recv_frame(ch, MAX_HELLO).map_err(|e| match e {
-        NetError::FrameTooLarge { len, .. } => {
-            SessionError::PeerMisbehaved(format!("it announced a hello of {len} bytes"))
-        }
-        other => other.into(),
-    })?;
-    ours.check_peer(&Hello::from_bytes(&body)?)
-}
-
 /// Runs one party of `program` under `--security malicious`. `inputs` holds one bit
 /// vector per input group of this party, in program order; `max_gates` bounds the
 /// expanded circuit.
@@ -78,13 +65,15 @@ pub fn run_malicious_program<C: Channel + ?Sized>(
     let circuit = expanded(program, max_gates)?;
     let bits = crate::session::own_bits(&circuit, role.party(), inputs)?;
     let start = Instant::now();
-    hellos(ch, role, program)?;
+    let mut rng = ChaCha20Rng::from_entropy();
+    let ours = Hello::for_program(role, program, program_digest(program));
+    let hello = HelloExchange::new(Protocol::MaliciousSession, ours, &mut rng);
+    drive(ch, &mut HelloMachine::new(hello), None)?;
     let auth_role = match role {
         Role::Garbler => mpc_auth::Role::Garbler,
         Role::Evaluator => mpc_auth::Role::Evaluator,
     };
-    let mut rng = ChaCha20Rng::from_entropy();
-    let wires = protocol::run(auth_role, &circuit, &bits, &mut ChannelLink(&mut *ch), &mut rng)?;
+    let wires = protocol::run(auth_role, &circuit, &bits, &mut Wire::new(&mut *ch), &mut rng)?;
     let mut outputs = Vec::with_capacity(circuit.outputs().len());
     let mut pos = 0;
     for g in circuit.outputs() {
