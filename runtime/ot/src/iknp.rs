@@ -407,7 +407,8 @@ pub(crate) fn decode_blocks(bytes: &[u8]) -> Vec<Block> {
 
 /// Transposes a chunk of `c` tiles: `cols[j * c + k]` is block `k` of column `j`;
 /// `rows[128 k + i]` gets bit `j` of row `128 k + i` from bit `i` of that block.
-fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
+/// Shared with [`crate::softspoken`].
+pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
     for (k, tile) in rows.chunks_exact_mut(128).enumerate().take(c) {
         for (j, x) in tile.iter_mut().enumerate() {
             *x = cols[j * c + k];
@@ -421,8 +422,8 @@ fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
 }
 
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
-/// word is zero-padded.
-fn pack_bits(bits: &[bool]) -> Vec<u128> {
+/// word is zero-padded. Shared with [`crate::softspoken`].
+pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
     let mut out = vec![0u128; bits.len().div_ceil(128)];
     for (o, chunk) in out.iter_mut().zip(bits.chunks(128)) {
         let mut halves = [0u64; 2];

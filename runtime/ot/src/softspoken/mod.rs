@@ -81,7 +81,7 @@ use zeroize::Zeroize;
 
 use crate::base;
 use crate::error::{OtError, Result};
-use crate::transpose::transpose128;
+use crate::iknp::{pack_bits, transpose_chunk};
 use crate::wire::Reader;
 use crate::MAX_BATCH;
 
@@ -735,30 +735,4 @@ fn block_at(bytes: &[u8]) -> Block {
     let mut a = [0u8; 16];
     a.copy_from_slice(bytes);
     Block::from_bytes(a)
-}
-
-/// Transposes a chunk of `c` tiles: `cols[j * c + k]` is block `k` of column `j`;
-/// `rows[128 k + i]` gets bit `j` of row `128 k + i` from bit `i` of that block (as
-/// in [`crate::iknp`]).
-fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
-    for (k, tile) in rows.chunks_exact_mut(128).enumerate().take(c) {
-        for (j, x) in tile.iter_mut().enumerate() {
-            *x = cols[j * c + k];
-        }
-        // `chunks_exact_mut(128)` yields exactly 128 blocks; `Block` is
-        // `repr(transparent)` over `u128`, so the cast cannot fail.
-        let words: &mut [u128; 128] =
-            bytemuck::cast_slice_mut::<Block, u128>(tile).try_into().expect("a tile is 128 words");
-        transpose128(words);
-    }
-}
-
-/// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
-/// word is zero-padded (as in [`crate::iknp`]).
-fn pack_bits(bits: &[bool]) -> Vec<u128> {
-    let mut out = vec![0u128; bits.len().div_ceil(128)];
-    for (o, chunk) in out.iter_mut().zip(bits.chunks(128)) {
-        *o = chunk.iter().enumerate().fold(0u128, |acc, (b, &x)| acc | (u128::from(x) << b));
-    }
-    out
 }
