@@ -3,7 +3,8 @@
 //!
 //! Steps, as `docs/protocol.md` orders the messages: send both hellos and, if we
 //! have input bits, the OT setup offer, then flush; check the peer's hellos; take the
-//! garbler's setup answer and send one extension for all our input bits (the OT
+//! garbler's setup answer and send one extension for all our input bits (IKNP or
+//! SoftSpoken, as both hellos announce: [`crate::ot_extension`]) (the OT
 //! outputs are our input labels); take the garbler's input labels; evaluate the
 //! tables from the driver's source; send the status byte and the labels of the
 //! outputs the garbler learns (before reading anything, so nobody waits), flush; take
@@ -17,13 +18,13 @@ use mpc_circuits::{Circuit, Program};
 use mpc_crypto::Block;
 use mpc_garble::{ProgramEvaluator, Scheme};
 use mpc_net::hello::Protocol;
-use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Encode, Expect, ToEvaluator, ToGarbler};
+use crate::ot_extension::{self, OtExtension};
 use crate::session::{pick, place, visible_outputs, Io, Job, Outputs};
 use crate::SessionError;
 
@@ -52,7 +53,9 @@ pub struct EvaluatorMachine<'p> {
     /// Our input bits, all instances back to back (the OT's choice bits).
     bits: Zeroizing<Vec<bool>>,
     /// Our side of the OT after the offer, until the answer.
-    ot: Option<cot::ReceiverSetup>,
+    ot: Option<ot_extension::ReceiverSetup>,
+    /// The OT extension our hello announces.
+    ext: OtExtension,
     /// Per instance, the active label of every input wire.
     labels: Vec<Zeroizing<Vec<Block>>>,
     /// Per instance, the active output labels (after the tables).
@@ -105,14 +108,16 @@ impl<'p> EvaluatorMachine<'p> {
         for inputs in instances {
             bits.extend(io.own_bits(me, inputs)?);
         }
-        let hello = HelloExchange::new(Protocol::Session, job.hello(Role::Evaluator, scheme)?, &mut rng);
+        let ours = job.hello(Role::Evaluator, scheme)?;
+        let ext = ours.ot_extension();
+        let hello = HelloExchange::new(Protocol::Session, ours, &mut rng);
         let [common, ours] = hello.messages();
         let mut steps =
             VecDeque::from([Step::Send(ToGarbler::Hello(common)), Step::Send(ToGarbler::Hello(ours))]);
         let ot = if io.party_wires(me).is_empty() {
             None
         } else {
-            let (setup, offer) = cot::Receiver::new(&mut rng);
+            let (setup, offer) = ot_extension::receiver(ext, &mut rng);
             steps.push_back(Step::Send(ToGarbler::OtOffer(offer)));
             Some(setup)
         };
@@ -125,6 +130,7 @@ impl<'p> EvaluatorMachine<'p> {
             hello,
             bits,
             ot,
+            ext,
             labels: Vec::new(),
             out_labels: Vec::new(),
             steps,
@@ -161,7 +167,7 @@ impl<'p> Machine<'p> for EvaluatorMachine<'p> {
                     self.wait = Wait::Hello(next);
                 }
                 None if self.ot.is_some() => {
-                    self.steps.push_back(Step::Recv(Expect::OtAnswer));
+                    self.steps.push_back(Step::Recv(Expect::OtAnswer { ext: self.ext }));
                     self.wait = Wait::OtAnswer;
                 }
                 None => self.expect_input_labels(),
@@ -171,9 +177,8 @@ impl<'p> Machine<'p> for EvaluatorMachine<'p> {
                     .ot
                     .take()
                     .ok_or_else(|| SessionError::Internal("an OT answer without an offer".into()))?;
-                let mut receiver = setup.finish(&answer)?;
                 let (mut msg, mut mine) = (Vec::new(), Zeroizing::new(Vec::new()));
-                receiver.extend_into(&self.bits, &mut msg, &mut mine)?;
+                setup.extend_once(&answer, &self.bits, &mut msg, &mut mine)?;
                 let my_wires = self.io.party_wires(Role::Evaluator.party());
                 let n_in = self.io.num_input_wires();
                 self.labels = vec![Zeroizing::new(vec![Block::ZERO; n_in]); k];

@@ -3,7 +3,8 @@
 //!
 //! Steps, as `docs/protocol.md` orders the messages: send both hellos and flush;
 //! check the peer's; if the evaluator has input bits, answer its OT setup offer and
-//! take its extension (the OT outputs are the zero labels of its input wires); send
+//! take its extension (IKNP or SoftSpoken, as both hellos announce:
+//! [`crate::ot_extension`]) (the OT outputs are the zero labels of its input wires); send
 //! our active input labels; garble the tables into the driver's sink; send the
 //! evaluator's decoding bits and flush; take the status byte and the returned output
 //! labels, check each against its wire's two labels and decode. `Delta`, our input
@@ -17,13 +18,13 @@ use mpc_circuits::{Circuit, Program};
 use mpc_crypto::{Block, Delta};
 use mpc_garble::{OutputDecoding, ProgramGarbler, Scheme};
 use mpc_net::hello::Protocol;
-use mpc_ot::cot;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::handshake::Role;
 use crate::machine::{unexpected, HelloExchange, Machine, Planner, Plans, Step, TableDir, TableIo};
 use crate::message::{Expect, ToEvaluator, ToGarbler};
+use crate::ot_extension::{self, OtExtension};
 use crate::session::{own_active, pick, place, splice_returned, visible_outputs, Io, Job, Outputs};
 use crate::SessionError;
 
@@ -34,7 +35,7 @@ enum Wait {
     /// The evaluator's OT setup offer.
     OtOffer,
     /// Its OT extension, with our side of the set-up OT.
-    OtExtend(Box<cot::Sender>),
+    OtExtend(Box<ot_extension::Sender>),
     /// The table stream.
     Tables,
     /// The status byte.
@@ -52,6 +53,8 @@ pub struct GarblerMachine<'p, R> {
     scheme: Scheme,
     rng: R,
     delta: Delta,
+    /// The OT extension our hello announces.
+    ot: OtExtension,
     hello: HelloExchange,
     /// Our input bits, per instance.
     bits: Vec<Vec<bool>>,
@@ -104,7 +107,9 @@ impl<'p, R: RngCore + CryptoRng> GarblerMachine<'p, R> {
         let io = job.io();
         let me = Role::Garbler.party();
         let bits = instances.iter().map(|inputs| io.own_bits(me, inputs)).collect::<Result<Vec<_>, _>>()?;
-        let hello = HelloExchange::new(Protocol::Session, job.hello(Role::Garbler, scheme)?, &mut rng);
+        let ours = job.hello(Role::Garbler, scheme)?;
+        let ot = ours.ot_extension();
+        let hello = HelloExchange::new(Protocol::Session, ours, &mut rng);
         let delta = Delta::random(&mut rng);
         let [common, ours] = hello.messages();
         let steps = VecDeque::from([
@@ -119,6 +124,7 @@ impl<'p, R: RngCore + CryptoRng> GarblerMachine<'p, R> {
             scheme,
             rng,
             delta,
+            ot,
             hello,
             bits,
             zeros: Vec::new(),
@@ -180,16 +186,16 @@ impl<'p, R: RngCore + CryptoRng> Machine<'p> for GarblerMachine<'p, R> {
                 }
                 None if self.io.party_wires(Role::Evaluator.party()).is_empty() => self.send_labels(None)?,
                 None => {
-                    self.steps.push_back(Step::Recv(Expect::OtOffer));
+                    self.steps.push_back(Step::Recv(Expect::OtOffer { ext: self.ot }));
                     self.wait = Wait::OtOffer;
                 }
             },
             (Wait::OtOffer, ToGarbler::OtOffer(offer)) => {
-                let (sender, answer) = cot::Sender::new(&mut self.rng, &self.delta, &offer)?;
+                let (sender, answer) = ot_extension::Sender::new(&mut self.rng, &self.delta, &offer)?;
                 let ots = self.io.party_wires(Role::Evaluator.party()).len() * self.job.instances();
                 self.steps.push_back(Step::Send(ToEvaluator::OtAnswer(answer)));
                 self.steps.push_back(Step::Flush);
-                self.steps.push_back(Step::Recv(Expect::OtExtend { ots }));
+                self.steps.push_back(Step::Recv(Expect::OtExtend { ots, ext: self.ot }));
                 self.wait = Wait::OtExtend(Box::new(sender));
             }
             (Wait::OtExtend(mut sender), ToGarbler::OtExtend(msg)) => {

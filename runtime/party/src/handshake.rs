@@ -21,15 +21,17 @@ use mpc_garble::Scheme;
 use mpc_net::codec::{CodecError, Reader, Writer};
 use sha2::{Digest, Sha256};
 
+use crate::ot_extension::{ot_extension_for, OtExtension};
 use crate::SessionError;
 
 /// First bytes of every session: the toolkit's common hello ([`mpc_net::hello`]).
 pub use mpc_net::hello::MAGIC;
-/// The session protocol's version in the common hello (5: the hello ends with the
-/// garbling scheme, tables may be three-halves; 4: one hello for session, PSI and
+/// The session protocol's version in the common hello (6: the hello ends with the
+/// OT extension byte, SoftSpoken from 257 evaluator OTs on; 5: the hello ends with
+/// the garbling scheme, tables may be three-halves; 4: one hello for session, PSI and
 /// secagg, every message through [`mpc_net::codec`]; 3: a one-run session's hello
 /// carries the program digest, `docs/protocol.md`).
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
@@ -276,6 +278,14 @@ pub struct Hello {
     outputs: Vec<(String, ValueType, Reveal)>,
     instances: u32,
     scheme: Scheme,
+    ot: OtExtension,
+}
+
+/// The extension of a session of `instances` runs whose inputs are `inputs`: by the
+/// evaluator's (party 1's) input bits times the instances.
+fn ot_of(inputs: &[(String, u8, ValueType)], instances: u32) -> OtExtension {
+    let bits: usize = inputs.iter().filter(|i| i.1 == Role::Evaluator.byte()).map(|i| i.2.width()).sum();
+    ot_extension_for(bits.saturating_mul(instances as usize))
 }
 
 /// The scheme's byte in the hello.
@@ -289,11 +299,14 @@ fn scheme_tag(s: Scheme) -> u8 {
 impl Hello {
     /// The hello of the party playing `role` for `instances` runs of `circuit`.
     pub fn new(role: Role, circuit: &Circuit, instances: u32) -> Hello {
+        let inputs: Vec<_> =
+            circuit.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect();
         Hello {
             role: role.byte(),
             digest: circuit_digest(circuit),
             parties: circuit.parties().to_vec(),
-            inputs: circuit.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
+            ot: ot_of(&inputs, instances),
+            inputs,
             outputs: circuit.outputs().iter().map(|g| (g.name.clone(), g.ty.clone(), g.reveal)).collect(),
             instances,
             scheme: Scheme::HalfGates,
@@ -310,15 +323,31 @@ impl Hello {
     /// The hello of the party playing `role` for one run of `program`, whose
     /// [`program_digest`] is `digest`.
     pub fn for_program(role: Role, program: &Program, digest: [u8; 32]) -> Hello {
+        let inputs: Vec<_> =
+            program.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect();
         Hello {
             role: role.byte(),
             digest,
             parties: program.parties().to_vec(),
-            inputs: program.inputs().iter().map(|g| (g.name.clone(), g.party.0, g.ty.clone())).collect(),
+            ot: ot_of(&inputs, 1),
+            inputs,
             outputs: program.outputs().iter().map(|o| (o.name.clone(), o.ty.clone(), o.reveal)).collect(),
             instances: 1,
             scheme: Scheme::HalfGates,
         }
+    }
+
+    /// The OT extension this hello announces ([`ot_extension_for`] the evaluator's
+    /// input bits times the instances).
+    pub fn ot_extension(&self) -> OtExtension {
+        self.ot
+    }
+
+    /// The same hello announcing OT extension `ot` instead of the computed one: for
+    /// tests playing a peer that chose otherwise.
+    pub fn with_ot_extension(mut self, ot: OtExtension) -> Hello {
+        self.ot = ot;
+        self
     }
 
     /// The frame body (after the common hello).
@@ -339,7 +368,7 @@ impl Hello {
             w.ty(ty);
             w.reveal(*reveal);
         }
-        w.u32(self.instances).u8(scheme_tag(self.scheme));
+        w.u32(self.instances).u8(scheme_tag(self.scheme)).u8(self.ot.tag());
         w.into_bytes()
     }
 
@@ -369,8 +398,9 @@ impl Hello {
             1 => Scheme::ThreeHalves,
             _ => return Err(r.bad("garbling scheme")),
         };
+        let ot = OtExtension::from_tag(r.u8("OT extension")?).ok_or_else(|| r.bad("OT extension"))?;
         r.finish()?;
-        Ok(Hello { role, digest, parties, inputs, outputs, instances, scheme })
+        Ok(Hello { role, digest, parties, inputs, outputs, instances, scheme, ot })
     }
 
     /// Compares our hello with the peer's; the error names the first difference.
@@ -470,6 +500,12 @@ impl Hello {
             return mismatch(format!(
                 "we garble with {} but the peer with {}; both parties must pass the same --scheme",
                 self.scheme, peer.scheme
+            ));
+        }
+        if self.ot != peer.ot {
+            return mismatch(format!(
+                "we run the evaluator's input OTs over {} but the peer over {}; the peer runs another release of mpc",
+                self.ot, peer.ot
             ));
         }
         if self.digest != peer.digest {

@@ -2,7 +2,8 @@
 //!
 //! The protocol is specified in `docs/protocol.md`; in short: a hello that both
 //! sides check (magic, version, roles, circuit digest, shapes), the evaluator's input
-//! labels by IKNP correlated OT whose correlation is the garbling `Delta`, the
+//! labels by correlated OT whose correlation is the garbling `Delta` (IKNP, or
+//! SoftSpoken from 257 OTs on: [`ot_extension`]), the
 //! garbler's input labels, the half-gate tables streamed in chunks (the evaluator
 //! evaluates while the garbler garbles), and output decoding to the parties each
 //! output group's [`mpc_circuits::Reveal`] names.
@@ -43,6 +44,7 @@ pub mod handshake;
 pub mod machine;
 mod malicious;
 pub mod message;
+pub mod ot_extension;
 mod session;
 mod tables;
 

@@ -34,10 +34,14 @@ use crate::machine::{HelloExchange, HelloMachine};
 use crate::session::{check_two_party_program, LocalOutput, SessionOutput, SessionStats};
 use crate::SessionError;
 
+/// A closed channel is the network's error, an oversized message the peer's
+/// misbehaviour (like the semi-honest session's `TooLong`), every other failure a
+/// failed check.
 impl From<AuthError> for SessionError {
     fn from(err: AuthError) -> SessionError {
         match err {
             AuthError::Closed => SessionError::Net(NetError::Closed),
+            too_large @ AuthError::TooLarge { .. } => SessionError::PeerMisbehaved(too_large.to_string()),
             other => SessionError::Check(other.to_string()),
         }
     }
@@ -105,4 +109,21 @@ pub fn run_local_malicious_program(
         |ch, a| run_malicious_program(ch, Role::Garbler, program, a, max_gates),
         |ch, b| run_malicious_program(ch, Role::Evaluator, program, b, max_gates),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_message_is_misbehaviour_and_a_closed_channel_a_network_error() {
+        let err = SessionError::from(AuthError::TooLarge { len: 1 << 30, max: 64 });
+        match err {
+            SessionError::PeerMisbehaved(msg) => {
+                assert!(msg.contains("1073741824 bytes where at most 64"), "{msg}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(SessionError::from(AuthError::Closed), SessionError::Net(NetError::Closed)));
+    }
 }

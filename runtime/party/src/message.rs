@@ -21,10 +21,10 @@ use mpc_crypto::Block;
 use mpc_garble::{GarbleError, OutputDecoding};
 use mpc_net::hello::{HelloError, HELLO_LEN};
 use mpc_net::NetError;
-use mpc_ot::iknp::{SetupAnswer, SetupOffer};
 use zeroize::Zeroizing;
 
 use crate::handshake::{Hello, MAX_HELLO};
+use crate::ot_extension::{OtAnswer, OtExtension, OtOffer};
 use crate::SessionError;
 
 /// The largest OT setup message (offer or answer) accepted.
@@ -44,7 +44,7 @@ pub enum ToEvaluator {
     /// A hello.
     Hello(HelloMsg),
     /// The OT extension's setup answer (128 base-OT replies), one frame.
-    OtAnswer(SetupAnswer),
+    OtAnswer(OtAnswer),
     /// The garbler's active input labels, in wire order (16 bytes each, unframed).
     InputLabels(Zeroizing<Vec<Block>>),
     /// The decoding bits of the outputs the evaluator learns, packed (unframed).
@@ -56,10 +56,10 @@ pub enum ToGarbler {
     /// A hello.
     Hello(HelloMsg),
     /// The OT extension's setup offer, one frame.
-    OtOffer(SetupOffer),
-    /// One IKNP extension message for all evaluator input bits, one frame. Its
-    /// contents are checked by [`mpc_ot::cot::Sender::extend_into`], which alone
-    /// knows the extension's state.
+    OtOffer(OtOffer),
+    /// One extension message (IKNP or SoftSpoken, as the hellos chose) for all
+    /// evaluator input bits, one frame. Its contents are checked by the extension's
+    /// `Sender::extend_into`, which alone knows the extension's state.
     OtExtend(Vec<u8>),
     /// The status byte after evaluating (only `0` decodes).
     Evaluated,
@@ -98,14 +98,22 @@ pub enum Expect {
     CommonHello,
     /// [`HelloMsg::Program`].
     ProgramHello,
-    /// [`ToGarbler::OtOffer`].
-    OtOffer,
-    /// [`ToEvaluator::OtAnswer`].
-    OtAnswer,
-    /// [`ToGarbler::OtExtend`] for `ots` correlated OTs.
+    /// [`ToGarbler::OtOffer`] of extension `ext`.
+    OtOffer {
+        /// The extension the hellos chose.
+        ext: OtExtension,
+    },
+    /// [`ToEvaluator::OtAnswer`] of extension `ext`.
+    OtAnswer {
+        /// The extension the hellos chose.
+        ext: OtExtension,
+    },
+    /// [`ToGarbler::OtExtend`] for `ots` correlated OTs of extension `ext`.
     OtExtend {
         /// How many OTs the extension must give.
         ots: usize,
+        /// The extension the hellos chose.
+        ext: OtExtension,
     },
     /// [`ToEvaluator::InputLabels`], `count` labels.
     InputLabels {
@@ -147,8 +155,8 @@ impl Expect {
         match self {
             Expect::CommonHello => Framing::Hello,
             Expect::ProgramHello => Framing::Frame { max: MAX_HELLO },
-            Expect::OtOffer | Expect::OtAnswer => Framing::Frame { max: MAX_OT_SETUP },
-            Expect::OtExtend { ots } => Framing::Frame { max: extend_max(ots) },
+            Expect::OtOffer { .. } | Expect::OtAnswer { .. } => Framing::Frame { max: MAX_OT_SETUP },
+            Expect::OtExtend { ots, ext } => Framing::Frame { max: extend_max(ots, ext) },
             Expect::InputLabels { count } | Expect::OutputLabels { count } => {
                 Framing::Exact(count.saturating_mul(16))
             }
@@ -161,8 +169,8 @@ impl Expect {
     pub fn name(self) -> &'static str {
         match self {
             Expect::CommonHello | Expect::ProgramHello => "hello",
-            Expect::OtOffer => "OT setup",
-            Expect::OtAnswer => "OT setup answer",
+            Expect::OtOffer { .. } => "OT setup",
+            Expect::OtAnswer { .. } => "OT setup answer",
             Expect::OtExtend { .. } => "OT extension",
             Expect::InputLabels { .. } => "input labels",
             Expect::Evaluated => "status",
@@ -172,10 +180,13 @@ impl Expect {
     }
 }
 
-/// Size bound of an IKNP extension message for `n` OTs (16 bytes per OT, padded to
-/// 128, plus a header).
-fn extend_max(n: usize) -> usize {
-    n.div_ceil(128).saturating_mul(128).saturating_mul(16).saturating_add(256)
+/// Size bound of an extension message for `n` OTs: for IKNP 16 bytes per OT, padded
+/// to 128, plus a header; for SoftSpoken [`OtExtension::max_extend_len`].
+fn extend_max(n: usize, ext: OtExtension) -> usize {
+    match ext {
+        OtExtension::Iknp => n.div_ceil(128).saturating_mul(128).saturating_mul(16).saturating_add(256),
+        OtExtension::SoftSpoken => ext.max_extend_len(n),
+    }
 }
 
 /// Why a message from the peer was refused.
@@ -342,7 +353,7 @@ impl Encode for ToEvaluator {
     fn name(&self) -> &'static str {
         match self {
             ToEvaluator::Hello(_) => "hello",
-            ToEvaluator::OtAnswer(_) => Expect::OtAnswer.name(),
+            ToEvaluator::OtAnswer(_) => "OT setup answer",
             ToEvaluator::InputLabels(_) => "input labels",
             ToEvaluator::Decoding(_) => "output decoding",
         }
@@ -355,9 +366,9 @@ impl Decode for ToEvaluator {
             Expect::CommonHello | Expect::ProgramHello => {
                 HelloMsg::decode(expect, bytes).map(ToEvaluator::Hello)
             }
-            Expect::OtAnswer => {
+            Expect::OtAnswer { ext } => {
                 exact(expect, bytes)?;
-                SetupAnswer::from_bytes(bytes)
+                OtAnswer::from_bytes(ext, bytes)
                     .map(ToEvaluator::OtAnswer)
                     .map_err(|e| malformed(expect.name(), e))
             }
@@ -386,7 +397,7 @@ impl Encode for ToGarbler {
     fn name(&self) -> &'static str {
         match self {
             ToGarbler::Hello(_) => "hello",
-            ToGarbler::OtOffer(_) => Expect::OtOffer.name(),
+            ToGarbler::OtOffer(_) => "OT setup",
             ToGarbler::OtExtend(_) => "OT extension",
             ToGarbler::Evaluated => "status",
             ToGarbler::OutputLabels(_) => "output labels",
@@ -400,9 +411,11 @@ impl Decode for ToGarbler {
             Expect::CommonHello | Expect::ProgramHello => {
                 HelloMsg::decode(expect, bytes).map(ToGarbler::Hello)
             }
-            Expect::OtOffer => {
+            Expect::OtOffer { ext } => {
                 exact(expect, bytes)?;
-                SetupOffer::from_bytes(bytes).map(ToGarbler::OtOffer).map_err(|e| malformed(expect.name(), e))
+                OtOffer::from_bytes(ext, bytes)
+                    .map(ToGarbler::OtOffer)
+                    .map_err(|e| malformed(expect.name(), e))
             }
             Expect::OtExtend { .. } => {
                 exact(expect, bytes)?;

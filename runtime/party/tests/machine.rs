@@ -4,7 +4,8 @@
 //! - replay: two runs with the same seeds send byte-identical transcripts in both
 //!   directions, and a machine fed its peer's recorded transcript sends the same
 //!   bytes again and ends with the same outputs (one program run and `K` instances,
-//!   both garbling schemes);
+//!   both garbling schemes, and a session of enough evaluator OTs to run over
+//!   SoftSpoken);
 //! - edits: a peer that truncates, oversizes, replaces (a valid message of another
 //!   kind) or flips a byte of one message makes the other side end with a typed
 //!   error naming it; a flipped byte of the garbled tables is *not* detected by the
@@ -23,8 +24,10 @@ use mpc_crypto::Block;
 use mpc_garble::{GarbleError, TableSink};
 use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
 use mpc_runtime::driver::drive;
+use mpc_runtime::handshake::Hello;
 use mpc_runtime::machine::{Machine, Planner, Plans, Step, TableIo};
 use mpc_runtime::message::{Decode, Encode, Expect, MessageError, ToEvaluator, ToGarbler};
+use mpc_runtime::ot_extension::OtExtension;
 use mpc_runtime::{EvaluatorMachine, GarblerMachine, Outputs, Scheme, SessionError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::{ChaCha20Rng, ChaCha8Rng};
@@ -224,6 +227,79 @@ fn many_instances_replay_byte_for_byte() {
     let mut ch = Replay::new(g1.sent.clone());
     assert_eq!(drive(&mut ch, &mut mk_e(), None).expect("evaluator replay"), eo);
     assert_eq!(ch.sent, e1.sent);
+}
+
+#[test]
+fn a_softspoken_session_replays_byte_for_byte() {
+    // 30 instances of 10 evaluator bits: 300 OTs, over SoftSpoken (k = 3).
+    let c = circuit(3, 100);
+    let k = 30;
+    assert_eq!(Hello::new(mpc_runtime::Role::Evaluator, &c, k).ot_extension(), OtExtension::SoftSpoken);
+    let ins: Vec<(Vec<bool>, Vec<bool>)> =
+        (0..u64::from(k)).map(|i| (bits(40 + i, 12), bits(80 + i, 10))).collect();
+    let g_in: Vec<Vec<Vec<bool>>> = ins.iter().map(|(a, _)| vec![a.clone()]).collect();
+    let e_in: Vec<Vec<Vec<bool>>> = ins.iter().map(|(_, b)| vec![b.clone()]).collect();
+    let mk_g = || GarblerMachine::many(&c, &g_in, Scheme::HalfGates, ChaCha20Rng::seed_from_u64(5)).unwrap();
+    let mk_e =
+        || EvaluatorMachine::many(&c, &e_in, Scheme::HalfGates, ChaCha20Rng::seed_from_u64(6)).unwrap();
+    // The evaluator's third and fourth messages: the SoftSpoken offer and the one
+    // extension frame (first batch, with the tree sums).
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |at| {
+        let seen = &seen;
+        Edit::message(mk_e(), at, move |m: Vec<u8>| {
+            seen.lock().unwrap().push(m.clone());
+            m
+        })
+    };
+    let (g1, e1) = run_pair(mk_g(), record(2));
+    let (g2, e2) = run_pair(mk_g(), record(3));
+    assert!(g1.sent == g2.sent && e1.sent == e2.sent);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(&seen[0][4..6], &[0x51, 3], "a SoftSpoken offer with k = 3");
+    let ext_len = mpc_ot::softspoken::Extend::encoded_len_for(300, 3, true).unwrap();
+    assert_eq!(seen[1].len(), 4 + ext_len);
+    let go: Outputs = g1.out.expect("garbler");
+    let eo: Outputs = e1.out.expect("evaluator");
+    for (i, (a, b)) in ins.iter().enumerate() {
+        assert_eq!(go[i], expected(&c, a, b, 0), "instance {i}");
+        assert_eq!(eo[i], expected(&c, a, b, 1), "instance {i}");
+    }
+    let mut ch = Replay::new(g1.sent.clone());
+    assert_eq!(drive(&mut ch, &mut mk_e(), None).expect("evaluator replay"), eo);
+    assert_eq!(ch.sent, e1.sent);
+    let mut ch = Replay::new(e1.sent.clone());
+    assert_eq!(drive(&mut ch, &mut mk_g(), None).expect("garbler replay"), go);
+    assert_eq!(ch.sent, g1.sent);
+}
+
+#[test]
+fn a_hello_announcing_the_other_ot_extension_is_refused() {
+    let c = circuit(4, 40);
+    for (k, ours, theirs) in
+        [(30u32, "SoftSpoken (k = 3)", OtExtension::Iknp), (1, "IKNP", OtExtension::SoftSpoken)]
+    {
+        let g_in = vec![vec![bits(1, 12)]; k as usize];
+        let e_in = vec![vec![bits(2, 10)]; k as usize];
+        let g = GarblerMachine::many(&c, &g_in, Scheme::HalfGates, ChaCha20Rng::seed_from_u64(1)).unwrap();
+        let e = EvaluatorMachine::many(&c, &e_in, Scheme::HalfGates, ChaCha20Rng::seed_from_u64(2)).unwrap();
+        // The evaluator's program hello (message 1) rewritten with the other choice,
+        // as a peer of another release would send it.
+        let other = move |m: Vec<u8>| {
+            let hello = Hello::decode(&m[4..]).expect("our own hello decodes");
+            reframe(&hello.with_ot_extension(theirs).to_bytes())
+        };
+        let (gr, _) = run_pair(g, Edit::message(e, 1, other));
+        let err = gr.out.expect_err("the garbler refuses");
+        assert!(matches!(err, SessionError::Mismatch(_)), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("over {ours} but the peer over {theirs}")), "{msg}");
+    }
+    // A byte naming neither extension is a malformed hello.
+    let mut body = Hello::new(mpc_runtime::Role::Garbler, &c, 1).to_bytes();
+    *body.last_mut().unwrap() = 5;
+    let err = Hello::decode(&body).unwrap_err();
+    assert!(err.to_string().contains("OT extension"), "{err}");
 }
 
 // ---- edits -------------------------------------------------------------------
@@ -448,7 +524,7 @@ fn machines_refuse_messages_out_of_turn_and_decoders_check_sizes() {
     assert!(matches!(err, MessageError::Length { len: 31, want: 32, .. }), "{err}");
     let err = ToEvaluator::decode(Expect::Decoding { bits: 3 }, &[0xF8]).unwrap_err();
     assert!(matches!(err, MessageError::Malformed { .. }), "{err}");
-    let err = ToGarbler::decode(Expect::OtAnswer, &[0u8; 4]).unwrap_err();
+    let err = ToGarbler::decode(Expect::OtAnswer { ext: OtExtension::Iknp }, &[0u8; 4]).unwrap_err();
     assert!(matches!(err, MessageError::Unexpected { .. }), "{err}");
     let err = ToGarbler::decode(Expect::Evaluated, &[1]).unwrap_err();
     assert!(err.to_string().contains("it sent status 1 after"), "{err}");

@@ -4,14 +4,17 @@
 //! runs. Every session's result is checked against a plain computation.
 //!
 //! - `pipeline_and_per_s`: [`LAYERED`], a layered program of 9,766 layers of 1,024 AND
-//!   (10,000,384 AND), from the evaluator's connect to both parties' outputs.
+//!   (10,000,384 AND), from the evaluator's connect to both parties' outputs; its
+//!   1,024 evaluator input bits go over SoftSpoken (k = 3).
 //! - `base_ot_ms`: 128 Chou-Orlandi base OTs over an open connection, from the sender's
 //!   first message to the later of the two parties' keys (both parties' compute and
 //!   one round trip).
 //! - `aes128_session_ms`: one AES-128 session (Bristol circuit, level-scheduled), from
-//!   connect to outputs: hello, base OTs, IKNP, tables, outputs.
+//!   connect to outputs: hello, base OTs, IKNP (128 evaluator OTs), tables, outputs.
 //! - `aes128_amortized_us`, `sha256_amortized_us`: 100 instances in one session (one
-//!   setup), the session's time divided by 100.
+//!   setup, the evaluator's OTs over SoftSpoken k = 3: 12,800 and more), the session's
+//!   time divided by 100. (The session picks the extension,
+//!   `mpc_runtime::ot_extension::ot_extension_for`.)
 //! - `cot_per_s`: IKNP correlated OTs streamed in batches of 2^16 (setup not timed).
 //! - `bytes_per_and`: table bytes per AND gate of the garbling scheme (measured by
 //!   garbling into a counting sink).
