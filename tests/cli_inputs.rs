@@ -7,44 +7,16 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
-use common::{assert_one_sentence_failure, ok, path_str, scratch};
+use common::{assert_one_sentence_failure, example, free_port, ok, path_str, scratch, spawn};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn example(name: &str) -> String {
-    format!("{ROOT}/examples/{name}")
-}
-
-fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mpc"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the mpc binary runs")
-}
-
-/// Waits for `child` at most `LIMIT`; kills it and fails the test on overrun.
-fn finish(mut child: Child) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > LIMIT {
-            child.kill().ok();
-            let out = child.wait_with_output().unwrap();
-            panic!("mpc did not exit within {LIMIT:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn finish(child: std::process::Child) -> Output {
+    common::finish(child, LIMIT)
 }
 
 fn mpc(args: &[&str]) -> Output {
@@ -100,8 +72,7 @@ fn two_run_processes_each_read_their_own_file() {
     let median = example("median.mpc");
     let alice = write(&dir, "alice.csv", "a\n5\n4\n3\n2\n");
     let bob = write(&dir, "bob.json", r#"{"b": [1, 0, 6]}"#);
-    let addr =
-        format!("127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let addr = format!("127.0.0.1:{}", free_port());
     let a = spawn(&[
         "run",
         &median,
