@@ -180,7 +180,7 @@ impl ReceiverSetup {
 pub struct Receiver(iknp::ExtReceiver);
 
 impl Receiver {
-    /// Starts the setup (the same messages as [`cot`]).
+    /// Starts the setup (the same messages as [`crate::cot`]).
     #[allow(clippy::new_ret_no_self)] // A type-state constructor: setup, then finish.
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R) -> (ReceiverSetup, SetupOffer) {
         let (s, m) = iknp::receiver_setup(rng);

@@ -193,22 +193,9 @@ impl SetupOffer {
     }
 }
 
-/// Setup message 2 (sender to receiver): the base-OT receiver's 128 points (the
-/// encoding of [`base::ReceiverReply`]).
-#[derive(Debug, Clone)]
-pub struct SetupAnswer(base::ReceiverReply);
-
-impl SetupAnswer {
-    /// The wire encoding.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.0.to_bytes()
-    }
-
-    /// Checked decoding.
-    pub fn from_bytes(bytes: &[u8]) -> Result<SetupAnswer> {
-        base::ReceiverReply::from_bytes(bytes).map(SetupAnswer)
-    }
-}
+/// Setup message 2 (sender to receiver): the base-OT receiver's 128 points, the same
+/// message as IKNP's (the encoding of [`base::ReceiverReply`]).
+pub use crate::iknp::SetupAnswer;
 
 /// One extension batch (receiver to sender).
 ///
