@@ -12,7 +12,7 @@
 //! 1. receiver: [`SetupOffer`] = `k` and a Chou-Orlandi setup for 128 base OTs.
 //! 2. sender: base-OT receiver; base OT `j` is chosen with `!Delta_j`. [`SetupAnswer`].
 //! 3. receiver: gets both keys of each base OT. For each piece `i` (width `d`) it
-//!    builds a GGM tree of depth `d` ([`ggm`]); its `2^d` leaves are the seeds `s_x`,
+//!    builds a GGM tree of depth `d` (module `ggm`); its `2^d` leaves are the seeds `s_x`,
 //!    `x` in `F_2^d`. Level `l` of tree `i` belongs to base OT `j = off_i + d - l`
 //!    (`off_i = k i`): level 1's two nodes *are* that OT's two keys, and the keys of
 //!    each deeper level's OT mask its level sums `[K_l^0, K_l^1]`. These
@@ -25,7 +25,7 @@
 //!
 //! One batch of `n` OTs (`m = n` rounded up to a multiple of 128, tile `w` = OTs
 //! `128 w ..`): for each piece `i` and tile `w` both sides expand the seeds they know,
-//! `r_x[w] = tccr(s_x, w)` ([`vole`]), and the receiver computes
+//! `r_x[w] = tccr(s_x, w)` (module `vole`), and the receiver computes
 //! `u_i = sum_x r_x`, `v_i = sum_x x * r_x` (`k` bit-columns `v_{i,b}`), while the
 //! sender computes the same sums over its seeds (the unknown one counts as anything:
 //! its coefficient below is zero) and `w_{i,b} = v'_{i,b} ^ Delta_{i,b} u'_i`, which is
