@@ -66,3 +66,15 @@ pub enum AuthError {
 
 /// Shorthand for results in this crate.
 pub type Result<T> = core::result::Result<T, AuthError>;
+
+/// The one mapping of transport errors, for every [`crate::protocol::Link`]: a closed
+/// channel, a frame over its bound (refused from its length prefix), anything else.
+impl From<mpc_net::NetError> for AuthError {
+    fn from(e: mpc_net::NetError) -> AuthError {
+        match e {
+            mpc_net::NetError::Closed => AuthError::Closed,
+            mpc_net::NetError::FrameTooLarge { len, max } => AuthError::TooLarge { len, max },
+            other => AuthError::Transport(other.to_string()),
+        }
+    }
+}

@@ -159,11 +159,7 @@ impl<L: Link> Link for Meter<'_, L> {
 }
 
 fn net(e: mpc_net::NetError) -> AuthError {
-    match e {
-        mpc_net::NetError::Closed => AuthError::Closed,
-        mpc_net::NetError::FrameTooLarge { len, max } => AuthError::TooLarge { len, max },
-        other => AuthError::Transport(other.to_string()),
-    }
+    AuthError::from(e)
 }
 
 fn ot(e: mpc_ot::OtError) -> AuthError {

@@ -94,11 +94,10 @@ impl<C: Channel + ?Sized> mpc_auth::protocol::Link for Wire<'_, C> {
     }
 }
 
+/// mpc-auth's one mapping (a frame over its bound is `TooLarge`, hence "the peer
+/// misbehaved").
 fn auth_net(e: NetError) -> mpc_auth::AuthError {
-    match e {
-        NetError::Closed => mpc_auth::AuthError::Closed,
-        other => mpc_auth::AuthError::Transport(other.to_string()),
-    }
+    mpc_auth::AuthError::from(e)
 }
 
 /// Where [`until_tables`] stopped.
@@ -176,4 +175,24 @@ fn overlapped<T>(planner: Planner<'_>, work: impl FnOnce() -> T) -> (crate::mach
         // Making a plan does not panic on a verified circuit; a panic is passed on.
         (made.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use mpc_auth::protocol::Link;
+    use mpc_net::{Channel, MemoryChannel};
+
+    use super::Wire;
+
+    /// The malicious mode's messages through the session's framing: a length prefix
+    /// over the bound is refused as `TooLarge` (the peer misbehaved) before any of the
+    /// frame is read, as mpc-auth's own `ChannelLink` refuses it.
+    #[test]
+    fn an_oversized_frame_is_too_large_for_the_malicious_link() {
+        let (mut a, mut b) = MemoryChannel::pair();
+        mpc_net::frame::send_u32(&mut a, 1 << 30).unwrap();
+        a.flush().unwrap();
+        let err = Link::recv(&mut Wire::new(&mut b), 1024).unwrap_err();
+        assert!(matches!(err, mpc_auth::AuthError::TooLarge { len, max: 1024 } if len == 1 << 30), "{err:?}");
+    }
 }
