@@ -300,12 +300,92 @@ struct Recorder {
     /// Free gates since the last batch.
     pending_free: u32,
     reserved: u32,
+    levels: Levels,
 }
 
 impl Recorder {
     fn free(&mut self, a: u32, b: u32, out: u32) {
         self.free.push([a, b, out]);
         self.pending_free += 1;
+    }
+
+    /// Ends the run of free gates since the last batch: orders it by level.
+    fn end_run(&mut self) -> u32 {
+        let n = std::mem::take(&mut self.pending_free);
+        let start = self.free.len() - n as usize;
+        self.levels.order(&mut self.free[start..]);
+        n
+    }
+}
+
+/// Reorders a run of XOR gates by level, so that independent gates sit next to each
+/// other and the processor overlaps them (in circuit order, chains of dependent XORs
+/// through memory wait for each store in turn). A gate's level is at least one more
+/// than the level of the gate that wrote either input in this run, and at least the
+/// level of every gate of the run that read or wrote its output slot before it (slots
+/// are reused); the sort is stable, so gates of one level keep their order. The
+/// result computes exactly what the run in its first order computes.
+#[derive(Default)]
+struct Levels {
+    /// Per slot, `(run, level)`: in run `run`, the current value of the slot was written
+    /// at `level - 1` (`ready`), and the largest level of a gate that read it or wrote it
+    /// (`used`). Entries of other runs count as zero.
+    ready: Vec<(u32, u32)>,
+    used: Vec<(u32, u32)>,
+    run: u32,
+    keyed: Vec<(u32, [u32; 3])>,
+    /// Counting-sort positions per level.
+    starts: Vec<usize>,
+}
+
+impl Levels {
+    fn order(&mut self, gates: &mut [[u32; 3]]) {
+        if gates.len() < 2 {
+            return;
+        }
+        self.run = self.run.wrapping_add(1);
+        if self.run == 0 {
+            // Stamps wrapped: forget every entry so none is taken for this run's.
+            self.ready.iter_mut().chain(self.used.iter_mut()).for_each(|e| *e = (0, 0));
+            self.run = 1;
+        }
+        let run = self.run;
+        let max = gates.as_flattened().iter().copied().max().map_or(0, |m| m as usize + 1);
+        if self.ready.len() < max {
+            self.ready.resize(max, (0, 0));
+            self.used.resize(max, (0, 0));
+        }
+        let at = |v: &[(u32, u32)], s: u32| match v[s as usize] {
+            (r, l) if r == run => l,
+            _ => 0,
+        };
+        self.keyed.clear();
+        for g in gates.iter() {
+            let [a, b, out] = *g;
+            let level = at(&self.ready, a).max(at(&self.ready, b)).max(at(&self.used, out));
+            for s in [a, b] {
+                let u = at(&self.used, s).max(level);
+                self.used[s as usize] = (run, u);
+            }
+            self.ready[out as usize] = (run, level + 1);
+            self.used[out as usize] = (run, level);
+            self.keyed.push((level, *g));
+        }
+        // A counting sort (levels are below the run's length): stable, linear.
+        let top = self.keyed.iter().map(|k| k.0).max().map_or(0, |m| m as usize + 1);
+        self.starts.clear();
+        self.starts.resize(top + 1, 0);
+        for k in &self.keyed {
+            self.starts[k.0 as usize + 1] += 1;
+        }
+        for l in 1..=top {
+            self.starts[l] += self.starts[l - 1];
+        }
+        for &(level, g) in &self.keyed {
+            let at = &mut self.starts[level as usize];
+            gates[*at] = g;
+            *at += 1;
+        }
     }
 }
 
@@ -317,7 +397,8 @@ impl Exec for Recorder {
         // Batches have at most max_batch (at most u32::MAX, capped in `compile`) gates;
         // free gates between two batches are fewer than a body's gates, which
         // `compile` checks fit in u32.
-        self.steps.push((std::mem::take(&mut self.pending_free), gates.len() as u32));
+        let free = self.end_run();
+        self.steps.push((free, gates.len() as u32));
         Ok(())
     }
     fn xor(&mut self, a: u32, b: u32, out: u32) {
@@ -347,11 +428,13 @@ pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> O
         ands: Vec::with_capacity(circuit.and_count()),
         pending_free: 0,
         reserved,
+        levels: Levels::default(),
     };
     // The recorder never fails.
     let _ = walk(circuit, plan, max_batch, &mut r);
     if r.pending_free > 0 {
-        r.steps.push((r.pending_free, 0));
+        let free = r.end_run();
+        r.steps.push((free, 0));
     }
     Some(Compiled { free: XorList::new(r.free), steps: r.steps, ands: r.ands, max_batch })
 }
@@ -478,4 +561,52 @@ pub(crate) fn run_into<K: Kernel>(
 #[inline(always)]
 pub(crate) fn mask(bit: bool) -> Block {
     Block::from_u128((bit as u128).wrapping_neg())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha12Rng;
+
+    fn run_in_order(gates: &[[u32; 3]], labels: &mut [Block]) {
+        for &[a, b, out] in gates {
+            labels[out as usize] = labels[a as usize] ^ labels[b as usize];
+        }
+    }
+
+    /// Ordering runs by level changes nothing they compute, whatever the slot reuse
+    /// (few slots, in-place gates, repeated writes), over many runs in a row (the
+    /// per-run stamps).
+    #[test]
+    fn ordering_a_run_by_level_keeps_its_result() {
+        let mut rng = ChaCha12Rng::seed_from_u64(16);
+        let mut levels = Levels::default();
+        for round in 0..300 {
+            let slots = rng.gen_range(1..12u32);
+            let n = rng.gen_range(0..80);
+            let gates: Vec<[u32; 3]> = (0..n).map(|_| [0; 3].map(|_: u32| rng.gen_range(0..slots))).collect();
+            let start: Vec<Block> = (0..slots).map(|_| Block::from_u128(rng.gen())).collect();
+            let mut ordered = gates.clone();
+            levels.order(&mut ordered);
+            let mut sorted_copy = ordered.clone();
+            let mut original_copy = gates.clone();
+            sorted_copy.sort_unstable();
+            original_copy.sort_unstable();
+            assert_eq!(sorted_copy, original_copy, "round {round}: a permutation of the run");
+            let (mut want, mut got) = (start.clone(), start.clone());
+            run_in_order(&gates, &mut want);
+            run_in_order(&ordered, &mut got);
+            assert_eq!(got, want, "round {round}");
+        }
+    }
+
+    /// Independent chains end up interleaved: gates of one level are adjacent.
+    #[test]
+    fn independent_chains_are_interleaved() {
+        // Two chains over slots 0..3 and 3..6: x0 ^= x1, x2 ^= x0, ... each in turn.
+        let mut gates = vec![[0, 1, 0], [0, 2, 2], [2, 1, 1], [3, 4, 3], [3, 5, 5], [5, 4, 4]];
+        Levels::default().order(&mut gates);
+        assert_eq!(gates, vec![[0, 1, 0], [3, 4, 3], [0, 2, 2], [3, 5, 5], [2, 1, 1], [5, 4, 4]]);
+    }
 }
