@@ -325,13 +325,11 @@ impl Recorder {
 /// level of every gate of the run that read or wrote its output slot before it (slots
 /// are reused); the sort is stable, so gates of one level keep their order. The
 /// result computes exactly what the run in its first order computes.
-#[derive(Default)]
 struct Levels {
-    /// Per slot, `(run, level)`: in run `run`, the current value of the slot was written
-    /// at `level - 1` (`ready`), and the largest level of a gate that read it or wrote it
-    /// (`used`). Entries of other runs count as zero.
-    ready: Vec<(u32, u32)>,
-    used: Vec<(u32, u32)>,
+    /// Per slot, `[run, ready, used]`: in run `run`, the slot's current value was
+    /// written at level `ready - 1`, and `used` is the largest level of a gate of the
+    /// run that read or wrote it. Entries of another run count as zero.
+    slots: Vec<[u32; 3]>,
     run: u32,
     keyed: Vec<(u32, [u32; 3])>,
     /// Counting-sort positions per level.
@@ -339,6 +337,12 @@ struct Levels {
 }
 
 impl Levels {
+    /// For gates over slots below `slots`.
+    fn new(slots: usize) -> Levels {
+        Levels { slots: vec![[0; 3]; slots], run: 0, keyed: Vec::new(), starts: Vec::new() }
+    }
+
+    /// Orders `gates` (slots below the `slots` given to [`Levels::new`]) by level.
     fn order(&mut self, gates: &mut [[u32; 3]]) {
         if gates.len() < 2 {
             return;
@@ -346,29 +350,26 @@ impl Levels {
         self.run = self.run.wrapping_add(1);
         if self.run == 0 {
             // Stamps wrapped: forget every entry so none is taken for this run's.
-            self.ready.iter_mut().chain(self.used.iter_mut()).for_each(|e| *e = (0, 0));
+            self.slots.iter_mut().for_each(|e| *e = [0; 3]);
             self.run = 1;
         }
         let run = self.run;
-        let max = gates.as_flattened().iter().copied().max().map_or(0, |m| m as usize + 1);
-        if self.ready.len() < max {
-            self.ready.resize(max, (0, 0));
-            self.used.resize(max, (0, 0));
-        }
-        let at = |v: &[(u32, u32)], s: u32| match v[s as usize] {
-            (r, l) if r == run => l,
-            _ => 0,
+        let slots = &mut self.slots;
+        // `[ready, used]` of slot `s` in this run.
+        let get = |slots: &[[u32; 3]], s: u32| match slots[s as usize] {
+            [r, ready, used] if r == run => (ready, used),
+            _ => (0, 0),
         };
         self.keyed.clear();
         for g in gates.iter() {
             let [a, b, out] = *g;
-            let level = at(&self.ready, a).max(at(&self.ready, b)).max(at(&self.used, out));
-            for s in [a, b] {
-                let u = at(&self.used, s).max(level);
-                self.used[s as usize] = (run, u);
-            }
-            self.ready[out as usize] = (run, level + 1);
-            self.used[out as usize] = (run, level);
+            let (ra, ua) = get(slots, a);
+            let (rb, _) = get(slots, b);
+            let level = ra.max(rb).max(get(slots, out).1);
+            slots[a as usize] = [run, ra, ua.max(level)];
+            let (rb, ub) = get(slots, b);
+            slots[b as usize] = [run, rb, ub.max(level)];
+            slots[out as usize] = [run, level + 1, level];
             self.keyed.push((level, *g));
         }
         // A counting sort (levels are below the run's length): stable, linear.
@@ -428,7 +429,7 @@ pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> O
         ands: Vec::with_capacity(circuit.and_count()),
         pending_free: 0,
         reserved,
-        levels: Levels::default(),
+        levels: Levels::new(reserved as usize + RESERVED_SLOTS as usize),
     };
     // The recorder never fails.
     let _ = walk(circuit, plan, max_batch, &mut r);
@@ -581,7 +582,7 @@ mod tests {
     #[test]
     fn ordering_a_run_by_level_keeps_its_result() {
         let mut rng = ChaCha12Rng::seed_from_u64(16);
-        let mut levels = Levels::default();
+        let mut levels = Levels::new(12);
         for round in 0..300 {
             let slots = rng.gen_range(1..12u32);
             let n = rng.gen_range(0..80);
@@ -606,7 +607,7 @@ mod tests {
     fn independent_chains_are_interleaved() {
         // Two chains over slots 0..3 and 3..6: x0 ^= x1, x2 ^= x0, ... each in turn.
         let mut gates = vec![[0, 1, 0], [0, 2, 2], [2, 1, 1], [3, 4, 3], [3, 5, 5], [5, 4, 4]];
-        Levels::default().order(&mut gates);
+        Levels::new(6).order(&mut gates);
         assert_eq!(gates, vec![[0, 1, 0], [3, 4, 3], [0, 2, 2], [3, 5, 5], [2, 1, 1], [5, 4, 4]]);
     }
 }
