@@ -46,8 +46,8 @@
 //! The only `unsafe` in the workspace is here: a slice cast from `[Block]` to the `aes`
 //! crate's block type (see `aes.rs`), unchecked label-slot indexing after one range
 //! check per batch (`gates.rs`) or per run of an [`XorList`] (`xor_list.rs`), and the
-//! fused kernels in `ni.rs` (x86-64: AES-NI on
-//! 128-bit registers, VAES on 256-bit registers with the AES rounds in inline assembly;
+//! fused kernels in `ni.rs` (x86-64: AES-NI on 128-bit registers, VAES on 256-bit
+//! registers with the AES rounds in inline assembly;
 //! used only after run-time detection of the instructions; each unsafe block carries
 //! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
