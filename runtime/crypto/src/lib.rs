@@ -17,6 +17,8 @@
 //!   [`FixedKeyAes::eval_and_gates`] on label slots in place,
 //!   [`FixedKeyAes::garble_half_gates`] / [`FixedKeyAes::eval_half_gates`] on pair
 //!   slices), tables as bytes (32 per AND), see `gates.rs`.
+//! - [`XorList`]: free-XOR gates `[a, b, out]` over label slots, run in order with one
+//!   range check per run (mpc-garble's compiled schedules), see `xor_list.rs`.
 //! - [`aes_backend`]: `"aes-ni"` or `"soft"`, whichever the `aes` crate picked at run
 //!   time on this CPU; [`FixedKeyAes::kernel_name`]: which of our engines runs
 //!   (`"vaes"`, `"aes-ni"` or `"portable"`).
@@ -43,8 +45,9 @@
 //!
 //! The only `unsafe` in the workspace is here: a slice cast from `[Block]` to the `aes`
 //! crate's block type (see `aes.rs`), unchecked label-slot indexing after one range
-//! check per batch (`gates.rs`), and the fused kernels in `ni.rs` (x86-64: AES-NI on
-//! 128-bit registers, VAES on 256-bit registers with the AES rounds in inline assembly;
+//! check per batch (`gates.rs`) or per run of an [`XorList`] (`xor_list.rs`), and the
+//! fused kernels in `ni.rs` (x86-64: AES-NI on 128-bit registers, VAES on 256-bit
+//! registers with the AES rounds in inline assembly;
 //! used only after run-time detection of the instructions; each unsafe block carries
 //! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
@@ -60,10 +63,12 @@ pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;
+mod xor_list;
 
 pub use crate::aes::{aes_backend, FixedKeyAes};
 pub use block::{Block, Delta};
 pub use prg::Prg;
+pub use xor_list::XorList;
 
 /// Nanoseconds the calling thread has run on a CPU, from Linux's
 /// `/proc/thread-self/schedstat` (safe code, no libc; `None` where that cannot be

@@ -13,12 +13,15 @@
 //! boundaries are. Free gates that do not touch the pending batch's slots run
 //! immediately; a level-scheduled gate order (`mpc_circuits::passes::schedule_levels`)
 //! makes batches full. [`SlotPlan::compiled`] records this walk once (slots resolved,
-//! batches fixed for [`crate::DEFAULT_BATCH`]) and replays it without the checks; the
-//! replay produces exactly the same tables and labels (tested).
+//! batches fixed for [`crate::DEFAULT_BATCH`], every free gate an XOR over slots with
+//! four reserved slots for `Delta`, zero and the constant labels) and replays it
+//! without the checks: the free gates between two batches as one
+//! [`mpc_crypto::XorList`] run; the replay produces exactly the same tables and labels
+//! (tested).
 
 use mpc_circuits::passes::{allocate_slots, SlotMap};
 use mpc_circuits::{Circuit, Gate};
-use mpc_crypto::Block;
+use mpc_crypto::{Block, XorList};
 
 use crate::error::GarbleError;
 
@@ -53,7 +56,7 @@ impl SlotPlan {
     /// [`SlotPlan::new`] for `circuit` (nothing if it has one already).
     pub(crate) fn compile(&mut self, circuit: &Circuit) {
         if self.compiled.is_none() {
-            self.compiled = Some(compile(circuit, self, crate::DEFAULT_BATCH));
+            self.compiled = compile(circuit, self, crate::DEFAULT_BATCH);
         }
     }
 
@@ -135,7 +138,8 @@ impl ParallelBatch {
 
 /// What differs between garbler and evaluator.
 pub(crate) trait Kernel {
-    /// The label of `!x` given the label of `x`.
+    /// The label of `!x` given the label of `x`: `x ^ inv(Block::ZERO)` (a fixed
+    /// offset, which the compiled schedules rely on).
     fn inv(&self, x: Block) -> Block;
     /// The label a constant wire of value `value` gets.
     fn constant(&self, value: bool) -> Block;
@@ -261,58 +265,179 @@ fn walk<X: Exec>(circuit: &Circuit, plan: &SlotPlan, max_batch: usize, x: &mut X
     flush(&mut batch, &mut p, x)
 }
 
-/// One step of a compiled schedule (slots resolved, batches fixed).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Op {
-    /// The next `n` ANDs of the plan's AND list, as one batch.
-    Batch(u32),
-    Xor(u32, u32, u32),
-    Inv(u32, u32),
-    Copy(u32, u32),
-    Const(bool, u32),
+/// Slots a compiled schedule reserves after the plan's `num_slots`, written at the
+/// start of every run, so that every free gate is an XOR: INV is an XOR with
+/// [`INV_SLOT`] (`Delta` when garbling, zero when evaluating: [`Kernel::inv`] is an
+/// XOR with `inv(0)`), a copy an XOR with [`ZERO_SLOT`], a constant `v` the XOR of
+/// [`const_slot`]`(v)` with [`ZERO_SLOT`].
+const RESERVED_SLOTS: u32 = 4;
+/// Offsets from `num_slots` of the reserved slots.
+const ZERO_SLOT: u32 = 0;
+const INV_SLOT: u32 = 1;
+fn const_slot(value: bool) -> u32 {
+    2 + value as u32
 }
 
-/// A compiled schedule: steps and the ANDs in batch order, for batch size `max_batch`.
+/// A compiled schedule (slots resolved, batches fixed for `max_batch`): `steps[i] =
+/// (f, n)` runs the next `f` free gates of `free` (each an XOR over slots, reserved
+/// slots included), then the next `n` ANDs of `ands` as one batch (none for `n = 0`).
+/// Free gates between two batches thus run as one tight loop with one range check
+/// ([`XorList::run`]), not one dispatch and three bounds checks per gate.
 #[derive(Clone, Debug)]
 pub(crate) struct Compiled {
-    pub ops: Vec<Op>,
+    free: XorList,
+    steps: Vec<(u32, u32)>,
     pub ands: Vec<AndGate>,
     pub max_batch: usize,
 }
 
-struct Recorder<'a>(&'a mut Compiled);
+/// Records the walk into a [`Compiled`]; `reserved` is the plan's `num_slots` (the
+/// first reserved slot).
+struct Recorder {
+    free: Vec<[u32; 3]>,
+    steps: Vec<(u32, u32)>,
+    ands: Vec<AndGate>,
+    /// Free gates since the last batch.
+    pending_free: u32,
+    reserved: u32,
+    levels: Levels,
+}
 
-impl Exec for Recorder<'_> {
-    fn and(&mut self, g: AndGate) {
-        self.0.ands.push(g);
+impl Recorder {
+    fn free(&mut self, a: u32, b: u32, out: u32) {
+        self.free.push([a, b, out]);
+        self.pending_free += 1;
     }
-    fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError> {
-        // Batches have at most max_batch (a usize from the caller) gates; u32 is
-        // enough for any batch size below 2^32, larger sizes are capped in `compile`.
-        self.0.ops.push(Op::Batch(gates.len() as u32));
-        Ok(())
-    }
-    fn xor(&mut self, a: u32, b: u32, out: u32) {
-        self.0.ops.push(Op::Xor(a, b, out));
-    }
-    fn inv(&mut self, a: u32, out: u32) {
-        self.0.ops.push(Op::Inv(a, out));
-    }
-    fn copy(&mut self, a: u32, out: u32) {
-        self.0.ops.push(Op::Copy(a, out));
-    }
-    fn constant(&mut self, value: bool, out: u32) {
-        self.0.ops.push(Op::Const(value, out));
+
+    /// Ends the run of free gates since the last batch: orders it by level.
+    fn end_run(&mut self) -> u32 {
+        let n = std::mem::take(&mut self.pending_free);
+        let start = self.free.len() - n as usize;
+        self.levels.order(&mut self.free[start..]);
+        n
     }
 }
 
-/// Records the walk of `circuit` with batches of at most `max_batch` ANDs.
-pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> Compiled {
+/// Reorders a run of XOR gates by level, so that independent gates sit next to each
+/// other and the processor overlaps them (in circuit order, chains of dependent XORs
+/// through memory wait for each store in turn). A gate's level is at least one more
+/// than the level of the gate that wrote either input in this run, and at least the
+/// level of every gate of the run that read or wrote its output slot before it (slots
+/// are reused); the sort is stable, so gates of one level keep their order. The
+/// result computes exactly what the run in its first order computes.
+struct Levels {
+    /// Per slot, `[run, ready, used]`: in run `run`, the slot's current value was
+    /// written at level `ready - 1`, and `used` is the largest level of a gate of the
+    /// run that read or wrote it. Entries of another run count as zero.
+    slots: Vec<[u32; 3]>,
+    run: u32,
+    keyed: Vec<(u32, [u32; 3])>,
+    /// Counting-sort positions per level.
+    starts: Vec<usize>,
+}
+
+impl Levels {
+    /// For gates over slots below `slots`.
+    fn new(slots: usize) -> Levels {
+        Levels { slots: vec![[0; 3]; slots], run: 0, keyed: Vec::new(), starts: Vec::new() }
+    }
+
+    /// Orders `gates` (slots below the `slots` given to [`Levels::new`]) by level.
+    fn order(&mut self, gates: &mut [[u32; 3]]) {
+        if gates.len() < 2 {
+            return;
+        }
+        self.run = self.run.wrapping_add(1);
+        if self.run == 0 {
+            // Stamps wrapped: forget every entry so none is taken for this run's.
+            self.slots.iter_mut().for_each(|e| *e = [0; 3]);
+            self.run = 1;
+        }
+        let run = self.run;
+        let slots = &mut self.slots;
+        // `[ready, used]` of slot `s` in this run.
+        let get = |slots: &[[u32; 3]], s: u32| match slots[s as usize] {
+            [r, ready, used] if r == run => (ready, used),
+            _ => (0, 0),
+        };
+        self.keyed.clear();
+        for g in gates.iter() {
+            let [a, b, out] = *g;
+            let (ra, ua) = get(slots, a);
+            let (rb, _) = get(slots, b);
+            let level = ra.max(rb).max(get(slots, out).1);
+            slots[a as usize] = [run, ra, ua.max(level)];
+            let (rb, ub) = get(slots, b);
+            slots[b as usize] = [run, rb, ub.max(level)];
+            slots[out as usize] = [run, level + 1, level];
+            self.keyed.push((level, *g));
+        }
+        // A counting sort (levels are below the run's length): stable, linear.
+        let top = self.keyed.iter().map(|k| k.0).max().map_or(0, |m| m as usize + 1);
+        self.starts.clear();
+        self.starts.resize(top + 1, 0);
+        for k in &self.keyed {
+            self.starts[k.0 as usize + 1] += 1;
+        }
+        for l in 1..=top {
+            self.starts[l] += self.starts[l - 1];
+        }
+        for &(level, g) in &self.keyed {
+            let at = &mut self.starts[level as usize];
+            gates[*at] = g;
+            *at += 1;
+        }
+    }
+}
+
+impl Exec for Recorder {
+    fn and(&mut self, g: AndGate) {
+        self.ands.push(g);
+    }
+    fn flush(&mut self, gates: &[AndGate]) -> Result<(), GarbleError> {
+        // Batches have at most max_batch (at most u32::MAX, capped in `compile`) gates;
+        // free gates between two batches are fewer than a body's gates, which
+        // `compile` checks fit in u32.
+        let free = self.end_run();
+        self.steps.push((free, gates.len() as u32));
+        Ok(())
+    }
+    fn xor(&mut self, a: u32, b: u32, out: u32) {
+        self.free(a, b, out);
+    }
+    fn inv(&mut self, a: u32, out: u32) {
+        self.free(a, self.reserved + INV_SLOT, out);
+    }
+    fn copy(&mut self, a: u32, out: u32) {
+        self.free(a, self.reserved + ZERO_SLOT, out);
+    }
+    fn constant(&mut self, value: bool, out: u32) {
+        self.free(self.reserved + const_slot(value), self.reserved + ZERO_SLOT, out);
+    }
+}
+
+/// Records the walk of `circuit` with batches of at most `max_batch` ANDs; `None` for
+/// a circuit too large to count its gates or slots in `u32` (it then runs uncompiled).
+pub(crate) fn compile(circuit: &Circuit, plan: &SlotPlan, max_batch: usize) -> Option<Compiled> {
     let max_batch = max_batch.clamp(1, u32::MAX as usize);
-    let mut c = Compiled { ops: Vec::new(), ands: Vec::with_capacity(circuit.and_count()), max_batch };
+    u32::try_from(circuit.gates().len()).ok()?;
+    let reserved =
+        u32::try_from(plan.num_slots()).ok().filter(|n| n.checked_add(RESERVED_SLOTS).is_some())?;
+    let mut r = Recorder {
+        free: Vec::with_capacity(circuit.gates().len() - circuit.and_count()),
+        steps: Vec::new(),
+        ands: Vec::with_capacity(circuit.and_count()),
+        pending_free: 0,
+        reserved,
+        levels: Levels::new(reserved as usize + RESERVED_SLOTS as usize),
+    };
     // The recorder never fails.
-    let _ = walk(circuit, plan, max_batch, &mut Recorder(&mut c));
-    c
+    let _ = walk(circuit, plan, max_batch, &mut r);
+    if r.pending_free > 0 {
+        let free = r.end_run();
+        r.steps.push((free, 0));
+    }
+    Some(Compiled { free: XorList::new(r.free), steps: r.steps, ands: r.ands, max_batch })
 }
 
 struct Direct<'k, K: Kernel> {
@@ -387,8 +512,11 @@ pub(crate) fn run_into<K: Kernel>(
         return Err(GarbleError::State("the slot plan was made for another circuit"));
     }
     let slot = plan.slots();
-    if labels.len() < plan.num_slots() {
-        labels.resize(plan.num_slots(), Block::ZERO);
+    let compiled = plan.compiled.as_ref().filter(|c| c.max_batch == max_batch.max(1));
+    // Room for the reserved slots of a compiled schedule.
+    let need = plan.num_slots() + if compiled.is_some() { RESERVED_SLOTS as usize } else { 0 };
+    if labels.len() < need {
+        labels.resize(need, Block::ZERO);
     }
     let mut x = Direct { kernel, labels: labels.as_mut_slice(), first_and };
     // Input wires are the first wires (`inputs` has exactly one label per input wire,
@@ -397,21 +525,25 @@ pub(crate) fn run_into<K: Kernel>(
     for (w, l) in inputs.iter().enumerate() {
         x.labels[slot[w] as usize] = *l;
     }
-    match plan.compiled.as_ref().filter(|c| c.max_batch == max_batch.max(1)) {
+    match compiled {
         Some(c) => {
-            let mut pos = 0usize;
-            for op in &c.ops {
-                match *op {
-                    Op::Batch(n) => {
-                        let end = pos + n as usize;
-                        // The recorded batches partition `ands`.
-                        x.flush(&c.ands[pos..end])?;
-                        pos = end;
-                    }
-                    Op::Xor(a, b, o) => x.xor(a, b, o),
-                    Op::Inv(a, o) => x.inv(a, o),
-                    Op::Copy(a, o) => x.copy(a, o),
-                    Op::Const(v, o) => x.constant(v, o),
+            let n = plan.num_slots();
+            x.labels[n + ZERO_SLOT as usize] = Block::ZERO;
+            x.labels[n + INV_SLOT as usize] = x.kernel.inv(Block::ZERO);
+            for v in [false, true] {
+                x.labels[n + const_slot(v) as usize] = x.kernel.constant(v);
+            }
+            let (mut free, mut and) = (0usize, 0usize);
+            for &(f, a) in &c.steps {
+                let end = free + f as usize;
+                // The steps partition `free` and `ands`; `labels` covers the plan's
+                // slots and the reserved ones, which are all the slots the gates name.
+                c.free.run(x.labels, free..end);
+                free = end;
+                if a > 0 {
+                    let end = and + a as usize;
+                    x.flush(&c.ands[and..end])?;
+                    and = end;
                 }
             }
         }
@@ -430,4 +562,52 @@ pub(crate) fn run_into<K: Kernel>(
 #[inline(always)]
 pub(crate) fn mask(bit: bool) -> Block {
     Block::from_u128((bit as u128).wrapping_neg())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha12Rng;
+
+    fn run_in_order(gates: &[[u32; 3]], labels: &mut [Block]) {
+        for &[a, b, out] in gates {
+            labels[out as usize] = labels[a as usize] ^ labels[b as usize];
+        }
+    }
+
+    /// Ordering runs by level changes nothing they compute, whatever the slot reuse
+    /// (few slots, in-place gates, repeated writes), over many runs in a row (the
+    /// per-run stamps).
+    #[test]
+    fn ordering_a_run_by_level_keeps_its_result() {
+        let mut rng = ChaCha12Rng::seed_from_u64(16);
+        let mut levels = Levels::new(12);
+        for round in 0..300 {
+            let slots = rng.gen_range(1..12u32);
+            let n = rng.gen_range(0..80);
+            let gates: Vec<[u32; 3]> = (0..n).map(|_| [0; 3].map(|_: u32| rng.gen_range(0..slots))).collect();
+            let start: Vec<Block> = (0..slots).map(|_| Block::from_u128(rng.gen())).collect();
+            let mut ordered = gates.clone();
+            levels.order(&mut ordered);
+            let mut sorted_copy = ordered.clone();
+            let mut original_copy = gates.clone();
+            sorted_copy.sort_unstable();
+            original_copy.sort_unstable();
+            assert_eq!(sorted_copy, original_copy, "round {round}: a permutation of the run");
+            let (mut want, mut got) = (start.clone(), start.clone());
+            run_in_order(&gates, &mut want);
+            run_in_order(&ordered, &mut got);
+            assert_eq!(got, want, "round {round}");
+        }
+    }
+
+    /// Independent chains end up interleaved: gates of one level are adjacent.
+    #[test]
+    fn independent_chains_are_interleaved() {
+        // Two chains over slots 0..3 and 3..6: x0 ^= x1, x2 ^= x0, ... each in turn.
+        let mut gates = vec![[0, 1, 0], [0, 2, 2], [2, 1, 1], [3, 4, 3], [3, 5, 5], [5, 4, 4]];
+        Levels::new(6).order(&mut gates);
+        assert_eq!(gates, vec![[0, 1, 0], [3, 4, 3], [0, 2, 2], [3, 5, 5], [2, 1, 1], [5, 4, 4]]);
+    }
 }

@@ -4,7 +4,9 @@
 //! `aes128-once` of one AES-128 run (`run_garbler`/`run_evaluator`), or with
 //! `pipeline` of `mpc bench`'s 10^7-AND layered program (M AND/s), between two
 //! threads over loopback TCP, each checked against the plaintext evaluator; prints the
-//! median time per instance. For `perf record -e cpu-clock`; the numbers that go in
+//! median time per instance and the process's CPU time over the sessions' wall time
+//! (on two cores, 2.0 means both were busy throughout; the plaintext checks are
+//! outside both). For `perf record -e cpu-clock`; the numbers that go in
 //! docs/benchmarks.md come from `mpc bench --json`.
 //!
 //! `cargo run --release -p mpc-runtime --example many_sessions [aes128|sha256] [RUNS]`
@@ -83,6 +85,16 @@ fn pipeline(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// This process's CPU time (user and system, all threads) in clock ticks of 10 ms,
+/// from `/proc/self/stat`; `None` where that cannot be read.
+fn process_cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start at `state`;
+    // utime and stime are the 14th and 15th fields of the line.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("aes128", String::as_str);
@@ -96,10 +108,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let opts = SessionOptions::default();
     let mut times = Vec::with_capacity(runs);
+    let mut cpu_ticks = Some(0u64);
     for _ in 0..runs {
         let (g_in, e_in) = (inputs(&circuit, 0, &mut rng), inputs(&circuit, 1, &mut rng));
         let listener = TcpListenerChannel::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?.to_string();
+        let cpu_start = process_cpu_ticks();
         let start = Instant::now();
         let (g, e) = std::thread::scope(|s| {
             let g = s.spawn(|| {
@@ -126,6 +140,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (g.join().unwrap_or_else(|_| Err("the garbler panicked".into())), e)
         });
         times.push(start.elapsed());
+        let spent = process_cpu_ticks().zip(cpu_start).map(|(end, start)| end.saturating_sub(start));
+        cpu_ticks = cpu_ticks.zip(spent).map(|(total, t)| total + t);
         let (g, e) = (g?, e?);
         for k in 0..if once { 1 } else { INSTANCES } {
             let mut all = Vec::new();
@@ -146,5 +162,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let median = times[times.len() / 2].as_secs_f64() * 1e6;
     let per = if once { 1 } else { INSTANCES };
     println!("{which}: median of {runs} sessions: {:.1} us per instance", median / per as f64);
+    if let Some(ticks) = cpu_ticks {
+        let wall: f64 = times.iter().map(Duration::as_secs_f64).sum();
+        println!("CPU time / wall time over the sessions: {:.2}", ticks as f64 / 100.0 / wall);
+    }
     Ok(())
 }
