@@ -71,19 +71,40 @@ pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
 }
 
 /// This party's shares of `d_i = b_acc[i] ^ b_layer[perm[i]]` and their opening.
+///
+/// One pass: each output entry is written once from the accumulator's entry and the
+/// gathered layer entry (no copy of `b_acc` first).
+///
+/// # Panics
+/// If an entry of `perm` is out of range (a caller bug: [`permutation`] gives a
+/// permutation of `0..n`).
 pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(AuthShares, Vec<u8>)> {
-    if perm.len() != acc.b.len() || layer.b.len() != perm.len() {
+    let n = perm.len();
+    if acc.b.len() != n || layer.b.len() != n || !shaped(&acc.b) || !shaped(&layer.b) {
         return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
     }
-    let mut d = acc.b.clone();
-    for (i, &j) in perm.iter().enumerate() {
-        d.xor_at(i, &layer.b, j);
-    }
+    let (x, y) = (&acc.b, &layer.b);
+    let mut d = AuthShares::with_capacity(n);
+    d.bits.extend(perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]));
+    d.macs.extend(perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]));
+    d.keys.extend(perm.iter().zip(&x.keys).map(|(&j, &k)| k ^ y.keys[j]));
     let msg = d.open("bucketing d");
     Ok((d, msg))
 }
 
-/// Checks the peer's opening of `d` and folds the layer into `acc`.
+/// Whether the three parts of a share vector have one length.
+fn shaped(s: &AuthShares) -> bool {
+    s.bits.len() == s.macs.len() && s.bits.len() == s.keys.len()
+}
+
+/// Checks the peer's opening of `d` and folds the layer into `acc`:
+/// `a_acc[i] ^= a_layer[perm[i]]`, `c_acc[i] ^= c_layer[perm[i]] ^ d_i a_layer[perm[i]]`.
+///
+/// Branch free in `d_i` (a mask, not an `if`: a mispredicted branch per triple would
+/// stall the gathers), one gather of the layer's entry per part.
+///
+/// # Panics
+/// If an entry of `perm` is out of range (a caller bug, as [`open_d`]).
 pub fn combine(
     delta: &Delta,
     acc: &mut Triples,
@@ -92,14 +113,30 @@ pub fn combine(
     d_shares: &AuthShares,
     peer_opening: &[u8],
 ) -> Result<()> {
+    let n = perm.len();
+    let sizes_ok = [&acc.a, &acc.c, &layer.a, &layer.c, d_shares].iter().all(|s| s.len() == n && shaped(s));
+    if !sizes_ok {
+        return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
+    }
     let peer = d_shares.check_open(delta, "bucketing d", peer_opening)?;
+    let d: Vec<bool> = d_shares.bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
+    let (la, lc) = (&layer.a, &layer.c);
     for (i, &j) in perm.iter().enumerate() {
-        let d = d_shares.bits[i] ^ peer[i];
-        acc.a.xor_at(i, &layer.a, j);
-        acc.c.xor_at(i, &layer.c, j);
-        if d {
-            acc.c.xor_at(i, &layer.a, j);
-        }
+        let ab = la.bits[j];
+        acc.a.bits[i] ^= ab;
+        acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
+    }
+    for (i, &j) in perm.iter().enumerate() {
+        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
+        let am = la.macs[j];
+        acc.a.macs[i] ^= am;
+        acc.c.macs[i] ^= lc.macs[j] ^ (am & mask);
+    }
+    for (i, &j) in perm.iter().enumerate() {
+        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
+        let ak = la.keys[j];
+        acc.a.keys[i] ^= ak;
+        acc.c.keys[i] ^= lc.keys[j] ^ (ak & mask);
     }
     Ok(())
 }
