@@ -96,9 +96,8 @@ impl AuthShares {
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
         match role {
             Role::Garbler => self.bits[i] ^= d,
-            Role::Evaluator => {
-                self.keys[i] = self.keys[i].xor_if(delta.as_block(), subtle::Choice::from(d as u8))
-            }
+            // `d` is public: a mask, not a constant-time select.
+            Role::Evaluator => self.keys[i] ^= delta.as_block() & Block::from(0u128.wrapping_sub(d as u128)),
         }
     }
 
