@@ -41,28 +41,35 @@ pub fn bucket_size(n: usize) -> usize {
 
 /// The public permutation of `n` triples for layer `layer`, from the coin-toss seed
 /// (Fisher-Yates over a PRG keyed by the seed and the layer).
+///
+/// Each index in `0..=i` is drawn without bias by Lemire's multiply-and-reject
+/// ("Fast Random Integer Generation in an Interval", 2019): the high half of
+/// `v * (i + 1)` for a uniform 64-bit `v`, rejecting the few `v` whose low half falls
+/// below `2^64 mod (i + 1)`; a division only on the rare path.
 pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
     let mut prg = Prg::from_seed_block(seed ^ Block::from(layer as u128));
-    // Random words drawn from the PRG in batches (one AES call per 8 blocks).
-    let mut words: Vec<u64> = Vec::new();
-    let mut used = 0;
-    let mut next = || {
-        if used == words.len() {
-            words = prg.blocks(512).into_iter().map(|b| u128::from(b) as u64).collect();
+    // Random words drawn from the PRG in batches (two 64-bit words per block).
+    let mut buf = [Block::ZERO; 256];
+    let mut used = 2 * buf.len();
+    let mut next = move || {
+        if used == 2 * buf.len() {
+            prg.fill_blocks(&mut buf);
             used = 0;
         }
+        let b = u128::from(buf[used / 2]);
+        let v = if used % 2 == 0 { b as u64 } else { (b >> 64) as u64 };
         used += 1;
-        words[used - 1]
+        v
     };
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
-        // Rejection sampling for an unbiased index in 0..=i.
         let bound = (i + 1) as u64;
-        let zone = u64::MAX - u64::MAX % bound;
         let j = loop {
-            let v = next();
-            if v < zone {
-                break (v % bound) as usize;
+            let m = u128::from(next()) * u128::from(bound);
+            let low = m as u64;
+            // `low >= bound` cannot be in the rejection zone (`2^64 mod bound < bound`).
+            if low >= bound || low >= bound.wrapping_neg() % bound {
+                break (m >> 64) as usize;
             }
         };
         p.swap(i, j);

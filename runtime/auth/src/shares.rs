@@ -70,6 +70,7 @@ impl AuthShares {
     }
 
     /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
+    #[inline]
     pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
         self.bits[i] ^= other.bits[j];
         self.macs[i] ^= other.macs[j];
@@ -77,6 +78,7 @@ impl AuthShares {
     }
 
     /// Entry `src` XORed into entry `dst` of the same vector.
+    #[inline]
     pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
         self.bits[dst] ^= self.bits[src];
         let (m, k) = (self.macs[src], self.keys[src]);
@@ -85,6 +87,7 @@ impl AuthShares {
     }
 
     /// Appends entry `i` of `other`.
+    #[inline]
     pub(crate) fn push_from(&mut self, other: &AuthShares, i: usize) {
         self.bits.push(other.bits[i]);
         self.macs.push(other.macs[i]);
@@ -93,6 +96,7 @@ impl AuthShares {
 
     /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
     /// evaluator moves its key for the garbler's share by its `Delta`.
+    #[inline]
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
         match role {
             Role::Garbler => self.bits[i] ^= d,

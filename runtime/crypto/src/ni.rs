@@ -46,6 +46,23 @@ impl NiKeys {
         self.wide.is_some()
     }
 
+    /// Overwrites the round keys with zeros (volatile stores the compiler keeps), for
+    /// keys derived from a secret seed ([`crate::Prg`]).
+    pub(crate) fn wipe(&mut self) {
+        for k in self.k.iter_mut() {
+            // SAFETY: `k` is a valid, aligned, exclusive reference; SSE2 is part of the
+            // x86-64 baseline.
+            unsafe { core::ptr::write_volatile(k, _mm_setzero_si128()) };
+        }
+        if let Some(w) = self.wide.as_mut() {
+            for k in w.iter_mut() {
+                // SAFETY: as above; `_mm256_setzero_si256` only needs AVX, which the
+                // `wide` keys imply was detected.
+                unsafe { core::ptr::write_volatile(k, _mm256_setzero_si256()) };
+            }
+        }
+    }
+
     /// Stops using the VAES kernels (tests and comparisons).
     pub(crate) fn drop_wide(&mut self) {
         self.wide = None;
