@@ -26,6 +26,8 @@
 //! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
 //!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
 //!   SeedableRng` (seed = 16 bytes).
+//! - [`transpose`]: the 128x128 bit-matrix transpose of OT extension (an AVX2 variant
+//!   chosen at run time).
 //! - [`thread_cpu_ns`]: the calling thread's CPU time, the one clock of the
 //!   benchmarks (`benches/`, `mpc_garble::perf`) and the secagg simulation; here
 //!   because every crate that measures depends on this one.
@@ -48,7 +50,8 @@
 //! used only after run-time detection of the instructions; each unsafe block carries
 //! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
-//! limb count only; used after detecting BMI2 and ADX). The kernels keep 16 blocks in flight through both AES layers of
+//! limb count only; used after detecting BMI2 and ADX), and the call of the AVX2-compiled transpose
+//! (`transpose.rs`, safe code compiled for AVX2, called after detecting it). The kernels keep 16 blocks in flight through both AES layers of
 //! the TCCR; they are tested bit-for-bit against the `aes` crate and the portable
 //! half-gates code.
 
@@ -60,6 +63,7 @@ pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;
+pub mod transpose;
 
 pub use crate::aes::{aes_backend, FixedKeyAes};
 pub use block::{Block, Delta};
