@@ -99,6 +99,9 @@ pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(AuthSha
     Ok((d, msg))
 }
 
+/// How many entries ahead of a gather its cache lines are requested.
+const PREFETCH: usize = 16;
+
 /// Whether the three parts of a share vector have one length.
 fn shaped(s: &AuthShares) -> bool {
     s.bits.len() == s.macs.len() && s.bits.len() == s.keys.len()
@@ -134,12 +137,20 @@ pub fn combine(
         acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
     }
     for (i, &j) in perm.iter().enumerate() {
+        if let Some(&ahead) = perm.get(i + PREFETCH) {
+            mpc_crypto::prefetch(&la.macs[ahead]);
+            mpc_crypto::prefetch(&lc.macs[ahead]);
+        }
         let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
         let am = la.macs[j];
         acc.a.macs[i] ^= am;
         acc.c.macs[i] ^= lc.macs[j] ^ (am & mask);
     }
     for (i, &j) in perm.iter().enumerate() {
+        if let Some(&ahead) = perm.get(i + PREFETCH) {
+            mpc_crypto::prefetch(&la.keys[ahead]);
+            mpc_crypto::prefetch(&lc.keys[ahead]);
+        }
         let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
         let ak = la.keys[j];
         acc.a.keys[i] ^= ak;

@@ -1,4 +1,4 @@
-//! Arithmetic in GF(2^128) = GF(2)[x] / (x^128 + x^7 + x^2 + x + 1), for the
+//! Arithmetic in GF(2^128) = GF(2)\[x\] / (x^128 + x^7 + x^2 + x + 1), for the
 //! consistency checks of malicious-secure OT extension (KOS15) and authenticated
 //! garbling.
 //!
