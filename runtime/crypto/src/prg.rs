@@ -77,11 +77,20 @@ impl Prg {
     /// Fills `out` with the next `out.len()` blocks of the stream (bypasses the byte
     /// buffer, which keeps its own already-generated blocks).
     pub fn fill_blocks(&mut self, out: &mut [Block]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let counter = self.counter;
+            if let Some(ni) = self.wide_keys(out.len()) {
+                ni.ctr_many(counter, out);
+                self.counter = counter.wrapping_add(out.len() as u128);
+                return;
+            }
+        }
         for b in out.iter_mut() {
             *b = Block::from_u128(self.counter);
             self.counter = self.counter.wrapping_add(1);
         }
-        self.permute(out);
+        self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(out));
     }
 
     /// `n` fresh blocks.
@@ -91,18 +100,18 @@ impl Prg {
         v
     }
 
-    fn permute(&mut self, blocks: &mut [Block]) {
-        #[cfg(target_arch = "x86_64")]
-        if blocks.len() >= WIDE_MIN {
-            if !self.ni_tried {
-                self.ni = crate::ni::NiKeys::new(self.seed);
-                self.ni_tried = true;
-            }
-            if let Some(ni) = &self.ni {
-                return ni.permute_many(blocks);
-            }
+    /// The fused kernel's round keys for a batch of `n` blocks: `None` below
+    /// [`WIDE_MIN`] or without AES-NI (expanded on the first wide batch).
+    #[cfg(target_arch = "x86_64")]
+    fn wide_keys(&mut self, n: usize) -> Option<&crate::ni::NiKeys> {
+        if n < WIDE_MIN {
+            return None;
         }
-        self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(blocks));
+        if !self.ni_tried {
+            self.ni = crate::ni::NiKeys::new(self.seed);
+            self.ni_tried = true;
+        }
+        self.ni.as_ref()
     }
 
     fn refill(&mut self) {
