@@ -352,6 +352,19 @@ impl ExtSender {
     /// [`Self::extend`] from the raw encoding of an [`Extend`] message (validated here),
     /// into a caller buffer (cleared first). The state is unchanged on error.
     pub(crate) fn extend_into(&mut self, n: usize, msg: &[u8], rows: &mut Vec<Block>) -> Result<()> {
+        self.extend_into_with(n, msg, rows, |_| {})
+    }
+
+    /// [`Self::extend_into`], calling `each` on every chunk of new rows (in order, the
+    /// first `n` rows only) while the chunk is still in cache: the KOS check sums
+    /// over them here instead of reading the whole batch again afterwards.
+    pub(crate) fn extend_into_with(
+        &mut self,
+        n: usize,
+        msg: &[u8],
+        rows: &mut Vec<Block>,
+        mut each: impl FnMut(&[Block]),
+    ) -> Result<()> {
         let (got, first) = Extend::check(msg)?;
         if got != n {
             return Err(OtError::CountMismatch { what: Extend::WHAT, expected: n, got });
@@ -384,7 +397,12 @@ impl ExtSender {
                     *qk ^= Block::from_bytes(a) & mask;
                 }
             }
+            let from = rows.len();
             append_transposed(q_col, c, rows);
+            let to = rows.len().min(n);
+            if from < to {
+                each(&rows[from..to]);
+            }
         }
         rows.truncate(n);
         self.next += (128 * tiles) as u64;

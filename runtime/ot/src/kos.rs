@@ -354,11 +354,22 @@ impl Sender {
         let total = n
             .checked_add(CHECK_OTS)
             .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))?;
-        let zero_labels = self.inner.extend(total, msg)?;
+        // The challenge is drawn once the batch is in (as before: the receiver is bound
+        // by its message), then the check's sum `q = sum chi_i Q_i` is taken chunk by
+        // chunk as the rows come out of the extension, while they are in cache.
         let challenge = Challenge(Block::random(rng));
+        let mut prg = Prg::from_seed_block(challenge.0);
+        let mut chis: Vec<Block> = Vec::new();
+        let mut q = Accumulator::new();
+        let mut zero_labels = Vec::new();
+        self.inner.extend_into_with(total, msg.as_bytes(), &mut zero_labels, |rows| {
+            chis.resize(rows.len(), Block::ZERO);
+            prg.fill_blocks(&mut chis);
+            q.add_products(bytemuck::cast_slice(&chis), bytemuck::cast_slice(rows));
+        })?;
         Ok((
             challenge,
-            PendingSender { n, challenge, zero_labels, delta: self.delta.clone(), bootstrap: false },
+            PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false },
         ))
     }
 
@@ -384,7 +395,8 @@ impl Sender {
 #[derive(Debug)]
 pub struct PendingSender {
     n: usize,
-    challenge: Challenge,
+    /// `sum chi_i Q_i` over the batch (every OT, check OTs included).
+    q: u128,
     zero_labels: Vec<Block>,
     delta: Delta,
     /// Whether [`BOOTSTRAP_OTS`] follow the `n` OTs.
@@ -437,10 +449,7 @@ impl PendingSender {
 
     /// The `n` zero-labels and, for a bootstrap batch, the bootstrap OTs' zero-labels.
     fn verify_all(self, proof: &Proof) -> Result<(Vec<Block>, Vec<Block>)> {
-        let mut q = Accumulator::new();
-        let zero: &[u128] = bytemuck::cast_slice(&self.zero_labels);
-        self.challenge.for_each_chunk(zero.len(), |start, chis| q.add_products(chis, &zero[start..]));
-        let expect = q.finish() ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
+        let expect = self.q ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
         // Public outcome (the receiver learns it anyway from whether we continue); the
         // comparison itself is on values the receiver computed.
         if expect != proof.t {
