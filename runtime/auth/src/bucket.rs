@@ -41,28 +41,35 @@ pub fn bucket_size(n: usize) -> usize {
 
 /// The public permutation of `n` triples for layer `layer`, from the coin-toss seed
 /// (Fisher-Yates over a PRG keyed by the seed and the layer).
+///
+/// Each index in `0..=i` is drawn without bias by Lemire's multiply-and-reject
+/// ("Fast Random Integer Generation in an Interval", 2019): the high half of
+/// `v * (i + 1)` for a uniform 64-bit `v`, rejecting the few `v` whose low half falls
+/// below `2^64 mod (i + 1)`; a division only on the rare path.
 pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
     let mut prg = Prg::from_seed_block(seed ^ Block::from(layer as u128));
-    // Random words drawn from the PRG in batches (one AES call per 8 blocks).
-    let mut words: Vec<u64> = Vec::new();
-    let mut used = 0;
-    let mut next = || {
-        if used == words.len() {
-            words = prg.blocks(512).into_iter().map(|b| u128::from(b) as u64).collect();
+    // Random words drawn from the PRG in batches (two 64-bit words per block).
+    let mut buf = [Block::ZERO; 256];
+    let mut used = 2 * buf.len();
+    let mut next = move || {
+        if used == 2 * buf.len() {
+            prg.fill_blocks(&mut buf);
             used = 0;
         }
+        let b = u128::from(buf[used / 2]);
+        let v = if used % 2 == 0 { b as u64 } else { (b >> 64) as u64 };
         used += 1;
-        words[used - 1]
+        v
     };
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
-        // Rejection sampling for an unbiased index in 0..=i.
         let bound = (i + 1) as u64;
-        let zone = u64::MAX - u64::MAX % bound;
         let j = loop {
-            let v = next();
-            if v < zone {
-                break (v % bound) as usize;
+            let m = u128::from(next()) * u128::from(bound);
+            let low = m as u64;
+            // `low >= bound` cannot be in the rejection zone (`2^64 mod bound < bound`).
+            if low >= bound || low >= bound.wrapping_neg() % bound {
+                break (m >> 64) as usize;
             }
         };
         p.swap(i, j);
@@ -71,19 +78,43 @@ pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
 }
 
 /// This party's shares of `d_i = b_acc[i] ^ b_layer[perm[i]]` and their opening.
+///
+/// One pass: each output entry is written once from the accumulator's entry and the
+/// gathered layer entry (no copy of `b_acc` first).
+///
+/// # Panics
+/// If an entry of `perm` is out of range (a caller bug: [`permutation`] gives a
+/// permutation of `0..n`).
 pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(AuthShares, Vec<u8>)> {
-    if perm.len() != acc.b.len() || layer.b.len() != perm.len() {
+    let n = perm.len();
+    if acc.b.len() != n || layer.b.len() != n || !shaped(&acc.b) || !shaped(&layer.b) {
         return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
     }
-    let mut d = acc.b.clone();
-    for (i, &j) in perm.iter().enumerate() {
-        d.xor_at(i, &layer.b, j);
-    }
+    let (x, y) = (&acc.b, &layer.b);
+    let mut d = AuthShares::with_capacity(n);
+    d.bits.extend(perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]));
+    d.macs.extend(perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]));
+    d.keys.extend(perm.iter().zip(&x.keys).map(|(&j, &k)| k ^ y.keys[j]));
     let msg = d.open("bucketing d");
     Ok((d, msg))
 }
 
-/// Checks the peer's opening of `d` and folds the layer into `acc`.
+/// How many entries ahead of a gather its cache lines are requested.
+const PREFETCH: usize = 16;
+
+/// Whether the three parts of a share vector have one length.
+fn shaped(s: &AuthShares) -> bool {
+    s.bits.len() == s.macs.len() && s.bits.len() == s.keys.len()
+}
+
+/// Checks the peer's opening of `d` and folds the layer into `acc`:
+/// `a_acc[i] ^= a_layer[perm[i]]`, `c_acc[i] ^= c_layer[perm[i]] ^ d_i a_layer[perm[i]]`.
+///
+/// Branch free in `d_i` (a mask, not an `if`: a mispredicted branch per triple would
+/// stall the gathers), one gather of the layer's entry per part.
+///
+/// # Panics
+/// If an entry of `perm` is out of range (a caller bug, as [`open_d`]).
 pub fn combine(
     delta: &Delta,
     acc: &mut Triples,
@@ -92,14 +123,38 @@ pub fn combine(
     d_shares: &AuthShares,
     peer_opening: &[u8],
 ) -> Result<()> {
+    let n = perm.len();
+    let sizes_ok = [&acc.a, &acc.c, &layer.a, &layer.c, d_shares].iter().all(|s| s.len() == n && shaped(s));
+    if !sizes_ok {
+        return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
+    }
     let peer = d_shares.check_open(delta, "bucketing d", peer_opening)?;
+    let d: Vec<bool> = d_shares.bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
+    let (la, lc) = (&layer.a, &layer.c);
     for (i, &j) in perm.iter().enumerate() {
-        let d = d_shares.bits[i] ^ peer[i];
-        acc.a.xor_at(i, &layer.a, j);
-        acc.c.xor_at(i, &layer.c, j);
-        if d {
-            acc.c.xor_at(i, &layer.a, j);
+        let ab = la.bits[j];
+        acc.a.bits[i] ^= ab;
+        acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
+    }
+    for (i, &j) in perm.iter().enumerate() {
+        if let Some(&ahead) = perm.get(i + PREFETCH) {
+            mpc_crypto::prefetch(&la.macs[ahead]);
+            mpc_crypto::prefetch(&lc.macs[ahead]);
         }
+        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
+        let am = la.macs[j];
+        acc.a.macs[i] ^= am;
+        acc.c.macs[i] ^= lc.macs[j] ^ (am & mask);
+    }
+    for (i, &j) in perm.iter().enumerate() {
+        if let Some(&ahead) = perm.get(i + PREFETCH) {
+            mpc_crypto::prefetch(&la.keys[ahead]);
+            mpc_crypto::prefetch(&lc.keys[ahead]);
+        }
+        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
+        let ak = la.keys[j];
+        acc.a.keys[i] ^= ak;
+        acc.c.keys[i] ^= lc.keys[j] ^ (ak & mask);
     }
     Ok(())
 }

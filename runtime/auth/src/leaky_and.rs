@@ -24,7 +24,6 @@
 
 use mpc_crypto::{Block, Delta, FixedKeyAes};
 use sha2::{Digest, Sha256};
-use subtle::Choice;
 
 use crate::bucket::Triples;
 use crate::error::{AuthError, Result};
@@ -52,12 +51,19 @@ fn tweak(role: Role, index: u64) -> Block {
     Block::from(((index as u128) << 1) | role.index() as u128)
 }
 
-fn bit(x: bool) -> Choice {
-    Choice::from(x as u8)
+/// All ones if `x`, else zero: the branch-free select used on share bits.
+#[inline]
+fn mask(x: bool) -> Block {
+    Block::from(0u128.wrapping_sub(x as u128))
 }
 
-fn c_term(delta: &Delta, b: &AuthShares, k: usize) -> Block {
-    b.keys[k] ^ b.macs[k] ^ Block::ZERO.xor_if(delta.as_block(), bit(b.bits[k]))
+/// Candidates hashed per kernel call: the scratch lives on the stack, so the layer's
+/// vectors are never cloned (no allocation and no page faults per layer).
+const CHUNK: usize = 256;
+
+#[inline]
+fn c_term(delta: Block, b: &AuthShares, k: usize) -> Block {
+    b.keys[k] ^ b.macs[k] ^ (delta & mask(b.bits[k]))
 }
 
 impl Layer {
@@ -85,16 +91,25 @@ impl Layer {
         self.check_shapes()?;
         let aes = FixedKeyAes::global();
         let n = self.len();
-        let mut h0: Vec<Block> = self.a.keys.clone();
-        let mut h1: Vec<Block> = self.a.keys.iter().map(|&k| k ^ delta.as_block()).collect();
-        let t = |k: usize| tweak(role, self.first_index + k as u64);
-        aes.tccr_many(&mut h0, t);
-        aes.tccr_many(&mut h1, t);
+        let d = delta.as_block();
         let mut out = Vec::with_capacity(5 + 16 * n);
         out.push(TAG_TABLES);
         out.extend_from_slice(&(n as u32).to_le_bytes());
-        for k in 0..n {
-            out.extend_from_slice(&(h0[k] ^ h1[k] ^ c_term(delta, &self.b, k)).to_bytes());
+        let (mut h0, mut h1) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
+        for start in (0..n).step_by(CHUNK) {
+            let c = CHUNK.min(n - start);
+            let keys = &self.a.keys[start..start + c];
+            let (h0, h1) = (&mut h0[..c], &mut h1[..c]);
+            h0.copy_from_slice(keys);
+            for (h, &k) in h1.iter_mut().zip(keys) {
+                *h = k ^ d;
+            }
+            let t = |k: usize| tweak(role, self.first_index + (start + k) as u64);
+            aes.tccr_many(h0, t);
+            aes.tccr_many(h1, t);
+            for k in 0..c {
+                out.extend_from_slice(&(h0[k] ^ h1[k] ^ c_term(d, &self.b, start + k)).to_bytes());
+            }
         }
         Ok(out)
     }
@@ -104,21 +119,31 @@ impl Layer {
     pub fn evaluate(&self, role: Role, delta: &Delta, peer_tables: &[u8]) -> Result<(Vec<Block>, Vec<u8>)> {
         self.check_shapes()?;
         let n = self.len();
-        let g = parse_tables(peer_tables, n)?;
+        header("leaky AND tables", peer_tables, TAG_TABLES, n, 16 * n)?;
+        let rows = &peer_tables[5..];
         let aes = FixedKeyAes::global();
-        let mut own: Vec<Block> = self.a.keys.clone();
-        aes.tccr_many(&mut own, |k| tweak(role, self.first_index + k as u64));
-        let mut theirs: Vec<Block> = self.a.macs.clone();
-        aes.tccr_many(&mut theirs, |k| tweak(role.peer(), self.first_index + k as u64));
+        let d = delta.as_block();
         let mut s = Vec::with_capacity(n);
-        for k in 0..n {
-            let a_p = bit(self.a.bits[k]);
-            let e = theirs[k].xor_if(g[k], a_p);
-            let c = c_term(delta, &self.b, k);
-            let v = (own[k] ^ e ^ self.r.keys[k] ^ self.r.macs[k])
-                .xor_if(c, a_p)
-                .xor_if(delta.as_block(), bit(self.r.bits[k]));
-            s.push(v);
+        let (mut own, mut theirs) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
+        for start in (0..n).step_by(CHUNK) {
+            let c = CHUNK.min(n - start);
+            let (own, theirs) = (&mut own[..c], &mut theirs[..c]);
+            own.copy_from_slice(&self.a.keys[start..start + c]);
+            theirs.copy_from_slice(&self.a.macs[start..start + c]);
+            aes.tccr_many(own, |k| tweak(role, self.first_index + (start + k) as u64));
+            aes.tccr_many(theirs, |k| tweak(role.peer(), self.first_index + (start + k) as u64));
+            for k in 0..c {
+                let i = start + k;
+                let a_p = mask(self.a.bits[i]);
+                let e = theirs[k] ^ (block_at(rows, i) & a_p);
+                let v = own[k]
+                    ^ e
+                    ^ self.r.keys[i]
+                    ^ self.r.macs[i]
+                    ^ (c_term(d, &self.b, i) & a_p)
+                    ^ (d & mask(self.r.bits[i]));
+                s.push(v);
+            }
         }
         let bits: Vec<bool> = s.iter().map(|v| (u128::from(*v) >> 1) & 1 == 1).collect();
         let mut msg = Vec::with_capacity(5 + n.div_ceil(8));
@@ -145,10 +170,18 @@ impl Layer {
         }
         let peer = parse_bits(peer_bits, n)?;
         let mut c = self.r;
-        for k in 0..n {
-            let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
-            c.xor_public(role, delta, k, d);
-            check.update(s[k].xor_if(delta.as_block(), bit(d)).to_bytes());
+        let dl = delta.as_block();
+        let mut buf = [0u8; 16 * CHUNK];
+        for start in (0..n).step_by(CHUNK) {
+            let end = n.min(start + CHUNK);
+            for k in start..end {
+                let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
+                c.xor_public(role, delta, k, d);
+                let o = 16 * (k - start);
+                buf[o..o + 16].copy_from_slice(&(s[k] ^ (dl & mask(d))).to_bytes());
+            }
+            // One hasher call per chunk, not per 16 bytes.
+            check.update(&buf[..16 * (end - start)]);
         }
         Ok(Triples { a: self.a, b: self.b, c })
     }
@@ -167,16 +200,12 @@ fn header(what: &'static str, bytes: &[u8], tag: u8, n: usize, body: usize) -> R
     Ok(())
 }
 
-fn parse_tables(bytes: &[u8], n: usize) -> Result<Vec<Block>> {
-    header("leaky AND tables", bytes, TAG_TABLES, n, 16 * n)?;
-    Ok(bytes[5..]
-        .chunks_exact(16)
-        .map(|c| {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(c);
-            Block::from(b)
-        })
-        .collect())
+/// Block `i` of the rows of a tables message (its length checked by [`header`]).
+#[inline]
+fn block_at(rows: &[u8], i: usize) -> Block {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&rows[16 * i..16 * i + 16]);
+    Block::from(b)
 }
 
 fn parse_bits(bytes: &[u8], n: usize) -> Result<Vec<bool>> {

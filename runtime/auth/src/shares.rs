@@ -70,6 +70,7 @@ impl AuthShares {
     }
 
     /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
+    #[inline]
     pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
         self.bits[i] ^= other.bits[j];
         self.macs[i] ^= other.macs[j];
@@ -77,6 +78,7 @@ impl AuthShares {
     }
 
     /// Entry `src` XORed into entry `dst` of the same vector.
+    #[inline]
     pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
         self.bits[dst] ^= self.bits[src];
         let (m, k) = (self.macs[src], self.keys[src]);
@@ -85,6 +87,7 @@ impl AuthShares {
     }
 
     /// Appends entry `i` of `other`.
+    #[inline]
     pub(crate) fn push_from(&mut self, other: &AuthShares, i: usize) {
         self.bits.push(other.bits[i]);
         self.macs.push(other.macs[i]);
@@ -93,12 +96,12 @@ impl AuthShares {
 
     /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
     /// evaluator moves its key for the garbler's share by its `Delta`.
+    #[inline]
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
         match role {
             Role::Garbler => self.bits[i] ^= d,
-            Role::Evaluator => {
-                self.keys[i] = self.keys[i].xor_if(delta.as_block(), subtle::Choice::from(d as u8))
-            }
+            // `d` is public: a mask, not a constant-time select.
+            Role::Evaluator => self.keys[i] ^= delta.as_block() & Block::from(0u128.wrapping_sub(d as u128)),
         }
     }
 
@@ -130,10 +133,12 @@ impl AuthShares {
             return Err(malformed(format!("{} bits, expected {n}", u32::from_le_bytes(count))));
         }
         let bits = unpack_bits(&bytes[5..5 + n.div_ceil(8)], n).map_err(malformed)?;
-        let d = delta.as_block();
+        let d = u128::from(delta.as_block());
+        // A mask per bit, not `xor_if`: the bits are public once opened, and the mask
+        // form keeps the loop free of per-element barriers.
         let want = digest(
             what,
-            self.keys.iter().zip(&bits).map(|(&k, &b)| k.xor_if(d, subtle::Choice::from(b as u8))),
+            self.keys.iter().zip(&bits).map(|(&k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))),
         );
         if want[..] != bytes[5 + n.div_ceil(8)..] {
             return Err(AuthError::MacCheck { what, bits: n });
@@ -156,23 +161,30 @@ impl AuthShares {
 
 const TAG_OPEN: u8 = 0xB1;
 
+/// SHA-256 over a domain tag and the 16-byte encodings of `macs`, fed to the hasher a
+/// few KiB at a time (one compression call per buffer, not one per 16 bytes).
 fn digest(what: &str, macs: impl Iterator<Item = Block>) -> [u8; 32] {
+    const BUF_BLOCKS: usize = 256;
     let mut h = Sha256::new();
     h.update(b"mpc-auth open v1 ");
     h.update(what.as_bytes());
+    let mut buf = [0u8; 16 * BUF_BLOCKS];
+    let mut used = 0;
     for m in macs {
-        h.update(m.to_bytes());
+        buf[used..used + 16].copy_from_slice(&m.to_bytes());
+        used += 16;
+        if used == buf.len() {
+            h.update(buf);
+            used = 0;
+        }
     }
+    h.update(&buf[..used]);
     h.finalize().into()
 }
 
 /// Bits packed 8 per byte, least significant first.
 pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u8> {
-    let mut out = vec![0u8; bits.len().div_ceil(8)];
-    for (i, &b) in bits.iter().enumerate() {
-        out[i / 8] |= (b as u8) << (i % 8);
-    }
-    out
+    bits.chunks(8).map(|c| c.iter().rev().fold(0u8, |acc, &b| (acc << 1) | b as u8)).collect()
 }
 
 /// The inverse of [`pack_bits`]; refuses nonzero padding bits.
@@ -183,5 +195,10 @@ pub(crate) fn unpack_bits(bytes: &[u8], n: usize) -> core::result::Result<Vec<bo
     if !n.is_multiple_of(8) && bytes[n / 8] >> (n % 8) != 0 {
         return Err("padding bits are not zero".into());
     }
-    Ok((0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect())
+    let mut out = Vec::with_capacity(n);
+    for &byte in bytes {
+        out.extend((0..8).map(|k| (byte >> k) & 1 == 1));
+    }
+    out.truncate(n);
+    Ok(out)
 }

@@ -28,6 +28,9 @@
 //! - [`Prg`]: AES-128-CTR under a secret seed producing [`Block`]s
 //!   ([`Prg::fill_blocks`], [`Prg::random_block`]); also `RngCore + CryptoRng +
 //!   SeedableRng` (seed = 16 bytes).
+//! - [`transpose`]: the 128x128 bit-matrix transpose of OT extension (an AVX2 variant
+//!   chosen at run time).
+//! - [`prefetch`]: a cache-line prefetch hint for gathers (the bucketing of mpc-auth).
 //! - [`thread_cpu_ns`]: the calling thread's CPU time, the one clock of the
 //!   benchmarks (`benches/`, `mpc_garble::perf`) and the secagg simulation; here
 //!   because every crate that measures depends on this one.
@@ -51,7 +54,9 @@
 //! used only after run-time detection of the instructions; each unsafe block carries
 //! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
-//! limb count only; used after detecting BMI2 and ADX). The kernels keep 16 blocks in flight through both AES layers of
+//! limb count only; used after detecting BMI2 and ADX), and the call of the AVX2-compiled transpose
+//! (`transpose.rs`, safe code compiled for AVX2, called after detecting it), and the
+//! cache prefetch hint [`prefetch`] (no memory access, cannot fault). The kernels keep 16 blocks in flight through both AES layers of
 //! the TCCR; they are tested bit-for-bit against the `aes` crate and the portable
 //! half-gates code.
 
@@ -64,6 +69,23 @@ pub mod montgomery;
 mod ni;
 mod prg;
 mod xor_list;
+
+/// Hints the CPU to bring the cache line holding `x` into cache (x86-64 `prefetcht0`;
+/// nothing elsewhere), for gathers whose addresses are known some iterations ahead.
+/// A hint only: it never faults and changes no value.
+#[inline(always)]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    // SAFETY: `x` is a valid reference; a prefetch reads nothing architecturally and
+    // cannot fault. SSE is part of the x86-64 baseline.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(x as *const T as *const i8)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+pub mod transpose;
 
 pub use crate::aes::{aes_backend, FixedKeyAes};
 pub use block::{Block, Delta};

@@ -46,6 +46,23 @@ impl NiKeys {
         self.wide.is_some()
     }
 
+    /// Overwrites the round keys with zeros (volatile stores the compiler keeps), for
+    /// keys derived from a secret seed ([`crate::Prg`]).
+    pub(crate) fn wipe(&mut self) {
+        for k in self.k.iter_mut() {
+            // SAFETY: `k` is a valid, aligned, exclusive reference; SSE2 is part of the
+            // x86-64 baseline.
+            unsafe { core::ptr::write_volatile(k, _mm_setzero_si128()) };
+        }
+        if let Some(w) = self.wide.as_mut() {
+            for k in w.iter_mut() {
+                // SAFETY: as above; `_mm256_setzero_si256` only needs AVX, which the
+                // `wide` keys imply was detected.
+                unsafe { core::ptr::write_volatile(k, _mm256_setzero_si256()) };
+            }
+        }
+    }
+
     /// Stops using the VAES kernels (tests and comparisons).
     pub(crate) fn drop_wide(&mut self) {
         self.wide = None;
@@ -60,6 +77,24 @@ impl NiKeys {
             match &self.wide {
                 Some(w) => permute_many_w(&self.k, w, blocks),
                 None => permute_many(&self.k, blocks),
+            }
+        }
+    }
+
+    /// Counter mode: `out[k] = AES(counter + k)` (the counter as a little-endian
+    /// block, wrapping), the counters made in registers rather than stored first.
+    #[inline]
+    pub(crate) fn ctr_many(&self, counter: u128, out: &mut [Block]) {
+        // SAFETY: as in `permute_many`.
+        unsafe {
+            match &self.wide {
+                Some(w) => ctr_many_w(&self.k, w, counter, out),
+                None => {
+                    for (k, b) in out.iter_mut().enumerate() {
+                        *b = Block::from_u128(counter.wrapping_add(k as u128));
+                    }
+                    permute_many(&self.k, out)
+                }
             }
         }
     }
@@ -321,6 +356,30 @@ unsafe fn permute_many_w(n: &[__m128i; 11], k: &[__m256i; 11], blocks: &mut [Blo
         }
     }
     permute_many(n, chunks.into_remainder());
+}
+
+#[target_feature(enable = "vaes,avx2,aes,sse2")]
+unsafe fn ctr_many_w(n: &[__m128i; 11], k: &[__m256i; 11], counter: u128, out: &mut [Block]) {
+    let mut chunks = out.chunks_exact_mut(16);
+    let mut c = counter;
+    for chunk in chunks.by_ref() {
+        let mut x = [_mm256_setzero_si256(); 8];
+        for (i, v) in x.iter_mut().enumerate() {
+            let a = c.wrapping_add(2 * i as u128);
+            *v = pair(to_m(Block::from_u128(a)), to_m(Block::from_u128(a.wrapping_add(1))));
+        }
+        enc_w(k, &mut x);
+        for (i, v) in x.iter().enumerate() {
+            chunk[2 * i] = from_m(lo(*v));
+            chunk[2 * i + 1] = from_m(hi(*v));
+        }
+        c = c.wrapping_add(16);
+    }
+    let rest = chunks.into_remainder();
+    for (i, b) in rest.iter_mut().enumerate() {
+        *b = Block::from_u128(c.wrapping_add(i as u128));
+    }
+    permute_many(n, rest);
 }
 
 /// Blocks per iteration of the 128-bit TCCR loop.

@@ -14,10 +14,25 @@ use crate::Block;
 /// Blocks buffered for the byte-oriented `RngCore` methods.
 const BUF_BLOCKS: usize = 8;
 
+/// Batches of at least this many blocks go through the fused AES-NI/VAES kernel
+/// (its round keys are expanded on the first such batch, so a PRG that only ever
+/// gives a few blocks, as a GGM tree node, pays for one key schedule).
+#[cfg(target_arch = "x86_64")]
+const WIDE_MIN: usize = 16;
+
 /// AES-128-CTR keyed by a secret seed; block `k` of the stream is `AES_seed(k)`.
 #[derive(Clone)]
 pub struct Prg {
     cipher: Aes128,
+    /// The seed, kept for expanding `ni` on first use; zeroized on drop.
+    #[cfg(target_arch = "x86_64")]
+    seed: [u8; 16],
+    /// The seed's round keys for the fused kernels: `None` until the first batch of
+    /// [`WIDE_MIN`] blocks, and stays `None` without AES-NI; wiped on drop.
+    #[cfg(target_arch = "x86_64")]
+    ni: Option<crate::ni::NiKeys>,
+    #[cfg(target_arch = "x86_64")]
+    ni_tried: bool,
     counter: u128,
     buf: [Block; BUF_BLOCKS],
     /// Bytes of `buf` already handed out (`16 * BUF_BLOCKS` means empty).
@@ -35,6 +50,12 @@ impl Prg {
     pub fn from_seed_block(seed: Block) -> Prg {
         Prg {
             cipher: Aes128::new(&seed.to_bytes().into()),
+            #[cfg(target_arch = "x86_64")]
+            seed: seed.to_bytes(),
+            #[cfg(target_arch = "x86_64")]
+            ni: None,
+            #[cfg(target_arch = "x86_64")]
+            ni_tried: false,
             counter: 0,
             buf: [Block::ZERO; BUF_BLOCKS],
             used: 16 * BUF_BLOCKS,
@@ -56,11 +77,20 @@ impl Prg {
     /// Fills `out` with the next `out.len()` blocks of the stream (bypasses the byte
     /// buffer, which keeps its own already-generated blocks).
     pub fn fill_blocks(&mut self, out: &mut [Block]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let counter = self.counter;
+            if let Some(ni) = self.wide_keys(out.len()) {
+                ni.ctr_many(counter, out);
+                self.counter = counter.wrapping_add(out.len() as u128);
+                return;
+            }
+        }
         for b in out.iter_mut() {
             *b = Block::from_u128(self.counter);
             self.counter = self.counter.wrapping_add(1);
         }
-        self.permute(out);
+        self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(out));
     }
 
     /// `n` fresh blocks.
@@ -70,8 +100,18 @@ impl Prg {
         v
     }
 
-    fn permute(&self, blocks: &mut [Block]) {
-        self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(blocks));
+    /// The fused kernel's round keys for a batch of `n` blocks: `None` below
+    /// [`WIDE_MIN`] or without AES-NI (expanded on the first wide batch).
+    #[cfg(target_arch = "x86_64")]
+    fn wide_keys(&mut self, n: usize) -> Option<&crate::ni::NiKeys> {
+        if n < WIDE_MIN {
+            return None;
+        }
+        if !self.ni_tried {
+            self.ni = crate::ni::NiKeys::new(self.seed);
+            self.ni_tried = true;
+        }
+        self.ni.as_ref()
     }
 
     fn refill(&mut self) {
@@ -130,6 +170,13 @@ impl Drop for Prg {
         use zeroize::Zeroize;
         self.buf.zeroize();
         self.counter.zeroize();
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.seed.zeroize();
+            if let Some(ni) = self.ni.as_mut() {
+                ni.wipe();
+            }
+        }
     }
 }
 
@@ -160,5 +207,24 @@ mod tests {
         }
         assert_eq!(x, y);
         assert_ne!(x[..16], x[16..32]);
+    }
+
+    #[test]
+    fn wide_batches_continue_the_same_stream() {
+        // Block k of the stream is AES_seed(k) whether it comes in a batch through the
+        // fused kernel (>= WIDE_MIN blocks) or a few at a time through the aes crate.
+        let seed = Block::from_u128(0x0123_4567_89ab_cdef_0011_2233_4455_6677);
+        let mut wide = Prg::from_seed_block(seed);
+        let mut narrow = Prg::from_seed_block(seed);
+        let mut x = vec![Block::ZERO; 1000];
+        wide.fill_blocks(&mut x[..3]);
+        wide.fill_blocks(&mut x[3..600]);
+        wide.fill_blocks(&mut x[600..]);
+        let y: Vec<Block> = (0..1000).map(|_| narrow.random_block()).collect();
+        assert_eq!(x, y);
+        let cipher = Aes128::new(&seed.to_bytes().into());
+        let mut want = [Block::from_u128(999)];
+        cipher.encrypt_blocks(crate::aes::as_aes_blocks(&mut want));
+        assert_eq!(x[999], want[0]);
     }
 }

@@ -259,7 +259,7 @@ impl ExtReceiver {
         msg[5..13].copy_from_slice(&self.next.to_le_bytes());
         let u = &mut msg[EXTEND_HEADER_LEN..];
         rows.clear();
-        rows.resize(128 * tiles, Block::ZERO);
+        rows.reserve(128 * tiles);
         let t_col = &mut self.scratch[..];
         let mut g_buf = [Block::ZERO; CHUNK_TILES];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
@@ -275,7 +275,7 @@ impl ExtReceiver {
                     o.copy_from_slice(&(t[k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
                 }
             }
-            transpose_chunk(t_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
+            append_transposed(t_col, c, rows);
         }
         g_buf.zeroize();
         r.zeroize();
@@ -352,6 +352,19 @@ impl ExtSender {
     /// [`Self::extend`] from the raw encoding of an [`Extend`] message (validated here),
     /// into a caller buffer (cleared first). The state is unchanged on error.
     pub(crate) fn extend_into(&mut self, n: usize, msg: &[u8], rows: &mut Vec<Block>) -> Result<()> {
+        self.extend_into_with(n, msg, rows, |_| {})
+    }
+
+    /// [`Self::extend_into`], calling `each` on every chunk of new rows (in order, the
+    /// first `n` rows only) while the chunk is still in cache: the KOS check sums
+    /// over them here instead of reading the whole batch again afterwards.
+    pub(crate) fn extend_into_with(
+        &mut self,
+        n: usize,
+        msg: &[u8],
+        rows: &mut Vec<Block>,
+        mut each: impl FnMut(&[Block]),
+    ) -> Result<()> {
         let (got, first) = Extend::check(msg)?;
         if got != n {
             return Err(OtError::CountMismatch { what: Extend::WHAT, expected: n, got });
@@ -368,7 +381,7 @@ impl ExtSender {
         let tiles = n.div_ceil(128);
         let u = &msg[EXTEND_HEADER_LEN..];
         rows.clear();
-        rows.resize(128 * tiles, Block::ZERO);
+        rows.reserve(128 * tiles);
         let q_col = &mut self.scratch[..];
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
@@ -384,7 +397,12 @@ impl ExtSender {
                     *qk ^= Block::from_bytes(a) & mask;
                 }
             }
-            transpose_chunk(q_col, c, &mut rows[128 * w0..128 * (w0 + c)]);
+            let from = rows.len();
+            append_transposed(q_col, c, rows);
+            let to = rows.len().min(n);
+            if from < to {
+                each(&rows[from..to]);
+            }
         }
         rows.truncate(n);
         self.next += (128 * tiles) as u64;
@@ -419,6 +437,20 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
             bytemuck::cast_slice_mut::<Block, u128>(tile).try_into().expect("a tile is 128 words");
         transpose128(words);
     }
+}
+
+/// [`transpose_chunk`] appending the `128 c` rows to `rows` (the rows are written once,
+/// with no zero-fill of the buffer first).
+fn append_transposed(cols: &[Block], c: usize, rows: &mut Vec<Block>) {
+    let mut tile = [0u128; 128];
+    for k in 0..c {
+        for (j, x) in tile.iter_mut().enumerate() {
+            *x = cols[j * c + k].to_u128();
+        }
+        transpose128(&mut tile);
+        rows.extend(tile.iter().map(|&w| Block::from_u128(w)));
+    }
+    tile.zeroize();
 }
 
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last

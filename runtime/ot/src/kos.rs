@@ -112,17 +112,15 @@ impl Challenge {
         Ok(Challenge(seed))
     }
 
-    /// Calls `f(i, chi_i)` for the coefficients of `count` OTs in order, expanding the
-    /// seed a chunk at a time (no buffer the size of the batch).
-    fn for_each_coefficient(&self, count: usize, mut f: impl FnMut(usize, u128)) {
+    /// Calls `f(start, chis)` for the coefficients of `count` OTs in order, a chunk
+    /// of consecutive coefficients at a time (no buffer the size of the batch).
+    fn for_each_chunk(&self, count: usize, mut f: impl FnMut(usize, &[u128])) {
         let mut prg = Prg::from_seed_block(self.0);
         let mut buf = [Block::ZERO; 1024];
         for start in (0..count).step_by(buf.len()) {
             let chunk = &mut buf[..(count - start).min(1024)];
             prg.fill_blocks(chunk);
-            for (k, &chi) in chunk.iter().enumerate() {
-                f(start + k, u128::from(chi));
-            }
+            f(start, bytemuck::cast_slice(chunk));
         }
     }
 }
@@ -311,10 +309,13 @@ impl PendingReceiver {
         let mut x = 0u128;
         let mut t = Accumulator::new();
         let (choices, labels) = (&self.choices, &self.labels);
-        challenge.for_each_coefficient(labels.len(), |i, chi| {
+        let labels_words: &[u128] = bytemuck::cast_slice(labels);
+        challenge.for_each_chunk(labels.len(), |start, chis| {
             // Branch free in the choice bit.
-            x ^= chi & 0u128.wrapping_sub(choices[i] as u128);
-            t.add_product(chi, u128::from(labels[i]));
+            for (&chi, &c) in chis.iter().zip(&choices[start..]) {
+                x ^= chi & 0u128.wrapping_sub(c as u128);
+            }
+            t.add_products(chis, &labels_words[start..]);
         });
         let mut labels = self.labels;
         let boot = self.bootstrap.map(|d| (d, labels[self.n..self.n + BOOTSTRAP_OTS].to_vec()));
@@ -353,11 +354,22 @@ impl Sender {
         let total = n
             .checked_add(CHECK_OTS)
             .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))?;
-        let zero_labels = self.inner.extend(total, msg)?;
+        // The challenge is drawn once the batch is in (as before: the receiver is bound
+        // by its message), then the check's sum `q = sum chi_i Q_i` is taken chunk by
+        // chunk as the rows come out of the extension, while they are in cache.
         let challenge = Challenge(Block::random(rng));
+        let mut prg = Prg::from_seed_block(challenge.0);
+        let mut chis: Vec<Block> = Vec::new();
+        let mut q = Accumulator::new();
+        let mut zero_labels = Vec::new();
+        self.inner.extend_into_with(total, msg.as_bytes(), &mut zero_labels, |rows| {
+            chis.resize(rows.len(), Block::ZERO);
+            prg.fill_blocks(&mut chis);
+            q.add_products(bytemuck::cast_slice(&chis), bytemuck::cast_slice(rows));
+        })?;
         Ok((
             challenge,
-            PendingSender { n, challenge, zero_labels, delta: self.delta.clone(), bootstrap: false },
+            PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false },
         ))
     }
 
@@ -383,7 +395,8 @@ impl Sender {
 #[derive(Debug)]
 pub struct PendingSender {
     n: usize,
-    challenge: Challenge,
+    /// `sum chi_i Q_i` over the batch (every OT, check OTs included).
+    q: u128,
     zero_labels: Vec<Block>,
     delta: Delta,
     /// Whether [`BOOTSTRAP_OTS`] follow the `n` OTs.
@@ -436,10 +449,7 @@ impl PendingSender {
 
     /// The `n` zero-labels and, for a bootstrap batch, the bootstrap OTs' zero-labels.
     fn verify_all(self, proof: &Proof) -> Result<(Vec<Block>, Vec<Block>)> {
-        let mut q = Accumulator::new();
-        let zero = &self.zero_labels;
-        self.challenge.for_each_coefficient(zero.len(), |i, chi| q.add_product(chi, u128::from(zero[i])));
-        let expect = q.finish() ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
+        let expect = self.q ^ gf128::mul(proof.x, u128::from(self.delta.as_block()));
         // Public outcome (the receiver learns it anyway from whether we continue); the
         // comparison itself is on values the receiver computed.
         if expect != proof.t {

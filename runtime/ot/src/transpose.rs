@@ -5,7 +5,9 @@
 //! transposes one 128x128 block in place by the recursive block-swap method: seven
 //! rounds (swap distance 64, 32, ..., 1), each a masked shift-and-xor on pairs of rows.
 //! Below distance 64 the two 64-bit halves of a row never exchange bits, so each round
-//! works on `u64` lanes that LLVM turns into SSE2/AVX2 vector code without `unsafe`.
+//! works on `u64` lanes that LLVM turns into vector code (the kernel lives in
+//! `mpc_crypto::transpose`, which compiles it a second time for AVX2 and picks one at
+//! run time).
 //!
 //! Convention: `m[r]` bit `c` (bit 0 = least significant) is entry (r, c); after
 //! [`transpose128`], entry (r, c) holds what (c, r) held. [`transpose128_naive`] is the
@@ -15,54 +17,9 @@
 //! branches or memory accesses (the access pattern depends only on the matrix size).
 
 /// Transposes the 128x128 bit matrix `m` in place (row `r` is `m[r]`, column `c` is bit
-/// `c`).
-pub fn transpose128(m: &mut [u128; 128]) {
-    // Split every row into its low and high 64-bit halves.
-    let mut lo = [0u64; 128];
-    let mut hi = [0u64; 128];
-    for (r, &row) in m.iter().enumerate() {
-        lo[r] = row as u64;
-        hi[r] = (row >> 64) as u64;
-    }
-    // Distance 64: the top-right 64x64 quadrant (rows 0..64, high halves) swaps with the
-    // bottom-left one (rows 64..128, low halves).
-    {
-        let (hi_top, _) = hi.split_at_mut(64);
-        let (_, lo_bottom) = lo.split_at_mut(64);
-        hi_top.swap_with_slice(lo_bottom);
-    }
-    swap_round::<32>(&mut lo, 0x0000_0000_FFFF_FFFF);
-    swap_round::<32>(&mut hi, 0x0000_0000_FFFF_FFFF);
-    swap_round::<16>(&mut lo, 0x0000_FFFF_0000_FFFF);
-    swap_round::<16>(&mut hi, 0x0000_FFFF_0000_FFFF);
-    swap_round::<8>(&mut lo, 0x00FF_00FF_00FF_00FF);
-    swap_round::<8>(&mut hi, 0x00FF_00FF_00FF_00FF);
-    swap_round::<4>(&mut lo, 0x0F0F_0F0F_0F0F_0F0F);
-    swap_round::<4>(&mut hi, 0x0F0F_0F0F_0F0F_0F0F);
-    swap_round::<2>(&mut lo, 0x3333_3333_3333_3333);
-    swap_round::<2>(&mut hi, 0x3333_3333_3333_3333);
-    swap_round::<1>(&mut lo, 0x5555_5555_5555_5555);
-    swap_round::<1>(&mut hi, 0x5555_5555_5555_5555);
-    for (r, row) in m.iter_mut().enumerate() {
-        *row = (lo[r] as u128) | ((hi[r] as u128) << 64);
-    }
-}
-
-/// One block-swap round at distance `J` (< 64) on one 64-bit half of all 128 rows: for
-/// every row pair (r, r + J) with `r & J == 0`, entry (r, c + J) swaps with (r + J, c)
-/// for every column `c` with `c & J == 0` (`mask` selects those columns).
-#[inline(always)]
-fn swap_round<const J: usize>(w: &mut [u64; 128], mask: u64) {
-    // Rows come in groups of 2J: the first J rows of a group pair with the last J.
-    for group in w.chunks_exact_mut(2 * J) {
-        let (top, bottom) = group.split_at_mut(J);
-        for (x, y) in top.iter_mut().zip(bottom.iter_mut()) {
-            let t = ((*x >> J) ^ *y) & mask;
-            *y ^= t;
-            *x ^= t << J;
-        }
-    }
-}
+/// `c`): the kernel of [`mpc_crypto::transpose`] (256-bit vector code where the CPU
+/// has AVX2, chosen at run time; the same bits either way).
+pub use mpc_crypto::transpose::transpose128;
 
 /// The bit-by-bit reference transpose (slow; for tests and documentation).
 pub fn transpose128_naive(m: &[u128; 128]) -> [u128; 128] {
