@@ -54,11 +54,11 @@
 //! used only after run-time detection of the instructions; each unsafe block carries
 //! its justification), and the MULX/ADCX/ADOX Montgomery multiplication and squaring in
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
-//! limb count only; used after detecting BMI2 and ADX), and the call of the AVX2-compiled transpose
-//! (`transpose.rs`, safe code compiled for AVX2, called after detecting it), and the
-//! cache prefetch hint [`prefetch`] (no memory access, cannot fault). The kernels keep 16 blocks in flight through both AES layers of
-//! the TCCR; they are tested bit-for-bit against the `aes` crate and the portable
-//! half-gates code.
+//! limb count only; used after detecting BMI2 and ADX), the call of the AVX2-compiled
+//! transpose (`transpose.rs`, safe code compiled for AVX2, called after detecting it),
+//! and the cache prefetch hint [`prefetch`] (no memory access, cannot fault). The AES
+//! kernels keep 16 blocks in flight through both AES layers of the TCCR; they are
+//! tested bit-for-bit against the `aes` crate and the portable half-gates code.
 
 pub mod aes;
 mod block;
@@ -68,6 +68,7 @@ pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;
+pub mod transpose;
 mod xor_list;
 
 /// Hints the CPU to bring the cache line holding `x` into cache (x86-64 `prefetcht0`;
@@ -85,7 +86,6 @@ pub fn prefetch<T>(x: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = x;
 }
-pub mod transpose;
 
 pub use crate::aes::{aes_backend, FixedKeyAes};
 pub use block::{Block, Delta};
