@@ -75,7 +75,7 @@ pub enum Step {
     /// A phase of the protocol ended here (for per-phase byte and time reports;
     /// callers may ignore it).
     Phase(&'static str),
-    /// The machine is done: read its results with [`Machine::into_outputs`] or
+    /// The machine is done: read its results with [`Machine::take_outputs`] or
     /// [`Machine::into_preprocessed`].
     Done,
 }
@@ -381,9 +381,9 @@ impl<'c, R> Machine<'c, R> {
         }
     }
 
-    /// The results of every instance run (after [`Step::Done`]).
-    pub fn into_outputs(self) -> Vec<Outputs> {
-        self.outputs
+    /// The results of every instance run (after [`Step::Done`]), taken.
+    pub fn take_outputs(&mut self) -> Vec<Outputs> {
+        std::mem::take(&mut self.outputs)
     }
 
     /// The preprocessing this machine made (after [`Step::Done`] of a

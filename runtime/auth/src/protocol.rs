@@ -232,7 +232,7 @@ pub fn run_many_reported<L: Link, R: RngCore + CryptoRng>(
 ) -> Result<(Vec<Outputs>, Vec<Phase>)> {
     let mut machine = Machine::new(role, circuit, inputs, rng)?;
     let phases = drive(&mut machine, link)?;
-    Ok((machine.into_outputs(), phases))
+    Ok((machine.take_outputs(), phases))
 }
 
 /// The function-independent preprocessing of `instances` runs of circuits shaped like
@@ -303,7 +303,7 @@ impl Preprocessed {
         let mut machine = Machine::instance(self, circuit, inputs, rng)?;
         drive(&mut machine, link)?;
         machine
-            .into_outputs()
+            .take_outputs()
             .pop()
             .ok_or_else(|| AuthError::InvalidArgument("the instance machine ended without outputs".into()))
     }

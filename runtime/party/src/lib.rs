@@ -52,7 +52,7 @@ pub use error::SessionError;
 pub use evaluator::EvaluatorMachine;
 pub use garbler::GarblerMachine;
 pub use handshake::{circuit_digest, program_digest, Role};
-pub use malicious::{run_local_malicious_program, run_malicious_program};
+pub use malicious::{run_local_malicious_program, run_malicious_program, MaliciousMachine, MaliciousMsg};
 pub use mpc_garble::Scheme;
 pub use session::{
     check_two_party, check_two_party_program, run_evaluator, run_evaluator_many, run_evaluator_program,
