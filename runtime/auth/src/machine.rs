@@ -25,7 +25,7 @@
 //!   exchange LeakyTables x layers, then LeakyBits x layers
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
-//!   exchange BucketOpening x (layers / 3 - 1)    -> Step::Phase("AND triples")
+//!   exchange BucketOpening x (layers - 1)        -> Step::Phase("AND triples")
 //! per instance
 //!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
 //!   exchange InputMasks
