@@ -116,6 +116,11 @@ enum Stage {
     EvAnswer {
         setup: kos::ReceiverSetup,
     },
+    /// Sending my bits' batches, one per step.
+    EvSending {
+        mine: kos::Receiver,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    },
     EvChallenges {
         mine: kos::Receiver,
         pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
@@ -151,6 +156,13 @@ enum Stage {
         pending: VecDeque<kos::PendingSender>,
         keys: Vec<Vec<Block>>,
         mine: Option<kos::Receiver>,
+    },
+    /// Sending my bits' batches, one per step.
+    GbSending {
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        keys: VecDeque<Vec<Block>>,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
     },
     GbChallenges {
         mine: kos::Receiver,
@@ -363,24 +375,6 @@ impl<'c, R> Machine<'c, R> {
         self.role
     }
 
-    /// The next step (see [`Step`]). After [`Step::Recv`] the caller hands the message
-    /// to [`Machine::receive`] before asking again.
-    pub fn next_step(&mut self) -> Result<Step> {
-        if let Some(step) = self.queue.pop_front() {
-            return Ok(step);
-        }
-        if let Some(&e) = self.waiting.front() {
-            return Ok(Step::Recv(e));
-        }
-        match self.stage {
-            Stage::Done => Ok(Step::Done),
-            Stage::Failed => {
-                Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
-            }
-            _ => Err(internal("a stage that waits for nothing")),
-        }
-    }
-
     /// The results of every instance run (after [`Step::Done`]), taken.
     pub fn take_outputs(&mut self) -> Vec<Outputs> {
         std::mem::take(&mut self.outputs)
@@ -432,6 +426,78 @@ fn made<'a>(pre: &'a mut Pre<'_>) -> Result<&'a mut Preprocessed> {
 }
 
 impl<R: RngCore + CryptoRng> Machine<'_, R> {
+    /// The next step (see [`Step`]). After [`Step::Recv`] the caller hands the message
+    /// to [`Machine::receive`] before asking again.
+    pub fn next_step(&mut self) -> Result<Step> {
+        loop {
+            if let Some(step) = self.queue.pop_front() {
+                return Ok(step);
+            }
+            if let Some(&e) = self.waiting.front() {
+                return Ok(Step::Recv(e));
+            }
+            match self.stage {
+                Stage::Done => return Ok(Step::Done),
+                Stage::Failed => {
+                    return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
+                }
+                Stage::EvSending { .. } | Stage::GbSending { .. } => {
+                    let stage = std::mem::replace(&mut self.stage, Stage::Failed);
+                    match self.produce(stage) {
+                        Ok(next) => self.stage = next,
+                        Err(e) => {
+                            self.fail();
+                            return Err(e);
+                        }
+                    }
+                }
+                _ => return Err(internal("a stage that waits for nothing")),
+            }
+        }
+    }
+
+    /// The next of a run of large messages, made only when the previous one is on its
+    /// way (so the peer works on one batch while this party makes the next, and only
+    /// one batch at a time waits here): my authenticated bits' KOS batches.
+    fn produce(&mut self, stage: Stage) -> Result<Stage> {
+        let sizes = self.sizes()?;
+        Ok(match stage {
+            Stage::EvSending { mut mine, mut pending } => {
+                let (i, n) = (pending.len(), sizes[pending.len()]);
+                let bits = random_bits(&mut self.rng, n);
+                if i == 0 {
+                    // The first batch carries the bootstrap OTs of the reverse session.
+                    let delta = making(&mut self.pre)?.delta.clone();
+                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &delta).map_err(ot)?;
+                    self.send(Message::OtExtend(ext));
+                    self.send(Message::KosFlip(flip));
+                    pending.push_back((bits, p));
+                } else {
+                    let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
+                    self.send(Message::OtExtend(ext));
+                    pending.push_back((bits, p));
+                }
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::EvSending { mine, pending });
+                }
+                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
+                Stage::EvChallenges { mine, pending, macs: Vec::with_capacity(sizes.len()), theirs: None }
+            }
+            Stage::GbSending { mut mine, theirs, keys, mut pending } => {
+                let bits = random_bits(&mut self.rng, sizes[pending.len()]);
+                let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
+                self.send(Message::OtExtend(ext));
+                pending.push_back((bits, p));
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::GbSending { mine, theirs, keys, pending });
+                }
+                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
+                Stage::GbChallenges { mine, theirs, pending, keys, out: Vec::new() }
+            }
+            _ => return Err(internal("nothing to produce")),
+        })
+    }
+
     /// The message the last [`Step::Recv`] asked for: checked, processed, and the
     /// machine moved on. A failed check is returned and stops the machine.
     pub fn receive(&mut self, msg: Message) -> Result<()> {
@@ -477,27 +543,9 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         Ok(match (stage, msg) {
             // ---- Authenticated bits, evaluator ----
             (Stage::EvAnswer { setup }, Message::OtSetupAnswer(answer)) => {
-                let mut mine = setup.finish(&answer).map_err(ot)?;
-                let sizes = self.sizes()?;
-                let delta = making(&mut self.pre)?.delta.clone();
-                let mut pending = VecDeque::with_capacity(sizes.len());
-                for (i, &n) in sizes.iter().enumerate() {
-                    let bits = random_bits(&mut self.rng, n);
-                    if i == 0 {
-                        // The first batch carries the bootstrap OTs of the reverse session.
-                        let (ext, flip, p) =
-                            mine.extend_bootstrap(&mut self.rng, &bits, &delta).map_err(ot)?;
-                        self.send(Message::OtExtend(ext));
-                        self.send(Message::KosFlip(flip));
-                        pending.push_back((bits, p));
-                    } else {
-                        let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                        self.send(Message::OtExtend(ext));
-                        pending.push_back((bits, p));
-                    }
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::EvChallenges { mine, pending, macs: Vec::with_capacity(sizes.len()), theirs: None }
+                let mine = setup.finish(&answer).map_err(ot)?;
+                // My bits to the garbler, one batch per step (see `produce`).
+                Stage::EvSending { mine, pending: VecDeque::new() }
             }
             (Stage::EvChallenges { mine, mut pending, mut macs, mut theirs }, Message::KosChallenge(c)) => {
                 let (bits, p) = pending.pop_front().ok_or_else(|| internal("a challenge too many"))?;
@@ -613,18 +661,9 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 if !pending.is_empty() {
                     return Ok(Stage::GbProofs { theirs, flip, pending, keys, mine });
                 }
-                let mut mine = mine.ok_or_else(|| internal("no bootstrap batch"))?;
-                // My bits to the evaluator.
-                let sizes = self.sizes()?;
-                let mut pending = VecDeque::with_capacity(sizes.len());
-                for &n in &sizes {
-                    let bits = random_bits(&mut self.rng, n);
-                    let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                    self.send(Message::OtExtend(ext));
-                    pending.push_back((bits, p));
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::GbChallenges { mine, theirs, pending, keys: keys.into(), out: Vec::new() }
+                let mine = mine.ok_or_else(|| internal("no bootstrap batch"))?;
+                // My bits to the evaluator, one batch per step (see `produce`).
+                Stage::GbSending { mine, theirs, keys: keys.into(), pending: VecDeque::new() }
             }
             (
                 Stage::GbChallenges { mine, theirs, mut pending, mut keys, mut out },

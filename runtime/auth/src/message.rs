@@ -5,7 +5,7 @@
 //!
 //! On the wire every message is one length-prefixed frame whose body is
 //! [`Message::to_wire`]; no tag says which message it is: each side knows it from the
-//! protocol's order (`docs/protocol.md`, "Malicious messages, in order"), and the
+//! protocol's order (`docs/protocol.md`, "The malicious session as state machines"), and the
 //! receiving machine's [`Expect`] fixes the kind and the most bytes it takes (for
 //! every message but the base-OT setup the exact size the protocol fixes at that
 //! point). [`decode`] refuses a longer body with [`AuthError::TooLarge`] (what a

@@ -10,9 +10,10 @@
 //! [`mpc_auth::machine::Machine`] for this role (made once the hellos agree, with the
 //! same injected rng), adapted to the session's [`Machine`] trait and run by the same
 //! loop as the semi-honest session ([`drive`]: one framing, one loop, the channel's one
-//! meter). The adapter flushes before every wait and at the end; a message of the
-//! protocol is read as a frame bounded by the exact size `mpc_auth` expects there and
-//! decoded by its checked decoder.
+//! meter). The adapter flushes after every message (as `mpc_auth`'s own `Link` does,
+//! so the peer works on one large batch while this party makes the next); a message
+//! of the protocol is read as a frame bounded by the exact size `mpc_auth` expects
+//! there and decoded by its checked decoder.
 //!
 //! Guarantees: everything [`mpc_auth::protocol`] says: a party that deviates is caught
 //! by a named check (and the honest side stops before revealing any output of its
@@ -111,7 +112,7 @@ pub struct MaliciousMachine<'c, R> {
     hello: Option<HelloMachine>,
     waiting: Option<Waiting<'c, R>>,
     auth: Option<mpc_auth::machine::Machine<'c, R>>,
-    /// Messages queued since the last flush.
+    /// A message was sent and not yet flushed.
     unflushed: bool,
 }
 
@@ -172,18 +173,18 @@ impl<'p, 'c, R: RngCore + CryptoRng> Machine<'p> for MaliciousMachine<'c, R> {
                 Step::Tables(_) => return Err(SessionError::Internal("a table stream in the hello".into())),
             }
         }
+        // Each message is flushed as it is sent, as the protocol's own `Link` does, so
+        // the peer works on one large batch while this party makes the next.
+        if self.unflushed {
+            self.unflushed = false;
+            return Ok(Step::Flush);
+        }
+        let auth = self.auth()?;
         loop {
-            let unflushed = self.unflushed;
-            let auth = self.auth()?;
             match auth.next_step()? {
                 mpc_auth::machine::Step::Send(m) => {
                     self.unflushed = true;
                     return Ok(Step::Send(MaliciousMsg::Auth(m)));
-                }
-                // Flush first; the machine names the same wait when asked again.
-                mpc_auth::machine::Step::Recv(_) | mpc_auth::machine::Step::Done if unflushed => {
-                    self.unflushed = false;
-                    return Ok(Step::Flush);
                 }
                 mpc_auth::machine::Step::Recv(e) => return Ok(Step::Recv(Expect::Malicious(e))),
                 mpc_auth::machine::Step::Phase(_) => continue,
