@@ -767,6 +767,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 for ((layer, (perm, d)), p) in rest.iter().zip(&opened).zip(&peer) {
                     bucket::combine(&delta, &mut acc, layer, perm, d, p)?;
                 }
+                drop((rest, opened, peer));
                 self.preprocessed(acc)?
             }
 
@@ -868,6 +869,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 let values: Vec<(bool, bool, bool)> =
                     (0..masked.len()).map(|i| (masked[i], my_mask.bits[i], peer_mask[i])).collect();
                 self.outputs.push(assemble(self.circuit, 0, &values)?);
+                drop((inst, zero));
                 self.next_instance()?
             }
             (Stage::EvInputChallenge { inst, pending }, Message::KosChallenge(c)) => {
