@@ -41,8 +41,11 @@
 //!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
-//! by [`Machine::receive`] before any later message (in particular before any output
-//! opening) is produced; after an error the machine only returns errors.
+//! by [`Machine::receive`] (or, for the message that completes an exchange, by the
+//! [`Machine::next_step`] right after this party's half of it, which does not depend
+//! on the peer's, was handed out) before any message that depends on the checked one
+//! (in particular before any output opening); after an error the machine only returns
+//! errors.
 
 use std::collections::VecDeque;
 
@@ -267,6 +270,9 @@ pub struct Machine<'c, R> {
     waiting: VecDeque<Expect>,
     /// The evaluator's half of an exchange, sent once the garbler's half is in.
     deferred: Vec<Message>,
+    /// The message that completed an exchange, processed once this party's half is
+    /// sent (so its buffers are gone before the step's computation).
+    held: Option<Message>,
     stage: Stage,
 }
 
@@ -338,6 +344,7 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
             queue: VecDeque::new(),
             waiting: VecDeque::new(),
             deferred: Vec::new(),
+            held: None,
             stage: Stage::Failed,
         }
     }
@@ -433,6 +440,10 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             if let Some(step) = self.queue.pop_front() {
                 return Ok(step);
             }
+            if let Some(msg) = self.held.take() {
+                self.process(msg)?;
+                continue;
+            }
             if let Some(&e) = self.waiting.front() {
                 return Ok(Step::Recv(e));
             }
@@ -509,10 +520,19 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             self.fail();
             return Err(AuthError::Unexpected { got: msg.name(), want: want.name() });
         }
-        if self.waiting.is_empty() {
+        if self.waiting.is_empty() && !self.deferred.is_empty() {
+            // My half of the exchange goes first (it does not depend on the peer's);
+            // the peer's is processed by the next `next_step`.
             let mine = std::mem::take(&mut self.deferred);
             mine.into_iter().for_each(|m| self.send(m));
+            self.held = Some(msg);
+            return Ok(());
         }
+        self.process(msg)
+    }
+
+    /// Runs the step of the current stage on `msg`; a failed check stops the machine.
+    fn process(&mut self, msg: Message) -> Result<()> {
         let stage = std::mem::replace(&mut self.stage, Stage::Failed);
         match self.on(stage, msg) {
             Ok(next) => {
@@ -531,6 +551,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         self.queue.clear();
         self.waiting.clear();
         self.deferred.clear();
+        self.held = None;
     }
 
     fn sizes(&mut self) -> Result<Vec<usize>> {
