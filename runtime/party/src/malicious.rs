@@ -89,6 +89,7 @@ impl Decode for MaliciousMsg {
             Expect::Malicious(e) => {
                 mpc_auth::message::decode(e, bytes).map(MaliciousMsg::Auth).map_err(|err| match err {
                     AuthError::TooLarge { len, max } => MessageError::TooLong { what: e.name(), len, max },
+                    AuthError::Malformed { reason, .. } => MessageError::Malformed { what: e.name(), reason },
                     other => MessageError::Malformed { what: e.name(), reason: other.to_string() },
                 })
             }
@@ -268,7 +269,24 @@ pub fn run_local_malicious_program(
 
 #[cfg(test)]
 mod tests {
+    use mpc_auth::message::Message;
+
     use super::*;
+
+    #[test]
+    fn a_protocol_message_that_does_not_decode_is_misbehaviour_named_by_the_message() {
+        let e = Expect::Malicious(mpc_auth::message::Expect::Tables { ands: 2 });
+        let err = SessionError::from(MaliciousMsg::decode(e, &[0; 255]).unwrap_err());
+        match err {
+            SessionError::PeerMisbehaved(msg) => {
+                assert_eq!(msg, "malformed garbled tables: 255 bytes, expected 256")
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = SessionError::from(MaliciousMsg::decode(e, &[0; 257]).unwrap_err());
+        assert!(matches!(err, SessionError::PeerMisbehaved(ref m) if m.contains("257 bytes")), "{err:?}");
+        assert!(matches!(MaliciousMsg::decode(e, &[7; 256]), Ok(MaliciousMsg::Auth(Message::Tables(_)))));
+    }
 
     #[test]
     fn an_oversized_message_is_misbehaviour_and_a_closed_channel_a_network_error() {
