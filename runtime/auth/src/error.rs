@@ -53,6 +53,15 @@ pub enum AuthError {
         /// The most this message may have.
         max: u64,
     },
+    /// A message of another kind than the protocol has at this point (a bug of the
+    /// caller driving the machine, or of a test playing the peer).
+    #[error("a {got} message arrived where the protocol has a {want} message")]
+    Unexpected {
+        /// What arrived.
+        got: &'static str,
+        /// What the protocol has there.
+        want: &'static str,
+    },
     /// The peer closed the channel (after a failed check on its side, say).
     #[error("the peer closed the connection")]
     Closed,

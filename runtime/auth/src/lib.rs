@@ -19,9 +19,14 @@
 //!   inputs, authenticated garbled tables, evaluation with a MAC check per AND gate,
 //!   outputs.
 //!
-//! Everything is sans-IO: each step is a function of one party's state and the peer's
-//! previous message, returning the next message as bytes; tests drive both parties
-//! through the serialized messages and play a cheating one by editing a message.
+//! - [`machine`]: the protocol as a sans-IO state machine per role (the one
+//!   implementation: [`protocol`]'s `run`, `run_many`, `preprocess` and
+//!   `Preprocessed::run` are one loop over it), over the typed messages of
+//!   [`message`].
+//!
+//! Everything is sans-IO: the machine takes the peer's typed messages and returns its
+//! own with what it expects next, with the rng injected; tests drive both parties
+//! through it, replay recorded sessions, and play a cheating one by editing a message.
 //!
 //! Parameters: kappa = 128 (each `Delta` has 126 free bits: bit 0 is 1 for free-XOR's
 //! point-and-permute and bit 1 is 1 for the garbler and 0 for the evaluator, so that
@@ -32,6 +37,8 @@ pub mod bucket;
 mod error;
 pub mod feq;
 pub mod leaky_and;
+pub mod machine;
+pub mod message;
 pub mod protocol;
 pub mod shares;
 

@@ -41,8 +41,14 @@
 //! triples; [`run_many`] does both, [`run`] is `run_many` with one instance. Table
 //! tweaks use AND indices counted across the session, so none repeats.
 //!
-//! Every receive is bounded by the exact size the protocol fixes for that message
-//! ([`AuthError::TooLarge`] otherwise, from the length prefix, before buffering).
+//! # One implementation: the machine
+//! The protocol is one sans-IO state machine per role, [`crate::machine::Machine`]
+//! (typed [`crate::message::Message`]s, the rng injected, no IO); this module holds the
+//! local computation of each phase as functions the machine calls, and [`run`],
+//! [`run_many`], [`preprocess`] and [`Preprocessed::run`] are one loop ([`drive`])
+//! that runs a machine over a [`Link`]. Every receive is bounded by the exact size the
+//! protocol fixes for that message ([`crate::message::Expect::max`];
+//! [`AuthError::TooLarge`] otherwise, from the length prefix, before buffering).
 //!
 //! `H(A, B, g, ij)` is two blocks, `tccr(A, t_0) ^ tccr(B, t_1)` and
 //! `tccr(A, t_2) ^ tccr(B, t_3)` with tweaks unique to gate, row and position (the
@@ -61,20 +67,19 @@
 use mpc_circuits::{Circuit, Gate, Reveal};
 use mpc_crypto::{Block, Delta, FixedKeyAes};
 use mpc_net::{frame, Channel};
-use mpc_ot::{iknp, kos};
+use mpc_ot::kos;
 use rand_core::{CryptoRng, RngCore};
-use sha2::{Digest, Sha256};
 use subtle::Choice;
 
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
-use crate::feq;
-use crate::leaky_and::Layer;
-use crate::shares::{pack_bits, unpack_bits, AuthShares};
-use crate::{pin_delta, Role};
+use crate::machine::{Machine, Step};
+use crate::message::decode;
+use crate::shares::AuthShares;
+use crate::Role;
 
 /// A message transport: whole messages in order. [`ChannelLink`] is the real one;
-/// tests wrap it to play a cheating party by editing one message.
+/// tests wrap it to play a man-in-the-middle that changes bytes.
 pub trait Link {
     /// Sends one message (and flushes).
     fn send(&mut self, msg: &[u8]) -> Result<()>;
@@ -88,20 +93,20 @@ pub struct ChannelLink<C>(pub C);
 
 impl<C: Channel> Link for ChannelLink<C> {
     fn send(&mut self, msg: &[u8]) -> Result<()> {
-        frame::send_frame(&mut self.0, msg).map_err(net)?;
-        self.0.flush().map_err(net)
+        frame::send_frame(&mut self.0, msg)?;
+        Ok(self.0.flush()?)
     }
     /// The length prefix is checked against `max` first; then the whole frame is
     /// allocated at once (every caller's `max` is the exact size the protocol expects,
     /// memory an honest run holds anyway, so growing the buffer piece by piece as
     /// `frame::recv_frame` does against unbounded announcements would only add copies).
     fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
-        let len = frame::recv_u32(&mut self.0).map_err(net)? as usize;
+        let len = frame::recv_u32(&mut self.0)? as usize;
         if len > max {
             return Err(AuthError::TooLarge { len: len as u64, max: max as u64 });
         }
         let mut buf = vec![0u8; len];
-        self.0.recv_exact(&mut buf).map_err(net)?;
+        self.0.recv_exact(&mut buf)?;
         Ok(buf)
     }
 }
@@ -109,7 +114,8 @@ impl<C: Channel> Link for ChannelLink<C> {
 /// Bytes and time of one phase of a run, as seen by one party.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phase {
-    /// `authenticated bits`, `AND triples`, `inputs`, `garbled tables`, `outputs`.
+    /// `authenticated bits`, `AND triples`, `AND gates (Beaver)`, `inputs`,
+    /// `garbled tables`, `outputs`.
     pub name: &'static str,
     /// Bytes this party sent in the phase (message payloads).
     pub bytes_sent: u64,
@@ -120,17 +126,16 @@ pub struct Phase {
 }
 
 /// Counts a [`Link`]'s traffic by phase.
-struct Meter<'a, L> {
-    inner: &'a mut L,
+struct Meter {
     sent: u64,
     received: u64,
     mark: (u64, u64, std::time::Instant),
     phases: Vec<Phase>,
 }
 
-impl<'a, L: Link> Meter<'a, L> {
-    fn new(inner: &'a mut L) -> Meter<'a, L> {
-        Meter { inner, sent: 0, received: 0, mark: (0, 0, std::time::Instant::now()), phases: Vec::new() }
+impl Meter {
+    fn new() -> Meter {
+        Meter { sent: 0, received: 0, mark: (0, 0, std::time::Instant::now()), phases: Vec::new() }
     }
 
     /// Closes the current phase under `name`.
@@ -146,118 +151,30 @@ impl<'a, L: Link> Meter<'a, L> {
     }
 }
 
-impl<L: Link> Link for Meter<'_, L> {
-    fn send(&mut self, msg: &[u8]) -> Result<()> {
-        self.sent += msg.len() as u64;
-        self.inner.send(msg)
-    }
-    fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
-        let m = self.inner.recv(max)?;
-        self.received += m.len() as u64;
-        Ok(m)
-    }
-}
-
-fn net(e: mpc_net::NetError) -> AuthError {
-    AuthError::from(e)
-}
-
-fn ot(e: mpc_ot::OtError) -> AuthError {
-    AuthError::Ot(e.to_string())
-}
-
-/// The bound on a base-OT setup message (the only messages whose size this crate does
-/// not fix: they belong to `mpc_ot::base`, a few KiB for 128 OTs).
-const SETUP_MAX: usize = 1 << 16;
-
-/// The size of an [`AuthShares::open`] message for `n` bits.
-fn open_len(n: usize) -> usize {
-    5 + n.div_ceil(8) + 32
-}
-
-/// Sends `mine` and receives the peer's message of at most `max` bytes (every caller
-/// passes the exact size the peer's message must have, so an oversized frame is refused
-/// from its length prefix before any of it is buffered).
-fn exchange<L: Link>(role: Role, link: &mut L, mine: &[u8], max: usize) -> Result<Vec<u8>> {
-    match role {
-        Role::Garbler => {
-            link.send(mine)?;
-            link.recv(max)
-        }
-        Role::Evaluator => {
-            let theirs = link.recv(max)?;
-            link.send(mine)?;
-            Ok(theirs)
-        }
-    }
-}
-
-/// [`exchange`] of several messages: the garbler sends all of them, then receives as
-/// many; the evaluator receives all, then sends (one flight each way).
-fn exchange_all<L: Link>(role: Role, link: &mut L, mine: &[Vec<u8>], max: usize) -> Result<Vec<Vec<u8>>> {
-    let mut theirs = Vec::with_capacity(mine.len());
-    match role {
-        Role::Garbler => {
-            for m in mine {
-                link.send(m)?;
+/// The one loop: runs `machine` to its end over `link` (each message one frame, each
+/// receive bounded by [`crate::message::Expect::max`] and decoded with [`decode`]); returns this
+/// party's bytes and time per phase.
+pub fn drive<L: Link, R: RngCore + CryptoRng>(
+    machine: &mut Machine<'_, R>,
+    link: &mut L,
+) -> Result<Vec<Phase>> {
+    let mut meter = Meter::new();
+    loop {
+        match machine.next_step()? {
+            Step::Send(msg) => {
+                let bytes = msg.to_wire();
+                meter.sent += bytes.len() as u64;
+                link.send(&bytes)?;
             }
-            for _ in mine {
-                theirs.push(link.recv(max)?);
+            Step::Recv(expect) => {
+                let bytes = link.recv(expect.max())?;
+                meter.received += bytes.len() as u64;
+                machine.receive(decode(expect, bytes)?)?;
             }
-        }
-        Role::Evaluator => {
-            for _ in mine {
-                theirs.push(link.recv(max)?);
-            }
-            for m in mine {
-                link.send(m)?;
-            }
+            Step::Phase(name) => meter.phase(name),
+            Step::Done => return Ok(meter.phases),
         }
     }
-    Ok(theirs)
-}
-
-/// The wires of this party's inputs, in group order.
-fn input_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
-    let mut out = Vec::new();
-    for (k, g) in circuit.inputs().iter().enumerate() {
-        if g.party.0 == party {
-            out.extend(circuit.input_wires(k).map(|w| w as usize));
-        }
-    }
-    out
-}
-
-fn revealed_to(reveal: Reveal, party: u8) -> bool {
-    match reveal {
-        Reveal::All => true,
-        Reveal::To(p) => p.0 == party,
-    }
-}
-
-/// Output wires revealed to `party`, in output order.
-fn output_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
-    circuit
-        .outputs()
-        .iter()
-        .filter(|g| revealed_to(g.reveal, party))
-        .flat_map(|g| g.wires.iter().map(|w| w.index()))
-        .collect()
-}
-
-fn and_gates(circuit: &Circuit) -> Vec<(usize, usize, usize)> {
-    circuit
-        .gates()
-        .iter()
-        .filter_map(|g| match *g {
-            Gate::And { a, b, out } => Some((a.index(), b.index(), out.index())),
-            _ => None,
-        })
-        .collect()
-}
-
-fn choice(b: bool) -> Choice {
-    Choice::from(b as u8)
 }
 
 /// One instance's result for one party: one entry per output wire (outputs in order),
@@ -313,13 +230,9 @@ pub fn run_many_reported<L: Link, R: RngCore + CryptoRng>(
     link: &mut L,
     rng: &mut R,
 ) -> Result<(Vec<Outputs>, Vec<Phase>)> {
-    let mut meter = Meter::new(link);
-    let mut pre = preprocess_metered(role, circuit, inputs.len(), &mut meter, rng)?;
-    let mut outs = Vec::with_capacity(inputs.len());
-    for x in inputs {
-        outs.push(pre.run_metered(circuit, x, &mut meter, rng)?);
-    }
-    Ok((outs, meter.phases))
+    let mut machine = Machine::new(role, circuit, inputs, rng)?;
+    let phases = drive(&mut machine, link)?;
+    Ok((machine.take_outputs(), phases))
 }
 
 /// The function-independent preprocessing of `instances` runs of circuits shaped like
@@ -334,27 +247,31 @@ pub fn preprocess<L: Link, R: RngCore + CryptoRng>(
     link: &mut L,
     rng: &mut R,
 ) -> Result<Preprocessed> {
-    preprocess_metered(role, circuit, instances, &mut Meter::new(link), rng)
+    let mut machine = Machine::preprocess(role, circuit, instances, rng)?;
+    drive(&mut machine, link)?;
+    machine
+        .into_preprocessed()
+        .ok_or_else(|| AuthError::InvalidArgument("the preprocessing machine ended without one".into()))
 }
 
 /// One party's preprocessing for a number of instances of one circuit, consumed one
 /// instance at a time by [`Preprocessed::run`] (in the same order on both sides).
 /// Never reused: every instance takes fresh masks and triples.
 pub struct Preprocessed {
-    role: Role,
-    delta: Delta,
-    n_in: usize,
-    n_and: usize,
-    instances: usize,
-    next: usize,
+    pub(crate) role: Role,
+    pub(crate) delta: Delta,
+    pub(crate) n_in: usize,
+    pub(crate) n_and: usize,
+    pub(crate) instances: usize,
+    pub(crate) next: usize,
     /// `instances * (n_in + n_and)` wire masks, instance by instance.
-    masks: AuthShares,
+    pub(crate) masks: AuthShares,
     /// `instances * n_and` AND triples, instance by instance.
-    triples: Triples,
+    pub(crate) triples: Triples,
     /// The session in which I am the receiver (my bits MACed under the peer's Delta).
-    mine: kos::Receiver,
+    pub(crate) mine: kos::Receiver,
     /// The session in which I am the sender (with my Delta).
-    theirs: kos::Sender,
+    pub(crate) theirs: kos::Sender,
 }
 
 impl core::fmt::Debug for Preprocessed {
@@ -367,50 +284,6 @@ impl core::fmt::Debug for Preprocessed {
     }
 }
 
-fn preprocess_metered<L: Link, R: RngCore + CryptoRng>(
-    role: Role,
-    circuit: &Circuit,
-    instances: usize,
-    link: &mut Meter<'_, L>,
-    rng: &mut R,
-) -> Result<Preprocessed> {
-    if circuit.parties().len() != 2 {
-        return Err(AuthError::InvalidArgument(format!(
-            "authenticated garbling is for two parties; the circuit has {}",
-            circuit.parties().len()
-        )));
-    }
-    if instances == 0 {
-        return Err(AuthError::InvalidArgument("zero instances".into()));
-    }
-    let delta = pin_delta(role, Block::random(rng));
-    let n_in = circuit.num_input_wires() as usize;
-    let n_and = circuit.and_count();
-    let too_many =
-        || AuthError::InvalidArgument(format!("{instances} instances of {n_and} AND gates is too many"));
-    let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
-    let b_size = bucket::bucket_size(total_and.max(1));
-    let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
-    if n_masks.max(total_and) + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
-        return Err(too_many());
-    }
-
-    // 1. One base-OT set, both KOS sessions, my bits authenticated to the peer and
-    // the peer's to me: one batch of wire masks, then one batch per part (a, b, r) of
-    // each leaky-AND layer, so no part is ever copied out of a larger pool.
-    let mut sizes = vec![n_masks];
-    sizes.extend(core::iter::repeat_n(total_and, if total_and == 0 { 0 } else { 3 * b_size }));
-    let (parts, mine, theirs) = authenticate(role, link, rng, &delta, &sizes)?;
-    link.phase("authenticated bits");
-
-    // 2. Triples for every AND gate of every instance.
-    let mut parts = parts.into_iter();
-    let masks = parts.next().unwrap_or_default();
-    let triples = make_triples(role, link, rng, &delta, parts, total_and)?;
-    link.phase("AND triples");
-    Ok(Preprocessed { role, delta, n_in, n_and, instances, next: 0, masks, triples, mine, theirs })
-}
-
 impl Preprocessed {
     /// Instances not yet run.
     pub fn remaining(&self) -> usize {
@@ -418,7 +291,8 @@ impl Preprocessed {
     }
 
     /// Runs the next instance: `circuit` must have the shape the preprocessing was made
-    /// for; `inputs` and the result as in [`run`].
+    /// for; `inputs` and the result as in [`run`]. The instance is used up even if the
+    /// run fails.
     pub fn run<L: Link, R: RngCore + CryptoRng>(
         &mut self,
         circuit: &Circuit,
@@ -426,16 +300,17 @@ impl Preprocessed {
         link: &mut L,
         rng: &mut R,
     ) -> Result<Vec<Option<bool>>> {
-        self.run_metered(circuit, inputs, &mut Meter::new(link), rng)
+        let mut machine = Machine::instance(self, circuit, inputs, rng)?;
+        drive(&mut machine, link)?;
+        machine
+            .take_outputs()
+            .pop()
+            .ok_or_else(|| AuthError::InvalidArgument("the instance machine ended without outputs".into()))
     }
 
-    fn run_metered<L: Link, R: RngCore + CryptoRng>(
-        &mut self,
-        circuit: &Circuit,
-        inputs: &[bool],
-        link: &mut Meter<'_, L>,
-        rng: &mut R,
-    ) -> Result<Vec<Option<bool>>> {
+    /// Refuses an instance the preprocessing cannot run: none left, another shape, or
+    /// another number of input bits than the circuit takes from this party.
+    pub(crate) fn check_next(&self, circuit: &Circuit, inputs: &[bool]) -> Result<()> {
         if self.next == self.instances {
             return Err(AuthError::InvalidArgument(format!(
                 "all {} preprocessed instances were used",
@@ -451,392 +326,151 @@ impl Preprocessed {
                 self.n_and
             )));
         }
-        let role = self.role;
-        let me = role.index() as u8;
-        let my_inputs = input_wires(circuit, me);
-        if inputs.len() != my_inputs.len() {
+        let mine = input_wires(circuit, self.role.index() as u8).len();
+        if inputs.len() != mine {
             return Err(AuthError::InvalidArgument(format!(
-                "{} input bits given, the circuit takes {} from this party",
-                inputs.len(),
-                my_inputs.len()
+                "{} input bits given, the circuit takes {mine} from this party",
+                inputs.len()
             )));
         }
-        let instance = self.next;
-        self.next += 1;
-        let delta = &self.delta;
-        let ands = and_gates(circuit);
-        let (n_in, n_and) = (self.n_in, self.n_and);
-
-        // Wire masks of this instance.
-        let base = instance * (n_in + n_and);
-        let nw = circuit.num_wires() as usize;
-        let mut masks =
-            AuthShares { bits: vec![false; nw], macs: vec![Block::ZERO; nw], keys: vec![Block::ZERO; nw] };
-        for w in 0..n_in {
-            masks.xor_at(w, &self.masks, base + w);
-        }
-        let mut and_index = 0;
-        for g in circuit.gates() {
-            match *g {
-                Gate::Xor { a, b, out } => {
-                    masks.xor_within(out.index(), a.index());
-                    masks.xor_within(out.index(), b.index());
-                }
-                Gate::And { out, .. } => {
-                    masks.xor_at(out.index(), &self.masks, base + n_in + and_index);
-                    and_index += 1;
-                }
-                Gate::Inv { a, out } => {
-                    masks.xor_within(out.index(), a.index());
-                    masks.xor_public(role, delta, out.index(), true);
-                }
-                Gate::Const { value, out } => masks.xor_public(role, delta, out.index(), value),
-                Gate::Copy { a, out } => masks.xor_within(out.index(), a.index()),
-            }
-        }
-
-        // <lambda_alpha lambda_beta> per AND gate from this instance's triples.
-        let t0 = instance * n_and;
-        let sigma = beaver(role, link, delta, &masks, &ands, &self.triples, t0)?;
-        link.phase("AND gates (Beaver)");
-
-        // Inputs: each party opens its shares of the masks of the peer's input wires.
-        let peer_inputs = input_wires(circuit, 1 - me);
-        let mut peer_masks_of_mine = AuthShares::default();
-        for &w in &peer_inputs {
-            peer_masks_of_mine.push_from(&masks, w);
-        }
-        let opening = peer_masks_of_mine.open("input masks");
-        let peer_opening = exchange(role, link, &opening, open_len(my_inputs.len()))?;
-        let mut mine_masks = AuthShares::default();
-        for &w in &my_inputs {
-            mine_masks.push_from(&masks, w);
-        }
-        let peer_bits = mine_masks.check_open(delta, "input masks", &peer_opening)?;
-        // z^ = x ^ lambda for my inputs.
-        let zhat_mine: Vec<bool> =
-            inputs.iter().zip(&mine_masks.bits).zip(&peer_bits).map(|((&x, &a), &b)| x ^ a ^ b).collect();
-
-        let wires = Wires { masks: &masks, ands: &ands, sigma: &sigma, first_and: t0 };
-        match role {
-            Role::Garbler => garbler(
-                circuit,
-                link,
-                rng,
-                delta,
-                &wires,
-                &my_inputs,
-                &zhat_mine,
-                &peer_inputs,
-                &mut self.theirs,
-            ),
-            Role::Evaluator => evaluator(
-                circuit,
-                link,
-                rng,
-                delta,
-                &wires,
-                &my_inputs,
-                &zhat_mine,
-                &peer_inputs,
-                &mut self.mine,
-            ),
-        }
+        Ok(())
     }
 }
 
-/// One instance's authenticated wire masks and AND gates.
-struct Wires<'a> {
-    /// `<lambda_w>` per wire.
-    masks: &'a AuthShares,
-    /// `(alpha, beta, gamma)` per AND gate.
-    ands: &'a [(usize, usize, usize)],
-    /// `<lambda_alpha lambda_beta>` per AND gate.
-    sigma: &'a AuthShares,
-    /// The session-wide index of this instance's AND gate 0 (the tables' tweaks).
-    first_and: usize,
+// ---- The local computation of each phase (called by the machine, no IO) ----
+
+/// The wires of this party's inputs, in group order.
+pub(crate) fn input_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (k, g) in circuit.inputs().iter().enumerate() {
+        if g.party.0 == party {
+            out.extend(circuit.input_wires(k).map(|w| w as usize));
+        }
+    }
+    out
 }
 
-/// Phase 1: random bits authenticated both ways, one KOS batch per entry of `sizes`
-/// in each direction (the batches of a direction are sent back to back, then all their
-/// challenges, then all their proofs: three flights for any number of batches). One set
-/// of base OTs (the evaluator is the base-OT sender): the evaluator's first batch to
-/// the garbler (`Delta_A`) also carries the bootstrap OTs of the reverse session
-/// ([`kos::Receiver::extend_bootstrap`]), in which the garbler's bits go to the
-/// evaluator (`Delta_B`). Returns my [`AuthShares`] per batch and both sessions:
-/// `mine` (I am its receiver: my bits MACed under the peer's `Delta`) and `theirs`
-/// (I am its sender, with my `Delta`).
-fn authenticate<L: Link, R: RngCore + CryptoRng>(
-    role: Role,
-    link: &mut L,
-    rng: &mut R,
-    delta: &Delta,
-    sizes: &[usize],
-) -> Result<(Vec<AuthShares>, kos::Receiver, kos::Sender)> {
-    let random_bits = |rng: &mut R, n: usize| -> Vec<bool> {
-        let mut bytes = vec![0u8; n.div_ceil(8)];
-        rng.fill_bytes(&mut bytes);
-        (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
-    };
-    let ext_len = |n: usize| iknp::Extend::encoded_len_for(n + kos::CHECK_OTS);
-    let Some(&first) = sizes.first() else {
-        return Err(AuthError::InvalidArgument("no batches to authenticate".into()));
-    };
-    match role {
-        Role::Evaluator => {
-            let (setup, offer) = kos::Receiver::new(rng);
-            link.send(&offer.to_bytes())?;
-            let answer = iknp::SetupAnswer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
-            let mut mine = setup.finish(&answer).map_err(ot)?;
-            // My bits to the garbler, the first batch with the bootstrap OTs.
-            let mut pending = Vec::with_capacity(sizes.len());
-            for (i, &n) in sizes.iter().enumerate() {
-                let bits = random_bits(rng, n);
-                if i == 0 {
-                    let (ext, flip, p) = mine.extend_bootstrap(rng, &bits, delta).map_err(ot)?;
-                    link.send(ext.as_bytes())?;
-                    link.send(&flip.to_bytes())?;
-                    pending.push((bits, p));
-                } else {
-                    let (ext, p) = mine.extend(rng, &bits).map_err(ot)?;
-                    link.send(ext.as_bytes())?;
-                    pending.push((bits, p));
-                }
-            }
-            let mut challenges = Vec::with_capacity(sizes.len());
-            for _ in sizes {
-                challenges.push(kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?);
-            }
-            let mut macs = Vec::with_capacity(sizes.len());
-            let mut theirs = None;
-            for (i, ((bits, p), challenge)) in pending.into_iter().zip(&challenges).enumerate() {
-                let (proof, m) = if i == 0 {
-                    let (proof, m, sender) = p.respond_bootstrap(challenge).map_err(ot)?;
-                    theirs = Some(sender);
-                    (proof, m)
-                } else {
-                    p.respond(challenge)
-                };
-                link.send(&proof.to_bytes())?;
-                macs.push((bits, m));
-            }
-            let Some(mut theirs) = theirs else {
-                return Err(AuthError::InvalidArgument("no bootstrap batch".into()));
-            };
-            // The garbler's bits to me: all batches in, then all challenges out.
-            let mut pending = Vec::with_capacity(sizes.len());
-            let mut challenges = Vec::with_capacity(sizes.len());
-            for &n in sizes {
-                let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
-                let (challenge, p) = theirs.extend(rng, n, &ext).map_err(ot)?;
-                challenges.push(challenge);
-                pending.push(p);
-            }
-            for c in &challenges {
-                link.send(&c.to_bytes())?;
-            }
-            let mut out = Vec::with_capacity(sizes.len());
-            for ((bits, macs), p) in macs.into_iter().zip(pending) {
-                let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
-                out.push(AuthShares { bits, macs, keys: p.verify(&proof).map_err(ot)? });
-            }
-            Ok((out, mine, theirs))
-        }
-        Role::Garbler => {
-            let offer = iknp::SetupOffer::from_bytes(&link.recv(SETUP_MAX)?).map_err(ot)?;
-            let (mut theirs, answer) = kos::Sender::new(rng, delta, &offer).map_err(ot)?;
-            link.send(&answer.to_bytes())?;
-            // The evaluator's bits to me, the first batch with the bootstrap OTs.
-            let boot_len = iknp::Extend::encoded_len_for(first + kos::BOOTSTRAP_OTS + kos::CHECK_OTS);
-            let mut pending = Vec::with_capacity(sizes.len());
-            let mut challenges = Vec::with_capacity(sizes.len());
-            let mut flip = None;
-            for (i, &n) in sizes.iter().enumerate() {
-                let (challenge, p) = if i == 0 {
-                    let ext = iknp::Extend::from_vec(link.recv(boot_len)?).map_err(ot)?;
-                    flip = Some(kos::Flip::from_bytes(&link.recv(kos::Flip::LEN)?).map_err(ot)?);
-                    theirs.extend_bootstrap(rng, n, &ext).map_err(ot)?
-                } else {
-                    let ext = iknp::Extend::from_vec(link.recv(ext_len(n))?).map_err(ot)?;
-                    theirs.extend(rng, n, &ext).map_err(ot)?
-                };
-                challenges.push(challenge);
-                pending.push(p);
-            }
-            for c in &challenges {
-                link.send(&c.to_bytes())?;
-            }
-            let mut keys = Vec::with_capacity(sizes.len());
-            let mut mine = None;
-            for (i, p) in pending.into_iter().enumerate() {
-                let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
-                match (i, &flip) {
-                    (0, Some(flip)) => {
-                        let (k, receiver) = p.verify_bootstrap(&proof, flip).map_err(ot)?;
-                        mine = Some(receiver);
-                        keys.push(k);
-                    }
-                    _ => keys.push(p.verify(&proof).map_err(ot)?),
-                }
-            }
-            let Some(mut mine) = mine else {
-                return Err(AuthError::InvalidArgument("no bootstrap batch".into()));
-            };
-            // My bits to the evaluator.
-            let mut pending = Vec::with_capacity(sizes.len());
-            for &n in sizes {
-                let bits = random_bits(rng, n);
-                let (ext, p) = mine.extend(rng, &bits).map_err(ot)?;
-                link.send(ext.as_bytes())?;
-                pending.push((bits, p));
-            }
-            let mut challenges = Vec::with_capacity(sizes.len());
-            for _ in sizes {
-                challenges.push(kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?);
-            }
-            let mut out = Vec::with_capacity(sizes.len());
-            for (((bits, p), keys), challenge) in pending.into_iter().zip(keys).zip(&challenges) {
-                let (proof, macs) = p.respond(challenge);
-                link.send(&proof.to_bytes())?;
-                out.push(AuthShares { bits, macs, keys });
-            }
-            Ok((out, mine, theirs))
-        }
+fn revealed_to(reveal: Reveal, party: u8) -> bool {
+    match reveal {
+        Reveal::All => true,
+        Reveal::To(p) => p.0 == party,
     }
 }
 
-/// `n` AND triples from leaky-AND layers whose shares `a, b, r` are the next three
-/// entries of `parts` each (`n` shares apiece), one equality check, a coin toss,
-/// bucketing.
-fn make_triples<L: Link, R: RngCore + CryptoRng>(
-    role: Role,
-    link: &mut L,
-    rng: &mut R,
-    delta: &Delta,
-    mut parts: impl Iterator<Item = AuthShares>,
-    n: usize,
-) -> Result<Triples> {
-    if n == 0 {
-        return Ok(Triples::default());
-    }
-    let mut layers_in = Vec::new();
-    while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
-        if a.len() != n || b.len() != n || r.len() != n {
-            return Err(AuthError::InvalidArgument(format!("a leaky-AND layer of other than {n} shares")));
-        }
-        let first_index = (layers_in.len() * n) as u64;
-        layers_in.push(Layer { a, b, r, first_index });
-    }
-    let b_size = layers_in.len();
-    // The layers are independent: all their tables in one flight each way, then all
-    // their bits.
-    let tables = layers_in.iter().map(|l| l.tables(role, delta)).collect::<Result<Vec<_>>>()?;
-    let peer_tables = exchange_all(role, link, &tables, 5 + 16 * n)?;
-    drop(tables);
-    let mut evaluated = Vec::with_capacity(b_size);
-    for (layer, peer) in layers_in.iter().zip(&peer_tables) {
-        evaluated.push(layer.evaluate(role, delta, peer)?);
-    }
-    drop(peer_tables);
-    let bits: Vec<Vec<u8>> = evaluated.iter().map(|(_, b)| b.clone()).collect();
-    let peer_bits = exchange_all(role, link, &bits, 5 + n.div_ceil(8))?;
-    let mut check = Sha256::new();
-    let mut layers = Vec::with_capacity(b_size);
-    for ((layer, (s, _)), peer) in layers_in.into_iter().zip(evaluated).zip(&peer_bits) {
-        layers.push(layer.finish(role, delta, s, peer, &mut check)?);
-    }
-    let digest: [u8; 32] = check.finalize().into();
-    equal(role, link, rng, "leaky AND triples", digest)?;
-    let seed = coin(role, link, rng)?;
-    let mut it = layers.into_iter();
-    let Some(mut acc) = it.next() else {
-        return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
-    };
-    // `d` of every layer against the first layer's `b` (which combining leaves as it
-    // is), all openings in one flight each way, then the layers folded in.
-    let rest: Vec<Triples> = it.collect();
-    let mut opened = Vec::with_capacity(rest.len());
-    for (l, layer) in rest.iter().enumerate() {
-        let perm = bucket::permutation(seed, l as u64, n);
-        let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
-        opened.push((perm, d, opening));
-    }
-    let openings: Vec<Vec<u8>> = opened.iter().map(|(_, _, o)| o.clone()).collect();
-    let peer_openings = exchange_all(role, link, &openings, open_len(n))?;
-    for ((layer, (perm, d, _)), peer) in rest.iter().zip(&opened).zip(&peer_openings) {
-        bucket::combine(delta, &mut acc, layer, perm, d, peer)?;
-    }
-    Ok(acc)
+/// Output wires revealed to `party`, in output order.
+pub(crate) fn output_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
+    circuit
+        .outputs()
+        .iter()
+        .filter(|g| revealed_to(g.reveal, party))
+        .flat_map(|g| g.wires.iter().map(|w| w.index()))
+        .collect()
 }
 
-/// The commit-then-open equality check of two digests.
-fn equal<L: Link, R: RngCore + CryptoRng>(
-    role: Role,
-    link: &mut L,
-    rng: &mut R,
-    what: &'static str,
-    digest: [u8; 32],
-) -> Result<()> {
-    match role {
-        Role::Garbler => {
-            let (state, com) = feq::commit(rng, what, digest);
-            link.send(&com)?;
-            let theirs = feq::digest_message(what, &link.recv(32)?)?;
-            if theirs != digest {
-                return Err(AuthError::Equality { what });
+pub(crate) fn and_gates(circuit: &Circuit) -> Vec<(usize, usize, usize)> {
+    circuit
+        .gates()
+        .iter()
+        .filter_map(|g| match *g {
+            Gate::And { a, b, out } => Some((a.index(), b.index(), out.index())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn choice(b: bool) -> Choice {
+    Choice::from(b as u8)
+}
+
+/// `n` random bits from `rng`.
+pub(crate) fn random_bits<R: RngCore>(rng: &mut R, n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    rng.fill_bytes(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+/// The sizes of a preprocessing for `instances` runs of `circuit`, checked.
+pub(crate) struct Plan {
+    pub(crate) n_in: usize,
+    pub(crate) n_and: usize,
+    /// AND gates of all instances.
+    pub(crate) total_and: usize,
+    /// The KOS batches of each direction: the wire masks, then `a, b, r` of every
+    /// leaky-AND layer (none without AND gates).
+    pub(crate) sizes: Vec<usize>,
+}
+
+impl Plan {
+    pub(crate) fn new(circuit: &Circuit, instances: usize) -> Result<Plan> {
+        if circuit.parties().len() != 2 {
+            return Err(AuthError::InvalidArgument(format!(
+                "authenticated garbling is for two parties; the circuit has {}",
+                circuit.parties().len()
+            )));
+        }
+        if instances == 0 {
+            return Err(AuthError::InvalidArgument("zero instances".into()));
+        }
+        let n_in = circuit.num_input_wires() as usize;
+        let n_and = circuit.and_count();
+        let too_many =
+            || AuthError::InvalidArgument(format!("{instances} instances of {n_and} AND gates is too many"));
+        let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
+        let b_size = bucket::bucket_size(total_and.max(1));
+        let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
+        if n_masks.max(total_and) + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
+            return Err(too_many());
+        }
+        // One batch of wire masks, then one batch per part (a, b, r) of each leaky-AND
+        // layer, so no part is ever copied out of a larger pool.
+        let mut sizes = vec![n_masks];
+        sizes.extend(core::iter::repeat_n(total_and, if total_and == 0 { 0 } else { 3 * b_size }));
+        Ok(Plan { n_in, n_and, total_and, sizes })
+    }
+}
+
+/// `<lambda_w>` for every wire of instance `instance`: its input wires' and AND
+/// outputs' masks from the preprocessing, the rest by local operations.
+pub(crate) fn instance_masks(pre: &Preprocessed, circuit: &Circuit, instance: usize) -> AuthShares {
+    let (role, delta, n_in, n_and) = (pre.role, &pre.delta, pre.n_in, pre.n_and);
+    let base = instance * (n_in + n_and);
+    let nw = circuit.num_wires() as usize;
+    let mut masks =
+        AuthShares { bits: vec![false; nw], macs: vec![Block::ZERO; nw], keys: vec![Block::ZERO; nw] };
+    for w in 0..n_in {
+        masks.xor_at(w, &pre.masks, base + w);
+    }
+    let mut and_index = 0;
+    for g in circuit.gates() {
+        match *g {
+            Gate::Xor { a, b, out } => {
+                masks.xor_within(out.index(), a.index());
+                masks.xor_within(out.index(), b.index());
             }
-            link.send(&state.opening())
-        }
-        Role::Evaluator => {
-            let com = feq::digest_message(what, &link.recv(32)?)?;
-            link.send(&digest)?;
-            let theirs = feq::verify_opening(what, &com, &link.recv(feq::OPENING_LEN)?)?;
-            if theirs != digest {
-                return Err(AuthError::Equality { what });
+            Gate::And { out, .. } => {
+                masks.xor_at(out.index(), &pre.masks, base + n_in + and_index);
+                and_index += 1;
             }
-            Ok(())
+            Gate::Inv { a, out } => {
+                masks.xor_within(out.index(), a.index());
+                masks.xor_public(role, delta, out.index(), true);
+            }
+            Gate::Const { value, out } => masks.xor_public(role, delta, out.index(), value),
+            Gate::Copy { a, out } => masks.xor_within(out.index(), a.index()),
         }
     }
+    masks
 }
 
-/// A coin toss: the garbler commits to its seed first.
-fn coin<L: Link, R: RngCore + CryptoRng>(role: Role, link: &mut L, rng: &mut R) -> Result<Block> {
-    let mut mine = [0u8; 32];
-    rng.fill_bytes(&mut mine);
-    let theirs = match role {
-        Role::Garbler => {
-            let (state, com) = feq::commit(rng, "coin toss", mine);
-            link.send(&com)?;
-            let theirs = feq::digest_message("coin toss", &link.recv(32)?)?;
-            link.send(&state.opening())?;
-            theirs
-        }
-        Role::Evaluator => {
-            let com = feq::digest_message("coin toss", &link.recv(32)?)?;
-            link.send(&mine)?;
-            feq::verify_opening("coin toss", &com, &link.recv(feq::OPENING_LEN)?)?
-        }
-    };
-    let mut seed = [0u8; 16];
-    for i in 0..16 {
-        seed[i] = mine[i] ^ theirs[i];
-    }
-    Ok(Block::from(seed))
-}
-
-/// `<lambda_alpha lambda_beta>` for every AND gate from one triple each: triples
-/// `t0..t0 + ands.len()` of `t`.
-fn beaver<L: Link>(
-    role: Role,
-    link: &mut L,
-    delta: &Delta,
+/// The Beaver step's shares to open: `d = lambda_alpha ^ a` for every AND gate, then
+/// `e = lambda_beta ^ b`, from triples `t0..t0 + ands.len()` of `t`.
+pub(crate) fn beaver_open(
     masks: &AuthShares,
     ands: &[(usize, usize, usize)],
     t: &Triples,
     t0: usize,
-) -> Result<AuthShares> {
+) -> AuthShares {
     let n = ands.len();
-    // d = lambda_alpha ^ a, e = lambda_beta ^ b, opened together.
     let mut de = AuthShares::with_capacity(2 * n);
     for (k, &(alpha, _, _)) in ands.iter().enumerate() {
         de.push_from(masks, alpha);
@@ -846,8 +480,20 @@ fn beaver<L: Link>(
         de.push_from(masks, beta);
         de.xor_at(n + k, &t.b, t0 + k);
     }
-    let peer = exchange(role, link, &de.open("Beaver openings"), open_len(2 * n))?;
-    let peer = de.check_open(delta, "Beaver openings", &peer)?;
+    de
+}
+
+/// `<lambda_alpha lambda_beta>` for every AND gate from its triple and the opened `d`,
+/// `e` (mine in `de`, the peer's bits in `peer`, MAC-checked).
+pub(crate) fn beaver_finish(
+    role: Role,
+    delta: &Delta,
+    de: &AuthShares,
+    peer: &[bool],
+    t: &Triples,
+    t0: usize,
+) -> AuthShares {
+    let n = de.len() / 2;
     let mut sigma = AuthShares::with_capacity(n);
     for k in 0..n {
         sigma.push_from(&t.c, t0 + k);
@@ -861,7 +507,7 @@ fn beaver<L: Link>(
         }
         sigma.xor_public(role, delta, k, d & e);
     }
-    Ok(sigma)
+    sigma
 }
 
 /// The share of `r_ij` of gate `k`: (bit, MAC, key).
@@ -900,6 +546,18 @@ fn block_at(bytes: &[u8], off: usize) -> Block {
     let mut b = [0u8; 16];
     b.copy_from_slice(&bytes[off..off + 16]);
     Block::from(b)
+}
+
+/// One instance's authenticated wire masks and AND gates.
+pub(crate) struct Wires<'a> {
+    /// `<lambda_w>` per wire.
+    pub(crate) masks: &'a AuthShares,
+    /// `(alpha, beta, gamma)` per AND gate.
+    pub(crate) ands: &'a [(usize, usize, usize)],
+    /// `<lambda_alpha lambda_beta>` per AND gate.
+    pub(crate) sigma: &'a AuthShares,
+    /// The session-wide index of this instance's AND gate 0 (the tables' tweaks).
+    pub(crate) first_and: usize,
 }
 
 /// The evaluator's state while it walks the circuit.
@@ -968,43 +626,18 @@ impl Evaluation<'_> {
 /// AND gates hashed per call of the multi-block TCCR kernel.
 const HASH_BATCH: usize = 256;
 
-#[allow(clippy::too_many_arguments)]
-fn garbler<L: Link, R: RngCore + CryptoRng>(
+/// The garbler's zero-label of every wire (`zero` holds those of the input wires; an
+/// AND output's is fresh from `rng`), then the authenticated tables of all AND gates,
+/// [`HASH_BATCH`] gates per TCCR call (16 hashes each).
+pub(crate) fn garble<R: RngCore + CryptoRng>(
     circuit: &Circuit,
-    link: &mut Meter<'_, L>,
     rng: &mut R,
     delta: &Delta,
     w: &Wires<'_>,
-    my_inputs: &[usize],
-    zhat_mine: &[bool],
-    peer_inputs: &[usize],
-    theirs: &mut kos::Sender,
-) -> Result<Vec<Option<bool>>> {
+    zero: &mut [Block],
+) -> Vec<u8> {
     let (masks, ands, sigma) = (w.masks, w.ands, w.sigma);
     let d = delta.as_block();
-    let mut zero = vec![Block::ZERO; circuit.num_wires() as usize];
-    for &w in my_inputs {
-        zero[w] = Block::random(rng);
-    }
-    // The evaluator's input labels: a KOS batch with its masked values as choices.
-    let ext =
-        iknp::Extend::from_vec(link.recv(iknp::Extend::encoded_len_for(peer_inputs.len() + kos::CHECK_OTS))?)
-            .map_err(ot)?;
-    let (challenge, pending) = theirs.extend(rng, peer_inputs.len(), &ext).map_err(ot)?;
-    link.send(&challenge.to_bytes())?;
-    let proof = kos::Proof::from_bytes(&link.recv(kos::Proof::LEN)?).map_err(ot)?;
-    for (&w, k) in peer_inputs.iter().zip(pending.verify(&proof).map_err(ot)?) {
-        zero[w] = k;
-    }
-    // My inputs: masked values and active labels.
-    let mut msg = pack_bits(zhat_mine);
-    for (&w, &z) in my_inputs.iter().zip(zhat_mine) {
-        msg.extend_from_slice(&zero[w].xor_if(d, choice(z)).to_bytes());
-    }
-    link.send(&msg)?;
-    link.phase("inputs");
-    // The zero-label of every wire (an AND output's is fresh), then the tables of all
-    // AND gates, HASH_BATCH gates per TCCR call (16 hashes each).
     for g in circuit.gates() {
         match *g {
             Gate::Xor { a, b, out } => zero[out.index()] = zero[a.index()] ^ zero[b.index()],
@@ -1041,93 +674,48 @@ fn garbler<L: Link, R: RngCore + CryptoRng>(
             }
         }
     }
-    link.send(&tables)?;
-    link.phase("garbled tables");
-    // Outputs: mine first (the evaluator's z^, labels and mask shares), checked.
-    let my_outs = output_wires(circuit, 0);
-    let n = my_outs.len();
-    let msg = link.recv(n.div_ceil(8) + 16 * n + 5 + n.div_ceil(8) + 32)?;
-    if msg.len() < n.div_ceil(8) + 16 * n {
-        return Err(AuthError::Malformed { what: "output message", reason: format!("{} bytes", msg.len()) });
-    }
-    let zhat = unpack_bits(&msg[..n.div_ceil(8)], n)
-        .map_err(|reason| AuthError::Malformed { what: "output message", reason })?;
+    tables
+}
+
+/// The garbler's check of the evaluator's output message: each label must be
+/// `L_{w,0} ^ z^ Delta_A`. Returns my mask shares of my output wires.
+pub(crate) fn check_output_labels(
+    masks: &AuthShares,
+    delta: &Delta,
+    zero: &[Block],
+    my_outs: &[usize],
+    masked: &[bool],
+    labels: &[Block],
+) -> Result<AuthShares> {
+    let d = delta.as_block();
     let mut my_mask = AuthShares::default();
-    for (idx, &w) in my_outs.iter().enumerate() {
-        let off = n.div_ceil(8) + 16 * idx;
-        let label = Block::from(<[u8; 16]>::try_from(&msg[off..off + 16]).expect("16-byte slice"));
-        if label != zero[w].xor_if(d, choice(zhat[idx])) {
+    for ((&w, &z), &label) in my_outs.iter().zip(masked).zip(labels) {
+        if label != zero[w].xor_if(d, choice(z)) {
             return Err(AuthError::OutputLabel { wire: w });
         }
         my_mask.push_from(masks, w);
     }
-    let peer_mask = my_mask.check_open(delta, "output masks", &msg[n.div_ceil(8) + 16 * n..])?;
-    // Then the evaluator's outputs: my mask shares, opened.
-    let theirs_out = output_wires(circuit, 1);
-    let mut open = AuthShares::default();
-    for &w in &theirs_out {
-        open.push_from(masks, w);
-    }
-    link.send(&open.open("output masks"))?;
-    link.phase("outputs");
-    let mut mine_values = my_outs.iter().zip(zhat.iter().zip(my_mask.bits.iter().zip(&peer_mask)));
-    Ok(assemble(circuit, 0, &mut mine_values))
+    Ok(my_mask)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn evaluator<L: Link, R: RngCore + CryptoRng>(
+/// The evaluator's walk of the circuit from its input wires' masked values and labels
+/// (`zhat`, `label`), checking every decrypted row; returns every wire's masked value
+/// and label. AND gates wait in a batch until a gate reads one of their outputs (or
+/// the batch is full), then are hashed in one TCCR call and checked in circuit order,
+/// so the first failing gate is the one named, as gate by gate.
+pub(crate) fn evaluate(
     circuit: &Circuit,
-    link: &mut Meter<'_, L>,
-    rng: &mut R,
     delta: &Delta,
     w: &Wires<'_>,
-    my_inputs: &[usize],
-    zhat_mine: &[bool],
-    peer_inputs: &[usize],
-    mine: &mut kos::Receiver,
-) -> Result<Vec<Option<bool>>> {
-    let (masks, ands) = (w.masks, w.ands);
+    zhat: Vec<bool>,
+    label: Vec<Block>,
+    tables: &[u8],
+) -> Result<(Vec<bool>, Vec<Block>)> {
     let nw = circuit.num_wires() as usize;
-    let mut zhat = vec![false; nw];
-    let mut label = vec![Block::ZERO; nw];
-    // My input labels by KOS-checked correlated OT.
-    let (ext, pending) = mine.extend(rng, zhat_mine).map_err(ot)?;
-    link.send(ext.as_bytes())?;
-    let challenge = kos::Challenge::from_bytes(&link.recv(kos::Challenge::LEN)?).map_err(ot)?;
-    let (proof, labels) = pending.respond(&challenge);
-    link.send(&proof.to_bytes())?;
-    for ((&w, &z), l) in my_inputs.iter().zip(zhat_mine).zip(labels) {
-        zhat[w] = z;
-        label[w] = l;
-    }
-    // The garbler's inputs.
-    let n = peer_inputs.len();
-    let msg = link.recv(n.div_ceil(8) + 16 * n)?;
-    if msg.len() != n.div_ceil(8) + 16 * n {
-        return Err(AuthError::Malformed { what: "garbler inputs", reason: format!("{} bytes", msg.len()) });
-    }
-    let z = unpack_bits(&msg[..n.div_ceil(8)], n)
-        .map_err(|reason| AuthError::Malformed { what: "garbler inputs", reason })?;
-    for (idx, &w) in peer_inputs.iter().enumerate() {
-        let off = n.div_ceil(8) + 16 * idx;
-        zhat[w] = z[idx];
-        label[w] = block_at(&msg, off);
-    }
-    link.phase("inputs");
-    let tables = link.recv(128 * ands.len())?;
-    if tables.len() != 128 * ands.len() {
-        return Err(AuthError::Malformed {
-            what: "garbled tables",
-            reason: format!("{} bytes for {} AND gates", tables.len(), ands.len()),
-        });
-    }
-    // AND gates wait in `batch` until a gate reads one of their outputs (or the batch
-    // is full), then are hashed in one TCCR call and checked in circuit order, so the
-    // first failing gate is the one named, as gate by gate.
     let mut e = Evaluation {
         delta,
         w,
-        tables: &tables,
+        tables,
         zhat,
         label,
         busy: vec![false; nw],
@@ -1165,48 +753,26 @@ fn evaluator<L: Link, R: RngCore + CryptoRng>(
         }
     }
     e.flush()?;
-    let Evaluation { zhat, label, .. } = e;
-    link.phase("garbled tables");
-    // Outputs: the garbler's first (z^, labels, my mask shares), then mine.
-    let theirs_out = output_wires(circuit, 0);
-    let mut msg = pack_bits(&theirs_out.iter().map(|&w| zhat[w]).collect::<Vec<_>>());
-    let mut open = AuthShares::default();
-    for &w in &theirs_out {
-        msg.extend_from_slice(&label[w].to_bytes());
-        open.push_from(masks, w);
-    }
-    msg.extend_from_slice(&open.open("output masks"));
-    link.send(&msg)?;
-    let my_outs = output_wires(circuit, 1);
-    let mut my_mask = AuthShares::default();
-    for &w in &my_outs {
-        my_mask.push_from(masks, w);
-    }
-    let peer_mask =
-        my_mask.check_open(delta, "output masks", &link.recv(5 + my_outs.len().div_ceil(8) + 32)?)?;
-    let zh: Vec<bool> = my_outs.iter().map(|&w| zhat[w]).collect();
-    link.phase("outputs");
-    let mut values = my_outs.iter().zip(zh.iter().zip(my_mask.bits.iter().zip(&peer_mask)));
-    Ok(assemble(circuit, 1, &mut values))
+    Ok((e.zhat, e.label))
 }
 
-/// One entry per output wire: the value `z^ ^ lambda_me ^ lambda_peer` where revealed.
-fn assemble<'a>(
-    circuit: &Circuit,
-    party: u8,
-    values: &mut impl Iterator<Item = (&'a usize, (&'a bool, (&'a bool, &'a bool)))>,
-) -> Vec<Option<bool>> {
+/// One entry per output wire: the value `z^ ^ lambda_me ^ lambda_peer` where revealed
+/// to `party`; `values` has one `(z^, my share, peer's share)` per revealed wire, in
+/// the order of [`output_wires`].
+pub(crate) fn assemble(circuit: &Circuit, party: u8, values: &[(bool, bool, bool)]) -> Result<Outputs> {
+    let mut values = values.iter();
     let mut out = Vec::new();
     for g in circuit.outputs() {
         for _ in &g.wires {
             if revealed_to(g.reveal, party) {
-                // `output_wires` lists exactly these wires in this order.
-                let (_, (z, (a, b))) = values.next().expect("one value per revealed output wire");
+                let Some(&(z, a, b)) = values.next() else {
+                    return Err(AuthError::InvalidArgument("fewer output values than revealed wires".into()));
+                };
                 out.push(Some(z ^ a ^ b));
             } else {
                 out.push(None);
             }
         }
     }
-    out
+    Ok(out)
 }

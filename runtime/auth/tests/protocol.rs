@@ -1,10 +1,19 @@
-//! The whole authenticated-garbling protocol between two threads: honest runs agree
-//! with the plaintext evaluator on random circuits; a cheating garbler (or a
-//! man-in-the-middle) that changes any byte of any garbler-to-evaluator message makes
-//! the run fail with a named check or leaves the outputs correct, never wrong.
+//! The whole authenticated-garbling protocol: honest runs agree with the plaintext
+//! evaluator on random circuits; each cheating strategy of docs/protocol.md's table is
+//! played through the state machines ([`mpc_auth::machine::Machine`], two of them
+//! pumped in one thread by `common::pump`) by editing one typed message, and is caught
+//! by the check it names (or is harmless, never a wrong output); a man-in-the-middle
+//! that changes any byte of any garbler-to-evaluator frame (over a real channel, two
+//! threads, through `protocol::run` and a tampering `Link`) makes the run fail with a
+//! named check or leaves the outputs correct.
+
+mod common;
 
 use std::thread;
 
+use common::MsgEdit;
+use mpc_auth::machine::Machine;
+use mpc_auth::message::Message;
 use mpc_auth::protocol::{self, ChannelLink, Link};
 use mpc_auth::{AuthError, Role};
 use mpc_circuits::{eval, Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
@@ -71,10 +80,10 @@ fn random_circuit(seed: u64, n_a: u32, n_b: u32, n_gates: usize) -> Circuit {
     .unwrap()
 }
 
-/// An edit of one message's bytes.
+/// An edit of one frame's bytes (a man in the middle).
 type Edit = Box<dyn FnMut(&mut Vec<u8>) + Send>;
 
-/// A link that lets a test edit the `index`-th message this side sends.
+/// A link that lets a test edit the bytes of the `index`-th frame this side sends.
 struct Tamper<L> {
     inner: L,
     sent: usize,
@@ -99,14 +108,33 @@ impl<L: Link> Link for Tamper<L> {
     }
 }
 
-struct Outcome {
+/// Both results of a run over a real channel, and each side's frame lengths.
+struct LinkOutcome {
     garbler: Result<Vec<Option<bool>>, AuthError>,
     evaluator: Result<Vec<Option<bool>>, AuthError>,
     garbler_lengths: Vec<usize>,
-    evaluator_lengths: Vec<usize>,
 }
 
-fn run(c: &Circuit, xa: &[bool], xb: &[bool], seed: u64, edit: Option<(usize, Edit)>) -> Outcome {
+/// One instance over an in-memory channel between two threads, `protocol::run` on
+/// both sides, with an optional byte edit of one garbler frame (a man in the middle).
+fn run_link(c: &Circuit, xa: &[bool], xb: &[bool], seed: u64, edit: Option<(usize, Edit)>) -> LinkOutcome {
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let (c1, xb) = (c.clone(), xb.to_vec());
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
+        protocol::run(Role::Evaluator, &c1, &xb, &mut ChannelLink(cb), &mut rng)
+    });
+    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
+    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
+    let garbler = protocol::run(Role::Garbler, c, xa, &mut link, &mut rng);
+    drop(link.inner);
+    let evaluator = eval.join().unwrap();
+    LinkOutcome { garbler, evaluator, garbler_lengths: link.lengths }
+}
+
+/// One instance through the two machines (seeds as in [`run_link`]), with an optional
+/// edit of one typed message sent by each side.
+fn run(c: &Circuit, xa: &[bool], xb: &[bool], seed: u64, edit: Option<MsgEdit>) -> Outcome {
     run_with(c, xa, xb, seed, edit, None)
 }
 
@@ -117,23 +145,33 @@ fn run_with(
     xa: &[bool],
     xb: &[bool],
     seed: u64,
-    edit: Option<(usize, Edit)>,
-    eval_edit: Option<(usize, Edit)>,
+    edit: Option<MsgEdit>,
+    eval_edit: Option<MsgEdit>,
 ) -> Outcome {
-    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
-    let (c1, xb) = (c.clone(), xb.to_vec());
-    let eval = thread::spawn(move || {
-        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
-        let mut link = Tamper { inner: ChannelLink(cb), sent: 0, edit: eval_edit, lengths: Vec::new() };
-        let out = protocol::run(Role::Evaluator, &c1, &xb, &mut link, &mut rng);
-        (out, link.lengths)
-    });
-    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
-    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
-    let garbler = protocol::run(Role::Garbler, c, xa, &mut link, &mut rng);
-    drop(link.inner);
-    let (evaluator, evaluator_lengths) = eval.join().unwrap();
-    Outcome { garbler, evaluator, garbler_lengths: link.lengths, evaluator_lengths }
+    let one = |o: Result<Vec<Vec<Option<bool>>>, AuthError>| o.map(|mut v| v.pop().unwrap_or_default());
+    let o = run_many_with(c, &[(xa.to_vec(), xb.to_vec())], seed, edit, eval_edit);
+    assert!(!o.edit_unused, "the message to edit was never sent");
+    Outcome { garbler: one(o.garbler), evaluator: one(o.evaluator) }
+}
+
+struct Outcome {
+    garbler: Result<Vec<Option<bool>>, AuthError>,
+    evaluator: Result<Vec<Option<bool>>, AuthError>,
+}
+
+/// `K = xs.len()` instances through the two machines, optional edits.
+fn run_many_with(
+    c: &Circuit,
+    xs: &[(Vec<bool>, Vec<bool>)],
+    seed: u64,
+    edit: Option<MsgEdit>,
+    eval_edit: Option<MsgEdit>,
+) -> common::Pumped {
+    let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
+    let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
+    let g = Machine::new(Role::Garbler, c, &xa, ChaCha12Rng::seed_from_u64(seed ^ 0x9)).unwrap();
+    let e = Machine::new(Role::Evaluator, c, &xb, ChaCha12Rng::seed_from_u64(seed ^ 0xe)).unwrap();
+    common::pump(g, e, edit, eval_edit)
 }
 
 fn expected(c: &Circuit, xa: &[bool], xb: &[bool]) -> (Vec<Option<bool>>, Vec<Option<bool>>) {
@@ -171,14 +209,29 @@ fn random_circuits_give_the_plaintext_outputs() {
 }
 
 #[test]
+fn the_machines_and_the_link_loop_give_the_same_outputs() {
+    // `protocol::run` over a channel between two threads is the same machine run by
+    // the one loop: the same outputs as the pumped machines with the same seeds.
+    let c = random_circuit(3, 6, 7, 90);
+    let mut rng = ChaCha12Rng::seed_from_u64(40);
+    let (xa, xb) = (bits(&mut rng, 6), bits(&mut rng, 7));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let linked = run_link(&c, &xa, &xb, 41, None);
+    let pumped = run(&c, &xa, &xb, 41, None);
+    assert_eq!((linked.garbler.unwrap(), linked.evaluator.unwrap()), (ea.clone(), eb.clone()));
+    assert_eq!((pumped.garbler.unwrap(), pumped.evaluator.unwrap()), (ea, eb));
+}
+
+#[test]
 fn every_single_byte_flip_from_the_garbler_fails_or_is_harmless() {
-    // A man-in-the-middle (or the garbler itself) flips one byte of one message at
-    // random offsets: the run must fail with an error or give the right outputs.
+    // A man-in-the-middle (or the garbler itself) flips one byte of one frame at
+    // random offsets, over a real channel: the run must fail with an error or give the
+    // right outputs.
     let c = random_circuit(42, 5, 5, 80);
     let mut rng = ChaCha12Rng::seed_from_u64(2);
     let (xa, xb) = (bits(&mut rng, 5), bits(&mut rng, 5));
     let (ea, eb) = expected(&c, &xa, &xb);
-    let honest = run(&c, &xa, &xb, 7, None);
+    let honest = run_link(&c, &xa, &xb, 7, None);
     assert_eq!(honest.evaluator.as_ref().unwrap(), &eb);
     let lengths = honest.garbler_lengths;
     let tables = tables_message(&lengths, c.and_count());
@@ -192,7 +245,7 @@ fn every_single_byte_flip_from_the_garbler_fails_or_is_harmless() {
         let offset = rng.gen_range(0..lengths[msg]);
         let x: u8 = rng.gen_range(1..=255);
         let edit: Edit = Box::new(move |m: &mut Vec<u8>| m[offset] ^= x);
-        let o = run(&c, &xa, &xb, 7, Some((msg, edit)));
+        let o = run_link(&c, &xa, &xb, 7, Some((msg, edit)));
         // Whichever side finishes must have the right outputs.
         if let Ok(a) = &o.garbler {
             assert_eq!(a, &ea, "message {msg} offset {offset}: a wrong garbler output");
@@ -209,28 +262,45 @@ fn every_single_byte_flip_from_the_garbler_fails_or_is_harmless() {
     assert!(failed > 0, "some flips must be caught ({harmless} harmless)");
 }
 
-/// The index of the garbled-tables message among the garbler's messages: the one of
-/// 128 bytes per AND gate.
+/// The index of the garbled-tables frame among the garbler's frames: the one of 128
+/// bytes per AND gate.
 fn tables_message(lengths: &[usize], ands: usize) -> usize {
     lengths.iter().rposition(|&l| l == 128 * ands).expect("a tables message")
+}
+
+/// An edit of the `k`-th message of kind `name`.
+fn edit(name: &'static str, k: usize, f: impl FnMut(&mut Message) + 'static) -> Option<MsgEdit> {
+    Some((name, k, Box::new(f)))
+}
+
+/// The bytes of a message that keeps them (tables, openings, leaky-AND rows).
+fn bytes_of(m: &mut Message) -> &mut Vec<u8> {
+    match m {
+        Message::Tables(b)
+        | Message::OutputMasks(b)
+        | Message::InputMasks(b)
+        | Message::BeaverOpening(b)
+        | Message::BucketOpening(b)
+        | Message::LeakyTables(b)
+        | Message::LeakyBits(b) => b,
+        other => panic!("{other:?} keeps no bytes"),
+    }
 }
 
 #[test]
 fn a_flipped_bit_in_an_opened_garbled_row_is_caught_and_named() {
     let c = random_circuit(5, 4, 4, 40);
-    let ands = c.and_count();
     let mut rng = ChaCha12Rng::seed_from_u64(3);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run(&c, &xa, &xb, 9, None);
-    let t = tables_message(&honest.garbler_lengths, ands);
     // Flip the same bit in all four rows of gate 0's MAC: whichever row the evaluator
     // opens is wrong.
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+    let flip = edit("garbled tables", 0, |m| {
+        let t = bytes_of(m);
         for row in 0..4 {
-            m[32 * row + 2] ^= 0x04;
+            t[32 * row + 2] ^= 0x04;
         }
     });
-    let o = run(&c, &xa, &xb, 9, Some((t, edit)));
+    let o = run(&c, &xa, &xb, 9, flip);
     let err = o.evaluator.unwrap_err();
     assert_eq!(err, AuthError::GarbledTable { gate: 0 });
     assert_eq!(err.to_string(), "the peer's garbled table for AND gate 0 failed authentication");
@@ -243,13 +313,9 @@ fn tables_of_another_function_are_caught() {
     // places but fed by other wires, say): here every AND row is replaced by the row of
     // the next gate. The evaluator's MAC check refuses.
     let c = random_circuit(6, 4, 4, 60);
-    let ands = c.and_count();
     let mut rng = ChaCha12Rng::seed_from_u64(4);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run(&c, &xa, &xb, 10, None);
-    let t = tables_message(&honest.garbler_lengths, ands);
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| m.rotate_left(128));
-    let o = run(&c, &xa, &xb, 10, Some((t, edit)));
+    let o = run(&c, &xa, &xb, 10, edit("garbled tables", 0, |m| bytes_of(m).rotate_left(128)));
     assert!(matches!(o.evaluator, Err(AuthError::GarbledTable { .. })), "{:?}", o.evaluator.err());
 }
 
@@ -260,9 +326,7 @@ fn tampered_output_decoding_is_caught() {
     let c = random_circuit(8, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(5);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let last = run(&c, &xa, &xb, 11, None).garbler_lengths.len() - 1;
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[5] ^= 1);
-    let o = run(&c, &xa, &xb, 11, Some((last, edit)));
+    let o = run(&c, &xa, &xb, 11, edit("output masks", 0, |m| bytes_of(m)[5] ^= 1));
     assert!(
         matches!(o.evaluator, Err(AuthError::MacCheck { what: "output masks", .. })),
         "{:?}",
@@ -272,50 +336,79 @@ fn tampered_output_decoding_is_caught() {
 
 #[test]
 fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
-    // The evaluator's second message is its OT extension (after the base-OT offer);
-    // flipping one entry of column 0 means a different choice in that column only.
-    // Column 0 meets bit 0 of the garbler's Delta, which is always 1: caught.
+    // The evaluator's first OT extension batch with one entry of column 0 flipped: a
+    // different choice in that column only. Column 0 meets bit 0 of the garbler's
+    // Delta, which is always 1: caught.
     let c = random_circuit(9, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(6);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1);
-    let o = run_with(&c, &xa, &xb, 12, None, Some((1, edit)));
+    let cheat = edit("OT extension", 0, |m| {
+        let Message::OtExtend(ext) = m else { panic!("{m:?}") };
+        let mut b = ext.to_bytes();
+        b[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;
+        *ext = mpc_ot::iknp::Extend::from_vec(b).unwrap();
+    });
+    let o = run_with(&c, &xa, &xb, 12, None, cheat);
     let err = o.garbler.unwrap_err();
     assert!(err.to_string().contains("consistency check"), "{err}");
 }
 
 #[test]
+fn an_evaluator_with_inconsistent_choices_in_its_input_ots_is_caught() {
+    // The same lie in the instance's own KOS batch (the evaluator's input labels, the
+    // session's last OT extension message): the garbler's check refuses before it
+    // sends its inputs or tables.
+    let c = random_circuit(9, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(6);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let honest = run_many_with(&c, &[(xa.clone(), xb.clone())], 12, None, None);
+    let last = honest.to_garbler.iter().filter(|(n, _)| *n == "OT extension").count() - 1;
+    let cheat = edit("OT extension", last, |m| {
+        let Message::OtExtend(ext) = m else { panic!("{m:?}") };
+        let mut b = ext.to_bytes();
+        b[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;
+        *ext = mpc_ot::iknp::Extend::from_vec(b).unwrap();
+    });
+    let o = run_many_with(&c, &[(xa, xb)], 12, None, cheat);
+    assert!(!o.edit_unused);
+    let err = o.garbler.unwrap_err();
+    assert!(err.to_string().contains("consistency check"), "{err}");
+    assert!(!o.to_evaluator.iter().any(|(n, _)| *n == "garbled tables"), "no tables after a failed check");
+}
+
+#[test]
 fn an_evaluator_lying_about_the_garblers_output_is_caught() {
-    // The evaluator's last message carries, for the garbler's outputs, the masked
+    // The evaluator's output message carries, for the garbler's outputs, the masked
     // values and their labels: a flipped masked bit no longer matches its label.
     let c = random_circuit(10, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(7);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run(&c, &xa, &xb, 13, None);
-    assert!(honest.garbler.is_ok());
-    let last = honest.evaluator_lengths.len() - 1;
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| m[0] ^= 1);
-    let o = run_with(&c, &xa, &xb, 13, None, Some((last, edit)));
+    assert!(run(&c, &xa, &xb, 13, None).garbler.is_ok());
+    let lie = edit("output message", 0, |m| {
+        let Message::EvaluatorOutputs { masked, .. } = m else { panic!("{m:?}") };
+        masked[0] ^= true;
+    });
+    let o = run_with(&c, &xa, &xb, 13, None, lie);
     assert!(matches!(o.garbler, Err(AuthError::OutputLabel { .. })), "{:?}", o.garbler);
 }
 
 #[test]
 fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
-    // The garbler's input message is its masked input bits then one label per input
-    // wire. A wrong label makes the first AND row it selects decrypt to garbage (the
-    // MAC check fails); where the wire reaches outputs only through XORs the
-    // evaluator's outputs do not depend on the label (they use masked values), so the
-    // run is right. Never a wrong output.
+    // A wrong label makes the first AND row it selects decrypt to garbage (the MAC
+    // check fails); where the wire reaches outputs only through XORs the evaluator's
+    // outputs do not depend on the label (they use masked values), so the run is
+    // right. Never a wrong output.
     let c = random_circuit(11, 4, 4, 40);
     let mut rng = ChaCha12Rng::seed_from_u64(8);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
     let (ea, eb) = expected(&c, &xa, &xb);
-    let honest = run(&c, &xa, &xb, 14, None);
-    let msg = honest.garbler_lengths.iter().position(|&l| l == 1 + 16 * 4).expect("the input message");
     let mut caught = 0;
     for wire in 0..4 {
-        let edit: Edit = Box::new(move |m: &mut Vec<u8>| m[1 + 16 * wire + 7] ^= 0x20);
-        let o = run(&c, &xa, &xb, 14, Some((msg, edit)));
+        let wrong = edit("garbler inputs", 0, move |m| {
+            let Message::GarblerInputs { labels, .. } = m else { panic!("{m:?}") };
+            labels[wire] ^= mpc_crypto::Block::from(1u128 << 61);
+        });
+        let o = run(&c, &xa, &xb, 14, wrong);
         if let Ok(a) = &o.garbler {
             assert_eq!(a, &ea);
         }
@@ -325,6 +418,30 @@ fn wrong_input_labels_from_the_garbler_fail_or_are_harmless() {
         }
     }
     assert!(caught > 0, "a label feeding an AND gate must be caught");
+}
+
+#[test]
+fn wrong_macs_on_authenticated_bits_are_caught() {
+    // Each opening of authenticated bits in an instance, with its MAC digest changed
+    // (the bits as they are): the Beaver openings (either side) and the input masks.
+    let c = random_circuit(15, 4, 4, 30);
+    let mut rng = ChaCha12Rng::seed_from_u64(9);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let last = |m: &mut Message| {
+        let b = bytes_of(m);
+        let n = b.len();
+        b[n - 1] ^= 0x80;
+    };
+    let o = run(&c, &xa, &xb, 16, edit("Beaver openings", 0, last));
+    assert!(
+        matches!(o.evaluator, Err(AuthError::MacCheck { what: "Beaver openings", .. })),
+        "{:?}",
+        o.evaluator
+    );
+    let o = run_with(&c, &xa, &xb, 16, None, edit("Beaver openings", 0, last));
+    assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "Beaver openings", .. })), "{:?}", o.garbler);
+    let o = run_with(&c, &xa, &xb, 16, None, edit("input masks", 0, last));
+    assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "input masks", .. })), "{:?}", o.garbler);
 }
 
 #[test]
@@ -350,10 +467,7 @@ fn a_message_one_byte_longer_than_its_exact_size_is_refused() {
     let ands = c.and_count();
     let mut rng = ChaCha12Rng::seed_from_u64(16);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run(&c, &xa, &xb, 17, None);
-    let t = tables_message(&honest.garbler_lengths, ands);
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| m.push(0));
-    let o = run(&c, &xa, &xb, 17, Some((t, edit)));
+    let o = run(&c, &xa, &xb, 17, edit("garbled tables", 0, |m| bytes_of(m).push(0)));
     let want = 128 * ands as u64;
     assert!(
         matches!(o.evaluator, Err(AuthError::TooLarge { len, max }) if len == want + 1 && max == want),
@@ -363,32 +477,6 @@ fn a_message_one_byte_longer_than_its_exact_size_is_refused() {
     assert!(o.garbler.is_err());
 }
 
-type ManyResult = Result<Vec<Vec<Option<bool>>>, AuthError>;
-
-/// `K = xs.len()` instances in one session, an optional edit of one garbler message:
-/// both results and the garbler's message lengths.
-fn run_many(
-    c: &Circuit,
-    xs: &[(Vec<bool>, Vec<bool>)],
-    seed: u64,
-    edit: Option<(usize, Edit)>,
-) -> (ManyResult, ManyResult, Vec<usize>) {
-    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
-    let c1 = c.clone();
-    let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
-    let eval = thread::spawn(move || {
-        let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0xe);
-        let mut link = ChannelLink(cb);
-        protocol::run_many(Role::Evaluator, &c1, &xb, &mut link, &mut rng)
-    });
-    let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
-    let mut rng = ChaCha12Rng::seed_from_u64(seed ^ 0x9);
-    let mut link = Tamper { inner: ChannelLink(ca), sent: 0, edit, lengths: Vec::new() };
-    let garbler = protocol::run_many(Role::Garbler, c, &xa, &mut link, &mut rng);
-    drop(link.inner);
-    (garbler, eval.join().unwrap(), link.lengths)
-}
-
 #[test]
 fn many_instances_in_one_session_each_give_the_plaintext_outputs() {
     let mut rng = ChaCha12Rng::seed_from_u64(20);
@@ -396,8 +484,8 @@ fn many_instances_in_one_session_each_give_the_plaintext_outputs() {
         let c = random_circuit(seed, 6, 5, 150);
         let xs: Vec<(Vec<bool>, Vec<bool>)> =
             (0..k).map(|_| (bits(&mut rng, 6), bits(&mut rng, 5))).collect();
-        let (g, e, _) = run_many(&c, &xs, seed, None);
-        let (g, e) = (g.unwrap(), e.unwrap());
+        let o = run_many_with(&c, &xs, seed, None, None);
+        let (g, e) = (o.garbler.unwrap(), o.evaluator.unwrap());
         assert_eq!((g.len(), e.len()), (k, k));
         for (j, (xa, xb)) in xs.iter().enumerate() {
             let (ea, eb) = expected(&c, xa, xb);
@@ -409,7 +497,8 @@ fn many_instances_in_one_session_each_give_the_plaintext_outputs() {
 #[test]
 fn the_aes_circuit_amortised_over_three_instances_matches_the_plaintext() {
     // Three AES-128 runs (the published Bristol Fashion circuit) in one session, one
-    // preprocessing, random keys and blocks, checked against the plaintext evaluator.
+    // preprocessing, random keys and blocks, checked against the plaintext evaluator,
+    // over a real channel between two threads (`protocol::run_many`).
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../circuits/tests/vectors/bristol/aes_128.txt");
     let Ok(text) = std::fs::read_to_string(&path) else {
@@ -419,8 +508,17 @@ fn the_aes_circuit_amortised_over_three_instances_matches_the_plaintext() {
     let mut rng = ChaCha12Rng::seed_from_u64(21);
     let (na, nb) = (c.inputs()[0].ty.width(), c.inputs()[1].ty.width());
     let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, na), bits(&mut rng, nb))).collect();
-    let (g, e, _) = run_many(&c, &xs, 22, None);
-    let (g, e) = (g.unwrap(), e.unwrap());
+    let (ca, cb) = MemoryChannel::pair_with_timeout(std::time::Duration::from_secs(20));
+    let c1 = c.clone();
+    let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
+    let eval = thread::spawn(move || {
+        let mut rng = ChaCha12Rng::seed_from_u64(22);
+        protocol::run_many(Role::Evaluator, &c1, &xb, &mut ChannelLink(cb), &mut rng)
+    });
+    let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
+    let mut rng = ChaCha12Rng::seed_from_u64(23);
+    let g = protocol::run_many(Role::Garbler, &c, &xa, &mut ChannelLink(ca), &mut rng).unwrap();
+    let e = eval.join().unwrap().unwrap();
     for (j, (xa, xb)) in xs.iter().enumerate() {
         let (ea, eb) = expected(&c, xa, xb);
         assert_eq!((&g[j], &e[j]), (&ea, &eb), "instance {j}");
@@ -432,20 +530,19 @@ fn a_cheat_in_one_instance_of_many_is_caught() {
     // K = 3: the garbler flips a MAC bit in all four rows of AND gate 2 of instance 1
     // only. Instance 0 is unaffected; the evaluator stops at instance 1, naming the gate.
     let c = random_circuit(32, 4, 4, 60);
-    let ands = c.and_count();
     let mut rng = ChaCha12Rng::seed_from_u64(23);
     let xs: Vec<(Vec<bool>, Vec<bool>)> = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
-    let (_, _, lengths) = run_many(&c, &xs, 24, None);
-    let tables: Vec<usize> = (0..lengths.len()).filter(|&i| lengths[i] == 128 * ands).collect();
-    assert_eq!(tables.len(), 3, "one tables message per instance");
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
+    let honest = run_many_with(&c, &xs, 24, None, None);
+    assert_eq!(honest.to_evaluator.iter().filter(|(n, _)| *n == "garbled tables").count(), 3);
+    let flip = edit("garbled tables", 1, |m| {
+        let t = bytes_of(m);
         for row in 0..4 {
-            m[128 * 2 + 32 * row + 5] ^= 0x40;
+            t[128 * 2 + 32 * row + 5] ^= 0x40;
         }
     });
-    let (g, e, _) = run_many(&c, &xs, 24, Some((tables[1], edit)));
-    assert_eq!(e.unwrap_err(), AuthError::GarbledTable { gate: 2 });
-    assert!(g.is_err(), "the garbler gets no output of instance 1 either");
+    let o = run_many_with(&c, &xs, 24, flip, None);
+    assert_eq!(o.evaluator.unwrap_err(), AuthError::GarbledTable { gate: 2 });
+    assert!(o.garbler.is_err(), "the garbler gets no output of instance 1 either");
 }
 
 #[test]
@@ -485,18 +582,28 @@ fn wrong_leaky_and_rows_in_a_session_fail_the_equality_check() {
     let c = random_circuit(35, 4, 4, 60);
     let mut rng = ChaCha12Rng::seed_from_u64(27);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run(&c, &xa, &xb, 28, None);
-    let want = 5 + 16 * c.and_count();
-    let tables = honest.garbler_lengths.iter().position(|&len| len == want);
-    let t = tables.expect("a leaky-AND tables message");
-    let edit: Edit = Box::new(|m: &mut Vec<u8>| {
-        assert_eq!(m[0], 0xB2, "a leaky-AND tables message");
-        for k in 0..(m.len() - 5) / 16 {
-            m[5 + 16 * k + 9] ^= 0x01;
+    let wrong = edit("leaky-AND tables", 0, |m| {
+        let t = bytes_of(m);
+        assert_eq!(t[0], 0xB2, "a leaky-AND tables message");
+        for k in 0..(t.len() - 5) / 16 {
+            t[5 + 16 * k + 9] ^= 0x01;
         }
     });
-    let o = run(&c, &xa, &xb, 28, Some((t, edit)));
+    let o = run(&c, &xa, &xb, 28, wrong);
     let eq = |r: &Result<Vec<Option<bool>>, AuthError>| matches!(r, Err(AuthError::Equality { .. }));
     assert!(eq(&o.garbler) || eq(&o.evaluator), "{:?} / {:?}", o.garbler, o.evaluator);
     assert!(o.garbler.is_err() && o.evaluator.is_err());
+}
+
+#[test]
+fn a_message_of_another_kind_is_refused_by_the_machine() {
+    // A machine handed a valid message of another kind than it waits for refuses it
+    // by name and stops.
+    let c = random_circuit(36, 3, 3, 20);
+    let mut g = Machine::new(Role::Garbler, &c, &[vec![false; 3]], ChaCha12Rng::seed_from_u64(1)).unwrap();
+    let Ok(mpc_auth::machine::Step::Recv(want)) = g.next_step() else { panic!("the garbler waits first") };
+    assert_eq!(want.name(), "OT setup");
+    let err = g.receive(Message::Tables(vec![0; 128])).unwrap_err();
+    assert_eq!(err, AuthError::Unexpected { got: "garbled tables", want: "OT setup" });
+    assert!(g.next_step().is_err(), "a machine stops at its first error");
 }

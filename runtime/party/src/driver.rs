@@ -1,7 +1,8 @@
 //! The one loop that runs any session [`Machine`] over a [`Channel`]: [`drive`], and
-//! [`Wire`], the channel adapter that frames, reads and decodes messages for it (and
-//! for the malicious mode's protocol, through [`mpc_auth::protocol::Link`]), so both
-//! security modes share one framing and the channel's one meter.
+//! [`Wire`], the channel adapter that frames, reads and decodes messages for it. Both
+//! security modes run through it (the malicious mode's machine is
+//! `crate::malicious::MaliciousMachine`), so they share one framing, one loop and the
+//! channel's one meter.
 //!
 //! The driver does every read and write of a session. It reads exactly what the
 //! machine's [`Expect`] says (the hello's magic first, frames checked against their
@@ -14,7 +15,7 @@
 //! waits without having flushed: the machines end every batch of sends with
 //! [`Step::Flush`] before a [`Step::Recv`].
 
-use mpc_net::frame::{recv_frame, send_frame};
+use mpc_net::frame::recv_frame;
 use mpc_net::{Channel, NetError};
 
 use crate::machine::{Machine, Planner, Step, TableDir, TableIo};
@@ -56,7 +57,7 @@ impl<'c, C: Channel + ?Sized> Wire<'c, C> {
     /// Reads and decodes the message `expect` names.
     pub fn recv<M: Decode>(&mut self, expect: Expect) -> Result<M, SessionError> {
         let bytes = self.recv_bytes(expect)?;
-        Ok(M::decode(expect, &bytes)?)
+        Ok(M::decode_vec(expect, bytes)?)
     }
 
     /// The bytes of the message `expect` names, delimited as its [`Framing`] says.
@@ -81,23 +82,6 @@ impl<'c, C: Channel + ?Sized> Wire<'c, C> {
     pub fn channel(&mut self) -> &mut C {
         self.ch
     }
-}
-
-/// The malicious mode's protocol speaks through the same framing: one frame per
-/// message, flushed.
-impl<C: Channel + ?Sized> mpc_auth::protocol::Link for Wire<'_, C> {
-    fn send(&mut self, msg: &[u8]) -> Result<(), mpc_auth::AuthError> {
-        send_frame(self.ch, msg).and_then(|()| self.ch.flush()).map_err(auth_net)
-    }
-    fn recv(&mut self, max: usize) -> Result<Vec<u8>, mpc_auth::AuthError> {
-        recv_frame(self.ch, max).map_err(auth_net)
-    }
-}
-
-/// mpc-auth's one mapping (a frame over its bound is `TooLarge`, hence "the peer
-/// misbehaved").
-fn auth_net(e: NetError) -> mpc_auth::AuthError {
-    mpc_auth::AuthError::from(e)
 }
 
 /// Where [`until_tables`] stopped.
@@ -175,24 +159,4 @@ fn overlapped<T>(planner: Planner<'_>, work: impl FnOnce() -> T) -> (crate::mach
         // Making a plan does not panic on a verified circuit; a panic is passed on.
         (made.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), out)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use mpc_auth::protocol::Link;
-    use mpc_net::{Channel, MemoryChannel};
-
-    use super::Wire;
-
-    /// The malicious mode's messages through the session's framing: a length prefix
-    /// over the bound is refused as `TooLarge` (the peer misbehaved) before any of the
-    /// frame is read, as mpc-auth's own `ChannelLink` refuses it.
-    #[test]
-    fn an_oversized_frame_is_too_large_for_the_malicious_link() {
-        let (mut a, mut b) = MemoryChannel::pair();
-        mpc_net::frame::send_u32(&mut a, 1 << 30).unwrap();
-        a.flush().unwrap();
-        let err = Link::recv(&mut Wire::new(&mut b), 1024).unwrap_err();
-        assert!(matches!(err, mpc_auth::AuthError::TooLarge { len, max: 1024 } if len == 1 << 30), "{err:?}");
-    }
 }

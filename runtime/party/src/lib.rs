@@ -27,9 +27,9 @@
 //! [`EvaluatorMachine`]; [`machine::Machine`]) exchanging the typed messages of
 //! [`message`] with an rng its caller injects, and [`driver::drive`] is the one loop
 //! that runs any of them over a channel; the `run_*` functions are thin wrappers that
-//! pass ChaCha20 seeded by the OS. The malicious mode's hellos go through the same
-//! driver ([`machine::HelloMachine`]) and its protocol through the driver's
-//! [`driver::Wire`].
+//! pass ChaCha20 seeded by the OS. The malicious mode is one more such machine,
+//! [`MaliciousMachine`] (the shared [`machine::HelloMachine`], then `mpc_auth`'s
+//! protocol machine), run by the same driver.
 //!
 //! Guarantees: randomness comes from ChaCha20 seeded by the OS; `Delta` is zeroized
 //! when dropped (by mpc-crypto); a peer that disconnects, stalls or sends garbage
@@ -52,7 +52,7 @@ pub use error::SessionError;
 pub use evaluator::EvaluatorMachine;
 pub use garbler::GarblerMachine;
 pub use handshake::{circuit_digest, program_digest, Role};
-pub use malicious::{run_local_malicious_program, run_malicious_program};
+pub use malicious::{run_local_malicious_program, run_malicious_program, MaliciousMachine, MaliciousMsg};
 pub use mpc_garble::Scheme;
 pub use session::{
     check_two_party, check_two_party_program, run_evaluator, run_evaluator_many, run_evaluator_program,

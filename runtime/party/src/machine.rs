@@ -1,6 +1,6 @@
 //! The session as sans-IO state machines: the [`Machine`] trait, its [`Step`]s, and
 //! the hello exchange both security modes share ([`HelloExchange`], and
-//! [`HelloMachine`] for a session that only needs the hello through the driver).
+//! [`HelloMachine`], the hello alone, which the malicious session's machine runs first).
 //!
 //! A machine never touches a channel. It is asked for its next [`Step`] until it is
 //! [`Step::Done`]: send a typed message, flush, wait for a message it names with an
@@ -180,8 +180,8 @@ impl HelloExchange {
     }
 }
 
-/// A machine that only exchanges and checks the hellos (the malicious mode runs its
-/// protocol after it over the same driver's framing).
+/// A machine that only exchanges and checks the hellos (the malicious session's
+/// [`crate::MaliciousMachine`] runs it first, then its protocol's machine).
 #[derive(Debug)]
 pub struct HelloMachine {
     hello: HelloExchange,

@@ -132,6 +132,9 @@ pub enum Expect {
         /// Number of decoding bits.
         bits: usize,
     },
+    /// A message of the malicious mode's protocol (`mpc_auth::machine`), one frame of
+    /// at most the exact size that protocol fixes there.
+    Malicious(mpc_auth::message::Expect),
 }
 
 /// How a message's bytes are delimited on the wire.
@@ -162,6 +165,7 @@ impl Expect {
             }
             Expect::Evaluated => Framing::Exact(1),
             Expect::Decoding { bits } => Framing::Exact(bits.div_ceil(8)),
+            Expect::Malicious(e) => Framing::Frame { max: e.max() },
         }
     }
 
@@ -176,6 +180,7 @@ impl Expect {
             Expect::Evaluated => "status",
             Expect::OutputLabels { .. } => "output labels",
             Expect::Decoding { .. } => "output decoding",
+            Expect::Malicious(e) => e.name(),
         }
     }
 }
@@ -260,9 +265,15 @@ pub trait Encode {
 pub trait Decode: Sized {
     /// Decodes the bytes of one message (frame header removed) that `expect` describes.
     fn decode(expect: Expect, bytes: &[u8]) -> Result<Self, MessageError>;
+
+    /// [`Decode::decode`] of bytes the caller owns (a decoder that keeps them, as the
+    /// malicious mode's garbled tables, takes them without a copy).
+    fn decode_vec(expect: Expect, bytes: Vec<u8>) -> Result<Self, MessageError> {
+        Self::decode(expect, &bytes)
+    }
 }
 
-fn frame(out: &mut Vec<u8>, body: &[u8]) -> Result<(), NetError> {
+pub(crate) fn frame(out: &mut Vec<u8>, body: &[u8]) -> Result<(), NetError> {
     let len = u32::try_from(body.len())
         .map_err(|_| NetError::FrameTooLarge { len: body.len() as u64, max: u64::from(u32::MAX) })?;
     out.extend_from_slice(&len.to_le_bytes());

@@ -1,11 +1,23 @@
 //! `--security malicious` sessions: the same outputs as the plaintext evaluator for
-//! programs with rolled loops, and a semi-honest peer refused in one sentence.
+//! programs with rolled loops, and a semi-honest peer refused in one sentence; the
+//! session's [`MaliciousMachine`] through the one driver: with fixed seeds the same
+//! bytes both ways, each side replayed alone from its peer's recording, and a cheating
+//! garbler played by editing one typed message (its garbled tables) between its
+//! machine and the driver.
 
-use mpc_circuits::{eval_program, expand, Program};
-use mpc_net::MemoryChannel;
+use mpc_auth::message::Message;
+use mpc_circuits::{eval_program, expand, Circuit, Program};
+use mpc_net::hello::Protocol;
+use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
+use mpc_runtime::driver::drive;
+use mpc_runtime::handshake::Hello;
+use mpc_runtime::machine::{HelloExchange, Machine, Planner, Plans, Step, TableIo};
 use mpc_runtime::{
-    run_garbler_program, run_local_malicious_program, run_malicious_program, Role, SessionOptions,
+    program_digest, run_garbler_program, run_local_malicious_program, run_malicious_program,
+    MaliciousMachine, MaliciousMsg, Role, SessionError, SessionOptions,
 };
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 
 fn program(src: &str) -> Program {
     mpc_compiler::compile_program(src, &mpc_compiler::Options::default()).0.expect("compiles")
@@ -116,4 +128,181 @@ fn every_corpus_program_and_example_matches_the_plaintext() {
         ran += 1;
     }
     assert!(ran >= 35, "only {ran} programs ran");
+}
+
+/// A memory channel end that records every byte it sends.
+struct Tap {
+    inner: MemoryChannel,
+    sent: Vec<u8>,
+}
+
+impl Channel for Tap {
+    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
+        self.sent.extend_from_slice(data);
+        self.inner.send(data)
+    }
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
+        self.inner.recv_exact(buf)
+    }
+    fn flush(&mut self) -> Result<(), NetError> {
+        self.inner.flush()
+    }
+    fn stats(&self) -> ChannelStats {
+        self.inner.stats()
+    }
+}
+
+/// Plays a peer from its recorded bytes (`Closed` when they run out) and records
+/// what we send.
+struct Replay {
+    input: Vec<u8>,
+    pos: usize,
+    sent: Vec<u8>,
+}
+
+impl Channel for Replay {
+    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
+        self.sent.extend_from_slice(data);
+        Ok(())
+    }
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
+        let Some(bytes) = self.input.get(self.pos..self.pos + buf.len()) else {
+            return Err(NetError::Closed);
+        };
+        buf.copy_from_slice(bytes);
+        self.pos += buf.len();
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), NetError> {
+        Ok(())
+    }
+    fn stats(&self) -> ChannelStats {
+        ChannelStats::default()
+    }
+}
+
+type Wires = Vec<Vec<Option<bool>>>;
+
+/// One side's result and the bytes it sent.
+type Side = (Result<Wires, SessionError>, Vec<u8>);
+
+/// The malicious session's machine of `role` with a fixed seed.
+fn machine<'c>(
+    p: &Program,
+    c: &'c Circuit,
+    role: Role,
+    x: &[bool],
+    seed: u64,
+) -> MaliciousMachine<'c, ChaCha20Rng> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let hello = HelloExchange::new(
+        Protocol::MaliciousSession,
+        Hello::for_program(role, p, program_digest(p)),
+        &mut rng,
+    );
+    MaliciousMachine::new(hello, role, c, vec![x.to_vec()], rng)
+}
+
+/// Both machines through the one driver on two threads; results and the bytes each
+/// side sent.
+fn run_pair<G, E>(mut g: G, mut e: E) -> (Side, Side)
+where
+    G: for<'p> Machine<'p, Output = Wires> + Send,
+    E: for<'p> Machine<'p, Output = Wires>,
+{
+    let (a, b) = MemoryChannel::pair();
+    let (mut ga, mut eb) = (Tap { inner: a, sent: Vec::new() }, Tap { inner: b, sent: Vec::new() });
+    std::thread::scope(|s| {
+        let gt = s.spawn(move || {
+            let out = drive(&mut ga, &mut g, None);
+            drop(ga.inner);
+            (out, ga.sent)
+        });
+        let out = drive(&mut eb, &mut e, None);
+        drop(eb.inner);
+        (gt.join().expect("the garbler thread does not panic"), (out, eb.sent))
+    })
+}
+
+/// One instance's wires, per output group (as `run_malicious_program` groups them).
+fn groups(c: &Circuit, wires: &[Option<bool>]) -> Vec<Option<Vec<bool>>> {
+    let mut pos = 0;
+    c.outputs()
+        .iter()
+        .map(|g| {
+            let group = &wires[pos..pos + g.wires.len()];
+            pos += g.wires.len();
+            group.iter().copied().collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_malicious_session_through_the_driver_replays_byte_for_byte() {
+    let p = program(AUCTION);
+    let c = expand(&p, 1 << 24).unwrap();
+    let (a, b) = (bits(100, 32), bits(150, 32));
+    let want = eval_program(&p, &[a.clone(), b.clone()]).unwrap();
+    let session = || run_pair(machine(&p, &c, Role::Garbler, &a, 7), machine(&p, &c, Role::Evaluator, &b, 8));
+    let ((g1, gs1), (e1, es1)) = session();
+    let ((g2, gs2), (e2, es2)) = session();
+    let (go, eo) = (g1.expect("garbler"), e1.expect("evaluator"));
+    let all: Vec<Option<Vec<bool>>> = want.iter().cloned().map(Some).collect();
+    assert_eq!(groups(&c, &go[0]), all, "the auction's outputs are revealed to both");
+    assert_eq!(groups(&c, &eo[0]), groups(&c, &go[0]), "both learn both outputs of the auction");
+    assert_eq!((g2.unwrap(), e2.unwrap()), (go.clone(), eo.clone()));
+    assert!(gs1 == gs2 && es1 == es2, "same seeds, same bytes both ways");
+    assert!(gs1.len() > 128 * c.and_count(), "the tables are in the transcript");
+    // Each side alone, fed its peer's recording, sends the same bytes again and ends
+    // with the same outputs.
+    let mut ch = Replay { input: es1.clone(), pos: 0, sent: Vec::new() };
+    let again = drive(&mut ch, &mut machine(&p, &c, Role::Garbler, &a, 7), None).expect("garbler replay");
+    assert!(again == go && ch.sent == gs1 && ch.pos == es1.len(), "the garbler's bytes again");
+    let mut ch = Replay { input: gs1.clone(), pos: 0, sent: Vec::new() };
+    let again = drive(&mut ch, &mut machine(&p, &c, Role::Evaluator, &b, 8), None).expect("evaluator replay");
+    assert!(again == eo && ch.sent == es1 && ch.pos == gs1.len(), "the evaluator's bytes again");
+}
+
+/// A machine whose garbled tables are edited on their way to the driver.
+struct FlipTables<M>(M);
+
+impl<'p, M: Machine<'p, Out = MaliciousMsg>> Machine<'p> for FlipTables<M> {
+    type Out = MaliciousMsg;
+    type In = M::In;
+    type Output = M::Output;
+    fn planner(&self) -> Planner<'p> {
+        self.0.planner()
+    }
+    fn next_step(&mut self) -> Result<Step<MaliciousMsg, M::Output>, SessionError> {
+        let mut step = self.0.next_step()?;
+        if let Step::Send(MaliciousMsg::Auth(Message::Tables(t))) = &mut step {
+            // The MAC half of every row of AND gate 3: whichever row is opened fails.
+            for row in 0..4 {
+                t[128 * 3 + 32 * row] ^= 0x10;
+            }
+        }
+        Ok(step)
+    }
+    fn receive(&mut self, msg: M::In) -> Result<(), SessionError> {
+        self.0.receive(msg)
+    }
+    fn tables(&mut self, io: TableIo<'_>, plans: Plans) -> Result<(), SessionError> {
+        self.0.tables(io, plans)
+    }
+}
+
+#[test]
+fn a_cheating_garbler_played_through_the_driver_is_caught_by_name() {
+    let p = program(AUCTION);
+    let c = expand(&p, 1 << 24).unwrap();
+    let (a, b) = (bits(100, 32), bits(150, 32));
+    let cheat = FlipTables(machine(&p, &c, Role::Garbler, &a, 7));
+    let ((g, _), (e, _)) = run_pair(cheat, machine(&p, &c, Role::Evaluator, &b, 8));
+    match e {
+        Err(SessionError::Check(msg)) => {
+            assert_eq!(msg, "the peer's garbled table for AND gate 3 failed authentication")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(g.is_err(), "the garbler gets no output either");
 }

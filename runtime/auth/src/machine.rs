@@ -1,0 +1,1087 @@
+//! The authenticated-garbling protocol as a sans-IO state machine per role:
+//! [`Machine`] (made for the garbler or the evaluator), asked for its next [`Step`]
+//! until [`Step::Done`], handed each message it waits for with [`Machine::receive`].
+//! It never does IO: it returns the typed [`Message`]s to send and the [`Expect`] of
+//! the message it needs next (kind and exact size), and all its randomness comes from
+//! the rng injected when it is made, so the same seeds and inputs give the same
+//! messages (a test can record a session and replay it into fresh machines, or play a
+//! cheating party by editing one message between two machines).
+//!
+//! The local computation of each phase is [`crate::protocol`]'s (KOS, leaky AND,
+//! bucketing, Beaver, garbling, evaluation, the output checks); the machine only
+//! sequences it. Its messages, in order (`exchange`: the garbler sends first, the
+//! evaluator sends its half once the garbler's half is in, so no two messages cross):
+//!
+//! ```text
+//! preprocessing (once per session)
+//!   E -> G  OtSetupOffer                         base OTs of the first KOS session
+//!   G -> E  OtSetupAnswer
+//!   E -> G  OtExtend (+ bootstrap OTs), KosFlip, OtExtend x (batches - 1)
+//!   G -> E  KosChallenge x batches
+//!   E -> G  KosProof x batches
+//!   G -> E  OtExtend x batches                   the reverse session
+//!   E -> G  KosChallenge x batches
+//!   G -> E  KosProof x batches                   -> Step::Phase("authenticated bits")
+//!   exchange LeakyTables x layers, then LeakyBits x layers
+//!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
+//!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
+//!   exchange BucketOpening x (layers - 1)        -> Step::Phase("AND triples")
+//! per instance
+//!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
+//!   exchange InputMasks
+//!   E -> G  OtExtend; G -> E KosChallenge; E -> G KosProof   evaluator input labels
+//!   G -> E  GarblerInputs                        -> Step::Phase("inputs")
+//!   G -> E  Tables                               -> Step::Phase("garbled tables")
+//!   E -> G  EvaluatorOutputs
+//!   G -> E  OutputMasks                          -> Step::Phase("outputs")
+//! ```
+//!
+//! (`batches` is 1 + 3 x layers: the wire masks, then `a`, `b`, `r` of each leaky-AND
+//! layer; without AND gates there are no layers and no triples messages.)
+//!
+//! Guarantees: a message of another kind than the one waited for is
+//! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
+//! by [`Machine::receive`] (or, for the message that completes an exchange, by the
+//! [`Machine::next_step`] right after this party's half of it, which does not depend
+//! on the peer's, was handed out) before any message that depends on the checked one
+//! (in particular before any output opening); after an error the machine only returns
+//! errors.
+
+use std::collections::VecDeque;
+
+use mpc_circuits::Circuit;
+use mpc_crypto::{Block, Delta};
+use mpc_ot::{iknp, kos};
+use rand_core::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use subtle::Choice;
+
+use crate::bucket::{self, Triples};
+use crate::error::{AuthError, Result};
+use crate::feq;
+use crate::leaky_and::Layer;
+use crate::message::{Expect, Message};
+use crate::protocol::{
+    and_gates, assemble, beaver_finish, beaver_open, check_output_labels, evaluate, garble, input_wires,
+    instance_masks, output_wires, random_bits, Outputs, Plan, Preprocessed, Wires,
+};
+use crate::shares::AuthShares;
+use crate::{pin_delta, Role};
+
+/// What a [`Machine`] needs done next.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this message to the peer (one frame).
+    Send(Message),
+    /// Wait for the message this names and hand it to [`Machine::receive`].
+    Recv(Expect),
+    /// A phase of the protocol ended here (for per-phase byte and time reports;
+    /// callers may ignore it).
+    Phase(&'static str),
+    /// The machine is done: read its results with [`Machine::take_outputs`] or
+    /// [`Machine::into_preprocessed`].
+    Done,
+}
+
+/// Where the machine's preprocessing is.
+enum Pre<'c> {
+    /// Being made (this session preprocesses).
+    Making(Box<Making>),
+    /// Made by this session.
+    Owned(Box<Preprocessed>),
+    /// Made earlier, lent for one instance ([`Preprocessed::run`]).
+    Lent(&'c mut Preprocessed),
+    /// Between making and owning (never seen outside [`Machine::preprocessed`]).
+    Moving,
+}
+
+/// A preprocessing in the making.
+struct Making {
+    delta: Delta,
+    plan: Plan,
+    instances: usize,
+    masks: AuthShares,
+    sessions: Option<(kos::Receiver, kos::Sender)>,
+}
+
+/// One instance in progress.
+struct Instance {
+    inputs: Vec<bool>,
+    masks: AuthShares,
+    sigma: AuthShares,
+    t0: usize,
+    zhat_mine: Vec<bool>,
+}
+
+/// Where the protocol is: what the machine holds while it waits.
+enum Stage {
+    // Authenticated bits, evaluator (the base-OT sender of the first session).
+    EvAnswer {
+        setup: kos::ReceiverSetup,
+    },
+    /// Sending my bits' batches, one per step.
+    EvSending {
+        mine: kos::Receiver,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    },
+    EvChallenges {
+        mine: kos::Receiver,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+        macs: Vec<(Vec<bool>, Vec<Block>)>,
+        theirs: Option<kos::Sender>,
+    },
+    EvExtends {
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        macs: Vec<(Vec<bool>, Vec<Block>)>,
+        pending: Vec<kos::PendingSender>,
+        challenges: Vec<kos::Challenge>,
+    },
+    EvProofs {
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        macs: VecDeque<(Vec<bool>, Vec<Block>)>,
+        pending: VecDeque<kos::PendingSender>,
+        out: Vec<AuthShares>,
+    },
+    // Authenticated bits, garbler.
+    GbOffer,
+    GbExtends {
+        theirs: kos::Sender,
+        boot: Option<iknp::Extend>,
+        flip: Option<kos::Flip>,
+        pending: Vec<kos::PendingSender>,
+        challenges: Vec<kos::Challenge>,
+    },
+    GbProofs {
+        theirs: kos::Sender,
+        flip: kos::Flip,
+        pending: VecDeque<kos::PendingSender>,
+        keys: Vec<Vec<Block>>,
+        mine: Option<kos::Receiver>,
+    },
+    /// Sending my bits' batches, one per step.
+    GbSending {
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        keys: VecDeque<Vec<Block>>,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    },
+    GbChallenges {
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+        keys: VecDeque<Vec<Block>>,
+        out: Vec<AuthShares>,
+    },
+    // AND triples.
+    LeakyTables {
+        layers: Vec<Layer>,
+        peer: Vec<Vec<u8>>,
+    },
+    LeakyBits {
+        layers: Vec<Layer>,
+        s: Vec<Vec<Block>>,
+        peer: Vec<Vec<u8>>,
+    },
+    EqualGarbler {
+        state: feq::Committed,
+        digest: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    EqualEvaluator {
+        digest: [u8; 32],
+        com: Option<[u8; 32]>,
+        layers: Vec<Triples>,
+    },
+    CoinGarbler {
+        mine: [u8; 32],
+        state: feq::Committed,
+        layers: Vec<Triples>,
+    },
+    CoinEvaluator {
+        mine: [u8; 32],
+        com: Option<[u8; 32]>,
+        layers: Vec<Triples>,
+    },
+    Buckets {
+        acc: Triples,
+        rest: Vec<Triples>,
+        opened: Vec<(Vec<usize>, AuthShares)>,
+        peer: Vec<Vec<u8>>,
+    },
+    // One instance.
+    Beaver {
+        inst: Instance,
+        de: AuthShares,
+    },
+    InputMasks {
+        inst: Instance,
+    },
+    GbInputExtend {
+        inst: Instance,
+        zero: Vec<Block>,
+    },
+    GbInputProof {
+        inst: Instance,
+        zero: Vec<Block>,
+        pending: kos::PendingSender,
+    },
+    GbOutputs {
+        inst: Instance,
+        zero: Vec<Block>,
+    },
+    EvInputChallenge {
+        inst: Instance,
+        pending: kos::PendingReceiver,
+    },
+    EvInputs {
+        inst: Instance,
+        zhat: Vec<bool>,
+        label: Vec<Block>,
+    },
+    EvTables {
+        inst: Instance,
+        zhat: Vec<bool>,
+        label: Vec<Block>,
+    },
+    EvOutputMasks {
+        my_mask: AuthShares,
+        zhat: Vec<bool>,
+    },
+    Done,
+    Failed,
+}
+
+/// One party of the protocol (see the module docs).
+pub struct Machine<'c, R> {
+    role: Role,
+    circuit: &'c Circuit,
+    rng: R,
+    /// Inputs of the instances still to run, in order.
+    inputs: VecDeque<Vec<bool>>,
+    pre: Pre<'c>,
+    outputs: Vec<Outputs>,
+    /// The circuit's AND gates, input wires per party and output wires per party.
+    ands: Vec<(usize, usize, usize)>,
+    wires_in: [Vec<usize>; 2],
+    wires_out: [Vec<usize>; 2],
+    queue: VecDeque<Step>,
+    waiting: VecDeque<Expect>,
+    /// The evaluator's half of an exchange, sent once the garbler's half is in.
+    deferred: Vec<Message>,
+    /// The message that completed an exchange, processed once this party's half is
+    /// sent (so its buffers are gone before the step's computation).
+    held: Option<Message>,
+    stage: Stage,
+}
+
+impl<R> core::fmt::Debug for Machine<'_, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Machine")
+            .field("role", &self.role)
+            .field("waiting", &self.waiting)
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn ot(e: mpc_ot::OtError) -> AuthError {
+    AuthError::Ot(e.to_string())
+}
+
+fn internal(what: &str) -> AuthError {
+    AuthError::InvalidArgument(format!("internal: {what}"))
+}
+
+const EQUAL: &str = "leaky AND triples";
+const COIN: &str = "coin toss";
+
+impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
+    /// A session of `inputs.len()` instances of `circuit` (one preprocessing, then each
+    /// instance with its inputs: this party's input bits in group order), as
+    /// [`crate::protocol::run_many`].
+    pub fn new(role: Role, circuit: &'c Circuit, inputs: &[Vec<bool>], rng: R) -> Result<Machine<'c, R>> {
+        Machine::making(role, circuit, inputs.len(), inputs.iter().cloned().collect(), rng)
+    }
+
+    /// Only the preprocessing of `instances` instances, as
+    /// [`crate::protocol::preprocess`]; read it with [`Machine::into_preprocessed`].
+    pub fn preprocess(role: Role, circuit: &'c Circuit, instances: usize, rng: R) -> Result<Machine<'c, R>> {
+        Machine::making(role, circuit, instances, VecDeque::new(), rng)
+    }
+
+    /// The next instance of an earlier preprocessing, as [`Preprocessed::run`].
+    pub fn instance(
+        pre: &'c mut Preprocessed,
+        circuit: &'c Circuit,
+        inputs: &[bool],
+        rng: R,
+    ) -> Result<Machine<'c, R>> {
+        let role = pre.role;
+        let mut m = Machine::bare(role, circuit, Pre::Lent(pre), VecDeque::from([inputs.to_vec()]), rng);
+        m.stage = m.next_instance()?;
+        Ok(m)
+    }
+
+    fn bare(
+        role: Role,
+        circuit: &'c Circuit,
+        pre: Pre<'c>,
+        inputs: VecDeque<Vec<bool>>,
+        rng: R,
+    ) -> Machine<'c, R> {
+        Machine {
+            role,
+            circuit,
+            rng,
+            inputs,
+            pre,
+            outputs: Vec::new(),
+            ands: and_gates(circuit),
+            wires_in: [input_wires(circuit, 0), input_wires(circuit, 1)],
+            wires_out: [output_wires(circuit, 0), output_wires(circuit, 1)],
+            queue: VecDeque::new(),
+            waiting: VecDeque::new(),
+            deferred: Vec::new(),
+            held: None,
+            stage: Stage::Failed,
+        }
+    }
+
+    fn making(
+        role: Role,
+        circuit: &'c Circuit,
+        instances: usize,
+        inputs: VecDeque<Vec<bool>>,
+        mut rng: R,
+    ) -> Result<Machine<'c, R>> {
+        let plan = Plan::new(circuit, instances)?;
+        let delta = pin_delta(role, Block::random(&mut rng));
+        let making = Making { delta, plan, instances, masks: AuthShares::default(), sessions: None };
+        let mut m = Machine::bare(role, circuit, Pre::Making(Box::new(making)), inputs, rng);
+        m.stage = match role {
+            Role::Evaluator => {
+                let (setup, offer) = kos::Receiver::new(&mut m.rng);
+                m.send(Message::OtSetupOffer(offer));
+                m.waiting.push_back(Expect::OtSetupAnswer);
+                Stage::EvAnswer { setup }
+            }
+            Role::Garbler => {
+                m.waiting.push_back(Expect::OtSetupOffer);
+                Stage::GbOffer
+            }
+        };
+        Ok(m)
+    }
+}
+
+impl<'c, R> Machine<'c, R> {
+    /// This machine's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The results of every instance run (after [`Step::Done`]), taken.
+    pub fn take_outputs(&mut self) -> Vec<Outputs> {
+        std::mem::take(&mut self.outputs)
+    }
+
+    /// The preprocessing this machine made (after [`Step::Done`] of a
+    /// [`Machine::preprocess`] machine; `None` for one lent a preprocessing).
+    pub fn into_preprocessed(self) -> Option<Preprocessed> {
+        match self.pre {
+            Pre::Owned(p) => Some(*p),
+            Pre::Making(_) | Pre::Lent(_) | Pre::Moving => None,
+        }
+    }
+
+    fn send(&mut self, m: Message) {
+        self.queue.push_back(Step::Send(m));
+    }
+
+    fn phase(&mut self, name: &'static str) {
+        self.queue.push_back(Step::Phase(name));
+    }
+
+    /// Both halves of a symmetric exchange: `mine` now (garbler) or once `mine.len()`
+    /// messages of kind `expect` are in (evaluator).
+    fn exchange(&mut self, mine: Vec<Message>, expect: Expect) {
+        self.waiting.extend(core::iter::repeat_n(expect, mine.len()));
+        match self.role {
+            Role::Garbler => mine.into_iter().for_each(|m| self.send(m)),
+            Role::Evaluator => self.deferred = mine,
+        }
+    }
+}
+
+/// The preprocessing being made (only while the machine makes one).
+fn making<'a>(pre: &'a mut Pre<'_>) -> Result<&'a mut Making> {
+    match pre {
+        Pre::Making(m) => Ok(m),
+        _ => Err(internal("no preprocessing in the making")),
+    }
+}
+
+/// The finished preprocessing.
+fn made<'a>(pre: &'a mut Pre<'_>) -> Result<&'a mut Preprocessed> {
+    match pre {
+        Pre::Owned(p) => Ok(p),
+        Pre::Lent(p) => Ok(p),
+        Pre::Making(_) | Pre::Moving => Err(internal("the preprocessing is not made yet")),
+    }
+}
+
+impl<R: RngCore + CryptoRng> Machine<'_, R> {
+    /// The next step (see [`Step`]). After [`Step::Recv`] the caller hands the message
+    /// to [`Machine::receive`] before asking again.
+    pub fn next_step(&mut self) -> Result<Step> {
+        loop {
+            if let Some(step) = self.queue.pop_front() {
+                return Ok(step);
+            }
+            if let Some(msg) = self.held.take() {
+                self.process(msg)?;
+                continue;
+            }
+            if let Some(&e) = self.waiting.front() {
+                return Ok(Step::Recv(e));
+            }
+            match self.stage {
+                Stage::Done => return Ok(Step::Done),
+                Stage::Failed => {
+                    return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
+                }
+                Stage::EvSending { .. } | Stage::GbSending { .. } => {
+                    let stage = std::mem::replace(&mut self.stage, Stage::Failed);
+                    match self.produce(stage) {
+                        Ok(next) => self.stage = next,
+                        Err(e) => {
+                            self.fail();
+                            return Err(e);
+                        }
+                    }
+                }
+                _ => return Err(internal("a stage that waits for nothing")),
+            }
+        }
+    }
+
+    /// The next of a run of large messages, made only when the previous one is on its
+    /// way (so the peer works on one batch while this party makes the next, and only
+    /// one batch at a time waits here): my authenticated bits' KOS batches.
+    fn produce(&mut self, stage: Stage) -> Result<Stage> {
+        let sizes = self.sizes()?;
+        Ok(match stage {
+            Stage::EvSending { mut mine, mut pending } => {
+                let (i, n) = (pending.len(), sizes[pending.len()]);
+                let bits = random_bits(&mut self.rng, n);
+                if i == 0 {
+                    // The first batch carries the bootstrap OTs of the reverse session.
+                    let delta = making(&mut self.pre)?.delta.clone();
+                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &delta).map_err(ot)?;
+                    self.send(Message::OtExtend(ext));
+                    self.send(Message::KosFlip(flip));
+                    pending.push_back((bits, p));
+                } else {
+                    let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
+                    self.send(Message::OtExtend(ext));
+                    pending.push_back((bits, p));
+                }
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::EvSending { mine, pending });
+                }
+                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
+                Stage::EvChallenges { mine, pending, macs: Vec::with_capacity(sizes.len()), theirs: None }
+            }
+            Stage::GbSending { mut mine, theirs, keys, mut pending } => {
+                let bits = random_bits(&mut self.rng, sizes[pending.len()]);
+                let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
+                self.send(Message::OtExtend(ext));
+                pending.push_back((bits, p));
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::GbSending { mine, theirs, keys, pending });
+                }
+                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
+                Stage::GbChallenges { mine, theirs, pending, keys, out: Vec::new() }
+            }
+            _ => return Err(internal("nothing to produce")),
+        })
+    }
+
+    /// The message the last [`Step::Recv`] asked for: checked, processed, and the
+    /// machine moved on. A failed check is returned and stops the machine.
+    pub fn receive(&mut self, msg: Message) -> Result<()> {
+        let Some(want) = self.waiting.pop_front() else {
+            self.fail();
+            return Err(AuthError::Unexpected { got: msg.name(), want: "no message" });
+        };
+        if !want.admits(&msg) {
+            self.fail();
+            return Err(AuthError::Unexpected { got: msg.name(), want: want.name() });
+        }
+        if self.waiting.is_empty() && !self.deferred.is_empty() {
+            // My half of the exchange goes first (it does not depend on the peer's);
+            // the peer's is processed by the next `next_step`.
+            let mine = std::mem::take(&mut self.deferred);
+            mine.into_iter().for_each(|m| self.send(m));
+            self.held = Some(msg);
+            return Ok(());
+        }
+        self.process(msg)
+    }
+
+    /// Runs the step of the current stage on `msg`; a failed check stops the machine.
+    fn process(&mut self, msg: Message) -> Result<()> {
+        let stage = std::mem::replace(&mut self.stage, Stage::Failed);
+        match self.on(stage, msg) {
+            Ok(next) => {
+                self.stage = next;
+                Ok(())
+            }
+            Err(e) => {
+                self.fail();
+                Err(e)
+            }
+        }
+    }
+
+    fn fail(&mut self) {
+        self.stage = Stage::Failed;
+        self.queue.clear();
+        self.waiting.clear();
+        self.deferred.clear();
+        self.held = None;
+    }
+
+    fn sizes(&mut self) -> Result<Vec<usize>> {
+        Ok(making(&mut self.pre)?.plan.sizes.clone())
+    }
+
+    /// One received message in `stage`; returns the next stage.
+    fn on(&mut self, stage: Stage, msg: Message) -> Result<Stage> {
+        let role = self.role;
+        Ok(match (stage, msg) {
+            // ---- Authenticated bits, evaluator ----
+            (Stage::EvAnswer { setup }, Message::OtSetupAnswer(answer)) => {
+                let mine = setup.finish(&answer).map_err(ot)?;
+                // My bits to the garbler, one batch per step (see `produce`).
+                Stage::EvSending { mine, pending: VecDeque::new() }
+            }
+            (Stage::EvChallenges { mine, mut pending, mut macs, mut theirs }, Message::KosChallenge(c)) => {
+                let (bits, p) = pending.pop_front().ok_or_else(|| internal("a challenge too many"))?;
+                let (proof, m) = if macs.is_empty() {
+                    let (proof, m, sender) = p.respond_bootstrap(&c).map_err(ot)?;
+                    theirs = Some(sender);
+                    (proof, m)
+                } else {
+                    p.respond(&c)
+                };
+                self.send(Message::KosProof(proof));
+                macs.push((bits, m));
+                if !pending.is_empty() {
+                    return Ok(Stage::EvChallenges { mine, pending, macs, theirs });
+                }
+                let theirs = theirs.ok_or_else(|| internal("no bootstrap batch"))?;
+                // The garbler's bits to me: all batches in, then all challenges out.
+                for n in self.sizes()? {
+                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
+                }
+                Stage::EvExtends { mine, theirs, macs, pending: Vec::new(), challenges: Vec::new() }
+            }
+            (
+                Stage::EvExtends { mine, mut theirs, macs, mut pending, mut challenges },
+                Message::OtExtend(ext),
+            ) => {
+                let sizes = self.sizes()?;
+                let n = sizes[pending.len()];
+                let (c, p) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
+                challenges.push(c);
+                pending.push(p);
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::EvExtends { mine, theirs, macs, pending, challenges });
+                }
+                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
+                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
+                Stage::EvProofs { mine, theirs, macs: macs.into(), pending: pending.into(), out: Vec::new() }
+            }
+            (Stage::EvProofs { mine, theirs, mut macs, mut pending, mut out }, Message::KosProof(proof)) => {
+                let ((bits, m), p) =
+                    macs.pop_front().zip(pending.pop_front()).ok_or_else(|| internal("a proof too many"))?;
+                out.push(AuthShares { bits, macs: m, keys: p.verify(&proof).map_err(ot)? });
+                if !pending.is_empty() {
+                    return Ok(Stage::EvProofs { mine, theirs, macs, pending, out });
+                }
+                self.authenticated(mine, theirs, out)?
+            }
+
+            // ---- Authenticated bits, garbler ----
+            (Stage::GbOffer, Message::OtSetupOffer(offer)) => {
+                let sizes = self.sizes()?;
+                let delta = making(&mut self.pre)?.delta.clone();
+                let (theirs, answer) = kos::Sender::new(&mut self.rng, &delta, &offer).map_err(ot)?;
+                self.send(Message::OtSetupAnswer(answer));
+                // The evaluator's bits to me, the first batch with the bootstrap OTs.
+                self.waiting
+                    .push_back(Expect::OtExtend { ots: sizes[0] + kos::BOOTSTRAP_OTS + kos::CHECK_OTS });
+                self.waiting.push_back(Expect::KosFlip);
+                for &n in &sizes[1..] {
+                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
+                }
+                Stage::GbExtends {
+                    theirs,
+                    boot: None,
+                    flip: None,
+                    pending: Vec::new(),
+                    challenges: Vec::new(),
+                }
+            }
+            (
+                Stage::GbExtends { theirs, boot: None, flip: None, pending, challenges },
+                Message::OtExtend(ext),
+            ) if pending.is_empty() => {
+                Stage::GbExtends { theirs, boot: Some(ext), flip: None, pending, challenges }
+            }
+            (Stage::GbExtends { mut theirs, boot, flip, mut pending, mut challenges }, msg) => {
+                let sizes = self.sizes()?;
+                let (c, p, flip) = match (boot, flip, msg) {
+                    (Some(ext), None, Message::KosFlip(f)) => {
+                        let (c, p) = theirs.extend_bootstrap(&mut self.rng, sizes[0], &ext).map_err(ot)?;
+                        (c, p, f)
+                    }
+                    (None, Some(f), Message::OtExtend(ext)) => {
+                        let (c, p) = theirs.extend(&mut self.rng, sizes[pending.len()], &ext).map_err(ot)?;
+                        (c, p, f)
+                    }
+                    _ => return Err(internal("the bootstrap batch out of order")),
+                };
+                challenges.push(c);
+                pending.push(p);
+                if pending.len() < sizes.len() {
+                    return Ok(Stage::GbExtends {
+                        theirs,
+                        boot: None,
+                        flip: Some(flip),
+                        pending,
+                        challenges,
+                    });
+                }
+                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
+                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
+                Stage::GbProofs { theirs, flip, pending: pending.into(), keys: Vec::new(), mine: None }
+            }
+            (Stage::GbProofs { theirs, flip, mut pending, mut keys, mut mine }, Message::KosProof(proof)) => {
+                let p = pending.pop_front().ok_or_else(|| internal("a proof too many"))?;
+                if keys.is_empty() {
+                    let (k, receiver) = p.verify_bootstrap(&proof, &flip).map_err(ot)?;
+                    mine = Some(receiver);
+                    keys.push(k);
+                } else {
+                    keys.push(p.verify(&proof).map_err(ot)?);
+                }
+                if !pending.is_empty() {
+                    return Ok(Stage::GbProofs { theirs, flip, pending, keys, mine });
+                }
+                let mine = mine.ok_or_else(|| internal("no bootstrap batch"))?;
+                // My bits to the evaluator, one batch per step (see `produce`).
+                Stage::GbSending { mine, theirs, keys: keys.into(), pending: VecDeque::new() }
+            }
+            (
+                Stage::GbChallenges { mine, theirs, mut pending, mut keys, mut out },
+                Message::KosChallenge(c),
+            ) => {
+                let ((bits, p), k) = pending
+                    .pop_front()
+                    .zip(keys.pop_front())
+                    .ok_or_else(|| internal("a challenge too many"))?;
+                let (proof, macs) = p.respond(&c);
+                self.send(Message::KosProof(proof));
+                out.push(AuthShares { bits, macs, keys: k });
+                if !pending.is_empty() {
+                    return Ok(Stage::GbChallenges { mine, theirs, pending, keys, out });
+                }
+                self.authenticated(mine, theirs, out)?
+            }
+
+            // ---- AND triples ----
+            (Stage::LeakyTables { layers, mut peer }, Message::LeakyTables(t)) => {
+                peer.push(t);
+                if peer.len() < layers.len() {
+                    return Ok(Stage::LeakyTables { layers, peer });
+                }
+                let (delta, n) = {
+                    let m = making(&mut self.pre)?;
+                    (m.delta.clone(), m.plan.total_and)
+                };
+                let mut s = Vec::with_capacity(layers.len());
+                let mut bits = Vec::with_capacity(layers.len());
+                for (layer, p) in layers.iter().zip(&peer) {
+                    let (si, b) = layer.evaluate(role, &delta, p)?;
+                    s.push(si);
+                    bits.push(Message::LeakyBits(b));
+                }
+                drop(peer);
+                self.exchange(bits, Expect::LeakyBits { n });
+                Stage::LeakyBits { layers, s, peer: Vec::new() }
+            }
+            (Stage::LeakyBits { layers, s, mut peer }, Message::LeakyBits(b)) => {
+                peer.push(b);
+                if peer.len() < layers.len() {
+                    return Ok(Stage::LeakyBits { layers, s, peer });
+                }
+                let delta = making(&mut self.pre)?.delta.clone();
+                let mut check = Sha256::new();
+                let mut triples = Vec::with_capacity(layers.len());
+                for ((layer, s), p) in layers.into_iter().zip(s).zip(&peer) {
+                    triples.push(layer.finish(role, &delta, s, p, &mut check)?);
+                }
+                let digest: [u8; 32] = check.finalize().into();
+                // The commit-then-open equality check of the two digests.
+                match role {
+                    Role::Garbler => {
+                        let (state, com) = feq::commit(&mut self.rng, EQUAL, digest);
+                        self.send(Message::Commitment(com));
+                        self.waiting.push_back(Expect::Value { what: EQUAL });
+                        Stage::EqualGarbler { state, digest, layers: triples }
+                    }
+                    Role::Evaluator => {
+                        self.exchange(vec![Message::Value(digest)], Expect::Commitment { what: EQUAL });
+                        Stage::EqualEvaluator { digest, com: None, layers: triples }
+                    }
+                }
+            }
+            (Stage::EqualGarbler { state, digest, layers }, Message::Value(theirs)) => {
+                if theirs != digest {
+                    return Err(AuthError::Equality { what: EQUAL });
+                }
+                self.send(Message::Opening(state.opening()));
+                self.coin(layers)
+            }
+            (Stage::EqualEvaluator { digest, com: None, layers }, Message::Commitment(com)) => {
+                self.waiting.push_back(Expect::Opening { what: EQUAL });
+                Stage::EqualEvaluator { digest, com: Some(com), layers }
+            }
+            (Stage::EqualEvaluator { digest, com: Some(com), layers }, Message::Opening(o)) => {
+                if feq::verify_opening(EQUAL, &com, &o)? != digest {
+                    return Err(AuthError::Equality { what: EQUAL });
+                }
+                self.coin(layers)
+            }
+            (Stage::CoinGarbler { mine, state, layers }, Message::Value(theirs)) => {
+                self.send(Message::Opening(state.opening()));
+                self.buckets(seed(&mine, &theirs), layers)?
+            }
+            (Stage::CoinEvaluator { mine, com: None, layers }, Message::Commitment(com)) => {
+                self.waiting.push_back(Expect::Opening { what: COIN });
+                Stage::CoinEvaluator { mine, com: Some(com), layers }
+            }
+            (Stage::CoinEvaluator { mine, com: Some(com), layers }, Message::Opening(o)) => {
+                let theirs = feq::verify_opening(COIN, &com, &o)?;
+                self.buckets(seed(&mine, &theirs), layers)?
+            }
+            (Stage::Buckets { mut acc, rest, opened, mut peer }, Message::BucketOpening(o)) => {
+                peer.push(o);
+                if peer.len() < rest.len() {
+                    return Ok(Stage::Buckets { acc, rest, opened, peer });
+                }
+                let delta = making(&mut self.pre)?.delta.clone();
+                for ((layer, (perm, d)), p) in rest.iter().zip(&opened).zip(&peer) {
+                    bucket::combine(&delta, &mut acc, layer, perm, d, p)?;
+                }
+                drop((rest, opened, peer));
+                self.preprocessed(acc)?
+            }
+
+            // ---- One instance ----
+            (Stage::Beaver { mut inst, de }, Message::BeaverOpening(o)) => {
+                let pre = made(&mut self.pre)?;
+                let peer = de.check_open(&pre.delta, "Beaver openings", &o)?;
+                inst.sigma = beaver_finish(role, &pre.delta, &de, &peer, &pre.triples, inst.t0);
+                self.phase("AND gates (Beaver)");
+                // Each party opens its shares of the masks of the peer's input wires.
+                let peer_inputs = &self.wires_in[1 - role.index() as usize];
+                let mut theirs = AuthShares::default();
+                for &w in peer_inputs {
+                    theirs.push_from(&inst.masks, w);
+                }
+                let bits = self.wires_in[role.index() as usize].len();
+                self.exchange(
+                    vec![Message::InputMasks(theirs.open("input masks"))],
+                    Expect::InputMasks { bits },
+                );
+                Stage::InputMasks { inst }
+            }
+            (Stage::InputMasks { mut inst }, Message::InputMasks(o)) => {
+                let me = role.index() as usize;
+                let pre = made(&mut self.pre)?;
+                let mut mine = AuthShares::default();
+                for &w in &self.wires_in[me] {
+                    mine.push_from(&inst.masks, w);
+                }
+                let peer_bits = mine.check_open(&pre.delta, "input masks", &o)?;
+                // z^ = x ^ lambda for my inputs.
+                inst.zhat_mine = inst
+                    .inputs
+                    .iter()
+                    .zip(&mine.bits)
+                    .zip(&peer_bits)
+                    .map(|((&x, &a), &b)| x ^ a ^ b)
+                    .collect();
+                match role {
+                    Role::Garbler => {
+                        let mut zero = vec![Block::ZERO; self.circuit.num_wires() as usize];
+                        for &w in &self.wires_in[0] {
+                            zero[w] = Block::random(&mut self.rng);
+                        }
+                        self.waiting
+                            .push_back(Expect::OtExtend { ots: self.wires_in[1].len() + kos::CHECK_OTS });
+                        Stage::GbInputExtend { inst, zero }
+                    }
+                    Role::Evaluator => {
+                        // My input labels by KOS-checked correlated OT.
+                        let (ext, pending) = pre.mine.extend(&mut self.rng, &inst.zhat_mine).map_err(ot)?;
+                        self.send(Message::OtExtend(ext));
+                        self.waiting.push_back(Expect::KosChallenge);
+                        Stage::EvInputChallenge { inst, pending }
+                    }
+                }
+            }
+            (Stage::GbInputExtend { inst, zero }, Message::OtExtend(ext)) => {
+                let pre = made(&mut self.pre)?;
+                let (c, pending) =
+                    pre.theirs.extend(&mut self.rng, self.wires_in[1].len(), &ext).map_err(ot)?;
+                self.send(Message::KosChallenge(c));
+                self.waiting.push_back(Expect::KosProof);
+                Stage::GbInputProof { inst, zero, pending }
+            }
+            (Stage::GbInputProof { inst, mut zero, pending }, Message::KosProof(proof)) => {
+                for (&w, k) in self.wires_in[1].iter().zip(pending.verify(&proof).map_err(ot)?) {
+                    zero[w] = k;
+                }
+                let pre = made(&mut self.pre)?;
+                let d = pre.delta.as_block();
+                let labels = self.wires_in[0]
+                    .iter()
+                    .zip(&inst.zhat_mine)
+                    .map(|(&w, &z)| zero[w].xor_if(d, Choice::from(z as u8)))
+                    .collect();
+                let wires =
+                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
+                let tables = garble(self.circuit, &mut self.rng, &pre.delta, &wires, &mut zero);
+                self.send(Message::GarblerInputs { masked: inst.zhat_mine.clone(), labels });
+                self.phase("inputs");
+                self.send(Message::Tables(tables));
+                self.phase("garbled tables");
+                self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
+                Stage::GbOutputs { inst, zero }
+            }
+            (Stage::GbOutputs { inst, zero }, Message::EvaluatorOutputs { masked, labels, masks }) => {
+                let pre = made(&mut self.pre)?;
+                let mine = &self.wires_out[0];
+                let my_mask = check_output_labels(&inst.masks, &pre.delta, &zero, mine, &masked, &labels)?;
+                let peer_mask = my_mask.check_open(&pre.delta, "output masks", &masks)?;
+                // Then the evaluator's outputs: my mask shares, opened.
+                let mut open = AuthShares::default();
+                for &w in &self.wires_out[1] {
+                    open.push_from(&inst.masks, w);
+                }
+                self.send(Message::OutputMasks(open.open("output masks")));
+                self.phase("outputs");
+                let values: Vec<(bool, bool, bool)> =
+                    (0..masked.len()).map(|i| (masked[i], my_mask.bits[i], peer_mask[i])).collect();
+                self.outputs.push(assemble(self.circuit, 0, &values)?);
+                drop((inst, zero));
+                self.next_instance()?
+            }
+            (Stage::EvInputChallenge { inst, pending }, Message::KosChallenge(c)) => {
+                let (proof, labels) = pending.respond(&c);
+                self.send(Message::KosProof(proof));
+                let nw = self.circuit.num_wires() as usize;
+                let (mut zhat, mut label) = (vec![false; nw], vec![Block::ZERO; nw]);
+                for ((&w, &z), l) in self.wires_in[1].iter().zip(&inst.zhat_mine).zip(labels) {
+                    zhat[w] = z;
+                    label[w] = l;
+                }
+                self.waiting.push_back(Expect::GarblerInputs { wires: self.wires_in[0].len() });
+                Stage::EvInputs { inst, zhat, label }
+            }
+            (Stage::EvInputs { inst, mut zhat, mut label }, Message::GarblerInputs { masked, labels }) => {
+                for ((&w, &z), &l) in self.wires_in[0].iter().zip(&masked).zip(&labels) {
+                    zhat[w] = z;
+                    label[w] = l;
+                }
+                self.phase("inputs");
+                self.waiting.push_back(Expect::Tables { ands: self.ands.len() });
+                Stage::EvTables { inst, zhat, label }
+            }
+            (Stage::EvTables { inst, zhat, label }, Message::Tables(tables)) => {
+                let pre = made(&mut self.pre)?;
+                let wires =
+                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
+                let (zhat, label) = evaluate(self.circuit, &pre.delta, &wires, zhat, label, &tables)?;
+                drop(tables);
+                self.phase("garbled tables");
+                // Outputs: the garbler's first (z^, labels, my mask shares), then mine.
+                let theirs = &self.wires_out[0];
+                let mut open = AuthShares::default();
+                theirs.iter().for_each(|&w| open.push_from(&inst.masks, w));
+                let msg = Message::EvaluatorOutputs {
+                    masked: theirs.iter().map(|&w| zhat[w]).collect(),
+                    labels: theirs.iter().map(|&w| label[w]).collect(),
+                    masks: open.open("output masks"),
+                };
+                let mut my_mask = AuthShares::default();
+                self.wires_out[1].iter().for_each(|&w| my_mask.push_from(&inst.masks, w));
+                let zhat = self.wires_out[1].iter().map(|&w| zhat[w]).collect();
+                self.send(msg);
+                self.waiting.push_back(Expect::OutputMasks { bits: my_mask.len() });
+                Stage::EvOutputMasks { my_mask, zhat }
+            }
+            (Stage::EvOutputMasks { my_mask, zhat }, Message::OutputMasks(o)) => {
+                let pre = made(&mut self.pre)?;
+                let peer_mask = my_mask.check_open(&pre.delta, "output masks", &o)?;
+                self.phase("outputs");
+                let values: Vec<(bool, bool, bool)> =
+                    (0..zhat.len()).map(|i| (zhat[i], my_mask.bits[i], peer_mask[i])).collect();
+                self.outputs.push(assemble(self.circuit, 1, &values)?);
+                self.next_instance()?
+            }
+            (_, msg) => {
+                return Err(internal(&format!("a {} message in a stage that does not take it", msg.name())))
+            }
+        })
+    }
+
+    /// Both directions of authenticated bits are done: keep the sessions and the wire
+    /// masks, and start the triples (their leaky-AND tables) if there are AND gates.
+    fn authenticated(
+        &mut self,
+        mine: kos::Receiver,
+        theirs: kos::Sender,
+        parts: Vec<AuthShares>,
+    ) -> Result<Stage> {
+        self.phase("authenticated bits");
+        let role = self.role;
+        let m = making(&mut self.pre)?;
+        m.sessions = Some((mine, theirs));
+        let mut parts = parts.into_iter();
+        m.masks = parts.next().unwrap_or_default();
+        let n = m.plan.total_and;
+        if n == 0 {
+            return self.preprocessed(Triples::default());
+        }
+        let mut layers = Vec::new();
+        while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
+            if a.len() != n || b.len() != n || r.len() != n {
+                return Err(AuthError::InvalidArgument(format!(
+                    "a leaky-AND layer of other than {n} shares"
+                )));
+            }
+            let first_index = (layers.len() * n) as u64;
+            layers.push(Layer { a, b, r, first_index });
+        }
+        // The layers are independent: all their tables in one flight each way, then all
+        // their bits.
+        let tables = layers
+            .iter()
+            .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
+            .collect::<Result<Vec<_>>>()?;
+        self.exchange(tables, Expect::LeakyTables { n });
+        Ok(Stage::LeakyTables { layers, peer: Vec::new() })
+    }
+
+    /// The coin toss that picks the bucketing permutations (the garbler commits first).
+    fn coin(&mut self, layers: Vec<Triples>) -> Stage {
+        let mut mine = [0u8; 32];
+        self.rng.fill_bytes(&mut mine);
+        match self.role {
+            Role::Garbler => {
+                let (state, com) = feq::commit(&mut self.rng, COIN, mine);
+                self.send(Message::Commitment(com));
+                self.waiting.push_back(Expect::Value { what: COIN });
+                Stage::CoinGarbler { mine, state, layers }
+            }
+            Role::Evaluator => {
+                self.exchange(vec![Message::Value(mine)], Expect::Commitment { what: COIN });
+                Stage::CoinEvaluator { mine, com: None, layers }
+            }
+        }
+    }
+
+    /// Bucketing: `d` of every layer against the first layer's `b` (which combining
+    /// leaves as it is), all openings in one flight each way.
+    fn buckets(&mut self, seed: Block, layers: Vec<Triples>) -> Result<Stage> {
+        let n = making(&mut self.pre)?.plan.total_and;
+        let mut it = layers.into_iter();
+        let Some(acc) = it.next() else {
+            return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
+        };
+        let rest: Vec<Triples> = it.collect();
+        if rest.is_empty() {
+            return self.preprocessed(acc);
+        }
+        let mut opened = Vec::with_capacity(rest.len());
+        let mut msgs = Vec::with_capacity(rest.len());
+        for (l, layer) in rest.iter().enumerate() {
+            let perm = bucket::permutation(seed, l as u64, n);
+            let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
+            opened.push((perm, d));
+            msgs.push(Message::BucketOpening(opening));
+        }
+        self.exchange(msgs, Expect::BucketOpening { bits: n });
+        Ok(Stage::Buckets { acc, rest, opened, peer: Vec::new() })
+    }
+
+    /// The preprocessing is made: keep it and start the first instance, if any.
+    fn preprocessed(&mut self, triples: Triples) -> Result<Stage> {
+        self.phase("AND triples");
+        let Pre::Making(m) = std::mem::replace(&mut self.pre, Pre::Moving) else {
+            return Err(internal("no preprocessing in the making"));
+        };
+        let Making { delta, plan, instances, masks, sessions } = *m;
+        let (mine, theirs) = sessions.ok_or_else(|| internal("no OT sessions"))?;
+        self.pre = Pre::Owned(Box::new(Preprocessed {
+            role: self.role,
+            delta,
+            n_in: plan.n_in,
+            n_and: plan.n_and,
+            instances,
+            next: 0,
+            masks,
+            triples,
+            mine,
+            theirs,
+        }));
+        self.next_instance()
+    }
+
+    /// Starts the next instance (its Beaver step), or ends the machine.
+    fn next_instance(&mut self) -> Result<Stage> {
+        let Some(inputs) = self.inputs.pop_front() else {
+            return Ok(Stage::Done);
+        };
+        let pre = made(&mut self.pre)?;
+        pre.check_next(self.circuit, &inputs)?;
+        let instance = pre.next;
+        pre.next += 1;
+        let masks = instance_masks(pre, self.circuit, instance);
+        let t0 = instance * pre.n_and;
+        let de = beaver_open(&masks, &self.ands, &pre.triples, t0);
+        let open = de.open("Beaver openings");
+        self.exchange(
+            vec![Message::BeaverOpening(open)],
+            Expect::BeaverOpening { bits: 2 * self.ands.len() },
+        );
+        let inst = Instance { inputs, masks, sigma: AuthShares::default(), t0, zhat_mine: Vec::new() };
+        Ok(Stage::Beaver { inst, de })
+    }
+}
+
+/// The coin toss's seed: the XOR of both parties' 32 bytes, first 16.
+fn seed(mine: &[u8; 32], theirs: &[u8; 32]) -> Block {
+    let mut seed = [0u8; 16];
+    for i in 0..16 {
+        seed[i] = mine[i] ^ theirs[i];
+    }
+    Block::from(seed)
+}
