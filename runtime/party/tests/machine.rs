@@ -18,11 +18,14 @@
 //!   of that input over many garbler seeds. This is a statistical smoke test of
 //!   point-and-permute and of the tables' masking, not a proof of simulatability.
 
+mod common;
+
+use common::{Replay, Tap};
 use mpc_circuits::eval::eval_groups;
 use mpc_circuits::{Bit, Builder, Circuit, PartyId, Program, Reveal, ValueType, Word};
 use mpc_crypto::Block;
 use mpc_garble::{GarbleError, TableSink};
-use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
+use mpc_net::{MemoryChannel, NetError};
 use mpc_runtime::driver::drive;
 use mpc_runtime::handshake::Hello;
 use mpc_runtime::machine::{Machine, Planner, Plans, Step, TableIo};
@@ -77,68 +80,6 @@ fn expected(c: &Circuit, a: &[bool], b: &[bool], party: u8) -> Vec<Option<Vec<bo
         .collect()
 }
 
-/// A memory channel end that records every byte it sends.
-struct Tap {
-    inner: MemoryChannel,
-    sent: Vec<u8>,
-}
-
-impl Channel for Tap {
-    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
-        self.sent.extend_from_slice(data);
-        self.inner.send(data)
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
-        self.inner.recv_exact(buf)
-    }
-    fn flush(&mut self) -> Result<(), NetError> {
-        self.inner.flush()
-    }
-    fn stats(&self) -> ChannelStats {
-        self.inner.stats()
-    }
-}
-
-/// Plays a peer from its recorded bytes (`Closed` when they run out) and records
-/// what we send.
-struct Replay {
-    input: Vec<u8>,
-    pos: usize,
-    sent: Vec<u8>,
-    stats: ChannelStats,
-}
-
-impl Replay {
-    fn new(input: Vec<u8>) -> Replay {
-        Replay { input, pos: 0, sent: Vec::new(), stats: ChannelStats::default() }
-    }
-}
-
-impl Channel for Replay {
-    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
-        self.sent.extend_from_slice(data);
-        self.stats.bytes_sent += data.len() as u64;
-        Ok(())
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
-        let end = self.pos + buf.len();
-        let Some(bytes) = self.input.get(self.pos..end) else {
-            self.pos = self.input.len();
-            return Err(NetError::Closed);
-        };
-        buf.copy_from_slice(bytes);
-        self.pos = end;
-        self.stats.bytes_received += buf.len() as u64;
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), NetError> {
-        Ok(())
-    }
-    fn stats(&self) -> ChannelStats {
-        self.stats
-    }
-}
-
 /// One party's result and the bytes it sent.
 struct Run<O> {
     out: Result<O, SessionError>,
@@ -153,7 +94,7 @@ where
     E: Machine<'p>,
 {
     let (a, b) = MemoryChannel::pair();
-    let (mut ga, mut eb) = (Tap { inner: a, sent: Vec::new() }, Tap { inner: b, sent: Vec::new() });
+    let (mut ga, mut eb) = (Tap::new(a), Tap::new(b));
     std::thread::scope(|s| {
         let gt = s.spawn(move || {
             let out = drive(&mut ga, &mut g, None);

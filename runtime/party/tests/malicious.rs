@@ -5,10 +5,13 @@
 //! garbler played by editing one typed message (its garbled tables) between its
 //! machine and the driver.
 
+mod common;
+
+use common::{Replay, Tap};
 use mpc_auth::message::Message;
 use mpc_circuits::{eval_program, expand, Circuit, Program};
 use mpc_net::hello::Protocol;
-use mpc_net::{Channel, ChannelStats, MemoryChannel, NetError};
+use mpc_net::MemoryChannel;
 use mpc_runtime::driver::drive;
 use mpc_runtime::handshake::Hello;
 use mpc_runtime::machine::{HelloExchange, Machine, Planner, Plans, Step, TableIo};
@@ -130,57 +133,6 @@ fn every_corpus_program_and_example_matches_the_plaintext() {
     assert!(ran >= 35, "only {ran} programs ran");
 }
 
-/// A memory channel end that records every byte it sends.
-struct Tap {
-    inner: MemoryChannel,
-    sent: Vec<u8>,
-}
-
-impl Channel for Tap {
-    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
-        self.sent.extend_from_slice(data);
-        self.inner.send(data)
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
-        self.inner.recv_exact(buf)
-    }
-    fn flush(&mut self) -> Result<(), NetError> {
-        self.inner.flush()
-    }
-    fn stats(&self) -> ChannelStats {
-        self.inner.stats()
-    }
-}
-
-/// Plays a peer from its recorded bytes (`Closed` when they run out) and records
-/// what we send.
-struct Replay {
-    input: Vec<u8>,
-    pos: usize,
-    sent: Vec<u8>,
-}
-
-impl Channel for Replay {
-    fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
-        self.sent.extend_from_slice(data);
-        Ok(())
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
-        let Some(bytes) = self.input.get(self.pos..self.pos + buf.len()) else {
-            return Err(NetError::Closed);
-        };
-        buf.copy_from_slice(bytes);
-        self.pos += buf.len();
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), NetError> {
-        Ok(())
-    }
-    fn stats(&self) -> ChannelStats {
-        ChannelStats::default()
-    }
-}
-
 type Wires = Vec<Vec<Option<bool>>>;
 
 /// One side's result and the bytes it sent.
@@ -211,7 +163,7 @@ where
     E: for<'p> Machine<'p, Output = Wires>,
 {
     let (a, b) = MemoryChannel::pair();
-    let (mut ga, mut eb) = (Tap { inner: a, sent: Vec::new() }, Tap { inner: b, sent: Vec::new() });
+    let (mut ga, mut eb) = (Tap::new(a), Tap::new(b));
     std::thread::scope(|s| {
         let gt = s.spawn(move || {
             let out = drive(&mut ga, &mut g, None);
@@ -255,10 +207,10 @@ fn a_malicious_session_through_the_driver_replays_byte_for_byte() {
     assert!(gs1.len() > 128 * c.and_count(), "the tables are in the transcript");
     // Each side alone, fed its peer's recording, sends the same bytes again and ends
     // with the same outputs.
-    let mut ch = Replay { input: es1.clone(), pos: 0, sent: Vec::new() };
+    let mut ch = Replay::new(es1.clone());
     let again = drive(&mut ch, &mut machine(&p, &c, Role::Garbler, &a, 7), None).expect("garbler replay");
     assert!(again == go && ch.sent == gs1 && ch.pos == es1.len(), "the garbler's bytes again");
-    let mut ch = Replay { input: gs1.clone(), pos: 0, sent: Vec::new() };
+    let mut ch = Replay::new(gs1.clone());
     let again = drive(&mut ch, &mut machine(&p, &c, Role::Evaluator, &b, 8), None).expect("evaluator replay");
     assert!(again == eo && ch.sent == es1 && ch.pos == gs1.len(), "the evaluator's bytes again");
 }
