@@ -14,7 +14,7 @@
 use mpc_crypto::{Block, Delta, Prg};
 
 use crate::error::{AuthError, Result};
-use crate::shares::AuthShares;
+use crate::shares::{check_open_parts, open_parts, AuthShares};
 use crate::STAT_SEC;
 
 /// Authenticated AND triples `<a>, <b>, <c>` with `c = a & b`.
@@ -77,26 +77,26 @@ pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
     p
 }
 
-/// This party's shares of `d_i = b_acc[i] ^ b_layer[perm[i]]` and their opening.
+/// This party's bits of `d_i = b_acc[i] ^ b_layer[perm[i]]` and their opening.
 ///
-/// One pass: each output entry is written once from the accumulator's entry and the
-/// gathered layer entry (no copy of `b_acc` first).
+/// Only the bits are kept: the MACs stream into the opening's digest as they are
+/// gathered, and [`combine`] gathers the keys again for its check (it needs
+/// `b_acc` unchanged in between, which holds: combining changes only `a` and `c`).
+/// So no `32 n` bytes of `d` MACs and keys are written per layer.
 ///
 /// # Panics
 /// If an entry of `perm` is out of range (a caller bug: [`permutation`] gives a
 /// permutation of `0..n`).
-pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(AuthShares, Vec<u8>)> {
+pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(Vec<bool>, Vec<u8>)> {
     let n = perm.len();
     if acc.b.len() != n || layer.b.len() != n || !shaped(&acc.b) || !shaped(&layer.b) {
         return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
     }
     let (x, y) = (&acc.b, &layer.b);
-    let mut d = AuthShares::with_capacity(n);
-    d.bits.extend(perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]));
-    d.macs.extend(perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]));
-    d.keys.extend(perm.iter().zip(&x.keys).map(|(&j, &k)| k ^ y.keys[j]));
-    let msg = d.open("bucketing d");
-    Ok((d, msg))
+    let bits: Vec<bool> = perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]).collect();
+    let macs = perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]);
+    let msg = open_parts("bucketing d", &bits, macs);
+    Ok((bits, msg))
 }
 
 /// How many entries ahead of a gather its cache lines are requested.
@@ -107,7 +107,9 @@ fn shaped(s: &AuthShares) -> bool {
     s.bits.len() == s.macs.len() && s.bits.len() == s.keys.len()
 }
 
-/// Checks the peer's opening of `d` and folds the layer into `acc`:
+/// Checks the peer's opening of `d` (against my keys, gathered from `acc.b` and the
+/// layer's `b` as [`open_d`] gathered the MACs; `acc.b` must be the one `open_d` saw)
+/// and folds the layer into `acc`:
 /// `a_acc[i] ^= a_layer[perm[i]]`, `c_acc[i] ^= c_layer[perm[i]] ^ d_i a_layer[perm[i]]`.
 ///
 /// Branch free in `d_i` (a mask, not an `if`: a mispredicted branch per triple would
@@ -120,16 +122,19 @@ pub fn combine(
     acc: &mut Triples,
     layer: &Triples,
     perm: &[usize],
-    d_shares: &AuthShares,
+    d_bits: &[bool],
     peer_opening: &[u8],
 ) -> Result<()> {
     let n = perm.len();
-    let sizes_ok = [&acc.a, &acc.c, &layer.a, &layer.c, d_shares].iter().all(|s| s.len() == n && shaped(s));
-    if !sizes_ok {
+    let sizes_ok =
+        [&acc.a, &acc.b, &acc.c, &layer.a, &layer.b, &layer.c].iter().all(|s| s.len() == n && shaped(s));
+    if !sizes_ok || d_bits.len() != n {
         return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
     }
-    let peer = d_shares.check_open(delta, "bucketing d", peer_opening)?;
-    let d: Vec<bool> = d_shares.bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
+    // My keys on the peer's d shares, gathered as `open_d` gathered the MACs.
+    let keys = perm.iter().zip(&acc.b.keys).map(|(&j, &k)| k ^ layer.b.keys[j]);
+    let peer = check_open_parts(delta, "bucketing d", peer_opening, n, keys)?;
+    let d: Vec<bool> = d_bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
     let (la, lc) = (&layer.a, &layer.c);
     for (i, &j) in perm.iter().enumerate() {
         let ab = la.bits[j];

@@ -207,7 +207,7 @@ enum Stage {
     Buckets {
         acc: Triples,
         rest: Vec<Triples>,
-        opened: Vec<(Vec<usize>, AuthShares)>,
+        opened: Vec<(Vec<usize>, Vec<bool>)>,
         peer: Vec<Vec<u8>>,
     },
     // One instance.
@@ -715,12 +715,12 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 };
                 let mut s = Vec::with_capacity(layers.len());
                 let mut bits = Vec::with_capacity(layers.len());
-                for (layer, p) in layers.iter().zip(&peer) {
-                    let (si, b) = layer.evaluate(role, &delta, p)?;
+                // Each peer table is dropped once evaluated (not all at the end).
+                for (layer, p) in layers.iter().zip(peer) {
+                    let (si, b) = layer.evaluate(role, &delta, &p)?;
                     s.push(si);
                     bits.push(Message::LeakyBits(b));
                 }
-                drop(peer);
                 self.exchange(bits, Expect::LeakyBits { n });
                 Stage::LeakyBits { layers, s, peer: Vec::new() }
             }
@@ -785,10 +785,10 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     return Ok(Stage::Buckets { acc, rest, opened, peer });
                 }
                 let delta = making(&mut self.pre)?.delta.clone();
-                for ((layer, (perm, d)), p) in rest.iter().zip(&opened).zip(&peer) {
-                    bucket::combine(&delta, &mut acc, layer, perm, d, p)?;
+                // Each layer is dropped once folded in.
+                for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
+                    bucket::combine(&delta, &mut acc, &layer, &perm, &d, &p)?;
                 }
-                drop((rest, opened, peer));
                 self.preprocessed(acc)?
             }
 

@@ -107,43 +107,13 @@ impl AuthShares {
 
     /// The opening of this party's shares: its bits and a digest of their MACs.
     pub fn open(&self, what: &'static str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(5 + self.len().div_ceil(8) + 32);
-        out.push(TAG_OPEN);
-        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
-        out.extend_from_slice(&pack_bits(&self.bits));
-        out.extend_from_slice(&digest(what, self.macs.iter().copied()));
-        out
+        open_parts(what, &self.bits, self.macs.iter().copied())
     }
 
     /// Checks the peer's opening of its shares against this party's keys; returns the
     /// peer's bits.
     pub fn check_open(&self, delta: &Delta, what: &'static str, bytes: &[u8]) -> Result<Vec<bool>> {
-        let malformed = |reason: String| AuthError::Malformed { what, reason };
-        let n = self.len();
-        let want_len = 5 + n.div_ceil(8) + 32;
-        if bytes.len() != want_len || bytes[0] != TAG_OPEN {
-            return Err(malformed(format!(
-                "{} bytes, expected {want_len} with tag {TAG_OPEN:#04x}",
-                bytes.len()
-            )));
-        }
-        let mut count = [0u8; 4];
-        count.copy_from_slice(&bytes[1..5]);
-        if u32::from_le_bytes(count) as usize != n {
-            return Err(malformed(format!("{} bits, expected {n}", u32::from_le_bytes(count))));
-        }
-        let bits = unpack_bits(&bytes[5..5 + n.div_ceil(8)], n).map_err(malformed)?;
-        let d = u128::from(delta.as_block());
-        // A mask per bit, not `xor_if`: the bits are public once opened, and the mask
-        // form keeps the loop free of per-element barriers.
-        let want = digest(
-            what,
-            self.keys.iter().zip(&bits).map(|(&k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))),
-        );
-        if want[..] != bytes[5 + n.div_ceil(8)..] {
-            return Err(AuthError::MacCheck { what, bits: n });
-        }
-        Ok(bits)
+        check_open_parts(delta, what, bytes, self.len(), self.keys.iter().copied())
     }
 
     /// Whether `self` (the garbler's half, under `delta_a`) and `peer` (the
@@ -160,6 +130,53 @@ impl AuthShares {
 }
 
 const TAG_OPEN: u8 = 0xB1;
+
+/// The opening of shares held as parts (as [`AuthShares::open`]): `bits`, and their
+/// MACs as an iterator, so a caller that can compute the MACs on the fly never stores
+/// them.
+pub(crate) fn open_parts(what: &'static str, bits: &[bool], macs: impl Iterator<Item = Block>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + bits.len().div_ceil(8) + 32);
+    out.push(TAG_OPEN);
+    out.extend_from_slice(&(bits.len() as u32).to_le_bytes());
+    out.extend_from_slice(&pack_bits(bits));
+    out.extend_from_slice(&digest(what, macs));
+    out
+}
+
+/// The check of the peer's opening of `n` shares (as [`AuthShares::check_open`])
+/// against this party's keys given as an iterator of exactly `n` keys; returns the
+/// peer's bits.
+pub(crate) fn check_open_parts(
+    delta: &Delta,
+    what: &'static str,
+    bytes: &[u8],
+    n: usize,
+    keys: impl Iterator<Item = Block>,
+) -> Result<Vec<bool>> {
+    let malformed = |reason: String| AuthError::Malformed { what, reason };
+    let want_len = 5 + n.div_ceil(8) + 32;
+    if bytes.len() != want_len || bytes[0] != TAG_OPEN {
+        return Err(malformed(format!(
+            "{} bytes, expected {want_len} with tag {TAG_OPEN:#04x}",
+            bytes.len()
+        )));
+    }
+    let mut count = [0u8; 4];
+    count.copy_from_slice(&bytes[1..5]);
+    if u32::from_le_bytes(count) as usize != n {
+        return Err(malformed(format!("{} bits, expected {n}", u32::from_le_bytes(count))));
+    }
+    let bits = unpack_bits(&bytes[5..5 + n.div_ceil(8)], n).map_err(malformed)?;
+    let d = u128::from(delta.as_block());
+    // A mask per bit, not `xor_if`: the bits are public once opened, and the mask
+    // form keeps the loop free of per-element barriers.
+    let want =
+        digest(what, keys.zip(&bits).map(|(k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))));
+    if want[..] != bytes[5 + n.div_ceil(8)..] {
+        return Err(AuthError::MacCheck { what, bits: n });
+    }
+    Ok(bits)
+}
 
 /// SHA-256 over a domain tag and the 16-byte encodings of `macs`, fed to the hasher a
 /// few KiB at a time (one compression call per buffer, not one per 16 bytes).
