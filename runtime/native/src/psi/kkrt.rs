@@ -15,7 +15,8 @@
 //!    tag), duplicates are dropped, and the connector shuffles its digests with fresh
 //!    randomness (so a position in its answer says nothing about its input order).
 //! 3. The listener places its digests by cuckoo hashing ([`super::cuckoo`]: three
-//!    hash functions, `1.2 n1` bins, a stash of `s` items).
+//!    hash functions; from 2^16 items `1.27 n1` bins and no stash, `s = 0`; below,
+//!    `1.2 n1` bins and a stash of `s` items).
 //! 4. OPRF ([`mpc_ot::kkrt`], KKRT16's BaRK-OPRF): 512 base OTs, then one OPRF
 //!    instance per bin and per stash slot (`bins + s` rows, 64 bytes each on the
 //!    wire, in chunks of 8192 rows). Empty bins and stash slots get a fixed dummy
@@ -42,9 +43,9 @@
 //! message is length-checked before allocation; positions sent back must be in range
 //! and strictly increasing, else [`PsiError::PeerMisbehaved`].
 //!
-//! Cost for `n = n1 = n2 = 2^20`: about 1.2n x 64 bytes from the listener and
-//! 6n x 10 bytes from the connector (about 144 MB in all). The SHA-256 output hashes
-//! dominate the CPU time (6 per connector item, one per listener row); both sides
+//! Cost for `n = n1 = n2 = 2^20`: about 1.27n x 64 bytes from the listener and
+//! 3n x 10 bytes from the connector (about 117 MB in all). The SHA-256 output hashes
+//! dominate the CPU time (3 per connector item, one per listener row); both sides
 //! compute them on rayon's pool (the connector's records a frame at a time, in
 //! order), everything else on the calling thread.
 
