@@ -85,16 +85,38 @@ impl From<OtError> for PsiError {
     }
 }
 
+/// The domain prefix of a long item's digest.
+const ITEM_PREFIX: &[u8; 20] = b"mpc-psi-kkrt-v1 item";
+/// The longest item whose prefixed SHA-256 input fits one padded block (64 bytes less
+/// the prefix, the `0x80` byte and the 8-byte length).
+const ONE_BLOCK_ITEM: usize = 64 - ITEM_PREFIX.len() - 9;
+
 /// The 128-bit digest of an item: items of at most 15 bytes are the bytes, zero padded,
 /// with the length in byte 15 (injective); longer items are SHA-256 (with a domain
-/// prefix) truncated to 15 bytes, with 0xFF in byte 15.
+/// prefix) truncated to 15 bytes, with 0xFF in byte 15. Items of up to
+/// [`ONE_BLOCK_ITEM`] bytes are hashed with one SHA-256 compression of the block padded
+/// here (FIPS 180-4, section 5.1.1), the same value as `Sha256` gives (tested).
 pub fn digest(item: &[u8]) -> Block {
     let mut b = [0u8; 16];
     if item.len() < 16 {
         b[..item.len()].copy_from_slice(item);
         b[15] = item.len() as u8; // < 16
+    } else if item.len() <= ONE_BLOCK_ITEM {
+        use sha2::digest::generic_array::GenericArray;
+        let mut block = GenericArray::default();
+        let end = ITEM_PREFIX.len() + item.len();
+        block[..ITEM_PREFIX.len()].copy_from_slice(ITEM_PREFIX);
+        block[ITEM_PREFIX.len()..end].copy_from_slice(item);
+        block[end] = 0x80;
+        block[56..].copy_from_slice(&(8 * end as u64).to_be_bytes());
+        let mut state = oprf::SHA256_IV;
+        sha2::compress256(&mut state, &[block]);
+        for (d, w) in b[..16].chunks_exact_mut(4).zip(&state) {
+            d.copy_from_slice(&w.to_be_bytes());
+        }
+        b[15] = 0xFF;
     } else {
-        let h = Sha256::new_with_prefix(b"mpc-psi-kkrt-v1 item").chain_update(item).finalize();
+        let h = Sha256::new_with_prefix(ITEM_PREFIX).chain_update(item).finalize();
         b[..15].copy_from_slice(&h[..15]);
         b[15] = 0xFF;
     }
@@ -104,10 +126,11 @@ pub fn digest(item: &[u8]) -> Block {
 /// The distinct digests of a set, with the index of the first item of each.
 pub fn distinct_digests(items: &ItemSet) -> (Vec<Block>, Vec<u32>) {
     let mut table = Table::with_capacity(items.len());
-    let mut digests = Vec::with_capacity(items.len());
+    let mut digests: Vec<Block> = Vec::with_capacity(items.len());
     let mut reps = Vec::with_capacity(items.len());
     let mut keys = [Block::ZERO; 128];
     let mut batch = [Block::ZERO; 128];
+    let mut wide = [0u128; 128];
     for start in (0..items.len()).step_by(128) {
         let end = (start + 128).min(items.len());
         let n = end - start;
@@ -117,10 +140,15 @@ pub fn distinct_digests(items: &ItemSet) -> (Vec<Block>, Vec<u32>) {
         // The table wants pseudorandom keys; a permutation keeps them distinct.
         keys[..n].copy_from_slice(&batch[..n]);
         FixedKeyAes::global().permute_many(&mut keys[..n]);
+        for (w, k) in wide.iter_mut().zip(&keys[..n]) {
+            *w = k.to_u128();
+        }
+        table.prefetch(&wide[..n]);
         for k in 0..n {
-            // items.len() <= MAX_SET_SIZE < u32::MAX.
-            if table.insert(keys[k].to_u128(), (start + k) as u32).is_none() {
-                digests.push(batch[k]);
+            // digests.len() <= items.len() <= MAX_SET_SIZE < u32::MAX.
+            let d = batch[k];
+            if table.insert(wide[k], digests.len() as u32, |v| digests[v as usize] == d).is_none() {
+                digests.push(d);
                 reps.push((start + k) as u32);
             }
         }
@@ -224,6 +252,10 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
 ) -> Result<PsiOutput, PsiError> {
     let n1 = digests.len();
     let params = Params::for_size(n1);
+    // The base-OT setup goes first: the connector answers it while we place our items.
+    let (setup, offer) = oprf::receiver_setup(&mut RngAdapter(rng));
+    frame::send_frame(ch, &offer.to_bytes())?;
+    ch.flush()?;
     let positions = Positions::new(hash_key, params.bins);
     let mut pos = vec![[0u32; HASHES]; n1];
     positions.many(digests, &mut pos);
@@ -244,9 +276,6 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         }
     };
 
-    let (setup, offer) = oprf::receiver_setup(&mut RngAdapter(rng));
-    frame::send_frame(ch, &offer.to_bytes())?;
-    ch.flush()?;
     let reply = base::ReceiverReply::from_bytes(&recv_bounded(ch, MAX_BASE_FRAME, "a base-OT reply")?)?;
     let mut receiver = setup.finish(&reply)?;
 
@@ -358,32 +387,45 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
     let (mut sender, reply) = oprf::sender_setup(&mut RngAdapter(rng), &offer)?;
     frame::send_frame(ch, &reply.to_bytes())?;
     ch.flush()?;
-    let mut q: Vec<Row> = Vec::with_capacity(rows);
-    for r0 in (0..rows).step_by(CHUNK_ROWS) {
-        let n = (rows - r0).min(CHUNK_ROWS);
-        let msg = recv_bounded(ch, CHUNK_ROWS * ROW_BYTES, "an OPRF chunk")?;
-        sender.decode_chunk(n, &msg, &mut q)?;
-    }
 
-    // Step 5: one record per item, in our shuffled order. The records of one frame are
-    // computed in parallel, BATCH items per task (the SHA-256 output hashes dominate),
-    // each task writing its own slice of the frame, so the order is unchanged.
+    // Step 5, streamed: every (item, field) pair is an OPRF evaluation at one row.
+    // The pairs are sorted by the chunk their row arrives in, so each chunk's values
+    // are computed as soon as it is decoded (while the listener builds the next one)
+    // and only one chunk of rows is held. Values land in the records buffer at their
+    // item's place in our shuffled order; the buffer goes out once every chunk is in.
     let positions = Positions::new(hash_key, params.bins);
     let vb = value_bytes(n1, n2);
     let fields = HASHES + params.stash;
-    let record = fields * vb;
-    let mut out = Vec::with_capacity(RECORDS_PER_FRAME * record);
-    for start in (0..n2).step_by(RECORDS_PER_FRAME) {
-        let frame_items = &digests[start..(start + RECORDS_PER_FRAME).min(n2)];
-        out.clear();
-        out.resize(frame_items.len() * record, 0);
-        out.par_chunks_mut(BATCH * record).zip(frame_items.par_chunks(BATCH)).for_each(|(o, batch)| {
-            records(&sender, &q, &positions, code, params, vb, batch, o);
+    let by_chunk = PairsByChunk::new(digests, &positions, params);
+    let mut out = vec![0u8; n2 * fields * vb];
+    let mut q: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
+    let mut values = Vec::new();
+    for (c, r0) in (0..rows).step_by(CHUNK_ROWS).enumerate() {
+        let n = (rows - r0).min(CHUNK_ROWS);
+        let msg = recv_bounded(ch, CHUNK_ROWS * ROW_BYTES, "an OPRF chunk")?;
+        q.clear();
+        sender.decode_chunk(n, &msg, &mut q)?;
+        let pairs = by_chunk.chunk(c);
+        values.clear();
+        values.resize(pairs.len(), 0u128);
+        // BATCH pairs per task on rayon's pool (the SHA-256 hashes dominate).
+        pairs.par_chunks(BATCH).zip(values.par_chunks_mut(BATCH)).for_each(|(batch, v)| {
+            evaluate(&sender, &q, r0, code, digests, fields, batch, v);
         });
-        frame::send_frame(ch, &out)?;
+        for (pair, v) in pairs.iter().zip(&values) {
+            // pair.slot < n2 * fields, so the value's bytes are inside `out`.
+            let at = pair.slot as usize * vb;
+            out[at..at + vb].copy_from_slice(&v.to_le_bytes()[..vb]);
+        }
+    }
+    q.zeroize();
+    values.zeroize();
+    drop(by_chunk);
+    for frame_bytes in out.chunks(RECORDS_PER_FRAME * fields * vb) {
+        frame::send_frame(ch, frame_bytes)?;
     }
     ch.flush()?;
-    drop(q);
+    drop(out);
 
     match mode {
         Mode::ListenerOnly | Mode::Cardinality => Ok(PsiOutput::Nothing),
@@ -416,42 +458,95 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
     }
 }
 
-/// The connector's records for `batch` (at most [`BATCH`] digests) into `out`
-/// (`batch.len()` records of `(HASHES + stash) * vb` bytes): for each item, its OPRF
-/// value at each of its three bins, then at every stash slot, truncated to `vb` bytes.
+/// One OPRF evaluation of the connector: the value of item `slot / fields` at `row`
+/// goes to `slot` of the records (field `slot % fields` of that item's record).
+#[derive(Clone, Copy, Debug)]
+struct Pair {
+    row: u32,
+    slot: u32,
+}
+
+/// The connector's `(item, field)` pairs sorted by the OPRF chunk of their row
+/// (a counting sort: `starts[c]..starts[c + 1]` are chunk `c`'s pairs).
+struct PairsByChunk {
+    pairs: Vec<Pair>,
+    starts: Vec<usize>,
+}
+
+impl PairsByChunk {
+    fn new(digests: &[Block], positions: &Positions, params: Params) -> PairsByChunk {
+        let fields = HASHES + params.stash;
+        let rows = params.bins + params.stash;
+        let chunks = rows.div_ceil(CHUNK_ROWS);
+        let mut pos = vec![[0u32; HASHES]; digests.len()];
+        positions.many(digests, &mut pos);
+        // Row of field f of item k: its bin under hash function f, or stash row f - 3.
+        // All are below rows <= 1.27 * MAX_SET_SIZE + 128 < u32::MAX.
+        let row = |k: usize, f: usize| -> u32 {
+            if f < HASHES {
+                pos[k][f]
+            } else {
+                (params.bins + f - HASHES) as u32
+            }
+        };
+        let mut starts = vec![0usize; chunks + 1];
+        for k in 0..digests.len() {
+            for f in 0..fields {
+                starts[row(k, f) as usize / CHUNK_ROWS + 1] += 1;
+            }
+        }
+        for c in 0..chunks {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let mut pairs = vec![Pair { row: 0, slot: 0 }; digests.len() * fields];
+        for k in 0..digests.len() {
+            for f in 0..fields {
+                let r = row(k, f);
+                let at = &mut next[r as usize / CHUNK_ROWS];
+                // k * fields + f < n2 * (3 + 12) < u32::MAX (n2 <= MAX_SET_SIZE = 2^22).
+                pairs[*at] = Pair { row: r, slot: (k * fields + f) as u32 };
+                *at += 1;
+            }
+        }
+        PairsByChunk { pairs, starts }
+    }
+
+    /// The pairs whose rows are in chunk `c`.
+    fn chunk(&self, c: usize) -> &[Pair] {
+        &self.pairs[self.starts[c]..self.starts[c + 1]]
+    }
+}
+
+/// The OPRF values of `batch` (at most [`BATCH`] pairs whose rows are in the chunk
+/// starting at row `r0`, whose rows `q` holds) into `out`.
 #[allow(clippy::too_many_arguments)]
-fn records(
+fn evaluate(
     sender: &oprf::Sender,
     q: &[Row],
-    positions: &Positions,
+    r0: usize,
     code: &Code,
-    params: Params,
-    vb: usize,
-    batch: &[Block],
-    out: &mut [u8],
+    digests: &[Block],
+    fields: usize,
+    batch: &[Pair],
+    out: &mut [u128],
 ) {
     let n = batch.len();
-    let fields = HASHES + params.stash;
-    let mut pos = [[0u32; HASHES]; BATCH];
+    let mut inputs = [Block::ZERO; BATCH];
     let mut codes = [[Block::ZERO; ROW_BLOCKS]; BATCH];
-    let mut rows = vec![[Block::ZERO; ROW_BLOCKS]; n * fields];
-    let mut tweaks = vec![0u64; n * fields];
-    let mut values = vec![0u128; n * fields];
-    positions.many(batch, &mut pos[..n]);
-    code.encode_many(batch, &mut codes[..n]);
-    for k in 0..n {
-        for f in 0..fields {
-            // Bins are below params.bins, stash rows below bins + stash = q.len().
-            let row = if f < HASHES { pos[k][f] as usize } else { params.bins + f - HASHES };
-            rows[k * fields + f] = sender.eval_row(&q[row], &codes[k]);
-            tweaks[k * fields + f] = row as u64;
-        }
+    let mut rows = [[Block::ZERO; ROW_BLOCKS]; BATCH];
+    let mut tweaks = [0u64; BATCH];
+    for (i, p) in inputs.iter_mut().zip(batch) {
+        *i = digests[p.slot as usize / fields];
     }
-    oprf::hash_rows(&rows, &tweaks, &mut values);
+    code.encode_many(&inputs[..n], &mut codes[..n]);
+    for (k, p) in batch.iter().enumerate() {
+        // The pair is in this chunk: r0 <= p.row < r0 + q.len().
+        rows[k] = sender.eval_row(&q[p.row as usize - r0], &codes[k]);
+        tweaks[k] = p.row as u64;
+    }
+    oprf::hash_rows(&rows[..n], &tweaks[..n], out);
     rows.zeroize();
-    for (o, v) in out.chunks_exact_mut(vb).zip(&values) {
-        o.copy_from_slice(&v.to_le_bytes()[..vb]);
-    }
 }
 
 /// `mpc_ot` wants a sized `RngCore + CryptoRng`; this wraps the caller's unsized one.
@@ -485,6 +580,18 @@ mod tests {
         let long = digest(&[b'x'; 16]);
         assert_eq!(long.to_bytes()[15], 0xFF);
         assert_ne!(long, digest(&[b'x'; 17]));
+    }
+
+    /// The one-compression path gives SHA-256's value on both sides of its bound.
+    #[test]
+    fn long_item_digests_are_prefixed_sha256() {
+        for len in 16..=ONE_BLOCK_ITEM + 3 {
+            let item: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
+            let h = Sha256::new_with_prefix(ITEM_PREFIX).chain_update(&item).finalize();
+            let mut want = [0xFFu8; 16];
+            want[..15].copy_from_slice(&h[..15]);
+            assert_eq!(digest(&item).to_bytes(), want, "length {len}");
+        }
     }
 
     #[test]
