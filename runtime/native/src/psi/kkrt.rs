@@ -164,6 +164,38 @@ pub fn value_bytes(n1: usize, n2: usize) -> usize {
     ((LAMBDA + log).div_ceil(8) as usize).min(16)
 }
 
+/// `out` (one compared value's bytes) = the low `out.len()` bytes of `v`, little-endian.
+/// The usual lengths get a copy of constant length (no `memcpy` call per value).
+fn value_to_le(v: u128, out: &mut [u8]) {
+    fn put<const N: usize>(v: u128, out: &mut [u8]) {
+        out[..N].copy_from_slice(&v.to_le_bytes()[..N]);
+    }
+    match out.len() {
+        8 => put::<8>(v, out),
+        9 => put::<9>(v, out),
+        10 => put::<10>(v, out),
+        11 => put::<11>(v, out),
+        n => out.copy_from_slice(&v.to_le_bytes()[..n]),
+    }
+}
+
+/// The value whose low bytes are `bytes` (at most 16), little-endian; the usual lengths
+/// as in [`value_to_le`].
+fn value_from_le(bytes: &[u8]) -> u128 {
+    fn get<const N: usize>(bytes: &[u8], b: &mut [u8; 16]) {
+        b[..N].copy_from_slice(&bytes[..N]);
+    }
+    let mut b = [0u8; 16];
+    match bytes.len() {
+        8 => get::<8>(bytes, &mut b),
+        9 => get::<9>(bytes, &mut b),
+        10 => get::<10>(bytes, &mut b),
+        11 => get::<11>(bytes, &mut b),
+        n => b[..n].copy_from_slice(bytes),
+    }
+    u128::from_le_bytes(b)
+}
+
 /// The session's public keys: four code keys and the cuckoo hash key.
 fn session_keys(agreed: &super::Agreed, role: Role) -> (Code, Block) {
     let (l, c) = match role {
@@ -339,11 +371,7 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
             return Err(PsiError::PeerMisbehaved("it sent a record frame of the wrong length".into()));
         }
         received.clear();
-        received.extend(buf.chunks_exact(vb).map(|v| {
-            let mut b = [0u8; 16];
-            b[..vb].copy_from_slice(v);
-            u128::from_le_bytes(b)
-        }));
+        received.extend(buf.chunks_exact(vb).map(value_from_le));
         table.lookup_batch(&received, |k, i| {
             // Value k is field k % fields of record p + k / fields.
             if field[i as usize] as usize == k % fields {
@@ -415,7 +443,7 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
         for (pair, v) in pairs.iter().zip(&values) {
             // pair.slot < n2 * fields, so the value's bytes are inside `out`.
             let at = pair.slot as usize * vb;
-            out[at..at + vb].copy_from_slice(&v.to_le_bytes()[..vb]);
+            value_to_le(*v, &mut out[at..at + vb]);
         }
     }
     q.zeroize();
@@ -591,6 +619,18 @@ mod tests {
             let mut want = [0xFFu8; 16];
             want[..15].copy_from_slice(&h[..15]);
             assert_eq!(digest(&item).to_bytes(), want, "length {len}");
+        }
+    }
+
+    #[test]
+    fn values_round_trip_at_every_length() {
+        let v = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+        for len in 1..=16 {
+            let mut out = vec![0u8; len];
+            value_to_le(v, &mut out);
+            assert_eq!(out, v.to_le_bytes()[..len]);
+            let mask = if len == 16 { u128::MAX } else { (1u128 << (8 * len)) - 1 };
+            assert_eq!(value_from_le(&out), v & mask, "length {len}");
         }
     }
 
