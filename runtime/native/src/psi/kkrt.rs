@@ -12,16 +12,20 @@
 //!    so both sides derive the same public keys and no earlier session's apply.
 //! 2. Every item is reduced to a 128-bit digest ([`digest`]: items of up to 15 bytes
 //!    are encoded injectively, longer ones are SHA-256 truncated to 120 bits with a
-//!    tag), duplicates are dropped, and the connector shuffles its digests with fresh
+//!    tag), duplicates are dropped ([`distinct_digests`]), and the connector shuffles its digests with fresh
 //!    randomness (so a position in its answer says nothing about its input order).
 //! 3. The listener places its digests by cuckoo hashing ([`super::cuckoo`]: three
 //!    hash functions; from 2^16 items `1.27 n1` bins and no stash, `s = 0`; below,
 //!    `1.2 n1` bins and a stash of `s` items).
-//! 4. OPRF ([`mpc_ot::kkrt`], KKRT16's BaRK-OPRF): 512 base OTs, then one OPRF
-//!    instance per bin and per stash slot (`bins + s` rows, 64 bytes each on the
-//!    wire, in chunks of 8192 rows). Empty bins and stash slots get a fixed dummy
+//! 4. OPRF ([`mpc_ot::kkrt`], KKRT16's BaRK-OPRF): 512 base OTs (the listener sends
+//!    its base-OT setup before step 3, so the connector answers it meanwhile), then
+//!    one OPRF instance per bin and per stash slot (`bins + s` rows, 64 bytes each on
+//!    the wire, in chunks of 8192 rows). Empty bins and stash slots get a fixed dummy
 //!    input; the connector cannot tell (its view is uniformly random rows).
-//! 5. The connector sends, for each of its items `y` in its shuffled order, one
+//! 5. The connector computes its OPRF values chunk by chunk as the rows arrive (its
+//!    `(item, field)` pairs sorted by the chunk of their row, so it holds one chunk
+//!    of rows, not all of them), then sends, for each of its items `y` in its
+//!    shuffled order, one
 //!    record of `3 + s` values: `F_{h_f(y)}(y)` for `f = 0, 1, 2` and `F_{bins+t}(y)`
 //!    for every stash slot `t`, each truncated to `lambda + log2(n1 * n2)` bits
 //!    (lambda = 40, rounded up to whole bytes: KKRT16's hashed comparison),
@@ -45,9 +49,9 @@
 //!
 //! Cost for `n = n1 = n2 = 2^20`: about 1.27n x 64 bytes from the listener and
 //! 3n x 10 bytes from the connector (about 117 MB in all). The SHA-256 output hashes
-//! dominate the CPU time (3 per connector item, one per listener row); both sides
-//! compute them on rayon's pool (the connector's records a frame at a time, in
-//! order), everything else on the calling thread.
+//! dominate the CPU time (3 per connector item, one per listener row, one per item of
+//! 16 bytes or more for its digest); the OPRF values are hashed on rayon's pool, a
+//! chunk at a time on both sides, everything else on the calling thread.
 
 use mpc_crypto::aes::FixedKeyAes;
 use mpc_crypto::{Block, Prg};
