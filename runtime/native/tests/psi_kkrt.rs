@@ -164,6 +164,31 @@ fn the_stash_free_table_gives_the_exact_intersection() {
     assert!((rb.bytes_sent as usize) < 3000 * 3 * 9 + 20_000, "{}", rb.bytes_sent);
 }
 
+/// With 6,826 listener items the table has exactly 8,192 bins (one OPRF chunk) and a
+/// stash of 6, so the stash rows arrive in a chunk of their own; the connector keeps
+/// them aside and the records still give the exact intersection.
+#[test]
+fn stash_rows_in_a_chunk_of_their_own() {
+    let n1 = 6826;
+    let params = psi::cuckoo::Params::for_size(n1);
+    assert_eq!((params.bins, params.stash), (8192, 6));
+    let x: Vec<Vec<u8>> = (0..n1).map(|i| format!("item {i}").into_bytes()).collect();
+    let y: Vec<Vec<u8>> = (0..700).map(|i| format!("item {}", i * 13).into_bytes()).collect();
+    let want = plain_intersection(&x, &y);
+    assert_eq!(want.len(), 526); // 13 i < 6826 for i <= 525
+    for mode in [Mode::Intersection, Mode::ListenerOnly] {
+        let (a, b) = MemoryChannel::pair();
+        let (ra, rb) = run_pair(a, b, mode, set(&x), set(&y), (5, 6));
+        assert_eq!(ra.unwrap().output, PsiOutput::Intersection(want.clone()));
+        let expect_b = if mode == Mode::Intersection {
+            PsiOutput::Intersection(want.clone())
+        } else {
+            PsiOutput::Nothing
+        };
+        assert_eq!(rb.unwrap().output, expect_b);
+    }
+}
+
 /// A peer that speaks version 2 of PSI (1.2 n bins and a stash at every size) is
 /// refused in the common hello, with both versions named.
 #[test]

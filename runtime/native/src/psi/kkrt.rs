@@ -420,44 +420,68 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
     frame::send_frame(ch, &reply.to_bytes())?;
     ch.flush()?;
 
-    // Step 5, streamed: every (item, field) pair is an OPRF evaluation at one row.
-    // The pairs are sorted by the chunk their row arrives in, so each chunk's values
-    // are computed as soon as it is decoded (while the listener builds the next one)
-    // and only one chunk of rows is held. Values land in the records buffer at their
-    // item's place in our shuffled order; the buffer goes out once every chunk is in.
+    // Step 5, streamed: every (item, hash function) pair is an OPRF evaluation at one
+    // bin. The pairs are sorted by the chunk their bin arrives in, so each chunk's
+    // values are computed as soon as it is decoded (while the listener builds the next
+    // one) and only one chunk of rows is held. Values land at their item's place in our
+    // shuffled order. The stash rows (below 2^16 listener items only) are kept aside
+    // and evaluated for every item as each record frame is assembled, so memory stays
+    // 3 values and one pair per item and function whatever the stash.
     let positions = Positions::new(hash_key, params.bins);
     let vb = value_bytes(n1, n2);
     let fields = HASHES + params.stash;
-    let by_chunk = PairsByChunk::new(digests, &positions, params);
-    let mut out = vec![0u8; n2 * fields * vb];
+    let by_chunk = PairsByChunk::new(digests, &positions, params.bins);
+    let mut hashed = vec![0u8; n2 * HASHES * vb];
     let mut q: Vec<Row> = Vec::with_capacity(CHUNK_ROWS);
+    let mut stash_q: Vec<Row> = Vec::with_capacity(params.stash);
     let mut values = Vec::new();
     for (c, r0) in (0..rows).step_by(CHUNK_ROWS).enumerate() {
         let n = (rows - r0).min(CHUNK_ROWS);
         let msg = recv_bounded(ch, CHUNK_ROWS * ROW_BYTES, "an OPRF chunk")?;
         q.clear();
         sender.decode_chunk(n, &msg, &mut q)?;
+        stash_q.extend_from_slice(&q[params.bins.saturating_sub(r0).min(n)..]);
         let pairs = by_chunk.chunk(c);
         values.clear();
         values.resize(pairs.len(), 0u128);
         // BATCH pairs per task on rayon's pool (the SHA-256 hashes dominate).
         pairs.par_chunks(BATCH).zip(values.par_chunks_mut(BATCH)).for_each(|(batch, v)| {
-            evaluate(&sender, &q, r0, code, digests, fields, batch, v);
+            evaluate(&sender, &q, r0, code, digests, batch, v);
         });
         for (pair, v) in pairs.iter().zip(&values) {
-            // pair.slot < n2 * fields, so the value's bytes are inside `out`.
+            // pair.slot < n2 * HASHES, so the value's bytes are inside `hashed`.
             let at = pair.slot as usize * vb;
-            value_to_le(*v, &mut out[at..at + vb]);
+            value_to_le(*v, &mut hashed[at..at + vb]);
         }
     }
     q.zeroize();
     values.zeroize();
     drop(by_chunk);
-    for frame_bytes in out.chunks(RECORDS_PER_FRAME * fields * vb) {
-        frame::send_frame(ch, frame_bytes)?;
+    if params.stash == 0 {
+        for frame_bytes in hashed.chunks(RECORDS_PER_FRAME * HASHES * vb) {
+            frame::send_frame(ch, frame_bytes)?;
+        }
+    } else {
+        let record = fields * vb;
+        let mut out = Vec::with_capacity(RECORDS_PER_FRAME * record);
+        for start in (0..n2).step_by(RECORDS_PER_FRAME) {
+            let end = (start + RECORDS_PER_FRAME).min(n2);
+            out.clear();
+            out.resize((end - start) * record, 0);
+            let items = &digests[start..end];
+            let from = &hashed[start * HASHES * vb..end * HASHES * vb];
+            out.par_chunks_mut(BATCH * record)
+                .zip(items.par_chunks(BATCH))
+                .zip(from.par_chunks(BATCH * HASHES * vb))
+                .for_each(|((o, batch), h)| {
+                    with_stash(&sender, &stash_q, params.bins, code, vb, batch, h, o);
+                });
+            frame::send_frame(ch, &out)?;
+        }
     }
+    stash_q.zeroize();
     ch.flush()?;
-    drop(out);
+    drop(hashed);
 
     match mode {
         Mode::ListenerOnly | Mode::Cardinality => Ok(PsiOutput::Nothing),
@@ -490,15 +514,15 @@ fn send<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
     }
 }
 
-/// One OPRF evaluation of the connector: the value of item `slot / fields` at `row`
-/// goes to `slot` of the records (field `slot % fields` of that item's record).
+/// One OPRF evaluation of the connector: the value of item `slot / 3` at bin `row`
+/// (its hash function `slot % 3`) goes to `slot` of the hashed-field values.
 #[derive(Clone, Copy, Debug)]
 struct Pair {
     row: u32,
     slot: u32,
 }
 
-/// The connector's `(item, field)` pairs sorted by the OPRF chunk of their row
+/// The connector's `(item, hash function)` pairs sorted by the OPRF chunk of their bin
 /// (a counting sort: `starts[c]..starts[c + 1]` are chunk `c`'s pairs).
 struct PairsByChunk {
     pairs: Vec<Pair>,
@@ -506,60 +530,49 @@ struct PairsByChunk {
 }
 
 impl PairsByChunk {
-    fn new(digests: &[Block], positions: &Positions, params: Params) -> PairsByChunk {
-        let fields = HASHES + params.stash;
-        let rows = params.bins + params.stash;
-        let chunks = rows.div_ceil(CHUNK_ROWS);
+    fn new(digests: &[Block], positions: &Positions, bins: usize) -> PairsByChunk {
+        let chunks = bins.div_ceil(CHUNK_ROWS);
         let mut pos = vec![[0u32; HASHES]; digests.len()];
         positions.many(digests, &mut pos);
-        // Row of field f of item k: its bin under hash function f, or stash row f - 3.
-        // All are below rows <= 1.27 * MAX_SET_SIZE + 128 < u32::MAX.
-        let row = |k: usize, f: usize| -> u32 {
-            if f < HASHES {
-                pos[k][f]
-            } else {
-                (params.bins + f - HASHES) as u32
-            }
-        };
         let mut starts = vec![0usize; chunks + 1];
-        for k in 0..digests.len() {
-            for f in 0..fields {
-                starts[row(k, f) as usize / CHUNK_ROWS + 1] += 1;
+        for p in &pos {
+            for &bin in p {
+                starts[bin as usize / CHUNK_ROWS + 1] += 1;
             }
         }
         for c in 0..chunks {
             starts[c + 1] += starts[c];
         }
         let mut next = starts.clone();
-        let mut pairs = vec![Pair { row: 0, slot: 0 }; digests.len() * fields];
-        for k in 0..digests.len() {
-            for f in 0..fields {
-                let r = row(k, f);
-                let at = &mut next[r as usize / CHUNK_ROWS];
-                // k * fields + f < n2 * (3 + 12) < u32::MAX (n2 <= MAX_SET_SIZE = 2^22).
-                pairs[*at] = Pair { row: r, slot: (k * fields + f) as u32 };
+        let mut pairs = vec![Pair { row: 0, slot: 0 }; digests.len() * HASHES];
+        for (k, p) in pos.iter().enumerate() {
+            for (f, &bin) in p.iter().enumerate() {
+                let at = &mut next[bin as usize / CHUNK_ROWS];
+                // k * HASHES + f < 3 * MAX_SET_SIZE < u32::MAX.
+                pairs[*at] = Pair { row: bin, slot: (k * HASHES + f) as u32 };
                 *at += 1;
             }
         }
         PairsByChunk { pairs, starts }
     }
 
-    /// The pairs whose rows are in chunk `c`.
+    /// The pairs whose bins are in chunk `c` (none for a chunk of stash rows only).
     fn chunk(&self, c: usize) -> &[Pair] {
-        &self.pairs[self.starts[c]..self.starts[c + 1]]
+        match (self.starts.get(c), self.starts.get(c + 1)) {
+            (Some(&a), Some(&b)) => &self.pairs[a..b],
+            _ => &[],
+        }
     }
 }
 
-/// The OPRF values of `batch` (at most [`BATCH`] pairs whose rows are in the chunk
+/// The OPRF values of `batch` (at most [`BATCH`] pairs whose bins are in the chunk
 /// starting at row `r0`, whose rows `q` holds) into `out`.
-#[allow(clippy::too_many_arguments)]
 fn evaluate(
     sender: &oprf::Sender,
     q: &[Row],
     r0: usize,
     code: &Code,
     digests: &[Block],
-    fields: usize,
     batch: &[Pair],
     out: &mut [u128],
 ) {
@@ -569,7 +582,7 @@ fn evaluate(
     let mut rows = [[Block::ZERO; ROW_BLOCKS]; BATCH];
     let mut tweaks = [0u64; BATCH];
     for (i, p) in inputs.iter_mut().zip(batch) {
-        *i = digests[p.slot as usize / fields];
+        *i = digests[p.slot as usize / HASHES];
     }
     code.encode_many(&inputs[..n], &mut codes[..n]);
     for (k, p) in batch.iter().enumerate() {
@@ -579,6 +592,46 @@ fn evaluate(
     }
     oprf::hash_rows(&rows[..n], &tweaks[..n], out);
     rows.zeroize();
+}
+
+/// Whole records for `batch` (at most [`BATCH`] digests) into `out`: each item's
+/// three hashed-field values from `hashed` (`3 * vb` bytes an item), then its value at
+/// every stash row (`stash_q[t]` is row `bins + t`).
+#[allow(clippy::too_many_arguments)]
+fn with_stash(
+    sender: &oprf::Sender,
+    stash_q: &[Row],
+    bins: usize,
+    code: &Code,
+    vb: usize,
+    batch: &[Block],
+    hashed: &[u8],
+    out: &mut [u8],
+) {
+    let n = batch.len();
+    let s = stash_q.len();
+    let record = (HASHES + s) * vb;
+    let mut codes = [[Block::ZERO; ROW_BLOCKS]; BATCH];
+    code.encode_many(batch, &mut codes[..n]);
+    let mut rows = vec![[Block::ZERO; ROW_BLOCKS]; n * s];
+    let mut tweaks = vec![0u64; n * s];
+    let mut values = vec![0u128; n * s];
+    for k in 0..n {
+        for (t, q) in stash_q.iter().enumerate() {
+            rows[k * s + t] = sender.eval_row(q, &codes[k]);
+            tweaks[k * s + t] = (bins + t) as u64;
+        }
+    }
+    oprf::hash_rows(&rows, &tweaks, &mut values);
+    rows.zeroize();
+    for k in 0..n {
+        let r = &mut out[k * record..(k + 1) * record];
+        r[..HASHES * vb].copy_from_slice(&hashed[k * HASHES * vb..(k + 1) * HASHES * vb]);
+        for (t, v) in values[k * s..(k + 1) * s].iter().enumerate() {
+            let at = (HASHES + t) * vb;
+            value_to_le(*v, &mut r[at..at + vb]);
+        }
+    }
 }
 
 /// `mpc_ot` wants a sized `RngCore + CryptoRng`; this wraps the caller's unsized one.
