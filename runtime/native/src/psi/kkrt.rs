@@ -75,6 +75,8 @@ pub const CARDINALITY_REFUSAL: &str = "the kkrt protocol reveals the intersectio
 pub const LAMBDA: u32 = 40;
 /// Connector records per network frame.
 const RECORDS_PER_FRAME: usize = 4096;
+/// Records looked up per rayon task on the listener.
+const LOOKUP_RECORDS: usize = 1024;
 /// Items hashed together on the connector (one AES pipeline batch of rows).
 const BATCH: usize = 128;
 /// The largest base-OT frame (512 points and a header).
@@ -367,21 +369,31 @@ fn receive<C: Channel + ?Sized, R: CryptoRngCore + ?Sized>(
     let record = fields * vb;
     let mut matches: Vec<(u32, u32)> = Vec::new(); // (our item, their position)
     let mut p = 0usize;
-    let mut received = Vec::with_capacity(RECORDS_PER_FRAME * fields);
+    // The lookups run on rayon's pool, LOOKUP_RECORDS records a task: the connector
+    // only waits for our answer now, so the second core is free.
     while p < n2 {
         let want = (n2 - p).min(RECORDS_PER_FRAME);
         let buf = recv_bounded(ch, RECORDS_PER_FRAME * record, "a record frame")?;
         if buf.len() != want * record {
             return Err(PsiError::PeerMisbehaved("it sent a record frame of the wrong length".into()));
         }
-        received.clear();
-        received.extend(buf.chunks_exact(vb).map(value_from_le));
-        table.lookup_batch(&received, |k, i| {
-            // Value k is field k % fields of record p + k / fields.
-            if field[i as usize] as usize == k % fields {
-                matches.push((i, (p + k / fields) as u32)); // < n2 <= MAX_SET_SIZE
-            }
-        });
+        let found: Vec<(u32, u32)> = buf
+            .par_chunks(LOOKUP_RECORDS * record)
+            .enumerate()
+            .flat_map_iter(|(t, bytes)| {
+                let received: Vec<u128> = bytes.chunks_exact(vb).map(value_from_le).collect();
+                let first = p + t * LOOKUP_RECORDS;
+                let mut m = Vec::new();
+                table.lookup_batch(&received, |k, i| {
+                    // Value k is field k % fields of record first + k / fields.
+                    if field[i as usize] as usize == k % fields {
+                        m.push((i, (first + k / fields) as u32)); // < n2 <= MAX_SET_SIZE
+                    }
+                });
+                m
+            })
+            .collect();
+        matches.extend(found);
         p += want;
     }
     // One match per item of ours (a second would be a 2^-40 false match).
