@@ -142,6 +142,78 @@ fn a_peer_asking_for_ecdh_is_refused_by_name() {
     }
 }
 
+/// A listener set of 2^16 items gets the stash-free table (1.27 n bins, 3 values per
+/// connector item); the intersection is still exact.
+#[test]
+fn the_stash_free_table_gives_the_exact_intersection() {
+    let n1 = psi::cuckoo::NO_STASH_FROM;
+    let x: Vec<Vec<u8>> = (0..n1).map(|i| format!("x{i}").into_bytes()).collect();
+    let y: Vec<Vec<u8>> = (0..3000).map(|i| format!("x{}", i * 41).into_bytes()).collect();
+    let want = plain_intersection(&x, &y);
+    assert_eq!(want.len(), 1599); // 41 i < 2^16 for i <= 1598
+    let (a, b) = MemoryChannel::pair();
+    let (ra, rb) = run_pair(a, b, Mode::Intersection, set(&x), set(&y), (3, 4));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.output, PsiOutput::Intersection(want.clone()));
+    assert_eq!(rb.output, PsiOutput::Intersection(want));
+    // The connector's records: 3 values of 9 bytes (40 + ceil(log2(2^16 * 3000)) = 68
+    // bits) per item, no stash fields.
+    let rows = psi::cuckoo::Params::for_size(n1).bins;
+    assert!(ra.bytes_received < rb.bytes_received);
+    assert!(rb.bytes_received as usize > rows * 64);
+    assert!((rb.bytes_sent as usize) < 3000 * 3 * 9 + 20_000, "{}", rb.bytes_sent);
+}
+
+/// With 6,826 listener items the table has exactly 8,192 bins (one OPRF chunk) and a
+/// stash of 6, so the stash rows arrive in a chunk of their own; the connector keeps
+/// them aside and the records still give the exact intersection.
+#[test]
+fn stash_rows_in_a_chunk_of_their_own() {
+    let n1 = 6826;
+    let params = psi::cuckoo::Params::for_size(n1);
+    assert_eq!((params.bins, params.stash), (8192, 6));
+    let x: Vec<Vec<u8>> = (0..n1).map(|i| format!("item {i}").into_bytes()).collect();
+    let y: Vec<Vec<u8>> = (0..700).map(|i| format!("item {}", i * 13).into_bytes()).collect();
+    let want = plain_intersection(&x, &y);
+    assert_eq!(want.len(), 526); // 13 i < 6826 for i <= 525
+    for mode in [Mode::Intersection, Mode::ListenerOnly] {
+        let (a, b) = MemoryChannel::pair();
+        let (ra, rb) = run_pair(a, b, mode, set(&x), set(&y), (5, 6));
+        assert_eq!(ra.unwrap().output, PsiOutput::Intersection(want.clone()));
+        let expect_b = if mode == Mode::Intersection {
+            PsiOutput::Intersection(want.clone())
+        } else {
+            PsiOutput::Nothing
+        };
+        assert_eq!(rb.unwrap().output, expect_b);
+    }
+}
+
+/// A peer that speaks version 2 of PSI (1.2 n bins and a stash at every size) is
+/// refused in the common hello, with both versions named.
+#[test]
+fn a_peer_of_the_previous_version_is_refused() {
+    assert_eq!(psi::VERSION, 3);
+    let (mut a, mut b) = MemoryChannel::pair();
+    let h = thread::spawn(move || {
+        let old =
+            mpc_net::hello::Hello { protocol: mpc_net::hello::Protocol::Psi, version: 2, session: [0; 16] };
+        mpc_net::hello::exchange(&mut b, &old, mpc_net::hello::Turn::Second)
+    });
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let ra = kkrt::run(&mut a, Role::Listener, Mode::Intersection, &set(&[b"a".to_vec()]), &mut rng);
+    drop(a);
+    let rb = h.join().unwrap();
+    match ra {
+        Err(e @ PsiError::WrongPeer(_)) => {
+            let msg = e.to_string();
+            assert!(msg.contains("version 2") && msg.contains("version 3"), "{msg}");
+        }
+        other => panic!("expected a version refusal, got {other:?}"),
+    }
+    assert!(rb.is_err(), "the old peer refuses too");
+}
+
 /// A channel that keeps a copy of every byte it receives.
 struct Recording {
     inner: MemoryChannel,

@@ -110,7 +110,7 @@ impl Code {
 pub const HASH_DOMAIN: &[u8; 64] = b"mpc-ot KKRT16 BaRK-OPRF output hash v1: SHA-256(D || i || row)  ";
 
 /// The SHA-256 initial hash value (FIPS 180-4, section 5.3.3).
-const SHA256_IV: [u32; 8] =
+pub const SHA256_IV: [u32; 8] =
     [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 /// Bytes hashed per row: the domain block, the 8-byte index and the row.

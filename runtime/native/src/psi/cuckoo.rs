@@ -1,10 +1,19 @@
-//! Cuckoo hashing with three hash functions and a stash, for the KKRT16 receiver
-//! (Kirsch, Mitzenmacher and Wieder's cuckoo hashing with a stash, as KKRT16 use it
-//! for PSI). Parameters as in the KKRT16 authors' implementation (osu-crypto/BaRK-OPRF:
-//! `mBinCount = 1.2 * n` in `bOPRFlib/PSI/CuckooHasher.cpp`, three hash functions, the
-//! stash sizes of `get_stash_size` in `bOPRFlib/Common/Defines.cpp`; see
-//! [`Params::for_size`]), which aim at a failure probability of at most 2^-40. A
-//! failure is an error ([`PsiError::HashingFailed`]), never a wrong result.
+//! Cuckoo hashing with three hash functions, for the KKRT16 receiver. Two parameter
+//! regimes ([`Params::for_size`]), both aiming at a failure probability of at most
+//! 2^-40:
+//!
+//! - below [`NO_STASH_FROM`] = 2^16 items, `1.2 n` bins and a stash (Kirsch,
+//!   Mitzenmacher and Wieder's cuckoo hashing with a stash, as KKRT16 use it), with the
+//!   KKRT16 authors' parameters (osu-crypto/BaRK-OPRF: `mBinCount = 1.2 * n` in
+//!   `bOPRFlib/PSI/CuckooHasher.cpp`, the stash sizes of `get_stash_size` in
+//!   `bOPRFlib/Common/Defines.cpp`);
+//! - from 2^16 items, `1.27 n` bins and no stash: the parameters of Pinkas, Schneider
+//!   and Zohner, "Scalable Private Set Intersection Based on OT Extension" (ACM TOPS
+//!   2018), section 3.2.2, as cited there by swanky's popsicle (`compute_nbins`,
+//!   "good up to set size 2^26") and by Alibaba's mpc4j (`Psz18NoStashCuckooHashBin`,
+//!   1.27 from 2^8 items); docs/native.md says what was and was not checked.
+//!
+//! A failure is an error ([`PsiError::HashingFailed`]), never a wrong result.
 //!
 //! Invariants of a [`Placement`]: every item is in exactly one of its three bins or in
 //! the stash; a bin holds at most one item; the stash holds at most
@@ -19,44 +28,43 @@ use super::PsiError;
 
 /// Hash functions.
 pub const HASHES: usize = 3;
-/// Bins per item (the table's expansion factor), as a fraction `NUM / DEN` = 1.2.
+/// Bins per item with a stash, as a fraction `NUM / DEN` = 1.2 (KKRT16's authors).
 const EXPANSION: (usize, usize) = (6, 5);
+/// Bins per item without a stash, `NUM / DEN` = 1.27 (PSZ18, section 3.2.2).
+const EXPANSION_NO_STASH: (usize, usize) = (127, 100);
+/// The set size from which the table has no stash (`1.27 n` bins).
+pub const NO_STASH_FROM: usize = 1 << 16;
 /// Evictions before an item goes to the stash.
 const MAX_KICKS: usize = 500;
-/// The set sizes where the stash size steps down (see [`Params::for_size`]).
+/// The set size where the stash steps down from 12 to 6 (see [`Params::for_size`]).
 const STASH_2_12: usize = 1 << 12;
-const STASH_2_16: usize = 1 << 16;
-const STASH_2_20: usize = 1 << 20;
-const STASH_2_24: usize = 1 << 24;
 /// The marker of an empty bin.
 pub const EMPTY: u32 = u32::MAX;
 
 /// Table parameters for a set of `n` items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Params {
-    /// Bins (a multiple of 128, at least 1.2 n).
+    /// Bins (a multiple of 128, at least 1.2 n, or 1.27 n without a stash).
     pub bins: usize,
     /// Stash slots.
     pub stash: usize,
 }
 
 impl Params {
-    /// The parameters for `n` items: `1.2 n` bins rounded up to a multiple of 128
-    /// (one OT-extension tile), and the stash size of the KKRT16 authors'
-    /// implementation (osu-crypto/BaRK-OPRF, `get_stash_size` in
-    /// `bOPRFlib/Common/Defines.cpp`, the code behind the paper's experiments): 12
-    /// below 2^12 items, 6 below 2^16, 4 below 2^20, 3 below 2^24 and 2 from 2^24.
-    /// Each size is that of the largest tabulated power of two at or below `n`, so a
-    /// size between two rows gets the larger stash (a smaller set needs a larger one).
+    /// The parameters for `n` items. From [`NO_STASH_FROM`] = 2^16 items: `1.27 n`
+    /// bins and no stash (PSZ18, section 3.2.2). Below: `1.2 n` bins and the stash size
+    /// of the KKRT16 authors' implementation (osu-crypto/BaRK-OPRF, `get_stash_size`
+    /// in `bOPRFlib/Common/Defines.cpp`, the code behind the paper's experiments): 12
+    /// below 2^12 items, 6 below 2^16 (their table goes on with 4, 3 and 2 for larger
+    /// sets, which no longer use a stash here). Bins are rounded up to a multiple of
+    /// 128 (one OT-extension tile).
     pub fn for_size(n: usize) -> Params {
-        let bins = (n * EXPANSION.0).div_ceil(EXPANSION.1).max(1).div_ceil(128) * 128;
-        let stash = match n {
-            0..STASH_2_12 => 12,
-            STASH_2_12..STASH_2_16 => 6,
-            STASH_2_16..STASH_2_20 => 4,
-            STASH_2_20..STASH_2_24 => 3,
-            _ => 2,
+        let ((num, den), stash) = match n {
+            0..STASH_2_12 => (EXPANSION, 12),
+            STASH_2_12..NO_STASH_FROM => (EXPANSION, 6),
+            _ => (EXPANSION_NO_STASH, 0),
         };
+        let bins = (n * num).div_ceil(den).max(1).div_ceil(128) * 128;
         Params { bins, stash }
     }
 }
@@ -204,24 +212,46 @@ mod tests {
         assert!(matches!(r, Err(PsiError::HashingFailed)));
     }
 
-    /// The stash sizes step down exactly at the authors' powers of two.
+    /// The stash sizes step down exactly at the authors' powers of two, and from
+    /// 2^16 there is none, with 1.27 n bins.
     #[test]
-    fn stash_sizes_follow_the_authors_table() {
+    fn parameters_follow_the_two_tables() {
         let cases = [
-            (0, 12),
-            (256, 12),
-            (4095, 12),
-            (4096, 6),
-            (65_535, 6),
-            (65_536, 4),
-            ((1 << 20) - 1, 4),
-            (1 << 20, 3),
-            (1 << 22, 3),
-            (1 << 24, 2),
+            (0, 128, 12),
+            (256, 384, 12),
+            (4095, 4992, 12),
+            (4096, 4992, 6),
+            (65_535, 78_720, 6),
+            (65_536, 83_328, 0),
+            ((1 << 20) - 1, 1_331_712, 0),
+            (1 << 20, 1_331_712, 0),
+            (1 << 22, 5_326_848, 0),
         ];
-        for (n, stash) in cases {
-            assert_eq!(Params::for_size(n).stash, stash, "n = {n}");
+        for (n, bins, stash) in cases {
+            let p = Params::for_size(n);
+            assert_eq!((p.bins, p.stash), (bins, stash), "n = {n}");
+            let factor = if stash == 0 { 1.27 } else { 1.2 };
+            assert!(p.bins as f64 >= factor * n as f64 && p.bins.is_multiple_of(128), "n = {n}");
         }
-        assert_eq!(Params::for_size(1 << 20).bins, 1_258_368); // 1.2 * 2^20 rounded up to 128
+    }
+
+    /// At the boundary sizes of the stash-free table, sets fill it with no stash (a
+    /// failure here would be an error in a run, never a wrong result; PSZ18 put its
+    /// probability below 2^-40).
+    #[test]
+    fn stash_free_tables_fill_at_the_boundary_sizes() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for (n, key) in [(NO_STASH_FROM, 1u128), (NO_STASH_FROM, 2), (NO_STASH_FROM + 1, 3), (100_000, 4)] {
+            let params = Params::for_size(n);
+            assert_eq!(params.stash, 0);
+            let pos = Positions::new(Block::from_u128(key), params.bins);
+            let digests: Vec<Block> = (0..n).map(|i| Block::from_u128(i as u128 * 7 + 1)).collect();
+            let mut p = vec![[0u32; HASHES]; n];
+            pos.many(&digests, &mut p);
+            let placed = place(&p, params, &mut rng).unwrap();
+            assert!(placed.stash.is_empty());
+            let filled = placed.bins.iter().filter(|&&b| b != EMPTY).count();
+            assert_eq!(filled, n, "n = {n}");
+        }
     }
 }

@@ -69,8 +69,9 @@ pub const MAX_ITEM_LEN: usize = 4096;
 /// Points per network frame.
 const CHUNK: usize = 1 << 14;
 /// The PSI protocol's version in the common hello (2: the common hello, then the
-/// PSI hello as a little-endian frame).
-pub const VERSION: u16 = 2;
+/// PSI hello as a little-endian frame; 3: KKRT's cuckoo table has 1.27 n bins and no
+/// stash from 2^16 items, which changes the OPRF rows both sides expect).
+pub const VERSION: u16 = 3;
 /// The length of the PSI hello's frame (mode, nonce, set size).
 const HELLO_LEN: usize = 1 + 32 + 8;
 

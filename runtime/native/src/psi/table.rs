@@ -1,21 +1,20 @@
 //! Open-addressing maps from pseudorandom keys, for the million-entry lookups of KKRT
-//! PSI without a hasher or an allocation per entry: [`Table`] (128-bit keys to `u32`,
-//! for deduplication) and [`MatchTable`] (the listener's OPRF values, one `u64` per
-//! slot, looked up in batches so that the cache misses of a batch overlap).
+//! PSI without a hasher or an allocation per entry: [`Table`] (a set of `u32` values
+//! whose keys the caller keeps, for deduplication) and [`MatchTable`] (the listener's
+//! OPRF values, one `u64` per slot, looked up in batches so that the cache misses of a
+//! batch overlap).
 //!
 //! Invariants: capacities are powers of two at least twice the number of entries
-//! (load <= 1/2), so linear probing ends; a free slot is [`EMPTY`] in [`Table`] and 0
-//! in [`MatchTable`]. Keys must be pseudorandom (AES outputs): the slot is the key's
-//! low bits.
+//! (load <= 1/2), so linear probing ends; a free slot is 0 in both. Keys must be
+//! pseudorandom (AES outputs): the slot is the key's low bits, and a slot keeps a tag
+//! of other bits so that most mismatches are settled without the caller's key.
 
-/// The free-slot marker (values must be below it).
-const EMPTY: u32 = u32::MAX;
-
-/// A fixed-capacity map.
+/// A fixed-capacity set of values keyed by 128-bit pseudorandom keys that the caller
+/// stores (a slot holds 32 bits of the key as a tag and the value plus one: 8 bytes a
+/// slot, so the table of a 2^22-item set is 64 MiB rather than 160).
 #[derive(Debug)]
 pub(crate) struct Table {
-    keys: Vec<u128>,
-    values: Vec<u32>,
+    slots: Vec<u64>,
     mask: usize,
 }
 
@@ -23,23 +22,38 @@ impl Table {
     /// A table for up to `n` entries.
     pub(crate) fn with_capacity(n: usize) -> Table {
         let cap = (2 * n).next_power_of_two().max(16);
-        Table { keys: vec![0; cap], values: vec![EMPTY; cap], mask: cap - 1 }
+        Table { slots: vec![0; cap], mask: cap - 1 }
     }
 
-    /// Inserts `key -> value` unless the key is present; returns the value already
-    /// there, if any. `value` must be below `u32::MAX` and the table must not be full
-    /// (callers size it with [`Table::with_capacity`]).
-    pub(crate) fn insert(&mut self, key: u128, value: u32) -> Option<u32> {
-        debug_assert!(value != EMPTY);
+    fn tag(key: u128) -> u64 {
+        ((key >> 96) as u64) << 32
+    }
+
+    /// Touches the first slot of each key (independent loads, so their cache misses
+    /// overlap before [`Table::insert`] probes them one by one).
+    pub(crate) fn prefetch(&self, keys: &[u128]) {
+        let mut x = 0u64;
+        for &k in keys {
+            x ^= self.slots[k as usize & self.mask];
+        }
+        core::hint::black_box(x);
+    }
+
+    /// Inserts `value` under `key` unless an entry with this key is present, and then
+    /// returns that entry's value; `same(v)` must say whether entry `v`'s key is `key`
+    /// (asked only when the tags agree). `value` must be below `u32::MAX` and the table
+    /// must not be full (callers size it with [`Table::with_capacity`]).
+    pub(crate) fn insert(&mut self, key: u128, value: u32, same: impl Fn(u32) -> bool) -> Option<u32> {
+        debug_assert!(value != u32::MAX);
+        let tag = Table::tag(key);
         let mut slot = key as usize & self.mask;
         loop {
-            match self.values[slot] {
-                EMPTY => {
-                    self.keys[slot] = key;
-                    self.values[slot] = value;
+            match self.slots[slot] {
+                0 => {
+                    self.slots[slot] = tag | (value as u64 + 1);
                     return None;
                 }
-                v if self.keys[slot] == key => return Some(v),
+                e if e & !0xFFFF_FFFF == tag && same((e as u32) - 1) => return Some((e as u32) - 1),
                 _ => slot = (slot + 1) & self.mask,
             }
         }
@@ -140,16 +154,19 @@ mod tests {
 
     #[test]
     fn finds_what_was_inserted_and_nothing_else() {
+        // Colliding low bits and equal tags on purpose: probing and the caller's
+        // comparison must handle them.
+        let keys: Vec<u128> = (0..100u128).map(|i| (i << 64) | (i % 3) | ((i % 2) << 96)).collect();
         let mut t = Table::with_capacity(100);
-        for i in 0..100u32 {
-            // Colliding low bits on purpose: probing must handle them.
-            let key = ((i as u128) << 64) | (i as u128 % 3);
-            assert_eq!(t.insert(key, i), None);
-            assert_eq!(t.insert(key, i + 1000), Some(i));
+        t.prefetch(&keys);
+        for (i, &key) in keys.iter().enumerate() {
+            let same = |v: u32| keys[v as usize] == key;
+            assert_eq!(t.insert(key, i as u32, same), None);
+            assert_eq!(t.insert(key, 1000, same), Some(i as u32));
         }
-        for i in 0..100u32 {
-            assert_eq!(t.insert(((i as u128) << 64) | (i as u128 % 3), 7), Some(i));
+        for (i, &key) in keys.iter().enumerate() {
+            assert_eq!(t.insert(key, 7, |v| keys[v as usize] == key), Some(i as u32));
         }
-        assert_eq!(t.insert(5, 1), None);
+        assert_eq!(t.insert(5 << 70, 1, |v| keys.get(v as usize) == Some(&(5 << 70))), None);
     }
 }
