@@ -16,8 +16,9 @@
 //! 17-byte challenges, 21 bytes framed per batch, are not counted), OTs per second (median, min and max), each side's CPU time per OT
 //! (from `/proc/thread-self/schedstat`, so it measures the work, not the share of a
 //! loaded machine the scheduler granted) and the setup time. Every run checks a sample
-//! of the outputs: `labels[i] ^ zero_labels[i] == c_i * Delta`. A checked batch is one
-//! round trip (extension, challenge, proof), as the malicious mode runs it; `--only
+//! of the outputs: `labels[i] ^ zero_labels[i] == c_i * Delta`. A checked batch costs
+//! one round trip (extension, challenge, proof), pipelined one batch deep: the
+//! receiver sends batch `i + 1` before it answers the challenge of batch `i`; `--only
 //! semi-honest` or `--only checked` runs half the table.
 
 use std::error::Error;
@@ -62,17 +63,18 @@ impl Ext {
 /// The largest challenge or proof frame.
 const MAX_CHECK_FRAME: usize = 64;
 
-/// The sender's state for either extension.
+/// The sender's state for any extension, with a checked batch awaiting its proof.
 enum ExtSender {
     Iknp(cot::Sender),
     Soft(softspoken::Sender),
-    Kos(kos::Sender),
-    SoftMal(soft_mal::Sender),
+    Kos(kos::Sender, Option<kos::PendingSender>),
+    SoftMal(soft_mal::Sender, Option<soft_mal::PendingSender>),
 }
 
 impl ExtSender {
-    /// One batch of `n` from the message bytes; a checked batch also sends the
-    /// challenge and verifies the proof.
+    /// One batch of `n` from the message bytes. A checked batch sends its challenge,
+    /// then reads the proof of the batch before it (one batch in flight ahead of its
+    /// check, so both parties work at once) and puts that batch's labels in `out`.
     fn batch(
         &mut self,
         rng: &mut ChaCha12Rng,
@@ -84,35 +86,55 @@ impl ExtSender {
         match self {
             ExtSender::Iknp(s) => s.extend_into(n, msg, out)?,
             ExtSender::Soft(s) => s.extend_into(n, msg, out)?,
-            ExtSender::Kos(s) => {
+            ExtSender::Kos(s, pending) => {
                 let ext = iknp::Extend::from_vec(std::mem::take(msg))?;
-                let (challenge, pending) = s.extend(rng, n, &ext)?;
+                let (challenge, next) = s.extend(rng, n, &ext)?;
                 *msg = ext.into_bytes();
                 send_frame(ch, &challenge.to_bytes())?;
                 ch.flush()?;
-                let proof = kos::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
-                *out = pending.verify(&proof)?;
+                if let Some(p) = pending.replace(next) {
+                    *out = p.verify(&kos::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?)?;
+                }
             }
-            ExtSender::SoftMal(s) => {
+            ExtSender::SoftMal(s, pending) => {
                 let ext = softspoken::Extend::from_vec(std::mem::take(msg))?;
-                let (challenge, pending) = s.extend(rng, n, &ext)?;
+                let (challenge, next) = s.extend(rng, n, &ext)?;
                 *msg = ext.into_bytes();
                 send_frame(ch, &challenge.to_bytes())?;
                 ch.flush()?;
-                let proof = soft_mal::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
-                *out = pending.verify(&proof)?;
+                if let Some(p) = pending.replace(next) {
+                    *out = p.verify(&soft_mal::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies the last checked batch (its labels into `out`).
+    fn finish(&mut self, ch: &mut dyn Channel, out: &mut Vec<Block>) -> Res<()> {
+        match self {
+            ExtSender::Iknp(_) | ExtSender::Soft(_) => {}
+            ExtSender::Kos(_, pending) => {
+                if let Some(p) = pending.take() {
+                    *out = p.verify(&kos::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?)?;
+                }
+            }
+            ExtSender::SoftMal(_, pending) => {
+                if let Some(p) = pending.take() {
+                    *out = p.verify(&soft_mal::Proof::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?)?;
+                }
             }
         }
         Ok(())
     }
 }
 
-/// The receiver's state for either extension.
+/// The receiver's state for any extension, with a checked batch awaiting its challenge.
 enum ExtReceiver {
     Iknp(cot::Receiver),
     Soft(softspoken::Receiver),
-    Kos(kos::Receiver),
-    SoftMal(soft_mal::Receiver),
+    Kos(kos::Receiver, Option<kos::PendingReceiver>),
+    SoftMal(soft_mal::Receiver, Option<soft_mal::PendingReceiver>),
 }
 
 /// Sends one extension message, framed by its length.
@@ -125,8 +147,8 @@ fn send_batch(ch: &mut dyn Channel, msg: &[u8]) -> Res<()> {
 }
 
 impl ExtReceiver {
-    /// One batch: sends the extension message and, for a checked batch, answers the
-    /// challenge.
+    /// One batch: sends the extension message; for a checked batch, then answers the
+    /// challenge of the batch before it and puts that batch's labels in `out`.
     fn batch(
         &mut self,
         rng: &mut ChaCha12Rng,
@@ -144,27 +166,57 @@ impl ExtReceiver {
                 r.extend_into(c, msg, out)?;
                 send_batch(ch, msg)?;
             }
-            ExtReceiver::Kos(r) => {
-                let (ext, pending) = r.extend(rng, c)?;
+            ExtReceiver::Kos(r, pending) => {
+                let (ext, next) = r.extend(rng, c)?;
                 send_batch(ch, ext.as_bytes())?;
-                let challenge = kos::Challenge::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
-                let (proof, labels) = pending.respond(&challenge);
-                send_frame(ch, &proof.to_bytes())?;
-                ch.flush()?;
-                *out = labels;
+                if let Some(p) = pending.replace(next) {
+                    *out = answer_kos(ch, p)?;
+                }
             }
-            ExtReceiver::SoftMal(r) => {
-                let (ext, pending) = r.extend(rng, c)?;
+            ExtReceiver::SoftMal(r, pending) => {
+                let (ext, next) = r.extend(rng, c)?;
                 send_batch(ch, ext.as_bytes())?;
-                let challenge = soft_mal::Challenge::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
-                let (proof, labels) = pending.respond(&challenge);
-                send_frame(ch, &proof.to_bytes())?;
-                ch.flush()?;
-                *out = labels;
+                if let Some(p) = pending.replace(next) {
+                    *out = answer_soft(ch, p)?;
+                }
             }
         }
         Ok(())
     }
+
+    /// Answers the last checked batch's challenge (its labels into `out`).
+    fn finish(&mut self, ch: &mut dyn Channel, out: &mut Vec<Block>) -> Res<()> {
+        match self {
+            ExtReceiver::Iknp(_) | ExtReceiver::Soft(_) => {}
+            ExtReceiver::Kos(_, pending) => {
+                if let Some(p) = pending.take() {
+                    *out = answer_kos(ch, p)?;
+                }
+            }
+            ExtReceiver::SoftMal(_, pending) => {
+                if let Some(p) = pending.take() {
+                    *out = answer_soft(ch, p)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn answer_kos(ch: &mut dyn Channel, pending: kos::PendingReceiver) -> Res<Vec<Block>> {
+    let challenge = kos::Challenge::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
+    let (proof, labels) = pending.respond(&challenge);
+    send_frame(ch, &proof.to_bytes())?;
+    ch.flush()?;
+    Ok(labels)
+}
+
+fn answer_soft(ch: &mut dyn Channel, pending: soft_mal::PendingReceiver) -> Res<Vec<Block>> {
+    let challenge = soft_mal::Challenge::from_bytes(&recv_frame(ch, MAX_CHECK_FRAME)?)?;
+    let (proof, labels) = pending.respond(&challenge);
+    send_frame(ch, &proof.to_bytes())?;
+    ch.flush()?;
+    Ok(labels)
 }
 
 struct Sample {
@@ -205,12 +257,12 @@ fn sender_side(
         }
         Ext::Kos => {
             let (s, a) = kos::Sender::new(&mut rng, &delta, &iknp::SetupOffer::from_bytes(&offer)?)?;
-            (ExtSender::Kos(s), a.to_bytes())
+            (ExtSender::Kos(s, None), a.to_bytes())
         }
         Ext::SoftMal(_) => {
             let (s, a) =
                 soft_mal::Sender::new(&mut rng, &delta, &softspoken::SetupOffer::from_bytes(&offer)?)?;
-            (ExtSender::SoftMal(s), a.to_bytes())
+            (ExtSender::SoftMal(s, None), a.to_bytes())
         }
     };
     send_frame(&mut ch, &answer)?;
@@ -227,6 +279,7 @@ fn sender_side(
         ch.recv_exact(&mut msg)?;
         sender.batch(&mut rng, ch.as_mut(), BATCH, &mut msg, &mut zero)?;
     }
+    sender.finish(ch.as_mut(), &mut zero)?;
     let cpu = thread_cpu_ns().unwrap_or(0) - cpu0;
     ch.send(&[1])?;
     ch.flush()?;
@@ -263,14 +316,14 @@ fn run_once(ext: Ext, batches: usize, link: Option<Link>, seed: u64) -> Res<Samp
             send_frame(&mut ch, &offer.to_bytes())?;
             ch.flush()?;
             let answer = iknp::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
-            ExtReceiver::Kos(setup.finish(&answer)?)
+            ExtReceiver::Kos(setup.finish(&answer)?, None)
         }
         Ext::SoftMal(k) => {
             let (setup, offer) = soft_mal::Receiver::with_k(&mut rng, k)?;
             send_frame(&mut ch, &offer.to_bytes())?;
             ch.flush()?;
             let answer = softspoken::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
-            ExtReceiver::SoftMal(setup.finish(&answer)?)
+            ExtReceiver::SoftMal(setup.finish(&answer)?, None)
         }
     };
     let setup = setup_start.elapsed();
@@ -282,6 +335,7 @@ fn run_once(ext: Ext, batches: usize, link: Option<Link>, seed: u64) -> Res<Samp
     for _ in 0..batches {
         receiver.batch(&mut rng, ch.as_mut(), &choices, &mut msg, &mut labels)?;
     }
+    receiver.finish(ch.as_mut(), &mut labels)?;
     let cpu = thread_cpu_ns().unwrap_or(0) - cpu0;
     let mut ack = [0u8; 1];
     ch.recv_exact(&mut ack)?;
