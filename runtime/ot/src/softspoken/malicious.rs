@@ -342,7 +342,7 @@ impl Sender {
             }
             transpose_chunk(cols, c, &mut zero_labels[128 * w0..128 * (w0 + c)]);
         })?;
-        let hashes = core::array::from_fn(|j| accs[j].finish());
+        let hashes = Box::new(core::array::from_fn(|j| accs[j].finish()));
         Ok((challenge, PendingSender { n, hashes, zero_labels, delta: self.delta.clone() }))
     }
 
@@ -355,8 +355,8 @@ impl Sender {
 /// A sender's batch awaiting the receiver's proof.
 pub struct PendingSender {
     n: usize,
-    /// `H(W_j)` for the 128 columns.
-    hashes: [u128; BASE_OTS],
+    /// `H(W_j)` for the 128 columns (boxed: 2 KiB).
+    hashes: Box<[u128; BASE_OTS]>,
     zero_labels: Vec<Block>,
     delta: Delta,
 }
@@ -369,7 +369,7 @@ impl core::fmt::Debug for PendingSender {
 
 impl Drop for PendingSender {
     fn drop(&mut self) {
-        self.hashes.zeroize();
+        self.hashes.as_mut_slice().zeroize();
         self.zero_labels.zeroize();
     }
 }
