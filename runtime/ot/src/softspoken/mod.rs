@@ -59,9 +59,10 @@
 //! # Security
 //! Semi-honest only, kappa = 128: the sender's view is the masked tree sums and
 //! `u_i ^ c`, pseudorandom to it since each `u_i` includes the seed it lacks; the
-//! receiver never sees `Delta`. The paper's malicious variant (its consistency check
-//! of the VOLE, and a check that the tree sums are consistent) is **not** implemented; use [`crate::kos`] when the receiver
-//! may cheat. Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
+//! receiver never sees `Delta`. Against a receiver that may cheat, use [`malicious`]:
+//! the same extension with the paper's consistency check of the subspace VOLE (section
+//! 4), which also covers tree sums that make the sender's seeds depend on `Delta`
+//! (argued in its module doc). Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
 //! fixed-key AES TCCR hash of mpc-crypto, tweaked by the session-unique tile index,
 //! and the GGM tree with AES-CTR keyed by each node. `Delta`, seeds, tree nodes and
 //! base-OT keys are zeroized and never printed.
