@@ -246,3 +246,25 @@ fn malformed_check_messages_are_refused() {
     let err = Proof::from_bytes(&[0x55; 48]).unwrap_err();
     assert!(matches!(err, OtError::Malformed { .. }), "{err}");
 }
+
+#[test]
+fn the_proof_of_the_same_choices_is_masked_by_the_random_tile() {
+    // c_hat = H(c) includes chi_T times the receiver's random check tile: two receivers
+    // with the same real choices answering the same challenge give different c_hat
+    // (equal only if the check tile were not random).
+    let mut rng = ChaCha12Rng::seed_from_u64(28);
+    let c: Vec<bool> = (0..300).map(|_| rng.gen()).collect();
+    let challenge = Challenge::from_bytes(&[[0x54u8].as_slice(), &[9u8; 16]].concat()).unwrap();
+    let mut c_hats = Vec::new();
+    for seed in [1u64, 2, 3] {
+        let mut rng = ChaCha12Rng::seed_from_u64(seed);
+        let delta = Delta::random(&mut rng);
+        let (_, mut r) = pair(&mut rng, &delta, 3);
+        let (_, pending) = r.extend(&mut rng, &c).unwrap();
+        let (proof, _) = pending.respond(&challenge);
+        c_hats.push(proof.to_bytes()[1..17].to_vec());
+    }
+    assert_ne!(c_hats[0], c_hats[1]);
+    assert_ne!(c_hats[1], c_hats[2]);
+    assert_ne!(c_hats[0], c_hats[2]);
+}
