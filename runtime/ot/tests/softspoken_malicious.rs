@@ -222,8 +222,13 @@ fn the_sender_refuses_a_batch_of_the_wrong_size_or_order() {
     // Refusal left the sender unchanged: the right count still works.
     let (_, p) = s.extend(&mut rng, 5, &msg).unwrap();
     drop(p);
+    assert_eq!(s.position(), r.position());
     // A replay of the same (first) batch is out of order now.
     assert!(s.extend(&mut rng, 5, &msg).is_err());
+    // The default k is the semi-honest default.
+    let (setup, offer) = malicious::Receiver::new(&mut rng);
+    assert_eq!(offer.k(), mpc_ot::softspoken::DEFAULT_K);
+    drop(setup);
     assert!(malicious::wire_ots(usize::MAX).is_none());
 }
 

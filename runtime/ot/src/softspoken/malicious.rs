@@ -196,6 +196,13 @@ impl ReceiverSetup {
 pub struct Receiver(super::Receiver);
 
 impl Receiver {
+    /// Starts the setup with [`super::DEFAULT_K`].
+    #[allow(clippy::new_ret_no_self)] // A type-state constructor: setup, then finish.
+    pub fn new<R: RngCore + CryptoRng>(rng: &mut R) -> (ReceiverSetup, SetupOffer) {
+        let (setup, offer) = super::Receiver::new(rng);
+        (ReceiverSetup(setup), offer)
+    }
+
     /// Starts the setup with parameter `k` (refused outside `2..=8`): the same messages
     /// as the semi-honest [`super::Receiver::with_k`].
     pub fn with_k<R: RngCore + CryptoRng>(rng: &mut R, k: u8) -> Result<(ReceiverSetup, SetupOffer)> {
@@ -206,6 +213,11 @@ impl Receiver {
     /// The parameter `k`.
     pub fn k(&self) -> u8 {
         self.0.k()
+    }
+
+    /// The number of OTs consumed so far (padding and check OTs included).
+    pub fn position(&self) -> u64 {
+        self.0.position()
     }
 
     /// One batch: the [`Extend`] message for [`wire_ots`]`(choices.len())` OTs and the
