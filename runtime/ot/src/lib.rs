@@ -55,7 +55,10 @@
 //!   malicious receiver (one more round trip per batch, 256 extra OTs).
 //! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
 //! - [`softspoken`]: SoftSpoken correlated OT (semi-honest, `k` in 2..=8): the
-//!   outputs and calls of [`cot`] for `ceil(128 / k)` bits per OT instead of 128.
+//!   outputs and calls of [`cot`] for `ceil(128 / k)` bits per OT instead of 128;
+//!   [`softspoken::malicious`] adds the paper's consistency check (secure against a
+//!   malicious receiver, the API shape of [`kos`]: one more round trip per batch,
+//!   up to 255 extra OTs, a 17-byte challenge and a 49-byte proof).
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
 //! - [`kkrt`]: the KKRT16 batched OPRF (1-out-of-many OT extension with a 512-bit
 //!   pseudorandom code) under `mpc psi --protocol kkrt`.

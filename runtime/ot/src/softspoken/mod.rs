@@ -59,9 +59,10 @@
 //! # Security
 //! Semi-honest only, kappa = 128: the sender's view is the masked tree sums and
 //! `u_i ^ c`, pseudorandom to it since each `u_i` includes the seed it lacks; the
-//! receiver never sees `Delta`. The paper's malicious variant (its consistency check
-//! of the VOLE, and a check that the tree sums are consistent) is **not** implemented; use [`crate::kos`] when the receiver
-//! may cheat. Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
+//! receiver never sees `Delta`. Against a receiver that may cheat, use [`malicious`]:
+//! the same extension with the paper's consistency check of the subspace VOLE (section
+//! 4), which also covers tree sums that make the sender's seeds depend on `Delta`
+//! (argued in its module doc). Base OT: Chou-Orlandi of [`crate::base`]; seeds are expanded with the
 //! fixed-key AES TCCR hash of mpc-crypto, tweaked by the session-unique tile index,
 //! and the GGM tree with AES-CTR keyed by each node. `Delta`, seeds, tree nodes and
 //! base-OT keys are zeroized and never printed.
@@ -72,6 +73,7 @@
 //! (puncturing and the per-batch correction) is branch free.
 
 mod ggm;
+pub mod malicious;
 mod vole;
 
 use mpc_crypto::{Block, Delta, FixedKeyAes};
@@ -411,12 +413,13 @@ impl Core {
     /// Runs a batch of `tiles` tiles chunk by chunk. For each piece `i` of each chunk,
     /// `piece(i, w0, c, u, v, cols)` gets `u_i` (c blocks), the `v_{i,b}` (width * c
     /// blocks, b-major) and the chunk's columns of piece `i` (same shape) to fill;
-    /// then the chunk's 128 columns are transposed into `rows`.
+    /// then `chunk(w0, c, cols)` gets the chunk's 128 columns (column `j`'s `c` tiles at
+    /// `j * c`), the layout [`transpose_chunk`] reads.
     fn run(
         &mut self,
         tiles: usize,
-        rows: &mut [Block],
         mut piece: impl FnMut(usize, usize, usize, &[Block], &[Block], &mut [Block]),
+        mut chunk_done: impl FnMut(usize, usize, &[Block]),
     ) {
         let layout = self.layout;
         let aes = FixedKeyAes::global();
@@ -437,7 +440,7 @@ impl Core {
                 let (u, v) = work.split_at(c);
                 piece(i, w0, c, u, &v[..d * c], &mut self.cols[off * c..(off + d) * c]);
             }
-            transpose_chunk(&self.cols[..BASE_OTS * c], c, &mut rows[128 * w0..128 * (w0 + c)]);
+            chunk_done(w0, c, &self.cols[..BASE_OTS * c]);
         }
         self.next += (128 * tiles) as u64;
     }
@@ -503,6 +506,33 @@ impl Receiver {
         if n > MAX_BATCH {
             return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
         }
+        labels.clear();
+        labels.resize(128 * n.div_ceil(128), Block::ZERO);
+        self.extend_columns(choices, msg, |w0, c, cols| {
+            transpose_chunk(cols, c, &mut labels[128 * w0..128 * (w0 + c)]);
+        })?;
+        labels.truncate(n);
+        Ok(())
+    }
+
+    /// The tiles per chunk that [`Self::extend_columns`] hands out (the last chunk of a
+    /// batch may be shorter).
+    pub(crate) fn chunk_tiles(&self) -> usize {
+        self.core.layout.chunk_tiles()
+    }
+
+    /// [`Self::extend_into`] without the transposition: `chunk_done(w0, c, cols)` gets
+    /// each chunk's 128 columns `V` (tiles `w0 .. w0 + c`, column `j` at `j * c`).
+    pub(crate) fn extend_columns(
+        &mut self,
+        choices: &[bool],
+        msg: &mut Vec<u8>,
+        chunk_done: impl FnMut(usize, usize, &[Block]),
+    ) -> Result<()> {
+        let n = choices.len();
+        if n > MAX_BATCH {
+            return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
+        }
         let layout = self.core.layout;
         let tiles = n.div_ceil(128);
         let tree = self.tree.take();
@@ -523,18 +553,19 @@ impl Receiver {
         }
         let mut r = pack_bits(choices);
         let columns = &mut msg[EXTEND_HEADER_LEN + tree_len..];
-        labels.clear();
-        labels.resize(128 * tiles, Block::ZERO);
-        self.core.run(tiles, labels, |i, w0, c, u, v, cols| {
-            let off = 16 * (i * tiles + w0);
-            let out = columns[off..off + 16 * c].chunks_exact_mut(16);
-            for ((o, ut), rt) in out.zip(u).zip(&r[w0..w0 + c]) {
-                o.copy_from_slice(&(*ut ^ Block::from_u128(*rt)).to_bytes());
-            }
-            cols.copy_from_slice(v);
-        });
+        self.core.run(
+            tiles,
+            |i, w0, c, u, v, cols| {
+                let off = 16 * (i * tiles + w0);
+                let out = columns[off..off + 16 * c].chunks_exact_mut(16);
+                for ((o, ut), rt) in out.zip(u).zip(&r[w0..w0 + c]) {
+                    o.copy_from_slice(&(*ut ^ Block::from_u128(*rt)).to_bytes());
+                }
+                cols.copy_from_slice(v);
+            },
+            chunk_done,
+        );
         r.zeroize();
-        labels.truncate(n);
         Ok(())
     }
 
@@ -610,6 +641,28 @@ impl Sender {
     /// (validated here) into a reused buffer (cleared first). The state is unchanged on
     /// error.
     pub fn extend_into(&mut self, n: usize, msg: &[u8], zero_labels: &mut Vec<Block>) -> Result<()> {
+        // The message's own count (at most MAX_BATCH) sizes the buffer; extend_columns
+        // refuses it if it is not `n`.
+        let tiles = Extend::check(msg)?.n.div_ceil(128);
+        zero_labels.clear();
+        zero_labels.resize(128 * tiles, Block::ZERO);
+        self.extend_columns(n, msg, |w0, c, cols| {
+            transpose_chunk(cols, c, &mut zero_labels[128 * w0..128 * (w0 + c)]);
+        })
+        .inspect_err(|_| zero_labels.clear())?;
+        zero_labels.truncate(n);
+        Ok(())
+    }
+
+    /// [`Self::extend_into`] without the transposition: `chunk_done(w0, c, cols)` gets
+    /// each chunk's 128 columns `W` (tiles `w0 .. w0 + c`, column `j` at `j * c`). The
+    /// message is validated before any work; the state is unchanged on error.
+    pub(crate) fn extend_columns(
+        &mut self,
+        n: usize,
+        msg: &[u8],
+        chunk_done: impl FnMut(usize, usize, &[Block]),
+    ) -> Result<()> {
         let h = Extend::check(msg)?;
         let malformed = |reason: String| OtError::Malformed { what: Extend::WHAT, reason };
         if usize::from(h.k) != self.layout.k {
@@ -650,28 +703,29 @@ impl Sender {
         let delta = self.delta.to_u128();
         let layout = self.layout;
         let tiles = n.div_ceil(128);
-        zero_labels.clear();
-        zero_labels.resize(128 * tiles, Block::ZERO);
-        core.run(tiles, zero_labels, |i, w0, c, u, v, cols| {
-            let off = 16 * (i * tiles + w0);
-            // u_i ^ (u_i ^ c) on the receiver's side, u'_i ^ (u_i ^ c) here.
-            let mut uc = [Block::ZERO; MAX_CHUNK_TILES];
-            for ((x, ut), bytes) in uc.iter_mut().zip(u).zip(body[off..off + 16 * c].chunks_exact(16)) {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(bytes);
-                *x = *ut ^ Block::from_bytes(a);
-            }
-            let piece_off = layout.offset(i);
-            for (b, (col, vb)) in cols.chunks_exact_mut(c).zip(v.chunks_exact(c)).enumerate() {
-                let bit = Choice::from(((delta >> (piece_off + b)) & 1) as u8);
-                let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
-                for ((o, x), y) in col.iter_mut().zip(vb).zip(&uc[..c]) {
-                    *o = *x ^ (*y & mask);
+        core.run(
+            tiles,
+            |i, w0, c, u, v, cols| {
+                let off = 16 * (i * tiles + w0);
+                // u_i ^ (u_i ^ c) on the receiver's side, u'_i ^ (u_i ^ c) here.
+                let mut uc = [Block::ZERO; MAX_CHUNK_TILES];
+                for ((x, ut), bytes) in uc.iter_mut().zip(u).zip(body[off..off + 16 * c].chunks_exact(16)) {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(bytes);
+                    *x = *ut ^ Block::from_bytes(a);
                 }
-            }
-            uc.zeroize();
-        });
-        zero_labels.truncate(n);
+                let piece_off = layout.offset(i);
+                for (b, (col, vb)) in cols.chunks_exact_mut(c).zip(v.chunks_exact(c)).enumerate() {
+                    let bit = Choice::from(((delta >> (piece_off + b)) & 1) as u8);
+                    let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
+                    for ((o, x), y) in col.iter_mut().zip(vb).zip(&uc[..c]) {
+                        *o = *x ^ (*y & mask);
+                    }
+                }
+                uc.zeroize();
+            },
+            chunk_done,
+        );
         Ok(())
     }
 
