@@ -41,9 +41,10 @@ pub enum OtError {
         /// The count in the message.
         got: usize,
     },
-    /// The receiver's proof for an OT-extension batch failed the KOS15 consistency
-    /// check: it did not use the same choice bits in every column (or the proof was
-    /// altered). The batch's labels were not released.
+    /// The receiver's proof for an OT-extension batch failed its consistency check
+    /// (KOS15 for IKNP, `softspoken::malicious` for SoftSpoken): it did not use the
+    /// same choice bits in every column (or the proof was altered). The batch's labels
+    /// were not released.
     #[error(
         "the peer's OT extension failed the consistency check (a batch of {batch_ots} OTs): \
          it did not use one choice vector in every column"
