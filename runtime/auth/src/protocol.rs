@@ -393,15 +393,20 @@ pub(crate) fn random_bits<R: RngCore>(rng: &mut R, n: usize) -> Vec<bool> {
 pub(crate) struct Plan {
     pub(crate) n_in: usize,
     pub(crate) n_and: usize,
-    /// AND gates of all instances.
-    pub(crate) total_and: usize,
-    /// The KOS batches of each direction: the wire masks, then `a, b, r` of every
-    /// leaky-AND layer (none without AND gates).
-    pub(crate) sizes: Vec<usize>,
+    /// Wire masks of all instances (input wires and AND outputs).
+    pub(crate) n_masks: usize,
+    /// The triples of all instances in chunks ([`bucket::chunk_sizes`]; none without
+    /// AND gates).
+    pub(crate) chunks: Vec<usize>,
+    /// Leaky triples per triple ([`bucket::bucket_size_chunked`] of the smallest
+    /// chunk and the number of chunks).
+    pub(crate) b_size: usize,
 }
 
 impl Plan {
-    pub(crate) fn new(circuit: &Circuit, instances: usize) -> Result<Plan> {
+    /// `chunk_triples`: the most triples bucketed together ([`bucket::CHUNK_TRIPLES`]
+    /// by default).
+    pub(crate) fn new(circuit: &Circuit, instances: usize, chunk_triples: usize) -> Result<Plan> {
         if circuit.parties().len() != 2 {
             return Err(AuthError::InvalidArgument(format!(
                 "authenticated garbling is for two parties; the circuit has {}",
@@ -411,21 +416,23 @@ impl Plan {
         if instances == 0 {
             return Err(AuthError::InvalidArgument("zero instances".into()));
         }
+        if chunk_triples == 0 {
+            return Err(AuthError::InvalidArgument("chunks of zero triples".into()));
+        }
         let n_in = circuit.num_input_wires() as usize;
         let n_and = circuit.and_count();
         let too_many =
             || AuthError::InvalidArgument(format!("{instances} instances of {n_and} AND gates is too many"));
         let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
-        let b_size = bucket::bucket_size(total_and.max(1));
         let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
-        if n_masks.max(total_and) + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
+        // `n_masks >= total_and >=` any chunk: the one batch limit to check.
+        if n_masks + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
             return Err(too_many());
         }
-        // One batch of wire masks, then one batch per part (a, b, r) of each leaky-AND
-        // layer, so no part is ever copied out of a larger pool.
-        let mut sizes = vec![n_masks];
-        sizes.extend(core::iter::repeat_n(total_and, if total_and == 0 { 0 } else { 3 * b_size }));
-        Ok(Plan { n_in, n_and, total_and, sizes })
+        let chunks = bucket::chunk_sizes(total_and, chunk_triples);
+        let smallest = chunks.last().copied().unwrap_or(1);
+        let b_size = bucket::bucket_size_chunked(smallest, chunks.len());
+        Ok(Plan { n_in, n_and, n_masks, chunks, b_size })
     }
 }
 

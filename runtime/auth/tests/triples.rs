@@ -242,6 +242,15 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(bucket::bucket_size(1 << 14), 4);
     assert_eq!(bucket::bucket_size(1 << 20), 4);
     assert_eq!(bucket::bucket_size(1 << 21), 3);
+    // Chunks: the union bound over them (40 + log2 chunks).
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1), 4);
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1 << 10), 4);
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1 << 11), 5);
+    assert_eq!(bucket::bucket_size_chunked(1 << 20, 1), bucket::bucket_size(1 << 20));
+    assert_eq!(bucket::chunk_sizes(0, 16), Vec::<usize>::new());
+    assert_eq!(bucket::chunk_sizes(16, 16), vec![16]);
+    assert_eq!(bucket::chunk_sizes(35, 16), vec![12, 12, 11]);
+    assert_eq!(bucket::chunk_sizes(680_000, 1 << 17).len(), 6);
     let seed = Block::from(99u128);
     let p = bucket::permutation(seed, 0, 1000);
     let mut sorted = p.clone();
