@@ -259,3 +259,34 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(p, bucket::permutation(seed, 0, 1000));
     assert_ne!(p, bucket::permutation(seed, 1, 1000));
 }
+
+#[test]
+fn an_opening_passes_exactly_with_valid_macs() {
+    // The batch MAC check of an opening (a random linear combination of the MACs):
+    // honest openings pass, and so does one whose bit and MAC both moved by the
+    // peer's Delta (still a valid IT-MAC: the check tests exactly that relation); a
+    // flipped bit, a changed MAC, or two flipped bits whose MAC changes cancel in a
+    // plain XOR of the MACs are refused.
+    let mut rng = ChaCha12Rng::seed_from_u64(12);
+    let p = Pair::new(&mut rng);
+    let (a, b) = p.deal(&mut rng, 300);
+    let check = |opener: &AuthShares| b.check_open(&p.db, "test", &opener.open("test"));
+    assert_eq!(check(&a).unwrap(), a.bits);
+    let mut moved = a.clone();
+    moved.bits[7] ^= true;
+    moved.macs[7] ^= p.db.as_block();
+    assert_eq!(check(&moved).unwrap(), moved.bits);
+    let mut flipped = a.clone();
+    flipped.bits[299] ^= true;
+    assert!(matches!(check(&flipped), Err(AuthError::MacCheck { .. })));
+    let mut mac = a.clone();
+    mac.macs[0] ^= Block::from(1u128 << 77);
+    assert!(matches!(check(&mac), Err(AuthError::MacCheck { .. })));
+    let mut pair = a.clone();
+    let x = Block::from(0x1234_5678u128 << 40);
+    for i in [3, 250] {
+        pair.bits[i] ^= true;
+        pair.macs[i] ^= x;
+    }
+    assert!(matches!(check(&pair), Err(AuthError::MacCheck { .. })));
+}
