@@ -64,10 +64,14 @@ impl Triples {
     }
 }
 
-/// The most triples bucketed together: a chunk's leaky layers (`3 B` KOS batches and
-/// `B` leaky-AND layers of this many candidates) are the preprocessing's peak memory
-/// besides the kept shares, about `B x 0.4 KiB` per triple.
+/// The most triples bucketed together by default: a chunk's leaky layers (`3 B` KOS
+/// batches and `B` leaky-AND layers of this many candidates) are the preprocessing's
+/// peak memory besides the kept shares, about `B x 0.4 KiB` per triple.
 pub const CHUNK_TRIPLES: usize = 1 << 17;
+
+/// The smallest chunk [`chunk_plan`] tries (smaller chunks are faster, their buffers
+/// stay in cache and in the allocator, until the union bound raises `B`).
+pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
 
 /// The number of leaky triples per output triple for `n` outputs bucketed at once
 /// (floored at 1,024 outputs so small batches stay safe).
@@ -86,6 +90,29 @@ pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
         b += 1;
     }
     b
+}
+
+/// The chunks of `total` triples and their bucket size: the smallest of `max`,
+/// `max / 2`, ... (down to [`MIN_CHUNK_TRIPLES`]) as the most triples per chunk whose
+/// bucket size ([`bucket_size_chunked`] of the smallest chunk and the number of
+/// chunks) is still that of chunks of `max`.
+pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
+    let of = |c: usize| {
+        let chunks = chunk_sizes(total, c);
+        let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());
+        (chunks, b)
+    };
+    let (mut best, b) = of(max);
+    let mut c = max / 2;
+    while c >= MIN_CHUNK_TRIPLES {
+        let (chunks, b_c) = of(c);
+        if b_c != b {
+            break;
+        }
+        best = chunks;
+        c /= 2;
+    }
+    (best, b)
 }
 
 /// `total` triples cut into the fewest chunks of at most `max` (at least 1), of sizes

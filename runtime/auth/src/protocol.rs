@@ -395,7 +395,7 @@ pub(crate) struct Plan {
     pub(crate) n_and: usize,
     /// Wire masks of all instances (input wires and AND outputs).
     pub(crate) n_masks: usize,
-    /// The triples of all instances in chunks ([`bucket::chunk_sizes`]; none without
+    /// The triples of all instances in chunks ([`bucket::chunk_plan`]; none without
     /// AND gates).
     pub(crate) chunks: Vec<usize>,
     /// Leaky triples per triple ([`bucket::bucket_size_chunked`] of the smallest
@@ -405,7 +405,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// `chunk_triples`: the most triples bucketed together ([`bucket::CHUNK_TRIPLES`]
-    /// by default).
+    /// by default; [`bucket::chunk_plan`] may take smaller chunks).
     pub(crate) fn new(circuit: &Circuit, instances: usize, chunk_triples: usize) -> Result<Plan> {
         if circuit.parties().len() != 2 {
             return Err(AuthError::InvalidArgument(format!(
@@ -429,9 +429,7 @@ impl Plan {
         if n_masks + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
             return Err(too_many());
         }
-        let chunks = bucket::chunk_sizes(total_and, chunk_triples);
-        let smallest = chunks.last().copied().unwrap_or(1);
-        let b_size = bucket::bucket_size_chunked(smallest, chunks.len());
+        let (chunks, b_size) = bucket::chunk_plan(total_and, chunk_triples);
         Ok(Plan { n_in, n_and, n_masks, chunks, b_size })
     }
 }

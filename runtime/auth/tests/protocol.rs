@@ -632,9 +632,8 @@ type Pair = (Vec<bool>, Vec<bool>);
 fn chunked_case() -> (Circuit, Vec<Pair>, usize) {
     let c = random_circuit(41, 4, 4, 60);
     let total = 3 * c.and_count();
-    let chunks = bucket::chunk_sizes(total, SMALL.chunk_triples);
+    let (chunks, b) = bucket::chunk_plan(total, SMALL.chunk_triples);
     assert!(chunks.len() >= 3, "{total} triples make {} chunks", chunks.len());
-    let b = bucket::bucket_size_chunked(*chunks.last().unwrap(), chunks.len());
     let mut rng = ChaCha12Rng::seed_from_u64(42);
     let xs = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
     (c, xs, b)
@@ -650,7 +649,7 @@ fn a_session_preprocessed_in_chunks_gives_the_plaintext_outputs() {
         assert_eq!((&g[k], &e[k]), (&ea, &eb), "instance {k}");
     }
     // Every chunk made its own layers, equality check and coin toss.
-    let chunks = bucket::chunk_sizes(3 * c.and_count(), SMALL.chunk_triples).len();
+    let chunks = bucket::chunk_plan(3 * c.and_count(), SMALL.chunk_triples).0.len();
     let count = |name: &str| o.to_evaluator.iter().filter(|(n, _)| *n == name).count();
     assert_eq!(count("leaky-AND tables"), chunks * b);
     assert_eq!(count("commitment"), 2 * chunks);

@@ -251,6 +251,13 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(bucket::chunk_sizes(16, 16), vec![16]);
     assert_eq!(bucket::chunk_sizes(35, 16), vec![12, 12, 11]);
     assert_eq!(bucket::chunk_sizes(680_000, 1 << 17).len(), 6);
+    // The plan takes the smallest chunks (down to 2^15) that keep B.
+    let aes100 = bucket::chunk_plan(640_000, 1 << 17);
+    assert_eq!((aes100.0.len(), aes100.1), (20, 4));
+    let big = bucket::chunk_plan(1 << 20, 1 << 17);
+    assert_eq!((big.0.len(), big.1), (16, 4), "chunks of 2^15 would need B = 5");
+    assert_eq!(bucket::chunk_plan(6_400, 1 << 17), (vec![6_400], 5));
+    assert_eq!(bucket::chunk_plan(35, 16), (vec![12, 12, 11], bucket::bucket_size_chunked(11, 3)));
     let seed = Block::from(99u128);
     let p = bucket::permutation(seed, 0, 1000);
     let mut sorted = p.clone();
