@@ -25,7 +25,10 @@
 //!   exchange LeakyTables x layers, then LeakyBits x layers
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
-//!   exchange BucketOpening x (layers - 1)        -> Step::Phase("AND triples")
+//!   exchange BucketOpening x (layers - 1)
+//!   per further chunk of triples: the six KOS lines from the first OtExtend (3 x
+//!   layers batches each way, no bootstrap OTs, no KosFlip), then the lines above
+//!                                                -> Step::Phase("AND triples")
 //! per instance
 //!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
 //!   exchange InputMasks
@@ -36,8 +39,10 @@
 //!   G -> E  OutputMasks                          -> Step::Phase("outputs")
 //! ```
 //!
-//! (`batches` is 1 + 3 x layers: the wire masks, then `a`, `b`, `r` of each leaky-AND
-//! layer; without AND gates there are no layers and no triples messages.)
+//! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
+//! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
+//! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
+//! triples messages.)
 //!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned

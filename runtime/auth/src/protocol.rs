@@ -10,8 +10,9 @@
 //! 2. **Wire masks**: a fresh authenticated share `<lambda_w>` for every input wire and
 //!    every AND output; XOR/INV/copy/constant wires get theirs by local operations
 //!    (INV and constants XOR a public bit).
-//! 3. **AND triples** ([`crate::leaky_and`], one equality check, a coin toss,
-//!    [`crate::bucket`]); per AND gate `(alpha, beta, gamma)` the share
+//! 3. **AND triples** in chunks ([`crate::bucket::chunk_plan`]), each with its own
+//!    KOS batches, [`crate::leaky_and`], equality check, coin toss and
+//!    [`crate::bucket`]ing; per AND gate `(alpha, beta, gamma)` the share
 //!    `<lambda_sigma> = <lambda_alpha lambda_beta>` by Beaver's trick (two MAC-checked
 //!    openings).
 //! 4. **Inputs**: for the garbler's input wires the evaluator opens its mask share (the
@@ -35,8 +36,8 @@
 //!
 //! # Amortised runs
 //! Phases 1 and the triples of 3 are function independent: [`preprocess`] makes them
-//! for K instances of one circuit shape at once (the bucket size follows `K` times the
-//! AND count), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
+//! for K instances of one circuit shape at once (the bucket size follows the chunks of
+//! the `K` times AND count triples), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
 //! 7) for one instance with its own inputs, consuming that instance's masks and
 //! triples; [`run_many`] does both, [`run`] is `run_many` with one instance. Table
 //! tweaks use AND indices counted across the session, so none repeats.
@@ -238,8 +239,8 @@ pub fn run_many_reported<L: Link, R: RngCore + CryptoRng>(
 /// The function-independent preprocessing of `instances` runs of circuits shaped like
 /// `circuit` (its input wires and AND gates): both sessions of authenticated bits, a
 /// wire mask per input wire and AND gate of every instance, and one AND triple per AND
-/// gate of every instance, bucketed together (the bucket size follows the total AND
-/// count, [`bucket::bucket_size`]).
+/// gate of every instance, bucketed chunk by chunk (the chunks and bucket size from
+/// the total AND count, [`bucket::chunk_plan`]).
 pub fn preprocess<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     circuit: &Circuit,
