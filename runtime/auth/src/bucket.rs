@@ -10,6 +10,12 @@
 //! [`permutation`]), a cheater that leaked some `a` bits succeeds for a given bucket
 //! only if all `B` of its triples leaked; [`bucket_size`] picks the smallest `B` with
 //! `(B - 1) log2 L > s = 40` (emp-ag2pc's rule after WRK17 Theorem 4's bound).
+//!
+//! Chunks: a session's triples are made in chunks of at most [`CHUNK_TRIPLES`]
+//! ([`chunk_sizes`]), each chunk bucketed on its own with its own coin toss drawn after
+//! that chunk's leaky triples are fixed. A cheater wins if it wins in any chunk, so by
+//! the union bound over `C` chunks [`bucket_size_chunked`] asks
+//! `(B - 1) log2 L_chunk > s + log2 C` of the smallest chunk (docs/protocol.md).
 
 use mpc_crypto::{Block, Delta, Prg};
 
@@ -28,15 +34,96 @@ pub struct Triples {
     pub c: AuthShares,
 }
 
-/// The number of leaky triples per output triple for `n` outputs (floored at 1,024
-/// outputs so small batches stay safe).
+impl Triples {
+    /// The number of triples.
+    pub fn len(&self) -> usize {
+        self.a.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.a.is_empty()
+    }
+
+    /// Room for `n` more triples.
+    pub fn reserve(&mut self, n: usize) {
+        for s in [&mut self.a, &mut self.b, &mut self.c] {
+            s.bits.reserve(n);
+            s.macs.reserve(n);
+            s.keys.reserve(n);
+        }
+    }
+
+    /// Appends `other`'s triples after mine.
+    pub fn append(&mut self, other: Triples) {
+        for (to, from) in [(&mut self.a, other.a), (&mut self.b, other.b), (&mut self.c, other.c)] {
+            to.bits.extend_from_slice(&from.bits);
+            to.macs.extend_from_slice(&from.macs);
+            to.keys.extend_from_slice(&from.keys);
+        }
+    }
+}
+
+/// The most triples bucketed together by default: a chunk's leaky layers (`3 B` KOS
+/// batches and `B` leaky-AND layers of this many candidates) are the preprocessing's
+/// peak memory besides the kept shares, about `B x 0.4 KiB` per triple.
+pub const CHUNK_TRIPLES: usize = 1 << 17;
+
+/// The smallest chunk [`chunk_plan`] tries (smaller chunks are faster, their buffers
+/// stay in cache and in the allocator, until the union bound raises `B`).
+pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
+
+/// The number of leaky triples per output triple for `n` outputs bucketed at once
+/// (floored at 1,024 outputs so small batches stay safe).
 pub fn bucket_size(n: usize) -> usize {
+    bucket_size_chunked(n, 1)
+}
+
+/// The bucket size when `chunks` chunks of at least `n` outputs each are bucketed
+/// separately: the smallest `B` with `(B - 1) log2 max(n, 1024) > 40 + log2 chunks`
+/// (the union bound over the chunks, see the module docs).
+pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
     let log2 = (n.max(1024) as f64).log2();
+    let bound = STAT_SEC as f64 + (chunks.max(1) as f64).log2();
     let mut b = 2;
-    while log2 * (b as f64 - 1.0) <= STAT_SEC as f64 {
+    while log2 * (b as f64 - 1.0) <= bound {
         b += 1;
     }
     b
+}
+
+/// The chunks of `total` triples and their bucket size: the smallest of `max`,
+/// `max / 2`, ... (down to [`MIN_CHUNK_TRIPLES`]) as the most triples per chunk whose
+/// bucket size ([`bucket_size_chunked`] of the smallest chunk and the number of
+/// chunks) is still that of chunks of `max`.
+pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
+    let of = |c: usize| {
+        let chunks = chunk_sizes(total, c);
+        let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());
+        (chunks, b)
+    };
+    let (mut best, b) = of(max);
+    let mut c = max / 2;
+    while c >= MIN_CHUNK_TRIPLES {
+        let (chunks, b_c) = of(c);
+        if b_c != b {
+            break;
+        }
+        best = chunks;
+        c /= 2;
+    }
+    (best, b)
+}
+
+/// `total` triples cut into the fewest chunks of at most `max` (at least 1), of sizes
+/// differing by at most one (larger first); none for `total == 0`.
+pub fn chunk_sizes(total: usize, max: usize) -> Vec<usize> {
+    if total == 0 {
+        return Vec::new();
+    }
+    let chunks = total.div_ceil(max.max(1));
+    let (q, r) = (total / chunks, total % chunks);
+    (0..chunks).map(|i| q + usize::from(i < r)).collect()
 }
 
 /// The public permutation of `n` triples for layer `layer`, from the coin-toss seed

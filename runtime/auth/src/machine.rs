@@ -25,7 +25,10 @@
 //!   exchange LeakyTables x layers, then LeakyBits x layers
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
-//!   exchange BucketOpening x (layers - 1)        -> Step::Phase("AND triples")
+//!   exchange BucketOpening x (layers - 1)
+//!   per further chunk of triples: the six KOS lines from the first OtExtend (3 x
+//!   layers batches each way, no bootstrap OTs, no KosFlip), then the lines above
+//!                                                -> Step::Phase("AND triples")
 //! per instance
 //!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
 //!   exchange InputMasks
@@ -36,8 +39,10 @@
 //!   G -> E  OutputMasks                          -> Step::Phase("outputs")
 //! ```
 //!
-//! (`batches` is 1 + 3 x layers: the wire masks, then `a`, `b`, `r` of each leaky-AND
-//! layer; without AND gates there are no layers and no triples messages.)
+//! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
+//! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
+//! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
+//! triples messages.)
 //!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
@@ -95,13 +100,43 @@ enum Pre<'c> {
     Moving,
 }
 
-/// A preprocessing in the making.
+/// A preprocessing in the making: the KOS sessions once set up, the round of KOS
+/// batches in progress, the chunks of triples still to make and what is kept.
 struct Making {
     delta: Delta,
     plan: Plan,
     instances: usize,
+    /// The session in which I am the receiver (set up by the first round).
+    mine: Option<kos::Receiver>,
+    /// The session in which I am the sender (set up by the first round).
+    theirs: Option<kos::Sender>,
+    /// The KOS batches of the current round, each direction: in the first round
+    /// (`boot`, which bootstraps the reverse session) the wire masks and then
+    /// `a, b, r` of each leaky-AND layer of the first chunk; in each later round those
+    /// of the next chunk.
+    round: Vec<usize>,
+    boot: bool,
+    /// Triples of the chunk in progress, and the sizes of the chunks still to come.
+    chunk: usize,
+    chunks: VecDeque<usize>,
+    /// Session-unique index of the next leaky-AND candidate (table tweaks).
+    next_index: u64,
+    /// Kept for the whole session: the wire masks and the finished triples.
     masks: AuthShares,
-    sessions: Option<(kos::Receiver, kos::Sender)>,
+    triples: Triples,
+}
+
+/// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The most triples bucketed together (a chunk; see [`crate::bucket`]).
+    pub chunk_triples: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { chunk_triples: bucket::CHUNK_TRIPLES }
+    }
 }
 
 /// One instance in progress.
@@ -121,25 +156,18 @@ enum Stage {
     },
     /// Sending my bits' batches, one per step.
     EvSending {
-        mine: kos::Receiver,
         pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
     },
     EvChallenges {
-        mine: kos::Receiver,
         pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
         macs: Vec<(Vec<bool>, Vec<Block>)>,
-        theirs: Option<kos::Sender>,
     },
     EvExtends {
-        mine: kos::Receiver,
-        theirs: kos::Sender,
         macs: Vec<(Vec<bool>, Vec<Block>)>,
         pending: Vec<kos::PendingSender>,
         challenges: Vec<kos::Challenge>,
     },
     EvProofs {
-        mine: kos::Receiver,
-        theirs: kos::Sender,
         macs: VecDeque<(Vec<bool>, Vec<Block>)>,
         pending: VecDeque<kos::PendingSender>,
         out: Vec<AuthShares>,
@@ -147,29 +175,22 @@ enum Stage {
     // Authenticated bits, garbler.
     GbOffer,
     GbExtends {
-        theirs: kos::Sender,
         boot: Option<iknp::Extend>,
         flip: Option<kos::Flip>,
         pending: Vec<kos::PendingSender>,
         challenges: Vec<kos::Challenge>,
     },
     GbProofs {
-        theirs: kos::Sender,
-        flip: kos::Flip,
+        flip: Option<kos::Flip>,
         pending: VecDeque<kos::PendingSender>,
         keys: Vec<Vec<Block>>,
-        mine: Option<kos::Receiver>,
     },
     /// Sending my bits' batches, one per step.
     GbSending {
-        mine: kos::Receiver,
-        theirs: kos::Sender,
         keys: VecDeque<Vec<Block>>,
         pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
     },
     GbChallenges {
-        mine: kos::Receiver,
-        theirs: kos::Sender,
         pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
         keys: VecDeque<Vec<Block>>,
         out: Vec<AuthShares>,
@@ -302,13 +323,24 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
     /// instance with its inputs: this party's input bits in group order), as
     /// [`crate::protocol::run_many`].
     pub fn new(role: Role, circuit: &'c Circuit, inputs: &[Vec<bool>], rng: R) -> Result<Machine<'c, R>> {
-        Machine::making(role, circuit, inputs.len(), inputs.iter().cloned().collect(), rng)
+        Machine::with_options(role, circuit, inputs, Options::default(), rng)
+    }
+
+    /// [`Machine::new`] with `options` (the peer must use the same).
+    pub fn with_options(
+        role: Role,
+        circuit: &'c Circuit,
+        inputs: &[Vec<bool>],
+        options: Options,
+        rng: R,
+    ) -> Result<Machine<'c, R>> {
+        Machine::making(role, circuit, inputs.len(), inputs.iter().cloned().collect(), options, rng)
     }
 
     /// Only the preprocessing of `instances` instances, as
     /// [`crate::protocol::preprocess`]; read it with [`Machine::into_preprocessed`].
     pub fn preprocess(role: Role, circuit: &'c Circuit, instances: usize, rng: R) -> Result<Machine<'c, R>> {
-        Machine::making(role, circuit, instances, VecDeque::new(), rng)
+        Machine::making(role, circuit, instances, VecDeque::new(), Options::default(), rng)
     }
 
     /// The next instance of an earlier preprocessing, as [`Preprocessed::run`].
@@ -354,11 +386,32 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
         circuit: &'c Circuit,
         instances: usize,
         inputs: VecDeque<Vec<bool>>,
+        options: Options,
         mut rng: R,
     ) -> Result<Machine<'c, R>> {
-        let plan = Plan::new(circuit, instances)?;
+        let plan = Plan::new(circuit, instances, options.chunk_triples)?;
         let delta = pin_delta(role, Block::random(&mut rng));
-        let making = Making { delta, plan, instances, masks: AuthShares::default(), sessions: None };
+        let mut chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
+        // The first round: the wire masks and the first chunk's layers.
+        let mut round = vec![plan.n_masks];
+        let chunk = chunks.pop_front().unwrap_or(0);
+        if chunk > 0 {
+            round.extend(core::iter::repeat_n(chunk, 3 * plan.b_size));
+        }
+        let making = Making {
+            delta,
+            plan,
+            instances,
+            mine: None,
+            theirs: None,
+            round,
+            boot: true,
+            chunk,
+            chunks,
+            next_index: 0,
+            masks: AuthShares::default(),
+            triples: Triples::default(),
+        };
         let mut m = Machine::bare(role, circuit, Pre::Making(Box::new(making)), inputs, rng);
         m.stage = match role {
             Role::Evaluator => {
@@ -473,13 +526,14 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     fn produce(&mut self, stage: Stage) -> Result<Stage> {
         let sizes = self.sizes()?;
         Ok(match stage {
-            Stage::EvSending { mut mine, mut pending } => {
+            Stage::EvSending { mut pending } => {
                 let (i, n) = (pending.len(), sizes[pending.len()]);
                 let bits = random_bits(&mut self.rng, n);
-                if i == 0 {
+                let m = making(&mut self.pre)?;
+                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
+                if i == 0 && m.boot {
                     // The first batch carries the bootstrap OTs of the reverse session.
-                    let delta = making(&mut self.pre)?.delta.clone();
-                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &delta).map_err(ot)?;
+                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &m.delta).map_err(ot)?;
                     self.send(Message::OtExtend(ext));
                     self.send(Message::KosFlip(flip));
                     pending.push_back((bits, p));
@@ -489,21 +543,23 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     pending.push_back((bits, p));
                 }
                 if pending.len() < sizes.len() {
-                    return Ok(Stage::EvSending { mine, pending });
+                    return Ok(Stage::EvSending { pending });
                 }
                 self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::EvChallenges { mine, pending, macs: Vec::with_capacity(sizes.len()), theirs: None }
+                Stage::EvChallenges { pending, macs: Vec::with_capacity(sizes.len()) }
             }
-            Stage::GbSending { mut mine, theirs, keys, mut pending } => {
+            Stage::GbSending { keys, mut pending } => {
                 let bits = random_bits(&mut self.rng, sizes[pending.len()]);
+                let m = making(&mut self.pre)?;
+                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
                 let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
                 self.send(Message::OtExtend(ext));
                 pending.push_back((bits, p));
                 if pending.len() < sizes.len() {
-                    return Ok(Stage::GbSending { mine, theirs, keys, pending });
+                    return Ok(Stage::GbSending { keys, pending });
                 }
                 self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::GbChallenges { mine, theirs, pending, keys, out: Vec::new() }
+                Stage::GbChallenges { pending, keys, out: Vec::new() }
             }
             _ => return Err(internal("nothing to produce")),
         })
@@ -554,72 +610,75 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         self.held = None;
     }
 
+    /// The KOS batch sizes of the current round.
     fn sizes(&mut self) -> Result<Vec<usize>> {
-        Ok(making(&mut self.pre)?.plan.sizes.clone())
+        Ok(making(&mut self.pre)?.round.clone())
     }
 
     /// One received message in `stage`; returns the next stage.
     fn on(&mut self, stage: Stage, msg: Message) -> Result<Stage> {
         let role = self.role;
+        // In the first round of KOS batches (which bootstraps the reverse session).
+        let first = matches!(&self.pre, Pre::Making(m) if m.boot);
         Ok(match (stage, msg) {
             // ---- Authenticated bits, evaluator ----
             (Stage::EvAnswer { setup }, Message::OtSetupAnswer(answer)) => {
-                let mine = setup.finish(&answer).map_err(ot)?;
+                making(&mut self.pre)?.mine = Some(setup.finish(&answer).map_err(ot)?);
                 // My bits to the garbler, one batch per step (see `produce`).
-                Stage::EvSending { mine, pending: VecDeque::new() }
+                Stage::EvSending { pending: VecDeque::new() }
             }
-            (Stage::EvChallenges { mine, mut pending, mut macs, mut theirs }, Message::KosChallenge(c)) => {
+            (Stage::EvChallenges { mut pending, mut macs }, Message::KosChallenge(c)) => {
                 let (bits, p) = pending.pop_front().ok_or_else(|| internal("a challenge too many"))?;
-                let (proof, m) = if macs.is_empty() {
-                    let (proof, m, sender) = p.respond_bootstrap(&c).map_err(ot)?;
-                    theirs = Some(sender);
-                    (proof, m)
+                let m = making(&mut self.pre)?;
+                let (proof, mm) = if macs.is_empty() && m.boot {
+                    let (proof, mm, sender) = p.respond_bootstrap(&c).map_err(ot)?;
+                    m.theirs = Some(sender);
+                    (proof, mm)
                 } else {
                     p.respond(&c)
                 };
                 self.send(Message::KosProof(proof));
-                macs.push((bits, m));
+                macs.push((bits, mm));
                 if !pending.is_empty() {
-                    return Ok(Stage::EvChallenges { mine, pending, macs, theirs });
+                    return Ok(Stage::EvChallenges { pending, macs });
                 }
-                let theirs = theirs.ok_or_else(|| internal("no bootstrap batch"))?;
                 // The garbler's bits to me: all batches in, then all challenges out.
                 for n in self.sizes()? {
                     self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
                 }
-                Stage::EvExtends { mine, theirs, macs, pending: Vec::new(), challenges: Vec::new() }
+                Stage::EvExtends { macs, pending: Vec::new(), challenges: Vec::new() }
             }
-            (
-                Stage::EvExtends { mine, mut theirs, macs, mut pending, mut challenges },
-                Message::OtExtend(ext),
-            ) => {
+            (Stage::EvExtends { macs, mut pending, mut challenges }, Message::OtExtend(ext)) => {
                 let sizes = self.sizes()?;
                 let n = sizes[pending.len()];
+                let theirs =
+                    making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no bootstrap batch"))?;
                 let (c, p) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
                 challenges.push(c);
                 pending.push(p);
                 if pending.len() < sizes.len() {
-                    return Ok(Stage::EvExtends { mine, theirs, macs, pending, challenges });
+                    return Ok(Stage::EvExtends { macs, pending, challenges });
                 }
                 challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
                 self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::EvProofs { mine, theirs, macs: macs.into(), pending: pending.into(), out: Vec::new() }
+                Stage::EvProofs { macs: macs.into(), pending: pending.into(), out: Vec::new() }
             }
-            (Stage::EvProofs { mine, theirs, mut macs, mut pending, mut out }, Message::KosProof(proof)) => {
+            (Stage::EvProofs { mut macs, mut pending, mut out }, Message::KosProof(proof)) => {
                 let ((bits, m), p) =
                     macs.pop_front().zip(pending.pop_front()).ok_or_else(|| internal("a proof too many"))?;
                 out.push(AuthShares { bits, macs: m, keys: p.verify(&proof).map_err(ot)? });
                 if !pending.is_empty() {
-                    return Ok(Stage::EvProofs { mine, theirs, macs, pending, out });
+                    return Ok(Stage::EvProofs { macs, pending, out });
                 }
-                self.authenticated(mine, theirs, out)?
+                self.authenticated(out)?
             }
 
             // ---- Authenticated bits, garbler ----
             (Stage::GbOffer, Message::OtSetupOffer(offer)) => {
                 let sizes = self.sizes()?;
-                let delta = making(&mut self.pre)?.delta.clone();
-                let (theirs, answer) = kos::Sender::new(&mut self.rng, &delta, &offer).map_err(ot)?;
+                let m = making(&mut self.pre)?;
+                let (theirs, answer) = kos::Sender::new(&mut self.rng, &m.delta, &offer).map_err(ot)?;
+                m.theirs = Some(theirs);
                 self.send(Message::OtSetupAnswer(answer));
                 // The evaluator's bits to me, the first batch with the bootstrap OTs.
                 self.waiting
@@ -628,68 +687,54 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 for &n in &sizes[1..] {
                     self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
                 }
-                Stage::GbExtends {
-                    theirs,
-                    boot: None,
-                    flip: None,
-                    pending: Vec::new(),
-                    challenges: Vec::new(),
-                }
+                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
             }
-            (
-                Stage::GbExtends { theirs, boot: None, flip: None, pending, challenges },
-                Message::OtExtend(ext),
-            ) if pending.is_empty() => {
-                Stage::GbExtends { theirs, boot: Some(ext), flip: None, pending, challenges }
+            (Stage::GbExtends { boot: None, flip: None, pending, challenges }, Message::OtExtend(ext))
+                if pending.is_empty() && first =>
+            {
+                Stage::GbExtends { boot: Some(ext), flip: None, pending, challenges }
             }
-            (Stage::GbExtends { mut theirs, boot, flip, mut pending, mut challenges }, msg) => {
+            (Stage::GbExtends { boot, flip, mut pending, mut challenges }, msg) => {
                 let sizes = self.sizes()?;
+                let theirs =
+                    making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
                 let (c, p, flip) = match (boot, flip, msg) {
                     (Some(ext), None, Message::KosFlip(f)) => {
                         let (c, p) = theirs.extend_bootstrap(&mut self.rng, sizes[0], &ext).map_err(ot)?;
-                        (c, p, f)
+                        (c, p, Some(f))
                     }
-                    (None, Some(f), Message::OtExtend(ext)) => {
+                    (None, flip, Message::OtExtend(ext)) if flip.is_some() || !first => {
                         let (c, p) = theirs.extend(&mut self.rng, sizes[pending.len()], &ext).map_err(ot)?;
-                        (c, p, f)
+                        (c, p, flip)
                     }
                     _ => return Err(internal("the bootstrap batch out of order")),
                 };
                 challenges.push(c);
                 pending.push(p);
                 if pending.len() < sizes.len() {
-                    return Ok(Stage::GbExtends {
-                        theirs,
-                        boot: None,
-                        flip: Some(flip),
-                        pending,
-                        challenges,
-                    });
+                    return Ok(Stage::GbExtends { boot: None, flip, pending, challenges });
                 }
                 challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
                 self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::GbProofs { theirs, flip, pending: pending.into(), keys: Vec::new(), mine: None }
+                Stage::GbProofs { flip, pending: pending.into(), keys: Vec::new() }
             }
-            (Stage::GbProofs { theirs, flip, mut pending, mut keys, mut mine }, Message::KosProof(proof)) => {
+            (Stage::GbProofs { flip, mut pending, mut keys }, Message::KosProof(proof)) => {
                 let p = pending.pop_front().ok_or_else(|| internal("a proof too many"))?;
-                if keys.is_empty() {
-                    let (k, receiver) = p.verify_bootstrap(&proof, &flip).map_err(ot)?;
-                    mine = Some(receiver);
+                if keys.is_empty() && first {
+                    let flip = flip.as_ref().ok_or_else(|| internal("no bootstrap flip"))?;
+                    let (k, receiver) = p.verify_bootstrap(&proof, flip).map_err(ot)?;
+                    making(&mut self.pre)?.mine = Some(receiver);
                     keys.push(k);
                 } else {
                     keys.push(p.verify(&proof).map_err(ot)?);
                 }
                 if !pending.is_empty() {
-                    return Ok(Stage::GbProofs { theirs, flip, pending, keys, mine });
+                    return Ok(Stage::GbProofs { flip, pending, keys });
                 }
-                let mine = mine.ok_or_else(|| internal("no bootstrap batch"))?;
                 // My bits to the evaluator, one batch per step (see `produce`).
-                Stage::GbSending { mine, theirs, keys: keys.into(), pending: VecDeque::new() }
+                Stage::GbSending { keys: keys.into(), pending: VecDeque::new() }
             }
-            (
-                Stage::GbChallenges { mine, theirs, mut pending, mut keys, mut out },
-                Message::KosChallenge(c),
-            ) => {
+            (Stage::GbChallenges { mut pending, mut keys, mut out }, Message::KosChallenge(c)) => {
                 let ((bits, p), k) = pending
                     .pop_front()
                     .zip(keys.pop_front())
@@ -698,9 +743,9 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 self.send(Message::KosProof(proof));
                 out.push(AuthShares { bits, macs, keys: k });
                 if !pending.is_empty() {
-                    return Ok(Stage::GbChallenges { mine, theirs, pending, keys, out });
+                    return Ok(Stage::GbChallenges { pending, keys, out });
                 }
-                self.authenticated(mine, theirs, out)?
+                self.authenticated(out)?
             }
 
             // ---- AND triples ----
@@ -711,7 +756,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 }
                 let (delta, n) = {
                     let m = making(&mut self.pre)?;
-                    (m.delta.clone(), m.plan.total_and)
+                    (m.delta.clone(), m.chunk)
                 };
                 let mut s = Vec::with_capacity(layers.len());
                 let mut bits = Vec::with_capacity(layers.len());
@@ -789,7 +834,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
                     bucket::combine(&delta, &mut acc, &layer, &perm, &d, &p)?;
                 }
-                self.preprocessed(acc)?
+                self.chunk_done(acc)?
             }
 
             // ---- One instance ----
@@ -952,33 +997,32 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         })
     }
 
-    /// Both directions of authenticated bits are done: keep the sessions and the wire
-    /// masks, and start the triples (their leaky-AND tables) if there are AND gates.
-    fn authenticated(
-        &mut self,
-        mine: kos::Receiver,
-        theirs: kos::Sender,
-        parts: Vec<AuthShares>,
-    ) -> Result<Stage> {
-        self.phase("authenticated bits");
+    /// Both directions of a round of authenticated bits are done: keep the wire masks
+    /// (first round), and start the chunk's triples (their leaky-AND tables) if it has
+    /// any.
+    fn authenticated(&mut self, parts: Vec<AuthShares>) -> Result<Stage> {
         let role = self.role;
         let m = making(&mut self.pre)?;
-        m.sessions = Some((mine, theirs));
         let mut parts = parts.into_iter();
-        m.masks = parts.next().unwrap_or_default();
-        let n = m.plan.total_and;
-        if n == 0 {
-            return self.preprocessed(Triples::default());
+        if m.boot {
+            m.boot = false;
+            m.masks = parts.next().unwrap_or_default();
+            self.phase("authenticated bits");
         }
-        let mut layers = Vec::new();
+        let m = making(&mut self.pre)?;
+        let n = m.chunk;
+        if n == 0 {
+            return self.preprocessed();
+        }
+        let mut layers = Vec::with_capacity(m.plan.b_size);
         while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
             if a.len() != n || b.len() != n || r.len() != n {
                 return Err(AuthError::InvalidArgument(format!(
                     "a leaky-AND layer of other than {n} shares"
                 )));
             }
-            let first_index = (layers.len() * n) as u64;
-            layers.push(Layer { a, b, r, first_index });
+            layers.push(Layer { a, b, r, first_index: m.next_index });
+            m.next_index += n as u64;
         }
         // The layers are independent: all their tables in one flight each way, then all
         // their bits.
@@ -988,6 +1032,36 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             .collect::<Result<Vec<_>>>()?;
         self.exchange(tables, Expect::LeakyTables { n });
         Ok(Stage::LeakyTables { layers, peer: Vec::new() })
+    }
+
+    /// A chunk's triples are bucketed: keep them, and start the next chunk's round of
+    /// KOS batches (the evaluator sends first, as in the first round), or end the
+    /// preprocessing.
+    fn chunk_done(&mut self, triples: Triples) -> Result<Stage> {
+        let m = making(&mut self.pre)?;
+        if m.triples.is_empty() && m.chunks.is_empty() {
+            // The only chunk: moved, not copied.
+            m.triples = triples;
+        } else {
+            if m.triples.is_empty() {
+                m.triples.reserve(m.plan.chunks.iter().sum());
+            }
+            m.triples.append(triples);
+        }
+        let Some(n) = m.chunks.pop_front() else {
+            return self.preprocessed();
+        };
+        m.chunk = n;
+        m.round = vec![n; 3 * m.plan.b_size];
+        Ok(match self.role {
+            Role::Evaluator => Stage::EvSending { pending: VecDeque::new() },
+            Role::Garbler => {
+                let round = m.round.len();
+                self.waiting
+                    .extend(core::iter::repeat_n(Expect::OtExtend { ots: n + kos::CHECK_OTS }, round));
+                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
+            }
+        })
     }
 
     /// The coin toss that picks the bucketing permutations (the garbler commits first).
@@ -1008,17 +1082,17 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         }
     }
 
-    /// Bucketing: `d` of every layer against the first layer's `b` (which combining
-    /// leaves as it is), all openings in one flight each way.
+    /// Bucketing of the chunk: `d` of every layer against the first layer's `b` (which
+    /// combining leaves as it is), all openings in one flight each way.
     fn buckets(&mut self, seed: Block, layers: Vec<Triples>) -> Result<Stage> {
-        let n = making(&mut self.pre)?.plan.total_and;
+        let n = making(&mut self.pre)?.chunk;
         let mut it = layers.into_iter();
         let Some(acc) = it.next() else {
             return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
         };
         let rest: Vec<Triples> = it.collect();
         if rest.is_empty() {
-            return self.preprocessed(acc);
+            return self.chunk_done(acc);
         }
         let mut opened = Vec::with_capacity(rest.len());
         let mut msgs = Vec::with_capacity(rest.len());
@@ -1033,13 +1107,13 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// The preprocessing is made: keep it and start the first instance, if any.
-    fn preprocessed(&mut self, triples: Triples) -> Result<Stage> {
+    fn preprocessed(&mut self) -> Result<Stage> {
         self.phase("AND triples");
         let Pre::Making(m) = std::mem::replace(&mut self.pre, Pre::Moving) else {
             return Err(internal("no preprocessing in the making"));
         };
-        let Making { delta, plan, instances, masks, sessions } = *m;
-        let (mine, theirs) = sessions.ok_or_else(|| internal("no OT sessions"))?;
+        let Making { delta, plan, instances, masks, triples, mine, theirs, .. } = *m;
+        let (mine, theirs) = mine.zip(theirs).ok_or_else(|| internal("no OT sessions"))?;
         self.pre = Pre::Owned(Box::new(Preprocessed {
             role: self.role,
             delta,

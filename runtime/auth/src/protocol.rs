@@ -10,8 +10,9 @@
 //! 2. **Wire masks**: a fresh authenticated share `<lambda_w>` for every input wire and
 //!    every AND output; XOR/INV/copy/constant wires get theirs by local operations
 //!    (INV and constants XOR a public bit).
-//! 3. **AND triples** ([`crate::leaky_and`], one equality check, a coin toss,
-//!    [`crate::bucket`]); per AND gate `(alpha, beta, gamma)` the share
+//! 3. **AND triples** in chunks ([`crate::bucket::chunk_plan`]), each with its own
+//!    KOS batches, [`crate::leaky_and`], equality check, coin toss and
+//!    [`crate::bucket`]ing; per AND gate `(alpha, beta, gamma)` the share
 //!    `<lambda_sigma> = <lambda_alpha lambda_beta>` by Beaver's trick (two MAC-checked
 //!    openings).
 //! 4. **Inputs**: for the garbler's input wires the evaluator opens its mask share (the
@@ -35,8 +36,8 @@
 //!
 //! # Amortised runs
 //! Phases 1 and the triples of 3 are function independent: [`preprocess`] makes them
-//! for K instances of one circuit shape at once (the bucket size follows `K` times the
-//! AND count), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
+//! for K instances of one circuit shape at once (the bucket size follows the chunks of
+//! the `K` times AND count triples), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
 //! 7) for one instance with its own inputs, consuming that instance's masks and
 //! triples; [`run_many`] does both, [`run`] is `run_many` with one instance. Table
 //! tweaks use AND indices counted across the session, so none repeats.
@@ -238,8 +239,8 @@ pub fn run_many_reported<L: Link, R: RngCore + CryptoRng>(
 /// The function-independent preprocessing of `instances` runs of circuits shaped like
 /// `circuit` (its input wires and AND gates): both sessions of authenticated bits, a
 /// wire mask per input wire and AND gate of every instance, and one AND triple per AND
-/// gate of every instance, bucketed together (the bucket size follows the total AND
-/// count, [`bucket::bucket_size`]).
+/// gate of every instance, bucketed chunk by chunk (the chunks and bucket size from
+/// the total AND count, [`bucket::chunk_plan`]).
 pub fn preprocess<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     circuit: &Circuit,
@@ -393,15 +394,20 @@ pub(crate) fn random_bits<R: RngCore>(rng: &mut R, n: usize) -> Vec<bool> {
 pub(crate) struct Plan {
     pub(crate) n_in: usize,
     pub(crate) n_and: usize,
-    /// AND gates of all instances.
-    pub(crate) total_and: usize,
-    /// The KOS batches of each direction: the wire masks, then `a, b, r` of every
-    /// leaky-AND layer (none without AND gates).
-    pub(crate) sizes: Vec<usize>,
+    /// Wire masks of all instances (input wires and AND outputs).
+    pub(crate) n_masks: usize,
+    /// The triples of all instances in chunks ([`bucket::chunk_plan`]; none without
+    /// AND gates).
+    pub(crate) chunks: Vec<usize>,
+    /// Leaky triples per triple ([`bucket::bucket_size_chunked`] of the smallest
+    /// chunk and the number of chunks).
+    pub(crate) b_size: usize,
 }
 
 impl Plan {
-    pub(crate) fn new(circuit: &Circuit, instances: usize) -> Result<Plan> {
+    /// `chunk_triples`: the most triples bucketed together ([`bucket::CHUNK_TRIPLES`]
+    /// by default; [`bucket::chunk_plan`] may take smaller chunks).
+    pub(crate) fn new(circuit: &Circuit, instances: usize, chunk_triples: usize) -> Result<Plan> {
         if circuit.parties().len() != 2 {
             return Err(AuthError::InvalidArgument(format!(
                 "authenticated garbling is for two parties; the circuit has {}",
@@ -411,21 +417,21 @@ impl Plan {
         if instances == 0 {
             return Err(AuthError::InvalidArgument("zero instances".into()));
         }
+        if chunk_triples == 0 {
+            return Err(AuthError::InvalidArgument("chunks of zero triples".into()));
+        }
         let n_in = circuit.num_input_wires() as usize;
         let n_and = circuit.and_count();
         let too_many =
             || AuthError::InvalidArgument(format!("{instances} instances of {n_and} AND gates is too many"));
         let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
-        let b_size = bucket::bucket_size(total_and.max(1));
         let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
-        if n_masks.max(total_and) + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
+        // `n_masks >= total_and >=` any chunk: the one batch limit to check.
+        if n_masks + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
             return Err(too_many());
         }
-        // One batch of wire masks, then one batch per part (a, b, r) of each leaky-AND
-        // layer, so no part is ever copied out of a larger pool.
-        let mut sizes = vec![n_masks];
-        sizes.extend(core::iter::repeat_n(total_and, if total_and == 0 { 0 } else { 3 * b_size }));
-        Ok(Plan { n_in, n_and, total_and, sizes })
+        let (chunks, b_size) = bucket::chunk_plan(total_and, chunk_triples);
+        Ok(Plan { n_in, n_and, n_masks, chunks, b_size })
     }
 }
 

@@ -11,11 +11,23 @@
 //! `Delta_B`).
 //!
 //! Opening ([`AuthShares::open`] / [`AuthShares::check_open`]): a party sends its
-//! bits and one SHA-256 digest of their MACs; the peer recomputes the digest from its
-//! keys and refuses a mismatch, so changing an opened bit means guessing the peer's
-//! `Delta` (2^-126).
+//! bits `x'` and a 32-byte tag of their MACs, a random linear combination
+//! `T = sum chi_i M_i` in GF(2^128) (hashed with SHA-256 to keep the tag's size);
+//! the peer recomputes it as `sum chi_i (K_i ^ x'_i Delta)` from its keys and refuses
+//! a mismatch. The coefficients `chi_i` come from a PRG seeded by SHA-256 of the
+//! domain, the opening's name and the packed bits `x'` (Fiat-Shamir: they are fixed
+//! only once the opened bits are). Soundness: with `M_i = K_i ^ x_i Delta` the check
+//! passes iff `T' = sum chi_i M_i ^ c Delta` with `c = sum_{i : x'_i != x_i} chi_i`.
+//! If some bit changed, `c = 0` has probability 2^-128 per oracle query (the `chi_i`
+//! are uniform once `x'` is chosen, and a nonempty sum of them is uniform), and for
+//! `c != 0`, `c Delta` takes 2^126 values equally likely to the opener (the 126 free
+//! bits of `Delta`), so changing an opened bit means guessing it (2^-126); the same
+//! bound as the SHA-256 digest of every MAC it replaces (which hashed 16 bytes per
+//! share; this hashes one bit per share and multiplies). The tag is a function of
+//! the checker's keys, `Delta` and the opened bits: it tells the checker nothing new.
 
-use mpc_crypto::{Block, Delta};
+use mpc_crypto::gf128::Accumulator;
+use mpc_crypto::{Block, Delta, Prg};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AuthError, Result};
@@ -139,7 +151,9 @@ pub(crate) fn open_parts(what: &'static str, bits: &[bool], macs: impl Iterator<
     out.push(TAG_OPEN);
     out.extend_from_slice(&(bits.len() as u32).to_le_bytes());
     out.extend_from_slice(&pack_bits(bits));
-    out.extend_from_slice(&digest(what, macs));
+    let packed = &out[5..];
+    let tag = tag(what, packed, macs);
+    out.extend_from_slice(&tag);
     out
 }
 
@@ -170,32 +184,53 @@ pub(crate) fn check_open_parts(
     let d = u128::from(delta.as_block());
     // A mask per bit, not `xor_if`: the bits are public once opened, and the mask
     // form keeps the loop free of per-element barriers.
+    let packed = &bytes[5..5 + n.div_ceil(8)];
     let want =
-        digest(what, keys.zip(&bits).map(|(k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))));
+        tag(what, packed, keys.zip(&bits).map(|(k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))));
     if want[..] != bytes[5 + n.div_ceil(8)..] {
         return Err(AuthError::MacCheck { what, bits: n });
     }
     Ok(bits)
 }
 
-/// SHA-256 over a domain tag and the 16-byte encodings of `macs`, fed to the hasher a
-/// few KiB at a time (one compression call per buffer, not one per 16 bytes).
-fn digest(what: &str, macs: impl Iterator<Item = Block>) -> [u8; 32] {
-    const BUF_BLOCKS: usize = 256;
+/// The opening's tag of `macs` (see the module docs): SHA-256 of
+/// `sum chi_i macs_i`, the `chi_i` from a PRG seeded by a hash of the opened bits
+/// (`packed`); the MACs are combined a few KiB at a time (one PRG and one
+/// carry-less inner-product call per buffer).
+fn tag(what: &str, packed: &[u8], macs: impl Iterator<Item = Block>) -> [u8; 32] {
+    const BUF_BLOCKS: usize = 1024;
     let mut h = Sha256::new();
-    h.update(b"mpc-auth open v1 ");
+    h.update(b"mpc-auth open v2 chi ");
     h.update(what.as_bytes());
-    let mut buf = [0u8; 16 * BUF_BLOCKS];
+    h.update((packed.len() as u64).to_le_bytes());
+    h.update(packed);
+    let seed: [u8; 32] = h.finalize().into();
+    let mut half = [0u8; 16];
+    half.copy_from_slice(&seed[..16]);
+    let mut prg = Prg::from_seed_block(Block::from(half));
+    let mut sum = Accumulator::new();
+    let mut chis = [0u128; BUF_BLOCKS];
+    let mut buf = [0u128; BUF_BLOCKS];
     let mut used = 0;
+    let mut flush = |buf: &[u128], chis: &mut [u128]| {
+        let chis = &mut chis[..buf.len()];
+        prg.fill_blocks(bytemuck::cast_slice_mut(chis));
+        sum.add_products(chis, buf);
+    };
     for m in macs {
-        buf[used..used + 16].copy_from_slice(&m.to_bytes());
-        used += 16;
-        if used == buf.len() {
-            h.update(buf);
+        buf[used] = u128::from(m);
+        used += 1;
+        if used == BUF_BLOCKS {
+            flush(&buf, &mut chis);
             used = 0;
         }
     }
-    h.update(&buf[..used]);
+    flush(&buf[..used], &mut chis);
+    let t = sum.finish();
+    let mut h = Sha256::new();
+    h.update(b"mpc-auth open v2 tag ");
+    h.update(what.as_bytes());
+    h.update(t.to_le_bytes());
     h.finalize().into()
 }
 

@@ -12,7 +12,8 @@ mod common;
 use std::thread;
 
 use common::MsgEdit;
-use mpc_auth::machine::Machine;
+use mpc_auth::bucket;
+use mpc_auth::machine::{Machine, Options};
 use mpc_auth::message::Message;
 use mpc_auth::protocol::{self, ChannelLink, Link};
 use mpc_auth::{AuthError, Role};
@@ -167,11 +168,23 @@ fn run_many_with(
     edit: Option<MsgEdit>,
     eval_edit: Option<MsgEdit>,
 ) -> common::Pumped {
+    run_chunked(c, xs, seed, Options::default(), edit, eval_edit)
+}
+
+/// [`run_many_with`] with preprocessing `options` (both sides).
+fn run_chunked(
+    c: &Circuit,
+    xs: &[(Vec<bool>, Vec<bool>)],
+    seed: u64,
+    options: Options,
+    edit: Option<MsgEdit>,
+    eval_edit: Option<MsgEdit>,
+) -> common::Pumped {
     let xa: Vec<Vec<bool>> = xs.iter().map(|x| x.0.clone()).collect();
     let xb: Vec<Vec<bool>> = xs.iter().map(|x| x.1.clone()).collect();
-    let g = Machine::new(Role::Garbler, c, &xa, ChaCha12Rng::seed_from_u64(seed ^ 0x9)).unwrap();
-    let e = Machine::new(Role::Evaluator, c, &xb, ChaCha12Rng::seed_from_u64(seed ^ 0xe)).unwrap();
-    common::pump(g, e, edit, eval_edit)
+    let g = Machine::with_options(Role::Garbler, c, &xa, options, ChaCha12Rng::seed_from_u64(seed ^ 0x9));
+    let e = Machine::with_options(Role::Evaluator, c, &xb, options, ChaCha12Rng::seed_from_u64(seed ^ 0xe));
+    common::pump(g.unwrap(), e.unwrap(), edit, eval_edit)
 }
 
 fn expected(c: &Circuit, xa: &[bool], xb: &[bool]) -> (Vec<Option<bool>>, Vec<Option<bool>>) {
@@ -606,4 +619,98 @@ fn a_message_of_another_kind_is_refused_by_the_machine() {
     let err = g.receive(Message::Tables(vec![0; 128])).unwrap_err();
     assert_eq!(err, AuthError::Unexpected { got: "garbled tables", want: "OT setup" });
     assert!(g.next_step().is_err(), "a machine stops at its first error");
+}
+
+/// Small chunks, so that a few dozen AND gates make several chunks.
+const SMALL: Options = Options { chunk_triples: 16 };
+
+/// Both parties' input bits of one instance.
+type Pair = (Vec<bool>, Vec<bool>);
+
+/// A circuit and three instances' inputs whose 3 x (AND count) triples make at least
+/// three chunks of [`SMALL`]; and the number of leaky-AND layers per chunk.
+fn chunked_case() -> (Circuit, Vec<Pair>, usize) {
+    let c = random_circuit(41, 4, 4, 60);
+    let total = 3 * c.and_count();
+    let (chunks, b) = bucket::chunk_plan(total, SMALL.chunk_triples);
+    assert!(chunks.len() >= 3, "{total} triples make {} chunks", chunks.len());
+    let mut rng = ChaCha12Rng::seed_from_u64(42);
+    let xs = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
+    (c, xs, b)
+}
+
+#[test]
+fn a_session_preprocessed_in_chunks_gives_the_plaintext_outputs() {
+    let (c, xs, b) = chunked_case();
+    let o = run_chunked(&c, &xs, 43, SMALL, None, None);
+    let (g, e) = (o.garbler.unwrap(), o.evaluator.unwrap());
+    for (k, (xa, xb)) in xs.iter().enumerate() {
+        let (ea, eb) = expected(&c, xa, xb);
+        assert_eq!((&g[k], &e[k]), (&ea, &eb), "instance {k}");
+    }
+    // Every chunk made its own layers, equality check and coin toss.
+    let chunks = bucket::chunk_plan(3 * c.and_count(), SMALL.chunk_triples).0.len();
+    let count = |name: &str| o.to_evaluator.iter().filter(|(n, _)| *n == name).count();
+    assert_eq!(count("leaky-AND tables"), chunks * b);
+    assert_eq!(count("commitment"), 2 * chunks);
+    assert_eq!(count("bucket opening"), chunks * (b - 1));
+}
+
+#[test]
+fn cheats_in_a_later_chunk_are_caught() {
+    // The first chunk honest; in the second one: wrong leaky-AND rows (the chunk's
+    // equality check), a wrong MAC digest on a bucketing opening (its MAC check) and
+    // inconsistent OT choices in the chunk's own KOS round (its consistency check).
+    let (c, xs, b) = chunked_case();
+    let o = run_chunked(
+        &c,
+        &xs,
+        44,
+        SMALL,
+        edit("leaky-AND tables", b, |m| {
+            let t = bytes_of(m);
+            for k in 0..(t.len() - 5) / 16 {
+                t[5 + 16 * k + 9] ^= 0x01;
+            }
+        }),
+        None,
+    );
+    assert!(!o.edit_unused);
+    let eq = |r: &Result<Vec<Vec<Option<bool>>>, AuthError>| matches!(r, Err(AuthError::Equality { .. }));
+    assert!(eq(&o.garbler) || eq(&o.evaluator), "{:?} / {:?}", o.garbler.err(), o.evaluator.err());
+    assert!(o.garbler.is_err() && o.evaluator.is_err());
+
+    let o = run_chunked(
+        &c,
+        &xs,
+        44,
+        SMALL,
+        None,
+        edit("bucket opening", b - 1, |m| {
+            let t = bytes_of(m);
+            let n = t.len();
+            t[n - 1] ^= 0x80;
+        }),
+    );
+    assert!(!o.edit_unused);
+    assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "bucketing d", .. })), "{:?}", o.garbler);
+
+    // The evaluator sends 1 + 3B OT extension batches in the first round (the wire
+    // masks, then a, b, r of each layer): the next is the second chunk's first.
+    let o = run_chunked(
+        &c,
+        &xs,
+        44,
+        SMALL,
+        None,
+        edit("OT extension", 1 + 3 * b, |m| {
+            let Message::OtExtend(ext) = m else { panic!("{m:?}") };
+            let mut bytes = ext.to_bytes();
+            bytes[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;
+            *ext = mpc_ot::iknp::Extend::from_vec(bytes).unwrap();
+        }),
+    );
+    assert!(!o.edit_unused);
+    let err = o.garbler.unwrap_err();
+    assert!(err.to_string().contains("consistency check"), "{err}");
 }

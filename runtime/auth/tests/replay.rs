@@ -8,7 +8,7 @@
 
 mod common;
 
-use mpc_auth::machine::{Machine, Step};
+use mpc_auth::machine::{Machine, Options, Step};
 use mpc_auth::message::decode;
 use mpc_auth::protocol::Outputs;
 use mpc_auth::Role;
@@ -48,7 +48,13 @@ fn inputs(seed: u64, k: usize, n: usize) -> Vec<Vec<bool>> {
 }
 
 fn machine<'c>(role: Role, c: &'c Circuit, xs: &[Vec<bool>], seed: u64) -> Machine<'c, ChaCha12Rng> {
-    Machine::new(role, c, xs, ChaCha12Rng::seed_from_u64(seed)).expect("a valid session")
+    let options = Options { chunk_triples: CHUNK.with(|k| k.get()) };
+    Machine::with_options(role, c, xs, options, ChaCha12Rng::seed_from_u64(seed)).expect("a valid session")
+}
+
+thread_local! {
+    /// The chunk size of this test's sessions.
+    static CHUNK: std::cell::Cell<usize> = std::cell::Cell::new(Options::default().chunk_triples);
 }
 
 /// Runs `m` fed `peer`'s recorded bytes; returns what it sent (kind, bytes) and its
@@ -127,4 +133,14 @@ fn a_circuit_without_and_gates_replays_byte_for_byte() {
     let c = circuit(3, 30, false);
     assert_eq!(c.and_count(), 0);
     check_replay(&c, 1, 300);
+}
+
+#[test]
+fn a_session_preprocessed_in_chunks_replays_byte_for_byte() {
+    // 3 instances of about 20 AND gates in chunks of 16 triples: several rounds of
+    // KOS batches, leaky ANDs, checks and bucketing.
+    CHUNK.with(|k| k.set(16));
+    let c = circuit(4, 60, true);
+    assert!(3 * c.and_count() > 2 * 16, "{} AND gates", c.and_count());
+    check_replay(&c, 3, 400);
 }

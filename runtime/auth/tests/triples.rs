@@ -242,6 +242,22 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(bucket::bucket_size(1 << 14), 4);
     assert_eq!(bucket::bucket_size(1 << 20), 4);
     assert_eq!(bucket::bucket_size(1 << 21), 3);
+    // Chunks: the union bound over them (40 + log2 chunks).
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1), 4);
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1 << 10), 4);
+    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1 << 11), 5);
+    assert_eq!(bucket::bucket_size_chunked(1 << 20, 1), bucket::bucket_size(1 << 20));
+    assert_eq!(bucket::chunk_sizes(0, 16), Vec::<usize>::new());
+    assert_eq!(bucket::chunk_sizes(16, 16), vec![16]);
+    assert_eq!(bucket::chunk_sizes(35, 16), vec![12, 12, 11]);
+    assert_eq!(bucket::chunk_sizes(680_000, 1 << 17).len(), 6);
+    // The plan takes the smallest chunks (down to 2^15) that keep B.
+    let aes100 = bucket::chunk_plan(640_000, 1 << 17);
+    assert_eq!((aes100.0.len(), aes100.1), (20, 4));
+    let big = bucket::chunk_plan(1 << 20, 1 << 17);
+    assert_eq!((big.0.len(), big.1), (16, 4), "chunks of 2^15 would need B = 5");
+    assert_eq!(bucket::chunk_plan(6_400, 1 << 17), (vec![6_400], 5));
+    assert_eq!(bucket::chunk_plan(35, 16), (vec![12, 12, 11], bucket::bucket_size_chunked(11, 3)));
     let seed = Block::from(99u128);
     let p = bucket::permutation(seed, 0, 1000);
     let mut sorted = p.clone();
@@ -249,4 +265,35 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
     assert_eq!(p, bucket::permutation(seed, 0, 1000));
     assert_ne!(p, bucket::permutation(seed, 1, 1000));
+}
+
+#[test]
+fn an_opening_passes_exactly_with_valid_macs() {
+    // The batch MAC check of an opening (a random linear combination of the MACs):
+    // honest openings pass, and so does one whose bit and MAC both moved by the
+    // peer's Delta (still a valid IT-MAC: the check tests exactly that relation); a
+    // flipped bit, a changed MAC, or two flipped bits whose MAC changes cancel in a
+    // plain XOR of the MACs are refused.
+    let mut rng = ChaCha12Rng::seed_from_u64(12);
+    let p = Pair::new(&mut rng);
+    let (a, b) = p.deal(&mut rng, 300);
+    let check = |opener: &AuthShares| b.check_open(&p.db, "test", &opener.open("test"));
+    assert_eq!(check(&a).unwrap(), a.bits);
+    let mut moved = a.clone();
+    moved.bits[7] ^= true;
+    moved.macs[7] ^= p.db.as_block();
+    assert_eq!(check(&moved).unwrap(), moved.bits);
+    let mut flipped = a.clone();
+    flipped.bits[299] ^= true;
+    assert!(matches!(check(&flipped), Err(AuthError::MacCheck { .. })));
+    let mut mac = a.clone();
+    mac.macs[0] ^= Block::from(1u128 << 77);
+    assert!(matches!(check(&mac), Err(AuthError::MacCheck { .. })));
+    let mut pair = a.clone();
+    let x = Block::from(0x1234_5678u128 << 40);
+    for i in [3, 250] {
+        pair.bits[i] ^= true;
+        pair.macs[i] ^= x;
+    }
+    assert!(matches!(check(&pair), Err(AuthError::MacCheck { .. })));
 }
