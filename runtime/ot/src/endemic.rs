@@ -60,7 +60,13 @@
 //! group and one uniform point per OT. As in [`crate::base`], every point a side
 //! encodes goes through `double_and_compress_batch` (one field inversion per batch,
 //! encoding `2*P`), so both sides compute halves: the receiver `B_i/2 = (b_i/2)*G` and
-//! `H/2` (the undoubled map), the sender `(a/2)*B_ij`. It runs on the calling thread.
+//! `H/2` (the undoubled map), the sender `(a/2)*B_ij`.
+//!
+//! The point arithmetic is split over the machine's cores as in [`crate::base`] (at
+//! most [`MAX_THREADS`] scoped threads on contiguous shares of the OTs, each share
+//! encoded in its own batch; the receiver builds its table for `A` on one thread while
+//! the calling thread computes `B_i/2 - H0`); the outputs do not depend on the split
+//! (tested against the definition and a known-answer vector).
 
 use curve25519_dalek_5::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek_5::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -74,6 +80,43 @@ use zeroize::Zeroizing;
 use crate::error::{OtError, Result};
 use crate::wire::{put_count, Reader};
 use crate::MAX_BATCH;
+
+/// Most threads one batch is split over.
+pub const MAX_THREADS: usize = 4;
+/// OTs per thread below which a batch is not split.
+const MIN_PER_THREAD: usize = 16;
+
+/// `f` on contiguous shares of `0..n` (one output per index, in index order), on up
+/// to [`MAX_THREADS`] scoped threads, the first share on the calling thread.
+/// (`crate::base` has the same helper, private to that file.)
+fn par_ranges<U: Send>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> Result<Vec<U>> + Sync,
+) -> Result<Vec<U>> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let threads = cores.min(MAX_THREADS).min(n / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return f(0..n);
+    }
+    let share = n.div_ceil(threads);
+    let ranges: Vec<_> = (0..threads).map(|t| t * share..((t + 1) * share).min(n)).collect();
+    let f = &f;
+    let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ranges[1..].iter().map(|r| s.spawn(move || f(r.clone()))).collect();
+        let mut parts = vec![f(ranges[0].clone())];
+        for h in handles {
+            // The closures return errors as values; a panic is passed on as it would
+            // be without threads.
+            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
 
 /// Domain separation for the key-derivation hash `RO`.
 const DOMAIN_RO: &[u8] = b"mpc-ot/endemic/masny-rindal/ristretto255/v1/ro";
@@ -160,17 +203,24 @@ impl ReceiverReply {
         }
         r.expect_remaining(n.saturating_mul(64))?;
         let mut pairs = Vec::with_capacity(n);
-        let mut points = Vec::with_capacity(n);
         for i in 0..n {
             let r0 = CompressedRistretto(r.array32()?);
             let r1 = CompressedRistretto(r.array32()?);
             if r0 == r1 {
                 return Err(r.malformed(format!("pair {i} has r0 = r1")));
             }
-            points.push([decode_point(Self::WHAT, 2 * i, &r0)?, decode_point(Self::WHAT, 2 * i + 1, &r1)?]);
             pairs.push([r0, r1]);
         }
         r.finish()?;
+        // Decompression (an inverse square root per point) is split over the cores.
+        let points = par_ranges(n, |range| {
+            range
+                .map(|i| {
+                    let [r0, r1] = &pairs[i];
+                    Ok([decode_point(Self::WHAT, 2 * i, r0)?, decode_point(Self::WHAT, 2 * i + 1, r1)?])
+                })
+                .collect()
+        })?;
         Ok(ReceiverReply { r: pairs, points })
     }
 }
@@ -211,26 +261,28 @@ impl Sender {
         }
         // (a/2) * B_ij, encoded through one batch as 2 * that = a * B_ij.
         let half_a = Zeroizing::new(*self.a * half());
-        let mut shared: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * self.count));
-        for (i, ([e0, e1], [p0, p1])) in reply.r.iter().zip(&reply.points).enumerate() {
-            let b0 = p0 + hash_to_group(&self.setup.a, i, e1);
-            let b1 = p1 + hash_to_group(&self.setup.a, i, e0);
-            // B_ij may be the identity (a receiver that sent r_ij = -H(r_{i,1-j})
-            // knows its discrete logarithm, 0: that is its one key); the batched
-            // encoding handles the identity as per-point compression does.
-            shared.push(b0 * *half_a);
-            shared.push(b1 * *half_a);
-        }
-        let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(shared.iter()));
-        Ok(reply
-            .r
-            .iter()
-            .enumerate()
-            .map(|(i, pair)| {
-                let k = |j: usize| derive(i, j as u8, &self.setup.a, pair, &enc[2 * i + j]);
-                [k(0), k(1)]
-            })
-            .collect())
+        par_ranges(self.count, |range| {
+            let mut shared: Zeroizing<Vec<RistrettoPoint>> =
+                Zeroizing::new(Vec::with_capacity(2 * range.len()));
+            for i in range.clone() {
+                let ([e0, e1], [p0, p1]) = (&reply.r[i], &reply.points[i]);
+                let b0 = p0 + hash_to_group(&self.setup.a, i, e1);
+                let b1 = p1 + hash_to_group(&self.setup.a, i, e0);
+                // B_ij may be the identity (a receiver that sent r_ij = -H(r_{i,1-j})
+                // knows its discrete logarithm, 0: that is its one key); the batched
+                // encoding handles the identity as per-point compression does.
+                shared.push(b0 * *half_a);
+                shared.push(b1 * *half_a);
+            }
+            let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(shared.iter()));
+            Ok(range
+                .enumerate()
+                .map(|(k, i)| {
+                    let key = |j: usize| derive(i, j as u8, &self.setup.a, &reply.r[i], &enc[2 * k + j]);
+                    [key(0), key(1)]
+                })
+                .collect())
+        })
     }
 }
 
@@ -255,35 +307,51 @@ pub fn receive<R: RngCore + CryptoRng>(
             RistrettoPoint::from_uniform_bytes(&wide)
         })
         .collect();
-    let x_enc = RistrettoPoint::double_and_compress_batch(half_x.iter());
-    // y_i / 2 = s_i*G - H0(x_i) (H = 2*H0) and the shared point's half s_i*A, in one
-    // batch: y_i = b_i*G - H(x_i) = r_{i,c}, and 2*s_i*A = b_i*A.
-    let a_table = RistrettoBasepointTable::create(&setup.point);
-    let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * n));
-    for (i, x) in x_enc.iter().enumerate() {
-        halves.push(RISTRETTO_BASEPOINT_TABLE * &scalars[i] - hash_to_group_half(&setup.a, i, x));
-        halves.push(&a_table * &scalars[i]);
-    }
-    let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));
-    let mut pairs = Vec::with_capacity(n);
-    let mut points = Vec::with_capacity(n);
-    let mut keys = Vec::with_capacity(n);
-    for (i, &c) in choices.iter().enumerate() {
-        let c = Choice::from(u8::from(c));
-        let (x, y) = (&x_enc[i], &enc[2 * i]);
-        // c = 0: (r0, r1) = (y, x); c = 1: (x, y). Selected byte by byte in constant time.
-        let r0 = CompressedRistretto(select32(y.as_bytes(), x.as_bytes(), c));
-        let r1 = CompressedRistretto(select32(x.as_bytes(), y.as_bytes(), c));
-        let xp = half_x[i] + half_x[i];
-        let yp = halves[2 * i] + halves[2 * i];
-        points.push([
-            RistrettoPoint::conditional_select(&yp, &xp, c),
-            RistrettoPoint::conditional_select(&xp, &yp, c),
-        ]);
-        let pair = [r0, r1];
-        keys.push(derive(i, c.unwrap_u8(), &setup.a, &pair, &enc[2 * i + 1]));
-        pairs.push(pair);
-    }
+    // The table for A (serial, about as long as 100 multiplications of G) is built on
+    // one thread while this one computes y_i / 2 = s_i*G - H0(x_i) (H = 2*H0), so that
+    // y_i = b_i*G - H(x_i) = r_{i,c}.
+    let (a_table, (x_enc, half_y)) = std::thread::scope(|s| {
+        let table = s.spawn(|| RistrettoBasepointTable::create(&setup.point));
+        let x_enc = RistrettoPoint::double_and_compress_batch(half_x.iter());
+        let half_y: Vec<RistrettoPoint> = x_enc
+            .iter()
+            .enumerate()
+            .map(|(i, x)| RISTRETTO_BASEPOINT_TABLE * &scalars[i] - hash_to_group_half(&setup.a, i, x))
+            .collect();
+        // Table construction does not panic on a valid point; a panic is passed on.
+        (table.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), (x_enc, half_y))
+    });
+    // y_i and the shared point b_i*A = 2*(s_i*A) encoded in one batch per share.
+    let per_ot = par_ranges(n, |range| {
+        let mut halves: Zeroizing<Vec<RistrettoPoint>> = Zeroizing::new(Vec::with_capacity(2 * range.len()));
+        for i in range.clone() {
+            halves.push(half_y[i]);
+            halves.push(&a_table * &scalars[i]);
+        }
+        let enc = Zeroizing::new(RistrettoPoint::double_and_compress_batch(halves.iter()));
+        Ok(range
+            .enumerate()
+            .map(|(k, i)| {
+                let c = Choice::from(u8::from(choices[i]));
+                let (x, y) = (&x_enc[i], &enc[2 * k]);
+                // c = 0: (r0, r1) = (y, x); c = 1: (x, y). Selected in constant time.
+                let pair = [
+                    CompressedRistretto(select32(y.as_bytes(), x.as_bytes(), c)),
+                    CompressedRistretto(select32(x.as_bytes(), y.as_bytes(), c)),
+                ];
+                let (xp, yp) = (half_x[i] + half_x[i], half_y[i] + half_y[i]);
+                let points = [
+                    RistrettoPoint::conditional_select(&yp, &xp, c),
+                    RistrettoPoint::conditional_select(&xp, &yp, c),
+                ];
+                let key = derive(i, c.unwrap_u8(), &setup.a, &pair, &enc[2 * k + 1]);
+                (pair, points, key)
+            })
+            .collect())
+    })?;
+    let pairs = per_ot.iter().map(|t| t.0).collect();
+    let points = per_ot.iter().map(|t| t.1).collect();
+    let keys = per_ot.iter().map(|t| t.2).collect();
     Ok((ReceiverReply { r: pairs, points }, keys))
 }
 
