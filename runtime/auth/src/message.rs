@@ -6,9 +6,8 @@
 //! On the wire every message is one length-prefixed frame whose body is
 //! [`Message::to_wire`]; no tag says which message it is: each side knows it from the
 //! protocol's order (`docs/protocol.md`, "The malicious session as state machines"), and the
-//! receiving machine's [`Expect`] fixes the kind and the most bytes it takes (for
-//! every message but the base-OT setup the exact size the protocol fixes at that
-//! point). [`decode`] refuses a longer body with [`AuthError::TooLarge`] (what a
+//! receiving machine's [`Expect`] fixes the kind and the most bytes it takes (the
+//! exact size the protocol fixes at that point). [`decode`] refuses a longer body with [`AuthError::TooLarge`] (what a
 //! [`crate::protocol::Link`] also does from the length prefix alone, before buffering)
 //! and a body of any other length or contents with a typed error. Messages whose
 //! contents only a later step can check (MAC openings, leaky-AND rows, garbled rows)
@@ -28,9 +27,9 @@ use crate::error::{AuthError, Result};
 use crate::feq;
 use crate::shares::{pack_bits, unpack_bits};
 
-/// The bound on a base-OT setup message (the only messages whose size this crate does
-/// not fix: they belong to `mpc_ot::base`, a few KiB for 128 OTs).
-pub const SETUP_MAX: usize = 1 << 16;
+/// The size of the base-OT setup answer: the endemic OT's reply for the 128 base OTs
+/// (`mpc_ot::endemic`; the offer is [`kos::SetupOffer::LEN`] bytes).
+pub const SETUP_ANSWER_LEN: usize = kos::SetupAnswer::encoded_len(iknp::BASE_OTS);
 
 /// The size of an [`crate::shares::AuthShares::open`] message for `n` bits.
 pub fn open_len(n: usize) -> usize {
@@ -41,9 +40,9 @@ pub fn open_len(n: usize) -> usize {
 #[derive(Clone)]
 pub enum Message {
     /// Evaluator: the base-OT offer of the first KOS session.
-    OtSetupOffer(iknp::SetupOffer),
+    OtSetupOffer(kos::SetupOffer),
     /// Garbler: the base-OT answer.
-    OtSetupAnswer(iknp::SetupAnswer),
+    OtSetupAnswer(kos::SetupAnswer),
     /// Either: one KOS extension batch (the receiver's matrix).
     OtExtend(iknp::Extend),
     /// Evaluator: the flip of the bootstrap batch (the reverse session's base OTs).
@@ -180,12 +179,13 @@ pub enum Expect {
 }
 
 impl Expect {
-    /// The most bytes the message's body may have: its exact size, except for the
-    /// base-OT setup ([`SETUP_MAX`]). Saturates for sizes no honest run reaches.
+    /// The most bytes the message's body may have: its exact size. Saturates for sizes
+    /// no honest run reaches.
     pub fn max(self) -> usize {
         let labels = |n: usize| n.div_ceil(8).saturating_add(n.saturating_mul(16));
         match self {
-            Expect::OtSetupOffer | Expect::OtSetupAnswer => SETUP_MAX,
+            Expect::OtSetupOffer => kos::SetupOffer::LEN,
+            Expect::OtSetupAnswer => SETUP_ANSWER_LEN,
             Expect::OtExtend { ots } => iknp::BASE_OTS
                 .saturating_mul(16)
                 .saturating_mul(ots.div_ceil(128))
@@ -332,8 +332,8 @@ pub fn decode(expect: Expect, bytes: Vec<u8>) -> Result<Message> {
         }
     };
     Ok(match expect {
-        Expect::OtSetupOffer => Message::OtSetupOffer(iknp::SetupOffer::from_bytes(&bytes).map_err(ot)?),
-        Expect::OtSetupAnswer => Message::OtSetupAnswer(iknp::SetupAnswer::from_bytes(&bytes).map_err(ot)?),
+        Expect::OtSetupOffer => Message::OtSetupOffer(kos::SetupOffer::from_bytes(&bytes).map_err(ot)?),
+        Expect::OtSetupAnswer => Message::OtSetupAnswer(kos::SetupAnswer::from_bytes(&bytes).map_err(ot)?),
         Expect::OtExtend { .. } => Message::OtExtend(iknp::Extend::from_vec(bytes).map_err(ot)?),
         Expect::KosFlip => Message::KosFlip(kos::Flip::from_bytes(&bytes).map_err(ot)?),
         Expect::KosChallenge => Message::KosChallenge(kos::Challenge::from_bytes(&bytes).map_err(ot)?),

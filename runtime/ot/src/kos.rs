@@ -63,13 +63,21 @@
 //! `m_j^{1 ^ r_j} = H(T_j ^ Delta, j)` as well means querying the hash at
 //! `T_j ^ Delta`, which needs the rest of `Delta`: the same correlation-robustness
 //! assumption (with the same leak) that the garbling under `Delta` already rests on.
-//! So the reverse direction's base OTs are as secure as the checked batch and
-//! `mpc_ot::base` is run once per session, not twice. Each bootstrap OT is used for
+//! So the reverse direction's base OTs are as secure as the checked batch and the
+//! base OTs are run once per session, not twice. Each bootstrap OT is used for
 //! nothing else.
+//!
+//! # Base OTs
+//!
+//! The setup ([`Receiver::new`], [`Sender::new`]) runs the 128 base OTs as endemic
+//! OTs ([`crate::endemic`], Masny-Rindal: UC-secure against a malicious party in the
+//! random-oracle model under CDH, random keys as KOS15 takes them), not the
+//! Chou-Orlandi OTs of the semi-honest flavours: its messages are [`SetupOffer`] and
+//! [`SetupAnswer`], not [`iknp::SetupOffer`] and [`iknp::SetupAnswer`].
 //!
 //! What it does not do: protect the receiver against a malicious *sender* beyond
 //! IKNP's own (the sender has no choices to be inconsistent with; its `Delta` is
-//! whatever it picked), nor make the base OTs malicious-secure (see [`crate::base`]).
+//! whatever it picked).
 
 use mpc_crypto::gf128::{self, Accumulator};
 use mpc_crypto::{Block, Delta, Prg};
@@ -77,9 +85,17 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroize;
 
+use crate::endemic;
 use crate::error::{OtError, Result};
-use crate::iknp::{self, Extend, SetupAnswer, SetupOffer, BASE_OTS};
+use crate::iknp::{self, Extend, BASE_OTS};
 use crate::wire::Reader;
+
+/// Setup message 2 (sender to receiver): the endemic base-OT receiver's pairs (8197
+/// bytes for the 128 base OTs).
+pub use crate::endemic::ReceiverReply as SetupAnswer;
+/// Setup message 1 (receiver to sender): the endemic base-OT sender's point (33 bytes;
+/// not IKNP's Chou-Orlandi [`iknp::SetupOffer`], see the module docs).
+pub use crate::endemic::SenderSetup as SetupOffer;
 
 /// Random OTs appended to every batch to mask the check (>= kappa + s = 168, rounded
 /// to whole 128-OT tiles).
@@ -164,12 +180,13 @@ fn block(bytes: &[u8]) -> Block {
 
 /// The malicious-secure correlated-OT receiver waiting for the setup answer.
 #[derive(Debug)]
-pub struct ReceiverSetup(iknp::ReceiverSetup);
+pub struct ReceiverSetup(endemic::Sender);
 
 impl ReceiverSetup {
     /// Completes the setup.
     pub fn finish(self, answer: &SetupAnswer) -> Result<Receiver> {
-        self.0.finish(answer).map(Receiver)
+        let keys = self.0.finish(answer)?;
+        iknp::ExtReceiver::from_base_keys(&keys).map(Receiver)
     }
 }
 
@@ -178,10 +195,12 @@ impl ReceiverSetup {
 pub struct Receiver(iknp::ExtReceiver);
 
 impl Receiver {
-    /// Starts the setup (the same messages as [`crate::cot`]).
+    /// Starts the setup: the 128 base OTs are endemic OTs ([`crate::endemic`], secure
+    /// against a malicious party), not [`crate::cot`]'s Chou-Orlandi ones.
     #[allow(clippy::new_ret_no_self)] // A type-state constructor: setup, then finish.
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R) -> (ReceiverSetup, SetupOffer) {
-        let (s, m) = iknp::receiver_setup(rng);
+        // `new` refuses only counts above MAX_BATCH, and BASE_OTS = 128 is below it.
+        let (s, m) = endemic::Sender::new(rng, BASE_OTS).expect("BASE_OTS is within MAX_BATCH");
         (ReceiverSetup(s), m)
     }
 
@@ -338,7 +357,12 @@ impl Sender {
         delta: &Delta,
         offer: &SetupOffer,
     ) -> Result<(Sender, SetupAnswer)> {
-        let (inner, answer) = iknp::sender_setup(rng, delta.as_block(), offer)?;
+        let s = delta.as_block();
+        let mut bits: Vec<bool> = (0..BASE_OTS).map(|j| (s.to_u128() >> j) & 1 == 1).collect();
+        let received = endemic::receive(rng, offer, &bits);
+        bits.zeroize();
+        let (answer, keys) = received?;
+        let inner = iknp::sender_from_base_keys(s, &keys)?;
         Ok((Sender { inner, delta: delta.clone() }, answer))
     }
 

@@ -13,7 +13,8 @@
 //! # Message flow
 //!
 //! Every flavour has the same setup, one round trip, started by the *receiver*
-//! (chooser / evaluator), which plays the base-OT sender inside IKNP:
+//! (chooser / evaluator), which plays the base-OT sender inside IKNP ([`kos`] with its
+//! own messages: endemic base OTs, 33 and 8197 bytes):
 //!
 //! ```text
 //! receiver (evaluator)                          sender (garbler)
@@ -60,13 +61,16 @@
 //!   malicious receiver, the API shape of [`kos`]: one more round trip per batch,
 //!   up to 255 extra OTs, a 17-byte challenge and a 49-byte proof).
 //! - [`base`]: the 128 Chou-Orlandi base OTs under IKNP (usable alone: random keys).
+//! - [`endemic`]: Masny-Rindal endemic base OTs (secure against a malicious party),
+//!   the base OTs of [`kos`] (usable alone: random keys).
 //! - [`kkrt`]: the KKRT16 batched OPRF (1-out-of-many OT extension with a 512-bit
 //!   pseudorandom code) under `mpc psi --protocol kkrt`.
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
 //! # Security
-//! Semi-honest, kappa = 128. Base OT: Chou-Orlandi over ristretto255 with the key
-//! derivation bound to the transcript (see [`base`]); extension: IKNP with AES-CTR
+//! Semi-honest, kappa = 128, except [`kos`] and [`abit`] (see there). Base OT:
+//! Chou-Orlandi over ristretto255 with the key derivation bound to the transcript (see
+//! [`base`]); for [`kos`], Masny-Rindal endemic OT (see [`endemic`]); extension: IKNP with AES-CTR
 //! column PRGs and, for random/chosen OT, the tweakable correlation-robust fixed-key
 //! AES hash of mpc-crypto with the session-unique OT index as tweak. Secrets (`Delta`,
 //! base-OT scalars, PRG states, pending keys) are zeroized and never printed.
@@ -75,6 +79,7 @@ pub mod abit;
 pub mod base;
 pub mod chosen;
 pub mod cot;
+pub mod endemic;
 mod error;
 pub mod iknp;
 pub mod kkrt;
