@@ -256,7 +256,7 @@ fn sender_side(
             (ExtSender::Soft(s), a.to_bytes())
         }
         Ext::Kos => {
-            let (s, a) = kos::Sender::new(&mut rng, &delta, &iknp::SetupOffer::from_bytes(&offer)?)?;
+            let (s, a) = kos::Sender::new(&mut rng, &delta, &kos::SetupOffer::from_bytes(&offer)?)?;
             (ExtSender::Kos(s, None), a.to_bytes())
         }
         Ext::SoftMal(_) => {
@@ -315,7 +315,7 @@ fn run_once(ext: Ext, batches: usize, link: Option<Link>, seed: u64) -> Res<Samp
             let (setup, offer) = kos::Receiver::new(&mut rng);
             send_frame(&mut ch, &offer.to_bytes())?;
             ch.flush()?;
-            let answer = iknp::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
+            let answer = kos::SetupAnswer::from_bytes(&recv_frame(&mut ch, 1 << 16)?)?;
             ExtReceiver::Kos(setup.finish(&answer)?, None)
         }
         Ext::SoftMal(k) => {

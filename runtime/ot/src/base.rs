@@ -82,8 +82,8 @@ fn cores() -> usize {
 
 /// `f` on contiguous shares of `0..n` (`f(range)` returns one output per index of its
 /// range), on up to [`MAX_THREADS`] scoped threads (the first share on the calling
-/// thread); the outputs in index order.
-fn par_ranges<U: Send>(
+/// thread); the outputs in index order. Also the split of [`crate::endemic`].
+pub(crate) fn par_ranges<U: Send>(
     n: usize,
     f: impl Fn(std::ops::Range<usize>) -> Result<Vec<U>> + Sync,
 ) -> Result<Vec<U>> {

@@ -63,7 +63,7 @@
 //! `H/2` (the undoubled map), the sender `(a/2)*B_ij`.
 //!
 //! The point arithmetic is split over the machine's cores as in [`crate::base`] (at
-//! most [`MAX_THREADS`] scoped threads on contiguous shares of the OTs, each share
+//! most [`crate::base::MAX_THREADS`] scoped threads on contiguous shares of the OTs, each share
 //! encoded in its own batch; the receiver builds its table for `A` on one thread while
 //! the calling thread computes `B_i/2 - H0`); the outputs do not depend on the split
 //! (tested against the definition and a known-answer vector).
@@ -77,46 +77,10 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
+use crate::base::par_ranges;
 use crate::error::{OtError, Result};
 use crate::wire::{put_count, Reader};
 use crate::MAX_BATCH;
-
-/// Most threads one batch is split over.
-pub const MAX_THREADS: usize = 4;
-/// OTs per thread below which a batch is not split.
-const MIN_PER_THREAD: usize = 16;
-
-/// `f` on contiguous shares of `0..n` (one output per index, in index order), on up
-/// to [`MAX_THREADS`] scoped threads, the first share on the calling thread.
-/// (`crate::base` has the same helper, private to that file.)
-fn par_ranges<U: Send>(
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>) -> Result<Vec<U>> + Sync,
-) -> Result<Vec<U>> {
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let threads = cores.min(MAX_THREADS).min(n / MIN_PER_THREAD).max(1);
-    if threads == 1 {
-        return f(0..n);
-    }
-    let share = n.div_ceil(threads);
-    let ranges: Vec<_> = (0..threads).map(|t| t * share..((t + 1) * share).min(n)).collect();
-    let f = &f;
-    let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges[1..].iter().map(|r| s.spawn(move || f(r.clone()))).collect();
-        let mut parts = vec![f(ranges[0].clone())];
-        for h in handles {
-            // The closures return errors as values; a panic is passed on as it would
-            // be without threads.
-            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        parts
-    });
-    let mut out = Vec::with_capacity(n);
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
-}
 
 /// Domain separation for the key-derivation hash `RO`.
 const DOMAIN_RO: &[u8] = b"mpc-ot/endemic/masny-rindal/ristretto255/v1/ro";

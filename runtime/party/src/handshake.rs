@@ -26,11 +26,11 @@ use crate::SessionError;
 
 /// First bytes of every session: the toolkit's common hello ([`mpc_net::hello`]).
 pub use mpc_net::hello::MAGIC;
-/// The session protocol's version in the common hello (7: the malicious mode's
-/// preprocessing runs in chunks of triples, its openings carry a linear-combination
-/// MAC tag and its bucketing permutation is drawn by Lemire's multiply-and-reject, so
-/// a version-6 peer would fail a check instead of being refused; 6: the hello ends
-/// with the
+/// The session protocol's version in the common hello (7: the malicious mode's base
+/// OTs are Masny-Rindal endemic OTs, its preprocessing runs in chunks of triples, its
+/// openings carry a linear-combination MAC tag and its bucketing permutation is drawn
+/// by Lemire's multiply-and-reject, so a version-6 peer would fail instead of being
+/// refused; 6: the hello ends with the
 /// OT extension byte, SoftSpoken from 257 evaluator OTs on; 5: the hello ends with
 /// the garbling scheme, tables may be three-halves; 4: one hello for session, PSI and
 /// secagg, every message through [`mpc_net::codec`]; 3: a one-run session's hello

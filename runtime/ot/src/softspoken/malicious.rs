@@ -58,8 +58,11 @@
 //!
 //! What it does not do: protect the receiver against a malicious sender beyond the
 //! semi-honest protocol (the sender has no choices; its `Delta` is whatever it picked),
-//! nor make the base OTs malicious-secure (see [`crate::base`]); there is no bootstrap
-//! of the reverse direction as in [`crate::kos`].
+//! nor make the base OTs malicious-secure: its setup is the parent module's, over the
+//! Chou-Orlandi base OTs of [`crate::base`], where [`crate::kos`] now uses the
+//! Masny-Rindal OTs of [`crate::endemic`] (wiring this module into the malicious mode
+//! needs that setup too); there is no bootstrap of the reverse direction as in
+//! [`crate::kos`].
 //!
 //! ```text
 //! evaluator (Receiver)                               garbler (Sender, Delta)
