@@ -39,7 +39,7 @@
 //! internal temporaries (including the batch's working vector) are not.
 //!
 //! The point arithmetic of a batch is split over the machine's cores (at most
-//! [`MAX_THREADS`] scoped threads, contiguous shares of the OTs, each share compressed
+//! four scoped threads, contiguous shares of the OTs, each share compressed
 //! in its own batch): in a session the two parties' base-OT computations take turns
 //! (the receiver's, then the sender's), so each has the other core to itself; the
 //! receiver builds the table for `A` on one thread while the others compute the
@@ -58,6 +58,7 @@ use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
 use crate::error::{OtError, Result};
+use crate::ristretto::{cores, decode_point, half, par_ranges, random_scalar, MAX_THREADS};
 use crate::wire::{put_count, Reader};
 use crate::MAX_BATCH;
 
@@ -66,50 +67,8 @@ const DOMAIN: &[u8] = b"mpc-ot/base/chou-orlandi/ristretto255/v1";
 const TAG_SETUP: u8 = 0xB1;
 const TAG_REPLY: u8 = 0xB2;
 
-/// Most threads one batch of base OTs is split over.
-pub const MAX_THREADS: usize = 4;
-/// OTs per thread below which a batch is not split.
-const MIN_PER_THREAD: usize = 16;
 /// Multiples of the basepoint per item of the receiver's work queue.
 const G_CHUNK: usize = 8;
-
-/// The cores this process may use, asked once: `available_parallelism` reads the
-/// cgroup files on Linux (tens of microseconds, five times per batch of base OTs).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |c| c.get()))
-}
-
-/// `f` on contiguous shares of `0..n` (`f(range)` returns one output per index of its
-/// range), on up to [`MAX_THREADS`] scoped threads (the first share on the calling
-/// thread); the outputs in index order. Also the split of [`crate::endemic`].
-pub(crate) fn par_ranges<U: Send>(
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>) -> Result<Vec<U>> + Sync,
-) -> Result<Vec<U>> {
-    let threads = cores().min(MAX_THREADS).min(n / MIN_PER_THREAD).max(1);
-    if threads == 1 {
-        return f(0..n);
-    }
-    let share = n.div_ceil(threads);
-    let ranges: Vec<_> = (0..threads).map(|t| t * share..((t + 1) * share).min(n)).collect();
-    let f = &f;
-    let parts: Vec<Result<Vec<U>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges[1..].iter().map(|r| s.spawn(move || f(r.clone()))).collect();
-        let mut parts = vec![f(ranges[0].clone())];
-        for h in handles {
-            // The closures return errors as values; a panic is passed on as it would
-            // be without threads.
-            parts.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        parts
-    });
-    let mut out = Vec::with_capacity(n);
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
-}
 
 /// Message 1, sender to receiver: the sender's point `A`.
 #[derive(Debug, Clone)]
@@ -325,36 +284,6 @@ pub fn receive<R: RngCore + CryptoRng>(
     let points = per_ot.iter().map(|t| t.1).collect();
     let keys = per_ot.iter().map(|t| t.2).collect();
     Ok((ReceiverReply { b, points }, keys))
-}
-
-/// A uniform scalar: 64 bytes from `rng` reduced mod the group order (what dalek's own
-/// `Scalar::random` does; dalek 5 takes rand_core 0.10 generators, this crate 0.6).
-fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<Scalar> {
-    let mut wide = Zeroizing::new([0u8; 64]);
-    rng.fill_bytes(&mut *wide);
-    Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide))
-}
-
-/// The scalar 1/2 mod the group order `l`, that is `(l + 1) / 2` (public).
-fn half() -> Scalar {
-    const HALF: [u8; 32] = [
-        247, 233, 122, 46, 141, 49, 9, 44, 107, 206, 123, 81, 239, 124, 111, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 8,
-    ];
-    Scalar::from_bytes_mod_order(HALF)
-}
-
-/// Decodes a peer's point, refusing non-canonical encodings and the identity.
-fn decode_point(what: &'static str, index: usize, c: &CompressedRistretto) -> Result<RistrettoPoint> {
-    let p = c.decompress().ok_or(OtError::InvalidPoint {
-        what,
-        index,
-        reason: "not a canonical ristretto255 encoding",
-    })?;
-    if c.as_bytes() == &[0u8; 32] {
-        return Err(OtError::InvalidPoint { what, index, reason: "the identity element" });
-    }
-    Ok(p)
 }
 
 /// The key-derivation hash: SHA-256(DOMAIN || i || A || B_i || enc(P)), first 16 bytes.

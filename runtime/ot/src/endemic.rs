@@ -63,7 +63,7 @@
 //! `H/2` (the undoubled map), the sender `(a/2)*B_ij`.
 //!
 //! The point arithmetic is split over the machine's cores as in [`crate::base`] (at
-//! most [`crate::base::MAX_THREADS`] scoped threads on contiguous shares of the OTs, each share
+//! most four scoped threads on contiguous shares of the OTs, each share
 //! encoded in its own batch; the receiver builds its table for `A` on one thread while
 //! the calling thread computes `B_i/2 - H0`); the outputs do not depend on the split
 //! (tested against the definition and a known-answer vector).
@@ -77,8 +77,8 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
 
-use crate::base::par_ranges;
 use crate::error::{OtError, Result};
+use crate::ristretto::{decode_point, half, par_ranges, random_scalar};
 use crate::wire::{put_count, Reader};
 use crate::MAX_BATCH;
 
@@ -343,31 +343,6 @@ fn hash_to_group_half(a: &CompressedRistretto, i: usize, r: &CompressedRistretto
 fn hash_to_group(a: &CompressedRistretto, i: usize, r: &CompressedRistretto) -> RistrettoPoint {
     let p = hash_to_group_half(a, i, r);
     p + p
-}
-
-/// A uniform scalar: 64 bytes from `rng` reduced mod the group order.
-fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Zeroizing<Scalar> {
-    let mut wide = Zeroizing::new([0u8; 64]);
-    rng.fill_bytes(&mut *wide);
-    Zeroizing::new(Scalar::from_bytes_mod_order_wide(&wide))
-}
-
-/// The scalar 1/2 mod the group order `l`, that is `(l + 1) / 2` (public).
-fn half() -> Scalar {
-    Scalar::from(2u64).invert()
-}
-
-/// Decodes a peer's point, refusing non-canonical encodings and the identity.
-fn decode_point(what: &'static str, index: usize, c: &CompressedRistretto) -> Result<RistrettoPoint> {
-    let p = c.decompress().ok_or(OtError::InvalidPoint {
-        what,
-        index,
-        reason: "not a canonical ristretto255 encoding",
-    })?;
-    if c.as_bytes() == &[0u8; 32] {
-        return Err(OtError::InvalidPoint { what, index, reason: "the identity element" });
-    }
-    Ok(p)
 }
 
 /// The key derivation `RO`: SHA-256(DOMAIN_RO || i || j || A || r_i0 || r_i1 ||

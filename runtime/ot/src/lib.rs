@@ -84,6 +84,7 @@ mod error;
 pub mod iknp;
 pub mod kkrt;
 pub mod kos;
+mod ristretto;
 pub mod rot;
 pub mod softspoken;
 pub mod transpose;
