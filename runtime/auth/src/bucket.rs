@@ -73,8 +73,14 @@ pub const CHUNK_TRIPLES: usize = 1 << 17;
 /// stay in cache and in the allocator, until the union bound raises `B`).
 pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
 
-/// The number of leaky triples per output triple for `n` outputs bucketed at once
-/// (floored at 1,024 outputs so small batches stay safe).
+/// The number of leaky triples per output triple for `n` outputs bucketed at once.
+///
+/// `n` is floored at 1,024 (so the loop ends), but the session still buckets its real
+/// `n`: below 1,024 outputs this gives B = 6, and a cheater leaking one triple per
+/// layer fills a bucket with probability about `2^-6 n^-5` (`2^-6` at `n = 1`,
+/// `2^-31` at 32), and `(B - 1) log2 n > 40` holds only for `n > 256`
+/// (docs/protocol.md, "Bucket size with chunks"; padding small sessions to 1,024
+/// triples is the fix not yet made).
 pub fn bucket_size(n: usize) -> usize {
     bucket_size_chunked(n, 1)
 }
