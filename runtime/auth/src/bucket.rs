@@ -15,7 +15,9 @@
 //! ([`chunk_sizes`]), each chunk bucketed on its own with its own coin toss drawn after
 //! that chunk's leaky triples are fixed. A cheater wins if it wins in any chunk, so by
 //! the union bound over `C` chunks [`bucket_size_chunked`] asks
-//! `(B - 1) log2 L_chunk > s + log2 C` of the smallest chunk (docs/protocol.md).
+//! `(B - 1) log2 L_chunk > s + log2 C` of the smallest chunk (docs/protocol.md). That
+//! bound is stated for `L >= 2^10`, so every chunk buckets at least [`MIN_BUCKETED`]
+//! triples ([`chunk_plan`] pads; a small session makes 1,024 triples and uses few).
 
 use mpc_crypto::{Block, Delta, Prg};
 
@@ -73,14 +75,18 @@ pub const CHUNK_TRIPLES: usize = 1 << 17;
 /// stay in cache and in the allocator, until the union bound raises `B`).
 pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
 
+/// The fewest triples one chunk buckets: [`chunk_plan`] pads every chunk to at least
+/// this many (a session needing fewer makes this many and uses the first ones), so
+/// WRK17's bound `(B - 1) log2 L > 40` is applied only where it is stated, `L >=
+/// 2^10`. Without the padding a session of `n < 1,024` triples bucketed at B = 6 would
+/// let a cheater leaking one triple per layer fill a bucket with probability about
+/// `2^-6 n^-5` (`2^-6` at `n = 1`), far above 2^-40 (docs/protocol.md).
+pub const MIN_BUCKETED: usize = 1 << 10;
+
 /// The number of leaky triples per output triple for `n` outputs bucketed at once.
 ///
-/// `n` is floored at 1,024 (so the loop ends), but the session still buckets its real
-/// `n`: below 1,024 outputs this gives B = 6, and a cheater leaking one triple per
-/// layer fills a bucket with probability about `2^-6 n^-5` (`2^-6` at `n = 1`,
-/// `2^-31` at 32), and `(B - 1) log2 n > 40` holds only for `n > 256`
-/// (docs/protocol.md, "Bucket size with chunks"; padding small sessions to 1,024
-/// triples is the fix not yet made).
+/// `n` is floored at [`MIN_BUCKETED`] (so the loop ends): a caller must bucket at
+/// least that many triples, as [`chunk_plan`]'s chunks do.
 pub fn bucket_size(n: usize) -> usize {
     bucket_size_chunked(n, 1)
 }
@@ -89,7 +95,7 @@ pub fn bucket_size(n: usize) -> usize {
 /// separately: the smallest `B` with `(B - 1) log2 max(n, 1024) > 40 + log2 chunks`
 /// (the union bound over the chunks, see the module docs).
 pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
-    let log2 = (n.max(1024) as f64).log2();
+    let log2 = (n.max(MIN_BUCKETED) as f64).log2();
     let bound = STAT_SEC as f64 + (chunks.max(1) as f64).log2();
     let mut b = 2;
     while log2 * (b as f64 - 1.0) <= bound {
@@ -101,10 +107,13 @@ pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
 /// The chunks of `total` triples and their bucket size: the smallest of `max`,
 /// `max / 2`, ... (down to [`MIN_CHUNK_TRIPLES`]) as the most triples per chunk whose
 /// bucket size ([`bucket_size_chunked`] of the smallest chunk and the number of
-/// chunks) is still that of chunks of `max`.
+/// chunks) is still that of chunks of `max`. Every chunk is padded to at least
+/// [`MIN_BUCKETED`] triples, so the chunks may hold more than `total` (the session
+/// uses the first `total`); with the default `max` only sessions of fewer than
+/// [`MIN_BUCKETED`] triples are padded.
 pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
     let of = |c: usize| {
-        let chunks = chunk_sizes(total, c);
+        let chunks: Vec<usize> = chunk_sizes(total, c).into_iter().map(|n| n.max(MIN_BUCKETED)).collect();
         let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());
         (chunks, b)
     };

@@ -129,9 +129,9 @@ struct Making {
 /// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// The most triples bucketed together (a chunk; see [`crate::bucket`]). Chunks of
-    /// 256 triples or fewer (tests set such values) fall short of s = 40: the bucket
-    /// size floors the chunk size at 1,024 ([`bucket::bucket_size`]).
+    /// The most triples bucketed together (a chunk; see [`crate::bucket`]). Whatever
+    /// it is set to, every chunk is padded to at least [`bucket::MIN_BUCKETED`]
+    /// triples ([`bucket::chunk_plan`]); tests set small values to get many chunks.
     pub chunk_triples: usize,
 }
 

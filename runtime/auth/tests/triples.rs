@@ -253,12 +253,17 @@ fn chunk_plans_meet_the_stated_bound_with_real_chunk_sizes() {
         assert!(meets(total), "{total} triples");
         total += total / 7 + 1;
     }
-    for total in [257, 1_000, 1_023, 1_024, 6_400, 640_000, 1 << 20, 1 << 22] {
+    for total in [1, 32, 256, 257, 1_000, 1_023, 1_024, 6_400, 640_000, 1 << 20, 1 << 22] {
         assert!(meets(total), "{total} triples");
     }
-    for total in [1, 32, 256] {
-        assert!(!meets(total), "{total} triples: the docs say s = 40 is not shown here");
+    // Small sessions are padded: every chunk buckets at least MIN_BUCKETED triples,
+    // whatever the chunk size asked for, and the chunks cover what was asked.
+    for (total, max) in [(1, bucket::CHUNK_TRIPLES), (64, bucket::CHUNK_TRIPLES), (35, 16), (3_000, 1_000)] {
+        let (chunks, _) = bucket::chunk_plan(total, max);
+        assert!(chunks.iter().all(|&c| c >= bucket::MIN_BUCKETED), "{total} / {max}: {chunks:?}");
+        assert!(chunks.iter().sum::<usize>() >= total);
     }
+    assert_eq!(bucket::chunk_plan(64, bucket::CHUNK_TRIPLES), (vec![bucket::MIN_BUCKETED], 6));
 }
 
 #[test]
@@ -282,7 +287,7 @@ fn bucket_sizes_and_permutations() {
     let big = bucket::chunk_plan(1 << 20, 1 << 17);
     assert_eq!((big.0.len(), big.1), (16, 4), "chunks of 2^15 would need B = 5");
     assert_eq!(bucket::chunk_plan(6_400, 1 << 17), (vec![6_400], 5));
-    assert_eq!(bucket::chunk_plan(35, 16), (vec![12, 12, 11], bucket::bucket_size_chunked(11, 3)));
+    assert_eq!(bucket::chunk_plan(35, 16), (vec![1_024; 3], bucket::bucket_size_chunked(1_024, 3)));
     let seed = Block::from(99u128);
     let p = bucket::permutation(seed, 0, 1000);
     let mut sorted = p.clone();
