@@ -136,13 +136,17 @@ fn mutate(mut bytes: Vec<u8>, op: u8, at: prop::sample::Index, value: u32) -> Ve
     bytes
 }
 
-/// `decode` under `expect`: a message of its kind or a typed error, `TooLarge` exactly
-/// over the bound.
+/// `decode` under `expect`: a message of its kind that encodes back to `bytes`, or a
+/// typed error, `TooLarge` exactly over the bound.
 fn check_decode(expect: Expect, bytes: Vec<u8>) -> Result<(), TestCaseError> {
     let over = bytes.len() > expect.max();
-    match decode(expect, bytes) {
+    match decode(expect, bytes.clone()) {
         Err(AuthError::TooLarge { .. }) => prop_assert!(over),
-        Ok(m) => prop_assert!(!over && expect.admits(&m)),
+        Ok(m) => {
+            prop_assert!(!over && expect.admits(&m));
+            // Every encoding is canonical: what decodes encodes back to its bytes.
+            prop_assert_eq!(m.to_wire().into_owned(), bytes);
+        }
         Err(_) => prop_assert!(!over),
     }
     Ok(())
