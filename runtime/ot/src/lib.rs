@@ -54,7 +54,6 @@
 //!   [`chosen::Transfer`] message from the sender per batch.
 //! - [`kos`]: correlated OT with the KOS15 consistency check, secure against a
 //!   malicious receiver (one more round trip per batch, 256 extra OTs).
-//! - [`abit`]: authenticated bits (WRK17) over [`kos`], opened with a MAC digest.
 //! - [`softspoken`]: SoftSpoken correlated OT (semi-honest, `k` in 2..=8): the
 //!   outputs and calls of [`cot`] for `ceil(128 / k)` bits per OT instead of 128;
 //!   [`softspoken::malicious`] adds the paper's consistency check (secure against a
@@ -68,14 +67,13 @@
 //! - [`transpose`]: the 128x128 bit-matrix transpose (portable, vectorised by LLVM).
 //!
 //! # Security
-//! Semi-honest, kappa = 128, except [`kos`] and [`abit`] (see there). Base OT:
+//! Semi-honest, kappa = 128, except [`kos`] and [`softspoken::malicious`] (see there). Base OT:
 //! Chou-Orlandi over ristretto255 with the key derivation bound to the transcript (see
 //! [`base`]); for [`kos`], Masny-Rindal endemic OT (see [`endemic`]); extension: IKNP with AES-CTR
 //! column PRGs and, for random/chosen OT, the tweakable correlation-robust fixed-key
 //! AES hash of mpc-crypto with the session-unique OT index as tweak. Secrets (`Delta`,
 //! base-OT scalars, PRG states, pending keys) are zeroized and never printed.
 
-pub mod abit;
 pub mod base;
 pub mod chosen;
 pub mod cot;
