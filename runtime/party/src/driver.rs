@@ -15,7 +15,7 @@
 //! waits without having flushed: the machines end every batch of sends with
 //! [`Step::Flush`] before a [`Step::Recv`].
 
-use mpc_net::frame::recv_frame;
+use mpc_net::frame::{recv_frame, send_frame};
 use mpc_net::{Channel, NetError};
 
 use crate::machine::{Machine, Planner, Step, TableDir, TableIo};
@@ -44,6 +44,9 @@ impl<'c, C: Channel + ?Sized> Wire<'c, C> {
 
     /// Queues `msg` (its encoding, frame header included).
     pub fn send<M: Encode>(&mut self, msg: &M) -> Result<(), NetError> {
+        if let Some(body) = msg.frame_body() {
+            return send_frame(self.ch, &body);
+        }
         self.buf.clear();
         msg.encode(&mut self.buf)?;
         self.ch.send(&self.buf)

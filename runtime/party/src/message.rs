@@ -259,6 +259,12 @@ pub trait Encode {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), NetError>;
     /// The message's name.
     fn name(&self) -> &'static str;
+    /// For a message that is exactly one frame around bytes it already holds: that
+    /// body, so [`crate::driver::Wire::send`] frames it straight onto the channel
+    /// instead of copying it into its buffer first (`encode` gives the same bytes).
+    fn frame_body(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        None
+    }
 }
 
 /// A message a state machine receives.
