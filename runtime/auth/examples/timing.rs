@@ -62,12 +62,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if run + 1 == runs {
             for (g, e) in summed(&phases).iter().zip(summed(&eval_phases)) {
                 println!(
-                    "  {:<20} garbler sent {:>10} B, evaluator sent {:>10} B ({:.1} B/AND), garbler {:.1} ms",
+                    "  {:<20} garbler sent {:>10} B, evaluator sent {:>10} B ({:.1} B/AND); ms (waiting): garbler {:.1} ({:.1}), evaluator {:.1} ({:.1})",
                     g.name,
                     g.bytes_sent,
                     e.bytes_sent,
                     (g.bytes_sent + e.bytes_sent) as f64 / ands as f64,
-                    g.elapsed.as_secs_f64() * 1e3
+                    g.elapsed.as_secs_f64() * 1e3,
+                    g.waiting.as_secs_f64() * 1e3,
+                    e.elapsed.as_secs_f64() * 1e3,
+                    e.waiting.as_secs_f64() * 1e3
                 );
             }
         }
@@ -98,6 +101,7 @@ fn summed(phases: &[Phase]) -> Vec<Phase> {
                 q.bytes_sent += p.bytes_sent;
                 q.bytes_received += p.bytes_received;
                 q.elapsed += p.elapsed;
+                q.waiting += p.waiting;
             }
             None => out.push(p.clone()),
         }

@@ -124,19 +124,30 @@ pub struct Phase {
     pub bytes_received: u64,
     /// Wall time of the phase.
     pub elapsed: std::time::Duration,
+    /// The part of `elapsed` spent blocked receiving: waiting for the peer (and for
+    /// the bytes to arrive). `elapsed - waiting` is this party's own work.
+    pub waiting: std::time::Duration,
 }
 
 /// Counts a [`Link`]'s traffic by phase.
 struct Meter {
     sent: u64,
     received: u64,
-    mark: (u64, u64, std::time::Instant),
+    waiting: std::time::Duration,
+    mark: (u64, u64, std::time::Instant, std::time::Duration),
     phases: Vec<Phase>,
 }
 
 impl Meter {
     fn new() -> Meter {
-        Meter { sent: 0, received: 0, mark: (0, 0, std::time::Instant::now()), phases: Vec::new() }
+        let zero = std::time::Duration::ZERO;
+        Meter {
+            sent: 0,
+            received: 0,
+            waiting: zero,
+            mark: (0, 0, std::time::Instant::now(), zero),
+            phases: Vec::new(),
+        }
     }
 
     /// Closes the current phase under `name`.
@@ -147,8 +158,9 @@ impl Meter {
             bytes_sent: self.sent - self.mark.0,
             bytes_received: self.received - self.mark.1,
             elapsed: now - self.mark.2,
+            waiting: self.waiting - self.mark.3,
         });
-        self.mark = (self.sent, self.received, now);
+        self.mark = (self.sent, self.received, now, self.waiting);
     }
 }
 
@@ -168,7 +180,9 @@ pub fn drive<L: Link, R: RngCore + CryptoRng>(
                 link.send(&bytes)?;
             }
             Step::Recv(expect) => {
+                let start = std::time::Instant::now();
                 let bytes = link.recv(expect.max())?;
+                meter.waiting += start.elapsed();
                 meter.received += bytes.len() as u64;
                 machine.receive(decode(expect, bytes)?)?;
             }
