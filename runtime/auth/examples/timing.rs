@@ -1,37 +1,44 @@
 //! Wall-clock time and bytes of authenticated-garbling runs of a Bristol circuit,
 //! both parties in threads of this process over an in-memory channel:
-//! `cargo run --release -p mpc-auth --example timing -- FILE [RUNS] [--instances K]`.
+//! `cargo run --release -p mpc-auth --example timing -- FILE [RUNS] [--instances K]
+//! [--chunk N]`.
 //!
 //! Each run is one session of K instances (default 1: one-shot) with one
 //! preprocessing; prints the median over RUNS (default 5) of the session's wall time
 //! and of the time per instance, each party's bytes, and bytes per AND gate by phase
 //! (of the last run; the per-instance phases summed over the K instances).
 //! Pin each party to one core from outside (`taskset -c 0,1`: two threads).
+//! `--chunk N` caps the triples bucketed together (`Options::chunk_triples`, default
+//! `bucket::CHUNK_TRIPLES`), to compare bucketing plans (the plan is printed).
 
 use std::time::Instant;
 
+use mpc_auth::machine::{Machine, Options};
 use mpc_auth::protocol::{self, ChannelLink, Phase};
-use mpc_auth::Role;
+use mpc_auth::{bucket, Role};
 use mpc_net::{Channel, MemoryChannel};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 
-const USAGE: &str = "usage: timing FILE [RUNS] [--instances K]";
+const USAGE: &str = "usage: timing FILE [RUNS] [--instances K] [--chunk N]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut positional = Vec::new();
     let mut instances = 1usize;
+    let mut options = Options::default();
     while let Some(a) = args.next() {
         if a == "--instances" {
             instances = args.next().ok_or(USAGE)?.parse()?;
+        } else if a == "--chunk" {
+            options.chunk_triples = args.next().ok_or(USAGE)?.parse()?;
         } else {
             positional.push(a);
         }
     }
     let path = positional.first().ok_or(USAGE)?;
     let runs: usize = positional.get(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
-    if runs == 0 || instances == 0 {
+    if runs == 0 || instances == 0 || options.chunk_triples == 0 {
         return Err(USAGE.into());
     }
     let circuit = mpc_circuits::bristol::read(&std::fs::read_to_string(path)?)?;
@@ -39,6 +46,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |p: u8| -> usize { circuit.inputs().iter().filter(|g| g.party.0 == p).map(|g| g.ty.width()).sum() };
     let (wa, wb) = (width(0), width(1));
     let ands = circuit.and_count().max(1) * instances;
+    let (chunks, b) = bucket::chunk_plan(circuit.and_count() * instances, options.chunk_triples);
+    println!(
+        "bucketing: {} chunk(s) of at most {} triples at B = {b}",
+        chunks.len(),
+        chunks.first().unwrap_or(&0)
+    );
     let mut times = Vec::new();
     let mut bytes = (0, 0);
     for run in 0..runs {
@@ -49,13 +62,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let eval = std::thread::spawn(move || {
             let mut rng = ChaCha12Rng::seed_from_u64(run as u64 + 100);
             let mut link = ChannelLink(cb);
-            let out = protocol::run_many_reported(Role::Evaluator, &c, &xb, &mut link, &mut rng);
+            let out = session(Role::Evaluator, &c, &xb, options, &mut link, &mut rng);
             (out, link.0.bytes_sent())
         });
         let mut rng = ChaCha12Rng::seed_from_u64(run as u64);
         let mut link = ChannelLink(ca);
         let xa = vec![vec![false; wa]; instances];
-        let (_, phases) = protocol::run_many_reported(Role::Garbler, &circuit, &xa, &mut link, &mut rng)?;
+        let (_, phases) = session(Role::Garbler, &circuit, &xa, options, &mut link, &mut rng)?;
         let (out, eb) = eval.join().map_err(|_| "evaluator thread panicked")?;
         let (_, eval_phases) = out?;
         times.push(start.elapsed().as_secs_f64() * 1e3);
@@ -90,6 +103,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (bytes.0 + bytes.1) as f64 / ands as f64
     );
     Ok(())
+}
+
+/// One party's session of `inputs.len()` instances with `options`.
+fn session(
+    role: Role,
+    circuit: &mpc_circuits::Circuit,
+    inputs: &[Vec<bool>],
+    options: Options,
+    link: &mut ChannelLink<MemoryChannel>,
+    rng: &mut ChaCha12Rng,
+) -> Result<(Vec<protocol::Outputs>, Vec<Phase>), mpc_auth::AuthError> {
+    let mut machine = Machine::with_options(role, circuit, inputs, options, rng)?;
+    let phases = protocol::drive(&mut machine, link)?;
+    Ok((machine.take_outputs(), phases))
 }
 
 /// Phases with the same name added up, in order of first appearance.

@@ -9,15 +9,28 @@
 //! random permutations chosen after all leaky triples are fixed (a coin toss, see
 //! [`permutation`]), a cheater that leaked some `a` bits succeeds for a given bucket
 //! only if all `B` of its triples leaked; [`bucket_size`] picks the smallest `B` with
-//! `(B - 1) log2 L > s = 40` (emp-ag2pc's rule after WRK17 Theorem 4's bound).
+//! `B + (B - 1) log2 L >= s = 40`.
 //!
-//! Chunks: a session's triples are made in chunks of at most [`CHUNK_TRIPLES`]
-//! ([`chunk_sizes`]), each chunk bucketed on its own with its own coin toss drawn after
-//! that chunk's leaky triples are fixed. A cheater wins if it wins in any chunk, so by
-//! the union bound over `C` chunks [`bucket_size_chunked`] asks
-//! `(B - 1) log2 L_chunk > s + log2 C` of the smallest chunk (docs/protocol.md). That
-//! bound is stated for `L >= 2^10`, so every chunk buckets at least [`MIN_BUCKETED`]
-//! triples ([`chunk_plan`] pads; a small session makes 1,024 triples and uses few).
+//! Why that bound (docs/protocol.md, "Bucket size"): a cheater's leak in one leaky
+//! AND passes that chunk's equality check exactly when the honest party's share of
+//! `a` in that triple takes the value the leak needs, probability 1/2 independently
+//! per triple (the shares are uniform and independent), so leaking `t_j` triples of
+//! layer `j` passes with probability `2^-(t_0 + ... + t_{B-1})`. Layer 0 stays in
+//! order and layer `j >= 1` goes through its own uniform permutation, chosen after
+//! the check, so bucket `i` is all leaked with probability `[i leaked in layer 0]
+//! prod_j t_j / L`, and by the union bound over buckets some bucket is with
+//! probability at most `t_0 prod_{j>=1} t_j / L^(B-1)`. Together at most
+//! `L^-(B-1) prod_j (t_j 2^-t_j) <= 2^-B L^-(B-1)`, since `t 2^-t <= 1/2` for every
+//! integer `t >= 0`. The bound holds for every `L >= 1` (one triple at `B = 40`: the
+//! cheater must leak all 40 and passes with probability `2^-40`), so no chunk is
+//! padded. It is emp-ag2pc's rule to within a bit (it takes `B = 3` from 280,000
+//! triples: `3 + 2 log2 280000 = 39.2`; this rule from 370,000).
+//!
+//! Chunks: a session's triples are made in chunks ([`chunk_plan`]), each chunk
+//! bucketed on its own with its own coin toss drawn after that chunk's leaky triples
+//! are fixed and checked. A cheater wins if it wins in any chunk, so by the union
+//! bound over `C` chunks [`bucket_size_chunked`] asks `B + (B - 1) log2 L_min >= s +
+//! log2 C` of the smallest chunk.
 
 use mpc_crypto::{Block, Delta, Prg};
 
@@ -66,68 +79,61 @@ impl Triples {
     }
 }
 
-/// The most triples bucketed together by default: a chunk's leaky layers (`3 B` KOS
-/// batches and `B` leaky-AND layers of this many candidates) are the preprocessing's
-/// peak memory besides the kept shares, about `B x 0.4 KiB` per triple.
+/// The most triples bucketed together by default: a chunk's `B` leaky layers are the
+/// preprocessing's peak memory besides the kept shares (about `B x 0.4 KiB` per
+/// triple). A cap of 2^20 would let sessions from about 370,000 triples bucket at
+/// `B = 3` instead of 4 ([`chunk_plan`]), but measured on AES-128 x 100 (640,000
+/// triples, docs/benchmarks.md) one chunk at `B = 3` took as much CPU as chunks of
+/// 2^15 at `B = 4` (fewer triples, more cache misses and page faults) and 2.7 times
+/// the memory, so the default stays at 2^17.
 pub const CHUNK_TRIPLES: usize = 1 << 17;
 
 /// The smallest chunk [`chunk_plan`] tries (smaller chunks are faster, their buffers
-/// stay in cache and in the allocator, until the union bound raises `B`).
+/// stay in cache and in the allocator, as long as `B` does not grow).
 pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
 
-/// The fewest triples one chunk buckets: [`chunk_plan`] pads every chunk to at least
-/// this many (a session needing fewer makes this many and uses the first ones), so
-/// WRK17's bound `(B - 1) log2 L > 40` is applied only where it is stated, `L >=
-/// 2^10`. Without the padding a session of `n < 1,024` triples bucketed at B = 6 would
-/// let a cheater leaking one triple per layer fill a bucket with probability about
-/// `2^-6 n^-5` (`2^-6` at `n = 1`), far above 2^-40 (docs/protocol.md).
-pub const MIN_BUCKETED: usize = 1 << 10;
-
-/// The number of leaky triples per output triple for `n` outputs bucketed at once.
-///
-/// `n` is floored at [`MIN_BUCKETED`] (so the loop ends): a caller must bucket at
-/// least that many triples, as [`chunk_plan`]'s chunks do.
+/// The number of leaky triples per output triple for `n` outputs bucketed at once
+/// (one chunk).
 pub fn bucket_size(n: usize) -> usize {
     bucket_size_chunked(n, 1)
 }
 
 /// The bucket size when `chunks` chunks of at least `n` outputs each are bucketed
-/// separately: the smallest `B` with `(B - 1) log2 max(n, 1024) > 40 + log2 chunks`
-/// (the union bound over the chunks, see the module docs).
+/// separately: the smallest `B >= 2` with `B + (B - 1) log2 max(n, 1) >= 40 + log2
+/// chunks` (the bound and the union bound over the chunks, see the module docs).
 pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
-    let log2 = (n.max(MIN_BUCKETED) as f64).log2();
+    let log2 = (n.max(1) as f64).log2();
     let bound = STAT_SEC as f64 + (chunks.max(1) as f64).log2();
     let mut b = 2;
-    while log2 * (b as f64 - 1.0) <= bound {
+    // Ends: the left side grows by at least 1 per step.
+    while (b as f64) + log2 * (b as f64 - 1.0) < bound {
         b += 1;
     }
     b
 }
 
-/// The chunks of `total` triples and their bucket size: the smallest of `max`,
-/// `max / 2`, ... (down to [`MIN_CHUNK_TRIPLES`]) as the most triples per chunk whose
-/// bucket size ([`bucket_size_chunked`] of the smallest chunk and the number of
-/// chunks) is still that of chunks of `max`. Every chunk is padded to at least
-/// [`MIN_BUCKETED`] triples, so the chunks may hold more than `total` (the session
-/// uses the first `total`); with the default `max` only sessions of fewer than
-/// [`MIN_BUCKETED`] triples are padded.
+/// The chunks of `total` triples and their bucket size. Each candidate most-per-chunk
+/// `c` of `max`, `max / 2`, ... down to [`MIN_CHUNK_TRIPLES`] (just `max` if it is
+/// smaller) cuts `total` into the fewest chunks of at most `c` ([`chunk_sizes`]),
+/// bucketed at [`bucket_size_chunked`] of the smallest chunk and the number of
+/// chunks; the plan is the candidate making the fewest leaky triples (`B x total`),
+/// the smallest `c` among equals. No chunks for `total == 0`.
 pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
     let of = |c: usize| {
-        let chunks: Vec<usize> = chunk_sizes(total, c).into_iter().map(|n| n.max(MIN_BUCKETED)).collect();
+        let chunks = chunk_sizes(total, c);
         let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());
         (chunks, b)
     };
-    let (mut best, b) = of(max);
+    let mut best = of(max);
     let mut c = max / 2;
     while c >= MIN_CHUNK_TRIPLES {
-        let (chunks, b_c) = of(c);
-        if b_c != b {
-            break;
+        let candidate = of(c);
+        if candidate.1 <= best.1 {
+            best = candidate;
         }
-        best = chunks;
         c /= 2;
     }
-    (best, b)
+    best
 }
 
 /// `total` triples cut into the fewest chunks of at most `max` (at least 1), of sizes

@@ -31,9 +31,9 @@
 //! Parameters: kappa = 128 (each `Delta` has 126 free bits: bit 0 is 1 for free-XOR's
 //! point-and-permute and bit 1 is 1 for the garbler and 0 for the evaluator, so that
 //! bit 1 of `Delta_A ^ Delta_B` is 1, which the leaky AND uses to extract a bit, as
-//! emp-ag2pc does), statistical parameter s = 40 (every chunk buckets at least
-//! [`bucket::MIN_BUCKETED`] = 1,024 triples, so a small session makes more triples
-//! than it uses; [`bucket::chunk_plan`]).
+//! emp-ag2pc does), statistical parameter s = 40 (the bucket size from the bound
+//! `B + (B - 1) log2 L >= 40 + log2 chunks` argued in [`bucket`]'s docs;
+//! [`bucket::chunk_plan`]).
 
 pub mod bucket;
 mod error;

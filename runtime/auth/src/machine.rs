@@ -129,9 +129,8 @@ struct Making {
 /// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// The most triples bucketed together (a chunk; see [`crate::bucket`]). Whatever
-    /// it is set to, every chunk is padded to at least [`bucket::MIN_BUCKETED`]
-    /// triples ([`bucket::chunk_plan`]); tests set small values to get many chunks.
+    /// The most triples bucketed together (a chunk; see [`crate::bucket`] and
+    /// [`bucket::chunk_plan`]); tests set small values to get many chunks.
     pub chunk_triples: usize,
 }
 
