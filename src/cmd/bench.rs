@@ -22,6 +22,10 @@
 //! of an AES-128 session's other per-party work (one-body program, hello digest, slot
 //! plans).
 //!
+//! `mpc bench --malicious [--runs N]` measures the malicious mode instead (module
+//! `malicious`: AES-128 one-shot and amortised over 100 in one session, SHA-256, bytes
+//! per AND by phase), N interleaved runs (default 5), medians.
+//!
 //! `mpc bench --protocol [--ands N]` instead measures a whole two-party run of a
 //! compiled program with loops (about N AND gates, default 10^7) end to end: AND/s,
 //! compile time, bytes; the result is checked against a plain computation.
@@ -38,6 +42,7 @@ use mpc_garble::{decode, encode, perf, Evaluator, Garbler};
 
 use super::outln;
 
+mod malicious;
 mod session;
 
 /// The AES-128 Bristol Fashion circuit (mkskeller/bristol-fashion, see
@@ -77,9 +82,14 @@ pub struct Args {
     /// way to compare two builds or to profile the setup.
     #[arg(long)]
     setup: bool,
-    /// Runs of each `--setup` measurement.
-    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    runs: u32,
+    /// Instead, measure the malicious mode (`--security malicious`): AES-128 one-shot
+    /// and amortised over 100 instances in one session, SHA-256, bytes per AND by phase,
+    /// `--runs` runs of each (interleaved), medians.
+    #[arg(long, conflicts_with_all = ["setup", "protocol"])]
+    malicious: bool,
+    /// Runs of each `--setup` (default 21) or `--malicious` (default 5) measurement.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: Option<u32>,
 }
 
 /// The SHA-256 compression Bristol Fashion circuit (same provenance as [`AES_128`]).
@@ -192,7 +202,8 @@ fn setup(args: &Args) -> anyhow::Result<()> {
     let aes = mpc_circuits::passes::schedule_levels(&aes);
     let mut rng = rand_chacha::ChaCha12Rng::from_entropy();
     let mut runs: [Vec<Duration>; 5] = Default::default();
-    for _ in 0..args.runs {
+    let n_runs = args.runs.unwrap_or(21);
+    for _ in 0..n_runs {
         runs[0].push(session::base_ot_run(&mut rng)?);
         runs[1].push(session::session_run(&aes, 1, &mut rng)?);
         for (r, t) in runs[2..].iter_mut().zip(session::session_parts(&aes)?) {
@@ -207,7 +218,7 @@ fn setup(args: &Args) -> anyhow::Result<()> {
     });
     if args.json {
         let v = serde_json::json!({
-            "runs": args.runs,
+            "runs": n_runs,
             "base_ot_ms": ot.0, "base_ot_ms_min": ot.1, "base_ot_ms_max": ot.2,
             "aes128_session_ms": one.0, "aes128_session_ms_min": one.1, "aes128_session_ms_max": one.2,
             "sessions_transport": "two threads over loopback TCP, wall clock, interleaved runs",
@@ -218,19 +229,13 @@ fn setup(args: &Args) -> anyhow::Result<()> {
         });
         outln!("{}", serde_json::to_string_pretty(&v)?)
     } else {
-        outln!(
-            "base_ot_ms               {:.3}  (min {:.3}, max {:.3}; {} runs)",
-            ot.0,
-            ot.1,
-            ot.2,
-            args.runs
-        )?;
+        outln!("base_ot_ms               {:.3}  (min {:.3}, max {:.3}; {} runs)", ot.0, ot.1, ot.2, n_runs)?;
         outln!(
             "aes128_session_ms        {:.3}  (min {:.3}, max {:.3}; {} runs)",
             one.0,
             one.1,
             one.2,
-            args.runs
+            n_runs
         )?;
         outln!(
             "per party and session    from_circuit {:.3} ms, hello digest {:.3} ms, slot plans {:.3} ms  (one thread, medians)",
@@ -238,6 +243,63 @@ fn setup(args: &Args) -> anyhow::Result<()> {
             digest.0,
             plans.0
         )
+    }
+}
+
+/// `mpc bench --malicious`.
+fn malicious_run(args: &Args) -> anyhow::Result<()> {
+    let aes = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;
+    let sha = mpc_circuits::bristol::read(SHA_256).context("reading the built-in SHA-256 circuit")?;
+    let n_runs = args.runs.unwrap_or(SESSION_RUNS as u32) as usize;
+    let m = malicious::run(&aes, &sha, n_runs)?;
+    let r2 = |x: f64| (x * 100.0).round() / 100.0;
+    if args.json {
+        let phases: Vec<serde_json::Value> = m
+            .phases
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "phase": p.name,
+                    "bytes_per_and": r2(p.bytes_per_and),
+                    "garbler_ms": r2(p.garbler_ms),
+                    "garbler_waiting_ms": r2(p.garbler_waiting_ms),
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "runs": m.runs,
+            "malicious_aes128_session_ms": r2(m.aes128_session_ms),
+            "malicious_aes128_amortized_ms": r2(m.aes128_amortized_ms),
+            "malicious_amortized_instances": malicious::AMORTIZED,
+            "malicious_sha256_session_ms": r2(m.sha256_session_ms),
+            "malicious_bytes_per_and": r2(m.bytes_per_and),
+            "malicious_phases": phases,
+            "sessions_transport": "two threads over loopback TCP, wall clock, medians; phases of the last amortised run",
+        });
+        outln!("{}", serde_json::to_string_pretty(&v)?)
+    } else {
+        outln!(
+            "malicious_aes128_session_ms     {:.2}  (one AES-128, median of {})",
+            m.aes128_session_ms,
+            m.runs
+        )?;
+        outln!(
+            "malicious_aes128_amortized_ms   {:.2}  ({} AES-128 in one session, per instance)",
+            m.aes128_amortized_ms,
+            malicious::AMORTIZED
+        )?;
+        outln!("malicious_sha256_session_ms     {:.2}  (one SHA-256 compression)", m.sha256_session_ms)?;
+        outln!("malicious_bytes_per_and         {:.1}  (both parties, amortised session)", m.bytes_per_and)?;
+        for p in &m.phases {
+            outln!(
+                "  {:<22} {:>7.1} B/AND, garbler {:.1} ms ({:.1} waiting)",
+                p.name,
+                p.bytes_per_and,
+                p.garbler_ms,
+                p.garbler_waiting_ms
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -282,6 +344,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.setup {
         return setup(&args);
+    }
+    if args.malicious {
+        return malicious_run(&args);
     }
     let t = Duration::from_secs_f64(args.seconds);
     let aes_circuit = mpc_circuits::bristol::read(AES_128).context("reading the built-in AES-128 circuit")?;
