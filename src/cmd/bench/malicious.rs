@@ -94,13 +94,15 @@ pub fn run(aes: &Circuit, sha: &Circuit, runs: usize) -> anyhow::Result<Maliciou
     })
 }
 
+/// Both parties' phase reports of one session (garbler, evaluator).
+type Reports = (Vec<Phase>, Vec<Phase>);
+
+/// Per instance, per output group: the value where revealed to this party.
+type GroupOutputs = Vec<Vec<Option<Vec<bool>>>>;
+
 /// `k` instances of `c` with random inputs in one malicious session over loopback TCP,
 /// outputs checked; its time and both parties' phase reports.
-fn session(
-    c: &Circuit,
-    k: usize,
-    rng: &mut ChaCha12Rng,
-) -> anyhow::Result<(Duration, (Vec<Phase>, Vec<Phase>))> {
+fn session(c: &Circuit, k: usize, rng: &mut ChaCha12Rng) -> anyhow::Result<(Duration, Reports)> {
     let g_in: Vec<_> = (0..k).map(|_| own_inputs(c, 0, rng)).collect();
     let e_in: Vec<_> = (0..k).map(|_| own_inputs(c, 1, rng)).collect();
     let flat = |v: &[Vec<Vec<bool>>]| -> Vec<Vec<bool>> { v.iter().map(|groups| groups.concat()).collect() };
@@ -122,7 +124,7 @@ fn session(
 }
 
 /// Per-wire outputs (`Some` where revealed to this party) as per-output-group values.
-fn by_group(c: &Circuit, outs: &[protocol::Outputs]) -> anyhow::Result<Vec<Vec<Option<Vec<bool>>>>> {
+fn by_group(c: &Circuit, outs: &[protocol::Outputs]) -> anyhow::Result<GroupOutputs> {
     outs.iter()
         .map(|wires| {
             let mut at = 0;
