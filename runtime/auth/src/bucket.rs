@@ -11,20 +11,23 @@
 //! only if all `B` of its triples leaked; [`bucket_size`] picks the smallest `B` with
 //! `B + (B - 1) log2 L >= s = 40`.
 //!
-//! Why that bound (docs/protocol.md, "Bucket size"): a cheater's leak in one leaky
-//! AND passes that chunk's equality check exactly when the honest party's share of
-//! `a` in that triple takes the value the leak needs, probability 1/2 independently
-//! per triple (the shares are uniform and independent), so leaking `t_j` triples of
-//! layer `j` passes with probability `2^-(t_0 + ... + t_{B-1})`. Layer 0 stays in
-//! order and layer `j >= 1` goes through its own uniform permutation, chosen after
-//! the check, so bucket `i` is all leaked with probability `[i leaked in layer 0]
-//! prod_j t_j / L`, and by the union bound over buckets some bucket is with
+//! Why that bound (docs/protocol.md, "Bucket size"): a cheater's deviation in one
+//! leaky AND (a row error, a flipped bit `s`, or both) that can tell it the honest
+//! share of `a` passes that chunk's equality check for exactly one value of that
+//! share, probability 1/2 independently per candidate (the shares are uniform and
+//! independent), so leaking `t_j` candidates of layer `j` passes with probability
+//! `2^-(t_0 + ... + t_{B-1})`. Layer 0 stays in order and layer `j >= 1` goes through
+//! its own permutation drawn after the check (pseudorandom: a PRG keyed by the coin
+//! toss and the layer), so bucket `i` is all leaked with probability `[i leaked in
+//! layer 0] prod_j t_j / L`, and by the union bound over buckets some bucket is with
 //! probability at most `t_0 prod_{j>=1} t_j / L^(B-1)`. Together at most
 //! `L^-(B-1) prod_j (t_j 2^-t_j) <= 2^-B L^-(B-1)`, since `t 2^-t <= 1/2` for every
-//! integer `t >= 0`. The bound holds for every `L >= 1` (one triple at `B = 40`: the
-//! cheater must leak all 40 and passes with probability `2^-40`), so no chunk is
-//! padded. It is emp-ag2pc's rule to within a bit (it takes `B = 3` from 280,000
-//! triples: `3 + 2 log2 280000 = 39.2`; this rule from 370,000).
+//! integer `t >= 0`; equality is reached (one leak per layer), so the rule gives at
+//! most, not below, `2^-40`. The bound holds for every `L >= 1` (one triple at
+//! `B = 40`: the cheater must leak all 40 and passes with probability `2^-40`), so
+//! padding is only an optimisation ([`chunk_plan`]). emp-ag2pc takes `B = 3` from
+//! 280,000 triples (`2^-39.2` by this bound) and 4 from 3,100 (`2^-38.8`); this rule
+//! from 370,728 and 4,096.
 //!
 //! Chunks: a session's triples are made in chunks ([`chunk_plan`]), each chunk
 //! bucketed on its own with its own coin toss drawn after that chunk's leaky triples
@@ -33,6 +36,7 @@
 //! log2 C` of the smallest chunk.
 
 use mpc_crypto::{Block, Delta, Prg};
+use mpc_ot::kos;
 
 use crate::error::{AuthError, Result};
 use crate::shares::{check_open_parts, open_parts, AuthShares};
@@ -112,13 +116,45 @@ pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
     b
 }
 
+/// The largest padded size [`chunk_plan`] tries for a small session.
+pub const MAX_PAD: usize = 1 << 12;
+
 /// The chunks of `total` triples and their bucket size. Each candidate most-per-chunk
 /// `c` of `max`, `max / 2`, ... down to [`MIN_CHUNK_TRIPLES`] (just `max` if it is
 /// smaller) cuts `total` into the fewest chunks of at most `c` ([`chunk_sizes`]),
 /// bucketed at [`bucket_size_chunked`] of the smallest chunk and the number of
-/// chunks; the plan is the candidate making the fewest leaky triples (`B x total`),
-/// the smallest `c` among equals. No chunks for `total == 0`.
+/// chunks; the plan is the candidate with the smallest `B` (the fewest leaky
+/// triples), the smallest `c` among equals.
+///
+/// A small session may instead make more triples than it needs (and use the first
+/// `total`): every KOS batch of a leaky layer carries [`kos::CHECK_OTS`] extra OTs, so
+/// at `B = 40` for one triple the check OTs dominate. The plan for `total` rounded up
+/// to a power of two up to [`MAX_PAD`] replaces it when its OTs, `B x (triples +
+/// chunks x CHECK_OTS)`, are fewer (one to 64 triples: 64 at `B = 7`). No chunks for
+/// `total == 0`.
 pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
+    let mut best = plan_exact(total, max);
+    if total == 0 {
+        return best;
+    }
+    let ots = |(chunks, b): &(Vec<usize>, usize)| {
+        b * (chunks.iter().sum::<usize>() + chunks.len() * kos::CHECK_OTS)
+    };
+    let mut pad = total.next_power_of_two();
+    while pad <= MAX_PAD {
+        if pad > total {
+            let candidate = plan_exact(pad, max);
+            if ots(&candidate) < ots(&best) {
+                best = candidate;
+            }
+        }
+        pad *= 2;
+    }
+    best
+}
+
+/// [`chunk_plan`] without padding.
+fn plan_exact(total: usize, max: usize) -> (Vec<usize>, usize) {
     let of = |c: usize| {
         let chunks = chunk_sizes(total, c);
         let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());

@@ -20,7 +20,9 @@
 //! What a cheater gets: a wrong row `G_Q` changes `E_P` only where `a_P = 1`, so the
 //! check fails or passes depending on the honest party's `a_P` (selective failure: the
 //! cheater learns that bit or is caught). Bucketing ([`crate::bucket`]) makes those
-//! leaked bits useless. A wrong opened bit `s_Q` makes the check fail outright.
+//! leaked bits useless. A wrong opened bit `s_Q` alone makes the check fail; with a
+//! wrong row whose bit 1 is set it is the cheater's guess of `a_P` (passing with
+//! probability 1/2 again; docs/protocol.md, "Bucket size").
 
 use mpc_crypto::{Block, Delta, FixedKeyAes};
 use sha2::{Digest, Sha256};
