@@ -168,9 +168,9 @@ struct Instance {
 /// Garbler: an instance garbled and sent, until the evaluator's output message for it
 /// has been checked.
 struct Garbled {
-    /// `<lambda_w>` for every wire (my mask shares of my output wires are read here).
-    masks: AuthShares,
-    /// `L_{w,0}` for every wire.
+    /// My mask shares of my output wires.
+    mask: AuthShares,
+    /// `L_{w,0}` of my output wires.
     zero: Vec<Block>,
     /// The opening of my mask shares of the evaluator's output wires: the
     /// [`Message::OutputMasks`] sent once the evaluator's output message passed.
@@ -960,9 +960,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
             (Stage::GbOutputs { prev, then }, Message::EvaluatorOutputs { masked, labels, masks }) => {
                 let pre = made(&mut self.pre)?;
-                let mine = &self.wires_out[0];
-                let my_mask =
-                    check_output_labels(&prev.masks, &pre.delta, &prev.zero, mine, &masked, &labels)?;
+                check_output_labels(&pre.delta, &self.wires_out[0], &prev.zero, &masked, &labels)?;
+                let my_mask = prev.mask;
                 let peer_mask = my_mask.check_open(&pre.delta, "output masks", &masks)?;
                 // Only now the evaluator's outputs: my mask shares, opened.
                 self.send(Message::OutputMasks(prev.open));
@@ -1316,7 +1315,13 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 let tables = garble(self.circuit, &mut self.rng, &pre.delta, &wires, &mut zero);
                 let mut open = AuthShares::with_capacity(self.wires_out[1].len());
                 self.wires_out[1].iter().for_each(|&w| open.push_from(&inst.masks, w));
-                let garbled = Box::new(Garbled { masks: inst.masks, zero, open: open.open("output masks") });
+                // Kept until the outputs: what they need of my output wires (the
+                // instance's masks and labels go now).
+                let mine = &self.wires_out[0];
+                let mut mask = AuthShares::with_capacity(mine.len());
+                mine.iter().for_each(|&w| mask.push_from(&inst.masks, w));
+                let zero = mine.iter().map(|&w| zero[w]).collect();
+                let garbled = Box::new(Garbled { mask, zero, open: open.open("output masks") });
                 let flight =
                     vec![Message::GarblerInputs { masked: zhat_mine, labels }, Message::Tables(tables)];
                 self.phase("garbled tables");

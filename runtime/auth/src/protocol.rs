@@ -696,25 +696,23 @@ pub(crate) fn garble<R: RngCore + CryptoRng>(
     tables
 }
 
-/// The garbler's check of the evaluator's output message: each label must be
-/// `L_{w,0} ^ z^ Delta_A`. Returns my mask shares of my output wires.
+/// The garbler's check of the evaluator's output message: the label of each of my
+/// output wires (`wires`, their zero-labels in `zero`, in the same order) must be
+/// `L_{w,0} ^ z^ Delta_A`.
 pub(crate) fn check_output_labels(
-    masks: &AuthShares,
     delta: &Delta,
+    wires: &[usize],
     zero: &[Block],
-    my_outs: &[usize],
     masked: &[bool],
     labels: &[Block],
-) -> Result<AuthShares> {
+) -> Result<()> {
     let d = delta.as_block();
-    let mut my_mask = AuthShares::default();
-    for ((&w, &z), &label) in my_outs.iter().zip(masked).zip(labels) {
-        if label != zero[w].xor_if(d, choice(z)) {
+    for (((&w, &l0), &z), &label) in wires.iter().zip(zero).zip(masked).zip(labels) {
+        if label != l0.xor_if(d, choice(z)) {
             return Err(AuthError::OutputLabel { wire: w });
         }
-        my_mask.push_from(masks, w);
     }
-    Ok(my_mask)
+    Ok(())
 }
 
 /// The evaluator's walk of the circuit from its input wires' masked values and labels
