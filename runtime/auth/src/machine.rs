@@ -165,6 +165,13 @@ struct Instance {
     t0: usize,
 }
 
+/// An instance prepared: its masks, and this party's halves of its openings (the
+/// Beaver step's `d`, `e`; its mask shares of the peer's input wires), not yet sent.
+struct Prepared {
+    inst: Box<Instance>,
+    halves: [Message; 2],
+}
+
 /// Garbler: an instance garbled and sent, until the evaluator's output message for it
 /// has been checked.
 struct Garbled {
@@ -205,7 +212,7 @@ struct EvTables {
 struct EvRound {
     prev: Option<EvOutputs>,
     cur: Option<EvInstance>,
-    next: Option<(Box<Instance>, [Message; 2])>,
+    next: Option<Box<Prepared>>,
 }
 
 /// Evaluator: an instance evaluated and its output message sent, until the garbler's
@@ -310,35 +317,40 @@ enum Stage {
         peer: Vec<Vec<u8>>,
     },
     // The online part: one instance after another, pipelined (see `start_online`).
-    /// Garbler: waiting for the evaluator's Beaver half of `inst`; `prev` is the
-    /// instance before, garbled, until its outputs.
+    /// Garbler, work (while the evaluator answers the flight just sent): prepare the
+    /// instance after `next`, whose halves that flight carried; `prev` is the instance
+    /// before `next`, garbled, until its outputs.
+    GbPrepare {
+        next: Box<Instance>,
+        prev: Option<Box<Garbled>>,
+    },
+    /// Garbler: waiting for the evaluator's Beaver half of `inst`; `ahead` is the
+    /// instance after it, prepared, its halves not sent yet.
     GbBeaver {
         inst: Box<Instance>,
         prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
     },
     /// Garbler: waiting for the evaluator's opening of my input wires' masks.
     GbInputMasks {
         inst: Box<Instance>,
         prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
     },
     /// Garbler: waiting for the evaluator's masked inputs.
     GbEvInputs {
         inst: Box<Instance>,
         prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
         zhat_mine: Vec<bool>,
     },
     /// Garbler, work: garble `inst` (its inputs' labels, its tables).
     GbGarble {
         inst: Box<Instance>,
         prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
         zhat_mine: Vec<bool>,
         zhat_peer: Vec<bool>,
-    },
-    /// Garbler, work: my halves of the next instance's openings, added to `flight`.
-    GbPrepare {
-        garbled: Box<Garbled>,
-        prev: Option<Box<Garbled>>,
-        flight: Vec<Message>,
     },
     /// Garbler: waiting for the evaluator's output message of `prev`; then `then`
     /// (the instance garbled since, the flight that carries it, the next instance).
@@ -945,18 +957,18 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
 
             // ---- The online part (see `start_online`) ----
-            (Stage::GbBeaver { mut inst, prev }, Message::BeaverOpening(o)) => {
+            (Stage::GbBeaver { mut inst, prev, ahead }, Message::BeaverOpening(o)) => {
                 self.beaver(&mut inst, &o)?;
                 self.phase("AND gates (Beaver)");
-                Stage::GbInputMasks { inst, prev }
+                Stage::GbInputMasks { inst, prev, ahead }
             }
-            (Stage::GbInputMasks { inst, prev }, Message::InputMasks(o)) => {
+            (Stage::GbInputMasks { inst, prev, ahead }, Message::InputMasks(o)) => {
                 let zhat_mine = self.masked_inputs(&inst, &o)?;
-                Stage::GbEvInputs { inst, prev, zhat_mine }
+                Stage::GbEvInputs { inst, prev, ahead, zhat_mine }
             }
-            (Stage::GbEvInputs { inst, prev, zhat_mine }, Message::EvaluatorInputs(zhat_peer)) => {
+            (Stage::GbEvInputs { inst, prev, ahead, zhat_mine }, Message::EvaluatorInputs(zhat_peer)) => {
                 self.phase("inputs");
-                Stage::GbGarble { inst, prev, zhat_mine, zhat_peer }
+                Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer }
             }
             (Stage::GbOutputs { prev, then }, Message::EvaluatorOutputs { masked, labels, masks }) => {
                 let pre = made(&mut self.pre)?;
@@ -1136,22 +1148,23 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// ```
     ///
     /// The evaluator sends its halves for `n + 1` before it evaluates `n`, so the
-    /// garbler garbles `n + 1` while the evaluator evaluates `n`; the garbler opens the
+    /// garbler garbles `n + 1` while the evaluator evaluates `n` (and prepares `n + 2`,
+    /// its masks and halves, while the evaluator reads its flight and answers); the garbler opens the
     /// evaluator's output masks of `n` only after it checked the evaluator's output
     /// message of `n`, which the evaluator sends only after every table of `n` passed.
     fn start_online(&mut self) -> Result<Stage> {
-        let Some((inst, halves)) = self.prepare()? else {
+        let Some(first) = self.prepare()? else {
             return Ok(Stage::Done);
         };
         Ok(match self.role {
             Role::Garbler => {
+                let Prepared { inst, halves } = *first;
                 halves.into_iter().for_each(|m| self.send(m));
-                self.expect_halves();
-                Stage::GbBeaver { inst, prev: None }
+                Stage::GbPrepare { next: inst, prev: None }
             }
             Role::Evaluator => {
                 self.expect_flight(false, false, true);
-                let round = EvRound { prev: None, cur: None, next: Some((inst, halves)) };
+                let round = EvRound { prev: None, cur: None, next: Some(first) };
                 Stage::EvFlight { round: Box::new(round), got: Vec::new() }
             }
         })
@@ -1160,7 +1173,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// The next instance's masks and this party's halves of its openings (the Beaver
     /// step's `d`, `e`, and my mask shares of the peer's input wires), not yet sent;
     /// `None` once every instance has started.
-    fn prepare(&mut self) -> Result<Option<(Box<Instance>, [Message; 2])>> {
+    fn prepare(&mut self) -> Result<Option<Box<Prepared>>> {
         let Some(inputs) = self.inputs.pop_front() else {
             return Ok(None);
         };
@@ -1177,7 +1190,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         peer_inputs.iter().for_each(|&w| theirs.push_from(&masks, w));
         let input_masks = Message::InputMasks(theirs.open("input masks"));
         let inst = Box::new(Instance { inputs, masks, de, sigma: AuthShares::default(), t0 });
-        Ok(Some((inst, [beaver, input_masks])))
+        Ok(Some(Box::new(Prepared { inst, halves: [beaver, input_masks] })))
     }
 
     /// The Beaver step of `inst` on the peer's opening of its half: checked, then
@@ -1227,7 +1240,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// Garbler: sends a flight (an instance's inputs and tables, the next instance's
-    /// halves) and waits for what answers it.
+    /// halves), then prepares the instance after (see [`Stage::GbPrepare`]) or waits
+    /// for the last output message.
     fn garbler_flight(
         &mut self,
         garbled: Box<Garbled>,
@@ -1236,10 +1250,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     ) -> Stage {
         flight.into_iter().for_each(|m| self.send(m));
         match next {
-            Some(inst) => {
-                self.expect_halves();
-                Stage::GbBeaver { inst, prev: Some(garbled) }
-            }
+            Some(next) => Stage::GbPrepare { next, prev: Some(garbled) },
             None => {
                 self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
                 Stage::GbOutputs { prev: garbled, then: None }
@@ -1277,7 +1288,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             None => None,
         };
         let next = match next {
-            Some((inst, halves)) => {
+            Some(prepared) => {
+                let Prepared { inst, halves } = *prepared;
                 let (Message::BeaverOpening(peer_beaver), Message::InputMasks(o)) = (take()?, take()?) else {
                     return Err(internal("not the Beaver and input-mask openings"));
                 };
@@ -1297,7 +1309,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// next instance's preparation.
     fn work(&mut self, stage: Stage) -> Result<Stage> {
         Ok(match stage {
-            Stage::GbGarble { inst, prev, zhat_mine, zhat_peer } => {
+            Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer } => {
                 let pre = made(&mut self.pre)?;
                 let d = pre.delta.as_block();
                 // Fresh zero-labels for every input wire; the active label of each is
@@ -1322,17 +1334,14 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 mine.iter().for_each(|&w| mask.push_from(&inst.masks, w));
                 let zero = mine.iter().map(|&w| zero[w]).collect();
                 let garbled = Box::new(Garbled { mask, zero, open: open.open("output masks") });
-                let flight =
+                let mut flight =
                     vec![Message::GarblerInputs { masked: zhat_mine, labels }, Message::Tables(tables)];
-                self.phase("garbled tables");
-                Stage::GbPrepare { garbled, prev, flight }
-            }
-            Stage::GbPrepare { garbled, prev, mut flight } => {
-                let next = self.prepare()?.map(|(inst, halves)| {
+                let next = ahead.map(|p| {
+                    let Prepared { inst, halves } = *p;
                     flight.extend(halves);
                     inst
                 });
-                self.phase("AND gates (Beaver)");
+                self.phase("garbled tables");
                 match prev {
                     Some(prev) => {
                         self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
@@ -1340,6 +1349,12 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     }
                     None => self.garbler_flight(garbled, flight, next),
                 }
+            }
+            Stage::GbPrepare { next, prev } => {
+                let ahead = self.prepare()?;
+                self.phase("AND gates (Beaver)");
+                self.expect_halves();
+                Stage::GbBeaver { inst: next, prev, ahead }
             }
             Stage::EvEvaluate { cur, next } => {
                 let out = match cur {
