@@ -11,7 +11,7 @@ use mpc_auth::message::{decode, Expect};
 use mpc_auth::AuthError;
 
 /// Every kind of message, with small sizes (the OT extension at 2 tiles).
-const EXPECTS: [Expect; 18] = [
+const EXPECTS: [Expect; 19] = [
     Expect::OtSetupOffer,
     Expect::OtSetupAnswer,
     Expect::OtExtend { ots: 256 },
@@ -26,7 +26,8 @@ const EXPECTS: [Expect; 18] = [
     Expect::BucketOpening { bits: 9 },
     Expect::BeaverOpening { bits: 14 },
     Expect::InputMasks { bits: 3 },
-    Expect::GarblerInputs { wires: 3 },
+    Expect::EvaluatorInputs { wires: 11 },
+    Expect::GarblerInputs { garbler: 3, evaluator: 2 },
     Expect::Tables { ands: 2 },
     Expect::EvaluatorOutputs { wires: 5 },
     Expect::OutputMasks { bits: 5 },

@@ -73,7 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (_, eval_phases) = out?;
         times.push(start.elapsed().as_secs_f64() * 1e3);
         if run + 1 == runs {
-            for (g, e) in summed(&phases).iter().zip(summed(&eval_phases)) {
+            // Matched by name: the parties' phases may first appear in other orders.
+            let eval_phases = summed(&eval_phases);
+            for g in summed(&phases) {
+                let Some(e) = eval_phases.iter().find(|e| e.name == g.name) else { continue };
                 println!(
                     "  {:<20} garbler sent {:>10} B, evaluator sent {:>10} B ({:.1} B/AND); ms (waiting): garbler {:.1} ({:.1}), evaluator {:.1} ({:.1})",
                     g.name,

@@ -29,14 +29,16 @@
 //!   per further chunk of triples: the six KOS lines from the first OtExtend (3 x
 //!   layers batches each way, no bootstrap OTs, no KosFlip), then the lines above
 //!                                                -> Step::Phase("AND triples")
-//! per instance
-//!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
-//!   exchange InputMasks
-//!   E -> G  OtExtend; G -> E KosChallenge; E -> G KosProof   evaluator input labels
-//!   G -> E  GarblerInputs                        -> Step::Phase("inputs")
-//!   G -> E  Tables                               -> Step::Phase("garbled tables")
-//!   E -> G  EvaluatorOutputs
-//!   G -> E  OutputMasks                          -> Step::Phase("outputs")
+//! per instance, pipelined two deep in flights (all of one direction, then all of the
+//! other: no two messages cross; `n` = 0 .. K - 1, bracketed parts where instance
+//! n - 1 or n + 1 exists; see `Machine::start_online`)
+//!   G -> E  BeaverOpening_0, InputMasks_0
+//!   E -> G  BeaverOpening_0, InputMasks_0, EvaluatorInputs_0
+//!   G -> E  [OutputMasks_n-1], GarblerInputs_n, Tables_n, [BeaverOpening_n+1, InputMasks_n+1]
+//!   E -> G  [BeaverOpening_n+1, InputMasks_n+1, EvaluatorInputs_n+1], EvaluatorOutputs_n
+//!   G -> E  OutputMasks_K-1
+//! (phases per instance: "AND gates (Beaver)", "inputs", "garbled tables", "outputs";
+//! with the pipeline they interleave across instances)
 //! ```
 //!
 //! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
@@ -44,11 +46,18 @@
 //! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
 //! triples messages.)
 //!
+//! The evaluator's input labels take no OT: it learns the garbler's (MAC-checked)
+//! mask shares of its input wires, sends its masked inputs `y ^ lambda` in the clear
+//! and gets `L_{w,0} ^ (y ^ lambda) Delta_A` back (WRK17's online phase, as
+//! emp-ag2pc's `online()`; docs/protocol.md argues it).
+//!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
-//! by [`Machine::receive`] (or, for the message that completes an exchange, by the
-//! [`Machine::next_step`] right after this party's half of it, which does not depend
-//! on the peer's, was handed out) before any message that depends on the checked one
+//! by [`Machine::receive`] (or by a later [`Machine::next_step`]: for the message that
+//! completes an exchange, right after this party's half of it, which does not depend
+//! on the peer's, was handed out; in the online part, by the step that evaluates the
+//! tables or checks the garbler's Beaver half, which run once the messages queued
+//! before them are handed out) before any message that depends on the checked one
 //! (in particular before any output opening); after an error the machine only returns
 //! errors.
 
@@ -140,12 +149,86 @@ impl Default for Options {
     }
 }
 
-/// One instance in progress.
+/// One instance of the online part: its masks and what its steps have made so far.
 struct Instance {
+    /// This party's input bits.
     inputs: Vec<bool>,
+    /// `<lambda_w>` for every wire.
     masks: AuthShares,
+    /// My half of the Beaver step (`d`, `e` of every AND gate), kept until the peer's
+    /// half is checked against it.
+    de: AuthShares,
+    /// `<lambda_alpha lambda_beta>` per AND gate, once the Beaver step is done.
     sigma: AuthShares,
+    /// The session-wide index of its first AND gate (and triple).
     t0: usize,
+}
+
+/// An instance prepared: its masks, and this party's halves of its openings (the
+/// Beaver step's `d`, `e`; its mask shares of the peer's input wires), not yet sent.
+struct Prepared {
+    inst: Box<Instance>,
+    halves: [Message; 2],
+}
+
+/// Garbler: an instance garbled and sent, until the evaluator's output message for it
+/// has been checked.
+struct Garbled {
+    /// My mask shares of my output wires.
+    mask: AuthShares,
+    /// `L_{w,0}` of my output wires.
+    zero: Vec<Block>,
+    /// The opening of my mask shares of the evaluator's output wires: the
+    /// [`Message::OutputMasks`] sent once the evaluator's output message passed.
+    open: Vec<u8>,
+}
+
+/// Garbler: after the evaluator's output message of the instance before, the
+/// instance garbled since, the flight that carries it, and the next instance.
+type GbThen = (Box<Garbled>, Vec<Message>, Option<Box<Instance>>);
+
+/// Evaluator: an instance whose Beaver step is done.
+struct EvInstance {
+    inst: Box<Instance>,
+    /// My masked input bits (as sent in [`Message::EvaluatorInputs`]).
+    zhat_mine: Vec<bool>,
+}
+
+/// Evaluator: an instance with the garbler's inputs and tables, to evaluate.
+struct EvTables {
+    cur: EvInstance,
+    /// The garbler's masked input bits.
+    masked: Vec<bool>,
+    /// The labels of the garbler's input wires, then of mine.
+    labels: Vec<Block>,
+    tables: Vec<u8>,
+}
+
+/// Evaluator: what the garbler's next flight is for (see [`Machine::expect_flight`]):
+/// the instance whose output masks it opens, the one whose inputs and tables it
+/// carries, the one whose halves of the openings it carries (with my halves, to send
+/// once it is in).
+struct EvRound {
+    prev: Option<EvOutputs>,
+    cur: Option<EvInstance>,
+    next: Option<Box<Prepared>>,
+}
+
+/// Evaluator: an instance evaluated and its output message sent, until the garbler's
+/// opening of my output masks.
+struct EvOutputs {
+    /// My mask shares of my output wires.
+    my_mask: AuthShares,
+    /// The masked values of my output wires.
+    zhat: Vec<bool>,
+}
+
+/// Evaluator: the next instance after the garbler's halves of its openings are in:
+/// the garbler's Beaver opening (checked once the current instance is evaluated) and
+/// my masked inputs.
+struct EvNext {
+    inst: Box<Instance>,
+    peer_beaver: Vec<u8>,
     zhat_mine: Vec<bool>,
 }
 
@@ -232,44 +315,65 @@ enum Stage {
         opened: Vec<(Vec<usize>, Vec<bool>)>,
         peer: Vec<Vec<u8>>,
     },
-    // One instance.
-    Beaver {
-        inst: Instance,
-        de: AuthShares,
+    // The online part: one instance after another, pipelined (see `start_online`).
+    /// Garbler, work (while the evaluator answers the flight just sent): prepare the
+    /// instance after `next`, whose halves that flight carried; `prev` is the instance
+    /// before `next`, garbled, until its outputs.
+    GbPrepare {
+        next: Box<Instance>,
+        prev: Option<Box<Garbled>>,
     },
-    InputMasks {
-        inst: Instance,
+    /// Garbler: waiting for the evaluator's Beaver half of `inst`; `ahead` is the
+    /// instance after it, prepared, its halves not sent yet.
+    GbBeaver {
+        inst: Box<Instance>,
+        prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
     },
-    GbInputExtend {
-        inst: Instance,
-        zero: Vec<Block>,
+    /// Garbler: waiting for the evaluator's opening of my input wires' masks.
+    GbInputMasks {
+        inst: Box<Instance>,
+        prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
     },
-    GbInputProof {
-        inst: Instance,
-        zero: Vec<Block>,
-        pending: kos::PendingSender,
+    /// Garbler: waiting for the evaluator's masked inputs.
+    GbEvInputs {
+        inst: Box<Instance>,
+        prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
+        zhat_mine: Vec<bool>,
     },
+    /// Garbler, work: garble `inst` (its inputs' labels, its tables).
+    GbGarble {
+        inst: Box<Instance>,
+        prev: Option<Box<Garbled>>,
+        ahead: Option<Box<Prepared>>,
+        zhat_mine: Vec<bool>,
+        zhat_peer: Vec<bool>,
+    },
+    /// Garbler: waiting for the evaluator's output message of `prev`; then `then`
+    /// (the instance garbled since, the flight that carries it, the next instance).
     GbOutputs {
-        inst: Instance,
-        zero: Vec<Block>,
+        prev: Box<Garbled>,
+        then: Option<GbThen>,
     },
-    EvInputChallenge {
-        inst: Instance,
-        pending: kos::PendingReceiver,
+    /// Evaluator: waiting for the garbler's flight: the opening of `prev`'s output
+    /// masks, `cur`'s inputs and tables, `next`'s Beaver and input-mask halves (each
+    /// where there is such an instance); `got` collects it.
+    EvFlight {
+        round: Box<EvRound>,
+        got: Vec<Message>,
     },
-    EvInputs {
-        inst: Instance,
-        zhat: Vec<bool>,
-        label: Vec<Block>,
+    /// Evaluator, work: evaluate `cur` (its garbler inputs and tables) and send its
+    /// output message.
+    EvEvaluate {
+        cur: Option<Box<EvTables>>,
+        next: Option<Box<EvNext>>,
     },
-    EvTables {
-        inst: Instance,
-        zhat: Vec<bool>,
-        label: Vec<Block>,
-    },
-    EvOutputMasks {
-        my_mask: AuthShares,
-        zhat: Vec<bool>,
+    /// Evaluator, work: the Beaver step of `next`, and my halves of the instance after.
+    EvPrepare {
+        out: Option<EvOutputs>,
+        next: Option<Box<EvNext>>,
     },
     Done,
     Failed,
@@ -353,7 +457,7 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
     ) -> Result<Machine<'c, R>> {
         let role = pre.role;
         let mut m = Machine::bare(role, circuit, Pre::Lent(pre), VecDeque::from([inputs.to_vec()]), rng);
-        m.stage = m.next_instance()?;
+        m.stage = m.start_online()?;
         Ok(m)
     }
 
@@ -509,6 +613,19 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 Stage::EvSending { .. } | Stage::GbSending { .. } => {
                     let stage = std::mem::replace(&mut self.stage, Stage::Failed);
                     match self.produce(stage) {
+                        Ok(next) => self.stage = next,
+                        Err(e) => {
+                            self.fail();
+                            return Err(e);
+                        }
+                    }
+                }
+                Stage::GbGarble { .. }
+                | Stage::GbPrepare { .. }
+                | Stage::EvEvaluate { .. }
+                | Stage::EvPrepare { .. } => {
+                    let stage = std::mem::replace(&mut self.stage, Stage::Failed);
+                    match self.work(stage) {
                         Ok(next) => self.stage = next,
                         Err(e) => {
                             self.fail();
@@ -838,160 +955,45 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 self.chunk_done(acc)?
             }
 
-            // ---- One instance ----
-            (Stage::Beaver { mut inst, de }, Message::BeaverOpening(o)) => {
-                let pre = made(&mut self.pre)?;
-                let peer = de.check_open(&pre.delta, "Beaver openings", &o)?;
-                inst.sigma = beaver_finish(role, &pre.delta, &de, &peer, &pre.triples, inst.t0);
+            // ---- The online part (see `start_online`) ----
+            (Stage::GbBeaver { mut inst, prev, ahead }, Message::BeaverOpening(o)) => {
+                self.beaver(&mut inst, &o)?;
                 self.phase("AND gates (Beaver)");
-                // Each party opens its shares of the masks of the peer's input wires.
-                let peer_inputs = &self.wires_in[1 - role.index() as usize];
-                let mut theirs = AuthShares::default();
-                for &w in peer_inputs {
-                    theirs.push_from(&inst.masks, w);
-                }
-                let bits = self.wires_in[role.index() as usize].len();
-                self.exchange(
-                    vec![Message::InputMasks(theirs.open("input masks"))],
-                    Expect::InputMasks { bits },
-                );
-                Stage::InputMasks { inst }
+                Stage::GbInputMasks { inst, prev, ahead }
             }
-            (Stage::InputMasks { mut inst }, Message::InputMasks(o)) => {
-                let me = role.index() as usize;
-                let pre = made(&mut self.pre)?;
-                let mut mine = AuthShares::default();
-                for &w in &self.wires_in[me] {
-                    mine.push_from(&inst.masks, w);
-                }
-                let peer_bits = mine.check_open(&pre.delta, "input masks", &o)?;
-                // z^ = x ^ lambda for my inputs.
-                inst.zhat_mine = inst
-                    .inputs
-                    .iter()
-                    .zip(&mine.bits)
-                    .zip(&peer_bits)
-                    .map(|((&x, &a), &b)| x ^ a ^ b)
-                    .collect();
-                match role {
-                    Role::Garbler => {
-                        let mut zero = vec![Block::ZERO; self.circuit.num_wires() as usize];
-                        for &w in &self.wires_in[0] {
-                            zero[w] = Block::random(&mut self.rng);
-                        }
-                        self.waiting
-                            .push_back(Expect::OtExtend { ots: self.wires_in[1].len() + kos::CHECK_OTS });
-                        Stage::GbInputExtend { inst, zero }
-                    }
-                    Role::Evaluator => {
-                        // My input labels by KOS-checked correlated OT.
-                        let (ext, pending) = pre.mine.extend(&mut self.rng, &inst.zhat_mine).map_err(ot)?;
-                        self.send(Message::OtExtend(ext));
-                        self.waiting.push_back(Expect::KosChallenge);
-                        Stage::EvInputChallenge { inst, pending }
-                    }
-                }
+            (Stage::GbInputMasks { inst, prev, ahead }, Message::InputMasks(o)) => {
+                let zhat_mine = self.masked_inputs(&inst, &o)?;
+                Stage::GbEvInputs { inst, prev, ahead, zhat_mine }
             }
-            (Stage::GbInputExtend { inst, zero }, Message::OtExtend(ext)) => {
-                let pre = made(&mut self.pre)?;
-                let (c, pending) =
-                    pre.theirs.extend(&mut self.rng, self.wires_in[1].len(), &ext).map_err(ot)?;
-                self.send(Message::KosChallenge(c));
-                self.waiting.push_back(Expect::KosProof);
-                Stage::GbInputProof { inst, zero, pending }
-            }
-            (Stage::GbInputProof { inst, mut zero, pending }, Message::KosProof(proof)) => {
-                for (&w, k) in self.wires_in[1].iter().zip(pending.verify(&proof).map_err(ot)?) {
-                    zero[w] = k;
-                }
-                let pre = made(&mut self.pre)?;
-                let d = pre.delta.as_block();
-                let labels = self.wires_in[0]
-                    .iter()
-                    .zip(&inst.zhat_mine)
-                    .map(|(&w, &z)| zero[w].xor_if(d, Choice::from(z as u8)))
-                    .collect();
-                let wires =
-                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
-                let tables = garble(self.circuit, &mut self.rng, &pre.delta, &wires, &mut zero);
-                self.send(Message::GarblerInputs { masked: inst.zhat_mine.clone(), labels });
+            (Stage::GbEvInputs { inst, prev, ahead, zhat_mine }, Message::EvaluatorInputs(zhat_peer)) => {
                 self.phase("inputs");
-                self.send(Message::Tables(tables));
-                self.phase("garbled tables");
-                self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
-                Stage::GbOutputs { inst, zero }
+                Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer }
             }
-            (Stage::GbOutputs { inst, zero }, Message::EvaluatorOutputs { masked, labels, masks }) => {
+            (Stage::GbOutputs { prev, then }, Message::EvaluatorOutputs { masked, labels, masks }) => {
                 let pre = made(&mut self.pre)?;
-                let mine = &self.wires_out[0];
-                let my_mask = check_output_labels(&inst.masks, &pre.delta, &zero, mine, &masked, &labels)?;
+                check_output_labels(&pre.delta, &self.wires_out[0], &prev.zero, &masked, &labels)?;
+                let my_mask = prev.mask;
                 let peer_mask = my_mask.check_open(&pre.delta, "output masks", &masks)?;
-                // Then the evaluator's outputs: my mask shares, opened.
-                let mut open = AuthShares::default();
-                for &w in &self.wires_out[1] {
-                    open.push_from(&inst.masks, w);
-                }
-                self.send(Message::OutputMasks(open.open("output masks")));
-                self.phase("outputs");
+                // Only now the evaluator's outputs: my mask shares, opened.
+                self.send(Message::OutputMasks(prev.open));
                 let values: Vec<(bool, bool, bool)> =
                     (0..masked.len()).map(|i| (masked[i], my_mask.bits[i], peer_mask[i])).collect();
                 self.outputs.push(assemble(self.circuit, 0, &values)?);
-                drop((inst, zero));
-                self.next_instance()?
-            }
-            (Stage::EvInputChallenge { inst, pending }, Message::KosChallenge(c)) => {
-                let (proof, labels) = pending.respond(&c);
-                self.send(Message::KosProof(proof));
-                let nw = self.circuit.num_wires() as usize;
-                let (mut zhat, mut label) = (vec![false; nw], vec![Block::ZERO; nw]);
-                for ((&w, &z), l) in self.wires_in[1].iter().zip(&inst.zhat_mine).zip(labels) {
-                    zhat[w] = z;
-                    label[w] = l;
-                }
-                self.waiting.push_back(Expect::GarblerInputs { wires: self.wires_in[0].len() });
-                Stage::EvInputs { inst, zhat, label }
-            }
-            (Stage::EvInputs { inst, mut zhat, mut label }, Message::GarblerInputs { masked, labels }) => {
-                for ((&w, &z), &l) in self.wires_in[0].iter().zip(&masked).zip(&labels) {
-                    zhat[w] = z;
-                    label[w] = l;
-                }
-                self.phase("inputs");
-                self.waiting.push_back(Expect::Tables { ands: self.ands.len() });
-                Stage::EvTables { inst, zhat, label }
-            }
-            (Stage::EvTables { inst, zhat, label }, Message::Tables(tables)) => {
-                let pre = made(&mut self.pre)?;
-                let wires =
-                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
-                let (zhat, label) = evaluate(self.circuit, &pre.delta, &wires, zhat, label, &tables)?;
-                drop(tables);
-                self.phase("garbled tables");
-                // Outputs: the garbler's first (z^, labels, my mask shares), then mine.
-                let theirs = &self.wires_out[0];
-                let mut open = AuthShares::default();
-                theirs.iter().for_each(|&w| open.push_from(&inst.masks, w));
-                let msg = Message::EvaluatorOutputs {
-                    masked: theirs.iter().map(|&w| zhat[w]).collect(),
-                    labels: theirs.iter().map(|&w| label[w]).collect(),
-                    masks: open.open("output masks"),
+                let next = match then {
+                    Some((garbled, flight, next)) => self.garbler_flight(garbled, flight, next),
+                    None => Stage::Done,
                 };
-                let mut my_mask = AuthShares::default();
-                self.wires_out[1].iter().for_each(|&w| my_mask.push_from(&inst.masks, w));
-                let zhat = self.wires_out[1].iter().map(|&w| zhat[w]).collect();
-                self.send(msg);
-                self.waiting.push_back(Expect::OutputMasks { bits: my_mask.len() });
-                Stage::EvOutputMasks { my_mask, zhat }
-            }
-            (Stage::EvOutputMasks { my_mask, zhat }, Message::OutputMasks(o)) => {
-                let pre = made(&mut self.pre)?;
-                let peer_mask = my_mask.check_open(&pre.delta, "output masks", &o)?;
                 self.phase("outputs");
-                let values: Vec<(bool, bool, bool)> =
-                    (0..zhat.len()).map(|i| (zhat[i], my_mask.bits[i], peer_mask[i])).collect();
-                self.outputs.push(assemble(self.circuit, 1, &values)?);
-                self.next_instance()?
+                next
             }
+            (Stage::EvFlight { round, mut got }, msg) => {
+                got.push(msg);
+                if !self.waiting.is_empty() {
+                    return Ok(Stage::EvFlight { round, got });
+                }
+                self.evaluator_flight(*round, got)?
+            }
+
             (_, msg) => {
                 return Err(internal(&format!("a {} message in a stage that does not take it", msg.name())))
             }
@@ -1113,8 +1115,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let Pre::Making(m) = std::mem::replace(&mut self.pre, Pre::Moving) else {
             return Err(internal("no preprocessing in the making"));
         };
-        let Making { delta, plan, instances, masks, triples, mine, theirs, .. } = *m;
-        let (mine, theirs) = mine.zip(theirs).ok_or_else(|| internal("no OT sessions"))?;
+        // The KOS sessions end here: the online part needs no OT.
+        let Making { delta, plan, instances, masks, triples, .. } = *m;
         self.pre = Pre::Owned(Box::new(Preprocessed {
             role: self.role,
             delta,
@@ -1124,16 +1126,55 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             next: 0,
             masks,
             triples,
-            mine,
-            theirs,
         }));
-        self.next_instance()
+        self.start_online()
     }
 
-    /// Starts the next instance (its Beaver step), or ends the machine.
-    fn next_instance(&mut self) -> Result<Stage> {
-        let Some(inputs) = self.inputs.pop_front() else {
+    /// Starts the online part (after the preprocessing, or for the one instance of a
+    /// [`Machine::instance`]), or ends the machine if there are no instances.
+    ///
+    /// The online part is pipelined two instances deep, in *flights*: all messages of
+    /// one direction, then all of the other, so no two messages cross on the wire (the
+    /// drivers send a whole flight before they read). With `n` the instance:
+    ///
+    /// ```text
+    /// G -> E  BeaverOpening_0, InputMasks_0
+    /// E -> G  BeaverOpening_0, InputMasks_0, EvaluatorInputs_0
+    /// G -> E  [OutputMasks_n-1], GarblerInputs_n, Tables_n, [BeaverOpening_n+1, InputMasks_n+1]
+    /// E -> G  [BeaverOpening_n+1, InputMasks_n+1, EvaluatorInputs_n+1], EvaluatorOutputs_n
+    ///   ... (n = 0, 1, ..., K - 1; the bracketed parts where instance n-1 or n+1 exists)
+    /// G -> E  OutputMasks_K-1
+    /// ```
+    ///
+    /// The evaluator sends its halves for `n + 1` before it evaluates `n`, so the
+    /// garbler garbles `n + 1` while the evaluator evaluates `n` (and prepares `n + 2`,
+    /// its masks and halves, while the evaluator reads its flight and answers); the garbler opens the
+    /// evaluator's output masks of `n` only after it checked the evaluator's output
+    /// message of `n`, which the evaluator sends only after every table of `n` passed.
+    fn start_online(&mut self) -> Result<Stage> {
+        let Some(first) = self.prepare()? else {
             return Ok(Stage::Done);
+        };
+        Ok(match self.role {
+            Role::Garbler => {
+                let Prepared { inst, halves } = *first;
+                halves.into_iter().for_each(|m| self.send(m));
+                Stage::GbPrepare { next: inst, prev: None }
+            }
+            Role::Evaluator => {
+                self.expect_flight(false, false, true);
+                let round = EvRound { prev: None, cur: None, next: Some(first) };
+                Stage::EvFlight { round: Box::new(round), got: Vec::new() }
+            }
+        })
+    }
+
+    /// The next instance's masks and this party's halves of its openings (the Beaver
+    /// step's `d`, `e`, and my mask shares of the peer's input wires), not yet sent;
+    /// `None` once every instance has started.
+    fn prepare(&mut self) -> Result<Option<Box<Prepared>>> {
+        let Some(inputs) = self.inputs.pop_front() else {
+            return Ok(None);
         };
         let pre = made(&mut self.pre)?;
         pre.check_next(self.circuit, &inputs)?;
@@ -1142,13 +1183,238 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let masks = instance_masks(pre, self.circuit, instance);
         let t0 = instance * pre.n_and;
         let de = beaver_open(&masks, &self.ands, &pre.triples, t0);
-        let open = de.open("Beaver openings");
-        self.exchange(
-            vec![Message::BeaverOpening(open)],
-            Expect::BeaverOpening { bits: 2 * self.ands.len() },
-        );
-        let inst = Instance { inputs, masks, sigma: AuthShares::default(), t0, zhat_mine: Vec::new() };
-        Ok(Stage::Beaver { inst, de })
+        let beaver = Message::BeaverOpening(de.open("Beaver openings"));
+        let peer_inputs = &self.wires_in[self.role.peer().index() as usize];
+        let mut theirs = AuthShares::with_capacity(peer_inputs.len());
+        peer_inputs.iter().for_each(|&w| theirs.push_from(&masks, w));
+        let input_masks = Message::InputMasks(theirs.open("input masks"));
+        let inst = Box::new(Instance { inputs, masks, de, sigma: AuthShares::default(), t0 });
+        Ok(Some(Box::new(Prepared { inst, halves: [beaver, input_masks] })))
+    }
+
+    /// The Beaver step of `inst` on the peer's opening of its half: checked, then
+    /// `<lambda_alpha lambda_beta>` per AND gate.
+    fn beaver(&mut self, inst: &mut Instance, opening: &[u8]) -> Result<()> {
+        let pre = made(&mut self.pre)?;
+        let peer = inst.de.check_open(&pre.delta, "Beaver openings", opening)?;
+        inst.sigma = beaver_finish(self.role, &pre.delta, &inst.de, &peer, &pre.triples, inst.t0);
+        inst.de = AuthShares::default();
+        Ok(())
+    }
+
+    /// My inputs' masked values `x ^ lambda`, from the peer's opening of its shares of
+    /// their masks (checked).
+    fn masked_inputs(&mut self, inst: &Instance, opening: &[u8]) -> Result<Vec<bool>> {
+        let pre = made(&mut self.pre)?;
+        let me = &self.wires_in[self.role.index() as usize];
+        let mut mine = AuthShares::with_capacity(me.len());
+        me.iter().for_each(|&w| mine.push_from(&inst.masks, w));
+        let peer = mine.check_open(&pre.delta, "input masks", opening)?;
+        Ok(inst.inputs.iter().zip(&mine.bits).zip(&peer).map(|((&x, &a), &b)| x ^ a ^ b).collect())
+    }
+
+    /// Garbler: waits for the evaluator's halves of an instance and its masked inputs.
+    fn expect_halves(&mut self) {
+        self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.ands.len() });
+        self.waiting.push_back(Expect::InputMasks { bits: self.wires_in[0].len() });
+        self.waiting.push_back(Expect::EvaluatorInputs { wires: self.wires_in[1].len() });
+    }
+
+    /// Evaluator: waits for the garbler's flight: the opening of the previous
+    /// instance's output masks, the current one's inputs and tables, the next one's
+    /// halves (each if there is such an instance).
+    fn expect_flight(&mut self, prev: bool, cur: bool, next: bool) {
+        if prev {
+            self.waiting.push_back(Expect::OutputMasks { bits: self.wires_out[1].len() });
+        }
+        if cur {
+            let (garbler, evaluator) = (self.wires_in[0].len(), self.wires_in[1].len());
+            self.waiting.push_back(Expect::GarblerInputs { garbler, evaluator });
+            self.waiting.push_back(Expect::Tables { ands: self.ands.len() });
+        }
+        if next {
+            self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.ands.len() });
+            self.waiting.push_back(Expect::InputMasks { bits: self.wires_in[1].len() });
+        }
+    }
+
+    /// Garbler: sends a flight (an instance's inputs and tables, the next instance's
+    /// halves), then prepares the instance after (see [`Stage::GbPrepare`]) or waits
+    /// for the last output message.
+    fn garbler_flight(
+        &mut self,
+        garbled: Box<Garbled>,
+        flight: Vec<Message>,
+        next: Option<Box<Instance>>,
+    ) -> Stage {
+        flight.into_iter().for_each(|m| self.send(m));
+        match next {
+            Some(next) => Stage::GbPrepare { next, prev: Some(garbled) },
+            None => {
+                self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
+                Stage::GbOutputs { prev: garbled, then: None }
+            }
+        }
+    }
+
+    /// Evaluator: the garbler's whole flight is in (`got`, in the order of
+    /// [`Machine::expect_flight`]): my outputs of `prev`, and my halves of `next` and
+    /// its masked inputs sent at once (they do not depend on `cur`, which is evaluated
+    /// after they are on their way).
+    fn evaluator_flight(&mut self, round: EvRound, got: Vec<Message>) -> Result<Stage> {
+        let EvRound { prev, cur, next } = round;
+        let mut got = got.into_iter();
+        let mut take = || got.next().ok_or_else(|| internal("a message of the flight is missing"));
+        if let Some(out) = prev {
+            let Message::OutputMasks(o) = take()? else {
+                return Err(internal("not the output masks"));
+            };
+            let pre = made(&mut self.pre)?;
+            let peer_mask = out.my_mask.check_open(&pre.delta, "output masks", &o)?;
+            let values: Vec<(bool, bool, bool)> =
+                (0..out.zhat.len()).map(|i| (out.zhat[i], out.my_mask.bits[i], peer_mask[i])).collect();
+            self.outputs.push(assemble(self.circuit, 1, &values)?);
+            self.phase("outputs");
+        }
+        let cur = match cur {
+            Some(c) => {
+                let (Message::GarblerInputs { masked, labels }, Message::Tables(tables)) = (take()?, take()?)
+                else {
+                    return Err(internal("not the garbler's inputs and tables"));
+                };
+                Some(Box::new(EvTables { cur: c, masked, labels, tables }))
+            }
+            None => None,
+        };
+        let next = match next {
+            Some(prepared) => {
+                let Prepared { inst, halves } = *prepared;
+                let (Message::BeaverOpening(peer_beaver), Message::InputMasks(o)) = (take()?, take()?) else {
+                    return Err(internal("not the Beaver and input-mask openings"));
+                };
+                let zhat_mine = self.masked_inputs(&inst, &o)?;
+                halves.into_iter().for_each(|m| self.send(m));
+                self.send(Message::EvaluatorInputs(zhat_mine.clone()));
+                self.phase("inputs");
+                Some(Box::new(EvNext { inst, peer_beaver, zhat_mine }))
+            }
+            None => None,
+        };
+        Ok(Stage::EvEvaluate { cur, next })
+    }
+
+    /// The online part's steps that wait for nothing (run by [`Machine::next_step`]
+    /// once what was queued before them is handed out): garbling, evaluating, the
+    /// next instance's preparation.
+    fn work(&mut self, stage: Stage) -> Result<Stage> {
+        Ok(match stage {
+            Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer } => {
+                let pre = made(&mut self.pre)?;
+                let d = pre.delta.as_block();
+                // Fresh zero-labels for every input wire; the active label of each is
+                // `L_{w,0} ^ z^ Delta_A`, for the evaluator's wires with the masked
+                // values it sent.
+                let mut zero = vec![Block::ZERO; self.circuit.num_wires() as usize];
+                let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
+                inputs.clone().for_each(|&w| zero[w] = Block::random(&mut self.rng));
+                let labels = inputs
+                    .zip(zhat_mine.iter().chain(&zhat_peer))
+                    .map(|(&w, &z)| zero[w].xor_if(d, Choice::from(z as u8)))
+                    .collect();
+                let wires =
+                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
+                let tables = garble(self.circuit, &mut self.rng, &pre.delta, &wires, &mut zero);
+                let mut open = AuthShares::with_capacity(self.wires_out[1].len());
+                self.wires_out[1].iter().for_each(|&w| open.push_from(&inst.masks, w));
+                // Kept until the outputs: what they need of my output wires (the
+                // instance's masks and labels go now).
+                let mine = &self.wires_out[0];
+                let mut mask = AuthShares::with_capacity(mine.len());
+                mine.iter().for_each(|&w| mask.push_from(&inst.masks, w));
+                let zero = mine.iter().map(|&w| zero[w]).collect();
+                let garbled = Box::new(Garbled { mask, zero, open: open.open("output masks") });
+                let mut flight =
+                    vec![Message::GarblerInputs { masked: zhat_mine, labels }, Message::Tables(tables)];
+                let next = ahead.map(|p| {
+                    let Prepared { inst, halves } = *p;
+                    flight.extend(halves);
+                    inst
+                });
+                self.phase("garbled tables");
+                match prev {
+                    Some(prev) => {
+                        self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
+                        Stage::GbOutputs { prev, then: Some((garbled, flight, next)) }
+                    }
+                    None => self.garbler_flight(garbled, flight, next),
+                }
+            }
+            Stage::GbPrepare { next, prev } => {
+                let ahead = self.prepare()?;
+                self.phase("AND gates (Beaver)");
+                self.expect_halves();
+                Stage::GbBeaver { inst: next, prev, ahead }
+            }
+            Stage::EvEvaluate { cur, next } => {
+                let out = match cur {
+                    Some(t) => Some(self.evaluate_instance(*t)?),
+                    None => None,
+                };
+                Stage::EvPrepare { out, next }
+            }
+            Stage::EvPrepare { out, next } => {
+                let cur = match next {
+                    Some(next) => {
+                        let EvNext { mut inst, peer_beaver, zhat_mine } = *next;
+                        self.beaver(&mut inst, &peer_beaver)?;
+                        Some(EvInstance { inst, zhat_mine })
+                    }
+                    None => None,
+                };
+                let next = self.prepare()?;
+                self.phase("AND gates (Beaver)");
+                if out.is_none() && cur.is_none() {
+                    return Ok(Stage::Done);
+                }
+                self.expect_flight(out.is_some(), cur.is_some(), next.is_some());
+                Stage::EvFlight { round: Box::new(EvRound { prev: out, cur, next }), got: Vec::new() }
+            }
+            _ => return Err(internal("no work in this stage")),
+        })
+    }
+
+    /// Evaluator: evaluates one instance from the garbler's masked inputs and labels
+    /// (`masked`, and `labels` of its input wires then mine) and its tables, and sends
+    /// the output message (for the garbler's outputs: masked values, labels and my
+    /// mask shares, opened).
+    fn evaluate_instance(&mut self, t: EvTables) -> Result<EvOutputs> {
+        let EvTables { cur: c, masked, labels, tables } = t;
+        let pre = made(&mut self.pre)?;
+        let inst = &c.inst;
+        let nw = self.circuit.num_wires() as usize;
+        let (mut zhat, mut label) = (vec![false; nw], vec![Block::ZERO; nw]);
+        let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
+        for ((&w, &z), &l) in inputs.zip(masked.iter().chain(&c.zhat_mine)).zip(&labels) {
+            zhat[w] = z;
+            label[w] = l;
+        }
+        let wires = Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
+        let (zhat, label) = evaluate(self.circuit, &pre.delta, &wires, zhat, label, &tables)?;
+        drop(tables);
+        let theirs = &self.wires_out[0];
+        let mut open = AuthShares::with_capacity(theirs.len());
+        theirs.iter().for_each(|&w| open.push_from(&inst.masks, w));
+        let msg = Message::EvaluatorOutputs {
+            masked: theirs.iter().map(|&w| zhat[w]).collect(),
+            labels: theirs.iter().map(|&w| label[w]).collect(),
+            masks: open.open("output masks"),
+        };
+        self.send(msg);
+        self.phase("garbled tables");
+        let mine = &self.wires_out[1];
+        let mut my_mask = AuthShares::with_capacity(mine.len());
+        mine.iter().for_each(|&w| my_mask.push_from(&inst.masks, w));
+        Ok(EvOutputs { my_mask, zhat: mine.iter().map(|&w| zhat[w]).collect() })
     }
 }
 

@@ -67,11 +67,16 @@ pub enum Message {
     BeaverOpening(Vec<u8>),
     /// Either: the opening of this party's mask shares of the peer's input wires.
     InputMasks(Vec<u8>),
-    /// Garbler: its inputs' masked values and active labels.
+    /// Evaluator: its inputs' masked values `z^ = y ^ lambda`, in the clear (uniform
+    /// to the garbler, which holds only a key for the evaluator's share of `lambda`).
+    EvaluatorInputs(Vec<bool>),
+    /// Garbler: its inputs' masked values, and the active labels of every input wire
+    /// (its own, then the evaluator's, whose masked values it was sent).
     GarblerInputs {
         /// `z^ = x ^ lambda` per input wire of the garbler.
         masked: Vec<bool>,
-        /// `L_{w, z^}` per input wire.
+        /// `L_{w, z^}` per input wire of the garbler, then per input wire of the
+        /// evaluator.
         labels: Vec<Block>,
     },
     /// Garbler: the authenticated garbled tables, 4 rows of 32 bytes per AND gate.
@@ -156,10 +161,18 @@ pub enum Expect {
         /// Opened bits.
         bits: usize,
     },
-    /// [`Message::GarblerInputs`] for `wires` input wires.
+    /// [`Message::EvaluatorInputs`] for `wires` input wires.
+    EvaluatorInputs {
+        /// The evaluator's input wires.
+        wires: usize,
+    },
+    /// [`Message::GarblerInputs`]: masked values for `garbler` input wires, labels for
+    /// those and `evaluator` more.
     GarblerInputs {
         /// The garbler's input wires.
-        wires: usize,
+        garbler: usize,
+        /// The evaluator's input wires.
+        evaluator: usize,
     },
     /// [`Message::Tables`] of `ands` AND gates.
     Tables {
@@ -201,7 +214,10 @@ impl Expect {
             | Expect::BeaverOpening { bits }
             | Expect::InputMasks { bits }
             | Expect::OutputMasks { bits } => open_len(bits),
-            Expect::GarblerInputs { wires } => labels(wires),
+            Expect::EvaluatorInputs { wires } => wires.div_ceil(8),
+            Expect::GarblerInputs { garbler, evaluator } => {
+                labels(garbler).saturating_add(evaluator.saturating_mul(16))
+            }
             Expect::Tables { ands } => ands.saturating_mul(128),
             Expect::EvaluatorOutputs { wires } => labels(wires).saturating_add(open_len(wires)),
         }
@@ -224,6 +240,7 @@ impl Expect {
             Expect::BucketOpening { .. } => "bucket opening",
             Expect::BeaverOpening { .. } => "Beaver openings",
             Expect::InputMasks { .. } => "input masks",
+            Expect::EvaluatorInputs { .. } => "evaluator inputs",
             Expect::GarblerInputs { .. } => "garbler inputs",
             Expect::Tables { .. } => "garbled tables",
             Expect::EvaluatorOutputs { .. } => "output message",
@@ -255,6 +272,7 @@ impl Message {
             Message::BucketOpening(_) => "bucket opening",
             Message::BeaverOpening(_) => "Beaver openings",
             Message::InputMasks(_) => "input masks",
+            Message::EvaluatorInputs(_) => "evaluator inputs",
             Message::GarblerInputs { .. } => "garbler inputs",
             Message::Tables(_) => "garbled tables",
             Message::EvaluatorOutputs { .. } => "output message",
@@ -286,6 +304,7 @@ impl Message {
             | Message::InputMasks(b)
             | Message::Tables(b)
             | Message::OutputMasks(b) => Cow::Borrowed(b),
+            Message::EvaluatorInputs(masked) => Cow::Owned(pack_bits(masked)),
             Message::GarblerInputs { masked, labels } => Cow::Owned(with_labels(masked, labels)),
             Message::EvaluatorOutputs { masked, labels, masks } => {
                 let mut out = with_labels(masked, labels);
@@ -300,11 +319,11 @@ fn ot(e: mpc_ot::OtError) -> AuthError {
     AuthError::Ot(e.to_string())
 }
 
-/// `n` bits then `n` labels at the start of `bytes` (whose length the caller checked).
-fn bits_and_labels(what: &'static str, bytes: &[u8], n: usize) -> Result<(Vec<bool>, Vec<Block>)> {
+/// `n` bits then `m` labels at the start of `bytes` (whose length the caller checked).
+fn bits_and_labels(what: &'static str, bytes: &[u8], n: usize, m: usize) -> Result<(Vec<bool>, Vec<Block>)> {
     let masked =
         unpack_bits(&bytes[..n.div_ceil(8)], n).map_err(|reason| AuthError::Malformed { what, reason })?;
-    let labels = bytes[n.div_ceil(8)..n.div_ceil(8) + 16 * n]
+    let labels = bytes[n.div_ceil(8)..n.div_ceil(8) + 16 * m]
         .chunks_exact(16)
         .map(|c| {
             let mut b = [0u8; 16];
@@ -375,14 +394,20 @@ pub fn decode(expect: Expect, bytes: Vec<u8>) -> Result<Message> {
             exact(&bytes)?;
             Message::Tables(bytes)
         }
-        Expect::GarblerInputs { wires } => {
+        Expect::EvaluatorInputs { wires } => {
             exact(&bytes)?;
-            let (masked, labels) = bits_and_labels(what, &bytes, wires)?;
+            Message::EvaluatorInputs(
+                unpack_bits(&bytes, wires).map_err(|reason| AuthError::Malformed { what, reason })?,
+            )
+        }
+        Expect::GarblerInputs { garbler, evaluator } => {
+            exact(&bytes)?;
+            let (masked, labels) = bits_and_labels(what, &bytes, garbler, garbler + evaluator)?;
             Message::GarblerInputs { masked, labels }
         }
         Expect::EvaluatorOutputs { wires } => {
             exact(&bytes)?;
-            let (masked, labels) = bits_and_labels(what, &bytes, wires)?;
+            let (masked, labels) = bits_and_labels(what, &bytes, wires, wires)?;
             let masks = bytes[wires.div_ceil(8) + 16 * wires..].to_vec();
             Message::EvaluatorOutputs { masked, labels, masks }
         }
@@ -410,14 +435,30 @@ mod tests {
         let bytes = m.to_wire().into_owned();
         match decode(Expect::EvaluatorOutputs { wires: 3 }, bytes).unwrap() {
             Message::EvaluatorOutputs { masked: m2, labels: l2, masks } => {
-                assert_eq!((m2, l2, masks), (masked, labels, vec![9; 38]));
+                assert_eq!((m2, l2, masks), (masked, labels.clone(), vec![9; 38]));
             }
+            other => panic!("{other:?}"),
+        }
+        // The garbler's inputs carry labels for the evaluator's wires too.
+        let m = Message::GarblerInputs { masked: vec![true], labels: labels.clone() };
+        match decode(Expect::GarblerInputs { garbler: 1, evaluator: 2 }, m.to_wire().into_owned()).unwrap() {
+            Message::GarblerInputs { masked: m2, labels: l2 } => assert_eq!((m2, l2), (vec![true], labels)),
             other => panic!("{other:?}"),
         }
         // A set padding bit in the packed masked values is refused.
         let mut bad =
             Message::GarblerInputs { masked: vec![true], labels: vec![Block::ZERO] }.to_wire().into_owned();
         bad[0] |= 0x80;
-        assert!(matches!(decode(Expect::GarblerInputs { wires: 1 }, bad), Err(AuthError::Malformed { .. })));
+        let e = Expect::GarblerInputs { garbler: 1, evaluator: 0 };
+        assert!(matches!(decode(e, bad), Err(AuthError::Malformed { .. })));
+        // The evaluator's masked bits: exactly ceil(n/8) bytes, padding bits zero.
+        let m = Message::EvaluatorInputs(vec![true, false, true]);
+        let e = Expect::EvaluatorInputs { wires: 3 };
+        assert!(
+            matches!(decode(e, m.to_wire().into_owned()), Ok(Message::EvaluatorInputs(b)) if b == [true, false, true])
+        );
+        assert!(matches!(decode(e, vec![0x08]), Err(AuthError::Malformed { .. })));
+        assert!(matches!(decode(e, vec![]), Err(AuthError::Malformed { .. })));
+        assert!(matches!(decode(e, vec![0, 0]), Err(AuthError::TooLarge { .. })));
     }
 }

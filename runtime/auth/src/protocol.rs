@@ -17,10 +17,11 @@
 //!    openings).
 //! 4. **Inputs**: for the garbler's input wires the evaluator opens its mask share (the
 //!    garbler checks the MAC), the garbler sends `z^ = x ^ lambda` and the label
-//!    `L_{w,z^}`; for the evaluator's the garbler opens its share, and the evaluator gets
-//!    `L_{w,z^}` by KOS-checked correlated OT under `Delta_A` (whose zero-labels become
-//!    the garbler's `L_{w,0}`). A masked value `z^` is uniform to the garbler, so no
-//!    selective failure on these OTs depends on the evaluator's input.
+//!    `L_{w,z^}`; for the evaluator's the garbler opens its share (the evaluator checks
+//!    the MAC), the evaluator sends `z^ = y ^ lambda` in the clear and the garbler
+//!    answers with `L_{w,z^}` (no OT: WRK17's online phase, as emp-ag2pc's; a masked
+//!    value is uniform to the garbler, which holds only a key for the evaluator's
+//!    share of `lambda`, so no selective failure depends on the evaluator's input).
 //! 5. **Garbled tables**: for each AND gate and row `(i, j)` (the masked input values),
 //!    `r_ij = lambda_sigma ^ lambda_gamma ^ i lambda_beta ^ j lambda_alpha ^ i j` is the
 //!    masked output; the garbler encrypts under `H(L_{alpha,i}, L_{beta,j}, gate, ij)`
@@ -39,8 +40,10 @@
 //! for K instances of one circuit shape at once (the bucket size follows the chunks of
 //! the `K` times AND count triples), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
 //! 7) for one instance with its own inputs, consuming that instance's masks and
-//! triples; [`run_many`] does both, [`run`] is `run_many` with one instance. Table
-//! tweaks use AND indices counted across the session, so none repeats.
+//! triples; [`run_many`] does both (its instances pipelined: instance `n + 1`'s Beaver
+//! step and garbling while `n` is evaluated, see [`crate::machine`]), [`run`] is
+//! `run_many` with one instance. Table tweaks use AND indices counted across the
+//! session, so none repeats.
 //!
 //! # One implementation: the machine
 //! The protocol is one sans-IO state machine per role, [`crate::machine::Machine`]
@@ -283,10 +286,6 @@ pub struct Preprocessed {
     pub(crate) masks: AuthShares,
     /// `instances * n_and` AND triples, instance by instance.
     pub(crate) triples: Triples,
-    /// The session in which I am the receiver (my bits MACed under the peer's Delta).
-    pub(crate) mine: kos::Receiver,
-    /// The session in which I am the sender (with my Delta).
-    pub(crate) theirs: kos::Sender,
 }
 
 impl core::fmt::Debug for Preprocessed {
@@ -697,25 +696,23 @@ pub(crate) fn garble<R: RngCore + CryptoRng>(
     tables
 }
 
-/// The garbler's check of the evaluator's output message: each label must be
-/// `L_{w,0} ^ z^ Delta_A`. Returns my mask shares of my output wires.
+/// The garbler's check of the evaluator's output message: the label of each of my
+/// output wires (`wires`, their zero-labels in `zero`, in the same order) must be
+/// `L_{w,0} ^ z^ Delta_A`.
 pub(crate) fn check_output_labels(
-    masks: &AuthShares,
     delta: &Delta,
+    wires: &[usize],
     zero: &[Block],
-    my_outs: &[usize],
     masked: &[bool],
     labels: &[Block],
-) -> Result<AuthShares> {
+) -> Result<()> {
     let d = delta.as_block();
-    let mut my_mask = AuthShares::default();
-    for ((&w, &z), &label) in my_outs.iter().zip(masked).zip(labels) {
-        if label != zero[w].xor_if(d, choice(z)) {
+    for (((&w, &l0), &z), &label) in wires.iter().zip(zero).zip(masked).zip(labels) {
+        if label != l0.xor_if(d, choice(z)) {
             return Err(AuthError::OutputLabel { wire: w });
         }
-        my_mask.push_from(masks, w);
     }
-    Ok(my_mask)
+    Ok(())
 }
 
 /// The evaluator's walk of the circuit from its input wires' masked values and labels

@@ -45,7 +45,8 @@ fn expects() -> Vec<Expect> {
         Expect::BucketOpening { bits: 9 },
         Expect::BeaverOpening { bits: 14 },
         Expect::InputMasks { bits: 3 },
-        Expect::GarblerInputs { wires: 3 },
+        Expect::EvaluatorInputs { wires: 11 },
+        Expect::GarblerInputs { garbler: 3, evaluator: 2 },
         Expect::Tables { ands: 2 },
         Expect::EvaluatorOutputs { wires: 5 },
         Expect::OutputMasks { bits: 5 },
@@ -96,9 +97,12 @@ fn valid_messages(seed: u64, choices: usize) -> Vec<(Expect, Message)> {
             Expect::InputMasks { .. } => Message::InputMasks(bytes(expect.max())),
             Expect::OutputMasks { .. } => Message::OutputMasks(bytes(expect.max())),
             Expect::Tables { .. } => Message::Tables(bytes(expect.max())),
-            Expect::GarblerInputs { wires } => {
-                let masked = bytes(wires).iter().map(|b| b & 1 == 1).collect();
-                let labels = bytes(16 * wires)
+            Expect::EvaluatorInputs { wires } => {
+                Message::EvaluatorInputs(bytes(wires).iter().map(|b| b & 1 == 1).collect())
+            }
+            Expect::GarblerInputs { garbler, evaluator } => {
+                let masked = bytes(garbler).iter().map(|b| b & 1 == 1).collect();
+                let labels = bytes(16 * (garbler + evaluator))
                     .chunks_exact(16)
                     .map(|c| Block::from(<[u8; 16]>::try_from(c).expect("16 bytes")))
                     .collect();
@@ -171,7 +175,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn decoding_arbitrary_bytes_never_panics(k in 0usize..18, bytes in proptest::collection::vec(any::<u8>(), 0..700)) {
+    fn decoding_arbitrary_bytes_never_panics(k in 0usize..19, bytes in proptest::collection::vec(any::<u8>(), 0..700)) {
         check_decode(expects()[k], bytes)?;
     }
 }

@@ -367,26 +367,90 @@ fn an_evaluator_with_inconsistent_ot_choices_is_caught() {
 }
 
 #[test]
-fn an_evaluator_with_inconsistent_choices_in_its_input_ots_is_caught() {
-    // The same lie in the instance's own KOS batch (the evaluator's input labels, the
-    // session's last OT extension message): the garbler's check refuses before it
-    // sends its inputs or tables.
+fn evaluator_inputs_of_the_wrong_length_are_refused() {
+    // The evaluator's masked input bits (4 wires: one byte, 4 padding bits) with one
+    // bit too many (a padding bit set), 12 bits (two bytes) or none: the garbler
+    // refuses them by length or padding before it sends its inputs or tables.
     let c = random_circuit(9, 4, 4, 30);
     let mut rng = ChaCha12Rng::seed_from_u64(6);
     let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
-    let honest = run_many_with(&c, &[(xa.clone(), xb.clone())], 12, None, None);
-    let last = honest.to_garbler.iter().filter(|(n, _)| *n == "OT extension").count() - 1;
-    let cheat = edit("OT extension", last, |m| {
-        let Message::OtExtend(ext) = m else { panic!("{m:?}") };
-        let mut b = ext.to_bytes();
-        b[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;
-        *ext = mpc_ot::iknp::Extend::from_vec(b).unwrap();
-    });
-    let o = run_many_with(&c, &[(xa, xb)], 12, None, cheat);
-    assert!(!o.edit_unused);
-    let err = o.garbler.unwrap_err();
-    assert!(err.to_string().contains("consistency check"), "{err}");
-    assert!(!o.to_evaluator.iter().any(|(n, _)| *n == "garbled tables"), "no tables after a failed check");
+    assert!(run(&c, &xa, &xb, 12, None).garbler.is_ok());
+    for n in [5usize, 12, 0] {
+        let wrong = edit("evaluator inputs", 0, move |m| {
+            let Message::EvaluatorInputs(z) = m else { panic!("{m:?}") };
+            z.resize(n, true);
+        });
+        let o = run_many_with(&c, &[(xa.clone(), xb.clone())], 12, None, wrong);
+        assert!(!o.edit_unused);
+        let err = o.garbler.unwrap_err();
+        let want = if n == 12 { "TooLarge" } else { "Malformed" };
+        assert!(format!("{err:?}").starts_with(want), "{n} bits: {err:?}");
+        assert!(!o.to_evaluator.iter().any(|(n, _)| *n == "garbled tables"), "no tables after a refusal");
+        assert!(o.evaluator.is_err());
+    }
+}
+
+#[test]
+fn a_masked_input_bit_changed_on_the_wire_fails_or_is_harmless() {
+    // A man in the middle flips one of the evaluator's masked input bits: the garbler
+    // answers with the label of the other value, which no longer matches the masked
+    // value the evaluator holds: the first AND row it selects fails its MAC check; a
+    // wire that reaches outputs only by XOR leaves the evaluator's outputs right
+    // (they use its masked values) and fails the garbler's output-label check where it
+    // reaches the garbler's outputs. Never a wrong output. (An evaluator that sends
+    // other masked bits and uses them itself has chosen another input: allowed.)
+    let c = random_circuit(17, 4, 4, 60);
+    let mut rng = ChaCha12Rng::seed_from_u64(18);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let mut caught = 0;
+    for wire in 0..4 {
+        let flip = edit("evaluator inputs", 0, move |m| {
+            let Message::EvaluatorInputs(z) = m else { panic!("{m:?}") };
+            z[wire] ^= true;
+        });
+        let o = run_with(&c, &xa, &xb, 19, None, flip);
+        if let Ok(a) = &o.garbler {
+            assert_eq!(a, &ea, "wire {wire}");
+        }
+        if let Ok(b) = &o.evaluator {
+            assert_eq!(b, &eb, "wire {wire}");
+        }
+        caught += usize::from(o.garbler.is_err() || o.evaluator.is_err());
+    }
+    assert!(caught > 0, "a flipped bit of a wire feeding an AND gate must be caught");
+}
+
+#[test]
+fn wrong_labels_for_the_evaluators_inputs_fail_or_are_harmless() {
+    // The garbler's labels of the evaluator's input wires (after its own 4 in the
+    // garbler-inputs message), each changed: caught at the first AND row the label
+    // selects, or harmless (outputs use the authenticated masked values, not labels;
+    // a label reaching the garbler's outputs by XOR alone fails the garbler's own
+    // output-label check). Never a wrong output.
+    let c = random_circuit(11, 4, 4, 40);
+    let mut rng = ChaCha12Rng::seed_from_u64(8);
+    let (xa, xb) = (bits(&mut rng, 4), bits(&mut rng, 4));
+    let (ea, eb) = expected(&c, &xa, &xb);
+    let mut caught = 0;
+    for wire in 0..4 {
+        let wrong = edit("garbler inputs", 0, move |m| {
+            let Message::GarblerInputs { labels, .. } = m else { panic!("{m:?}") };
+            assert_eq!(labels.len(), 8, "labels of both parties' input wires");
+            labels[4 + wire] ^= mpc_crypto::Block::from(1u128 << 77);
+        });
+        let o = run(&c, &xa, &xb, 14, wrong);
+        if let Ok(a) = &o.garbler {
+            assert_eq!(a, &ea);
+        }
+        match (&o.evaluator, &o.garbler) {
+            (Ok(b), _) => assert_eq!(b, &eb),
+            (Err(AuthError::GarbledTable { .. }), _) => caught += 1,
+            (Err(AuthError::Closed), Err(AuthError::OutputLabel { .. })) => {}
+            (e, g) => panic!("{e:?} / {g:?}"),
+        }
+    }
+    assert!(caught > 0, "a label feeding an AND gate must be caught");
 }
 
 #[test]
@@ -455,6 +519,10 @@ fn wrong_macs_on_authenticated_bits_are_caught() {
     assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "Beaver openings", .. })), "{:?}", o.garbler);
     let o = run_with(&c, &xa, &xb, 16, None, edit("input masks", 0, last));
     assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "input masks", .. })), "{:?}", o.garbler);
+    // The garbler's opening of the evaluator's input masks: refused before the
+    // evaluator sends its masked inputs.
+    let o = run(&c, &xa, &xb, 16, edit("input masks", 0, last));
+    assert!(matches!(o.evaluator, Err(AuthError::MacCheck { what: "input masks", .. })), "{:?}", o.evaluator);
 }
 
 #[test]

@@ -144,3 +144,23 @@ fn a_session_preprocessed_in_chunks_replays_byte_for_byte() {
     assert!(3 * c.and_count() > 2 * 16, "{} AND gates", c.and_count());
     check_replay(&c, 3, 400);
 }
+
+#[test]
+fn the_online_part_runs_in_flights_two_instances_deep() {
+    // Three instances: after the preprocessing, each side's messages come in flights
+    // (all of one direction, then all of the other), and the evaluator sends its
+    // halves and masked inputs of instance n + 1 before its output message of n.
+    let c = circuit(5, 40, true);
+    let (xa, xb) = (inputs(500, 3, 6), inputs(501, 3, 5));
+    let o =
+        common::pump(machine(Role::Garbler, &c, &xa, 9), machine(Role::Evaluator, &c, &xb, 10), None, None);
+    assert!(o.garbler.is_ok() && o.evaluator.is_ok());
+    let online = |sent: &[(&'static str, Vec<u8>)]| -> Vec<&'static str> {
+        let first = sent.iter().position(|(n, _)| *n == "Beaver openings").expect("an online part");
+        sent[first..].iter().map(|(n, _)| *n).collect()
+    };
+    let (bo, im, ei) = ("Beaver openings", "input masks", "evaluator inputs");
+    let (gi, tb, eo, om) = ("garbler inputs", "garbled tables", "output message", "output masks");
+    assert_eq!(online(&o.to_evaluator), [bo, im, gi, tb, bo, im, om, gi, tb, bo, im, om, gi, tb, om]);
+    assert_eq!(online(&o.to_garbler), [bo, im, ei, bo, im, ei, eo, bo, im, ei, eo, eo]);
+}

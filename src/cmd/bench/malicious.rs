@@ -66,22 +66,27 @@ pub fn run(aes: &Circuit, sha: &Circuit, runs: usize) -> anyhow::Result<Maliciou
     };
     let (garbler, evaluator) = last.context("no amortised run")?;
     let ands = (aes.and_count() * AMORTIZED).max(1) as f64;
+    // Each party's phases summed by name (the pipelined instances interleave them in
+    // a different order on the two sides), in the garbler's order of first appearance.
     let mut phases: Vec<PhaseCost> = Vec::new();
-    for (g, e) in garbler.iter().zip(&evaluator) {
-        let bytes = (g.bytes_sent + e.bytes_sent) as f64 / ands;
-        let (t, w) = (g.elapsed.as_secs_f64() * 1e3, g.waiting.as_secs_f64() * 1e3);
-        match phases.iter_mut().find(|p| p.name == g.name) {
-            Some(p) => {
-                p.bytes_per_and += bytes;
-                p.garbler_ms += t;
-                p.garbler_waiting_ms += w;
+    for (p, garbler_side) in garbler.iter().map(|p| (p, true)).chain(evaluator.iter().map(|p| (p, false))) {
+        let at = match phases.iter().position(|q| q.name == p.name) {
+            Some(at) => at,
+            None => {
+                phases.push(PhaseCost {
+                    name: p.name,
+                    bytes_per_and: 0.0,
+                    garbler_ms: 0.0,
+                    garbler_waiting_ms: 0.0,
+                });
+                phases.len() - 1
             }
-            None => phases.push(PhaseCost {
-                name: g.name,
-                bytes_per_and: bytes,
-                garbler_ms: t,
-                garbler_waiting_ms: w,
-            }),
+        };
+        let q = &mut phases[at];
+        q.bytes_per_and += p.bytes_sent as f64 / ands;
+        if garbler_side {
+            q.garbler_ms += p.elapsed.as_secs_f64() * 1e3;
+            q.garbler_waiting_ms += p.waiting.as_secs_f64() * 1e3;
         }
     }
     Ok(Malicious {
@@ -162,8 +167,9 @@ mod tests {
         let mut rng = ChaCha12Rng::seed_from_u64(7);
         let (t, (g, e)) = session(&c, 2, &mut rng).unwrap();
         assert!(t > Duration::ZERO);
-        let names = |p: &[Phase]| p.iter().map(|p| p.name).collect::<Vec<_>>();
+        let names = |p: &[Phase]| p.iter().map(|p| p.name).collect::<std::collections::BTreeSet<_>>();
         assert_eq!(names(&g), names(&e));
+        assert!(names(&g).contains("garbled tables"));
         let g_in = vec![own_inputs(&c, 0, &mut rng)];
         let e_in = vec![own_inputs(&c, 1, &mut rng)];
         let zeros: Vec<Vec<Option<Vec<bool>>>> =

@@ -3,7 +3,10 @@
 //! wire bytes (decoded by the receiver with its own [`Expect`], bounded as a `Link`
 //! bounds a frame), optionally editing one typed message on its way, and records both
 //! transcripts. A party that stops (done or failed) while its peer still waits closes
-//! the "channel": the peer's wait ends with [`AuthError::Closed`].
+//! the "channel": the peer's wait ends with [`AuthError::Closed`]. It checks the
+//! protocol's order as it goes: a deadlock (both wait) or, in the online part, a
+//! message sent while the peer's messages are unread (two messages that would cross
+//! on the wire) panics.
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
@@ -18,6 +21,17 @@ use rand_chacha::ChaCha12Rng;
 /// An edit of the `occurrence`-th message of kind `name` (its [`Message::name`]) that
 /// one side sends.
 pub type MsgEdit = (&'static str, usize, Box<dyn FnMut(&mut Message)>);
+
+/// The messages of the online part (after the preprocessing).
+const ONLINE: [&str; 7] = [
+    "Beaver openings",
+    "input masks",
+    "evaluator inputs",
+    "garbler inputs",
+    "garbled tables",
+    "output message",
+    "output masks",
+];
 
 /// What a pumped session gave.
 pub struct Pumped {
@@ -67,6 +81,17 @@ impl Side<'_> {
         };
         match step {
             Step::Send(mut msg) => {
+                // The online part's discipline: a party sends only once it has read
+                // everything the peer sent, so no two messages cross on the wire (and
+                // drivers that write a whole flight before reading cannot block each
+                // other on full buffers). (The preprocessing answers KOS challenges
+                // one by one: 33-byte proofs that cross the peer's 17-byte challenges.)
+                assert!(
+                    self.inbox.is_empty() || !ONLINE.contains(&msg.name()),
+                    "a {} message sent with {} of the peer's messages unread: they would cross",
+                    msg.name(),
+                    self.inbox.len()
+                );
                 let name = msg.name();
                 let k = match self.counts.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, c)) => {
