@@ -439,18 +439,14 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
     }
 }
 
-/// [`transpose_chunk`] appending the `128 c` rows to `rows` (the rows are written once,
-/// with no zero-fill of the buffer first).
+/// [`transpose_chunk`] appending the `128 c` rows to `rows`: each tile's rows are
+/// gathered straight from the columns and written once, with no intermediate tile and
+/// no zero-fill of the buffer ([`mpc_crypto::transpose::transpose128_append`]).
 fn append_transposed(cols: &[Block], c: usize, rows: &mut Vec<Block>) {
-    let mut tile = [0u128; 128];
+    rows.reserve(128 * c);
     for k in 0..c {
-        for (j, x) in tile.iter_mut().enumerate() {
-            *x = cols[j * c + k].to_u128();
-        }
-        transpose128(&mut tile);
-        rows.extend(tile.iter().map(|&w| Block::from_u128(w)));
+        mpc_crypto::transpose::transpose128_append(cols, k, c, rows);
     }
-    tile.zeroize();
 }
 
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
