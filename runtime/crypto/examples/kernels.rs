@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use mpc_crypto::gf128::Accumulator;
-use mpc_crypto::transpose::{transpose128, transpose128_append};
+use mpc_crypto::transpose::{transpose128, transpose128_append, transpose_columns_append};
 use mpc_crypto::{Block, Prg};
 
 /// Median nanoseconds per unit of `units` units done by `f`, over `rounds` timings.
@@ -100,5 +100,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     println!("the same through a tile and transpose128: {ns:.1} ns/tile");
+    let ns = time(rounds, 64 * 256, || {
+        for _ in 0..256 {
+            rows.clear();
+            transpose_columns_append(black_box(cols), 64, &mut rows);
+            black_box(&mut rows);
+        }
+    });
+    println!("transpose_columns_append of 64 tiles: {ns:.1} ns/tile");
     Ok(())
 }

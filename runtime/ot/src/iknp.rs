@@ -439,14 +439,12 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
     }
 }
 
-/// [`transpose_chunk`] appending the `128 c` rows to `rows`: each tile's rows are
-/// gathered straight from the columns and written once, with no intermediate tile and
-/// no zero-fill of the buffer ([`mpc_crypto::transpose::transpose128_append`]).
+/// [`transpose_chunk`] appending the `128 c` rows to `rows`: the tiles' rows are
+/// gathered straight from the columns (the first `128 c` blocks of `cols`) and
+/// written once, with no zero-fill of the buffer
+/// ([`mpc_crypto::transpose::transpose_columns_append`]).
 fn append_transposed(cols: &[Block], c: usize, rows: &mut Vec<Block>) {
-    rows.reserve(128 * c);
-    for k in 0..c {
-        mpc_crypto::transpose::transpose128_append(cols, k, c, rows);
-    }
+    mpc_crypto::transpose::transpose_columns_append(&cols[..128 * c], c, rows);
 }
 
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
