@@ -97,13 +97,9 @@ impl Layer {
             let end = start + c;
             let keys = &self.a.keys[start..end];
             let (h0, h1) = (&mut h0[..c], &mut h1[..c]);
-            h0.copy_from_slice(keys);
-            for (h, &k) in h1.iter_mut().zip(keys) {
-                *h = k ^ d;
-            }
             let t = |k: usize| tweak(role, self.first_index + (start + k) as u64);
-            aes.tccr_many(h0, t);
-            aes.tccr_many(h1, t);
+            aes.tccr_many_from(keys, Block::ZERO, h0, t);
+            aes.tccr_many_from(keys, d, h1, t);
             // Cut to the chunk once, so the loop below has no bounds checks.
             let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
             let rows = &mut rows[..16 * c];
@@ -135,10 +131,11 @@ impl Layer {
             let c = CHUNK.min(n - start);
             let end = start + c;
             let (own, theirs) = (&mut own[..c], &mut theirs[..c]);
-            own.copy_from_slice(&self.a.keys[start..end]);
-            theirs.copy_from_slice(&self.a.macs[start..end]);
-            aes.tccr_many(own, |k| tweak(role, self.first_index + (start + k) as u64));
-            aes.tccr_many(theirs, |k| tweak(role.peer(), self.first_index + (start + k) as u64));
+            let first = self.first_index + start as u64;
+            aes.tccr_many_from(&self.a.keys[start..end], Block::ZERO, own, |k| tweak(role, first + k as u64));
+            aes.tccr_many_from(&self.a.macs[start..end], Block::ZERO, theirs, |k| {
+                tweak(role.peer(), first + k as u64)
+            });
             // Cut to the chunk once, so the loop below has no bounds checks.
             let (ab, rk, rm, rb) = (
                 &self.a.bits[start..end],

@@ -136,6 +136,27 @@ impl NiKeys {
         }
     }
 
+    /// `out[k] = tccr(src[k] ^ offset, tweak(k))` (equal lengths, checked by the
+    /// caller).
+    #[inline]
+    pub(crate) fn tccr_many_from(
+        &self,
+        src: &[Block],
+        offset: Block,
+        out: &mut [Block],
+        tweak: impl FnMut(usize) -> Block,
+    ) {
+        if self.z {
+            // SAFETY: as in `permute_many`; `z` implies VAES, AVX2 and AVX-512F.
+            unsafe { tccr_many_from_z(&self.k, src, offset, out, tweak) }
+        } else {
+            for (o, &x) in out.iter_mut().zip(src) {
+                *o = x ^ offset;
+            }
+            self.tccr_many(out, tweak);
+        }
+    }
+
     /// Half-gates garbling of the gates of `io` (see `gates.rs`); `tables` holds 32
     /// bytes per gate (checked by the caller).
     #[inline]
@@ -522,6 +543,47 @@ unsafe fn tccr_many_z(n: &[__m128i; 11], blocks: &mut [Block], mut tweak: impl F
         base += Z;
     }
     tccr_many(n, chunks.into_remainder(), |i| tweak(base + i));
+}
+
+#[target_feature(enable = "vaes,avx512f,avx2,aes,sse2")]
+unsafe fn tccr_many_from_z(
+    n: &[__m128i; 11],
+    src: &[Block],
+    offset: Block,
+    out: &mut [Block],
+    mut tweak: impl FnMut(usize) -> Block,
+) {
+    let k = broadcast_z(n);
+    let off = _mm512_broadcast_i32x4(to_m(offset));
+    let mut base = 0;
+    let mut t = [Block::ZERO; Z];
+    let (mut ins, mut outs) = (src.chunks_exact(Z), out.chunks_exact_mut(Z));
+    for (i, o) in ins.by_ref().zip(outs.by_ref()) {
+        let mut x = load_z(i);
+        for v in x.iter_mut() {
+            *v = _mm512_xor_si512(*v, off);
+        }
+        enc_z(&k, &mut x);
+        let p = x;
+        for (j, tj) in t.iter_mut().enumerate() {
+            *tj = tweak(base + j);
+        }
+        let tw = load_z(&t);
+        for (v, tv) in x.iter_mut().zip(tw) {
+            *v = _mm512_xor_si512(*v, tv);
+        }
+        enc_z(&k, &mut x);
+        for (v, pv) in x.iter_mut().zip(p) {
+            *v = _mm512_xor_si512(*v, pv);
+        }
+        store_z(o, &x);
+        base += Z;
+    }
+    let rest = outs.into_remainder();
+    for (o, &x) in rest.iter_mut().zip(ins.remainder()) {
+        *o = x ^ offset;
+    }
+    tccr_many(n, rest, |j| tweak(base + j));
 }
 
 /// Blocks per iteration of the 128-bit TCCR loop.
