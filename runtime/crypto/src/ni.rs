@@ -433,7 +433,10 @@ unsafe fn ctr_many_w(n: &[__m128i; 11], k: &[__m256i; 11], counter: u128, out: &
 /// pipeline full with intrinsics, unlike the 256-bit case of [`enc_w`]).
 const Z: usize = 32;
 
-/// The 11 round keys broadcast to all four 128-bit lanes.
+/// The 11 round keys broadcast to all four 128-bit lanes, for one call: they live in
+/// registers (and wherever LLVM spills them) rather than in `NiKeys`, so, as with the
+/// register copies of the other engines, a PRG's secret round keys are not wiped from
+/// spill slots by `NiKeys::wipe`.
 #[inline(always)]
 unsafe fn broadcast_z(n: &[__m128i; 11]) -> [__m512i; 11] {
     core::array::from_fn(|i| _mm512_broadcast_i32x4(n[i]))
