@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bucket::Triples;
 use crate::error::{AuthError, Result};
-use crate::shares::{pack_bits, unpack_bits, AuthShares};
+use crate::shares::AuthShares;
 use crate::Role;
 
 const TAG_TABLES: u8 = 0xB2;
@@ -63,11 +63,6 @@ fn mask(x: bool) -> Block {
 /// vectors are never cloned (no allocation and no page faults per layer).
 const CHUNK: usize = 256;
 
-#[inline]
-fn c_term(delta: Block, b: &AuthShares, k: usize) -> Block {
-    b.keys[k] ^ b.macs[k] ^ (delta & mask(b.bits[k]))
-}
-
 impl Layer {
     /// The number of candidates.
     pub fn len(&self) -> usize {
@@ -98,20 +93,23 @@ impl Layer {
         out.push(TAG_TABLES);
         out.extend_from_slice(&(n as u32).to_le_bytes());
         let (mut h0, mut h1) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
+        let mut rows = [0u8; 16 * CHUNK];
         for start in (0..n).step_by(CHUNK) {
             let c = CHUNK.min(n - start);
-            let keys = &self.a.keys[start..start + c];
+            let end = start + c;
+            let keys = &self.a.keys[start..end];
             let (h0, h1) = (&mut h0[..c], &mut h1[..c]);
-            h0.copy_from_slice(keys);
-            for (h, &k) in h1.iter_mut().zip(keys) {
-                *h = k ^ d;
-            }
             let t = |k: usize| tweak(role, self.first_index + (start + k) as u64);
-            aes.tccr_many(h0, t);
-            aes.tccr_many(h1, t);
-            for k in 0..c {
-                out.extend_from_slice(&(h0[k] ^ h1[k] ^ c_term(d, &self.b, start + k)).to_bytes());
+            aes.tccr_many_from(keys, Block::ZERO, h0, t);
+            aes.tccr_many_from(keys, d, h1, t);
+            // Cut to the chunk once, so the loop below has no bounds checks.
+            let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
+            let rows = &mut rows[..16 * c];
+            for (k, o) in rows.chunks_exact_mut(16).enumerate() {
+                let c_p = bk[k] ^ bm[k] ^ (d & mask(bb[k]));
+                o.copy_from_slice(&(h0[k] ^ h1[k] ^ c_p).to_bytes());
             }
+            out.extend_from_slice(rows);
         }
         Ok(out)
     }
@@ -126,32 +124,45 @@ impl Layer {
         let aes = FixedKeyAes::global();
         let d = delta.as_block();
         let mut s = Vec::with_capacity(n);
-        let (mut own, mut theirs) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
-        for start in (0..n).step_by(CHUNK) {
-            let c = CHUNK.min(n - start);
-            let (own, theirs) = (&mut own[..c], &mut theirs[..c]);
-            own.copy_from_slice(&self.a.keys[start..start + c]);
-            theirs.copy_from_slice(&self.a.macs[start..start + c]);
-            aes.tccr_many(own, |k| tweak(role, self.first_index + (start + k) as u64));
-            aes.tccr_many(theirs, |k| tweak(role.peer(), self.first_index + (start + k) as u64));
-            for k in 0..c {
-                let i = start + k;
-                let a_p = mask(self.a.bits[i]);
-                let e = theirs[k] ^ (block_at(rows, i) & a_p);
-                let v = own[k]
-                    ^ e
-                    ^ self.r.keys[i]
-                    ^ self.r.macs[i]
-                    ^ (c_term(d, &self.b, i) & a_p)
-                    ^ (d & mask(self.r.bits[i]));
-                s.push(v);
-            }
-        }
-        let bits: Vec<bool> = s.iter().map(|v| (u128::from(*v) >> 1) & 1 == 1).collect();
         let mut msg = Vec::with_capacity(5 + n.div_ceil(8));
         msg.push(TAG_BITS);
         msg.extend_from_slice(&(n as u32).to_le_bytes());
-        msg.extend_from_slice(&pack_bits(&bits));
+        let (mut own, mut theirs) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
+        let mut packed = [0u8; CHUNK / 8];
+        for start in (0..n).step_by(CHUNK) {
+            let c = CHUNK.min(n - start);
+            let end = start + c;
+            let (own, theirs) = (&mut own[..c], &mut theirs[..c]);
+            let first = self.first_index + start as u64;
+            aes.tccr_many_from(&self.a.keys[start..end], Block::ZERO, own, |k| tweak(role, first + k as u64));
+            aes.tccr_many_from(&self.a.macs[start..end], Block::ZERO, theirs, |k| {
+                tweak(role.peer(), first + k as u64)
+            });
+            // Cut to the chunk once, so the loop below has no bounds checks.
+            let (ab, rk, rm, rb) = (
+                &self.a.bits[start..end],
+                &self.r.keys[start..end],
+                &self.r.macs[start..end],
+                &self.r.bits[start..end],
+            );
+            let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
+            let peer_rows = rows[16 * start..16 * end].chunks_exact(16);
+            let packed = &mut packed[..c.div_ceil(8)];
+            packed.fill(0);
+            for (k, row) in peer_rows.enumerate() {
+                let a_p = mask(ab[k]);
+                let mut g = [0u8; 16];
+                g.copy_from_slice(row);
+                let e = theirs[k] ^ (Block::from(g) & a_p);
+                let c_p = bk[k] ^ bm[k] ^ (d & mask(bb[k]));
+                let v = own[k] ^ e ^ rk[k] ^ rm[k] ^ (c_p & a_p) ^ (d & mask(rb[k]));
+                packed[k / 8] |= (((u128::from(v) >> 1) & 1) as u8) << (k % 8);
+                s.push(v);
+            }
+            // CHUNK is a multiple of 8, so only the last chunk's last byte is partial
+            // (its padding bits stay zero, as `pack_bits` leaves them).
+            msg.extend_from_slice(packed);
+        }
         Ok((s, msg))
     }
 
@@ -170,22 +181,44 @@ impl Layer {
         if s.len() != n {
             return Err(AuthError::InvalidArgument(format!("{} values of S for {n} candidates", s.len())));
         }
-        let peer = parse_bits(peer_bits, n)?;
+        header("leaky AND bits", peer_bits, TAG_BITS, n, n.div_ceil(8))?;
+        let packed = &peer_bits[5..];
+        if !n.is_multiple_of(8) && packed[n / 8] >> (n % 8) != 0 {
+            return Err(AuthError::Malformed {
+                what: "leaky AND bits",
+                reason: "padding bits are not zero".into(),
+            });
+        }
         let mut c = self.r;
         let dl = delta.as_block();
         let mut buf = [0u8; 16 * CHUNK];
         for start in (0..n).step_by(CHUNK) {
             let end = n.min(start + CHUNK);
-            for k in start..end {
-                let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
-                c.xor_public(role, delta, k, d);
-                let o = 16 * (k - start);
-                buf[o..o + 16].copy_from_slice(&(s[k] ^ (dl & mask(d))).to_bytes());
+            let (sc, cb, ck) = (&s[start..end], &mut c.bits[start..end], &mut c.keys[start..end]);
+            let buf = &mut buf[..16 * (end - start)];
+            // `start` is a multiple of 8 (CHUNK is), so the chunk's bits start a byte.
+            let pk = &packed[start / 8..end.div_ceil(8)];
+            // `<c> = <r> ^ d` (`xor_public`; `d` is public once both bits are out), the
+            // role's branch taken once per chunk.
+            match role {
+                Role::Garbler => finish_chunk(sc, pk, dl, buf, |k, d| cb[k] ^= d),
+                Role::Evaluator => finish_chunk(sc, pk, dl, buf, |k, d| ck[k] ^= dl & mask(d)),
             }
             // One hasher call per chunk, not per 16 bytes.
-            check.update(&buf[..16 * (end - start)]);
+            check.update(buf);
         }
         Ok(Triples { a: self.a, b: self.b, c })
+    }
+}
+
+/// One chunk of [`Layer::finish`]: `d_k = bit 1 of s_k ^ the peer's bit k`,
+/// `apply(k, d_k)`, and `L_k = s_k ^ d_k Delta` into `buf` (16 bytes each).
+#[inline(always)]
+fn finish_chunk(s: &[Block], peer: &[u8], delta: Block, buf: &mut [u8], mut apply: impl FnMut(usize, bool)) {
+    for (k, o) in buf.chunks_exact_mut(16).enumerate().take(s.len()) {
+        let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ ((peer[k / 8] >> (k % 8)) & 1 == 1);
+        apply(k, d);
+        o.copy_from_slice(&(s[k] ^ (delta & mask(d))).to_bytes());
     }
 }
 
@@ -202,15 +235,135 @@ fn header(what: &'static str, bytes: &[u8], tag: u8, n: usize, body: usize) -> R
     Ok(())
 }
 
-/// Block `i` of the rows of a tables message (its length checked by [`header`]).
-#[inline]
-fn block_at(rows: &[u8], i: usize) -> Block {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&rows[16 * i..16 * i + 16]);
-    Block::from(b)
-}
+#[cfg(test)]
+mod tests {
+    //! The chunked loops above against the straightforward per-candidate form they
+    //! replaced (one share at a time, `xor_public`, bits packed afterwards), on random
+    //! layers: the same messages, values and triples, byte for byte.
+    use super::*;
+    use crate::shares::{pack_bits, unpack_bits};
+    use proptest::prelude::*;
+    use rand::{RngCore, SeedableRng};
+    use rand_chacha::ChaCha12Rng;
 
-fn parse_bits(bytes: &[u8], n: usize) -> Result<Vec<bool>> {
-    header("leaky AND bits", bytes, TAG_BITS, n, n.div_ceil(8))?;
-    unpack_bits(&bytes[5..], n).map_err(|reason| AuthError::Malformed { what: "leaky AND bits", reason })
+    fn c_term(delta: Block, b: &AuthShares, k: usize) -> Block {
+        b.keys[k] ^ b.macs[k] ^ (delta & mask(b.bits[k]))
+    }
+
+    fn block_at(rows: &[u8], i: usize) -> Block {
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&rows[16 * i..16 * i + 16]);
+        Block::from(b)
+    }
+
+    fn tables(l: &Layer, role: Role, delta: &Delta) -> Vec<u8> {
+        let aes = FixedKeyAes::global();
+        let d = delta.as_block();
+        let n = l.len();
+        let mut out = vec![TAG_TABLES];
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+        for k in 0..n {
+            let t = tweak(role, l.first_index + k as u64);
+            let key = l.a.keys[k];
+            let row = aes.tccr(key, t) ^ aes.tccr(key ^ d, t) ^ c_term(d, &l.b, k);
+            out.extend_from_slice(&row.to_bytes());
+        }
+        out
+    }
+
+    fn evaluate(l: &Layer, role: Role, delta: &Delta, peer: &[u8]) -> (Vec<Block>, Vec<u8>) {
+        let aes = FixedKeyAes::global();
+        let d = delta.as_block();
+        let rows = &peer[5..];
+        let s: Vec<Block> = (0..l.len())
+            .map(|i| {
+                let a_p = mask(l.a.bits[i]);
+                let own = aes.tccr(l.a.keys[i], tweak(role, l.first_index + i as u64));
+                let theirs = aes.tccr(l.a.macs[i], tweak(role.peer(), l.first_index + i as u64));
+                let e = theirs ^ (block_at(rows, i) & a_p);
+                own ^ e ^ l.r.keys[i] ^ l.r.macs[i] ^ (c_term(d, &l.b, i) & a_p) ^ (d & mask(l.r.bits[i]))
+            })
+            .collect();
+        let bits: Vec<bool> = s.iter().map(|v| (u128::from(*v) >> 1) & 1 == 1).collect();
+        let mut msg = vec![TAG_BITS];
+        msg.extend_from_slice(&(l.len() as u32).to_le_bytes());
+        msg.extend_from_slice(&pack_bits(&bits));
+        (s, msg)
+    }
+
+    fn finish(l: Layer, role: Role, delta: &Delta, s: &[Block], peer_bits: &[u8]) -> (Triples, [u8; 32]) {
+        let n = l.len();
+        let peer = unpack_bits(&peer_bits[5..], n).expect("well-formed bits");
+        let mut c = l.r;
+        let dl = delta.as_block();
+        let mut check = Sha256::new();
+        for k in 0..n {
+            let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
+            c.xor_public(role, delta, k, d);
+            check.update((s[k] ^ (dl & mask(d))).to_bytes());
+        }
+        (Triples { a: l.a, b: l.b, c }, check.finalize().into())
+    }
+
+    fn shares(rng: &mut ChaCha12Rng, n: usize) -> AuthShares {
+        let mut block = || Block::from(((rng.next_u64() as u128) << 64) | rng.next_u64() as u128);
+        let macs = (0..n).map(|_| block()).collect();
+        let keys = (0..n).map(|_| block()).collect();
+        let bits = (0..n).map(|_| rng.next_u32() & 1 == 1).collect();
+        AuthShares { bits, macs, keys }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn chunked_loops_match_the_per_candidate_form(seed in any::<u64>(), n in 0usize..700, garbler in any::<bool>()) {
+            let mut rng = ChaCha12Rng::seed_from_u64(seed);
+            let role = if garbler { Role::Garbler } else { Role::Evaluator };
+            let delta = crate::pin_delta(role, Block::from(rng.next_u64() as u128 | (rng.next_u64() as u128) << 64));
+            let layer = Layer {
+                a: shares(&mut rng, n),
+                b: shares(&mut rng, n),
+                r: shares(&mut rng, n),
+                first_index: rng.next_u32() as u64,
+            };
+            // The peer's messages: random rows and bits (padding bits zero).
+            let mut peer_rows = vec![TAG_TABLES];
+            peer_rows.extend_from_slice(&(n as u32).to_le_bytes());
+            peer_rows.extend((0..16 * n).map(|_| rng.next_u32() as u8));
+            let peer_bits_v: Vec<bool> = (0..n).map(|_| rng.next_u32() & 1 == 1).collect();
+            let mut peer_bits = vec![TAG_BITS];
+            peer_bits.extend_from_slice(&(n as u32).to_le_bytes());
+            peer_bits.extend_from_slice(&pack_bits(&peer_bits_v));
+
+            prop_assert_eq!(layer.tables(role, &delta).unwrap(), tables(&layer, role, &delta));
+            let (s, msg) = layer.evaluate(role, &delta, &peer_rows).unwrap();
+            let (s_ref, msg_ref) = evaluate(&layer, role, &delta, &peer_rows);
+            prop_assert_eq!(&s, &s_ref);
+            prop_assert_eq!(msg, msg_ref);
+            let mut check = Sha256::new();
+            let got = layer.clone().finish(role, &delta, s, &peer_bits, &mut check).unwrap();
+            let digest: [u8; 32] = check.finalize().into();
+            let (want, want_digest) = finish(layer, role, &delta, &s_ref, &peer_bits);
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(digest, want_digest);
+        }
+    }
+
+    #[test]
+    fn nonzero_padding_bits_are_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(3);
+        let n = 5;
+        let layer =
+            Layer { a: shares(&mut rng, n), b: shares(&mut rng, n), r: shares(&mut rng, n), first_index: 0 };
+        let bits = [TAG_BITS, 5, 0, 0, 0, 0b1110_0000];
+        let s = vec![Block::ZERO; n];
+        let err = layer.finish(
+            Role::Garbler,
+            &crate::pin_delta(Role::Garbler, Block::ZERO),
+            s,
+            &bits,
+            &mut Sha256::new(),
+        );
+        assert!(matches!(err, Err(AuthError::Malformed { .. })), "{err:?}");
+    }
 }

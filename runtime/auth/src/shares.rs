@@ -82,7 +82,7 @@ impl AuthShares {
     }
 
     /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
         self.bits[i] ^= other.bits[j];
         self.macs[i] ^= other.macs[j];
@@ -90,7 +90,7 @@ impl AuthShares {
     }
 
     /// Entry `src` XORed into entry `dst` of the same vector.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
         self.bits[dst] ^= self.bits[src];
         let (m, k) = (self.macs[src], self.keys[src]);
@@ -99,7 +99,7 @@ impl AuthShares {
     }
 
     /// Appends entry `i` of `other`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_from(&mut self, other: &AuthShares, i: usize) {
         self.bits.push(other.bits[i]);
         self.macs.push(other.macs[i]);
@@ -108,7 +108,7 @@ impl AuthShares {
 
     /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
     /// evaluator moves its key for the garbler's share by its `Delta`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
         match role {
             Role::Garbler => self.bits[i] ^= d,

@@ -1,6 +1,9 @@
 //! Fused x86-64 kernels for fixed-key AES, the TCCR hash and half-gates: AES-NI on
-//! 128-bit registers, and VAES on 256-bit registers (two blocks per instruction) where
-//! the CPU has VAES and AVX2.
+//! 128-bit registers, VAES on 256-bit registers (two blocks per instruction) where
+//! the CPU has VAES and AVX2, and for counter mode, `permute_many` and `tccr_many`
+//! VAES on 512-bit registers (four blocks per instruction) where it also has
+//! AVX-512F (about 12% faster counter mode than the 256-bit kernel on this machine's
+//! Xeon; the half-gates kernels stay 256-bit).
 //!
 //! The `aes` crate processes one `encrypt_blocks` call at a time; the TCCR needs two
 //! dependent AES layers with a tweak XOR in between, which through the crate costs two
@@ -24,6 +27,10 @@ use crate::Block;
 pub(crate) struct NiKeys {
     k: [__m128i; 11],
     wide: Option<[__m256i; 11]>,
+    /// Whether the 512-bit kernels (VAES on AVX-512 registers, four blocks per
+    /// instruction) run counter mode, `permute_many` and `tccr_many`; their round keys
+    /// are broadcast from `k` per call (11 instructions), not stored.
+    z: bool,
 }
 
 impl NiKeys {
@@ -38,7 +45,8 @@ impl NiKeys {
         let k = unsafe { expand(key) };
         // SAFETY: as above, for `broadcast` (AVX2), checked in the same condition.
         let wide = (has!("vaes") && has!("avx2")).then(|| unsafe { broadcast(&k) });
-        Some(NiKeys { k, wide })
+        let z = wide.is_some() && has!("avx512f");
+        Some(NiKeys { k, wide, z })
     }
 
     /// Whether the 256-bit VAES kernels are in use.
@@ -63,9 +71,22 @@ impl NiKeys {
         }
     }
 
-    /// Stops using the VAES kernels (tests and comparisons).
+    /// Stops using the VAES kernels, 256- and 512-bit (tests and comparisons).
     pub(crate) fn drop_wide(&mut self) {
         self.wide = None;
+        self.z = false;
+    }
+
+    /// Stops using the 512-bit kernels only (tests and comparisons).
+    #[cfg(test)]
+    pub(crate) fn drop_z(&mut self) {
+        self.z = false;
+    }
+
+    /// Whether the 512-bit kernels are in use.
+    #[cfg(test)]
+    pub(crate) fn is_z(&self) -> bool {
+        self.z
     }
 
     /// `pi` in place on every block.
@@ -75,6 +96,8 @@ impl NiKeys {
         // is set only if VAES and AVX2 were (see `new`).
         unsafe {
             match &self.wide {
+                // `z` implies AVX-512F on top of `wide`'s VAES and AVX2 (see `new`).
+                Some(_) if self.z => permute_many_z(&self.k, blocks),
                 Some(w) => permute_many_w(&self.k, w, blocks),
                 None => permute_many(&self.k, blocks),
             }
@@ -88,6 +111,7 @@ impl NiKeys {
         // SAFETY: as in `permute_many`.
         unsafe {
             match &self.wide {
+                Some(_) if self.z => ctr_many_z(&self.k, counter, out),
                 Some(w) => ctr_many_w(&self.k, w, counter, out),
                 None => {
                     for (k, b) in out.iter_mut().enumerate() {
@@ -105,9 +129,31 @@ impl NiKeys {
         // SAFETY: as in `permute_many`.
         unsafe {
             match &self.wide {
+                Some(_) if self.z => tccr_many_z(&self.k, blocks, tweak),
                 Some(w) => tccr_many_w(&self.k, w, blocks, tweak),
                 None => tccr_many(&self.k, blocks, tweak),
             }
+        }
+    }
+
+    /// `out[k] = tccr(src[k] ^ offset, tweak(k))` (equal lengths, checked by the
+    /// caller).
+    #[inline]
+    pub(crate) fn tccr_many_from(
+        &self,
+        src: &[Block],
+        offset: Block,
+        out: &mut [Block],
+        tweak: impl FnMut(usize) -> Block,
+    ) {
+        if self.z {
+            // SAFETY: as in `permute_many`; `z` implies VAES, AVX2 and AVX-512F.
+            unsafe { tccr_many_from_z(&self.k, src, offset, out, tweak) }
+        } else {
+            for (o, &x) in out.iter_mut().zip(src) {
+                *o = x ^ offset;
+            }
+            self.tccr_many(out, tweak);
         }
     }
 
@@ -380,6 +426,167 @@ unsafe fn ctr_many_w(n: &[__m128i; 11], k: &[__m256i; 11], counter: u128, out: &
         *b = Block::from_u128(c.wrapping_add(i as u128));
     }
     permute_many(n, rest);
+}
+
+/// Blocks per iteration of the 512-bit kernels: 8 registers of 4 (the 11 broadcast
+/// round keys and the 8 states fit the 32 AVX-512 registers, so LLVM keeps the AES
+/// pipeline full with intrinsics, unlike the 256-bit case of [`enc_w`]).
+const Z: usize = 32;
+
+/// The 11 round keys broadcast to all four 128-bit lanes, for one call: they live in
+/// registers (and wherever LLVM spills them) rather than in `NiKeys`, so, as with the
+/// register copies of the other engines, a PRG's secret round keys are not wiped from
+/// spill slots by `NiKeys::wipe`.
+#[inline(always)]
+unsafe fn broadcast_z(n: &[__m128i; 11]) -> [__m512i; 11] {
+    core::array::from_fn(|i| _mm512_broadcast_i32x4(n[i]))
+}
+
+/// AES-128 of 32 blocks in 8 AVX-512 registers.
+#[inline(always)]
+unsafe fn enc_z(k: &[__m512i; 11], x: &mut [__m512i; 8]) {
+    for v in x.iter_mut() {
+        *v = _mm512_xor_si512(*v, k[0]);
+    }
+    for rk in &k[1..10] {
+        for v in x.iter_mut() {
+            *v = _mm512_aesenc_epi128(*v, *rk);
+        }
+    }
+    for v in x.iter_mut() {
+        *v = _mm512_aesenclast_epi128(*v, k[10]);
+    }
+}
+
+/// Loads `Z` blocks (unaligned) into 8 registers.
+#[inline(always)]
+unsafe fn load_z(c: &[Block]) -> [__m512i; 8] {
+    debug_assert!(c.len() >= Z);
+    // SAFETY (of each load): `c` has at least `Z` blocks, so blocks `4 i .. 4 i + 4`
+    // are 64 readable bytes; `Block` is a plain 16-byte value.
+    core::array::from_fn(|i| _mm512_loadu_si512(c.as_ptr().add(4 * i).cast()))
+}
+
+/// Stores 8 registers as `Z` blocks (unaligned).
+#[inline(always)]
+unsafe fn store_z(c: &mut [Block], x: &[__m512i; 8]) {
+    debug_assert!(c.len() >= Z);
+    for (i, v) in x.iter().enumerate() {
+        // SAFETY: as in `load_z`, for writes through the exclusive `c`.
+        _mm512_storeu_si512(c.as_mut_ptr().add(4 * i).cast(), *v);
+    }
+}
+
+#[target_feature(enable = "vaes,avx512f,avx2,aes,sse2")]
+unsafe fn permute_many_z(n: &[__m128i; 11], blocks: &mut [Block]) {
+    let k = broadcast_z(n);
+    let mut chunks = blocks.chunks_exact_mut(Z);
+    for c in chunks.by_ref() {
+        let mut x = load_z(c);
+        enc_z(&k, &mut x);
+        store_z(c, &x);
+    }
+    permute_many(n, chunks.into_remainder());
+}
+
+#[target_feature(enable = "vaes,avx512f,avx2,aes,sse2")]
+unsafe fn ctr_many_z(n: &[__m128i; 11], counter: u128, out: &mut [Block]) {
+    let k = broadcast_z(n);
+    let mut chunks = out.chunks_exact_mut(Z);
+    let mut c = counter;
+    for chunk in chunks.by_ref() {
+        let mut x: [__m512i; 8] = if (c as u64) <= u64::MAX - Z as u64 {
+            // No carry out of the low 64 bits within this chunk: the counters are the
+            // broadcast `c` plus 0..32 in the low halves (64-bit lane adds).
+            let base = _mm512_broadcast_i32x4(to_m(Block::from_u128(c)));
+            core::array::from_fn(|i| {
+                let j = 4 * i as i64;
+                _mm512_add_epi64(base, _mm512_set_epi64(0, j + 3, 0, j + 2, 0, j + 1, 0, j))
+            })
+        } else {
+            core::array::from_fn(|i| {
+                let ctr: [u128; 4] = core::array::from_fn(|l| c.wrapping_add((4 * i + l) as u128));
+                // SAFETY: `ctr` is 64 readable bytes; the load is unaligned-tolerant.
+                _mm512_loadu_si512(ctr.as_ptr().cast())
+            })
+        };
+        enc_z(&k, &mut x);
+        store_z(chunk, &x);
+        c = c.wrapping_add(Z as u128);
+    }
+    let rest = chunks.into_remainder();
+    for (i, b) in rest.iter_mut().enumerate() {
+        *b = Block::from_u128(c.wrapping_add(i as u128));
+    }
+    permute_many(n, rest);
+}
+
+#[target_feature(enable = "vaes,avx512f,avx2,aes,sse2")]
+unsafe fn tccr_many_z(n: &[__m128i; 11], blocks: &mut [Block], mut tweak: impl FnMut(usize) -> Block) {
+    let k = broadcast_z(n);
+    let mut chunks = blocks.chunks_exact_mut(Z);
+    let mut base = 0;
+    let mut t = [Block::ZERO; Z];
+    for c in chunks.by_ref() {
+        let mut x = load_z(c);
+        enc_z(&k, &mut x);
+        let p = x;
+        for (i, ti) in t.iter_mut().enumerate() {
+            *ti = tweak(base + i);
+        }
+        let tw = load_z(&t);
+        for (v, tv) in x.iter_mut().zip(tw) {
+            *v = _mm512_xor_si512(*v, tv);
+        }
+        enc_z(&k, &mut x);
+        for (v, pv) in x.iter_mut().zip(p) {
+            *v = _mm512_xor_si512(*v, pv);
+        }
+        store_z(c, &x);
+        base += Z;
+    }
+    tccr_many(n, chunks.into_remainder(), |i| tweak(base + i));
+}
+
+#[target_feature(enable = "vaes,avx512f,avx2,aes,sse2")]
+unsafe fn tccr_many_from_z(
+    n: &[__m128i; 11],
+    src: &[Block],
+    offset: Block,
+    out: &mut [Block],
+    mut tweak: impl FnMut(usize) -> Block,
+) {
+    let k = broadcast_z(n);
+    let off = _mm512_broadcast_i32x4(to_m(offset));
+    let mut base = 0;
+    let mut t = [Block::ZERO; Z];
+    let (mut ins, mut outs) = (src.chunks_exact(Z), out.chunks_exact_mut(Z));
+    for (i, o) in ins.by_ref().zip(outs.by_ref()) {
+        let mut x = load_z(i);
+        for v in x.iter_mut() {
+            *v = _mm512_xor_si512(*v, off);
+        }
+        enc_z(&k, &mut x);
+        let p = x;
+        for (j, tj) in t.iter_mut().enumerate() {
+            *tj = tweak(base + j);
+        }
+        let tw = load_z(&t);
+        for (v, tv) in x.iter_mut().zip(tw) {
+            *v = _mm512_xor_si512(*v, tv);
+        }
+        enc_z(&k, &mut x);
+        for (v, pv) in x.iter_mut().zip(p) {
+            *v = _mm512_xor_si512(*v, pv);
+        }
+        store_z(o, &x);
+        base += Z;
+    }
+    let rest = outs.into_remainder();
+    for (o, &x) in rest.iter_mut().zip(ins.remainder()) {
+        *o = x ^ offset;
+    }
+    tccr_many(n, rest, |j| tweak(base + j));
 }
 
 /// Blocks per iteration of the 128-bit TCCR loop.

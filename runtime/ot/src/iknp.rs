@@ -439,18 +439,12 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
     }
 }
 
-/// [`transpose_chunk`] appending the `128 c` rows to `rows` (the rows are written once,
-/// with no zero-fill of the buffer first).
+/// [`transpose_chunk`] appending the `128 c` rows to `rows`: the tiles' rows are
+/// gathered straight from the columns (the first `128 c` blocks of `cols`) and
+/// written once, with no zero-fill of the buffer
+/// ([`mpc_crypto::transpose::transpose_columns_append`]).
 fn append_transposed(cols: &[Block], c: usize, rows: &mut Vec<Block>) {
-    let mut tile = [0u128; 128];
-    for k in 0..c {
-        for (j, x) in tile.iter_mut().enumerate() {
-            *x = cols[j * c + k].to_u128();
-        }
-        transpose128(&mut tile);
-        rows.extend(tile.iter().map(|&w| Block::from_u128(w)));
-    }
-    tile.zeroize();
+    mpc_crypto::transpose::transpose_columns_append(&cols[..128 * c], c, rows);
 }
 
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
