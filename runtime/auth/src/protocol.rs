@@ -121,23 +121,44 @@ pub struct Phase {
     /// `authenticated bits`, `AND triples`, `AND gates (Beaver)`, `inputs`,
     /// `garbled tables`, `outputs`.
     pub name: &'static str,
-    /// Bytes this party sent in the phase (message payloads).
+    /// Bytes this party sent in the phase (message payloads). The instances' messages
+    /// are counted by kind (Beaver openings; input masks and inputs; tables; output
+    /// message and masks), since pipelined instances interleave them.
     pub bytes_sent: u64,
     /// Bytes it received.
     pub bytes_received: u64,
-    /// Wall time of the phase.
+    /// Wall time from the previous phase mark to this one (with pipelined instances
+    /// the marks bound the steps of different instances: a phase's time is the span
+    /// between its marks, not the work of that kind alone).
     pub elapsed: std::time::Duration,
     /// The part of `elapsed` spent blocked receiving: waiting for the peer (and for
     /// the bytes to arrive). `elapsed - waiting` is this party's own work.
     pub waiting: std::time::Duration,
 }
 
-/// Counts a [`Link`]'s traffic by phase.
+/// The phase an instance's message belongs to, by its kind: instances are pipelined
+/// (instance `n + 1`'s tables go out with instance `n`'s output masks), so the online
+/// part's bytes are counted by kind, not by the phase marks around them. `None` for
+/// the preprocessing's messages, which run in order and are counted between marks.
+fn online_phase(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Beaver openings" => "AND gates (Beaver)",
+        "input masks" | "evaluator inputs" | "garbler inputs" => "inputs",
+        "garbled tables" => "garbled tables",
+        "output message" | "output masks" => "outputs",
+        _ => return None,
+    })
+}
+
+/// Counts a [`Link`]'s traffic by phase: the preprocessing's bytes between the phase
+/// marks, the instances' by message kind ([`online_phase`]), time between marks.
 struct Meter {
     sent: u64,
     received: u64,
     waiting: std::time::Duration,
     mark: (u64, u64, std::time::Instant, std::time::Duration),
+    /// Online bytes (sent, received) per phase not yet given to a closed phase.
+    online: Vec<(&'static str, u64, u64)>,
     phases: Vec<Phase>,
 }
 
@@ -149,21 +170,79 @@ impl Meter {
             received: 0,
             waiting: zero,
             mark: (0, 0, std::time::Instant::now(), zero),
+            online: Vec::new(),
             phases: Vec::new(),
+        }
+    }
+
+    /// Counts one message of kind `kind`, `len` bytes, sent or received.
+    fn count(&mut self, kind: &str, len: usize, sent: bool) {
+        let len = len as u64;
+        match online_phase(kind) {
+            Some(phase) => {
+                let at = match self.online.iter().position(|o| o.0 == phase) {
+                    Some(at) => at,
+                    None => {
+                        self.online.push((phase, 0, 0));
+                        self.online.len() - 1
+                    }
+                };
+                let o = &mut self.online[at];
+                if sent {
+                    o.1 += len;
+                } else {
+                    o.2 += len;
+                }
+            }
+            None if sent => self.sent += len,
+            None => self.received += len,
+        }
+    }
+
+    /// The online bytes of `name` counted so far, taken.
+    fn take_online(&mut self, name: &str) -> (u64, u64) {
+        match self.online.iter_mut().find(|o| o.0 == name) {
+            Some(o) => (std::mem::take(&mut o.1), std::mem::take(&mut o.2)),
+            None => (0, 0),
         }
     }
 
     /// Closes the current phase under `name`.
     fn phase(&mut self, name: &'static str) {
         let now = std::time::Instant::now();
+        let (on_sent, on_received) = self.take_online(name);
         self.phases.push(Phase {
             name,
-            bytes_sent: self.sent - self.mark.0,
-            bytes_received: self.received - self.mark.1,
+            bytes_sent: self.sent - self.mark.0 + on_sent,
+            bytes_received: self.received - self.mark.1 + on_received,
             elapsed: now - self.mark.2,
             waiting: self.waiting - self.mark.3,
         });
         self.mark = (self.sent, self.received, now, self.waiting);
+    }
+
+    /// The phases, with online bytes counted after their phase's last mark added to
+    /// that phase's last entry (or a new entry if it never closed).
+    fn finish(mut self) -> Vec<Phase> {
+        for (name, sent, received) in std::mem::take(&mut self.online) {
+            if sent == 0 && received == 0 {
+                continue;
+            }
+            match self.phases.iter_mut().rev().find(|p| p.name == name) {
+                Some(p) => {
+                    p.bytes_sent += sent;
+                    p.bytes_received += received;
+                }
+                None => self.phases.push(Phase {
+                    name,
+                    bytes_sent: sent,
+                    bytes_received: received,
+                    elapsed: std::time::Duration::ZERO,
+                    waiting: std::time::Duration::ZERO,
+                }),
+            }
+        }
+        self.phases
     }
 }
 
@@ -179,18 +258,18 @@ pub fn drive<L: Link, R: RngCore + CryptoRng>(
         match machine.next_step()? {
             Step::Send(msg) => {
                 let bytes = msg.to_wire();
-                meter.sent += bytes.len() as u64;
+                meter.count(msg.name(), bytes.len(), true);
                 link.send(&bytes)?;
             }
             Step::Recv(expect) => {
                 let start = std::time::Instant::now();
                 let bytes = link.recv(expect.max())?;
                 meter.waiting += start.elapsed();
-                meter.received += bytes.len() as u64;
+                meter.count(expect.name(), bytes.len(), false);
                 machine.receive(decode(expect, bytes)?)?;
             }
             Step::Phase(name) => meter.phase(name),
-            Step::Done => return Ok(meter.phases),
+            Step::Done => return Ok(meter.finish()),
         }
     }
 }
