@@ -81,16 +81,17 @@ impl AuthShares {
         }
     }
 
-    /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
-    #[inline]
+    /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i` (the
+    /// gate-by-gate reference of the tests; the protocol writes whole vectors).
+    #[cfg(test)]
     pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
         self.bits[i] ^= other.bits[j];
         self.macs[i] ^= other.macs[j];
         self.keys[i] ^= other.keys[j];
     }
 
-    /// Entry `src` XORed into entry `dst` of the same vector.
-    #[inline]
+    /// Entry `src` XORed into entry `dst` of the same vector (as `xor_at`).
+    #[cfg(test)]
     pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
         self.bits[dst] ^= self.bits[src];
         let (m, k) = (self.macs[src], self.keys[src]);
