@@ -66,7 +66,7 @@
 //! form, 2 kappa + 1 bits plus preprocessing, is the next step).
 
 use mpc_circuits::{Circuit, Gate, Reveal};
-use mpc_crypto::{Block, Delta};
+use mpc_crypto::{Block, Delta, Prg};
 use mpc_net::{frame, Channel};
 use mpc_ot::kos;
 use rand_core::{CryptoRng, RngCore};
@@ -592,7 +592,7 @@ pub(crate) struct Wires<'a> {
 }
 
 /// The garbler's zero-label of every wire (`zero` holds those of the input wires; an
-/// AND output's is fresh from `rng`), then the authenticated tables of all AND gates
+/// AND output's is fresh, from a PRG seeded by `rng`), then the authenticated tables of all AND gates
 /// ([`garbling::garble_tables`]: the zero-labels are all known before any hash, so
 /// every AND gate is independent of the others).
 pub(crate) fn garble<R: RngCore + CryptoRng>(
@@ -602,8 +602,10 @@ pub(crate) fn garble<R: RngCore + CryptoRng>(
     w: &Wires<'_>,
     zero: &mut [Block],
 ) -> Vec<u8> {
+    // The AND outputs' zero-labels: AES-CTR under a fresh 128-bit seed from `rng` (the
+    // VAES counter-mode kernel, where a ChaCha rng gives 16 bytes at a time).
     let mut fresh = vec![Block::ZERO; w.ands.len()];
-    rng.fill_bytes(bytemuck::cast_slice_mut(&mut fresh));
+    Prg::from_rng_block(rng).fill_blocks(&mut fresh);
     let mut k = 0;
     for g in circuit.gates() {
         match *g {
