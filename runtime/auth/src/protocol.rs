@@ -529,15 +529,13 @@ pub(crate) fn beaver_open(
     t0: usize,
 ) -> AuthShares {
     let n = ands.len();
+    let r = t0..t0 + n;
     let mut de = AuthShares::with_capacity(2 * n);
-    for (half, pick) in [(&t.a, 0), (&t.b, 1)] {
-        let (bits, macs, keys) = (&half.bits[t0..t0 + n], &half.macs[t0..t0 + n], &half.keys[t0..t0 + n]);
-        for (k, &(alpha, beta, _)) in ands.iter().enumerate() {
-            let w = if pick == 0 { alpha } else { beta };
-            de.bits.push(masks.bits[w] ^ bits[k]);
-            de.macs.push(masks.macs[w] ^ macs[k]);
-            de.keys.push(masks.keys[w] ^ keys[k]);
-        }
+    for (half, wire) in [(&t.a, 0), (&t.b, 1)] {
+        let at = move |&(alpha, beta, _): &(usize, usize, usize)| if wire == 0 { alpha } else { beta };
+        de.bits.extend(ands.iter().zip(&half.bits[r.clone()]).map(|(g, &x)| masks.bits[at(g)] ^ x));
+        de.macs.extend(ands.iter().zip(&half.macs[r.clone()]).map(|(g, &x)| masks.macs[at(g)] ^ x));
+        de.keys.extend(ands.iter().zip(&half.keys[r.clone()]).map(|(g, &x)| masks.keys[at(g)] ^ x));
     }
     de
 }
@@ -555,28 +553,39 @@ pub(crate) fn beaver_finish(
 ) -> AuthShares {
     let n = de.len() / 2;
     let r = t0..t0 + n;
-    let (a, b, c) = (&t.a, &t.b, &t.c);
-    let (a_bits, a_macs, a_keys) = (&a.bits[r.clone()], &a.macs[r.clone()], &a.keys[r.clone()]);
-    let (b_bits, b_macs, b_keys) = (&b.bits[r.clone()], &b.macs[r.clone()], &b.keys[r.clone()]);
-    let (c_bits, c_macs, c_keys) = (&c.bits[r.clone()], &c.macs[r.clone()], &c.keys[r]);
-    let (d_mine, e_mine) = de.bits.split_at(n);
-    let (d_peer, e_peer) = peer.split_at(n);
+    // `d`, `e` are opened (public): the masks below only keep the loops branch-free.
+    let d: Vec<bool> = de.bits[..n].iter().zip(&peer[..n]).map(|(&x, &y)| x ^ y).collect();
+    let e: Vec<bool> = de.bits[n..].iter().zip(&peer[n..]).map(|(&x, &y)| x ^ y).collect();
     // The public `d e` (`AuthShares::xor_public`): the garbler's bit, or the
     // evaluator's key moved by its Delta.
     let (one_bit, one_key) = match role {
         Role::Garbler => (true, Block::ZERO),
         Role::Evaluator => (false, delta.as_block()),
     };
-    let mut sigma = AuthShares::with_capacity(n);
-    for k in 0..n {
-        // `d`, `e` are opened (public): the masks only keep the loop branch-free.
-        let (d, e) = (d_mine[k] ^ d_peer[k], e_mine[k] ^ e_peer[k]);
-        let (md, me, mde) = (mask(d), mask(e), mask(d & e));
-        sigma.bits.push(c_bits[k] ^ (d & b_bits[k]) ^ (e & a_bits[k]) ^ (d & e & one_bit));
-        sigma.macs.push(c_macs[k] ^ (md & b_macs[k]) ^ (me & a_macs[k]));
-        sigma.keys.push(c_keys[k] ^ (md & b_keys[k]) ^ (me & a_keys[k]) ^ (mde & one_key));
-    }
-    sigma
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    let de_pairs = || d.iter().zip(&e).map(|(&d, &e)| (d, e));
+    let bits = c.bits[r.clone()]
+        .iter()
+        .zip(&b.bits[r.clone()])
+        .zip(&a.bits[r.clone()])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (d & b) ^ (e & a) ^ (d & e & one_bit))
+        .collect();
+    let macs = c.macs[r.clone()]
+        .iter()
+        .zip(&b.macs[r.clone()])
+        .zip(&a.macs[r.clone()])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a))
+        .collect();
+    let keys = c.keys[r.clone()]
+        .iter()
+        .zip(&b.keys[r.clone()])
+        .zip(&a.keys[r])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a) ^ (mask(d & e) & one_key))
+        .collect();
+    AuthShares { bits, macs, keys }
 }
 
 /// One instance's authenticated wire masks and AND gates.
