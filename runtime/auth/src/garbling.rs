@@ -13,7 +13,7 @@
 //! B_0, B_1`), so it runs once per label: 4 + 16 = 20 AES calls per gate instead of
 //! 32, both layers through [`FixedKeyAes::permute_many`] (the VAES engine where the
 //! CPU has it) on buffers that stay in L1; each gate's shares are read once for its
-//! four rows, and the rows are written in place into the preallocated tables.
+//! four rows, and its 128 bytes are appended to a table vector allocated once.
 //!
 //! **Evaluator**: one gate at a time in circuit order ([`decrypt`]), its four hashes
 //! in one [`FixedKeyAes::tccr_many`] call. Batching the evaluator's gates level by
@@ -21,9 +21,11 @@
 //! AES-128 (6,400 AND gates, 36,663 gates) it was no faster with the schedule made
 //! once (about 340 against 365 us per instance, within the noise of the shared
 //! machine) and slower with it made per call (the schedule costs about 260 us, two
-//! passes over the circuit), while the Bristol order keeps only 1.7 AND gates ready
-//! at a time on average. The evaluator's per-gate cost is gathering labels and
-//! shares, not AES latency.
+//! passes over the circuit); in the file's own order, batches that wait until a gate
+//! reads a pending output hold 1.7 AND gates on average. Gate by gate, the hashes'
+//! latency is part of the cost; in full batches, the gathering of labels and shares
+//! from wires spread over the circuit (cache misses) takes most of what the AES
+//! pipeline saves.
 //!
 //! Guarantees: the tables, the evaluator's results and the gate named by a failed
 //! check are exactly those of the gate-by-gate form (the tests' `reference` module,
