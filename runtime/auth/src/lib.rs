@@ -36,8 +36,11 @@
 //! [`bucket::chunk_plan`]).
 
 pub mod bucket;
+#[doc(hidden)]
+pub mod dealer;
 mod error;
 pub mod feq;
+mod garbling;
 pub mod leaky_and;
 pub mod machine;
 pub mod message;

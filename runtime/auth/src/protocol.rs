@@ -69,14 +69,14 @@
 //! form, 2 kappa + 1 bits plus preprocessing, is the next step).
 
 use mpc_circuits::{Circuit, Gate, Reveal};
-use mpc_crypto::{Block, Delta, FixedKeyAes};
+use mpc_crypto::{Block, Delta, Prg};
 use mpc_net::{frame, Channel};
 use mpc_ot::kos;
 use rand_core::{CryptoRng, RngCore};
-use subtle::Choice;
 
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
+use crate::garbling;
 use crate::machine::{Machine, Step};
 use crate::message::decode;
 use crate::shares::AuthShares;
@@ -471,10 +471,6 @@ pub(crate) fn and_gates(circuit: &Circuit) -> Vec<(usize, usize, usize)> {
         .collect()
 }
 
-fn choice(b: bool) -> Choice {
-    Choice::from(b as u8)
-}
-
 /// `n` random bits from `rng`.
 pub(crate) fn random_bits<R: RngCore>(rng: &mut R, n: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; n.div_ceil(8)];
@@ -530,34 +526,76 @@ impl Plan {
 /// `<lambda_w>` for every wire of instance `instance`: its input wires' and AND
 /// outputs' masks from the preprocessing, the rest by local operations.
 pub(crate) fn instance_masks(pre: &Preprocessed, circuit: &Circuit, instance: usize) -> AuthShares {
-    let (role, delta, n_in, n_and) = (pre.role, &pre.delta, pre.n_in, pre.n_and);
-    let base = instance * (n_in + n_and);
+    wire_masks(pre.role, &pre.delta, circuit, &pre.masks, instance * (pre.n_in + pre.n_and))
+}
+
+/// `<lambda_w>` for every wire of `circuit` from `fresh`'s entries `base..`: the input
+/// wires' (wires `0..n_in`) first, then one per AND gate in gate order; XOR, INV,
+/// constant and copy wires by local operations. Every gate writes its output wire
+/// once (the [`Circuit`] invariant), so each output is assigned, not XORed into.
+pub(crate) fn wire_masks(
+    role: Role,
+    delta: &Delta,
+    circuit: &Circuit,
+    fresh: &AuthShares,
+    base: usize,
+) -> AuthShares {
+    let n_in = circuit.num_input_wires() as usize;
     let nw = circuit.num_wires() as usize;
-    let mut masks =
-        AuthShares { bits: vec![false; nw], macs: vec![Block::ZERO; nw], keys: vec![Block::ZERO; nw] };
-    for w in 0..n_in {
-        masks.xor_at(w, &pre.masks, base + w);
-    }
-    let mut and_index = 0;
+    let mut bits = vec![false; nw];
+    let mut macs = vec![Block::ZERO; nw];
+    let mut keys = vec![Block::ZERO; nw];
+    bits[..n_in].copy_from_slice(&fresh.bits[base..base + n_in]);
+    macs[..n_in].copy_from_slice(&fresh.macs[base..base + n_in]);
+    keys[..n_in].copy_from_slice(&fresh.keys[base..base + n_in]);
+    // XORing a public 1 (`AuthShares::xor_public`): the garbler flips its bit, the
+    // evaluator moves its key by its Delta.
+    let (one_bit, one_key) = match role {
+        Role::Garbler => (true, Block::ZERO),
+        Role::Evaluator => (false, delta.as_block()),
+    };
+    let mut next = base + n_in;
     for g in circuit.gates() {
         match *g {
             Gate::Xor { a, b, out } => {
-                masks.xor_within(out.index(), a.index());
-                masks.xor_within(out.index(), b.index());
+                let (a, b, o) = (a.index(), b.index(), out.index());
+                bits[o] = bits[a] ^ bits[b];
+                macs[o] = macs[a] ^ macs[b];
+                keys[o] = keys[a] ^ keys[b];
             }
             Gate::And { out, .. } => {
-                masks.xor_at(out.index(), &pre.masks, base + n_in + and_index);
-                and_index += 1;
+                let o = out.index();
+                bits[o] = fresh.bits[next];
+                macs[o] = fresh.macs[next];
+                keys[o] = fresh.keys[next];
+                next += 1;
             }
             Gate::Inv { a, out } => {
-                masks.xor_within(out.index(), a.index());
-                masks.xor_public(role, delta, out.index(), true);
+                let (a, o) = (a.index(), out.index());
+                bits[o] = bits[a] ^ one_bit;
+                macs[o] = macs[a];
+                keys[o] = keys[a] ^ one_key;
             }
-            Gate::Const { value, out } => masks.xor_public(role, delta, out.index(), value),
-            Gate::Copy { a, out } => masks.xor_within(out.index(), a.index()),
+            Gate::Const { value, out } => {
+                let o = out.index();
+                bits[o] = value & one_bit;
+                keys[o] = if value { one_key } else { Block::ZERO };
+            }
+            Gate::Copy { a, out } => {
+                let (a, o) = (a.index(), out.index());
+                bits[o] = bits[a];
+                macs[o] = macs[a];
+                keys[o] = keys[a];
+            }
         }
     }
-    masks
+    AuthShares { bits, macs, keys }
+}
+
+/// All-ones if `bit`, else zero, without a branch.
+#[inline(always)]
+fn mask(bit: bool) -> Block {
+    Block::from(0u128.wrapping_sub(bit as u128))
 }
 
 /// The Beaver step's shares to open: `d = lambda_alpha ^ a` for every AND gate, then
@@ -569,20 +607,20 @@ pub(crate) fn beaver_open(
     t0: usize,
 ) -> AuthShares {
     let n = ands.len();
+    let r = t0..t0 + n;
     let mut de = AuthShares::with_capacity(2 * n);
-    for (k, &(alpha, _, _)) in ands.iter().enumerate() {
-        de.push_from(masks, alpha);
-        de.xor_at(k, &t.a, t0 + k);
-    }
-    for (k, &(_, beta, _)) in ands.iter().enumerate() {
-        de.push_from(masks, beta);
-        de.xor_at(n + k, &t.b, t0 + k);
+    for (half, wire) in [(&t.a, 0), (&t.b, 1)] {
+        let at = move |&(alpha, beta, _): &(usize, usize, usize)| if wire == 0 { alpha } else { beta };
+        de.bits.extend(ands.iter().zip(&half.bits[r.clone()]).map(|(g, &x)| masks.bits[at(g)] ^ x));
+        de.macs.extend(ands.iter().zip(&half.macs[r.clone()]).map(|(g, &x)| masks.macs[at(g)] ^ x));
+        de.keys.extend(ands.iter().zip(&half.keys[r.clone()]).map(|(g, &x)| masks.keys[at(g)] ^ x));
     }
     de
 }
 
 /// `<lambda_alpha lambda_beta>` for every AND gate from its triple and the opened `d`,
-/// `e` (mine in `de`, the peer's bits in `peer`, MAC-checked).
+/// `e` (mine in `de`, the peer's bits in `peer`, MAC-checked):
+/// `<c> ^ d <b> ^ e <a> ^ d e`.
 pub(crate) fn beaver_finish(
     role: Role,
     delta: &Delta,
@@ -592,58 +630,40 @@ pub(crate) fn beaver_finish(
     t0: usize,
 ) -> AuthShares {
     let n = de.len() / 2;
-    let mut sigma = AuthShares::with_capacity(n);
-    for k in 0..n {
-        sigma.push_from(&t.c, t0 + k);
-        let d = de.bits[k] ^ peer[k];
-        let e = de.bits[n + k] ^ peer[n + k];
-        if d {
-            sigma.xor_at(k, &t.b, t0 + k);
-        }
-        if e {
-            sigma.xor_at(k, &t.a, t0 + k);
-        }
-        sigma.xor_public(role, delta, k, d & e);
-    }
-    sigma
-}
-
-/// The share of `r_ij` of gate `k`: (bit, MAC, key).
-fn row_share(
-    masks: &AuthShares,
-    sigma: &AuthShares,
-    k: usize,
-    (alpha, beta, gamma): (usize, usize, usize),
-    i: bool,
-    j: bool,
-) -> (bool, Block, Block) {
-    let mut bit = sigma.bits[k] ^ masks.bits[gamma];
-    let mut mac = sigma.macs[k] ^ masks.macs[gamma];
-    let mut key = sigma.keys[k] ^ masks.keys[gamma];
-    if i {
-        bit ^= masks.bits[beta];
-        mac ^= masks.macs[beta];
-        key ^= masks.keys[beta];
-    }
-    if j {
-        bit ^= masks.bits[alpha];
-        mac ^= masks.macs[alpha];
-        key ^= masks.keys[alpha];
-    }
-    (bit, mac, key)
-}
-
-/// The tweak of position `pos` (0..4) of row `row` of AND gate `gate` (session-wide
-/// index) in `H(A, B, gate, row) = (tccr(A, t0) ^ tccr(B, t1), tccr(A, t2) ^ tccr(B, t3))`.
-fn row_tweak(gate: usize, row: usize, pos: usize) -> Block {
-    Block::from((1u128 << 127) | (((gate as u128) * 4 + row as u128) << 2) | pos as u128)
-}
-
-/// The 16 bytes at `off` (the caller checked the length).
-fn block_at(bytes: &[u8], off: usize) -> Block {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&bytes[off..off + 16]);
-    Block::from(b)
+    let r = t0..t0 + n;
+    // `d`, `e` are opened (public): the masks below only keep the loops branch-free.
+    let d: Vec<bool> = de.bits[..n].iter().zip(&peer[..n]).map(|(&x, &y)| x ^ y).collect();
+    let e: Vec<bool> = de.bits[n..].iter().zip(&peer[n..]).map(|(&x, &y)| x ^ y).collect();
+    // The public `d e` (`AuthShares::xor_public`): the garbler's bit, or the
+    // evaluator's key moved by its Delta.
+    let (one_bit, one_key) = match role {
+        Role::Garbler => (true, Block::ZERO),
+        Role::Evaluator => (false, delta.as_block()),
+    };
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    let de_pairs = || d.iter().zip(&e).map(|(&d, &e)| (d, e));
+    let bits = c.bits[r.clone()]
+        .iter()
+        .zip(&b.bits[r.clone()])
+        .zip(&a.bits[r.clone()])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (d & b) ^ (e & a) ^ (d & e & one_bit))
+        .collect();
+    let macs = c.macs[r.clone()]
+        .iter()
+        .zip(&b.macs[r.clone()])
+        .zip(&a.macs[r.clone()])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a))
+        .collect();
+    let keys = c.keys[r.clone()]
+        .iter()
+        .zip(&b.keys[r.clone()])
+        .zip(&a.keys[r])
+        .zip(de_pairs())
+        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a) ^ (mask(d & e) & one_key))
+        .collect();
+    AuthShares { bits, macs, keys }
 }
 
 /// One instance's authenticated wire masks and AND gates.
@@ -658,75 +678,10 @@ pub(crate) struct Wires<'a> {
     pub(crate) first_and: usize,
 }
 
-/// The evaluator's state while it walks the circuit.
-struct Evaluation<'a> {
-    delta: &'a Delta,
-    w: &'a Wires<'a>,
-    tables: &'a [u8],
-    /// Masked value per wire.
-    zhat: Vec<bool>,
-    /// Active label per wire.
-    label: Vec<Block>,
-    /// Wires written by an AND gate of `batch` (not yet known).
-    busy: Vec<bool>,
-    /// AND gates (instance-local indices) waiting to be hashed.
-    batch: Vec<usize>,
-    hashes: Vec<Block>,
-}
-
-impl Evaluation<'_> {
-    /// Decrypts and checks the rows of the waiting AND gates, in order.
-    fn flush(&mut self) -> Result<()> {
-        let (w, d) = (self.w, self.delta.as_block());
-        let h = &mut self.hashes[..4 * self.batch.len()];
-        for (x, &k) in self.batch.iter().enumerate() {
-            let (a, b, _) = w.ands[k];
-            h[4 * x..4 * x + 4].copy_from_slice(&[
-                self.label[a],
-                self.label[b],
-                self.label[a],
-                self.label[b],
-            ]);
-        }
-        let (zhat, batch) = (&self.zhat, &self.batch);
-        let row_of = |k: usize| {
-            let (a, b, _) = w.ands[k];
-            2 * zhat[a] as usize + zhat[b] as usize
-        };
-        FixedKeyAes::global().tccr_many(h, |x| {
-            let k = batch[x / 4];
-            row_tweak(w.first_and + k, row_of(k), x % 4)
-        });
-        for (x, &k) in self.batch.iter().enumerate() {
-            let (a, b, out) = w.ands[k];
-            let (i, j) = (self.zhat[a], self.zhat[b]);
-            let off = 128 * k + 32 * (2 * i as usize + j as usize);
-            let mac = block_at(self.tables, off) ^ h[4 * x] ^ h[4 * x + 1];
-            let part = block_at(self.tables, off + 16) ^ h[4 * x + 2] ^ h[4 * x + 3];
-            let (bit, my_mac, key) = row_share(w.masks, w.sigma, k, (a, b, out), i, j);
-            let key = key.xor_if(d, choice(i & j));
-            let r_a = if mac == key {
-                false
-            } else if mac == key ^ d {
-                true
-            } else {
-                return Err(AuthError::GarbledTable { gate: k });
-            };
-            self.zhat[out] = r_a ^ bit;
-            self.label[out] = part ^ my_mac;
-            self.busy[out] = false;
-        }
-        self.batch.clear();
-        Ok(())
-    }
-}
-
-/// AND gates hashed per call of the multi-block TCCR kernel.
-const HASH_BATCH: usize = 256;
-
 /// The garbler's zero-label of every wire (`zero` holds those of the input wires; an
-/// AND output's is fresh from `rng`), then the authenticated tables of all AND gates,
-/// [`HASH_BATCH`] gates per TCCR call (16 hashes each).
+/// AND output's is fresh, from a PRG seeded by `rng`), then the authenticated tables of all AND gates
+/// ([`garbling::garble_tables`]: the zero-labels are all known before any hash, so
+/// every AND gate is independent of the others).
 pub(crate) fn garble<R: RngCore + CryptoRng>(
     circuit: &Circuit,
     rng: &mut R,
@@ -734,45 +689,24 @@ pub(crate) fn garble<R: RngCore + CryptoRng>(
     w: &Wires<'_>,
     zero: &mut [Block],
 ) -> Vec<u8> {
-    let (masks, ands, sigma) = (w.masks, w.ands, w.sigma);
-    let d = delta.as_block();
+    // The AND outputs' zero-labels: AES-CTR under a fresh 128-bit seed from `rng` (the
+    // VAES counter-mode kernel, where a ChaCha rng gives 16 bytes at a time).
+    let mut fresh = vec![Block::ZERO; w.ands.len()];
+    Prg::from_rng_block(rng).fill_blocks(&mut fresh);
+    let mut k = 0;
     for g in circuit.gates() {
         match *g {
             Gate::Xor { a, b, out } => zero[out.index()] = zero[a.index()] ^ zero[b.index()],
             Gate::Inv { a, out } | Gate::Copy { a, out } => zero[out.index()] = zero[a.index()],
             Gate::Const { out, .. } => zero[out.index()] = Block::ZERO,
-            Gate::And { out, .. } => zero[out.index()] = Block::random(rng),
-        }
-    }
-    let aes = FixedKeyAes::global();
-    let mut tables = Vec::with_capacity(128 * ands.len());
-    let mut hashes = vec![Block::ZERO; 16 * HASH_BATCH.min(ands.len())];
-    for (c, chunk) in ands.chunks(HASH_BATCH).enumerate() {
-        let k0 = c * HASH_BATCH;
-        let h = &mut hashes[..16 * chunk.len()];
-        for (g, &(a, b, _)) in chunk.iter().enumerate() {
-            for row in 0..4 {
-                let (i, j) = (row >> 1 == 1, row & 1 == 1);
-                let (la, lb) = (zero[a].xor_if(d, choice(i)), zero[b].xor_if(d, choice(j)));
-                h[16 * g + 4 * row..16 * g + 4 * row + 4].copy_from_slice(&[la, lb, la, lb]);
-            }
-        }
-        let first = w.first_and + k0;
-        aes.tccr_many(h, |x| row_tweak(first + x / 16, (x / 4) % 4, x % 4));
-        for (g, &gate) in chunk.iter().enumerate() {
-            let k = k0 + g;
-            for row in 0..4 {
-                let (i, j) = (row >> 1 == 1, row & 1 == 1);
-                let (bit, mac, key) = row_share(masks, sigma, k, gate, i, j);
-                let bit = bit ^ (i & j);
-                let label = zero[gate.2].xor_if(d, choice(bit)) ^ key;
-                let p = &h[16 * g + 4 * row..16 * g + 4 * row + 4];
-                tables.extend_from_slice(&(mac ^ p[0] ^ p[1]).to_bytes());
-                tables.extend_from_slice(&(label ^ p[2] ^ p[3]).to_bytes());
+            Gate::And { out, .. } => {
+                // `w.ands` are this circuit's AND gates: one fresh label each.
+                zero[out.index()] = fresh[k];
+                k += 1;
             }
         }
     }
-    tables
+    garbling::garble_tables(delta.as_block(), w, zero)
 }
 
 /// The garbler's check of the evaluator's output message: the label of each of my
@@ -787,7 +721,8 @@ pub(crate) fn check_output_labels(
 ) -> Result<()> {
     let d = delta.as_block();
     for (((&w, &l0), &z), &label) in wires.iter().zip(zero).zip(masked).zip(labels) {
-        if label != l0.xor_if(d, choice(z)) {
+        // `z` is the evaluator's claim, public: a mask, not a constant-time select.
+        if label != l0 ^ (d & mask(z)) {
             return Err(AuthError::OutputLabel { wire: w });
         }
     }
@@ -795,61 +730,47 @@ pub(crate) fn check_output_labels(
 }
 
 /// The evaluator's walk of the circuit from its input wires' masked values and labels
-/// (`zhat`, `label`), checking every decrypted row; returns every wire's masked value
-/// and label. AND gates wait in a batch until a gate reads one of their outputs (or
-/// the batch is full), then are hashed in one TCCR call and checked in circuit order,
-/// so the first failing gate is the one named, as gate by gate.
+/// (`zhat`, `label`), checking every decrypted row ([`garbling::decrypt`]); returns
+/// every wire's masked value and label, or names the first AND gate (in circuit order)
+/// whose row failed.
 pub(crate) fn evaluate(
     circuit: &Circuit,
     delta: &Delta,
     w: &Wires<'_>,
-    zhat: Vec<bool>,
-    label: Vec<Block>,
+    mut zhat: Vec<bool>,
+    mut label: Vec<Block>,
     tables: &[u8],
 ) -> Result<(Vec<bool>, Vec<Block>)> {
-    let nw = circuit.num_wires() as usize;
-    let mut e = Evaluation {
-        delta,
-        w,
-        tables,
-        zhat,
-        label,
-        busy: vec![false; nw],
-        batch: Vec::with_capacity(HASH_BATCH),
-        hashes: vec![Block::ZERO; 4 * HASH_BATCH],
-    };
+    if tables.len() != 128 * w.ands.len() {
+        return Err(AuthError::Malformed {
+            what: "garbled tables",
+            reason: format!("{} bytes, expected {}", tables.len(), 128 * w.ands.len()),
+        });
+    }
+    let d = delta.as_block();
     let mut and_k = 0;
     for g in circuit.gates() {
-        let waits = match *g {
-            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => e.busy[a.index()] || e.busy[b.index()],
-            Gate::Inv { a, .. } | Gate::Copy { a, .. } => e.busy[a.index()],
-            Gate::Const { .. } => false,
-        };
-        if waits || e.batch.len() == HASH_BATCH {
-            e.flush()?;
-        }
         match *g {
             Gate::Xor { a, b, out } => {
-                e.zhat[out.index()] = e.zhat[a.index()] ^ e.zhat[b.index()];
-                e.label[out.index()] = e.label[a.index()] ^ e.label[b.index()];
+                zhat[out.index()] = zhat[a.index()] ^ zhat[b.index()];
+                label[out.index()] = label[a.index()] ^ label[b.index()];
             }
             Gate::Inv { a, out } | Gate::Copy { a, out } => {
-                e.zhat[out.index()] = e.zhat[a.index()];
-                e.label[out.index()] = e.label[a.index()];
+                zhat[out.index()] = zhat[a.index()];
+                label[out.index()] = label[a.index()];
             }
             Gate::Const { out, .. } => {
-                e.zhat[out.index()] = false;
-                e.label[out.index()] = Block::ZERO;
+                zhat[out.index()] = false;
+                label[out.index()] = Block::ZERO;
             }
-            Gate::And { out, .. } => {
-                e.batch.push(and_k);
-                e.busy[out.index()] = true;
+            Gate::And { .. } => {
+                garbling::decrypt(and_k, d, w, tables, &mut zhat, &mut label)
+                    .map_err(|gate| AuthError::GarbledTable { gate })?;
                 and_k += 1;
             }
         }
     }
-    e.flush()?;
-    Ok((e.zhat, e.label))
+    Ok((zhat, label))
 }
 
 /// One entry per output wire: the value `z^ ^ lambda_me ^ lambda_peer` where revealed

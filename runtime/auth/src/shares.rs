@@ -31,6 +31,7 @@ use mpc_crypto::{Block, Delta, Prg};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AuthError, Result};
+#[cfg(test)]
 use crate::Role;
 
 /// One party's half of a vector of authenticated shares.
@@ -81,16 +82,17 @@ impl AuthShares {
         }
     }
 
-    /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i`.
-    #[inline(always)]
+    /// Entry `i` of `self` XOR entry `j` of `other`, written into entry `i` (the
+    /// gate-by-gate reference of the tests; the protocol writes whole vectors).
+    #[cfg(test)]
     pub(crate) fn xor_at(&mut self, i: usize, other: &AuthShares, j: usize) {
         self.bits[i] ^= other.bits[j];
         self.macs[i] ^= other.macs[j];
         self.keys[i] ^= other.keys[j];
     }
 
-    /// Entry `src` XORed into entry `dst` of the same vector.
-    #[inline(always)]
+    /// Entry `src` XORed into entry `dst` of the same vector (as `xor_at`).
+    #[cfg(test)]
     pub(crate) fn xor_within(&mut self, dst: usize, src: usize) {
         self.bits[dst] ^= self.bits[src];
         let (m, k) = (self.macs[src], self.keys[src]);
@@ -107,8 +109,9 @@ impl AuthShares {
     }
 
     /// XORs the public bit `d` into shared value `i`: the garbler flips its share, the
-    /// evaluator moves its key for the garbler's share by its `Delta`.
-    #[inline(always)]
+    /// evaluator moves its key for the garbler's share by its `Delta` (the one-share
+    /// reference of the tests; the protocol writes whole vectors).
+    #[cfg(test)]
     pub(crate) fn xor_public(&mut self, role: Role, delta: &Delta, i: usize, d: bool) {
         match role {
             Role::Garbler => self.bits[i] ^= d,
