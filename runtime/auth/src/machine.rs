@@ -16,18 +16,19 @@
 //! preprocessing (once per session)
 //!   E -> G  OtSetupOffer                         base OTs of the first KOS session
 //!   G -> E  OtSetupAnswer
-//!   E -> G  OtExtend (+ bootstrap OTs), KosFlip, OtExtend x (batches - 1)
-//!   G -> E  KosChallenge x batches
-//!   E -> G  KosProof x batches
-//!   G -> E  OtExtend x batches                   the reverse session
-//!   E -> G  KosChallenge x batches
-//!   G -> E  KosProof x batches                   -> Step::Phase("authenticated bits")
+//!   E -> G  OtExtend (bootstrap OTs only), KosFlip
+//!   G -> E  KosChallenge
+//!   E -> G  KosProof                             both sessions exist from here
+//!   slots k = 0 .. batches + 1, each an exchange of
+//!           OtExtend (batch k), KosChallenge (of the peer's batch k - 1),
+//!           KosProof (for batch k - 2), whichever exist
+//!                                                -> Step::Phase("authenticated bits")
 //!   exchange LeakyTables x layers, then LeakyBits x layers
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
 //!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
 //!   exchange BucketOpening x (layers - 1)
-//!   per further chunk of triples: the six KOS lines from the first OtExtend (3 x
-//!   layers batches each way, no bootstrap OTs, no KosFlip), then the lines above
+//!   per further chunk of triples: the KOS slots (3 x layers batches each way),
+//!   then the lines above
 //!                                                -> Step::Phase("AND triples")
 //! per instance
 //!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
@@ -42,7 +43,9 @@
 //! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
 //! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
 //! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
-//! triples messages.)
+//! triples messages. In the KOS slots both directions run at once (`Round`): each
+//! party extends its own batch while the peer does, then takes the peer's, so neither
+//! waits for the other's whole direction.)
 //!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
@@ -100,22 +103,19 @@ enum Pre<'c> {
     Moving,
 }
 
-/// A preprocessing in the making: the KOS sessions once set up, the round of KOS
-/// batches in progress, the chunks of triples still to make and what is kept.
+/// A preprocessing in the making: the KOS sessions once set up, the chunks of
+/// triples still to make and what is kept.
 struct Making {
     delta: Delta,
     plan: Plan,
     instances: usize,
-    /// The session in which I am the receiver (set up by the first round).
+    /// The session in which I am the receiver (set up by the bootstrap batch).
     mine: Option<kos::Receiver>,
-    /// The session in which I am the sender (set up by the first round).
+    /// The session in which I am the sender (set up by the bootstrap batch).
     theirs: Option<kos::Sender>,
-    /// The KOS batches of the current round, each direction: in the first round
-    /// (`boot`, which bootstraps the reverse session) the wire masks and then
-    /// `a, b, r` of each leaky-AND layer of the first chunk; in each later round those
-    /// of the next chunk.
-    round: Vec<usize>,
-    boot: bool,
+    /// Whether the wire masks are still to come (the first round of KOS batches, see
+    /// [`Round`], starts with them).
+    first: bool,
     /// Triples of the chunk in progress, and the sizes of the chunks still to come.
     chunk: usize,
     chunks: VecDeque<usize>,
@@ -124,6 +124,63 @@ struct Making {
     /// Kept for the whole session: the wire masks and the finished triples.
     masks: AuthShares,
     triples: Triples,
+}
+
+/// A round of KOS batches both ways at once: each party extends its own batches
+/// (its bits, MACed under the peer's `Delta`) as the KOS receiver while it takes the
+/// peer's as the sender. Slot `k` is one exchange (the garbler's half first, so no
+/// two messages cross) in which each party sends its batch `k`, its challenge of the
+/// peer's batch `k - 1` and its proof for its own batch `k - 2` (whichever exist), so
+/// that between two slots both parties have the same work: one batch of each kind.
+/// Batch `i` of both directions makes share vector `i`: the wire masks first (first
+/// round), then `a, b, r` of each leaky-AND layer of the chunk.
+struct Round {
+    /// OTs per batch (the same both ways).
+    sizes: Vec<usize>,
+    /// The slot to exchange next (`0..sizes.len() + 2`).
+    slot: usize,
+    /// My batches awaiting the peer's challenge, oldest first.
+    challenged: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    /// The peer's batches awaiting its proof, oldest first.
+    proved: VecDeque<kos::PendingSender>,
+    /// My batches' bits and MACs (answered), the peer's batches' keys (checked).
+    macs: Vec<(Vec<bool>, Vec<Block>)>,
+    keys: Vec<Vec<Block>>,
+    /// My challenge and proof for the next slot (made from the peer's last half).
+    ready: Vec<Message>,
+    /// The peer's messages of the slot in progress.
+    peer: Vec<Message>,
+}
+
+impl Round {
+    fn new(sizes: Vec<usize>) -> Box<Round> {
+        Box::new(Round {
+            slot: 0,
+            challenged: VecDeque::new(),
+            proved: VecDeque::new(),
+            macs: Vec::with_capacity(sizes.len()),
+            keys: Vec::with_capacity(sizes.len()),
+            ready: Vec::new(),
+            peer: Vec::new(),
+            sizes,
+        })
+    }
+
+    /// The messages of either party's half of slot `k`, in order.
+    fn expects(&self, k: usize) -> Vec<Expect> {
+        let n = self.sizes.len();
+        let mut e = Vec::with_capacity(3);
+        if let Some(&ots) = self.sizes.get(k) {
+            e.push(Expect::OtExtend { ots: ots + kos::CHECK_OTS });
+        }
+        if (1..=n).contains(&k) {
+            e.push(Expect::KosChallenge);
+        }
+        if (2..=n + 1).contains(&k) {
+            e.push(Expect::KosProof);
+        }
+        e
+    }
 }
 
 /// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
@@ -152,51 +209,28 @@ struct Instance {
 
 /// Where the protocol is: what the machine holds while it waits.
 enum Stage {
-    // Authenticated bits, evaluator (the base-OT sender of the first session).
+    // Setting up the two KOS sessions: base OTs, then the bootstrap batch.
+    /// Evaluator (the base-OT sender): waits for the base-OT answer.
     EvAnswer {
         setup: kos::ReceiverSetup,
     },
-    /// Sending my bits' batches, one per step.
-    EvSending {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    /// Evaluator: its bootstrap batch sent, waits for the challenge.
+    EvBoot {
+        pending: kos::PendingReceiver,
     },
-    EvChallenges {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-        macs: Vec<(Vec<bool>, Vec<Block>)>,
-    },
-    EvExtends {
-        macs: Vec<(Vec<bool>, Vec<Block>)>,
-        pending: Vec<kos::PendingSender>,
-        challenges: Vec<kos::Challenge>,
-    },
-    EvProofs {
-        macs: VecDeque<(Vec<bool>, Vec<Block>)>,
-        pending: VecDeque<kos::PendingSender>,
-        out: Vec<AuthShares>,
-    },
-    // Authenticated bits, garbler.
+    /// Garbler: waits for the base-OT offer.
     GbOffer,
-    GbExtends {
-        boot: Option<iknp::Extend>,
-        flip: Option<kos::Flip>,
-        pending: Vec<kos::PendingSender>,
-        challenges: Vec<kos::Challenge>,
+    /// Garbler: waits for the bootstrap batch, then its flip.
+    GbBoot {
+        ext: Option<iknp::Extend>,
     },
-    GbProofs {
-        flip: Option<kos::Flip>,
-        pending: VecDeque<kos::PendingSender>,
-        keys: Vec<Vec<Block>>,
+    /// Garbler: the bootstrap batch challenged, waits for the proof.
+    GbBootProof {
+        flip: kos::Flip,
+        pending: kos::PendingSender,
     },
-    /// Sending my bits' batches, one per step.
-    GbSending {
-        keys: VecDeque<Vec<Block>>,
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-    },
-    GbChallenges {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-        keys: VecDeque<Vec<Block>>,
-        out: Vec<AuthShares>,
-    },
+    /// Authenticated bits: a round of KOS batches both ways.
+    Kos(Box<Round>),
     // AND triples.
     LeakyTables {
         layers: Vec<Layer>,
@@ -394,20 +428,14 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
         let plan = Plan::new(circuit, instances, options.chunk_triples)?;
         let delta = pin_delta(role, Block::random(&mut rng));
         let mut chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
-        // The first round: the wire masks and the first chunk's layers.
-        let mut round = vec![plan.n_masks];
         let chunk = chunks.pop_front().unwrap_or(0);
-        if chunk > 0 {
-            round.extend(core::iter::repeat_n(chunk, 3 * plan.b_size));
-        }
         let making = Making {
             delta,
             plan,
             instances,
             mine: None,
             theirs: None,
-            round,
-            boot: true,
+            first: true,
             chunk,
             chunks,
             next_index: 0,
@@ -462,7 +490,14 @@ impl<'c, R> Machine<'c, R> {
     /// Both halves of a symmetric exchange: `mine` now (garbler) or once `mine.len()`
     /// messages of kind `expect` are in (evaluator).
     fn exchange(&mut self, mine: Vec<Message>, expect: Expect) {
-        self.waiting.extend(core::iter::repeat_n(expect, mine.len()));
+        let expects = vec![expect; mine.len()];
+        self.exchange_each(mine, expects);
+    }
+
+    /// [`Self::exchange`] of messages of several kinds: the peer's half is `expects`,
+    /// in order.
+    fn exchange_each(&mut self, mine: Vec<Message>, expects: Vec<Expect>) {
+        self.waiting.extend(expects);
         match self.role {
             Role::Garbler => mine.into_iter().for_each(|m| self.send(m)),
             Role::Evaluator => self.deferred = mine,
@@ -507,64 +542,9 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 Stage::Failed => {
                     return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
                 }
-                Stage::EvSending { .. } | Stage::GbSending { .. } => {
-                    let stage = std::mem::replace(&mut self.stage, Stage::Failed);
-                    match self.produce(stage) {
-                        Ok(next) => self.stage = next,
-                        Err(e) => {
-                            self.fail();
-                            return Err(e);
-                        }
-                    }
-                }
                 _ => return Err(internal("a stage that waits for nothing")),
             }
         }
-    }
-
-    /// The next of a run of large messages, made only when the previous one is on its
-    /// way (so the peer works on one batch while this party makes the next, and only
-    /// one batch at a time waits here): my authenticated bits' KOS batches.
-    fn produce(&mut self, stage: Stage) -> Result<Stage> {
-        let sizes = self.sizes()?;
-        Ok(match stage {
-            Stage::EvSending { mut pending } => {
-                let (i, n) = (pending.len(), sizes[pending.len()]);
-                let bits = random_bits(&mut self.rng, n);
-                let m = making(&mut self.pre)?;
-                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-                if i == 0 && m.boot {
-                    // The first batch carries the bootstrap OTs of the reverse session.
-                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &m.delta).map_err(ot)?;
-                    self.send(Message::OtExtend(ext));
-                    self.send(Message::KosFlip(flip));
-                    pending.push_back((bits, p));
-                } else {
-                    let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                    self.send(Message::OtExtend(ext));
-                    pending.push_back((bits, p));
-                }
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::EvSending { pending });
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::EvChallenges { pending, macs: Vec::with_capacity(sizes.len()) }
-            }
-            Stage::GbSending { keys, mut pending } => {
-                let bits = random_bits(&mut self.rng, sizes[pending.len()]);
-                let m = making(&mut self.pre)?;
-                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-                let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                self.send(Message::OtExtend(ext));
-                pending.push_back((bits, p));
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::GbSending { keys, pending });
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::GbChallenges { pending, keys, out: Vec::new() }
-            }
-            _ => return Err(internal("nothing to produce")),
-        })
     }
 
     /// The message the last [`Step::Recv`] asked for: checked, processed, and the
@@ -612,143 +592,57 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         self.held = None;
     }
 
-    /// The KOS batch sizes of the current round.
-    fn sizes(&mut self) -> Result<Vec<usize>> {
-        Ok(making(&mut self.pre)?.round.clone())
-    }
-
     /// One received message in `stage`; returns the next stage.
     fn on(&mut self, stage: Stage, msg: Message) -> Result<Stage> {
         let role = self.role;
-        // In the first round of KOS batches (which bootstraps the reverse session).
-        let first = matches!(&self.pre, Pre::Making(m) if m.boot);
         Ok(match (stage, msg) {
-            // ---- Authenticated bits, evaluator ----
+            // ---- The KOS sessions, evaluator (the base-OT sender of the first) ----
             (Stage::EvAnswer { setup }, Message::OtSetupAnswer(answer)) => {
-                making(&mut self.pre)?.mine = Some(setup.finish(&answer).map_err(ot)?);
-                // My bits to the garbler, one batch per step (see `produce`).
-                Stage::EvSending { pending: VecDeque::new() }
-            }
-            (Stage::EvChallenges { mut pending, mut macs }, Message::KosChallenge(c)) => {
-                let (bits, p) = pending.pop_front().ok_or_else(|| internal("a challenge too many"))?;
                 let m = making(&mut self.pre)?;
-                let (proof, mm) = if macs.is_empty() && m.boot {
-                    let (proof, mm, sender) = p.respond_bootstrap(&c).map_err(ot)?;
-                    m.theirs = Some(sender);
-                    (proof, mm)
-                } else {
-                    p.respond(&c)
-                };
+                let mut mine = setup.finish(&answer).map_err(ot)?;
+                // The bootstrap batch on its own (no OTs of its own): one short round
+                // trip, after which both sessions exist and run at the same time.
+                let (ext, flip, pending) = mine.extend_bootstrap(&mut self.rng, &[], &m.delta).map_err(ot)?;
+                m.mine = Some(mine);
+                self.send(Message::OtExtend(ext));
+                self.send(Message::KosFlip(flip));
+                self.waiting.push_back(Expect::KosChallenge);
+                Stage::EvBoot { pending }
+            }
+            (Stage::EvBoot { pending }, Message::KosChallenge(c)) => {
+                let (proof, _, theirs) = pending.respond_bootstrap(&c).map_err(ot)?;
+                making(&mut self.pre)?.theirs = Some(theirs);
                 self.send(Message::KosProof(proof));
-                macs.push((bits, mm));
-                if !pending.is_empty() {
-                    return Ok(Stage::EvChallenges { pending, macs });
-                }
-                // The garbler's bits to me: all batches in, then all challenges out.
-                for n in self.sizes()? {
-                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
-                }
-                Stage::EvExtends { macs, pending: Vec::new(), challenges: Vec::new() }
-            }
-            (Stage::EvExtends { macs, mut pending, mut challenges }, Message::OtExtend(ext)) => {
-                let sizes = self.sizes()?;
-                let n = sizes[pending.len()];
-                let theirs =
-                    making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no bootstrap batch"))?;
-                let (c, p) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
-                challenges.push(c);
-                pending.push(p);
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::EvExtends { macs, pending, challenges });
-                }
-                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
-                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::EvProofs { macs: macs.into(), pending: pending.into(), out: Vec::new() }
-            }
-            (Stage::EvProofs { mut macs, mut pending, mut out }, Message::KosProof(proof)) => {
-                let ((bits, m), p) =
-                    macs.pop_front().zip(pending.pop_front()).ok_or_else(|| internal("a proof too many"))?;
-                out.push(AuthShares { bits, macs: m, keys: p.verify(&proof).map_err(ot)? });
-                if !pending.is_empty() {
-                    return Ok(Stage::EvProofs { macs, pending, out });
-                }
-                self.authenticated(out)?
+                self.first_round()?
             }
 
-            // ---- Authenticated bits, garbler ----
+            // ---- The KOS sessions, garbler ----
             (Stage::GbOffer, Message::OtSetupOffer(offer)) => {
-                let sizes = self.sizes()?;
                 let m = making(&mut self.pre)?;
                 let (theirs, answer) = kos::Sender::new(&mut self.rng, &m.delta, &offer).map_err(ot)?;
                 m.theirs = Some(theirs);
                 self.send(Message::OtSetupAnswer(answer));
-                // The evaluator's bits to me, the first batch with the bootstrap OTs.
-                self.waiting
-                    .push_back(Expect::OtExtend { ots: sizes[0] + kos::BOOTSTRAP_OTS + kos::CHECK_OTS });
+                self.waiting.push_back(Expect::OtExtend { ots: kos::BOOTSTRAP_OTS + kos::CHECK_OTS });
                 self.waiting.push_back(Expect::KosFlip);
-                for &n in &sizes[1..] {
-                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
-                }
-                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
+                Stage::GbBoot { ext: None }
             }
-            (Stage::GbExtends { boot: None, flip: None, pending, challenges }, Message::OtExtend(ext))
-                if pending.is_empty() && first =>
-            {
-                Stage::GbExtends { boot: Some(ext), flip: None, pending, challenges }
-            }
-            (Stage::GbExtends { boot, flip, mut pending, mut challenges }, msg) => {
-                let sizes = self.sizes()?;
+            (Stage::GbBoot { ext: None }, Message::OtExtend(ext)) => Stage::GbBoot { ext: Some(ext) },
+            (Stage::GbBoot { ext: Some(ext) }, Message::KosFlip(flip)) => {
                 let theirs =
                     making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
-                let (c, p, flip) = match (boot, flip, msg) {
-                    (Some(ext), None, Message::KosFlip(f)) => {
-                        let (c, p) = theirs.extend_bootstrap(&mut self.rng, sizes[0], &ext).map_err(ot)?;
-                        (c, p, Some(f))
-                    }
-                    (None, flip, Message::OtExtend(ext)) if flip.is_some() || !first => {
-                        let (c, p) = theirs.extend(&mut self.rng, sizes[pending.len()], &ext).map_err(ot)?;
-                        (c, p, flip)
-                    }
-                    _ => return Err(internal("the bootstrap batch out of order")),
-                };
-                challenges.push(c);
-                pending.push(p);
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::GbExtends { boot: None, flip, pending, challenges });
-                }
-                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
-                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::GbProofs { flip, pending: pending.into(), keys: Vec::new() }
+                let (c, pending) = theirs.extend_bootstrap(&mut self.rng, 0, &ext).map_err(ot)?;
+                self.send(Message::KosChallenge(c));
+                self.waiting.push_back(Expect::KosProof);
+                Stage::GbBootProof { flip, pending }
             }
-            (Stage::GbProofs { flip, mut pending, mut keys }, Message::KosProof(proof)) => {
-                let p = pending.pop_front().ok_or_else(|| internal("a proof too many"))?;
-                if keys.is_empty() && first {
-                    let flip = flip.as_ref().ok_or_else(|| internal("no bootstrap flip"))?;
-                    let (k, receiver) = p.verify_bootstrap(&proof, flip).map_err(ot)?;
-                    making(&mut self.pre)?.mine = Some(receiver);
-                    keys.push(k);
-                } else {
-                    keys.push(p.verify(&proof).map_err(ot)?);
-                }
-                if !pending.is_empty() {
-                    return Ok(Stage::GbProofs { flip, pending, keys });
-                }
-                // My bits to the evaluator, one batch per step (see `produce`).
-                Stage::GbSending { keys: keys.into(), pending: VecDeque::new() }
+            (Stage::GbBootProof { flip, pending }, Message::KosProof(proof)) => {
+                let (_, mine) = pending.verify_bootstrap(&proof, &flip).map_err(ot)?;
+                making(&mut self.pre)?.mine = Some(mine);
+                self.first_round()?
             }
-            (Stage::GbChallenges { mut pending, mut keys, mut out }, Message::KosChallenge(c)) => {
-                let ((bits, p), k) = pending
-                    .pop_front()
-                    .zip(keys.pop_front())
-                    .ok_or_else(|| internal("a challenge too many"))?;
-                let (proof, macs) = p.respond(&c);
-                self.send(Message::KosProof(proof));
-                out.push(AuthShares { bits, macs, keys: k });
-                if !pending.is_empty() {
-                    return Ok(Stage::GbChallenges { pending, keys, out });
-                }
-                self.authenticated(out)?
-            }
+
+            // ---- Authenticated bits: KOS batches both ways ----
+            (Stage::Kos(round), msg) => self.kos_receive(round, msg)?,
 
             // ---- AND triples ----
             (Stage::LeakyTables { layers, mut peer }, Message::LeakyTables(t)) => {
@@ -1006,8 +900,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let role = self.role;
         let m = making(&mut self.pre)?;
         let mut parts = parts.into_iter();
-        if m.boot {
-            m.boot = false;
+        if m.first {
+            m.first = false;
             m.masks = parts.next().unwrap_or_default();
             self.phase("authenticated bits");
         }
@@ -1037,8 +931,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// A chunk's triples are bucketed: keep them, and start the next chunk's round of
-    /// KOS batches (the evaluator sends first, as in the first round), or end the
-    /// preprocessing.
+    /// KOS batches, or end the preprocessing.
     fn chunk_done(&mut self, triples: Triples) -> Result<Stage> {
         let m = making(&mut self.pre)?;
         if m.triples.is_empty() && m.chunks.is_empty() {
@@ -1054,16 +947,91 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             return self.preprocessed();
         };
         m.chunk = n;
-        m.round = vec![n; 3 * m.plan.b_size];
-        Ok(match self.role {
-            Role::Evaluator => Stage::EvSending { pending: VecDeque::new() },
-            Role::Garbler => {
-                let round = m.round.len();
-                self.waiting
-                    .extend(core::iter::repeat_n(Expect::OtExtend { ots: n + kos::CHECK_OTS }, round));
-                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
+        let sizes = vec![n; 3 * m.plan.b_size];
+        self.kos_slot(Round::new(sizes))
+    }
+
+    /// Both KOS sessions exist: the first round of batches, the wire masks and the
+    /// first chunk's layers.
+    fn first_round(&mut self) -> Result<Stage> {
+        let m = making(&mut self.pre)?;
+        let mut sizes = vec![m.plan.n_masks];
+        if m.chunk > 0 {
+            sizes.extend(core::iter::repeat_n(m.chunk, 3 * m.plan.b_size));
+        }
+        self.kos_slot(Round::new(sizes))
+    }
+
+    /// Slot `round.slot` of a round of KOS batches ([`Round`]): my half made (my batch
+    /// of this slot extended, after the challenge and proof made from the peer's last
+    /// half) and exchanged; after the last slot, the round's authenticated bits.
+    fn kos_slot(&mut self, mut round: Box<Round>) -> Result<Stage> {
+        let k = round.slot;
+        if k == round.sizes.len() + 2 {
+            let Round { macs, keys, .. } = *round;
+            if macs.len() != keys.len() {
+                return Err(internal("a round of KOS batches out of step"));
             }
-        })
+            let parts = macs
+                .into_iter()
+                .zip(keys)
+                .map(|((bits, macs), keys)| AuthShares { bits, macs, keys })
+                .collect();
+            return self.authenticated(parts);
+        }
+        let mut mine = Vec::with_capacity(3);
+        if let Some(&n) = round.sizes.get(k) {
+            let bits = random_bits(&mut self.rng, n);
+            let receiver =
+                making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
+            let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
+            mine.push(Message::OtExtend(ext));
+            round.challenged.push_back((bits, pending));
+        }
+        mine.append(&mut round.ready);
+        let expects = round.expects(k);
+        self.exchange_each(mine, expects);
+        Ok(Stage::Kos(round))
+    }
+
+    /// One of the peer's messages of a KOS slot. Once its half is whole: its proof
+    /// checked (the keys of its batch `k - 2` released only then), its challenge of my
+    /// batch `k - 1` answered, its batch `k` taken (my challenge drawn after it is in);
+    /// then the next slot.
+    fn kos_receive(&mut self, mut round: Box<Round>, msg: Message) -> Result<Stage> {
+        round.peer.push(msg);
+        if round.peer.len() < round.expects(round.slot).len() {
+            return Ok(Stage::Kos(round));
+        }
+        let m = making(&mut self.pre)?;
+        let (mut challenge, mut proof) = (None, None);
+        for msg in std::mem::take(&mut round.peer) {
+            match msg {
+                Message::OtExtend(ext) => {
+                    let n = *round.sizes.get(round.slot).ok_or_else(|| internal("a batch too many"))?;
+                    let theirs = m.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
+                    let (c, pending) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
+                    round.proved.push_back(pending);
+                    challenge = Some(Message::KosChallenge(c));
+                }
+                Message::KosChallenge(c) => {
+                    let (bits, pending) =
+                        round.challenged.pop_front().ok_or_else(|| internal("a challenge too many"))?;
+                    let (p, macs) = pending.respond(&c);
+                    round.macs.push((bits, macs));
+                    proof = Some(Message::KosProof(p));
+                }
+                Message::KosProof(p) => {
+                    let pending = round.proved.pop_front().ok_or_else(|| internal("a proof too many"))?;
+                    round.keys.push(pending.verify(&p).map_err(ot)?);
+                }
+                other => return Err(internal(&format!("a {} message in a KOS slot", other.name()))),
+            }
+        }
+        round.ready.extend(challenge);
+        round.ready.extend(proof);
+        round.slot += 1;
+        self.kos_slot(round)
     }
 
     /// The coin toss that picks the bucketing permutations (the garbler commits first).

@@ -695,15 +695,16 @@ fn cheats_in_a_later_chunk_are_caught() {
     assert!(!o.edit_unused);
     assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "bucketing d", .. })), "{:?}", o.garbler);
 
-    // The evaluator sends 1 + 3B OT extension batches in the first round (the wire
-    // masks, then a, b, r of each layer): the next is the second chunk's first.
+    // The evaluator sends its bootstrap batch, then 1 + 3B OT extension batches in the
+    // first round (the wire masks, then a, b, r of each layer): the next is the second
+    // chunk's first.
     let o = run_chunked(
         &c,
         &xs,
         44,
         SMALL,
         None,
-        edit("OT extension", 1 + 3 * b, |m| {
+        edit("OT extension", 2 + 3 * b, |m| {
             let Message::OtExtend(ext) = m else { panic!("{m:?}") };
             let mut bytes = ext.to_bytes();
             bytes[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;
