@@ -19,16 +19,17 @@
 //!   E -> G  OtExtend (bootstrap OTs only), KosFlip
 //!   G -> E  KosChallenge
 //!   E -> G  KosProof                             both sessions exist from here
-//!   slots k = 0 .. batches + 1, each an exchange of
-//!           OtExtend (batch k), KosChallenge (of the peer's batch k - 1),
-//!           KosProof (for batch k - 2), whichever exist
+//!   slots (each an exchange; see `preprocessing.rs`), in stages:
+//!   stage 0   KOS round of the first chunk (and the wire masks):
+//!             slot k = 0 .. batches + 1: OtExtend (batch k), KosChallenge (of the
+//!             peer's batch k - 1), KosProof (for batch k - 2), whichever exist
 //!                                                -> Step::Phase("authenticated bits")
-//!   exchange LeakyTables x layers, then LeakyBits x layers
-//!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
-//!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
-//!   exchange BucketOpening x (layers - 1)
-//!   per further chunk of triples: the KOS slots (3 x layers batches each way),
-//!   then the lines above
+//!   stage c   the KOS round of chunk c (3 x layers batches) in the same slots as
+//!             chunk c - 1's triples: LeakyTables x layers, LeakyBits x layers,
+//!             equality check (G Commitment, E Value, G Opening), coin toss
+//!             (G Commitment, E Value, G Opening), BucketOpening x (layers - 1)
+//!   last      the last chunk's triples alone (the same messages, in the order of
+//!             the protocol run one step after another)
 //!                                                -> Step::Phase("AND triples")
 //! per instance
 //!   exchange BeaverOpening                       -> Step::Phase("AND gates (Beaver)")
@@ -43,9 +44,10 @@
 //! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
 //! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
 //! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
-//! triples messages. In the KOS slots both directions run at once (`Round`): each
-//! party extends its own batch while the peer does, then takes the peer's, so neither
-//! waits for the other's whole direction.)
+//! triples messages. In the KOS slots both directions run at once: each party extends
+//! its own batch while the peer does, then takes the peer's, so neither waits for the
+//! other's whole direction; and a chunk's triples take the slots of the next chunk's
+//! KOS round, so their round trips carry the next chunk's batches.)
 //!
 //! Guarantees: a message of another kind than the one waited for is
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
@@ -61,20 +63,20 @@ use mpc_circuits::Circuit;
 use mpc_crypto::{Block, Delta};
 use mpc_ot::{iknp, kos};
 use rand_core::{CryptoRng, RngCore};
-use sha2::{Digest, Sha256};
 use subtle::Choice;
 
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
-use crate::feq;
-use crate::leaky_and::Layer;
 use crate::message::{Expect, Message};
 use crate::protocol::{
     and_gates, assemble, beaver_finish, beaver_open, check_output_labels, evaluate, garble, input_wires,
-    instance_masks, output_wires, random_bits, Outputs, Plan, Preprocessed, Wires,
+    instance_masks, output_wires, Outputs, Plan, Preprocessed, Wires,
 };
 use crate::shares::AuthShares;
 use crate::{pin_delta, Role};
+
+mod preprocessing;
+use preprocessing::Pipeline;
 
 /// What a [`Machine`] needs done next.
 #[derive(Debug)]
@@ -113,74 +115,13 @@ struct Making {
     mine: Option<kos::Receiver>,
     /// The session in which I am the sender (set up by the bootstrap batch).
     theirs: Option<kos::Sender>,
-    /// Whether the wire masks are still to come (the first round of KOS batches, see
-    /// [`Round`], starts with them).
-    first: bool,
-    /// Triples of the chunk in progress, and the sizes of the chunks still to come.
-    chunk: usize,
+    /// The sizes of the chunks whose KOS rounds are still to come.
     chunks: VecDeque<usize>,
     /// Session-unique index of the next leaky-AND candidate (table tweaks).
     next_index: u64,
     /// Kept for the whole session: the wire masks and the finished triples.
     masks: AuthShares,
     triples: Triples,
-}
-
-/// A round of KOS batches both ways at once: each party extends its own batches
-/// (its bits, MACed under the peer's `Delta`) as the KOS receiver while it takes the
-/// peer's as the sender. Slot `k` is one exchange (the garbler's half first, so no
-/// two messages cross) in which each party sends its batch `k`, its challenge of the
-/// peer's batch `k - 1` and its proof for its own batch `k - 2` (whichever exist), so
-/// that between two slots both parties have the same work: one batch of each kind.
-/// Batch `i` of both directions makes share vector `i`: the wire masks first (first
-/// round), then `a, b, r` of each leaky-AND layer of the chunk.
-struct Round {
-    /// OTs per batch (the same both ways).
-    sizes: Vec<usize>,
-    /// The slot to exchange next (`0..sizes.len() + 2`).
-    slot: usize,
-    /// My batches awaiting the peer's challenge, oldest first.
-    challenged: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-    /// The peer's batches awaiting its proof, oldest first.
-    proved: VecDeque<kos::PendingSender>,
-    /// My batches' bits and MACs (answered), the peer's batches' keys (checked).
-    macs: Vec<(Vec<bool>, Vec<Block>)>,
-    keys: Vec<Vec<Block>>,
-    /// My challenge and proof for the next slot (made from the peer's last half).
-    ready: Vec<Message>,
-    /// The peer's messages of the slot in progress.
-    peer: Vec<Message>,
-}
-
-impl Round {
-    fn new(sizes: Vec<usize>) -> Box<Round> {
-        Box::new(Round {
-            slot: 0,
-            challenged: VecDeque::new(),
-            proved: VecDeque::new(),
-            macs: Vec::with_capacity(sizes.len()),
-            keys: Vec::with_capacity(sizes.len()),
-            ready: Vec::new(),
-            peer: Vec::new(),
-            sizes,
-        })
-    }
-
-    /// The messages of either party's half of slot `k`, in order.
-    fn expects(&self, k: usize) -> Vec<Expect> {
-        let n = self.sizes.len();
-        let mut e = Vec::with_capacity(3);
-        if let Some(&ots) = self.sizes.get(k) {
-            e.push(Expect::OtExtend { ots: ots + kos::CHECK_OTS });
-        }
-        if (1..=n).contains(&k) {
-            e.push(Expect::KosChallenge);
-        }
-        if (2..=n + 1).contains(&k) {
-            e.push(Expect::KosProof);
-        }
-        e
-    }
 }
 
 /// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
@@ -229,44 +170,8 @@ enum Stage {
         flip: kos::Flip,
         pending: kos::PendingSender,
     },
-    /// Authenticated bits: a round of KOS batches both ways.
-    Kos(Box<Round>),
-    // AND triples.
-    LeakyTables {
-        layers: Vec<Layer>,
-        peer: Vec<Vec<u8>>,
-    },
-    LeakyBits {
-        layers: Vec<Layer>,
-        s: Vec<Vec<Block>>,
-        peer: Vec<Vec<u8>>,
-    },
-    EqualGarbler {
-        state: feq::Committed,
-        digest: [u8; 32],
-        layers: Vec<Triples>,
-    },
-    EqualEvaluator {
-        digest: [u8; 32],
-        com: Option<[u8; 32]>,
-        layers: Vec<Triples>,
-    },
-    CoinGarbler {
-        mine: [u8; 32],
-        state: feq::Committed,
-        layers: Vec<Triples>,
-    },
-    CoinEvaluator {
-        mine: [u8; 32],
-        com: Option<[u8; 32]>,
-        layers: Vec<Triples>,
-    },
-    Buckets {
-        acc: Triples,
-        rest: Vec<Triples>,
-        opened: Vec<(Vec<usize>, Vec<bool>)>,
-        peer: Vec<Vec<u8>>,
-    },
+    /// Authenticated bits and triples: a slot of the preprocessing's pipeline.
+    Pipeline(Box<Pipeline>),
     // One instance.
     Beaver {
         inst: Instance,
@@ -427,16 +332,13 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
     ) -> Result<Machine<'c, R>> {
         let plan = Plan::new(circuit, instances, options.chunk_triples)?;
         let delta = pin_delta(role, Block::random(&mut rng));
-        let mut chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
-        let chunk = chunks.pop_front().unwrap_or(0);
+        let chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
         let making = Making {
             delta,
             plan,
             instances,
             mine: None,
             theirs: None,
-            first: true,
-            chunk,
             chunks,
             next_index: 0,
             masks: AuthShares::default(),
@@ -641,97 +543,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 self.first_round()?
             }
 
-            // ---- Authenticated bits: KOS batches both ways ----
-            (Stage::Kos(round), msg) => self.kos_receive(round, msg)?,
-
-            // ---- AND triples ----
-            (Stage::LeakyTables { layers, mut peer }, Message::LeakyTables(t)) => {
-                peer.push(t);
-                if peer.len() < layers.len() {
-                    return Ok(Stage::LeakyTables { layers, peer });
-                }
-                let (delta, n) = {
-                    let m = making(&mut self.pre)?;
-                    (m.delta.clone(), m.chunk)
-                };
-                let mut s = Vec::with_capacity(layers.len());
-                let mut bits = Vec::with_capacity(layers.len());
-                // Each peer table is dropped once evaluated (not all at the end).
-                for (layer, p) in layers.iter().zip(peer) {
-                    let (si, b) = layer.evaluate(role, &delta, &p)?;
-                    s.push(si);
-                    bits.push(Message::LeakyBits(b));
-                }
-                self.exchange(bits, Expect::LeakyBits { n });
-                Stage::LeakyBits { layers, s, peer: Vec::new() }
-            }
-            (Stage::LeakyBits { layers, s, mut peer }, Message::LeakyBits(b)) => {
-                peer.push(b);
-                if peer.len() < layers.len() {
-                    return Ok(Stage::LeakyBits { layers, s, peer });
-                }
-                let delta = making(&mut self.pre)?.delta.clone();
-                let mut check = Sha256::new();
-                let mut triples = Vec::with_capacity(layers.len());
-                for ((layer, s), p) in layers.into_iter().zip(s).zip(&peer) {
-                    triples.push(layer.finish(role, &delta, s, p, &mut check)?);
-                }
-                let digest: [u8; 32] = check.finalize().into();
-                // The commit-then-open equality check of the two digests.
-                match role {
-                    Role::Garbler => {
-                        let (state, com) = feq::commit(&mut self.rng, EQUAL, digest);
-                        self.send(Message::Commitment(com));
-                        self.waiting.push_back(Expect::Value { what: EQUAL });
-                        Stage::EqualGarbler { state, digest, layers: triples }
-                    }
-                    Role::Evaluator => {
-                        self.exchange(vec![Message::Value(digest)], Expect::Commitment { what: EQUAL });
-                        Stage::EqualEvaluator { digest, com: None, layers: triples }
-                    }
-                }
-            }
-            (Stage::EqualGarbler { state, digest, layers }, Message::Value(theirs)) => {
-                if theirs != digest {
-                    return Err(AuthError::Equality { what: EQUAL });
-                }
-                self.send(Message::Opening(state.opening()));
-                self.coin(layers)
-            }
-            (Stage::EqualEvaluator { digest, com: None, layers }, Message::Commitment(com)) => {
-                self.waiting.push_back(Expect::Opening { what: EQUAL });
-                Stage::EqualEvaluator { digest, com: Some(com), layers }
-            }
-            (Stage::EqualEvaluator { digest, com: Some(com), layers }, Message::Opening(o)) => {
-                if feq::verify_opening(EQUAL, &com, &o)? != digest {
-                    return Err(AuthError::Equality { what: EQUAL });
-                }
-                self.coin(layers)
-            }
-            (Stage::CoinGarbler { mine, state, layers }, Message::Value(theirs)) => {
-                self.send(Message::Opening(state.opening()));
-                self.buckets(seed(&mine, &theirs), layers)?
-            }
-            (Stage::CoinEvaluator { mine, com: None, layers }, Message::Commitment(com)) => {
-                self.waiting.push_back(Expect::Opening { what: COIN });
-                Stage::CoinEvaluator { mine, com: Some(com), layers }
-            }
-            (Stage::CoinEvaluator { mine, com: Some(com), layers }, Message::Opening(o)) => {
-                let theirs = feq::verify_opening(COIN, &com, &o)?;
-                self.buckets(seed(&mine, &theirs), layers)?
-            }
-            (Stage::Buckets { mut acc, rest, opened, mut peer }, Message::BucketOpening(o)) => {
-                peer.push(o);
-                if peer.len() < rest.len() {
-                    return Ok(Stage::Buckets { acc, rest, opened, peer });
-                }
-                let delta = making(&mut self.pre)?.delta.clone();
-                // Each layer is dropped once folded in.
-                for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
-                    bucket::combine(&delta, &mut acc, &layer, &perm, &d, &p)?;
-                }
-                self.chunk_done(acc)?
-            }
+            // ---- Authenticated bits and triples ----
+            (Stage::Pipeline(p), msg) => self.pipeline_receive(p, msg)?,
 
             // ---- One instance ----
             (Stage::Beaver { mut inst, de }, Message::BeaverOpening(o)) => {
@@ -891,189 +704,6 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 return Err(internal(&format!("a {} message in a stage that does not take it", msg.name())))
             }
         })
-    }
-
-    /// Both directions of a round of authenticated bits are done: keep the wire masks
-    /// (first round), and start the chunk's triples (their leaky-AND tables) if it has
-    /// any.
-    fn authenticated(&mut self, parts: Vec<AuthShares>) -> Result<Stage> {
-        let role = self.role;
-        let m = making(&mut self.pre)?;
-        let mut parts = parts.into_iter();
-        if m.first {
-            m.first = false;
-            m.masks = parts.next().unwrap_or_default();
-            self.phase("authenticated bits");
-        }
-        let m = making(&mut self.pre)?;
-        let n = m.chunk;
-        if n == 0 {
-            return self.preprocessed();
-        }
-        let mut layers = Vec::with_capacity(m.plan.b_size);
-        while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
-            if a.len() != n || b.len() != n || r.len() != n {
-                return Err(AuthError::InvalidArgument(format!(
-                    "a leaky-AND layer of other than {n} shares"
-                )));
-            }
-            layers.push(Layer { a, b, r, first_index: m.next_index });
-            m.next_index += n as u64;
-        }
-        // The layers are independent: all their tables in one flight each way, then all
-        // their bits.
-        let tables = layers
-            .iter()
-            .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
-            .collect::<Result<Vec<_>>>()?;
-        self.exchange(tables, Expect::LeakyTables { n });
-        Ok(Stage::LeakyTables { layers, peer: Vec::new() })
-    }
-
-    /// A chunk's triples are bucketed: keep them, and start the next chunk's round of
-    /// KOS batches, or end the preprocessing.
-    fn chunk_done(&mut self, triples: Triples) -> Result<Stage> {
-        let m = making(&mut self.pre)?;
-        if m.triples.is_empty() && m.chunks.is_empty() {
-            // The only chunk: moved, not copied.
-            m.triples = triples;
-        } else {
-            if m.triples.is_empty() {
-                m.triples.reserve(m.plan.chunks.iter().sum());
-            }
-            m.triples.append(triples);
-        }
-        let Some(n) = m.chunks.pop_front() else {
-            return self.preprocessed();
-        };
-        m.chunk = n;
-        let sizes = vec![n; 3 * m.plan.b_size];
-        self.kos_slot(Round::new(sizes))
-    }
-
-    /// Both KOS sessions exist: the first round of batches, the wire masks and the
-    /// first chunk's layers.
-    fn first_round(&mut self) -> Result<Stage> {
-        let m = making(&mut self.pre)?;
-        let mut sizes = vec![m.plan.n_masks];
-        if m.chunk > 0 {
-            sizes.extend(core::iter::repeat_n(m.chunk, 3 * m.plan.b_size));
-        }
-        self.kos_slot(Round::new(sizes))
-    }
-
-    /// Slot `round.slot` of a round of KOS batches ([`Round`]): my half made (my batch
-    /// of this slot extended, after the challenge and proof made from the peer's last
-    /// half) and exchanged; after the last slot, the round's authenticated bits.
-    fn kos_slot(&mut self, mut round: Box<Round>) -> Result<Stage> {
-        let k = round.slot;
-        if k == round.sizes.len() + 2 {
-            let Round { macs, keys, .. } = *round;
-            if macs.len() != keys.len() {
-                return Err(internal("a round of KOS batches out of step"));
-            }
-            let parts = macs
-                .into_iter()
-                .zip(keys)
-                .map(|((bits, macs), keys)| AuthShares { bits, macs, keys })
-                .collect();
-            return self.authenticated(parts);
-        }
-        let mut mine = Vec::with_capacity(3);
-        if let Some(&n) = round.sizes.get(k) {
-            let bits = random_bits(&mut self.rng, n);
-            let receiver =
-                making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-            let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
-            mine.push(Message::OtExtend(ext));
-            round.challenged.push_back((bits, pending));
-        }
-        mine.append(&mut round.ready);
-        let expects = round.expects(k);
-        self.exchange_each(mine, expects);
-        Ok(Stage::Kos(round))
-    }
-
-    /// One of the peer's messages of a KOS slot. Once its half is whole: its proof
-    /// checked (the keys of its batch `k - 2` released only then), its challenge of my
-    /// batch `k - 1` answered, its batch `k` taken (my challenge drawn after it is in);
-    /// then the next slot.
-    fn kos_receive(&mut self, mut round: Box<Round>, msg: Message) -> Result<Stage> {
-        round.peer.push(msg);
-        if round.peer.len() < round.expects(round.slot).len() {
-            return Ok(Stage::Kos(round));
-        }
-        let m = making(&mut self.pre)?;
-        let (mut challenge, mut proof) = (None, None);
-        for msg in std::mem::take(&mut round.peer) {
-            match msg {
-                Message::OtExtend(ext) => {
-                    let n = *round.sizes.get(round.slot).ok_or_else(|| internal("a batch too many"))?;
-                    let theirs = m.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
-                    let (c, pending) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
-                    round.proved.push_back(pending);
-                    challenge = Some(Message::KosChallenge(c));
-                }
-                Message::KosChallenge(c) => {
-                    let (bits, pending) =
-                        round.challenged.pop_front().ok_or_else(|| internal("a challenge too many"))?;
-                    let (p, macs) = pending.respond(&c);
-                    round.macs.push((bits, macs));
-                    proof = Some(Message::KosProof(p));
-                }
-                Message::KosProof(p) => {
-                    let pending = round.proved.pop_front().ok_or_else(|| internal("a proof too many"))?;
-                    round.keys.push(pending.verify(&p).map_err(ot)?);
-                }
-                other => return Err(internal(&format!("a {} message in a KOS slot", other.name()))),
-            }
-        }
-        round.ready.extend(challenge);
-        round.ready.extend(proof);
-        round.slot += 1;
-        self.kos_slot(round)
-    }
-
-    /// The coin toss that picks the bucketing permutations (the garbler commits first).
-    fn coin(&mut self, layers: Vec<Triples>) -> Stage {
-        let mut mine = [0u8; 32];
-        self.rng.fill_bytes(&mut mine);
-        match self.role {
-            Role::Garbler => {
-                let (state, com) = feq::commit(&mut self.rng, COIN, mine);
-                self.send(Message::Commitment(com));
-                self.waiting.push_back(Expect::Value { what: COIN });
-                Stage::CoinGarbler { mine, state, layers }
-            }
-            Role::Evaluator => {
-                self.exchange(vec![Message::Value(mine)], Expect::Commitment { what: COIN });
-                Stage::CoinEvaluator { mine, com: None, layers }
-            }
-        }
-    }
-
-    /// Bucketing of the chunk: `d` of every layer against the first layer's `b` (which
-    /// combining leaves as it is), all openings in one flight each way.
-    fn buckets(&mut self, seed: Block, layers: Vec<Triples>) -> Result<Stage> {
-        let n = making(&mut self.pre)?.chunk;
-        let mut it = layers.into_iter();
-        let Some(acc) = it.next() else {
-            return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
-        };
-        let rest: Vec<Triples> = it.collect();
-        if rest.is_empty() {
-            return self.chunk_done(acc);
-        }
-        let mut opened = Vec::with_capacity(rest.len());
-        let mut msgs = Vec::with_capacity(rest.len());
-        for (l, layer) in rest.iter().enumerate() {
-            let perm = bucket::permutation(seed, l as u64, n);
-            let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
-            opened.push((perm, d));
-            msgs.push(Message::BucketOpening(opening));
-        }
-        self.exchange(msgs, Expect::BucketOpening { bits: n });
-        Ok(Stage::Buckets { acc, rest, opened, peer: Vec::new() })
     }
 
     /// The preprocessing is made: keep it and start the first instance, if any.
