@@ -170,6 +170,8 @@ enum Stage {
         flip: kos::Flip,
         pending: kos::PendingSender,
     },
+    /// Evaluator: its bootstrap proof sent, the first round starts at the next step.
+    FirstRound,
     /// Authenticated bits and triples: a slot of the preprocessing's pipeline.
     Pipeline(Box<Pipeline>),
     // One instance.
@@ -441,6 +443,17 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
             match self.stage {
                 Stage::Done => return Ok(Step::Done),
+                Stage::FirstRound => {
+                    // Only now that the proof is out: the garbler checks it while this
+                    // party extends its first batch.
+                    match self.first_round() {
+                        Ok(next) => self.stage = next,
+                        Err(e) => {
+                            self.fail();
+                            return Err(e);
+                        }
+                    }
+                }
                 Stage::Failed => {
                     return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
                 }
@@ -515,7 +528,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 let (proof, _, theirs) = pending.respond_bootstrap(&c).map_err(ot)?;
                 making(&mut self.pre)?.theirs = Some(theirs);
                 self.send(Message::KosProof(proof));
-                self.first_round()?
+                Stage::FirstRound
             }
 
             // ---- The KOS sessions, garbler ----
