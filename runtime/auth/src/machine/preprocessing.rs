@@ -7,9 +7,10 @@
 //! evaluator's once the garbler's is in), its half the messages of the KOS round and
 //! then those of the triples lane; a slot in which the peer sends nothing is this
 //! party's half alone. So no two messages cross, and the drivers (one thread, blocking
-//! sends, bounded socket buffers) cannot deadlock: a party sends only a half whose peer
-//! half is in, or the garbler's half, while the evaluator sends nothing before it has
-//! the garbler's.
+//! sends, bounded socket buffers) cannot deadlock: a party moves past slot `t` only
+//! once the peer's half of `t` (if any) is wholly in, so while one party sends its half
+//! of slot `t`, the peer has finished sending every earlier half and sends nothing of
+//! slot `t` (or later) before it has read this one; every send is read.
 //!
 //! A *stage* is the KOS round of one chunk next to the lane of the chunk before; it
 //! ends when both have; the first stage is the first round (the wire masks and the
