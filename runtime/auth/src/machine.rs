@@ -16,18 +16,20 @@
 //! preprocessing (once per session)
 //!   E -> G  OtSetupOffer                         base OTs of the first KOS session
 //!   G -> E  OtSetupAnswer
-//!   E -> G  OtExtend (+ bootstrap OTs), KosFlip, OtExtend x (batches - 1)
-//!   G -> E  KosChallenge x batches
-//!   E -> G  KosProof x batches
-//!   G -> E  OtExtend x batches                   the reverse session
-//!   E -> G  KosChallenge x batches
-//!   G -> E  KosProof x batches                   -> Step::Phase("authenticated bits")
-//!   exchange LeakyTables x layers, then LeakyBits x layers
-//!   G -> E  Commitment; E -> G Value; G -> E Opening        equality check
-//!   G -> E  Commitment; E -> G Value; G -> E Opening        coin toss
-//!   exchange BucketOpening x (layers - 1)
-//!   per further chunk of triples: the six KOS lines from the first OtExtend (3 x
-//!   layers batches each way, no bootstrap OTs, no KosFlip), then the lines above
+//!   E -> G  OtExtend (bootstrap OTs only), KosFlip
+//!   G -> E  KosChallenge
+//!   E -> G  KosProof                             both sessions exist from here
+//!   slots (each an exchange; see `preprocessing.rs`), in stages:
+//!   stage 0   KOS round of the first chunk (and the wire masks):
+//!             slot k = 0 .. batches + 1: OtExtend (batch k), KosChallenge (of the
+//!             peer's batch k - 1), KosProof (for batch k - 2), whichever exist
+//!                                                -> Step::Phase("authenticated bits")
+//!   stage c   the KOS round of chunk c (3 x layers batches) in the same slots as
+//!             chunk c - 1's triples: LeakyTables x layers, LeakyBits x layers,
+//!             equality check (G Commitment, E Value, G Opening), coin toss
+//!             (G Commitment, E Value, G Opening), BucketOpening x (layers - 1)
+//!   last      the last chunk's triples alone (the same messages, in the order of
+//!             the protocol run one step after another)
 //!                                                -> Step::Phase("AND triples")
 //! per instance, pipelined two deep in flights (all of one direction, then all of the
 //! other: no two messages cross; `n` = 0 .. K - 1, bracketed parts where instance
@@ -44,7 +46,10 @@
 //! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
 //! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
 //! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
-//! triples messages.)
+//! triples messages. In the KOS slots both directions run at once: each party extends
+//! its own batch while the peer does, then takes the peer's, so neither waits for the
+//! other's whole direction; and a chunk's triples take the slots of the next chunk's
+//! KOS round, so their round trips carry the next chunk's batches.)
 //!
 //! The evaluator's input labels take no OT: it learns the garbler's (MAC-checked)
 //! mask shares of its input wires, sends its masked inputs `y ^ lambda` in the clear
@@ -67,20 +72,20 @@ use mpc_circuits::Circuit;
 use mpc_crypto::{Block, Delta};
 use mpc_ot::{iknp, kos};
 use rand_core::{CryptoRng, RngCore};
-use sha2::{Digest, Sha256};
 use subtle::Choice;
 
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
-use crate::feq;
-use crate::leaky_and::Layer;
 use crate::message::{Expect, Message};
 use crate::protocol::{
     and_gates, assemble, beaver_finish, beaver_open, check_output_labels, evaluate, garble, input_wires,
-    instance_masks, output_wires, random_bits, Outputs, Plan, Preprocessed, Wires,
+    instance_masks, output_wires, Outputs, Plan, Preprocessed, Wires,
 };
 use crate::shares::AuthShares;
 use crate::{pin_delta, Role};
+
+mod preprocessing;
+use preprocessing::Pipeline;
 
 /// What a [`Machine`] needs done next.
 #[derive(Debug)]
@@ -109,24 +114,17 @@ enum Pre<'c> {
     Moving,
 }
 
-/// A preprocessing in the making: the KOS sessions once set up, the round of KOS
-/// batches in progress, the chunks of triples still to make and what is kept.
+/// A preprocessing in the making: the KOS sessions once set up, the chunks of
+/// triples still to make and what is kept.
 struct Making {
     delta: Delta,
     plan: Plan,
     instances: usize,
-    /// The session in which I am the receiver (set up by the first round).
+    /// The session in which I am the receiver (set up by the bootstrap batch).
     mine: Option<kos::Receiver>,
-    /// The session in which I am the sender (set up by the first round).
+    /// The session in which I am the sender (set up by the bootstrap batch).
     theirs: Option<kos::Sender>,
-    /// The KOS batches of the current round, each direction: in the first round
-    /// (`boot`, which bootstraps the reverse session) the wire masks and then
-    /// `a, b, r` of each leaky-AND layer of the first chunk; in each later round those
-    /// of the next chunk.
-    round: Vec<usize>,
-    boot: bool,
-    /// Triples of the chunk in progress, and the sizes of the chunks still to come.
-    chunk: usize,
+    /// The sizes of the chunks whose KOS rounds are still to come.
     chunks: VecDeque<usize>,
     /// Session-unique index of the next leaky-AND candidate (table tweaks).
     next_index: u64,
@@ -234,87 +232,30 @@ struct EvNext {
 
 /// Where the protocol is: what the machine holds while it waits.
 enum Stage {
-    // Authenticated bits, evaluator (the base-OT sender of the first session).
+    // Setting up the two KOS sessions: base OTs, then the bootstrap batch.
+    /// Evaluator (the base-OT sender): waits for the base-OT answer.
     EvAnswer {
         setup: kos::ReceiverSetup,
     },
-    /// Sending my bits' batches, one per step.
-    EvSending {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    /// Evaluator: its bootstrap batch sent, waits for the challenge.
+    EvBoot {
+        pending: kos::PendingReceiver,
     },
-    EvChallenges {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-        macs: Vec<(Vec<bool>, Vec<Block>)>,
-    },
-    EvExtends {
-        macs: Vec<(Vec<bool>, Vec<Block>)>,
-        pending: Vec<kos::PendingSender>,
-        challenges: Vec<kos::Challenge>,
-    },
-    EvProofs {
-        macs: VecDeque<(Vec<bool>, Vec<Block>)>,
-        pending: VecDeque<kos::PendingSender>,
-        out: Vec<AuthShares>,
-    },
-    // Authenticated bits, garbler.
+    /// Garbler: waits for the base-OT offer.
     GbOffer,
-    GbExtends {
-        boot: Option<iknp::Extend>,
-        flip: Option<kos::Flip>,
-        pending: Vec<kos::PendingSender>,
-        challenges: Vec<kos::Challenge>,
+    /// Garbler: waits for the bootstrap batch, then its flip.
+    GbBoot {
+        ext: Option<iknp::Extend>,
     },
-    GbProofs {
-        flip: Option<kos::Flip>,
-        pending: VecDeque<kos::PendingSender>,
-        keys: Vec<Vec<Block>>,
+    /// Garbler: the bootstrap batch challenged, waits for the proof.
+    GbBootProof {
+        flip: kos::Flip,
+        pending: kos::PendingSender,
     },
-    /// Sending my bits' batches, one per step.
-    GbSending {
-        keys: VecDeque<Vec<Block>>,
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-    },
-    GbChallenges {
-        pending: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-        keys: VecDeque<Vec<Block>>,
-        out: Vec<AuthShares>,
-    },
-    // AND triples.
-    LeakyTables {
-        layers: Vec<Layer>,
-        peer: Vec<Vec<u8>>,
-    },
-    LeakyBits {
-        layers: Vec<Layer>,
-        s: Vec<Vec<Block>>,
-        peer: Vec<Vec<u8>>,
-    },
-    EqualGarbler {
-        state: feq::Committed,
-        digest: [u8; 32],
-        layers: Vec<Triples>,
-    },
-    EqualEvaluator {
-        digest: [u8; 32],
-        com: Option<[u8; 32]>,
-        layers: Vec<Triples>,
-    },
-    CoinGarbler {
-        mine: [u8; 32],
-        state: feq::Committed,
-        layers: Vec<Triples>,
-    },
-    CoinEvaluator {
-        mine: [u8; 32],
-        com: Option<[u8; 32]>,
-        layers: Vec<Triples>,
-    },
-    Buckets {
-        acc: Triples,
-        rest: Vec<Triples>,
-        opened: Vec<(Vec<usize>, Vec<bool>)>,
-        peer: Vec<Vec<u8>>,
-    },
+    /// Evaluator: its bootstrap proof sent, the first round starts at the next step.
+    FirstRound,
+    /// Authenticated bits and triples: a slot of the preprocessing's pipeline.
+    Pipeline(Box<Pipeline>),
     // The online part: one instance after another, pipelined (see `start_online`).
     /// Garbler, work (while the evaluator answers the flight just sent): prepare the
     /// instance after `next`, whose halves that flight carried; `prev` is the instance
@@ -496,22 +437,13 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
     ) -> Result<Machine<'c, R>> {
         let plan = Plan::new(circuit, instances, options.chunk_triples)?;
         let delta = pin_delta(role, Block::random(&mut rng));
-        let mut chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
-        // The first round: the wire masks and the first chunk's layers.
-        let mut round = vec![plan.n_masks];
-        let chunk = chunks.pop_front().unwrap_or(0);
-        if chunk > 0 {
-            round.extend(core::iter::repeat_n(chunk, 3 * plan.b_size));
-        }
+        let chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
         let making = Making {
             delta,
             plan,
             instances,
             mine: None,
             theirs: None,
-            round,
-            boot: true,
-            chunk,
             chunks,
             next_index: 0,
             masks: AuthShares::default(),
@@ -562,10 +494,10 @@ impl<'c, R> Machine<'c, R> {
         self.queue.push_back(Step::Phase(name));
     }
 
-    /// Both halves of a symmetric exchange: `mine` now (garbler) or once `mine.len()`
-    /// messages of kind `expect` are in (evaluator).
-    fn exchange(&mut self, mine: Vec<Message>, expect: Expect) {
-        self.waiting.extend(core::iter::repeat_n(expect, mine.len()));
+    /// Both halves of a symmetric exchange: `mine` now (garbler) or once the peer's
+    /// half, the messages `expects` in order, is in (evaluator).
+    fn exchange_each(&mut self, mine: Vec<Message>, expects: Vec<Expect>) {
+        self.waiting.extend(expects);
         match self.role {
             Role::Garbler => mine.into_iter().for_each(|m| self.send(m)),
             Role::Evaluator => self.deferred = mine,
@@ -607,18 +539,19 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
             match self.stage {
                 Stage::Done => return Ok(Step::Done),
-                Stage::Failed => {
-                    return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
-                }
-                Stage::EvSending { .. } | Stage::GbSending { .. } => {
-                    let stage = std::mem::replace(&mut self.stage, Stage::Failed);
-                    match self.produce(stage) {
+                Stage::FirstRound => {
+                    // Only now that the proof is out: the garbler checks it while this
+                    // party extends its first batch.
+                    match self.first_round() {
                         Ok(next) => self.stage = next,
                         Err(e) => {
                             self.fail();
                             return Err(e);
                         }
                     }
+                }
+                Stage::Failed => {
+                    return Err(AuthError::InvalidArgument("the machine stopped at an earlier error".into()))
                 }
                 Stage::GbGarble { .. }
                 | Stage::GbPrepare { .. }
@@ -636,51 +569,6 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 _ => return Err(internal("a stage that waits for nothing")),
             }
         }
-    }
-
-    /// The next of a run of large messages, made only when the previous one is on its
-    /// way (so the peer works on one batch while this party makes the next, and only
-    /// one batch at a time waits here): my authenticated bits' KOS batches.
-    fn produce(&mut self, stage: Stage) -> Result<Stage> {
-        let sizes = self.sizes()?;
-        Ok(match stage {
-            Stage::EvSending { mut pending } => {
-                let (i, n) = (pending.len(), sizes[pending.len()]);
-                let bits = random_bits(&mut self.rng, n);
-                let m = making(&mut self.pre)?;
-                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-                if i == 0 && m.boot {
-                    // The first batch carries the bootstrap OTs of the reverse session.
-                    let (ext, flip, p) = mine.extend_bootstrap(&mut self.rng, &bits, &m.delta).map_err(ot)?;
-                    self.send(Message::OtExtend(ext));
-                    self.send(Message::KosFlip(flip));
-                    pending.push_back((bits, p));
-                } else {
-                    let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                    self.send(Message::OtExtend(ext));
-                    pending.push_back((bits, p));
-                }
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::EvSending { pending });
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::EvChallenges { pending, macs: Vec::with_capacity(sizes.len()) }
-            }
-            Stage::GbSending { keys, mut pending } => {
-                let bits = random_bits(&mut self.rng, sizes[pending.len()]);
-                let m = making(&mut self.pre)?;
-                let mine = m.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-                let (ext, p) = mine.extend(&mut self.rng, &bits).map_err(ot)?;
-                self.send(Message::OtExtend(ext));
-                pending.push_back((bits, p));
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::GbSending { keys, pending });
-                }
-                self.waiting.extend(core::iter::repeat_n(Expect::KosChallenge, sizes.len()));
-                Stage::GbChallenges { pending, keys, out: Vec::new() }
-            }
-            _ => return Err(internal("nothing to produce")),
-        })
     }
 
     /// The message the last [`Step::Recv`] asked for: checked, processed, and the
@@ -728,232 +616,56 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         self.held = None;
     }
 
-    /// The KOS batch sizes of the current round.
-    fn sizes(&mut self) -> Result<Vec<usize>> {
-        Ok(making(&mut self.pre)?.round.clone())
-    }
-
     /// One received message in `stage`; returns the next stage.
     fn on(&mut self, stage: Stage, msg: Message) -> Result<Stage> {
-        let role = self.role;
-        // In the first round of KOS batches (which bootstraps the reverse session).
-        let first = matches!(&self.pre, Pre::Making(m) if m.boot);
         Ok(match (stage, msg) {
-            // ---- Authenticated bits, evaluator ----
+            // ---- The KOS sessions, evaluator (the base-OT sender of the first) ----
             (Stage::EvAnswer { setup }, Message::OtSetupAnswer(answer)) => {
-                making(&mut self.pre)?.mine = Some(setup.finish(&answer).map_err(ot)?);
-                // My bits to the garbler, one batch per step (see `produce`).
-                Stage::EvSending { pending: VecDeque::new() }
-            }
-            (Stage::EvChallenges { mut pending, mut macs }, Message::KosChallenge(c)) => {
-                let (bits, p) = pending.pop_front().ok_or_else(|| internal("a challenge too many"))?;
                 let m = making(&mut self.pre)?;
-                let (proof, mm) = if macs.is_empty() && m.boot {
-                    let (proof, mm, sender) = p.respond_bootstrap(&c).map_err(ot)?;
-                    m.theirs = Some(sender);
-                    (proof, mm)
-                } else {
-                    p.respond(&c)
-                };
+                let mut mine = setup.finish(&answer).map_err(ot)?;
+                // The bootstrap batch on its own (no OTs of its own): one short round
+                // trip, after which both sessions exist and run at the same time.
+                let (ext, flip, pending) = mine.extend_bootstrap(&mut self.rng, &[], &m.delta).map_err(ot)?;
+                m.mine = Some(mine);
+                self.send(Message::OtExtend(ext));
+                self.send(Message::KosFlip(flip));
+                self.waiting.push_back(Expect::KosChallenge);
+                Stage::EvBoot { pending }
+            }
+            (Stage::EvBoot { pending }, Message::KosChallenge(c)) => {
+                let (proof, _, theirs) = pending.respond_bootstrap(&c).map_err(ot)?;
+                making(&mut self.pre)?.theirs = Some(theirs);
                 self.send(Message::KosProof(proof));
-                macs.push((bits, mm));
-                if !pending.is_empty() {
-                    return Ok(Stage::EvChallenges { pending, macs });
-                }
-                // The garbler's bits to me: all batches in, then all challenges out.
-                for n in self.sizes()? {
-                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
-                }
-                Stage::EvExtends { macs, pending: Vec::new(), challenges: Vec::new() }
-            }
-            (Stage::EvExtends { macs, mut pending, mut challenges }, Message::OtExtend(ext)) => {
-                let sizes = self.sizes()?;
-                let n = sizes[pending.len()];
-                let theirs =
-                    making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no bootstrap batch"))?;
-                let (c, p) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
-                challenges.push(c);
-                pending.push(p);
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::EvExtends { macs, pending, challenges });
-                }
-                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
-                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::EvProofs { macs: macs.into(), pending: pending.into(), out: Vec::new() }
-            }
-            (Stage::EvProofs { mut macs, mut pending, mut out }, Message::KosProof(proof)) => {
-                let ((bits, m), p) =
-                    macs.pop_front().zip(pending.pop_front()).ok_or_else(|| internal("a proof too many"))?;
-                out.push(AuthShares { bits, macs: m, keys: p.verify(&proof).map_err(ot)? });
-                if !pending.is_empty() {
-                    return Ok(Stage::EvProofs { macs, pending, out });
-                }
-                self.authenticated(out)?
+                Stage::FirstRound
             }
 
-            // ---- Authenticated bits, garbler ----
+            // ---- The KOS sessions, garbler ----
             (Stage::GbOffer, Message::OtSetupOffer(offer)) => {
-                let sizes = self.sizes()?;
                 let m = making(&mut self.pre)?;
                 let (theirs, answer) = kos::Sender::new(&mut self.rng, &m.delta, &offer).map_err(ot)?;
                 m.theirs = Some(theirs);
                 self.send(Message::OtSetupAnswer(answer));
-                // The evaluator's bits to me, the first batch with the bootstrap OTs.
-                self.waiting
-                    .push_back(Expect::OtExtend { ots: sizes[0] + kos::BOOTSTRAP_OTS + kos::CHECK_OTS });
+                self.waiting.push_back(Expect::OtExtend { ots: kos::BOOTSTRAP_OTS + kos::CHECK_OTS });
                 self.waiting.push_back(Expect::KosFlip);
-                for &n in &sizes[1..] {
-                    self.waiting.push_back(Expect::OtExtend { ots: n + kos::CHECK_OTS });
-                }
-                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
+                Stage::GbBoot { ext: None }
             }
-            (Stage::GbExtends { boot: None, flip: None, pending, challenges }, Message::OtExtend(ext))
-                if pending.is_empty() && first =>
-            {
-                Stage::GbExtends { boot: Some(ext), flip: None, pending, challenges }
-            }
-            (Stage::GbExtends { boot, flip, mut pending, mut challenges }, msg) => {
-                let sizes = self.sizes()?;
+            (Stage::GbBoot { ext: None }, Message::OtExtend(ext)) => Stage::GbBoot { ext: Some(ext) },
+            (Stage::GbBoot { ext: Some(ext) }, Message::KosFlip(flip)) => {
                 let theirs =
                     making(&mut self.pre)?.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
-                let (c, p, flip) = match (boot, flip, msg) {
-                    (Some(ext), None, Message::KosFlip(f)) => {
-                        let (c, p) = theirs.extend_bootstrap(&mut self.rng, sizes[0], &ext).map_err(ot)?;
-                        (c, p, Some(f))
-                    }
-                    (None, flip, Message::OtExtend(ext)) if flip.is_some() || !first => {
-                        let (c, p) = theirs.extend(&mut self.rng, sizes[pending.len()], &ext).map_err(ot)?;
-                        (c, p, flip)
-                    }
-                    _ => return Err(internal("the bootstrap batch out of order")),
-                };
-                challenges.push(c);
-                pending.push(p);
-                if pending.len() < sizes.len() {
-                    return Ok(Stage::GbExtends { boot: None, flip, pending, challenges });
-                }
-                challenges.into_iter().for_each(|c| self.send(Message::KosChallenge(c)));
-                self.waiting.extend(core::iter::repeat_n(Expect::KosProof, sizes.len()));
-                Stage::GbProofs { flip, pending: pending.into(), keys: Vec::new() }
+                let (c, pending) = theirs.extend_bootstrap(&mut self.rng, 0, &ext).map_err(ot)?;
+                self.send(Message::KosChallenge(c));
+                self.waiting.push_back(Expect::KosProof);
+                Stage::GbBootProof { flip, pending }
             }
-            (Stage::GbProofs { flip, mut pending, mut keys }, Message::KosProof(proof)) => {
-                let p = pending.pop_front().ok_or_else(|| internal("a proof too many"))?;
-                if keys.is_empty() && first {
-                    let flip = flip.as_ref().ok_or_else(|| internal("no bootstrap flip"))?;
-                    let (k, receiver) = p.verify_bootstrap(&proof, flip).map_err(ot)?;
-                    making(&mut self.pre)?.mine = Some(receiver);
-                    keys.push(k);
-                } else {
-                    keys.push(p.verify(&proof).map_err(ot)?);
-                }
-                if !pending.is_empty() {
-                    return Ok(Stage::GbProofs { flip, pending, keys });
-                }
-                // My bits to the evaluator, one batch per step (see `produce`).
-                Stage::GbSending { keys: keys.into(), pending: VecDeque::new() }
-            }
-            (Stage::GbChallenges { mut pending, mut keys, mut out }, Message::KosChallenge(c)) => {
-                let ((bits, p), k) = pending
-                    .pop_front()
-                    .zip(keys.pop_front())
-                    .ok_or_else(|| internal("a challenge too many"))?;
-                let (proof, macs) = p.respond(&c);
-                self.send(Message::KosProof(proof));
-                out.push(AuthShares { bits, macs, keys: k });
-                if !pending.is_empty() {
-                    return Ok(Stage::GbChallenges { pending, keys, out });
-                }
-                self.authenticated(out)?
+            (Stage::GbBootProof { flip, pending }, Message::KosProof(proof)) => {
+                let (_, mine) = pending.verify_bootstrap(&proof, &flip).map_err(ot)?;
+                making(&mut self.pre)?.mine = Some(mine);
+                self.first_round()?
             }
 
-            // ---- AND triples ----
-            (Stage::LeakyTables { layers, mut peer }, Message::LeakyTables(t)) => {
-                peer.push(t);
-                if peer.len() < layers.len() {
-                    return Ok(Stage::LeakyTables { layers, peer });
-                }
-                let (delta, n) = {
-                    let m = making(&mut self.pre)?;
-                    (m.delta.clone(), m.chunk)
-                };
-                let mut s = Vec::with_capacity(layers.len());
-                let mut bits = Vec::with_capacity(layers.len());
-                // Each peer table is dropped once evaluated (not all at the end).
-                for (layer, p) in layers.iter().zip(peer) {
-                    let (si, b) = layer.evaluate(role, &delta, &p)?;
-                    s.push(si);
-                    bits.push(Message::LeakyBits(b));
-                }
-                self.exchange(bits, Expect::LeakyBits { n });
-                Stage::LeakyBits { layers, s, peer: Vec::new() }
-            }
-            (Stage::LeakyBits { layers, s, mut peer }, Message::LeakyBits(b)) => {
-                peer.push(b);
-                if peer.len() < layers.len() {
-                    return Ok(Stage::LeakyBits { layers, s, peer });
-                }
-                let delta = making(&mut self.pre)?.delta.clone();
-                let mut check = Sha256::new();
-                let mut triples = Vec::with_capacity(layers.len());
-                for ((layer, s), p) in layers.into_iter().zip(s).zip(&peer) {
-                    triples.push(layer.finish(role, &delta, s, p, &mut check)?);
-                }
-                let digest: [u8; 32] = check.finalize().into();
-                // The commit-then-open equality check of the two digests.
-                match role {
-                    Role::Garbler => {
-                        let (state, com) = feq::commit(&mut self.rng, EQUAL, digest);
-                        self.send(Message::Commitment(com));
-                        self.waiting.push_back(Expect::Value { what: EQUAL });
-                        Stage::EqualGarbler { state, digest, layers: triples }
-                    }
-                    Role::Evaluator => {
-                        self.exchange(vec![Message::Value(digest)], Expect::Commitment { what: EQUAL });
-                        Stage::EqualEvaluator { digest, com: None, layers: triples }
-                    }
-                }
-            }
-            (Stage::EqualGarbler { state, digest, layers }, Message::Value(theirs)) => {
-                if theirs != digest {
-                    return Err(AuthError::Equality { what: EQUAL });
-                }
-                self.send(Message::Opening(state.opening()));
-                self.coin(layers)
-            }
-            (Stage::EqualEvaluator { digest, com: None, layers }, Message::Commitment(com)) => {
-                self.waiting.push_back(Expect::Opening { what: EQUAL });
-                Stage::EqualEvaluator { digest, com: Some(com), layers }
-            }
-            (Stage::EqualEvaluator { digest, com: Some(com), layers }, Message::Opening(o)) => {
-                if feq::verify_opening(EQUAL, &com, &o)? != digest {
-                    return Err(AuthError::Equality { what: EQUAL });
-                }
-                self.coin(layers)
-            }
-            (Stage::CoinGarbler { mine, state, layers }, Message::Value(theirs)) => {
-                self.send(Message::Opening(state.opening()));
-                self.buckets(seed(&mine, &theirs), layers)?
-            }
-            (Stage::CoinEvaluator { mine, com: None, layers }, Message::Commitment(com)) => {
-                self.waiting.push_back(Expect::Opening { what: COIN });
-                Stage::CoinEvaluator { mine, com: Some(com), layers }
-            }
-            (Stage::CoinEvaluator { mine, com: Some(com), layers }, Message::Opening(o)) => {
-                let theirs = feq::verify_opening(COIN, &com, &o)?;
-                self.buckets(seed(&mine, &theirs), layers)?
-            }
-            (Stage::Buckets { mut acc, rest, opened, mut peer }, Message::BucketOpening(o)) => {
-                peer.push(o);
-                if peer.len() < rest.len() {
-                    return Ok(Stage::Buckets { acc, rest, opened, peer });
-                }
-                let delta = making(&mut self.pre)?.delta.clone();
-                // Each layer is dropped once folded in.
-                for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
-                    bucket::combine(&delta, &mut acc, &layer, &perm, &d, &p)?;
-                }
-                self.chunk_done(acc)?
-            }
+            // ---- Authenticated bits and triples ----
+            (Stage::Pipeline(p), msg) => self.pipeline_receive(p, msg)?,
 
             // ---- The online part (see `start_online`) ----
             (Stage::GbBeaver { mut inst, prev, ahead }, Message::BeaverOpening(o)) => {
@@ -998,115 +710,6 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 return Err(internal(&format!("a {} message in a stage that does not take it", msg.name())))
             }
         })
-    }
-
-    /// Both directions of a round of authenticated bits are done: keep the wire masks
-    /// (first round), and start the chunk's triples (their leaky-AND tables) if it has
-    /// any.
-    fn authenticated(&mut self, parts: Vec<AuthShares>) -> Result<Stage> {
-        let role = self.role;
-        let m = making(&mut self.pre)?;
-        let mut parts = parts.into_iter();
-        if m.boot {
-            m.boot = false;
-            m.masks = parts.next().unwrap_or_default();
-            self.phase("authenticated bits");
-        }
-        let m = making(&mut self.pre)?;
-        let n = m.chunk;
-        if n == 0 {
-            return self.preprocessed();
-        }
-        let mut layers = Vec::with_capacity(m.plan.b_size);
-        while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
-            if a.len() != n || b.len() != n || r.len() != n {
-                return Err(AuthError::InvalidArgument(format!(
-                    "a leaky-AND layer of other than {n} shares"
-                )));
-            }
-            layers.push(Layer { a, b, r, first_index: m.next_index });
-            m.next_index += n as u64;
-        }
-        // The layers are independent: all their tables in one flight each way, then all
-        // their bits.
-        let tables = layers
-            .iter()
-            .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
-            .collect::<Result<Vec<_>>>()?;
-        self.exchange(tables, Expect::LeakyTables { n });
-        Ok(Stage::LeakyTables { layers, peer: Vec::new() })
-    }
-
-    /// A chunk's triples are bucketed: keep them, and start the next chunk's round of
-    /// KOS batches (the evaluator sends first, as in the first round), or end the
-    /// preprocessing.
-    fn chunk_done(&mut self, triples: Triples) -> Result<Stage> {
-        let m = making(&mut self.pre)?;
-        if m.triples.is_empty() && m.chunks.is_empty() {
-            // The only chunk: moved, not copied.
-            m.triples = triples;
-        } else {
-            if m.triples.is_empty() {
-                m.triples.reserve(m.plan.chunks.iter().sum());
-            }
-            m.triples.append(triples);
-        }
-        let Some(n) = m.chunks.pop_front() else {
-            return self.preprocessed();
-        };
-        m.chunk = n;
-        m.round = vec![n; 3 * m.plan.b_size];
-        Ok(match self.role {
-            Role::Evaluator => Stage::EvSending { pending: VecDeque::new() },
-            Role::Garbler => {
-                let round = m.round.len();
-                self.waiting
-                    .extend(core::iter::repeat_n(Expect::OtExtend { ots: n + kos::CHECK_OTS }, round));
-                Stage::GbExtends { boot: None, flip: None, pending: Vec::new(), challenges: Vec::new() }
-            }
-        })
-    }
-
-    /// The coin toss that picks the bucketing permutations (the garbler commits first).
-    fn coin(&mut self, layers: Vec<Triples>) -> Stage {
-        let mut mine = [0u8; 32];
-        self.rng.fill_bytes(&mut mine);
-        match self.role {
-            Role::Garbler => {
-                let (state, com) = feq::commit(&mut self.rng, COIN, mine);
-                self.send(Message::Commitment(com));
-                self.waiting.push_back(Expect::Value { what: COIN });
-                Stage::CoinGarbler { mine, state, layers }
-            }
-            Role::Evaluator => {
-                self.exchange(vec![Message::Value(mine)], Expect::Commitment { what: COIN });
-                Stage::CoinEvaluator { mine, com: None, layers }
-            }
-        }
-    }
-
-    /// Bucketing of the chunk: `d` of every layer against the first layer's `b` (which
-    /// combining leaves as it is), all openings in one flight each way.
-    fn buckets(&mut self, seed: Block, layers: Vec<Triples>) -> Result<Stage> {
-        let n = making(&mut self.pre)?.chunk;
-        let mut it = layers.into_iter();
-        let Some(acc) = it.next() else {
-            return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
-        };
-        let rest: Vec<Triples> = it.collect();
-        if rest.is_empty() {
-            return self.chunk_done(acc);
-        }
-        let mut opened = Vec::with_capacity(rest.len());
-        let mut msgs = Vec::with_capacity(rest.len());
-        for (l, layer) in rest.iter().enumerate() {
-            let perm = bucket::permutation(seed, l as u64, n);
-            let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
-            opened.push((perm, d));
-            msgs.push(Message::BucketOpening(opening));
-        }
-        self.exchange(msgs, Expect::BucketOpening { bits: n });
-        Ok(Stage::Buckets { acc, rest, opened, peer: Vec::new() })
     }
 
     /// The preprocessing is made: keep it and start the first instance, if any.

@@ -725,6 +725,24 @@ fn a_session_preprocessed_in_chunks_gives_the_plaintext_outputs() {
 }
 
 #[test]
+fn a_chunks_triples_share_slots_with_the_next_chunks_kos_round() {
+    // The garbler's first round is 1 + 3B batches (the wire masks, then the first
+    // chunk's); the second chunk's batches go out in the slots of the first chunk's
+    // leaky ANDs, equality check, coin toss and bucketing.
+    let (c, xs, b) = chunked_case();
+    assert!(b >= 3, "the lane's 7 slots fit in a round of 3B + 2");
+    let o = run_chunked(&c, &xs, 43, SMALL, None, None);
+    assert!(o.garbler.is_ok() && o.evaluator.is_ok());
+    let names: Vec<&str> = o.to_evaluator.iter().map(|(n, _)| *n).collect();
+    let nth = |name: &str, k: usize| names.iter().enumerate().filter(|(_, n)| **n == name).nth(k).unwrap().0;
+    let second_chunk = |k: usize| nth("OT extension", 1 + 3 * b + k);
+    assert!(second_chunk(0) < nth("leaky-AND tables", 0), "the second chunk's first batch opens the stage");
+    assert!(nth("leaky-AND tables", 0) < second_chunk(1));
+    assert!(nth("bucket opening", 0) < second_chunk(3 * b - 1), "the first chunk bucketed within the round");
+    assert!(nth("bucket opening", b - 2) < nth("leaky-AND tables", b), "chunks stay in order");
+}
+
+#[test]
 fn cheats_in_a_later_chunk_are_caught() {
     // The first chunk honest; in the second one: wrong leaky-AND rows (the chunk's
     // equality check), a wrong MAC digest on a bucketing opening (its MAC check) and
@@ -763,15 +781,16 @@ fn cheats_in_a_later_chunk_are_caught() {
     assert!(!o.edit_unused);
     assert!(matches!(o.garbler, Err(AuthError::MacCheck { what: "bucketing d", .. })), "{:?}", o.garbler);
 
-    // The evaluator sends 1 + 3B OT extension batches in the first round (the wire
-    // masks, then a, b, r of each layer): the next is the second chunk's first.
+    // The evaluator sends its bootstrap batch, then 1 + 3B OT extension batches in the
+    // first round (the wire masks, then a, b, r of each layer): the next is the second
+    // chunk's first.
     let o = run_chunked(
         &c,
         &xs,
         44,
         SMALL,
         None,
-        edit("OT extension", 1 + 3 * b, |m| {
+        edit("OT extension", 2 + 3 * b, |m| {
             let Message::OtExtend(ext) = m else { panic!("{m:?}") };
             let mut bytes = ext.to_bytes();
             bytes[mpc_ot::iknp::EXTEND_HEADER_LEN] ^= 1;

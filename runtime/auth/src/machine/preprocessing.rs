@@ -1,0 +1,592 @@
+//! The preprocessing's pipeline after the KOS sessions are set up: authenticated bits
+//! by KOS batches both ways at once ([`Round`]), and the triples of each chunk (leaky
+//! ANDs, equality check, coin toss, bucketing: [`Lane`]), the triples of chunk `c` in
+//! the same slots as the KOS round of chunk `c + 1`.
+//!
+//! A *slot* is one exchange ([`Machine::exchange_each`]: the garbler's half first, the
+//! evaluator's once the garbler's is in), its half the messages of the KOS round and
+//! then those of the triples lane; a slot in which the peer sends nothing is this
+//! party's half alone. So no two messages cross, and the drivers (one thread, blocking
+//! sends, bounded socket buffers) cannot deadlock: a party moves past slot `t` only
+//! once the peer's half of `t` (if any) is wholly in, so while one party sends its half
+//! of slot `t`, the peer has finished sending every earlier half and sends nothing of
+//! slot `t` (or later) before it has read this one; every send is read.
+//!
+//! A *stage* is the KOS round of one chunk next to the lane of the chunk before; it
+//! ends when both have; the first stage is the first round (the wire masks and the
+//! first chunk) alone, the last the last chunk's lane alone.
+//!
+//! Invariants: each check comes before anything that depends on it, exactly as in the
+//! protocol run one step after another: a KOS batch's keys are released only by its
+//! checked proof, a challenge is drawn only once its batch is in; the evaluator sends
+//! its equality digest only once the garbler's commitment is in, the garbler opens it
+//! only after its check, each party reveals its coin only after its own equality check
+//! and after the garbler's coin commitment is in, the bucketing permutations come from
+//! the coin toss after the chunk's leaky triples were fixed and checked, and a chunk's
+//! triples are kept only after the peer's bucketing openings passed. Chunk `c + 1`'s
+//! leaky triples are made in a later stage, after chunk `c`'s coin toss, with their own
+//! equality check and coin toss. Memory: one chunk's leaky layers and the next chunk's
+//! KOS batches at a time, besides what is kept.
+
+use std::collections::VecDeque;
+
+use mpc_crypto::Block;
+use mpc_ot::kos;
+use rand_core::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+
+use super::{internal, making, ot, seed, Machine, Stage, COIN, EQUAL};
+use crate::bucket::{self, Triples};
+use crate::error::{AuthError, Result};
+use crate::feq;
+use crate::leaky_and::Layer;
+use crate::message::{Expect, Message};
+use crate::protocol::random_bits;
+use crate::shares::AuthShares;
+use crate::Role;
+
+/// A round of KOS batches both ways at once: each party extends its own batches
+/// (its bits, MACed under the peer's `Delta`) as the KOS receiver while it takes the
+/// peer's as the sender. In slot `k` each party sends its batch `k`, its challenge of
+/// the peer's batch `k - 1` and its proof for its own batch `k - 2` (whichever exist),
+/// so that between two slots both parties have the same work: one batch of each kind.
+/// Batch `i` of both directions makes share vector `i`: the wire masks first (first
+/// round), then `a, b, r` of each leaky-AND layer of the chunk.
+pub(super) struct Round {
+    /// Whether the first batch is the wire masks (the first round).
+    masks: bool,
+    /// Triples of the chunk whose layers follow (0: none).
+    chunk: usize,
+    /// OTs per batch (the same both ways).
+    sizes: Vec<usize>,
+    /// The slot to exchange next (`0..sizes.len() + 2`).
+    slot: usize,
+    /// My batches awaiting the peer's challenge, oldest first.
+    challenged: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
+    /// The peer's batches awaiting its proof, oldest first.
+    proved: VecDeque<kos::PendingSender>,
+    /// My batches' bits and MACs (answered), the peer's batches' keys (checked).
+    macs: Vec<(Vec<bool>, Vec<Block>)>,
+    keys: Vec<Vec<Block>>,
+    /// My challenge and proof for the next slot (made from the peer's last half).
+    ready: Vec<Message>,
+}
+
+impl Round {
+    fn new(masks: Option<usize>, chunk: usize, layers: usize) -> Box<Round> {
+        let mut sizes: Vec<usize> = masks.into_iter().collect();
+        if chunk > 0 {
+            sizes.extend(core::iter::repeat_n(chunk, 3 * layers));
+        }
+        Box::new(Round {
+            masks: masks.is_some(),
+            chunk,
+            slot: 0,
+            challenged: VecDeque::new(),
+            proved: VecDeque::new(),
+            macs: Vec::with_capacity(sizes.len()),
+            keys: Vec::with_capacity(sizes.len()),
+            ready: Vec::new(),
+            sizes,
+        })
+    }
+
+    /// Whether every batch was answered and checked.
+    fn done(&self) -> bool {
+        self.slot == self.sizes.len() + 2
+    }
+
+    /// The messages of either party's half of the current slot, in order.
+    fn expects(&self) -> Vec<Expect> {
+        let (k, n) = (self.slot, self.sizes.len());
+        let mut e = Vec::with_capacity(3);
+        if let Some(&ots) = self.sizes.get(k) {
+            e.push(Expect::OtExtend { ots: ots + kos::CHECK_OTS });
+        }
+        if (1..=n).contains(&k) {
+            e.push(Expect::KosChallenge);
+        }
+        if (2..=n + 1).contains(&k) {
+            e.push(Expect::KosProof);
+        }
+        e
+    }
+}
+
+/// The round's authenticated bits once done: the wire masks (first round) and the
+/// chunk's share vectors.
+struct Authenticated {
+    masks: Option<AuthShares>,
+    chunk: usize,
+    parts: Vec<AuthShares>,
+}
+
+/// The triples of one chunk in slots (G garbler, E evaluator; `t` the lane's slot):
+///
+/// ```text
+/// t  G sends                           E sends
+/// 0  LeakyTables x B                   LeakyTables x B
+/// 1  LeakyBits x B                     LeakyBits x B
+/// 2  Commitment (equality)             Value (its digest)
+/// 3  Opening (equality), Commitment (coin)
+/// 4                                    Value (its coin)
+/// 5  Opening (coin)
+/// 6  BucketOpening x (B - 1)           BucketOpening x (B - 1)
+/// ```
+///
+/// (The garbler holds the coin toss's seed from slot 4 on but opens its `d`s with the
+/// evaluator, after slot 5, so both do that work between the same two slots.)
+///
+/// For a lane alone these are the messages of the protocol run one step after
+/// another, in the same order.
+pub(super) struct Lane {
+    /// Triples of the chunk.
+    n: usize,
+    state: LaneState,
+    /// My half of the next slot, and the peer's.
+    out: Vec<Message>,
+    expects: Vec<Expect>,
+}
+
+enum LaneState {
+    Tables {
+        layers: Vec<Layer>,
+    },
+    Bits {
+        layers: Vec<Layer>,
+        s: Vec<Vec<Block>>,
+    },
+    /// Garbler: committed to its digest, the evaluator's comes.
+    GbEqual {
+        state: feq::Committed,
+        digest: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    /// Garbler: equality opened and coin committed in this slot.
+    GbCoin {
+        mine: [u8; 32],
+        state: feq::Committed,
+        layers: Vec<Triples>,
+    },
+    /// Garbler: the evaluator's coin comes.
+    GbCoinValue {
+        mine: [u8; 32],
+        state: feq::Committed,
+        layers: Vec<Triples>,
+    },
+    /// Garbler: its coin opened in this slot.
+    GbSeed {
+        seed: Block,
+        layers: Vec<Triples>,
+    },
+    /// Evaluator: its digest sent, the garbler's commitment comes.
+    EvEqual {
+        digest: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    /// Evaluator: the garbler's opening and coin commitment come.
+    EvEqualOpen {
+        digest: [u8; 32],
+        com: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    /// Evaluator: its coin sent in this slot.
+    EvCoin {
+        mine: [u8; 32],
+        com: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    /// Evaluator: the garbler's coin opening comes.
+    EvCoinOpen {
+        mine: [u8; 32],
+        com: [u8; 32],
+        layers: Vec<Triples>,
+    },
+    /// Either: the bucketing openings exchanged in this slot.
+    Combine {
+        buckets: Buckets,
+    },
+    Moving,
+}
+
+/// A chunk's layers being bucketed: `d` of every layer but the first against the
+/// first's `b`, opened.
+struct Buckets {
+    acc: Triples,
+    rest: Vec<Triples>,
+    opened: Vec<(Vec<usize>, Vec<bool>)>,
+}
+
+/// The pipeline in one stage.
+pub(super) struct Pipeline {
+    kos: Option<Box<Round>>,
+    lane: Option<Box<Lane>>,
+    /// The KOS round's bits once it is done, until the stage ends.
+    bits: Option<Authenticated>,
+    /// How many of the peer's messages of this slot are the KOS round's, and how many
+    /// in all.
+    kos_expects: usize,
+    want: usize,
+    /// The peer's messages of the slot in progress.
+    peer: Vec<Message>,
+}
+
+impl<R: RngCore + CryptoRng> Machine<'_, R> {
+    /// Both KOS sessions exist: the first stage, the first round of batches (the wire
+    /// masks and the first chunk's layers).
+    pub(super) fn first_round(&mut self) -> Result<Stage> {
+        let m = making(&mut self.pre)?;
+        let chunk = m.chunks.pop_front().unwrap_or(0);
+        let round = Round::new(Some(m.plan.n_masks), chunk, m.plan.b_size);
+        self.slot(Box::new(Pipeline {
+            kos: Some(round),
+            lane: None,
+            bits: None,
+            kos_expects: 0,
+            want: 0,
+            peer: Vec::new(),
+        }))
+    }
+
+    /// The next slot: my half made and sent (or deferred, see `exchange_each`); a
+    /// slot in which the peer sends nothing is processed at once. At the end of a
+    /// stage, the next one.
+    fn slot(&mut self, mut p: Box<Pipeline>) -> Result<Stage> {
+        loop {
+            if let Some(round) = p.kos.take_if(|r| r.done()) {
+                p.bits = Some(authenticated(*round)?);
+            }
+            if p.kos.is_none() && p.lane.is_none() {
+                return self.stage_end(p);
+            }
+            let mut mine = Vec::with_capacity(3);
+            let mut expects = Vec::new();
+            if let Some(round) = p.kos.as_mut() {
+                mine.extend(self.kos_half(round)?);
+                expects = round.expects();
+            }
+            p.kos_expects = expects.len();
+            if let Some(lane) = p.lane.as_mut() {
+                mine.append(&mut lane.out);
+                expects.append(&mut lane.expects);
+            }
+            if expects.is_empty() {
+                mine.into_iter().for_each(|m| self.send(m));
+                self.take(&mut p, Vec::new())?;
+                continue;
+            }
+            p.want = expects.len();
+            self.exchange_each(mine, expects);
+            return Ok(Stage::Pipeline(p));
+        }
+    }
+
+    /// One of the peer's messages of the slot; once its half is whole, the slot is
+    /// processed and the next one started.
+    pub(super) fn pipeline_receive(&mut self, mut p: Box<Pipeline>, msg: Message) -> Result<Stage> {
+        p.peer.push(msg);
+        if p.peer.len() < p.want {
+            return Ok(Stage::Pipeline(p));
+        }
+        let peer = std::mem::take(&mut p.peer);
+        self.take(&mut p, peer)?;
+        self.slot(p)
+    }
+
+    /// The peer's half of a slot: the KOS round's messages, then the lane's.
+    fn take(&mut self, p: &mut Pipeline, mut peer: Vec<Message>) -> Result<()> {
+        let lane_part = peer.split_off(p.kos_expects.min(peer.len()));
+        if let Some(round) = p.kos.as_mut() {
+            self.kos_take(round, peer)?;
+        }
+        if let Some(mut lane) = p.lane.take() {
+            match self.lane_take(&mut lane, lane_part)? {
+                Some(triples) => self.chunk_done(triples)?,
+                None => p.lane = Some(lane),
+            }
+        }
+        Ok(())
+    }
+
+    /// My KOS half of the slot: my batch of this slot extended, after the challenge
+    /// and proof made from the peer's last half.
+    fn kos_half(&mut self, round: &mut Round) -> Result<Vec<Message>> {
+        let mut mine = Vec::with_capacity(3);
+        if let Some(&n) = round.sizes.get(round.slot) {
+            let bits = random_bits(&mut self.rng, n);
+            let receiver =
+                making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
+            let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
+            mine.push(Message::OtExtend(ext));
+            round.challenged.push_back((bits, pending));
+        }
+        mine.append(&mut round.ready);
+        Ok(mine)
+    }
+
+    /// The peer's KOS half of the slot: its proof checked (the keys of its batch
+    /// `k - 2` released only then), its challenge of my batch `k - 1` answered, its
+    /// batch `k` taken (my challenge drawn after it is in).
+    fn kos_take(&mut self, round: &mut Round, peer: Vec<Message>) -> Result<()> {
+        let m = making(&mut self.pre)?;
+        let (mut challenge, mut proof) = (None, None);
+        for msg in peer {
+            match msg {
+                Message::OtExtend(ext) => {
+                    let n = *round.sizes.get(round.slot).ok_or_else(|| internal("a batch too many"))?;
+                    let theirs = m.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
+                    let (c, pending) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
+                    round.proved.push_back(pending);
+                    challenge = Some(Message::KosChallenge(c));
+                }
+                Message::KosChallenge(c) => {
+                    let (bits, pending) =
+                        round.challenged.pop_front().ok_or_else(|| internal("a challenge too many"))?;
+                    let (p, macs) = pending.respond(&c);
+                    round.macs.push((bits, macs));
+                    proof = Some(Message::KosProof(p));
+                }
+                Message::KosProof(p) => {
+                    let pending = round.proved.pop_front().ok_or_else(|| internal("a proof too many"))?;
+                    round.keys.push(pending.verify(&p).map_err(ot)?);
+                }
+                other => return Err(internal(&format!("a {} message in a KOS slot", other.name()))),
+            }
+        }
+        round.ready.extend(challenge);
+        round.ready.extend(proof);
+        round.slot += 1;
+        Ok(())
+    }
+
+    /// Both halves of a stage are done: keep the wire masks (first round), and start
+    /// the next stage: the done round's chunk's lane (its leaky-AND tables) next to the
+    /// next chunk's KOS round; or end the preprocessing.
+    fn stage_end(&mut self, mut p: Box<Pipeline>) -> Result<Stage> {
+        let mut lane = None;
+        if let Some(Authenticated { masks, chunk, parts }) = p.bits.take() {
+            if let Some(masks) = masks {
+                making(&mut self.pre)?.masks = masks;
+                self.phase("authenticated bits");
+            }
+            if chunk > 0 {
+                lane = Some(self.lane(chunk, parts)?);
+            }
+        }
+        let m = making(&mut self.pre)?;
+        let kos = m.chunks.pop_front().map(|n| Round::new(None, n, m.plan.b_size));
+        if kos.is_none() && lane.is_none() {
+            return self.preprocessed();
+        }
+        p.kos = kos;
+        p.lane = lane;
+        self.slot(p)
+    }
+
+    /// A chunk's lane: its layers of authenticated bits and their leaky-AND tables
+    /// (the layers are independent: all their tables in one slot, then all bits).
+    fn lane(&mut self, n: usize, parts: Vec<AuthShares>) -> Result<Box<Lane>> {
+        let role = self.role;
+        let m = making(&mut self.pre)?;
+        let mut layers = Vec::with_capacity(m.plan.b_size);
+        let mut parts = parts.into_iter();
+        while let (Some(a), Some(b), Some(r)) = (parts.next(), parts.next(), parts.next()) {
+            if a.len() != n || b.len() != n || r.len() != n {
+                return Err(AuthError::InvalidArgument(format!(
+                    "a leaky-AND layer of other than {n} shares"
+                )));
+            }
+            layers.push(Layer { a, b, r, first_index: m.next_index });
+            m.next_index += n as u64;
+        }
+        let out = layers
+            .iter()
+            .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
+            .collect::<Result<Vec<_>>>()?;
+        let expects = vec![Expect::LeakyTables { n }; layers.len()];
+        Ok(Box::new(Lane { n, state: LaneState::Tables { layers }, out, expects }))
+    }
+
+    /// The peer's half of a lane slot (see [`Lane`]): the lane moved on, my half of
+    /// its next slot made; the chunk's triples once bucketed.
+    fn lane_take(&mut self, lane: &mut Lane, peer: Vec<Message>) -> Result<Option<Triples>> {
+        let (role, n) = (self.role, lane.n);
+        let delta = making(&mut self.pre)?.delta.clone();
+        let state = std::mem::replace(&mut lane.state, LaneState::Moving);
+        let mut peer = peer.into_iter();
+        let (next, out, expects) = match (state, role) {
+            (LaneState::Tables { layers }, _) => {
+                let mut s = Vec::with_capacity(layers.len());
+                let mut bits = Vec::with_capacity(layers.len());
+                // Each peer table is dropped once evaluated (not all at the end).
+                for (layer, msg) in layers.iter().zip(peer) {
+                    let Message::LeakyTables(t) = msg else { return Err(internal("not leaky-AND tables")) };
+                    let (si, b) = layer.evaluate(role, &delta, &t)?;
+                    s.push(si);
+                    bits.push(Message::LeakyBits(b));
+                }
+                let expects = vec![Expect::LeakyBits { n }; layers.len()];
+                (LaneState::Bits { layers, s }, bits, expects)
+            }
+            (LaneState::Bits { layers, s }, _) => {
+                let mut check = Sha256::new();
+                let mut triples = Vec::with_capacity(layers.len());
+                for ((layer, s), msg) in layers.into_iter().zip(s).zip(peer) {
+                    let Message::LeakyBits(b) = msg else { return Err(internal("not leaky-AND bits")) };
+                    triples.push(layer.finish(role, &delta, s, &b, &mut check)?);
+                }
+                let digest: [u8; 32] = check.finalize().into();
+                // The commit-then-open equality check of the two digests.
+                match role {
+                    Role::Garbler => {
+                        let (state, com) = feq::commit(&mut self.rng, EQUAL, digest);
+                        (
+                            LaneState::GbEqual { state, digest, layers: triples },
+                            vec![Message::Commitment(com)],
+                            vec![Expect::Value { what: EQUAL }],
+                        )
+                    }
+                    Role::Evaluator => (
+                        LaneState::EvEqual { digest, layers: triples },
+                        vec![Message::Value(digest)],
+                        vec![Expect::Commitment { what: EQUAL }],
+                    ),
+                }
+            }
+            (LaneState::GbEqual { state, digest, layers }, _) => {
+                let Some(Message::Value(theirs)) = peer.next() else { return Err(internal("no digest")) };
+                if theirs != digest {
+                    return Err(AuthError::Equality { what: EQUAL });
+                }
+                // The coin toss that picks the bucketing permutations (the garbler
+                // commits first), only after the check.
+                let mut mine = [0u8; 32];
+                self.rng.fill_bytes(&mut mine);
+                let (coin, com) = feq::commit(&mut self.rng, COIN, mine);
+                let out = vec![Message::Opening(state.opening()), Message::Commitment(com)];
+                (LaneState::GbCoin { mine, state: coin, layers }, out, Vec::new())
+            }
+            (LaneState::GbCoin { mine, state, layers }, _) => (
+                LaneState::GbCoinValue { mine, state, layers },
+                Vec::new(),
+                vec![Expect::Value { what: COIN }],
+            ),
+            (LaneState::GbCoinValue { mine, state, layers }, _) => {
+                let Some(Message::Value(theirs)) = peer.next() else { return Err(internal("no coin")) };
+                let seed = seed(&mine, &theirs);
+                (LaneState::GbSeed { seed, layers }, vec![Message::Opening(state.opening())], Vec::new())
+            }
+            (LaneState::GbSeed { seed, layers }, _) => {
+                let (buckets, out) = open_buckets(seed, n, layers)?;
+                let expects = vec![Expect::BucketOpening { bits: n }; buckets.rest.len()];
+                (LaneState::Combine { buckets }, out, expects)
+            }
+            (LaneState::Combine { buckets }, _) => {
+                let peer = peer.map(bucket_opening).collect::<Result<Vec<_>>>()?;
+                return combine(&delta, buckets, peer).map(Some);
+            }
+            (LaneState::EvEqual { digest, layers }, _) => {
+                let Some(Message::Commitment(com)) = peer.next() else {
+                    return Err(internal("no commitment"));
+                };
+                let expects = vec![Expect::Opening { what: EQUAL }, Expect::Commitment { what: COIN }];
+                (LaneState::EvEqualOpen { digest, com, layers }, Vec::new(), expects)
+            }
+            (LaneState::EvEqualOpen { digest, com, layers }, _) => {
+                let (Some(Message::Opening(o)), Some(Message::Commitment(coin))) = (peer.next(), peer.next())
+                else {
+                    return Err(internal("no opening and coin commitment"));
+                };
+                if feq::verify_opening(EQUAL, &com, &o)? != digest {
+                    return Err(AuthError::Equality { what: EQUAL });
+                }
+                // My coin only after the check (and the garbler's commitment).
+                let mut mine = [0u8; 32];
+                self.rng.fill_bytes(&mut mine);
+                (LaneState::EvCoin { mine, com: coin, layers }, vec![Message::Value(mine)], Vec::new())
+            }
+            (LaneState::EvCoin { mine, com, layers }, _) => (
+                LaneState::EvCoinOpen { mine, com, layers },
+                Vec::new(),
+                vec![Expect::Opening { what: COIN }],
+            ),
+            (LaneState::EvCoinOpen { mine, com, layers }, _) => {
+                let Some(Message::Opening(o)) = peer.next() else { return Err(internal("no coin opening")) };
+                let theirs = feq::verify_opening(COIN, &com, &o)?;
+                let (buckets, out) = open_buckets(seed(&mine, &theirs), n, layers)?;
+                let expects = vec![Expect::BucketOpening { bits: n }; buckets.rest.len()];
+                (LaneState::Combine { buckets }, out, expects)
+            }
+            (LaneState::Moving, _) => return Err(internal("a lane moved out")),
+        };
+        lane.state = next;
+        lane.out = out;
+        lane.expects = expects;
+        Ok(None)
+    }
+
+    /// A chunk's triples are bucketed: keep them after the earlier chunks'.
+    fn chunk_done(&mut self, triples: Triples) -> Result<()> {
+        let m = making(&mut self.pre)?;
+        if m.triples.is_empty() {
+            if m.plan.chunks.len() == 1 {
+                // The only chunk: moved, not copied.
+                m.triples = triples;
+                return Ok(());
+            }
+            m.triples.reserve(m.plan.chunks.iter().sum());
+        }
+        m.triples.append(triples);
+        Ok(())
+    }
+}
+
+/// A done round's authenticated bits: batch `i` of both directions is share vector `i`.
+fn authenticated(round: Round) -> Result<Authenticated> {
+    let Round { masks, chunk, macs, keys, .. } = round;
+    if macs.len() != keys.len() {
+        return Err(internal("a round of KOS batches out of step"));
+    }
+    let mut parts = macs.into_iter().zip(keys).map(|((bits, macs), keys)| AuthShares { bits, macs, keys });
+    let masks = if masks { parts.next() } else { None };
+    Ok(Authenticated { masks, chunk, parts: parts.collect() })
+}
+
+/// Bucketing of a chunk's layers with the coin toss's `seed`: `d` of every layer but
+/// the first against the first's `b` (which combining leaves as it is); the openings.
+fn open_buckets(seed: Block, n: usize, layers: Vec<Triples>) -> Result<(Buckets, Vec<Message>)> {
+    let mut it = layers.into_iter();
+    let Some(acc) = it.next() else {
+        return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
+    };
+    let rest: Vec<Triples> = it.collect();
+    let mut opened = Vec::with_capacity(rest.len());
+    let mut msgs = Vec::with_capacity(rest.len());
+    for (l, layer) in rest.iter().enumerate() {
+        let perm = bucket::permutation(seed, l as u64, n);
+        let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
+        opened.push((perm, d));
+        msgs.push(Message::BucketOpening(opening));
+    }
+    Ok((Buckets { acc, rest, opened }, msgs))
+}
+
+/// The layers folded into the first, each checked against the peer's opening of `d`
+/// and dropped once folded in.
+fn combine(delta: &mpc_crypto::Delta, buckets: Buckets, peer: Vec<Vec<u8>>) -> Result<Triples> {
+    let Buckets { mut acc, rest, opened } = buckets;
+    if peer.len() != rest.len() {
+        return Err(internal("bucketing openings out of step"));
+    }
+    for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
+        bucket::combine(delta, &mut acc, &layer, &perm, &d, &p)?;
+    }
+    Ok(acc)
+}
+
+fn bucket_opening(msg: Message) -> Result<Vec<u8>> {
+    match msg {
+        Message::BucketOpening(o) => Ok(o),
+        other => Err(internal(&format!("a {} message among bucketing openings", other.name()))),
+    }
+}
