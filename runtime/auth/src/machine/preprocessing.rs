@@ -13,8 +13,9 @@
 //! slot `t` (or later) before it has read this one; every send is read.
 //!
 //! While a party waits for the peer's half of a slot it does what needs nothing more
-//! of the peer's ([`Machine::meanwhile`]): it extends its own batch of the next slot
-//! and checks and combines a finished lane's bucketing. The messages are the same;
+//! of the peer's ([`Machine::meanwhile`]): it extends its own batch of the next slot,
+//! extends the peer's batches it has challenged, and checks and combines a finished
+//! lane's bucketing. The messages are the same;
 //! the garbler, whose work between the evaluator's half and its own next half is on
 //! every slot's critical path, does less of it there.
 //!
@@ -70,8 +71,8 @@ pub(super) struct Round {
     slot: usize,
     /// My batches awaiting the peer's challenge, oldest first.
     challenged: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-    /// The peer's batches awaiting its proof, oldest first.
-    proved: VecDeque<kos::PendingSender>,
+    /// The peer's batches awaiting its proof, oldest first (the older ones extended).
+    proved: VecDeque<Proved>,
     /// My batches' bits and MACs (answered), the peer's batches' keys (checked).
     macs: Vec<(Vec<bool>, Vec<Block>)>,
     keys: Vec<Vec<Block>>,
@@ -82,6 +83,14 @@ pub(super) struct Round {
     ahead: Option<Ahead>,
     /// How many of my batches were extended (in this slot's half or ahead).
     extended: usize,
+}
+
+/// A batch of the peer's: challenged, and extended once this party has time for it
+/// (in the order taken; at the latest when its proof is in).
+enum Proved {
+    Taken(kos::Unextended),
+    Extended(kos::PendingSender),
+    Moving,
 }
 
 /// A batch of mine extended before its slot.
@@ -381,16 +390,27 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
 
     /// While this party waits for the peer's half of a slot (its own half sent, see
     /// [`Machine::next_step`]), the work that needs nothing more of the peer's: a
-    /// finished lane's bucketing ([`Machine::settle`]), and my batch of the next slot
-    /// extended ahead, if the round has one. Neither moves a check before what it
-    /// guards: no message depends on a chunk's triples (they are settled before the
-    /// preprocessing ends), and my batch takes nothing from the peer (my random bits
-    /// under my receiver session, whose batches are extended in order either way). It
-    /// takes this work off the slots' critical path: the garbler did it between the
-    /// evaluator's half and its own next half, while the evaluator waited.
+    /// finished lane's bucketing ([`Machine::settle`]), the peer's batches challenged
+    /// in the last slot extended (in order; a batch still taken when its proof comes is
+    /// extended then), and my batch of the next slot extended ahead, if the round has
+    /// one. None moves a check before what it guards: no message depends on a chunk's
+    /// triples (they are settled before the preprocessing ends), a batch's challenge
+    /// is drawn once it is in and its keys come only from its checked proof, and my
+    /// batch takes nothing from the peer (my random bits under my receiver session,
+    /// whose batches are extended in order either way). It takes this work off the
+    /// slots' critical path: the garbler did it between the evaluator's half and its
+    /// own next half, while the evaluator waited.
     pub(super) fn meanwhile(&mut self, p: &mut Pipeline) -> Result<()> {
         self.settle(p)?;
         let Some(round) = p.kos.as_mut() else { return Ok(()) };
+        for batch in round.proved.iter_mut() {
+            if let Proved::Taken(_) = batch {
+                let Proved::Taken(taken) = std::mem::replace(batch, Proved::Moving) else {
+                    return Err(internal("a batch moved out"));
+                };
+                *batch = Proved::Extended(theirs_session(making(&mut self.pre)?)?.finish(taken).map_err(ot)?);
+            }
+        }
         // Only the batch right after this slot's (which is extended, or does not exist).
         let batch = round.slot + 1;
         if round.ahead.is_some() || round.extended != batch {
@@ -413,9 +433,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             match msg {
                 Message::OtExtend(ext) => {
                     let n = *round.sizes.get(round.slot).ok_or_else(|| internal("a batch too many"))?;
-                    let theirs = m.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
-                    let (c, pending) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
-                    round.proved.push_back(pending);
+                    let theirs = theirs_session(m)?;
+                    // The challenge now; the batch's extension once my next half is out
+                    // (see `meanwhile`).
+                    let (c, taken) = theirs.challenge(&mut self.rng, n, ext).map_err(ot)?;
+                    round.proved.push_back(Proved::Taken(taken));
                     challenge = Some(Message::KosChallenge(c));
                 }
                 Message::KosChallenge(c) => {
@@ -426,7 +448,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     proof = Some(Message::KosProof(p));
                 }
                 Message::KosProof(p) => {
-                    let pending = round.proved.pop_front().ok_or_else(|| internal("a proof too many"))?;
+                    let pending = match round.proved.pop_front() {
+                        Some(Proved::Extended(pending)) => pending,
+                        Some(Proved::Taken(taken)) => theirs_session(m)?.finish(taken).map_err(ot)?,
+                        Some(Proved::Moving) | None => return Err(internal("a proof too many")),
+                    };
                     round.keys.push(pending.verify(&p).map_err(ot)?);
                 }
                 other => return Err(internal(&format!("a {} message in a KOS slot", other.name()))),
@@ -620,6 +646,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         m.triples.append(triples);
         Ok(())
     }
+}
+
+/// The session in which I am the sender (set up by the bootstrap batch).
+fn theirs_session(m: &mut super::Making) -> Result<&mut kos::Sender> {
+    m.theirs.as_mut().ok_or_else(|| internal("no sender session"))
 }
 
 /// A done round's authenticated bits: batch `i` of both directions is share vector `i`.
