@@ -525,7 +525,11 @@ fn made<'a>(pre: &'a mut Pre<'_>) -> Result<&'a mut Preprocessed> {
 
 impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// The next step (see [`Step`]). After [`Step::Recv`] the caller hands the message
-    /// to [`Machine::receive`] before asking again.
+    /// to [`Machine::receive`] before asking again. Before it returns a [`Step::Recv`]
+    /// in the preprocessing, it may do local work that needs nothing more of the
+    /// peer's, so a driver should have put each message it was handed on the wire
+    /// (flushed) before asking again, or the peer waits for that work too (both drivers
+    /// do: `drive` flushes each send, `mpc-runtime`'s driver flushes before asking).
     pub fn next_step(&mut self) -> Result<Step> {
         loop {
             if let Some(step) = self.queue.pop_front() {
