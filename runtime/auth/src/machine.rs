@@ -60,9 +60,10 @@
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
 //! by [`Machine::receive`] (or by a later [`Machine::next_step`]: for the message that
 //! completes an exchange, right after this party's half of it, which does not depend
-//! on the peer's, was handed out; in the online part, by the step that evaluates the
-//! tables or checks the garbler's Beaver half, which run once the messages queued
-//! before them are handed out) before any message that depends on the checked one
+//! on the peer's, was handed out; for a chunk's bucketing openings, once this party's
+//! next slot half, which does not depend on the chunk's triples, was handed out; in
+//! the online part, by the step that evaluates the tables or checks the garbler's
+//! Beaver half, which run once the messages queued before them are handed out) before any message that depends on the checked one
 //! (in particular before any output opening); after an error the machine only returns
 //! errors.
 
@@ -524,7 +525,11 @@ fn made<'a>(pre: &'a mut Pre<'_>) -> Result<&'a mut Preprocessed> {
 
 impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// The next step (see [`Step`]). After [`Step::Recv`] the caller hands the message
-    /// to [`Machine::receive`] before asking again.
+    /// to [`Machine::receive`] before asking again. Before it returns a [`Step::Recv`]
+    /// in the preprocessing, it may do local work that needs nothing more of the
+    /// peer's, so a driver should have put each message it was handed on the wire
+    /// (flushed) before asking again, or the peer waits for that work too (both drivers
+    /// do: `drive` flushes each send, `mpc-runtime`'s driver flushes before asking).
     pub fn next_step(&mut self) -> Result<Step> {
         loop {
             if let Some(step) = self.queue.pop_front() {
@@ -535,6 +540,19 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 continue;
             }
             if let Some(&e) = self.waiting.front() {
+                // My half is out: what waits for nothing of the peer's is done while the
+                // peer answers (see `Machine::meanwhile`).
+                let stage = std::mem::replace(&mut self.stage, Stage::Failed);
+                self.stage = match stage {
+                    Stage::Pipeline(mut p) => {
+                        if let Err(e) = self.meanwhile(&mut p) {
+                            self.fail();
+                            return Err(e);
+                        }
+                        Stage::Pipeline(p)
+                    }
+                    other => other,
+                };
                 return Ok(Step::Recv(e));
             }
             match self.stage {

@@ -375,13 +375,45 @@ impl Sender {
         n: usize,
         msg: &Extend,
     ) -> Result<(Challenge, PendingSender)> {
-        let total = n
-            .checked_add(CHECK_OTS)
-            .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))?;
-        // The challenge is drawn once the batch is in (as before: the receiver is bound
-        // by its message), then the check's sum `q = sum chi_i Q_i` is taken chunk by
-        // chunk as the rows come out of the extension, while they are in cache.
+        let total = with_check(n)?;
+        // The challenge is drawn once the batch is in (the receiver is bound by its
+        // message).
         let challenge = Challenge(Block::random(rng));
+        let pending = self.extend_checked(n, total, challenge, msg)?;
+        Ok((challenge, pending))
+    }
+
+    /// [`Self::extend`] in two steps: the challenge now (drawn once the batch is in,
+    /// from the same rng draw, so the messages are [`Self::extend`]'s), the batch's
+    /// extension and check sum by [`Self::finish`], so a caller can send the challenge
+    /// first. Batches are finished in the order they were taken (a batch out of order
+    /// fails as a wrong batch index).
+    pub fn challenge<R: RngCore + CryptoRng>(
+        &mut self,
+        rng: &mut R,
+        n: usize,
+        msg: Extend,
+    ) -> Result<(Challenge, Unextended)> {
+        let total = with_check(n)?;
+        let challenge = Challenge(Block::random(rng));
+        Ok((challenge, Unextended { n, total, challenge, msg }))
+    }
+
+    /// The extension of a batch taken by [`Self::challenge`]: its [`PendingSender`].
+    pub fn finish(&mut self, batch: Unextended) -> Result<PendingSender> {
+        let Unextended { n, total, challenge, msg } = batch;
+        self.extend_checked(n, total, challenge, &msg)
+    }
+
+    /// The batch's zero-labels, with the check's sum `q = sum chi_i Q_i` taken chunk by
+    /// chunk as the rows come out of the extension, while they are in cache.
+    fn extend_checked(
+        &mut self,
+        n: usize,
+        total: usize,
+        challenge: Challenge,
+        msg: &Extend,
+    ) -> Result<PendingSender> {
         let mut prg = Prg::from_seed_block(challenge.0);
         let mut chis: Vec<Block> = Vec::new();
         let mut q = Accumulator::new();
@@ -391,10 +423,7 @@ impl Sender {
             prg.fill_blocks(&mut chis);
             q.add_products(bytemuck::cast_slice(&chis), bytemuck::cast_slice(rows));
         })?;
-        Ok((
-            challenge,
-            PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false },
-        ))
+        Ok(PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false })
     }
 
     /// [`Self::extend`] for a batch of [`Receiver::extend_bootstrap`]: `n` OTs plus
@@ -412,6 +441,27 @@ impl Sender {
         pending.n = n;
         pending.bootstrap = true;
         Ok((challenge, pending))
+    }
+}
+
+/// `n` OTs and the check's, on the wire.
+fn with_check(n: usize) -> Result<usize> {
+    n.checked_add(CHECK_OTS)
+        .ok_or_else(|| OtError::InvalidArgument(format!("{n} OTs is more than one batch can hold")))
+}
+
+/// A sender's batch taken and challenged ([`Sender::challenge`]), not yet extended:
+/// finish it with [`Sender::finish`].
+pub struct Unextended {
+    n: usize,
+    total: usize,
+    challenge: Challenge,
+    msg: Extend,
+}
+
+impl core::fmt::Debug for Unextended {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Unextended").field("n", &self.n).finish_non_exhaustive()
     }
 }
 

@@ -289,3 +289,45 @@ fn bootstrap_calls_on_plain_batches_and_malformed_flips_are_refused() {
     let e = pending_s.verify_bootstrap(&proof, &flip).expect_err("a plain batch");
     assert!(matches!(e, OtError::InvalidArgument(_)), "{e}");
 }
+
+#[test]
+fn challenged_batches_finished_later_match_extend_and_keep_their_order() {
+    let mut rng = ChaCha12Rng::seed_from_u64(11);
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    // Two batches challenged before either is extended, then finished in order.
+    let choices: Vec<Vec<bool>> =
+        [300usize, 129].iter().map(|&n| (0..n).map(|_| rng.gen()).collect()).collect();
+    let mut taken = Vec::new();
+    let mut pending_r = Vec::new();
+    for c in &choices {
+        let (msg, p) = r.extend(&mut rng, c).unwrap();
+        let (challenge, t) = s.challenge(&mut rng, c.len(), msg).unwrap();
+        pending_r.push(p.respond(&challenge));
+        taken.push(t);
+    }
+    for ((t, (proof, labels)), c) in taken.into_iter().zip(pending_r).zip(&choices) {
+        let zero = s.finish(t).unwrap().verify(&proof).expect("an honest receiver passes");
+        for i in 0..c.len() {
+            let want = if c[i] { zero[i] ^ delta.as_block() } else { zero[i] };
+            assert_eq!(labels[i], want, "OT {i}");
+        }
+    }
+    // The same draws as `extend`: a twin sender's challenge is the same.
+    let mut a = ChaCha12Rng::seed_from_u64(12);
+    let mut b = a.clone();
+    let (mut s1, mut r1) = pair(&mut a, &delta);
+    let (mut s2, mut r2) = pair(&mut b, &delta);
+    let (m1, _) = r1.extend(&mut a, &choices[0]).unwrap();
+    let (m2, _) = r2.extend(&mut b, &choices[0]).unwrap();
+    let (c1, _) = s1.extend(&mut a, choices[0].len(), &m1).unwrap();
+    let (c2, _) = s2.challenge(&mut b, choices[0].len(), m2).unwrap();
+    assert_eq!(c1, c2);
+    // A batch finished before an earlier one fails.
+    let (first, _) = r.extend(&mut rng, &choices[1]).unwrap();
+    let (second, _) = r.extend(&mut rng, &choices[1]).unwrap();
+    let (_, t1) = s.challenge(&mut rng, choices[1].len(), first).unwrap();
+    let (_, t2) = s.challenge(&mut rng, choices[1].len(), second).unwrap();
+    assert!(s.finish(t2).is_err());
+    drop(t1);
+}

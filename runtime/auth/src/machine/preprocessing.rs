@@ -12,6 +12,13 @@
 //! of slot `t`, the peer has finished sending every earlier half and sends nothing of
 //! slot `t` (or later) before it has read this one; every send is read.
 //!
+//! While a party waits for the peer's half of a slot it does what needs nothing more
+//! of the peer's ([`Machine::meanwhile`]): it extends its own batch of the next slot,
+//! extends the peer's batches it has challenged, and checks and combines a finished
+//! lane's bucketing. The messages are the same;
+//! the garbler, whose work between the evaluator's half and its own next half is on
+//! every slot's critical path, does less of it there.
+//!
 //! A *stage* is the KOS round of one chunk next to the lane of the chunk before; it
 //! ends when both have; the first stage is the first round (the wire masks and the
 //! first chunk) alone, the last the last chunk's lane alone.
@@ -23,7 +30,8 @@
 //! only after its check, each party reveals its coin only after its own equality check
 //! and after the garbler's coin commitment is in, the bucketing permutations come from
 //! the coin toss after the chunk's leaky triples were fixed and checked, and a chunk's
-//! triples are kept only after the peer's bucketing openings passed. Chunk `c + 1`'s
+//! triples are kept only after the peer's bucketing openings passed (no message
+//! depends on them; every chunk is settled before the preprocessing ends). Chunk `c + 1`'s
 //! leaky triples are made in a later stage, after chunk `c`'s coin toss, with their own
 //! equality check and coin toss. Memory: one chunk's leaky layers and the next chunk's
 //! KOS batches at a time, besides what is kept.
@@ -63,13 +71,34 @@ pub(super) struct Round {
     slot: usize,
     /// My batches awaiting the peer's challenge, oldest first.
     challenged: VecDeque<(Vec<bool>, kos::PendingReceiver)>,
-    /// The peer's batches awaiting its proof, oldest first.
-    proved: VecDeque<kos::PendingSender>,
+    /// The peer's batches awaiting its proof, oldest first (the older ones extended).
+    proved: VecDeque<Proved>,
     /// My batches' bits and MACs (answered), the peer's batches' keys (checked).
     macs: Vec<(Vec<bool>, Vec<Block>)>,
     keys: Vec<Vec<Block>>,
     /// My challenge and proof for the next slot (made from the peer's last half).
     ready: Vec<Message>,
+    /// My next batch, extended ahead (see [`Machine::meanwhile`]): its index, bits,
+    /// message and pending state.
+    ahead: Option<Ahead>,
+    /// How many of my batches were extended (in this slot's half or ahead).
+    extended: usize,
+}
+
+/// A batch of the peer's: challenged, and extended once this party has time for it
+/// (in the order taken; at the latest when its proof is in).
+enum Proved {
+    Taken(kos::Unextended),
+    Extended(kos::PendingSender),
+    Moving,
+}
+
+/// A batch of mine extended before its slot.
+struct Ahead {
+    batch: usize,
+    bits: Vec<bool>,
+    ext: Message,
+    pending: kos::PendingReceiver,
 }
 
 impl Round {
@@ -87,6 +116,8 @@ impl Round {
             macs: Vec::with_capacity(sizes.len()),
             keys: Vec::with_capacity(sizes.len()),
             ready: Vec::new(),
+            ahead: None,
+            extended: 0,
             sizes,
         })
     }
@@ -229,6 +260,9 @@ pub(super) struct Pipeline {
     want: usize,
     /// The peer's messages of the slot in progress.
     peer: Vec<Message>,
+    /// A finished lane's layers and the peer's bucketing openings, to check and
+    /// combine while this party waits (see [`Machine::meanwhile`]).
+    unbucketed: Option<(Buckets, Vec<Vec<u8>>)>,
 }
 
 impl<R: RngCore + CryptoRng> Machine<'_, R> {
@@ -245,6 +279,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             kos_expects: 0,
             want: 0,
             peer: Vec::new(),
+            unbucketed: None,
         }))
     }
 
@@ -301,27 +336,91 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         }
         if let Some(mut lane) = p.lane.take() {
             match self.lane_take(&mut lane, lane_part)? {
-                Some(triples) => self.chunk_done(triples)?,
+                Some(bucketed) => {
+                    self.settle(p)?;
+                    p.unbucketed = Some(bucketed);
+                }
                 None => p.lane = Some(lane),
             }
         }
         Ok(())
     }
 
-    /// My KOS half of the slot: my batch of this slot extended, after the challenge
-    /// and proof made from the peer's last half.
+    /// A finished lane's bucketing, if one waits: the peer's openings checked, the
+    /// layers combined and the chunk's triples kept.
+    fn settle(&mut self, p: &mut Pipeline) -> Result<()> {
+        if let Some((buckets, peer)) = p.unbucketed.take() {
+            let delta = making(&mut self.pre)?.delta.clone();
+            let triples = combine(&delta, buckets, peer)?;
+            self.chunk_done(triples)?;
+        }
+        Ok(())
+    }
+
+    /// My KOS half of the slot: my batch of this slot (extended now, or ahead), after
+    /// the challenge and proof made from the peer's last half.
     fn kos_half(&mut self, round: &mut Round) -> Result<Vec<Message>> {
         let mut mine = Vec::with_capacity(3);
-        if let Some(&n) = round.sizes.get(round.slot) {
-            let bits = random_bits(&mut self.rng, n);
-            let receiver =
-                making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-            let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
-            mine.push(Message::OtExtend(ext));
-            round.challenged.push_back((bits, pending));
+        let ahead = round.ahead.take_if(|a| a.batch == round.slot);
+        match ahead {
+            Some(Ahead { bits, ext, pending, .. }) => {
+                mine.push(ext);
+                round.challenged.push_back((bits, pending));
+            }
+            None => {
+                if let Some(&n) = round.sizes.get(round.slot) {
+                    let (bits, ext, pending) = self.extend_mine(n)?;
+                    round.extended += 1;
+                    mine.push(ext);
+                    round.challenged.push_back((bits, pending));
+                }
+            }
         }
         mine.append(&mut round.ready);
         Ok(mine)
+    }
+
+    /// A batch of `n` random bits of mine, extended (the KOS receiver's side).
+    fn extend_mine(&mut self, n: usize) -> Result<(Vec<bool>, Message, kos::PendingReceiver)> {
+        let bits = random_bits(&mut self.rng, n);
+        let receiver = making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
+        let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
+        Ok((bits, Message::OtExtend(ext), pending))
+    }
+
+    /// While this party waits for the peer's half of a slot (its own half sent, see
+    /// [`Machine::next_step`]), the work that needs nothing more of the peer's: a
+    /// finished lane's bucketing ([`Machine::settle`]), the peer's batches challenged
+    /// in the last slot extended (in order; a batch still taken when its proof comes is
+    /// extended then), and my batch of the next slot extended ahead, if the round has
+    /// one. None moves a check before what it guards: no message depends on a chunk's
+    /// triples (they are settled before the preprocessing ends), a batch's challenge
+    /// is drawn once it is in and its keys come only from its checked proof, and my
+    /// batch takes nothing from the peer (my random bits under my receiver session,
+    /// whose batches are extended in order either way). It takes this work off the
+    /// slots' critical path: the garbler did it between the evaluator's half and its
+    /// own next half, while the evaluator waited.
+    pub(super) fn meanwhile(&mut self, p: &mut Pipeline) -> Result<()> {
+        self.settle(p)?;
+        let Some(round) = p.kos.as_mut() else { return Ok(()) };
+        for batch in round.proved.iter_mut() {
+            if let Proved::Taken(_) = batch {
+                let Proved::Taken(taken) = std::mem::replace(batch, Proved::Moving) else {
+                    return Err(internal("a batch moved out"));
+                };
+                *batch = Proved::Extended(theirs_session(making(&mut self.pre)?)?.finish(taken).map_err(ot)?);
+            }
+        }
+        // Only the batch right after this slot's (which is extended, or does not exist).
+        let batch = round.slot + 1;
+        if round.ahead.is_some() || round.extended != batch {
+            return Ok(());
+        }
+        let Some(&n) = round.sizes.get(batch) else { return Ok(()) };
+        let (bits, ext, pending) = self.extend_mine(n)?;
+        round.extended += 1;
+        round.ahead = Some(Ahead { batch, bits, ext, pending });
+        Ok(())
     }
 
     /// The peer's KOS half of the slot: its proof checked (the keys of its batch
@@ -334,9 +433,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             match msg {
                 Message::OtExtend(ext) => {
                     let n = *round.sizes.get(round.slot).ok_or_else(|| internal("a batch too many"))?;
-                    let theirs = m.theirs.as_mut().ok_or_else(|| internal("no sender session"))?;
-                    let (c, pending) = theirs.extend(&mut self.rng, n, &ext).map_err(ot)?;
-                    round.proved.push_back(pending);
+                    let theirs = theirs_session(m)?;
+                    // The challenge now; the batch's extension once my next half is out
+                    // (see `meanwhile`).
+                    let (c, taken) = theirs.challenge(&mut self.rng, n, ext).map_err(ot)?;
+                    round.proved.push_back(Proved::Taken(taken));
                     challenge = Some(Message::KosChallenge(c));
                 }
                 Message::KosChallenge(c) => {
@@ -347,7 +448,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     proof = Some(Message::KosProof(p));
                 }
                 Message::KosProof(p) => {
-                    let pending = round.proved.pop_front().ok_or_else(|| internal("a proof too many"))?;
+                    let pending = match round.proved.pop_front() {
+                        Some(Proved::Extended(pending)) => pending,
+                        Some(Proved::Taken(taken)) => theirs_session(m)?.finish(taken).map_err(ot)?,
+                        Some(Proved::Moving) | None => return Err(internal("a proof too many")),
+                    };
                     round.keys.push(pending.verify(&p).map_err(ot)?);
                 }
                 other => return Err(internal(&format!("a {} message in a KOS slot", other.name()))),
@@ -376,6 +481,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let m = making(&mut self.pre)?;
         let kos = m.chunks.pop_front().map(|n| Round::new(None, n, m.plan.b_size));
         if kos.is_none() && lane.is_none() {
+            self.settle(&mut p)?;
             return self.preprocessed();
         }
         p.kos = kos;
@@ -408,8 +514,9 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// The peer's half of a lane slot (see [`Lane`]): the lane moved on, my half of
-    /// its next slot made; the chunk's triples once bucketed.
-    fn lane_take(&mut self, lane: &mut Lane, peer: Vec<Message>) -> Result<Option<Triples>> {
+    /// its next slot made; at the end, the chunk's layers and the peer's bucketing
+    /// openings (checked and combined by [`Machine::settle`]).
+    fn lane_take(&mut self, lane: &mut Lane, peer: Vec<Message>) -> Result<Option<(Buckets, Vec<Vec<u8>>)>> {
         let (role, n) = (self.role, lane.n);
         let delta = making(&mut self.pre)?.delta.clone();
         let state = std::mem::replace(&mut lane.state, LaneState::Moving);
@@ -483,7 +590,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
             (LaneState::Combine { buckets }, _) => {
                 let peer = peer.map(bucket_opening).collect::<Result<Vec<_>>>()?;
-                return combine(&delta, buckets, peer).map(Some);
+                return Ok(Some((buckets, peer)));
             }
             (LaneState::EvEqual { digest, layers }, _) => {
                 let Some(Message::Commitment(com)) = peer.next() else {
@@ -539,6 +646,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         m.triples.append(triples);
         Ok(())
     }
+}
+
+/// The session in which I am the sender (set up by the bootstrap batch).
+fn theirs_session(m: &mut super::Making) -> Result<&mut kos::Sender> {
+    m.theirs.as_mut().ok_or_else(|| internal("no sender session"))
 }
 
 /// A done round's authenticated bits: batch `i` of both directions is share vector `i`.
