@@ -37,9 +37,6 @@ use crate::MAX_BATCH;
 pub const BASE_OTS: usize = 128;
 /// Tiles (of 128 OTs) processed together: keeps the working set near L2 size.
 const CHUNK_TILES: usize = 64;
-/// The receiver's column scratch (one block per OT of a batch) kept between batches:
-/// batches of up to 65,536 OTs reuse it (1 MiB); a larger one's is freed after it.
-const SCRATCH_KEEP: usize = BASE_OTS * 512;
 const TAG_EXTEND: u8 = 0xE1;
 
 /// Setup message 1 (extension receiver to extension sender).
@@ -199,7 +196,7 @@ impl ExtReceiver {
         }
         let prgs =
             keys.iter().map(|[k0, k1]| [Prg::from_seed_block(*k0), Prg::from_seed_block(*k1)]).collect();
-        Ok(ExtReceiver { prgs, next: 0, scratch: Vec::new() })
+        Ok(ExtReceiver { prgs, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
     }
 }
 
@@ -207,8 +204,8 @@ impl ExtReceiver {
 pub(crate) struct ExtReceiver {
     prgs: Vec<[Prg; 2]>,
     next: u64,
-    /// The `t` columns of one batch, kept to avoid a fresh allocation (and its page
-    /// faults) per batch (up to [`SCRATCH_KEEP`] blocks); zeroized on drop.
+    /// The `t` columns of one chunk, kept to avoid a fresh
+    /// allocation (and its page faults) per batch; zeroized on drop.
     scratch: Vec<Block>,
 }
 
@@ -254,46 +251,31 @@ impl ExtReceiver {
         }
         let tiles = n.div_ceil(128);
         let mut r = pack_bits(choices);
-        // The message is appended in wire order (column by column), so its buffer is
-        // written once, with no zero-fill first: each column's `t_j` for the whole
-        // batch comes from its PRG at once into the kept scratch (the same stream as
-        // chunk by chunk), `u_j` is written through a small stack buffer, and the
-        // rows are transposed from the scratch afterwards.
         msg.clear();
-        msg.reserve(Extend::encoded_len_for(n));
-        msg.push(TAG_EXTEND);
+        msg.resize(Extend::encoded_len_for(n), 0);
+        msg[0] = TAG_EXTEND;
         // n <= MAX_BATCH < 2^32.
-        msg.extend_from_slice(&(n as u32).to_le_bytes());
-        msg.extend_from_slice(&self.next.to_le_bytes());
+        msg[1..5].copy_from_slice(&(n as u32).to_le_bytes());
+        msg[5..13].copy_from_slice(&self.next.to_le_bytes());
+        let u = &mut msg[EXTEND_HEADER_LEN..];
         rows.clear();
         rows.reserve(128 * tiles);
-        if self.scratch.len() < BASE_OTS * tiles {
-            self.scratch.resize(BASE_OTS * tiles, Block::ZERO);
-        }
-        let t_all = &mut self.scratch[..BASE_OTS * tiles];
+        let t_col = &mut self.scratch[..];
         let mut g_buf = [Block::ZERO; CHUNK_TILES];
-        let mut u_buf = [0u8; 16 * CHUNK_TILES];
-        for (j, [p0, p1]) in self.prgs.iter_mut().enumerate() {
-            let t = &mut t_all[j * tiles..(j + 1) * tiles];
-            p0.fill_blocks(t);
-            for w0 in (0..tiles).step_by(CHUNK_TILES) {
-                let c = CHUNK_TILES.min(tiles - w0);
+        for w0 in (0..tiles).step_by(CHUNK_TILES) {
+            let c = CHUNK_TILES.min(tiles - w0);
+            for (j, [p0, p1]) in self.prgs.iter_mut().enumerate() {
+                let t = &mut t_col[j * c..(j + 1) * c];
                 let g = &mut g_buf[..c];
+                p0.fill_blocks(t);
                 p1.fill_blocks(g);
-                let ub = &mut u_buf[..16 * c];
-                for (k, o) in ub.chunks_exact_mut(16).enumerate() {
-                    o.copy_from_slice(&(t[w0 + k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
+                let off = 16 * (j * tiles + w0);
+                let uj = u[off..off + 16 * c].chunks_exact_mut(16);
+                for (k, o) in uj.enumerate() {
+                    o.copy_from_slice(&(t[k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
                 }
-                msg.extend_from_slice(ub);
             }
-        }
-        append_transposed(t_all, tiles, rows);
-        u_buf.zeroize();
-        if self.scratch.len() > SCRATCH_KEEP {
-            // After an unusually large batch (the wire masks'), the scratch shrinks back
-            // to what the usual batches need.
-            self.scratch.zeroize();
-            self.scratch.shrink_to(SCRATCH_KEEP);
+            append_transposed(t_col, c, rows);
         }
         g_buf.zeroize();
         r.zeroize();
@@ -482,56 +464,6 @@ pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The receiver's batch in the chunked form `extend_into` had before it wrote the
-    /// message in wire order (a zero-filled message, columns written chunk by chunk).
-    fn extend_chunked(recv: &mut ExtReceiver, choices: &[bool]) -> (Vec<u8>, Vec<Block>) {
-        let n = choices.len();
-        let tiles = n.div_ceil(128);
-        let r = pack_bits(choices);
-        let mut msg = vec![0u8; Extend::encoded_len_for(n)];
-        msg[0] = TAG_EXTEND;
-        msg[1..5].copy_from_slice(&(n as u32).to_le_bytes());
-        msg[5..13].copy_from_slice(&recv.next.to_le_bytes());
-        let u = &mut msg[EXTEND_HEADER_LEN..];
-        let mut rows = Vec::new();
-        let mut t_col = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
-        for w0 in (0..tiles).step_by(CHUNK_TILES) {
-            let c = CHUNK_TILES.min(tiles - w0);
-            for (j, [p0, p1]) in recv.prgs.iter_mut().enumerate() {
-                let t = &mut t_col[j * c..(j + 1) * c];
-                let mut g = vec![Block::ZERO; c];
-                p0.fill_blocks(t);
-                p1.fill_blocks(&mut g);
-                for k in 0..c {
-                    let off = 16 * (j * tiles + w0 + k);
-                    u[off..off + 16].copy_from_slice(&(t[k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
-                }
-            }
-            append_transposed(&t_col, c, &mut rows);
-        }
-        rows.truncate(n);
-        recv.next += (128 * tiles) as u64;
-        (msg, rows)
-    }
-
-    #[test]
-    fn extend_matches_the_chunked_form_byte_for_byte() {
-        let keys: Vec<[Block; 2]> =
-            (0..BASE_OTS as u128).map(|j| [Block::from(3 * j + 1), Block::from(7 * j + 5)]).collect();
-        let mut a = ExtReceiver::from_base_keys(&keys).unwrap();
-        let mut b = ExtReceiver::from_base_keys(&keys).unwrap();
-        let (mut msg, mut rows) = (Vec::new(), Vec::new());
-        // Across chunk boundaries, past the kept scratch size, then small again.
-        for n in [1usize, 127, 128, 300, 8192, 8193, 20_000, 70_000, 5, 9000] {
-            let choices: Vec<bool> = (0..n).map(|i| (i * 13 + n) % 7 < 3).collect();
-            a.extend_into(&choices, &mut msg, &mut rows).unwrap();
-            let (msg_ref, rows_ref) = extend_chunked(&mut b, &choices);
-            assert!(msg == msg_ref, "message of a batch of {n}");
-            assert!(rows == rows_ref, "rows of a batch of {n}");
-            assert!(a.scratch.len() <= SCRATCH_KEEP.max(BASE_OTS * n.div_ceil(128)));
-        }
-    }
 
     #[test]
     fn pack_bits_matches_the_bitwise_definition() {
