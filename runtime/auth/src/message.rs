@@ -315,6 +315,24 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The frame body on the wire, [`Message::to_wire`]'s bytes, moved out of the
+    /// message where it keeps them (no copy of tables, batches or openings).
+    pub fn into_wire(self) -> Vec<u8> {
+        match self {
+            Message::OtExtend(m) => m.into_bytes(),
+            Message::LeakyTables(b)
+            | Message::LeakyBits(b)
+            | Message::BucketOpening(b)
+            | Message::BeaverOpening(b)
+            | Message::InputMasks(b)
+            | Message::Tables(b)
+            | Message::OutputMasks(b) => b,
+            other => other.to_wire().into_owned(),
+        }
+    }
+}
+
 fn ot(e: mpc_ot::OtError) -> AuthError {
     AuthError::Ot(e.to_string())
 }
@@ -424,6 +442,35 @@ mod tests {
         assert_eq!(decode(e, vec![0; 257]).unwrap_err(), AuthError::TooLarge { len: 257, max: 256 });
         assert!(matches!(decode(e, vec![0; 255]), Err(AuthError::Malformed { what: "garbled tables", .. })));
         assert!(matches!(decode(e, vec![7; 256]), Ok(Message::Tables(t)) if t == vec![7; 256]));
+    }
+
+    #[test]
+    fn into_wire_moves_the_bytes_to_wire_gives() {
+        let mut extend = vec![0xE1, 1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
+        extend.extend((0..2048).map(|i| (i * 31 % 251) as u8));
+        let bytes = |n: usize, k: u8| (0..n).map(|i| (i as u8).wrapping_mul(k)).collect::<Vec<u8>>();
+        let labels = vec![Block::from(5u128), Block::from(u128::MAX - 3)];
+        let messages = vec![
+            Message::OtExtend(iknp::Extend::from_vec(extend).unwrap()),
+            Message::LeakyTables(bytes(300, 3)),
+            Message::LeakyBits(bytes(9, 5)),
+            Message::Commitment([1; 32]),
+            Message::Value([2; 32]),
+            Message::Opening([3; feq::OPENING_LEN]),
+            Message::BucketOpening(bytes(41, 7)),
+            Message::BeaverOpening(bytes(42, 11)),
+            Message::InputMasks(bytes(38, 13)),
+            Message::EvaluatorInputs(vec![true, false, true, true]),
+            Message::GarblerInputs { masked: vec![false, true], labels: labels.clone() },
+            Message::Tables(bytes(256, 17)),
+            Message::EvaluatorOutputs { masked: vec![true, true], labels, masks: bytes(38, 19) },
+            Message::OutputMasks(bytes(38, 23)),
+        ];
+        for m in messages {
+            let want = m.to_wire().into_owned();
+            let name = m.name();
+            assert_eq!(m.into_wire(), want, "{name}");
+        }
     }
 
     #[test]

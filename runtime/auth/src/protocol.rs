@@ -87,6 +87,12 @@ use crate::Role;
 pub trait Link {
     /// Sends one message (and flushes).
     fn send(&mut self, msg: &[u8]) -> Result<()>;
+    /// [`Link::send`] of a buffer the caller gives away (what [`drive`] calls): a link
+    /// over a channel that queues whole buffers moves it instead of copying. The
+    /// default sends the slice.
+    fn send_vec(&mut self, msg: Vec<u8>) -> Result<()> {
+        self.send(&msg)
+    }
     /// Receives one message of at most `max` bytes.
     fn recv(&mut self, max: usize) -> Result<Vec<u8>>;
 }
@@ -100,18 +106,23 @@ impl<C: Channel> Link for ChannelLink<C> {
         frame::send_frame(&mut self.0, msg)?;
         Ok(self.0.flush()?)
     }
+    /// The same frame as [`Link::send`], the body given to [`Channel::send_vec`] (the
+    /// in-memory channel moves it to the peer).
+    fn send_vec(&mut self, msg: Vec<u8>) -> Result<()> {
+        frame::send_frame_vec(&mut self.0, msg)?;
+        Ok(self.0.flush()?)
+    }
     /// The length prefix is checked against `max` first; then the whole frame is
-    /// allocated at once (every caller's `max` is the exact size the protocol expects,
-    /// memory an honest run holds anyway, so growing the buffer piece by piece as
-    /// `frame::recv_frame` does against unbounded announcements would only add copies).
+    /// taken at once ([`Channel::recv_vec`]: every caller's `max` is the exact size
+    /// the protocol expects, memory an honest run holds anyway, so growing the buffer
+    /// piece by piece as `frame::recv_frame` does against unbounded announcements
+    /// would only add copies; the in-memory channel hands over the sender's buffer).
     fn recv(&mut self, max: usize) -> Result<Vec<u8>> {
         let len = frame::recv_u32(&mut self.0)? as usize;
         if len > max {
             return Err(AuthError::TooLarge { len: len as u64, max: max as u64 });
         }
-        let mut buf = vec![0u8; len];
-        self.0.recv_exact(&mut buf)?;
-        Ok(buf)
+        Ok(self.0.recv_vec(len)?)
     }
 }
 
@@ -246,8 +257,8 @@ impl Meter {
     }
 }
 
-/// The one loop: runs `machine` to its end over `link` (each message one frame, each
-/// receive bounded by [`crate::message::Expect::max`] and decoded with [`decode`]); returns this
+/// The one loop: runs `machine` to its end over `link` (each message one frame, its
+/// bytes moved to [`Link::send_vec`], each receive bounded by [`crate::message::Expect::max`] and decoded with [`decode`]); returns this
 /// party's bytes and time per phase.
 pub fn drive<L: Link, R: RngCore + CryptoRng>(
     machine: &mut Machine<'_, R>,
@@ -257,9 +268,11 @@ pub fn drive<L: Link, R: RngCore + CryptoRng>(
     loop {
         match machine.next_step()? {
             Step::Send(msg) => {
-                let bytes = msg.to_wire();
-                meter.count(msg.name(), bytes.len(), true);
-                link.send(&bytes)?;
+                let name = msg.name();
+                // The message's bytes moved out, not copied (`Link::send_vec`).
+                let bytes = msg.into_wire();
+                meter.count(name, bytes.len(), true);
+                link.send_vec(bytes)?;
             }
             Step::Recv(expect) => {
                 let start = std::time::Instant::now();

@@ -15,6 +15,15 @@ pub fn send_frame<C: Channel + ?Sized>(channel: &mut C, payload: &[u8]) -> Resul
     channel.send(payload)
 }
 
+/// [`send_frame`] of a buffer the caller gives away ([`Channel::send_vec`]: the
+/// in-memory channel moves it to the peer; the bytes on the wire are the same).
+pub fn send_frame_vec<C: Channel + ?Sized>(channel: &mut C, payload: Vec<u8>) -> Result<(), NetError> {
+    let len = u32::try_from(payload.len())
+        .map_err(|_| NetError::FrameTooLarge { len: payload.len() as u64, max: u64::from(u32::MAX) })?;
+    channel.send(&len.to_le_bytes())?;
+    channel.send_vec(payload)
+}
+
 /// The first piece of a frame is read into a buffer of at most this size; each
 /// further piece at most doubles it.
 const FIRST_PIECE: usize = 1 << 20;

@@ -185,6 +185,23 @@ pub trait Channel: Send {
     /// The traffic counters so far.
     fn stats(&self) -> ChannelStats;
 
+    /// [`Channel::send`] of a buffer the caller gives away: a channel that queues whole
+    /// buffers (the in-memory one) moves it to the peer instead of copying it. The
+    /// default sends the slice.
+    fn send_vec(&mut self, data: Vec<u8>) -> Result<(), NetError> {
+        self.send(&data)
+    }
+
+    /// The next `len` bytes from the peer in a new buffer, as [`Channel::recv_exact`]
+    /// into one: a channel that holds them as one whole buffer (the in-memory one,
+    /// from the peer's [`Channel::send_vec`]) hands that buffer over without copying.
+    /// `len` bytes are allocated at once: the caller bounds `len` first.
+    fn recv_vec(&mut self, len: usize) -> Result<Vec<u8>, NetError> {
+        let mut buf = vec![0u8; len];
+        self.recv_exact(&mut buf)?;
+        Ok(buf)
+    }
+
     /// A handle that closes this channel from another thread, so a blocked read or
     /// write ends at once with an error; `None` where the channel has no such handle
     /// (an in-memory channel, which is only bounded by its own timeout).
@@ -211,6 +228,12 @@ impl<C: Channel + ?Sized> Channel for &mut C {
     fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
         (**self).send(data)
     }
+    fn send_vec(&mut self, data: Vec<u8>) -> Result<(), NetError> {
+        (**self).send_vec(data)
+    }
+    fn recv_vec(&mut self, len: usize) -> Result<Vec<u8>, NetError> {
+        (**self).recv_vec(len)
+    }
     fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
         (**self).recv_exact(buf)
     }
@@ -228,6 +251,12 @@ impl<C: Channel + ?Sized> Channel for &mut C {
 impl<C: Channel + ?Sized> Channel for Box<C> {
     fn send(&mut self, data: &[u8]) -> Result<(), NetError> {
         (**self).send(data)
+    }
+    fn send_vec(&mut self, data: Vec<u8>) -> Result<(), NetError> {
+        (**self).send_vec(data)
+    }
+    fn recv_vec(&mut self, len: usize) -> Result<Vec<u8>, NetError> {
+        (**self).recv_vec(len)
     }
     fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), NetError> {
         (**self).recv_exact(buf)
