@@ -30,6 +30,9 @@
 //!   SeedableRng` (seed = 16 bytes).
 //! - [`transpose`]: the 128x128 bit-matrix transpose of OT extension (an AVX2 variant
 //!   chosen at run time).
+//! - [`sha256::compress_lanes`]: the SHA-256 compression function of several
+//!   independent messages at once (SHA-NI with the lanes interleaved, chosen at run
+//!   time; portable otherwise), for mpc-auth's equality digest.
 //! - [`prefetch`]: a cache-line prefetch hint for gathers (the bucketing of mpc-auth).
 //! - [`thread_cpu_ns`]: the calling thread's CPU time, the one clock of the
 //!   benchmarks (`benches/`, `mpc_garble::perf`) and the secagg simulation; here
@@ -68,6 +71,7 @@ pub mod montgomery;
 #[cfg(target_arch = "x86_64")]
 mod ni;
 mod prg;
+pub mod sha256;
 pub mod transpose;
 mod xor_list;
 
