@@ -14,9 +14,8 @@
 //! after seeing the other's (the garbler is bound first; the evaluator's value is sent
 //! before it sees the garbler's).
 //!
-//! The value compared is a digest of every leaky AND's `L_P`. [`EqDigest`] is the
-//! faster form of it offered for the next wire version (not yet used by the leaky
-//! ANDs, which hash with plain SHA-256): SHA-256 of the stream's 16 word-interleaved
+//! The value compared is a digest of every leaky AND's `L_P`, [`EqDigest`] (session
+//! version 8 on; plain SHA-256 before): SHA-256 of the stream's 16 word-interleaved
 //! lanes, each a plain SHA-256, then SHA-256 over the length and the 16 lane digests
 //! (docs/protocol.md, "Equality digest"). The 16 lanes run side by side in one
 //! AVX-512 register ([`mpc_crypto::sha256::compress_stripe`]), about twice as fast as

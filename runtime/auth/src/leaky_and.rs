@@ -24,8 +24,8 @@
 //! wrong row whose bit 1 is set it is the cheater's guess of `a_P` (passing with
 //! probability 1/2 again; docs/protocol.md, "Bucket size").
 
+use crate::feq::EqDigest;
 use mpc_crypto::{Block, Delta, FixedKeyAes};
-use sha2::{Digest, Sha256};
 
 use crate::bucket::Triples;
 use crate::error::{AuthError, Result};
@@ -175,7 +175,7 @@ impl Layer {
         delta: &Delta,
         s: Vec<Block>,
         peer_bits: &[u8],
-        check: &mut Sha256,
+        check: &mut EqDigest,
     ) -> Result<Triples> {
         let n = self.len();
         if s.len() != n {
@@ -296,13 +296,13 @@ mod tests {
         let peer = unpack_bits(&peer_bits[5..], n).expect("well-formed bits");
         let mut c = l.r;
         let dl = delta.as_block();
-        let mut check = Sha256::new();
+        let mut check = EqDigest::new();
         for k in 0..n {
             let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
             c.xor_public(role, delta, k, d);
-            check.update((s[k] ^ (dl & mask(d))).to_bytes());
+            check.update(&(s[k] ^ (dl & mask(d))).to_bytes());
         }
-        (Triples { a: l.a, b: l.b, c }, check.finalize().into())
+        (Triples { a: l.a, b: l.b, c }, check.finalize())
     }
 
     fn shares(rng: &mut ChaCha12Rng, n: usize) -> AuthShares {
@@ -340,9 +340,9 @@ mod tests {
             let (s_ref, msg_ref) = evaluate(&layer, role, &delta, &peer_rows);
             prop_assert_eq!(&s, &s_ref);
             prop_assert_eq!(msg, msg_ref);
-            let mut check = Sha256::new();
+            let mut check = EqDigest::new();
             let got = layer.clone().finish(role, &delta, s, &peer_bits, &mut check).unwrap();
-            let digest: [u8; 32] = check.finalize().into();
+            let digest: [u8; 32] = check.finalize();
             let (want, want_digest) = finish(layer, role, &delta, &s_ref, &peer_bits);
             prop_assert_eq!(got, want);
             prop_assert_eq!(digest, want_digest);
@@ -362,7 +362,7 @@ mod tests {
             &crate::pin_delta(Role::Garbler, Block::ZERO),
             s,
             &bits,
-            &mut Sha256::new(),
+            &mut EqDigest::new(),
         );
         assert!(matches!(err, Err(AuthError::Malformed { .. })), "{err:?}");
     }

@@ -84,11 +84,11 @@ fn run_leaky(p: &Pair, la: Layer, lb: Layer, edit: Edit) -> (Triples, Triples, [
     if let Edit::GarblerBit(k) = edit {
         bits_a[5 + k / 8] ^= 1 << (k % 8);
     }
-    let (mut ha, mut hb) = (Sha256::new(), Sha256::new());
+    let (mut ha, mut hb) = (feq::EqDigest::new(), feq::EqDigest::new());
     let ta = la.finish(Role::Garbler, &p.da, sa, &bits_b, &mut ha).unwrap();
     let tb = lb.finish(Role::Evaluator, &p.db, sb, &bits_a, &mut hb).unwrap();
     assert_eq!(ta.c.len(), n);
-    (ta, tb, ha.finalize().into(), hb.finalize().into())
+    (ta, tb, ha.finalize(), hb.finalize())
 }
 
 fn value(x: &AuthShares, y: &AuthShares, i: usize) -> bool {

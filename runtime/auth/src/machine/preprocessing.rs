@@ -41,7 +41,6 @@ use std::collections::VecDeque;
 use mpc_crypto::Block;
 use mpc_ot::kos;
 use rand_core::{CryptoRng, RngCore};
-use sha2::{Digest, Sha256};
 
 use super::{internal, making, ot, seed, Machine, Stage, COIN, EQUAL};
 use crate::bucket::{self, Triples};
@@ -536,13 +535,13 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 (LaneState::Bits { layers, s }, bits, expects)
             }
             (LaneState::Bits { layers, s }, _) => {
-                let mut check = Sha256::new();
+                let mut check = crate::feq::EqDigest::new();
                 let mut triples = Vec::with_capacity(layers.len());
                 for ((layer, s), msg) in layers.into_iter().zip(s).zip(peer) {
                     let Message::LeakyBits(b) = msg else { return Err(internal("not leaky-AND bits")) };
                     triples.push(layer.finish(role, &delta, s, &b, &mut check)?);
                 }
-                let digest: [u8; 32] = check.finalize().into();
+                let digest: [u8; 32] = check.finalize();
                 // The commit-then-open equality check of the two digests.
                 match role {
                     Role::Garbler => {
