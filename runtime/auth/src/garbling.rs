@@ -50,12 +50,6 @@ pub(crate) fn tweak(gate: usize, row: usize, pos: usize) -> Block {
 /// Gates per batch of the garbler (its buffers: 4 + 16 blocks per gate, 20 KiB).
 const GARBLE_BATCH: usize = 64;
 
-/// All-ones if `bit`, else zero, without a branch.
-#[inline(always)]
-fn mask(bit: bool) -> Block {
-    Block::from(0u128.wrapping_sub(bit as u128))
-}
-
 /// The 16 bytes at `off` (the caller checked the length).
 #[inline(always)]
 fn block_at(bytes: &[u8], off: usize) -> Block {
@@ -142,7 +136,7 @@ pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &[Block]) -> Vec<
                 // `r.bit ^ i j`: the garbler's share of the row's masked output.
                 let bit = r.bit ^ (row == 3);
                 let mac = r.mac ^ h[0] ^ pa ^ h[1] ^ pb;
-                let label = g0 ^ (delta & mask(bit)) ^ r.key ^ h[2] ^ pa ^ h[3] ^ pb;
+                let label = g0 ^ (delta & Block::mask(bit)) ^ r.key ^ h[2] ^ pa ^ h[3] ^ pb;
                 t[..16].copy_from_slice(&mac.to_bytes());
                 t[16..].copy_from_slice(&label.to_bytes());
             }
@@ -174,10 +168,10 @@ pub(crate) fn decrypt(
     FixedKeyAes::global().tccr_many(&mut h, |p| Block::from(t + p as u128));
     // My share of the row's `r`: `i`, `j` are public to the evaluator (masks only keep
     // the code branch-free, the rows being random); `^ i j` moves my key by Delta.
-    let (mi, mj) = (mask(i), mask(j));
+    let (mi, mj) = (Block::mask(i), Block::mask(j));
     let bit = sg.bits[k] ^ m.bits[g] ^ (i & m.bits[b]) ^ (j & m.bits[a]);
     let my_mac = sg.macs[k] ^ m.macs[g] ^ (mi & m.macs[b]) ^ (mj & m.macs[a]);
-    let key = sg.keys[k] ^ m.keys[g] ^ (mi & m.keys[b]) ^ (mj & m.keys[a]) ^ (mask(i & j) & delta);
+    let key = sg.keys[k] ^ m.keys[g] ^ (mi & m.keys[b]) ^ (mj & m.keys[a]) ^ (Block::mask(i & j) & delta);
     let off = 128 * k + 32 * row;
     let mac = block_at(tables, off) ^ h[0] ^ h[1];
     let part = block_at(tables, off + 16) ^ h[2] ^ h[3];

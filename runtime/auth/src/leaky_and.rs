@@ -53,12 +53,6 @@ fn tweak(role: Role, index: u64) -> Block {
     Block::from(((index as u128) << 1) | role.index() as u128)
 }
 
-/// All ones if `x`, else zero: the branch-free select used on share bits.
-#[inline]
-fn mask(x: bool) -> Block {
-    Block::from(0u128.wrapping_sub(x as u128))
-}
-
 /// Candidates hashed per kernel call: the scratch lives on the stack, so the layer's
 /// vectors are never cloned (no allocation and no page faults per layer).
 const CHUNK: usize = 256;
@@ -106,7 +100,7 @@ impl Layer {
             let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
             let rows = &mut rows[..16 * c];
             for (k, o) in rows.chunks_exact_mut(16).enumerate() {
-                let c_p = bk[k] ^ bm[k] ^ (d & mask(bb[k]));
+                let c_p = bk[k] ^ bm[k] ^ (d & Block::mask(bb[k]));
                 o.copy_from_slice(&(h0[k] ^ h1[k] ^ c_p).to_bytes());
             }
             out.extend_from_slice(rows);
@@ -150,12 +144,12 @@ impl Layer {
             let packed = &mut packed[..c.div_ceil(8)];
             packed.fill(0);
             for (k, row) in peer_rows.enumerate() {
-                let a_p = mask(ab[k]);
+                let a_p = Block::mask(ab[k]);
                 let mut g = [0u8; 16];
                 g.copy_from_slice(row);
                 let e = theirs[k] ^ (Block::from(g) & a_p);
-                let c_p = bk[k] ^ bm[k] ^ (d & mask(bb[k]));
-                let v = own[k] ^ e ^ rk[k] ^ rm[k] ^ (c_p & a_p) ^ (d & mask(rb[k]));
+                let c_p = bk[k] ^ bm[k] ^ (d & Block::mask(bb[k]));
+                let v = own[k] ^ e ^ rk[k] ^ rm[k] ^ (c_p & a_p) ^ (d & Block::mask(rb[k]));
                 packed[k / 8] |= (((u128::from(v) >> 1) & 1) as u8) << (k % 8);
                 s.push(v);
             }
@@ -202,7 +196,7 @@ impl Layer {
             // role's branch taken once per chunk.
             match role {
                 Role::Garbler => finish_chunk(sc, pk, dl, buf, |k, d| cb[k] ^= d),
-                Role::Evaluator => finish_chunk(sc, pk, dl, buf, |k, d| ck[k] ^= dl & mask(d)),
+                Role::Evaluator => finish_chunk(sc, pk, dl, buf, |k, d| ck[k] ^= dl & Block::mask(d)),
             }
             // One hasher call per chunk, not per 16 bytes.
             check.update(buf);
@@ -218,7 +212,7 @@ fn finish_chunk(s: &[Block], peer: &[u8], delta: Block, buf: &mut [u8], mut appl
     for (k, o) in buf.chunks_exact_mut(16).enumerate().take(s.len()) {
         let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ ((peer[k / 8] >> (k % 8)) & 1 == 1);
         apply(k, d);
-        o.copy_from_slice(&(s[k] ^ (delta & mask(d))).to_bytes());
+        o.copy_from_slice(&(s[k] ^ (delta & Block::mask(d))).to_bytes());
     }
 }
 
@@ -247,7 +241,7 @@ mod tests {
     use rand_chacha::ChaCha12Rng;
 
     fn c_term(delta: Block, b: &AuthShares, k: usize) -> Block {
-        b.keys[k] ^ b.macs[k] ^ (delta & mask(b.bits[k]))
+        b.keys[k] ^ b.macs[k] ^ (delta & Block::mask(b.bits[k]))
     }
 
     fn block_at(rows: &[u8], i: usize) -> Block {
@@ -277,11 +271,15 @@ mod tests {
         let rows = &peer[5..];
         let s: Vec<Block> = (0..l.len())
             .map(|i| {
-                let a_p = mask(l.a.bits[i]);
+                let a_p = Block::mask(l.a.bits[i]);
                 let own = aes.tccr(l.a.keys[i], tweak(role, l.first_index + i as u64));
                 let theirs = aes.tccr(l.a.macs[i], tweak(role.peer(), l.first_index + i as u64));
                 let e = theirs ^ (block_at(rows, i) & a_p);
-                own ^ e ^ l.r.keys[i] ^ l.r.macs[i] ^ (c_term(d, &l.b, i) & a_p) ^ (d & mask(l.r.bits[i]))
+                own ^ e
+                    ^ l.r.keys[i]
+                    ^ l.r.macs[i]
+                    ^ (c_term(d, &l.b, i) & a_p)
+                    ^ (d & Block::mask(l.r.bits[i]))
             })
             .collect();
         let bits: Vec<bool> = s.iter().map(|v| (u128::from(*v) >> 1) & 1 == 1).collect();
@@ -300,7 +298,7 @@ mod tests {
         for k in 0..n {
             let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ peer[k];
             c.xor_public(role, delta, k, d);
-            check.update(&(s[k] ^ (dl & mask(d))).to_bytes());
+            check.update(&(s[k] ^ (dl & Block::mask(d))).to_bytes());
         }
         (Triples { a: l.a, b: l.b, c }, check.finalize())
     }

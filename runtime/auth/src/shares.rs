@@ -116,7 +116,7 @@ impl AuthShares {
         match role {
             Role::Garbler => self.bits[i] ^= d,
             // `d` is public: a mask, not a constant-time select.
-            Role::Evaluator => self.keys[i] ^= delta.as_block() & Block::from(0u128.wrapping_sub(d as u128)),
+            Role::Evaluator => self.keys[i] ^= delta.as_block() & Block::mask(d),
         }
     }
 
@@ -188,8 +188,7 @@ pub(crate) fn check_open_parts(
     // A mask per bit, not `xor_if`: the bits are public once opened, and the mask
     // form keeps the loop free of per-element barriers.
     let packed = &bytes[5..5 + n.div_ceil(8)];
-    let want =
-        tag(what, packed, keys.zip(&bits).map(|(k, &b)| k ^ Block::from(d & 0u128.wrapping_sub(b as u128))));
+    let want = tag(what, packed, keys.zip(&bits).map(|(k, &b)| k ^ (Block::from(d) & Block::mask(b))));
     if want[..] != bytes[5 + n.div_ceil(8)..] {
         return Err(AuthError::MacCheck { what, bits: n });
     }

@@ -68,6 +68,14 @@ impl Block {
         Block((self.0 & !1) | bit as u128)
     }
 
+    /// All ones if `bit`, else zero: a branch-free select mask (`x & Block::mask(b)`).
+    /// For bits the other party may see or that are public; a secret choice between
+    /// two blocks goes through [`Block::xor_if`] (constant time behind `subtle`).
+    #[inline(always)]
+    pub const fn mask(bit: bool) -> Block {
+        Block((bit as u128).wrapping_neg())
+    }
+
     /// A uniformly random block.
     pub fn random<R: RngCore + CryptoRng + ?Sized>(rng: &mut R) -> Block {
         let mut b = [0u8; 16];

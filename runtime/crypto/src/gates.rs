@@ -104,12 +104,6 @@ impl GateIo for Pairs<'_> {
     }
 }
 
-/// All-ones if `bit`, else zero.
-#[inline(always)]
-fn mask(bit: bool) -> Block {
-    Block::from_u128((bit as u128).wrapping_neg())
-}
-
 fn read_block(bytes: &[u8]) -> Block {
     let mut b = [0u8; 16];
     b.copy_from_slice(&bytes[..16]);
@@ -208,7 +202,7 @@ impl FixedKeyAes {
             });
             for j in 0..n {
                 let (a0, b0) = ins[j];
-                let (pa, pb) = (mask(a0.lsb()), mask(b0.lsb()));
+                let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
                 let h = &h[4 * j..4 * j + 4];
                 let tg = h[0] ^ h[1] ^ (pb & d);
                 let wg0 = h[0] ^ (pa & tg);
@@ -239,7 +233,10 @@ impl FixedKeyAes {
                 let (wa, wb) = (ins[2 * j], ins[2 * j + 1]);
                 let t = &tables[32 * (start + j)..32 * (start + j + 1)];
                 let (tg, te) = (read_block(&t[..16]), read_block(&t[16..]));
-                let out = h[2 * j] ^ (mask(wa.lsb()) & tg) ^ h[2 * j + 1] ^ (mask(wb.lsb()) & (te ^ wa));
+                let out = h[2 * j]
+                    ^ (Block::mask(wa.lsb()) & tg)
+                    ^ h[2 * j + 1]
+                    ^ (Block::mask(wb.lsb()) & (te ^ wa));
                 io.set_output(start + j, out);
             }
         }
@@ -293,15 +290,17 @@ mod tests {
                     Some((rt, ro)) => assert_eq!((rt, ro), (&t, &o), "{name} vs portable, n = {n}"),
                 }
                 for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
-                    let active: Vec<Block> =
-                        pairs.chunks(2).flat_map(|p| [p[0] ^ (mask(a) & d), p[1] ^ (mask(b) & d)]).collect();
+                    let active: Vec<Block> = pairs
+                        .chunks(2)
+                        .flat_map(|p| [p[0] ^ (Block::mask(a) & d), p[1] ^ (Block::mask(b) & d)])
+                        .collect();
                     let mut w = vec![Block::ZERO; n];
                     aes.eval_half_gates(&active, 10, &t, &mut w);
                     let mut labels = active.clone();
                     labels.resize(3 * n, Block::ZERO);
                     aes.eval_and_gates(&mut labels, &gates, 10, &t);
                     for i in 0..n {
-                        assert_eq!(w[i], o[i] ^ (mask(a & b) & d), "{name} eval, n = {n}, gate {i}");
+                        assert_eq!(w[i], o[i] ^ (Block::mask(a & b) & d), "{name} eval, n = {n}, gate {i}");
                         assert_eq!(labels[2 * n + i], w[i], "{name} indexed eval");
                     }
                 }

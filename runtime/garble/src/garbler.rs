@@ -12,7 +12,7 @@ use mpc_crypto::{Block, Delta, FixedKeyAes};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::GarbleError;
-use crate::schedule::{self, mask, AndGate, Kernel, ParallelBatch, SlotPlan};
+use crate::schedule::{self, AndGate, Kernel, ParallelBatch, SlotPlan};
 use crate::stream::{TableSink, CHUNK_BYTES};
 use crate::three_halves::GarbleState;
 use crate::{OutputDecoding, Scheme, CONST_LABEL, DEFAULT_BATCH};
@@ -256,7 +256,7 @@ impl<S: TableSink> Kernel for GarbleKernel<S> {
     #[inline(always)]
     fn constant(&self, value: bool) -> Block {
         // The evaluator's label is the public CONST_LABEL, which must encode `value`.
-        CONST_LABEL ^ (mask(value) & self.delta.as_block())
+        CONST_LABEL ^ (Block::mask(value) & self.delta.as_block())
     }
 
     fn and_batch(

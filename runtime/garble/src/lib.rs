@@ -180,7 +180,7 @@ pub fn encode(zero_labels: &[Block], delta: &Delta, bits: &[bool]) -> Result<Vec
         return Err(GarbleError::InputCount { want: zero_labels.len(), got: bits.len() });
     }
     let d = delta.as_block();
-    Ok(zero_labels.iter().zip(bits).map(|(z, &b)| *z ^ schedule::mask(b) & d).collect())
+    Ok(zero_labels.iter().zip(bits).map(|(z, &b)| *z ^ Block::mask(b) & d).collect())
 }
 
 /// Per output bit, the colour bit of its zero-label: the value of an output bit is

@@ -25,7 +25,7 @@ use mpc_crypto::{Block, Delta};
 use crate::error::GarbleError;
 use crate::evaluator::EvalKernel;
 use crate::garbler::GarbleKernel;
-use crate::schedule::{self, mask, SlotPlan};
+use crate::schedule::{self, SlotPlan};
 use crate::stream::{TableSink, TableSource};
 use crate::{OutputDecoding, Scheme, CONST_LABEL, DEFAULT_BATCH};
 
@@ -180,7 +180,7 @@ impl<S: TableSink> Engine for ProgramGarbler<S> {
     type Label = Block;
 
     fn constant(&mut self, bit: bool) -> Block {
-        CONST_LABEL ^ (mask(bit) & self.kernel.delta.as_block())
+        CONST_LABEL ^ (Block::mask(bit) & self.kernel.delta.as_block())
     }
 
     fn call(

@@ -558,12 +558,6 @@ pub(crate) fn run_into<K: Kernel>(
     Ok(done)
 }
 
-/// All-ones if `bit`, else zero (branch-free select mask).
-#[inline(always)]
-pub(crate) fn mask(bit: bool) -> Block {
-    Block::from_u128((bit as u128).wrapping_neg())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
