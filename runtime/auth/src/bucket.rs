@@ -83,13 +83,14 @@ impl Triples {
     }
 }
 
-/// The most triples bucketed together by default: a chunk's `B` leaky layers are the
-/// preprocessing's peak memory besides the kept shares (about `B x 0.4 KiB` per
-/// triple). A cap of 2^20 would let sessions from about 370,000 triples bucket at
-/// `B = 3` instead of 4 ([`chunk_plan`]), but measured on AES-128 x 100 (640,000
-/// triples, docs/benchmarks.md) one chunk at `B = 3` took as much CPU as chunks of
-/// 2^15 at `B = 4` (fewer triples, more cache misses and page faults) and 2.7 times
-/// the memory, so the default stays at 2^17.
+/// The most triples bucketed together by default: a chunk's `B` leaky layers and the
+/// next chunk's KOS batches are the preprocessing's peak memory besides the kept
+/// shares. A cap of 2^20 would let sessions from 370,728 triples bucket at `B = 3`
+/// instead of 4 ([`chunk_plan`]), but one chunk cannot overlap with the next (the
+/// preprocessing runs a chunk's triples in the next chunk's KOS slots): measured on
+/// AES-128 x 100 (640,000 triples, docs/benchmarks.md) one chunk at `B = 3` took 6.4-6.6
+/// ms per instance against 3.9-4.0 at chunks of 2^15 and `B = 4`, with 2.4 times the
+/// memory, so the default stays at 2^17.
 pub const CHUNK_TRIPLES: usize = 1 << 17;
 
 /// The smallest chunk [`chunk_plan`] tries (smaller chunks are faster, their buffers
@@ -134,7 +135,7 @@ pub const MAX_PAD: usize = 1 << 12;
 /// `total == 0`.
 pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
     let mut best = plan_exact(total, max);
-    if total == 0 {
+    if total == 0 || total >= MAX_PAD {
         return best;
     }
     let ots = |(chunks, b): &(Vec<usize>, usize)| {
@@ -293,27 +294,24 @@ pub fn combine(
         acc.a.bits[i] ^= ab;
         acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
     }
-    for (i, &j) in perm.iter().enumerate() {
-        if let Some(&ahead) = perm.get(i + PREFETCH) {
-            mpc_crypto::prefetch(&la.macs[ahead]);
-            mpc_crypto::prefetch(&lc.macs[ahead]);
-        }
-        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
-        let am = la.macs[j];
-        acc.a.macs[i] ^= am;
-        acc.c.macs[i] ^= lc.macs[j] ^ (am & mask);
-    }
-    for (i, &j) in perm.iter().enumerate() {
-        if let Some(&ahead) = perm.get(i + PREFETCH) {
-            mpc_crypto::prefetch(&la.keys[ahead]);
-            mpc_crypto::prefetch(&lc.keys[ahead]);
-        }
-        let mask = Block::from(0u128.wrapping_sub(d[i] as u128));
-        let ak = la.keys[j];
-        acc.a.keys[i] ^= ak;
-        acc.c.keys[i] ^= lc.keys[j] ^ (ak & mask);
-    }
+    fold_blocks(&mut acc.a.macs, &mut acc.c.macs, &la.macs, &lc.macs, perm, &d);
+    fold_blocks(&mut acc.a.keys, &mut acc.c.keys, &la.keys, &lc.keys, perm, &d);
     Ok(())
+}
+
+/// One part (MACs or keys) of [`combine`]'s fold: `a[i] ^= la[perm[i]]`, `c[i] ^=
+/// lc[perm[i]] ^ d_i la[perm[i]]`, the gathered lines requested [`PREFETCH`] ahead.
+#[inline(always)]
+fn fold_blocks(a: &mut [Block], c: &mut [Block], la: &[Block], lc: &[Block], perm: &[usize], d: &[bool]) {
+    for (i, &j) in perm.iter().enumerate() {
+        if let Some(&ahead) = perm.get(i + PREFETCH) {
+            mpc_crypto::prefetch(&la[ahead]);
+            mpc_crypto::prefetch(&lc[ahead]);
+        }
+        let l = la[j];
+        a[i] ^= l;
+        c[i] ^= lc[j] ^ (l & Block::mask(d[i]));
+    }
 }
 
 #[cfg(test)]
@@ -328,10 +326,6 @@ mod tests {
     use rand_chacha::ChaCha12Rng;
 
     const WHAT_D: &str = "bucketing d";
-
-    fn mask(x: bool) -> Block {
-        Block::from(0u128.wrapping_sub(x as u128))
-    }
 
     fn open_d_ref(acc: &Triples, layer: &Triples, perm: &[usize]) -> (Vec<bool>, Vec<u8>) {
         let (x, y) = (&acc.b, &layer.b);
@@ -358,7 +352,7 @@ mod tests {
             let ab = la.bits[j];
             acc.a.bits[i] ^= ab;
             acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
-            let m = mask(d[i]);
+            let m = Block::mask(d[i]);
             let am = la.macs[j];
             acc.a.macs[i] ^= am;
             acc.c.macs[i] ^= lc.macs[j] ^ (am & m);
@@ -384,8 +378,8 @@ mod tests {
             e.bits.push(xe);
             g.keys.push(kg);
             e.keys.push(ke);
-            g.macs.push(ke ^ (db.as_block() & mask(xg)));
-            e.macs.push(kg ^ (da.as_block() & mask(xe)));
+            g.macs.push(ke ^ (db.as_block() & Block::mask(xg)));
+            e.macs.push(kg ^ (da.as_block() & Block::mask(xe)));
         }
         (g, e)
     }

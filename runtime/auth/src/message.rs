@@ -361,9 +361,10 @@ pub fn decode(expect: Expect, bytes: Vec<u8>) -> Result<Message> {
         return Err(AuthError::TooLarge { len: bytes.len() as u64, max: max as u64 });
     }
     let what = expect.name();
-    let exact = |bytes: &[u8]| {
+    // The body itself if it is exactly `max` bytes.
+    let exact = |bytes: Vec<u8>| {
         if bytes.len() == max {
-            Ok(())
+            Ok(bytes)
         } else {
             Err(AuthError::Malformed { what, reason: format!("{} bytes, expected {max}", bytes.len()) })
         }
@@ -384,47 +385,26 @@ pub fn decode(expect: Expect, bytes: Vec<u8>) -> Result<Message> {
             })?;
             Message::Opening(opening)
         }
-        Expect::LeakyTables { .. } => {
-            exact(&bytes)?;
-            Message::LeakyTables(bytes)
-        }
-        Expect::LeakyBits { .. } => {
-            exact(&bytes)?;
-            Message::LeakyBits(bytes)
-        }
-        Expect::BucketOpening { .. } => {
-            exact(&bytes)?;
-            Message::BucketOpening(bytes)
-        }
-        Expect::BeaverOpening { .. } => {
-            exact(&bytes)?;
-            Message::BeaverOpening(bytes)
-        }
-        Expect::InputMasks { .. } => {
-            exact(&bytes)?;
-            Message::InputMasks(bytes)
-        }
-        Expect::OutputMasks { .. } => {
-            exact(&bytes)?;
-            Message::OutputMasks(bytes)
-        }
-        Expect::Tables { .. } => {
-            exact(&bytes)?;
-            Message::Tables(bytes)
-        }
+        Expect::LeakyTables { .. } => Message::LeakyTables(exact(bytes)?),
+        Expect::LeakyBits { .. } => Message::LeakyBits(exact(bytes)?),
+        Expect::BucketOpening { .. } => Message::BucketOpening(exact(bytes)?),
+        Expect::BeaverOpening { .. } => Message::BeaverOpening(exact(bytes)?),
+        Expect::InputMasks { .. } => Message::InputMasks(exact(bytes)?),
+        Expect::OutputMasks { .. } => Message::OutputMasks(exact(bytes)?),
+        Expect::Tables { .. } => Message::Tables(exact(bytes)?),
         Expect::EvaluatorInputs { wires } => {
-            exact(&bytes)?;
+            let bytes = exact(bytes)?;
             Message::EvaluatorInputs(
                 unpack_bits(&bytes, wires).map_err(|reason| AuthError::Malformed { what, reason })?,
             )
         }
         Expect::GarblerInputs { garbler, evaluator } => {
-            exact(&bytes)?;
+            let bytes = exact(bytes)?;
             let (masked, labels) = bits_and_labels(what, &bytes, garbler, garbler + evaluator)?;
             Message::GarblerInputs { masked, labels }
         }
         Expect::EvaluatorOutputs { wires } => {
-            exact(&bytes)?;
+            let bytes = exact(bytes)?;
             let (masked, labels) = bits_and_labels(what, &bytes, wires, wires)?;
             let masks = bytes[wires.div_ceil(8) + 16 * wires..].to_vec();
             Message::EvaluatorOutputs { masked, labels, masks }
