@@ -80,7 +80,7 @@ use crate::error::{AuthError, Result};
 use crate::message::{Expect, Message};
 use crate::protocol::{
     and_gates, assemble, beaver_finish, beaver_open, check_output_labels, evaluate, garble, input_wires,
-    instance_masks, output_wires, Outputs, Plan, Preprocessed, Wires,
+    instance_masks, output_wires, phase, Outputs, Plan, Preprocessed, Wires,
 };
 use crate::shares::AuthShares;
 use crate::{pin_delta, Role};
@@ -688,7 +688,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             // ---- The online part (see `start_online`) ----
             (Stage::GbBeaver { mut inst, prev, ahead }, Message::BeaverOpening(o)) => {
                 self.beaver(&mut inst, &o)?;
-                self.phase("AND gates (Beaver)");
+                self.phase(phase::BEAVER);
                 Stage::GbInputMasks { inst, prev, ahead }
             }
             (Stage::GbInputMasks { inst, prev, ahead }, Message::InputMasks(o)) => {
@@ -696,7 +696,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 Stage::GbEvInputs { inst, prev, ahead, zhat_mine }
             }
             (Stage::GbEvInputs { inst, prev, ahead, zhat_mine }, Message::EvaluatorInputs(zhat_peer)) => {
-                self.phase("inputs");
+                self.phase(phase::INPUTS);
                 Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer }
             }
             (Stage::GbOutputs { prev, then }, Message::EvaluatorOutputs { masked, labels, masks }) => {
@@ -713,7 +713,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     Some((garbled, flight, next)) => self.garbler_flight(garbled, flight, next),
                     None => Stage::Done,
                 };
-                self.phase("outputs");
+                self.phase(phase::OUTPUTS);
                 next
             }
             (Stage::EvFlight { round, mut got }, msg) => {
@@ -732,7 +732,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
 
     /// The preprocessing is made: keep it and start the first instance, if any.
     fn preprocessed(&mut self) -> Result<Stage> {
-        self.phase("AND triples");
+        self.phase(phase::AND_TRIPLES);
         let Pre::Making(m) = std::mem::replace(&mut self.pre, Pre::Moving) else {
             return Err(internal("no preprocessing in the making"));
         };
@@ -895,7 +895,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             let values: Vec<(bool, bool, bool)> =
                 (0..out.zhat.len()).map(|i| (out.zhat[i], out.my_mask.bits[i], peer_mask[i])).collect();
             self.outputs.push(assemble(self.circuit, 1, &values)?);
-            self.phase("outputs");
+            self.phase(phase::OUTPUTS);
         }
         let cur = match cur {
             Some(c) => {
@@ -916,7 +916,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 let zhat_mine = self.masked_inputs(&inst, &o)?;
                 halves.into_iter().for_each(|m| self.send(m));
                 self.send(Message::EvaluatorInputs(zhat_mine.clone()));
-                self.phase("inputs");
+                self.phase(phase::INPUTS);
                 Some(Box::new(EvNext { inst, peer_beaver, zhat_mine }))
             }
             None => None,
@@ -961,7 +961,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     flight.extend(halves);
                     inst
                 });
-                self.phase("garbled tables");
+                self.phase(phase::TABLES);
                 match prev {
                     Some(prev) => {
                         self.waiting.push_back(Expect::EvaluatorOutputs { wires: self.wires_out[0].len() });
@@ -972,7 +972,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             }
             Stage::GbPrepare { next, prev } => {
                 let ahead = self.prepare()?;
-                self.phase("AND gates (Beaver)");
+                self.phase(phase::BEAVER);
                 self.expect_halves();
                 Stage::GbBeaver { inst: next, prev, ahead }
             }
@@ -993,7 +993,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                     None => None,
                 };
                 let next = self.prepare()?;
-                self.phase("AND gates (Beaver)");
+                self.phase(phase::BEAVER);
                 if out.is_none() && cur.is_none() {
                     return Ok(Stage::Done);
                 }
@@ -1031,7 +1031,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             masks: open.open("output masks"),
         };
         self.send(msg);
-        self.phase("garbled tables");
+        self.phase(phase::TABLES);
         let mine = &self.wires_out[1];
         let mut my_mask = AuthShares::with_capacity(mine.len());
         mine.iter().for_each(|&w| my_mask.push_from(&inst.masks, w));

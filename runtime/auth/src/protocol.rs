@@ -129,8 +129,7 @@ impl<C: Channel> Link for ChannelLink<C> {
 /// Bytes and time of one phase of a run, as seen by one party.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phase {
-    /// `authenticated bits`, `AND triples`, `AND gates (Beaver)`, `inputs`,
-    /// `garbled tables`, `outputs`.
+    /// One of [`phase`]'s names.
     pub name: &'static str,
     /// Bytes this party sent in the phase (message payloads). The instances' messages
     /// are counted by kind (Beaver openings; input masks and inputs; tables; output
@@ -147,16 +146,34 @@ pub struct Phase {
     pub waiting: std::time::Duration,
 }
 
-/// The phase an instance's message belongs to, by its kind: instances are pipelined
-/// (instance `n + 1`'s tables go out with instance `n`'s output masks), so the online
-/// part's bytes are counted by kind, not by the phase marks around them. `None` for
-/// the preprocessing's messages, which run in order and are counted between marks.
+/// The names of the phases of a run ([`Phase::name`]), marked by the machine
+/// ([`crate::machine::Step::Phase`]) and used to count the instances' bytes by kind.
+pub mod phase {
+    /// The wire masks' authenticated bits (the first chunk's KOS round).
+    pub const AUTHENTICATED_BITS: &str = "authenticated bits";
+    /// The AND triples (every chunk).
+    pub const AND_TRIPLES: &str = "AND triples";
+    /// An instance's Beaver openings.
+    pub const BEAVER: &str = "AND gates (Beaver)";
+    /// An instance's input masks and masked inputs, and the garbler's input labels.
+    pub const INPUTS: &str = "inputs";
+    /// An instance's garbled tables.
+    pub const TABLES: &str = "garbled tables";
+    /// An instance's output message and output masks.
+    pub const OUTPUTS: &str = "outputs";
+}
+
+/// The phase an instance's message belongs to, by its kind ([`Expect::name`] /
+/// [`crate::message::Message::name`]): instances are pipelined (instance `n + 1`'s
+/// tables go out with instance `n`'s output masks), so the online part's bytes are
+/// counted by kind, not by the phase marks around them. `None` for the
+/// preprocessing's messages, which run in order and are counted between marks.
 fn online_phase(kind: &str) -> Option<&'static str> {
     Some(match kind {
-        "Beaver openings" => "AND gates (Beaver)",
-        "input masks" | "evaluator inputs" | "garbler inputs" => "inputs",
-        "garbled tables" => "garbled tables",
-        "output message" | "output masks" => "outputs",
+        "Beaver openings" => phase::BEAVER,
+        "input masks" | "evaluator inputs" | "garbler inputs" => phase::INPUTS,
+        "garbled tables" => phase::TABLES,
+        "output message" | "output masks" => phase::OUTPUTS,
         _ => return None,
     })
 }
@@ -605,12 +622,6 @@ pub(crate) fn wire_masks(
     AuthShares { bits, macs, keys }
 }
 
-/// All-ones if `bit`, else zero, without a branch.
-#[inline(always)]
-fn mask(bit: bool) -> Block {
-    Block::from(0u128.wrapping_sub(bit as u128))
-}
-
 /// The Beaver step's shares to open: `d = lambda_alpha ^ a` for every AND gate, then
 /// `e = lambda_beta ^ b`, from triples `t0..t0 + ands.len()` of `t`.
 pub(crate) fn beaver_open(
@@ -667,14 +678,16 @@ pub(crate) fn beaver_finish(
         .zip(&b.macs[r.clone()])
         .zip(&a.macs[r.clone()])
         .zip(de_pairs())
-        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a))
+        .map(|(((&c, &b), &a), (d, e))| c ^ (Block::mask(d) & b) ^ (Block::mask(e) & a))
         .collect();
     let keys = c.keys[r.clone()]
         .iter()
         .zip(&b.keys[r.clone()])
         .zip(&a.keys[r])
         .zip(de_pairs())
-        .map(|(((&c, &b), &a), (d, e))| c ^ (mask(d) & b) ^ (mask(e) & a) ^ (mask(d & e) & one_key))
+        .map(|(((&c, &b), &a), (d, e))| {
+            c ^ (Block::mask(d) & b) ^ (Block::mask(e) & a) ^ (Block::mask(d & e) & one_key)
+        })
         .collect();
     AuthShares { bits, macs, keys }
 }
@@ -735,7 +748,7 @@ pub(crate) fn check_output_labels(
     let d = delta.as_block();
     for (((&w, &l0), &z), &label) in wires.iter().zip(zero).zip(masked).zip(labels) {
         // `z` is the evaluator's claim, public: a mask, not a constant-time select.
-        if label != l0 ^ (d & mask(z)) {
+        if label != l0 ^ (d & Block::mask(z)) {
             return Err(AuthError::OutputLabel { wire: w });
         }
     }
@@ -805,4 +818,46 @@ pub(crate) fn assemble(circuit: &Circuit, party: u8, values: &[(bool, bool, bool
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Expect;
+
+    /// Every message kind of the online part is counted under its phase, and none of
+    /// the preprocessing's: the mapping is by the kinds' names, so a renamed kind
+    /// fails here rather than silently moving bytes between phases.
+    #[test]
+    fn online_message_kinds_map_to_their_phases() {
+        let online = [
+            (Expect::BeaverOpening { bits: 1 }, phase::BEAVER),
+            (Expect::InputMasks { bits: 1 }, phase::INPUTS),
+            (Expect::EvaluatorInputs { wires: 1 }, phase::INPUTS),
+            (Expect::GarblerInputs { garbler: 1, evaluator: 1 }, phase::INPUTS),
+            (Expect::Tables { ands: 1 }, phase::TABLES),
+            (Expect::EvaluatorOutputs { wires: 1 }, phase::OUTPUTS),
+            (Expect::OutputMasks { bits: 1 }, phase::OUTPUTS),
+        ];
+        for (e, p) in online {
+            assert_eq!(online_phase(e.name()), Some(p), "{}", e.name());
+        }
+        let preprocessing = [
+            Expect::OtSetupOffer,
+            Expect::OtSetupAnswer,
+            Expect::OtExtend { ots: 1 },
+            Expect::KosFlip,
+            Expect::KosChallenge,
+            Expect::KosProof,
+            Expect::LeakyTables { n: 1 },
+            Expect::LeakyBits { n: 1 },
+            Expect::Commitment { what: "x" },
+            Expect::Value { what: "x" },
+            Expect::Opening { what: "x" },
+            Expect::BucketOpening { bits: 1 },
+        ];
+        for e in preprocessing {
+            assert_eq!(online_phase(e.name()), None, "{}", e.name());
+        }
+    }
 }

@@ -48,7 +48,7 @@ use crate::error::{AuthError, Result};
 use crate::feq;
 use crate::leaky_and::Layer;
 use crate::message::{Expect, Message};
-use crate::protocol::random_bits;
+use crate::protocol::{phase, random_bits};
 use crate::shares::AuthShares;
 use crate::Role;
 
@@ -471,7 +471,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         if let Some(Authenticated { masks, chunk, parts }) = p.bits.take() {
             if let Some(masks) = masks {
                 making(&mut self.pre)?.masks = masks;
-                self.phase("authenticated bits");
+                self.phase(phase::AUTHENTICATED_BITS);
             }
             if chunk > 0 {
                 lane = Some(self.lane(chunk, parts)?);
