@@ -1,15 +1,17 @@
 //! Wall-clock time and bytes of authenticated-garbling runs of a Bristol circuit,
 //! both parties in threads of this process over an in-memory channel:
 //! `cargo run --release -p mpc-auth --example timing -- FILE [RUNS] [--instances K]
-//! [--chunk N]`.
+//! [--pool N] [--piece N]`.
 //!
 //! Each run is one session of K instances (default 1: one-shot) with one
 //! preprocessing; prints the median over RUNS (default 5) of the session's wall time
 //! and of the time per instance, each party's bytes, and bytes per AND gate by phase
 //! (of the last run; the per-instance phases summed over the K instances).
 //! Pin each party to one core from outside (`taskset -c 0,1`: two threads).
-//! `--chunk N` caps the triples bucketed together (`Options::chunk_triples`, default
-//! `bucket::CHUNK_TRIPLES`), to compare bucketing plans (the plan is printed).
+//! `--pool N` caps the triples bucketed together (`Options::pool_triples`, default
+//! `bucket::POOL_TRIPLES`) and `--piece N` those made in one piece
+//! (`Options::piece_triples`, default `bucket::PIECE_TRIPLES`), to compare bucketing
+//! plans (the plan is printed).
 
 use std::time::Instant;
 
@@ -20,7 +22,7 @@ use mpc_net::{Channel, MemoryChannel};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 
-const USAGE: &str = "usage: timing FILE [RUNS] [--instances K] [--chunk N]";
+const USAGE: &str = "usage: timing FILE [RUNS] [--instances K] [--pool N] [--piece N]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -30,15 +32,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(a) = args.next() {
         if a == "--instances" {
             instances = args.next().ok_or(USAGE)?.parse()?;
-        } else if a == "--chunk" {
-            options.chunk_triples = args.next().ok_or(USAGE)?.parse()?;
+        } else if a == "--pool" {
+            options.pool_triples = args.next().ok_or(USAGE)?.parse()?;
+        } else if a == "--piece" {
+            options.piece_triples = args.next().ok_or(USAGE)?.parse()?;
         } else {
             positional.push(a);
         }
     }
     let path = positional.first().ok_or(USAGE)?;
     let runs: usize = positional.get(1).map(|s| s.parse()).transpose()?.unwrap_or(5);
-    if runs == 0 || instances == 0 || options.chunk_triples == 0 {
+    if runs == 0 || instances == 0 || options.pool_triples == 0 || options.piece_triples == 0 {
         return Err(USAGE.into());
     }
     let circuit = mpc_circuits::bristol::read(&std::fs::read_to_string(path)?)?;
@@ -46,11 +50,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |p: u8| -> usize { circuit.inputs().iter().filter(|g| g.party.0 == p).map(|g| g.ty.width()).sum() };
     let (wa, wb) = (width(0), width(1));
     let ands = circuit.and_count().max(1) * instances;
-    let (chunks, b) = bucket::chunk_plan(circuit.and_count() * instances, options.chunk_triples);
+    let plan =
+        bucket::pool_plan(circuit.and_count() * instances, options.pool_triples, options.piece_triples);
     println!(
-        "bucketing: {} chunk(s) of at most {} triples at B = {b}",
-        chunks.len(),
-        chunks.first().unwrap_or(&0)
+        "bucketing: {} pool(s) of at most {} triples in {} piece(s) of at most {} at B = {}",
+        plan.pools.len(),
+        plan.pool_sizes().first().unwrap_or(&0),
+        plan.pieces(),
+        plan.pools.first().and_then(|p| p.first()).unwrap_or(&0),
+        plan.b
     );
     let mut times = Vec::new();
     let mut bytes = (0, 0);

@@ -1,39 +1,60 @@
 //! Bucketing leaky AND triples into secure ones (WRK17 section 4.2, "Combining leaky
-//! ANDs"; KRRW18 section 5; the layer form of emp-ag2pc's `bucket_one_layer`).
+//! ANDs"; KRRW18 section 5; the layer form of emp-ag2pc's `bucket_one_layer`), by
+//! cyclic shifts, in pools.
 //!
 //! Two triples `(a1, b1, c1)`, `(a2, b2, c2)` combine into `(a1 ^ a2, b1, c)` with
 //! `d = b1 ^ b2` opened (MAC-checked) and `c = c1 ^ c2 ^ d a2`: indeed
 //! `a1 b1 ^ a2 b2 ^ (b1 ^ b2) a2 = (a1 ^ a2) b1`. The combined `a` is unknown to a
-//! cheater unless it learned the `a` of *every* triple in the bucket. With `L` output
-//! triples, `B` layers and the triples of layers `1..B` assigned to buckets by public
-//! random permutations chosen after all leaky triples are fixed (a coin toss, see
-//! [`permutation`]), a cheater that leaked some `a` bits succeeds for a given bucket
-//! only if all `B` of its triples leaked; [`bucket_size`] picks the smallest `B` with
-//! `B + (B - 1) log2 L >= s = 40`.
+//! cheater unless it learned the `a` of *every* triple in the bucket.
 //!
-//! Why that bound (docs/protocol.md, "Bucket size"): a cheater's deviation in one
-//! leaky AND (a row error, a flipped bit `s`, or both) that can tell it the honest
-//! share of `a` passes that chunk's equality check for exactly one value of that
-//! share, probability 1/2 independently per candidate (the shares are uniform and
-//! independent), so leaking `t_j` candidates of layer `j` passes with probability
-//! `2^-(t_0 + ... + t_{B-1})`. Layer 0 stays in order and layer `j >= 1` goes through
-//! its own permutation drawn after the check (pseudorandom: a PRG keyed by the coin
-//! toss and the layer), so bucket `i` is all leaked with probability `[i leaked in
-//! layer 0] prod_j t_j / L`, and by the union bound over buckets some bucket is with
-//! probability at most `t_0 prod_{j>=1} t_j / L^(B-1)`. Together at most
-//! `L^-(B-1) prod_j (t_j 2^-t_j) <= 2^-B L^-(B-1)`, since `t 2^-t <= 1/2` for every
-//! integer `t >= 0`; equality is reached (one leak per layer), so the rule gives at
-//! most, not below, `2^-40`. The bound holds for every `L >= 1` (one triple at
-//! `B = 40`: the cheater must leak all 40 and passes with probability `2^-40`), so
-//! padding is only an optimisation ([`chunk_plan`]). emp-ag2pc takes `B = 3` from
-//! 280,000 triples (`2^-39.2` by this bound) and 4 from 3,100 (`2^-38.8`); this rule
-//! from 370,728 and 4,096.
+//! **Pieces and pools.** A session's leaky triples are made in *pieces* (each its own
+//! KOS batches, leaky ANDs and equality check, pipelined) and bucketed in *pools* of
+//! consecutive pieces ([`pool_plan`]). A pool of `L` output triples has `B` layers of
+//! `L` leaky triples; its layer `j` is the concatenation of its pieces' layers `j`.
+//! Only once every piece of the pool was checked, a coin toss gives one shift `s_j`
+//! per layer `j >= 1` ([`shift`]), and output triple `i` of the pool combines layer
+//! 0's triple `i` with layer `j`'s triple `(i + s_j) mod L` for `j = 1 .. B - 1`. So
+//! [`open_d`] and [`combine`] stream: a layer is at most (pieces + 1) contiguous runs
+//! ([`runs`]), no gathers. [`bucket_size`] picks the smallest `B` with `B + (B - 1)
+//! log2 L >= s = 40`.
 //!
-//! Chunks: a session's triples are made in chunks ([`chunk_plan`]), each chunk
-//! bucketed on its own with its own coin toss drawn after that chunk's leaky triples
-//! are fixed and checked. A cheater wins if it wins in any chunk, so by the union
-//! bound over `C` chunks [`bucket_size_chunked`] asks `B + (B - 1) log2 L_min >= s +
-//! log2 C` of the smallest chunk.
+//! **Why that bound** (docs/protocol.md, "Bucket size"):
+//! 1. A cheater's deviation in one leaky AND (a row error, a flipped bit `s`, or both)
+//!    that can tell it the honest share of `a` passes its piece's equality check for
+//!    exactly one value of that share, probability 1/2 independently per candidate
+//!    (the shares are uniform and independent), so leaking `t_j` candidates of the
+//!    pool's layer `j` passes every check of the pool's pieces with probability
+//!    `2^-(t_0 + ... + t_{B-1})` (along the path on which every check passes the
+//!    cheater's view is fixed, so choosing later pieces' leaks after earlier pieces'
+//!    checks does no better than a fixed choice).
+//! 2. The leaked sets `T_j` (`|T_j| = t_j`) are fixed before the coin toss. Bucket `i`
+//!    is all leaked iff `i` is in `T_0` and `(i + s_j) mod L` is in `T_j` for every
+//!    `j >= 1`. For a fixed `i` a uniform shift puts `(i + s_j) mod L` uniformly on
+//!    `0..L`, so each of these has probability exactly `t_j / L`, independently (the
+//!    shifts are); by the union bound over buckets, some bucket is all leaked with
+//!    probability at most `t_0 prod_{j>=1} t_j / L^(B-1)`. This is the bound uniform
+//!    permutations gave: it uses only each bucket's own probability, never
+//!    independence between buckets. A shift is a bijection, so every leaky triple is
+//!    in exactly one bucket: a `d` opening reveals `b_0 ^ b_j` of triples used nowhere
+//!    else, and a bucket with one unleaked triple has a uniform combined `a`
+//!    independent of the other buckets'.
+//! 3. Together at most `L^-(B-1) prod_j (t_j 2^-t_j) <= 2^-B L^-(B-1)`, since
+//!    `t 2^-t <= 1/2` for every integer `t >= 0`; equality is reached (one leak per
+//!    layer), so the rule gives at most, not below, `2^-40`. The bound holds for every
+//!    `L >= 1` (one triple at `B = 40`: the cheater must leak all 40 and passes with
+//!    probability `2^-40`), so padding is only an optimisation ([`pool_plan`]).
+//! 4. Each pool is bucketed with its own coin toss after its own pieces' checks; a
+//!    cheater wins if it wins in any of the `C` pools, so by the union bound
+//!    [`bucket_size_pools`] asks `B + (B - 1) log2 L_min >= s + log2 C` of the
+//!    smallest pool.
+//!
+//! emp-ag2pc takes `B = 3` from 280,000 triples (`2^-39.2` by this bound) and 4 from
+//! 3,100 (`2^-38.8`); this rule from 370,728 and 4,096.
+//!
+//! The shifts are drawn from a PRG (AES-CTR) keyed by the coin toss and the layer, each
+//! by Lemire's multiply-and-reject ("Fast Random Integer Generation in an Interval",
+//! 2019), so uniform without modulo bias: modelled as uniform and independent per
+//! layer, under the usual assumption on fixed-key AES.
 
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_ot::kos;
@@ -81,34 +102,47 @@ impl Triples {
             to.keys.extend_from_slice(&from.keys);
         }
     }
+
+    /// Whether all three share vectors have `len()` entries in each part.
+    fn shaped(&self) -> bool {
+        let n = self.len();
+        [&self.a, &self.b, &self.c].iter().all(|s| s.len() == n && shaped(s))
+    }
 }
 
-/// The most triples bucketed together by default: a chunk's `B` leaky layers and the
-/// next chunk's KOS batches are the preprocessing's peak memory besides the kept
-/// shares. A cap of 2^20 would let sessions from 370,728 triples bucket at `B = 3`
-/// instead of 4 ([`chunk_plan`]), but one chunk cannot overlap with the next (the
-/// preprocessing runs a chunk's triples in the next chunk's KOS slots): measured on
-/// AES-128 x 100 (640,000 triples, docs/benchmarks.md) one chunk at `B = 3` took 6.4-6.6
-/// ms per instance against 3.9-4.0 at chunks of 2^15 and `B = 4`, with 2.4 times the
-/// memory, so the default stays at 2^17.
-pub const CHUNK_TRIPLES: usize = 1 << 17;
+/// The most output triples bucketed together by default (a pool). A pool's `B` leaky
+/// layers stay in memory until its coin toss (99 bytes per leaky triple and party:
+/// at `B = 3` about 311 MB per party for a full pool), and a pool's end (coin toss,
+/// `d` openings, combining) is serial; a larger pool lowers `B` only from 2^20 on for
+/// sessions of more than 8 million triples (8 pools of 2^20 still meet `B = 3`).
+/// 2^20 is the smallest power of two that takes AES-128 x 100 (640,000 triples) to
+/// `B = 3` in one pool (two pools of 320,000 need `B = 4`).
+pub const POOL_TRIPLES: usize = 1 << 20;
 
-/// The smallest chunk [`chunk_plan`] tries (smaller chunks are faster, their buffers
-/// stay in cache and in the allocator, as long as `B` does not grow).
-pub const MIN_CHUNK_TRIPLES: usize = 1 << 15;
+/// The most triples per piece by default: one piece's KOS batches, leaky ANDs and
+/// equality check (pipelined beside the next piece's KOS round; docs/benchmarks.md
+/// measured 2^15 fastest as a chunk size, its buffers staying in cache and in the
+/// allocator).
+pub const PIECE_TRIPLES: usize = 1 << 15;
 
-/// The number of leaky triples per output triple for `n` outputs bucketed at once
-/// (one chunk).
+/// The smallest pool [`pool_plan`] tries (smaller pools only add pool ends, as long as
+/// `B` does not grow).
+pub const MIN_POOL_TRIPLES: usize = 1 << 15;
+
+/// The largest padded size [`pool_plan`] tries for a small session.
+pub const MAX_PAD: usize = 1 << 12;
+
+/// The number of leaky triples per output triple for `n` outputs bucketed in one pool.
 pub fn bucket_size(n: usize) -> usize {
-    bucket_size_chunked(n, 1)
+    bucket_size_pools(n, 1)
 }
 
-/// The bucket size when `chunks` chunks of at least `n` outputs each are bucketed
+/// The bucket size when `pools` pools of at least `n` outputs each are bucketed
 /// separately: the smallest `B >= 2` with `B + (B - 1) log2 max(n, 1) >= 40 + log2
-/// chunks` (the bound and the union bound over the chunks, see the module docs).
-pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
+/// pools` (the bound and the union bound over the pools, see the module docs).
+pub fn bucket_size_pools(n: usize, pools: usize) -> usize {
     let log2 = (n.max(1) as f64).log2();
-    let bound = STAT_SEC as f64 + (chunks.max(1) as f64).log2();
+    let bound = STAT_SEC as f64 + (pools.max(1) as f64).log2();
     let mut b = 2;
     // Ends: the left side grows by at least 1 per step.
     while (b as f64) + log2 * (b as f64 - 1.0) < bound {
@@ -117,35 +151,64 @@ pub fn bucket_size_chunked(n: usize, chunks: usize) -> usize {
     b
 }
 
-/// The largest padded size [`chunk_plan`] tries for a small session.
-pub const MAX_PAD: usize = 1 << 12;
+/// How a session's triples are made and bucketed: pools of consecutive pieces (each
+/// pool as its pieces' sizes, in order) and the bucket size.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PoolPlan {
+    /// The pools, each the sizes of its pieces.
+    pub pools: Vec<Vec<usize>>,
+    /// Leaky triples per output triple ([`bucket_size_pools`] of the smallest pool
+    /// and the number of pools).
+    pub b: usize,
+}
 
-/// The chunks of `total` triples and their bucket size. Each candidate most-per-chunk
-/// `c` of `max`, `max / 2`, ... down to [`MIN_CHUNK_TRIPLES`] (just `max` if it is
-/// smaller) cuts `total` into the fewest chunks of at most `c` ([`chunk_sizes`]),
-/// bucketed at [`bucket_size_chunked`] of the smallest chunk and the number of
-/// chunks; the plan is the candidate with the smallest `B` (the fewest leaky
-/// triples), the smallest `c` among equals.
+impl PoolPlan {
+    /// The output triples made (the session's, or more if padded).
+    pub fn triples(&self) -> usize {
+        self.pools.iter().flatten().sum()
+    }
+
+    /// The number of pieces of all pools.
+    pub fn pieces(&self) -> usize {
+        self.pools.iter().map(Vec::len).sum()
+    }
+
+    /// The output triples of each pool.
+    pub fn pool_sizes(&self) -> Vec<usize> {
+        self.pools.iter().map(|p| p.iter().sum()).collect()
+    }
+
+    /// KOS OTs of one kind (`a`, `b` or `r`) the plan needs: `B x (triples + pieces x
+    /// CHECK_OTS)`.
+    fn ots(&self) -> usize {
+        self.b * (self.triples() + self.pieces() * kos::CHECK_OTS)
+    }
+}
+
+/// The pools and pieces of `total` triples and their bucket size. Each candidate
+/// most-per-pool `c` of `pool_max`, `pool_max / 2`, ... down to [`MIN_POOL_TRIPLES`]
+/// (just `pool_max` if it is smaller) cuts `total` into the fewest pools of at most `c`
+/// ([`split_evenly`]), bucketed at [`bucket_size_pools`] of the smallest pool and the
+/// number of pools; the plan is the candidate with the smallest `B` (the fewest leaky
+/// triples), the smallest `c` among equals. Each pool is then cut into the fewest
+/// pieces of at most `piece_max`.
 ///
 /// A small session may instead make more triples than it needs (and use the first
 /// `total`): every KOS batch of a leaky layer carries [`kos::CHECK_OTS`] extra OTs, so
 /// at `B = 40` for one triple the check OTs dominate. The plan for `total` rounded up
 /// to a power of two up to [`MAX_PAD`] replaces it when its OTs, `B x (triples +
-/// chunks x CHECK_OTS)`, are fewer (one to 64 triples: 64 at `B = 7`). No chunks for
+/// pieces x CHECK_OTS)`, are fewer (one to 64 triples: 64 at `B = 7`). No pools for
 /// `total == 0`.
-pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
-    let mut best = plan_exact(total, max);
+pub fn pool_plan(total: usize, pool_max: usize, piece_max: usize) -> PoolPlan {
+    let mut best = plan_exact(total, pool_max, piece_max);
     if total == 0 || total >= MAX_PAD {
         return best;
     }
-    let ots = |(chunks, b): &(Vec<usize>, usize)| {
-        b * (chunks.iter().sum::<usize>() + chunks.len() * kos::CHECK_OTS)
-    };
     let mut pad = total.next_power_of_two();
     while pad <= MAX_PAD {
         if pad > total {
-            let candidate = plan_exact(pad, max);
-            if ots(&candidate) < ots(&best) {
+            let candidate = plan_exact(pad, pool_max, piece_max);
+            if candidate.ots() < best.ots() {
                 best = candidate;
             }
         }
@@ -154,183 +217,290 @@ pub fn chunk_plan(total: usize, max: usize) -> (Vec<usize>, usize) {
     best
 }
 
-/// [`chunk_plan`] without padding.
-fn plan_exact(total: usize, max: usize) -> (Vec<usize>, usize) {
+/// [`pool_plan`] without padding.
+fn plan_exact(total: usize, pool_max: usize, piece_max: usize) -> PoolPlan {
     let of = |c: usize| {
-        let chunks = chunk_sizes(total, c);
-        let b = bucket_size_chunked(chunks.last().copied().unwrap_or(1), chunks.len());
-        (chunks, b)
+        let pools = split_evenly(total, c);
+        let b = bucket_size_pools(pools.last().copied().unwrap_or(1), pools.len());
+        (pools, b)
     };
-    let mut best = of(max);
-    let mut c = max / 2;
-    while c >= MIN_CHUNK_TRIPLES {
+    let mut best = of(pool_max);
+    let mut c = pool_max / 2;
+    while c >= MIN_POOL_TRIPLES {
         let candidate = of(c);
         if candidate.1 <= best.1 {
             best = candidate;
         }
         c /= 2;
     }
-    best
+    let (pools, b) = best;
+    PoolPlan { pools: pools.into_iter().map(|p| split_evenly(p, piece_max)).collect(), b }
 }
 
-/// `total` triples cut into the fewest chunks of at most `max` (at least 1), of sizes
-/// differing by at most one (larger first); none for `total == 0`.
-pub fn chunk_sizes(total: usize, max: usize) -> Vec<usize> {
+/// `total` cut into the fewest parts of at most `max` (at least 1), of sizes differing
+/// by at most one (larger first); none for `total == 0`.
+pub fn split_evenly(total: usize, max: usize) -> Vec<usize> {
     if total == 0 {
         return Vec::new();
     }
-    let chunks = total.div_ceil(max.max(1));
-    let (q, r) = (total / chunks, total % chunks);
-    (0..chunks).map(|i| q + usize::from(i < r)).collect()
+    let parts = total.div_ceil(max.max(1));
+    let (q, r) = (total / parts, total % parts);
+    (0..parts).map(|i| q + usize::from(i < r)).collect()
 }
 
-/// The public permutation of `n` triples for layer `layer`, from the coin-toss seed
-/// (Fisher-Yates over a PRG keyed by the seed and the layer).
+/// The public shift of layer `layer` of a pool of `n` triples, from the pool's
+/// coin-toss seed: uniform on `0..n` (0 for `n <= 1`).
 ///
-/// Each index in `0..=i` is drawn without bias by Lemire's multiply-and-reject
-/// ("Fast Random Integer Generation in an Interval", 2019): the high half of
-/// `v * (i + 1)` for a uniform 64-bit `v`, rejecting the few `v` whose low half falls
-/// below `2^64 mod (i + 1)`; a division only on the rare path.
-pub fn permutation(seed: Block, layer: u64, n: usize) -> Vec<usize> {
+/// Drawn without bias by Lemire's multiply-and-reject: the high half of `v n` for a
+/// uniform 64-bit `v` from a PRG keyed by the seed and the layer, rejecting the few
+/// `v` whose low half falls below `2^64 mod n` (probability below `n / 2^64`).
+pub fn shift(seed: Block, layer: u64, n: usize) -> usize {
+    let bound = n as u64;
+    if bound <= 1 {
+        return 0;
+    }
     let mut prg = Prg::from_seed_block(seed ^ Block::from(layer as u128));
-    // Random words drawn from the PRG in batches (two 64-bit words per block).
-    let mut buf = [Block::ZERO; 256];
-    let mut used = 2 * buf.len();
-    let mut next = move || {
-        if used == 2 * buf.len() {
-            prg.fill_blocks(&mut buf);
-            used = 0;
-        }
-        let b = u128::from(buf[used / 2]);
-        let v = if used % 2 == 0 { b as u64 } else { (b >> 64) as u64 };
-        used += 1;
-        v
-    };
-    let mut p: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let bound = (i + 1) as u64;
-        let j = loop {
-            let m = u128::from(next()) * u128::from(bound);
-            let low = m as u64;
-            // `low >= bound` cannot be in the rejection zone (`2^64 mod bound < bound`).
-            if low >= bound || low >= bound.wrapping_neg() % bound {
-                break (m >> 64) as usize;
+    let threshold = bound.wrapping_neg() % bound;
+    loop {
+        let mut buf = [Block::ZERO; 4];
+        prg.fill_blocks(&mut buf);
+        for b in buf {
+            let b = u128::from(b);
+            for v in [b as u64, (b >> 64) as u64] {
+                let m = u128::from(v) * u128::from(bound);
+                if m as u64 >= threshold {
+                    // The high half is below `bound = n`.
+                    return (m >> 64) as usize;
+                }
             }
-        };
-        p.swap(i, j);
+        }
     }
-    p
 }
 
-/// This party's bits of `d_i = b_acc[i] ^ b_layer[perm[i]]` and their opening.
-///
-/// Only the bits are kept: the MACs stream into the opening's digest as they are
-/// gathered, and [`combine`] gathers the keys again for its check (it needs
-/// `b_acc` unchanged in between, which holds: combining changes only `a` and `c`).
-/// So no `32 n` bytes of `d` MACs and keys are written per layer.
-///
-/// # Panics
-/// If an entry of `perm` is out of range (a caller bug: [`permutation`] gives a
-/// permutation of `0..n`).
-pub fn open_d(acc: &Triples, layer: &Triples, perm: &[usize]) -> Result<(Vec<bool>, Vec<u8>)> {
-    let n = perm.len();
-    if acc.b.len() != n || layer.b.len() != n || !shaped(&acc.b) || !shaped(&layer.b) {
-        return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
-    }
-    let (x, y) = (&acc.b, &layer.b);
-    let bits: Vec<bool> = perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]).collect();
-    let macs = perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]);
-    let msg = open_parts("bucketing d", &bits, macs);
-    Ok((bits, msg))
+/// A stretch of a pool on which a shifted layer is contiguous: output triples `at ..
+/// at + len` of the pool take the layer's piece `piece`, entries `from .. from + len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// The pool position of the first output triple.
+    pub at: usize,
+    /// The layer's piece.
+    pub piece: usize,
+    /// The first entry in that piece.
+    pub from: usize,
+    /// The number of triples.
+    pub len: usize,
 }
 
-/// How many entries ahead of a gather its cache lines are requested.
-const PREFETCH: usize = 16;
+/// The runs of a layer whose pieces have `sizes` under shift `s`: output triple `i`
+/// takes the layer's triple `(i + s) mod L`, `L` the sum of `sizes`; at most one run
+/// per nonempty piece plus one. `s` is taken mod `L`; none for `L == 0`.
+pub fn runs(sizes: &[usize], s: usize) -> Vec<Run> {
+    let total: usize = sizes.iter().sum();
+    if total == 0 {
+        return Vec::new();
+    }
+    let (mut piece, mut from) = (0, s % total);
+    while from >= sizes[piece] {
+        from -= sizes[piece];
+        piece += 1;
+    }
+    let mut out = Vec::with_capacity(sizes.len() + 1);
+    let mut at = 0;
+    while at < total {
+        let len = (sizes[piece] - from).min(total - at);
+        if len > 0 {
+            out.push(Run { at, piece, from, len });
+        }
+        at += len;
+        from += len;
+        if from == sizes[piece] {
+            from = 0;
+            piece = (piece + 1) % sizes.len();
+        }
+    }
+    out
+}
+
+const WHAT_D: &str = "bucketing d";
 
 /// Whether the three parts of a share vector have one length.
 fn shaped(s: &AuthShares) -> bool {
     s.bits.len() == s.macs.len() && s.bits.len() == s.keys.len()
 }
 
-/// Checks the peer's opening of `d` (against my keys, gathered from `acc.b` and the
-/// layer's `b` as [`open_d`] gathered the MACs; `acc.b` must be the one `open_d` saw)
-/// and folds the layer into `acc`:
-/// `a_acc[i] ^= a_layer[perm[i]]`, `c_acc[i] ^= c_layer[perm[i]] ^ d_i a_layer[perm[i]]`.
-///
-/// Branch free in `d_i` (a mask, not an `if`: a mispredicted branch per triple would
-/// stall the gathers), one gather of the layer's entry per part.
-///
-/// # Panics
-/// If an entry of `perm` is out of range (a caller bug, as [`open_d`]).
-pub fn combine(
-    delta: &Delta,
-    acc: &mut Triples,
-    layer: &Triples,
-    perm: &[usize],
-    d_bits: &[bool],
-    peer_opening: &[u8],
-) -> Result<()> {
-    let n = perm.len();
-    let sizes_ok =
-        [&acc.a, &acc.b, &acc.c, &layer.a, &layer.b, &layer.c].iter().all(|s| s.len() == n && shaped(s));
-    if !sizes_ok || d_bits.len() != n {
+/// The pool's size and the runs of `layer` under `shift`, checked against `acc`'s
+/// entries `at..`: every piece whole (`full`: `a`, `b` and `c`; else `b` only) and the
+/// pool within `acc`.
+fn layout(
+    acc: &Triples,
+    at: usize,
+    layer: &[Triples],
+    shift: usize,
+    full: bool,
+) -> Result<(usize, Vec<Run>)> {
+    let sizes: Vec<usize> = layer.iter().map(|t| t.b.len()).collect();
+    let n: usize = sizes.iter().sum();
+    let pieces_ok = layer.iter().all(|t| if full { t.shaped() } else { shaped(&t.b) });
+    let acc_ok = if full { acc.shaped() } else { shaped(&acc.b) };
+    if !pieces_ok || !acc_ok || at.checked_add(n).is_none_or(|end| end > acc.b.len()) || (n > 0 && shift >= n)
+    {
         return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
     }
-    // My keys on the peer's d shares, gathered as `open_d` gathered the MACs; the
-    // gathered lines requested ahead as in the folds below (a quarter of this
-    // function's time went to waiting on this gather without it).
-    let lb = &layer.b;
-    let keys = perm.iter().enumerate().map(|(i, &j)| {
-        if let Some(&ahead) = perm.get(i + PREFETCH) {
-            mpc_crypto::prefetch(&lb.keys[ahead]);
-        }
-        acc.b.keys[i] ^ lb.keys[j]
-    });
-    let peer = check_open_parts(delta, "bucketing d", peer_opening, n, keys)?;
-    let d: Vec<bool> = d_bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
-    let (la, lc) = (&layer.a, &layer.c);
-    for (i, &j) in perm.iter().enumerate() {
-        let ab = la.bits[j];
-        acc.a.bits[i] ^= ab;
-        acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
+    Ok((n, runs(&sizes, shift)))
+}
+
+/// This party's bits of `d_i = b_acc[at + i] ^ b_layer[(i + shift) mod L]` for the
+/// pool's output triples `i` in `0..L` (`layer`: the pool's layer as its pieces,
+/// `L` their total; `acc`'s entries `at .. at + L`: the pool's layer 0) and their
+/// opening.
+///
+/// Only the bits are kept: the MACs stream into the opening's tag, and [`combine`]
+/// streams the keys again for its check (it needs the pool's `b` in `acc` unchanged in
+/// between, which holds: combining changes only `a` and `c`).
+pub fn open_d(acc: &Triples, at: usize, layer: &[Triples], shift: usize) -> Result<(Vec<bool>, Vec<u8>)> {
+    let (n, runs) = layout(acc, at, layer, shift, false)?;
+    let (x, ys) = (&acc.b, layer);
+    let mut bits = Vec::with_capacity(n);
+    for r in &runs {
+        let y = &ys[r.piece].b.bits[r.from..r.from + r.len];
+        bits.extend(x.bits[at + r.at..at + r.at + r.len].iter().zip(y).map(|(&p, &q)| p ^ q));
     }
-    fold_blocks(&mut acc.a.macs, &mut acc.c.macs, &la.macs, &lc.macs, perm, &d);
-    fold_blocks(&mut acc.a.keys, &mut acc.c.keys, &la.keys, &lc.keys, perm, &d);
+    let macs = runs.iter().flat_map(|r| {
+        let y = &ys[r.piece].b.macs[r.from..r.from + r.len];
+        x.macs[at + r.at..at + r.at + r.len].iter().zip(y).map(|(&p, &q)| p ^ q)
+    });
+    let msg = open_parts(WHAT_D, &bits, macs);
+    Ok((bits, msg))
+}
+
+/// One layer `j >= 1` of a pool at its combining: its pieces, its shift, this party's
+/// bits of its `d` ([`open_d`]) and the peer's opening of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Opened<'a> {
+    /// The layer as its pieces, in order.
+    pub pieces: &'a [Triples],
+    /// Its shift ([`shift`]).
+    pub shift: usize,
+    /// My bits of `d`.
+    pub mine: &'a [bool],
+    /// The peer's opening of its bits of `d`.
+    pub peer: &'a [u8],
+}
+
+/// Output triples folded per tile of [`combine`]: the tile's `a` and `c` of the
+/// output stay in cache while every layer is folded into them.
+const TILE: usize = 2048;
+
+/// Checks the peer's opening of `d` of every layer (against my keys, streamed from the
+/// pool's `b` and the layer's as [`open_d`] streamed the MACs; `acc.b` must be the one
+/// `open_d` saw), then folds every layer into the pool's output triples (`acc`'s
+/// entries `at..`): `a[at + i] ^= a_j[q]`, `c[at + i] ^= c_j[q] ^ d_i a_j[q]`, `q = (i +
+/// s_j) mod L`. Nothing is folded if any opening is refused.
+///
+/// One pass over the output triples, tile by tile ([`TILE`]), every layer's runs
+/// folded into a tile in turn; branch free in `d_i` (a mask, not an `if`).
+pub fn combine(delta: &Delta, acc: &mut Triples, at: usize, layers: &[Opened<'_>]) -> Result<()> {
+    let mut plans = Vec::with_capacity(layers.len());
+    let mut n_pool = None;
+    for l in layers {
+        let (n, runs) = layout(acc, at, l.pieces, l.shift, true)?;
+        if l.mine.len() != n || n_pool.is_some_and(|m| m != n) {
+            return Err(AuthError::InvalidArgument("a bucketing layer of another size".into()));
+        }
+        n_pool = Some(n);
+        let x = &acc.b;
+        let keys = runs.iter().flat_map(|r| {
+            let y = &l.pieces[r.piece].b.keys[r.from..r.from + r.len];
+            x.keys[at + r.at..at + r.at + r.len].iter().zip(y).map(|(&p, &q)| p ^ q)
+        });
+        let peer = check_open_parts(delta, WHAT_D, l.peer, n, keys)?;
+        let d: Vec<bool> = l.mine.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
+        plans.push((runs, d));
+    }
+    let n = n_pool.unwrap_or(0);
+    // Per layer, the index of its run holding the tile's start.
+    let mut cursor = vec![0usize; layers.len()];
+    for start in (0..n).step_by(TILE) {
+        let end = n.min(start + TILE);
+        for ((l, (runs, d)), k) in layers.iter().zip(&plans).zip(cursor.iter_mut()) {
+            let mut i = start;
+            while i < end {
+                let r = &runs[*k];
+                let len = (r.at + r.len).min(end) - i;
+                let from = r.from + (i - r.at);
+                fold(acc, at + i, &l.pieces[r.piece], from, &d[i..i + len]);
+                i += len;
+                if i == r.at + r.len {
+                    *k += 1;
+                }
+            }
+        }
+    }
     Ok(())
 }
 
-/// One part (MACs or keys) of [`combine`]'s fold: `a[i] ^= la[perm[i]]`, `c[i] ^=
-/// lc[perm[i]] ^ d_i la[perm[i]]`, the gathered lines requested [`PREFETCH`] ahead.
+/// Folds `d.len()` entries of a layer's piece `l` from `from` into `acc` from `to`
+/// (checked lengths: the caller's runs lie within both).
 #[inline(always)]
-fn fold_blocks(a: &mut [Block], c: &mut [Block], la: &[Block], lc: &[Block], perm: &[usize], d: &[bool]) {
-    for (i, &j) in perm.iter().enumerate() {
-        if let Some(&ahead) = perm.get(i + PREFETCH) {
-            mpc_crypto::prefetch(&la[ahead]);
-            mpc_crypto::prefetch(&lc[ahead]);
-        }
-        let l = la[j];
-        a[i] ^= l;
-        c[i] ^= lc[j] ^ (l & Block::mask(d[i]));
+fn fold(acc: &mut Triples, to: usize, l: &Triples, from: usize, d: &[bool]) {
+    let (mine, theirs) = (to..to + d.len(), from..from + d.len());
+    let (la, lc) = (&l.a.bits[theirs.clone()], &l.c.bits[theirs.clone()]);
+    let (a, c) = (&mut acc.a.bits[mine.clone()], &mut acc.c.bits[mine.clone()]);
+    for ((((a, c), &la), &lc), &d) in a.iter_mut().zip(c.iter_mut()).zip(la).zip(lc).zip(d) {
+        *a ^= la;
+        *c ^= lc ^ (la & d);
+    }
+    fold_blocks(
+        &mut acc.a.macs[mine.clone()],
+        &mut acc.c.macs[mine.clone()],
+        &l.a.macs[theirs.clone()],
+        &l.c.macs[theirs.clone()],
+        d,
+    );
+    fold_blocks(
+        &mut acc.a.keys[mine.clone()],
+        &mut acc.c.keys[mine],
+        &l.a.keys[theirs.clone()],
+        &l.c.keys[theirs],
+        d,
+    );
+}
+
+/// One part (MACs or keys) of one run of [`combine`]'s fold: `a[k] ^= la[k]`, `c[k] ^=
+/// lc[k] ^ d_k la[k]` (equal lengths, from [`runs`]).
+#[inline(always)]
+fn fold_blocks(a: &mut [Block], c: &mut [Block], la: &[Block], lc: &[Block], d: &[bool]) {
+    for ((((a, c), &l), &lc), &d) in a.iter_mut().zip(c.iter_mut()).zip(la).zip(lc).zip(d) {
+        *a ^= l;
+        *c ^= lc ^ (l & Block::mask(d));
     }
 }
 
 #[cfg(test)]
 mod tests {
-    //! The prefetching gathers above against the straightforward forms (kept here as
-    //! references): the same openings, folded triples and verdicts, on random
-    //! consistent share pairs.
+    //! The streaming forms above against straightforward references kept here: the
+    //! layer as one vector, output `i` taking entry `(i + s) mod L` one at a time; the
+    //! same openings, folded triples and verdicts, on random consistent share pairs cut
+    //! into random pieces.
     use super::*;
     use crate::Role;
     use proptest::prelude::*;
-    use rand::{RngCore, SeedableRng};
+    use rand::{Rng, RngCore, SeedableRng};
     use rand_chacha::ChaCha12Rng;
 
-    const WHAT_D: &str = "bucketing d";
+    fn concat(pieces: &[Triples]) -> Triples {
+        let mut all = Triples::default();
+        for p in pieces {
+            all.append(p.clone());
+        }
+        all
+    }
 
-    fn open_d_ref(acc: &Triples, layer: &Triples, perm: &[usize]) -> (Vec<bool>, Vec<u8>) {
-        let (x, y) = (&acc.b, &layer.b);
-        let bits: Vec<bool> = perm.iter().zip(&x.bits).map(|(&j, &b)| b ^ y.bits[j]).collect();
-        let macs = perm.iter().zip(&x.macs).map(|(&j, &m)| m ^ y.macs[j]);
+    fn open_d_ref(acc: &Triples, at: usize, layer: &Triples, s: usize) -> (Vec<bool>, Vec<u8>) {
+        let n = layer.len();
+        let q = |i: usize| (i + s) % n;
+        let bits: Vec<bool> = (0..n).map(|i| acc.b.bits[at + i] ^ layer.b.bits[q(i)]).collect();
+        let macs = (0..n).map(|i| acc.b.macs[at + i] ^ layer.b.macs[q(i)]);
         let msg = open_parts(WHAT_D, &bits, macs);
         (bits, msg)
     }
@@ -338,27 +508,25 @@ mod tests {
     fn combine_ref(
         delta: &Delta,
         acc: &mut Triples,
+        at: usize,
         layer: &Triples,
-        perm: &[usize],
+        s: usize,
         d_bits: &[bool],
         peer_opening: &[u8],
     ) -> Result<()> {
-        let n = perm.len();
-        let keys = perm.iter().zip(&acc.b.keys).map(|(&j, &k)| k ^ layer.b.keys[j]);
+        let n = layer.len();
+        let q = |i: usize| (i + s) % n;
+        let keys = (0..n).map(|i| acc.b.keys[at + i] ^ layer.b.keys[q(i)]);
         let peer = check_open_parts(delta, WHAT_D, peer_opening, n, keys)?;
-        let d: Vec<bool> = d_bits.iter().zip(&peer).map(|(&x, &y)| x ^ y).collect();
-        let (la, lc) = (&layer.a, &layer.c);
-        for (i, &j) in perm.iter().enumerate() {
-            let ab = la.bits[j];
-            acc.a.bits[i] ^= ab;
-            acc.c.bits[i] ^= lc.bits[j] ^ (ab & d[i]);
-            let m = Block::mask(d[i]);
-            let am = la.macs[j];
-            acc.a.macs[i] ^= am;
-            acc.c.macs[i] ^= lc.macs[j] ^ (am & m);
-            let ak = la.keys[j];
-            acc.a.keys[i] ^= ak;
-            acc.c.keys[i] ^= lc.keys[j] ^ (ak & m);
+        for i in 0..n {
+            let (j, d) = (q(i), d_bits[i] ^ peer[i]);
+            let m = Block::mask(d);
+            acc.a.bits[at + i] ^= layer.a.bits[j];
+            acc.c.bits[at + i] ^= layer.c.bits[j] ^ (layer.a.bits[j] & d);
+            acc.a.macs[at + i] ^= layer.a.macs[j];
+            acc.c.macs[at + i] ^= layer.c.macs[j] ^ (layer.a.macs[j] & m);
+            acc.a.keys[at + i] ^= layer.a.keys[j];
+            acc.c.keys[at + i] ^= layer.c.keys[j] ^ (layer.a.keys[j] & m);
         }
         Ok(())
     }
@@ -391,67 +559,157 @@ mod tests {
         (Triples { a: ag, b: bg, c: cg }, Triples { a: ae, b: be, c: ce })
     }
 
+    /// A layer of pieces of the given sizes, both parties'.
+    fn pieces(
+        rng: &mut ChaCha12Rng,
+        sizes: &[usize],
+        da: &Delta,
+        db: &Delta,
+    ) -> (Vec<Triples>, Vec<Triples>) {
+        sizes.iter().map(|&n| triples(rng, n, da, db)).unzip()
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(32))]
+        #![proptest_config(ProptestConfig::with_cases(40))]
         #[test]
-        fn prefetched_combining_matches_the_reference(
+        fn streamed_combining_matches_the_reference(
             seed in any::<u64>(),
-            n in 0usize..600,
-            flip in proptest::option::of(any::<prop::sample::Index>()),
+            sizes in proptest::collection::vec(0usize..3000, 1..5),
+            before in 0usize..20,
+            flip in proptest::option::of((any::<bool>(), any::<prop::sample::Index>())),
         ) {
+            // Two layers (B = 3) cut into the same pieces, each with its own shift,
+            // folded at once; the reference folds one after the other.
             let mut rng = ChaCha12Rng::seed_from_u64(seed);
             let da = crate::pin_delta(Role::Garbler, block(&mut rng));
             let db = crate::pin_delta(Role::Evaluator, block(&mut rng));
-            let (acc_g, acc_e) = triples(&mut rng, n, &da, &db);
-            let (lay_g, lay_e) = triples(&mut rng, n, &da, &db);
-            let perm = permutation(block(&mut rng), 1, n);
-            let (dg, og) = open_d(&acc_g, &lay_g, &perm).unwrap();
-            let (de, mut oe) = open_d(&acc_e, &lay_e, &perm).unwrap();
-            prop_assert_eq!((&dg, &og), (&open_d_ref(&acc_g, &lay_g, &perm).0, &open_d_ref(&acc_g, &lay_g, &perm).1));
-            prop_assert_eq!((&de, &oe), (&open_d_ref(&acc_e, &lay_e, &perm).0, &open_d_ref(&acc_e, &lay_e, &perm).1));
-            // A lie about one of the evaluator's d bits, or an honest opening.
+            let n: usize = sizes.iter().sum();
+            // The pool sits at `before` in the output triples, with more after it.
+            let (acc_g, acc_e) = triples(&mut rng, before + n + 3, &da, &db);
+            let mut layers = Vec::new();
+            for j in 1..3u64 {
+                let (lay_g, lay_e) = pieces(&mut rng, &sizes, &da, &db);
+                let s = shift(block(&mut rng), j, n);
+                prop_assert!(s < n.max(1));
+                let (dg, og) = open_d(&acc_g, before, &lay_g, s).unwrap();
+                let (de, oe) = open_d(&acc_e, before, &lay_e, s).unwrap();
+                let (all_g, all_e) = (concat(&lay_g), concat(&lay_e));
+                prop_assert_eq!((&dg, &og), (&open_d_ref(&acc_g, before, &all_g, s).0, &open_d_ref(&acc_g, before, &all_g, s).1));
+                prop_assert_eq!((&de, &oe), (&open_d_ref(&acc_e, before, &all_e, s).0, &open_d_ref(&acc_e, before, &all_e, s).1));
+                layers.push((lay_g, lay_e, all_g, all_e, s, dg, og, de, oe));
+            }
+            // A lie about one of the evaluator's d bits of one layer, or honest openings.
             let lied = match flip {
-                Some(k) if n > 0 => {
+                Some((second, k)) if n > 0 => {
                     let k = k.index(n);
-                    oe[5 + k / 8] ^= 1 << (k % 8);
+                    layers[usize::from(second)].8[5 + k / 8] ^= 1 << (k % 8);
                     true
                 }
                 _ => false,
             };
+            let opened = |g: bool| -> Vec<Opened<'_>> {
+                layers
+                    .iter()
+                    .map(|(lg, le, _, _, s, dg, og, de, oe)| {
+                        if g {
+                            Opened { pieces: lg, shift: *s, mine: dg, peer: oe }
+                        } else {
+                            Opened { pieces: le, shift: *s, mine: de, peer: og }
+                        }
+                    })
+                    .collect()
+            };
             let (mut got, mut want) = (acc_g.clone(), acc_g.clone());
-            let r = combine(&da, &mut got, &lay_g, &perm, &dg, &oe);
-            let r_ref = combine_ref(&da, &mut want, &lay_g, &perm, &dg, &oe);
+            let r = combine(&da, &mut got, before, &opened(true));
+            let r_ref = layers.iter().try_for_each(|(_, _, all_g, _, s, dg, _, _, oe)| {
+                combine_ref(&da, &mut want, before, all_g, *s, dg, oe)
+            });
             prop_assert_eq!(format!("{r:?}"), format!("{r_ref:?}"));
             prop_assert_eq!(r.is_err(), lied);
-            if !lied {
+            if lied {
+                prop_assert_eq!(&got, &acc_g, "nothing folded");
+            } else {
                 prop_assert_eq!(&got, &want);
                 let (mut got_e, mut want_e) = (acc_e.clone(), acc_e.clone());
-                combine(&db, &mut got_e, &lay_e, &perm, &de, &og).unwrap();
-                combine_ref(&db, &mut want_e, &lay_e, &perm, &de, &og).unwrap();
+                combine(&db, &mut got_e, before, &opened(false)).unwrap();
+                for (_, _, _, all_e, s, _, og, de, _) in &layers {
+                    combine_ref(&db, &mut want_e, before, all_e, *s, de, og).unwrap();
+                }
                 prop_assert_eq!(&got_e, &want_e);
                 for (x, y) in [(&got.a, &got_e.a), (&got.b, &got_e.b), (&got.c, &got_e.c)] {
                     prop_assert!(x.consistent_with(y, &da, &db));
                 }
             }
         }
+
+        #[test]
+        fn runs_cover_the_shifted_layer_once(
+            sizes in proptest::collection::vec(0usize..50, 1..6),
+            s in any::<usize>(),
+        ) {
+            let n: usize = sizes.iter().sum();
+            let starts: Vec<usize> = sizes.iter().scan(0, |acc, &k| { let x = *acc; *acc += k; Some(x) }).collect();
+            let mut next = 0;
+            let rs = runs(&sizes, s);
+            prop_assert!(rs.len() <= sizes.iter().filter(|&&k| k > 0).count() + 1);
+            for r in rs {
+                prop_assert_eq!(r.at, next);
+                prop_assert!(r.len > 0 && r.from + r.len <= sizes[r.piece]);
+                for k in 0..r.len {
+                    prop_assert_eq!(starts[r.piece] + r.from + k, (r.at + k + s % n.max(1)) % n);
+                }
+                next += r.len;
+            }
+            prop_assert_eq!(next, n);
+        }
     }
 
     #[test]
-    fn malformed_openings_are_refused_before_folding() {
+    fn shifts_are_uniform_and_reproducible() {
+        // Every shift of a small pool turns up about equally often over many seeds
+        // (no modulo bias is visible at this size, but a wrong range or a stuck value
+        // would be), and a seed and layer give one shift.
+        let mut rng = ChaCha12Rng::seed_from_u64(3);
+        let n = 7;
+        let mut counts = [0usize; 7];
+        for _ in 0..7_000 {
+            let seed = Block::from(rng.gen::<u128>());
+            let s = shift(seed, 2, n);
+            assert_eq!(s, shift(seed, 2, n));
+            counts[s] += 1;
+        }
+        assert!(counts.iter().all(|&c| (800..1200).contains(&c)), "{counts:?}");
+        assert_eq!(shift(Block::from(5u128), 1, 1), 0);
+        assert_eq!(shift(Block::from(5u128), 1, 0), 0);
+        let seed = Block::from(99u128);
+        let layers: Vec<usize> = (0..8).map(|l| shift(seed, l, 1 << 20)).collect();
+        assert!(layers.windows(2).any(|w| w[0] != w[1]), "layers get their own shifts: {layers:?}");
+    }
+
+    #[test]
+    fn malformed_openings_and_layouts_are_refused_before_folding() {
         let mut rng = ChaCha12Rng::seed_from_u64(9);
         let da = crate::pin_delta(Role::Garbler, block(&mut rng));
         let db = crate::pin_delta(Role::Evaluator, block(&mut rng));
         let n = 37;
         let (acc_g, acc_e) = triples(&mut rng, n, &da, &db);
-        let (lay_g, lay_e) = triples(&mut rng, n, &da, &db);
-        let perm = permutation(block(&mut rng), 0, n);
-        let (dg, _) = open_d(&acc_g, &lay_g, &perm).unwrap();
-        let (_, oe) = open_d(&acc_e, &lay_e, &perm).unwrap();
+        let (lay_g, lay_e) = pieces(&mut rng, &[20, 17], &da, &db);
+        let s = 30;
+        let (dg, _) = open_d(&acc_g, 0, &lay_g, s).unwrap();
+        let (_, oe) = open_d(&acc_e, 0, &lay_e, s).unwrap();
         for bad in [&oe[..3], &oe[..oe.len() - 1], &[oe.clone(), vec![0]].concat()[..]] {
             let mut acc = acc_g.clone();
-            let err = combine(&da, &mut acc, &lay_g, &perm, &dg, bad).unwrap_err();
+            let err = combine(&da, &mut acc, 0, &[Opened { pieces: &lay_g, shift: s, mine: &dg, peer: bad }])
+                .unwrap_err();
             assert!(matches!(err, AuthError::Malformed { what: WHAT_D, .. }), "{err}");
             assert_eq!(acc, acc_g, "nothing folded");
         }
+        // A pool that does not fit the output triples, a shift out of range, a ragged piece.
+        assert!(open_d(&acc_g, 1, &lay_g, s).is_err());
+        assert!(open_d(&acc_g, 0, &lay_g, n).is_err());
+        let mut ragged = lay_g.clone();
+        ragged[1].c.macs.pop();
+        let opened = Opened { pieces: &ragged, shift: s, mine: &dg, peer: &oe };
+        assert!(combine(&da, &mut acc_g.clone(), 0, &[opened]).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Commit-then-open, for the equality check of the leaky AND triples (WRK17's
 //! `F_EQ`, realised as emp-ag2pc does) and for the coin toss that picks the bucketing
-//! permutation.
+//! shifts.
 //!
 //! Equality of two 32-byte digests `D_A` (garbler) and `D_B` (evaluator):
 //! 1. garbler: [`commit`] to `D_A`, sends the 32-byte commitment;

@@ -10,9 +10,9 @@
 //!   <r>` it gives `<c>` with `c = a & b`, one 16-byte table and one opened bit per
 //!   triple per party, and an equality check that catches any inconsistency; a cheater
 //!   may learn bits of the honest party's `a` (the "leak"), nothing more.
-//! - [`bucket`]: combining `B` leaky triples per output triple after a public random
-//!   permutation (WRK17 section 4.2, KRRW18 section 5) so that the leak is removed
-//!   except with probability `2^-40`.
+//! - [`bucket`]: combining `B` leaky triples per output triple, each layer after a
+//!   public random cyclic shift (WRK17 section 4.2, KRRW18 section 5, with shifts for
+//!   permutations) so that the leak is removed except with probability `2^-40`.
 //! - [`feq`]: the commit-then-open equality check both use.
 //! - [`protocol`]: the whole two-party protocol over a circuit (WRK17 section 3):
 //!   preprocessing (for one instance or K instances of one circuit in a session),
@@ -32,8 +32,8 @@
 //! point-and-permute and bit 1 is 1 for the garbler and 0 for the evaluator, so that
 //! bit 1 of `Delta_A ^ Delta_B` is 1, which the leaky AND uses to extract a bit, as
 //! emp-ag2pc does), statistical parameter s = 40 (the bucket size from the bound
-//! `B + (B - 1) log2 L >= 40 + log2 chunks` argued in [`bucket`]'s docs;
-//! [`bucket::chunk_plan`]).
+//! `B + (B - 1) log2 L >= 40 + log2 pools` argued in [`bucket`]'s docs;
+//! [`bucket::pool_plan`]).
 
 pub mod bucket;
 #[doc(hidden)]

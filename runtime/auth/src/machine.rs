@@ -20,15 +20,16 @@
 //!   G -> E  KosChallenge
 //!   E -> G  KosProof                             both sessions exist from here
 //!   slots (each an exchange; see `preprocessing.rs`), in stages:
-//!   stage 0   KOS round of the first chunk (and the wire masks):
+//!   stage 0   KOS round of the first piece (and the wire masks):
 //!             slot k = 0 .. batches + 1: OtExtend (batch k), KosChallenge (of the
 //!             peer's batch k - 1), KosProof (for batch k - 2), whichever exist
 //!                                                -> Step::Phase("authenticated bits")
-//!   stage c   the KOS round of chunk c (3 x layers batches) in the same slots as
-//!             chunk c - 1's triples: LeakyTables x layers, LeakyBits x layers,
-//!             equality check (G Commitment, E Value, G Opening), coin toss
-//!             (G Commitment, E Value, G Opening), BucketOpening x (layers - 1)
-//!   last      the last chunk's triples alone (the same messages, in the order of
+//!   stage c   the KOS round of piece c (3 x layers batches) in the same slots as
+//!             piece c - 1's triples: LeakyTables x layers, LeakyBits x layers,
+//!             equality check (G Commitment, E Value, G Opening); if piece c - 1
+//!             ends its pool, then the pool's coin toss (G Commitment, E Value,
+//!             G Opening) and BucketOpening x (layers - 1) over the whole pool
+//!   last      the last piece's triples alone (the same messages, in the order of
 //!             the protocol run one step after another)
 //!                                                -> Step::Phase("AND triples")
 //! per instance, pipelined two deep in flights (all of one direction, then all of the
@@ -44,12 +45,12 @@
 //! ```
 //!
 //! (`batches` is 1 + 3 x layers in the first round: the wire masks, then `a`, `b`, `r`
-//! of each leaky-AND layer of the first chunk; the chunks and the number of layers are
-//! [`crate::bucket::chunk_plan`]'s; without AND gates there are no layers and no
-//! triples messages. In the KOS slots both directions run at once: each party extends
-//! its own batch while the peer does, then takes the peer's, so neither waits for the
-//! other's whole direction; and a chunk's triples take the slots of the next chunk's
-//! KOS round, so their round trips carry the next chunk's batches.)
+//! of each leaky-AND layer of the first piece; the pools, their pieces and the number
+//! of layers are [`crate::bucket::pool_plan`]'s; without AND gates there are no layers
+//! and no triples messages. In the KOS slots both directions run at once: each party
+//! extends its own batch while the peer does, then takes the peer's, so neither waits
+//! for the other's whole direction; and a piece's triples take the slots of the next
+//! piece's KOS round, so their round trips carry the next piece's batches.)
 //!
 //! The evaluator's input labels take no OT: it learns the garbler's (MAC-checked)
 //! mask shares of its input wires, sends its masked inputs `y ^ lambda` in the clear
@@ -60,8 +61,8 @@
 //! [`AuthError::Unexpected`]; any failed check is the [`AuthError`] naming it, returned
 //! by [`Machine::receive`] (or by a later [`Machine::next_step`]: for the message that
 //! completes an exchange, right after this party's half of it, which does not depend
-//! on the peer's, was handed out; for a chunk's bucketing openings, once this party's
-//! next slot half, which does not depend on the chunk's triples, was handed out; in
+//! on the peer's, was handed out; for a pool's bucketing openings, once this party's
+//! next slot half, which does not depend on the pool's triples, was handed out; in
 //! the online part, by the step that evaluates the tables or checks the garbler's
 //! Beaver half, which run once the messages queued before them are handed out) before any message that depends on the checked one
 //! (in particular before any output opening); after an error the machine only returns
@@ -115,8 +116,8 @@ enum Pre<'c> {
     Moving,
 }
 
-/// A preprocessing in the making: the KOS sessions once set up, the chunks of
-/// triples still to make and what is kept.
+/// A preprocessing in the making: the KOS sessions once set up, the pieces of
+/// triples still to make, the pool being filled and what is kept.
 struct Making {
     delta: Delta,
     plan: Plan,
@@ -125,26 +126,43 @@ struct Making {
     mine: Option<kos::Receiver>,
     /// The session in which I am the sender (set up by the bootstrap batch).
     theirs: Option<kos::Sender>,
-    /// The sizes of the chunks whose KOS rounds are still to come.
-    chunks: VecDeque<usize>,
+    /// The pieces whose KOS rounds are still to come, in order.
+    pieces: VecDeque<Piece>,
+    /// The current pool's checked pieces' layers `1..B` (`pool[j - 1]`: layer `j`'s
+    /// pieces); their layer 0 is in `triples` from `pool_at` on.
+    pool: Vec<Vec<Triples>>,
+    /// Where the current pool's output triples start in `triples`.
+    pool_at: usize,
     /// Session-unique index of the next leaky-AND candidate (table tweaks).
     next_index: u64,
-    /// Kept for the whole session: the wire masks and the finished triples.
+    /// Kept for the whole session: the wire masks and the triples (a pool's entries
+    /// are its layer 0 until the pool is bucketed, then its output triples).
     masks: AuthShares,
     triples: Triples,
+}
+
+/// A piece of triples to make: its size and whether it ends its pool (its lane then
+/// runs the pool's coin toss and bucketing).
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    n: usize,
+    ends_pool: bool,
 }
 
 /// Tuning of how a [`Machine`] preprocesses (both parties must use the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
-    /// The most triples bucketed together (a chunk; see [`crate::bucket`] and
-    /// [`bucket::chunk_plan`]); tests set small values to get many chunks.
-    pub chunk_triples: usize,
+    /// The most triples bucketed together (a pool; see [`crate::bucket`] and
+    /// [`bucket::pool_plan`]); tests set small values to get many pools.
+    pub pool_triples: usize,
+    /// The most triples made in one piece (its KOS batches, leaky ANDs and equality
+    /// check); tests set small values to get several pieces per pool.
+    pub piece_triples: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { chunk_triples: bucket::CHUNK_TRIPLES }
+        Options { pool_triples: bucket::POOL_TRIPLES, piece_triples: bucket::PIECE_TRIPLES }
     }
 }
 
@@ -436,16 +454,25 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
         options: Options,
         mut rng: R,
     ) -> Result<Machine<'c, R>> {
-        let plan = Plan::new(circuit, instances, options.chunk_triples)?;
+        let plan = Plan::new(circuit, instances, options.pool_triples, options.piece_triples)?;
         let delta = pin_delta(role, Block::random(&mut rng));
-        let chunks: VecDeque<usize> = plan.chunks.iter().copied().collect();
+        let pieces: VecDeque<Piece> = plan
+            .pools
+            .iter()
+            .flat_map(|pool| {
+                let last = pool.len().saturating_sub(1);
+                pool.iter().enumerate().map(move |(k, &n)| Piece { n, ends_pool: k == last })
+            })
+            .collect();
         let making = Making {
             delta,
             plan,
             instances,
             mine: None,
             theirs: None,
-            chunks,
+            pieces,
+            pool: Vec::new(),
+            pool_at: 0,
             next_index: 0,
             masks: AuthShares::default(),
             triples: Triples::default(),

@@ -10,9 +10,9 @@
 //! 2. **Wire masks**: a fresh authenticated share `<lambda_w>` for every input wire and
 //!    every AND output; XOR/INV/copy/constant wires get theirs by local operations
 //!    (INV and constants XOR a public bit).
-//! 3. **AND triples** in chunks ([`crate::bucket::chunk_plan`]), each with its own
-//!    KOS batches, [`crate::leaky_and`], equality check, coin toss and
-//!    [`crate::bucket`]ing; per AND gate `(alpha, beta, gamma)` the share
+//! 3. **AND triples** in pieces, each with its own KOS batches, [`crate::leaky_and`]
+//!    and equality check, bucketed in pools of pieces ([`crate::bucket::pool_plan`]),
+//!    each pool with its own coin toss and [`crate::bucket`]ing by cyclic shifts; per AND gate `(alpha, beta, gamma)` the share
 //!    `<lambda_sigma> = <lambda_alpha lambda_beta>` by Beaver's trick (two MAC-checked
 //!    openings).
 //! 4. **Inputs**: for the garbler's input wires the evaluator opens its mask share (the
@@ -37,7 +37,7 @@
 //!
 //! # Amortised runs
 //! Phases 1 and the triples of 3 are function independent: [`preprocess`] makes them
-//! for K instances of one circuit shape at once (the bucket size follows the chunks of
+//! for K instances of one circuit shape at once (the bucket size follows the pools of
 //! the `K` times AND count triples), and [`Preprocessed::run`] runs the rest (the Beaver step of 3, then 4 to
 //! 7) for one instance with its own inputs, consuming that instance's masks and
 //! triples; [`run_many`] does both (its instances pipelined: instance `n + 1`'s Beaver
@@ -149,9 +149,9 @@ pub struct Phase {
 /// The names of the phases of a run ([`Phase::name`]), marked by the machine
 /// ([`crate::machine::Step::Phase`]) and used to count the instances' bytes by kind.
 pub mod phase {
-    /// The wire masks' authenticated bits (the first chunk's KOS round).
+    /// The wire masks' authenticated bits (the first piece's KOS round).
     pub const AUTHENTICATED_BITS: &str = "authenticated bits";
-    /// The AND triples (every chunk).
+    /// The AND triples (every pool).
     pub const AND_TRIPLES: &str = "AND triples";
     /// An instance's Beaver openings.
     pub const BEAVER: &str = "AND gates (Beaver)";
@@ -365,8 +365,8 @@ pub fn run_many_reported<L: Link, R: RngCore + CryptoRng>(
 /// The function-independent preprocessing of `instances` runs of circuits shaped like
 /// `circuit` (its input wires and AND gates): both sessions of authenticated bits, a
 /// wire mask per input wire and AND gate of every instance, and one AND triple per AND
-/// gate of every instance, bucketed chunk by chunk (the chunks and bucket size from
-/// the total AND count, [`bucket::chunk_plan`]).
+/// gate of every instance, made piece by piece and bucketed pool by pool (the pools,
+/// pieces and bucket size from the total AND count, [`bucket::pool_plan`]).
 pub fn preprocess<L: Link, R: RngCore + CryptoRng>(
     role: Role,
     circuit: &Circuit,
@@ -514,18 +514,24 @@ pub(crate) struct Plan {
     pub(crate) n_and: usize,
     /// Wire masks of all instances (input wires and AND outputs).
     pub(crate) n_masks: usize,
-    /// The triples of all instances in chunks ([`bucket::chunk_plan`]; none without
-    /// AND gates).
-    pub(crate) chunks: Vec<usize>,
-    /// Leaky triples per triple ([`bucket::bucket_size_chunked`] of the smallest
-    /// chunk and the number of chunks).
+    /// The triples of all instances in pools of pieces ([`bucket::pool_plan`]; none
+    /// without AND gates).
+    pub(crate) pools: Vec<Vec<usize>>,
+    /// Leaky triples per triple ([`bucket::bucket_size_pools`] of the smallest pool
+    /// and the number of pools).
     pub(crate) b_size: usize,
 }
 
 impl Plan {
-    /// `chunk_triples`: the most triples bucketed together ([`bucket::CHUNK_TRIPLES`]
-    /// by default; [`bucket::chunk_plan`] may take smaller chunks).
-    pub(crate) fn new(circuit: &Circuit, instances: usize, chunk_triples: usize) -> Result<Plan> {
+    /// `pool_triples`: the most triples bucketed together, `piece_triples`: the most
+    /// made in one piece ([`bucket::POOL_TRIPLES`] and [`bucket::PIECE_TRIPLES`] by
+    /// default; [`bucket::pool_plan`] may take smaller pools).
+    pub(crate) fn new(
+        circuit: &Circuit,
+        instances: usize,
+        pool_triples: usize,
+        piece_triples: usize,
+    ) -> Result<Plan> {
         if circuit.parties().len() != 2 {
             return Err(AuthError::InvalidArgument(format!(
                 "authenticated garbling is for two parties; the circuit has {}",
@@ -535,8 +541,8 @@ impl Plan {
         if instances == 0 {
             return Err(AuthError::InvalidArgument("zero instances".into()));
         }
-        if chunk_triples == 0 {
-            return Err(AuthError::InvalidArgument("chunks of zero triples".into()));
+        if pool_triples == 0 || piece_triples == 0 {
+            return Err(AuthError::InvalidArgument("pools or pieces of zero triples".into()));
         }
         let n_in = circuit.num_input_wires() as usize;
         let n_and = circuit.and_count();
@@ -544,12 +550,12 @@ impl Plan {
             || AuthError::InvalidArgument(format!("{instances} instances of {n_and} AND gates is too many"));
         let total_and = n_and.checked_mul(instances).ok_or_else(too_many)?;
         let n_masks = (n_in + n_and).checked_mul(instances).ok_or_else(too_many)?;
-        // `n_masks >= total_and >=` any chunk: the one batch limit to check.
+        // `n_masks >= total_and >=` any piece: the one batch limit to check.
         if n_masks + kos::BOOTSTRAP_OTS + kos::CHECK_OTS > mpc_ot::MAX_BATCH {
             return Err(too_many());
         }
-        let (chunks, b_size) = bucket::chunk_plan(total_and, chunk_triples);
-        Ok(Plan { n_in, n_and, n_masks, chunks, b_size })
+        let bucket::PoolPlan { pools, b } = bucket::pool_plan(total_and, pool_triples, piece_triples);
+        Ok(Plan { n_in, n_and, n_masks, pools, b_size: b })
     }
 }
 

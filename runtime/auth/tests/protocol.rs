@@ -168,11 +168,11 @@ fn run_many_with(
     edit: Option<MsgEdit>,
     eval_edit: Option<MsgEdit>,
 ) -> common::Pumped {
-    run_chunked(c, xs, seed, Options::default(), edit, eval_edit)
+    run_with_options(c, xs, seed, Options::default(), edit, eval_edit)
 }
 
 /// [`run_many_with`] with preprocessing `options` (both sides).
-fn run_chunked(
+fn run_with_options(
     c: &Circuit,
     xs: &[(Vec<bool>, Vec<bool>)],
     seed: u64,
@@ -689,66 +689,74 @@ fn a_message_of_another_kind_is_refused_by_the_machine() {
     assert!(g.next_step().is_err(), "a machine stops at its first error");
 }
 
-/// Small chunks, so that a few dozen AND gates make several chunks.
-const SMALL: Options = Options { chunk_triples: 16 };
+/// Small pools of small pieces, so that a few dozen AND gates make several pools of
+/// several pieces.
+const SMALL: Options = Options { pool_triples: 24, piece_triples: 12 };
 
 /// Both parties' input bits of one instance.
 type Pair = (Vec<bool>, Vec<bool>);
 
 /// A circuit and three instances' inputs whose 3 x (AND count) triples make at least
-/// three chunks of [`SMALL`]; and the number of leaky-AND layers per chunk.
-fn chunked_case() -> (Circuit, Vec<Pair>, usize) {
+/// three pools of [`SMALL`], each of two pieces; and the number of leaky-AND layers.
+fn pooled_case() -> (Circuit, Vec<Pair>, usize) {
     let c = random_circuit(41, 4, 4, 60);
     let total = 3 * c.and_count();
-    let (chunks, b) = bucket::chunk_plan(total, SMALL.chunk_triples);
-    assert!(chunks.len() >= 3, "{total} triples make {} chunks", chunks.len());
+    let plan = bucket::pool_plan(total, SMALL.pool_triples, SMALL.piece_triples);
+    assert!(plan.pools.len() >= 3, "{total} triples make {:?}", plan.pools);
+    assert!(plan.pools.iter().all(|p| p.len() == 2), "{total} triples make {:?}", plan.pools);
     let mut rng = ChaCha12Rng::seed_from_u64(42);
     let xs = (0..3).map(|_| (bits(&mut rng, 4), bits(&mut rng, 4))).collect();
-    (c, xs, b)
+    (c, xs, plan.b)
 }
 
 #[test]
-fn a_session_preprocessed_in_chunks_gives_the_plaintext_outputs() {
-    let (c, xs, b) = chunked_case();
-    let o = run_chunked(&c, &xs, 43, SMALL, None, None);
+fn a_session_preprocessed_in_pools_of_pieces_gives_the_plaintext_outputs() {
+    let (c, xs, b) = pooled_case();
+    let o = run_with_options(&c, &xs, 43, SMALL, None, None);
     let (g, e) = (o.garbler.unwrap(), o.evaluator.unwrap());
     for (k, (xa, xb)) in xs.iter().enumerate() {
         let (ea, eb) = expected(&c, xa, xb);
         assert_eq!((&g[k], &e[k]), (&ea, &eb), "instance {k}");
     }
-    // Every chunk made its own layers, equality check and coin toss.
-    let chunks = bucket::chunk_plan(3 * c.and_count(), SMALL.chunk_triples).0.len();
+    // Every piece made its own layers and equality check, every pool its own coin
+    // toss and bucketing.
+    let plan = bucket::pool_plan(3 * c.and_count(), SMALL.pool_triples, SMALL.piece_triples);
+    let (pools, pieces) = (plan.pools.len(), plan.pieces());
     let count = |name: &str| o.to_evaluator.iter().filter(|(n, _)| *n == name).count();
-    assert_eq!(count("leaky-AND tables"), chunks * b);
-    assert_eq!(count("commitment"), 2 * chunks);
-    assert_eq!(count("bucket opening"), chunks * (b - 1));
+    assert_eq!(count("leaky-AND tables"), pieces * b);
+    assert_eq!(count("commitment"), pieces + pools);
+    assert_eq!(count("bucket opening"), pools * (b - 1));
 }
 
 #[test]
-fn a_chunks_triples_share_slots_with_the_next_chunks_kos_round() {
+fn a_pieces_triples_share_slots_with_the_next_pieces_kos_round() {
     // The garbler's first round is 1 + 3B batches (the wire masks, then the first
-    // chunk's); the second chunk's batches go out in the slots of the first chunk's
-    // leaky ANDs, equality check, coin toss and bucketing.
-    let (c, xs, b) = chunked_case();
+    // piece's); the second piece's batches go out in the slots of the first piece's
+    // leaky ANDs and equality check, the third piece's in those of the second
+    // piece's, which ends the first pool: its coin toss and bucketing.
+    let (c, xs, b) = pooled_case();
     assert!(b >= 3, "the lane's 7 slots fit in a round of 3B + 2");
-    let o = run_chunked(&c, &xs, 43, SMALL, None, None);
+    let o = run_with_options(&c, &xs, 43, SMALL, None, None);
     assert!(o.garbler.is_ok() && o.evaluator.is_ok());
     let names: Vec<&str> = o.to_evaluator.iter().map(|(n, _)| *n).collect();
     let nth = |name: &str, k: usize| names.iter().enumerate().filter(|(_, n)| **n == name).nth(k).unwrap().0;
-    let second_chunk = |k: usize| nth("OT extension", 1 + 3 * b + k);
-    assert!(second_chunk(0) < nth("leaky-AND tables", 0), "the second chunk's first batch opens the stage");
-    assert!(nth("leaky-AND tables", 0) < second_chunk(1));
-    assert!(nth("bucket opening", 0) < second_chunk(3 * b - 1), "the first chunk bucketed within the round");
-    assert!(nth("bucket opening", b - 2) < nth("leaky-AND tables", b), "chunks stay in order");
+    let batch = |piece: usize, k: usize| nth("OT extension", 1 + 3 * b * piece + k);
+    assert!(batch(1, 0) < nth("leaky-AND tables", 0), "the second piece's first batch opens the stage");
+    assert!(nth("leaky-AND tables", 0) < batch(1, 1));
+    assert!(nth("leaky-AND tables", b) < batch(2, 1), "the second piece's lane beside the third's round");
+    assert!(batch(2, 0) < nth("bucket opening", 0), "the first pool bucketed after its second piece");
+    assert!(nth("bucket opening", 0) < batch(2, 3 * b - 1), "the first pool bucketed within the round");
+    assert!(nth("bucket opening", b - 2) < nth("leaky-AND tables", 2 * b), "pools stay in order");
 }
 
 #[test]
-fn cheats_in_a_later_chunk_are_caught() {
-    // The first chunk honest; in the second one: wrong leaky-AND rows (the chunk's
-    // equality check), a wrong MAC digest on a bucketing opening (its MAC check) and
-    // inconsistent OT choices in the chunk's own KOS round (its consistency check).
-    let (c, xs, b) = chunked_case();
-    let o = run_chunked(
+fn cheats_in_a_later_piece_are_caught() {
+    // The first piece honest; in the second one (the first pool's last): wrong
+    // leaky-AND rows (the piece's equality check), inconsistent OT choices in the
+    // piece's own KOS round (its consistency check); a wrong MAC digest on the second
+    // pool's first bucketing opening (its MAC check).
+    let (c, xs, b) = pooled_case();
+    let o = run_with_options(
         &c,
         &xs,
         44,
@@ -766,7 +774,7 @@ fn cheats_in_a_later_chunk_are_caught() {
     assert!(eq(&o.garbler) || eq(&o.evaluator), "{:?} / {:?}", o.garbler.err(), o.evaluator.err());
     assert!(o.garbler.is_err() && o.evaluator.is_err());
 
-    let o = run_chunked(
+    let o = run_with_options(
         &c,
         &xs,
         44,
@@ -783,8 +791,8 @@ fn cheats_in_a_later_chunk_are_caught() {
 
     // The evaluator sends its bootstrap batch, then 1 + 3B OT extension batches in the
     // first round (the wire masks, then a, b, r of each layer): the next is the second
-    // chunk's first.
-    let o = run_chunked(
+    // piece's first.
+    let o = run_with_options(
         &c,
         &xs,
         44,

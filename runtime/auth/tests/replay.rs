@@ -48,13 +48,13 @@ fn inputs(seed: u64, k: usize, n: usize) -> Vec<Vec<bool>> {
 }
 
 fn machine<'c>(role: Role, c: &'c Circuit, xs: &[Vec<bool>], seed: u64) -> Machine<'c, ChaCha12Rng> {
-    let options = Options { chunk_triples: CHUNK.with(|k| k.get()) };
+    let options = POOLS.with(|k| k.get());
     Machine::with_options(role, c, xs, options, ChaCha12Rng::seed_from_u64(seed)).expect("a valid session")
 }
 
 thread_local! {
-    /// The chunk size of this test's sessions.
-    static CHUNK: std::cell::Cell<usize> = std::cell::Cell::new(Options::default().chunk_triples);
+    /// The pool and piece sizes of this test's sessions.
+    static POOLS: std::cell::Cell<Options> = std::cell::Cell::new(Options::default());
 }
 
 /// Runs `m` fed `peer`'s recorded bytes; returns what it sent (kind, bytes) and its
@@ -136,10 +136,11 @@ fn a_circuit_without_and_gates_replays_byte_for_byte() {
 }
 
 #[test]
-fn a_session_preprocessed_in_chunks_replays_byte_for_byte() {
-    // 3 instances of about 20 AND gates in chunks of 16 triples: several rounds of
-    // KOS batches, leaky ANDs, checks and bucketing.
-    CHUNK.with(|k| k.set(16));
+fn a_session_preprocessed_in_pools_of_pieces_replays_byte_for_byte() {
+    // 3 instances of about 20 AND gates in pools of 32 triples, pieces of 16: several
+    // rounds of KOS batches, leaky ANDs and checks, and several pools' coin tosses and
+    // bucketing.
+    POOLS.with(|k| k.set(Options { pool_triples: 32, piece_triples: 16 }));
     let c = circuit(4, 60, true);
     assert!(3 * c.and_count() > 2 * 16, "{} AND gates", c.and_count());
     check_replay(&c, 3, 400);

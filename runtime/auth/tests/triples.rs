@@ -177,7 +177,7 @@ fn the_equality_check_passes_equal_digests_only() {
 }
 
 /// Full triple generation: `bucket_size(n)` leaky layers, one equality check, a coin
-/// toss, then bucketing with MAC-checked openings of `d`.
+/// toss, then bucketing by cyclic shifts with MAC-checked openings of `d`.
 fn triples(
     p: &Pair,
     rng: &mut ChaCha12Rng,
@@ -207,14 +207,16 @@ fn triples(
     let mut it = layers.into_iter();
     let (mut acc_a, mut acc_b) = it.next().unwrap();
     for (l, (ta, tb)) in it.enumerate() {
-        let perm = bucket::permutation(seed, l as u64, n);
-        let (d_a, mut open_a) = bucket::open_d(&acc_a, &ta, &perm)?;
-        let (d_b, open_b) = bucket::open_d(&acc_b, &tb, &perm)?;
+        let s = bucket::shift(seed, l as u64, n);
+        let (ta, tb) = (std::slice::from_ref(&ta), std::slice::from_ref(&tb));
+        let (d_a, mut open_a) = bucket::open_d(&acc_a, 0, ta, s)?;
+        let (d_b, open_b) = bucket::open_d(&acc_b, 0, tb, s)?;
         if let Some(k) = flip_d {
             open_a[5 + k / 8] ^= 1 << (k % 8);
         }
-        bucket::combine(&p.da, &mut acc_a, &ta, &perm, &d_a, &open_b)?;
-        bucket::combine(&p.db, &mut acc_b, &tb, &perm, &d_b, &open_a)?;
+        let opened = |pieces, mine, peer| bucket::Opened { pieces, shift: s, mine, peer };
+        bucket::combine(&p.da, &mut acc_a, 0, &[opened(ta, &d_a, &open_b)])?;
+        bucket::combine(&p.db, &mut acc_b, 0, &[opened(tb, &d_b, &open_a)])?;
     }
     Ok((acc_a, acc_b))
 }
@@ -237,74 +239,82 @@ fn a_lie_about_d_in_bucketing_is_caught() {
 }
 
 /// The bound docs/protocol.md states, `B + (B - 1) log2 L_min >= 40 + log2 C`, holds
-/// for the default plan with its real smallest chunk at every total from one triple
-/// on (sampled), and `B` is the smallest that does (one less would not).
+/// for the default plan with its real smallest pool at every total from one triple
+/// on (sampled), `B` is the smallest that does (one less would not), and no pool or
+/// piece is over its cap.
 #[test]
-fn chunk_plans_meet_the_stated_bound_with_real_chunk_sizes() {
-    let margin = |chunks: &[usize], b: usize| {
-        let l_min = *chunks.iter().min().expect("a nonzero total has a chunk") as f64;
-        b as f64 + (b as f64 - 1.0) * l_min.log2() - 40.0 - (chunks.len() as f64).log2()
+fn pool_plans_meet_the_stated_bound_with_real_pool_sizes() {
+    let margin = |pools: &[usize], b: usize| {
+        let l_min = *pools.iter().min().expect("a nonzero total has a pool") as f64;
+        b as f64 + (b as f64 - 1.0) * l_min.log2() - 40.0 - (pools.len() as f64).log2()
     };
     let mut total = 1usize;
     let mut seen = std::collections::BTreeSet::new();
-    while total <= 1 << 22 {
-        let (chunks, b) = bucket::chunk_plan(total, bucket::CHUNK_TRIPLES);
-        let made = chunks.iter().sum::<usize>();
+    while total <= 1 << 24 {
+        let plan = bucket::pool_plan(total, bucket::POOL_TRIPLES, bucket::PIECE_TRIPLES);
+        let (pools, b) = (plan.pool_sizes(), plan.b);
+        let made = plan.triples();
         assert!(
             made == total || (made.is_power_of_two() && made > total && made <= bucket::MAX_PAD),
-            "{total}: {chunks:?}"
+            "{total}: {pools:?}"
         );
-        assert!(margin(&chunks, b) >= 0.0, "{total} triples: {chunks:?} at B = {b}");
-        assert!(margin(&chunks, b - 1) < 0.0 || b == 2, "{total} triples: B = {b} is not the smallest");
+        assert!(pools.iter().all(|&p| p <= bucket::POOL_TRIPLES));
+        assert!(plan.pools.iter().flatten().all(|&p| p > 0 && p <= bucket::PIECE_TRIPLES));
+        assert!(margin(&pools, b) >= 0.0, "{total} triples: {pools:?} at B = {b}");
+        assert!(margin(&pools, b - 1) < 0.0 || b == 2, "{total} triples: B = {b} is not the smallest");
         seen.insert(b);
         total += total / 7 + 1;
     }
-    assert!(seen.contains(&4) && seen.contains(&7), "{seen:?}");
+    assert!(seen.contains(&3) && seen.contains(&4) && seen.contains(&7), "{seen:?}");
 }
 
 /// The step of the bound that is not arithmetic: with layer 0 in order and each other
-/// layer under its own uniform permutation, the probability that some bucket is made
-/// only of leaked triples is at most `t_0 prod_{j>=1} t_j / L^(B-1)` (the union bound
-/// over buckets). Checked exactly by enumerating every permutation for small `L`,
-/// `B` and leaked sets; the second half checks `prod_j t_j 2^-t_j <= 2^-B`, which
-/// turns it into `2^-B L^-(B-1)` after the equality check's `2^-t`.
+/// layer `j` rotated by its own uniform shift `s_j` (bucket `i` takes its triple
+/// `(i + s_j) mod L`), the probability that some bucket is made only of leaked triples
+/// is at most `t_0 prod_{j>=1} t_j / L^(B-1)` (the union bound over buckets). Checked
+/// exactly by enumerating every tuple of shifts and every leaked set of every layer
+/// (shifts, unlike permutations, do not make all sets of one size alike) for `B = 3`,
+/// `L <= 5` and `B = 4`, `L <= 3`; and every bucket of every shift tuple takes each
+/// leaky triple exactly once. The last part checks `prod_j t_j 2^-t_j <= 2^-B`, which
+/// turns the bound into `2^-B L^-(B-1)` after the equality check's `2^-t`.
 #[test]
 fn the_bucketing_bound_holds_exactly_on_small_cases() {
-    fn permutations(n: usize) -> Vec<Vec<usize>> {
-        if n == 0 {
-            return vec![Vec::new()];
-        }
-        let mut out = Vec::new();
-        for p in permutations(n - 1) {
-            for i in 0..n {
-                let mut q = p.clone();
-                q.insert(i, n - 1);
-                out.push(q);
-            }
-        }
-        out
+    /// Every tuple of `b - 1` shifts of `0..l`.
+    fn shift_tuples(l: usize, b: usize) -> Vec<Vec<usize>> {
+        (0..b - 1).fold(vec![Vec::new()], |acc, _| {
+            acc.into_iter().flat_map(|t| (0..l).map(move |s| [t.clone(), vec![s]].concat())).collect()
+        })
     }
-    for l in 1..=4usize {
-        let perms = permutations(l);
-        // B = 3: layers 1 and 2 permuted; leaked sets are the first t_j indices (any
-        // set of a size is the same up to relabelling under a uniform permutation).
-        for t0 in 0..=l {
-            for t1 in 0..=l {
-                for t2 in 0..=l {
-                    let mut bad = 0usize;
-                    for p1 in &perms {
-                        for p2 in &perms {
-                            if (0..l).any(|i| i < t0 && p1[i] < t1 && p2[i] < t2) {
-                                bad += 1;
-                            }
-                        }
-                    }
-                    let prob = bad as f64 / (perms.len() * perms.len()) as f64;
-                    let bound = (t0 * t1 * t2) as f64 / (l * l) as f64;
-                    assert!(prob <= bound + 1e-12, "L = {l}, t = ({t0}, {t1}, {t2}): {prob} > {bound}");
-                    let with_check = bound * 2f64.powi(-((t0 + t1 + t2) as i32));
-                    assert!(with_check <= 2f64.powi(-3) / (l * l) as f64 + 1e-15);
+    for (b, max_l) in [(3usize, 5usize), (4, 3)] {
+        for l in 1..=max_l {
+            let shifts = shift_tuples(l, b);
+            // Each bucket takes each layer's triples once: a shift is a bijection.
+            for t in &shifts {
+                for (j, &s) in t.iter().enumerate() {
+                    let mut used = vec![false; l];
+                    (0..l).for_each(|i| used[(i + s) % l] = true);
+                    assert!(used.iter().all(|&u| u), "L = {l}, layer {}", j + 1);
                 }
+            }
+            // Leaked sets as bit masks over 0..l, one per layer.
+            let sets = 1usize << l;
+            for masks in 0..sets.pow(b as u32) {
+                let t: Vec<usize> = (0..b).map(|j| (masks / sets.pow(j as u32)) % sets).collect();
+                let bad = shifts
+                    .iter()
+                    .filter(|sh| {
+                        (0..l).any(|i| {
+                            t[0] >> i & 1 == 1
+                                && sh.iter().enumerate().all(|(j, &s)| t[j + 1] >> ((i + s) % l) & 1 == 1)
+                        })
+                    })
+                    .count();
+                let prob = bad as f64 / shifts.len() as f64;
+                let sizes: Vec<u32> = t.iter().map(|m| m.count_ones()).collect();
+                let bound = sizes.iter().map(|&k| k as f64).product::<f64>() / (l as f64).powi(b as i32 - 1);
+                assert!(prob <= bound + 1e-12, "B = {b}, L = {l}, sets {t:?}: {prob} > {bound}");
+                let with_check = bound * 2f64.powi(-(sizes.iter().sum::<u32>() as i32));
+                assert!(with_check <= 2f64.powi(-(b as i32)) / (l as f64).powi(b as i32 - 1) + 1e-15);
             }
         }
     }
@@ -314,8 +324,8 @@ fn the_bucketing_bound_holds_exactly_on_small_cases() {
 }
 
 #[test]
-fn bucket_sizes_and_permutations() {
-    // B + (B - 1) log2 L >= 40 (+ log2 chunks).
+fn bucket_sizes_and_pool_plans() {
+    // B + (B - 1) log2 L >= 40 (+ log2 pools).
     assert_eq!(bucket::bucket_size(1), 40);
     assert_eq!(bucket::bucket_size(64), 7);
     assert_eq!(bucket::bucket_size(1 << 10), 5);
@@ -325,40 +335,53 @@ fn bucket_sizes_and_permutations() {
     assert_eq!(bucket::bucket_size(1 << 18), 4);
     assert_eq!(bucket::bucket_size(370_000), 4);
     assert_eq!(bucket::bucket_size(371_000), 3);
-    // Chunks: the union bound over them (40 + log2 chunks).
-    assert_eq!(bucket::bucket_size_chunked(1 << 17, 1), 4);
-    assert_eq!(bucket::bucket_size_chunked(1 << 15, 20), 4);
-    assert_eq!(bucket::bucket_size_chunked(524_288, 2), 3);
-    assert_eq!(bucket::bucket_size_chunked(524_287, 2), 4);
-    assert_eq!(bucket::bucket_size_chunked(1 << 20, 1), bucket::bucket_size(1 << 20));
-    assert_eq!(bucket::chunk_sizes(0, 16), Vec::<usize>::new());
-    assert_eq!(bucket::chunk_sizes(16, 16), vec![16]);
-    assert_eq!(bucket::chunk_sizes(35, 16), vec![12, 12, 11]);
-    assert_eq!(bucket::chunk_sizes(680_000, 1 << 17).len(), 6);
-    // The plan takes the fewest leaky triples, then the smallest chunks (down to 2^15).
-    assert_eq!(bucket::chunk_plan(640_000, 1 << 20), (vec![640_000], 3));
-    let capped = bucket::chunk_plan(640_000, 1 << 17);
-    assert_eq!((capped.0.len(), capped.1), (20, 4), "chunks of 2^15 at B = 4 under a cap of 2^17");
-    let big = bucket::chunk_plan(3 << 20, 1 << 20);
-    assert_eq!((big.0.len(), big.1), (3, 3));
-    assert_eq!(bucket::chunk_plan(6_400, bucket::CHUNK_TRIPLES), (vec![6_400], 4));
-    assert_eq!(bucket::chunk_plan(64, bucket::CHUNK_TRIPLES), (vec![64], 7));
-    // Below 64 triples the check OTs of 3 B batches per chunk outweigh the triples:
+    // Pools: the union bound over them (40 + log2 pools).
+    assert_eq!(bucket::bucket_size_pools(1 << 17, 1), 4);
+    assert_eq!(bucket::bucket_size_pools(1 << 15, 20), 4);
+    assert_eq!(bucket::bucket_size_pools(524_288, 2), 3);
+    assert_eq!(bucket::bucket_size_pools(524_287, 2), 4);
+    assert_eq!(bucket::bucket_size_pools(1 << 20, 8), 3);
+    assert_eq!(bucket::bucket_size_pools(1 << 20, 9), 4);
+    assert_eq!(bucket::bucket_size_pools(1 << 20, 1), bucket::bucket_size(1 << 20));
+    assert_eq!(bucket::split_evenly(0, 16), Vec::<usize>::new());
+    assert_eq!(bucket::split_evenly(16, 16), vec![16]);
+    assert_eq!(bucket::split_evenly(35, 16), vec![12, 12, 11]);
+    assert_eq!(bucket::split_evenly(680_000, 1 << 17).len(), 6);
+    let plan = |total| bucket::pool_plan(total, bucket::POOL_TRIPLES, bucket::PIECE_TRIPLES);
+    // AES-128 x 100: one pool at B = 3 in 20 pieces of 32,000 (two pools would need
+    // B = 4).
+    let aes100 = plan(640_000);
+    assert_eq!((aes100.pool_sizes(), aes100.b), (vec![640_000], 3));
+    assert_eq!(aes100.pools[0], vec![32_000; 20]);
+    // Under a cap of 2^17 the same session takes pools of one piece at B = 4.
+    let capped = bucket::pool_plan(640_000, 1 << 17, bucket::PIECE_TRIPLES);
+    assert_eq!((capped.pools.len(), capped.pieces(), capped.b), (20, 20, 4));
+    // Below 370,728 triples B = 3 is out of reach: the smallest pools (one piece each)
+    // at the same B, as before pools.
+    let below = plan(300_000);
+    assert_eq!((below.pools.len(), below.pieces(), below.b), (10, 10, 4));
+    // Eight full pools still at B = 3, more take B = 4 (in pools of one piece).
+    assert_eq!((plan(8 << 20).pools.len(), plan(8 << 20).b), (8, 3));
+    assert_eq!(plan((8 << 20) + 8).b, 4);
+    assert_eq!((plan(3 << 20).pools.len(), plan(3 << 20).b), (3, 3));
+    // One AES-128 and the auction's 64 AND gates: as before.
+    assert_eq!(plan(6_400), bucket::PoolPlan { pools: vec![vec![6_400]], b: 4 });
+    assert_eq!(plan(64), bucket::PoolPlan { pools: vec![vec![64]], b: 7 });
+    // Below 64 triples the check OTs of 3 B batches per piece outweigh the triples:
     // padded to 64 at B = 7 (7 x (64 + 256) OTs per batch kind) rather than one
     // triple at B = 40 (40 x 257).
-    assert_eq!(bucket::chunk_plan(1, bucket::CHUNK_TRIPLES), (vec![64], 7));
-    assert_eq!(bucket::chunk_plan(40, bucket::CHUNK_TRIPLES), (vec![64], 7));
-    assert_eq!(bucket::chunk_plan(63, bucket::CHUNK_TRIPLES), (vec![63], 7));
-    assert_eq!(bucket::chunk_plan(65, bucket::CHUNK_TRIPLES), (vec![65], 7));
-    assert_eq!(bucket::chunk_plan(0, bucket::CHUNK_TRIPLES).0, Vec::<usize>::new());
-    assert_eq!(bucket::chunk_plan(35, 16), (vec![12, 12, 11], bucket::bucket_size_chunked(11, 3)));
+    assert_eq!(plan(1), bucket::PoolPlan { pools: vec![vec![64]], b: 7 });
+    assert_eq!(plan(40), bucket::PoolPlan { pools: vec![vec![64]], b: 7 });
+    assert_eq!(plan(63), bucket::PoolPlan { pools: vec![vec![63]], b: 7 });
+    assert_eq!(plan(65), bucket::PoolPlan { pools: vec![vec![65]], b: 7 });
+    assert!(plan(0).pools.is_empty());
+    // Small caps (as tests use): pools of at most 32 in pieces of at most 16.
+    let small = bucket::pool_plan(90, 32, 16);
+    assert_eq!(small.pools, vec![vec![15, 15], vec![15, 15], vec![15, 15]]);
+    assert_eq!(small.b, bucket::bucket_size_pools(30, 3));
     let seed = Block::from(99u128);
-    let p = bucket::permutation(seed, 0, 1000);
-    let mut sorted = p.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
-    assert_eq!(p, bucket::permutation(seed, 0, 1000));
-    assert_ne!(p, bucket::permutation(seed, 1, 1000));
+    assert!(bucket::shift(seed, 0, 1000) < 1000);
+    assert_eq!(bucket::shift(seed, 0, 1000), bucket::shift(seed, 0, 1000));
 }
 
 #[test]

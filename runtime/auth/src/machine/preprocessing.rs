@@ -1,7 +1,8 @@
 //! The preprocessing's pipeline after the KOS sessions are set up: authenticated bits
-//! by KOS batches both ways at once ([`Round`]), and the triples of each chunk (leaky
-//! ANDs, equality check, coin toss, bucketing: [`Lane`]), the triples of chunk `c` in
-//! the same slots as the KOS round of chunk `c + 1`.
+//! by KOS batches both ways at once ([`Round`]), and the triples of each piece (leaky
+//! ANDs and equality check; for a piece that ends its pool, then the pool's coin toss
+//! and bucketing: [`Lane`]), the triples of piece `c` in the same slots as the KOS
+//! round of piece `c + 1`.
 //!
 //! A *slot* is one exchange ([`Machine::exchange_each`]: the garbler's half first, the
 //! evaluator's once the garbler's is in), its half the messages of the KOS round and
@@ -15,26 +16,36 @@
 //! While a party waits for the peer's half of a slot it does what needs nothing more
 //! of the peer's ([`Machine::meanwhile`]): it extends its own batch of the next slot,
 //! extends the peer's batches it has challenged, and checks and combines a finished
-//! lane's bucketing. The messages are the same;
+//! pool's bucketing. The messages are the same;
 //! the garbler, whose work between the evaluator's half and its own next half is on
 //! every slot's critical path, does less of it there.
 //!
-//! A *stage* is the KOS round of one chunk next to the lane of the chunk before; it
+//! A *stage* is the KOS round of one piece next to the lane of the piece before; it
 //! ends when both have; the first stage is the first round (the wire masks and the
-//! first chunk) alone, the last the last chunk's lane alone.
+//! first piece) alone, the last the last piece's lane alone.
+//!
+//! *Pools* ([`crate::bucket`]): consecutive pieces bucketed together. When a piece's
+//! equality check passes, its layer 0 is appended to the kept triples (the pool's
+//! output positions) and its layers `1..B` to the pool's ([`Making`]'s `pool`); the
+//! lane of a piece that does not end its pool ends there. The lane of a piece that
+//! ends its pool goes on with the pool's coin toss, one shift per layer from it, the
+//! `d` openings of every layer against the pool's layer 0 and, once the peer's are
+//! in, their checks and the fold ([`bucket::combine`]).
 //!
 //! Invariants: each check comes before anything that depends on it, exactly as in the
 //! protocol run one step after another: a KOS batch's keys are released only by its
 //! checked proof, a challenge is drawn only once its batch is in; the evaluator sends
 //! its equality digest only once the garbler's commitment is in, the garbler opens it
-//! only after its check, each party reveals its coin only after its own equality check
-//! and after the garbler's coin commitment is in, the bucketing permutations come from
-//! the coin toss after the chunk's leaky triples were fixed and checked, and a chunk's
-//! triples are kept only after the peer's bucketing openings passed (no message
-//! depends on them; every chunk is settled before the preprocessing ends). Chunk `c + 1`'s
-//! leaky triples are made in a later stage, after chunk `c`'s coin toss, with their own
-//! equality check and coin toss. Memory: one chunk's leaky layers and the next chunk's
-//! KOS batches at a time, besides what is kept.
+//! only after its check; each party reveals its coin only after its own equality checks
+//! of every piece of the pool (pieces run in order: a pool's earlier pieces were checked
+//! in earlier stages) and after the garbler's coin commitment is in; the shifts come
+//! from the coin toss after every leaky triple of the pool was fixed and checked; and a
+//! pool's output triples are final only after the peer's bucketing openings passed (no
+//! message depends on them; every pool is settled before the preprocessing ends). The
+//! next pool's leaky triples are made in later stages, after this pool's coin toss,
+//! with their own checks and coin toss. Memory: the current pool's leaky layers `1..B`
+//! (its layer 0 already in place among the kept triples), one piece's leaky-AND
+//! buffers and the next piece's KOS batches at a time, besides what is kept.
 
 use std::collections::VecDeque;
 
@@ -42,7 +53,7 @@ use mpc_crypto::Block;
 use mpc_ot::kos;
 use rand_core::{CryptoRng, RngCore};
 
-use super::{internal, making, ot, seed, Machine, Stage, COIN, EQUAL};
+use super::{internal, making, ot, seed, Machine, Piece, Stage, COIN, EQUAL};
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
 use crate::feq;
@@ -58,12 +69,12 @@ use crate::Role;
 /// the peer's batch `k - 1` and its proof for its own batch `k - 2` (whichever exist),
 /// so that between two slots both parties have the same work: one batch of each kind.
 /// Batch `i` of both directions makes share vector `i`: the wire masks first (first
-/// round), then `a, b, r` of each leaky-AND layer of the chunk.
+/// round), then `a, b, r` of each leaky-AND layer of the piece.
 pub(super) struct Round {
     /// Whether the first batch is the wire masks (the first round).
     masks: bool,
-    /// Triples of the chunk whose layers follow (0: none).
-    chunk: usize,
+    /// The piece whose layers follow, if any.
+    piece: Option<Piece>,
     /// OTs per batch (the same both ways).
     sizes: Vec<usize>,
     /// The slot to exchange next (`0..sizes.len() + 2`).
@@ -101,14 +112,14 @@ struct Ahead {
 }
 
 impl Round {
-    fn new(masks: Option<usize>, chunk: usize, layers: usize) -> Box<Round> {
+    fn new(masks: Option<usize>, piece: Option<Piece>, layers: usize) -> Box<Round> {
         let mut sizes: Vec<usize> = masks.into_iter().collect();
-        if chunk > 0 {
-            sizes.extend(core::iter::repeat_n(chunk, 3 * layers));
+        if let Some(p) = piece {
+            sizes.extend(core::iter::repeat_n(p.n, 3 * layers));
         }
         Box::new(Round {
             masks: masks.is_some(),
-            chunk,
+            piece,
             slot: 0,
             challenged: VecDeque::new(),
             proved: VecDeque::new(),
@@ -144,24 +155,28 @@ impl Round {
 }
 
 /// The round's authenticated bits once done: the wire masks (first round) and the
-/// chunk's share vectors.
+/// piece's share vectors.
 struct Authenticated {
     masks: Option<AuthShares>,
-    chunk: usize,
+    piece: Option<Piece>,
     parts: Vec<AuthShares>,
 }
 
-/// The triples of one chunk in slots (G garbler, E evaluator; `t` the lane's slot):
+/// The triples of one piece in slots (G garbler, E evaluator; `t` the lane's slot):
 ///
 /// ```text
 /// t  G sends                           E sends
 /// 0  LeakyTables x B                   LeakyTables x B
 /// 1  LeakyBits x B                     LeakyBits x B
 /// 2  Commitment (equality)             Value (its digest)
+/// 3  Opening (equality)                                       (the lane ends here,
+///                                                             or if the piece ends
+///                                                             its pool:)
 /// 3  Opening (equality), Commitment (coin)
 /// 4                                    Value (its coin)
 /// 5  Opening (coin)
-/// 6  BucketOpening x (B - 1)           BucketOpening x (B - 1)
+/// 6  BucketOpening x (B - 1)           BucketOpening x (B - 1)  (L bits each: the
+///                                                               whole pool's)
 /// ```
 ///
 /// (The garbler holds the coin toss's seed from slot 4 on but opens its `d`s with the
@@ -170,8 +185,10 @@ struct Authenticated {
 /// For a lane alone these are the messages of the protocol run one step after
 /// another, in the same order.
 pub(super) struct Lane {
-    /// Triples of the chunk.
+    /// Triples of the piece.
     n: usize,
+    /// Whether the piece ends its pool.
+    ends_pool: bool,
     state: LaneState,
     /// My half of the next slot, and the peer's.
     out: Vec<Message>,
@@ -192,29 +209,29 @@ enum LaneState {
         digest: [u8; 32],
         layers: Vec<Triples>,
     },
+    /// Garbler: equality opened in this slot; the piece does not end its pool.
+    GbOpened,
     /// Garbler: equality opened and coin committed in this slot.
     GbCoin {
         mine: [u8; 32],
         state: feq::Committed,
-        layers: Vec<Triples>,
     },
     /// Garbler: the evaluator's coin comes.
     GbCoinValue {
         mine: [u8; 32],
         state: feq::Committed,
-        layers: Vec<Triples>,
     },
     /// Garbler: its coin opened in this slot.
     GbSeed {
         seed: Block,
-        layers: Vec<Triples>,
     },
     /// Evaluator: its digest sent, the garbler's commitment comes.
     EvEqual {
         digest: [u8; 32],
         layers: Vec<Triples>,
     },
-    /// Evaluator: the garbler's opening and coin commitment come.
+    /// Evaluator: the garbler's opening (and coin commitment, if the piece ends its
+    /// pool) come.
     EvEqualOpen {
         digest: [u8; 32],
         com: [u8; 32],
@@ -224,13 +241,11 @@ enum LaneState {
     EvCoin {
         mine: [u8; 32],
         com: [u8; 32],
-        layers: Vec<Triples>,
     },
     /// Evaluator: the garbler's coin opening comes.
     EvCoinOpen {
         mine: [u8; 32],
         com: [u8; 32],
-        layers: Vec<Triples>,
     },
     /// Either: the bucketing openings exchanged in this slot.
     Combine {
@@ -239,12 +254,24 @@ enum LaneState {
     Moving,
 }
 
-/// A chunk's layers being bucketed: `d` of every layer but the first against the
-/// first's `b`, opened.
+/// What became of a lane after the peer's half of a slot.
+enum LaneEnd {
+    /// It goes on.
+    Going,
+    /// It ended (a piece that does not end its pool: checked, kept in the pool).
+    Done,
+    /// Its pool's layers and the peer's bucketing openings, to check and combine.
+    Bucketed(Box<(Buckets, Vec<Vec<u8>>)>),
+}
+
+/// A pool's layers being bucketed: the pool is the kept triples `at .. at + n` (its
+/// layer 0), `d` of every other layer (as its pieces) against them, opened.
 struct Buckets {
-    acc: Triples,
-    rest: Vec<Triples>,
-    opened: Vec<(Vec<usize>, Vec<bool>)>,
+    at: usize,
+    n: usize,
+    rest: Vec<Vec<Triples>>,
+    /// Per layer of `rest`: its shift and my bits of `d`.
+    opened: Vec<(usize, Vec<bool>)>,
 }
 
 /// The pipeline in one stage.
@@ -259,18 +286,18 @@ pub(super) struct Pipeline {
     want: usize,
     /// The peer's messages of the slot in progress.
     peer: Vec<Message>,
-    /// A finished lane's layers and the peer's bucketing openings, to check and
+    /// A finished pool's layers and the peer's bucketing openings, to check and
     /// combine while this party waits (see [`Machine::meanwhile`]).
-    unbucketed: Option<(Buckets, Vec<Vec<u8>>)>,
+    unbucketed: Option<Box<(Buckets, Vec<Vec<u8>>)>>,
 }
 
 impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// Both KOS sessions exist: the first stage, the first round of batches (the wire
-    /// masks and the first chunk's layers).
+    /// masks and the first piece's layers).
     pub(super) fn first_round(&mut self) -> Result<Stage> {
         let m = making(&mut self.pre)?;
-        let chunk = m.chunks.pop_front().unwrap_or(0);
-        let round = Round::new(Some(m.plan.n_masks), chunk, m.plan.b_size);
+        let piece = m.pieces.pop_front();
+        let round = Round::new(Some(m.plan.n_masks), piece, m.plan.b_size);
         self.slot(Box::new(Pipeline {
             kos: Some(round),
             lane: None,
@@ -335,23 +362,24 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         }
         if let Some(mut lane) = p.lane.take() {
             match self.lane_take(&mut lane, lane_part)? {
-                Some(bucketed) => {
+                LaneEnd::Bucketed(bucketed) => {
                     self.settle(p)?;
                     p.unbucketed = Some(bucketed);
                 }
-                None => p.lane = Some(lane),
+                LaneEnd::Done => {}
+                LaneEnd::Going => p.lane = Some(lane),
             }
         }
         Ok(())
     }
 
-    /// A finished lane's bucketing, if one waits: the peer's openings checked, the
-    /// layers combined and the chunk's triples kept.
+    /// A finished pool's bucketing, if one waits: the peer's openings checked and the
+    /// layers folded into the pool's output triples.
     fn settle(&mut self, p: &mut Pipeline) -> Result<()> {
-        if let Some((buckets, peer)) = p.unbucketed.take() {
-            let delta = making(&mut self.pre)?.delta.clone();
-            let triples = combine(&delta, buckets, peer)?;
-            self.chunk_done(triples)?;
+        if let Some(bucketed) = p.unbucketed.take() {
+            let (buckets, peer) = *bucketed;
+            let m = making(&mut self.pre)?;
+            combine(&m.delta, &mut m.triples, buckets, peer)?;
         }
         Ok(())
     }
@@ -392,7 +420,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// finished lane's bucketing ([`Machine::settle`]), the peer's batches challenged
     /// in the last slot extended (in order; a batch still taken when its proof comes is
     /// extended then), and my batch of the next slot extended ahead, if the round has
-    /// one. None moves a check before what it guards: no message depends on a chunk's
+    /// one. None moves a check before what it guards: no message depends on a pool's
     /// triples (they are settled before the preprocessing ends), a batch's challenge
     /// is drawn once it is in and its keys come only from its checked proof, and my
     /// batch takes nothing from the peer (my random bits under my receiver session,
@@ -464,21 +492,21 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// Both halves of a stage are done: keep the wire masks (first round), and start
-    /// the next stage: the done round's chunk's lane (its leaky-AND tables) next to the
-    /// next chunk's KOS round; or end the preprocessing.
+    /// the next stage: the done round's piece's lane (its leaky-AND tables) next to the
+    /// next piece's KOS round; or end the preprocessing.
     fn stage_end(&mut self, mut p: Box<Pipeline>) -> Result<Stage> {
         let mut lane = None;
-        if let Some(Authenticated { masks, chunk, parts }) = p.bits.take() {
+        if let Some(Authenticated { masks, piece, parts }) = p.bits.take() {
             if let Some(masks) = masks {
                 making(&mut self.pre)?.masks = masks;
                 self.phase(phase::AUTHENTICATED_BITS);
             }
-            if chunk > 0 {
-                lane = Some(self.lane(chunk, parts)?);
+            if let Some(piece) = piece {
+                lane = Some(self.lane(piece, parts)?);
             }
         }
         let m = making(&mut self.pre)?;
-        let kos = m.chunks.pop_front().map(|n| Round::new(None, n, m.plan.b_size));
+        let kos = m.pieces.pop_front().map(|piece| Round::new(None, Some(piece), m.plan.b_size));
         if kos.is_none() && lane.is_none() {
             self.settle(&mut p)?;
             return self.preprocessed();
@@ -488,9 +516,10 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         self.slot(p)
     }
 
-    /// A chunk's lane: its layers of authenticated bits and their leaky-AND tables
+    /// A piece's lane: its layers of authenticated bits and their leaky-AND tables
     /// (the layers are independent: all their tables in one slot, then all bits).
-    fn lane(&mut self, n: usize, parts: Vec<AuthShares>) -> Result<Box<Lane>> {
+    fn lane(&mut self, piece: Piece, parts: Vec<AuthShares>) -> Result<Box<Lane>> {
+        let Piece { n, ends_pool } = piece;
         let role = self.role;
         let m = making(&mut self.pre)?;
         let mut layers = Vec::with_capacity(m.plan.b_size);
@@ -509,14 +538,15 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
             .collect::<Result<Vec<_>>>()?;
         let expects = vec![Expect::LeakyTables { n }; layers.len()];
-        Ok(Box::new(Lane { n, state: LaneState::Tables { layers }, out, expects }))
+        Ok(Box::new(Lane { n, ends_pool, state: LaneState::Tables { layers }, out, expects }))
     }
 
     /// The peer's half of a lane slot (see [`Lane`]): the lane moved on, my half of
-    /// its next slot made; at the end, the chunk's layers and the peer's bucketing
-    /// openings (checked and combined by [`Machine::settle`]).
-    fn lane_take(&mut self, lane: &mut Lane, peer: Vec<Message>) -> Result<Option<(Buckets, Vec<Vec<u8>>)>> {
-        let (role, n) = (self.role, lane.n);
+    /// its next slot made; or it ended: a piece within its pool once checked, a piece
+    /// that ends its pool with the pool's layers and the peer's bucketing openings
+    /// (checked and combined by [`Machine::settle`]).
+    fn lane_take(&mut self, lane: &mut Lane, peer: Vec<Message>) -> Result<LaneEnd> {
+        let (role, n, ends_pool) = (self.role, lane.n, lane.ends_pool);
         let delta = making(&mut self.pre)?.delta.clone();
         let state = std::mem::replace(&mut lane.state, LaneState::Moving);
         let mut peer = peer.into_iter();
@@ -564,63 +594,74 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
                 if theirs != digest {
                     return Err(AuthError::Equality { what: EQUAL });
                 }
-                // The coin toss that picks the bucketing permutations (the garbler
-                // commits first), only after the check.
-                let mut mine = [0u8; 32];
-                self.rng.fill_bytes(&mut mine);
-                let (coin, com) = feq::commit(&mut self.rng, COIN, mine);
-                let out = vec![Message::Opening(state.opening()), Message::Commitment(com)];
-                (LaneState::GbCoin { mine, state: coin, layers }, out, Vec::new())
+                self.piece_checked(layers)?;
+                let opening = Message::Opening(state.opening());
+                if ends_pool {
+                    // The coin toss that picks the pool's shifts (the garbler commits
+                    // first), only after the checks of all the pool's pieces.
+                    let mut mine = [0u8; 32];
+                    self.rng.fill_bytes(&mut mine);
+                    let (coin, com) = feq::commit(&mut self.rng, COIN, mine);
+                    let out = vec![opening, Message::Commitment(com)];
+                    (LaneState::GbCoin { mine, state: coin }, out, Vec::new())
+                } else {
+                    (LaneState::GbOpened, vec![opening], Vec::new())
+                }
             }
-            (LaneState::GbCoin { mine, state, layers }, _) => (
-                LaneState::GbCoinValue { mine, state, layers },
-                Vec::new(),
-                vec![Expect::Value { what: COIN }],
-            ),
-            (LaneState::GbCoinValue { mine, state, layers }, _) => {
+            (LaneState::GbOpened, _) => return Ok(LaneEnd::Done),
+            (LaneState::GbCoin { mine, state }, _) => {
+                (LaneState::GbCoinValue { mine, state }, Vec::new(), vec![Expect::Value { what: COIN }])
+            }
+            (LaneState::GbCoinValue { mine, state }, _) => {
                 let Some(Message::Value(theirs)) = peer.next() else { return Err(internal("no coin")) };
                 let seed = seed(&mine, &theirs);
-                (LaneState::GbSeed { seed, layers }, vec![Message::Opening(state.opening())], Vec::new())
+                (LaneState::GbSeed { seed }, vec![Message::Opening(state.opening())], Vec::new())
             }
-            (LaneState::GbSeed { seed, layers }, _) => {
-                let (buckets, out) = open_buckets(seed, n, layers)?;
-                let expects = vec![Expect::BucketOpening { bits: n }; buckets.rest.len()];
+            (LaneState::GbSeed { seed }, _) => {
+                let (buckets, out) = self.open_buckets(seed)?;
+                let expects = vec![Expect::BucketOpening { bits: buckets.n }; buckets.rest.len()];
                 (LaneState::Combine { buckets }, out, expects)
             }
             (LaneState::Combine { buckets }, _) => {
                 let peer = peer.map(bucket_opening).collect::<Result<Vec<_>>>()?;
-                return Ok(Some((buckets, peer)));
+                return Ok(LaneEnd::Bucketed(Box::new((buckets, peer))));
             }
             (LaneState::EvEqual { digest, layers }, _) => {
                 let Some(Message::Commitment(com)) = peer.next() else {
                     return Err(internal("no commitment"));
                 };
-                let expects = vec![Expect::Opening { what: EQUAL }, Expect::Commitment { what: COIN }];
+                let mut expects = vec![Expect::Opening { what: EQUAL }];
+                if ends_pool {
+                    expects.push(Expect::Commitment { what: COIN });
+                }
                 (LaneState::EvEqualOpen { digest, com, layers }, Vec::new(), expects)
             }
             (LaneState::EvEqualOpen { digest, com, layers }, _) => {
-                let (Some(Message::Opening(o)), Some(Message::Commitment(coin))) = (peer.next(), peer.next())
-                else {
-                    return Err(internal("no opening and coin commitment"));
-                };
+                let Some(Message::Opening(o)) = peer.next() else { return Err(internal("no opening")) };
                 if feq::verify_opening(EQUAL, &com, &o)? != digest {
                     return Err(AuthError::Equality { what: EQUAL });
                 }
-                // My coin only after the check (and the garbler's commitment).
+                self.piece_checked(layers)?;
+                if !ends_pool {
+                    return Ok(LaneEnd::Done);
+                }
+                let Some(Message::Commitment(coin)) = peer.next() else {
+                    return Err(internal("no coin commitment"));
+                };
+                // My coin only after my checks of the pool's pieces (and the garbler's
+                // commitment).
                 let mut mine = [0u8; 32];
                 self.rng.fill_bytes(&mut mine);
-                (LaneState::EvCoin { mine, com: coin, layers }, vec![Message::Value(mine)], Vec::new())
+                (LaneState::EvCoin { mine, com: coin }, vec![Message::Value(mine)], Vec::new())
             }
-            (LaneState::EvCoin { mine, com, layers }, _) => (
-                LaneState::EvCoinOpen { mine, com, layers },
-                Vec::new(),
-                vec![Expect::Opening { what: COIN }],
-            ),
-            (LaneState::EvCoinOpen { mine, com, layers }, _) => {
+            (LaneState::EvCoin { mine, com }, _) => {
+                (LaneState::EvCoinOpen { mine, com }, Vec::new(), vec![Expect::Opening { what: COIN }])
+            }
+            (LaneState::EvCoinOpen { mine, com }, _) => {
                 let Some(Message::Opening(o)) = peer.next() else { return Err(internal("no coin opening")) };
                 let theirs = feq::verify_opening(COIN, &com, &o)?;
-                let (buckets, out) = open_buckets(seed(&mine, &theirs), n, layers)?;
-                let expects = vec![Expect::BucketOpening { bits: n }; buckets.rest.len()];
+                let (buckets, out) = self.open_buckets(seed(&mine, &theirs))?;
+                let expects = vec![Expect::BucketOpening { bits: buckets.n }; buckets.rest.len()];
                 (LaneState::Combine { buckets }, out, expects)
             }
             (LaneState::Moving, _) => return Err(internal("a lane moved out")),
@@ -628,22 +669,56 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         lane.state = next;
         lane.out = out;
         lane.expects = expects;
-        Ok(None)
+        Ok(LaneEnd::Going)
     }
 
-    /// A chunk's triples are bucketed: keep them after the earlier chunks'.
-    fn chunk_done(&mut self, triples: Triples) -> Result<()> {
+    /// A piece's leaky triples passed its equality check: its layer 0 goes to the kept
+    /// triples (the pool's output positions; moved, not copied, for a session of one
+    /// piece), its other layers to the pool.
+    fn piece_checked(&mut self, layers: Vec<Triples>) -> Result<()> {
         let m = making(&mut self.pre)?;
-        if m.triples.is_empty() {
-            if m.plan.chunks.len() == 1 {
-                // The only chunk: moved, not copied.
-                m.triples = triples;
-                return Ok(());
-            }
-            m.triples.reserve(m.plan.chunks.iter().sum());
+        if layers.len() != m.plan.b_size {
+            return Err(internal("a piece of another number of layers"));
         }
-        m.triples.append(triples);
+        let mut layers = layers.into_iter();
+        let first = layers.next().ok_or_else(|| internal("a piece without layers"))?;
+        if m.triples.is_empty() && m.plan.pools.iter().map(Vec::len).sum::<usize>() == 1 {
+            m.triples = first;
+        } else {
+            if m.triples.is_empty() {
+                m.triples.reserve(m.plan.pools.iter().flatten().sum());
+            }
+            m.triples.append(first);
+        }
+        m.pool.resize_with(m.plan.b_size - 1, Vec::new);
+        for (pool, layer) in m.pool.iter_mut().zip(layers) {
+            pool.push(layer);
+        }
         Ok(())
+    }
+
+    /// The bucketing of the pool that ends here, with the coin toss's `seed`: a shift
+    /// per layer `1..B`, `d` of each such layer against the pool's layer 0 (the kept
+    /// triples from `pool_at`, which combining leaves as they are in `b`); the
+    /// openings. The next pool starts after this one.
+    fn open_buckets(&mut self, seed: Block) -> Result<(Buckets, Vec<Message>)> {
+        let m = making(&mut self.pre)?;
+        let rest = std::mem::take(&mut m.pool);
+        let at = m.pool_at;
+        let n = m.triples.len() - at;
+        m.pool_at = m.triples.len();
+        if rest.len() + 1 != m.plan.b_size || n == 0 {
+            return Err(internal("a pool of another shape"));
+        }
+        let mut opened = Vec::with_capacity(rest.len());
+        let mut msgs = Vec::with_capacity(rest.len());
+        for (l, layer) in rest.iter().enumerate() {
+            let s = bucket::shift(seed, l as u64, n);
+            let (d, opening) = bucket::open_d(&m.triples, at, layer, s)?;
+            opened.push((s, d));
+            msgs.push(Message::BucketOpening(opening));
+        }
+        Ok((Buckets { at, n, rest, opened }, msgs))
     }
 }
 
@@ -654,45 +729,34 @@ fn theirs_session(m: &mut super::Making) -> Result<&mut kos::Sender> {
 
 /// A done round's authenticated bits: batch `i` of both directions is share vector `i`.
 fn authenticated(round: Round) -> Result<Authenticated> {
-    let Round { masks, chunk, macs, keys, .. } = round;
+    let Round { masks, piece, macs, keys, .. } = round;
     if macs.len() != keys.len() {
         return Err(internal("a round of KOS batches out of step"));
     }
     let mut parts = macs.into_iter().zip(keys).map(|((bits, macs), keys)| AuthShares { bits, macs, keys });
     let masks = if masks { parts.next() } else { None };
-    Ok(Authenticated { masks, chunk, parts: parts.collect() })
+    Ok(Authenticated { masks, piece, parts: parts.collect() })
 }
 
-/// Bucketing of a chunk's layers with the coin toss's `seed`: `d` of every layer but
-/// the first against the first's `b` (which combining leaves as it is); the openings.
-fn open_buckets(seed: Block, n: usize, layers: Vec<Triples>) -> Result<(Buckets, Vec<Message>)> {
-    let mut it = layers.into_iter();
-    let Some(acc) = it.next() else {
-        return Err(AuthError::InvalidArgument(format!("no leaky-AND layers for {n} triples")));
-    };
-    let rest: Vec<Triples> = it.collect();
-    let mut opened = Vec::with_capacity(rest.len());
-    let mut msgs = Vec::with_capacity(rest.len());
-    for (l, layer) in rest.iter().enumerate() {
-        let perm = bucket::permutation(seed, l as u64, n);
-        let (d, opening) = bucket::open_d(&acc, layer, &perm)?;
-        opened.push((perm, d));
-        msgs.push(Message::BucketOpening(opening));
-    }
-    Ok((Buckets { acc, rest, opened }, msgs))
-}
-
-/// The layers folded into the first, each checked against the peer's opening of `d`
-/// and dropped once folded in.
-fn combine(delta: &mpc_crypto::Delta, buckets: Buckets, peer: Vec<Vec<u8>>) -> Result<Triples> {
-    let Buckets { mut acc, rest, opened } = buckets;
-    if peer.len() != rest.len() {
+/// The pool's other layers folded into its output triples (`triples` from `at`), after
+/// the checks of the peer's openings of `d`; then dropped.
+fn combine(
+    delta: &mpc_crypto::Delta,
+    triples: &mut Triples,
+    buckets: Buckets,
+    peer: Vec<Vec<u8>>,
+) -> Result<()> {
+    let Buckets { at, rest, opened, .. } = buckets;
+    if peer.len() != rest.len() || opened.len() != rest.len() {
         return Err(internal("bucketing openings out of step"));
     }
-    for ((layer, (perm, d)), p) in rest.into_iter().zip(opened).zip(peer) {
-        bucket::combine(delta, &mut acc, &layer, &perm, &d, &p)?;
-    }
-    Ok(acc)
+    let layers: Vec<bucket::Opened<'_>> = rest
+        .iter()
+        .zip(&opened)
+        .zip(&peer)
+        .map(|((pieces, (shift, mine)), peer)| bucket::Opened { pieces, shift: *shift, mine, peer })
+        .collect();
+    bucket::combine(delta, triples, at, &layers)
 }
 
 fn bucket_opening(msg: Message) -> Result<Vec<u8>> {
