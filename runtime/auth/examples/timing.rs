@@ -1,7 +1,7 @@
 //! Wall-clock time and bytes of authenticated-garbling runs of a Bristol circuit,
 //! both parties in threads of this process over an in-memory channel:
 //! `cargo run --release -p mpc-auth --example timing -- FILE [RUNS] [--instances K]
-//! [--pool N] [--piece N]`.
+//! [--pool N] [--piece N] [--tcp]`.
 //!
 //! Each run is one session of K instances (default 1: one-shot) with one
 //! preprocessing; prints the median over RUNS (default 5) of the session's wall time
@@ -11,29 +11,51 @@
 //! `--pool N` caps the triples bucketed together (`Options::pool_triples`, default
 //! `bucket::POOL_TRIPLES`) and `--piece N` those made in one piece
 //! (`Options::piece_triples`, default `bucket::PIECE_TRIPLES`), to compare bucketing
-//! plans (the plan is printed).
+//! plans (the plan is printed). `--tcp` runs each session over loopback TCP instead
+//! of the in-memory channel.
 
 use std::time::Instant;
 
 use mpc_auth::machine::{Machine, Options};
 use mpc_auth::protocol::{self, ChannelLink, Phase};
 use mpc_auth::{bucket, Role};
-use mpc_net::{Channel, MemoryChannel};
+use mpc_net::{Channel, MemoryChannel, TcpChannel, TcpListenerChannel};
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 
-const USAGE: &str = "usage: timing FILE [RUNS] [--instances K] [--pool N] [--piece N]";
+const USAGE: &str = "usage: timing FILE [RUNS] [--instances K] [--pool N] [--piece N] [--tcp]";
+
+/// A link of either transport.
+type Link = ChannelLink<Box<dyn Channel>>;
+
+/// Both ends of a fresh channel: in memory, or over loopback TCP.
+fn pair(tcp: bool) -> Result<(Link, Link), Box<dyn std::error::Error>> {
+    if !tcp {
+        let (a, b) = MemoryChannel::pair();
+        return Ok((ChannelLink(Box::new(a)), ChannelLink(Box::new(b))));
+    }
+    let timeout = std::time::Duration::from_secs(60);
+    let listener = TcpListenerChannel::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let client = std::thread::spawn(move || TcpChannel::connect(&addr, timeout));
+    let a = listener.accept(timeout)?;
+    let b = client.join().map_err(|_| "connect thread panicked")??;
+    Ok((ChannelLink(Box::new(a)), ChannelLink(Box::new(b))))
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut positional = Vec::new();
     let mut instances = 1usize;
     let mut options = Options::default();
+    let mut tcp = false;
     while let Some(a) = args.next() {
         if a == "--instances" {
             instances = args.next().ok_or(USAGE)?.parse()?;
         } else if a == "--pool" {
             options.pool_triples = args.next().ok_or(USAGE)?.parse()?;
+        } else if a == "--tcp" {
+            tcp = true;
         } else if a == "--piece" {
             options.piece_triples = args.next().ok_or(USAGE)?.parse()?;
         } else {
@@ -63,18 +85,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut times = Vec::new();
     let mut bytes = (0, 0);
     for run in 0..runs {
-        let (ca, cb) = MemoryChannel::pair();
+        let (mut link, mut link_b) = pair(tcp)?;
         let c = circuit.clone();
         let start = Instant::now();
         let xb = vec![vec![true; wb]; instances];
         let eval = std::thread::spawn(move || {
             let mut rng = ChaCha12Rng::seed_from_u64(run as u64 + 100);
-            let mut link = ChannelLink(cb);
-            let out = session(Role::Evaluator, &c, &xb, options, &mut link, &mut rng);
-            (out, link.0.bytes_sent())
+            let out = session(Role::Evaluator, &c, &xb, options, &mut link_b, &mut rng);
+            (out, link_b.0.bytes_sent())
         });
         let mut rng = ChaCha12Rng::seed_from_u64(run as u64);
-        let mut link = ChannelLink(ca);
         let xa = vec![vec![false; wa]; instances];
         let (_, phases) = session(Role::Garbler, &circuit, &xa, options, &mut link, &mut rng)?;
         let (out, eb) = eval.join().map_err(|_| "evaluator thread panicked")?;
@@ -122,7 +142,7 @@ fn session(
     circuit: &mpc_circuits::Circuit,
     inputs: &[Vec<bool>],
     options: Options,
-    link: &mut ChannelLink<MemoryChannel>,
+    link: &mut Link,
     rng: &mut ChaCha12Rng,
 ) -> Result<(Vec<protocol::Outputs>, Vec<Phase>), mpc_auth::AuthError> {
     let mut machine = Machine::with_options(role, circuit, inputs, options, rng)?;

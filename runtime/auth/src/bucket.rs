@@ -111,13 +111,16 @@ impl Triples {
 }
 
 /// The most output triples bucketed together by default (a pool). A pool's `B` leaky
-/// layers stay in memory until its coin toss (99 bytes per leaky triple and party:
-/// at `B = 3` about 311 MB per party for a full pool), and a pool's end (coin toss,
-/// `d` openings, combining) is serial; a larger pool lowers `B` only from 2^20 on for
-/// sessions of more than 8 million triples (8 pools of 2^20 still meet `B = 3`).
-/// 2^20 is the smallest power of two that takes AES-128 x 100 (640,000 triples) to
-/// `B = 3` in one pool (two pools of 320,000 need `B = 4`).
-pub const POOL_TRIPLES: usize = 1 << 20;
+/// layers stay in memory until its coin toss (99 bytes per leaky triple and party),
+/// and a pool's end (coin toss, `d` openings, combining) is serial. 2^18 keeps `B = 4`
+/// with small pools up to 2^36 triples (4 + 3 x 18 >= 40 + 18) at most about 104 MB of
+/// leaky layers per party, and never takes `B = 3` (which needs pools of at least
+/// 370,728): measured on AES-128 x 100 (docs/benchmarks.md, loaded machine), one pool
+/// of 640,000 at `B = 3` (a cap of 2^20) used about 10% less user CPU than pieces of
+/// 32,000 at `B = 4` but twice the memory (peak RSS 448 against 220 MB for both
+/// parties) and as much more system time in page faults, so no faster; it stays a
+/// choice ([`crate::machine::Options::pool_triples`]).
+pub const POOL_TRIPLES: usize = 1 << 18;
 
 /// The most triples per piece by default: one piece's KOS batches, leaky ANDs and
 /// equality check (pipelined beside the next piece's KOS round; docs/benchmarks.md

@@ -248,24 +248,28 @@ fn pool_plans_meet_the_stated_bound_with_real_pool_sizes() {
         let l_min = *pools.iter().min().expect("a nonzero total has a pool") as f64;
         b as f64 + (b as f64 - 1.0) * l_min.log2() - 40.0 - (pools.len() as f64).log2()
     };
-    let mut total = 1usize;
-    let mut seen = std::collections::BTreeSet::new();
-    while total <= 1 << 24 {
-        let plan = bucket::pool_plan(total, bucket::POOL_TRIPLES, bucket::PIECE_TRIPLES);
-        let (pools, b) = (plan.pool_sizes(), plan.b);
-        let made = plan.triples();
-        assert!(
-            made == total || (made.is_power_of_two() && made > total && made <= bucket::MAX_PAD),
-            "{total}: {pools:?}"
-        );
-        assert!(pools.iter().all(|&p| p <= bucket::POOL_TRIPLES));
-        assert!(plan.pools.iter().flatten().all(|&p| p > 0 && p <= bucket::PIECE_TRIPLES));
-        assert!(margin(&pools, b) >= 0.0, "{total} triples: {pools:?} at B = {b}");
-        assert!(margin(&pools, b - 1) < 0.0 || b == 2, "{total} triples: B = {b} is not the smallest");
-        seen.insert(b);
-        total += total / 7 + 1;
+    // The default cap, and 2^20 (which takes B = 3 from 370,728 triples).
+    for cap in [bucket::POOL_TRIPLES, 1 << 20] {
+        let mut total = 1usize;
+        let mut seen = std::collections::BTreeSet::new();
+        while total <= 1 << 24 {
+            let plan = bucket::pool_plan(total, cap, bucket::PIECE_TRIPLES);
+            let (pools, b) = (plan.pool_sizes(), plan.b);
+            let made = plan.triples();
+            assert!(
+                made == total || (made.is_power_of_two() && made > total && made <= bucket::MAX_PAD),
+                "{total}: {pools:?}"
+            );
+            assert!(pools.iter().all(|&p| p <= cap));
+            assert!(plan.pools.iter().flatten().all(|&p| p > 0 && p <= bucket::PIECE_TRIPLES));
+            assert!(margin(&pools, b) >= 0.0, "{total} triples: {pools:?} at B = {b}");
+            assert!(margin(&pools, b - 1) < 0.0 || b == 2, "{total} triples: B = {b} is not the smallest");
+            seen.insert(b);
+            total += total / 7 + 1;
+        }
+        assert!(seen.contains(&4) && seen.contains(&7), "{seen:?}");
+        assert_eq!(seen.contains(&3), cap >= 370_728, "{seen:?}");
     }
-    assert!(seen.contains(&3) && seen.contains(&4) && seen.contains(&7), "{seen:?}");
 }
 
 /// The step of the bound that is not arithmetic: with layer 0 in order and each other
@@ -348,22 +352,30 @@ fn bucket_sizes_and_pool_plans() {
     assert_eq!(bucket::split_evenly(35, 16), vec![12, 12, 11]);
     assert_eq!(bucket::split_evenly(680_000, 1 << 17).len(), 6);
     let plan = |total| bucket::pool_plan(total, bucket::POOL_TRIPLES, bucket::PIECE_TRIPLES);
-    // AES-128 x 100: one pool at B = 3 in 20 pieces of 32,000 (two pools would need
-    // B = 4).
+    // AES-128 x 100 by default: pools of one piece of 32,000 at B = 4 (B = 3 needs a
+    // pool of 370,728).
     let aes100 = plan(640_000);
-    assert_eq!((aes100.pool_sizes(), aes100.b), (vec![640_000], 3));
-    assert_eq!(aes100.pools[0], vec![32_000; 20]);
-    // Under a cap of 2^17 the same session takes pools of one piece at B = 4.
-    let capped = bucket::pool_plan(640_000, 1 << 17, bucket::PIECE_TRIPLES);
-    assert_eq!((capped.pools.len(), capped.pieces(), capped.b), (20, 20, 4));
+    assert_eq!((aes100.pools.len(), aes100.pieces(), aes100.b), (20, 20, 4));
+    // Under a cap of 2^20: one pool at B = 3 in 20 pieces (two pools would need B = 4).
+    let big = bucket::pool_plan(640_000, 1 << 20, bucket::PIECE_TRIPLES);
+    assert_eq!((big.pool_sizes(), big.b), (vec![640_000], 3));
+    assert_eq!(big.pools[0], vec![32_000; 20]);
     // Below 370,728 triples B = 3 is out of reach: the smallest pools (one piece each)
     // at the same B, as before pools.
     let below = plan(300_000);
     assert_eq!((below.pools.len(), below.pieces(), below.b), (10, 10, 4));
-    // Eight full pools still at B = 3, more take B = 4 (in pools of one piece).
-    assert_eq!((plan(8 << 20).pools.len(), plan(8 << 20).b), (8, 3));
-    assert_eq!(plan((8 << 20) + 8).b, 4);
-    assert_eq!((plan(3 << 20).pools.len(), plan(3 << 20).b), (3, 3));
+    // Under a cap of 2^20, eight full pools still at B = 3, more take B = 4 (in pools
+    // of one piece).
+    let capped = |total| bucket::pool_plan(total, 1 << 20, bucket::PIECE_TRIPLES);
+    assert_eq!((capped(8 << 20).pools.len(), capped(8 << 20).b), (8, 3));
+    assert_eq!(capped((8 << 20) + 8).b, 4);
+    assert_eq!((capped(3 << 20).pools.len(), capped(3 << 20).b), (3, 3));
+    // Huge sessions by default: pools of several pieces keep B = 4 (pools of one piece
+    // would need B = 5 from 2^25 triples).
+    let huge = plan(1 << 26);
+    assert_eq!(huge.b, 4);
+    assert!(huge.pools.iter().all(|p| p.len() >= 2), "{:?}", &huge.pools[..2]);
+    assert_eq!(bucket::pool_plan(1 << 26, 1 << 15, 1 << 15).b, 5);
     // One AES-128 and the auction's 64 AND gates: as before.
     assert_eq!(plan(6_400), bucket::PoolPlan { pools: vec![vec![6_400]], b: 4 });
     assert_eq!(plan(64), bucket::PoolPlan { pools: vec![vec![64]], b: 7 });
