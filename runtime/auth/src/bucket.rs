@@ -115,11 +115,12 @@ impl Triples {
 /// and a pool's end (coin toss, `d` openings, combining) is serial. 2^18 keeps `B = 4`
 /// with small pools up to 2^36 triples (4 + 3 x 18 >= 40 + 18) at most about 104 MB of
 /// leaky layers per party, and never takes `B = 3` (which needs pools of at least
-/// 370,728): measured on AES-128 x 100 (docs/benchmarks.md, loaded machine), one pool
-/// of 640,000 at `B = 3` (a cap of 2^20) used about 10% less user CPU than pieces of
-/// 32,000 at `B = 4` but twice the memory (peak RSS 448 against 220 MB for both
-/// parties) and as much more system time in page faults, so no faster; it stays a
-/// choice ([`crate::machine::Options::pool_triples`]).
+/// 370,728): measured on AES-128 x 100 (docs/protocol.md, "Bucket size"), one pool of
+/// 640,000 at `B = 3` (a cap of 2^20) used about 5% less user CPU than pools of one
+/// piece of 32,000 at `B = 4` but twice the memory (peak RSS 448 against 224 MB for
+/// both parties), twice the system time in page faults and a serial pool end, so it
+/// was slower (330-341 against 310-314 ms per session); it stays a choice
+/// ([`crate::machine::Options::pool_triples`]).
 pub const POOL_TRIPLES: usize = 1 << 18;
 
 /// The most triples per piece by default: one piece's KOS batches, leaky ANDs and

@@ -133,6 +133,8 @@ struct Making {
     pool: Vec<Vec<Triples>>,
     /// Where the current pool's output triples start in `triples`.
     pool_at: usize,
+    /// Pieces checked but not yet placed into `triples` and `pool` (all their layers).
+    checked: Vec<Vec<Triples>>,
     /// Session-unique index of the next leaky-AND candidate (table tweaks).
     next_index: u64,
     /// Kept for the whole session: the wire masks and the triples (a pool's entries
@@ -473,6 +475,7 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
             pieces,
             pool: Vec::new(),
             pool_at: 0,
+            checked: Vec::new(),
             next_index: 0,
             masks: AuthShares::default(),
             triples: Triples::default(),
@@ -764,7 +767,10 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             return Err(internal("no preprocessing in the making"));
         };
         // The KOS sessions end here: the online part needs no OT.
-        let Making { delta, plan, instances, masks, triples, .. } = *m;
+        let Making { delta, plan, instances, masks, triples, pool, checked, .. } = *m;
+        if !pool.is_empty() || !checked.is_empty() {
+            return Err(internal("leaky triples left outside a bucketed pool"));
+        }
         self.pre = Pre::Owned(Box::new(Preprocessed {
             role: self.role,
             delta,

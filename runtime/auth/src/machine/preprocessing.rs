@@ -24,10 +24,11 @@
 //! ends when both have; the first stage is the first round (the wire masks and the
 //! first piece) alone, the last the last piece's lane alone.
 //!
-//! *Pools* ([`crate::bucket`]): consecutive pieces bucketed together. When a piece's
-//! equality check passes, its layer 0 is appended to the kept triples (the pool's
-//! output positions) and its layers `1..B` to the pool's ([`Making`]'s `pool`); the
-//! lane of a piece that does not end its pool ends there. The lane of a piece that
+//! *Pools* ([`crate::bucket`]): consecutive pieces bucketed together. Once a piece's
+//! equality check passed, its layer 0 is appended to the kept triples (the pool's
+//! output positions) and its layers `1..B` to the pool's ([`Making`]'s `pool`), while
+//! this party next waits (or at the latest when its pool's bucketing opens); the lane
+//! of a piece that does not end its pool ends at the check. The lane of a piece that
 //! ends its pool goes on with the pool's coin toss, one shift per layer from it, the
 //! `d` openings of every layer against the pool's layer 0 and, once the peer's are
 //! in, their checks and the fold ([`bucket::combine`]).
@@ -373,9 +374,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         Ok(())
     }
 
-    /// A finished pool's bucketing, if one waits: the peer's openings checked and the
-    /// layers folded into the pool's output triples.
+    /// Checked pieces placed ([`Machine::place_checked`]), and a finished pool's
+    /// bucketing, if one waits: the peer's openings checked and the layers folded into
+    /// the pool's output triples.
     fn settle(&mut self, p: &mut Pipeline) -> Result<()> {
+        self.place_checked()?;
         if let Some(bucketed) = p.unbucketed.take() {
             let (buckets, peer) = *bucketed;
             let m = making(&mut self.pre)?;
@@ -672,27 +675,38 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         Ok(LaneEnd::Going)
     }
 
-    /// A piece's leaky triples passed its equality check: its layer 0 goes to the kept
-    /// triples (the pool's output positions; moved, not copied, for a session of one
-    /// piece), its other layers to the pool.
+    /// A piece's leaky triples passed its equality check: kept aside, to be placed
+    /// ([`Machine::place_checked`]) while this party waits, not between the peer's half
+    /// and mine (copying layer 0 is on that path otherwise).
     fn piece_checked(&mut self, layers: Vec<Triples>) -> Result<()> {
         let m = making(&mut self.pre)?;
         if layers.len() != m.plan.b_size {
             return Err(internal("a piece of another number of layers"));
         }
-        let mut layers = layers.into_iter();
-        let first = layers.next().ok_or_else(|| internal("a piece without layers"))?;
-        if m.triples.is_empty() && m.plan.pools.iter().map(Vec::len).sum::<usize>() == 1 {
-            m.triples = first;
-        } else {
-            if m.triples.is_empty() {
-                m.triples.reserve(m.plan.pools.iter().flatten().sum());
+        m.checked.push(layers);
+        Ok(())
+    }
+
+    /// The checked pieces placed, in order: each one's layer 0 goes to the kept
+    /// triples (the pool's output positions; moved, not copied, for a session of one
+    /// piece), its other layers to the pool.
+    fn place_checked(&mut self) -> Result<()> {
+        let m = making(&mut self.pre)?;
+        for layers in std::mem::take(&mut m.checked) {
+            let mut layers = layers.into_iter();
+            let first = layers.next().ok_or_else(|| internal("a piece without layers"))?;
+            if m.triples.is_empty() && m.plan.pools.iter().map(Vec::len).sum::<usize>() == 1 {
+                m.triples = first;
+            } else {
+                if m.triples.is_empty() {
+                    m.triples.reserve(m.plan.pools.iter().flatten().sum());
+                }
+                m.triples.append(first);
             }
-            m.triples.append(first);
-        }
-        m.pool.resize_with(m.plan.b_size - 1, Vec::new);
-        for (pool, layer) in m.pool.iter_mut().zip(layers) {
-            pool.push(layer);
+            m.pool.resize_with(m.plan.b_size - 1, Vec::new);
+            for (pool, layer) in m.pool.iter_mut().zip(layers) {
+                pool.push(layer);
+            }
         }
         Ok(())
     }
@@ -702,6 +716,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// triples from `pool_at`, which combining leaves as they are in `b`); the
     /// openings. The next pool starts after this one.
     fn open_buckets(&mut self, seed: Block) -> Result<(Buckets, Vec<Message>)> {
+        self.place_checked()?;
         let m = making(&mut self.pre)?;
         let rest = std::mem::take(&mut m.pool);
         let at = m.pool_at;
