@@ -35,7 +35,7 @@ pub use mpc_net::hello::MAGIC;
 /// the garbling scheme, tables may be three-halves; 4: one hello for session, PSI and
 /// secagg, every message through [`mpc_net::codec`]; 3: a one-run session's hello
 /// carries the program digest, `docs/protocol.md`).
-pub const VERSION: u16 = 8;
+pub const VERSION: u16 = 9;
 /// The largest hello frame accepted.
 pub const MAX_HELLO: usize = 1 << 20;
 /// Nesting limit for decoded types (arrays of tuples of ...).
