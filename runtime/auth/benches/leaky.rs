@@ -2,7 +2,10 @@
 //! party's half-gate rows, its evaluation of the peer's rows, the finish into the
 //! equality digest, the digest alone, and an opening of authenticated bits with its
 //! check. A layer of 32,000 candidates (one of AES-128 x 100's chunks); random shares
-//! (the work does not depend on their consistency).
+//! (the work does not depend on their consistency). Each iteration allocates its
+//! outputs afresh (512 KB of rows and as much of `Partial` per `tables`), so the
+//! page faults of first touch are in the times, as in a cold process; in a session
+//! the allocator mostly hands back memory a previous chunk freed.
 //! `cargo bench -p mpc-auth --bench leaky`; throughput in candidates (or shares).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
