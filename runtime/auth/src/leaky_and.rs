@@ -59,8 +59,12 @@ pub struct Layer {
 /// `H(K_P[a_Q], t_P) ^ K_P[r_Q] ^ M_P[r_P] ^ a_P C_P ^ r_P Delta_P`, one block per
 /// candidate. Made by [`Layer::tables`] beside the rows (which hash `K_P[a_Q]` at
 /// `t_P` anyway, so step 2 does not hash it again), turned into `S_P` in place by
-/// [`Layer::evaluate`]. Secret: no `Debug` of the values.
-pub struct Partial(Vec<Block>);
+/// [`Layer::evaluate`] of the same layer (its first index is kept to check that).
+/// Secret: no `Debug` of the values.
+pub struct Partial {
+    values: Vec<Block>,
+    first_index: u64,
+}
 
 impl core::fmt::Debug for Partial {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -142,7 +146,7 @@ impl Layer {
             }));
             out.extend_from_slice(bytemuck::cast_slice(&h1[..]));
         }
-        Ok((out, Partial(partial)))
+        Ok((out, Partial { values: partial, first_index: self.first_index }))
     }
 
     /// Step 2: from the peer's rows and this party's [`Partial`] (from
@@ -156,9 +160,9 @@ impl Layer {
     ) -> Result<(Vec<Block>, Vec<u8>)> {
         self.check_shapes()?;
         let n = self.len();
-        let Partial(mut s) = partial;
-        if s.len() != n {
-            return Err(AuthError::InvalidArgument(format!("{} partial values for {n} candidates", s.len())));
+        let Partial { values: mut s, first_index } = partial;
+        if s.len() != n || first_index != self.first_index {
+            return Err(AuthError::InvalidArgument("the partial values of another layer".into()));
         }
         header("leaky AND tables", peer_tables, TAG_TABLES, n, 16 * n)?;
         let rows = &peer_tables[5..];
@@ -377,6 +381,24 @@ mod tests {
             prop_assert_eq!(got, want);
             prop_assert_eq!(digest, want_digest);
         }
+    }
+
+    #[test]
+    fn partial_values_of_another_layer_are_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(4);
+        let delta = crate::pin_delta(Role::Garbler, Block::ZERO);
+        let layer = |first_index, rng: &mut ChaCha12Rng| Layer {
+            a: shares(rng, 8),
+            b: shares(rng, 8),
+            r: shares(rng, 8),
+            first_index,
+        };
+        let (x, y) = (layer(0, &mut rng), layer(8, &mut rng));
+        let (rows, partial) = x.tables(Role::Garbler, &delta).unwrap();
+        let err = y.evaluate(Role::Garbler, partial, &rows);
+        assert!(matches!(err, Err(AuthError::InvalidArgument(_))), "{err:?}");
+        let (rows, partial) = x.tables(Role::Garbler, &delta).unwrap();
+        assert!(x.evaluate(Role::Garbler, partial, &rows).is_ok());
     }
 
     #[test]
