@@ -17,6 +17,12 @@
 //!    computed honestly; the digest of all `L_P` goes into one equality check
 //!    ([`crate::feq`]) after all layers.
 //!
+//! The code computes exactly these values, in an order that touches each share once:
+//! [`Layer::tables`] hashes `K_P[a_Q]` at `t_P` once for both the row and
+//! [`Partial`] (`S_P` but for `E_P`), [`Layer::evaluate`] adds `E_P` in place, and
+//! [`Layer::finish`] turns `S_P` into `L_P` in place and hashes it as bytes. So a
+//! candidate costs three hashes `H` (six AES calls), not four.
+//!
 //! What a cheater gets: a wrong row `G_Q` changes `E_P` only where `a_P = 1`, so the
 //! check fails or passes depending on the honest party's `a_P` (selective failure: the
 //! cheater learns that bit or is caught). Bucketing ([`crate::bucket`]) makes those
@@ -49,6 +55,23 @@ pub struct Layer {
     pub first_index: u64,
 }
 
+/// This party's `S_P` but for the peer's term `E_P`:
+/// `H(K_P[a_Q], t_P) ^ K_P[r_Q] ^ M_P[r_P] ^ a_P C_P ^ r_P Delta_P`, one block per
+/// candidate. Made by [`Layer::tables`] beside the rows (which hash `K_P[a_Q]` at
+/// `t_P` anyway, so step 2 does not hash it again), turned into `S_P` in place by
+/// [`Layer::evaluate`] of the same layer (its first index is kept to check that).
+/// Secret: no `Debug` of the values.
+pub struct Partial {
+    values: Vec<Block>,
+    first_index: u64,
+}
+
+impl core::fmt::Debug for Partial {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Partial { .. }")
+    }
+}
+
 fn tweak(role: Role, index: u64) -> Block {
     Block::from(((index as u128) << 1) | role.index() as u128)
 }
@@ -56,6 +79,19 @@ fn tweak(role: Role, index: u64) -> Block {
 /// Candidates hashed per kernel call: the scratch lives on the stack, so the layer's
 /// vectors are never cloned (no allocation and no page faults per layer).
 const CHUNK: usize = 256;
+
+/// Bit 1 of a block (the bit each party opens, [`crate::pin_delta`]).
+#[inline(always)]
+fn bit1(x: Block) -> u8 {
+    ((u128::from(x) >> 1) & 1) as u8
+}
+
+/// `x` in the memory order of its wire encoding ([`Block::to_bytes`]): the identity on
+/// little-endian targets, so whole block slices are written and hashed as bytes.
+#[inline(always)]
+fn wire_order(x: Block) -> Block {
+    Block::from(u128::from(x).to_le())
+}
 
 impl Layer {
     /// The number of candidates.
@@ -77,8 +113,9 @@ impl Layer {
         Ok(())
     }
 
-    /// Step 1: this party's half-gate rows `G_P` (tag, count, 16 bytes per candidate).
-    pub fn tables(&self, role: Role, delta: &Delta) -> Result<Vec<u8>> {
+    /// Step 1: this party's half-gate rows `G_P` (tag, count, 16 bytes per candidate),
+    /// and its [`Partial`] `S_P` for [`Layer::evaluate`].
+    pub fn tables(&self, role: Role, delta: &Delta) -> Result<(Vec<u8>, Partial)> {
         self.check_shapes()?;
         let aes = FixedKeyAes::global();
         let n = self.len();
@@ -86,8 +123,8 @@ impl Layer {
         let mut out = Vec::with_capacity(5 + 16 * n);
         out.push(TAG_TABLES);
         out.extend_from_slice(&(n as u32).to_le_bytes());
+        let mut partial = Vec::with_capacity(n);
         let (mut h0, mut h1) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
-        let mut rows = [0u8; 16 * CHUNK];
         for start in (0..n).step_by(CHUNK) {
             let c = CHUNK.min(n - start);
             let end = start + c;
@@ -96,66 +133,65 @@ impl Layer {
             let t = |k: usize| tweak(role, self.first_index + (start + k) as u64);
             aes.tccr_many_from(keys, Block::ZERO, h0, t);
             aes.tccr_many_from(keys, d, h1, t);
-            // Cut to the chunk once, so the loop below has no bounds checks.
+            // Cut to the chunk once, so the loops below have no bounds checks.
             let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
-            let rows = &mut rows[..16 * c];
-            for (k, o) in rows.chunks_exact_mut(16).enumerate() {
+            let (rk, rm, rb) = (&self.r.keys[start..end], &self.r.macs[start..end], &self.r.bits[start..end]);
+            let ab = &self.a.bits[start..end];
+            let (h0, h1) = (&*h0, &mut *h1);
+            partial.extend((0..c).map(|k| {
                 let c_p = bk[k] ^ bm[k] ^ (d & Block::mask(bb[k]));
-                o.copy_from_slice(&(h0[k] ^ h1[k] ^ c_p).to_bytes());
-            }
-            out.extend_from_slice(rows);
+                // The row `G_P` in place of `H(K_P[a_Q] ^ Delta_P, t_P)`.
+                h1[k] = wire_order(h0[k] ^ h1[k] ^ c_p);
+                h0[k] ^ rk[k] ^ rm[k] ^ (c_p & Block::mask(ab[k])) ^ (d & Block::mask(rb[k]))
+            }));
+            out.extend_from_slice(bytemuck::cast_slice(&h1[..]));
         }
-        Ok(out)
+        Ok((out, Partial { values: partial, first_index: self.first_index }))
     }
 
-    /// Step 2: from the peer's rows, this party's `S_P` (kept) and the message with
+    /// Step 2: from the peer's rows and this party's [`Partial`] (from
+    /// [`Layer::tables`] on this layer), this party's `S_P` (kept) and the message with
     /// bit 1 of each (tag, count, packed bits).
-    pub fn evaluate(&self, role: Role, delta: &Delta, peer_tables: &[u8]) -> Result<(Vec<Block>, Vec<u8>)> {
+    pub fn evaluate(
+        &self,
+        role: Role,
+        partial: Partial,
+        peer_tables: &[u8],
+    ) -> Result<(Vec<Block>, Vec<u8>)> {
         self.check_shapes()?;
         let n = self.len();
+        let Partial { values: mut s, first_index } = partial;
+        if s.len() != n || first_index != self.first_index {
+            return Err(AuthError::InvalidArgument("the partial values of another layer".into()));
+        }
         header("leaky AND tables", peer_tables, TAG_TABLES, n, 16 * n)?;
         let rows = &peer_tables[5..];
         let aes = FixedKeyAes::global();
-        let d = delta.as_block();
-        let mut s = Vec::with_capacity(n);
         let mut msg = Vec::with_capacity(5 + n.div_ceil(8));
         msg.push(TAG_BITS);
         msg.extend_from_slice(&(n as u32).to_le_bytes());
-        let (mut own, mut theirs) = ([Block::ZERO; CHUNK], [Block::ZERO; CHUNK]);
-        let mut packed = [0u8; CHUNK / 8];
+        let mut theirs = [Block::ZERO; CHUNK];
         for start in (0..n).step_by(CHUNK) {
             let c = CHUNK.min(n - start);
             let end = start + c;
-            let (own, theirs) = (&mut own[..c], &mut theirs[..c]);
+            let theirs = &mut theirs[..c];
             let first = self.first_index + start as u64;
-            aes.tccr_many_from(&self.a.keys[start..end], Block::ZERO, own, |k| tweak(role, first + k as u64));
             aes.tccr_many_from(&self.a.macs[start..end], Block::ZERO, theirs, |k| {
                 tweak(role.peer(), first + k as u64)
             });
             // Cut to the chunk once, so the loop below has no bounds checks.
-            let (ab, rk, rm, rb) = (
-                &self.a.bits[start..end],
-                &self.r.keys[start..end],
-                &self.r.macs[start..end],
-                &self.r.bits[start..end],
-            );
-            let (bk, bm, bb) = (&self.b.keys[start..end], &self.b.macs[start..end], &self.b.bits[start..end]);
+            let ab = &self.a.bits[start..end];
+            let sc = &mut s[start..end];
             let peer_rows = rows[16 * start..16 * end].chunks_exact(16);
-            let packed = &mut packed[..c.div_ceil(8)];
-            packed.fill(0);
             for (k, row) in peer_rows.enumerate() {
-                let a_p = Block::mask(ab[k]);
                 let mut g = [0u8; 16];
                 g.copy_from_slice(row);
-                let e = theirs[k] ^ (Block::from(g) & a_p);
-                let c_p = bk[k] ^ bm[k] ^ (d & Block::mask(bb[k]));
-                let v = own[k] ^ e ^ rk[k] ^ rm[k] ^ (c_p & a_p) ^ (d & Block::mask(rb[k]));
-                packed[k / 8] |= (((u128::from(v) >> 1) & 1) as u8) << (k % 8);
-                s.push(v);
+                // `E_P = H(M_P[a_P], t_Q) ^ a_P G_Q`.
+                sc[k] ^= theirs[k] ^ (Block::from_bytes(g) & Block::mask(ab[k]));
             }
             // CHUNK is a multiple of 8, so only the last chunk's last byte is partial
             // (its padding bits stay zero, as `pack_bits` leaves them).
-            msg.extend_from_slice(packed);
+            msg.extend(sc.chunks(8).map(|e| e.iter().rev().fold(0u8, |acc, &v| (acc << 1) | bit1(v))));
         }
         Ok((s, msg))
     }
@@ -167,7 +203,7 @@ impl Layer {
         self,
         role: Role,
         delta: &Delta,
-        s: Vec<Block>,
+        mut s: Vec<Block>,
         peer_bits: &[u8],
         check: &mut EqDigest,
     ) -> Result<Triples> {
@@ -185,34 +221,33 @@ impl Layer {
         }
         let mut c = self.r;
         let dl = delta.as_block();
-        let mut buf = [0u8; 16 * CHUNK];
         for start in (0..n).step_by(CHUNK) {
             let end = n.min(start + CHUNK);
-            let (sc, cb, ck) = (&s[start..end], &mut c.bits[start..end], &mut c.keys[start..end]);
-            let buf = &mut buf[..16 * (end - start)];
+            let (sc, cb, ck) = (&mut s[start..end], &mut c.bits[start..end], &mut c.keys[start..end]);
             // `start` is a multiple of 8 (CHUNK is), so the chunk's bits start a byte.
             let pk = &packed[start / 8..end.div_ceil(8)];
             // `<c> = <r> ^ d` (`xor_public`; `d` is public once both bits are out), the
             // role's branch taken once per chunk.
             match role {
-                Role::Garbler => finish_chunk(sc, pk, dl, buf, |k, d| cb[k] ^= d),
-                Role::Evaluator => finish_chunk(sc, pk, dl, buf, |k, d| ck[k] ^= dl & Block::mask(d)),
+                Role::Garbler => finish_chunk(sc, pk, dl, |k, d| cb[k] ^= d),
+                Role::Evaluator => finish_chunk(sc, pk, dl, |k, d| ck[k] ^= dl & Block::mask(d)),
             }
-            // One hasher call per chunk, not per 16 bytes.
-            check.update(buf);
+            // `L_P` in place of `S_P` (which is not needed after), hashed as its wire
+            // bytes, one hasher call per chunk.
+            check.update(bytemuck::cast_slice(&sc[..]));
         }
         Ok(Triples { a: self.a, b: self.b, c })
     }
 }
 
 /// One chunk of [`Layer::finish`]: `d_k = bit 1 of s_k ^ the peer's bit k`,
-/// `apply(k, d_k)`, and `L_k = s_k ^ d_k Delta` into `buf` (16 bytes each).
+/// `apply(k, d_k)`, and `s_k <- L_k = s_k ^ d_k Delta` in the order of its bytes.
 #[inline(always)]
-fn finish_chunk(s: &[Block], peer: &[u8], delta: Block, buf: &mut [u8], mut apply: impl FnMut(usize, bool)) {
-    for (k, o) in buf.chunks_exact_mut(16).enumerate().take(s.len()) {
-        let d = ((u128::from(s[k]) >> 1) & 1 == 1) ^ ((peer[k / 8] >> (k % 8)) & 1 == 1);
+fn finish_chunk(s: &mut [Block], peer: &[u8], delta: Block, mut apply: impl FnMut(usize, bool)) {
+    for (k, v) in s.iter_mut().enumerate() {
+        let d = (bit1(*v) ^ (peer[k / 8] >> (k % 8))) & 1 == 1;
         apply(k, d);
-        o.copy_from_slice(&(s[k] ^ (delta & Block::mask(d))).to_bytes());
+        *v = wire_order(*v ^ (delta & Block::mask(d)));
     }
 }
 
@@ -333,8 +368,9 @@ mod tests {
             peer_bits.extend_from_slice(&(n as u32).to_le_bytes());
             peer_bits.extend_from_slice(&pack_bits(&peer_bits_v));
 
-            prop_assert_eq!(layer.tables(role, &delta).unwrap(), tables(&layer, role, &delta));
-            let (s, msg) = layer.evaluate(role, &delta, &peer_rows).unwrap();
+            let (rows, partial) = layer.tables(role, &delta).unwrap();
+            prop_assert_eq!(rows, tables(&layer, role, &delta));
+            let (s, msg) = layer.evaluate(role, partial, &peer_rows).unwrap();
             let (s_ref, msg_ref) = evaluate(&layer, role, &delta, &peer_rows);
             prop_assert_eq!(&s, &s_ref);
             prop_assert_eq!(msg, msg_ref);
@@ -345,6 +381,24 @@ mod tests {
             prop_assert_eq!(got, want);
             prop_assert_eq!(digest, want_digest);
         }
+    }
+
+    #[test]
+    fn partial_values_of_another_layer_are_refused() {
+        let mut rng = ChaCha12Rng::seed_from_u64(4);
+        let delta = crate::pin_delta(Role::Garbler, Block::ZERO);
+        let layer = |first_index, rng: &mut ChaCha12Rng| Layer {
+            a: shares(rng, 8),
+            b: shares(rng, 8),
+            r: shares(rng, 8),
+            first_index,
+        };
+        let (x, y) = (layer(0, &mut rng), layer(8, &mut rng));
+        let (rows, partial) = x.tables(Role::Garbler, &delta).unwrap();
+        let err = y.evaluate(Role::Garbler, partial, &rows);
+        assert!(matches!(err, Err(AuthError::InvalidArgument(_))), "{err:?}");
+        let (rows, partial) = x.tables(Role::Garbler, &delta).unwrap();
+        assert!(x.evaluate(Role::Garbler, partial, &rows).is_ok());
     }
 
     #[test]

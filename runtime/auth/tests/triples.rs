@@ -74,13 +74,13 @@ enum Edit {
 /// One leaky layer: both parties' `<c>` halves and their equality digests.
 fn run_leaky(p: &Pair, la: Layer, lb: Layer, edit: Edit) -> (Triples, Triples, [u8; 32], [u8; 32]) {
     let n = la.len();
-    let mut ta = la.tables(Role::Garbler, &p.da).unwrap();
-    let tb = lb.tables(Role::Evaluator, &p.db).unwrap();
+    let (mut ta, pa) = la.tables(Role::Garbler, &p.da).unwrap();
+    let (tb, pb) = lb.tables(Role::Evaluator, &p.db).unwrap();
     if let Edit::GarblerRow(k, x) = edit {
         ta[5 + 16 * k + 3] ^= x;
     }
-    let (sa, mut bits_a) = la.evaluate(Role::Garbler, &p.da, &tb).unwrap();
-    let (sb, bits_b) = lb.evaluate(Role::Evaluator, &p.db, &ta).unwrap();
+    let (sa, mut bits_a) = la.evaluate(Role::Garbler, pa, &tb).unwrap();
+    let (sb, bits_b) = lb.evaluate(Role::Evaluator, pb, &ta).unwrap();
     if let Edit::GarblerBit(k) = edit {
         bits_a[5 + k / 8] ^= 1 << (k % 8);
     }

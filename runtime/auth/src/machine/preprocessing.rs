@@ -58,7 +58,7 @@ use super::{internal, making, ot, seed, Machine, Piece, Stage, COIN, EQUAL};
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
 use crate::feq;
-use crate::leaky_and::Layer;
+use crate::leaky_and::{Layer, Partial};
 use crate::message::{Expect, Message};
 use crate::protocol::{phase, random_bits};
 use crate::shares::AuthShares;
@@ -199,6 +199,7 @@ pub(super) struct Lane {
 enum LaneState {
     Tables {
         layers: Vec<Layer>,
+        partials: Vec<Partial>,
     },
     Bits {
         layers: Vec<Layer>,
@@ -536,12 +537,14 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             layers.push(Layer { a, b, r, first_index: m.next_index });
             m.next_index += n as u64;
         }
-        let out = layers
-            .iter()
-            .map(|l| l.tables(role, &m.delta).map(Message::LeakyTables))
-            .collect::<Result<Vec<_>>>()?;
+        let (mut out, mut partials) = (Vec::with_capacity(layers.len()), Vec::with_capacity(layers.len()));
+        for l in &layers {
+            let (rows, partial) = l.tables(role, &m.delta)?;
+            out.push(Message::LeakyTables(rows));
+            partials.push(partial);
+        }
         let expects = vec![Expect::LeakyTables { n }; layers.len()];
-        Ok(Box::new(Lane { n, ends_pool, state: LaneState::Tables { layers }, out, expects }))
+        Ok(Box::new(Lane { n, ends_pool, state: LaneState::Tables { layers, partials }, out, expects }))
     }
 
     /// The peer's half of a lane slot (see [`Lane`]): the lane moved on, my half of
@@ -554,13 +557,13 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let state = std::mem::replace(&mut lane.state, LaneState::Moving);
         let mut peer = peer.into_iter();
         let (next, out, expects) = match (state, role) {
-            (LaneState::Tables { layers }, _) => {
+            (LaneState::Tables { layers, partials }, _) => {
                 let mut s = Vec::with_capacity(layers.len());
                 let mut bits = Vec::with_capacity(layers.len());
                 // Each peer table is dropped once evaluated (not all at the end).
-                for (layer, msg) in layers.iter().zip(peer) {
+                for ((layer, partial), msg) in layers.iter().zip(partials).zip(peer) {
                     let Message::LeakyTables(t) = msg else { return Err(internal("not leaky-AND tables")) };
-                    let (si, b) = layer.evaluate(role, &delta, &t)?;
+                    let (si, b) = layer.evaluate(role, partial, &t)?;
                     s.push(si);
                     bits.push(Message::LeakyBits(b));
                 }
