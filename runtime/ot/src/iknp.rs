@@ -149,6 +149,12 @@ impl Extend {
         Ok(Extend { n, first, bytes: bytes.to_vec() })
     }
 
+    /// The message of our own encoding `bytes` (made by [`ExtReceiver::extend_packed`]
+    /// for `n` OTs from OT `first`; not validated again).
+    pub(crate) fn from_parts(n: usize, first: u64, bytes: Vec<u8>) -> Extend {
+        Extend { n, first, bytes }
+    }
+
     /// [`Extend::from_bytes`] without copying the buffer.
     pub fn from_vec(bytes: Vec<u8>) -> Result<Extend> {
         let (n, first) = Self::check(&bytes)?;
@@ -252,12 +258,28 @@ impl ExtReceiver {
         msg: &mut Vec<u8>,
         rows: &mut Vec<Block>,
     ) -> Result<()> {
-        let n = choices.len();
+        let mut r = pack_bits(choices);
+        let done = self.extend_packed(&r, choices.len(), msg, rows);
+        r.zeroize();
+        done
+    }
+
+    /// [`Self::extend_into`] with the `n` choices packed as by [`pack_bits`]
+    /// (`n.div_ceil(128)` words, bits from `n` on zero).
+    pub(crate) fn extend_packed(
+        &mut self,
+        r: &[u128],
+        n: usize,
+        msg: &mut Vec<u8>,
+        rows: &mut Vec<Block>,
+    ) -> Result<()> {
         if n > MAX_BATCH {
             return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
         }
         let tiles = n.div_ceil(128);
-        let mut r = pack_bits(choices);
+        if r.len() != tiles {
+            return Err(OtError::InvalidArgument(format!("{} words of choices for {n} OTs", r.len())));
+        }
         msg.clear();
         msg.resize(Extend::encoded_len_for(n), 0);
         msg[0] = TAG_EXTEND;
@@ -282,7 +304,6 @@ impl ExtReceiver {
             );
             transpose_tiles_append(t, rows);
         }
-        r.zeroize();
         rows.truncate(n);
         self.next += (128 * tiles) as u64;
         Ok(())
@@ -439,11 +460,18 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
 pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
     let mut out = vec![0u128; bits.len().div_ceil(128)];
     for (o, chunk) in out.iter_mut().zip(bits.chunks(128)) {
-        let mut halves = [0u64; 2];
-        for (h, part) in halves.iter_mut().zip(chunk.chunks(64)) {
-            *h = part.iter().rev().fold(0u64, |acc, &b| (acc << 1) | b as u64);
+        // Eight bools (bytes 0 or 1) at a time: the multiply gathers byte `i`'s bit
+        // into bit `56 + i` with no carries (the partial products' positions are
+        // distinct), so the top byte is the eight bits in order.
+        let bytes: &[u8] = bytemuck::cast_slice(chunk);
+        let mut word = 0u128;
+        for (i, eight) in bytes.chunks(8).enumerate() {
+            let mut b = [0u8; 8];
+            b[..eight.len()].copy_from_slice(eight);
+            let packed = u64::from_le_bytes(b).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            word |= u128::from(packed) << (8 * i);
         }
-        *o = halves[0] as u128 | (halves[1] as u128) << 64;
+        *o = word;
     }
     out
 }

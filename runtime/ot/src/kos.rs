@@ -87,7 +87,7 @@ use zeroize::Zeroize;
 
 use crate::endemic;
 use crate::error::{OtError, Result};
-use crate::iknp::{self, Extend, BASE_OTS};
+use crate::iknp::{self, pack_bits, Extend, BASE_OTS};
 use crate::wire::Reader;
 
 /// Setup message 2 (sender to receiver): the endemic base-OT receiver's pairs (8197
@@ -129,7 +129,8 @@ impl Challenge {
     }
 
     /// Calls `f(start, chis)` for the coefficients of `count` OTs in order, a chunk
-    /// of consecutive coefficients at a time (no buffer the size of the batch).
+    /// of consecutive coefficients at a time (no buffer the size of the batch; every
+    /// `start` is a multiple of 1024).
     fn for_each_chunk(&self, count: usize, mut f: impl FnMut(usize, &[u128])) {
         let mut prg = Prg::from_seed_block(self.0);
         let mut buf = [Block::ZERO; 1024];
@@ -211,13 +212,24 @@ impl Receiver {
         rng: &mut R,
         choices: &[bool],
     ) -> Result<(Extend, PendingReceiver)> {
-        let mut all = Vec::with_capacity(choices.len() + CHECK_OTS);
-        all.extend_from_slice(choices);
+        let n = choices.len();
+        let total = with_check(n)?;
         let mut mask = [0u8; CHECK_OTS / 8];
         rng.fill_bytes(&mut mask);
-        all.extend((0..CHECK_OTS).map(|i| (mask[i / 8] >> (i % 8)) & 1 == 1));
-        let (msg, labels) = self.0.extend(&all)?;
-        Ok((msg, PendingReceiver { n: choices.len(), choices: all, labels, bootstrap: None }))
+        // The choices packed, then the check OTs' random bits at `n ..`.
+        let mut packed = pack_bits(choices);
+        packed.resize(total.div_ceil(128), 0);
+        for i in 0..CHECK_OTS {
+            let bit = u128::from((mask[i / 8] >> (i % 8)) & 1);
+            packed[(n + i) / 128] |= bit << ((n + i) % 128);
+        }
+        mask.zeroize();
+        let mut bytes = Vec::new();
+        let mut labels = Vec::new();
+        let first = self.0.next_index();
+        self.0.extend_packed(&packed, total, &mut bytes, &mut labels)?;
+        let msg = Extend::from_parts(total, first, bytes);
+        Ok((msg, PendingReceiver { n, choices: packed, labels, bootstrap: None }))
     }
 
     /// [`Self::extend`] with [`BOOTSTRAP_OTS`] more random OTs that become, after the
@@ -290,7 +302,9 @@ type Bootstrap = (Delta, Vec<Block>);
 #[derive(Debug)]
 pub struct PendingReceiver {
     n: usize,
-    choices: Vec<bool>,
+    /// All the batch's choices, check OTs included, packed (bit `i % 128` of word
+    /// `i / 128`).
+    choices: Vec<u128>,
     labels: Vec<Block>,
     /// The reverse direction's `Delta` of a bootstrap batch.
     bootstrap: Option<Delta>,
@@ -330,12 +344,13 @@ impl PendingReceiver {
         let (choices, labels) = (&self.choices, &self.labels);
         let labels_words: &[u128] = bytemuck::cast_slice(labels);
         challenge.for_each_chunk(labels.len(), |start, chis| {
-            // Branch free in the choice bit.
-            for (&chi, &c) in chis.iter().zip(&choices[start..]) {
-                x ^= chi & 0u128.wrapping_sub(c as u128);
-            }
+            // Chunks start at multiples of 128 (see `for_each_chunk`). Branch free in
+            // the choice bits.
+            x ^= gf128::select_sum(chis, &choices[start / 128..]);
             t.add_products(chis, &labels_words[start..]);
         });
+        let mut choices = self.choices;
+        choices.zeroize();
         let mut labels = self.labels;
         let boot = self.bootstrap.map(|d| (d, labels[self.n..self.n + BOOTSTRAP_OTS].to_vec()));
         labels.truncate(self.n);
