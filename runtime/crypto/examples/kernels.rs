@@ -62,6 +62,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("Accumulator::add_products: {ns:.3} ns/term");
 
+    // The KOS check's sums over 2^16 rows: coefficients by counter mode into a buffer
+    // then the products and the choice-bit sum, against chi::chi_sums in registers.
+    let bits: Vec<u128> = b.chunks(128).map(|c| c[0]).collect();
+    let seed = Block::from(9u128);
+    let mut chis = vec![Block::ZERO; 1024];
+    let ns = time(rounds, a.len() * 16, || {
+        for _ in 0..16 {
+            let (mut acc, mut x, mut p) = (Accumulator::new(), 0u128, Prg::from_seed_block(seed));
+            for (start, rows) in a.chunks(1024).enumerate() {
+                p.fill_blocks(&mut chis[..rows.len()]);
+                let c: &[u128] = bytemuck::cast_slice(&chis[..rows.len()]);
+                acc.add_products(c, rows);
+                x ^= mpc_crypto::gf128::select_sum(c, &bits[8 * start..]);
+            }
+            black_box((acc.finish(), x));
+        }
+    });
+    println!("KOS sums in three passes (ctr, add_products, select_sum): {ns:.3} ns/term");
+    let ns = time(rounds, a.len() * 16, || {
+        for _ in 0..16 {
+            let mut acc = Accumulator::new();
+            let x = mpc_crypto::chi::chi_sums(&mut acc, seed, 0, black_box(a), &bits);
+            black_box((acc.finish(), x));
+        }
+    });
+    println!("chi::chi_sums: {ns:.3} ns/term");
+
     let mut m = [0u128; 128];
     for (i, w) in m.iter_mut().enumerate() {
         *w = a[i];
@@ -93,17 +120,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (p0, p1) = (ColumnPrgs::new(&seeds), ColumnPrgs::new(&seeds1));
     let r = vec![0x5555u128; 16];
     let mut t = vec![Block::ZERO; 128 * 16];
-    let mut u = vec![0u8; 128 * 16 * 16];
+    // The columns sit 13 bytes into the message (its header), as in mpc-ot.
+    let mut msg = vec![0u8; 13 + 128 * 16 * 16];
+    let u = &mut msg[13..];
     let ns = time(rounds, 16 * 1024, || {
         for i in 0..1024 {
-            p0.receiver_chunk(&p1, 16 * i as u128, &r, &mut t, &mut u, 256);
-            black_box((&mut t, &mut u));
+            p0.receiver_chunk(&p1, 16 * i as u128, &r, &mut t, u, 256);
+            black_box((&mut t, &mut *u));
         }
     });
     println!("ColumnPrgs::receiver_chunk of 16 tiles (wide: {}): {ns:.1} ns/tile", p0.is_wide());
     let ns = time(rounds, 16 * 1024, || {
         for i in 0..1024 {
-            p0.sender_chunk(Block::from(0xf0f0u128), 16 * i as u128, 16, &u, 256, &mut t);
+            p0.sender_chunk(Block::from(0xf0f0u128), 16 * i as u128, 16, u, 256, &mut t);
             black_box(&mut t);
         }
     });

@@ -103,6 +103,13 @@ impl Accumulator {
         }
     }
 
+    /// Adds an unreduced 256-bit sum of products `hi * x^128 + lo`.
+    #[inline]
+    pub(crate) fn add_unreduced(&mut self, lo: u128, hi: u128) {
+        self.lo ^= lo;
+        self.hi ^= hi;
+    }
+
     /// Adds a field element.
     #[inline]
     pub fn add(&mut self, a: u128) {

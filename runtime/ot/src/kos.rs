@@ -79,8 +79,9 @@
 //! IKNP's own (the sender has no choices to be inconsistent with; its `Delta` is
 //! whatever it picked).
 
+use mpc_crypto::chi::chi_sums;
 use mpc_crypto::gf128::{self, Accumulator};
-use mpc_crypto::{Block, Delta, Prg};
+use mpc_crypto::{Block, Delta};
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroize;
@@ -126,19 +127,6 @@ impl Challenge {
         let seed = block(r.take(16)?);
         r.finish()?;
         Ok(Challenge(seed))
-    }
-
-    /// Calls `f(start, chis)` for the coefficients of `count` OTs in order, a chunk
-    /// of consecutive coefficients at a time (no buffer the size of the batch; every
-    /// `start` is a multiple of 1024).
-    fn for_each_chunk(&self, count: usize, mut f: impl FnMut(usize, &[u128])) {
-        let mut prg = Prg::from_seed_block(self.0);
-        let mut buf = [Block::ZERO; 1024];
-        for start in (0..count).step_by(buf.len()) {
-            let chunk = &mut buf[..(count - start).min(1024)];
-            prg.fill_blocks(chunk);
-            f(start, bytemuck::cast_slice(chunk));
-        }
     }
 }
 
@@ -339,16 +327,11 @@ impl PendingReceiver {
     /// The proof, the `n` labels, and for a bootstrap batch its `Delta'` and the
     /// bootstrap OTs' labels.
     fn respond_all(self, challenge: &Challenge) -> (Proof, Vec<Block>, Option<Bootstrap>) {
-        let mut x = 0u128;
         let mut t = Accumulator::new();
         let (choices, labels) = (&self.choices, &self.labels);
         let labels_words: &[u128] = bytemuck::cast_slice(labels);
-        challenge.for_each_chunk(labels.len(), |start, chis| {
-            // Chunks start at multiples of 128 (see `for_each_chunk`). Branch free in
-            // the choice bits.
-            x ^= gf128::select_sum(chis, &choices[start / 128..]);
-            t.add_products(chis, &labels_words[start..]);
-        });
+        // chi_i is block i of the challenge's stream; branch free in the choice bits.
+        let x = chi_sums(&mut t, challenge.0, 0, labels_words, choices);
         let mut choices = self.choices;
         choices.zeroize();
         let mut labels = self.labels;
@@ -429,14 +412,14 @@ impl Sender {
         challenge: Challenge,
         msg: &Extend,
     ) -> Result<PendingSender> {
-        let mut prg = Prg::from_seed_block(challenge.0);
-        let mut chis: Vec<Block> = Vec::new();
         let mut q = Accumulator::new();
         let mut zero_labels = Vec::new();
+        // The chunks come in order: `done` rows summed so far, so the chunk's first
+        // coefficient is block `done` of the challenge's stream.
+        let mut done = 0u128;
         self.inner.extend_into_with(total, msg.as_bytes(), &mut zero_labels, |rows| {
-            chis.resize(rows.len(), Block::ZERO);
-            prg.fill_blocks(&mut chis);
-            q.add_products(bytemuck::cast_slice(&chis), bytemuck::cast_slice(rows));
+            chi_sums(&mut q, challenge.0, done, bytemuck::cast_slice(rows), &[]);
+            done += rows.len() as u128;
         })?;
         Ok(PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false })
     }
