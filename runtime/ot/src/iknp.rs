@@ -476,9 +476,45 @@ pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
     out
 }
 
+/// The first `n` bits of packed words (bit `i` at bit `i % 128` of word `i / 128`,
+/// as [`pack_bits`] makes them) as bools; `words` must hold at least `n` bits.
+pub(crate) fn unpack_bits(words: &[u128], n: usize) -> Vec<bool> {
+    /// Byte `b` of `SPREAD[x]` is bit `b` of `x`.
+    const SPREAD: [u64; 256] = {
+        let mut t = [0u64; 256];
+        let mut x = 0;
+        while x < 256 {
+            let mut b = 0;
+            while b < 8 {
+                t[x] |= ((x as u64 >> b) & 1) << (8 * b);
+                b += 1;
+            }
+            x += 1;
+        }
+        t
+    };
+    let mut out = vec![false; n];
+    let bytes = words.iter().flat_map(|w| w.to_le_bytes());
+    for (o, byte) in out.chunks_mut(8).zip(bytes) {
+        let s = SPREAD[byte as usize];
+        for (k, b) in o.iter_mut().enumerate() {
+            *b = (s >> (8 * k)) & 1 == 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unpack_bits_inverts_pack_bits() {
+        for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 300] {
+            let bits: Vec<bool> = (0..n).map(|i| (i * 5 + i / 7) % 3 == 0).collect();
+            assert_eq!(unpack_bits(&pack_bits(&bits), n), bits, "n {n}");
+        }
+    }
 
     #[test]
     fn pack_bits_matches_the_bitwise_definition() {

@@ -88,8 +88,9 @@ use zeroize::Zeroize;
 
 use crate::endemic;
 use crate::error::{OtError, Result};
-use crate::iknp::{self, pack_bits, Extend, BASE_OTS};
+use crate::iknp::{self, pack_bits, unpack_bits, Extend, BASE_OTS};
 use crate::wire::Reader;
+use crate::MAX_BATCH;
 
 /// Setup message 2 (sender to receiver): the endemic base-OT receiver's pairs (8197
 /// bytes for the 128 base OTs).
@@ -212,6 +213,38 @@ impl Receiver {
             packed[(n + i) / 128] |= bit << ((n + i) % 128);
         }
         mask.zeroize();
+        self.extend_all(n, total, packed)
+    }
+
+    /// [`Self::extend`] for `n` uniformly random choices, drawn here: returns them
+    /// (as bools, for the caller's own use) with the batch. The choices and the
+    /// [`CHECK_OTS`] check bits come from one `fill_bytes` into the packed words, so
+    /// no per-bit work is done but the unpacking of the `n` returned bools (the
+    /// authenticated bits of mpc-auth are such random choices).
+    pub fn extend_random<R: RngCore + CryptoRng>(
+        &mut self,
+        rng: &mut R,
+        n: usize,
+    ) -> Result<(Vec<bool>, Extend, PendingReceiver)> {
+        let total = with_check(n)?;
+        if total > MAX_BATCH {
+            return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
+        }
+        let mut packed = vec![0u128; total.div_ceil(128)];
+        rng.fill_bytes(bytemuck::cast_slice_mut(&mut packed));
+        if total % 128 != 0 {
+            // Bits from `total` on are zero (the packing's convention).
+            if let Some(last) = packed.last_mut() {
+                *last &= (1u128 << (total % 128)) - 1;
+            }
+        }
+        let choices = unpack_bits(&packed, n);
+        let (msg, pending) = self.extend_all(n, total, packed)?;
+        Ok((choices, msg, pending))
+    }
+
+    /// A batch of `total` OTs whose choices are `packed` (the first `n` the caller's).
+    fn extend_all(&mut self, n: usize, total: usize, packed: Vec<u128>) -> Result<(Extend, PendingReceiver)> {
         let mut bytes = Vec::new();
         let mut labels = Vec::new();
         let first = self.0.next_index();
