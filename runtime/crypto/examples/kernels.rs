@@ -7,8 +7,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use mpc_crypto::columns::ColumnPrgs;
 use mpc_crypto::gf128::Accumulator;
-use mpc_crypto::transpose::{transpose128, transpose128_append, transpose_columns_append};
+use mpc_crypto::transpose::{transpose128, transpose_tiles_append};
 use mpc_crypto::{Block, Prg};
 
 /// Median nanoseconds per unit of `units` units done by `f`, over `rounds` timings.
@@ -61,6 +62,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("Accumulator::add_products: {ns:.3} ns/term");
 
+    // The KOS check's sums over 2^16 rows: coefficients by counter mode into a buffer
+    // then the products and the choice-bit sum, against chi::chi_sums in registers.
+    let bits: Vec<u128> = b.chunks(128).map(|c| c[0]).collect();
+    let seed = Block::from(9u128);
+    let mut chis = vec![Block::ZERO; 1024];
+    let ns = time(rounds, a.len() * 16, || {
+        for _ in 0..16 {
+            let (mut acc, mut x, mut p) = (Accumulator::new(), 0u128, Prg::from_seed_block(seed));
+            for (start, rows) in a.chunks(1024).enumerate() {
+                p.fill_blocks(&mut chis[..rows.len()]);
+                let c: &[u128] = bytemuck::cast_slice(&chis[..rows.len()]);
+                acc.add_products(c, rows);
+                x ^= mpc_crypto::gf128::select_sum(c, &bits[8 * start..]);
+            }
+            black_box((acc.finish(), x));
+        }
+    });
+    println!("KOS sums in three passes (ctr, add_products, select_sum): {ns:.3} ns/term");
+    let ns = time(rounds, a.len() * 16, || {
+        for _ in 0..16 {
+            let mut acc = Accumulator::new();
+            let x = mpc_crypto::chi::chi_sums(&mut acc, seed, 0, black_box(a), &bits);
+            black_box((acc.finish(), x));
+        }
+    });
+    println!("chi::chi_sums: {ns:.3} ns/term");
+
     let mut m = [0u128; 128];
     for (i, w) in m.iter_mut().enumerate() {
         *w = a[i];
@@ -72,41 +100,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("transpose128: {ns:.1} ns/tile");
 
-    // 64 tiles of columns as OT extension lays them out (column j's blocks together).
-    let cols = &Prg::from_seed_block(Block::from(3u128)).blocks(128 * 64);
-    let mut rows = Vec::with_capacity(128 * 64);
-    let ns = time(rounds, 64 * 256, || {
-        for _ in 0..256 {
+    // A chunk of 16 tiles as OT extension lays it out since the column PRGs write it
+    // tile-major (`mpc_crypto::columns`).
+    let tiles = &Prg::from_seed_block(Block::from(3u128)).blocks(128 * 16);
+    let mut rows = Vec::with_capacity(128 * 16);
+    let ns = time(rounds, 16 * 1024, || {
+        for _ in 0..1024 {
             rows.clear();
-            for k in 0..64 {
-                transpose128_append(black_box(cols), k, 64, &mut rows);
-            }
+            transpose_tiles_append(black_box(tiles), &mut rows);
             black_box(&mut rows);
         }
     });
-    println!("transpose128_append from 64-tile columns: {ns:.1} ns/tile");
-    let ns = time(rounds, 64 * 256, || {
-        for _ in 0..256 {
-            rows.clear();
-            let mut tile = [0u128; 128];
-            for k in 0..64 {
-                for (j, x) in tile.iter_mut().enumerate() {
-                    *x = cols[j * 64 + k].to_u128();
-                }
-                transpose128(&mut tile);
-                rows.extend(tile.iter().map(|&w| Block::from_u128(w)));
-            }
-            black_box(&mut rows);
+    println!("transpose_tiles_append of 16 tiles: {ns:.1} ns/tile");
+
+    // The column PRGs of one 16-tile chunk: the receiver's two streams with the XOR
+    // into `u`, and the sender's one stream with its masked XOR of `u`.
+    let seeds: [Block; 128] = core::array::from_fn(|j| Block::from(j as u128 + 11));
+    let seeds1: [Block; 128] = core::array::from_fn(|j| Block::from(j as u128 + 500));
+    let (p0, p1) = (ColumnPrgs::new(&seeds), ColumnPrgs::new(&seeds1));
+    let r = vec![0x5555u128; 16];
+    let mut t = vec![Block::ZERO; 128 * 16];
+    // The columns sit 13 bytes into the message (its header), as in mpc-ot.
+    let mut msg = vec![0u8; 13 + 128 * 16 * 16];
+    let u = &mut msg[13..];
+    let ns = time(rounds, 16 * 1024, || {
+        for i in 0..1024 {
+            p0.receiver_chunk(&p1, 16 * i as u128, &r, &mut t, u, 256);
+            black_box((&mut t, &mut *u));
         }
     });
-    println!("the same through a tile and transpose128: {ns:.1} ns/tile");
-    let ns = time(rounds, 64 * 256, || {
-        for _ in 0..256 {
-            rows.clear();
-            transpose_columns_append(black_box(cols), 64, &mut rows);
-            black_box(&mut rows);
+    println!("ColumnPrgs::receiver_chunk of 16 tiles (wide: {}): {ns:.1} ns/tile", p0.is_wide());
+    let ns = time(rounds, 16 * 1024, || {
+        for i in 0..1024 {
+            p0.sender_chunk(Block::from(0xf0f0u128), 16 * i as u128, 16, u, 256, &mut t);
+            black_box(&mut t);
         }
     });
-    println!("transpose_columns_append of 64 tiles: {ns:.1} ns/tile");
+    println!("ColumnPrgs::sender_chunk of 16 tiles: {ns:.1} ns/tile");
     Ok(())
 }

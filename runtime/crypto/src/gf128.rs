@@ -103,6 +103,13 @@ impl Accumulator {
         }
     }
 
+    /// Adds an unreduced 256-bit sum of products `hi * x^128 + lo`.
+    #[inline]
+    pub(crate) fn add_unreduced(&mut self, lo: u128, hi: u128) {
+        self.lo ^= lo;
+        self.hi ^= hi;
+    }
+
     /// Adds a field element.
     #[inline]
     pub fn add(&mut self, a: u128) {
@@ -113,6 +120,31 @@ impl Accumulator {
     pub fn finish(self) -> u128 {
         reduce(self.lo, self.hi)
     }
+}
+
+/// The sum (XOR) of the `a[i]` whose bit `i` is set in `bits` (bit `i % 128` of
+/// `bits[i / 128]`): the inner product of a bit vector with field elements, the
+/// receiver's `x = sum chi_i r_i` of the KOS check. Branch free in the bits (masked
+/// XORs; with AVX-512F, four terms per merge-masked instruction). Terms without a bit
+/// (`bits` shorter than `a.len() / 128` words) count as unset.
+pub fn select_sum(a: &[u128], bits: &[u128]) -> u128 {
+    let n = a.len().min(128 * bits.len());
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512f() {
+        return ni::select_sum_wide(&a[..n], bits);
+    }
+    select_sum_portable(&a[..n], bits)
+}
+
+/// [`select_sum`] without vector instructions, for `a.len() <= 128 * bits.len()`.
+fn select_sum_portable(a: &[u128], bits: &[u128]) -> u128 {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (i, &v) in a.iter().enumerate() {
+        let m = 0u64.wrapping_sub(((bits[i / 128] >> (i % 128)) & 1) as u64);
+        lo ^= (v as u64) & m;
+        hi ^= ((v >> 64) as u64) & m;
+    }
+    u128::from(lo) | u128::from(hi) << 64
 }
 
 /// Shift-and-add carry-less product, branch free (each step masks by a bit of `b`).
@@ -134,6 +166,14 @@ fn has_pclmul() -> bool {
     *HAS.get_or_init(|| {
         std::arch::is_x86_feature_detected!("pclmulqdq") && std::arch::is_x86_feature_detected!("sse2")
     })
+}
+
+/// Whether AVX-512F is there (for [`select_sum`]), checked once per process.
+#[cfg(target_arch = "x86_64")]
+fn has_avx512f() -> bool {
+    use std::sync::OnceLock;
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx512f"))
 }
 
 /// Whether the 512-bit VPCLMULQDQ kernel ([`Accumulator::add_products`]) can run:
@@ -238,6 +278,61 @@ mod ni {
         // The last `n % 8` terms on 128-bit registers.
         let (tl, th) = inner_product_ni(xa.remainder(), yb.remainder());
         (lo ^ tl, hi ^ th)
+    }
+
+    /// [`super::select_sum`] with `a.len() <= 128 * bits.len()`; only called when
+    /// AVX-512F was detected (`super::has_avx512f`).
+    pub(super) fn select_sum_wide(a: &[u128], bits: &[u128]) -> u128 {
+        // SAFETY: the caller checked the CPU feature this function is compiled for.
+        unsafe { select_sum_avx512(a, bits) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn select_sum_avx512(a: &[u128], bits: &[u128]) -> u128 {
+        // Qword mask of four terms from their four bits: each bit covers two qwords.
+        const SPREAD: [u8; 16] = {
+            let mut t = [0u8; 16];
+            let mut i = 0;
+            while i < 16 {
+                let mut m = 0u8;
+                let mut b = 0;
+                while b < 4 {
+                    if i >> b & 1 == 1 {
+                        m |= 3 << (2 * b);
+                    }
+                    b += 1;
+                }
+                t[i] = m;
+                i += 1;
+            }
+            t
+        };
+        let z = _mm512_setzero_si512();
+        let mut acc = [z; 4];
+        for (word, &w) in a.chunks(128).zip(bits) {
+            let mut quads = word.chunks_exact(4);
+            for (g, q) in quads.by_ref().enumerate() {
+                // SAFETY: `q` is 4 readable `u128`s (64 bytes); the load is
+                // unaligned-tolerant.
+                let v = unsafe { _mm512_loadu_si512(q.as_ptr() as *const __m512i) };
+                let k = SPREAD[((w >> (4 * g)) & 15) as usize];
+                acc[g % 4] = _mm512_mask_xor_epi64(acc[g % 4], k, acc[g % 4], v);
+            }
+            let rest = quads.remainder();
+            let first = word.len() - rest.len();
+            for (i, &v) in rest.iter().enumerate() {
+                let m = 0u128.wrapping_sub((w >> (first + i)) & 1);
+                acc[0] = _mm512_xor_si512(
+                    acc[0],
+                    _mm512_set_epi64(0, 0, 0, 0, 0, 0, ((v & m) >> 64) as i64, (v & m) as i64),
+                );
+            }
+        }
+        let all = _mm512_xor_si512(_mm512_xor_si512(acc[0], acc[1]), _mm512_xor_si512(acc[2], acc[3]));
+        let mut lanes = [0u128; 4];
+        // SAFETY: `lanes` is 64 writable bytes; the store is unaligned-tolerant.
+        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr() as *mut __m512i, all) };
+        lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3]
     }
 
     #[target_feature(enable = "pclmulqdq,sse2")]
@@ -346,6 +441,22 @@ mod tests {
                 }
             }
             let _ = (&a, &b, want);
+        }
+
+        #[test]
+        fn select_sum_is_the_sum_of_selected_terms(
+            a in proptest::collection::vec(any::<u128>(), 0..300),
+            bits in proptest::collection::vec(any::<u128>(), 0..4),
+        ) {
+            let mut want = 0u128;
+            for (i, &v) in a.iter().enumerate() {
+                if i / 128 < bits.len() && (bits[i / 128] >> (i % 128)) & 1 == 1 {
+                    want ^= v;
+                }
+            }
+            prop_assert_eq!(select_sum(&a, &bits), want);
+            let n = a.len().min(128 * bits.len());
+            prop_assert_eq!(select_sum_portable(&a[..n], &bits), want);
         }
 
         #[test]

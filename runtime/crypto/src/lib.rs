@@ -30,6 +30,11 @@
 //!   SeedableRng` (seed = 16 bytes).
 //! - [`transpose`]: the 128x128 bit-matrix transpose of OT extension (an AVX2 variant
 //!   chosen at run time).
+//! - [`chi`]: the KOS check's sums `sum chi_i b_i` and `sum chi_i r_i` with the
+//!   coefficients `chi_i` (AES-CTR under the challenge seed) made in registers.
+//! - [`columns`]: IKNP's 128 column PRGs in lock step, written tile by tile with the
+//!   wire columns' XOR in the same pass (VAES on 512-bit registers, four columns per
+//!   register, where the CPU has it).
 //! - [`sha256::compress_lanes`]: the SHA-256 compression function of several
 //!   independent messages at once (SHA-NI with the lanes interleaved, chosen at run
 //!   time; portable otherwise), for mpc-auth's equality digest.
@@ -59,12 +64,15 @@
 //! `montgomery.rs` (inline assembly over fixed-size arrays; every address depends on the
 //! limb count only; used after detecting BMI2 and ADX), the call of the AVX2-compiled
 //! transpose (`transpose.rs`, safe code compiled for AVX2, called after detecting it),
-//! and the cache prefetch hint [`prefetch`] (no memory access, cannot fault). The AES
+//! the column-PRG kernels of `columns.rs` and the check-sum kernel of `chi.rs` (VAES/AVX-512 on slices whose sizes are
+//! checked before the call), and the cache prefetch hint [`prefetch`] (no memory access, cannot fault). The AES
 //! kernels keep 16 blocks in flight through both AES layers of the TCCR; they are
 //! tested bit-for-bit against the `aes` crate and the portable half-gates code.
 
 pub mod aes;
 mod block;
+pub mod chi;
+pub mod columns;
 mod gates;
 pub mod gf128;
 pub mod montgomery;

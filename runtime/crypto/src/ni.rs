@@ -184,7 +184,7 @@ impl NiKeys {
 }
 
 #[target_feature(enable = "aes,sse2")]
-unsafe fn expand(key: [u8; 16]) -> [__m128i; 11] {
+pub(crate) unsafe fn expand(key: [u8; 16]) -> [__m128i; 11] {
     let mut k = [_mm_setzero_si128(); 11];
     k[0] = _mm_loadu_si128(key.as_ptr().cast::<__m128i>());
     macro_rules! step {

@@ -93,6 +93,17 @@ impl Prg {
         self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(out));
     }
 
+    /// Blocks `counter .. counter + out.len()` of the stream (counting from the seed,
+    /// as [`Self::fill_blocks`] does from block 0), without moving this PRG's own
+    /// position: for random access to a public stream (the KOS challenge's
+    /// coefficients, [`crate::chi`]). Through the `aes` crate.
+    pub fn blocks_at(&self, counter: u128, out: &mut [Block]) {
+        for (k, b) in out.iter_mut().enumerate() {
+            *b = Block::from_u128(counter.wrapping_add(k as u128));
+        }
+        self.cipher.encrypt_blocks(crate::aes::as_aes_blocks(out));
+    }
+
     /// `n` fresh blocks.
     pub fn blocks(&mut self, n: usize) -> Vec<Block> {
         let mut v = vec![Block::ZERO; n];

@@ -6,9 +6,10 @@
 //!   the x86-64 baseline (SSE2). An AVX-512 compilation of the rounds measured slower
 //!   (0.9 against 0.5 us per tile) and is not used.
 //!
-//! [`transpose128_append`] and [`transpose_columns_append`] gather a tile's rows
-//! straight from the column-major buffer of OT extension and append the transposed
-//! rows to the output, with no intermediate copy of the output and no zero-fill.
+//! [`transpose128_append`] gathers a tile's rows from a strided buffer and
+//! [`transpose_tiles_append`] reads whole tiles in place (the tile-major chunks of
+//! OT extension's [`crate::columns`]); both append the transposed rows to the output,
+//! with no intermediate copy of the output and no zero-fill.
 //!
 //! Method (recursive block swap): split every row into its two 64-bit halves; the
 //! distance-64 round swaps the top-right and bottom-left 64x64 quadrants; each round at
@@ -86,45 +87,30 @@ fn gather(load: impl Fn(usize) -> u128, store: impl FnMut(usize, u128)) {
     join(&lo, &hi, store);
 }
 
-/// Transposes a chunk of `c` tiles laid out column by column, as OT extension's PRGs
-/// write them (`cols[j * c + k]` is row `j` of tile `k`, `cols.len() == 128 c`), and
-/// appends the `128 c` transposed rows to `dst` in tile order: the same rows as
-/// [`transpose128_append`] of each tile in turn. With the AVX-512 kernel, four
-/// neighbouring tiles are gathered at a time, one 64-byte line per column, so each
-/// line of `cols` is read once rather than four times at a 16-byte stride.
+/// Transposes whole tiles stored one after another (row `r` of tile `k` is
+/// `tiles[128 k + r]`, the layout of [`crate::columns`]) and appends each tile's 128
+/// transposed rows to `dst`, in tile order. With the AVX-512 kernel each tile is read
+/// in place (no gather, no copy).
 ///
 /// # Panics
-/// If `cols.len() != 128 * c` (a caller bug).
-pub fn transpose_columns_append(cols: &[Block], c: usize, dst: &mut Vec<Block>) {
-    assert_eq!(Some(cols.len()), c.checked_mul(128), "transpose_columns_append: not 128 columns of c blocks");
-    dst.reserve(128 * c);
-    let mut k = 0;
-    #[cfg(target_arch = "x86_64")]
-    if kernel() == Kernel::Gfni {
-        let mut four = [[0u128; 128]; 4];
-        while k + 4 <= c {
-            for j in 0..128 {
-                let line = &cols[j * c + k..j * c + k + 4];
-                for (tile, b) in four.iter_mut().zip(line) {
-                    tile[j] = b.to_u128();
-                }
-            }
-            for tile in &four {
-                let spare = &mut dst.spare_capacity_mut()[..128];
-                gfni::transpose128_into(tile, spare);
-                #[allow(unsafe_code)]
-                // SAFETY: `transpose128_into` initialised all 128 entries of `spare`,
-                // the first 128 spare entries (reserved above: `128 c` in all).
-                unsafe {
-                    dst.set_len(dst.len() + 128)
-                };
-            }
-            k += 4;
+/// If `tiles.len()` is not a multiple of 128 (a caller bug).
+pub fn transpose_tiles_append(tiles: &[Block], dst: &mut Vec<Block>) {
+    assert_eq!(tiles.len() % 128, 0, "transpose_tiles_append: whole tiles of 128 rows");
+    dst.reserve(tiles.len());
+    for tile in tiles.chunks_exact(128) {
+        #[cfg(target_arch = "x86_64")]
+        if kernel() == Kernel::Gfni {
+            let spare = &mut dst.spare_capacity_mut()[..128];
+            gfni::transpose_tile_into(tile, spare);
+            #[allow(unsafe_code)]
+            // SAFETY: `transpose_tile_into` initialised all 128 entries of `spare`, the
+            // first 128 spare entries (reserved above: `tiles.len()` in all).
+            unsafe {
+                dst.set_len(dst.len() + 128)
+            };
+            continue;
         }
-    }
-    while k < c {
-        transpose128_append(cols, k, c, dst);
-        k += 1;
+        transpose128_append(tile, 0, 1, dst);
     }
 }
 
@@ -235,6 +221,19 @@ mod gfni {
         // SAFETY: as in `transpose128`; `out` is 128 writable 16-byte entries (`Block`
         // is a `repr(transparent)` `u128`), disjoint from `m` (a shared borrow).
         unsafe { kernel(m.as_ptr(), out.as_mut_ptr().cast()) }
+    }
+
+    /// Writes the transpose of the 128 rows `src` into `out` (both exactly 128
+    /// entries); only called when [`available`] said so.
+    pub(super) fn transpose_tile_into(
+        src: &[crate::Block],
+        out: &mut [core::mem::MaybeUninit<crate::Block>],
+    ) {
+        assert!(src.len() == 128 && out.len() == 128, "a tile is 128 rows");
+        // SAFETY: as in `transpose128`; `src` is 128 readable and `out` 128 writable
+        // 16-byte entries (`Block` is a `repr(transparent)` `u128`), disjoint (a shared
+        // and an exclusive borrow).
+        unsafe { kernel(src.as_ptr().cast(), out.as_mut_ptr().cast()) }
     }
 
     /// Byte indices (into the 128 bytes of two registers) of step 1 for blocks
@@ -502,20 +501,16 @@ mod tests {
     }
 
     #[test]
-    fn columns_append_is_each_tile_appended() {
-        for c in [1usize, 3, 4, 5, 9] {
-            let src = crate::Prg::from_seed_block(Block::from(c as u128)).blocks(128 * c);
-            let mut want = vec![Block::ONES];
-            for k in 0..c {
-                transpose128_append(&src, k, c, &mut want);
+    fn tiles_append_is_each_tile_transposed() {
+        let tiles: Vec<Block> = (0..3).flat_map(|k| matrix(40 + k)).map(Block::from_u128).collect();
+        let mut dst = vec![Block::ONES];
+        transpose_tiles_append(&tiles, &mut dst);
+        assert_eq!(dst.len(), 1 + 3 * 128);
+        for k in 0..3usize {
+            let want = naive(&matrix(40 + k as u128));
+            for (r, w) in want.iter().enumerate() {
+                assert_eq!(dst[1 + 128 * k + r].to_u128(), *w, "tile {k}, row {r}");
             }
-            let mut got = vec![Block::ONES];
-            transpose_columns_append(&src, c, &mut got);
-            assert_eq!(got, want, "{c} tiles");
-            // And the rows are the transposes (tile 0 checked bit by bit).
-            let tile: [u128; 128] = core::array::from_fn(|j| src[j * c].to_u128());
-            let t = naive(&tile);
-            assert!((0..128).all(|i| got[1 + i].to_u128() == t[i]));
         }
     }
 

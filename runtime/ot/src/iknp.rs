@@ -9,8 +9,11 @@
 //! 2. sender: base-OT receiver with choice bits = the bits of `s`, gets `k_j^{s_j}`
 //!    and replies [`SetupAnswer`]; the receiver finishes with both `k_j^0, k_j^1`.
 //!
-//! Each key seeds an AES-CTR [`Prg`] whose stream is one matrix column; the streams
-//! continue across batches, so no PRG output is ever used twice.
+//! Each key seeds an AES-CTR stream (that of `mpc_crypto::Prg` with the key as seed)
+//! which is one matrix column; the 128 streams run in lock step
+//! ([`mpc_crypto::columns::ColumnPrgs`], which also does the XOR with `u` and writes
+//! the matrix tile by tile for the transpose) and continue across batches, so no PRG
+//! output is ever used twice.
 //!
 //! One batch of `n` OTs, one message (`m = n` rounded up to a multiple of 128):
 //! the receiver draws `t_j = G(k_j^0)` and sends [`Extend`] with
@@ -23,8 +26,9 @@
 //! Guarantees: the sender's use of `s_j` and the receiver's use of `r_i` are branch
 //! free; decoding checks the tag, the count, the first index and the exact length.
 
-use mpc_crypto::{Block, Prg};
-use subtle::{Choice, ConditionallySelectable};
+use mpc_crypto::columns::ColumnPrgs;
+use mpc_crypto::transpose::transpose_tiles_append;
+use mpc_crypto::Block;
 use zeroize::Zeroize;
 
 use crate::base;
@@ -35,8 +39,9 @@ use crate::MAX_BATCH;
 
 /// Number of base OTs (the security parameter kappa).
 pub const BASE_OTS: usize = 128;
-/// Tiles (of 128 OTs) processed together: keeps the working set near L2 size.
-const CHUNK_TILES: usize = 64;
+/// Tiles (of 128 OTs) processed together: the chunk's matrix (2 KiB per tile) stays
+/// in L1 between the column PRGs that write it and the transpose that reads it.
+const CHUNK_TILES: usize = 16;
 const TAG_EXTEND: u8 = 0xE1;
 
 /// Setup message 1 (extension receiver to extension sender).
@@ -144,6 +149,12 @@ impl Extend {
         Ok(Extend { n, first, bytes: bytes.to_vec() })
     }
 
+    /// The message of our own encoding `bytes` (made by [`ExtReceiver::extend_packed`]
+    /// for `n` OTs from OT `first`; not validated again).
+    pub(crate) fn from_parts(n: usize, first: u64, bytes: Vec<u8>) -> Extend {
+        Extend { n, first, bytes }
+    }
+
     /// [`Extend::from_bytes`] without copying the buffer.
     pub fn from_vec(bytes: Vec<u8>) -> Result<Extend> {
         let (n, first) = Self::check(&bytes)?;
@@ -194,18 +205,20 @@ impl ExtReceiver {
         if keys.len() != BASE_OTS {
             return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
         }
-        let prgs =
-            keys.iter().map(|[k0, k1]| [Prg::from_seed_block(*k0), Prg::from_seed_block(*k1)]).collect();
-        Ok(ExtReceiver { prgs, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
+        let p0 = ColumnPrgs::new(&core::array::from_fn(|j| keys[j][0]));
+        let p1 = ColumnPrgs::new(&core::array::from_fn(|j| keys[j][1]));
+        Ok(ExtReceiver { p0, p1, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
     }
 }
 
-/// The set-up extension receiver: two PRGs per column and the next OT index.
+/// The set-up extension receiver: the column PRGs of `k_j^0` and of `k_j^1`, and the
+/// next OT index (`next / 128` blocks of every column stream are used).
 pub(crate) struct ExtReceiver {
-    prgs: Vec<[Prg; 2]>,
+    p0: ColumnPrgs,
+    p1: ColumnPrgs,
     next: u64,
-    /// The `t` columns of one chunk, kept to avoid a fresh
-    /// allocation (and its page faults) per batch; zeroized on drop.
+    /// The `t` matrix of one chunk, tile-major ([`ColumnPrgs::receiver_chunk`]), kept
+    /// to avoid a fresh allocation (and its page faults) per batch; zeroized on drop.
     scratch: Vec<Block>,
 }
 
@@ -245,12 +258,28 @@ impl ExtReceiver {
         msg: &mut Vec<u8>,
         rows: &mut Vec<Block>,
     ) -> Result<()> {
-        let n = choices.len();
+        let mut r = pack_bits(choices);
+        let done = self.extend_packed(&r, choices.len(), msg, rows);
+        r.zeroize();
+        done
+    }
+
+    /// [`Self::extend_into`] with the `n` choices packed as by [`pack_bits`]
+    /// (`n.div_ceil(128)` words, bits from `n` on zero).
+    pub(crate) fn extend_packed(
+        &mut self,
+        r: &[u128],
+        n: usize,
+        msg: &mut Vec<u8>,
+        rows: &mut Vec<Block>,
+    ) -> Result<()> {
         if n > MAX_BATCH {
             return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
         }
         let tiles = n.div_ceil(128);
-        let mut r = pack_bits(choices);
+        if r.len() != tiles {
+            return Err(OtError::InvalidArgument(format!("{} words of choices for {n} OTs", r.len())));
+        }
         msg.clear();
         msg.resize(Extend::encoded_len_for(n), 0);
         msg[0] = TAG_EXTEND;
@@ -260,37 +289,34 @@ impl ExtReceiver {
         let u = &mut msg[EXTEND_HEADER_LEN..];
         rows.clear();
         rows.reserve(128 * tiles);
-        let t_col = &mut self.scratch[..];
-        let mut g_buf = [Block::ZERO; CHUNK_TILES];
+        let counter = u128::from(self.next / 128);
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
-            for (j, [p0, p1]) in self.prgs.iter_mut().enumerate() {
-                let t = &mut t_col[j * c..(j + 1) * c];
-                let g = &mut g_buf[..c];
-                p0.fill_blocks(t);
-                p1.fill_blocks(g);
-                let off = 16 * (j * tiles + w0);
-                let uj = u[off..off + 16 * c].chunks_exact_mut(16);
-                for (k, o) in uj.enumerate() {
-                    o.copy_from_slice(&(t[k] ^ g[k] ^ Block::from_u128(r[w0 + k])).to_bytes());
-                }
-            }
-            append_transposed(t_col, c, rows);
+            let t = &mut self.scratch[..128 * c];
+            // Column `j` of the chunk starts at byte `16 (j tiles + w0)` of `u`.
+            self.p0.receiver_chunk(
+                &self.p1,
+                counter + w0 as u128,
+                &r[w0..w0 + c],
+                t,
+                &mut u[16 * w0..],
+                16 * tiles,
+            );
+            transpose_tiles_append(t, rows);
         }
-        g_buf.zeroize();
-        r.zeroize();
         rows.truncate(n);
         self.next += (128 * tiles) as u64;
         Ok(())
     }
 }
 
-/// The set-up extension sender: `s`, one PRG per column, and the next OT index.
+/// The set-up extension sender: `s`, the column PRGs of `k_j^{s_j}`, and the next OT
+/// index (`next / 128` blocks of every column stream are used).
 pub(crate) struct ExtSender {
     s: Block,
-    prgs: Vec<Prg>,
+    prgs: ColumnPrgs,
     next: u64,
-    /// Column buffer for one chunk, kept across batches; zeroized on drop.
+    /// The `q` matrix of one chunk (tile-major), kept across batches; zeroized on drop.
     scratch: Vec<Block>,
 }
 
@@ -326,7 +352,7 @@ pub(crate) fn sender_from_base_keys(s: Block, keys: &[Block]) -> Result<ExtSende
     if keys.len() != BASE_OTS {
         return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
     }
-    let prgs = keys.iter().map(|k| Prg::from_seed_block(*k)).collect();
+    let prgs = ColumnPrgs::new(&core::array::from_fn(|j| keys[j]));
     let scratch = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
     Ok(ExtSender { s, prgs, next: 0, scratch })
 }
@@ -382,23 +408,13 @@ impl ExtSender {
         let u = &msg[EXTEND_HEADER_LEN..];
         rows.clear();
         rows.reserve(128 * tiles);
-        let q_col = &mut self.scratch[..];
+        let counter = u128::from(self.next / 128);
         for w0 in (0..tiles).step_by(CHUNK_TILES) {
             let c = CHUNK_TILES.min(tiles - w0);
-            for (j, p) in self.prgs.iter_mut().enumerate() {
-                let q = &mut q_col[j * c..(j + 1) * c];
-                p.fill_blocks(q);
-                let bit = Choice::from(((self.s.to_u128() >> j) & 1) as u8);
-                let mask = Block::conditional_select(&Block::ZERO, &Block::ONES, bit);
-                let off = 16 * (j * tiles + w0);
-                for (qk, x) in q.iter_mut().zip(u[off..off + 16 * c].chunks_exact(16)) {
-                    let mut a = [0u8; 16];
-                    a.copy_from_slice(x);
-                    *qk ^= Block::from_bytes(a) & mask;
-                }
-            }
+            let q = &mut self.scratch[..128 * c];
+            self.prgs.sender_chunk(self.s, counter + w0 as u128, c, &u[16 * w0..], 16 * tiles, q);
             let from = rows.len();
-            append_transposed(q_col, c, rows);
+            transpose_tiles_append(q, rows);
             let to = rows.len().min(n);
             if from < to {
                 each(&rows[from..to]);
@@ -439,24 +455,51 @@ pub(crate) fn transpose_chunk(cols: &[Block], c: usize, rows: &mut [Block]) {
     }
 }
 
-/// [`transpose_chunk`] appending the `128 c` rows to `rows`: the tiles' rows are
-/// gathered straight from the columns (the first `128 c` blocks of `cols`) and
-/// written once, with no zero-fill of the buffer
-/// ([`mpc_crypto::transpose::transpose_columns_append`]).
-fn append_transposed(cols: &[Block], c: usize, rows: &mut Vec<Block>) {
-    mpc_crypto::transpose::transpose_columns_append(&cols[..128 * c], c, rows);
-}
-
 /// Packs bits into 128-bit words, bit `i` at bit `i % 128` of word `i / 128`; the last
 /// word is zero-padded. Shared with [`crate::softspoken`].
 pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
     let mut out = vec![0u128; bits.len().div_ceil(128)];
     for (o, chunk) in out.iter_mut().zip(bits.chunks(128)) {
-        let mut halves = [0u64; 2];
-        for (h, part) in halves.iter_mut().zip(chunk.chunks(64)) {
-            *h = part.iter().rev().fold(0u64, |acc, &b| (acc << 1) | b as u64);
+        // Eight bools (bytes 0 or 1) at a time: the multiply gathers byte `i`'s bit
+        // into bit `56 + i` with no carries (the partial products' positions are
+        // distinct), so the top byte is the eight bits in order.
+        let bytes: &[u8] = bytemuck::cast_slice(chunk);
+        let mut word = 0u128;
+        for (i, eight) in bytes.chunks(8).enumerate() {
+            let mut b = [0u8; 8];
+            b[..eight.len()].copy_from_slice(eight);
+            let packed = u64::from_le_bytes(b).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            word |= u128::from(packed) << (8 * i);
         }
-        *o = halves[0] as u128 | (halves[1] as u128) << 64;
+        *o = word;
+    }
+    out
+}
+
+/// The first `n` bits of packed words (bit `i` at bit `i % 128` of word `i / 128`,
+/// as [`pack_bits`] makes them) as bools; `words` must hold at least `n` bits.
+pub(crate) fn unpack_bits(words: &[u128], n: usize) -> Vec<bool> {
+    /// Byte `b` of `SPREAD[x]` is bit `b` of `x`.
+    const SPREAD: [u64; 256] = {
+        let mut t = [0u64; 256];
+        let mut x = 0;
+        while x < 256 {
+            let mut b = 0;
+            while b < 8 {
+                t[x] |= ((x as u64 >> b) & 1) << (8 * b);
+                b += 1;
+            }
+            x += 1;
+        }
+        t
+    };
+    let mut out = vec![false; n];
+    let bytes = words.iter().flat_map(|w| w.to_le_bytes());
+    for (o, byte) in out.chunks_mut(8).zip(bytes) {
+        let s = SPREAD[byte as usize];
+        for (k, b) in o.iter_mut().enumerate() {
+            *b = (s >> (8 * k)) & 1 == 1;
+        }
     }
     out
 }
@@ -464,6 +507,14 @@ pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unpack_bits_inverts_pack_bits() {
+        for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 300] {
+            let bits: Vec<bool> = (0..n).map(|i| (i * 5 + i / 7) % 3 == 0).collect();
+            assert_eq!(unpack_bits(&pack_bits(&bits), n), bits, "n {n}");
+        }
+    }
 
     #[test]
     fn pack_bits_matches_the_bitwise_definition() {

@@ -79,16 +79,18 @@
 //! IKNP's own (the sender has no choices to be inconsistent with; its `Delta` is
 //! whatever it picked).
 
+use mpc_crypto::chi::chi_sums;
 use mpc_crypto::gf128::{self, Accumulator};
-use mpc_crypto::{Block, Delta, Prg};
+use mpc_crypto::{Block, Delta};
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroize;
 
 use crate::endemic;
 use crate::error::{OtError, Result};
-use crate::iknp::{self, Extend, BASE_OTS};
+use crate::iknp::{self, pack_bits, unpack_bits, Extend, BASE_OTS};
 use crate::wire::Reader;
+use crate::MAX_BATCH;
 
 /// Setup message 2 (sender to receiver): the endemic base-OT receiver's pairs (8197
 /// bytes for the 128 base OTs).
@@ -126,18 +128,6 @@ impl Challenge {
         let seed = block(r.take(16)?);
         r.finish()?;
         Ok(Challenge(seed))
-    }
-
-    /// Calls `f(start, chis)` for the coefficients of `count` OTs in order, a chunk
-    /// of consecutive coefficients at a time (no buffer the size of the batch).
-    fn for_each_chunk(&self, count: usize, mut f: impl FnMut(usize, &[u128])) {
-        let mut prg = Prg::from_seed_block(self.0);
-        let mut buf = [Block::ZERO; 1024];
-        for start in (0..count).step_by(buf.len()) {
-            let chunk = &mut buf[..(count - start).min(1024)];
-            prg.fill_blocks(chunk);
-            f(start, bytemuck::cast_slice(chunk));
-        }
     }
 }
 
@@ -211,13 +201,56 @@ impl Receiver {
         rng: &mut R,
         choices: &[bool],
     ) -> Result<(Extend, PendingReceiver)> {
-        let mut all = Vec::with_capacity(choices.len() + CHECK_OTS);
-        all.extend_from_slice(choices);
+        let n = choices.len();
+        let total = with_check(n)?;
         let mut mask = [0u8; CHECK_OTS / 8];
         rng.fill_bytes(&mut mask);
-        all.extend((0..CHECK_OTS).map(|i| (mask[i / 8] >> (i % 8)) & 1 == 1));
-        let (msg, labels) = self.0.extend(&all)?;
-        Ok((msg, PendingReceiver { n: choices.len(), choices: all, labels, bootstrap: None }))
+        // The choices packed, then the check OTs' random bits at `n ..`.
+        let mut packed = pack_bits(choices);
+        packed.resize(total.div_ceil(128), 0);
+        for i in 0..CHECK_OTS {
+            let bit = u128::from((mask[i / 8] >> (i % 8)) & 1);
+            packed[(n + i) / 128] |= bit << ((n + i) % 128);
+        }
+        mask.zeroize();
+        self.extend_all(n, total, packed)
+    }
+
+    /// [`Self::extend`] for `n` uniformly random choices, drawn here: returns them
+    /// (as bools, for the caller's own use) with the batch. The choices and the
+    /// [`CHECK_OTS`] check bits come from one `fill_bytes` into the packed words, so
+    /// no per-bit work is done but the unpacking of the `n` returned bools (the
+    /// authenticated bits of mpc-auth are such random choices).
+    pub fn extend_random<R: RngCore + CryptoRng>(
+        &mut self,
+        rng: &mut R,
+        n: usize,
+    ) -> Result<(Vec<bool>, Extend, PendingReceiver)> {
+        let total = with_check(n)?;
+        if total > MAX_BATCH {
+            return Err(OtError::InvalidArgument(format!("{n} OTs in one batch is more than {MAX_BATCH}")));
+        }
+        let mut packed = vec![0u128; total.div_ceil(128)];
+        rng.fill_bytes(bytemuck::cast_slice_mut(&mut packed));
+        if total % 128 != 0 {
+            // Bits from `total` on are zero (the packing's convention).
+            if let Some(last) = packed.last_mut() {
+                *last &= (1u128 << (total % 128)) - 1;
+            }
+        }
+        let choices = unpack_bits(&packed, n);
+        let (msg, pending) = self.extend_all(n, total, packed)?;
+        Ok((choices, msg, pending))
+    }
+
+    /// A batch of `total` OTs whose choices are `packed` (the first `n` the caller's).
+    fn extend_all(&mut self, n: usize, total: usize, packed: Vec<u128>) -> Result<(Extend, PendingReceiver)> {
+        let mut bytes = Vec::new();
+        let mut labels = Vec::new();
+        let first = self.0.next_index();
+        self.0.extend_packed(&packed, total, &mut bytes, &mut labels)?;
+        let msg = Extend::from_parts(total, first, bytes);
+        Ok((msg, PendingReceiver { n, choices: packed, labels, bootstrap: None }))
     }
 
     /// [`Self::extend`] with [`BOOTSTRAP_OTS`] more random OTs that become, after the
@@ -290,7 +323,9 @@ type Bootstrap = (Delta, Vec<Block>);
 #[derive(Debug)]
 pub struct PendingReceiver {
     n: usize,
-    choices: Vec<bool>,
+    /// All the batch's choices, check OTs included, packed (bit `i % 128` of word
+    /// `i / 128`).
+    choices: Vec<u128>,
     labels: Vec<Block>,
     /// The reverse direction's `Delta` of a bootstrap batch.
     bootstrap: Option<Delta>,
@@ -325,17 +360,13 @@ impl PendingReceiver {
     /// The proof, the `n` labels, and for a bootstrap batch its `Delta'` and the
     /// bootstrap OTs' labels.
     fn respond_all(self, challenge: &Challenge) -> (Proof, Vec<Block>, Option<Bootstrap>) {
-        let mut x = 0u128;
         let mut t = Accumulator::new();
         let (choices, labels) = (&self.choices, &self.labels);
         let labels_words: &[u128] = bytemuck::cast_slice(labels);
-        challenge.for_each_chunk(labels.len(), |start, chis| {
-            // Branch free in the choice bit.
-            for (&chi, &c) in chis.iter().zip(&choices[start..]) {
-                x ^= chi & 0u128.wrapping_sub(c as u128);
-            }
-            t.add_products(chis, &labels_words[start..]);
-        });
+        // chi_i is block i of the challenge's stream; branch free in the choice bits.
+        let x = chi_sums(&mut t, challenge.0, 0, labels_words, choices);
+        let mut choices = self.choices;
+        choices.zeroize();
         let mut labels = self.labels;
         let boot = self.bootstrap.map(|d| (d, labels[self.n..self.n + BOOTSTRAP_OTS].to_vec()));
         labels.truncate(self.n);
@@ -414,14 +445,14 @@ impl Sender {
         challenge: Challenge,
         msg: &Extend,
     ) -> Result<PendingSender> {
-        let mut prg = Prg::from_seed_block(challenge.0);
-        let mut chis: Vec<Block> = Vec::new();
         let mut q = Accumulator::new();
         let mut zero_labels = Vec::new();
+        // The chunks come in order: `done` rows summed so far, so the chunk's first
+        // coefficient is block `done` of the challenge's stream.
+        let mut done = 0u128;
         self.inner.extend_into_with(total, msg.as_bytes(), &mut zero_labels, |rows| {
-            chis.resize(rows.len(), Block::ZERO);
-            prg.fill_blocks(&mut chis);
-            q.add_products(bytemuck::cast_slice(&chis), bytemuck::cast_slice(rows));
+            chi_sums(&mut q, challenge.0, done, bytemuck::cast_slice(rows), &[]);
+            done += rows.len() as u128;
         })?;
         Ok(PendingSender { n, q: q.finish(), zero_labels, delta: self.delta.clone(), bootstrap: false })
     }

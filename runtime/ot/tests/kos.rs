@@ -331,3 +331,33 @@ fn challenged_batches_finished_later_match_extend_and_keep_their_order() {
     assert!(s.finish(t2).is_err());
     drop(t1);
 }
+
+#[test]
+fn random_choice_batches_pass_and_match_their_returned_choices() {
+    let mut rng = ChaCha12Rng::seed_from_u64(17);
+    let delta = Delta::random(&mut rng);
+    let (mut s, mut r) = pair(&mut rng, &delta);
+    let mut ones = 0usize;
+    for n in [0usize, 1, 127, 128, 129, 1000, 5000] {
+        let (choices, msg, pending_r) = r.extend_random(&mut rng, n).unwrap();
+        assert_eq!((choices.len(), msg.len()), (n, n + CHECK_OTS));
+        let (challenge, pending_s) = s.extend(&mut rng, n, &msg).unwrap();
+        let (proof, labels) = pending_r.respond(&challenge);
+        let zero = pending_s.verify(&proof).expect("an honest receiver passes");
+        for ((z, l), &c) in zero.iter().zip(&labels).zip(&choices) {
+            let want = if c { *z ^ delta.as_block() } else { *z };
+            assert_eq!(*l, want);
+        }
+        ones += choices.iter().filter(|&&c| c).count();
+    }
+    // 6,385 uniform bits: the count of ones is within 6 sigma (~240) of half.
+    assert!(ones.abs_diff(6385 / 2) < 240, "{ones} ones in 6385 random choices");
+}
+
+#[test]
+fn random_choice_batches_refuse_a_count_past_the_limit() {
+    let mut rng = ChaCha12Rng::seed_from_u64(18);
+    let delta = Delta::random(&mut rng);
+    let (_, mut r) = pair(&mut rng, &delta);
+    assert!(matches!(r.extend_random(&mut rng, mpc_ot::MAX_BATCH), Err(OtError::InvalidArgument(_))));
+}
