@@ -60,7 +60,7 @@ use crate::error::{AuthError, Result};
 use crate::feq;
 use crate::leaky_and::{Layer, Partial};
 use crate::message::{Expect, Message};
-use crate::protocol::{phase, random_bits};
+use crate::protocol::phase;
 use crate::shares::AuthShares;
 use crate::Role;
 
@@ -413,9 +413,8 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
 
     /// A batch of `n` random bits of mine, extended (the KOS receiver's side).
     fn extend_mine(&mut self, n: usize) -> Result<(Vec<bool>, Message, kos::PendingReceiver)> {
-        let bits = random_bits(&mut self.rng, n);
         let receiver = making(&mut self.pre)?.mine.as_mut().ok_or_else(|| internal("no receiver session"))?;
-        let (ext, pending) = receiver.extend(&mut self.rng, &bits).map_err(ot)?;
+        let (bits, ext, pending) = receiver.extend_random(&mut self.rng, n).map_err(ot)?;
         Ok((bits, Message::OtExtend(ext), pending))
     }
 
