@@ -1,7 +1,7 @@
 //! The per-instance compute of authenticated garbling on AES-128 (6,400 AND gates),
-//! one core, no channel: each party's wire masks, both parties' Beaver step, the
-//! garbler's tables and the evaluator's walk, on a dealt instance
-//! (`mpc_auth::dealer::Online`, not the preprocessing protocol).
+//! one core, no channel: a party's wire masks, both parties' Beaver step (openings and
+//! their MAC checks), the garbler's tables and the evaluator's walk, on a dealt
+//! instance (`mpc_auth::dealer::Online`, not the preprocessing protocol).
 //! `cargo bench -p mpc-auth --bench online`; throughput in AND gates.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
