@@ -17,12 +17,12 @@ fn online(c: &mut Criterion) {
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let inputs: Vec<bool> = (0..circuit.num_input_wires()).map(|_| rng.gen()).collect();
     let inst = Online::deal(&circuit, &inputs, &mut rng);
-    let tables = inst.garble(&mut rng).tables;
+    let tables = inst.garble().tables;
     let mut g = c.benchmark_group("auth-online/aes128");
     g.throughput(Throughput::Elements(inst.and_count() as u64));
     g.bench_function("wire masks (garbler)", |b| b.iter(|| inst.wire_masks(Role::Garbler)));
     g.bench_function("Beaver step (both parties)", |b| b.iter(|| inst.beaver()));
-    g.bench_function("garble", |b| b.iter(|| inst.garble(&mut rng)));
+    g.bench_function("garble", |b| b.iter(|| inst.garble()));
     g.bench_function("evaluate", |b| b.iter(|| inst.evaluate(&tables).expect("honest tables")));
     g.finish();
 }

@@ -109,10 +109,12 @@ impl Online {
         let [ba, bb] = deal(&b, &da, &db, rng);
         let [ca, cb] = deal(&c, &da, &db, rng);
         let triples = [Triples { a: aa, b: ba, c: ca }, Triples { a: ab, b: bb, c: cb }];
-        let masks = [Role::Garbler, Role::Evaluator].map(|role| {
-            let r = role.index() as usize;
-            protocol::wire_masks(role, [&da, &db][r], &schedule, &fresh[r], 0)
-        });
+        let zero_in: Vec<Block> = (0..n_in).map(|_| Block::random(rng)).collect();
+        let labels = Some((zero_in.clone(), protocol::fresh_labels(rng, n_and)));
+        let masks = [
+            protocol::wire_masks(Role::Garbler, &da, &schedule, &fresh[0], 0, labels),
+            protocol::wire_masks(Role::Evaluator, &db, &schedule, &fresh[1], 0, None),
+        ];
         let mut online = Online {
             circuit: circuit.clone(),
             schedule,
@@ -128,7 +130,7 @@ impl Online {
         };
         online.s = online.beaver();
         let [fa, fb] = &online.fresh;
-        let zero: Vec<Block> = (0..n_in).map(|_| Block::random(rng)).collect();
+        let zero = zero_in;
         let zhat: Vec<bool> = (0..n_in).map(|w| inputs[w] ^ fa.bits[w] ^ fb.bits[w]).collect();
         let label = (0..n_in).map(|w| if zhat[w] { zero[w] ^ da.as_block() } else { zero[w] }).collect();
         (online.zero_in, online.zhat_in, online.label_in) = (zero, zhat, label);
@@ -162,10 +164,12 @@ impl Online {
     }
 
     /// `role`'s walk of the wire masks (what the protocol's `instance_masks`
-    /// computes); returns the number of AND gates it gathered the inputs of.
+    /// computes; the garbler's with its zero-labels); returns the number of AND gates
+    /// it gathered the inputs of.
     pub fn wire_masks(&self, role: Role) -> usize {
         let r = role.index() as usize;
-        protocol::wire_masks(role, &self.deltas[r], &self.schedule, &self.fresh[r], 0).a.len()
+        let labels = self.masks[r].labels.as_ref().map(|l| (l.zero_in.clone(), l.and.clone()));
+        protocol::wire_masks(role, &self.deltas[r], &self.schedule, &self.fresh[r], 0, labels).a.len()
     }
 
     /// Both parties' Beaver step (openings, then `<lambda_alpha lambda_beta ^
@@ -189,12 +193,16 @@ impl Online {
         Wires { schedule: &self.schedule, masks: &self.masks[r], s: &self.s[r], first_and: self.first_and }
     }
 
-    /// The garbler's tables (128 bytes per AND gate), with fresh AND-output labels.
-    pub fn garble<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Garbled {
-        let and_labels = protocol::fresh_labels(rng, self.and_count());
-        let (tables, [out_zero, _]) =
-            protocol::garble(&self.deltas[0], &self.wires(0), &self.zero_in, &and_labels);
-        Garbled { tables, and_labels, out_zero }
+    /// The garbler's tables (128 bytes per AND gate), from the zero-labels dealt
+    /// with its masks.
+    ///
+    /// # Panics
+    /// Never: the garbler's masks are dealt with labels.
+    pub fn garble(&self) -> Garbled {
+        let tables =
+            protocol::garble(&self.deltas[0], &self.wires(0)).expect("the garbler's masks have labels");
+        let labels = self.masks[0].labels.as_ref().expect("the garbler's masks have labels");
+        Garbled { tables, and_labels: labels.and.clone(), out_zero: labels.out[0].clone() }
     }
 
     /// The evaluator's walk over `tables`: the masked value and label of every output

@@ -14,10 +14,12 @@
 //! 32, both layers through [`FixedKeyAes::permute_many`] (the VAES engine where the
 //! CPU has it) on buffers that stay in L1; each gate's shares are read once for its
 //! four rows, and its 128 bytes are appended to a table vector allocated once. The
-//! zero-labels are walked over the circuit's [`crate::schedule::Schedule`] batch by
-//! batch, up to each gate of the batch, so the labels gathered are in cache; the
-//! gates' shares (`<lambda_sigma ^ lambda_gamma>`, `<lambda_alpha>`,
-//! `<lambda_beta>`) are read in gate order from vectors of their own.
+//! zero-labels were walked with the wire masks when the instance was prepared
+//! ([`crate::protocol::wire_masks`], one walk of the circuit's
+//! [`crate::schedule::Schedule`] for both), so the gates' labels (`L_{alpha,0}`,
+//! `L_{beta,0}`, `L_{gamma,0}`) and shares (`<lambda_sigma ^ lambda_gamma>`,
+//! `<lambda_alpha>`, `<lambda_beta>`) are all read in gate order from vectors of their
+//! own.
 //!
 //! **Evaluator**: one gate at a time in circuit order ([`decrypt`]) over the
 //! schedule's slots, its four hashes in one [`FixedKeyAes::tccr_many`] call. Batching the evaluator's gates level by
@@ -38,7 +40,7 @@
 
 use mpc_crypto::{Block, FixedKeyAes};
 
-use crate::protocol::Wires;
+use crate::protocol::{Labels, Wires};
 use crate::schedule::AndSlots;
 use crate::shares::AuthShares;
 
@@ -127,37 +129,25 @@ fn gate_shares(w: &Wires<'_>, k: usize) -> (Share, Share, Share) {
     (Share::at(w.s, k), Share::at(&w.masks.a, k), Share::at(&w.masks.b, k))
 }
 
-/// The garbler's tables of every AND gate of `w` (128 bytes each, in gate order),
-/// walking the zero-labels in `slots` (the input wires' and the reserved slots set;
-/// `and_labels[k]` is AND gate `k`'s output zero-label): the walk runs batch by batch,
-/// up to each gate of the batch, so the labels it gathers are still in cache.
-pub(crate) fn garble_tables(
-    delta: Block,
-    w: &Wires<'_>,
-    slots: &mut [Block],
-    and_labels: &[Block],
-) -> Vec<u8> {
+/// The garbler's tables of every AND gate of `w` (128 bytes each, in gate order)
+/// from the zero-labels walked with the masks (`zero`: each gate's inputs' and
+/// output's, read in gate order).
+pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &Labels) -> Vec<u8> {
     let aes = FixedKeyAes::global();
-    let schedule = w.schedule;
-    let ands = schedule.ands();
-    let n = ands.len();
+    let n = zero.and.len();
     let mut tables = vec![0u8; 128 * n];
     let mut labels = vec![Block::ZERO; 4 * GARBLE_BATCH.min(n)];
     let mut hashes = vec![Block::ZERO; 16 * GARBLE_BATCH.min(n)];
-    let mut done = 0;
-    for (c, (gates, out)) in ands.chunks(GARBLE_BATCH).zip(tables.chunks_mut(128 * GARBLE_BATCH)).enumerate()
+    for (c, (fresh, out)) in
+        zero.and.chunks(GARBLE_BATCH).zip(tables.chunks_mut(128 * GARBLE_BATCH)).enumerate()
     {
         let k0 = c * GARBLE_BATCH;
-        let fresh = &and_labels[k0..k0 + gates.len()];
-        let p = &mut labels[..4 * gates.len()];
-        let x = &mut hashes[..16 * gates.len()];
-        // The walk up to each gate, then the first layer: pi of A_0, A_1, B_0, B_1.
-        for ((q, g), &g0) in p.chunks_exact_mut(4).zip(gates).zip(fresh) {
-            schedule.run(slots, done, g.ops_before as usize);
-            done = g.ops_before as usize;
-            let (a0, b0) = (slots[g.a as usize], slots[g.b as usize]);
+        let r = k0..k0 + fresh.len();
+        let p = &mut labels[..4 * fresh.len()];
+        let x = &mut hashes[..16 * fresh.len()];
+        // The first layer: pi of A_0, A_1, B_0, B_1.
+        for ((q, &a0), &b0) in p.chunks_exact_mut(4).zip(&zero.a[r.clone()]).zip(&zero.b[r]) {
             q.copy_from_slice(&[a0, a0 ^ delta, b0, b0 ^ delta]);
-            slots[g.out as usize] = g0;
         }
         aes.permute_many(p);
         // Second layer: position `4 row + pos` of a gate hashes A_i (pos 0, 2) or B_j
@@ -189,7 +179,6 @@ pub(crate) fn garble_tables(
             }
         }
     }
-    schedule.run(slots, done, schedule.ops());
     tables
 }
 
@@ -579,7 +568,7 @@ mod tests {
             n_gates in 1usize..700,
             first_and in prop_oneof![Just(0usize), 0usize..1 << 40],
         ) {
-            let (c, inputs, online, mut rng) = instance(seed, n_gates, first_and);
+            let (c, inputs, online, _) = instance(seed, n_gates, first_and);
             let p = online.parts();
             let ands = and_gates(&c);
             let outs: Vec<usize> = c.outputs()[0].wires.iter().map(|w| w.index()).collect();
@@ -611,7 +600,7 @@ mod tests {
                 sigma.push(want);
             }
             let wires = |r: usize| reference::Wires { masks: &masks[r], ands: &ands, sigma: &sigma[r], first_and: p.first_and };
-            let g = online.garble(&mut rng);
+            let g = online.garble();
             let zero = reference::zero_labels(&c, p.zero_in, &g.and_labels);
             prop_assert!(g.tables == reference::tables(p.deltas[0], &wires(0), &zero));
             prop_assert!(g.out_zero == outs.iter().map(|&w| zero[w]).collect::<Vec<_>>());
@@ -636,9 +625,9 @@ mod tests {
             at in any::<prop::sample::Index>(),
             flip in 1u8..=255,
         ) {
-            let (c, _, online, mut rng) = instance(seed, n_gates, 3);
+            let (c, _, online, _) = instance(seed, n_gates, 3);
             let p = online.parts();
-            let mut tables = online.garble(&mut rng).tables;
+            let mut tables = online.garble().tables;
             if tables.is_empty() {
                 return Ok(());
             }
@@ -662,8 +651,8 @@ mod tests {
 
     #[test]
     fn a_flipped_mac_bit_in_every_row_names_the_first_such_gate() {
-        let (_, _, online, mut rng) = instance(7, 600, 0);
-        let mut tables = online.garble(&mut rng).tables;
+        let (_, _, online, _) = instance(7, 600, 0);
+        let mut tables = online.garble().tables;
         let gates = online.and_count();
         assert!(gates > 100, "{gates} AND gates");
         for k in [gates - 1, gates / 2, 40] {

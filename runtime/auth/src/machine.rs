@@ -80,7 +80,7 @@ use crate::error::{AuthError, Result};
 use crate::message::{Expect, Message};
 use crate::protocol::{
     assemble, beaver_check, beaver_finish, beaver_open, check_output_labels, evaluate, fresh_labels, garble,
-    input_wires, instance_masks, output_wires, phase, Masks, Outputs, Plan, Preprocessed, Wires,
+    input_wires, instance_masks, output_wires, phase, Labels, Masks, Outputs, Plan, Preprocessed, Wires,
 };
 use crate::schedule::Schedule;
 use crate::shares::AuthShares;
@@ -810,11 +810,22 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let Some(inputs) = self.inputs.pop_front() else {
             return Ok(None);
         };
+        // The garbler's zero-labels (fresh for every input wire and AND output) are
+        // drawn now and walked with the masks.
+        let labels = match self.role {
+            Role::Garbler => {
+                let mut zero_in = vec![Block::ZERO; self.schedule.n_in()];
+                let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
+                inputs.for_each(|&w| zero_in[w] = Block::random(&mut self.rng));
+                Some((zero_in, fresh_labels(&mut self.rng, self.schedule.ands().len())))
+            }
+            Role::Evaluator => None,
+        };
         let pre = made(&mut self.pre)?;
         pre.check_next(self.shape, &inputs)?;
         let instance = pre.next;
         pre.next += 1;
-        let masks = instance_masks(pre, &self.schedule, instance);
+        let masks = instance_masks(pre, &self.schedule, instance, labels);
         let t0 = instance * pre.n_and;
         let base = instance * (pre.n_in + pre.n_and);
         let (de, opening) = beaver_open(&masks, &pre.triples, t0);
@@ -948,23 +959,22 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer } => {
                 let pre = made(&mut self.pre)?;
                 let d = pre.delta.as_block();
-                // Fresh zero-labels for every input wire (wires `0..n_in`); the active
-                // label of each is `L_{w,0} ^ z^ Delta_A`, for the evaluator's wires
-                // with the masked values it sent.
-                let mut zero_in = vec![Block::ZERO; self.schedule.n_in()];
+                let wires =
+                    Wires { schedule: &self.schedule, masks: &inst.masks, s: &inst.s, first_and: inst.t0 };
+                let tables = garble(&pre.delta, &wires)?;
+                // Kept until the outputs: what they need of my output wires (the
+                // instance's masks and labels go now).
+                let Masks { out: [mask, theirs], labels, .. } = inst.masks;
+                let Some(Labels { zero_in, out: [zero, _], .. }) = labels else {
+                    return Err(internal("the garbler's masks without zero-labels"));
+                };
+                // The active label of each input wire is `L_{w,0} ^ z^ Delta_A`, for
+                // the evaluator's wires with the masked values it sent.
                 let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
-                inputs.clone().for_each(|&w| zero_in[w] = Block::random(&mut self.rng));
                 let labels = inputs
                     .zip(zhat_mine.iter().chain(&zhat_peer))
                     .map(|(&w, &z)| zero_in[w].xor_if(d, Choice::from(z as u8)))
                     .collect();
-                let and_labels = fresh_labels(&mut self.rng, self.schedule.ands().len());
-                let wires =
-                    Wires { schedule: &self.schedule, masks: &inst.masks, s: &inst.s, first_and: inst.t0 };
-                let (tables, [zero, _]) = garble(&pre.delta, &wires, &zero_in, &and_labels);
-                // Kept until the outputs: what they need of my output wires (the
-                // instance's masks and labels go now).
-                let Masks { out: [mask, theirs], .. } = inst.masks;
                 let garbled = Box::new(Garbled { mask, zero, open: theirs.open("output masks") });
                 let mut flight =
                     vec![Message::GarblerInputs { masked: zhat_mine, labels }, Message::Tables(tables)];

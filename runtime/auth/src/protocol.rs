@@ -566,24 +566,64 @@ pub(crate) struct Masks {
     pub(crate) b: AuthShares,
     /// `<lambda_w>` of the output wires revealed to each party, in output order.
     pub(crate) out: [AuthShares; 2],
+    /// The garbler's zero-labels, walked with the masks ([`wire_masks`]).
+    pub(crate) labels: Option<Labels>,
+}
+
+/// The garbler's zero-labels of an instance, drawn when its masks are made (they
+/// depend on nothing of the peer's) and walked with them: the AND gates' inputs' (gate
+/// order), the AND outputs' (fresh) and the output wires'.
+pub(crate) struct Labels {
+    /// `L_{alpha,0}` and `L_{beta,0}` per AND gate `(alpha, beta, gamma)`.
+    pub(crate) a: Vec<Block>,
+    pub(crate) b: Vec<Block>,
+    /// `L_{gamma,0}` per AND gate (fresh).
+    pub(crate) and: Vec<Block>,
+    /// The input wires' (fresh).
+    pub(crate) zero_in: Vec<Block>,
+    /// The output wires' revealed to each party, in output order.
+    pub(crate) out: [Vec<Block>; 2],
+}
+
+/// A slot of the garbler's walk: a wire's mask share and its zero-label.
+#[derive(Clone, Copy)]
+struct Labelled {
+    share: Share,
+    label: Block,
+}
+
+impl core::ops::BitXor for Labelled {
+    type Output = Labelled;
+    #[inline(always)]
+    fn bitxor(self, o: Labelled) -> Labelled {
+        Labelled { share: self.share ^ o.share, label: self.label ^ o.label }
+    }
 }
 
 /// [`wire_masks`] of instance `instance` of `pre`.
-pub(crate) fn instance_masks(pre: &Preprocessed, schedule: &Schedule, instance: usize) -> Masks {
-    wire_masks(pre.role, &pre.delta, schedule, &pre.masks, instance * (pre.n_in + pre.n_and))
+pub(crate) fn instance_masks(
+    pre: &Preprocessed,
+    schedule: &Schedule,
+    instance: usize,
+    labels: Option<(Vec<Block>, Vec<Block>)>,
+) -> Masks {
+    wire_masks(pre.role, &pre.delta, schedule, &pre.masks, instance * (pre.n_in + pre.n_and), labels)
 }
 
 /// The masks of an instance ([`Masks`]) from `fresh`'s entries `base..`: the input
 /// wires' (wires `0..n_in`) first, then one per AND gate in gate order; XOR, INV,
 /// constant and copy wires by local operations, one walk of the circuit's
 /// [`Schedule`] (XORing a public 1, [`AuthShares::xor_public`]'s rule: the garbler
-/// flips its bit, the evaluator moves its key by its `Delta`).
+/// flips its bit, the evaluator moves its key by its `Delta`). With `labels` (the
+/// garbler's zero-labels of the input wires and of the AND outputs) the same walk
+/// carries the zero-labels ([`Masks::labels`]; an INV or a constant moves no label).
 pub(crate) fn wire_masks(
     role: Role,
     delta: &Delta,
     schedule: &Schedule,
     fresh: &AuthShares,
     base: usize,
+    labels: Option<(Vec<Block>, Vec<Block>)>,
 ) -> Masks {
     let n_in = schedule.n_in();
     let n_and = schedule.ands().len();
@@ -591,25 +631,46 @@ pub(crate) fn wire_masks(
         Role::Garbler => Share { bit: true, mac: Block::ZERO, key: Block::ZERO },
         Role::Evaluator => Share { bit: false, mac: Block::ZERO, key: delta.as_block() },
     };
-    let mut slots = schedule.new_slots(Share::ZERO, Share::ZERO, one);
-    for (w, s) in slots[..n_in].iter_mut().enumerate() {
-        *s = Share::at(fresh, base + w);
-    }
     let g = base + n_in..base + n_in + n_and;
     let (bits, macs, keys) = (&fresh.bits[g.clone()], &fresh.macs[g.clone()], &fresh.keys[g]);
     let (mut a, mut b) = (AuthShares::with_capacity(n_and), AuthShares::with_capacity(n_and));
-    schedule.walk(&mut slots, |k, gate, s| {
-        s[gate.a as usize].push_to(&mut a);
-        s[gate.b as usize].push_to(&mut b);
-        s[gate.out as usize] = Share { bit: bits[k], mac: macs[k], key: keys[k] };
-    });
-    let out = [0, 1].map(|p| {
-        let wires = schedule.outputs(p);
+    let gather = |wires: &[u32], at: &dyn Fn(u32) -> Share| {
         let mut o = AuthShares::with_capacity(wires.len());
-        wires.iter().for_each(|&w| slots[w as usize].push_to(&mut o));
+        wires.iter().for_each(|&w| at(w).push_to(&mut o));
         o
+    };
+    let Some((zero_in, and)) = labels else {
+        let mut slots = schedule.new_slots(Share::ZERO, Share::ZERO, one);
+        for (w, s) in slots[..n_in].iter_mut().enumerate() {
+            *s = Share::at(fresh, base + w);
+        }
+        schedule.walk(&mut slots, |k, gate, s| {
+            s[gate.a as usize].push_to(&mut a);
+            s[gate.b as usize].push_to(&mut b);
+            s[gate.out as usize] = Share { bit: bits[k], mac: macs[k], key: keys[k] };
+        });
+        let out = [0, 1].map(|p| gather(schedule.outputs(p), &|w| slots[w as usize]));
+        return Masks { a, b, out, labels: None };
+    };
+    let zero = Labelled { share: Share::ZERO, label: Block::ZERO };
+    let mut slots = schedule.new_slots(zero, zero, Labelled { share: one, label: Block::ZERO });
+    for (w, s) in slots[..n_in].iter_mut().enumerate() {
+        *s = Labelled { share: Share::at(fresh, base + w), label: zero_in[w] };
+    }
+    let (mut la, mut lb) = (Vec::with_capacity(n_and), Vec::with_capacity(n_and));
+    schedule.walk(&mut slots, |k, gate, s| {
+        let (x, y) = (s[gate.a as usize], s[gate.b as usize]);
+        x.share.push_to(&mut a);
+        y.share.push_to(&mut b);
+        la.push(x.label);
+        lb.push(y.label);
+        s[gate.out as usize] =
+            Labelled { share: Share { bit: bits[k], mac: macs[k], key: keys[k] }, label: and[k] };
     });
-    Masks { a, b, out }
+    let out = [0, 1].map(|p| gather(schedule.outputs(p), &|w| slots[w as usize].share));
+    let labels_out = [0, 1].map(|p| schedule.outputs(p).iter().map(|&w| slots[w as usize].label).collect());
+    let labels = Labels { a: la, b: lb, and, zero_in, out: labels_out };
+    Masks { a, b, out, labels: Some(labels) }
 }
 
 /// `x ^ y` of two equally long runs of blocks.
@@ -725,22 +786,17 @@ pub(crate) fn fresh_labels<R: RngCore + CryptoRng>(rng: &mut R, n: usize) -> Vec
 }
 
 /// The garbler's authenticated tables of all AND gates ([`garbling::garble_tables`],
-/// which walks the zero-labels: `zero_in` those of the input wires, `and_labels` the
-/// fresh ones of the AND outputs, so every AND gate's labels are known before any
-/// hash), and the zero-labels of the output wires revealed to each party, in output
-/// order.
-pub(crate) fn garble(
-    delta: &Delta,
-    w: &Wires<'_>,
-    zero_in: &[Block],
-    and_labels: &[Block],
-) -> (Vec<u8>, [Vec<Block>; 2]) {
-    let schedule = w.schedule;
-    let mut slots = schedule.new_slots(Block::ZERO, Block::ZERO, Block::ZERO);
-    slots[..schedule.n_in()].copy_from_slice(zero_in);
-    let tables = garbling::garble_tables(delta.as_block(), w, &mut slots, and_labels);
-    let out = [0, 1].map(|p| schedule.outputs(p).iter().map(|&s| slots[s as usize]).collect());
-    (tables, out)
+/// from the zero-labels walked with the masks, [`Masks::labels`]).
+///
+/// # Errors
+/// If the masks were made without labels (a caller bug).
+pub(crate) fn garble(delta: &Delta, w: &Wires<'_>) -> Result<Vec<u8>> {
+    let labels = w
+        .masks
+        .labels
+        .as_ref()
+        .ok_or_else(|| AuthError::InvalidArgument("internal: no zero-labels".into()))?;
+    Ok(garbling::garble_tables(delta.as_block(), w, labels))
 }
 
 /// The garbler's check of the evaluator's output message: the label of each of my
