@@ -213,6 +213,15 @@ impl Online {
         Ok(all)
     }
 
+    /// The level-by-level walk alone (no circuit-order walk after a failed row):
+    /// `None` if a row fails.
+    #[cfg(test)]
+    pub(crate) fn evaluate_by_level(&self, tables: &[u8]) -> Option<Vec<(bool, Block)>> {
+        let w = self.wires(1);
+        protocol::evaluate_by_level(&self.deltas[1], &w, &self.zhat_in, &self.label_in, tables)
+            .map(|[all, _]| all)
+    }
+
     /// The value of every output wire (outputs in order) from the evaluator's masked
     /// values: `z^ ^ lambda_A ^ lambda_B`.
     pub fn outputs(&self, evaluated: &[(bool, Block)]) -> Vec<bool> {

@@ -21,17 +21,17 @@
 //! `<lambda_alpha>`, `<lambda_beta>`) are all read in gate order from vectors of their
 //! own.
 //!
-//! **Evaluator**: one gate at a time in circuit order ([`decrypt`]) over the
-//! schedule's slots, its four hashes in one [`FixedKeyAes::tccr_many`] call. Batching the evaluator's gates level by
-//! level (a depth schedule, so the AES pipeline stays full) was built and measured: on
-//! AES-128 (6,400 AND gates, 36,663 gates) it was no faster with the schedule made
-//! once (about 340 against 365 us per instance, within the noise of the shared
-//! machine) and slower with it made per call (the schedule costs about 260 us, two
-//! passes over the circuit); in the file's own order, batches that wait until a gate
-//! reads a pending output hold 1.7 AND gates on average. Gate by gate, the hashes'
-//! latency is part of the cost; in full batches, the gathering of labels and shares
-//! from wires spread over the circuit (cache misses) takes most of what the AES
-//! pipeline saves.
+//! **Evaluator**: level by level over the schedule's AND-depth order
+//! ([`crate::schedule::Schedule::by_level`], made once per circuit, its own reused
+//! slots): the AND gates of one depth ([`EVAL_BATCH`] at a time) have their rows
+//! chosen and their four hashes each computed in one [`FixedKeyAes::tccr_many_with`]
+//! call ([`decrypt_batch`]), so the AES pipeline stays full instead of waiting on each
+//! gate's two dependent AES layers; their shares, tables and tweaks are read by their
+//! circuit-order index. If a row fails, the circuit-order walk ([`decrypt`], one gate
+//! at a time) names the gate. (Before the schedule, level batches gathered from
+//! wires spread over a per-wire array and measured no faster; over the slots they
+//! took the evaluator's garbled-tables phase of AES-128 x 100 from 29.7-29.8 to
+//! 26.3-26.8 ms per session.)
 //!
 //! Guarantees: the tables, the evaluator's results and the gate named by a failed
 //! check are exactly those of the gate-by-gate form (the tests' `reference` module,
@@ -221,6 +221,69 @@ pub(crate) fn decrypt(
         return Err(k);
     };
     slots[gate.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
+    Ok(())
+}
+
+/// Gates per batch of the evaluator (its buffers: 8 blocks and 2 bits per gate).
+pub(crate) const EVAL_BATCH: usize = 256;
+
+/// The evaluator's buffers for [`decrypt_batch`].
+#[derive(Default)]
+pub(crate) struct EvalBuffers {
+    h: Vec<Block>,
+    tweaks: Vec<Block>,
+    ij: Vec<(bool, bool)>,
+}
+
+/// [`decrypt`] of AND gates that read none of each other's outputs (at most
+/// [`EVAL_BATCH`], their inputs' slots set): first every gate's row and its four hash
+/// inputs, then all hashes in one [`FixedKeyAes::tccr_many_with`] call (the AES
+/// pipeline full), then each gate's check and output, in the order given. A gate's
+/// output slot is never an input slot of a later gate of the batch (those are live),
+/// and every input is read before any output is written. `Err(k)` (circuit-order
+/// index) for the first gate of the batch whose row fails.
+pub(crate) fn decrypt_batch(
+    gates: &[AndSlots],
+    delta: Block,
+    w: &Wires<'_>,
+    tables: &[u8],
+    slots: &mut [Active],
+    buf: &mut EvalBuffers,
+) -> core::result::Result<(), usize> {
+    let EvalBuffers { h, tweaks, ij } = buf;
+    h.clear();
+    tweaks.clear();
+    ij.clear();
+    for g in gates {
+        let (x, y) = (slots[g.a as usize], slots[g.b as usize]);
+        let row = 2 * x.z as usize + y.z as usize;
+        let t = u128::from(tweak(w.first_and + g.k as usize, row, 0));
+        h.extend_from_slice(&[x.label, y.label, x.label, y.label]);
+        tweaks.extend((0..4u128).map(|p| Block::from(t + p)));
+        ij.push((x.z, y.z));
+    }
+    FixedKeyAes::global().tccr_many_with(h, tweaks);
+    for ((g, &(i, j)), h) in gates.iter().zip(ij.iter()).zip(h.chunks_exact(4)) {
+        let k = g.k as usize;
+        let row = 2 * i as usize + j as usize;
+        // As in `decrypt`: `i`, `j` are public to the evaluator.
+        let (s, a, b) = gate_shares(w, k);
+        let (mi, mj) = (Block::mask(i), Block::mask(j));
+        let bit = s.bit ^ (i & b.bit) ^ (j & a.bit);
+        let my_mac = s.mac ^ (mi & b.mac) ^ (mj & a.mac);
+        let key = s.key ^ (mi & b.key) ^ (mj & a.key) ^ (Block::mask(i & j) & delta);
+        let off = 128 * k + 32 * row;
+        let mac = block_at(tables, off) ^ h[0] ^ h[1];
+        let part = block_at(tables, off + 16) ^ h[2] ^ h[3];
+        let r_a = if mac == key {
+            false
+        } else if mac == key ^ delta {
+            true
+        } else {
+            return Err(k);
+        };
+        slots[g.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
+    }
     Ok(())
 }
 
@@ -605,6 +668,7 @@ mod tests {
             prop_assert!(g.tables == reference::tables(p.deltas[0], &wires(0), &zero));
             prop_assert!(g.out_zero == outs.iter().map(|&w| zero[w]).collect::<Vec<_>>());
             let got = online.evaluate(&g.tables).unwrap();
+            prop_assert!(online.evaluate_by_level(&g.tables).as_ref() == Some(&got), "the level walk alone");
             let (zr, lr) = reference::evaluate(&c, p.deltas[1], &wires(1), full(&c, p.zhat_in), full(&c, p.label_in), &g.tables).unwrap();
             prop_assert!(got == outs.iter().map(|&w| (zr[w], lr[w])).collect::<Vec<_>>());
             let v = plain(&c, &inputs);

@@ -824,10 +824,73 @@ pub(crate) fn check_output_labels(
 pub(crate) type Evaluated = [Vec<(bool, Block)>; 2];
 
 /// The evaluator's walk of the circuit from its input wires' masked values and labels
-/// (`zhat_in`, `label_in`, one per input wire), checking every decrypted row
-/// ([`garbling::decrypt`]) in circuit order; returns the output wires' masked values
-/// and labels, or names the first AND gate (in circuit order) whose row failed.
+/// (`zhat_in`, `label_in`, one per input wire), checking every decrypted row; returns
+/// the output wires' masked values and labels, or names the first AND gate (in circuit
+/// order) whose row failed.
+///
+/// The walk goes level by level ([`Schedule::by_level`]), each level's AND gates
+/// hashed in batches ([`garbling::decrypt_batch`]); if a row fails, the circuit is
+/// walked again gate by gate in circuit order ([`evaluate_in_order`]) so that the gate
+/// named is the one the circuit order meets first (the values before it are the same
+/// in either order, so that walk fails too).
 pub(crate) fn evaluate(
+    delta: &Delta,
+    w: &Wires<'_>,
+    zhat_in: &[bool],
+    label_in: &[Block],
+    tables: &[u8],
+) -> Result<Evaluated> {
+    let ands = w.schedule.ands().len();
+    if tables.len() != 128 * ands {
+        return Err(AuthError::Malformed {
+            what: "garbled tables",
+            reason: format!("{} bytes, expected {}", tables.len(), 128 * ands),
+        });
+    }
+    match evaluate_by_level(delta, w, zhat_in, label_in, tables) {
+        Some(out) => Ok(out),
+        None => evaluate_in_order(delta, w, zhat_in, label_in, tables),
+    }
+}
+
+/// [`evaluate`]'s walk level by level; `None` if a row fails (`tables` has 128
+/// bytes per AND gate: checked by the caller).
+pub(crate) fn evaluate_by_level(
+    delta: &Delta,
+    w: &Wires<'_>,
+    zhat_in: &[bool],
+    label_in: &[Block],
+    tables: &[u8],
+) -> Option<Evaluated> {
+    let schedule = w.schedule.by_level();
+    let ands = schedule.ands();
+    let d = delta.as_block();
+    let mut slots = schedule.new_slots(Active::ZERO, Active::ZERO, Active::ZERO);
+    for ((s, &z), &label) in slots[..schedule.n_in()].iter_mut().zip(zhat_in).zip(label_in) {
+        *s = Active { z, label };
+    }
+    let mut buf = garbling::EvalBuffers::default();
+    let (mut i, mut done) = (0, 0);
+    while i < ands.len() {
+        let before = ands[i].ops_before as usize;
+        schedule.run(&mut slots, done, before);
+        done = before;
+        let mut j = i + 1;
+        while j < ands.len() && j - i < garbling::EVAL_BATCH && ands[j].group == ands[i].group {
+            j += 1;
+        }
+        garbling::decrypt_batch(&ands[i..j], d, w, tables, &mut slots, &mut buf).ok()?;
+        i = j;
+    }
+    schedule.run(&mut slots, done, schedule.ops());
+    Some([0, 1].map(|p| {
+        schedule.outputs(p).iter().map(|&s| (slots[s as usize].z, slots[s as usize].label)).collect()
+    }))
+}
+
+/// [`evaluate`] gate by gate in circuit order ([`garbling::decrypt`]), stopping at the
+/// first AND gate whose row fails.
+pub(crate) fn evaluate_in_order(
     delta: &Delta,
     w: &Wires<'_>,
     zhat_in: &[bool],

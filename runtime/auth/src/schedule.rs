@@ -39,6 +39,11 @@ pub(crate) struct AndSlots {
     pub(crate) out: u32,
     /// The ops that run before it (ops `0..ops_before`).
     pub(crate) ops_before: u32,
+    /// Its index among the circuit's AND gates in circuit order.
+    pub(crate) k: u32,
+    /// Its group: in [`Schedule::by_level`] its AND depth (adjacent AND gates of one
+    /// group read none of each other's outputs), else its position.
+    pub(crate) group: u32,
 }
 
 /// The compiled walk of one circuit (see the module docs).
@@ -50,6 +55,8 @@ pub(crate) struct Schedule {
     ands: Vec<AndSlots>,
     /// The slots of the output wires revealed to each party, in output order.
     outputs: [Vec<u32>; 2],
+    /// The same circuit in AND-depth order ([`Schedule::by_level`]).
+    level: Option<Box<Schedule>>,
 }
 
 /// A value a walk moves through the slots: XOR is its only operation.
@@ -57,11 +64,56 @@ pub(crate) trait Slot: Copy + core::ops::BitXor<Output = Self> {}
 impl<T: Copy + core::ops::BitXor<Output = T>> Slot for T {}
 
 impl Schedule {
-    /// The schedule of `circuit`.
+    /// The schedule of `circuit`, in circuit order, with its AND-depth order
+    /// ([`Schedule::by_level`]).
     pub(crate) fn new(circuit: &Circuit) -> Schedule {
+        let gates = circuit.gates();
+        // Each wire's AND depth; a free gate of depth d runs after the AND gates of
+        // depth d and before those of depth d + 1 (key 2 d, AND gates 2 d - 1), the
+        // circuit order kept within a key: a topological order whose AND gates of one
+        // depth are adjacent, with no free gate between them.
+        let mut depth = vec![0u32; circuit.num_wires() as usize];
+        let mut keyed: Vec<(u32, usize)> = Vec::with_capacity(gates.len());
+        for (p, g) in gates.iter().enumerate() {
+            let d = g.inputs().map(|w| depth[w.index()]).max().unwrap_or(0);
+            let (d, key) = match g {
+                Gate::And { .. } => (d + 1, 2 * d + 1),
+                _ => (d, 2 * d),
+            };
+            depth[g.output().index()] = d;
+            keyed.push((key, p));
+        }
+        keyed.sort_by_key(|&(key, _)| key);
+        let mut circuit_order = Schedule::compile(circuit, (0..gates.len()).map(|p| (p as u32, p)).collect());
+        let level = Schedule::compile(circuit, keyed);
+        circuit_order.level = Some(Box::new(level));
+        circuit_order
+    }
+
+    /// The same circuit in AND-depth order (the AND gates of one depth adjacent, so a
+    /// walk can hash them in one batch); its AND gates carry their circuit-order
+    /// index [`AndSlots::k`].
+    pub(crate) fn by_level(&self) -> &Schedule {
+        self.level.as_deref().unwrap_or(self)
+    }
+
+    /// The schedule of `circuit`'s gates in `order` (a topological order; each gate
+    /// with its group, [`AndSlots::group`]).
+    fn compile(circuit: &Circuit, order: Vec<(u32, usize)>) -> Schedule {
         let n_in = circuit.num_input_wires() as usize;
         let (zero, one) = (n_in as u32, n_in as u32 + 1);
-        let gates = circuit.gates();
+        let all = circuit.gates();
+        // Each AND gate's index in circuit order.
+        let mut and_index = vec![u32::MAX; all.len()];
+        let mut next = 0;
+        for (p, g) in all.iter().enumerate() {
+            if matches!(g, Gate::And { .. }) {
+                and_index[p] = next;
+                next += 1;
+            }
+        }
+        let gates: Vec<Gate> = order.iter().map(|&(_, p)| all[p]).collect();
+        let ks: Vec<u32> = order.iter().map(|&(_, p)| and_index[p]).collect();
         // The last gate that reads each wire; output wires are read at the end.
         let mut last = vec![0usize; circuit.num_wires() as usize];
         for (p, g) in gates.iter().enumerate() {
@@ -119,7 +171,8 @@ impl Schedule {
             let o = alloc(&mut free);
             slot_of[out] = o;
             if is_and {
-                ands.push(AndSlots { a, b, out: o, ops_before: ops.len() as u32 });
+                let (group, k) = (order[p].0, ks[p]);
+                ands.push(AndSlots { a, b, out: o, ops_before: ops.len() as u32, k, group });
                 if last[out] <= p {
                     free.push(o);
                 }
@@ -128,7 +181,7 @@ impl Schedule {
             }
         }
         let outputs = [0u8, 1].map(|p| output_wires(circuit, p).iter().map(|&w| slot_of[w]).collect());
-        Schedule { n_in, slots, ops, ands, outputs }
+        Schedule { n_in, slots, ops, ands, outputs, level: None }
     }
 
     /// The number of slots a walk needs.
