@@ -13,19 +13,25 @@
 //! B_0, B_1`), so it runs once per label: 4 + 16 = 20 AES calls per gate instead of
 //! 32, both layers through [`FixedKeyAes::permute_many`] (the VAES engine where the
 //! CPU has it) on buffers that stay in L1; each gate's shares are read once for its
-//! four rows, and its 128 bytes are appended to a table vector allocated once.
+//! four rows, and its 128 bytes are appended to a table vector allocated once. The
+//! zero-labels were walked with the wire masks when the instance was prepared
+//! ([`crate::protocol::wire_masks`], one walk of the circuit's
+//! [`crate::schedule::Schedule`] for both), so the gates' labels (`L_{alpha,0}`,
+//! `L_{beta,0}`, `L_{gamma,0}`) and shares (`<lambda_sigma ^ lambda_gamma>`,
+//! `<lambda_alpha>`, `<lambda_beta>`) are all read in gate order from vectors of their
+//! own.
 //!
-//! **Evaluator**: one gate at a time in circuit order ([`decrypt`]), its four hashes
-//! in one [`FixedKeyAes::tccr_many`] call. Batching the evaluator's gates level by
-//! level (a depth schedule, so the AES pipeline stays full) was built and measured: on
-//! AES-128 (6,400 AND gates, 36,663 gates) it was no faster with the schedule made
-//! once (about 340 against 365 us per instance, within the noise of the shared
-//! machine) and slower with it made per call (the schedule costs about 260 us, two
-//! passes over the circuit); in the file's own order, batches that wait until a gate
-//! reads a pending output hold 1.7 AND gates on average. Gate by gate, the hashes'
-//! latency is part of the cost; in full batches, the gathering of labels and shares
-//! from wires spread over the circuit (cache misses) takes most of what the AES
-//! pipeline saves.
+//! **Evaluator**: level by level over the schedule's AND-depth order
+//! ([`crate::schedule::Schedule::by_level`], made once per circuit, its own reused
+//! slots): the AND gates of one depth ([`EVAL_BATCH`] at a time) have their rows
+//! chosen and their four hashes each computed in one [`FixedKeyAes::tccr_many_with`]
+//! call ([`decrypt_batch`]), so the AES pipeline stays full instead of waiting on each
+//! gate's two dependent AES layers; their shares, tables and tweaks are read by their
+//! circuit-order index. If a row fails, the circuit-order walk ([`decrypt`], one gate
+//! at a time) names the gate. (Before the schedule, level batches gathered from
+//! wires spread over a per-wire array and measured no faster; over the slots they
+//! took the evaluator's garbled-tables phase of AES-128 x 100 from 29.7-29.8 to
+//! 26.3-26.8 ms per session.)
 //!
 //! Guarantees: the tables, the evaluator's results and the gate named by a failed
 //! check are exactly those of the gate-by-gate form (the tests' `reference` module,
@@ -34,7 +40,9 @@
 
 use mpc_crypto::{Block, FixedKeyAes};
 
-use crate::protocol::Wires;
+use crate::protocol::{Labels, Wires};
+use crate::schedule::AndSlots;
+use crate::shares::AuthShares;
 
 /// The tweak domain of the tables' hashes (bit 127; every other TCCR use in the crate
 /// leaves it clear).
@@ -58,12 +66,31 @@ fn block_at(bytes: &[u8], off: usize) -> Block {
     Block::from(b)
 }
 
-/// One authenticated share as (bit, MAC, key).
-#[derive(Clone, Copy)]
-struct Share {
-    bit: bool,
-    mac: Block,
-    key: Block,
+/// One authenticated share as (bit, MAC, key): a slot of the wire-mask walk
+/// ([`crate::protocol::wire_masks`]) and an AND gate's share in the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Share {
+    pub(crate) bit: bool,
+    pub(crate) mac: Block,
+    pub(crate) key: Block,
+}
+
+impl Share {
+    pub(crate) const ZERO: Share = Share { bit: false, mac: Block::ZERO, key: Block::ZERO };
+
+    /// Entry `i` of `v`.
+    #[inline(always)]
+    pub(crate) fn at(v: &AuthShares, i: usize) -> Share {
+        Share { bit: v.bits[i], mac: v.macs[i], key: v.keys[i] }
+    }
+
+    /// Appends it to `v`.
+    #[inline(always)]
+    pub(crate) fn push_to(self, v: &mut AuthShares) {
+        v.bits.push(self.bit);
+        v.macs.push(self.mac);
+        v.keys.push(self.key);
+    }
 }
 
 impl core::ops::BitXor for Share {
@@ -74,38 +101,52 @@ impl core::ops::BitXor for Share {
     }
 }
 
-/// The shares of one AND gate `k` that its rows are built from: `s = <lambda_sigma ^
-/// lambda_gamma>`, `a = <lambda_alpha>`, `b = <lambda_beta>`; row `(i, j)` is
-/// `s ^ i b ^ j a` (then `^ i j`, a public bit).
-#[inline(always)]
-fn gate_shares(
-    w: &Wires<'_>,
-    k: usize,
-    (alpha, beta, gamma): (usize, usize, usize),
-) -> (Share, Share, Share) {
-    let (m, sg) = (w.masks, w.sigma);
-    let at = |x: usize| Share { bit: m.bits[x], mac: m.macs[x], key: m.keys[x] };
-    let sigma = Share { bit: sg.bits[k], mac: sg.macs[k], key: sg.keys[k] };
-    (sigma ^ at(gamma), at(alpha), at(beta))
+/// The evaluator's value of a wire: its masked value `z^` and the label `L_{w,z^}`
+/// (a slot of [`crate::protocol::evaluate`]'s walk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Active {
+    pub(crate) z: bool,
+    pub(crate) label: Block,
 }
 
-/// The garbler's tables of every AND gate of `w` (128 bytes each, in gate order) from
-/// the zero-label of every wire (`zero`, all of them already set).
-pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &[Block]) -> Vec<u8> {
+impl Active {
+    pub(crate) const ZERO: Active = Active { z: false, label: Block::ZERO };
+}
+
+impl core::ops::BitXor for Active {
+    type Output = Active;
+    #[inline(always)]
+    fn bitxor(self, o: Active) -> Active {
+        Active { z: self.z ^ o.z, label: self.label ^ o.label }
+    }
+}
+
+/// The shares of AND gate `k` that its rows are built from: `s = <lambda_sigma ^
+/// lambda_gamma>`, `a = <lambda_alpha>`, `b = <lambda_beta>`; row `(i, j)` is
+/// `s ^ i b ^ j a` (then `^ i j`, a public bit). All three are read in gate order.
+#[inline(always)]
+fn gate_shares(w: &Wires<'_>, k: usize) -> (Share, Share, Share) {
+    (Share::at(w.s, k), Share::at(&w.masks.a, k), Share::at(&w.masks.b, k))
+}
+
+/// The garbler's tables of every AND gate of `w` (128 bytes each, in gate order)
+/// from the zero-labels walked with the masks (`zero`: each gate's inputs' and
+/// output's, read in gate order).
+pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &Labels) -> Vec<u8> {
     let aes = FixedKeyAes::global();
-    let n = w.ands.len();
+    let n = zero.and.len();
     let mut tables = vec![0u8; 128 * n];
     let mut labels = vec![Block::ZERO; 4 * GARBLE_BATCH.min(n)];
     let mut hashes = vec![Block::ZERO; 16 * GARBLE_BATCH.min(n)];
-    for (c, (gates, out)) in
-        w.ands.chunks(GARBLE_BATCH).zip(tables.chunks_mut(128 * GARBLE_BATCH)).enumerate()
+    for (c, (fresh, out)) in
+        zero.and.chunks(GARBLE_BATCH).zip(tables.chunks_mut(128 * GARBLE_BATCH)).enumerate()
     {
         let k0 = c * GARBLE_BATCH;
-        let p = &mut labels[..4 * gates.len()];
-        let x = &mut hashes[..16 * gates.len()];
-        // First layer: pi of A_0, A_1, B_0, B_1.
-        for (q, &(a, b, _)) in p.chunks_exact_mut(4).zip(gates) {
-            let (a0, b0) = (zero[a], zero[b]);
+        let r = k0..k0 + fresh.len();
+        let p = &mut labels[..4 * fresh.len()];
+        let x = &mut hashes[..16 * fresh.len()];
+        // The first layer: pi of A_0, A_1, B_0, B_1.
+        for ((q, &a0), &b0) in p.chunks_exact_mut(4).zip(&zero.a[r.clone()]).zip(&zero.b[r]) {
             q.copy_from_slice(&[a0, a0 ^ delta, b0, b0 ^ delta]);
         }
         aes.permute_many(p);
@@ -120,14 +161,10 @@ pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &[Block]) -> Vec<
             }
         }
         aes.permute_many(x);
-        for (g, ((&gate, (xs, q)), t)) in gates
-            .iter()
-            .zip(x.chunks_exact(16).zip(p.chunks_exact(4)))
-            .zip(out.chunks_exact_mut(128))
-            .enumerate()
+        for (g, (((xs, q), t), &g0)) in
+            x.chunks_exact(16).zip(p.chunks_exact(4)).zip(out.chunks_exact_mut(128)).zip(fresh).enumerate()
         {
-            let (s, a, b) = gate_shares(w, k0 + g, gate);
-            let g0 = zero[gate.2];
+            let (s, a, b) = gate_shares(w, k0 + g);
             let rows = [s, s ^ a, s ^ b, s ^ a ^ b];
             for (row, ((r, h), t)) in
                 rows.iter().zip(xs.chunks_exact(4)).zip(t.chunks_exact_mut(32)).enumerate()
@@ -145,33 +182,34 @@ pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &[Block]) -> Vec<
     tables
 }
 
-/// The evaluator's decryption and check of AND gate `k` (instance-local; its inputs
-/// known): the row its masked inputs select, the MAC check, then its output's masked
-/// value and label. `Err(k)` if the row fails authentication.
+/// The evaluator's decryption and check of AND gate `k` (`gate`, its slots; its
+/// inputs' slots set): the row its masked inputs select, the MAC check, then its
+/// output's masked value and label written to its output slot. `Err(k)` if the row
+/// fails authentication.
 ///
 /// Called in circuit order (see the module docs for why not in batches).
 #[inline]
 pub(crate) fn decrypt(
     k: usize,
+    gate: AndSlots,
     delta: Block,
     w: &Wires<'_>,
     tables: &[u8],
-    zhat: &mut [bool],
-    label: &mut [Block],
+    slots: &mut [Active],
 ) -> core::result::Result<(), usize> {
-    let (a, b, g) = w.ands[k];
-    let (m, sg) = (w.masks, w.sigma);
-    let (i, j) = (zhat[a], zhat[b]);
+    let (x, y) = (slots[gate.a as usize], slots[gate.b as usize]);
+    let (i, j) = (x.z, y.z);
     let row = 2 * i as usize + j as usize;
-    let mut h = [label[a], label[b], label[a], label[b]];
+    let mut h = [x.label, y.label, x.label, y.label];
     let t = u128::from(tweak(w.first_and + k, row, 0));
     FixedKeyAes::global().tccr_many(&mut h, |p| Block::from(t + p as u128));
     // My share of the row's `r`: `i`, `j` are public to the evaluator (masks only keep
     // the code branch-free, the rows being random); `^ i j` moves my key by Delta.
+    let (s, a, b) = gate_shares(w, k);
     let (mi, mj) = (Block::mask(i), Block::mask(j));
-    let bit = sg.bits[k] ^ m.bits[g] ^ (i & m.bits[b]) ^ (j & m.bits[a]);
-    let my_mac = sg.macs[k] ^ m.macs[g] ^ (mi & m.macs[b]) ^ (mj & m.macs[a]);
-    let key = sg.keys[k] ^ m.keys[g] ^ (mi & m.keys[b]) ^ (mj & m.keys[a]) ^ (Block::mask(i & j) & delta);
+    let bit = s.bit ^ (i & b.bit) ^ (j & a.bit);
+    let my_mac = s.mac ^ (mi & b.mac) ^ (mj & a.mac);
+    let key = s.key ^ (mi & b.key) ^ (mj & a.key) ^ (Block::mask(i & j) & delta);
     let off = 128 * k + 32 * row;
     let mac = block_at(tables, off) ^ h[0] ^ h[1];
     let part = block_at(tables, off + 16) ^ h[2] ^ h[3];
@@ -182,8 +220,70 @@ pub(crate) fn decrypt(
     } else {
         return Err(k);
     };
-    zhat[g] = r_a ^ bit;
-    label[g] = part ^ my_mac;
+    slots[gate.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
+    Ok(())
+}
+
+/// Gates per batch of the evaluator (its buffers: 8 blocks and 2 bits per gate).
+pub(crate) const EVAL_BATCH: usize = 256;
+
+/// The evaluator's buffers for [`decrypt_batch`].
+#[derive(Default)]
+pub(crate) struct EvalBuffers {
+    h: Vec<Block>,
+    tweaks: Vec<Block>,
+    ij: Vec<(bool, bool)>,
+}
+
+/// [`decrypt`] of AND gates that read none of each other's outputs (at most
+/// [`EVAL_BATCH`], their inputs' slots set): first every gate's row and its four hash
+/// inputs, then all hashes in one [`FixedKeyAes::tccr_many_with`] call (the AES
+/// pipeline full), then each gate's check and output, in the order given. A gate's
+/// output slot is never an input slot of a later gate of the batch (those are live),
+/// and every input is read before any output is written. `Err(k)` (circuit-order
+/// index) for the first gate of the batch whose row fails.
+pub(crate) fn decrypt_batch(
+    gates: &[AndSlots],
+    delta: Block,
+    w: &Wires<'_>,
+    tables: &[u8],
+    slots: &mut [Active],
+    buf: &mut EvalBuffers,
+) -> core::result::Result<(), usize> {
+    let EvalBuffers { h, tweaks, ij } = buf;
+    h.clear();
+    tweaks.clear();
+    ij.clear();
+    for g in gates {
+        let (x, y) = (slots[g.a as usize], slots[g.b as usize]);
+        let row = 2 * x.z as usize + y.z as usize;
+        let t = u128::from(tweak(w.first_and + g.k as usize, row, 0));
+        h.extend_from_slice(&[x.label, y.label, x.label, y.label]);
+        tweaks.extend((0..4u128).map(|p| Block::from(t + p)));
+        ij.push((x.z, y.z));
+    }
+    FixedKeyAes::global().tccr_many_with(h, tweaks);
+    for ((g, &(i, j)), h) in gates.iter().zip(ij.iter()).zip(h.chunks_exact(4)) {
+        let k = g.k as usize;
+        let row = 2 * i as usize + j as usize;
+        // As in `decrypt`: `i`, `j` are public to the evaluator.
+        let (s, a, b) = gate_shares(w, k);
+        let (mi, mj) = (Block::mask(i), Block::mask(j));
+        let bit = s.bit ^ (i & b.bit) ^ (j & a.bit);
+        let my_mac = s.mac ^ (mi & b.mac) ^ (mj & a.mac);
+        let key = s.key ^ (mi & b.key) ^ (mj & a.key) ^ (Block::mask(i & j) & delta);
+        let off = 128 * k + 32 * row;
+        let mac = block_at(tables, off) ^ h[0] ^ h[1];
+        let part = block_at(tables, off + 16) ^ h[2] ^ h[3];
+        let r_a = if mac == key {
+            false
+        } else if mac == key ^ delta {
+            true
+        } else {
+            return Err(k);
+        };
+        slots[g.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
+    }
     Ok(())
 }
 
@@ -196,6 +296,8 @@ mod tests {
 
     use crate::dealer::Online;
     use crate::error::AuthError;
+    use crate::protocol::and_gates;
+    use crate::shares::AuthShares;
     use crate::Role;
 
     /// The gate-by-gate form this module replaced (16 TCCR calls per garbled gate, 4
@@ -207,9 +309,36 @@ mod tests {
 
         use crate::bucket::Triples;
         use crate::error::{AuthError, Result};
-        use crate::protocol::Wires;
         use crate::shares::AuthShares;
         use crate::Role;
+
+        /// One instance's per-wire masks and AND gates (the form before the schedule).
+        pub(super) struct Wires<'a> {
+            pub(super) masks: &'a AuthShares,
+            pub(super) ands: &'a [(usize, usize, usize)],
+            pub(super) sigma: &'a AuthShares,
+            pub(super) first_and: usize,
+        }
+
+        /// The garbler's zero-label of every wire from those of the input wires and
+        /// of the AND outputs.
+        pub(super) fn zero_labels(circuit: &Circuit, zero_in: &[Block], and_labels: &[Block]) -> Vec<Block> {
+            let mut zero = vec![Block::ZERO; circuit.num_wires() as usize];
+            zero[..zero_in.len()].copy_from_slice(zero_in);
+            let mut k = 0;
+            for g in circuit.gates() {
+                match *g {
+                    Gate::Xor { a, b, out } => zero[out.index()] = zero[a.index()] ^ zero[b.index()],
+                    Gate::Inv { a, out } | Gate::Copy { a, out } => zero[out.index()] = zero[a.index()],
+                    Gate::Const { out, .. } => zero[out.index()] = Block::ZERO,
+                    Gate::And { out, .. } => {
+                        zero[out.index()] = and_labels[k];
+                        k += 1;
+                    }
+                }
+            }
+            zero
+        }
 
         fn choice(b: bool) -> Choice {
             Choice::from(b as u8)
@@ -468,6 +597,13 @@ mod tests {
         v
     }
 
+    /// `v` (one entry per input wire) widened to every wire of `c` (the rest default).
+    fn full<T: Copy + Default>(c: &Circuit, v: &[T]) -> Vec<T> {
+        let mut out = vec![T::default(); c.num_wires() as usize];
+        out[..v.len()].copy_from_slice(v);
+        out
+    }
+
     /// Deals an instance of a random circuit whose first AND gate has session index
     /// `first_and`.
     fn instance(seed: u64, n_gates: usize, first_and: usize) -> (Circuit, Vec<bool>, Online, ChaCha12Rng) {
@@ -486,36 +622,61 @@ mod tests {
             ..ProptestConfig::default()
         })]
 
-        /// Wire masks, the Beaver step, the tables and the evaluation in batches equal
-        /// the gate-by-gate forms, and the outputs are the circuit's.
+        /// Wire masks, the Beaver step, the tables and the evaluation over the
+        /// schedule equal the gate-by-gate forms over every wire, and the outputs are
+        /// the circuit's.
         #[test]
-        fn the_batched_form_equals_gate_by_gate(
+        fn the_scheduled_form_equals_gate_by_gate(
             seed in any::<u64>(),
             n_gates in 1usize..700,
             first_and in prop_oneof![Just(0usize), 0usize..1 << 40],
         ) {
-            let (c, inputs, online, mut rng) = instance(seed, n_gates, first_and);
+            let (c, inputs, online, _) = instance(seed, n_gates, first_and);
             let p = online.parts();
-            for (r, role) in [Role::Garbler, Role::Evaluator].into_iter().enumerate() {
-                let want = reference::wire_masks(role, p.deltas[r], &c, p.fresh[r]);
-                prop_assert!(online.wire_masks(role) == want);
+            let ands = and_gates(&c);
+            let outs: Vec<usize> = c.outputs()[0].wires.iter().map(|w| w.index()).collect();
+            let gather = |v: &AuthShares, wires: &mut dyn Iterator<Item = usize>| {
+                let mut o = AuthShares::default();
+                wires.for_each(|w| o.push_from(v, w));
+                o
+            };
+            let roles = [Role::Garbler, Role::Evaluator];
+            let masks: Vec<AuthShares> =
+                (0..2).map(|r| reference::wire_masks(roles[r], p.deltas[r], &c, p.fresh[r])).collect();
+            for (m, all) in p.masks.iter().zip(&masks) {
+                prop_assert!(m.a == gather(all, &mut ands.iter().map(|g| g.0)));
+                prop_assert!(m.b == gather(all, &mut ands.iter().map(|g| g.1)));
+                prop_assert!(m.out[0] == gather(all, &mut outs.iter().copied()));
+                prop_assert!(m.out[1] == m.out[0], "every output is revealed to both");
             }
-            let de: Vec<_> = (0..2).map(|r| reference::beaver_open(p.masks[r], p.ands, p.triples[r])).collect();
-            let sigma = online.beaver();
-            for (r, role) in [Role::Garbler, Role::Evaluator].into_iter().enumerate() {
-                let want = reference::beaver_finish(role, p.deltas[r], &de[r], &de[1 - r].bits, p.triples[r]);
-                prop_assert!(sigma[r] == want);
+            let de: Vec<_> = (0..2).map(|r| reference::beaver_open(&masks[r], &ands, p.triples[r])).collect();
+            let mut sigma = Vec::new();
+            for r in 0..2 {
+                let opening = crate::protocol::beaver_open(p.masks[r], p.triples[r], 0).1;
+                prop_assert!(opening == de[r].open("Beaver openings"));
+                let want = reference::beaver_finish(roles[r], p.deltas[r], &de[r], &de[1 - r].bits, p.triples[r]);
+                let mut s = want.clone();
+                for (k, g) in ands.iter().enumerate() {
+                    s.xor_at(k, &masks[r], g.2);
+                }
+                prop_assert!(p.s[r] == &s);
+                sigma.push(want);
             }
-            let (tables, zero) = online.garble(&mut rng);
-            prop_assert!(tables == reference::tables(p.deltas[0], &p.wires(0), &zero));
-            let (zhat, label) = online.evaluate(&tables).unwrap();
-            let (zr, lr) = reference::evaluate(&c, p.deltas[1], &p.wires(1), p.zhat_in.to_vec(), p.label_in.to_vec(), &tables).unwrap();
-            prop_assert!(zhat == zr && label == lr);
+            let wires = |r: usize| reference::Wires { masks: &masks[r], ands: &ands, sigma: &sigma[r], first_and: p.first_and };
+            let g = online.garble();
+            let zero = reference::zero_labels(&c, p.zero_in, &g.and_labels);
+            prop_assert!(g.tables == reference::tables(p.deltas[0], &wires(0), &zero));
+            prop_assert!(g.out_zero == outs.iter().map(|&w| zero[w]).collect::<Vec<_>>());
+            let got = online.evaluate(&g.tables).unwrap();
+            prop_assert!(online.evaluate_by_level(&g.tables).as_ref() == Some(&got), "the level walk alone");
+            let (zr, lr) = reference::evaluate(&c, p.deltas[1], &wires(1), full(&c, p.zhat_in), full(&c, p.label_in), &g.tables).unwrap();
+            prop_assert!(got == outs.iter().map(|&w| (zr[w], lr[w])).collect::<Vec<_>>());
             let v = plain(&c, &inputs);
-            let want: Vec<bool> = c.outputs()[0].wires.iter().map(|w| v[w.index()]).collect();
-            prop_assert_eq!(online.outputs(&zhat), want);
-            for w in 0..c.num_wires() as usize {
-                prop_assert!(online.label_is(&zero, w, zhat[w], label[w]), "wire {}", w);
+            let want: Vec<bool> = outs.iter().map(|&w| v[w]).collect();
+            prop_assert_eq!(online.outputs(&got), want);
+            let da = p.deltas[0].as_block();
+            for ((&(z, label), &l0), &w) in got.iter().zip(&g.out_zero).zip(&outs) {
+                prop_assert!(label == if z { l0 ^ da } else { l0 }, "wire {}", w);
             }
         }
 
@@ -528,24 +689,34 @@ mod tests {
             at in any::<prop::sample::Index>(),
             flip in 1u8..=255,
         ) {
-            let (c, _, online, mut rng) = instance(seed, n_gates, 3);
+            let (c, _, online, _) = instance(seed, n_gates, 3);
             let p = online.parts();
-            let (mut tables, _) = online.garble(&mut rng);
+            let mut tables = online.garble().tables;
             if tables.is_empty() {
                 return Ok(());
             }
             let i = at.index(tables.len());
             tables[i] ^= flip;
             let got = online.evaluate(&tables);
-            let want = reference::evaluate(&c, p.deltas[1], &p.wires(1), p.zhat_in.to_vec(), p.label_in.to_vec(), &tables);
+            let ands = and_gates(&c);
+            let roles = [Role::Garbler, Role::Evaluator];
+            let masks = reference::wire_masks(roles[1], p.deltas[1], &c, p.fresh[1]);
+            let de: Vec<_> = (0..2)
+                .map(|r| reference::beaver_open(&reference::wire_masks(roles[r], p.deltas[r], &c, p.fresh[r]), &ands, p.triples[r]))
+                .collect();
+            let sigma = reference::beaver_finish(roles[1], p.deltas[1], &de[1], &de[0].bits, p.triples[1]);
+            let w = reference::Wires { masks: &masks, ands: &ands, sigma: &sigma, first_and: p.first_and };
+            let want = reference::evaluate(&c, p.deltas[1], &w, full(&c, p.zhat_in), full(&c, p.label_in), &tables);
+            let outs = &c.outputs()[0].wires;
+            let want = want.map(|(z, l)| outs.iter().map(|w| (z[w.index()], l[w.index()])).collect::<Vec<_>>());
             prop_assert!(got == want);
         }
     }
 
     #[test]
     fn a_flipped_mac_bit_in_every_row_names_the_first_such_gate() {
-        let (_, _, online, mut rng) = instance(7, 600, 0);
-        let (mut tables, _) = online.garble(&mut rng);
+        let (_, _, online, _) = instance(7, 600, 0);
+        let mut tables = online.garble().tables;
         let gates = online.and_count();
         assert!(gates > 100, "{gates} AND gates");
         for k in [gates - 1, gates / 2, 40] {

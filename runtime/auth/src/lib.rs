@@ -45,6 +45,7 @@ pub mod leaky_and;
 pub mod machine;
 pub mod message;
 pub mod protocol;
+mod schedule;
 pub mod shares;
 
 pub use error::AuthError;

@@ -80,9 +80,10 @@ use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
 use crate::message::{Expect, Message};
 use crate::protocol::{
-    and_gates, assemble, beaver_finish, beaver_open, check_output_labels, evaluate, garble, input_wires,
-    instance_masks, output_wires, phase, Outputs, Plan, Preprocessed, Wires,
+    assemble, beaver_check, beaver_finish, beaver_open, check_output_labels, evaluate, fresh_labels, garble,
+    input_wires, instance_masks, output_wires, phase, Labels, Masks, Outputs, Plan, Preprocessed, Wires,
 };
+use crate::schedule::Schedule;
 use crate::shares::AuthShares;
 use crate::{pin_delta, Role};
 
@@ -172,15 +173,19 @@ impl Default for Options {
 struct Instance {
     /// This party's input bits.
     inputs: Vec<bool>,
-    /// `<lambda_w>` for every wire.
-    masks: AuthShares,
-    /// My half of the Beaver step (`d`, `e` of every AND gate), kept until the peer's
-    /// half is checked against it.
-    de: AuthShares,
-    /// `<lambda_alpha lambda_beta>` per AND gate, once the Beaver step is done.
-    sigma: AuthShares,
+    /// The masks of the AND gates' inputs and of the output wires.
+    masks: Masks,
+    /// My bits of the Beaver step's `d`, `e` (every AND gate's), kept until the
+    /// peer's half is checked.
+    de: Vec<bool>,
+    /// `<lambda_alpha lambda_beta ^ lambda_gamma>` per AND gate, once the Beaver step
+    /// is done.
+    s: AuthShares,
     /// The session-wide index of its first AND gate (and triple).
     t0: usize,
+    /// The index of its first wire mask (its input wires', then its AND outputs') in
+    /// the preprocessing's masks.
+    base: usize,
 }
 
 /// An instance prepared: its masks, and this party's halves of its openings (the
@@ -350,8 +355,12 @@ pub struct Machine<'c, R> {
     inputs: VecDeque<Vec<bool>>,
     pre: Pre<'c>,
     outputs: Vec<Outputs>,
-    /// The circuit's AND gates, input wires per party and output wires per party.
-    ands: Vec<(usize, usize, usize)>,
+    /// The circuit's walk (AND gates, free gates, output wires), made once.
+    schedule: Schedule,
+    /// The circuit's input wires, AND gates and input wires of this party
+    /// ([`Preprocessed::check_next`]).
+    shape: (usize, usize, usize),
+    /// The input wires and output wires per party.
     wires_in: [Vec<usize>; 2],
     wires_out: [Vec<usize>; 2],
     queue: VecDeque<Step>,
@@ -430,6 +439,9 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
         inputs: VecDeque<Vec<bool>>,
         rng: R,
     ) -> Machine<'c, R> {
+        let schedule = Schedule::new(circuit);
+        let wires_in = [input_wires(circuit, 0), input_wires(circuit, 1)];
+        let shape = (schedule.n_in(), schedule.ands().len(), wires_in[role.index() as usize].len());
         Machine {
             role,
             circuit,
@@ -437,8 +449,9 @@ impl<'c, R: RngCore + CryptoRng> Machine<'c, R> {
             inputs,
             pre,
             outputs: Vec::new(),
-            ands: and_gates(circuit),
-            wires_in: [input_wires(circuit, 0), input_wires(circuit, 1)],
+            schedule,
+            shape,
+            wires_in,
             wires_out: [output_wires(circuit, 0), output_wires(circuit, 1)],
             queue: VecDeque::new(),
             waiting: VecDeque::new(),
@@ -830,19 +843,31 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let Some(inputs) = self.inputs.pop_front() else {
             return Ok(None);
         };
+        // The garbler's zero-labels (fresh for every input wire and AND output) are
+        // drawn now and walked with the masks.
+        let labels = match self.role {
+            Role::Garbler => {
+                let mut zero_in = vec![Block::ZERO; self.schedule.n_in()];
+                let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
+                inputs.for_each(|&w| zero_in[w] = Block::random(&mut self.rng));
+                Some((zero_in, fresh_labels(&mut self.rng, self.schedule.ands().len())))
+            }
+            Role::Evaluator => None,
+        };
         let pre = made(&mut self.pre)?;
-        pre.check_next(self.circuit, &inputs)?;
+        pre.check_next(self.shape, &inputs)?;
         let instance = pre.next;
         pre.next += 1;
-        let masks = instance_masks(pre, self.circuit, instance);
+        let masks = instance_masks(pre, &self.schedule, instance, labels);
         let t0 = instance * pre.n_and;
-        let de = beaver_open(&masks, &self.ands, &pre.triples, t0);
-        let beaver = Message::BeaverOpening(de.open("Beaver openings"));
+        let base = instance * (pre.n_in + pre.n_and);
+        let (de, opening) = beaver_open(&masks, &pre.triples, t0);
+        let beaver = Message::BeaverOpening(opening);
         let peer_inputs = &self.wires_in[self.role.peer().index() as usize];
         let mut theirs = AuthShares::with_capacity(peer_inputs.len());
-        peer_inputs.iter().for_each(|&w| theirs.push_from(&masks, w));
+        peer_inputs.iter().for_each(|&w| theirs.push_from(&pre.masks, base + w));
         let input_masks = Message::InputMasks(theirs.open("input masks"));
-        let inst = Box::new(Instance { inputs, masks, de, sigma: AuthShares::default(), t0 });
+        let inst = Box::new(Instance { inputs, masks, de, s: AuthShares::default(), t0, base });
         Ok(Some(Box::new(Prepared { inst, halves: [beaver, input_masks] })))
     }
 
@@ -850,9 +875,11 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     /// `<lambda_alpha lambda_beta>` per AND gate.
     fn beaver(&mut self, inst: &mut Instance, opening: &[u8]) -> Result<()> {
         let pre = made(&mut self.pre)?;
-        let peer = inst.de.check_open(&pre.delta, "Beaver openings", opening)?;
-        inst.sigma = beaver_finish(self.role, &pre.delta, &inst.de, &peer, &pre.triples, inst.t0);
-        inst.de = AuthShares::default();
+        let peer = beaver_check(&pre.delta, &inst.masks, &pre.triples, inst.t0, opening)?;
+        let gamma = inst.base + pre.n_in;
+        let (de, t) = ((&inst.de[..], &peer[..]), &pre.triples);
+        inst.s = beaver_finish(self.role, &pre.delta, de, t, inst.t0, &pre.masks, gamma);
+        inst.de = Vec::new();
         Ok(())
     }
 
@@ -862,14 +889,14 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         let pre = made(&mut self.pre)?;
         let me = &self.wires_in[self.role.index() as usize];
         let mut mine = AuthShares::with_capacity(me.len());
-        me.iter().for_each(|&w| mine.push_from(&inst.masks, w));
+        me.iter().for_each(|&w| mine.push_from(&pre.masks, inst.base + w));
         let peer = mine.check_open(&pre.delta, "input masks", opening)?;
         Ok(inst.inputs.iter().zip(&mine.bits).zip(&peer).map(|((&x, &a), &b)| x ^ a ^ b).collect())
     }
 
     /// Garbler: waits for the evaluator's halves of an instance and its masked inputs.
     fn expect_halves(&mut self) {
-        self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.ands.len() });
+        self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.schedule.ands().len() });
         self.waiting.push_back(Expect::InputMasks { bits: self.wires_in[0].len() });
         self.waiting.push_back(Expect::EvaluatorInputs { wires: self.wires_in[1].len() });
     }
@@ -884,10 +911,10 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
         if cur {
             let (garbler, evaluator) = (self.wires_in[0].len(), self.wires_in[1].len());
             self.waiting.push_back(Expect::GarblerInputs { garbler, evaluator });
-            self.waiting.push_back(Expect::Tables { ands: self.ands.len() });
+            self.waiting.push_back(Expect::Tables { ands: self.schedule.ands().len() });
         }
         if next {
-            self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.ands.len() });
+            self.waiting.push_back(Expect::BeaverOpening { bits: 2 * self.schedule.ands().len() });
             self.waiting.push_back(Expect::InputMasks { bits: self.wires_in[1].len() });
         }
     }
@@ -965,28 +992,23 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
             Stage::GbGarble { inst, prev, ahead, zhat_mine, zhat_peer } => {
                 let pre = made(&mut self.pre)?;
                 let d = pre.delta.as_block();
-                // Fresh zero-labels for every input wire; the active label of each is
-                // `L_{w,0} ^ z^ Delta_A`, for the evaluator's wires with the masked
-                // values it sent.
-                let mut zero = vec![Block::ZERO; self.circuit.num_wires() as usize];
-                let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
-                inputs.clone().for_each(|&w| zero[w] = Block::random(&mut self.rng));
-                let labels = inputs
-                    .zip(zhat_mine.iter().chain(&zhat_peer))
-                    .map(|(&w, &z)| zero[w].xor_if(d, Choice::from(z as u8)))
-                    .collect();
                 let wires =
-                    Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
-                let tables = garble(self.circuit, &mut self.rng, &pre.delta, &wires, &mut zero);
-                let mut open = AuthShares::with_capacity(self.wires_out[1].len());
-                self.wires_out[1].iter().for_each(|&w| open.push_from(&inst.masks, w));
+                    Wires { schedule: &self.schedule, masks: &inst.masks, s: &inst.s, first_and: inst.t0 };
+                let tables = garble(&pre.delta, &wires)?;
                 // Kept until the outputs: what they need of my output wires (the
                 // instance's masks and labels go now).
-                let mine = &self.wires_out[0];
-                let mut mask = AuthShares::with_capacity(mine.len());
-                mine.iter().for_each(|&w| mask.push_from(&inst.masks, w));
-                let zero = mine.iter().map(|&w| zero[w]).collect();
-                let garbled = Box::new(Garbled { mask, zero, open: open.open("output masks") });
+                let Masks { out: [mask, theirs], labels, .. } = inst.masks;
+                let Some(Labels { zero_in, out: [zero, _], .. }) = labels else {
+                    return Err(internal("the garbler's masks without zero-labels"));
+                };
+                // The active label of each input wire is `L_{w,0} ^ z^ Delta_A`, for
+                // the evaluator's wires with the masked values it sent.
+                let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
+                let labels = inputs
+                    .zip(zhat_mine.iter().chain(&zhat_peer))
+                    .map(|(&w, &z)| zero_in[w].xor_if(d, Choice::from(z as u8)))
+                    .collect();
+                let garbled = Box::new(Garbled { mask, zero, open: theirs.open("output masks") });
                 let mut flight =
                     vec![Message::GarblerInputs { masked: zhat_mine, labels }, Message::Tables(tables)];
                 let next = ahead.map(|p| {
@@ -1044,31 +1066,27 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     fn evaluate_instance(&mut self, t: EvTables) -> Result<EvOutputs> {
         let EvTables { cur: c, masked, labels, tables } = t;
         let pre = made(&mut self.pre)?;
-        let inst = &c.inst;
-        let nw = self.circuit.num_wires() as usize;
-        let (mut zhat, mut label) = (vec![false; nw], vec![Block::ZERO; nw]);
+        let inst = c.inst;
+        // The input wires are wires `0..n_in`.
+        let n_in = self.schedule.n_in();
+        let (mut zhat, mut label) = (vec![false; n_in], vec![Block::ZERO; n_in]);
         let inputs = self.wires_in[0].iter().chain(&self.wires_in[1]);
         for ((&w, &z), &l) in inputs.zip(masked.iter().chain(&c.zhat_mine)).zip(&labels) {
             zhat[w] = z;
             label[w] = l;
         }
-        let wires = Wires { masks: &inst.masks, ands: &self.ands, sigma: &inst.sigma, first_and: inst.t0 };
-        let (zhat, label) = evaluate(self.circuit, &pre.delta, &wires, zhat, label, &tables)?;
+        let wires = Wires { schedule: &self.schedule, masks: &inst.masks, s: &inst.s, first_and: inst.t0 };
+        let [theirs, mine] = evaluate(&pre.delta, &wires, &zhat, &label, &tables)?;
         drop(tables);
-        let theirs = &self.wires_out[0];
-        let mut open = AuthShares::with_capacity(theirs.len());
-        theirs.iter().for_each(|&w| open.push_from(&inst.masks, w));
+        let Masks { out: [open, my_mask], .. } = inst.masks;
         let msg = Message::EvaluatorOutputs {
-            masked: theirs.iter().map(|&w| zhat[w]).collect(),
-            labels: theirs.iter().map(|&w| label[w]).collect(),
+            masked: theirs.iter().map(|x| x.0).collect(),
+            labels: theirs.iter().map(|x| x.1).collect(),
             masks: open.open("output masks"),
         };
         self.send(msg);
         self.phase(phase::TABLES);
-        let mine = &self.wires_out[1];
-        let mut my_mask = AuthShares::with_capacity(mine.len());
-        mine.iter().for_each(|&w| my_mask.push_from(&inst.masks, w));
-        Ok(EvOutputs { my_mask, zhat: mine.iter().map(|&w| zhat[w]).collect() })
+        Ok(EvOutputs { my_mask, zhat: mine.iter().map(|x| x.0).collect() })
     }
 }
 

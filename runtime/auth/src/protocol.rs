@@ -68,7 +68,7 @@
 //! 128 bytes per AND gate (WRK17's are 4 x (2 kappa + 1) bits; KRRW18's half-gates
 //! form, 2 kappa + 1 bits plus preprocessing, is the next step).
 
-use mpc_circuits::{Circuit, Gate, Reveal};
+use mpc_circuits::{Circuit, Reveal};
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_net::{frame, Channel};
 use mpc_ot::kos;
@@ -76,10 +76,11 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::bucket::{self, Triples};
 use crate::error::{AuthError, Result};
-use crate::garbling;
+use crate::garbling::{self, Active, Share};
 use crate::machine::{Machine, Step};
 use crate::message::decode;
-use crate::shares::AuthShares;
+use crate::schedule::Schedule;
+use crate::shares::{check_open_parts, open_parts, AuthShares};
 use crate::Role;
 
 /// A message transport: whole messages in order. [`ChannelLink`] is the real one;
@@ -432,24 +433,23 @@ impl Preprocessed {
     }
 
     /// Refuses an instance the preprocessing cannot run: none left, another shape, or
-    /// another number of input bits than the circuit takes from this party.
-    pub(crate) fn check_next(&self, circuit: &Circuit, inputs: &[bool]) -> Result<()> {
+    /// another number of input bits than the circuit takes from this party. `shape`:
+    /// the circuit's input wires, AND gates and input wires of this party (counted
+    /// once per circuit by the caller).
+    pub(crate) fn check_next(&self, shape: (usize, usize, usize), inputs: &[bool]) -> Result<()> {
+        let (n_in, n_and, mine) = shape;
         if self.next == self.instances {
             return Err(AuthError::InvalidArgument(format!(
                 "all {} preprocessed instances were used",
                 self.instances
             )));
         }
-        if circuit.num_input_wires() as usize != self.n_in || circuit.and_count() != self.n_and {
+        if n_in != self.n_in || n_and != self.n_and {
             return Err(AuthError::InvalidArgument(format!(
-                "a circuit of {} input wires and {} AND gates; the preprocessing is for {} and {}",
-                circuit.num_input_wires(),
-                circuit.and_count(),
-                self.n_in,
-                self.n_and
+                "a circuit of {n_in} input wires and {n_and} AND gates; the preprocessing is for {} and {}",
+                self.n_in, self.n_and
             )));
         }
-        let mine = input_wires(circuit, self.role.index() as u8).len();
         if inputs.len() != mine {
             return Err(AuthError::InvalidArgument(format!(
                 "{} input bits given, the circuit takes {mine} from this party",
@@ -490,12 +490,14 @@ pub(crate) fn output_wires(circuit: &Circuit, party: u8) -> Vec<usize> {
         .collect()
 }
 
+/// The AND gates' `(a, b, out)` wires, in circuit order (the tests' oracle).
+#[cfg(test)]
 pub(crate) fn and_gates(circuit: &Circuit) -> Vec<(usize, usize, usize)> {
     circuit
         .gates()
         .iter()
         .filter_map(|g| match *g {
-            Gate::And { a, b, out } => Some((a.index(), b.index(), out.index())),
+            mpc_circuits::Gate::And { a, b, out } => Some((a.index(), b.index(), out.index())),
             _ => None,
         })
         .collect()
@@ -559,111 +561,179 @@ impl Plan {
     }
 }
 
-/// `<lambda_w>` for every wire of instance `instance`: its input wires' and AND
-/// outputs' masks from the preprocessing, the rest by local operations.
-pub(crate) fn instance_masks(pre: &Preprocessed, circuit: &Circuit, instance: usize) -> AuthShares {
-    wire_masks(pre.role, &pre.delta, circuit, &pre.masks, instance * (pre.n_in + pre.n_and))
+/// One instance's wire masks as the online part reads them ([`wire_masks`]): the
+/// masks of every AND gate's inputs, in gate order (streamed by the Beaver step, the
+/// tables and the evaluation), and of the output wires. The input wires' masks and
+/// the AND outputs' are the preprocessing's, read where they are.
+pub(crate) struct Masks {
+    /// `<lambda_alpha>` per AND gate `(alpha, beta, gamma)`.
+    pub(crate) a: AuthShares,
+    /// `<lambda_beta>` per AND gate.
+    pub(crate) b: AuthShares,
+    /// `<lambda_w>` of the output wires revealed to each party, in output order.
+    pub(crate) out: [AuthShares; 2],
+    /// The garbler's zero-labels, walked with the masks ([`wire_masks`]).
+    pub(crate) labels: Option<Labels>,
 }
 
-/// `<lambda_w>` for every wire of `circuit` from `fresh`'s entries `base..`: the input
+/// The garbler's zero-labels of an instance, drawn when its masks are made (they
+/// depend on nothing of the peer's) and walked with them: the AND gates' inputs' (gate
+/// order), the AND outputs' (fresh) and the output wires'.
+pub(crate) struct Labels {
+    /// `L_{alpha,0}` and `L_{beta,0}` per AND gate `(alpha, beta, gamma)`.
+    pub(crate) a: Vec<Block>,
+    pub(crate) b: Vec<Block>,
+    /// `L_{gamma,0}` per AND gate (fresh).
+    pub(crate) and: Vec<Block>,
+    /// The input wires' (fresh).
+    pub(crate) zero_in: Vec<Block>,
+    /// The output wires' revealed to each party, in output order.
+    pub(crate) out: [Vec<Block>; 2],
+}
+
+/// A slot of the garbler's walk: a wire's mask share and its zero-label.
+#[derive(Clone, Copy)]
+struct Labelled {
+    share: Share,
+    label: Block,
+}
+
+impl core::ops::BitXor for Labelled {
+    type Output = Labelled;
+    #[inline(always)]
+    fn bitxor(self, o: Labelled) -> Labelled {
+        Labelled { share: self.share ^ o.share, label: self.label ^ o.label }
+    }
+}
+
+/// [`wire_masks`] of instance `instance` of `pre`.
+pub(crate) fn instance_masks(
+    pre: &Preprocessed,
+    schedule: &Schedule,
+    instance: usize,
+    labels: Option<(Vec<Block>, Vec<Block>)>,
+) -> Masks {
+    wire_masks(pre.role, &pre.delta, schedule, &pre.masks, instance * (pre.n_in + pre.n_and), labels)
+}
+
+/// The masks of an instance ([`Masks`]) from `fresh`'s entries `base..`: the input
 /// wires' (wires `0..n_in`) first, then one per AND gate in gate order; XOR, INV,
-/// constant and copy wires by local operations. Every gate writes its output wire
-/// once (the [`Circuit`] invariant), so each output is assigned, not XORed into.
+/// constant and copy wires by local operations, one walk of the circuit's
+/// [`Schedule`] (XORing a public 1, [`AuthShares::xor_public`]'s rule: the garbler
+/// flips its bit, the evaluator moves its key by its `Delta`). With `labels` (the
+/// garbler's zero-labels of the input wires and of the AND outputs) the same walk
+/// carries the zero-labels ([`Masks::labels`]; an INV or a constant moves no label).
 pub(crate) fn wire_masks(
     role: Role,
     delta: &Delta,
-    circuit: &Circuit,
+    schedule: &Schedule,
     fresh: &AuthShares,
     base: usize,
-) -> AuthShares {
-    let n_in = circuit.num_input_wires() as usize;
-    let nw = circuit.num_wires() as usize;
-    let mut bits = vec![false; nw];
-    let mut macs = vec![Block::ZERO; nw];
-    let mut keys = vec![Block::ZERO; nw];
-    bits[..n_in].copy_from_slice(&fresh.bits[base..base + n_in]);
-    macs[..n_in].copy_from_slice(&fresh.macs[base..base + n_in]);
-    keys[..n_in].copy_from_slice(&fresh.keys[base..base + n_in]);
-    // XORing a public 1 (`AuthShares::xor_public`): the garbler flips its bit, the
-    // evaluator moves its key by its Delta.
-    let (one_bit, one_key) = match role {
-        Role::Garbler => (true, Block::ZERO),
-        Role::Evaluator => (false, delta.as_block()),
+    labels: Option<(Vec<Block>, Vec<Block>)>,
+) -> Masks {
+    let n_in = schedule.n_in();
+    let n_and = schedule.ands().len();
+    let one = match role {
+        Role::Garbler => Share { bit: true, mac: Block::ZERO, key: Block::ZERO },
+        Role::Evaluator => Share { bit: false, mac: Block::ZERO, key: delta.as_block() },
     };
-    let mut next = base + n_in;
-    for g in circuit.gates() {
-        match *g {
-            Gate::Xor { a, b, out } => {
-                let (a, b, o) = (a.index(), b.index(), out.index());
-                bits[o] = bits[a] ^ bits[b];
-                macs[o] = macs[a] ^ macs[b];
-                keys[o] = keys[a] ^ keys[b];
-            }
-            Gate::And { out, .. } => {
-                let o = out.index();
-                bits[o] = fresh.bits[next];
-                macs[o] = fresh.macs[next];
-                keys[o] = fresh.keys[next];
-                next += 1;
-            }
-            Gate::Inv { a, out } => {
-                let (a, o) = (a.index(), out.index());
-                bits[o] = bits[a] ^ one_bit;
-                macs[o] = macs[a];
-                keys[o] = keys[a] ^ one_key;
-            }
-            Gate::Const { value, out } => {
-                let o = out.index();
-                bits[o] = value & one_bit;
-                keys[o] = if value { one_key } else { Block::ZERO };
-            }
-            Gate::Copy { a, out } => {
-                let (a, o) = (a.index(), out.index());
-                bits[o] = bits[a];
-                macs[o] = macs[a];
-                keys[o] = keys[a];
-            }
+    let g = base + n_in..base + n_in + n_and;
+    let (bits, macs, keys) = (&fresh.bits[g.clone()], &fresh.macs[g.clone()], &fresh.keys[g]);
+    let (mut a, mut b) = (AuthShares::with_capacity(n_and), AuthShares::with_capacity(n_and));
+    let gather = |wires: &[u32], at: &dyn Fn(u32) -> Share| {
+        let mut o = AuthShares::with_capacity(wires.len());
+        wires.iter().for_each(|&w| at(w).push_to(&mut o));
+        o
+    };
+    let Some((zero_in, and)) = labels else {
+        let mut slots = schedule.new_slots(Share::ZERO, Share::ZERO, one);
+        for (w, s) in slots[..n_in].iter_mut().enumerate() {
+            *s = Share::at(fresh, base + w);
         }
+        schedule.walk(&mut slots, |k, gate, s| {
+            s[gate.a as usize].push_to(&mut a);
+            s[gate.b as usize].push_to(&mut b);
+            s[gate.out as usize] = Share { bit: bits[k], mac: macs[k], key: keys[k] };
+        });
+        let out = [0, 1].map(|p| gather(schedule.outputs(p), &|w| slots[w as usize]));
+        return Masks { a, b, out, labels: None };
+    };
+    let zero = Labelled { share: Share::ZERO, label: Block::ZERO };
+    let mut slots = schedule.new_slots(zero, zero, Labelled { share: one, label: Block::ZERO });
+    for (w, s) in slots[..n_in].iter_mut().enumerate() {
+        *s = Labelled { share: Share::at(fresh, base + w), label: zero_in[w] };
     }
-    AuthShares { bits, macs, keys }
+    let (mut la, mut lb) = (Vec::with_capacity(n_and), Vec::with_capacity(n_and));
+    schedule.walk(&mut slots, |k, gate, s| {
+        let (x, y) = (s[gate.a as usize], s[gate.b as usize]);
+        x.share.push_to(&mut a);
+        y.share.push_to(&mut b);
+        la.push(x.label);
+        lb.push(y.label);
+        s[gate.out as usize] =
+            Labelled { share: Share { bit: bits[k], mac: macs[k], key: keys[k] }, label: and[k] };
+    });
+    let out = [0, 1].map(|p| gather(schedule.outputs(p), &|w| slots[w as usize].share));
+    let labels_out = [0, 1].map(|p| schedule.outputs(p).iter().map(|&w| slots[w as usize].label).collect());
+    let labels = Labels { a: la, b: lb, and, zero_in, out: labels_out };
+    Masks { a, b, out, labels: Some(labels) }
 }
 
-/// The Beaver step's shares to open: `d = lambda_alpha ^ a` for every AND gate, then
-/// `e = lambda_beta ^ b`, from triples `t0..t0 + ands.len()` of `t`.
-pub(crate) fn beaver_open(
-    masks: &AuthShares,
-    ands: &[(usize, usize, usize)],
+/// `x ^ y` of two equally long runs of blocks.
+fn xor_blocks<'a>(x: &'a [Block], y: &'a [Block]) -> impl Iterator<Item = Block> + 'a {
+    x.iter().zip(y).map(|(&x, &y)| x ^ y)
+}
+
+/// The name of the Beaver step's openings (their tags' domain).
+const BEAVER: &str = "Beaver openings";
+
+/// The Beaver step's shares to open, `d = lambda_alpha ^ a` for every AND gate, then
+/// `e = lambda_beta ^ b`, from triples `t0..` of `t`: my bits of them, and their
+/// opening ([`AuthShares::open`]'s bytes; the MACs of `d` and `e` are summed as they
+/// are made, never stored).
+pub(crate) fn beaver_open(m: &Masks, t: &Triples, t0: usize) -> (Vec<bool>, Vec<u8>) {
+    let r = t0..t0 + m.a.len();
+    let mut bits = Vec::with_capacity(2 * m.a.len());
+    bits.extend(m.a.bits.iter().zip(&t.a.bits[r.clone()]).map(|(&x, &y)| x ^ y));
+    bits.extend(m.b.bits.iter().zip(&t.b.bits[r.clone()]).map(|(&x, &y)| x ^ y));
+    let macs = xor_blocks(&m.a.macs, &t.a.macs[r.clone()]).chain(xor_blocks(&m.b.macs, &t.b.macs[r]));
+    let open = open_parts(BEAVER, &bits, macs);
+    (bits, open)
+}
+
+/// Checks the peer's opening of its `d`, `e` ([`beaver_open`]) against my keys of
+/// them ([`AuthShares::check_open`]); returns the peer's bits.
+pub(crate) fn beaver_check(
+    delta: &Delta,
+    m: &Masks,
     t: &Triples,
     t0: usize,
-) -> AuthShares {
-    let n = ands.len();
-    let r = t0..t0 + n;
-    let mut de = AuthShares::with_capacity(2 * n);
-    for (half, wire) in [(&t.a, 0), (&t.b, 1)] {
-        let at = move |&(alpha, beta, _): &(usize, usize, usize)| if wire == 0 { alpha } else { beta };
-        de.bits.extend(ands.iter().zip(&half.bits[r.clone()]).map(|(g, &x)| masks.bits[at(g)] ^ x));
-        de.macs.extend(ands.iter().zip(&half.macs[r.clone()]).map(|(g, &x)| masks.macs[at(g)] ^ x));
-        de.keys.extend(ands.iter().zip(&half.keys[r.clone()]).map(|(g, &x)| masks.keys[at(g)] ^ x));
-    }
-    de
+    opening: &[u8],
+) -> Result<Vec<bool>> {
+    let r = t0..t0 + m.a.len();
+    let keys = xor_blocks(&m.a.keys, &t.a.keys[r.clone()]).chain(xor_blocks(&m.b.keys, &t.b.keys[r]));
+    check_open_parts(delta, BEAVER, opening, 2 * m.a.len(), keys)
 }
 
-/// `<lambda_alpha lambda_beta>` for every AND gate from its triple and the opened `d`,
-/// `e` (mine in `de`, the peer's bits in `peer`, MAC-checked):
-/// `<c> ^ d <b> ^ e <a> ^ d e`.
+/// `<lambda_alpha lambda_beta ^ lambda_gamma>` for every AND gate (what its rows are
+/// built on) from its triple `t0 + k` of `t`, the opened `d`, `e` (my bits in
+/// `mine`, the peer's, MAC-checked, in `peer`) and its output mask `gamma[k]`
+/// ([`Preprocessed`]'s masks from `gbase`): `<c> ^ d <b> ^ e <a> ^ d e ^ <gamma>`.
 pub(crate) fn beaver_finish(
     role: Role,
     delta: &Delta,
-    de: &AuthShares,
-    peer: &[bool],
+    (mine, peer): (&[bool], &[bool]),
     t: &Triples,
     t0: usize,
+    gamma: &AuthShares,
+    gbase: usize,
 ) -> AuthShares {
-    let n = de.len() / 2;
+    let n = mine.len() / 2;
     let r = t0..t0 + n;
+    let g = gbase..gbase + n;
     // `d`, `e` are opened (public): the masks below only keep the loops branch-free.
-    let d: Vec<bool> = de.bits[..n].iter().zip(&peer[..n]).map(|(&x, &y)| x ^ y).collect();
-    let e: Vec<bool> = de.bits[n..].iter().zip(&peer[n..]).map(|(&x, &y)| x ^ y).collect();
+    let d: Vec<bool> = mine[..n].iter().zip(&peer[..n]).map(|(&x, &y)| x ^ y).collect();
+    let e: Vec<bool> = mine[n..].iter().zip(&peer[n..2 * n]).map(|(&x, &y)| x ^ y).collect();
     // The public `d e` (`AuthShares::xor_public`): the garbler's bit, or the
     // evaluator's key moved by its Delta.
     let (one_bit, one_key) = match role {
@@ -671,28 +741,31 @@ pub(crate) fn beaver_finish(
         Role::Evaluator => (false, delta.as_block()),
     };
     let (a, b, c) = (&t.a, &t.b, &t.c);
-    let de_pairs = || d.iter().zip(&e).map(|(&d, &e)| (d, e));
+    let de = || d.iter().zip(&e).map(|(&d, &e)| (d, e));
     let bits = c.bits[r.clone()]
         .iter()
         .zip(&b.bits[r.clone()])
         .zip(&a.bits[r.clone()])
-        .zip(de_pairs())
-        .map(|(((&c, &b), &a), (d, e))| c ^ (d & b) ^ (e & a) ^ (d & e & one_bit))
+        .zip(&gamma.bits[g.clone()])
+        .zip(de())
+        .map(|((((&c, &b), &a), &gm), (d, e))| c ^ gm ^ (d & b) ^ (e & a) ^ (d & e & one_bit))
         .collect();
     let macs = c.macs[r.clone()]
         .iter()
         .zip(&b.macs[r.clone()])
         .zip(&a.macs[r.clone()])
-        .zip(de_pairs())
-        .map(|(((&c, &b), &a), (d, e))| c ^ (Block::mask(d) & b) ^ (Block::mask(e) & a))
+        .zip(&gamma.macs[g.clone()])
+        .zip(de())
+        .map(|((((&c, &b), &a), &gm), (d, e))| c ^ gm ^ (Block::mask(d) & b) ^ (Block::mask(e) & a))
         .collect();
     let keys = c.keys[r.clone()]
         .iter()
         .zip(&b.keys[r.clone()])
         .zip(&a.keys[r])
-        .zip(de_pairs())
-        .map(|(((&c, &b), &a), (d, e))| {
-            c ^ (Block::mask(d) & b) ^ (Block::mask(e) & a) ^ (Block::mask(d & e) & one_key)
+        .zip(&gamma.keys[g])
+        .zip(de())
+        .map(|((((&c, &b), &a), &gm), (d, e))| {
+            c ^ gm ^ (Block::mask(d) & b) ^ (Block::mask(e) & a) ^ (Block::mask(d & e) & one_key)
         })
         .collect();
     AuthShares { bits, macs, keys }
@@ -700,45 +773,36 @@ pub(crate) fn beaver_finish(
 
 /// One instance's authenticated wire masks and AND gates.
 pub(crate) struct Wires<'a> {
-    /// `<lambda_w>` per wire.
-    pub(crate) masks: &'a AuthShares,
-    /// `(alpha, beta, gamma)` per AND gate.
-    pub(crate) ands: &'a [(usize, usize, usize)],
-    /// `<lambda_alpha lambda_beta>` per AND gate.
-    pub(crate) sigma: &'a AuthShares,
+    /// The circuit's walk.
+    pub(crate) schedule: &'a Schedule,
+    /// The masks of the AND gates' inputs ([`Masks::a`], [`Masks::b`]).
+    pub(crate) masks: &'a Masks,
+    /// `<lambda_alpha lambda_beta ^ lambda_gamma>` per AND gate ([`beaver_finish`]).
+    pub(crate) s: &'a AuthShares,
     /// The session-wide index of this instance's AND gate 0 (the tables' tweaks).
     pub(crate) first_and: usize,
 }
 
-/// The garbler's zero-label of every wire (`zero` holds those of the input wires; an
-/// AND output's is fresh, from a PRG seeded by `rng`), then the authenticated tables of all AND gates
-/// ([`garbling::garble_tables`]: the zero-labels are all known before any hash, so
-/// every AND gate is independent of the others).
-pub(crate) fn garble<R: RngCore + CryptoRng>(
-    circuit: &Circuit,
-    rng: &mut R,
-    delta: &Delta,
-    w: &Wires<'_>,
-    zero: &mut [Block],
-) -> Vec<u8> {
-    // The AND outputs' zero-labels: AES-CTR under a fresh 128-bit seed from `rng` (the
-    // VAES counter-mode kernel, where a ChaCha rng gives 16 bytes at a time).
-    let mut fresh = vec![Block::ZERO; w.ands.len()];
+/// The fresh zero-labels of `n` AND outputs: AES-CTR under a fresh 128-bit seed from
+/// `rng` (the VAES counter-mode kernel, where a ChaCha rng gives 16 bytes at a time).
+pub(crate) fn fresh_labels<R: RngCore + CryptoRng>(rng: &mut R, n: usize) -> Vec<Block> {
+    let mut fresh = vec![Block::ZERO; n];
     Prg::from_rng_block(rng).fill_blocks(&mut fresh);
-    let mut k = 0;
-    for g in circuit.gates() {
-        match *g {
-            Gate::Xor { a, b, out } => zero[out.index()] = zero[a.index()] ^ zero[b.index()],
-            Gate::Inv { a, out } | Gate::Copy { a, out } => zero[out.index()] = zero[a.index()],
-            Gate::Const { out, .. } => zero[out.index()] = Block::ZERO,
-            Gate::And { out, .. } => {
-                // `w.ands` are this circuit's AND gates: one fresh label each.
-                zero[out.index()] = fresh[k];
-                k += 1;
-            }
-        }
-    }
-    garbling::garble_tables(delta.as_block(), w, zero)
+    fresh
+}
+
+/// The garbler's authenticated tables of all AND gates ([`garbling::garble_tables`],
+/// from the zero-labels walked with the masks, [`Masks::labels`]).
+///
+/// # Errors
+/// If the masks were made without labels (a caller bug).
+pub(crate) fn garble(delta: &Delta, w: &Wires<'_>) -> Result<Vec<u8>> {
+    let labels = w
+        .masks
+        .labels
+        .as_ref()
+        .ok_or_else(|| AuthError::InvalidArgument("internal: no zero-labels".into()))?;
+    Ok(garbling::garble_tables(delta.as_block(), w, labels))
 }
 
 /// The garbler's check of the evaluator's output message: the label of each of my
@@ -761,48 +825,108 @@ pub(crate) fn check_output_labels(
     Ok(())
 }
 
+/// The masked value and label of each output wire revealed to each party, in output
+/// order (the evaluator's result of [`evaluate`]).
+pub(crate) type Evaluated = [Vec<(bool, Block)>; 2];
+
 /// The evaluator's walk of the circuit from its input wires' masked values and labels
-/// (`zhat`, `label`), checking every decrypted row ([`garbling::decrypt`]); returns
-/// every wire's masked value and label, or names the first AND gate (in circuit order)
-/// whose row failed.
+/// (`zhat_in`, `label_in`, one per input wire), checking every decrypted row; returns
+/// the output wires' masked values and labels, or names the first AND gate (in circuit
+/// order) whose row failed.
+///
+/// The walk goes level by level ([`Schedule::by_level`]), each level's AND gates
+/// hashed in batches ([`garbling::decrypt_batch`]); if a row fails, the circuit is
+/// walked again gate by gate in circuit order ([`evaluate_in_order`]) so that the gate
+/// named is the one the circuit order meets first (the values before it are the same
+/// in either order, so that walk fails too).
 pub(crate) fn evaluate(
-    circuit: &Circuit,
     delta: &Delta,
     w: &Wires<'_>,
-    mut zhat: Vec<bool>,
-    mut label: Vec<Block>,
+    zhat_in: &[bool],
+    label_in: &[Block],
     tables: &[u8],
-) -> Result<(Vec<bool>, Vec<Block>)> {
-    if tables.len() != 128 * w.ands.len() {
+) -> Result<Evaluated> {
+    let ands = w.schedule.ands().len();
+    if tables.len() != 128 * ands {
         return Err(AuthError::Malformed {
             what: "garbled tables",
-            reason: format!("{} bytes, expected {}", tables.len(), 128 * w.ands.len()),
+            reason: format!("{} bytes, expected {}", tables.len(), 128 * ands),
+        });
+    }
+    match evaluate_by_level(delta, w, zhat_in, label_in, tables) {
+        Some(out) => Ok(out),
+        None => evaluate_in_order(delta, w, zhat_in, label_in, tables),
+    }
+}
+
+/// [`evaluate`]'s walk level by level; `None` if a row fails (`tables` has 128
+/// bytes per AND gate: checked by the caller).
+pub(crate) fn evaluate_by_level(
+    delta: &Delta,
+    w: &Wires<'_>,
+    zhat_in: &[bool],
+    label_in: &[Block],
+    tables: &[u8],
+) -> Option<Evaluated> {
+    let schedule = w.schedule.by_level();
+    let ands = schedule.ands();
+    let d = delta.as_block();
+    let mut slots = schedule.new_slots(Active::ZERO, Active::ZERO, Active::ZERO);
+    for ((s, &z), &label) in slots[..schedule.n_in()].iter_mut().zip(zhat_in).zip(label_in) {
+        *s = Active { z, label };
+    }
+    let mut buf = garbling::EvalBuffers::default();
+    let (mut i, mut done) = (0, 0);
+    while i < ands.len() {
+        let before = ands[i].ops_before as usize;
+        schedule.run(&mut slots, done, before);
+        done = before;
+        let mut j = i + 1;
+        while j < ands.len() && j - i < garbling::EVAL_BATCH && ands[j].group == ands[i].group {
+            j += 1;
+        }
+        garbling::decrypt_batch(&ands[i..j], d, w, tables, &mut slots, &mut buf).ok()?;
+        i = j;
+    }
+    schedule.run(&mut slots, done, schedule.ops());
+    Some([0, 1].map(|p| {
+        schedule.outputs(p).iter().map(|&s| (slots[s as usize].z, slots[s as usize].label)).collect()
+    }))
+}
+
+/// [`evaluate`] gate by gate in circuit order ([`garbling::decrypt`]), stopping at the
+/// first AND gate whose row fails.
+pub(crate) fn evaluate_in_order(
+    delta: &Delta,
+    w: &Wires<'_>,
+    zhat_in: &[bool],
+    label_in: &[Block],
+    tables: &[u8],
+) -> Result<Evaluated> {
+    let schedule = w.schedule;
+    let ands = schedule.ands();
+    if tables.len() != 128 * ands.len() {
+        return Err(AuthError::Malformed {
+            what: "garbled tables",
+            reason: format!("{} bytes, expected {}", tables.len(), 128 * ands.len()),
         });
     }
     let d = delta.as_block();
-    let mut and_k = 0;
-    for g in circuit.gates() {
-        match *g {
-            Gate::Xor { a, b, out } => {
-                zhat[out.index()] = zhat[a.index()] ^ zhat[b.index()];
-                label[out.index()] = label[a.index()] ^ label[b.index()];
-            }
-            Gate::Inv { a, out } | Gate::Copy { a, out } => {
-                zhat[out.index()] = zhat[a.index()];
-                label[out.index()] = label[a.index()];
-            }
-            Gate::Const { out, .. } => {
-                zhat[out.index()] = false;
-                label[out.index()] = Block::ZERO;
-            }
-            Gate::And { .. } => {
-                garbling::decrypt(and_k, d, w, tables, &mut zhat, &mut label)
-                    .map_err(|gate| AuthError::GarbledTable { gate })?;
-                and_k += 1;
-            }
-        }
+    let mut slots = schedule.new_slots(Active::ZERO, Active::ZERO, Active::ZERO);
+    for ((s, &z), &label) in slots[..schedule.n_in()].iter_mut().zip(zhat_in).zip(label_in) {
+        *s = Active { z, label };
     }
-    Ok((zhat, label))
+    let mut done = 0;
+    for (k, &gate) in ands.iter().enumerate() {
+        schedule.run(&mut slots, done, gate.ops_before as usize);
+        done = gate.ops_before as usize;
+        garbling::decrypt(k, gate, d, w, tables, &mut slots)
+            .map_err(|gate| AuthError::GarbledTable { gate })?;
+    }
+    schedule.run(&mut slots, done, schedule.ops());
+    Ok([0, 1].map(|p| {
+        schedule.outputs(p).iter().map(|&s| (slots[s as usize].z, slots[s as usize].label)).collect()
+    }))
 }
 
 /// One entry per output wire: the value `z^ ^ lambda_me ^ lambda_peer` where revealed
