@@ -87,23 +87,6 @@ mod wide {
     /// Terms per iteration: eight 512-bit registers of four coefficients.
     const Z: usize = 32;
 
-    /// Qword mask of four terms from their four bits (each bit covers two qwords).
-    const SPREAD: [u8; 16] = {
-        let mut t = [0u8; 16];
-        let mut i = 0;
-        while i < 16 {
-            let mut b = 0;
-            while b < 4 {
-                if i >> b & 1 == 1 {
-                    t[i] |= 3 << (2 * b);
-                }
-                b += 1;
-            }
-            i += 1;
-        }
-        t
-    };
-
     #[target_feature(enable = "vaes,avx512f,avx2,vpclmulqdq,pclmulqdq,aes,sse2")]
     unsafe fn sums_z(k: &[__m128i; 11], counter: u128, b: &[u128], bits: &[u128]) -> (u128, u128, u128) {
         let kz: [__m512i; 11] = core::array::from_fn(|i| _mm512_broadcast_i32x4(k[i]));
@@ -149,6 +132,8 @@ mod wide {
                 }
                 break;
             }
+            // `i` is a multiple of 32, so these 32 terms share one packed word.
+            let masks = crate::gf128::pair_masks(bits.get(i / 128).copied().unwrap_or(0));
             for (v, x) in c.iter().enumerate() {
                 // SAFETY: `i + 32 <= full <= n`: terms `i + 4 v .. + 4` of `b` are 64
                 // readable bytes; unaligned load.
@@ -158,8 +143,7 @@ mod wide {
                 m0 = _mm512_xor_si512(m0, _mm512_clmulepi64_epi128(*x, y, 0x01));
                 m1 = _mm512_xor_si512(m1, _mm512_clmulepi64_epi128(*x, y, 0x10));
                 let t = i + 4 * v;
-                let word = bits.get(t / 128).copied().unwrap_or(0);
-                let m = SPREAD[((word >> (t % 128)) & 15) as usize];
+                let m = masks[(t % 128) / 4];
                 xs = _mm512_mask_xor_epi64(xs, m, xs, *x);
             }
             i += Z;

@@ -24,7 +24,8 @@
 //! same bits (tested).
 //!
 //! Guarantees: the round keys are derived from secret seeds and are zeroized on drop
-//! (the register copies in a kernel call are not, as for [`crate::Prg`]); no branch or
+//! (the register copies in a kernel call, and any spills of them to the stack, are not,
+//! as for [`crate::Prg`]); no branch or
 //! address depends on a key, a choice bit or a bit of `s` (the sender's `s_j` select
 //! is a mask).
 

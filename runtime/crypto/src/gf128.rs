@@ -19,6 +19,26 @@
 /// The reduction polynomial's low part: x^128 = x^7 + x^2 + x + 1.
 const POLY_LOW: u128 = 0x87;
 
+/// The 8-bit qword masks of a packed word's 32 groups of four 128-bit terms: byte `g`
+/// has bits `2b` and `2b + 1` set exactly when bit `4g + b` of `w` is set (each term
+/// covers two qwords). By shifts and masks (a Morton spread of each 32-bit quarter):
+/// the bits may be secret (a KOS receiver's choices), so no table is indexed by them,
+/// and the bytes are then read at public positions.
+#[inline(always)]
+pub(crate) fn pair_masks(w: u128) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (q, o) in out.chunks_exact_mut(8).enumerate() {
+        let mut x = u64::from((w >> (32 * q)) as u32);
+        x = (x | x << 16) & 0x0000_ffff_0000_ffff;
+        x = (x | x << 8) & 0x00ff_00ff_00ff_00ff;
+        x = (x | x << 4) & 0x0f0f_0f0f_0f0f_0f0f;
+        x = (x | x << 2) & 0x3333_3333_3333_3333;
+        x = (x | x << 1) & 0x5555_5555_5555_5555;
+        o.copy_from_slice(&(x | x << 1).to_le_bytes());
+    }
+    out
+}
+
 /// The 256-bit carry-less product of `a` and `b`, as `(low, high)`.
 #[inline]
 pub fn clmul(a: u128, b: u128) -> (u128, u128) {
@@ -289,33 +309,16 @@ mod ni {
 
     #[target_feature(enable = "avx512f")]
     unsafe fn select_sum_avx512(a: &[u128], bits: &[u128]) -> u128 {
-        // Qword mask of four terms from their four bits: each bit covers two qwords.
-        const SPREAD: [u8; 16] = {
-            let mut t = [0u8; 16];
-            let mut i = 0;
-            while i < 16 {
-                let mut m = 0u8;
-                let mut b = 0;
-                while b < 4 {
-                    if i >> b & 1 == 1 {
-                        m |= 3 << (2 * b);
-                    }
-                    b += 1;
-                }
-                t[i] = m;
-                i += 1;
-            }
-            t
-        };
         let z = _mm512_setzero_si512();
         let mut acc = [z; 4];
         for (word, &w) in a.chunks(128).zip(bits) {
+            let masks = crate::gf128::pair_masks(w);
             let mut quads = word.chunks_exact(4);
             for (g, q) in quads.by_ref().enumerate() {
                 // SAFETY: `q` is 4 readable `u128`s (64 bytes); the load is
                 // unaligned-tolerant.
                 let v = unsafe { _mm512_loadu_si512(q.as_ptr() as *const __m512i) };
-                let k = SPREAD[((w >> (4 * g)) & 15) as usize];
+                let k = masks[g];
                 acc[g % 4] = _mm512_mask_xor_epi64(acc[g % 4], k, acc[g % 4], v);
             }
             let rest = quads.remainder();
@@ -369,6 +372,20 @@ mod ni {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn pair_masks_set_both_bits_of_each_term() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        for w in [0u128, u128::MAX, 1, 1 << 127, rng.gen(), rng.gen(), rng.gen()] {
+            let m = pair_masks(w);
+            for (g, &k) in m.iter().enumerate() {
+                let want = (0..4).filter(|b| w >> (4 * g + b) & 1 == 1).fold(0u8, |m, b| m | 3 << (2 * b));
+                assert_eq!(k, want, "w = {w:#x}, group {g}");
+            }
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

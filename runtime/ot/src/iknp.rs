@@ -205,8 +205,12 @@ impl ExtReceiver {
         if keys.len() != BASE_OTS {
             return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
         }
-        let p0 = ColumnPrgs::new(&core::array::from_fn(|j| keys[j][0]));
-        let p1 = ColumnPrgs::new(&core::array::from_fn(|j| keys[j][1]));
+        // The keys gathered on the stack for the schedules are wiped after use.
+        let mut k: [Block; BASE_OTS] = core::array::from_fn(|j| keys[j][0]);
+        let p0 = ColumnPrgs::new(&k);
+        k = core::array::from_fn(|j| keys[j][1]);
+        let p1 = ColumnPrgs::new(&k);
+        k.zeroize();
         Ok(ExtReceiver { p0, p1, next: 0, scratch: vec![Block::ZERO; BASE_OTS * CHUNK_TILES] })
     }
 }
@@ -352,7 +356,10 @@ pub(crate) fn sender_from_base_keys(s: Block, keys: &[Block]) -> Result<ExtSende
     if keys.len() != BASE_OTS {
         return Err(OtError::InvalidArgument(format!("{} base OTs, expected {BASE_OTS}", keys.len())));
     }
-    let prgs = ColumnPrgs::new(&core::array::from_fn(|j| keys[j]));
+    // The keys gathered on the stack for the schedules are wiped after use.
+    let mut k: [Block; BASE_OTS] = core::array::from_fn(|j| keys[j]);
+    let prgs = ColumnPrgs::new(&k);
+    k.zeroize();
     let scratch = vec![Block::ZERO; BASE_OTS * CHUNK_TILES];
     Ok(ExtSender { s, prgs, next: 0, scratch })
 }
@@ -479,26 +486,13 @@ pub(crate) fn pack_bits(bits: &[bool]) -> Vec<u128> {
 /// The first `n` bits of packed words (bit `i` at bit `i % 128` of word `i / 128`,
 /// as [`pack_bits`] makes them) as bools; `words` must hold at least `n` bits.
 pub(crate) fn unpack_bits(words: &[u128], n: usize) -> Vec<bool> {
-    /// Byte `b` of `SPREAD[x]` is bit `b` of `x`.
-    const SPREAD: [u64; 256] = {
-        let mut t = [0u64; 256];
-        let mut x = 0;
-        while x < 256 {
-            let mut b = 0;
-            while b < 8 {
-                t[x] |= ((x as u64 >> b) & 1) << (8 * b);
-                b += 1;
-            }
-            x += 1;
-        }
-        t
-    };
+    // Shifts and masks only: the bits are a party's secret choices, so no table
+    // indexed by them (a cache-timing channel).
     let mut out = vec![false; n];
     let bytes = words.iter().flat_map(|w| w.to_le_bytes());
     for (o, byte) in out.chunks_mut(8).zip(bytes) {
-        let s = SPREAD[byte as usize];
         for (k, b) in o.iter_mut().enumerate() {
-            *b = (s >> (8 * k)) & 1 == 1;
+            *b = (byte >> k) & 1 == 1;
         }
     }
     out
