@@ -187,7 +187,8 @@ pub(crate) fn garble_tables(delta: Block, w: &Wires<'_>, zero: &Labels) -> Vec<u
 /// output's masked value and label written to its output slot. `Err(k)` if the row
 /// fails authentication.
 ///
-/// Called in circuit order (see the module docs for why not in batches).
+/// Called in circuit order: the gate-by-gate path, and the fallback that names the
+/// first failing gate when [`decrypt_batch`]'s level walk fails.
 #[inline]
 pub(crate) fn decrypt(
     k: usize,

@@ -872,7 +872,7 @@ impl<R: RngCore + CryptoRng> Machine<'_, R> {
     }
 
     /// The Beaver step of `inst` on the peer's opening of its half: checked, then
-    /// `<lambda_alpha lambda_beta>` per AND gate.
+    /// `<lambda_alpha lambda_beta ^ lambda_gamma>` per AND gate (the output's mask added).
     fn beaver(&mut self, inst: &mut Instance, opening: &[u8]) -> Result<()> {
         let pre = made(&mut self.pre)?;
         let peer = beaver_check(&pre.delta, &inst.masks, &pre.triples, inst.t0, opening)?;

@@ -9,13 +9,15 @@
 //! to its encoding of the public bit 1 (the wire masks: the garbler's share flips, the
 //! evaluator's key moves by its `Delta`; labels and masked values: zero, since an INV
 //! only moves the mask); every other wire gets a slot when it is written and gives it
-//! back after its last reader (output wires are kept to the end), so the slots of a
-//! walk stay as few as the circuit's live wires and in cache.
+//! back after its last reader that is run (output wires are kept to the end; a wire
+//! whose last reader is a left-out gate keeps its slot, which costs a slot, never a
+//! value), so the slots of a walk stay about as few as the circuit's live wires and in
+//! cache.
 //!
 //! Every free gate is one op `[a, b, out]`, `slot[out] = slot[a] ^ slot[b]`: XOR as
 //! itself, INV as `a ^ one`, copy as `a ^ zero`, a constant as `zero ^ zero` or
-//! `one ^ zero`. A free gate whose output nobody reads (no gate, no output) is left
-//! out. [`AndSlots::ops_before`] says how many ops run before each AND gate.
+//! `one ^ zero`. A free gate whose output no gate reads and no output is is left out
+//! (one pass: a free gate read only by left-out gates is still run). [`AndSlots::ops_before`] says how many ops run before each AND gate.
 //!
 //! Invariants (from the [`Circuit`] invariants: topological order, each wire written
 //! once): running the ops `0..ops_before` of AND gate `k`, after the slots of the
