@@ -51,10 +51,11 @@
 //! emp-ag2pc takes `B = 3` from 280,000 triples (`2^-39.2` by this bound) and 4 from
 //! 3,100 (`2^-38.8`); this rule from 370,728 and 4,096.
 //!
-//! The shifts are drawn from a PRG (AES-CTR) keyed by the coin toss and the layer, each
-//! by Lemire's multiply-and-reject ("Fast Random Integer Generation in an Interval",
-//! 2019), so uniform without modulo bias: modelled as uniform and independent per
-//! layer, under the usual assumption on fixed-key AES.
+//! The shifts are drawn from a PRG (AES-CTR) keyed by a per-layer key (block `j - 1`
+//! of AES-CTR under the coin toss, for layer `j`), each by Lemire's multiply-and-reject
+//! ("Fast Random Integer Generation in an Interval", 2019), so uniform without modulo
+//! bias: modelled as uniform and independent per layer, assuming AES-128 is a PRF
+//! (the coin toss is a uniform key).
 
 use mpc_crypto::{Block, Delta, Prg};
 use mpc_ot::kos;
@@ -113,7 +114,8 @@ impl Triples {
 /// The most output triples bucketed together by default (a pool). A pool's `B` leaky
 /// layers stay in memory until its coin toss (99 bytes per leaky triple and party),
 /// and a pool's end (coin toss, `d` openings, combining) is serial. 2^18 keeps `B = 4`
-/// with small pools up to 2^36 triples (4 + 3 x 18 >= 40 + 18) at most about 104 MB of
+/// for every session (at most 2^26 triples, `mpc_ot::MAX_BATCH`; the bound would
+/// allow small pools up to 2^36: 4 + 3 x 18 >= 40 + 18) at most about 104 MB of
 /// leaky layers per party, and never takes `B = 3` (which needs pools of at least
 /// 370,728): measured on AES-128 x 100 (docs/protocol.md, "Bucket size"), one pool of
 /// 640,000 at `B = 3` (a cap of 2^20) used about 5% less user CPU than pools of one
@@ -256,14 +258,19 @@ pub fn split_evenly(total: usize, max: usize) -> Vec<usize> {
 /// coin-toss seed: uniform on `0..n` (0 for `n <= 1`).
 ///
 /// Drawn without bias by Lemire's multiply-and-reject: the high half of `v n` for a
-/// uniform 64-bit `v` from a PRG keyed by the seed and the layer, rejecting the few
+/// uniform 64-bit `v` from a PRG keyed by the layer's key (block `layer` of AES-CTR
+/// under the seed), rejecting the few
 /// `v` whose low half falls below `2^64 mod n` (probability below `n / 2^64`).
 pub fn shift(seed: Block, layer: u64, n: usize) -> usize {
     let bound = n as u64;
     if bound <= 1 {
         return 0;
     }
-    let mut prg = Prg::from_seed_block(seed ^ Block::from(layer as u128));
+    // The layer's key is block `layer` of AES-CTR under the seed (a PRF of the layer),
+    // so the layers' streams are independent under the plain PRF assumption on AES.
+    let mut key = [Block::ZERO];
+    Prg::from_seed_block(seed).blocks_at(u128::from(layer), &mut key);
+    let mut prg = Prg::from_seed_block(key[0]);
     let threshold = bound.wrapping_neg() % bound;
     loop {
         let mut buf = [Block::ZERO; 4];
@@ -401,7 +408,7 @@ const TILE: usize = 2048;
 /// entries `at..`): `a[at + i] ^= a_j[q]`, `c[at + i] ^= c_j[q] ^ d_i a_j[q]`, `q = (i +
 /// s_j) mod L`. Nothing is folded if any opening is refused.
 ///
-/// One pass over the output triples, tile by tile ([`TILE`]), every layer's runs
+/// One pass over the output triples, tile by tile (2,048 triples), every layer's runs
 /// folded into a tile in turn; branch free in `d_i` (a mask, not an `if`).
 pub fn combine(delta: &Delta, acc: &mut Triples, at: usize, layers: &[Opened<'_>]) -> Result<()> {
     let mut plans = Vec::with_capacity(layers.len());
