@@ -204,8 +204,27 @@ pub(crate) fn decrypt(
     let mut h = [x.label, y.label, x.label, y.label];
     let t = u128::from(tweak(w.first_and + k, row, 0));
     FixedKeyAes::global().tccr_many(&mut h, |p| Block::from(t + p as u128));
-    // My share of the row's `r`: `i`, `j` are public to the evaluator (masks only keep
-    // the code branch-free, the rows being random); `^ i j` moves my key by Delta.
+    slots[gate.out as usize] = open_row(k, i, j, &h, delta, w, tables)?;
+    Ok(())
+}
+
+/// The check and output of AND gate `k`'s row `(i, j)` (its inputs' masked values)
+/// from the row's four hashes `h`: my share of the row's `r` (`i`, `j` are public to
+/// the evaluator; masks only keep the code branch-free, the rows being random; `^ i j`
+/// moves my key by Delta), the garbler's MAC on its share checked against my key, then
+/// the output's masked value and label. `Err(k)` if the MAC is neither my key nor my
+/// key `^ Delta`. The one row check of both [`decrypt`] and [`decrypt_batch`].
+#[inline(always)]
+fn open_row(
+    k: usize,
+    i: bool,
+    j: bool,
+    h: &[Block],
+    delta: Block,
+    w: &Wires<'_>,
+    tables: &[u8],
+) -> core::result::Result<Active, usize> {
+    let row = 2 * i as usize + j as usize;
     let (s, a, b) = gate_shares(w, k);
     let (mi, mj) = (Block::mask(i), Block::mask(j));
     let bit = s.bit ^ (i & b.bit) ^ (j & a.bit);
@@ -221,8 +240,7 @@ pub(crate) fn decrypt(
     } else {
         return Err(k);
     };
-    slots[gate.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
-    Ok(())
+    Ok(Active { z: r_a ^ bit, label: part ^ my_mac })
 }
 
 /// Gates per batch of the evaluator (its buffers: 8 blocks and 2 bits per gate).
@@ -265,25 +283,7 @@ pub(crate) fn decrypt_batch(
     }
     FixedKeyAes::global().tccr_many_with(h, tweaks);
     for ((g, &(i, j)), h) in gates.iter().zip(ij.iter()).zip(h.chunks_exact(4)) {
-        let k = g.k as usize;
-        let row = 2 * i as usize + j as usize;
-        // As in `decrypt`: `i`, `j` are public to the evaluator.
-        let (s, a, b) = gate_shares(w, k);
-        let (mi, mj) = (Block::mask(i), Block::mask(j));
-        let bit = s.bit ^ (i & b.bit) ^ (j & a.bit);
-        let my_mac = s.mac ^ (mi & b.mac) ^ (mj & a.mac);
-        let key = s.key ^ (mi & b.key) ^ (mj & a.key) ^ (Block::mask(i & j) & delta);
-        let off = 128 * k + 32 * row;
-        let mac = block_at(tables, off) ^ h[0] ^ h[1];
-        let part = block_at(tables, off + 16) ^ h[2] ^ h[3];
-        let r_a = if mac == key {
-            false
-        } else if mac == key ^ delta {
-            true
-        } else {
-            return Err(k);
-        };
-        slots[g.out as usize] = Active { z: r_a ^ bit, label: part ^ my_mac };
+        slots[g.out as usize] = open_row(g.k as usize, i, j, h, delta, w, tables)?;
     }
     Ok(())
 }
