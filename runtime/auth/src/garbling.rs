@@ -582,22 +582,6 @@ mod tests {
         .unwrap()
     }
 
-    /// The plaintext value of every wire.
-    fn plain(c: &Circuit, inputs: &[bool]) -> Vec<bool> {
-        let mut v = vec![false; c.num_wires() as usize];
-        v[..inputs.len()].copy_from_slice(inputs);
-        for g in c.gates() {
-            match *g {
-                Gate::Xor { a, b, out } => v[out.index()] = v[a.index()] ^ v[b.index()],
-                Gate::And { a, b, out } => v[out.index()] = v[a.index()] & v[b.index()],
-                Gate::Inv { a, out } => v[out.index()] = !v[a.index()],
-                Gate::Const { value, out } => v[out.index()] = value,
-                Gate::Copy { a, out } => v[out.index()] = v[a.index()],
-            }
-        }
-        v
-    }
-
     /// `v` (one entry per input wire) widened to every wire of `c` (the rest default).
     fn full<T: Copy + Default>(c: &Circuit, v: &[T]) -> Vec<T> {
         let mut out = vec![T::default(); c.num_wires() as usize];
@@ -672,7 +656,7 @@ mod tests {
             prop_assert!(online.evaluate_by_level(&g.tables).as_ref() == Some(&got), "the level walk alone");
             let (zr, lr) = reference::evaluate(&c, p.deltas[1], &wires(1), full(&c, p.zhat_in), full(&c, p.label_in), &g.tables).unwrap();
             prop_assert!(got == outs.iter().map(|&w| (zr[w], lr[w])).collect::<Vec<_>>());
-            let v = plain(&c, &inputs);
+            let v = crate::schedule::tests::wire_values(&c, &inputs);
             let want: Vec<bool> = outs.iter().map(|&w| v[w]).collect();
             prop_assert_eq!(online.outputs(&got), want);
             let da = p.deltas[0].as_block();

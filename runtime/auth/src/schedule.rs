@@ -253,7 +253,7 @@ impl Schedule {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use mpc_circuits::{Circuit, Gate, InputGroup, OutputGroup, PartyId, Reveal, ValueType, WireId};
     use proptest::prelude::*;
     use rand::{Rng, SeedableRng};
@@ -262,6 +262,23 @@ mod tests {
     use super::*;
 
     /// A random circuit over every gate kind, `n_out` outputs.
+    /// The plaintext value of every wire (the reference the walks are tested against,
+    /// here and in `garbling`'s tests).
+    pub(crate) fn wire_values(c: &Circuit, inputs: &[bool]) -> Vec<bool> {
+        let mut v = vec![false; c.num_wires() as usize];
+        v[..inputs.len()].copy_from_slice(inputs);
+        for g in c.gates() {
+            match *g {
+                Gate::Xor { a, b, out } => v[out.index()] = v[a.index()] ^ v[b.index()],
+                Gate::And { a, b, out } => v[out.index()] = v[a.index()] & v[b.index()],
+                Gate::Inv { a, out } => v[out.index()] = !v[a.index()],
+                Gate::Const { value, out } => v[out.index()] = value,
+                Gate::Copy { a, out } => v[out.index()] = v[a.index()],
+            }
+        }
+        v
+    }
+
     fn random_circuit(seed: u64, n_gates: usize, n_out: usize) -> (Circuit, ChaCha12Rng) {
         let mut rng = ChaCha12Rng::seed_from_u64(seed);
         let (n_a, n_b) = (rng.gen_range(1..6u32), rng.gen_range(1..6u32));
@@ -315,21 +332,15 @@ mod tests {
             let (c, mut rng) = random_circuit(seed, n_gates, n_out);
             let s = Schedule::new(&c);
             let inputs: Vec<bool> = (0..c.num_input_wires()).map(|_| rng.gen()).collect();
-            let mut plain = vec![false; c.num_wires() as usize];
-            plain[..inputs.len()].copy_from_slice(&inputs);
-            let mut and_inputs = Vec::new();
-            for g in c.gates() {
-                match *g {
-                    Gate::Xor { a, b, out } => plain[out.index()] = plain[a.index()] ^ plain[b.index()],
-                    Gate::And { a, b, out } => {
-                        and_inputs.push((plain[a.index()], plain[b.index()]));
-                        plain[out.index()] = plain[a.index()] & plain[b.index()];
-                    }
-                    Gate::Inv { a, out } => plain[out.index()] = !plain[a.index()],
-                    Gate::Const { value, out } => plain[out.index()] = value,
-                    Gate::Copy { a, out } => plain[out.index()] = plain[a.index()],
-                }
-            }
+            let plain = wire_values(&c, &inputs);
+            let and_inputs: Vec<(bool, bool)> = c
+                .gates()
+                .iter()
+                .filter_map(|g| match *g {
+                    Gate::And { a, b, .. } => Some((plain[a.index()], plain[b.index()])),
+                    _ => None,
+                })
+                .collect();
             let mut slots = s.new_slots(false, false, true);
             slots[..inputs.len()].copy_from_slice(&inputs);
             let mut seen = Vec::new();
